@@ -1,0 +1,216 @@
+"""Settings shared by every environment; each value can come from the environment.
+
+``local`` (the default), ``test`` and ``production`` extend this module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+env = environ.Env()
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env("SECRET_KEY", default="")
+
+# Every portal lives at <tenant slug>.<BASE_DOMAIN>; the platform operators' at BASE_DOMAIN.
+BASE_DOMAIN = env("BASE_DOMAIN", default="localhost")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[BASE_DOMAIN, f".{BASE_DOMAIN}"])
+PORTAL_SCHEME = env("PORTAL_SCHEME", default="http")
+PORTAL_PORT = env.int("PORTAL_PORT", default=8000)
+
+# --- Tenancy: a public schema and two tenant types, each with its own apps and URLconf.
+PUBLIC_SCHEMA_NAME = "public"
+HAS_MULTI_TYPE_TENANTS = True
+MULTI_TYPE_DATABASE_FIELD = "type"
+TENANT_MODEL = "tenants.Tenant"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+# New tenant schemas are cloned from a migrated, empty template schema of their type.
+TENANT_CREATION_FAKES_MIGRATIONS = True
+TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("TENANT_MIGRATION_PROCESSES", default=2)
+TENANT_MULTIPROCESSING_CHUNKS = 8
+TENANT_COLOR_ADMIN_APPS = False
+
+SHARED_APPS = [
+    "django_tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "channels",
+    "config",
+    "tenants",
+]
+TENANT_TYPES = {
+    "public": {"APPS": SHARED_APPS, "URLCONF": "config.urls_public"},
+    "hotline": {
+        "APPS": ["hotline", "parts_tickets", "notifications"],
+        "URLCONF": "config.urls_hotline",
+        "BASE_SCHEMA": "template_hotline",
+    },
+    "dealer": {
+        "APPS": ["dealers", "notifications"],
+        "URLCONF": "config.urls_dealer",
+        "BASE_SCHEMA": "template_dealer",
+    },
+}
+INSTALLED_APPS: list[str] = []
+for _type in TENANT_TYPES.values():
+    INSTALLED_APPS += [app for app in _type["APPS"] if app not in INSTALLED_APPS]
+
+ROOT_URLCONF = "config.urls_public"
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+
+MIDDLEWARE = [
+    "config.middleware.HealthMiddleware",
+    "config.middleware.TenantMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tenants.middleware.MembershipMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "config" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tenants.context_processors.portal",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+# --- Database and Redis: from the environment (the embedded servers fill these locally).
+_database = env.db_url("DATABASE_URL", default="postgresql://postgres@localhost/complaint_desk")
+_database["HOST"] = unquote(_database.get("HOST") or "")  # a socket folder arrives percent-encoded
+_database["ENGINE"] = "django_tenants.postgresql_backend"
+# Persistent connections, not a transaction-mode pool: django-tenants sets search_path per
+# session (docs/architecture.md, "Past one machine").
+_database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+_database["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Keys carry the schema: one tenant's cached value is never another's.
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+    }
+}
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL]},
+    }
+}
+
+# --- Celery (tenant-aware: a task runs in the schema it was sent from).
+CELERY_BROKER_URL = env(
+    "CELERY_BROKER_URL", default=REDIS_URL.replace("unix://", "redis+socket://", 1)
+)
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+# --- Identity: global users, membership and role per tenant (tenants.models.Membership).
+AUTH_USER_MODEL = "tenants.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Login attempts allowed per client address and per user name (django-ratelimit syntax).
+LOGIN_RATE_PER_IP = env("LOGIN_RATE_PER_IP", default="20/m")
+LOGIN_RATE_PER_USERNAME = env("LOGIN_RATE_PER_USERNAME", default="5/m")
+RATELIMIT_VIEW = "tenants.views.auth.rate_limited"
+
+# Session and CSRF cookies are host-only: a session made on one tenant host is never sent
+# to another (SESSION_COOKIE_DOMAIN stays None).
+SESSION_COOKIE_DOMAIN = None
+CSRF_COOKIE_DOMAIN = None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+
+# --- Language and time: Simplified Chinese first; tenants may choose another time zone.
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "config" / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = env("TIME_ZONE", default="Asia/Shanghai")
+
+# --- Static files: served by the app itself (WhiteNoise); no CDN.
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+SPECTACULAR_SETTINGS = {"TITLE": "Complaint Desk API", "VERSION": "1"}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Names used in the UI that are not model data.
+PRODUCT_NAME = _("Complaint Desk")
+
+# migrate_schemas hands only the schemas with pending migrations to its executor.
+GET_EXECUTOR_FUNCTION = "config.migration.get_executor"
+
+# The scheduler process (manage.py run_scheduler) runs these; each returns the seconds until
+# it next has work, or None.
+SCHEDULER_JOBS: list[str] = []
+SCHEDULER_IDLE_SECONDS = env.float("SCHEDULER_IDLE_SECONDS", default=1.0)

@@ -1,0 +1,20 @@
+"""The test suite: real PostgreSQL and Redis (embedded unless URLs are given)."""
+
+import os
+
+from config import embedded
+
+if not os.environ.get("REDIS_URL"):
+    # A database index of its own, so tests never see a running demo's keys.
+    os.environ["REDIS_URL"] = embedded.redis_url(db=15)
+embedded.ensure_environment()
+
+from .base import *  # noqa: E402, F403
+
+DEBUG = False
+SECRET_KEY = "tests-only-not-secret"  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -1,0 +1,18 @@
+"""URLs every host serves, whatever its tenant type."""
+
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from tenants.views import auth, portal
+
+urlpatterns = [
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("switch/", portal.switch_tenant, name="switch-tenant"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+]
+
+handler404 = "config.errors.not_found"
+handler500 = "config.errors.server_error"
+handler403 = "config.errors.forbidden"

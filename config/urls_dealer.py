@@ -1,0 +1,12 @@
+"""A dealer's host: the dealer portal."""
+
+from django.urls import path
+
+from dealers.views import home
+
+from .urls_common import handler403, handler404, handler500
+from .urls_common import urlpatterns as common
+
+urlpatterns = [path("", home.home, name="home"), *common]
+
+__all__ = ["handler403", "handler404", "handler500", "urlpatterns"]

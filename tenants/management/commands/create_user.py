@@ -1,0 +1,40 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from tenants.models import Role, Tenant, User
+from tenants.services.provisioning import membership_grant, user_create
+
+from ._errors import command_error
+
+
+class Command(BaseCommand):
+    help = ("Create a user (or take an existing one) and give them a role in a tenant: "
+            "--grant <tenant slug>:<role>, repeatable. Roles: " + ", ".join(Role.values))
+
+    def add_arguments(self, parser):  # noqa: ANN001
+        parser.add_argument("--username", required=True)
+        parser.add_argument("--password", help="Required for a new user")
+        parser.add_argument("--full-name", default="")
+        parser.add_argument("--email", default="")
+        parser.add_argument("--grant", action="append", default=[], metavar="SLUG:ROLE")
+
+    def handle(self, *args, **o):  # noqa: ANN002, ANN003
+        grants = []
+        for grant in o["grant"]:
+            slug, _sep, role = grant.partition(":")
+            tenant = Tenant.objects.filter(slug=slug).first()
+            if tenant is None:
+                raise CommandError(f"grant: unknown tenant “{slug}”.")
+            grants.append((tenant, role))
+        try:
+            with transaction.atomic():
+                user = User.objects.filter(username=o["username"]).first()
+                if user is None:
+                    user = user_create(username=o["username"], password=o["password"] or "",
+                                       full_name=o["full_name"], email=o["email"])
+                for tenant, role in grants:
+                    membership_grant(user=user, tenant=tenant, role=role)
+        except ValidationError as exc:
+            raise command_error(exc) from exc
+        self.stdout.write(self.style.SUCCESS(f"{user.username}: {len(grants)} role(s) granted"))

@@ -1,0 +1,47 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from tenants.services.directory import (
+    DirectoryFileError,
+    directory_import,
+    read_directory,
+)
+
+
+class Command(BaseCommand):
+    help = ("Import a dealer directory from CSV or XLSX. Columns: manufacturer, dealer_code, "
+            "slug, name, region, province, city, and optionally active (Chinese headers such "
+            "as 经销商代码, 区域代码, 省份, 城市 are accepted too). The whole file is checked "
+            "first; with any bad row nothing is imported unless --only-valid is given.")
+
+    def add_arguments(self, parser):  # noqa: ANN001
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--only-valid", action="store_true",
+                            help="Import the valid rows even if some rows are bad")
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args, **o):  # noqa: ANN002, ANN003
+        path: Path = o["file"]
+        if not path.exists():
+            raise CommandError(f"file: {path} does not exist.")
+        try:
+            rows = read_directory(path)
+        except DirectoryFileError as exc:
+            raise CommandError(f"file: {exc}") from exc
+        bar = tqdm(total=len(rows), unit="dealer", disable=o["no_progress"],
+                   file=self.stderr._out, desc="Importing")
+        try:
+            report = directory_import(rows, only_valid=o["only_valid"], progress=bar.update)
+        finally:
+            bar.close()
+        for error in report.errors:
+            self.stderr.write(f"  {error}")
+        summary = (f"{report.total} rows: {report.imported} imported, "
+                   f"{report.already_present} already present, "
+                   f"{len(report.bad_rows)} bad")
+        if report.errors and not o["only_valid"]:
+            raise CommandError(f"{summary}. Nothing was imported; fix the rows above, "
+                               "or import the valid rows with --only-valid.")
+        self.stdout.write(self.style.SUCCESS(summary))

@@ -1,0 +1,16 @@
+from .identity import Membership, Role, User
+from .network import Manufacturer, NetworkMembership, PartsCentre, Region
+from .tenant import Domain, Tenant, TenantType
+
+__all__ = [
+    "Domain",
+    "Manufacturer",
+    "Membership",
+    "NetworkMembership",
+    "PartsCentre",
+    "Region",
+    "Role",
+    "Tenant",
+    "TenantType",
+    "User",
+]

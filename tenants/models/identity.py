@@ -1,0 +1,87 @@
+"""Global identities and their per-tenant membership and role (public schema).
+
+One login serves a person who works for several tenants (several stores of a
+dealer group); what they may do is decided per tenant by ``Membership.role``.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .tenant import Tenant, TenantType
+
+
+class User(AbstractUser):
+    """A person. Names are kept whole (Chinese names are not split into first/last)."""
+
+    full_name = models.CharField(_("full name"), max_length=60, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    preferred_language = models.CharField(_("language"), max_length=8, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    def get_full_name(self) -> str:
+        return self.full_name or super().get_full_name() or self.username
+
+
+class Role(models.TextChoices):
+    # Manufacturer's customer-service centre (hotline tenant)
+    HOTLINE_AGENT = "hotline_agent", _("Hotline agent")
+    HOTLINE_SUPERVISOR = "hotline_supervisor", _("Hotline supervisor")
+    HOTLINE_ADMIN = "hotline_admin", _("Hotline administrator")
+    # Dealer
+    DEALER_CRM_MANAGER = "dealer_crm_manager", _("Customer-relations manager")
+    SERVICE_ADVISOR = "service_advisor", _("Service advisor")
+    SERVICE_MANAGER = "service_manager", _("Service manager")
+    PARTS_CLERK = "parts_clerk", _("Parts clerk")
+    GENERAL_MANAGER = "general_manager", _("General manager")
+    # Public host
+    PLATFORM_OPERATOR = "platform_operator", _("Platform operator")
+
+
+ROLES_BY_TENANT_TYPE: dict[str, frozenset[str]] = {
+    TenantType.HOTLINE: frozenset(
+        {Role.HOTLINE_AGENT, Role.HOTLINE_SUPERVISOR, Role.HOTLINE_ADMIN}
+    ),
+    TenantType.DEALER: frozenset(
+        {
+            Role.DEALER_CRM_MANAGER,
+            Role.SERVICE_ADVISOR,
+            Role.SERVICE_MANAGER,
+            Role.PARTS_CLERK,
+            Role.GENERAL_MANAGER,
+        }
+    ),
+    TenantType.PUBLIC: frozenset({Role.PLATFORM_OPERATOR}),
+}
+
+
+class Membership(models.Model):
+    """A user's membership of one tenant, with one role there."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("tenant")
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "tenant"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.tenant.slug}: {self.role}"

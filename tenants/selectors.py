@@ -1,0 +1,61 @@
+"""Reads of the tenant registry, networks and memberships (public schema)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from .models import Domain, Membership, NetworkMembership, Tenant, TenantType, User
+
+
+def tenant_for_hostname(hostname: str) -> Tenant | None:
+    """The tenant a host name resolves to, or None."""
+    domain = Domain.objects.select_related("tenant").filter(domain=hostname.lower()).first()
+    return domain.tenant if domain else None
+
+
+def membership_for(user: User, tenant: Tenant) -> Membership | None:
+    """The user's active membership of ``tenant``, or None: the one gate to a tenant's host."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    return (
+        Membership.objects.filter(user=user, tenant=tenant, is_active=True)
+        .select_related("tenant")
+        .first()
+    )
+
+
+def memberships_of(user: User) -> QuerySet[Membership]:
+    """Every tenant the user may work in, for the tenant switcher."""
+    return (
+        Membership.objects.filter(user=user, is_active=True)
+        .select_related("tenant")
+        .order_by("tenant__type", "tenant__name")
+    )
+
+
+def portal_url(tenant: Tenant, path: str = "/") -> str:
+    """The address of a tenant's portal, e.g. ``http://gd-hotline.localhost:8000/``."""
+    host = settings.BASE_DOMAIN if tenant.type == TenantType.PUBLIC else (
+        f"{tenant.slug}.{settings.BASE_DOMAIN}"
+    )
+    default_port = {"http": 80, "https": 443}.get(settings.PORTAL_SCHEME)
+    port = "" if settings.PORTAL_PORT == default_port else f":{settings.PORTAL_PORT}"
+    return f"{settings.PORTAL_SCHEME}://{host}{port}{path}"
+
+
+def networks_of_dealer(dealer: Tenant) -> QuerySet[NetworkMembership]:
+    """The dealer's places in manufacturers' networks, active or not."""
+    return (
+        NetworkMembership.objects.filter(dealer=dealer)
+        .select_related("manufacturer", "region", "region__parts_centre")
+        .order_by("manufacturer__code")
+    )
+
+
+def network_of_manufacturer(manufacturer_id: int) -> QuerySet[NetworkMembership]:
+    return (
+        NetworkMembership.objects.filter(manufacturer_id=manufacturer_id)
+        .select_related("dealer", "region")
+        .order_by("region__code", "dealer_code")
+    )

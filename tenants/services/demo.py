@@ -1,0 +1,213 @@
+"""Demo data that looks like a real deployment. Loading it twice changes nothing.
+
+Two manufacturers: 华骐汽车 with 8 dealers across 2 regions and 2 parts centres,
+东岳汽车 with 2 dealers, one of them (广州骏达) in both networks; a user for every
+role; owners and vehicles with valid VINs and plates in each hotline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django_tenants.utils import tenant_context
+
+from ..models import Manufacturer, PartsCentre, Region, Role, Tenant, User
+from .provisioning import (
+    DealerSpec,
+    DirectoryIndex,
+    dealer_provision,
+    manufacturer_create,
+    membership_grant,
+    parts_centre_create,
+    region_create,
+    user_create,
+)
+from .schemas import public_tenant_ensure
+
+DEMO_PASSWORD = "Demo-2026-pass"  # noqa: S105 -- printed by the run command for the demo only
+
+MANUFACTURERS = [
+    {"code": "HQ", "name": "华骐汽车", "name_en": "Huaqi Motors", "slug": "huaqi",
+     "work_order_prefix": "HQ"},
+    {"code": "DY", "name": "东岳汽车", "name_en": "Dongyue Auto", "slug": "dongyue",
+     "work_order_prefix": "DY"},
+]
+# (manufacturer, code, name, city, regions it serves: (code, name))
+PARTS_CENTRES = [
+    ("HQ", "PC-GZ", "华骐华南配件分中心", "广州", [("SOUTH", "华南大区")]),
+    ("HQ", "PC-SH", "华骐华东配件分中心", "上海", [("EAST", "华东大区")]),
+    ("DY", "PC-WH", "东岳华中配件中心", "武汉", [("CENTRAL", "华中大区"), ("SOUTH", "华南大区")]),
+]
+# (manufacturer, dealer code, slug, name, region, province, city)
+DEALERS = [
+    ("HQ", "HQ-GD-001", "gz-junda", "广州骏达汽车服务有限公司", "SOUTH", "广东", "广州"),
+    ("HQ", "HQ-GD-002", "sz-pengcheng", "深圳鹏城华骐4S店", "SOUTH", "广东", "深圳"),
+    ("HQ", "HQ-GD-003", "fs-chancheng", "佛山禅城华骐特约服务站", "SOUTH", "广东", "佛山"),
+    ("HQ", "HQ-GD-004", "dg-dongcheng", "东莞东城华骐4S店", "SOUTH", "广东", "东莞"),
+    ("HQ", "HQ-SH-001", "sh-pudong", "上海浦东华骐4S店", "EAST", "上海", "上海"),
+    ("HQ", "HQ-ZJ-001", "hz-xihu", "杭州西湖华骐4S店", "EAST", "浙江", "杭州"),
+    ("HQ", "HQ-JS-001", "nj-jiangning", "南京江宁华骐4S店", "EAST", "江苏", "南京"),
+    ("HQ", "HQ-JS-002", "su-yuanqu", "苏州园区华骐4S店", "EAST", "江苏", "苏州"),
+    ("DY", "DY-GD-008", "gz-junda", "广州骏达汽车服务有限公司", "SOUTH", "广东", "广州"),
+    ("DY", "DY-HN-001", "cs-xingsha", "长沙星沙东岳4S店", "CENTRAL", "湖南", "长沙"),
+]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    full_name: str
+    grants: tuple[tuple[str, str], ...]  # (tenant slug, role)
+
+
+USERS = [
+    DemoUser("ops", "平台运维 林晓", (("platform", Role.PLATFORM_OPERATOR),)),
+    DemoUser("hq.agent", "李娜", (("huaqi", Role.HOTLINE_AGENT),)),
+    DemoUser("hq.supervisor", "王强", (("huaqi", Role.HOTLINE_SUPERVISOR),)),
+    DemoUser("hq.admin", "张伟", (("huaqi", Role.HOTLINE_ADMIN),)),
+    DemoUser("dy.agent", "陈静", (("dongyue", Role.HOTLINE_AGENT),)),
+    DemoUser("dy.supervisor", "刘洋", (("dongyue", Role.HOTLINE_SUPERVISOR),)),
+    DemoUser("dy.admin", "杨帆", (("dongyue", Role.HOTLINE_ADMIN),)),
+    DemoUser("junda.crm", "黄丽", (("gz-junda", Role.DEALER_CRM_MANAGER),)),
+    DemoUser("junda.sa", "周杰", (("gz-junda", Role.SERVICE_ADVISOR),)),
+    DemoUser("junda.sm", "吴磊", (("gz-junda", Role.SERVICE_MANAGER),)),
+    DemoUser("junda.parts", "郑敏", (("gz-junda", Role.PARTS_CLERK),)),
+    # One person, two stores of the same dealer group.
+    DemoUser("zhao.gm", "赵建国", (("gz-junda", Role.GENERAL_MANAGER),
+                                  ("fs-chancheng", Role.GENERAL_MANAGER))),
+    DemoUser("pengcheng.crm", "何芳", (("sz-pengcheng", Role.DEALER_CRM_MANAGER),)),
+    DemoUser("pengcheng.sa", "马超", (("sz-pengcheng", Role.SERVICE_ADVISOR),)),
+    DemoUser("chancheng.crm", "罗娟", (("fs-chancheng", Role.DEALER_CRM_MANAGER),)),
+    DemoUser("dongcheng.crm", "梁伟", (("dg-dongcheng", Role.DEALER_CRM_MANAGER),)),
+    DemoUser("pudong.crm", "徐静", (("sh-pudong", Role.DEALER_CRM_MANAGER),)),
+    DemoUser("pudong.sa", "朱明", (("sh-pudong", Role.SERVICE_ADVISOR),)),
+    DemoUser("xihu.crm", "胡敏", (("hz-xihu", Role.DEALER_CRM_MANAGER),)),
+    DemoUser("jiangning.crm", "郭军", (("nj-jiangning", Role.DEALER_CRM_MANAGER),)),
+    DemoUser("yuanqu.crm", "林琳", (("su-yuanqu", Role.DEALER_CRM_MANAGER),)),
+    DemoUser("xingsha.crm", "邓华", (("cs-xingsha", Role.DEALER_CRM_MANAGER),)),
+    DemoUser("xingsha.gm", "曹刚", (("cs-xingsha", Role.GENERAL_MANAGER),)),
+]
+
+# Owners and their vehicles, per manufacturer: (name, gender, mobile, province, city, address,
+# model, VIN without its check digit (position 9 is "?"), plate, purchase date, km, use,
+# selling dealer slug, servicing dealer slug)
+OWNERS = {
+    "HQ": [
+        ("王建华", "male", "13802561234", "广东", "广州", "天河区体育西路 103 号",
+         "华骐 S5", "LHKS5A2B?RG100231", "粤A3K8M2", dt.date(2024, 5, 18), 28650, "private",
+         "gz-junda", "gz-junda"),
+        ("陈美玲", "female", "13922876543", "广东", "深圳", "南山区科技园南路 18 号",
+         "华骐 X5 PHEV", "LHKX5P4C?SH200517", "粤BD52731", dt.date(2025, 3, 2), 11240,
+         "private", "sz-pengcheng", "sz-pengcheng"),
+        ("李志强", "male", "13694215588", "广东", "佛山", "禅城区季华五路 22 号",
+         "华骐 S7", "LHKS7A3D?PG300892", "粤E7Q216", dt.date(2023, 9, 9), 61320, "commercial",
+         "fs-chancheng", "gz-junda"),
+        ("黄晓燕", "female", "15013326677", "广东", "东莞", "东城区东纵大道 8 号",
+         "华骐 M6 EV", "LHKM6E1F?SG400154", "粤SD80912", dt.date(2025, 7, 21), 8420, "private",
+         "dg-dongcheng", None),
+        ("张国栋", "male", "13916628890", "上海", "上海", "浦东新区张杨路 500 号",
+         "华骐 S5", "LHKS5A2B?RS500765", "沪A6F3Y8", dt.date(2024, 1, 12), 35410, "private",
+         "sh-pudong", "sh-pudong"),
+        ("刘雅婷", "female", "13758213344", "浙江", "杭州", "西湖区文三路 90 号",
+         "华骐 X5 PHEV", "LHKX5P4C?SZ600308", "浙AD36128", dt.date(2025, 10, 30), 4210,
+         "private", "hz-xihu", "hz-xihu"),
+        ("周海涛", "male", "18951724455", "江苏", "南京", "江宁区双龙大道 1118 号",
+         "华骐 S7", "LHKS7A3D?RJ700441", "苏A9H5K7", dt.date(2024, 8, 3), 42980, "private",
+         "nj-jiangning", None),
+        ("吴静怡", "female", "18662359900", "江苏", "苏州", "工业园区星湖街 328 号",
+         "华骐 M6 EV", "LHKM6E1F?SJ800226", "苏ED17395", dt.date(2025, 4, 16), 15760, "private",
+         "su-yuanqu", "su-yuanqu"),
+    ],
+    "DY": [
+        ("赵立新", "male", "13973128866", "湖南", "长沙", "长沙县星沙大道 66 号",
+         "东岳 T3", "LDYT3B2A?SC100119", "湘A8L2N6", dt.date(2025, 2, 8), 18900, "private",
+         "cs-xingsha", "cs-xingsha"),
+        ("孙丽华", "female", "13570882211", "广东", "广州", "白云区机场路 1688 号",
+         "东岳 V8 SUV", "LDYV8S5K?RG200634", "粤AF5829", dt.date(2024, 11, 25), 30120,
+         "private", "gz-junda", "gz-junda"),
+    ],
+}
+
+
+def demo_load(stdout=None) -> None:  # noqa: ANN001
+    """Create whatever of the demo is missing; leave what exists as it is."""
+    from hotline.vin import with_check_digit
+
+    say = stdout.write if stdout else (lambda _msg: None)
+    public_tenant_ensure()
+    with transaction.atomic():
+        for spec in MANUFACTURERS:
+            if not Manufacturer.objects.filter(code=spec["code"]).exists():
+                manufacturer_create(**spec)
+                say(f"manufacturer {spec['code']} created")
+        for m_code, code, name, city, regions in PARTS_CENTRES:
+            manufacturer = Manufacturer.objects.get(code=m_code)
+            centre = PartsCentre.objects.filter(manufacturer=manufacturer, code=code).first()
+            if centre is None:
+                centre = parts_centre_create(manufacturer=manufacturer, code=code, name=name,
+                                             city=city)
+            for r_code, r_name in regions:
+                if not Region.objects.filter(manufacturer=manufacturer, code=r_code).exists():
+                    region_create(manufacturer=manufacturer, code=r_code, name=r_name,
+                                  parts_centre=centre)
+    index = DirectoryIndex()
+    for m_code, code, slug, name, region, province, city in DEALERS:
+        if (m_code, slug) not in index.joined:
+            dealer_provision(DealerSpec(m_code, code, slug, name, region, province, city), index)
+            say(f"dealer {slug} joined {m_code}")
+    with transaction.atomic():
+        for demo_user in USERS:
+            user = User.objects.filter(username=demo_user.username).first()
+            if user is None:
+                user = user_create(username=demo_user.username, password=DEMO_PASSWORD,
+                                   full_name=demo_user.full_name)
+            for slug, role in demo_user.grants:
+                membership_grant(user=user, tenant=Tenant.objects.get(slug=slug), role=role)
+    dealer_ids = dict(Tenant.objects.values_list("slug", "pk"))
+    for m_code, owners in OWNERS.items():
+        manufacturer = Manufacturer.objects.select_related("hotline").get(code=m_code)
+        with tenant_context(manufacturer.hotline), transaction.atomic():
+            _owners_load(owners, dealer_ids, with_check_digit)
+
+
+def _owners_load(owners, dealer_ids, with_check_digit) -> None:  # noqa: ANN001
+    from hotline.models import Owner, Vehicle
+
+    for (name, gender, mobile, province, city, address, model, vin, plate, bought, km, use,
+         selling, servicing) in owners:
+        vin = with_check_digit(vin.replace("?", "0"))
+        if Vehicle.objects.filter(vin=vin).exists():
+            continue
+        owner = Owner.objects.filter(mobile=mobile).first() or Owner.objects.create(
+            name=name, gender=gender, mobile=mobile, province=province, city=city,
+            address=address,
+        )
+        vehicle = Vehicle(
+            owner=owner, vin=vin, plate=plate, model=model, purchase_date=bought,
+            mileage_km=km, use=use, selling_dealer_id=dealer_ids.get(selling),
+            servicing_dealer_id=dealer_ids.get(servicing) if servicing else None,
+        )
+        vehicle.full_clean()
+        vehicle.save()
+
+
+def demo_banner() -> str:
+    """Every portal's address, and the demo logins that exist in this database."""
+    from ..selectors import portal_url
+
+    lines = ["", "Portals:"]
+    order = {"public": 0, "hotline": 1, "dealer": 2}
+    for tenant in sorted(Tenant.objects.all(), key=lambda t: (order[t.type], t.slug)):
+        lines.append(f"  {portal_url(tenant):45} {tenant.get_type_display()} · {tenant.name}")
+    demo_names = {u.username for u in USERS}
+    present = set(User.objects.filter(username__in=demo_names).values_list("username", flat=True))
+    if present:
+        lines += ["", f"Demo logins (password for all: {DEMO_PASSWORD}):"]
+        for user in USERS:
+            if user.username in present:
+                where = ", ".join(f"{slug} ({Role(role).label})" for slug, role in user.grants)
+                lines.append(f"  {user.username:15} {user.full_name:8} {where}")
+    lines += ["", "Ctrl-C stops everything.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,316 @@
+"""Creating manufacturers, dealers and their places in networks.
+
+Every function validates all of its input first and raises ``ValidationError``
+keyed by field (messages in the active language) before it writes anything;
+the writes then happen in one transaction, schema creation included
+(PostgreSQL DDL is transactional), so a failure leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ..models import (
+    Domain,
+    Manufacturer,
+    Membership,
+    NetworkMembership,
+    PartsCentre,
+    Region,
+    Role,
+    Tenant,
+    TenantType,
+    User,
+)
+from ..models.identity import ROLES_BY_TENANT_TYPE
+from ..models.network import code_validator, prefix_validator
+from ..models.tenant import RESERVED_SLUGS, slug_validator
+
+HOSTNAME_RE = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
+Errors = dict[str, list[str]]
+
+
+def _add(errors: Errors, field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def _run_validator(errors: Errors, field: str, validator, value: str) -> None:  # noqa: ANN001
+    try:
+        validator(value)
+    except ValidationError as exc:
+        for message in exc.messages:
+            _add(errors, field, message)
+
+
+def _required(errors: Errors, **values: str) -> None:
+    for field, value in values.items():
+        if not (value or "").strip():
+            _add(errors, field, _("This field is required."))
+
+
+def check_slug(errors: Errors, slug: str, field: str = "slug") -> None:
+    """A tenant slug: well-formed, not reserved, not taken (also as a schema name)."""
+    if not slug:
+        _add(errors, field, _("This field is required."))
+        return
+    before = len(errors.get(field, []))
+    _run_validator(errors, field, slug_validator, slug)
+    if len(errors.get(field, [])) > before:
+        return
+    if slug in RESERVED_SLUGS or slug.startswith(("template", "pg-")):
+        _add(errors, field, _("“%(slug)s” is reserved by the platform.") % {"slug": slug})
+    elif Tenant.objects.filter(slug=slug).exists() or Tenant.objects.filter(
+        schema_name=Tenant.schema_name_for(slug)
+    ).exists():
+        _add(errors, field, _("A tenant with slug “%(slug)s” already exists.") % {"slug": slug})
+
+
+def check_domain(errors: Errors, domain: str, field: str = "domain") -> None:
+    if not HOSTNAME_RE.match(domain or ""):
+        _add(errors, field, _("“%(domain)s” is not a valid host name (lowercase letters, digits, "
+                              "hyphens and dots).") % {"domain": domain})
+    elif Domain.objects.filter(domain=domain).exists():
+        _add(errors, field, _("The host name “%(domain)s” is already in use.") % {"domain": domain})
+
+
+def check_time_zone(errors: Errors, time_zone: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        _add(errors, "time_zone", _("“%(tz)s” is not a known time zone, e.g. Asia/Shanghai.")
+             % {"tz": time_zone})
+
+
+def _raise(errors: Errors) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def _create_tenant(*, tenant_type: str, slug: str, name: str, time_zone: str,
+                   extra_domains: Iterable[str]) -> Tenant:
+    tenant = Tenant(
+        type=tenant_type, slug=slug, name=name, time_zone=time_zone,
+        schema_name=Tenant.schema_name_for(slug),
+    )
+    tenant.save()  # clones the type's template schema
+    Domain.objects.create(tenant=tenant, domain=f"{slug}.{settings.BASE_DOMAIN}", is_primary=True)
+    for domain in extra_domains:
+        Domain.objects.create(tenant=tenant, domain=domain, is_primary=False)
+    return tenant
+
+
+def manufacturer_create(
+    *, code: str, name: str, slug: str, work_order_prefix: str, name_en: str = "",
+    time_zone: str = "Asia/Shanghai", domains: Iterable[str] = (),
+) -> Manufacturer:
+    """A manufacturer and its hotline tenant (schema cloned from the hotline template)."""
+    domains = list(domains)
+    errors: Errors = {}
+    _required(errors, code=code, name=name)
+    if code:
+        _run_validator(errors, "code", code_validator, code)
+        if Manufacturer.objects.filter(code=code).exists():
+            _add(errors, "code", _("A manufacturer with code “%(code)s” already exists.")
+                 % {"code": code})
+    _run_validator(errors, "work_order_prefix", prefix_validator, work_order_prefix)
+    if Manufacturer.objects.filter(work_order_prefix=work_order_prefix).exists():
+        _add(errors, "work_order_prefix", _("Prefix “%(prefix)s” is used by another "
+                                            "manufacturer.") % {"prefix": work_order_prefix})
+    check_slug(errors, slug)
+    for domain in domains:
+        check_domain(errors, domain)
+    check_time_zone(errors, time_zone)
+    _raise(errors)
+    with transaction.atomic():
+        hotline = _create_tenant(tenant_type=TenantType.HOTLINE, slug=slug, name=name,
+                                 time_zone=time_zone, extra_domains=domains)
+        return Manufacturer.objects.create(
+            code=code, name=name, name_en=name_en, work_order_prefix=work_order_prefix,
+            hotline=hotline,
+        )
+
+
+def parts_centre_create(*, manufacturer: Manufacturer, code: str, name: str,
+                        city: str = "") -> PartsCentre:
+    errors: Errors = {}
+    _required(errors, code=code, name=name)
+    if code:
+        _run_validator(errors, "code", code_validator, code)
+    if PartsCentre.objects.filter(manufacturer=manufacturer, code=code).exists():
+        _add(errors, "code", _("Parts centre “%(code)s” already exists.") % {"code": code})
+    _raise(errors)
+    return PartsCentre.objects.create(manufacturer=manufacturer, code=code, name=name, city=city)
+
+
+def region_create(*, manufacturer: Manufacturer, code: str, name: str,
+                  parts_centre: PartsCentre | None = None) -> Region:
+    errors: Errors = {}
+    _required(errors, code=code, name=name)
+    if code:
+        _run_validator(errors, "code", code_validator, code)
+    if Region.objects.filter(manufacturer=manufacturer, code=code).exists():
+        _add(errors, "code", _("Region “%(code)s” already exists.") % {"code": code})
+    if parts_centre is not None and parts_centre.manufacturer_id != manufacturer.pk:
+        _add(errors, "parts_centre", _("The parts centre belongs to another manufacturer."))
+    _raise(errors)
+    return Region.objects.create(manufacturer=manufacturer, code=code, name=name,
+                                 parts_centre=parts_centre)
+
+
+@dataclass(frozen=True)
+class DealerSpec:
+    """One dealer's place in one network, as the directory describes it.
+
+    ``slug`` names the dealer tenant: a new one is created, or an existing
+    dealer (a group holding several brands) joins this network too.
+    """
+
+    manufacturer: str
+    dealer_code: str
+    slug: str
+    name: str
+    region: str
+    province: str
+    city: str
+    is_active: bool = True
+    time_zone: str = "Asia/Shanghai"
+
+
+class DirectoryIndex:
+    """What the database already holds, loaded once, for validating many rows fast."""
+
+    def __init__(self) -> None:
+        self.manufacturers = {m.code: m for m in Manufacturer.objects.all()}
+        self.regions = {(r.manufacturer.code, r.code): r
+                        for r in Region.objects.select_related("manufacturer")}
+        self.tenants = {t.slug: t for t in Tenant.objects.all()}
+        self.schemas = {t.schema_name for t in self.tenants.values()}
+        self.codes = set(NetworkMembership.objects.values_list("manufacturer__code", "dealer_code"))
+        self.joined = set(NetworkMembership.objects.values_list("manufacturer__code", "dealer__slug"))
+        self.domains = set(Domain.objects.values_list("domain", flat=True))
+
+
+def check_dealer_spec(spec: DealerSpec, index: DirectoryIndex | None = None) -> Errors:
+    """Every rule a dealer row must meet, checked against the database as it is now."""
+    index = index or DirectoryIndex()
+    errors: Errors = {}
+    _required(errors, manufacturer=spec.manufacturer, dealer_code=spec.dealer_code,
+              slug=spec.slug, name=spec.name, region=spec.region, province=spec.province,
+              city=spec.city)
+    manufacturer = index.manufacturers.get(spec.manufacturer)
+    if spec.manufacturer and manufacturer is None:
+        _add(errors, "manufacturer", _("Unknown manufacturer “%(code)s”.")
+             % {"code": spec.manufacturer})
+    if spec.dealer_code:
+        _run_validator(errors, "dealer_code", code_validator, spec.dealer_code)
+        if (spec.manufacturer, spec.dealer_code) in index.codes:
+            _add(errors, "dealer_code", _("Dealer code “%(code)s” is already used in this "
+                                          "network.") % {"code": spec.dealer_code})
+    if manufacturer is not None and spec.region and (spec.manufacturer, spec.region) not in index.regions:
+        _add(errors, "region", _("Unknown region “%(code)s” in this network.")
+             % {"code": spec.region})
+    if spec.slug:
+        existing = index.tenants.get(spec.slug)
+        if existing is not None:
+            if existing.type != TenantType.DEALER:
+                _add(errors, "slug", _("“%(slug)s” belongs to a tenant that is not a dealer.")
+                     % {"slug": spec.slug})
+            elif (spec.manufacturer, spec.slug) in index.joined:
+                _add(errors, "slug", _("This dealer is already in this network."))
+        else:
+            before = len(errors.get("slug", []))
+            _run_validator(errors, "slug", slug_validator, spec.slug)
+            if len(errors.get("slug", [])) == before and (
+                spec.slug in RESERVED_SLUGS or spec.slug.startswith(("template", "pg-"))
+                or Tenant.schema_name_for(spec.slug) in index.schemas
+                or f"{spec.slug}.{settings.BASE_DOMAIN}" in index.domains
+            ):
+                _add(errors, "slug", _("“%(slug)s” is reserved or already in use.")
+                     % {"slug": spec.slug})
+            check_time_zone(errors, spec.time_zone)
+    return errors
+
+
+def dealer_provision(spec: DealerSpec, index: DirectoryIndex | None = None) -> NetworkMembership:
+    """Create the dealer tenant if new, and join it to the manufacturer's network.
+
+    All or nothing: a dealer is never left without its network place, nor a
+    schema without its tenant row.
+    """
+    index = index or DirectoryIndex()
+    _raise(check_dealer_spec(spec, index))
+    with transaction.atomic():
+        dealer = index.tenants.get(spec.slug)
+        if dealer is None:
+            dealer = _create_tenant(tenant_type=TenantType.DEALER, slug=spec.slug, name=spec.name,
+                                    time_zone=spec.time_zone, extra_domains=())
+        membership = NetworkMembership.objects.create(
+            manufacturer=index.manufacturers[spec.manufacturer], dealer=dealer,
+            dealer_code=spec.dealer_code, region=index.regions[(spec.manufacturer, spec.region)],
+            province=spec.province, city=spec.city, is_active=spec.is_active,
+        )
+    # Keep the index true for the next row of a bulk import.
+    index.tenants[dealer.slug] = dealer
+    index.schemas.add(dealer.schema_name)
+    index.domains.add(f"{dealer.slug}.{settings.BASE_DOMAIN}")
+    index.codes.add((spec.manufacturer, spec.dealer_code))
+    index.joined.add((spec.manufacturer, spec.slug))
+    return membership
+
+
+def user_create(*, username: str, password: str, full_name: str = "", email: str = "",
+                mobile: str = "") -> User:
+    """A global identity; the password must pass the configured validators."""
+    from django.contrib.auth.password_validation import validate_password
+
+    errors: Errors = {}
+    _required(errors, username=username)
+    if username and User.objects.filter(username=username).exists():
+        _add(errors, "username", _("This user name is taken."))
+    candidate = User(username=username, full_name=full_name, email=email, mobile=mobile)
+    try:
+        validate_password(password, candidate)
+    except ValidationError as exc:
+        errors.setdefault("password", []).extend(exc.messages)
+    _raise(errors)
+    candidate.set_password(password)
+    candidate.save()
+    return candidate
+
+
+def membership_grant(*, user: User, tenant: Tenant, role: str) -> Membership:
+    """Give ``user`` a role in ``tenant`` (replacing the role they had there)."""
+    if role not in ROLES_BY_TENANT_TYPE.get(tenant.type, frozenset()):
+        allowed = ", ".join(sorted(ROLES_BY_TENANT_TYPE.get(tenant.type, ())))
+        raise ValidationError({"role": [
+            _("Role “%(role)s” does not exist for this kind of tenant; allowed: %(allowed)s.")
+            % {"role": role, "allowed": allowed}
+        ]})
+    membership, _created = Membership.objects.update_or_create(
+        user=user, tenant=tenant, defaults={"role": role, "is_active": True}
+    )
+    return membership
+
+
+__all__ = [
+    "DealerSpec",
+    "DirectoryIndex",
+    "Role",
+    "check_dealer_spec",
+    "dealer_provision",
+    "manufacturer_create",
+    "membership_grant",
+    "parts_centre_create",
+    "region_create",
+    "user_create",
+]

@@ -1,0 +1,55 @@
+"""Schema lifecycle: the public tenant, the per-type templates, rolling migrations out."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django_tenants.management.commands.migrate_schemas import Command as MigrateSchemas
+from django_tenants.migration_executors.base import run_migrations
+from django_tenants.utils import get_tenant_types, schema_exists
+
+from ..models import Domain, Tenant, TenantType
+
+
+def template_schemas() -> dict[str, str]:
+    """Tenant type → its template schema, e.g. ``{"dealer": "template_dealer"}``."""
+    return {t: c["BASE_SCHEMA"] for t, c in get_tenant_types().items() if c.get("BASE_SCHEMA")}
+
+
+def public_tenant_ensure() -> Tenant:
+    """The platform's own tenant (the public schema) and its host, ``BASE_DOMAIN``."""
+    tenant = Tenant.objects.filter(schema_name="public").first()
+    if tenant is None:
+        tenant = Tenant(schema_name="public", type=TenantType.PUBLIC, slug="platform",
+                        name="Platform")
+        tenant.save()
+    Domain.objects.get_or_create(
+        domain=settings.BASE_DOMAIN, defaults={"tenant": tenant, "is_primary": True}
+    )
+    return tenant
+
+
+def templates_migrate(verbosity: int = 0) -> None:
+    """Create each type's template schema if missing and migrate it.
+
+    The templates hold the type's tables and migration records and no other rows:
+    every new tenant of that type is a copy of one.
+    """
+    options = vars(MigrateSchemas().create_parser("manage.py", "migrate_schemas").parse_args([]))
+    options.update(interactive=False, verbosity=verbosity)
+    for tenant_type, schema in template_schemas().items():
+        if not schema_exists(schema):
+            with connection.cursor() as cursor:
+                cursor.execute(f"CREATE SCHEMA {connection.ops.quote_name(schema)}")
+        run_migrations([], options, "standard", schema, tenant_type=tenant_type)
+    connection.set_schema_to_public()
+
+
+def migrations_roll_out(*, executor: str = "multiprocessing", verbosity: int = 1) -> None:
+    """Public schema, then the templates, then every tenant schema with something to apply."""
+    call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
+    public_tenant_ensure()
+    templates_migrate(verbosity=max(verbosity - 1, 0))
+    call_command("migrate_schemas", tenant=True, interactive=False, executor=executor,
+                 verbosity=verbosity)
