@@ -7,6 +7,10 @@ from hotline.views import home
 from .urls_common import handler403, handler404, handler500
 from .urls_common import urlpatterns as common
 
-urlpatterns = [path("", home.home, name="home"), *common]
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("network/", home.network, name="network"),
+    *common,
+]
 
 __all__ = ["handler403", "handler404", "handler500", "urlpatterns"]
