@@ -106,7 +106,7 @@ def up() -> int:
         try:
             process = subprocess.Popen(
                 [str(VENV / "bin" / "honcho"), "start", "-f", "Procfile"], cwd=ROOT, env=env,
-                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
             )
             return process.wait()
         finally:

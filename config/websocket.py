@@ -18,6 +18,7 @@ from channels.security.websocket import AllowedHostsOriginValidator
 
 from tenants.selectors import membership_for, tenant_for_hostname
 
+
 def _host(scope: dict[str, Any]) -> str:
     for name, value in scope.get("headers", []):
         if name == b"host":

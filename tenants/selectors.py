@@ -40,7 +40,7 @@ def portal_url(tenant: Tenant, path: str = "/") -> str:
         f"{tenant.slug}.{settings.BASE_DOMAIN}"
     )
     default_port = {"http": 80, "https": 443}.get(settings.PORTAL_SCHEME)
-    port = "" if settings.PORTAL_PORT == default_port else f":{settings.PORTAL_PORT}"
+    port = "" if default_port == settings.PORTAL_PORT else f":{settings.PORTAL_PORT}"
     return f"{settings.PORTAL_SCHEME}://{host}{port}{path}"
 
 

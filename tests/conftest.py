@@ -30,7 +30,7 @@ PASSWORD = "Tested-pass-2026"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001
+def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         templates_migrate()
         public_tenant_ensure()
@@ -44,7 +44,7 @@ def _clean_state() -> Iterator[None]:
 
 
 @pytest.fixture
-def manufacturer(db) -> Manufacturer:  # noqa: ANN001
+def manufacturer(db) -> Manufacturer:
     """华骐 with two regions, each served by its own parts centre."""
     m = manufacturer_create(code="HQ", name="华骐汽车", slug="huaqi", work_order_prefix="HQ")
     south = parts_centre_create(manufacturer=m, code="PC-GZ", name="华南配件分中心")
@@ -60,7 +60,7 @@ def hotline(manufacturer: Manufacturer) -> Tenant:
 
 
 @pytest.fixture
-def other_manufacturer(db) -> Manufacturer:  # noqa: ANN001
+def other_manufacturer(db) -> Manufacturer:
     m = manufacturer_create(code="DY", name="东岳汽车", slug="dongyue", work_order_prefix="DY")
     region_create(manufacturer=m, code="SOUTH", name="华南大区")
     return m

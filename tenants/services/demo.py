@@ -131,7 +131,7 @@ OWNERS = {
 }
 
 
-def demo_load(stdout=None) -> None:  # noqa: ANN001
+def demo_load(stdout=None) -> None:
     """Create whatever of the demo is missing; leave what exists as it is."""
     from hotline.vin import with_check_digit
 
@@ -172,7 +172,7 @@ def demo_load(stdout=None) -> None:  # noqa: ANN001
             _owners_load(owners, dealer_ids, with_check_digit)
 
 
-def _owners_load(owners, dealer_ids, with_check_digit) -> None:  # noqa: ANN001
+def _owners_load(owners, dealer_ids, with_check_digit) -> None:
     from hotline.models import Owner, Vehicle
 
     for (name, gender, mobile, province, city, address, model, vin, plate, bought, km, use,

@@ -44,7 +44,7 @@ def _add(errors: Errors, field: str, message: str) -> None:
     errors.setdefault(field, []).append(message)
 
 
-def _run_validator(errors: Errors, field: str, validator, value: str) -> None:  # noqa: ANN001
+def _run_validator(errors: Errors, field: str, validator, value: str) -> None:
     try:
         validator(value)
     except ValidationError as exc:

@@ -126,7 +126,7 @@ def test_a_failure_after_the_schema_exists_rolls_the_schema_back(manufacturer, m
     """The clone and the rows commit together: a late failure leaves no orphan schema."""
     before = schema_names()
 
-    def explode(*args, **kwargs):  # noqa: ANN002, ANN003
+    def explode(*args, **kwargs):
         raise RuntimeError("network place could not be saved")
 
     monkeypatch.setattr(NetworkMembership.objects, "create", explode)

@@ -14,10 +14,10 @@ class Command(BaseCommand):
     help = ("Run the scheduler loop: each job in SCHEDULER_JOBS claims and fires the work "
             "that is due, and says when it next needs to run. Stops cleanly on SIGTERM/SIGINT.")
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="One pass, then exit")
 
-    def handle(self, *args, **options):  # noqa: ANN002, ANN003
+    def handle(self, *args, **options):
         stopping = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stopping.set())

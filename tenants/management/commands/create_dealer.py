@@ -11,7 +11,7 @@ class Command(BaseCommand):
     help = ("Create a dealer tenant and join it to a manufacturer's network; an existing "
             "dealer (same --slug) joins one more network.")
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("--manufacturer", required=True, help="Manufacturer code")
         parser.add_argument("--dealer-code", required=True, help="Code in that network")
         parser.add_argument("--slug", required=True, help="Dealer host label")
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--inactive", action="store_true")
         parser.add_argument("--time-zone", default="Asia/Shanghai")
 
-    def handle(self, *args, **o):  # noqa: ANN002, ANN003
+    def handle(self, *args, **o):
         spec = DealerSpec(
             manufacturer=o["manufacturer"], dealer_code=o["dealer_code"], slug=o["slug"],
             name=o["name"], region=o["region"], province=o["province"], city=o["city"],

@@ -10,7 +10,7 @@ from ._errors import command_error
 class Command(BaseCommand):
     help = "Create a manufacturer with its customer-service centre (hotline tenant)."
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("--code", required=True, help="Manufacturer code, e.g. HQ")
         parser.add_argument("--name", required=True, help="Name, e.g. 华骐汽车")
         parser.add_argument("--name-en", default="")
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--domain", action="append", default=[],
                             help="An extra host name for the hotline portal (repeatable)")
 
-    def handle(self, *args, **o):  # noqa: ANN002, ANN003
+    def handle(self, *args, **o):
         try:
             manufacturer = manufacturer_create(
                 code=o["code"], name=o["name"], name_en=o["name_en"], slug=o["slug"],

@@ -11,14 +11,14 @@ class Command(BaseCommand):
     help = ("Create a region of a manufacturer's network, optionally with the parts centre "
             "that serves it (created if new).")
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("--manufacturer", required=True, help="Manufacturer code")
         parser.add_argument("--code", required=True)
         parser.add_argument("--name", required=True)
         parser.add_argument("--parts-centre", help="Code of the parts centre serving the region")
         parser.add_argument("--parts-centre-name", help="Name, when the parts centre is new")
 
-    def handle(self, *args, **o):  # noqa: ANN002, ANN003
+    def handle(self, *args, **o):
         manufacturer = Manufacturer.objects.filter(code=o["manufacturer"]).first()
         if manufacturer is None:
             raise CommandError(f"manufacturer: unknown manufacturer “{o['manufacturer']}”.")

@@ -12,14 +12,14 @@ class Command(BaseCommand):
     help = ("Create a user (or take an existing one) and give them a role in a tenant: "
             "--grant <tenant slug>:<role>, repeatable. Roles: " + ", ".join(Role.values))
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("--username", required=True)
         parser.add_argument("--password", help="Required for a new user")
         parser.add_argument("--full-name", default="")
         parser.add_argument("--email", default="")
         parser.add_argument("--grant", action="append", default=[], metavar="SLUG:ROLE")
 
-    def handle(self, *args, **o):  # noqa: ANN002, ANN003
+    def handle(self, *args, **o):
         grants = []
         for grant in o["grant"]:
             slug, _sep, role = grant.partition(":")

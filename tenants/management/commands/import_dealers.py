@@ -16,13 +16,13 @@ class Command(BaseCommand):
             "as 经销商代码, 区域代码, 省份, 城市 are accepted too). The whole file is checked "
             "first; with any bad row nothing is imported unless --only-valid is given.")
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--only-valid", action="store_true",
                             help="Import the valid rows even if some rows are bad")
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, **o):  # noqa: ANN002, ANN003
+    def handle(self, *args, **o):
         path: Path = o["file"]
         if not path.exists():
             raise CommandError(f"file: {path} does not exist.")

@@ -7,12 +7,13 @@ from tenants.services.demo import demo_load
 class Command(BaseCommand):
     help = "Load the demo manufacturers, dealers, users, owners and vehicles (idempotent)."
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("--if-empty", action="store_true",
                             help="Only when no manufacturer exists yet (the first start)")
 
-    def handle(self, *args, **options):  # noqa: ANN002, ANN003
+    def handle(self, *args, **options):
         if options["if_empty"] and Manufacturer.objects.exists():
+            self.stdout.write("Data present; demo data left as it is.")
             return
         demo_load(stdout=self.stdout if options["verbosity"] > 1 else None)
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))

@@ -7,9 +7,9 @@ class Command(BaseCommand):
     help = ("Migrate the public schema, the per-type template schemas, then every tenant "
             "schema that has migrations to apply (in parallel).")
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("--executor", default="multiprocessing",
                             choices=["standard", "multiprocessing"])
 
-    def handle(self, *args, **options):  # noqa: ANN002, ANN003
+    def handle(self, *args, **options):
         migrations_roll_out(executor=options["executor"], verbosity=options["verbosity"])

@@ -1,0 +1,25 @@
+"""Settings for the tenancy benchmark: a database of its own, one extra dealer-type app.
+
+``BENCH_PHASE=b`` adds that app's second migration (a nullable column).
+"""
+
+import os
+
+from config import embedded
+
+if not os.environ.get("DATABASE_URL"):
+    os.environ["DATABASE_URL"] = embedded.postgres_url("complaint_desk_bench")
+
+from config.settings.local import *  # noqa: E402, F403
+from config.settings.local import TENANT_TYPES  # noqa: E402
+
+DEBUG = False
+LOGGING["loggers"]["config.migration"] = {"level": "WARNING"}  # noqa: F405
+TENANT_TYPES["dealer"]["APPS"] = [*TENANT_TYPES["dealer"]["APPS"], "bench.additive"]
+TENANT_TYPES["public"]["URLCONF"] = "bench.urls_public"
+TENANT_TYPES["dealer"]["URLCONF"] = "bench.urls_dealer"
+INSTALLED_APPS = [*INSTALLED_APPS, "bench.additive"]  # noqa: F405
+MIGRATION_MODULES = {
+    "bench_additive": f"bench.additive.migrations_{os.environ.get('BENCH_PHASE', 'a')}"
+}
+ALLOWED_HOSTS = ["*"]

@@ -1,0 +1,35 @@
+"""Production settings are secure by default and refuse to start without their secrets."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHECK = ("import django; django.setup(); from django.conf import settings as s; "
+         "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, "
+         "s.SESSION_COOKIE_DOMAIN, s.SECURE_SSL_REDIRECT)")
+
+
+def run_production(**env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    return subprocess.run(
+        [sys.executable, "-c", CHECK], cwd=ROOT, capture_output=True, text=True, check=False,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings.production", **env},
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_production()
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_defaults_are_secure():
+    result = run_production(SECRET_KEY="x" * 50, DEBUG="true")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True", "True", "31536000", "None", "True"]

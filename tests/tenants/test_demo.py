@@ -1,0 +1,70 @@
+"""The demo data: realistic, complete, and loading it twice changes nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from hotline.models import Vehicle
+from hotline.vin import validate_mobile, validate_plate, validate_vin
+from tenants.models import (
+    Manufacturer,
+    Membership,
+    NetworkMembership,
+    PartsCentre,
+    Region,
+    Role,
+    Tenant,
+    User,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def counts() -> tuple[int, ...]:
+    return tuple(model.objects.count() for model in (
+        Manufacturer, Tenant, NetworkMembership, Region, PartsCentre, User, Membership))
+
+
+def test_demo_is_complete_and_idempotent():
+    call_command("load_demo")
+    first = counts()
+    call_command("load_demo")
+
+    assert counts() == first
+    huaqi, dongyue = Manufacturer.objects.get(code="HQ"), Manufacturer.objects.get(code="DY")
+    assert huaqi.network.count() == 8
+    assert huaqi.regions.count() == 2
+    assert huaqi.parts_centres.count() == 2
+    assert dongyue.network.count() == 2
+    both = Tenant.objects.filter(networks__manufacturer=huaqi).filter(
+        networks__manufacturer=dongyue)
+    assert list(both.values_list("slug", flat=True)) == ["gz-junda"]
+    assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
+    # One person in two stores of a group.
+    assert Counter(Membership.objects.values_list("user__username", flat=True))["zhao.gm"] == 2
+
+
+def test_demo_owners_have_valid_vins_plates_and_mobiles():
+    call_command("load_demo")
+
+    for manufacturer in Manufacturer.objects.all():
+        with tenant_context(manufacturer.hotline):
+            vehicles = list(Vehicle.objects.select_related("owner"))
+            assert vehicles
+            for vehicle in vehicles:
+                validate_vin(vehicle.vin)
+                validate_plate(vehicle.plate)
+                validate_mobile(vehicle.owner.mobile)
+    connection.set_schema_to_public()
+
+
+def test_if_empty_skips_a_database_that_has_data(manufacturer):
+    call_command("load_demo", "--if-empty")
+
+    assert not User.objects.exists()
+    assert Manufacturer.objects.count() == 1

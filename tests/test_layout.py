@@ -1,0 +1,45 @@
+"""Every app says where it lives: the public schema, or the hotline or dealer type."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.conf import settings
+
+PLACES = {
+    "tenants": {"public"},
+    "config": {"public"},
+    "hotline": {"hotline"},
+    "parts_tickets": {"hotline"},
+    "dealers": {"dealer"},
+    "notifications": {"hotline", "dealer"},
+}
+
+
+def test_every_project_app_lives_where_the_design_says():
+    placed = {}
+    for tenant_type, config in settings.TENANT_TYPES.items():
+        for app in config["APPS"]:
+            placed.setdefault(app, set()).add(tenant_type)
+    project_apps = {c.name for c in apps.get_app_configs() if c.name in PLACES or
+                    (c.path.startswith(str(settings.BASE_DIR)) and ".venv" not in c.path)}
+
+    assert project_apps == set(PLACES)
+    for app, places in PLACES.items():
+        assert placed[app] == places, app
+
+
+def test_no_dealer_schema_holds_work_order_tables():
+    dealer_apps = set(settings.TENANT_TYPES["dealer"]["APPS"])
+
+    assert not dealer_apps & {"hotline", "parts_tickets"}
+    assert "django.contrib.auth" not in dealer_apps
+    assert "django.contrib.auth" not in settings.TENANT_TYPES["hotline"]["APPS"]
+
+
+def test_the_project_package_does_not_shadow_the_standard_library():
+    import platform
+    import uuid
+
+    assert hasattr(platform, "system")
+    assert uuid.uuid4()
+    assert not (settings.BASE_DIR / "platform" / "__init__.py").exists()
