@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_tenants.clone import CloneSchema
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import get_tenant_type_choices, schema_exists
 
@@ -51,20 +51,25 @@ class Tenant(TenantMixin):
 
     def create_schema(self, check_if_exists: bool = False, sync_schema: bool = True,
                       verbosity: int = 1) -> bool | None:
-        """Clone the type's migrated template schema, migration records included.
+        """Copy the type's migrated template schema, migration records included.
 
-        django-tenants clones and then runs ``migrate_schemas --fake`` for the new
-        schema, which loads the whole migration graph for each tenant; the clone
-        already carries the template's ``django_migrations`` rows, so that second
-        step has nothing to record and is skipped here. Without a template (a
-        fresh database before ``migrate_tenants``) it falls back to migrating.
+        django-tenants clones with a general PL/pgSQL function and then runs
+        ``migrate_schemas --fake``, loading the whole migration graph per tenant;
+        both slow down as schemas accumulate (docs/benchmarks.md). The copy here
+        (``tenants.services.cloning``) already carries the template's migration
+        records. Without a template (a database before ``migrate_tenants``) it
+        falls back to django-tenants' migrating path.
         """
         base_schema = self.get_base_schema()
         if not (sync_schema and base_schema and schema_exists(base_schema)):
             return super().create_schema(check_if_exists, sync_schema, verbosity)
         if check_if_exists and schema_exists(self.schema_name):
             return False
-        CloneSchema().clone_schema(base_schema, self.schema_name, "DATA")
+        from ..services.cloning import schema_clone
+
+        if schema_exists(self.schema_name, case_sensitive=False):
+            raise ValidationError({"slug": ["A schema with this name already exists."]})
+        schema_clone(base_schema, self.schema_name)
         return True
 
 
