@@ -10,8 +10,8 @@ from config import embedded
 if not os.environ.get("DATABASE_URL"):
     os.environ["DATABASE_URL"] = embedded.postgres_url("complaint_desk_bench")
 
-from config.settings.local import *  # noqa: E402, F403
-from config.settings.local import TENANT_TYPES  # noqa: E402
+from config.settings.local import *  # noqa: F403
+from config.settings.local import TENANT_TYPES
 
 DEBUG = False
 LOGGING["loggers"]["config.migration"] = {"level": "WARNING"}  # noqa: F405

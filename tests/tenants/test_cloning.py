@@ -41,7 +41,7 @@ def describe(schema: str) -> dict[str, list]:
 
 
 @pytest.fixture
-def probe_template(db) -> str:  # noqa: ANN001
+def probe_template(db) -> str:
     """A template with every kind of object migrations make, including a trigger."""
     with connection.cursor() as cursor:
         cursor.execute("""

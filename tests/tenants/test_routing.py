@@ -87,3 +87,13 @@ def test_platform_operator_sees_every_manufacturer_on_the_public_host(manufactur
     assert "华骐汽车" in body
     assert "东岳汽车" in body
     assert "http://huaqi.localhost:8000/" in body
+
+
+def test_pages_speak_chinese_by_default_and_english_on_request(hotline):
+    chinese = client_for(hotline).get("/login/").content.decode()
+    english = Client(HTTP_HOST=host_of(hotline), HTTP_ACCEPT_LANGUAGE="en").get(
+        "/login/").content.decode()
+
+    assert "登录" in chinese
+    assert "Sign in" not in chinese
+    assert "Sign in" in english
