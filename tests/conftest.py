@@ -112,3 +112,24 @@ def client_for(tenant: Tenant, user: User | None = None) -> Client:
         response = client.post("/login/", {"username": user.username, "password": PASSWORD})
         assert response.status_code == 302, "sign-in failed"
     return client
+
+
+@pytest.fixture
+def committed_tenants(transactional_db) -> Iterator[None]:  # noqa: ANN001
+    """For tests whose data must be committed (other threads or processes read it).
+
+    Flushing empties the public tables but leaves schemas behind; drop the
+    tenants' schemas and restore the platform tenant so later tests start clean.
+    """
+    public_tenant_ensure()
+    yield
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT schema_name FROM tenants_tenant WHERE schema_name <> 'public'")
+        for (schema,) in cursor.fetchall():
+            cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def platform(db) -> Tenant:  # noqa: ANN001
+    return public_tenant_ensure()

@@ -75,11 +75,8 @@ def test_readyz_is_503_when_redis_is_unreachable(settings):
     assert response.json()["database"] == "ok"
 
 
-def test_platform_operator_sees_every_manufacturer_on_the_public_host(manufacturer,
+def test_platform_operator_sees_every_manufacturer_on_the_public_host(platform, manufacturer,
                                                                       other_manufacturer):
-    from tenants.models import Tenant
-
-    platform = Tenant.objects.get(schema_name="public")
     operator = person("ops", platform, Role.PLATFORM_OPERATOR)
 
     body = client_for(platform, operator).get("/").content.decode()

@@ -1,0 +1,40 @@
+"""WebSocket handshakes resolve the tenant from the Host header and admit members only."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import WebsocketCommunicator
+
+from config.websocket import websocket_application
+
+from ..conftest import client_for, host_of, join, person
+
+
+def handshake(host: str, cookie: str = "") -> tuple[bool, int | None]:
+    async def attempt() -> tuple[bool, int | None]:
+        headers = [(b"host", host.encode()), (b"origin", f"http://{host}".encode())]
+        if cookie:
+            headers.append((b"cookie", cookie.encode()))
+        communicator = WebsocketCommunicator(websocket_application, "/ws/board/",
+                                             headers=headers)
+        connected, code = await communicator.connect()
+        await communicator.disconnect()
+        return connected, code
+
+    return async_to_sync(attempt)()
+
+
+def test_unknown_host_is_refused(committed_tenants):
+    assert handshake("nobody.localhost") == (False, 4404)
+
+
+def test_anonymous_and_foreign_sessions_are_refused(committed_tenants, manufacturer):
+    first = join(manufacturer, "gz-junda", "HQ-GD-001").dealer
+    second = join(manufacturer, "sz-pengcheng", "HQ-GD-002").dealer
+    user = person("crm", first, "dealer_crm_manager")
+    cookie = f"sessionid={client_for(first, user).cookies['sessionid'].value}"
+
+    assert handshake(host_of(first)) == (False, 4404)
+    # The member's own session, replayed on another dealer's host.
+    assert handshake(host_of(second), cookie) == (False, 4404)
