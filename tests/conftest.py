@@ -115,7 +115,7 @@ def client_for(tenant: Tenant, user: User | None = None) -> Client:
 
 
 @pytest.fixture
-def committed_tenants(transactional_db) -> Iterator[None]:  # noqa: ANN001
+def committed_tenants(transactional_db) -> Iterator[None]:
     """For tests whose data must be committed (other threads or processes read it).
 
     Flushing empties the public tables but leaves schemas behind; drop the
@@ -131,5 +131,5 @@ def committed_tenants(transactional_db) -> Iterator[None]:  # noqa: ANN001
 
 
 @pytest.fixture
-def platform(db) -> Tenant:  # noqa: ANN001
+def platform(db) -> Tenant:
     return public_tenant_ensure()

@@ -43,7 +43,8 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return f"row {self.row}, {self.field}: {self.message}"
+        return _("row %(row)s, %(field)s: %(message)s") % {
+            "row": self.row, "field": self.field, "message": self.message}
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from openpyxl import Workbook
 
 from tenants.models import NetworkMembership, Tenant
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    with translation.override("en"):
+        yield
 
 HEADER = ["manufacturer", "dealer_code", "slug", "name", "region", "province", "city", "active"]
 GOOD = [
@@ -134,3 +142,13 @@ def test_progress_is_shown_on_stderr(manufacturer, tmp_path):
     call_command("import_dealers", str(path), stdout=StringIO(), stderr=err)
 
     assert "3/3" in err.getvalue()
+
+
+def test_the_report_speaks_the_operators_language(manufacturer, tmp_path):
+    rows = [["HQ", "HQ-X-2", "nowhere", "无区域店", "NORTH", "广东", "广州", "1"]]
+    path = write_csv(tmp_path / "dealers.csv", rows)
+
+    with translation.override("zh-hans"), pytest.raises(CommandError, match="没有导入任何数据"):
+        call_command("import_dealers", str(path), "--no-progress", stderr=(err := StringIO()))
+
+    assert "第 2 行，region：此网络中没有区域“NORTH”。" in err.getvalue()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 
 def command_error(exc: ValidationError) -> CommandError:
@@ -11,4 +12,4 @@ def command_error(exc: ValidationError) -> CommandError:
     for field, messages in exc.message_dict.items():
         for message in messages:
             lines.append(f"  {field}: {message}")
-    return CommandError("Nothing was created:\n" + "\n".join(lines))
+    return CommandError(_("Nothing was created:") + "\n" + "\n".join(lines))

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from tenants.services.directory import (
@@ -38,10 +39,11 @@ class Command(BaseCommand):
             bar.close()
         for error in report.errors:
             self.stderr.write(f"  {error}")
-        summary = (f"{report.total} rows: {report.imported} imported, "
-                   f"{report.already_present} already present, "
-                   f"{len(report.bad_rows)} bad")
+        summary = _("%(total)s rows: %(imported)s imported, %(present)s already present, "
+                    "%(bad)s bad") % {"total": report.total, "imported": report.imported,
+                                     "present": report.already_present,
+                                     "bad": len(report.bad_rows)}
         if report.errors and not o["only_valid"]:
-            raise CommandError(f"{summary}. Nothing was imported; fix the rows above, "
-                               "or import the valid rows with --only-valid.")
+            raise CommandError(summary + _(". Nothing was imported; fix the rows above, or "
+                                           "import the valid rows with --only-valid."))
         self.stdout.write(self.style.SUCCESS(summary))
