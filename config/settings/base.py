@@ -212,5 +212,5 @@ GET_EXECUTOR_FUNCTION = "config.migration.get_executor"
 
 # The scheduler process (manage.py run_scheduler) runs these; each returns the seconds until
 # it next has work, or None.
-SCHEDULER_JOBS: list[str] = []
+SCHEDULER_JOBS: list[str] = ["hotline.scheduler.fire_due_clocks"]
 SCHEDULER_IDLE_SECONDS = env.float("SCHEDULER_IDLE_SECONDS", default=1.0)

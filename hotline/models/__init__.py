@@ -1,3 +1,50 @@
+from .choices import (
+    OPEN_STATES,
+    Acceptance,
+    CallbackOutcome,
+    Category,
+    Channel,
+    ClockKind,
+    ContactMethod,
+    DecisionState,
+    Severity,
+    State,
+    StockCheck,
+    WorkOrderType,
+)
+from .clocks import CalendarOverride, Clock, ClockState, SlaPolicy, SlaWindow
+from .followup import CallbackAttempt, ExtensionRequest, TransferRequest
 from .owner import Gender, Owner, Vehicle, VehicleUse
+from .work_order import MAX_PART_LINES, DailySequence, PartLine, WorkOrder, WorkOrderEvent
 
-__all__ = ["Gender", "Owner", "Vehicle", "VehicleUse"]
+__all__ = [
+    "MAX_PART_LINES",
+    "OPEN_STATES",
+    "Acceptance",
+    "CalendarOverride",
+    "CallbackAttempt",
+    "CallbackOutcome",
+    "Category",
+    "Channel",
+    "Clock",
+    "ClockKind",
+    "ClockState",
+    "ContactMethod",
+    "DailySequence",
+    "DecisionState",
+    "ExtensionRequest",
+    "Gender",
+    "Owner",
+    "PartLine",
+    "Severity",
+    "SlaPolicy",
+    "SlaWindow",
+    "State",
+    "StockCheck",
+    "TransferRequest",
+    "Vehicle",
+    "VehicleUse",
+    "WorkOrder",
+    "WorkOrderEvent",
+    "WorkOrderType",
+]

@@ -1,0 +1,73 @@
+"""What is the dealer's own (dealer schema): who handles a work order, internal notes, contacts.
+
+Work orders live in the manufacturer's hotline schema; rows here point at one
+by the manufacturer's id and the work order's id and number, never by a key
+across schemas.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from hotline.models.choices import ContactMethod
+
+
+class WorkOrderRef(models.Model):
+    manufacturer_id = models.BigIntegerField()
+    work_order_id = models.BigIntegerField()
+    work_order_number = models.CharField(max_length=24)
+
+    class Meta:
+        abstract = True
+
+
+class Assignment(WorkOrderRef):
+    """Who in the dealership handles a work order now (one row per work order)."""
+
+    assignee_id = models.BigIntegerField(_("assigned to"))
+    assigned_by_id = models.BigIntegerField()
+    assigned_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["manufacturer_id", "work_order_id"],
+                                    name="one_assignment_per_work_order"),
+        ]
+        indexes = [models.Index(fields=["assignee_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.work_order_number} → {self.assignee_id}"
+
+
+class InternalNote(WorkOrderRef):
+    """A note the manufacturer never sees."""
+
+    author_id = models.BigIntegerField()
+    at = models.DateTimeField()
+    text = models.TextField(_("note"))
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["manufacturer_id", "work_order_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.work_order_number}: {self.text[:30]}"
+
+
+class ContactAttempt(WorkOrderRef):
+    """One attempt to reach the owner (the first contact is the first one that reached them)."""
+
+    by_id = models.BigIntegerField()
+    at = models.DateTimeField(_("when"))
+    whom = models.CharField(_("whom"), max_length=60)
+    method = models.CharField(_("how"), max_length=8, choices=ContactMethod.choices)
+    reached = models.BooleanField(_("reached"))
+    note = models.TextField(_("what was said or agreed"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["manufacturer_id", "work_order_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.work_order_number} {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,78 @@
+"""Callbacks to the owner, and the dealer's requests that a supervisor decides."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .choices import CallbackOutcome, ClockKind, DecisionState
+from .work_order import WorkOrder
+
+
+class CallbackAttempt(models.Model):
+    """One attempt by the hotline to call the owner back (回访), reached or not."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="callbacks")
+    at = models.DateTimeField(_("called at"))
+    agent_id = models.BigIntegerField()
+    outcome = models.CharField(_("outcome"), max_length=16, choices=CallbackOutcome.choices)
+    score = models.PositiveSmallIntegerField(
+        _("score (1–10)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(10)])
+    solved = models.BooleanField(_("problem solved"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["work_order", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.work_order_id}:{self.outcome}"
+
+
+class TransferRequest(models.Model):
+    """A dealer asks to hand a work order it should not have to another dealer."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT,
+                                   related_name="transfer_requests")
+    from_dealer_id = models.BigIntegerField()
+    requested_by_id = models.BigIntegerField()
+    requested_at = models.DateTimeField()
+    reason = models.TextField(_("reason"))
+    suggested_dealer_id = models.BigIntegerField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=DecisionState.choices,
+                             default=DecisionState.PENDING)
+    decided_by_id = models.BigIntegerField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+    to_dealer_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["work_order"], condition=models.Q(state="pending"),
+                                    name="one_pending_transfer_per_work_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"transfer {self.work_order_id} {self.state}"
+
+
+class ExtensionRequest(models.Model):
+    """A dealer asks for more time on one clock; a supervisor grants or refuses it."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT,
+                                   related_name="extension_requests")
+    clock_kind = models.CharField(_("window"), max_length=20, choices=ClockKind.choices)
+    minutes = models.PositiveIntegerField(_("extra time (minutes)"),
+                                          validators=[MinValueValidator(1)])
+    reason = models.TextField(_("reason"))
+    requested_by_id = models.BigIntegerField()
+    requested_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=DecisionState.choices,
+                             default=DecisionState.PENDING)
+    decided_by_id = models.BigIntegerField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+
+    def __str__(self) -> str:
+        return f"extension {self.work_order_id} {self.clock_kind} {self.state}"

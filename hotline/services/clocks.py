@@ -1,0 +1,263 @@
+"""SLA clocks: started, paused, stopped and extended by services; fired by the scheduler.
+
+A clock is a row. ``next_fire_at`` holds the one moment it next needs the
+scheduler (a warning, the breach, the second escalation). The scheduler claims
+due rows with ``SELECT … FOR UPDATE SKIP LOCKED`` and fires each step once: the
+step and its event commit together, and a step is fired only when the row's
+counters say it has not been, so two schedulers, or one restarted after a crash,
+never fire anything twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ..calendar import BusinessCalendar
+from ..models import Clock, ClockKind, ClockState, SlaPolicy, WorkOrder
+from ..models.choices import Severity, WorkOrderType
+from .events import Actor, event_append
+from .policy import calendar_for, policy_current, window_for
+
+# Who is told of a breach, by escalation level (notifications resolve these to people).
+ESCALATION_ROLES = {
+    1: ["dealer_crm_manager", "service_manager"],
+    2: ["general_manager", "hotline_supervisor"],
+}
+DISPATCH_KINDS = (ClockKind.FIRST_CONTACT, ClockKind.ANSWER, ClockKind.SENIOR_ANSWER,
+                  ClockKind.COMPLETION)
+
+
+def tenant_time_zone() -> str:
+    return getattr(connection.tenant, "time_zone", None) or settings.TIME_ZONE
+
+
+def _policy(version: int, cache: dict[int, SlaPolicy] | None = None) -> SlaPolicy:
+    if cache is not None and version in cache:
+        return cache[version]
+    policy = SlaPolicy.objects.get(version=version)
+    if cache is not None:
+        cache[version] = policy
+    return policy
+
+
+def clock_calendar(clock: Clock, cache: dict[int, SlaPolicy] | None = None) -> BusinessCalendar:
+    return calendar_for(clock.calendar, _policy(clock.policy_version, cache), tenant_time_zone())
+
+
+def _next_fire(clock: Clock) -> dt.datetime | None:
+    if clock.state != ClockState.RUNNING:
+        return None
+    if clock.breached_at is None:
+        pending = [clock.due_at - dt.timedelta(minutes=m)
+                   for m in clock.warn_before[clock.warnings_fired:]]
+        return min([*pending, clock.due_at])
+    if clock.escalation_level < 2:
+        return clock.breached_at + dt.timedelta(minutes=clock.second_escalation_after)
+    return None
+
+
+def _applies(kind: str, work_order: WorkOrder) -> bool:
+    if kind == ClockKind.SENIOR_ANSWER:
+        return work_order.severity == Severity.MAJOR
+    if kind == ClockKind.COMPLETION:
+        return work_order.type == WorkOrderType.PARTS_SHORTAGE
+    return True
+
+
+def clocks_start(work_order: WorkOrder, kinds: Iterable[str], *, at: dt.datetime,
+                 actor: Actor) -> list[Clock]:
+    """Start the windows of ``kinds`` that apply to the work order, under the current policy."""
+    policy = policy_current()
+    clocks = []
+    for kind in kinds:
+        window = window_for(policy, kind, work_order)
+        if window is None or not _applies(kind, work_order):
+            continue
+        calendar = calendar_for(window.calendar, policy, tenant_time_zone())
+        clock = Clock(
+            work_order=work_order, kind=kind, policy_version=policy.version,
+            calendar=window.calendar, budget_minutes=window.minutes,
+            warn_before=list(window.warn_before),
+            second_escalation_after=window.second_escalation_after,
+            paused_in=list(window.paused_in), started_at=at,
+            due_at=calendar.add(at, dt.timedelta(minutes=window.minutes)),
+        )
+        clock.next_fire_at = _next_fire(clock)
+        clock.save()
+        clocks.append(clock)
+        event_append(work_order, "clock.started", actor, at, clock=clock.pk, kind=kind,
+                     due_at=clock.due_at, policy_version=policy.version,
+                     calendar=window.calendar, minutes=window.minutes)
+    return clocks
+
+
+def clock_stop(clock: Clock, *, at: dt.datetime, actor: Actor, reason: str) -> None:
+    """Stop a clock for good and record its outcome: met, or breached and by how much."""
+    if clock.state == ClockState.STOPPED:
+        return
+    if clock.state == ClockState.RUNNING:
+        overdue = clock_calendar(clock).between(clock.due_at, at)
+    else:  # paused: stopped with counted time still left
+        overdue = dt.timedelta(seconds=-(clock.remaining_seconds or 0))
+    clock.met = clock.breached_at is None and overdue <= dt.timedelta(0)
+    clock.overdue_seconds = max(int(overdue.total_seconds()), 0)
+    if clock.state == ClockState.PAUSED:
+        clock.paused_seconds += int((at - clock.paused_at).total_seconds())
+        clock.paused_at = None
+    clock.state = ClockState.STOPPED
+    clock.stopped_at = at
+    clock.next_fire_at = None
+    clock.save()
+    event_append(clock.work_order, "clock.stopped", actor, at, clock=clock.pk, kind=clock.kind,
+                 reason=reason, met=clock.met, overdue_seconds=clock.overdue_seconds,
+                 due_at=clock.due_at)
+
+
+def clocks_stop(work_order: WorkOrder, kinds: Iterable[str] | None, *, at: dt.datetime,
+                actor: Actor, reason: str) -> None:
+    """Stop the work order's open clocks of ``kinds`` (all when None)."""
+    qs = work_order.clocks.exclude(state=ClockState.STOPPED).select_for_update()
+    if kinds is not None:
+        qs = qs.filter(kind__in=list(kinds))
+    for clock in qs:
+        clock.work_order = work_order
+        clock_stop(clock, at=at, actor=actor, reason=reason)
+
+
+def clocks_follow_state(work_order: WorkOrder, *, at: dt.datetime, actor: Actor) -> None:
+    """Pause the clocks whose policy pauses them in the new state; resume the others."""
+    for clock in work_order.clocks.exclude(state=ClockState.STOPPED).select_for_update():
+        clock.work_order = work_order
+        pause = work_order.state in clock.paused_in
+        if pause and clock.state == ClockState.RUNNING:
+            calendar = clock_calendar(clock)
+            clock.remaining_seconds = int(calendar.between(at, clock.due_at).total_seconds())
+            clock.state, clock.paused_at, clock.next_fire_at = ClockState.PAUSED, at, None
+            clock.save()
+            event_append(work_order, "clock.paused", actor, at, clock=clock.pk, kind=clock.kind,
+                         remaining_seconds=clock.remaining_seconds)
+        elif not pause and clock.state == ClockState.PAUSED:
+            calendar = clock_calendar(clock)
+            remaining = dt.timedelta(seconds=clock.remaining_seconds or 0)
+            clock.due_at = (calendar.add(at, remaining) if remaining > dt.timedelta(0)
+                            else clock.due_at)
+            clock.paused_seconds += int((at - clock.paused_at).total_seconds())
+            clock.state, clock.paused_at, clock.remaining_seconds = ClockState.RUNNING, None, None
+            clock.next_fire_at = _next_fire(clock)
+            clock.save()
+            event_append(work_order, "clock.resumed", actor, at, clock=clock.pk, kind=clock.kind,
+                         due_at=clock.due_at)
+
+
+def clock_extend(clock: Clock, *, minutes: int, at: dt.datetime, actor: Actor,
+                 reason: str) -> None:
+    """Move the due time by ``minutes`` of counted time; the change is logged."""
+    calendar = clock_calendar(clock)
+    before = clock.due_at
+    if clock.state == ClockState.PAUSED:
+        clock.remaining_seconds = (clock.remaining_seconds or 0) + minutes * 60
+    clock.due_at = calendar.add(clock.due_at, dt.timedelta(minutes=minutes))
+    clock.extended_minutes += minutes
+    # Warnings already fired stay fired; those still ahead now count from the new due time.
+    clock.next_fire_at = _next_fire(clock)
+    clock.save()
+    event_append(clock.work_order, "clock.extended", actor, at, clock=clock.pk, kind=clock.kind,
+                 due_before=before, due_after=clock.due_at, minutes=minutes, reason=reason)
+
+
+def clock_fire(clock: Clock, now: dt.datetime) -> list[str]:
+    """Fire what is due on a locked clock row: at most one warning, the breach, an escalation."""
+    fired: list[str] = []
+    system = Actor.system()
+    while clock.next_fire_at is not None and clock.next_fire_at <= now:
+        if clock.breached_at is None and now < clock.due_at:
+            past = [m for m in clock.warn_before[clock.warnings_fired:]
+                    if clock.due_at - dt.timedelta(minutes=m) <= now]
+            clock.warnings_fired += len(past)
+            event_append(clock.work_order, "clock.warning", system, now, clock=clock.pk,
+                         kind=clock.kind, due_at=clock.due_at, minutes_before=past[-1])
+            fired.append("warning")
+        elif clock.breached_at is None:
+            clock.breached_at = clock.due_at
+            clock.warnings_fired = len(clock.warn_before)
+            clock.escalation_level = 1
+            event_append(clock.work_order, "clock.breached", system, now, clock=clock.pk,
+                         kind=clock.kind, due_at=clock.due_at, level=1,
+                         escalate_to=ESCALATION_ROLES[1])
+            fired.append("breach")
+        else:
+            clock.escalation_level = 2
+            event_append(clock.work_order, "clock.escalated", system, now, clock=clock.pk,
+                         kind=clock.kind, due_at=clock.due_at, level=2,
+                         escalate_to=ESCALATION_ROLES[2])
+            fired.append("escalation")
+        clock.next_fire_at = _next_fire(clock)
+    clock.save(update_fields=["warnings_fired", "breached_at", "escalation_level",
+                              "next_fire_at"])
+    return fired
+
+
+def clocks_fire_due(now: dt.datetime | None = None, *, limit: int = 500) -> tuple[int, dt.datetime | None]:
+    """Fire every due clock of the current schema, in batches; return (fired, next due time)."""
+    fired = 0
+    while True:
+        now_batch = now or timezone.now()
+        with transaction.atomic():
+            batch = list(
+                Clock.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("work_order")
+                .filter(next_fire_at__lte=now_batch)
+                .order_by("next_fire_at")[:limit]
+            )
+            for clock in batch:
+                if clock.state == ClockState.RUNNING:
+                    fired += len(clock_fire(clock, now_batch))
+        if len(batch) < limit:
+            break
+    upcoming = (Clock.objects.filter(next_fire_at__isnull=False).order_by("next_fire_at")
+                .values_list("next_fire_at", flat=True).first())
+    return fired, upcoming
+
+
+def clocks_recalculate(*, actor: Actor, at: dt.datetime | None = None) -> int:
+    """Explicit administrator action: move running clocks onto the current policy version.
+
+    Clocks already breached keep their record; each moved clock logs its old
+    and new due time. Returns how many clocks moved.
+    """
+    at = at or timezone.now()
+    policy = policy_current()
+    moved = 0
+    with transaction.atomic():
+        for clock in (Clock.objects.select_for_update(of=("self",)).select_related("work_order")
+                      .filter(state=ClockState.RUNNING, breached_at__isnull=True)
+                      .exclude(policy_version=policy.version)):
+            window = window_for(policy, clock.kind, clock.work_order)
+            if window is None:
+                continue
+            calendar = calendar_for(window.calendar, policy, tenant_time_zone())
+            before, delta = clock.due_at, window.minutes - clock.budget_minutes
+            # Lengthening counts on from the current due time, so paused spans stay credited;
+            # shortening counts from the start.
+            clock.due_at = (calendar.add(clock.due_at, dt.timedelta(minutes=delta)) if delta >= 0
+                            and window.calendar == clock.calendar else calendar.add(
+                                clock.started_at,
+                                dt.timedelta(minutes=window.minutes + clock.extended_minutes)))
+            clock.policy_version, clock.calendar = policy.version, window.calendar
+            clock.budget_minutes, clock.warn_before = window.minutes, list(window.warn_before)
+            clock.second_escalation_after = window.second_escalation_after
+            clock.paused_in = list(window.paused_in)
+            clock.warnings_fired = sum(
+                1 for m in clock.warn_before if clock.due_at - dt.timedelta(minutes=m) <= at)
+            clock.next_fire_at = _next_fire(clock)
+            clock.save()
+            event_append(clock.work_order, "clock.recalculated", actor, at, clock=clock.pk,
+                         kind=clock.kind, due_before=before, due_after=clock.due_at,
+                         policy_version=policy.version)
+            moved += 1
+    return moved

@@ -1,0 +1,177 @@
+"""The hotline's decisions: callbacks and closure, transfers, extensions."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tenants.models import Manufacturer
+
+from ..models import (
+    CallbackAttempt,
+    CallbackOutcome,
+    ClockKind,
+    DecisionState,
+    ExtensionRequest,
+    TransferRequest,
+    WorkOrder,
+)
+from ..state import transition
+from .clocks import DISPATCH_KINDS, clock_extend, clocks_start, clocks_stop
+from .events import Actor, event_append
+from .routing import network_place
+from .work_orders import _reopen, _save, work_order_lock
+
+SUPERVISOR_ROLES = {"hotline_supervisor", "hotline_admin"}
+FAILED_ATTEMPTS_BEFORE_SMS = 4
+
+
+def _require_supervisor(actor: Actor) -> None:
+    if actor.role not in SUPERVISOR_ROLES:
+        raise PermissionDenied(_("Only a hotline supervisor may decide this."))
+
+
+def callback_record(*, work_order_id: int, actor: Actor, outcome: str, score: int | None = None,
+                    solved: bool | None = None, note: str = "") -> CallbackAttempt:
+    """One callback attempt. Reached and solved: closed. Reached and not solved: reopened.
+
+    Not reached: the attempt is logged; after four failed attempts the event says
+    so, and the owner is asked by SMS to reply with a score.
+    """
+    errors: dict[str, list[str]] = {}
+    if outcome not in CallbackOutcome.values:
+        errors["outcome"] = [_("Choose how the call went.")]
+    if outcome == CallbackOutcome.REACHED:
+        if not isinstance(score, int) or not 1 <= score <= 10:
+            errors["score"] = [_("A reached owner gives a score from 1 to 10.")]
+        if solved is None:
+            errors["solved"] = [_("Ask whether the problem is really solved.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        work_order = work_order_lock(work_order_id)
+        transition(work_order, "record_callback")
+        now = timezone.now()
+        attempt = CallbackAttempt.objects.create(
+            work_order=work_order, at=now, agent_id=actor.user_id or 0, outcome=outcome,
+            score=score if outcome == CallbackOutcome.REACHED else None,
+            solved=solved if outcome == CallbackOutcome.REACHED else None, note=note.strip())
+        failed = work_order.callbacks.exclude(outcome=CallbackOutcome.REACHED).count()
+        event_append(work_order, "callback.recorded", actor, now, attempt=attempt.pk,
+                     outcome=outcome, score=attempt.score, solved=attempt.solved,
+                     failed_attempts=failed,
+                     sms_requested=(outcome != CallbackOutcome.REACHED
+                                    and failed == FAILED_ATTEMPTS_BEFORE_SMS))
+        if outcome == CallbackOutcome.REACHED:
+            work_order.satisfaction = score
+            if solved:
+                before, after = transition(work_order, "close")
+                work_order.closed_at = now
+                _save(work_order, "closed_at", "satisfaction")
+                event_append(work_order, "work_order.closed", actor, now, state_before=before,
+                             state_after=after, verified_by="callback", score=score)
+                clocks_stop(work_order, [ClockKind.CALLBACK], at=now, actor=actor,
+                            reason="callback")
+            else:
+                _save(work_order, "satisfaction")
+                _reopen(work_order, actor=actor, at=now,
+                        reason=_("The owner says the problem is not solved."))
+    return attempt
+
+
+def work_order_close_without_callback(*, work_order_id: int, actor: Actor,
+                                      reason: str) -> WorkOrder:
+    """A supervisor closes a resolved work order without reaching the owner, with a reason."""
+    _require_supervisor(actor)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Closing without a callback needs a reason.")]})
+    with transaction.atomic():
+        work_order = work_order_lock(work_order_id)
+        before, after = transition(work_order, "close_without_callback")
+        now = timezone.now()
+        work_order.closed_at = now
+        work_order.closure_reason = reason.strip()
+        _save(work_order, "closed_at", "closure_reason")
+        event_append(work_order, "work_order.closed", actor, now, state_before=before,
+                     state_after=after, verified_by="supervisor", reason=reason.strip())
+        clocks_stop(work_order, None, at=now, actor=actor, reason="closed")
+    return work_order
+
+
+def transfer_decide(*, manufacturer: Manufacturer, request_id: int, actor: Actor, approve: bool,
+                    reason: str, to_dealer_id: int | None = None) -> TransferRequest:
+    """Approve (new dealer, new clocks) or refuse a transfer request, with the reason."""
+    _require_supervisor(actor)
+    errors: dict[str, list[str]] = {}
+    if not (reason or "").strip():
+        errors["reason"] = [_("Record the reason for the decision.")]
+    if approve and to_dealer_id is None:
+        errors["to_dealer"] = [_("Choose the dealer that takes the work order over.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        request = TransferRequest.objects.select_for_update().get(pk=request_id)
+        if request.state != DecisionState.PENDING:
+            raise ValidationError({"request": [_("This request was already decided.")]})
+        work_order = work_order_lock(request.work_order_id)
+        now = timezone.now()
+        request.decided_by_id, request.decided_at = actor.user_id, now
+        request.decision_reason = reason.strip()
+        if approve:
+            if to_dealer_id == work_order.dealer_id:
+                raise ValidationError({"to_dealer": [_("Choose a different dealer.")]})
+            place = network_place(manufacturer, to_dealer_id)
+            before, after = transition(work_order, "transfer")
+            request.state, request.to_dealer_id = DecisionState.APPROVED, to_dealer_id
+            old = (work_order.dealer_id, work_order.dealer_code)
+            work_order.dealer_id, work_order.network_membership_id = place.dealer_id, place.pk
+            work_order.dealer_code, work_order.dealer_name = place.dealer_code, place.dealer.name
+            work_order.region_id, work_order.dispatched_at = place.region_id, now
+            work_order.first_contact_at = None
+            _save(work_order, "dealer_id", "network_membership_id", "dealer_code", "dealer_name",
+                  "region_id", "dispatched_at", "first_contact_at")
+            event_append(work_order, "work_order.transferred", actor, now, request=request.pk,
+                         state_before=before, state_after=after, from_dealer_id=old[0],
+                         from_dealer_code=old[1], dealer_id=place.dealer_id,
+                         dealer_code=place.dealer_code, dealer_name=place.dealer.name,
+                         reason=request.decision_reason)
+            clocks_stop(work_order, None, at=now, actor=actor, reason="transferred")
+            clocks_start(work_order, DISPATCH_KINDS, at=now, actor=actor)
+        else:
+            request.state = DecisionState.REFUSED
+            event_append(work_order, "transfer.refused", actor, now, request=request.pk,
+                         reason=request.decision_reason)
+        request.save()
+    return request
+
+
+def extension_decide(*, request_id: int, actor: Actor, grant: bool,
+                     reason: str = "") -> ExtensionRequest:
+    """Grant (the clock's due time moves, logged) or refuse an extension request."""
+    _require_supervisor(actor)
+    with transaction.atomic():
+        request = ExtensionRequest.objects.select_for_update().get(pk=request_id)
+        if request.state != DecisionState.PENDING:
+            raise ValidationError({"request": [_("This request was already decided.")]})
+        work_order = work_order_lock(request.work_order_id)
+        now = timezone.now()
+        request.decided_by_id, request.decided_at = actor.user_id, now
+        request.decision_reason = (reason or "").strip()
+        if grant:
+            clock = (work_order.clocks.select_for_update()
+                     .filter(kind=request.clock_kind, stopped_at__isnull=True).first())
+            if clock is None or clock.breached_at is not None:
+                raise ValidationError({"request": [_(
+                    "The window is no longer running or was already missed; refuse instead.")]})
+            clock.work_order = work_order
+            request.state = DecisionState.APPROVED
+            clock_extend(clock, minutes=request.minutes, at=now, actor=actor,
+                         reason=request.decision_reason or request.reason)
+        else:
+            request.state = DecisionState.REFUSED
+        request.save()
+        event_append(work_order, "extension.decided", actor, now, request=request.pk,
+                     granted=grant, reason=request.decision_reason)
+    return request

@@ -1,0 +1,50 @@
+"""Appending to a work order's event log: the one way services record what happened."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from ..models import WorkOrder, WorkOrderEvent
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does something, and for which tenant (a hotline, a dealer, a parts centre, the system)."""
+
+    user_id: int | None
+    name: str
+    tenant_id: int | None
+    role: str = ""
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(user_id=None, name="system", tenant_id=None, role="system")
+
+    @classmethod
+    def of(cls, user: Any, membership: Any) -> Actor:
+        return cls(user_id=user.pk, name=user.get_full_name(), tenant_id=membership.tenant_id,
+                   role=membership.role)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: times as ISO 8601 with offset, decimals and the like as the JSON encoder does."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
+        return DjangoJSONEncoder().default(value)
+    return value
+
+
+def event_append(work_order: WorkOrder, kind: str, actor: Actor, at: dt.datetime,
+                 **data: Any) -> WorkOrderEvent:
+    """Append one event in the caller's transaction; it commits or rolls back with the change."""
+    return WorkOrderEvent.objects.create(
+        work_order=work_order, kind=kind, at=at, actor_user_id=actor.user_id,
+        actor_name=actor.name, actor_tenant_id=actor.tenant_id, data=_plain(data),
+    )

@@ -1,0 +1,133 @@
+"""The manufacturer's SLA policy: versioned windows, and the calendar each window runs on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ..calendar import BusinessCalendar, CalendarKind
+from ..models import CalendarOverride, ClockKind, Severity, SlaPolicy, SlaWindow, State, WorkOrder
+from ..models.choices import WorkOrderType
+from .events import Actor
+
+HOUR, DAY = 60, 24 * 60
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    kind: str
+    minutes: int
+    calendar: str = CalendarKind.WALL.value
+    warn_before: tuple[int, ...] = ()
+    second_escalation_after: int = 120
+    paused_in: tuple[str, ...] = ()
+    work_order_type: str = ""
+    severity: str = ""
+    category: str = ""
+
+
+# The practice of domain.md: "2123" and the 5-working-day parts rule.
+DEFAULT_WINDOWS = (
+    WindowSpec(ClockKind.FIRST_CONTACT, 2 * HOUR, warn_before=(30, 10), second_escalation_after=60),
+    WindowSpec(ClockKind.ANSWER, 1 * DAY, warn_before=(4 * HOUR, HOUR)),
+    WindowSpec(ClockKind.SENIOR_ANSWER, 2 * DAY, warn_before=(8 * HOUR, 2 * HOUR),
+               severity=Severity.MAJOR),
+    WindowSpec(ClockKind.COMPLETION, 5 * DAY, calendar=CalendarKind.WORKING_DAYS.value,
+               warn_before=(DAY, 4 * HOUR), second_escalation_after=DAY,
+               paused_in=(State.AWAITING_PARTS,), work_order_type=WorkOrderType.PARTS_SHORTAGE),
+    WindowSpec(ClockKind.CALLBACK, 3 * DAY, warn_before=(8 * HOUR,)),
+)
+
+
+def policy_current() -> SlaPolicy:
+    """The newest policy version; the defaults become version 1 on first use."""
+    policy = SlaPolicy.objects.order_by("-version").first()
+    if policy is None:
+        with transaction.atomic():
+            policy = _create(version=1, windows=DEFAULT_WINDOWS, note=_("Default policy"),
+                             created_by_id=None, opens=dt.time(8, 30), closes=dt.time(17, 30),
+                             repeat_window_days=30)
+    return policy
+
+
+def _create(*, version: int, windows, note: str, created_by_id: int | None,
+            opens: dt.time, closes: dt.time, repeat_window_days: int) -> SlaPolicy:
+    policy = SlaPolicy.objects.create(
+        version=version, note=note, created_by_id=created_by_id, business_opens=opens,
+        business_closes=closes, repeat_window_days=repeat_window_days)
+    SlaWindow.objects.bulk_create(
+        SlaWindow(policy=policy, kind=w.kind, minutes=w.minutes, calendar=w.calendar,
+                  warn_before=sorted(set(w.warn_before), reverse=True),
+                  second_escalation_after=w.second_escalation_after, paused_in=list(w.paused_in),
+                  work_order_type=w.work_order_type, severity=w.severity, category=w.category)
+        for w in windows)
+    return policy
+
+
+def policy_publish(*, actor: Actor, windows: list[WindowSpec], note: str = "",
+                   business_opens: dt.time = dt.time(8, 30),
+                   business_closes: dt.time = dt.time(17, 30),
+                   repeat_window_days: int = 30) -> SlaPolicy:
+    """A new policy version. Running clocks keep the version they started under."""
+    errors: dict[str, list[str]] = {}
+    kinds = {w.kind for w in windows}
+    for required in (ClockKind.FIRST_CONTACT, ClockKind.ANSWER, ClockKind.CALLBACK):
+        if required not in kinds:
+            errors.setdefault("windows", []).append(
+                _("A policy needs a “%(kind)s” window.") % {"kind": ClockKind(required).label})
+    for i, window in enumerate(windows):
+        if window.minutes < 1:
+            errors.setdefault(f"windows[{i}].minutes", []).append(
+                _("A window lasts at least one minute."))
+        if any(m < 1 or m >= window.minutes for m in window.warn_before):
+            errors.setdefault(f"windows[{i}].warn_before", []).append(
+                _("Warnings fire between one minute and the window's length before the due time."))
+        bad = set(window.paused_in) - set(State.values)
+        if bad:
+            errors.setdefault(f"windows[{i}].paused_in", []).append(
+                _("Unknown state(s): %(states)s.") % {"states": ", ".join(sorted(bad))})
+    if business_opens >= business_closes:
+        errors.setdefault("business_closes", []).append(
+            _("Business hours must close after they open."))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        last = SlaPolicy.objects.select_for_update().order_by("-version").first()
+        return _create(version=(last.version + 1) if last else 1, windows=windows, note=note,
+                       created_by_id=actor.user_id, opens=business_opens,
+                       closes=business_closes, repeat_window_days=repeat_window_days)
+
+
+def window_for(policy: SlaPolicy, kind: str, work_order: WorkOrder) -> SlaWindow | None:
+    """The most specific window of ``kind`` that matches the work order, or None."""
+    best = None
+    for window in policy.windows.all():
+        if window.kind != kind:
+            continue
+        if window.work_order_type and window.work_order_type != work_order.type:
+            continue
+        if window.severity and window.severity != work_order.severity:
+            continue
+        if window.category and window.category != work_order.category:
+            continue
+        if best is None or window.specificity > best.specificity:
+            best = window
+    return best
+
+
+def calendar_for(calendar: str, policy: SlaPolicy, time_zone: str) -> BusinessCalendar:
+    overrides = dict(CalendarOverride.objects.values_list("day", "is_working_day"))
+    return BusinessCalendar(kind=CalendarKind(calendar), time_zone=time_zone, overrides=overrides,
+                            opens=policy.business_opens, closes=policy.business_closes)
+
+
+def calendar_override_set(*, actor: Actor, day: dt.date, is_working_day: bool,
+                          name: str = "") -> CalendarOverride:
+    """Enter or correct one date of the official calendar (e.g. next year's schedule)."""
+    override, _created = CalendarOverride.objects.update_or_create(
+        day=day, defaults={"is_working_day": is_working_day, "name": name})
+    return override

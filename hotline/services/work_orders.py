@@ -1,0 +1,324 @@
+"""Work order intake and the hotline's side of the lifecycle.
+
+Each function validates all input before writing, changes state through
+``hotline.state.transition``, appends its events in the same transaction, and
+leaves side effects to the event relay (the event rows are the outbox).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tenants.models import Manufacturer
+
+from ..models import (
+    MAX_PART_LINES,
+    OPEN_STATES,
+    Category,
+    Channel,
+    ClockKind,
+    Owner,
+    PartLine,
+    Severity,
+    Vehicle,
+    WorkOrder,
+    WorkOrderType,
+)
+from ..state import transition
+from .clocks import DISPATCH_KINDS, clocks_follow_state, clocks_start, clocks_stop, tenant_time_zone
+from .events import Actor, event_append
+from .policy import policy_current
+from .routing import dealer_suggest, network_place
+
+Errors = dict[str, list[str]]
+OWNER_FIELDS = ("name", "gender", "mobile", "landline", "email", "province", "city", "address")
+VEHICLE_FIELDS = ("vin", "plate", "model", "purchase_date", "mileage_km", "use")
+
+
+@dataclass
+class Intake:
+    """What an agent records for a new work order."""
+
+    type: str
+    category: str
+    channel: str
+    complaint: str
+    owner: dict[str, Any]
+    severity: str = Severity.NORMAL
+    owner_demand: str = ""
+    vehicle: dict[str, Any] | None = None
+    part_lines: list[dict[str, Any]] = field(default_factory=list)
+    dealer_id: int | None = None  # None: take the suggestion
+    received_at: dt.datetime | None = None
+
+
+def _add(errors: Errors, name: str, message: str) -> None:
+    errors.setdefault(name, []).append(message)
+
+
+def _check_choice(errors: Errors, name: str, value: str, choices: Any) -> None:
+    if value not in choices.values:
+        _add(errors, name, _("“%(value)s” is not one of: %(allowed)s.")
+             % {"value": value, "allowed": ", ".join(choices.values)})
+
+
+def check_part_lines(lines: list[dict[str, Any]], *, required: bool) -> tuple[Errors, list[dict]]:
+    """1 to 6 lines, each with a code, a name and a quantity of at least 1, no code twice."""
+    errors: Errors = {}
+    clean: list[dict] = []
+    if required and not lines:
+        _add(errors, "part_lines", _("A parts-shortage work order needs at least one part line."))
+    if len(lines) > MAX_PART_LINES:
+        _add(errors, "part_lines", _("At most %(max)s part lines; %(count)s were given.")
+             % {"max": MAX_PART_LINES, "count": len(lines)})
+    seen: dict[str, int] = {}
+    for i, line in enumerate(lines, start=1):
+        prefix = f"part_lines[{i}]"
+        code = str(line.get("part_code") or "").strip().upper()
+        name = str(line.get("part_name") or "").strip()
+        raw_quantity = line.get("quantity")
+        if not code:
+            _add(errors, f"{prefix}.part_code", _("A part code is required."))
+        elif code in seen:
+            _add(errors, f"{prefix}.part_code", _("Part code %(code)s is already on line %(line)s.")
+                 % {"code": code, "line": seen[code]})
+        else:
+            seen[code] = i
+        if not name:
+            _add(errors, f"{prefix}.part_name", _("A part name is required."))
+        try:
+            quantity = int(raw_quantity)
+            if str(raw_quantity).strip() != str(quantity) and not isinstance(raw_quantity, int):
+                raise ValueError
+        except (TypeError, ValueError):
+            quantity = 0
+            _add(errors, f"{prefix}.quantity", _("The quantity must be a whole number."))
+        else:
+            if quantity < 1:
+                _add(errors, f"{prefix}.quantity", _("The quantity must be at least 1."))
+        clean.append({"line_no": i, "part_code": code, "part_name": name, "quantity": quantity})
+    return errors, clean
+
+
+def _validated(model: type, values: dict[str, Any], prefix: str, errors: Errors,
+               exclude: tuple[str, ...] = ()) -> Any:
+    instance = model(**values)
+    try:
+        instance.full_clean(exclude=["owner", *exclude], validate_unique=False)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            for message in messages:
+                _add(errors, f"{prefix}.{name}", message)
+    return instance
+
+
+def _check_vehicle_dates(values: dict[str, Any], errors: Errors) -> None:
+    bought = values.get("purchase_date")
+    if isinstance(bought, str) and bought:
+        try:
+            bought = dt.date.fromisoformat(bought)
+            values["purchase_date"] = bought
+        except ValueError:
+            _add(errors, "vehicle.purchase_date", _("Enter a date as YYYY-MM-DD."))
+            return
+    if isinstance(bought, dt.date):
+        if bought > timezone.now().astimezone(_tz()).date():
+            _add(errors, "vehicle.purchase_date", _("The purchase date cannot be in the future."))
+        elif bought < dt.date(1980, 1, 1):
+            _add(errors, "vehicle.purchase_date", _("The purchase date is before 1980."))
+
+
+def _tz():
+    import zoneinfo
+
+    return zoneinfo.ZoneInfo(tenant_time_zone())
+
+
+def work_order_number(manufacturer: Manufacturer, at: dt.datetime) -> str:
+    """``<prefix><yyyymmdd>-<serial>``, the serial counting per local day; safe under concurrency."""
+    day = at.astimezone(_tz()).date()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO hotline_dailysequence (day, last) VALUES (%s, 1) ON CONFLICT (day) "
+            "DO UPDATE SET last = hotline_dailysequence.last + 1 RETURNING last", [day])
+        serial = cursor.fetchone()[0]
+    return f"{manufacturer.work_order_prefix}{day:%Y%m%d}-{serial:05d}"
+
+
+def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intake) -> WorkOrder:
+    """Record a work order, route it to a dealer and start its clocks.
+
+    Owner and vehicle are found again by mobile number and VIN, and updated.
+    A work order for the same VIN or mobile within the policy's repeat window
+    is linked to the earlier one and counted as a repeat. Nothing is saved
+    unless everything is valid.
+    """
+    errors: Errors = {}
+    _check_choice(errors, "type", intake.type, WorkOrderType)
+    _check_choice(errors, "category", intake.category, Category)
+    _check_choice(errors, "severity", intake.severity, Severity)
+    _check_choice(errors, "channel", intake.channel, Channel)
+    if not (intake.complaint or "").strip():
+        _add(errors, "complaint", _("Describe the owner's complaint."))
+    owner_values = {k: (intake.owner.get(k) or "") for k in OWNER_FIELDS if k in intake.owner}
+    owner_values.setdefault("gender", "unknown")
+    owner_draft = _validated(Owner, owner_values, "owner", errors)
+    vehicle_values: dict[str, Any] | None = None
+    if intake.vehicle:
+        vehicle_values = {k: intake.vehicle.get(k) for k in VEHICLE_FIELDS if k in intake.vehicle}
+        vehicle_values["vin"] = str(vehicle_values.get("vin") or "").strip().upper()
+        vehicle_values["plate"] = str(vehicle_values.get("plate") or "").strip().upper()
+        if vehicle_values.get("mileage_km") in ("", None):
+            vehicle_values["mileage_km"] = None
+        _check_vehicle_dates(vehicle_values, errors)
+        if "vehicle.purchase_date" not in errors:
+            _validated(Vehicle, vehicle_values, "vehicle", errors)
+    elif intake.type == WorkOrderType.PARTS_SHORTAGE:
+        _add(errors, "vehicle", _("A parts-shortage work order needs the vehicle."))
+    is_parts = intake.type == WorkOrderType.PARTS_SHORTAGE
+    if intake.part_lines and not is_parts:
+        _add(errors, "part_lines", _("Only parts-shortage work orders carry part lines."))
+    line_errors, lines = check_part_lines(intake.part_lines, required=is_parts)
+    errors.update(line_errors)
+    received_at = intake.received_at or timezone.now()
+    if received_at > timezone.now() + dt.timedelta(minutes=5):
+        _add(errors, "received_at", _("The time received cannot be in the future."))
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        owner = Owner.objects.select_for_update().filter(mobile=owner_draft.mobile).first()
+        if owner is None:
+            owner = owner_draft
+        else:
+            for name, value in owner_values.items():
+                if value:
+                    setattr(owner, name, value)
+        owner.save()
+        vehicle = None
+        if vehicle_values:
+            vehicle = Vehicle.objects.select_for_update().filter(vin=vehicle_values["vin"]).first()
+            vehicle = vehicle or Vehicle(owner=owner)
+            vehicle.owner = owner
+            for name, value in vehicle_values.items():
+                if value not in (None, ""):
+                    setattr(vehicle, name, value)
+            vehicle.save()
+        if intake.dealer_id is not None:
+            place, reason = network_place(manufacturer, intake.dealer_id), "chosen"
+        else:
+            place, reason = dealer_suggest(manufacturer, vehicle=vehicle, city=owner.city)
+            if place is None:
+                raise ValidationError({"dealer": [_(
+                    "No dealer could be suggested (no servicing or selling dealer, none active "
+                    "in %(city)s); please choose one.") % {"city": owner.city or "—"}]})
+        now = timezone.now()
+        repeat_of = _earlier_complaint(owner, vehicle, received_at)
+        work_order = WorkOrder.objects.create(
+            number=work_order_number(manufacturer, received_at), type=intake.type,
+            category=intake.category, severity=intake.severity, channel=intake.channel,
+            owner=owner, vehicle=vehicle, complaint=intake.complaint.strip(),
+            owner_demand=(intake.owner_demand or "").strip(), received_at=received_at,
+            dealer_id=place.dealer_id, network_membership_id=place.pk,
+            dealer_code=place.dealer_code, dealer_name=place.dealer.name,
+            region_id=place.region_id, dispatched_at=now, created_by_id=actor.user_id or 0,
+            repeat_of=repeat_of,
+        )
+        PartLine.objects.bulk_create(PartLine(work_order=work_order, **line) for line in lines)
+        event_append(work_order, "work_order.created", actor, now, number=work_order.number,
+                     type=work_order.type, severity=work_order.severity,
+                     category=work_order.category, part_lines=lines,
+                     repeat_of=repeat_of.number if repeat_of else None)
+        event_append(work_order, "work_order.dispatched", actor, now, dealer_id=place.dealer_id,
+                     dealer_code=place.dealer_code, dealer_name=place.dealer.name, routing=reason)
+        if repeat_of is not None:
+            event_append(repeat_of, "work_order.repeated", actor, now, by=work_order.number)
+        clocks_start(work_order, DISPATCH_KINDS, at=now, actor=actor)
+    return work_order
+
+
+def _earlier_complaint(owner: Owner, vehicle: Vehicle | None,
+                       received_at: dt.datetime) -> WorkOrder | None:
+    window = dt.timedelta(days=policy_current().repeat_window_days)
+    same = Q(owner__mobile=owner.mobile)
+    if vehicle is not None:
+        same |= Q(vehicle__vin=vehicle.vin)
+    return (WorkOrder.objects.filter(same, received_at__gte=received_at - window,
+                                     received_at__lte=received_at)
+            .order_by("-received_at").first())
+
+
+def work_order_lock(work_order_id: int) -> WorkOrder:
+    """The work order, locked for the rest of the transaction."""
+    return WorkOrder.objects.select_for_update().get(pk=work_order_id)
+
+
+def _save(work_order: WorkOrder, *fields: str) -> None:
+    work_order.version += 1
+    work_order.save(update_fields=[*fields, "version", "state"])
+
+
+def work_order_cancel(*, work_order_id: int, actor: Actor, reason: str) -> WorkOrder:
+    """Hotline: withdraw a work order (e.g. recorded twice); its clocks stop."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Say why the work order is cancelled.")]})
+    with transaction.atomic():
+        work_order = work_order_lock(work_order_id)
+        before, after = transition(work_order, "cancel")
+        now = timezone.now()
+        work_order.closed_at = now
+        work_order.closure_reason = reason.strip()
+        _save(work_order, "closed_at", "closure_reason")
+        event_append(work_order, "work_order.cancelled", actor, now, state_before=before,
+                     state_after=after, reason=reason.strip())
+        clocks_stop(work_order, None, at=now, actor=actor, reason="cancelled")
+    return work_order
+
+
+def work_order_reopen(*, work_order_id: int, actor: Actor, reason: str) -> WorkOrder:
+    """Back to the same dealer with fresh clocks and one more on the reopen count."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Say why the work order is reopened.")]})
+    with transaction.atomic():
+        work_order = work_order_lock(work_order_id)
+        return _reopen(work_order, actor=actor, reason=reason.strip(), at=timezone.now())
+
+
+def _reopen(work_order: WorkOrder, *, actor: Actor, reason: str, at: dt.datetime) -> WorkOrder:
+    before, after = transition(work_order, "reopen")
+    work_order.reopen_count += 1
+    work_order.first_contact_at = work_order.resolved_at = work_order.closed_at = None
+    work_order.dispatched_at = at
+    _save(work_order, "reopen_count", "first_contact_at", "resolved_at", "closed_at",
+          "dispatched_at")
+    event_append(work_order, "work_order.reopened", actor, at, state_before=before,
+                 state_after=after, reason=reason, reopen_count=work_order.reopen_count)
+    clocks_stop(work_order, None, at=at, actor=actor, reason="reopened")
+    clocks_start(work_order, DISPATCH_KINDS, at=at, actor=actor)
+    return work_order
+
+
+def work_order_state_changed(work_order: WorkOrder, *, at: dt.datetime, actor: Actor) -> None:
+    """After any state change: pause or resume the clocks whose policy says so."""
+    clocks_follow_state(work_order, at=at, actor=actor)
+
+
+__all__ = [
+    "OPEN_STATES",
+    "ClockKind",
+    "Intake",
+    "check_part_lines",
+    "work_order_cancel",
+    "work_order_create",
+    "work_order_lock",
+    "work_order_number",
+    "work_order_reopen",
+]

@@ -1,0 +1,59 @@
+"""The work order's lifecycle as one explicit table: action → (states it is allowed in, new state).
+
+Every service that changes a work order's state goes through ``transition``; an
+action in a state that does not allow it is refused with the states that do.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from .models.choices import State
+
+S = State
+TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
+    # action: (allowed in, goes to; None = stays where it is)
+    "record_first_contact": (frozenset({S.DISPATCHED, S.REOPENED}), S.PROCESSING),
+    "record_contact_attempt": (frozenset({S.DISPATCHED, S.REOPENED, S.PROCESSING,
+                                          S.AWAITING_PARTS}), None),
+    "record_stock_check": (frozenset({S.PROCESSING}), None),
+    "raise_parts_request": (frozenset({S.PROCESSING}), S.AWAITING_PARTS),
+    "confirm_parts_received": (frozenset({S.AWAITING_PARTS}), S.PROCESSING),
+    "resolve": (frozenset({S.PROCESSING}), S.RESOLVED),
+    "record_callback": (frozenset({S.RESOLVED}), None),
+    "close": (frozenset({S.RESOLVED}), S.CLOSED),
+    "close_without_callback": (frozenset({S.RESOLVED}), S.CLOSED),
+    "reopen": (frozenset({S.RESOLVED, S.CLOSED}), S.REOPENED),
+    "cancel": (frozenset({S.DISPATCHED, S.PROCESSING, S.AWAITING_PARTS, S.REOPENED}),
+               S.CANCELLED),
+    "request_transfer": (frozenset({S.DISPATCHED, S.PROCESSING, S.REOPENED}), None),
+    "transfer": (frozenset({S.DISPATCHED, S.PROCESSING, S.REOPENED}), S.DISPATCHED),
+    "request_extension": (frozenset({S.DISPATCHED, S.PROCESSING, S.AWAITING_PARTS,
+                                     S.REOPENED, S.RESOLVED}), None),
+}
+
+
+class IllegalTransition(ValidationError):
+    """The action is not allowed in the work order's current state."""
+
+
+def allowed_states(action: str) -> frozenset[str]:
+    return TRANSITIONS[action][0]
+
+
+def transition(work_order, action: str) -> tuple[str, str]:
+    """Check ``action`` against the current state; return (before, after) and set the new state."""
+    allowed, target = TRANSITIONS[action]
+    before = work_order.state
+    if before not in allowed:
+        names = "、".join(str(State(s).label) for s in sorted(allowed))
+        raise IllegalTransition(
+            _("Work order %(number)s is “%(state)s”; this is possible only when it is: "
+              "%(allowed)s.") % {"number": work_order.number, "state": State(before).label,
+                                  "allowed": names},
+            code="illegal_transition",
+        )
+    after = target or before
+    work_order.state = after
+    return before, after
