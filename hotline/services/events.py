@@ -41,10 +41,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def event_append(work_order: WorkOrder, kind: str, actor: Actor, at: dt.datetime,
-                 **data: Any) -> WorkOrderEvent:
+def event_append(work_order: WorkOrder, event_kind: str, actor: Actor, at: dt.datetime,
+                 /, **data: Any) -> WorkOrderEvent:
     """Append one event in the caller's transaction; it commits or rolls back with the change."""
     return WorkOrderEvent.objects.create(
-        work_order=work_order, kind=kind, at=at, actor_user_id=actor.user_id,
+        work_order=work_order, kind=event_kind, at=at, actor_user_id=actor.user_id,
         actor_name=actor.name, actor_tenant_id=actor.tenant_id, data=_plain(data),
     )
