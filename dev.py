@@ -53,6 +53,15 @@ def manage(*args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], check=True, cwd=ROOT)
 
 
+def _running(pidfile: Path) -> bool:
+    """A pid file whose process is alive (a crash leaves a stale one behind)."""
+    try:
+        os.kill(int(pidfile.read_text().split()[0]), 0)
+    except (OSError, ValueError, IndexError):
+        return False
+    return True
+
+
 def start_services(settings: str) -> list[str]:
     """Embedded servers for whatever URL is unset; returns the ones this run started."""
     sys.path.insert(0, str(ROOT))
@@ -60,7 +69,7 @@ def start_services(settings: str) -> list[str]:
 
     started = []
     if not os.environ.get("DATABASE_URL"):
-        if not (embedded.data_dir() / "postgres" / "postmaster.pid").exists():
+        if not _running(embedded.data_dir() / "postgres" / "postmaster.pid"):
             started.append("postgres")
         print("• embedded PostgreSQL under .data/postgres", flush=True)
         os.environ["DATABASE_URL"] = embedded.postgres_url()
@@ -97,7 +106,7 @@ def up() -> int:
     try:
         print("• migrating public schema, templates and tenant schemas", flush=True)
         manage("migrate_tenants", "--verbosity", "0")
-        manage("load_demo", "--if-empty")
+        manage("load_demo")  # adds only what is missing, so an interrupted first start heals
         banner()
         env = {**os.environ, "PATH": f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
                "PYTHONUNBUFFERED": "1"}
@@ -136,6 +145,9 @@ def main() -> int:
         ensure_installed()
         os.execv(str(PYTHON), [str(PYTHON), str(ROOT / "dev.py"), command, *rest])  # noqa: S606
     os.chdir(ROOT)
+    # A terminal closed or a kill: leave through the finally blocks that stop the servers.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda *_: sys.exit(143))
     if command == "up":
         return up()
     if command == "test":

@@ -10,30 +10,41 @@ within the synchronous function, since Django connections are per thread.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
+from django.conf import settings
 
-from tenants.selectors import membership_for, tenant_for_hostname
+from tenants.selectors import membership_for, normalise_host, tenant_for_hostname
 
 
-def _host(scope: dict[str, Any]) -> str:
+def _header(scope: dict[str, Any], wanted: bytes) -> str:
     for name, value in scope.get("headers", []):
-        if name == b"host":
-            return value.decode("latin-1").split(":")[0].lower()
+        if name == wanted:
+            return value.decode("latin-1")
     return ""
 
 
 class TenantFromHostMiddleware:
-    """Puts the host's tenant into the scope, or refuses the connection."""
+    """Puts the host's tenant into the scope, or refuses the connection.
+
+    The page that opens the socket must come from the same host: a page on one
+    tenant's host (sibling subdomains are same-site for cookies) may not open
+    another tenant's socket with the visitor's session there.
+    """
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        tenant = await database_sync_to_async(tenant_for_hostname)(_host(scope))
+        host = normalise_host(_header(scope, b"host"))
+        origin = urlsplit(_header(scope, b"origin")).hostname or ""
+        tenant = None
+        if host and normalise_host(origin) == host:
+            tenant = await database_sync_to_async(tenant_for_hostname)(host)
         if tenant is None:
             await send({"type": "websocket.close", "code": 4404})
             return None
@@ -57,16 +68,27 @@ class MembershipMiddleware:
         return await self.inner({**scope, "membership": membership}, receive, send)
 
 
-def _routes() -> URLRouter:
-    """Each app declares its sockets as ``websocket_urlpatterns`` on its AppConfig."""
-    from django.apps import apps
+class RouterByTenantType:
+    """Like the URLconfs: a tenant type serves only the sockets of its own apps.
 
-    routes: list[Any] = []
-    for config in apps.get_app_configs():
-        routes += getattr(config, "websocket_urlpatterns", [])
-    return URLRouter(routes)
+    Each app declares its sockets as ``websocket_urlpatterns`` on its AppConfig.
+    """
+
+    def __init__(self) -> None:
+        from django.apps import apps
+
+        self.routers: dict[str, URLRouter] = {}
+        for tenant_type, config in settings.TENANT_TYPES.items():
+            routes: list[Any] = []
+            for app in apps.get_app_configs():
+                if app.name in config["APPS"]:
+                    routes += getattr(app, "websocket_urlpatterns", [])
+            self.routers[tenant_type] = URLRouter(routes)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        return await self.routers[scope["tenant"].type](scope, receive, send)
 
 
 websocket_application = AllowedHostsOriginValidator(
-    TenantFromHostMiddleware(AuthMiddlewareStack(MembershipMiddleware(_routes())))
+    TenantFromHostMiddleware(AuthMiddlewareStack(MembershipMiddleware(RouterByTenantType())))
 )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from config.errors import not_found
 
@@ -33,3 +36,22 @@ class MembershipMiddleware:
                 return not_found(request)
             request.membership = membership  # type: ignore[attr-defined]
         return self.get_response(request)
+
+
+class TenantTimezoneMiddleware:
+    """Times on a tenant's pages are in the tenant's time zone (Asia/Shanghai by default)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        tenant = getattr(request, "tenant", None)
+        zone = getattr(tenant, "time_zone", "") or settings.TIME_ZONE
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(zone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.activate(zoneinfo.ZoneInfo(settings.TIME_ZONE))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -8,9 +8,16 @@ from django.db.models import QuerySet
 from .models import Domain, Membership, NetworkMembership, Tenant, TenantType, User
 
 
+def normalise_host(host: str) -> str:
+    """``WWW.Huaqi.localhost:8000`` → ``huaqi.localhost``: how HTTP and WebSocket both look hosts up."""
+    host = host.split(":")[0].strip().lower().rstrip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
 def tenant_for_hostname(hostname: str) -> Tenant | None:
     """The tenant a host name resolves to, or None."""
-    domain = Domain.objects.select_related("tenant").filter(domain=hostname.lower()).first()
+    domain = (Domain.objects.select_related("tenant")
+              .filter(domain=normalise_host(hostname)).first())
     return domain.tenant if domain else None
 
 

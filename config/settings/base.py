@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tenants.middleware.MembershipMiddleware",
+    "tenants.middleware.TenantTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
@@ -129,6 +130,11 @@ CACHES = {
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
     }
 }
+
+# Sign-in counters span every host: one person or address is limited across all tenants.
+CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                       "LOCATION": REDIS_URL, "KEY_PREFIX": "ratelimit"}
+RATELIMIT_USE_CACHE = "ratelimit"
 
 CHANNEL_LAYERS = {
     "default": {

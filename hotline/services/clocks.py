@@ -11,6 +11,7 @@ never fire anything twice.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -136,7 +137,8 @@ def clocks_follow_state(work_order: WorkOrder, *, at: dt.datetime, actor: Actor)
         pause = work_order.state in clock.paused_in
         if pause and clock.state == ClockState.RUNNING:
             calendar = clock_calendar(clock)
-            clock.remaining_seconds = int(calendar.between(at, clock.due_at).total_seconds())
+            # Rounded up: a paused clock never loses the fraction of a second it had left.
+            clock.remaining_seconds = math.ceil(calendar.between(at, clock.due_at).total_seconds())
             clock.state, clock.paused_at, clock.next_fire_at = ClockState.PAUSED, at, None
             clock.save()
             event_append(work_order, "clock.paused", actor, at, clock=clock.pk, kind=clock.kind,

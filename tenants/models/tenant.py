@@ -63,9 +63,9 @@ class Tenant(TenantMixin):
         base_schema = self.get_base_schema()
         if not (sync_schema and base_schema and schema_exists(base_schema)):
             return super().create_schema(check_if_exists, sync_schema, verbosity)
-        if check_if_exists and schema_exists(self.schema_name):
-            return False
         from ..services.cloning import schema_clone
+
+        # Never adopt a schema that is already there (a deleted tenant's data stays behind).
 
         if schema_exists(self.schema_name, case_sensitive=False):
             raise ValidationError({"slug": ["A schema with this name already exists."]})

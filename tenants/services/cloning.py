@@ -164,6 +164,9 @@ def schema_clone(template: str, new_schema: str) -> None:
 
     Runs inside the caller's transaction, so it commits or rolls back with it.
     """
+    with connection.cursor() as cursor:
+        # Shared with other clones, exclusive against a migration of the template (schemas.py).
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(hashtext(%s))", [template])
     script = clone_script(template).replace(SCHEMA_TOKEN, _q(new_schema))
     with connection.cursor() as cursor:
         cursor.execute(script)

@@ -131,11 +131,17 @@ OWNERS = {
 }
 
 
-def demo_load(stdout=None) -> None:
-    """Create whatever of the demo is missing; leave what exists as it is."""
+def demo_load(stdout=None) -> int:
+    """Create whatever of the demo is missing; leave what exists as it is. Returns rows added."""
     from hotline.vin import with_check_digit
 
-    say = stdout.write if stdout else (lambda _msg: None)
+    added = []
+
+    def say(message: str) -> None:
+        added.append(message)
+        if stdout:
+            stdout.write(message)
+
     public_tenant_ensure()
     with transaction.atomic():
         for spec in MANUFACTURERS:
@@ -148,6 +154,7 @@ def demo_load(stdout=None) -> None:
             if centre is None:
                 centre = parts_centre_create(manufacturer=manufacturer, code=code, name=name,
                                              city=city)
+                say(f"parts centre {code} created")
             for r_code, r_name in regions:
                 if not Region.objects.filter(manufacturer=manufacturer, code=r_code).exists():
                     region_create(manufacturer=manufacturer, code=r_code, name=r_name,
@@ -163,18 +170,22 @@ def demo_load(stdout=None) -> None:
             if user is None:
                 user = user_create(username=demo_user.username, password=DEMO_PASSWORD,
                                    full_name=demo_user.full_name)
+                say(f"user {demo_user.username} created")
             for slug, role in demo_user.grants:
                 membership_grant(user=user, tenant=Tenant.objects.get(slug=slug), role=role)
     dealer_ids = dict(Tenant.objects.values_list("slug", "pk"))
     for m_code, owners in OWNERS.items():
         manufacturer = Manufacturer.objects.select_related("hotline").get(code=m_code)
         with tenant_context(manufacturer.hotline), transaction.atomic():
-            _owners_load(owners, dealer_ids, with_check_digit)
+            for vin in _owners_load(owners, dealer_ids, with_check_digit):
+                say(f"vehicle {vin} created")
+    return len(added)
 
 
-def _owners_load(owners, dealer_ids, with_check_digit) -> None:
+def _owners_load(owners, dealer_ids, with_check_digit) -> list[str]:
     from hotline.models import Owner, Vehicle
 
+    created = []
     for (name, gender, mobile, province, city, address, model, vin, plate, bought, km, use,
          selling, servicing) in owners:
         vin = with_check_digit(vin.replace("?", "0"))
@@ -191,6 +202,8 @@ def _owners_load(owners, dealer_ids, with_check_digit) -> None:
         )
         vehicle.full_clean()
         vehicle.save()
+        created.append(vin)
+    return created
 
 
 def demo_banner() -> str:

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
+from django_tenants.utils import schema_exists
 
 from ..models import (
     Domain,
@@ -58,8 +59,13 @@ def _required(errors: Errors, **values: str) -> None:
             _add(errors, field, _("This field is required."))
 
 
-def check_slug(errors: Errors, slug: str, field: str = "slug") -> None:
-    """A tenant slug: well-formed, not reserved, not taken (also as a schema name)."""
+def check_slug(errors: Errors, slug: str, field: str = "slug",
+               index: DirectoryIndex | None = None) -> None:
+    """A tenant slug: well-formed, not reserved, and free as tenant, schema and host name.
+
+    The schema is checked against the database itself: a deleted tenant's schema
+    stays behind, and a new tenant must never adopt it.
+    """
     if not slug:
         _add(errors, field, _("This field is required."))
         return
@@ -67,11 +73,16 @@ def check_slug(errors: Errors, slug: str, field: str = "slug") -> None:
     _run_validator(errors, field, slug_validator, slug)
     if len(errors.get(field, [])) > before:
         return
+    schema, host = Tenant.schema_name_for(slug), f"{slug}.{settings.BASE_DOMAIN}"
+    if index is not None:
+        taken = slug in index.tenants or schema in index.schemas or host in index.domains
+    else:
+        taken = (Tenant.objects.filter(slug=slug).exists()
+                 or schema_exists(schema, case_sensitive=False)
+                 or Domain.objects.filter(domain=host).exists())
     if slug in RESERVED_SLUGS or slug.startswith(("template", "pg-")):
         _add(errors, field, _("“%(slug)s” is reserved by the platform.") % {"slug": slug})
-    elif Tenant.objects.filter(slug=slug).exists() or Tenant.objects.filter(
-        schema_name=Tenant.schema_name_for(slug)
-    ).exists():
+    elif taken:
         _add(errors, field, _("A tenant with slug “%(slug)s” already exists.") % {"slug": slug})
 
 
@@ -89,6 +100,27 @@ def check_time_zone(errors: Errors, time_zone: str) -> None:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         _add(errors, "time_zone", _("“%(tz)s” is not a known time zone, e.g. Asia/Shanghai.")
              % {"tz": time_zone})
+
+
+# Unique constraints that a concurrent writer can beat us to, and the field each guards.
+CONSTRAINT_FIELDS = {
+    "network_dealer_code_unique": "dealer_code",
+    "network_dealer_unique": "slug",
+    "tenants_tenant_slug_key": "slug",
+    "tenants_tenant_schema_name_key": "slug",
+    "tenants_domain_domain_key": "slug",
+    "tenants_manufacturer_code_key": "code",
+    "tenants_manufacturer_work_order_prefix_key": "work_order_prefix",
+}
+
+
+def _conflict(exc: IntegrityError) -> ValidationError:
+    """A unique violation raced past validation: the same clear error, naming the field."""
+    constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") or ""
+    field = next((f for name, f in CONSTRAINT_FIELDS.items() if constraint.startswith(name)),
+                 "__all__")
+    return ValidationError({field: [_("Someone else has just taken this value; nothing was "
+                                      "created. Check and try again.")]})
 
 
 def _raise(errors: Errors) -> None:
@@ -129,15 +161,20 @@ def manufacturer_create(
     check_slug(errors, slug)
     for domain in domains:
         check_domain(errors, domain)
+    if len(set(domains)) < len(domains):
+        _add(errors, "domain", _("The same host name is given twice."))
     check_time_zone(errors, time_zone)
     _raise(errors)
-    with transaction.atomic():
-        hotline = _create_tenant(tenant_type=TenantType.HOTLINE, slug=slug, name=name,
-                                 time_zone=time_zone, extra_domains=domains)
-        return Manufacturer.objects.create(
-            code=code, name=name, name_en=name_en, work_order_prefix=work_order_prefix,
-            hotline=hotline,
-        )
+    try:
+        with transaction.atomic():
+            hotline = _create_tenant(tenant_type=TenantType.HOTLINE, slug=slug, name=name,
+                                     time_zone=time_zone, extra_domains=domains)
+            return Manufacturer.objects.create(
+                code=code, name=name, name_en=name_en, work_order_prefix=work_order_prefix,
+                hotline=hotline,
+            )
+    except IntegrityError as exc:
+        raise _conflict(exc) from exc
 
 
 def parts_centre_create(*, manufacturer: Manufacturer, code: str, name: str,
@@ -194,7 +231,9 @@ class DirectoryIndex:
         self.regions = {(r.manufacturer.code, r.code): r
                         for r in Region.objects.select_related("manufacturer")}
         self.tenants = {t.slug: t for t in Tenant.objects.all()}
-        self.schemas = {t.schema_name for t in self.tenants.values()}
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT lower(nspname) FROM pg_namespace")
+            self.schemas = {row[0] for row in cursor.fetchall()}
         self.codes = set(NetworkMembership.objects.values_list("manufacturer__code", "dealer_code"))
         self.joined = set(NetworkMembership.objects.values_list("manufacturer__code", "dealer__slug"))
         self.domains = set(Domain.objects.values_list("domain", flat=True))
@@ -228,15 +267,7 @@ def check_dealer_spec(spec: DealerSpec, index: DirectoryIndex | None = None) -> 
             elif (spec.manufacturer, spec.slug) in index.joined:
                 _add(errors, "slug", _("This dealer is already in this network."))
         else:
-            before = len(errors.get("slug", []))
-            _run_validator(errors, "slug", slug_validator, spec.slug)
-            if len(errors.get("slug", [])) == before and (
-                spec.slug in RESERVED_SLUGS or spec.slug.startswith(("template", "pg-"))
-                or Tenant.schema_name_for(spec.slug) in index.schemas
-                or f"{spec.slug}.{settings.BASE_DOMAIN}" in index.domains
-            ):
-                _add(errors, "slug", _("“%(slug)s” is reserved or already in use.")
-                     % {"slug": spec.slug})
+            check_slug(errors, spec.slug, index=index)
             check_time_zone(errors, spec.time_zone)
     return errors
 
@@ -249,19 +280,24 @@ def dealer_provision(spec: DealerSpec, index: DirectoryIndex | None = None) -> N
     """
     index = index or DirectoryIndex()
     _raise(check_dealer_spec(spec, index))
-    with transaction.atomic():
-        dealer = index.tenants.get(spec.slug)
-        if dealer is None:
-            dealer = _create_tenant(tenant_type=TenantType.DEALER, slug=spec.slug, name=spec.name,
-                                    time_zone=spec.time_zone, extra_domains=())
-        membership = NetworkMembership.objects.create(
-            manufacturer=index.manufacturers[spec.manufacturer], dealer=dealer,
-            dealer_code=spec.dealer_code, region=index.regions[(spec.manufacturer, spec.region)],
-            province=spec.province, city=spec.city, is_active=spec.is_active,
-        )
+    try:
+        with transaction.atomic():
+            dealer = index.tenants.get(spec.slug)
+            if dealer is None:
+                dealer = _create_tenant(tenant_type=TenantType.DEALER, slug=spec.slug,
+                                        name=spec.name, time_zone=spec.time_zone,
+                                        extra_domains=())
+            membership = NetworkMembership.objects.create(
+                manufacturer=index.manufacturers[spec.manufacturer], dealer=dealer,
+                dealer_code=spec.dealer_code,
+                region=index.regions[(spec.manufacturer, spec.region)],
+                province=spec.province, city=spec.city, is_active=spec.is_active,
+            )
+    except IntegrityError as exc:
+        raise _conflict(exc) from exc
     # Keep the index true for the next row of a bulk import.
     index.tenants[dealer.slug] = dealer
-    index.schemas.add(dealer.schema_name)
+    index.schemas.add(dealer.schema_name.lower())
     index.domains.add(f"{dealer.slug}.{settings.BASE_DOMAIN}")
     index.codes.add((spec.manufacturer, spec.dealer_code))
     index.joined.add((spec.manufacturer, spec.slug))

@@ -42,7 +42,15 @@ def templates_migrate(verbosity: int = 0) -> None:
         if not schema_exists(schema):
             with connection.cursor() as cursor:
                 cursor.execute(f"CREATE SCHEMA {connection.ops.quote_name(schema)}")
-        run_migrations([], options, "standard", schema, tenant_type=tenant_type)
+        # No clone may copy the template half-way through its migration (cloning.py).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [schema])
+        try:
+            run_migrations([], options, "standard", schema, tenant_type=tenant_type)
+        finally:
+            if connection.connection is not None:  # migrating closes the connection: lock gone
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [schema])
     connection.set_schema_to_public()
 
 

@@ -84,7 +84,7 @@ def in_hotline(hotline: Tenant) -> Iterator[None]:
 
 
 @pytest.fixture
-def parts_work_order(manufacturer, network, agent, in_hotline):  # noqa: ANN001
+def parts_work_order(manufacturer, network, agent, in_hotline):
     return work_order_create(manufacturer=manufacturer, actor=agent,
                              intake=parts_intake(dealer_id=network["junda"].pk))
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from hotline.models import Vehicle
+from hotline.models import Owner, Vehicle
 from hotline.vin import validate_mobile, validate_plate, validate_vin
 from tenants.models import (
     Manufacturer,
@@ -26,8 +26,14 @@ pytestmark = pytest.mark.django_db
 
 
 def counts() -> tuple[int, ...]:
-    return tuple(model.objects.count() for model in (
+    public = tuple(model.objects.count() for model in (
         Manufacturer, Tenant, NetworkMembership, Region, PartsCentre, User, Membership))
+    hotline_rows = []
+    for manufacturer in Manufacturer.objects.all():
+        with tenant_context(manufacturer.hotline):
+            hotline_rows += [Owner.objects.count(), Vehicle.objects.count()]
+    connection.set_schema_to_public()
+    return (*public, *hotline_rows)
 
 
 def test_demo_is_complete_and_idempotent():

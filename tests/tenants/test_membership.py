@@ -115,3 +115,34 @@ def test_cache_keys_are_tenant_aware(dealer, other_dealer):
     with tenant_context(dealer):
         assert cache.get("inbox-count") == 7
     connection.set_schema_to_public()
+
+
+def test_sign_in_limit_counts_across_every_host(dealer, other_dealer, settings):
+    settings.LOGIN_RATE_PER_USERNAME = "3/m"
+    gm = person("zhao.gm", dealer, Role.GENERAL_MANAGER)
+    membership_grant(user=gm, tenant=other_dealer, role=Role.GENERAL_MANAGER)
+    attempts = [client_for(tenant).post("/login/", {"username": gm.username, "password": "x"})
+                for tenant in (dealer, other_dealer, dealer, other_dealer)]
+
+    assert [r.status_code for r in attempts] == [200, 200, 200, 429]
+
+
+def test_pages_show_times_in_the_tenants_time_zone(hotline, hotline_agent):
+    from django.template import Context, Template
+    from django.test import RequestFactory
+    from django.utils import timezone
+
+    from tenants.middleware import TenantTimezoneMiddleware
+
+    seen = {}
+
+    def view(request):
+        seen["zone"] = str(timezone.get_current_timezone())
+        return Template("{% now 'e' %}").render(Context())
+
+    for zone in ("Asia/Shanghai", "Asia/Urumqi"):
+        hotline.time_zone = zone
+        request = RequestFactory().get("/")
+        request.tenant = hotline
+        TenantTimezoneMiddleware(view)(request)
+        assert seen["zone"] == zone

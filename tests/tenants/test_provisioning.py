@@ -135,3 +135,17 @@ def test_a_failure_after_the_schema_exists_rolls_the_schema_back(manufacturer, m
 
     assert schema_names() == before
     assert not Tenant.objects.filter(slug="gz-junda").exists()
+
+
+def test_a_deleted_tenants_schema_is_never_adopted(manufacturer):
+    """The schema of a deleted dealer stays behind; a new dealer of that slug is refused."""
+    dealer = join(manufacturer, "gz-junda", "HQ-GD-001").dealer
+    NetworkMembership.objects.filter(dealer=dealer).delete()
+    dealer.domains.all().delete()
+    dealer.delete()  # auto_drop_schema is off: gz_junda remains with its rows
+
+    with pytest.raises(ValidationError) as caught:
+        join(manufacturer, "gz-junda", "HQ-GD-009")
+
+    assert "slug" in caught.value.message_dict
+    assert not Tenant.objects.filter(slug="gz-junda").exists()

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from tenants.models import Manufacturer, PartsCentre
 from tenants.services.provisioning import parts_centre_create, region_create
@@ -21,7 +22,8 @@ class Command(BaseCommand):
     def handle(self, *args, **o):
         manufacturer = Manufacturer.objects.filter(code=o["manufacturer"]).first()
         if manufacturer is None:
-            raise CommandError(f"manufacturer: unknown manufacturer “{o['manufacturer']}”.")
+            raise CommandError(_("manufacturer: unknown manufacturer “%(code)s”.")
+                               % {"code": o["manufacturer"]})
         try:
             centre = None
             if o["parts_centre"]:
@@ -29,7 +31,8 @@ class Command(BaseCommand):
                     manufacturer=manufacturer, code=o["parts_centre"]).first()
                 if centre is None:
                     if not o["parts_centre_name"]:
-                        raise CommandError("parts-centre-name: required for a new parts centre.")
+                        raise CommandError(_("parts-centre-name: required for a new parts "
+                                             "centre."))
                     centre = parts_centre_create(manufacturer=manufacturer,
                                                  code=o["parts_centre"],
                                                  name=o["parts_centre_name"])

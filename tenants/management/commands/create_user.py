@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from tenants.models import Role, Tenant, User
 from tenants.services.provisioning import membership_grant, user_create
@@ -25,7 +26,7 @@ class Command(BaseCommand):
             slug, _sep, role = grant.partition(":")
             tenant = Tenant.objects.filter(slug=slug).first()
             if tenant is None:
-                raise CommandError(f"grant: unknown tenant “{slug}”.")
+                raise CommandError(_("grant: unknown tenant “%(slug)s”.") % {"slug": slug})
             grants.append((tenant, role))
         try:
             with transaction.atomic():

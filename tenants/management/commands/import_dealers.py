@@ -26,7 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args, **o):
         path: Path = o["file"]
         if not path.exists():
-            raise CommandError(f"file: {path} does not exist.")
+            raise CommandError(_("file: %(path)s does not exist.") % {"path": path})
         try:
             rows = read_directory(path)
         except DirectoryFileError as exc:

@@ -15,5 +15,8 @@ class Command(BaseCommand):
         if options["if_empty"] and Manufacturer.objects.exists():
             self.stdout.write("Data present; demo data left as it is.")
             return
-        demo_load(stdout=self.stdout if options["verbosity"] > 1 else None)
-        self.stdout.write(self.style.SUCCESS("Demo data is in place."))
+        added = demo_load(stdout=self.stdout if options["verbosity"] > 1 else None)
+        if added:
+            self.stdout.write(self.style.SUCCESS(f"Demo data loaded ({added} records added)."))
+        else:
+            self.stdout.write("Demo data already complete; nothing added.")
