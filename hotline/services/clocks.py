@@ -91,7 +91,7 @@ def clocks_start(work_order: WorkOrder, kinds: Iterable[str], *, at: dt.datetime
         clock.next_fire_at = _next_fire(clock)
         clock.save()
         clocks.append(clock)
-        event_append(work_order, "clock.started", actor, at, clock=clock.pk, kind=kind,
+        event_append(work_order, "clock.started", actor, at, clock=clock.pk, clock_kind=kind,
                      due_at=clock.due_at, policy_version=policy.version,
                      calendar=window.calendar, minutes=window.minutes)
     return clocks
@@ -114,7 +114,7 @@ def clock_stop(clock: Clock, *, at: dt.datetime, actor: Actor, reason: str) -> N
     clock.stopped_at = at
     clock.next_fire_at = None
     clock.save()
-    event_append(clock.work_order, "clock.stopped", actor, at, clock=clock.pk, kind=clock.kind,
+    event_append(clock.work_order, "clock.stopped", actor, at, clock=clock.pk, clock_kind=clock.kind,
                  reason=reason, met=clock.met, overdue_seconds=clock.overdue_seconds,
                  due_at=clock.due_at)
 
@@ -141,7 +141,7 @@ def clocks_follow_state(work_order: WorkOrder, *, at: dt.datetime, actor: Actor)
             clock.remaining_seconds = math.ceil(calendar.between(at, clock.due_at).total_seconds())
             clock.state, clock.paused_at, clock.next_fire_at = ClockState.PAUSED, at, None
             clock.save()
-            event_append(work_order, "clock.paused", actor, at, clock=clock.pk, kind=clock.kind,
+            event_append(work_order, "clock.paused", actor, at, clock=clock.pk, clock_kind=clock.kind,
                          remaining_seconds=clock.remaining_seconds)
         elif not pause and clock.state == ClockState.PAUSED:
             calendar = clock_calendar(clock)
@@ -152,7 +152,7 @@ def clocks_follow_state(work_order: WorkOrder, *, at: dt.datetime, actor: Actor)
             clock.state, clock.paused_at, clock.remaining_seconds = ClockState.RUNNING, None, None
             clock.next_fire_at = _next_fire(clock)
             clock.save()
-            event_append(work_order, "clock.resumed", actor, at, clock=clock.pk, kind=clock.kind,
+            event_append(work_order, "clock.resumed", actor, at, clock=clock.pk, clock_kind=clock.kind,
                          due_at=clock.due_at)
 
 
@@ -168,7 +168,7 @@ def clock_extend(clock: Clock, *, minutes: int, at: dt.datetime, actor: Actor,
     # Warnings already fired stay fired; those still ahead now count from the new due time.
     clock.next_fire_at = _next_fire(clock)
     clock.save()
-    event_append(clock.work_order, "clock.extended", actor, at, clock=clock.pk, kind=clock.kind,
+    event_append(clock.work_order, "clock.extended", actor, at, clock=clock.pk, clock_kind=clock.kind,
                  due_before=before, due_after=clock.due_at, minutes=minutes, reason=reason)
 
 
@@ -182,20 +182,20 @@ def clock_fire(clock: Clock, now: dt.datetime) -> list[str]:
                     if clock.due_at - dt.timedelta(minutes=m) <= now]
             clock.warnings_fired += len(past)
             event_append(clock.work_order, "clock.warning", system, now, clock=clock.pk,
-                         kind=clock.kind, due_at=clock.due_at, minutes_before=past[-1])
+                         clock_kind=clock.kind, due_at=clock.due_at, minutes_before=past[-1])
             fired.append("warning")
         elif clock.breached_at is None:
             clock.breached_at = clock.due_at
             clock.warnings_fired = len(clock.warn_before)
             clock.escalation_level = 1
             event_append(clock.work_order, "clock.breached", system, now, clock=clock.pk,
-                         kind=clock.kind, due_at=clock.due_at, level=1,
+                         clock_kind=clock.kind, due_at=clock.due_at, level=1,
                          escalate_to=ESCALATION_ROLES[1])
             fired.append("breach")
         else:
             clock.escalation_level = 2
             event_append(clock.work_order, "clock.escalated", system, now, clock=clock.pk,
-                         kind=clock.kind, due_at=clock.due_at, level=2,
+                         clock_kind=clock.kind, due_at=clock.due_at, level=2,
                          escalate_to=ESCALATION_ROLES[2])
             fired.append("escalation")
         clock.next_fire_at = _next_fire(clock)
@@ -259,7 +259,7 @@ def clocks_recalculate(*, actor: Actor, at: dt.datetime | None = None) -> int:
             clock.next_fire_at = _next_fire(clock)
             clock.save()
             event_append(clock.work_order, "clock.recalculated", actor, at, clock=clock.pk,
-                         kind=clock.kind, due_before=before, due_after=clock.due_at,
+                         clock_kind=clock.kind, due_before=before, due_after=clock.due_at,
                          policy_version=policy.version)
             moved += 1
     return moved

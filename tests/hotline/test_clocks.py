@@ -1,0 +1,162 @@
+"""Clocks fire warnings, breaches and escalations once each, also with two schedulers racing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import close_old_connections, connection
+from django_tenants.utils import tenant_context
+
+from hotline.models import Clock, WorkOrder, WorkOrderEvent
+from hotline.services.clocks import clocks_fire_due, clocks_recalculate
+from hotline.services.events import Actor
+from hotline.services.policy import DEFAULT_WINDOWS, WindowSpec, policy_publish
+from hotline.services.work_orders import work_order_create
+
+from .conftest import parts_intake
+
+pytestmark = pytest.mark.django_db
+
+MIN = dt.timedelta(minutes=1)
+
+
+def first_contact(work_order: WorkOrder) -> Clock:
+    return Clock.objects.get(work_order=work_order, kind="first_contact")
+
+
+def fired(work_order: WorkOrder) -> list[tuple[str, object]]:
+    return [(e.kind, e.data.get("minutes_before") or e.data.get("level"))
+            for e in WorkOrderEvent.objects.filter(work_order=work_order,
+                                                   data__clock_kind="first_contact",
+                                                   kind__in=["clock.warning", "clock.breached",
+                                                             "clock.escalated"])]
+
+
+def test_warnings_breach_and_escalation_fire_in_order_and_once(parts_work_order):
+    due = first_contact(parts_work_order).due_at
+
+    clocks_fire_due(due - 31 * MIN)
+    assert fired(parts_work_order) == []
+    clocks_fire_due(due - 30 * MIN)
+    clocks_fire_due(due - 29 * MIN)
+    assert fired(parts_work_order) == [("clock.warning", 30)]
+    clocks_fire_due(due - 10 * MIN)
+    clocks_fire_due(due)
+    clocks_fire_due(due)
+    assert fired(parts_work_order) == [("clock.warning", 30), ("clock.warning", 10),
+                                       ("clock.breached", 1)]
+    clocks_fire_due(due + 60 * MIN)  # the first-contact window escalates again after an hour
+    clocks_fire_due(due + 600 * MIN)
+    assert fired(parts_work_order)[-1] == ("clock.escalated", 2)
+    assert len(fired(parts_work_order)) == 4
+    clock = first_contact(parts_work_order)
+    assert (clock.breached_at, clock.escalation_level, clock.next_fire_at) == (due, 2, None)
+
+
+def test_a_scheduler_that_was_down_fires_the_breach_without_stale_warnings(parts_work_order):
+    due = first_contact(parts_work_order).due_at
+
+    clocks_fire_due(due + 5 * MIN)
+
+    assert fired(parts_work_order) == [("clock.breached", 1)]
+
+
+def test_breach_stays_on_record_when_the_contact_comes_late(parts_work_order, junda_gateway,
+                                                            dealer_actor, hotline):
+    with tenant_context(hotline):
+        due = first_contact(parts_work_order).due_at
+        clocks_fire_due(due + MIN)
+    junda_gateway.record_contact("HQ", parts_work_order.number, actor=dealer_actor,
+                                 at=None, whom="王建华", method="phone", reached=True,
+                                 agreed="道歉并约定时间")
+    with tenant_context(hotline):
+        clock = first_contact(parts_work_order)
+    assert (clock.state, clock.met) == ("stopped", False)
+    assert clock.breached_at == due
+
+
+def test_independent_clocks(parts_work_order):
+    answer = Clock.objects.get(work_order=parts_work_order, kind="answer")
+    before = answer.due_at
+
+    clocks_fire_due(first_contact(parts_work_order).due_at + MIN)
+
+    answer.refresh_from_db()
+    assert answer.due_at == before
+    assert answer.breached_at is None
+
+
+def test_a_policy_change_applies_to_clocks_started_after_it(parts_work_order, manufacturer,
+                                                            agent, supervisor):
+    windows = [w if w.kind != "first_contact" else WindowSpec("first_contact", 60,
+                                                              warn_before=(10,))
+               for w in DEFAULT_WINDOWS]
+    policy_publish(actor=supervisor, windows=windows, note="首次联系 1 小时")
+    old = first_contact(parts_work_order)
+
+    new_order = work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake())
+    new = first_contact(new_order)
+
+    assert (old.policy_version, old.budget_minutes) == (1, 120)
+    assert (new.policy_version, new.budget_minutes) == (2, 60)
+    assert new.due_at - new.started_at == dt.timedelta(hours=1)
+
+    moved = clocks_recalculate(actor=supervisor)
+
+    old.refresh_from_db()
+    assert moved >= 1
+    assert (old.policy_version, old.due_at - old.started_at) == (2, dt.timedelta(hours=1))
+    assert WorkOrderEvent.objects.filter(work_order=parts_work_order,
+                                         kind="clock.recalculated").exists()
+
+
+def test_a_bad_policy_is_refused_naming_the_window(supervisor, in_hotline):
+    from django.core.exceptions import ValidationError
+
+    windows = [WindowSpec("first_contact", 30, warn_before=(45,)), *DEFAULT_WINDOWS[1:]]
+    with pytest.raises(ValidationError) as caught:
+        policy_publish(actor=supervisor, windows=windows)
+
+    assert "windows[0].warn_before" in caught.value.message_dict
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_schedulers_racing_fire_each_breach_exactly_once(committed_tenants, manufacturer,
+                                                              network, hotline):
+    agent = Actor(user_id=1, name="李娜", tenant_id=hotline.pk, role="hotline_agent")
+    with tenant_context(hotline):
+        orders = [work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake(
+            owner={"name": "车主", "mobile": f"139{i:08d}", "city": "广州"},
+            vehicle=None, type="complaint", category="service_attitude", part_lines=[]))
+            for i in range(40)]
+        latest_due = max(Clock.objects.values_list("due_at", flat=True))
+    moment = latest_due + dt.timedelta(days=30)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def scheduler() -> None:
+        try:
+            with tenant_context(hotline):
+                barrier.wait()
+                clocks_fire_due(moment, limit=7)
+        except BaseException as exc:  # noqa: BLE001 -- reported by the assertion below
+            errors.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=scheduler) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    with tenant_context(hotline):
+        breaches = list(WorkOrderEvent.objects.filter(kind="clock.breached")
+                        .values_list("data__clock", flat=True))
+        clocks = Clock.objects.filter(work_order__in=orders).count()
+    assert len(breaches) == clocks
+    assert len(set(breaches)) == clocks
