@@ -146,3 +146,11 @@ def test_event_log_refuses_updates_and_deletes(parts_work_order):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             attempt()
     assert type(event).objects.get(pk=event.pk).kind == "work_order.created"
+
+
+def test_owners_are_found_again_by_mobile_plate_or_vin(parts_work_order):
+    from hotline.selectors import owners_matching
+
+    for query in ("13802561234", "粤a3k8m2", parts_work_order.vehicle.vin.lower()):
+        assert [o.name for o in owners_matching(query)] == ["王建华"]
+    assert not owners_matching("13900000000").exists()

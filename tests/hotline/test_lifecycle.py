@@ -250,3 +250,37 @@ def test_parts_centre_sees_only_its_own_requests(parts_work_order, hotline, jund
     with tenant_context(hotline), pytest.raises(PartsRequest.DoesNotExist):
         parts.parts_request_acknowledge(request_id=request.pk, parts_centre_id=east,
                                         actor=handling.Actor.system())
+
+
+def test_cancel_stops_every_clock_and_needs_a_reason(parts_work_order, hotline, agent):
+    from hotline.services.work_orders import work_order_cancel
+
+    with tenant_context(hotline):
+        with pytest.raises(ValidationError):
+            work_order_cancel(work_order_id=parts_work_order.pk, actor=agent, reason="")
+        wo = work_order_cancel(work_order_id=parts_work_order.pk, actor=agent, reason="重复录入")
+        open_clocks = wo.clocks.exclude(state="stopped").count()
+    assert (wo.state, open_clocks) == ("cancelled", 0)
+
+
+def test_assignment_goes_to_the_dealerships_own_staff_only(parts_work_order, network,
+                                                           junda_gateway, dealer_actor):
+    from tenants.models import Role
+
+    from ..conftest import person
+
+    with tenant_context(junda_gateway.dealer):
+        pass
+    connection.set_schema_to_public()
+    advisor = person("junda.sa", network["junda"], Role.SERVICE_ADVISOR)
+    stranger = person("pengcheng.sa", network["pengcheng"], Role.SERVICE_ADVISOR)
+    connection.set_tenant(network["junda"])
+
+    with pytest.raises(ValidationError):
+        junda_gateway.assign("HQ", parts_work_order.number, actor=dealer_actor,
+                             assignee_id=stranger.pk)
+    junda_gateway.assign("HQ", parts_work_order.number, actor=dealer_actor,
+                         assignee_id=advisor.pk)
+
+    assert [r.assignee_id for r in junda_gateway.inbox(assignee_id=advisor.pk)] == [advisor.pk]
+    assert junda_gateway.inbox(assignee_id=stranger.pk) == []

@@ -1,0 +1,43 @@
+"""Every transition of the table, and every refusal, with the message naming allowed states."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+
+from hotline.models import State
+from hotline.state import TRANSITIONS, IllegalTransition, transition
+
+
+class Draft:
+    def __init__(self, state: str) -> None:
+        self.state = state
+        self.number = "HQ20261124-00001"
+
+
+CASES = [(action, state) for action in TRANSITIONS for state in State.values]
+
+
+@pytest.mark.parametrize(("action", "state"), CASES)
+def test_each_action_is_allowed_exactly_in_its_states(action, state):
+    allowed, target = TRANSITIONS[action]
+    draft = Draft(state)
+
+    if state in allowed:
+        assert transition(draft, action) == (state, target or state)
+        assert draft.state == (target or state)
+    else:
+        with translation.override("en"), pytest.raises(IllegalTransition) as caught:
+            transition(draft, action)
+        message = caught.value.messages[0]
+        assert draft.state == state
+        for name in allowed:
+            assert str(State(name).label) in message
+
+
+def test_closed_and_cancelled_are_final_except_reopening_a_closed_one():
+    leaving = {action for action, (allowed, _t) in TRANSITIONS.items()
+               if State.CANCELLED in allowed}
+    assert leaving == set()
+    assert {action for action, (allowed, _t) in TRANSITIONS.items()
+            if State.CLOSED in allowed} == {"reopen"}
