@@ -19,9 +19,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..calendar import BusinessCalendar
-from ..models import Clock, ClockKind, ClockState, SlaPolicy, WorkOrder
+from ..models import Clock, ClockKind, ClockState, SlaPolicy, WorkOrder, WorkOrderEvent
 from ..models.choices import Severity, WorkOrderType
-from .events import Actor, event_append
+from .events import Actor, event_append, event_build
 from .policy import calendar_for, policy_current, window_for
 
 # Who is told of a breach, by escalation level (notifications resolve these to people).
@@ -172,40 +172,47 @@ def clock_extend(clock: Clock, *, minutes: int, at: dt.datetime, actor: Actor,
                  due_before=before, due_after=clock.due_at, minutes=minutes, reason=reason)
 
 
-def clock_fire(clock: Clock, now: dt.datetime) -> list[str]:
-    """Fire what is due on a locked clock row: at most one warning, the breach, an escalation."""
-    fired: list[str] = []
+def clock_fire(clock: Clock, now: dt.datetime) -> list[WorkOrderEvent]:
+    """What is due on a locked clock row: at most one warning, the breach, an escalation.
+
+    Moves the row's counters on (not saved) and returns the events (not saved);
+    ``clocks_fire_due`` writes both for a whole batch in one transaction.
+    """
+    events: list[WorkOrderEvent] = []
     system = Actor.system()
     while clock.next_fire_at is not None and clock.next_fire_at <= now:
+        common = {"clock": clock.pk, "clock_kind": clock.kind, "due_at": clock.due_at}
         if clock.breached_at is None and now < clock.due_at:
             past = [m for m in clock.warn_before[clock.warnings_fired:]
                     if clock.due_at - dt.timedelta(minutes=m) <= now]
             clock.warnings_fired += len(past)
-            event_append(clock.work_order, "clock.warning", system, now, clock=clock.pk,
-                         clock_kind=clock.kind, due_at=clock.due_at, minutes_before=past[-1])
-            fired.append("warning")
+            events.append(event_build(clock.work_order, "clock.warning", system, now, **common,
+                                      minutes_before=past[-1]))
         elif clock.breached_at is None:
             clock.breached_at = clock.due_at
             clock.warnings_fired = len(clock.warn_before)
             clock.escalation_level = 1
-            event_append(clock.work_order, "clock.breached", system, now, clock=clock.pk,
-                         clock_kind=clock.kind, due_at=clock.due_at, level=1,
-                         escalate_to=ESCALATION_ROLES[1])
-            fired.append("breach")
+            events.append(event_build(clock.work_order, "clock.breached", system, now, **common,
+                                      level=1, escalate_to=ESCALATION_ROLES[1]))
         else:
             clock.escalation_level = 2
-            event_append(clock.work_order, "clock.escalated", system, now, clock=clock.pk,
-                         clock_kind=clock.kind, due_at=clock.due_at, level=2,
-                         escalate_to=ESCALATION_ROLES[2])
-            fired.append("escalation")
+            events.append(event_build(clock.work_order, "clock.escalated", system, now, **common,
+                                      level=2, escalate_to=ESCALATION_ROLES[2]))
         clock.next_fire_at = _next_fire(clock)
-    clock.save(update_fields=["warnings_fired", "breached_at", "escalation_level",
-                              "next_fire_at"])
-    return fired
+    return events
 
 
-def clocks_fire_due(now: dt.datetime | None = None, *, limit: int = 500) -> tuple[int, dt.datetime | None]:
-    """Fire every due clock of the current schema, in batches; return (fired, next due time)."""
+FIRE_FIELDS = ["warnings_fired", "breached_at", "escalation_level", "next_fire_at"]
+
+
+def clocks_fire_due(now: dt.datetime | None = None, *,
+                    limit: int = 500) -> tuple[int, dt.datetime | None]:
+    """Fire every due clock of the current schema, in batches; return (fired, next due time).
+
+    Each batch is claimed with ``FOR UPDATE SKIP LOCKED`` (another scheduler takes
+    other rows), and its counters and events are written in the same transaction,
+    so a crash before the commit fires nothing and a restart fires it then.
+    """
     fired = 0
     while True:
         now_batch = now or timezone.now()
@@ -213,12 +220,13 @@ def clocks_fire_due(now: dt.datetime | None = None, *, limit: int = 500) -> tupl
             batch = list(
                 Clock.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("work_order")
-                .filter(next_fire_at__lte=now_batch)
+                .filter(next_fire_at__lte=now_batch, state=ClockState.RUNNING)
                 .order_by("next_fire_at")[:limit]
             )
-            for clock in batch:
-                if clock.state == ClockState.RUNNING:
-                    fired += len(clock_fire(clock, now_batch))
+            events = [e for clock in batch for e in clock_fire(clock, now_batch)]
+            Clock.objects.bulk_update(batch, FIRE_FIELDS)
+            WorkOrderEvent.objects.bulk_create(events)
+            fired += len(events)
         if len(batch) < limit:
             break
     upcoming = (Clock.objects.filter(next_fire_at__isnull=False).order_by("next_fire_at")

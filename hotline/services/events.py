@@ -41,10 +41,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def event_append(work_order: WorkOrder, event_kind: str, actor: Actor, at: dt.datetime,
-                 /, **data: Any) -> WorkOrderEvent:
-    """Append one event in the caller's transaction; it commits or rolls back with the change."""
-    return WorkOrderEvent.objects.create(
+def event_build(work_order: WorkOrder, event_kind: str, actor: Actor, at: dt.datetime,
+                /, **data: Any) -> WorkOrderEvent:
+    """An event not yet saved, for callers that insert many in one statement."""
+    return WorkOrderEvent(
         work_order=work_order, kind=event_kind, at=at, actor_user_id=actor.user_id,
         actor_name=actor.name, actor_tenant_id=actor.tenant_id, data=_plain(data),
     )
+
+
+def event_append(work_order: WorkOrder, event_kind: str, actor: Actor, at: dt.datetime,
+                 /, **data: Any) -> WorkOrderEvent:
+    """Append one event in the caller's transaction; it commits or rolls back with the change."""
+    event = event_build(work_order, event_kind, actor, at, **data)
+    event.save()
+    return event

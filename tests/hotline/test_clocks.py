@@ -160,3 +160,20 @@ def test_two_schedulers_racing_fire_each_breach_exactly_once(committed_tenants, 
         clocks = Clock.objects.filter(work_order__in=orders).count()
     assert len(breaches) == clocks
     assert len(set(breaches)) == clocks
+
+
+def test_the_scheduler_process_fires_due_clocks_in_every_hotline(parts_work_order, hotline):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    past = timezone.now() - dt.timedelta(seconds=5)
+    Clock.objects.filter(work_order=parts_work_order, kind="first_contact").update(
+        due_at=past, next_fire_at=past, warn_before=[])
+    connection.set_schema_to_public()
+
+    call_command("run_scheduler", "--once", stdout=StringIO())
+
+    with tenant_context(hotline):
+        assert fired(parts_work_order) == [("clock.breached", 1)]
