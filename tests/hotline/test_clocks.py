@@ -141,7 +141,7 @@ def test_two_schedulers_racing_fire_each_breach_exactly_once(committed_tenants, 
             with tenant_context(hotline):
                 barrier.wait()
                 clocks_fire_due(moment, limit=7)
-        except BaseException as exc:  # noqa: BLE001 -- reported by the assertion below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             close_old_connections()

