@@ -7,6 +7,7 @@ action in a state that does not allow it is refused with the states that do.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .models.choices import State
@@ -47,7 +48,8 @@ def transition(work_order, action: str) -> tuple[str, str]:
     allowed, target = TRANSITIONS[action]
     before = work_order.state
     if before not in allowed:
-        names = "、".join(str(State(s).label) for s in sorted(allowed))
+        separator = "、" if (get_language() or "").startswith("zh") else ", "
+        names = separator.join(str(State(s).label) for s in sorted(allowed))
         raise IllegalTransition(
             _("Work order %(number)s is “%(state)s”; this is possible only when it is: "
               "%(allowed)s.") % {"number": work_order.number, "state": State(before).label,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.apps import apps
 from django.conf import settings
 
@@ -43,3 +45,25 @@ def test_the_project_package_does_not_shadow_the_standard_library():
     assert hasattr(platform, "system")
     assert uuid.uuid4()
     assert not (settings.BASE_DIR / "platform" / "__init__.py").exists()
+
+
+# The only modules that switch a connection to another tenant's schema, and why.
+SCHEMA_SWITCHERS = {
+    "dealers/gateway.py",          # the one door from a dealer to its work orders
+    "hotline/scheduler.py",        # fires due clocks in every hotline schema
+    "tenants/services/demo.py",    # loads owners and vehicles into each hotline
+}
+
+
+SWITCHING = re.compile(r"import[^\n]*\b(tenant_context|schema_context)\b|\.set_(tenant|schema)\(")
+
+
+def test_only_the_designated_modules_switch_schemas():
+    switching = {
+        path.relative_to(settings.BASE_DIR).as_posix()
+        for app in ("config", "tenants", "hotline", "dealers", "parts_tickets", "notifications")
+        for path in (settings.BASE_DIR / app).rglob("*.py")
+        if SWITCHING.search(path.read_text())
+    }
+
+    assert switching == SCHEMA_SWITCHERS

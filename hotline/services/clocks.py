@@ -74,12 +74,16 @@ def clocks_start(work_order: WorkOrder, kinds: Iterable[str], *, at: dt.datetime
                  actor: Actor) -> list[Clock]:
     """Start the windows of ``kinds`` that apply to the work order, under the current policy."""
     policy = policy_current()
+    windows = list(policy.windows.all())
+    calendars: dict[str, BusinessCalendar] = {}
     clocks = []
     for kind in kinds:
-        window = window_for(policy, kind, work_order)
+        window = window_for(policy, kind, work_order, windows)
         if window is None or not _applies(kind, work_order):
             continue
-        calendar = calendar_for(window.calendar, policy, tenant_time_zone())
+        if window.calendar not in calendars:
+            calendars[window.calendar] = calendar_for(window.calendar, policy, tenant_time_zone())
+        calendar = calendars[window.calendar]
         clock = Clock(
             work_order=work_order, kind=kind, policy_version=policy.version,
             calendar=window.calendar, budget_minutes=window.minutes,

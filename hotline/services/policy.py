@@ -102,10 +102,11 @@ def policy_publish(*, actor: Actor, windows: list[WindowSpec], note: str = "",
                        closes=business_closes, repeat_window_days=repeat_window_days)
 
 
-def window_for(policy: SlaPolicy, kind: str, work_order: WorkOrder) -> SlaWindow | None:
+def window_for(policy: SlaPolicy, kind: str, work_order: WorkOrder,
+               windows: list[SlaWindow] | None = None) -> SlaWindow | None:
     """The most specific window of ``kind`` that matches the work order, or None."""
     best = None
-    for window in policy.windows.all():
+    for window in windows if windows is not None else policy.windows.all():
         if window.kind != kind:
             continue
         if window.work_order_type and window.work_order_type != work_order.type:

@@ -248,9 +248,10 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
 def _earlier_complaint(owner: Owner, vehicle: Vehicle | None,
                        received_at: dt.datetime) -> WorkOrder | None:
     window = dt.timedelta(days=policy_current().repeat_window_days)
-    same = Q(owner__mobile=owner.mobile)
+    # The owner is the one with this mobile, the vehicle the one with this VIN: indexed keys.
+    same = Q(owner=owner)
     if vehicle is not None:
-        same |= Q(vehicle__vin=vehicle.vin)
+        same |= Q(vehicle=vehicle)
     return (WorkOrder.objects.filter(same, received_at__gte=received_at - window,
                                      received_at__lte=received_at)
             .order_by("-received_at").first())
