@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..calendar import BusinessCalendar
+from ..calendar import BusinessCalendar, CalendarKind
 from ..models import Clock, ClockKind, ClockState, SlaPolicy, WorkOrder, WorkOrderEvent
 from ..models.choices import Severity, WorkOrderType
 from .events import Actor, event_append, event_build
@@ -177,12 +177,23 @@ def clock_extend(clock: Clock, *, minutes: int, at: dt.datetime, actor: Actor,
                  due_before=before, due_after=clock.due_at, minutes=minutes, reason=reason)
 
 
-def clock_fire(clock: Clock, now: dt.datetime) -> list[WorkOrderEvent]:
+def _people_hours(version: int, cache: dict[int, BusinessCalendar]) -> BusinessCalendar:
+    if version not in cache:
+        cache[version] = calendar_for(CalendarKind.BUSINESS_HOURS.value, _policy(version),
+                                      tenant_time_zone())
+    return cache[version]
+
+
+def clock_fire(clock: Clock, now: dt.datetime,
+               hours: dict[int, BusinessCalendar] | None = None) -> list[WorkOrderEvent]:
     """What is due on a locked clock row: at most one warning, the breach, an escalation.
 
     Moves the row's counters on (not saved) and returns the events (not saved);
-    ``clocks_fire_due`` writes both for a whole batch in one transaction.
+    ``clocks_fire_due`` writes both for a whole batch in one transaction. Each
+    event says when people are to be told (``notify_at``): a warning waits for
+    business hours on a working day; a breach and an escalation do not wait.
     """
+    hours = {} if hours is None else hours
     events: list[WorkOrderEvent] = []
     system = Actor.system()
     while clock.next_fire_at is not None and clock.next_fire_at <= now:
@@ -191,18 +202,19 @@ def clock_fire(clock: Clock, now: dt.datetime) -> list[WorkOrderEvent]:
             past = [m for m in clock.warn_before[clock.warnings_fired:]
                     if clock.due_at - dt.timedelta(minutes=m) <= now]
             clock.warnings_fired += len(past)
+            notify_at = _people_hours(clock.policy_version, hours).add(now, dt.timedelta(0))
             events.append(event_build(clock.work_order_id, "clock.warning", system, now, **common,
-                                      minutes_before=past[-1]))
+                                      minutes_before=past[-1], notify_at=notify_at))
         elif clock.breached_at is None:
             clock.breached_at = clock.due_at
             clock.warnings_fired = len(clock.warn_before)
             clock.escalation_level = 1
             events.append(event_build(clock.work_order_id, "clock.breached", system, now, **common,
-                                      level=1, escalate_to=ESCALATION_ROLES[1]))
+                                      level=1, escalate_to=ESCALATION_ROLES[1], notify_at=now))
         else:
             clock.escalation_level = 2
             events.append(event_build(clock.work_order_id, "clock.escalated", system, now, **common,
-                                      level=2, escalate_to=ESCALATION_ROLES[2]))
+                                      level=2, escalate_to=ESCALATION_ROLES[2], notify_at=now))
         clock.next_fire_at = _next_fire(clock)
     return events
 
@@ -255,7 +267,8 @@ def clocks_fire_due(now: dt.datetime | None = None, *,
                 .filter(next_fire_at__lte=now_batch, state=ClockState.RUNNING)
                 .order_by("next_fire_at")[:limit]
             )
-            events = [e for clock in batch for e in clock_fire(clock, now_batch)]
+            hours: dict[int, BusinessCalendar] = {}
+            events = [e for clock in batch for e in clock_fire(clock, now_batch, hours)]
             _save_fired(batch, events)
             fired += len(events)
         if len(batch) < limit:
@@ -271,6 +284,9 @@ def clocks_recalculate(*, actor: Actor, at: dt.datetime | None = None) -> int:
     Clocks already breached keep their record; each moved clock logs its old
     and new due time. Returns how many clocks moved.
     """
+    from .policy import _require_admin
+
+    _require_admin(actor)
     at = at or timezone.now()
     policy = policy_current()
     moved = 0

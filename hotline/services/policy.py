@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -68,11 +68,21 @@ def _create(*, version: int, windows, note: str, created_by_id: int | None,
     return policy
 
 
+ADMIN_ROLES = {"hotline_admin"}
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role not in ADMIN_ROLES:
+        raise PermissionDenied(_("Only the customer-service centre's administrators may change "
+                                 "the SLA policy and calendar."))
+
+
 def policy_publish(*, actor: Actor, windows: list[WindowSpec], note: str = "",
                    business_opens: dt.time = dt.time(8, 30),
                    business_closes: dt.time = dt.time(17, 30),
                    repeat_window_days: int = 30) -> SlaPolicy:
     """A new policy version. Running clocks keep the version they started under."""
+    _require_admin(actor)
     errors: dict[str, list[str]] = {}
     kinds = {w.kind for w in windows}
     for required in (ClockKind.FIRST_CONTACT, ClockKind.ANSWER, ClockKind.CALLBACK):
@@ -129,6 +139,7 @@ def calendar_for(calendar: str, policy: SlaPolicy, time_zone: str) -> BusinessCa
 def calendar_override_set(*, actor: Actor, day: dt.date, is_working_day: bool,
                           name: str = "") -> CalendarOverride:
     """Enter or correct one date of the official calendar (e.g. next year's schedule)."""
+    _require_admin(actor)
     override, _created = CalendarOverride.objects.update_or_create(
         day=day, defaults={"is_working_day": is_working_day, "name": name})
     return override

@@ -71,6 +71,11 @@ def supervisor(hotline: Tenant) -> Actor:
 
 
 @pytest.fixture
+def admin(hotline: Tenant) -> Actor:
+    return Actor(user_id=103, name="张伟", tenant_id=hotline.pk, role="hotline_admin")
+
+
+@pytest.fixture
 def dealer_actor(network: dict[str, Tenant]) -> Actor:
     return Actor(user_id=201, name="黄丽", tenant_id=network["junda"].pk,
                  role="dealer_crm_manager")

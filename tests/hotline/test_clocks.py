@@ -6,6 +6,7 @@ import datetime as dt
 import threading
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import close_old_connections, connection
 from django_tenants.utils import tenant_context
 
@@ -89,11 +90,13 @@ def test_independent_clocks(parts_work_order):
 
 
 def test_a_policy_change_applies_to_clocks_started_after_it(parts_work_order, manufacturer,
-                                                            agent, supervisor):
+                                                            agent, supervisor, admin):
     windows = [w if w.kind != "first_contact" else WindowSpec("first_contact", 60,
                                                               warn_before=(10,))
                for w in DEFAULT_WINDOWS]
-    policy_publish(actor=supervisor, windows=windows, note="首次联系 1 小时")
+    with pytest.raises(PermissionDenied):
+        policy_publish(actor=supervisor, windows=windows, note="首次联系 1 小时")
+    policy_publish(actor=admin, windows=windows, note="首次联系 1 小时")
     old = first_contact(parts_work_order)
 
     new_order = work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake())
@@ -103,7 +106,7 @@ def test_a_policy_change_applies_to_clocks_started_after_it(parts_work_order, ma
     assert (new.policy_version, new.budget_minutes) == (2, 60)
     assert new.due_at - new.started_at == dt.timedelta(hours=1)
 
-    moved = clocks_recalculate(actor=supervisor)
+    moved = clocks_recalculate(actor=admin)
 
     old.refresh_from_db()
     assert moved >= 1
@@ -112,12 +115,12 @@ def test_a_policy_change_applies_to_clocks_started_after_it(parts_work_order, ma
                                          kind="clock.recalculated").exists()
 
 
-def test_a_bad_policy_is_refused_naming_the_window(supervisor, in_hotline):
+def test_a_bad_policy_is_refused_naming_the_window(admin, in_hotline):
     from django.core.exceptions import ValidationError
 
     windows = [WindowSpec("first_contact", 30, warn_before=(45,)), *DEFAULT_WINDOWS[1:]]
     with pytest.raises(ValidationError) as caught:
-        policy_publish(actor=supervisor, windows=windows)
+        policy_publish(actor=admin, windows=windows)
 
     assert "windows[0].warn_before" in caught.value.message_dict
 
@@ -177,3 +180,22 @@ def test_the_scheduler_process_fires_due_clocks_in_every_hotline(parts_work_orde
 
     with tenant_context(hotline):
         assert fired(parts_work_order) == [("clock.breached", 1)]
+
+
+def test_warnings_wait_for_business_hours_but_breaches_do_not(parts_work_order):
+    import zoneinfo
+
+    clock = first_contact(parts_work_order)
+    beijing = zoneinfo.ZoneInfo("Asia/Shanghai")
+    # Saturday 28 Nov 2026, 23:00 in Beijing: the warning is told on Monday at opening time.
+    due = dt.datetime(2026, 11, 28, 23, 30, tzinfo=beijing)
+    Clock.objects.filter(pk=clock.pk).update(due_at=due, next_fire_at=due - 30 * MIN)
+
+    clocks_fire_due(due - 30 * MIN)
+    clocks_fire_due(due)
+
+    events = {e.kind: e.data["notify_at"] for e in WorkOrderEvent.objects.filter(
+        work_order=parts_work_order, kind__in=["clock.warning", "clock.breached"])}
+    assert dt.datetime.fromisoformat(events["clock.warning"]) == dt.datetime(
+        2026, 11, 30, 8, 30, tzinfo=beijing)
+    assert dt.datetime.fromisoformat(events["clock.breached"]) == due
