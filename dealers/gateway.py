@@ -34,6 +34,10 @@ from .models import Assignment, ContactAttempt, InternalNote
 HIDDEN_EVENT_FIELDS = {"from_dealer_id", "from_dealer_code"}
 
 
+def _no_change(*, work_order_id: int, dealer_id: int) -> None:
+    """For dealer-only writes: the gateway's check that the work order is theirs is enough."""
+
+
 @dataclass
 class InboxRow:
     manufacturer: Manufacturer
@@ -60,8 +64,13 @@ class DealerGateway:
 
     def __init__(self, dealer: Tenant) -> None:
         self.dealer = dealer
-        self.places = {p.manufacturer_id: p for p in NetworkMembership.objects.select_related(
-            "manufacturer", "manufacturer__hotline").filter(dealer=dealer)}
+        # Only active places: a dealer taken out of a network loses its work orders there.
+        self.places = {
+            p.manufacturer_id: p
+            for p in NetworkMembership.objects.select_related("manufacturer", "manufacturer__hotline").filter(
+                dealer=dealer, is_active=True
+            )
+        }
 
     def _manufacturer(self, code: str) -> Manufacturer:
         for place in self.places.values():
@@ -69,8 +78,9 @@ class DealerGateway:
                 return place.manufacturer
         raise Http404
 
-    def _visible(self) -> Q:
-        return Q(dealer_id=self.dealer.pk)
+    def _visible(self, manufacturer: Manufacturer) -> Q:
+        place = self.places[manufacturer.pk]
+        return Q(dealer_id=self.dealer.pk, network_membership_id=place.pk)
 
     # --- reads ------------------------------------------------------------------------------
 
@@ -80,48 +90,58 @@ class DealerGateway:
         for place in self.places.values():
             manufacturer = place.manufacturer
             with tenant_context(manufacturer.hotline):
-                qs = WorkOrder.objects.filter(self._visible()).select_related("owner", "vehicle")
+                qs = WorkOrder.objects.filter(self._visible(manufacturer)).select_related("owner", "vehicle")
                 if open_only:
                     qs = qs.filter(state__in=OPEN_STATES)
                 orders = list(qs.order_by("-received_at")[:500])
                 due = {}
-                for clock in Clock.objects.filter(work_order__in=orders,
-                                                  state=ClockState.RUNNING).order_by("due_at"):
+                for clock in Clock.objects.filter(work_order__in=orders, state=ClockState.RUNNING).order_by(
+                    "due_at"
+                ):
                     due.setdefault(clock.work_order_id, clock)
             rows += [InboxRow(manufacturer, wo, due.get(wo.pk), None) for wo in orders]
-        assignments = {(a.manufacturer_id, a.work_order_id): a.assignee_id
-                       for a in Assignment.objects.all()}
+        assignments = {(a.manufacturer_id, a.work_order_id): a.assignee_id for a in Assignment.objects.all()}
         for row in rows:
             row.assignee_id = assignments.get((row.manufacturer.pk, row.work_order.pk))
         if assignee_id is not None:
             rows = [r for r in rows if r.assignee_id == assignee_id]
         far = dt.datetime.max.replace(tzinfo=dt.UTC)
-        rows.sort(key=lambda r: (r.next_due.due_at if r.next_due else far))
+        rows.sort(key=lambda r: r.next_due.due_at if r.next_due else far)
         return rows
 
     def work_order(self, manufacturer_code: str, number: str) -> DealerWorkOrder:
         manufacturer = self._manufacturer(manufacturer_code)
         with tenant_context(manufacturer.hotline):
-            work_order = (WorkOrder.objects.filter(self._visible(), number=number)
-                          .select_related("owner", "vehicle").first())
+            work_order = (
+                WorkOrder.objects.filter(self._visible(manufacturer), number=number)
+                .select_related("owner", "vehicle")
+                .first()
+            )
             if work_order is None:
                 raise Http404
-            since = (work_order.events.filter(kind__in=["work_order.dispatched",
-                                                          "work_order.transferred"],
-                                               data__dealer_id=self.dealer.pk)
-                     .order_by("id").values_list("id", flat=True).first()) or 0
-            events = list(work_order.events.filter(Q(id__gte=since) |
-                                                   Q(kind="work_order.created")))
+            # The timeline starts when the work order last reached this dealer.
+            since = (
+                work_order.events.filter(
+                    kind__in=["work_order.dispatched", "work_order.transferred"],
+                    data__dealer_id=self.dealer.pk,
+                )
+                .order_by("-id")
+                .values_list("id", flat=True)
+                .first()
+            ) or 0
+            events = list(work_order.events.filter(Q(id__gte=since) | Q(kind="work_order.created")))
             for event in events:
                 for name in HIDDEN_EVENT_FIELDS:
                     event.data.pop(name, None)
             view = DealerWorkOrder(
-                manufacturer=manufacturer, work_order=work_order,
+                manufacturer=manufacturer,
+                work_order=work_order,
                 part_lines=list(work_order.part_lines.all()),
                 clocks=list(work_order.clocks.filter(started_at__gte=work_order.dispatched_at)),
                 events=events,
-                parts_requests=list(work_order.parts_requests.filter(dealer_id=self.dealer.pk)
-                                    .prefetch_related("lines")),
+                parts_requests=list(
+                    work_order.parts_requests.filter(dealer_id=self.dealer.pk).prefetch_related("lines")
+                ),
             )
         key = {"manufacturer_id": manufacturer.pk, "work_order_id": work_order.pk}
         view.assignment = Assignment.objects.filter(**key).first()
@@ -135,70 +155,153 @@ class DealerGateway:
         """Run a hotline service on a work order this dealer may act on; 404 otherwise."""
         manufacturer = self._manufacturer(manufacturer_code)
         with tenant_context(manufacturer.hotline):
-            work_order_id = (WorkOrder.objects.filter(self._visible(), number=number)
-                             .values_list("pk", flat=True).first())
+            work_order_id = (
+                WorkOrder.objects.filter(self._visible(manufacturer), number=number)
+                .values_list("pk", flat=True)
+                .first()
+            )
             if work_order_id is None:
                 raise Http404
-            return manufacturer, work_order_id, action(work_order_id=work_order_id, **kwargs)
+            return (
+                manufacturer,
+                work_order_id,
+                action(work_order_id=work_order_id, dealer_id=self.dealer.pk, **kwargs),
+            )
 
-    def record_contact(self, manufacturer_code: str, number: str, *, actor: Actor,
-                       at: dt.datetime | None, whom: str, method: str, reached: bool,
-                       agreed: str = "", solution_offered: bool = False) -> WorkOrder:
+    def record_contact(
+        self,
+        manufacturer_code: str,
+        number: str,
+        *,
+        actor: Actor,
+        at: dt.datetime | None,
+        whom: str,
+        method: str,
+        reached: bool,
+        agreed: str = "",
+        solution_offered: bool = False,
+    ) -> WorkOrder:
         with transaction.atomic():
             manufacturer, work_order_id, work_order = self._act(
-                manufacturer_code, number, handling.work_order_record_contact, actor=actor, at=at,
-                whom=whom, method=method, reached=reached, agreed=agreed,
-                solution_offered=solution_offered)
+                manufacturer_code,
+                number,
+                handling.work_order_record_contact,
+                actor=actor,
+                at=at,
+                whom=whom,
+                method=method,
+                reached=reached,
+                agreed=agreed,
+                solution_offered=solution_offered,
+            )
             own.contact_attempt_add(
-                manufacturer_id=manufacturer.pk, work_order_id=work_order_id, number=number,
-                by_id=actor.user_id or 0, at=at or timezone.now(), whom=whom, method=method,
-                reached=reached, note=agreed)
+                manufacturer_id=manufacturer.pk,
+                work_order_id=work_order_id,
+                number=number,
+                by_id=actor.user_id or 0,
+                at=at or timezone.now(),
+                whom=whom,
+                method=method,
+                reached=reached,
+                note=agreed,
+            )
         return work_order
 
-    def assign(self, manufacturer_code: str, number: str, *, actor: Actor,
-               assignee_id: int) -> Assignment:
+    def assign(self, manufacturer_code: str, number: str, *, actor: Actor, assignee_id: int) -> Assignment:
         with transaction.atomic():
-            manufacturer, work_order_id, _wo = self._act(manufacturer_code, number,
-                                                         lambda work_order_id: None)
-            return own.assignment_set(dealer_id=self.dealer.pk, manufacturer_id=manufacturer.pk,
-                                      work_order_id=work_order_id, number=number,
-                                      assignee_id=assignee_id, by_id=actor.user_id or 0,
-                                      at=timezone.now())
+            manufacturer, work_order_id, _wo = self._act(manufacturer_code, number, _no_change)
+            return own.assignment_set(
+                dealer_id=self.dealer.pk,
+                manufacturer_id=manufacturer.pk,
+                work_order_id=work_order_id,
+                number=number,
+                assignee_id=assignee_id,
+                by_id=actor.user_id or 0,
+                at=timezone.now(),
+            )
 
-    def add_note(self, manufacturer_code: str, number: str, *, actor: Actor,
-                 text: str) -> InternalNote:
-        manufacturer, work_order_id, _wo = self._act(manufacturer_code, number,
-                                                     lambda work_order_id: None)
-        return own.note_add(manufacturer_id=manufacturer.pk, work_order_id=work_order_id,
-                            number=number, author_id=actor.user_id or 0, text=text,
-                            at=timezone.now())
+    def add_note(self, manufacturer_code: str, number: str, *, actor: Actor, text: str) -> InternalNote:
+        manufacturer, work_order_id, _wo = self._act(manufacturer_code, number, _no_change)
+        return own.note_add(
+            manufacturer_id=manufacturer.pk,
+            work_order_id=work_order_id,
+            number=number,
+            author_id=actor.user_id or 0,
+            text=text,
+            at=timezone.now(),
+        )
 
-    def record_stock_check(self, manufacturer_code: str, number: str, *, actor: Actor,
-                           result: str, note: str = "") -> WorkOrder:
-        return self._act(manufacturer_code, number, handling.work_order_record_stock_check,
-                         actor=actor, result=result, note=note)[2]
+    def record_stock_check(
+        self, manufacturer_code: str, number: str, *, actor: Actor, result: str, note: str = ""
+    ) -> WorkOrder:
+        return self._act(
+            manufacturer_code,
+            number,
+            handling.work_order_record_stock_check,
+            actor=actor,
+            result=result,
+            note=note,
+        )[2]
 
-    def raise_parts_request(self, manufacturer_code: str, number: str, *, actor: Actor,
-                            lines: list[dict] | None = None, note: str = "") -> Any:
-        return self._act(manufacturer_code, number, parts.parts_request_raise, actor=actor,
-                         lines=lines, note=note)[2]
+    def raise_parts_request(
+        self,
+        manufacturer_code: str,
+        number: str,
+        *,
+        actor: Actor,
+        lines: list[dict] | None = None,
+        note: str = "",
+    ) -> Any:
+        return self._act(
+            manufacturer_code, number, parts.parts_request_raise, actor=actor, lines=lines, note=note
+        )[2]
 
-    def confirm_parts_received(self, manufacturer_code: str, number: str, *, actor: Actor,
-                               note: str = "") -> WorkOrder:
-        return self._act(manufacturer_code, number, handling.work_order_confirm_parts_received,
-                         actor=actor, note=note)[2]
+    def confirm_parts_received(
+        self, manufacturer_code: str, number: str, *, actor: Actor, note: str = ""
+    ) -> WorkOrder:
+        return self._act(
+            manufacturer_code, number, handling.work_order_confirm_parts_received, actor=actor, note=note
+        )[2]
 
-    def resolve(self, manufacturer_code: str, number: str, *, actor: Actor, result_summary: str,
-                owner_acceptance: str) -> WorkOrder:
-        return self._act(manufacturer_code, number, handling.work_order_resolve, actor=actor,
-                         result_summary=result_summary, owner_acceptance=owner_acceptance)[2]
+    def resolve(
+        self, manufacturer_code: str, number: str, *, actor: Actor, result_summary: str, owner_acceptance: str
+    ) -> WorkOrder:
+        return self._act(
+            manufacturer_code,
+            number,
+            handling.work_order_resolve,
+            actor=actor,
+            result_summary=result_summary,
+            owner_acceptance=owner_acceptance,
+        )[2]
 
-    def request_extension(self, manufacturer_code: str, number: str, *, actor: Actor,
-                          clock_kind: str, minutes: int, reason: str) -> Any:
-        return self._act(manufacturer_code, number, handling.extension_request, actor=actor,
-                         clock_kind=clock_kind, minutes=minutes, reason=reason)[2]
+    def request_extension(
+        self, manufacturer_code: str, number: str, *, actor: Actor, clock_kind: str, minutes: int, reason: str
+    ) -> Any:
+        return self._act(
+            manufacturer_code,
+            number,
+            handling.extension_request,
+            actor=actor,
+            clock_kind=clock_kind,
+            minutes=minutes,
+            reason=reason,
+        )[2]
 
-    def request_transfer(self, manufacturer_code: str, number: str, *, actor: Actor,
-                         reason: str, suggested_dealer_id: int | None = None) -> Any:
-        return self._act(manufacturer_code, number, handling.transfer_request, actor=actor,
-                         reason=reason, suggested_dealer_id=suggested_dealer_id)[2]
+    def request_transfer(
+        self,
+        manufacturer_code: str,
+        number: str,
+        *,
+        actor: Actor,
+        reason: str,
+        suggested_dealer_id: int | None = None,
+    ) -> Any:
+        return self._act(
+            manufacturer_code,
+            number,
+            handling.transfer_request,
+            actor=actor,
+            reason=reason,
+            suggested_dealer_id=suggested_dealer_id,
+        )[2]

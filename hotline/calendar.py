@@ -72,6 +72,34 @@ class BusinessCalendar:
             day += DAY
         raise ValueError("no working time within ten years")
 
+    def _intervals_before(self, end: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+        """Counting intervals in local time, from the day of ``end`` backwards."""
+        day = end.astimezone(self.tz).date()
+        for _ in range(3660):
+            if self.is_working_day(day):
+                if self.kind is CalendarKind.WORKING_DAYS:
+                    yield (dt.datetime.combine(day, dt.time(0), self.tz),
+                           dt.datetime.combine(day + DAY, dt.time(0), self.tz))
+                else:
+                    yield (dt.datetime.combine(day, self.opens, self.tz),
+                           dt.datetime.combine(day, self.closes, self.tz))
+            day -= DAY
+        raise ValueError("no working time within ten years")
+
+    def subtract(self, end: dt.datetime, duration: dt.timedelta) -> dt.datetime:
+        """The moment ``duration`` of counted time before ``end`` (e.g. when to warn)."""
+        if self.kind is CalendarKind.WALL:
+            return end - duration
+        remaining = duration
+        for lo, hi in self._intervals_before(end):
+            hi = min(hi, end)
+            if lo >= hi:
+                continue
+            if hi - lo >= remaining:
+                return (hi - remaining).astimezone(dt.UTC)
+            remaining -= hi - lo
+        raise AssertionError("unreachable")
+
     def add(self, start: dt.datetime, duration: dt.timedelta) -> dt.datetime:
         """The moment when ``duration`` of counted time has passed since ``start``."""
         if self.kind is CalendarKind.WALL:

@@ -21,6 +21,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "record_stock_check": (frozenset({S.PROCESSING}), None),
     "raise_parts_request": (frozenset({S.PROCESSING}), S.AWAITING_PARTS),
     "confirm_parts_received": (frozenset({S.AWAITING_PARTS}), S.PROCESSING),
+    "parts_rejected": (frozenset({S.AWAITING_PARTS}), S.PROCESSING),
     "resolve": (frozenset({S.PROCESSING}), S.RESOLVED),
     "record_callback": (frozenset({S.RESOLVED}), None),
     "close": (frozenset({S.RESOLVED}), S.CLOSED),

@@ -29,17 +29,22 @@ from .models import LineState, PartsRequest, PartsRequestLine, RequestState
 FINAL_LINE_STATES = {LineState.SHIPPED, LineState.REJECTED, LineState.RECEIVED}
 
 
-def parts_request_raise(*, work_order_id: int, actor: Actor,
-                        lines: list[dict] | None = None, note: str = "") -> PartsRequest:
+def parts_request_raise(
+    *,
+    work_order_id: int,
+    actor: Actor,
+    dealer_id: int | None = None,
+    lines: list[dict] | None = None,
+    note: str = "",
+) -> PartsRequest:
     """Ask the region's parts centre for the missing parts (by default the work order's lines).
 
     The work order waits for parts (its completion clock pauses if the policy says so).
     """
     with transaction.atomic():
-        work_order = work_order_lock(work_order_id)
+        work_order = work_order_lock(work_order_id, dealer_id)
         if work_order.type != WorkOrderType.PARTS_SHORTAGE:
-            raise ValidationError({"lines": [_("Only parts-shortage work orders raise parts "
-                                               "requests.")]})
+            raise ValidationError({"lines": [_("Only parts-shortage work orders raise parts requests.")]})
         if lines is None:
             lines = list(work_order.part_lines.values("part_code", "part_name", "quantity"))
         errors, clean = check_part_lines(lines, required=True)
@@ -47,31 +52,51 @@ def parts_request_raise(*, work_order_id: int, actor: Actor,
             raise ValidationError({k.replace("part_lines", "lines"): v for k, v in errors.items()})
         region = Region.objects.select_related("parts_centre").get(pk=work_order.region_id)
         if region.parts_centre_id is None:
-            raise ValidationError({"lines": [_("No parts centre serves the region %(region)s; "
-                                               "ask the manufacturer to assign one.")
-                                             % {"region": region.name}]})
+            raise ValidationError(
+                {
+                    "lines": [
+                        _("No parts centre serves the region %(region)s; ask the manufacturer to assign one.")
+                        % {"region": region.name}
+                    ]
+                }
+            )
         before, after = transition(work_order, "raise_parts_request")
         now = timezone.now()
         work_order.needs_parts_centre = True
         _save(work_order, "needs_parts_centre")
         serial = work_order.parts_requests.count() + 1
         request = PartsRequest.objects.create(
-            work_order=work_order, number=f"{work_order.number}-P{serial}",
-            parts_centre_id=region.parts_centre_id, region_id=region.pk,
-            dealer_id=work_order.dealer_id, raised_by_id=actor.user_id or 0, raised_at=now,
-            note=note.strip())
-        PartsRequestLine.objects.bulk_create(PartsRequestLine(request=request, **line)
-                                             for line in clean)
-        event_append(work_order, "parts.requested", actor, now, request=request.number,
-                     parts_centre_id=region.parts_centre_id, lines=clean, state_before=before,
-                     state_after=after)
+            work_order=work_order,
+            number=f"{work_order.number}-P{serial}",
+            parts_centre_id=region.parts_centre_id,
+            region_id=region.pk,
+            dealer_id=work_order.dealer_id,
+            raised_by_id=actor.user_id or 0,
+            raised_at=now,
+            note=note.strip(),
+        )
+        PartsRequestLine.objects.bulk_create(PartsRequestLine(request=request, **line) for line in clean)
+        event_append(
+            work_order,
+            "parts.requested",
+            actor,
+            now,
+            request=request.number,
+            parts_centre_id=region.parts_centre_id,
+            lines=clean,
+            state_before=before,
+            state_after=after,
+        )
         work_order_state_changed(work_order, at=now, actor=actor)
     return request
 
 
 def _request_for_centre(request_id: int, parts_centre_id: int) -> PartsRequest:
-    request = (PartsRequest.objects.select_for_update()
-               .filter(pk=request_id, parts_centre_id=parts_centre_id).first())
+    request = (
+        PartsRequest.objects.select_for_update()
+        .filter(pk=request_id, parts_centre_id=parts_centre_id)
+        .first()
+    )
     if request is None:
         raise PartsRequest.DoesNotExist  # a foreign centre learns nothing
     return request
@@ -80,19 +105,33 @@ def _request_for_centre(request_id: int, parts_centre_id: int) -> PartsRequest:
 def _line(request: PartsRequest, line_no: int) -> PartsRequestLine:
     line = request.lines.select_for_update().filter(line_no=line_no).first()
     if line is None:
-        raise ValidationError({"line": [_("Request %(number)s has no line %(line)s.")
-                                        % {"number": request.number, "line": line_no}]})
+        raise ValidationError(
+            {
+                "line": [
+                    _("Request %(number)s has no line %(line)s.")
+                    % {"number": request.number, "line": line_no}
+                ]
+            }
+        )
     if line.state in FINAL_LINE_STATES:
-        raise ValidationError({"line": [_("Line %(line)s is already %(state)s.")
-                                        % {"line": line_no, "state": line.get_state_display()}]})
+        raise ValidationError(
+            {
+                "line": [
+                    _("Line %(line)s is already %(state)s.")
+                    % {"line": line_no, "state": line.get_state_display()}
+                ]
+            }
+        )
     return line
 
 
-def _after_line_change(request: PartsRequest, actor: Actor, now: dt.datetime, kind: str,
-                       **data: object) -> None:
+def _after_line_change(
+    request: PartsRequest, actor: Actor, now: dt.datetime, kind: str, **data: object
+) -> None:
     states = set(request.lines.values_list("state", flat=True))
     if states <= {LineState.REJECTED}:
         request.state = RequestState.REJECTED
+        _all_rejected(request, actor, now)
     elif states <= {LineState.SHIPPED, LineState.REJECTED}:
         request.state, request.shipped_at = RequestState.SHIPPED, now
     elif request.state in (RequestState.SUBMITTED, RequestState.ACKNOWLEDGED):
@@ -100,12 +139,31 @@ def _after_line_change(request: PartsRequest, actor: Actor, now: dt.datetime, ki
     request.acknowledged_at = request.acknowledged_at or now
     request.version += 1
     request.save()
-    event_append(request.work_order, kind, actor, now, request=request.number,
-                 request_state=request.state, **data)
+    event_append(
+        request.work_order, kind, actor, now, request=request.number, request_state=request.state, **data
+    )
 
 
-def parts_request_acknowledge(*, request_id: int, parts_centre_id: int,
-                              actor: Actor) -> PartsRequest:
+def _all_rejected(request: PartsRequest, actor: Actor, now: dt.datetime) -> None:
+    """No line can be supplied: the dealer must find another way, and its clock runs again."""
+    work_order = work_order_lock(request.work_order_id)
+    if work_order.state != "awaiting_parts" or parts_awaited(work_order):
+        return
+    before, after = transition(work_order, "parts_rejected")
+    _save(work_order)
+    event_append(
+        work_order,
+        "work_order.parts_unavailable",
+        actor,
+        now,
+        request=request.number,
+        state_before=before,
+        state_after=after,
+    )
+    work_order_state_changed(work_order, at=now, actor=actor)
+
+
+def parts_request_acknowledge(*, request_id: int, parts_centre_id: int, actor: Actor) -> PartsRequest:
     with transaction.atomic():
         request = _request_for_centre(request_id, parts_centre_id)
         if request.state != RequestState.SUBMITTED:
@@ -118,20 +176,23 @@ def parts_request_acknowledge(*, request_id: int, parts_centre_id: int,
     return request
 
 
-def parts_line_allocate(*, request_id: int, parts_centre_id: int, line_no: int,
-                        actor: Actor) -> PartsRequestLine:
+def parts_line_allocate(
+    *, request_id: int, parts_centre_id: int, line_no: int, actor: Actor
+) -> PartsRequestLine:
     with transaction.atomic():
         request = _request_for_centre(request_id, parts_centre_id)
         line = _line(request, line_no)
         line.state = LineState.ALLOCATED
         line.save()
-        _after_line_change(request, actor, timezone.now(), "parts.line_allocated", line=line_no,
-                           part_code=line.part_code)
+        _after_line_change(
+            request, actor, timezone.now(), "parts.line_allocated", line=line_no, part_code=line.part_code
+        )
     return line
 
 
-def parts_line_back_order(*, request_id: int, parts_centre_id: int, line_no: int,
-                          expected_date: dt.date, actor: Actor) -> PartsRequestLine:
+def parts_line_back_order(
+    *, request_id: int, parts_centre_id: int, line_no: int, expected_date: dt.date, actor: Actor
+) -> PartsRequestLine:
     if not isinstance(expected_date, dt.date) or expected_date < timezone.localdate():
         raise ValidationError({"expected_date": [_("Give the expected date, today or later.")]})
     with transaction.atomic():
@@ -139,14 +200,28 @@ def parts_line_back_order(*, request_id: int, parts_centre_id: int, line_no: int
         line = _line(request, line_no)
         line.state, line.expected_date = LineState.BACK_ORDERED, expected_date
         line.save()
-        _after_line_change(request, actor, timezone.now(), "parts.line_back_ordered",
-                           line=line_no, part_code=line.part_code, expected_date=expected_date)
+        _after_line_change(
+            request,
+            actor,
+            timezone.now(),
+            "parts.line_back_ordered",
+            line=line_no,
+            part_code=line.part_code,
+            expected_date=expected_date,
+        )
     return line
 
 
-def parts_line_ship(*, request_id: int, parts_centre_id: int, line_no: int, carrier: str,
-                    tracking_number: str, actor: Actor,
-                    quantity: int | None = None) -> PartsRequestLine:
+def parts_line_ship(
+    *,
+    request_id: int,
+    parts_centre_id: int,
+    line_no: int,
+    carrier: str,
+    tracking_number: str,
+    actor: Actor,
+    quantity: int | None = None,
+) -> PartsRequestLine:
     """Ship a line (the full quantity unless a smaller one is given: partial shipments add up)."""
     errors: dict[str, list[str]] = {}
     if not (carrier or "").strip():
@@ -161,8 +236,7 @@ def parts_line_ship(*, request_id: int, parts_centre_id: int, line_no: int, carr
         left = line.quantity - line.shipped_quantity
         quantity = left if quantity is None else quantity
         if not isinstance(quantity, int) or not 1 <= quantity <= left:
-            raise ValidationError({"quantity": [_("Ship between 1 and %(left)s.")
-                                                % {"left": left}]})
+            raise ValidationError({"quantity": [_("Ship between 1 and %(left)s.") % {"left": left}]})
         now = timezone.now()
         line.shipped_quantity += quantity
         line.carrier, line.tracking_number = carrier.strip(), tracking_number.strip()
@@ -170,14 +244,23 @@ def parts_line_ship(*, request_id: int, parts_centre_id: int, line_no: int, carr
         if line.shipped_quantity == line.quantity:
             line.state = LineState.SHIPPED
         line.save()
-        _after_line_change(request, actor, now, "parts.line_shipped", line=line_no,
-                           part_code=line.part_code, quantity=quantity, carrier=line.carrier,
-                           tracking_number=line.tracking_number)
+        _after_line_change(
+            request,
+            actor,
+            now,
+            "parts.line_shipped",
+            line=line_no,
+            part_code=line.part_code,
+            quantity=quantity,
+            carrier=line.carrier,
+            tracking_number=line.tracking_number,
+        )
     return line
 
 
-def parts_line_reject(*, request_id: int, parts_centre_id: int, line_no: int, reason: str,
-                      actor: Actor) -> PartsRequestLine:
+def parts_line_reject(
+    *, request_id: int, parts_centre_id: int, line_no: int, reason: str, actor: Actor
+) -> PartsRequestLine:
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Say why the line cannot be supplied.")]})
     with transaction.atomic():
@@ -185,16 +268,35 @@ def parts_line_reject(*, request_id: int, parts_centre_id: int, line_no: int, re
         line = _line(request, line_no)
         line.state, line.reject_reason = LineState.REJECTED, reason.strip()
         line.save()
-        _after_line_change(request, actor, timezone.now(), "parts.line_rejected", line=line_no,
-                           part_code=line.part_code, reason=line.reject_reason)
+        _after_line_change(
+            request,
+            actor,
+            timezone.now(),
+            "parts.line_rejected",
+            line=line_no,
+            part_code=line.part_code,
+            reason=line.reject_reason,
+        )
     return line
 
 
-def parts_requests_mark_received(work_order: WorkOrder, *, actor: Actor,
-                                 at: dt.datetime) -> None:
+def parts_awaited(work_order: WorkOrder) -> list[str]:
+    """Part codes of open requests not (fully) shipped yet; rejected lines wait for nothing."""
+    return list(
+        PartsRequestLine.objects.filter(
+            request__work_order=work_order,
+            state__in=[LineState.PENDING, LineState.ALLOCATED, LineState.BACK_ORDERED],
+        )
+        .exclude(request__state__in=[RequestState.RECEIVED, RequestState.REJECTED])
+        .values_list("part_code", flat=True)
+    )
+
+
+def parts_requests_mark_received(work_order: WorkOrder, *, actor: Actor, at: dt.datetime) -> None:
     """The dealer confirmed receipt: shipped lines and their requests are received."""
     for request in work_order.parts_requests.select_for_update().exclude(
-            state__in=[RequestState.RECEIVED, RequestState.REJECTED]):
+        state__in=[RequestState.RECEIVED, RequestState.REJECTED]
+    ):
         request.lines.filter(state=LineState.SHIPPED).update(state=LineState.RECEIVED)
         request.state, request.received_at = RequestState.RECEIVED, at
         request.version += 1

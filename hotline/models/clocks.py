@@ -102,6 +102,8 @@ class Clock(models.Model):
     calendar = models.CharField(max_length=16, choices=CALENDAR_CHOICES)
     budget_minutes = models.PositiveIntegerField()
     warn_before = models.JSONField(default=list)
+    # When each warning fires: ``warn_before`` minutes of counted time before the due time.
+    warn_times = models.JSONField(default=list)
     second_escalation_after = models.PositiveIntegerField(default=120)
     paused_in = models.JSONField(default=list)
     state = models.CharField(max_length=8, choices=ClockState.choices,

@@ -63,6 +63,9 @@ class ExtensionRequest(models.Model):
     work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT,
                                    related_name="extension_requests")
     clock_kind = models.CharField(_("window"), max_length=20, choices=ClockKind.choices)
+    # The very clock asked about: a transfer or reopen starts new ones this request never meant.
+    clock = models.ForeignKey("hotline.Clock", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="extension_requests")
     minutes = models.PositiveIntegerField(_("extra time (minutes)"),
                                           validators=[MinValueValidator(1)])
     reason = models.TextField(_("reason"))

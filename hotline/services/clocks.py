@@ -51,12 +51,22 @@ def clock_calendar(clock: Clock, cache: dict[int, SlaPolicy] | None = None) -> B
     return calendar_for(clock.calendar, _policy(clock.policy_version, cache), tenant_time_zone())
 
 
+def _set_due(clock: Clock, due: dt.datetime, calendar: BusinessCalendar) -> None:
+    """The due time and, counted back on the same calendar, the warning times."""
+    clock.due_at = due
+    clock.warn_times = [calendar.subtract(due, dt.timedelta(minutes=m)).isoformat()
+                        for m in clock.warn_before]
+
+
+def _warn_times(clock: Clock) -> list[dt.datetime]:
+    return [dt.datetime.fromisoformat(t) for t in clock.warn_times]
+
+
 def _next_fire(clock: Clock) -> dt.datetime | None:
     if clock.state != ClockState.RUNNING:
         return None
     if clock.breached_at is None:
-        pending = [clock.due_at - dt.timedelta(minutes=m)
-                   for m in clock.warn_before[clock.warnings_fired:]]
+        pending = _warn_times(clock)[clock.warnings_fired:]
         return min([*pending, clock.due_at])
     if clock.escalation_level < 2:
         return clock.breached_at + dt.timedelta(minutes=clock.second_escalation_after)
@@ -91,8 +101,8 @@ def clocks_start(work_order: WorkOrder, kinds: Iterable[str], *, at: dt.datetime
             warn_before=list(window.warn_before),
             second_escalation_after=window.second_escalation_after,
             paused_in=list(window.paused_in), started_at=at,
-            due_at=calendar.add(at, dt.timedelta(minutes=window.minutes)),
         )
+        _set_due(clock, calendar.add(at, dt.timedelta(minutes=window.minutes)), calendar)
         clock.next_fire_at = _next_fire(clock)
         clock.save()
         clocks.append(clock)
@@ -151,8 +161,8 @@ def clocks_follow_state(work_order: WorkOrder, *, at: dt.datetime, actor: Actor)
         elif not pause and clock.state == ClockState.PAUSED:
             calendar = clock_calendar(clock)
             remaining = dt.timedelta(seconds=clock.remaining_seconds or 0)
-            clock.due_at = (calendar.add(at, remaining) if remaining > dt.timedelta(0)
-                            else clock.due_at)
+            if remaining > dt.timedelta(0):
+                _set_due(clock, calendar.add(at, remaining), calendar)
             clock.paused_seconds += int((at - clock.paused_at).total_seconds())
             clock.state, clock.paused_at, clock.remaining_seconds = ClockState.RUNNING, None, None
             clock.next_fire_at = _next_fire(clock)
@@ -168,7 +178,7 @@ def clock_extend(clock: Clock, *, minutes: int, at: dt.datetime, actor: Actor,
     before = clock.due_at
     if clock.state == ClockState.PAUSED:
         clock.remaining_seconds = (clock.remaining_seconds or 0) + minutes * 60
-    clock.due_at = calendar.add(clock.due_at, dt.timedelta(minutes=minutes))
+    _set_due(clock, calendar.add(clock.due_at, dt.timedelta(minutes=minutes)), calendar)
     clock.extended_minutes += minutes
     # Warnings already fired stay fired; those still ahead now count from the new due time.
     clock.next_fire_at = _next_fire(clock)
@@ -199,12 +209,14 @@ def clock_fire(clock: Clock, now: dt.datetime,
     while clock.next_fire_at is not None and clock.next_fire_at <= now:
         common = {"clock": clock.pk, "clock_kind": clock.kind, "due_at": clock.due_at}
         if clock.breached_at is None and now < clock.due_at:
-            past = [m for m in clock.warn_before[clock.warnings_fired:]
-                    if clock.due_at - dt.timedelta(minutes=m) <= now]
-            clock.warnings_fired += len(past)
+            times = _warn_times(clock)
+            # The latest warning due now; earlier ones missed while down are not sent late.
+            latest = max(i for i, t in enumerate(times) if t <= now)
+            clock.warnings_fired = latest + 1
             notify_at = _people_hours(clock.policy_version, hours).add(now, dt.timedelta(0))
             events.append(event_build(clock.work_order_id, "clock.warning", system, now, **common,
-                                      minutes_before=past[-1], notify_at=notify_at))
+                                      minutes_before=clock.warn_before[latest],
+                                      notify_at=notify_at))
         elif clock.breached_at is None:
             clock.breached_at = clock.due_at
             clock.warnings_fired = len(clock.warn_before)
@@ -292,25 +304,28 @@ def clocks_recalculate(*, actor: Actor, at: dt.datetime | None = None) -> int:
     moved = 0
     with transaction.atomic():
         for clock in (Clock.objects.select_for_update(of=("self",)).select_related("work_order")
-                      .filter(state=ClockState.RUNNING, breached_at__isnull=True)
+                      .filter(state__in=[ClockState.RUNNING, ClockState.PAUSED],
+                              breached_at__isnull=True)
                       .exclude(policy_version=policy.version)):
             window = window_for(policy, clock.kind, clock.work_order)
             if window is None:
                 continue
             calendar = calendar_for(window.calendar, policy, tenant_time_zone())
             before, delta = clock.due_at, window.minutes - clock.budget_minutes
-            # Lengthening counts on from the current due time, so paused spans stay credited;
-            # shortening counts from the start.
-            clock.due_at = (calendar.add(clock.due_at, dt.timedelta(minutes=delta)) if delta >= 0
-                            and window.calendar == clock.calendar else calendar.add(
-                                clock.started_at,
-                                dt.timedelta(minutes=window.minutes + clock.extended_minutes)))
+            old_calendar = clock_calendar(clock)
             clock.policy_version, clock.calendar = policy.version, window.calendar
             clock.budget_minutes, clock.warn_before = window.minutes, list(window.warn_before)
             clock.second_escalation_after = window.second_escalation_after
             clock.paused_in = list(window.paused_in)
-            clock.warnings_fired = sum(
-                1 for m in clock.warn_before if clock.due_at - dt.timedelta(minutes=m) <= at)
+            # What is left, in counted time, changes by the difference in length: time used
+            # and time spent paused stay as they were.
+            if clock.state == ClockState.PAUSED:
+                clock.remaining_seconds = max((clock.remaining_seconds or 0) + delta * 60, 0)
+                clock.warn_times = []
+            else:
+                left = old_calendar.between(at, clock.due_at) + dt.timedelta(minutes=delta)
+                _set_due(clock, calendar.add(at, max(left, dt.timedelta(0))), calendar)
+                clock.warnings_fired = sum(1 for t in _warn_times(clock) if t <= at)
             clock.next_fire_at = _next_fire(clock)
             clock.save()
             event_append(clock.work_order, "clock.recalculated", actor, at, clock=clock.pk,

@@ -132,12 +132,13 @@ def transfer_decide(*, manufacturer: Manufacturer, request_id: int, actor: Actor
             work_order.first_contact_at = None
             _save(work_order, "dealer_id", "network_membership_id", "dealer_code", "dealer_name",
                   "region_id", "dispatched_at", "first_contact_at")
+            # The old dealer's clocks end first: the new dealer's timeline starts after them.
+            clocks_stop(work_order, None, at=now, actor=actor, reason="transferred")
             event_append(work_order, "work_order.transferred", actor, now, request=request.pk,
                          state_before=before, state_after=after, from_dealer_id=old[0],
                          from_dealer_code=old[1], dealer_id=place.dealer_id,
                          dealer_code=place.dealer_code, dealer_name=place.dealer.name,
                          reason=request.decision_reason)
-            clocks_stop(work_order, None, at=now, actor=actor, reason="transferred")
             clocks_start(work_order, DISPATCH_KINDS, at=now, actor=actor)
         else:
             request.state = DecisionState.REFUSED
@@ -161,7 +162,7 @@ def extension_decide(*, request_id: int, actor: Actor, grant: bool,
         request.decision_reason = (reason or "").strip()
         if grant:
             clock = (work_order.clocks.select_for_update()
-                     .filter(kind=request.clock_kind, stopped_at__isnull=True).first())
+                     .filter(pk=request.clock_id, stopped_at__isnull=True).first())
             if clock is None or clock.breached_at is not None:
                 raise ValidationError({"request": [_(
                     "The window is no longer running or was already missed; refuse instead.")]})

@@ -41,9 +41,18 @@ def _when(at: dt.datetime | None, errors: dict[str, list[str]], name: str = "at"
     return at
 
 
-def work_order_record_contact(*, work_order_id: int, actor: Actor, at: dt.datetime | None,
-                              whom: str, method: str, reached: bool, agreed: str = "",
-                              solution_offered: bool = False) -> WorkOrder:
+def work_order_record_contact(
+    *,
+    work_order_id: int,
+    actor: Actor,
+    dealer_id: int | None = None,
+    at: dt.datetime | None,
+    whom: str,
+    method: str,
+    reached: bool,
+    agreed: str = "",
+    solution_offered: bool = False,
+) -> WorkOrder:
     """A contact attempt with the owner. The first one that reaches them is the first contact.
 
     The first contact moves the work order to processing and stops the
@@ -61,22 +70,34 @@ def work_order_record_contact(*, work_order_id: int, actor: Actor, at: dt.dateti
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        work_order = work_order_lock(work_order_id)
+        work_order = work_order_lock(work_order_id, dealer_id)
         if at < work_order.dispatched_at - dt.timedelta(minutes=1):
-            raise ValidationError({"at": [_("The contact cannot be before the work order "
-                                            "reached the dealer.")]})
+            raise ValidationError(
+                {"at": [_("The contact cannot be before the work order reached the dealer.")]}
+            )
         first = reached and work_order.first_contact_at is None
         action = "record_first_contact" if first else "record_contact_attempt"
         before, after = transition(work_order, action)
-        data = {"whom": whom.strip(), "method": method, "reached": reached,
-                "agreed": agreed.strip(), "solution_offered": solution_offered}
+        data = {
+            "whom": whom.strip(),
+            "method": method,
+            "reached": reached,
+            "agreed": agreed.strip(),
+            "solution_offered": solution_offered,
+        }
         if first:
             work_order.first_contact_at = at
             _save(work_order, "first_contact_at")
-            event_append(work_order, "work_order.first_contact", actor, at, state_before=before,
-                         state_after=after, **data)
-            clocks_stop(work_order, [ClockKind.FIRST_CONTACT], at=at, actor=actor,
-                        reason="first_contact")
+            event_append(
+                work_order,
+                "work_order.first_contact",
+                actor,
+                at,
+                state_before=before,
+                state_after=after,
+                **data,
+            )
+            clocks_stop(work_order, [ClockKind.FIRST_CONTACT], at=at, actor=actor, reason="first_contact")
         else:
             event_append(work_order, "work_order.contact_attempt", actor, at, **data)
         if reached and solution_offered:
@@ -87,36 +108,62 @@ def work_order_record_contact(*, work_order_id: int, actor: Actor, at: dt.dateti
     return work_order
 
 
-def work_order_record_stock_check(*, work_order_id: int, actor: Actor, result: str,
-                                  note: str = "") -> WorkOrder:
+def work_order_record_stock_check(
+    *, work_order_id: int, actor: Actor, dealer_id: int | None = None, result: str, note: str = ""
+) -> WorkOrder:
     """Parts work orders: own stock, a sibling dealer's, or the parts centre is needed."""
     if result not in StockCheck.values:
         raise ValidationError({"result": [_("Choose where the parts come from.")]})
     with transaction.atomic():
-        work_order = work_order_lock(work_order_id)
+        work_order = work_order_lock(work_order_id, dealer_id)
         if work_order.type != WorkOrderType.PARTS_SHORTAGE:
-            raise ValidationError({"result": [_("Only parts-shortage work orders have a stock "
-                                                "check.")]})
+            raise ValidationError({"result": [_("Only parts-shortage work orders have a stock check.")]})
         transition(work_order, "record_stock_check")
         now = timezone.now()
         work_order.stock_check = result
         work_order.needs_parts_centre = result == StockCheck.PARTS_CENTRE
         _save(work_order, "stock_check", "needs_parts_centre")
-        event_append(work_order, "work_order.stock_checked", actor, now, result=result,
-                     needs_parts_centre=work_order.needs_parts_centre, note=note.strip())
+        event_append(
+            work_order,
+            "work_order.stock_checked",
+            actor,
+            now,
+            result=result,
+            needs_parts_centre=work_order.needs_parts_centre,
+            note=note.strip(),
+        )
     return work_order
 
 
-def work_order_confirm_parts_received(*, work_order_id: int, actor: Actor,
-                                      note: str = "") -> WorkOrder:
+def work_order_confirm_parts_received(
+    *, work_order_id: int, actor: Actor, dealer_id: int | None = None, note: str = ""
+) -> WorkOrder:
     """The parts arrived at the dealer: back to processing (the completion clock resumes)."""
     with transaction.atomic():
-        work_order = work_order_lock(work_order_id)
+        work_order = work_order_lock(work_order_id, dealer_id)
         before, after = transition(work_order, "confirm_parts_received")
+        from parts_tickets.services import parts_awaited
+
+        waiting = parts_awaited(work_order)
+        if waiting:
+            raise ValidationError(
+                {
+                    "parts": [
+                        _("These parts have not been shipped yet: %(parts)s.") % {"parts": "、".join(waiting)}
+                    ]
+                }
+            )
         now = timezone.now()
         _save(work_order)
-        event_append(work_order, "work_order.parts_received", actor, now, state_before=before,
-                     state_after=after, note=note.strip())
+        event_append(
+            work_order,
+            "work_order.parts_received",
+            actor,
+            now,
+            state_before=before,
+            state_after=after,
+            note=note.strip(),
+        )
         work_order_state_changed(work_order, at=now, actor=actor)
         from parts_tickets.services import parts_requests_mark_received
 
@@ -124,8 +171,14 @@ def work_order_confirm_parts_received(*, work_order_id: int, actor: Actor,
     return work_order
 
 
-def work_order_resolve(*, work_order_id: int, actor: Actor, result_summary: str,
-                       owner_acceptance: str) -> WorkOrder:
+def work_order_resolve(
+    *,
+    work_order_id: int,
+    actor: Actor,
+    dealer_id: int | None = None,
+    result_summary: str,
+    owner_acceptance: str,
+) -> WorkOrder:
     """The dealer reports it resolved; the hotline's callback window starts."""
     errors: dict[str, list[str]] = {}
     if not (result_summary or "").strip():
@@ -135,23 +188,37 @@ def work_order_resolve(*, work_order_id: int, actor: Actor, result_summary: str,
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        work_order = work_order_lock(work_order_id)
+        work_order = work_order_lock(work_order_id, dealer_id)
         before, after = transition(work_order, "resolve")
         now = timezone.now()
         work_order.resolved_at = now
         work_order.result_summary = result_summary.strip()
         work_order.owner_acceptance = owner_acceptance
         _save(work_order, "resolved_at", "result_summary", "owner_acceptance")
-        event_append(work_order, "work_order.resolved", actor, now, state_before=before,
-                     state_after=after, result_summary=work_order.result_summary,
-                     owner_acceptance=owner_acceptance)
+        event_append(
+            work_order,
+            "work_order.resolved",
+            actor,
+            now,
+            state_before=before,
+            state_after=after,
+            result_summary=work_order.result_summary,
+            owner_acceptance=owner_acceptance,
+        )
         clocks_stop(work_order, None, at=now, actor=actor, reason="resolved")
         clocks_start(work_order, [ClockKind.CALLBACK], at=now, actor=actor)
     return work_order
 
 
-def extension_request(*, work_order_id: int, actor: Actor, clock_kind: str, minutes: int,
-                      reason: str) -> ExtensionRequest:
+def extension_request(
+    *,
+    work_order_id: int,
+    actor: Actor,
+    dealer_id: int | None = None,
+    clock_kind: str,
+    minutes: int,
+    reason: str,
+) -> ExtensionRequest:
     """The dealer asks for more time on one running window."""
     errors: dict[str, list[str]] = {}
     if clock_kind not in ClockKind.values:
@@ -163,39 +230,70 @@ def extension_request(*, work_order_id: int, actor: Actor, clock_kind: str, minu
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        work_order = work_order_lock(work_order_id)
+        work_order = work_order_lock(work_order_id, dealer_id)
         transition(work_order, "request_extension")
         clock = work_order.clocks.filter(kind=clock_kind, stopped_at__isnull=True).first()
         if clock is None:
             raise ValidationError({"clock_kind": [_("That window is not running.")]})
         if clock.breached_at is not None:
-            raise ValidationError({"clock_kind": [_(
-                "That window was already missed; a missed window stays on record.")]})
+            raise ValidationError(
+                {"clock_kind": [_("That window was already missed; a missed window stays on record.")]}
+            )
         now = timezone.now()
         request = ExtensionRequest.objects.create(
-            work_order=work_order, clock_kind=clock_kind, minutes=minutes, reason=reason.strip(),
-            requested_by_id=actor.user_id or 0, requested_at=now)
-        event_append(work_order, "extension.requested", actor, now, request=request.pk,
-                     clock_kind=clock_kind, minutes=minutes, reason=request.reason)
+            work_order=work_order,
+            clock=clock,
+            clock_kind=clock_kind,
+            minutes=minutes,
+            reason=reason.strip(),
+            requested_by_id=actor.user_id or 0,
+            requested_at=now,
+        )
+        event_append(
+            work_order,
+            "extension.requested",
+            actor,
+            now,
+            request=request.pk,
+            clock_kind=clock_kind,
+            minutes=minutes,
+            reason=request.reason,
+        )
     return request
 
 
-def transfer_request(*, work_order_id: int, actor: Actor, reason: str,
-                     suggested_dealer_id: int | None = None) -> TransferRequest:
+def transfer_request(
+    *,
+    work_order_id: int,
+    actor: Actor,
+    dealer_id: int | None = None,
+    reason: str,
+    suggested_dealer_id: int | None = None,
+) -> TransferRequest:
     """The dealer says the work order is not theirs to handle; a supervisor decides."""
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Say why this work order should go elsewhere.")]})
     with transaction.atomic():
-        work_order = work_order_lock(work_order_id)
+        work_order = work_order_lock(work_order_id, dealer_id)
         transition(work_order, "request_transfer")
         if work_order.transfer_requests.filter(state=DecisionState.PENDING).exists():
-            raise ValidationError({"reason": [_("A transfer request is already awaiting a "
-                                                "decision.")]})
+            raise ValidationError({"reason": [_("A transfer request is already awaiting a decision.")]})
         now = timezone.now()
         request = TransferRequest.objects.create(
-            work_order=work_order, from_dealer_id=work_order.dealer_id,
-            requested_by_id=actor.user_id or 0, requested_at=now, reason=reason.strip(),
-            suggested_dealer_id=suggested_dealer_id)
-        event_append(work_order, "transfer.requested", actor, now, request=request.pk,
-                     reason=request.reason, suggested_dealer_id=suggested_dealer_id)
+            work_order=work_order,
+            from_dealer_id=work_order.dealer_id,
+            requested_by_id=actor.user_id or 0,
+            requested_at=now,
+            reason=reason.strip(),
+            suggested_dealer_id=suggested_dealer_id,
+        )
+        event_append(
+            work_order,
+            "transfer.requested",
+            actor,
+            now,
+            request=request.pk,
+            reason=request.reason,
+            suggested_dealer_id=suggested_dealer_id,
+        )
     return request

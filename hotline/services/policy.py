@@ -10,7 +10,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..calendar import BusinessCalendar, CalendarKind
-from ..models import CalendarOverride, ClockKind, Severity, SlaPolicy, SlaWindow, State, WorkOrder
+from ..models import (
+    CalendarOverride,
+    Category,
+    ClockKind,
+    Severity,
+    SlaPolicy,
+    SlaWindow,
+    State,
+    WorkOrder,
+)
 from ..models.choices import WorkOrderType
 from .events import Actor
 
@@ -89,7 +98,24 @@ def policy_publish(*, actor: Actor, windows: list[WindowSpec], note: str = "",
         if required not in kinds:
             errors.setdefault("windows", []).append(
                 _("A policy needs a “%(kind)s” window.") % {"kind": ClockKind(required).label})
+    seen: set[tuple[str, str, str, str]] = set()
     for i, window in enumerate(windows):
+        key = (window.kind, window.work_order_type, window.severity, window.category)
+        if window.kind not in ClockKind.values:
+            errors.setdefault(f"windows[{i}].kind", []).append(_("Unknown window."))
+        elif key in seen:
+            errors.setdefault(f"windows[{i}].kind", []).append(
+                _("The same window is defined twice for the same work orders."))
+        seen.add(key)
+        if window.calendar not in CalendarKind._value2member_map_:
+            errors.setdefault(f"windows[{i}].calendar", []).append(
+                _("Choose wall-clock time, working days or business hours."))
+        for name, value, choices in (("work_order_type", window.work_order_type, WorkOrderType),
+                                     ("severity", window.severity, Severity),
+                                     ("category", window.category, Category)):
+            if value and value not in choices.values:
+                errors.setdefault(f"windows[{i}].{name}", []).append(
+                    _("“%(value)s” is not a known value.") % {"value": value})
         if window.minutes < 1:
             errors.setdefault(f"windows[{i}].minutes", []).append(
                 _("A window lasts at least one minute."))
@@ -100,6 +126,9 @@ def policy_publish(*, actor: Actor, windows: list[WindowSpec], note: str = "",
         if bad:
             errors.setdefault(f"windows[{i}].paused_in", []).append(
                 _("Unknown state(s): %(states)s.") % {"states": ", ".join(sorted(bad))})
+    if not isinstance(repeat_window_days, int) or not 1 <= repeat_window_days <= 365:
+        errors.setdefault("repeat_window_days", []).append(
+            _("The repeat window is between 1 and 365 days."))
     if business_opens >= business_closes:
         errors.setdefault("business_closes", []).append(
             _("Business hours must close after they open."))

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +29,7 @@ from ..models import (
     Owner,
     PartLine,
     Severity,
+    State,
     Vehicle,
     WorkOrder,
     WorkOrderType,
@@ -87,6 +89,8 @@ def check_part_lines(lines: list[dict[str, Any]], *, required: bool) -> tuple[Er
         raw_quantity = line.get("quantity")
         if not code:
             _add(errors, f"{prefix}.part_code", _("A part code is required."))
+        elif len(code) > 40:
+            _add(errors, f"{prefix}.part_code", _("A part code has at most 40 characters."))
         elif code in seen:
             _add(errors, f"{prefix}.part_code", _("Part code %(code)s is already on line %(line)s.")
                  % {"code": code, "line": seen[code]})
@@ -94,7 +98,11 @@ def check_part_lines(lines: list[dict[str, Any]], *, required: bool) -> tuple[Er
             seen[code] = i
         if not name:
             _add(errors, f"{prefix}.part_name", _("A part name is required."))
+        elif len(name) > 120:
+            _add(errors, f"{prefix}.part_name", _("A part name has at most 120 characters."))
         try:
+            if isinstance(raw_quantity, bool):
+                raise ValueError
             quantity = int(raw_quantity)
             if str(raw_quantity).strip() != str(quantity) and not isinstance(raw_quantity, int):
                 raise ValueError
@@ -195,6 +203,13 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
         raise ValidationError(errors)
 
     with transaction.atomic():
+        # Two agents recording the same new owner or vehicle at once make one record, not two.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                           [f"owner:{owner_draft.mobile}"])
+            if vehicle_values:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                               [f"vehicle:{vehicle_values['vin']}"])
         owner = Owner.objects.select_for_update().filter(mobile=owner_draft.mobile).first()
         if owner is None:
             owner = owner_draft
@@ -254,12 +269,21 @@ def _earlier_complaint(owner: Owner, vehicle: Vehicle | None,
         same |= Q(vehicle=vehicle)
     return (WorkOrder.objects.filter(same, received_at__gte=received_at - window,
                                      received_at__lte=received_at)
+            .exclude(state=State.CANCELLED)
             .order_by("-received_at").first())
 
 
-def work_order_lock(work_order_id: int) -> WorkOrder:
-    """The work order, locked for the rest of the transaction."""
-    return WorkOrder.objects.select_for_update().get(pk=work_order_id)
+def work_order_lock(work_order_id: int, dealer_id: int | None = None) -> WorkOrder:
+    """The work order, locked for the rest of the transaction.
+
+    With ``dealer_id`` (a dealer acting through the gateway), a work order routed
+    elsewhere meanwhile (a transfer committed between the gateway's check and
+    this lock) is ``Http404``, as if it did not exist.
+    """
+    work_order = WorkOrder.objects.select_for_update().get(pk=work_order_id)
+    if dealer_id is not None and work_order.dealer_id != dealer_id:
+        raise Http404
+    return work_order
 
 
 def _save(work_order: WorkOrder, *fields: str) -> None:
