@@ -52,6 +52,7 @@ SCHEMA_SWITCHERS = {
     "dealers/gateway.py",          # the one door from a dealer to its work orders
     "hotline/scheduler.py",        # fires due clocks in every hotline schema
     "tenants/services/demo.py",    # loads owners and vehicles into each hotline
+    "hotline/management/commands/sla_policy.py",  # an administrator edits a hotline's policy
 }
 
 
