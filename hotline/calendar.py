@@ -55,26 +55,14 @@ class BusinessCalendar:
             return self.overrides[day]
         return official_is_working_day(day)
 
-    def _intervals_from(self, start: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
-        """Counting intervals in local time, from the day of ``start`` onwards (unbounded)."""
-        local = start.astimezone(self.tz)
-        day = local.date()
-        for _ in range(3660):  # ten years of days: no window is longer
-            if self.is_working_day(day):
-                if self.kind is CalendarKind.WORKING_DAYS:
-                    begin, end = dt.time(0), None
-                else:
-                    begin, end = self.opens, self.closes
-                lo = dt.datetime.combine(day, begin, self.tz)
-                hi = (dt.datetime.combine(day + DAY, dt.time(0), self.tz) if end is None
-                      else dt.datetime.combine(day, end, self.tz))
-                yield lo, hi
-            day += DAY
-        raise ValueError("no working time within ten years")
+    def _intervals(self, moment: dt.datetime,
+                   step: dt.timedelta) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+        """Counting intervals in local time, day by day from the day of ``moment``.
 
-    def _intervals_before(self, end: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
-        """Counting intervals in local time, from the day of ``end`` backwards."""
-        day = end.astimezone(self.tz).date()
+        ``step`` is one day forwards or backwards; ten years of days bound the
+        walk, far beyond any window.
+        """
+        day = moment.astimezone(self.tz).date()
         for _ in range(3660):
             if self.is_working_day(day):
                 if self.kind is CalendarKind.WORKING_DAYS:
@@ -83,7 +71,7 @@ class BusinessCalendar:
                 else:
                     yield (dt.datetime.combine(day, self.opens, self.tz),
                            dt.datetime.combine(day, self.closes, self.tz))
-            day -= DAY
+            day += step
         raise ValueError("no working time within ten years")
 
     def subtract(self, end: dt.datetime, duration: dt.timedelta) -> dt.datetime:
@@ -91,7 +79,7 @@ class BusinessCalendar:
         if self.kind is CalendarKind.WALL:
             return end - duration
         remaining = duration
-        for lo, hi in self._intervals_before(end):
+        for lo, hi in self._intervals(end, -DAY):
             hi = min(hi, end)
             if lo >= hi:
                 continue
@@ -105,7 +93,7 @@ class BusinessCalendar:
         if self.kind is CalendarKind.WALL:
             return start + duration
         remaining = duration
-        for lo, hi in self._intervals_from(start):
+        for lo, hi in self._intervals(start, DAY):
             lo = max(lo, start)
             if lo >= hi:
                 continue
@@ -121,7 +109,7 @@ class BusinessCalendar:
         if self.kind is CalendarKind.WALL:
             return end - start
         total = dt.timedelta(0)
-        for lo, hi in self._intervals_from(start):
+        for lo, hi in self._intervals(start, DAY):
             if lo >= end:
                 break
             lo, hi = max(lo, start), min(hi, end)

@@ -90,14 +90,25 @@ class WorkOrder(models.Model):
         return self.repeat_of_id is not None
 
 
-class PartLine(models.Model):
-    """One missing part of a parts-shortage work order (at most six)."""
+class PartFields(models.Model):
+    """A numbered line asking for a part: on a work order, and on a parts-support request."""
 
-    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="part_lines")
     line_no = models.PositiveSmallIntegerField()
     part_code = models.CharField(_("part code"), max_length=40)
     part_name = models.CharField(_("part name"), max_length=120)
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.part_code} × {self.quantity}"
+
+
+class PartLine(PartFields):
+    """One missing part of a parts-shortage work order (at most six)."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="part_lines")
 
     class Meta:
         ordering = ["work_order", "line_no"]
@@ -110,9 +121,6 @@ class PartLine(models.Model):
             models.CheckConstraint(condition=models.Q(quantity__gte=1),
                                    name="part_line_quantity_positive"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.part_code} × {self.quantity}"
 
 
 class WorkOrderEvent(models.Model):

@@ -22,7 +22,7 @@ from ..state import transition
 from .clocks import DISPATCH_KINDS, clock_extend, clocks_start, clocks_stop
 from .events import Actor, event_append
 from .routing import network_place
-from .work_orders import _reopen, _save, work_order_lock
+from .work_orders import _reopen, _save, work_order_end, work_order_lock
 
 SUPERVISOR_ROLES = {"hotline_supervisor", "hotline_admin"}
 FAILED_ATTEMPTS_BEFORE_SMS = 4
@@ -85,19 +85,22 @@ def work_order_close_without_callback(*, work_order_id: int, actor: Actor,
                                       reason: str) -> WorkOrder:
     """A supervisor closes a resolved work order without reaching the owner, with a reason."""
     _require_supervisor(actor)
-    if not (reason or "").strip():
-        raise ValidationError({"reason": [_("Closing without a callback needs a reason.")]})
-    with transaction.atomic():
-        work_order = work_order_lock(work_order_id)
-        before, after = transition(work_order, "close_without_callback")
-        now = timezone.now()
-        work_order.closed_at = now
-        work_order.closure_reason = reason.strip()
-        _save(work_order, "closed_at", "closure_reason")
-        event_append(work_order, "work_order.closed", actor, now, state_before=before,
-                     state_after=after, verified_by="supervisor", reason=reason.strip())
-        clocks_stop(work_order, None, at=now, actor=actor, reason="closed")
-    return work_order
+    return work_order_end(work_order_id=work_order_id, actor=actor,
+                          action="close_without_callback", event_kind="work_order.closed",
+                          reason=reason, verified_by="supervisor",
+                          missing_reason=_("Closing without a callback needs a reason."))
+
+
+def _decision(model: type, request_id: int, actor: Actor, reason: str) -> tuple:
+    """A pending request and its work order, both locked, marked as decided by ``actor`` now."""
+    request = model.objects.select_for_update().get(pk=request_id)
+    if request.state != DecisionState.PENDING:
+        raise ValidationError({"request": [_("This request was already decided.")]})
+    work_order = work_order_lock(request.work_order_id)
+    now = timezone.now()
+    request.decided_by_id, request.decided_at = actor.user_id, now
+    request.decision_reason = (reason or "").strip()
+    return request, work_order, now
 
 
 def transfer_decide(*, manufacturer: Manufacturer, request_id: int, actor: Actor, approve: bool,
@@ -112,13 +115,7 @@ def transfer_decide(*, manufacturer: Manufacturer, request_id: int, actor: Actor
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        request = TransferRequest.objects.select_for_update().get(pk=request_id)
-        if request.state != DecisionState.PENDING:
-            raise ValidationError({"request": [_("This request was already decided.")]})
-        work_order = work_order_lock(request.work_order_id)
-        now = timezone.now()
-        request.decided_by_id, request.decided_at = actor.user_id, now
-        request.decision_reason = reason.strip()
+        request, work_order, now = _decision(TransferRequest, request_id, actor, reason)
         if approve:
             if to_dealer_id == work_order.dealer_id:
                 raise ValidationError({"to_dealer": [_("Choose a different dealer.")]})
@@ -153,13 +150,7 @@ def extension_decide(*, request_id: int, actor: Actor, grant: bool,
     """Grant (the clock's due time moves, logged) or refuse an extension request."""
     _require_supervisor(actor)
     with transaction.atomic():
-        request = ExtensionRequest.objects.select_for_update().get(pk=request_id)
-        if request.state != DecisionState.PENDING:
-            raise ValidationError({"request": [_("This request was already decided.")]})
-        work_order = work_order_lock(request.work_order_id)
-        now = timezone.now()
-        request.decided_by_id, request.decided_at = actor.user_id, now
-        request.decision_reason = (reason or "").strip()
+        request, work_order, now = _decision(ExtensionRequest, request_id, actor, reason)
         if grant:
             clock = (work_order.clocks.select_for_update()
                      .filter(pk=request.clock_id, stopped_at__isnull=True).first())

@@ -291,21 +291,29 @@ def _save(work_order: WorkOrder, *fields: str) -> None:
     work_order.save(update_fields=[*fields, "version", "state"])
 
 
-def work_order_cancel(*, work_order_id: int, actor: Actor, reason: str) -> WorkOrder:
-    """Hotline: withdraw a work order (e.g. recorded twice); its clocks stop."""
+def work_order_end(*, work_order_id: int, actor: Actor, action: str, event_kind: str,
+                   reason: str, missing_reason: str, **event_data: Any) -> WorkOrder:
+    """End a work order for good (cancel, close without callback): reason kept, clocks stopped."""
     if not (reason or "").strip():
-        raise ValidationError({"reason": [_("Say why the work order is cancelled.")]})
+        raise ValidationError({"reason": [missing_reason]})
     with transaction.atomic():
         work_order = work_order_lock(work_order_id)
-        before, after = transition(work_order, "cancel")
+        before, after = transition(work_order, action)
         now = timezone.now()
         work_order.closed_at = now
         work_order.closure_reason = reason.strip()
         _save(work_order, "closed_at", "closure_reason")
-        event_append(work_order, "work_order.cancelled", actor, now, state_before=before,
-                     state_after=after, reason=reason.strip())
-        clocks_stop(work_order, None, at=now, actor=actor, reason="cancelled")
+        event_append(work_order, event_kind, actor, now, state_before=before, state_after=after,
+                     reason=work_order.closure_reason, **event_data)
+        clocks_stop(work_order, None, at=now, actor=actor, reason=action)
     return work_order
+
+
+def work_order_cancel(*, work_order_id: int, actor: Actor, reason: str) -> WorkOrder:
+    """Hotline: withdraw a work order (e.g. recorded twice); its clocks stop."""
+    return work_order_end(work_order_id=work_order_id, actor=actor, action="cancel",
+                          event_kind="work_order.cancelled", reason=reason,
+                          missing_reason=_("Say why the work order is cancelled."))
 
 
 def work_order_reopen(*, work_order_id: int, actor: Actor, reason: str) -> WorkOrder:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from hotline.models import WorkOrder
+from hotline.models.work_order import PartFields
 
 
 class RequestState(models.TextChoices):
@@ -51,12 +51,8 @@ class PartsRequest(models.Model):
         return self.number
 
 
-class PartsRequestLine(models.Model):
+class PartsRequestLine(PartFields):
     request = models.ForeignKey(PartsRequest, on_delete=models.CASCADE, related_name="lines")
-    line_no = models.PositiveSmallIntegerField()
-    part_code = models.CharField(_("part code"), max_length=40)
-    part_name = models.CharField(_("part name"), max_length=120)
-    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
     state = models.CharField(max_length=16, choices=LineState.choices, default=LineState.PENDING)
     expected_date = models.DateField(_("expected date"), null=True, blank=True)
     reject_reason = models.TextField(_("reason"), blank=True)
@@ -75,6 +71,3 @@ class PartsRequestLine(models.Model):
             models.CheckConstraint(condition=models.Q(quantity__gte=1),
                                    name="parts_req_quantity_positive"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.part_code} × {self.quantity}"
