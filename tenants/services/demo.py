@@ -179,7 +179,116 @@ def demo_load(stdout=None) -> int:
         with tenant_context(manufacturer.hotline), transaction.atomic():
             for vin in _owners_load(owners, dealer_ids, with_check_digit):
                 say(f"vehicle {vin} created")
+        for number in _work_orders_load(manufacturer):
+            say(f"work order {number} created")
     return len(added)
+
+
+# (owner's mobile, type, category, severity, complaint, demand, part lines, how far it got)
+WORK_ORDERS = {
+    "HQ": [
+        ("13802561234", "parts_shortage", "parts_shortage", "normal",
+         "前大灯间歇性闪烁，服务站称需更换前大灯总成但无库存，已等待一周。",
+         "尽快更换前大灯总成，配件到货后电话通知。",
+         [("HK-37110-S5", "前大灯总成（左）", 1)], "awaiting_parts"),
+        ("13922876543", "complaint", "service_attitude", "normal",
+         "保养时服务顾问态度冷淡，承诺的 1 小时交车 2 小时仍未开工。", "要求道歉并说明原因。",
+         [], "dispatched"),
+        ("13694215588", "complaint", "charges", "major",
+         "首保被收取工时费，车主认为首保应免费，多次沟通未果。", "退还首保工时费并书面说明。",
+         [], "processing"),
+        ("13916628890", "parts_shortage", "parts_shortage", "normal",
+         "空调鼓风机异响，报价 200 元，实际配件价格超过 1000 元。", "按最初报价更换并核实配件号。",
+         [("HK-80210-S5", "鼓风机总成", 1), ("HK-80215-S5", "鼓风机电阻", 1)], "resolved"),
+        ("13758213344", "complaint", "campaign_gift", "normal",
+         "电话中承诺的活动礼品到店后被告知已送完。", "补发礼品。", [], "closed"),
+    ],
+    "DY": [
+        ("13973128866", "complaint", "repair_quality", "normal",
+         "更换刹车片后仍有异响，返修一次未解决。", "彻底检查并解决异响。", [], "dispatched"),
+    ],
+}
+
+
+def _work_orders_load(manufacturer: Manufacturer) -> list[str]:
+    """A few work orders per hotline, taken through the real services to different states."""
+    from dealers.gateway import DealerGateway
+    from hotline.models import Owner, WorkOrder
+    from hotline.services import decisions
+    from hotline.services.events import Actor
+    from hotline.services.work_orders import Intake, work_order_create
+
+    with tenant_context(manufacturer.hotline):
+        if WorkOrder.objects.exists():
+            return []
+    agent_user = User.objects.get(username=f"{manufacturer.code.lower()}.agent")
+    agent = Actor(user_id=agent_user.pk, name=agent_user.full_name,
+                  tenant_id=manufacturer.hotline_id, role=Role.HOTLINE_AGENT)
+    created = []
+    for mobile, wo_type, category, severity, complaint, demand, lines, goal in WORK_ORDERS.get(
+            manufacturer.code, []):
+        with tenant_context(manufacturer.hotline):
+            owner = Owner.objects.get(mobile=mobile)
+            vehicle = owner.vehicles.first()
+            intake = Intake(
+                type=wo_type, category=category, severity=severity, channel="phone",
+                complaint=complaint, owner_demand=demand,
+                owner={"name": owner.name, "mobile": owner.mobile, "city": owner.city},
+                vehicle={"vin": vehicle.vin, "model": vehicle.model} if vehicle else None,
+                part_lines=[{"part_code": c, "part_name": n, "quantity": q} for c, n, q in lines])
+            work_order = work_order_create(manufacturer=manufacturer, actor=agent, intake=intake)
+        created.append(work_order.number)
+        _advance(manufacturer, work_order, goal, agent, DealerGateway, decisions)
+    return created
+
+
+def _advance(manufacturer, work_order, goal, agent, gateway_class, decisions) -> None:
+    """Play the dealer's and the hotline's part up to ``goal``."""
+    if goal == "dispatched":
+        return
+    dealer = Tenant.objects.get(pk=work_order.dealer_id)
+    staff = User.objects.filter(memberships__tenant=dealer).first()
+    from hotline.services.events import Actor
+
+    actor = Actor(user_id=staff.pk, name=staff.full_name, tenant_id=dealer.pk,
+                  role=staff.memberships.get(tenant=dealer).role)
+    code, number = manufacturer.code, work_order.number
+    with tenant_context(dealer):
+        gateway = gateway_class(dealer)
+        gateway.record_contact(code, number, actor=actor, at=None, whom=work_order.owner.name,
+                               method="phone", reached=True, agreed="已致电车主说明处理方案",
+                               solution_offered=True)
+        if work_order.type == "parts_shortage":
+            gateway.record_stock_check(code, number, actor=actor, result="parts_centre")
+            gateway.raise_parts_request(code, number, actor=actor)
+        if goal in ("processing", "awaiting_parts"):
+            return
+        if work_order.type == "parts_shortage":
+            _ship_everything(manufacturer, work_order)
+            gateway.confirm_parts_received(code, number, actor=actor)
+        gateway.resolve(code, number, actor=actor, result_summary="已按车主要求处理完毕",
+                        owner_acceptance="accepted")
+    if goal == "closed":
+        with tenant_context(manufacturer.hotline):
+            decisions.callback_record(work_order_id=work_order.pk, actor=agent,
+                                      outcome="reached", score=9, solved=True)
+
+
+def _ship_everything(manufacturer, work_order) -> None:
+    from hotline.services.events import Actor
+    from parts_tickets import services as parts
+    from parts_tickets.models import PartsRequest
+
+    with tenant_context(manufacturer.hotline):
+        for request in PartsRequest.objects.filter(work_order_id=work_order.pk):
+            centre = Actor(user_id=None, name="配件中心", tenant_id=None, role="parts_centre")
+            parts.parts_request_acknowledge(request_id=request.pk,
+                                            parts_centre_id=request.parts_centre_id, actor=centre)
+            for line in request.lines.all():
+                parts.parts_line_ship(request_id=request.pk, parts_centre_id=request.parts_centre_id,
+                                      line_no=line.line_no, carrier="顺丰速运",
+                                      tracking_number=f"SF{request.pk:04d}{line.line_no:02d}",
+                                      actor=centre)
 
 
 def _owners_load(owners, dealer_ids, with_check_digit) -> list[str]:

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from hotline.models import Owner, Vehicle
+from hotline.models import Owner, Vehicle, WorkOrder, WorkOrderEvent
 from hotline.vin import validate_mobile, validate_plate, validate_vin
 from tenants.models import (
     Manufacturer,
@@ -31,7 +31,8 @@ def counts() -> tuple[int, ...]:
     hotline_rows = []
     for manufacturer in Manufacturer.objects.all():
         with tenant_context(manufacturer.hotline):
-            hotline_rows += [Owner.objects.count(), Vehicle.objects.count()]
+            hotline_rows += [Owner.objects.count(), Vehicle.objects.count(),
+                             WorkOrder.objects.count(), WorkOrderEvent.objects.count()]
     connection.set_schema_to_public()
     return (*public, *hotline_rows)
 
@@ -74,3 +75,16 @@ def test_if_empty_skips_a_database_that_has_data(manufacturer):
 
     assert not User.objects.exists()
     assert Manufacturer.objects.count() == 1
+
+
+def test_demo_work_orders_went_through_the_real_services():
+    call_command("load_demo")
+
+    huaqi = Manufacturer.objects.get(code="HQ")
+    with tenant_context(huaqi.hotline):
+        states = set(WorkOrder.objects.values_list("state", flat=True))
+        closed = WorkOrder.objects.get(state="closed")
+        kinds = list(closed.events.values_list("kind", flat=True))
+    connection.set_schema_to_public()
+    assert states == {"dispatched", "processing", "awaiting_parts", "resolved", "closed"}
+    assert kinds.index("work_order.first_contact") < kinds.index("work_order.closed")
