@@ -21,7 +21,15 @@ from django.http import Http404
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from hotline.models import OPEN_STATES, Clock, ClockState, WorkOrder, WorkOrderEvent
+from hotline.models import (
+    OPEN_STATES,
+    Clock,
+    ClockState,
+    RelayedEvent,
+    WorkOrder,
+    WorkOrderEvent,
+)
+from hotline.relay import HIDDEN_FROM_DEALERS, REPLAY_LIMIT, event_message
 from hotline.services import handling
 from hotline.services.events import Actor
 from parts_tickets import services as parts
@@ -29,9 +37,6 @@ from tenants.models import Manufacturer, NetworkMembership, Tenant
 
 from . import services as own
 from .models import Assignment, ContactAttempt, InternalNote
-
-# What a dealer never sees of the manufacturer's log: where a transferred work order was before.
-HIDDEN_EVENT_FIELDS = {"from_dealer_id", "from_dealer_code"}
 
 
 def _no_change(*, work_order_id: int, dealer_id: int) -> None:
@@ -131,7 +136,7 @@ class DealerGateway:
             ) or 0
             events = list(work_order.events.filter(Q(id__gte=since) | Q(kind="work_order.created")))
             for event in events:
-                for name in HIDDEN_EVENT_FIELDS:
+                for name in HIDDEN_FROM_DEALERS:
                     event.data.pop(name, None)
             view = DealerWorkOrder(
                 manufacturer=manufacturer,
@@ -148,6 +153,51 @@ class DealerGateway:
         view.notes = list(InternalNote.objects.filter(**key))
         view.contact_attempts = list(ContactAttempt.objects.filter(**key))
         return view
+
+    def _timeline_start(self, work_order_id: int) -> int:
+        """The id of the event with which the work order last reached this dealer."""
+        return (WorkOrderEvent.objects.filter(
+            work_order_id=work_order_id, kind__in=["work_order.dispatched",
+                                                   "work_order.transferred"],
+            data__dealer_id=self.dealer.pk).order_by("-id").values_list("id", flat=True)
+            .first()) or 0
+
+    def relayed_since(self, since: dict[str, int], *, manufacturer_code: str | None = None,
+                      number: str | None = None) -> list[dict] | None:
+        """What a reconnecting client missed: published events after the positions it saw.
+
+        Only events of work orders routed to this dealer now, from when each last
+        reached it; None when there is too much to replay (the client reloads).
+        """
+        messages: list[dict] = []
+        for place in self.places.values():
+            manufacturer = place.manufacturer
+            if manufacturer_code is not None and manufacturer.code != manufacturer_code:
+                continue
+            stream = str(manufacturer.hotline_id)
+            if stream not in since:
+                continue
+            with tenant_context(manufacturer.hotline):
+                relayed = (RelayedEvent.objects.select_related("event", "event__work_order")
+                           .filter(position__gt=since[stream],
+                                   event__work_order__dealer_id=self.dealer.pk,
+                                   event__work_order__network_membership_id=place.pk)
+                           .order_by("position"))
+                if number is not None:
+                    relayed = relayed.filter(event__work_order__number=number)
+                relayed = list(relayed[:REPLAY_LIMIT + 1])
+                if len(relayed) > REPLAY_LIMIT:
+                    return None
+                starts: dict[int, int] = {}
+                for row in relayed:
+                    wo = row.event.work_order_id
+                    if wo not in starts:
+                        starts[wo] = self._timeline_start(wo)
+                    if row.event_id >= starts[wo] or row.event.kind == "work_order.created":
+                        messages.append(event_message(row.event, row.position,
+                                                      manufacturer.hotline_id,
+                                                      manufacturer.code, for_dealer=True))
+        return messages
 
     # --- actions ----------------------------------------------------------------------------
 

@@ -99,7 +99,7 @@ def test_run_command_starts_every_process_and_stops_cleanly_then_reuses_data(tmp
     try:
         first.wait_ready()
         out = first.output()
-        for process in ("web.1", "worker.1", "scheduler.1"):
+        for process in ("web.1", "worker.1", "scheduler.1", "relay.1"):
             assert f"{process} started" in out
         assert f"http://huaqi.localhost:{port}/" in out
         assert f"http://gz-junda.localhost:{port}/" in out

@@ -15,6 +15,7 @@ from .choices import (
 from .clocks import CalendarOverride, Clock, ClockState, SlaPolicy, SlaWindow
 from .followup import CallbackAttempt, ExtensionRequest, TransferRequest
 from .owner import Gender, Owner, Vehicle, VehicleUse
+from .relay import Outbox, RelayCounter, RelayedEvent
 from .work_order import MAX_PART_LINES, DailySequence, PartLine, WorkOrder, WorkOrderEvent
 
 __all__ = [
@@ -34,8 +35,11 @@ __all__ = [
     "DecisionState",
     "ExtensionRequest",
     "Gender",
+    "Outbox",
     "Owner",
     "PartLine",
+    "RelayCounter",
+    "RelayedEvent",
     "Severity",
     "SlaPolicy",
     "SlaWindow",

@@ -1,0 +1,42 @@
+"""The outbox of the event log, and the positions at which the relay published events.
+
+A database trigger puts every new event's id into ``Outbox`` in the inserting
+transaction, so nothing written is missed, whichever code path wrote it. The
+relay moves ids from the outbox to ``RelayedEvent``, numbering them with
+gap-free positions in the order it publishes them: a client that saw position
+``p`` asks for everything after ``p`` and misses nothing.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Outbox(models.Model):
+    event_id = models.BigIntegerField(primary_key=True)
+
+    def __str__(self) -> str:
+        return str(self.event_id)
+
+
+class RelayCounter(models.Model):
+    """One row: the last position handed out (its row lock serialises relays of this schema)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.last)
+
+
+class RelayedEvent(models.Model):
+    position = models.BigIntegerField(primary_key=True)
+    event = models.OneToOneField("hotline.WorkOrderEvent", on_delete=models.PROTECT,
+                                 related_name="relayed")
+    relayed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"{self.position}:{self.event_id}"

@@ -1,0 +1,112 @@
+"""The relay: publishes committed work-order events to the live channels, in order, once.
+
+The event log is the outbox (a trigger copies each new event's id into
+``hotline_outbox`` in the writing transaction). The relay of a hotline schema
+takes the counter row's lock (one relay at a time per schema, so events of a
+work order go out in the order they were written), numbers the pending events
+with gap-free positions, publishes them to the Channels groups of their
+audiences and removes them from the outbox, in one transaction. If Redis is
+down the transaction rolls back and the events stay in the outbox until it
+returns; if the commit fails after publishing, the events go out again with new
+positions and receivers drop what they have seen by event id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+
+from .models import Outbox, RelayedEvent, WorkOrderEvent
+
+# Fields of the manufacturer's log a dealer never receives (where a work order was before).
+HIDDEN_FROM_DEALERS = frozenset({"from_dealer_id", "from_dealer_code"})
+BATCH = 500
+# More missed events than this and a reconnecting client is told to reload instead.
+REPLAY_LIMIT = 1000
+
+
+def board_group(hotline_id: int) -> str:
+    return f"board.{hotline_id}"
+
+
+def inbox_group(dealer_id: int) -> str:
+    return f"inbox.{dealer_id}"
+
+
+def work_order_group(hotline_id: int, work_order_id: int, audience: str) -> str:
+    return f"wo.{hotline_id}.{work_order_id}.{audience}"
+
+
+def event_message(event: WorkOrderEvent, position: int, hotline_id: int,
+                  manufacturer_code: str, *, for_dealer: bool) -> dict[str, Any]:
+    """What a live client receives; ``stream`` and ``position`` let it ask for what it missed."""
+    data = {k: v for k, v in event.data.items() if not (for_dealer and k in HIDDEN_FROM_DEALERS)}
+    work_order = event.work_order
+    return {
+        "type": "live.event", "stream": hotline_id, "position": position, "id": event.pk,
+        "kind": event.kind, "at": DjangoJSONEncoder().default(event.at),
+        "manufacturer": manufacturer_code, "work_order": work_order.number,
+        "state": work_order.state, "dealer_id": work_order.dealer_id, "data": data,
+    }
+
+
+def _audiences(message: dict[str, Any], hotline_id: int, work_order_id: int,
+               dealer_id: int, dealer_message: dict[str, Any]) -> list[tuple[str, dict]]:
+    return [
+        (board_group(hotline_id), message),
+        (work_order_group(hotline_id, work_order_id, "hotline"), message),
+        (inbox_group(dealer_id), dealer_message),
+        (work_order_group(hotline_id, work_order_id, "dealer"), dealer_message),
+    ]
+
+
+def relay_pending(*, hotline_id: int, manufacturer_code: str, layer: Any = None) -> int:
+    """Publish the current schema's pending events; return how many went out."""
+    layer = layer or get_channel_layer()
+    sent = 0
+    while True:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("INSERT INTO hotline_relaycounter (id, last) VALUES (1, 0) "
+                               "ON CONFLICT (id) DO NOTHING")
+                cursor.execute("SELECT last FROM hotline_relaycounter WHERE id = 1 FOR UPDATE")
+                last = cursor.fetchone()[0]
+            ids = list(Outbox.objects.order_by("event_id").values_list("event_id", flat=True)
+                       [:BATCH])
+            if not ids:
+                return sent
+            events = list(WorkOrderEvent.objects.filter(pk__in=ids).select_related("work_order")
+                          .order_by("pk"))
+            RelayedEvent.objects.bulk_create(
+                RelayedEvent(position=last + i, event=event) for i, event in enumerate(events, 1))
+            with connection.cursor() as cursor:
+                cursor.execute("UPDATE hotline_relaycounter SET last = %s WHERE id = 1",
+                               [last + len(events)])
+            Outbox.objects.filter(event_id__in=ids).delete()
+            for i, event in enumerate(events, 1):
+                full = event_message(event, last + i, hotline_id, manufacturer_code,
+                                     for_dealer=False)
+                dealer = event_message(event, last + i, hotline_id, manufacturer_code,
+                                       for_dealer=True)
+                for group, message in _audiences(full, hotline_id, event.work_order_id,
+                                                 event.work_order.dealer_id, dealer):
+                    async_to_sync(layer.group_send)(group, message)
+            sent += len(events)
+
+
+def relay_everywhere(layer: Any = None) -> int:
+    """One pass over every manufacturer's hotline schema."""
+    from django_tenants.utils import tenant_context
+
+    from tenants.models import Manufacturer
+
+    sent = 0
+    for manufacturer in Manufacturer.objects.select_related("hotline").order_by("pk"):
+        with tenant_context(manufacturer.hotline):
+            sent += relay_pending(hotline_id=manufacturer.hotline_id,
+                                  manufacturer_code=manufacturer.code, layer=layer)
+    return sent

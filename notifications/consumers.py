@@ -1,0 +1,139 @@
+"""Live updates over WebSocket: a client subscribes to what its role may watch.
+
+Topics: ``board`` (a hotline's whole board; hotline staff), ``inbox`` (a dealer's
+work orders across its networks; dealer staff), ``work_order`` (one work order;
+the hotline that owns it, or the dealer it is routed to). A client that
+reconnects sends ``since``: the last position it saw per stream (a stream is a
+manufacturer's hotline); it receives what it missed, then live events. Every
+database read happens inside the tenant's schema within the synchronous
+handler (Django connections are per thread).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.generic.websocket import JsonWebsocketConsumer
+from django.http import Http404
+from django_tenants.utils import tenant_context
+
+from dealers.gateway import DealerGateway
+from hotline.models import RelayedEvent, WorkOrder
+from hotline.relay import (
+    REPLAY_LIMIT,
+    board_group,
+    event_message,
+    inbox_group,
+    work_order_group,
+)
+from tenants.models import TenantType
+
+logger = logging.getLogger(__name__)
+MAX_FRAME = 4096
+
+
+class Refused(Exception):
+    """A subscription this connection may not have."""
+
+
+class LiveConsumer(JsonWebsocketConsumer):
+    def connect(self) -> None:
+        self.tenant = self.scope["tenant"]
+        self.membership = self.scope["membership"]
+        self.joined: set[str] = set()
+        self.accept()
+
+    def disconnect(self, code: int) -> None:
+        for group in self.joined:
+            async_to_sync(self.channel_layer.group_discard)(group, self.channel_name)
+
+    def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """One bad frame gets an error frame; the connection stays open."""
+        if text_data is None or len(text_data) > MAX_FRAME:
+            self.send_json({"type": "error", "error": "frame_too_large_or_binary"})
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            self.send_json({"type": "error", "error": "not_json"})
+            return
+        if not isinstance(content, dict) or content.get("action") != "subscribe":
+            logger.info("ignored live frame %r", text_data[:200])
+            self.send_json({"type": "error", "error": "unknown_action"})
+            return
+        try:
+            self.subscribe(content)
+        except Refused as exc:
+            logger.warning("refused live subscription %s for user %s on %s", exc,
+                           self.membership.user_id, self.tenant.slug)
+            self.send_json({"type": "error", "error": "refused", "topic": content.get("topic")})
+
+    def subscribe(self, content: dict[str, Any]) -> None:
+        topic = content.get("topic")
+        since = content.get("since") or {}
+        if not isinstance(since, dict) or not all(
+                isinstance(v, int) for v in since.values()):
+            raise Refused("bad since")
+        since = {str(k): v for k, v in since.items()}
+        if topic == "board" and self.tenant.type == TenantType.HOTLINE:
+            group, missed = board_group(self.tenant.pk), self._hotline_missed(since)
+        elif topic == "inbox" and self.tenant.type == TenantType.DEALER:
+            group = inbox_group(self.tenant.pk)
+            missed = DealerGateway(self.tenant).relayed_since(since)
+        elif topic == "work_order":
+            group, missed = self._work_order(content, since)
+        else:
+            raise Refused(f"topic {topic!r}")
+        async_to_sync(self.channel_layer.group_add)(group, self.channel_name)
+        self.joined.add(group)
+        if missed is None:
+            self.send_json({"type": "resync", "topic": topic})
+        else:
+            for message in missed:
+                self.live_event(message)
+        self.send_json({"type": "subscribed", "topic": topic})
+
+    def _hotline_missed(self, since: dict[str, int],
+                        work_order_id: int | None = None) -> list[dict] | None:
+        stream = str(self.tenant.pk)
+        if stream not in since:
+            return []
+        manufacturer = self.tenant.manufacturer
+        with tenant_context(self.tenant):
+            rows = (RelayedEvent.objects.select_related("event", "event__work_order")
+                    .filter(position__gt=since[stream]).order_by("position"))
+            if work_order_id is not None:
+                rows = rows.filter(event__work_order_id=work_order_id)
+            rows = list(rows[:REPLAY_LIMIT + 1])
+            if len(rows) > REPLAY_LIMIT:
+                return None
+            return [event_message(r.event, r.position, self.tenant.pk, manufacturer.code,
+                                  for_dealer=False) for r in rows]
+
+    def _work_order(self, content: dict[str, Any],
+                    since: dict[str, int]) -> tuple[str, list[dict] | None]:
+        number, code = str(content.get("number") or ""), str(content.get("manufacturer") or "")
+        if self.tenant.type == TenantType.HOTLINE:
+            with tenant_context(self.tenant):
+                work_order_id = (WorkOrder.objects.filter(number=number)
+                                 .values_list("pk", flat=True).first())
+            if work_order_id is None:
+                raise Refused("unknown work order")
+            return (work_order_group(self.tenant.pk, work_order_id, "hotline"),
+                    self._hotline_missed(since, work_order_id))
+        if self.tenant.type == TenantType.DEALER:
+            gateway = DealerGateway(self.tenant)
+            try:
+                with tenant_context(self.tenant):
+                    view = gateway.work_order(code, number)
+            except Http404 as exc:
+                raise Refused("work order not routed here") from exc
+            return (work_order_group(view.manufacturer.hotline_id, view.work_order.pk, "dealer"),
+                    gateway.relayed_since(since, manufacturer_code=code, number=number))
+        raise Refused("no work orders on this host")
+
+    def live_event(self, message: dict[str, Any]) -> None:
+        self.send_json({k: v for k, v in message.items() if k != "type"} | {"type": "event"})

@@ -1,0 +1,207 @@
+"""Live updates: the relay publishes committed events; each client gets only its audience's."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+import redis
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from channels_redis.core import RedisChannelLayer
+from django_tenants.utils import tenant_context
+
+from config.websocket import websocket_application
+from hotline.models import Outbox
+from hotline.relay import relay_everywhere, relay_pending
+from hotline.services.events import Actor
+from hotline.services.work_orders import work_order_create
+from tenants.models import Role
+
+from ..conftest import client_for, host_of, join, person
+from ..hotline.conftest import OTHER_VIN, owner, parts_intake, vehicle
+
+
+@pytest.fixture
+def live(committed_tenants, manufacturer):
+    junda = join(manufacturer, "gz-junda", "HQ-GD-001").dealer
+    pengcheng = join(manufacturer, "sz-pengcheng", "HQ-GD-002", city="深圳").dealer
+    hotline = manufacturer.hotline
+    people = {
+        "agent": (hotline, person("hq.agent", hotline, Role.HOTLINE_AGENT)),
+        "junda": (junda, person("junda.crm", junda, Role.DEALER_CRM_MANAGER)),
+        "pengcheng": (pengcheng, person("pc.crm", pengcheng, Role.DEALER_CRM_MANAGER)),
+    }
+    cookies = {name: f"sessionid={client_for(t, u).cookies['sessionid'].value}"
+               for name, (t, u) in people.items()}
+    async_to_sync(get_channel_layer().flush)()
+    return {"manufacturer": manufacturer, "hotline": hotline, "junda": junda,
+            "pengcheng": pengcheng, "cookies": cookies, "hosts": {
+                n: host_of(t) for n, (t, _u) in people.items()}}
+
+
+def new_work_order(live, n: int = 0):
+    agent = Actor(user_id=1, name="李娜", tenant_id=live["hotline"].pk, role="hotline_agent")
+    with tenant_context(live["hotline"]):
+        return work_order_create(
+            manufacturer=live["manufacturer"], actor=agent,
+            intake=parts_intake(dealer_id=live["junda"].pk) if n == 0 else parts_intake(
+                dealer_id=live["junda"].pk, owner=owner(mobile="13922876543"),
+                vehicle=vehicle(vin=OTHER_VIN, plate="")))
+
+
+class Client:
+    def __init__(self, live, who: str) -> None:
+        host = live["hosts"][who]
+        self.communicator = WebsocketCommunicator(
+            websocket_application, "/ws/live/",
+            headers=[(b"host", host.encode()), (b"origin", f"http://{host}".encode()),
+                     (b"cookie", live["cookies"][who].encode())])
+
+    async def open(self) -> None:
+        connected, _code = await self.communicator.connect()
+        assert connected
+
+    async def send(self, payload: object) -> None:
+        await self.communicator.send_to(text_data=json.dumps(payload))
+
+    async def frames_until(self, kind: str, limit: int = 200) -> list[dict]:
+        frames = []
+        for _ in range(limit):
+            frame = await self.communicator.receive_json_from(timeout=5)
+            frames.append(frame)
+            if frame["type"] == kind:
+                return frames
+        raise AssertionError(f"no {kind} frame")
+
+    async def events(self, count: int) -> list[dict]:
+        return [await self.communicator.receive_json_from(timeout=5) for _ in range(count)]
+
+
+def run(coroutine):
+    return async_to_sync(lambda: coroutine)()
+
+
+def test_board_and_the_dealers_inbox_see_a_new_work_order_live(live):
+    async def scenario() -> tuple[list, list, bool]:
+        board, inbox, other = Client(live, "agent"), Client(live, "junda"), Client(
+            live, "pengcheng")
+        for client, topic in ((board, "board"), (inbox, "inbox"), (other, "inbox")):
+            await client.open()
+            await client.send({"action": "subscribe", "topic": topic})
+            await client.frames_until("subscribed")
+        await asyncio.get_running_loop().run_in_executor(None, lambda: (
+            new_work_order(live), relay_everywhere()))
+        seen_board = await board.events(2)
+        seen_inbox = await inbox.events(2)
+        other_quiet = await other.communicator.receive_nothing(timeout=0.5)
+        for client in (board, inbox, other):
+            await client.communicator.disconnect()
+        return seen_board, seen_inbox, other_quiet
+
+    board, inbox, other_quiet = async_to_sync(scenario)()
+
+    assert {e["type"] for e in board + inbox} == {"event"}
+    assert [e["kind"] for e in board] == ["work_order.created", "work_order.dispatched"]
+    assert [e["position"] for e in board] == [1, 2]
+    assert [e["kind"] for e in inbox] == ["work_order.created", "work_order.dispatched"]
+    assert other_quiet  # another dealer of the same network hears nothing
+
+
+def test_a_dealer_cannot_watch_the_board_or_another_dealers_work_order(live):
+    wo = new_work_order(live)
+
+    async def scenario() -> list[dict]:
+        other = Client(live, "pengcheng")
+        await other.open()
+        frames = []
+        await other.send({"action": "subscribe", "topic": "board"})
+        frames.append(await other.communicator.receive_json_from(timeout=5))
+        await other.send({"action": "subscribe", "topic": "work_order", "manufacturer": "HQ",
+                          "number": wo.number})
+        frames.append(await other.communicator.receive_json_from(timeout=5))
+        await other.send({"action": "subscribe", "topic": "inbox"})  # still connected
+        frames += await other.frames_until("subscribed")
+        await other.communicator.disconnect()
+        return frames
+
+    frames = async_to_sync(scenario)()
+
+    assert frames[0] == {"type": "error", "error": "refused", "topic": "board"}
+    assert frames[1] == {"type": "error", "error": "refused", "topic": "work_order"}
+    assert frames[-1] == {"type": "subscribed", "topic": "inbox"}
+
+
+def test_reconnecting_with_the_last_position_replays_exactly_the_gap(live):
+    stream = str(live["hotline"].pk)
+    new_work_order(live)
+    relay_everywhere()  # positions 1.. of the first work order
+
+    async def scenario() -> list[dict]:
+        board = Client(live, "agent")
+        await board.open()
+        await board.send({"action": "subscribe", "topic": "board", "since": {stream: 2}})
+        frames = await board.frames_until("subscribed")
+        await board.communicator.disconnect()
+        return frames
+
+    new_work_order(live, 1)
+    relay_everywhere()
+    frames = async_to_sync(scenario)()
+    replayed = [f["position"] for f in frames if f["type"] == "event"]
+
+    with tenant_context(live["hotline"]):
+        from hotline.models import RelayedEvent
+
+        last = RelayedEvent.objects.order_by("-position").first().position
+    assert replayed == list(range(3, last + 1))
+
+
+def test_redis_down_loses_nothing(live):
+    new_work_order(live)
+    dead = RedisChannelLayer(hosts=["redis://127.0.0.1:1/0"])
+
+    with tenant_context(live["hotline"]), pytest.raises(redis.exceptions.ConnectionError):
+        relay_pending(hotline_id=live["hotline"].pk, manufacturer_code="HQ", layer=dead)
+    with tenant_context(live["hotline"]):
+        waiting = Outbox.objects.count()
+
+    assert waiting > 0
+    assert relay_everywhere() == waiting
+    with tenant_context(live["hotline"]):
+        assert Outbox.objects.count() == 0
+
+
+def test_a_malformed_frame_gets_an_error_and_the_connection_stays(live):
+    async def scenario() -> list[dict]:
+        board = Client(live, "agent")
+        await board.open()
+        await board.communicator.send_to(text_data="{not json")
+        await board.communicator.send_to(text_data="x" * 10_000)
+        await board.send({"action": "dance"})
+        frames = [await board.communicator.receive_json_from(timeout=5) for _ in range(3)]
+        await board.send({"action": "subscribe", "topic": "board"})
+        frames += await board.frames_until("subscribed")
+        await board.communicator.disconnect()
+        return frames
+
+    frames = async_to_sync(scenario)()
+
+    assert [f.get("error") for f in frames[:3]] == ["not_json", "frame_too_large_or_binary",
+                                                    "unknown_action"]
+    assert frames[-1]["type"] == "subscribed"
+
+
+def test_the_relay_process_publishes_what_is_waiting(live):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    new_work_order(live)
+
+    call_command("run_relay", "--once", stdout=StringIO())
+
+    with tenant_context(live["hotline"]):
+        assert Outbox.objects.count() == 0
