@@ -95,6 +95,10 @@ def relay_pending(*, hotline_id: int, manufacturer_code: str, layer: Any = None)
                 for group, message in _audiences(full, hotline_id, event.work_order_id,
                                                  event.work_order.dealer_id, dealer):
                     async_to_sync(layer.group_send)(group, message)
+            from notifications.services import notifications_for_events
+
+            notifications_for_events(events, hotline_id=hotline_id,
+                                     manufacturer_code=manufacturer_code, layer=layer)
             sent += len(events)
 
 

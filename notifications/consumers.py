@@ -2,7 +2,8 @@
 
 Topics: ``board`` (a hotline's whole board; hotline staff), ``inbox`` (a dealer's
 work orders across its networks; dealer staff), ``work_order`` (one work order;
-the hotline that owns it, or the dealer it is routed to). A client that
+the hotline that owns it, or the dealer it is routed to), ``notifications`` (the
+person's own unread count, live). A client that
 reconnects sends ``since``: the last position it saw per stream (a stream is a
 manufacturer's hotline); it receives what it missed, then live events. Every
 database read happens inside the tenant's schema within the synchronous
@@ -30,6 +31,8 @@ from hotline.relay import (
     work_order_group,
 )
 from tenants.models import TenantType
+
+from .services import unread_count, user_group
 
 logger = logging.getLogger(__name__)
 MAX_FRAME = 4096
@@ -85,6 +88,11 @@ class LiveConsumer(JsonWebsocketConsumer):
             missed = DealerGateway(self.tenant).relayed_since(since)
         elif topic == "work_order":
             group, missed = self._work_order(content, since)
+        elif topic == "notifications":
+            group, missed = user_group(self.tenant.pk, self.membership.user_id), []
+            with tenant_context(self.tenant):
+                unread = unread_count(self.membership.user_id)
+            self.send_json({"type": "notification", "unread": unread})
         else:
             raise Refused(f"topic {topic!r}")
         async_to_sync(self.channel_layer.group_add)(group, self.channel_name)
@@ -134,6 +142,9 @@ class LiveConsumer(JsonWebsocketConsumer):
             return (work_order_group(view.manufacturer.hotline_id, view.work_order.pk, "dealer"),
                     gateway.relayed_since(since, manufacturer_code=code, number=number))
         raise Refused("no work orders on this host")
+
+    def live_notification(self, message: dict[str, Any]) -> None:
+        self.send_json({"type": "notification", "unread": message["unread"]})
 
     def live_event(self, message: dict[str, Any]) -> None:
         self.send_json({k: v for k, v in message.items() if k != "type"} | {"type": "event"})

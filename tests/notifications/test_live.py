@@ -52,6 +52,17 @@ def new_work_order(live, n: int = 0):
                 vehicle=vehicle(vin=OTHER_VIN, plate="")))
 
 
+def write_and_relay(live) -> None:
+    """In a worker thread (the test's event loop must keep serving the sockets meanwhile)."""
+    from django.db import connections
+
+    try:
+        new_work_order(live)
+        relay_everywhere()
+    finally:
+        connections.close_all()
+
+
 class Client:
     def __init__(self, live, who: str) -> None:
         host = live["hosts"][who]
@@ -92,8 +103,7 @@ def test_board_and_the_dealers_inbox_see_a_new_work_order_live(live):
             await client.open()
             await client.send({"action": "subscribe", "topic": topic})
             await client.frames_until("subscribed")
-        await asyncio.get_running_loop().run_in_executor(None, lambda: (
-            new_work_order(live), relay_everywhere()))
+        await asyncio.get_running_loop().run_in_executor(None, write_and_relay, live)
         seen_board = await board.events(2)
         seen_inbox = await inbox.events(2)
         other_quiet = await other.communicator.receive_nothing(timeout=0.5)
@@ -205,3 +215,56 @@ def test_the_relay_process_publishes_what_is_waiting(live):
 
     with tenant_context(live["hotline"]):
         assert Outbox.objects.count() == 0
+
+
+def test_dealer_staff_are_told_of_a_new_work_order_once_with_a_live_unread_count(live):
+    from notifications.models import Notification
+
+    async def scenario() -> list[dict]:
+        crm = Client(live, "junda")
+        await crm.open()
+        await crm.send({"action": "subscribe", "topic": "notifications"})
+        frames = await crm.frames_until("subscribed")
+        await asyncio.get_running_loop().run_in_executor(None, write_and_relay, live)
+        frames.append(await crm.communicator.receive_json_from(timeout=5))
+        await crm.communicator.disconnect()
+        return frames
+
+    frames = async_to_sync(scenario)()
+
+    assert frames[0] == {"type": "notification", "unread": 0}
+    assert frames[-1] == {"type": "notification", "unread": 1}
+    with tenant_context(live["junda"]):
+        titles = list(Notification.objects.values_list("title", "kind"))
+    with tenant_context(live["pengcheng"]):
+        assert not Notification.objects.exists()
+    assert len(titles) == 1
+    assert titles[0][1] == "work_order.dispatched"
+
+
+def test_the_agent_hears_of_the_first_contact_and_the_resolution(live):
+    from dealers.gateway import DealerGateway
+    from notifications.models import Notification
+
+    wo = new_work_order(live)
+    crm = Actor(user_id=2, name="黄丽", tenant_id=live["junda"].pk, role="dealer_crm_manager")
+    with tenant_context(live["junda"]):
+        DealerGateway(live["junda"]).record_contact("HQ", wo.number, actor=crm, at=None,
+                                                    whom="王建华", method="phone", reached=True,
+                                                    agreed="约明天进店")
+    with tenant_context(live["hotline"]):  # recorded by the agent who signed in above
+        from hotline.models import WorkOrder
+
+        WorkOrder.objects.filter(pk=wo.pk).update(created_by_id=_agent_id(live))
+    relay_everywhere()
+    relay_everywhere()  # a second pass tells nobody twice
+
+    with tenant_context(live["hotline"]):
+        kinds = list(Notification.objects.values_list("kind", flat=True))
+    assert kinds == ["work_order.first_contact"]
+
+
+def _agent_id(live) -> int:
+    from tenants.models import User
+
+    return User.objects.get(username="hq.agent").pk

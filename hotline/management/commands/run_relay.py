@@ -44,6 +44,8 @@ class Command(BaseCommand):
             if options["once"]:
                 break
             self._wait(listener, backoff or options["poll"], stopping)
+        if listener is not None:
+            listener.close()
         self.stdout.write("relay: stopped")
 
     def _listen(self) -> psycopg.Connection | None:
