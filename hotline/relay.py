@@ -99,7 +99,30 @@ def relay_pending(*, hotline_id: int, manufacturer_code: str, layer: Any = None)
 
             notifications_for_events(events, hotline_id=hotline_id,
                                      manufacturer_code=manufacturer_code, layer=layer)
+            _webhooks(events, hotline_id, manufacturer_code, last)
             sent += len(events)
+
+
+def _webhooks(events: list[WorkOrderEvent], hotline_id: int, manufacturer_code: str,
+              last: int) -> None:
+    """Queue the events for the hotline's webhooks, and each dealer's for its own."""
+    from django_tenants.utils import tenant_context
+
+    from notifications.webhooks import webhooks_enqueue
+    from tenants.models import Tenant
+
+    positions = {event.pk: last + i for i, event in enumerate(events, 1)}
+    webhooks_enqueue(hotline_id, hotline_id, [
+        event_message(e, positions[e.pk], hotline_id, manufacturer_code, for_dealer=False)
+        for e in events])
+    by_dealer: dict[int, list[WorkOrderEvent]] = {}
+    for event in events:
+        by_dealer.setdefault(event.work_order.dealer_id, []).append(event)
+    for dealer in Tenant.objects.filter(pk__in=list(by_dealer)):
+        messages = [event_message(e, positions[e.pk], hotline_id, manufacturer_code,
+                                  for_dealer=True) for e in by_dealer[dealer.pk]]
+        with tenant_context(dealer):
+            webhooks_enqueue(dealer.pk, hotline_id, messages)
 
 
 def relay_everywhere(layer: Any = None) -> int:

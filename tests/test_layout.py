@@ -54,6 +54,7 @@ SCHEMA_SWITCHERS = {
     "hotline/relay.py",            # publishes every hotline's events
     "notifications/consumers.py",  # a WebSocket has no middleware to set its schema
     "notifications/services.py",   # files each notification in its reader's own schema
+    "notifications/webhooks.py",   # sends each tenant's waiting webhook deliveries
     "tenants/services/demo.py",    # loads owners and vehicles into each hotline
     "hotline/management/commands/sla_policy.py",  # an administrator edits a hotline's policy
 }

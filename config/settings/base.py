@@ -218,5 +218,10 @@ GET_EXECUTOR_FUNCTION = "config.migration.get_executor"
 
 # The scheduler process (manage.py run_scheduler) runs these; each returns the seconds until
 # it next has work, or None.
-SCHEDULER_JOBS: list[str] = ["hotline.scheduler.fire_due_clocks"]
+SCHEDULER_JOBS: list[str] = [
+    "hotline.scheduler.fire_due_clocks",
+    "notifications.webhooks.deliver_everywhere",
+]
+# Webhook endpoints must be https:// (production); plain http is allowed while developing.
+WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=not DEBUG)
 SCHEDULER_IDLE_SECONDS = env.float("SCHEDULER_IDLE_SECONDS", default=1.0)

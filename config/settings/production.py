@@ -14,6 +14,7 @@ for _name in ("DATABASE_URL", "REDIS_URL"):
         raise ImproperlyConfigured(f"{_name} must be set in production.")
 
 PORTAL_SCHEME = "https"
+WEBHOOKS_REQUIRE_HTTPS = True
 PORTAL_PORT = env.int("PORTAL_PORT", default=443)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -34,3 +34,57 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.title}"
+
+
+class WebhookEndpoint(models.Model):
+    """A tenant's integration that receives its work-order events, signed with HMAC-SHA256."""
+
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(max_length=64)
+    event_kinds = models.JSONField(_("events"), default=list, blank=True)  # empty: every event
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.url
+
+    def wants(self, kind: str) -> bool:
+        return self.is_active and (not self.event_kinds or kind in self.event_kinds)
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: every attempt's outcome is kept here."""
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE,
+                                 related_name="deliveries")
+    stream = models.BigIntegerField()
+    event_id = models.BigIntegerField()
+    event_kind = models.CharField(max_length=40)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices,
+                              default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "stream", "event_id"],
+                                    name="one_delivery_per_event_and_endpoint"),
+        ]
+        indexes = [models.Index(fields=["next_attempt_at"], name="webhook_due",
+                                condition=models.Q(status="pending"))]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint_id}:{self.event_id} {self.status}"

@@ -1,5 +1,5 @@
 from .identity import Membership, Role, User
-from .network import Manufacturer, NetworkMembership, PartsCentre, Region
+from .network import Manufacturer, NetworkMembership, PartsCentre, Region, WebhookBacklog
 from .tenant import Domain, Tenant, TenantType
 
 __all__ = [
@@ -13,4 +13,5 @@ __all__ = [
     "Tenant",
     "TenantType",
     "User",
+    "WebhookBacklog",
 ]

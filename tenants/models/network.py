@@ -128,3 +128,17 @@ class NetworkMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.manufacturer.code}/{self.dealer_code}"
+
+
+class WebhookBacklog(models.Model):
+    """Which tenants have webhook deliveries waiting, and when the next one is due.
+
+    Lets the scheduler find the few tenants with work among thousands of schemas.
+    """
+
+    tenant = models.OneToOneField("tenants.Tenant", on_delete=models.CASCADE,
+                                  related_name="webhook_backlog")
+    next_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} @ {self.next_at}"

@@ -1,0 +1,169 @@
+"""Webhooks: signed deliveries from the relay, retried with back-off, logged, replayable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from hotline.relay import relay_everywhere
+from hotline.services.events import Actor
+from hotline.services.work_orders import work_order_create
+from notifications.models import WebhookDelivery
+from notifications.webhooks import (
+    deliver_everywhere,
+    webhook_delivery_replay,
+    webhook_endpoint_create,
+)
+from tenants.models import WebhookBacklog
+
+from ..conftest import join
+from ..hotline.conftest import parts_intake
+
+pytestmark = pytest.mark.django_db
+
+
+class Receiver:
+    """A real HTTP server on 127.0.0.1 that records requests; ``/flaky`` fails the first N."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.requests: list[dict] = []
+        self.failures = failures
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append({"headers": dict(self.headers), "body": body})
+                flaky = self.path == "/flaky" and receiver.failures > 0
+                receiver.failures -= flaky
+                status = 500 if flaky else 204
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def setup(manufacturer, receiver):
+    dealer = join(manufacturer, "gz-junda", "HQ-GD-001").dealer
+    with tenant_context(manufacturer.hotline):
+        hotline_hook = webhook_endpoint_create(url=receiver.url,
+                                               event_kinds=["work_order.dispatched"])
+    with tenant_context(dealer):
+        dealer_hook = webhook_endpoint_create(url=receiver.url)
+    agent = Actor(user_id=1, name="李娜", tenant_id=manufacturer.hotline_id, role="hotline_agent")
+    with tenant_context(manufacturer.hotline):
+        work_order = work_order_create(manufacturer=manufacturer, actor=agent,
+                                       intake=parts_intake(dealer_id=dealer.pk))
+    relay_everywhere()
+    return {"dealer": dealer, "hotline_hook": hotline_hook, "dealer_hook": dealer_hook,
+            "work_order": work_order, "hotline": manufacturer.hotline}
+
+
+def test_signed_deliveries_reach_each_tenants_endpoint(setup, receiver):
+    deliver_everywhere()
+
+    by_secret: dict[str, list] = {}
+    for request in receiver.requests:
+        for name in ("hotline_hook", "dealer_hook"):
+            hook = setup[name]
+            expected = "sha256=" + hmac.new(
+                hook.secret.encode(),
+                request["headers"]["X-Timestamp"].encode() + b"." + request["body"],
+                hashlib.sha256).hexdigest()
+            if hmac.compare_digest(expected, request["headers"]["X-Signature"]):
+                by_secret.setdefault(name, []).append(json.loads(request["body"]))
+    hotline_kinds = [m["kind"] for m in by_secret["hotline_hook"]]
+    dealer_kinds = [m["kind"] for m in by_secret["dealer_hook"]]
+    assert hotline_kinds == ["work_order.dispatched"]  # it asked for that event only
+    assert dealer_kinds[:2] == ["work_order.created", "work_order.dispatched"]
+    assert len(receiver.requests) == 1 + len(dealer_kinds)
+    assert not WebhookBacklog.objects.exists()
+
+
+def test_a_failing_receiver_is_retried_with_back_off_and_logged(setup, receiver):
+    receiver.failures = 2
+    now = timezone.now()
+    with tenant_context(setup["hotline"]):
+        hook = setup["hotline_hook"]
+        hook.url = receiver.url.replace("/hook", "/flaky")
+        hook.save()
+        delivery = WebhookDelivery.objects.get()
+
+    deliver_everywhere(now)  # fails: retry in 30 s
+    with tenant_context(setup["hotline"]):
+        delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, 500)
+    assert delivery.next_attempt_at == now + dt.timedelta(seconds=30)
+    before = len(receiver.requests)
+    deliver_everywhere(now + dt.timedelta(seconds=10))  # not due yet
+    assert len(receiver.requests) == before
+    deliver_everywhere(now + dt.timedelta(seconds=31))  # fails again: retry in 60 s
+    with tenant_context(setup["hotline"]):
+        delivery.refresh_from_db()
+    assert delivery.next_attempt_at == now + dt.timedelta(seconds=91)
+    deliver_everywhere(now + dt.timedelta(seconds=92))  # succeeds
+
+    with tenant_context(setup["hotline"]):
+        delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("delivered", 3, 204)
+
+
+def test_relaying_again_never_delivers_an_event_twice(setup, receiver):
+    relay_everywhere()
+    deliver_everywhere()
+    first = len(receiver.requests)
+
+    relay_everywhere()
+    deliver_everywhere()
+
+    assert len(receiver.requests) == first
+
+
+def test_a_delivery_can_be_replayed_by_hand(setup, receiver):
+    deliver_everywhere()
+    with tenant_context(setup["hotline"]):
+        delivery = WebhookDelivery.objects.get()
+        webhook_delivery_replay(delivery.pk)
+    deliver_everywhere()
+
+    with tenant_context(setup["hotline"]):
+        delivery.refresh_from_db()
+    assert delivery.attempts == 2
+    hotline_requests = [r for r in receiver.requests
+                        if r["headers"]["X-Event-Kind"] == "work_order.dispatched"]
+    assert len(hotline_requests) == 3  # hotline twice, dealer once
+
+
+def test_production_endpoints_must_be_https(settings, hotline):
+    settings.WEBHOOKS_REQUIRE_HTTPS = True
+
+    with tenant_context(hotline), pytest.raises(ValidationError) as caught:
+        webhook_endpoint_create(url="http://example.invalid/hook")
+
+    assert "url" in caught.value.message_dict
