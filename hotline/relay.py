@@ -100,6 +100,11 @@ def relay_pending(*, hotline_id: int, manufacturer_code: str, layer: Any = None)
             notifications_for_events(events, hotline_id=hotline_id,
                                      manufacturer_code=manufacturer_code, layer=layer)
             _webhooks(events, hotline_id, manufacturer_code, last)
+            from tenants.models import Manufacturer
+
+            from .services.owner_sms import owner_sms_enqueue
+
+            owner_sms_enqueue(events, brand=Manufacturer.objects.get(code=manufacturer_code).name)
             sent += len(events)
 
 

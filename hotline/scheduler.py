@@ -26,3 +26,16 @@ def fire_due_clocks() -> float | None:
     if next_due is None:
         return None
     return max((next_due - timezone.now()).total_seconds(), 0.0)
+
+
+def send_owner_sms() -> float | None:
+    """Send every hotline's due text messages to owners; seconds until the next, or None."""
+    from .services.owner_sms import owner_sms_send_due
+
+    next_due = None
+    for hotline in Tenant.objects.filter(type=TenantType.HOTLINE).order_by("pk"):
+        with tenant_context(hotline):
+            upcoming = owner_sms_send_due()
+        if upcoming is not None and (next_due is None or upcoming < next_due):
+            next_due = upcoming
+    return None if next_due is None else max((next_due - timezone.now()).total_seconds(), 0.0)

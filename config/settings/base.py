@@ -221,7 +221,16 @@ GET_EXECUTOR_FUNCTION = "config.migration.get_executor"
 SCHEDULER_JOBS: list[str] = [
     "hotline.scheduler.fire_due_clocks",
     "notifications.webhooks.deliver_everywhere",
+    "hotline.scheduler.send_owner_sms",
 ]
 # Webhook endpoints must be https:// (production); plain http is allowed while developing.
 WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=not DEBUG)
 SCHEDULER_IDLE_SECONDS = env.float("SCHEDULER_IDLE_SECONDS", default=1.0)
+
+# Text messages to owners (notifications/sms.py). The console backend logs (and writes SMS_FILE).
+SMS_BACKEND = env("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
+SMS_FILE = env("SMS_FILE", default="")
+SMS_ALIYUN_ENDPOINT = env("SMS_ALIYUN_ENDPOINT", default="https://dysmsapi.aliyuncs.com/")
+SMS_ALIYUN_ACCESS_KEY_ID = env("SMS_ALIYUN_ACCESS_KEY_ID", default="")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env("SMS_ALIYUN_ACCESS_KEY_SECRET", default="")
+SMS_ALIYUN_SIGN_NAME = env("SMS_ALIYUN_SIGN_NAME", default="")

@@ -16,6 +16,7 @@ from .clocks import CalendarOverride, Clock, ClockState, SlaPolicy, SlaWindow
 from .followup import CallbackAttempt, ExtensionRequest, TransferRequest
 from .owner import Gender, Owner, Vehicle, VehicleUse
 from .relay import Outbox, RelayCounter, RelayedEvent
+from .sms import OwnerSms, OwnerSmsKind, OwnerSmsTemplate
 from .work_order import MAX_PART_LINES, DailySequence, PartLine, WorkOrder, WorkOrderEvent
 
 __all__ = [
@@ -37,6 +38,9 @@ __all__ = [
     "Gender",
     "Outbox",
     "Owner",
+    "OwnerSms",
+    "OwnerSmsKind",
+    "OwnerSmsTemplate",
     "PartLine",
     "RelayCounter",
     "RelayedEvent",

@@ -1,0 +1,141 @@
+"""Text messages to the car owner: queued by the relay, sent by the scheduler, replies parsed.
+
+Which events text the owner: a work order dispatched (received, and which
+dealer will call within which time), parts received at the dealer (come in),
+and the fourth failed callback attempt (please reply with a score from 1 to
+10). The wording is the manufacturer's (``OwnerSmsTemplate``), Simplified
+Chinese by default. A reply with a score is recorded as a reached callback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import (
+    CallbackOutcome,
+    Clock,
+    OwnerSms,
+    OwnerSmsKind,
+    OwnerSmsTemplate,
+    State,
+    WorkOrder,
+    WorkOrderEvent,
+)
+from .events import Actor
+
+DEFAULT_TEXTS = {
+    OwnerSmsKind.RECEIVED: "【{brand}】尊敬的{owner}，您的反馈已受理（工单号 {number}），"
+                           "{dealer}将在 {hours} 小时内与您联系。",
+    OwnerSmsKind.PARTS_ARRIVED: "【{brand}】尊敬的{owner}，您需要的配件已到达{dealer}，"
+                                "请联系服务顾问预约进店。工单号 {number}。",
+    OwnerSmsKind.SCORE_REQUEST: "【{brand}】尊敬的{owner}，我们多次致电未能联系到您。"
+                                "请回复 1-10 的数字为本次处理打分（10 分为非常满意），"
+                                "工单号 {number}。",
+}
+MAX_ATTEMPTS = 5
+
+
+def _kind_for(event: WorkOrderEvent) -> str | None:
+    if event.kind == "work_order.dispatched":
+        return OwnerSmsKind.RECEIVED
+    if event.kind == "work_order.parts_received":
+        return OwnerSmsKind.PARTS_ARRIVED
+    if event.kind == "callback.recorded" and event.data.get("sms_requested"):
+        return OwnerSmsKind.SCORE_REQUEST
+    return None
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def owner_sms_text(kind: str, work_order: WorkOrder, brand: str) -> str:
+    template = OwnerSmsTemplate.objects.filter(kind=kind).first()
+    body = template.body if template else DEFAULT_TEXTS[kind]
+    contact = (Clock.objects.filter(work_order=work_order, kind="first_contact")
+               .order_by("-id").first())
+    hours = round(contact.budget_minutes / 60) if contact else 2
+    return body.format_map(_Blank(brand=brand, owner=work_order.owner.name,
+                                  number=work_order.number, dealer=work_order.dealer_name,
+                                  hours=hours))
+
+
+def owner_sms_enqueue(events: list[WorkOrderEvent], *, brand: str) -> int:
+    """In the relay's transaction: one message per event that texts the owner."""
+    rows = []
+    now = timezone.now()
+    for event in events:
+        kind = _kind_for(event)
+        if kind is None:
+            continue
+        work_order = event.work_order
+        rows.append(OwnerSms(work_order=work_order, event_id=event.pk, kind=kind,
+                             mobile=work_order.owner.mobile,
+                             text=owner_sms_text(kind, work_order, brand), next_attempt_at=now))
+    OwnerSms.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def owner_sms_send_due(now: dt.datetime | None = None) -> dt.datetime | None:
+    """Send the current hotline's due messages; failures are logged and retried, then given up."""
+    from notifications.sms import SmsMessage, sms_backend
+
+    now = now or timezone.now()
+    backend = sms_backend()
+    with transaction.atomic():
+        for sms in (OwnerSms.objects.select_for_update(skip_locked=True)
+                    .filter(status="pending", next_attempt_at__lte=now).order_by("id")[:50]):
+            template = OwnerSmsTemplate.objects.filter(kind=sms.kind).first()
+            result = backend.send(SmsMessage(
+                mobile=sms.mobile, text=sms.text,
+                template_code=template.provider_template_code if template else "",
+                params={"number": sms.work_order.number}))
+            sms.attempts += 1
+            if result.ok:
+                sms.status, sms.sent_at, sms.provider_id = "sent", now, result.provider_id
+                sms.next_attempt_at, sms.error = None, ""
+            else:
+                sms.error = result.error
+                invalid = "invalid mobile" in result.error
+                if invalid or sms.attempts >= MAX_ATTEMPTS:
+                    sms.status, sms.next_attempt_at = "failed", None
+                else:
+                    sms.next_attempt_at = now + dt.timedelta(minutes=2 ** sms.attempts)
+            sms.save()
+    return (OwnerSms.objects.filter(status="pending").order_by("next_attempt_at")
+            .values_list("next_attempt_at", flat=True).first())
+
+
+SCORE_RE = re.compile(r"(?<!\d)(10|[1-9])(?!\d)")
+
+
+def owner_sms_reply(*, mobile: str, text: str) -> WorkOrder | None:
+    """An owner's reply: a score 1–10 for the work order we asked about, as a reached callback.
+
+    6 and above (basically or fully satisfied) closes the work order; below 6
+    reopens it. Returns the work order, or None when the reply answers nothing.
+    """
+    from .decisions import callback_record
+
+    text = (text or "").replace("十", "10").strip()
+    match = SCORE_RE.search(text)
+    asked = (OwnerSms.objects.filter(mobile=mobile, kind=OwnerSmsKind.SCORE_REQUEST,
+                                     status="sent", work_order__state=State.RESOLVED)
+             .order_by("-sent_at").first())
+    if match is None or asked is None:
+        return None
+    score = int(match.group(1))
+    actor = Actor(user_id=None, name=f"SMS {mobile}", tenant_id=None, role="owner")
+    callback_record(work_order_id=asked.work_order_id, actor=actor,
+                    outcome=CallbackOutcome.REACHED, score=score, solved=score >= 6,
+                    note=f"SMS: {text[:200]}")
+    return WorkOrder.objects.get(pk=asked.work_order_id)
+
+
+__all__ = ["owner_sms_enqueue", "owner_sms_reply", "owner_sms_send_due",
+           "owner_sms_text"]

@@ -1,0 +1,156 @@
+"""Text messages to owners: queued from events, sent through the provider, replies recorded."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from hotline.models import OwnerSms
+from hotline.relay import relay_everywhere
+from hotline.services import decisions
+from hotline.services.owner_sms import owner_sms_reply, owner_sms_send_due
+from notifications.sms import AliyunSmsBackend, SmsMessage, aliyun_signature
+
+pytestmark = pytest.mark.django_db
+
+
+def relayed(hotline) -> list[OwnerSms]:
+    connection.set_schema_to_public()
+    relay_everywhere()
+    with tenant_context(hotline):
+        return list(OwnerSms.objects.select_related("work_order"))
+
+
+def test_the_owner_is_told_who_will_call_within_what_time(parts_work_order, hotline, settings,
+                                                          tmp_path):
+    settings.SMS_FILE = str(tmp_path / "sms.jsonl")
+    [sms] = relayed(hotline)
+
+    with tenant_context(hotline):
+        owner_sms_send_due()
+        sms.refresh_from_db()
+    lines = [json.loads(x) for x in (tmp_path / "sms.jsonl").read_text().splitlines()]
+    assert sms.kind == "received"
+    assert "gz-junda 4S店" in sms.text
+    assert "2 小时内" in sms.text
+    assert parts_work_order.number in sms.text
+    assert (sms.status, sms.attempts) == ("sent", 1)
+    assert lines == [{"mobile": "13802561234", "text": sms.text, "template": "",
+                      "params": {"number": parts_work_order.number}}]
+
+
+def test_a_message_to_an_invalid_number_fails_visibly(parts_work_order, hotline):
+    relayed(hotline)
+    with tenant_context(hotline):
+        OwnerSms.objects.update(mobile="12345")
+        owner_sms_send_due()
+        sms = OwnerSms.objects.get()
+    assert (sms.status, sms.error) == ("failed", "invalid mobile number '12345'")
+
+
+def test_after_four_failed_callbacks_the_owner_replies_with_a_score(parts_work_order, hotline,
+                                                                    junda_gateway, dealer_actor,
+                                                                    agent):
+    n = parts_work_order.number
+    junda_gateway.record_contact("HQ", n, actor=dealer_actor, at=None, whom="王建华",
+                                 method="phone", reached=True, agreed="当天处理")
+    junda_gateway.resolve("HQ", n, actor=dealer_actor, result_summary="已更换",
+                          owner_acceptance="accepted")
+    with tenant_context(hotline):
+        for outcome in ("no_answer", "busy", "switched_off", "no_answer"):
+            decisions.callback_record(work_order_id=parts_work_order.pk, actor=agent,
+                                      outcome=outcome)
+    messages = relayed(hotline)
+    assert [m.kind for m in messages] == ["received", "score_request"]
+    with tenant_context(hotline):
+        owner_sms_send_due()
+        assert owner_sms_reply(mobile="13800000000", text="9") is None  # not asked
+        assert owner_sms_reply(mobile="13802561234", text="你好") is None  # no score
+        work_order = owner_sms_reply(mobile="13802561234", text="给9分，谢谢")
+        callback = work_order.callbacks.order_by("-id").first()
+    assert (work_order.state, work_order.satisfaction) == ("closed", 9)
+    assert (callback.outcome, callback.score) == ("reached", 9)
+
+
+class FakeAliyun:
+    """A local server speaking Alibaba Cloud's SendSms API; it checks the signature."""
+
+    def __init__(self, secret: str, reply: dict) -> None:
+        self.calls: list[dict[str, str]] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query,
+                                                    keep_blank_values=True))
+                fake.calls.append(query)
+                signature = query.pop("Signature", "")
+                if signature != aliyun_signature(query, secret):
+                    body, status = {"Code": "SignatureDoesNotMatch", "Message": "bad"}, 400
+                else:
+                    body, status = reply, 200
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def aliyun(settings):
+    settings.SMS_ALIYUN_ACCESS_KEY_ID = "LTAI-test"
+    settings.SMS_ALIYUN_ACCESS_KEY_SECRET = "s3cret"
+    settings.SMS_ALIYUN_SIGN_NAME = "华骐汽车"
+    servers = []
+
+    def start(reply: dict) -> FakeAliyun:
+        server = FakeAliyun("s3cret", reply)
+        settings.SMS_ALIYUN_ENDPOINT = server.url
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def test_aliyun_adapter_sends_a_signed_template_message(aliyun):
+    server = aliyun({"Code": "OK", "Message": "OK", "BizId": "9002", "RequestId": "r1"})
+
+    result = AliyunSmsBackend().send(SmsMessage(mobile="13802561234", text="…",
+                                                template_code="SMS_123",
+                                                params={"number": "HQ20261124-00001"}))
+
+    assert (result.ok, result.provider_id) == (True, "9002")
+    call = server.calls[0]
+    assert (call["Action"], call["PhoneNumbers"], call["TemplateCode"], call["SignName"]) == (
+        "SendSms", "13802561234", "SMS_123", "华骐汽车")
+    assert json.loads(call["TemplateParam"]) == {"number": "HQ20261124-00001"}
+
+
+def test_aliyun_refusals_are_reported(aliyun):
+    aliyun({"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "invalid mobile number"})
+
+    result = AliyunSmsBackend().send(SmsMessage(mobile="13802561234", text="…"))
+
+    assert not result.ok
+    assert result.error.startswith("isv.MOBILE_NUMBER_ILLEGAL")
+
+
