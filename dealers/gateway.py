@@ -154,20 +154,12 @@ class DealerGateway:
         view.contact_attempts = list(ContactAttempt.objects.filter(**key))
         return view
 
-    def _timeline_start(self, work_order_id: int) -> int:
-        """The id of the event with which the work order last reached this dealer."""
-        return (WorkOrderEvent.objects.filter(
-            work_order_id=work_order_id, kind__in=["work_order.dispatched",
-                                                   "work_order.transferred"],
-            data__dealer_id=self.dealer.pk).order_by("-id").values_list("id", flat=True)
-            .first()) or 0
-
     def relayed_since(self, since: dict[str, int], *, manufacturer_code: str | None = None,
                       number: str | None = None) -> list[dict] | None:
         """What a reconnecting client missed: published events after the positions it saw.
 
-        Only events of work orders routed to this dealer now, from when each last
-        reached it; None when there is too much to replay (the client reloads).
+        Only events that happened while the work order was routed to this dealer;
+        None when there is too much to replay (the client reloads).
         """
         messages: list[dict] = []
         for place in self.places.values():
@@ -179,24 +171,16 @@ class DealerGateway:
                 continue
             with tenant_context(manufacturer.hotline):
                 relayed = (RelayedEvent.objects.select_related("event", "event__work_order")
-                           .filter(position__gt=since[stream],
-                                   event__work_order__dealer_id=self.dealer.pk,
-                                   event__work_order__network_membership_id=place.pk)
+                           .filter(position__gt=since[stream], event__dealer_id=self.dealer.pk)
                            .order_by("position"))
                 if number is not None:
                     relayed = relayed.filter(event__work_order__number=number)
                 relayed = list(relayed[:REPLAY_LIMIT + 1])
                 if len(relayed) > REPLAY_LIMIT:
                     return None
-                starts: dict[int, int] = {}
-                for row in relayed:
-                    wo = row.event.work_order_id
-                    if wo not in starts:
-                        starts[wo] = self._timeline_start(wo)
-                    if row.event_id >= starts[wo] or row.event.kind == "work_order.created":
-                        messages.append(event_message(row.event, row.position,
-                                                      manufacturer.hotline_id,
-                                                      manufacturer.code, for_dealer=True))
+                messages += [event_message(row.event, row.position, manufacturer.hotline_id,
+                                           manufacturer.code, for_dealer=True)
+                             for row in relayed]
         return messages
 
     # --- actions ----------------------------------------------------------------------------

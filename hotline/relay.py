@@ -13,6 +13,7 @@ positions and receivers drop what they have seen by event id.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -21,6 +22,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
 from .models import Outbox, RelayedEvent, WorkOrderEvent
+
+logger = logging.getLogger(__name__)
 
 # Fields of the manufacturer's log a dealer never receives (where a work order was before).
 HIDDEN_FROM_DEALERS = frozenset({"from_dealer_id", "from_dealer_code"})
@@ -37,7 +40,8 @@ def inbox_group(dealer_id: int) -> str:
     return f"inbox.{dealer_id}"
 
 
-def work_order_group(hotline_id: int, work_order_id: int, audience: str) -> str:
+def work_order_group(hotline_id: int, work_order_id: int, audience: str | int) -> str:
+    """One work order's page: ``hotline``, or the id of the dealer watching it."""
     return f"wo.{hotline_id}.{work_order_id}.{audience}"
 
 
@@ -50,22 +54,44 @@ def event_message(event: WorkOrderEvent, position: int, hotline_id: int,
         "type": "live.event", "stream": hotline_id, "position": position, "id": event.pk,
         "kind": event.kind, "at": DjangoJSONEncoder().default(event.at),
         "manufacturer": manufacturer_code, "work_order": work_order.number,
-        "state": work_order.state, "dealer_id": work_order.dealer_id, "data": data,
+        "state": work_order.state, "dealer_id": event.dealer_id, "data": data,
     }
 
 
-def _audiences(message: dict[str, Any], hotline_id: int, work_order_id: int,
-               dealer_id: int, dealer_message: dict[str, Any]) -> list[tuple[str, dict]]:
-    return [
-        (board_group(hotline_id), message),
-        (work_order_group(hotline_id, work_order_id, "hotline"), message),
-        (inbox_group(dealer_id), dealer_message),
-        (work_order_group(hotline_id, work_order_id, "dealer"), dealer_message),
-    ]
+def _audiences(event: WorkOrderEvent, hotline_id: int, manufacturer_code: str, position: int,
+               active_dealers: set[int]) -> list[tuple[str, dict]]:
+    """Each group that may receive this event, with the message it receives.
+
+    A dealer receives an event only if the work order was routed to it when the
+    event happened (``event.dealer_id``) and it is still an active member of the
+    network; the dealer a work order was transferred away from learns only that.
+    """
+    full = event_message(event, position, hotline_id, manufacturer_code, for_dealer=False)
+    groups = [(board_group(hotline_id), full),
+              (work_order_group(hotline_id, event.work_order_id, "hotline"), full)]
+    if event.dealer_id in active_dealers:
+        dealer = event_message(event, position, hotline_id, manufacturer_code, for_dealer=True)
+        groups += [(inbox_group(event.dealer_id), dealer),
+                   (work_order_group(hotline_id, event.work_order_id, event.dealer_id), dealer)]
+    previous = event.data.get("from_dealer_id")
+    if event.kind == "work_order.transferred" and previous in active_dealers:
+        gone = {**full, "kind": "work_order.transferred_away", "data": {}, "dealer_id": None}
+        groups += [(inbox_group(previous), gone),
+                   (work_order_group(hotline_id, event.work_order_id, previous), gone)]
+    return groups
 
 
 def relay_pending(*, hotline_id: int, manufacturer_code: str, layer: Any = None) -> int:
-    """Publish the current schema's pending events; return how many went out."""
+    """Relay the current schema's pending events; return how many were relayed.
+
+    In one transaction: number the events, record them as relayed, file the
+    notifications, queue webhooks and texts. After the commit: publish to the
+    live groups. If publishing fails, the events are not lost for live
+    clients: a client that reconnects asks for what came after its last position.
+    """
+    from notifications.services import notifications_for_events
+    from tenants.models import NetworkMembership
+
     layer = layer or get_channel_layer()
     sent = 0
     while True:
@@ -79,37 +105,43 @@ def relay_pending(*, hotline_id: int, manufacturer_code: str, layer: Any = None)
                        [:BATCH])
             if not ids:
                 return sent
-            events = list(WorkOrderEvent.objects.filter(pk__in=ids).select_related("work_order")
-                          .order_by("pk"))
+            events = list(WorkOrderEvent.objects.filter(pk__in=ids)
+                          .select_related("work_order", "work_order__owner").order_by("pk"))
             RelayedEvent.objects.bulk_create(
                 RelayedEvent(position=last + i, event=event) for i, event in enumerate(events, 1))
             with connection.cursor() as cursor:
                 cursor.execute("UPDATE hotline_relaycounter SET last = %s WHERE id = 1",
                                [last + len(events)])
             Outbox.objects.filter(event_id__in=ids).delete()
-            for i, event in enumerate(events, 1):
-                full = event_message(event, last + i, hotline_id, manufacturer_code,
-                                     for_dealer=False)
-                dealer = event_message(event, last + i, hotline_id, manufacturer_code,
-                                       for_dealer=True)
-                for group, message in _audiences(full, hotline_id, event.work_order_id,
-                                                 event.work_order.dealer_id, dealer):
-                    async_to_sync(layer.group_send)(group, message)
-            from notifications.services import notifications_for_events
-
-            notifications_for_events(events, hotline_id=hotline_id,
-                                     manufacturer_code=manufacturer_code, layer=layer)
-            _webhooks(events, hotline_id, manufacturer_code, last)
+            active = set(NetworkMembership.objects.filter(
+                manufacturer__hotline_id=hotline_id, is_active=True,
+            ).values_list("dealer_id", flat=True))
+            pushes = notifications_for_events(events, hotline_id=hotline_id,
+                                              manufacturer_code=manufacturer_code,
+                                              active_dealers=active)
+            _webhooks(events, hotline_id, manufacturer_code, last, active)
             from tenants.models import Manufacturer
 
             from .services.owner_sms import owner_sms_enqueue
 
             owner_sms_enqueue(events, brand=Manufacturer.objects.get(code=manufacturer_code).name)
-            sent += len(events)
+            messages = [pair for i, event in enumerate(events, 1)
+                        for pair in _audiences(event, hotline_id, manufacturer_code, last + i,
+                                               active)]
+        _publish(layer, [*messages, *pushes])
+        sent += len(events)
+
+
+def _publish(layer: Any, messages: list[tuple[str, dict]]) -> None:
+    try:
+        for group, message in messages:
+            async_to_sync(layer.group_send)(group, message)
+    except Exception:  # Redis away: clients catch up by position when they reconnect
+        logger.exception("live publishing failed; clients will replay what they missed")
 
 
 def _webhooks(events: list[WorkOrderEvent], hotline_id: int, manufacturer_code: str,
-              last: int) -> None:
+              last: int, active_dealers: set[int]) -> None:
     """Queue the events for the hotline's webhooks, and each dealer's for its own."""
     from django_tenants.utils import tenant_context
 
@@ -122,7 +154,8 @@ def _webhooks(events: list[WorkOrderEvent], hotline_id: int, manufacturer_code: 
         for e in events])
     by_dealer: dict[int, list[WorkOrderEvent]] = {}
     for event in events:
-        by_dealer.setdefault(event.work_order.dealer_id, []).append(event)
+        if event.dealer_id in active_dealers:
+            by_dealer.setdefault(event.dealer_id, []).append(event)
     for dealer in Tenant.objects.filter(pk__in=list(by_dealer)):
         messages = [event_message(e, positions[e.pk], hotline_id, manufacturer_code,
                                   for_dealer=True) for e in by_dealer[dealer.pk]]
@@ -137,8 +170,15 @@ def relay_everywhere(layer: Any = None) -> int:
     from tenants.models import Manufacturer
 
     sent = 0
+    failed = None
     for manufacturer in Manufacturer.objects.select_related("hotline").order_by("pk"):
-        with tenant_context(manufacturer.hotline):
-            sent += relay_pending(hotline_id=manufacturer.hotline_id,
-                                  manufacturer_code=manufacturer.code, layer=layer)
+        try:
+            with tenant_context(manufacturer.hotline):
+                sent += relay_pending(hotline_id=manufacturer.hotline_id,
+                                      manufacturer_code=manufacturer.code, layer=layer)
+        except Exception as exc:  # one manufacturer's trouble must not stop the others
+            logger.exception("relay failed for %s", manufacturer.code)
+            failed = exc
+    if failed is not None:
+        raise failed
     return sent

@@ -82,21 +82,32 @@ class LiveConsumer(JsonWebsocketConsumer):
             raise Refused("bad since")
         since = {str(k): v for k, v in since.items()}
         if topic == "board" and self.tenant.type == TenantType.HOTLINE:
-            group, missed = board_group(self.tenant.pk), self._hotline_missed(since)
+            group = board_group(self.tenant.pk)
+
+            def missed() -> list[dict] | None:
+                return self._hotline_missed(since)
         elif topic == "inbox" and self.tenant.type == TenantType.DEALER:
             group = inbox_group(self.tenant.pk)
-            missed = DealerGateway(self.tenant).relayed_since(since)
+
+            def missed() -> list[dict] | None:
+                return DealerGateway(self.tenant).relayed_since(since)
         elif topic == "work_order":
             group, missed = self._work_order(content, since)
         elif topic == "notifications":
-            group, missed = user_group(self.tenant.pk, self.membership.user_id), []
-            with tenant_context(self.tenant):
-                unread = unread_count(self.membership.user_id)
-            self.send_json({"type": "notification", "unread": unread})
+            group = user_group(self.tenant.pk, self.membership.user_id)
+
+            def missed() -> list[dict] | None:
+                with tenant_context(self.tenant):
+                    unread = unread_count(self.membership.user_id)
+                self.send_json({"type": "notification", "unread": unread})
+                return []
         else:
             raise Refused(f"topic {topic!r}")
+        # Join first, then read what was missed: an event relayed in between arrives twice
+        # at worst (the client drops ids it has seen), never not at all.
         async_to_sync(self.channel_layer.group_add)(group, self.channel_name)
         self.joined.add(group)
+        missed = missed()
         if missed is None:
             self.send_json({"type": "resync", "topic": topic})
         else:
@@ -121,8 +132,7 @@ class LiveConsumer(JsonWebsocketConsumer):
             return [event_message(r.event, r.position, self.tenant.pk, manufacturer.code,
                                   for_dealer=False) for r in rows]
 
-    def _work_order(self, content: dict[str, Any],
-                    since: dict[str, int]) -> tuple[str, list[dict] | None]:
+    def _work_order(self, content: dict[str, Any], since: dict[str, int]) -> tuple[str, Any]:
         number, code = str(content.get("number") or ""), str(content.get("manufacturer") or "")
         if self.tenant.type == TenantType.HOTLINE:
             with tenant_context(self.tenant):
@@ -131,7 +141,7 @@ class LiveConsumer(JsonWebsocketConsumer):
             if work_order_id is None:
                 raise Refused("unknown work order")
             return (work_order_group(self.tenant.pk, work_order_id, "hotline"),
-                    self._hotline_missed(since, work_order_id))
+                    lambda: self._hotline_missed(since, work_order_id))
         if self.tenant.type == TenantType.DEALER:
             gateway = DealerGateway(self.tenant)
             try:
@@ -139,8 +149,9 @@ class LiveConsumer(JsonWebsocketConsumer):
                     view = gateway.work_order(code, number)
             except Http404 as exc:
                 raise Refused("work order not routed here") from exc
-            return (work_order_group(view.manufacturer.hotline_id, view.work_order.pk, "dealer"),
-                    gateway.relayed_since(since, manufacturer_code=code, number=number))
+            return (work_order_group(view.manufacturer.hotline_id, view.work_order.pk,
+                                     self.tenant.pk),
+                    lambda: gateway.relayed_since(since, manufacturer_code=code, number=number))
         raise Refused("no work orders on this host")
 
     def live_notification(self, message: dict[str, Any]) -> None:

@@ -27,14 +27,24 @@ AGENT_NEWS = {"work_order.first_contact", "work_order.resolved"}
 SUPERVISOR_NEWS = {"transfer.requested", "extension.requested"}
 
 
-def _members(tenant_id: int, roles: Iterable[str]) -> set[int]:
-    return set(Membership.objects.filter(tenant_id=tenant_id, role__in=list(roles),
-                                         is_active=True).values_list("user_id", flat=True))
+MemberCache = dict[tuple[int, frozenset[str]], set[int]]
 
 
-def recipients(kind: str, data: dict, *, hotline_id: int, dealer_id: int,
-               created_by_id: int) -> list[tuple[int, int]]:
-    """(tenant id, user id) pairs to tell, for one event."""
+def recipients(kind: str, data: dict, *, hotline_id: int, dealer_id: int | None,
+               created_by_id: int, cache: MemberCache | None = None) -> list[tuple[int, int]]:
+    """(tenant id, user id) pairs to tell, for one event (no dealer: the hotline's only)."""
+    cache = {} if cache is None else cache
+
+    def _members(tenant_id: int | None, roles: Iterable[str]) -> set[int]:
+        if tenant_id is None:
+            return set()
+        key = (tenant_id, frozenset(roles))
+        if key not in cache:
+            cache[key] = set(Membership.objects.filter(
+                tenant_id=tenant_id, role__in=list(key[1]), is_active=True,
+            ).values_list("user_id", flat=True))
+        return cache[key]
+
     dealer: set[int] = set()
     hotline: set[int] = set()
     clock_kind = data.get("clock_kind")
@@ -63,4 +73,5 @@ def recipients(kind: str, data: dict, *, hotline_id: int, dealer_id: int,
             hotline |= _members(hotline_id, roles & set(SUPERVISORS))
     # Only people who still work there.
     hotline &= _members(hotline_id, {r.value for r in Role})
-    return [(dealer_id, u) for u in sorted(dealer)] + [(hotline_id, u) for u in sorted(hotline)]
+    dealer_pairs = [(dealer_id, u) for u in sorted(dealer)] if dealer_id is not None else []
+    return dealer_pairs + [(hotline_id, u) for u in sorted(hotline)]

@@ -6,9 +6,8 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
@@ -43,35 +42,40 @@ def _title(kind: str, number: str, data: dict) -> str:
 
 
 def notifications_for_events(events: list[Any], *, hotline_id: int, manufacturer_code: str,
-                             layer: Any) -> int:
-    """Tell each event's recipients: a row in their tenant's schema, and a live push.
+                             active_dealers: set[int]) -> list[tuple[str, dict]]:
+    """File each event's notifications in the recipients' schemas; return the live pushes.
 
-    Runs inside the relay's transaction; the unique constraint keeps a relayed-twice
-    event from telling anyone twice.
+    Runs inside the relay's transaction (the pushes go out after its commit); the
+    unique constraint keeps an event relayed twice from telling anyone twice. A
+    dealer is told only of events that happened while the work order was theirs.
     """
     by_tenant: dict[int, list[Notification]] = defaultdict(list)
+    members: dict[tuple[int, frozenset[str]], set[int]] = {}
     with translation.override(settings.LANGUAGE_CODE):
         for event in events:
             work_order = event.work_order
+            dealer_id = event.dealer_id if event.dealer_id in active_dealers else None
             notify_at = _when(event.data.get("notify_at"), event.at)
             for tenant_id, user_id in recipients(
-                    event.kind, event.data, hotline_id=hotline_id,
-                    dealer_id=work_order.dealer_id, created_by_id=work_order.created_by_id):
+                    event.kind, event.data, hotline_id=hotline_id, dealer_id=dealer_id,
+                    created_by_id=work_order.created_by_id, cache=members):
                 by_tenant[tenant_id].append(Notification(
                     user_id=user_id, kind=event.kind, stream=hotline_id, event_id=event.pk,
                     manufacturer_code=manufacturer_code, work_order_number=work_order.number,
                     title=_title(event.kind, work_order.number, event.data),
                     notify_at=notify_at))
-    created = 0
+    pushes: list[tuple[str, dict]] = []
     tenants = {t.pk: t for t in Tenant.objects.filter(pk__in=list(by_tenant))}
     for tenant_id, rows in by_tenant.items():
         with tenant_context(tenants[tenant_id]):
             Notification.objects.bulk_create(rows, ignore_conflicts=True)
-            for user_id in {n.user_id for n in rows}:
-                async_to_sync(layer.group_send)(user_group(tenant_id, user_id), {
-                    "type": "live.notification", "unread": unread_count(user_id)})
-        created += len(rows)
-    return created
+            users = {n.user_id for n in rows}
+            counts = dict(Notification.objects.filter(
+                user_id__in=users, read_at__isnull=True, notify_at__lte=timezone.now(),
+            ).values("user_id").annotate(n=Count("id")).values_list("user_id", "n"))
+        pushes += [(user_group(tenant_id, u), {"type": "live.notification",
+                                               "unread": counts.get(u, 0)}) for u in users]
+    return pushes
 
 
 def _when(value: str | None, default: dt.datetime) -> dt.datetime:

@@ -43,6 +43,13 @@ class SmsResult:
     ok: bool
     provider_id: str = ""
     error: str = ""
+    permanent: bool = False  # retrying cannot help (an invalid number, a refused template)
+
+
+# Alibaba Cloud error codes that no retry will cure.
+ALIYUN_PERMANENT = frozenset({"isv.MOBILE_NUMBER_ILLEGAL", "isv.MOBILE_COUNT_OVER_LIMIT",
+                              "isv.TEMPLATE_MISSING_PARAMETERS", "isv.SMS_TEMPLATE_ILLEGAL",
+                              "isv.SMS_SIGNATURE_ILLEGAL", "isv.INVALID_PARAMETERS"})
 
 
 class SmsBackend:
@@ -55,7 +62,8 @@ class ConsoleSmsBackend(SmsBackend):
 
     def send(self, message: SmsMessage) -> SmsResult:
         if not MOBILE_RE.match(message.mobile):
-            return SmsResult(ok=False, error=f"invalid mobile number {message.mobile!r}")
+            return SmsResult(ok=False, error=f"invalid mobile number {message.mobile!r}",
+                             permanent=True)
         logger.info("SMS to %s: %s", message.mobile, message.text)
         path = getattr(settings, "SMS_FILE", "")
         if path:
@@ -90,7 +98,8 @@ class AliyunSmsBackend(SmsBackend):
 
     def send(self, message: SmsMessage) -> SmsResult:
         if not MOBILE_RE.match(message.mobile):
-            return SmsResult(ok=False, error=f"invalid mobile number {message.mobile!r}")
+            return SmsResult(ok=False, error=f"invalid mobile number {message.mobile!r}",
+                             permanent=True)
         params = {
             "AccessKeyId": self.key_id, "Action": "SendSms", "Format": "JSON",
             "PhoneNumbers": message.mobile, "RegionId": "cn-hangzhou",
@@ -109,12 +118,15 @@ class AliyunSmsBackend(SmsBackend):
         except urllib.error.HTTPError as exc:
             body = _json_or_empty(exc.read())
             return SmsResult(ok=False, error=f"HTTP {exc.code} {body.get('Code', '')} "
-                                             f"{body.get('Message', '')}".strip())
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            return SmsResult(ok=False, error=str(getattr(exc, "reason", exc))[:300])
+                                             f"{body.get('Message', '')}".strip(),
+                             permanent=body.get("Code") in ALIYUN_PERMANENT)
+        except Exception as exc:  # any transport failure is a failed attempt, never a crash
+            return SmsResult(ok=False, error=f"{type(exc).__name__}: "
+                                             f"{getattr(exc, 'reason', exc)}"[:300])
         if body.get("Code") == "OK":
             return SmsResult(ok=True, provider_id=str(body.get("BizId", "")))
-        return SmsResult(ok=False, error=f"{body.get('Code')} {body.get('Message')}"[:300])
+        return SmsResult(ok=False, error=f"{body.get('Code')} {body.get('Message')}"[:300],
+                         permanent=body.get("Code") in ALIYUN_PERMANENT)
 
 
 def _json_or_empty(raw: bytes) -> dict:

@@ -3,8 +3,10 @@
 Deliveries are rows written by the relay in its transaction, one per event and
 endpoint, in the endpoint's tenant's schema. The scheduler job sends what is
 due (``WebhookBacklog`` in the public schema names the tenants that have
-anything waiting), retries failures with exponential back-off, and keeps the
-outcome of the last attempt; a delivery can be replayed by hand. The body is
+anything waiting), retries failures with exponential back-off (every six hours at the
+longest, never giving up), keeps the outcome of the last attempt, and sends the
+deliveries of one work order to an endpoint in order; a delivery can be replayed
+by hand. Redirects are not followed. The body is
 signed with the endpoint's secret: ``X-Signature: sha256=<hex HMAC of
 "<X-Timestamp>.<body>">``, so a receiver can check it and refuse replays of old
 messages.
@@ -16,6 +18,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import urllib.error
 import urllib.request
@@ -25,6 +28,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
@@ -33,9 +37,21 @@ from tenants.models import Tenant, WebhookBacklog
 
 from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
-MAX_ATTEMPTS = 10
+logger = logging.getLogger(__name__)
+
 TIMEOUT_SECONDS = 5
 BATCH = 50
+LONGEST_WAIT = 6 * 3600  # retries back off to every six hours and never give up
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect would turn the POST into a GET elsewhere: report it as a failure instead."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
 
 
 def webhook_endpoint_create(*, url: str, event_kinds: list[str] | None = None,
@@ -89,33 +105,49 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
         "X-Signature": signature(delivery.endpoint.secret, timestamp, body),
     })
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
             return response.status, ""
     except urllib.error.HTTPError as exc:
         return exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        return None, str(getattr(exc, "reason", exc))[:300]
+    except Exception as exc:  # any transport failure is a failed attempt, never a crash
+        return None, f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"[:300]
+
+
+def _next_due(now: dt.datetime) -> WebhookDelivery | None:
+    """The next due delivery whose endpoint has nothing earlier waiting for the same work order.
+
+    (Deliveries of one work order reach an endpoint in order: a later one waits
+    while an earlier one is being retried.)
+    """
+    earlier = WebhookDelivery.objects.filter(
+        endpoint=OuterRef("endpoint"), status=DeliveryStatus.PENDING,
+        payload__work_order=OuterRef("payload__work_order"), id__lt=OuterRef("id"))
+    return (WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("endpoint")
+            .filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+            .exclude(Exists(earlier)).order_by("next_attempt_at", "id").first())
 
 
 def webhooks_deliver_due(now: dt.datetime | None = None) -> dt.datetime | None:
-    """Send the current schema's due deliveries; return when the next one is due, or None."""
+    """Send the current schema's due deliveries; return when the next one is due, or None.
+
+    Each delivery is sent and recorded in a transaction of its own, so one
+    failure never makes others be sent again.
+    """
     now = now or timezone.now()
-    with transaction.atomic():
-        due = list(WebhookDelivery.objects.select_for_update(skip_locked=True)
-                   .select_related("endpoint")
-                   .filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-                   .order_by("next_attempt_at", "id")[:BATCH])
-        for delivery in due:
+    for _attempt in range(BATCH):
+        with transaction.atomic():
+            delivery = _next_due(now)
+            if delivery is None:
+                break
             code, error = _post(delivery)
             delivery.attempts += 1
             delivery.last_status_code, delivery.last_error = code, error
             if code is not None and 200 <= code < 300:
                 delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, now
                 delivery.next_attempt_at = None
-            elif delivery.attempts >= MAX_ATTEMPTS:
-                delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
-            else:  # 30 s, 1 min, 2 min, ... at most 6 h
-                delay = min(30 * 2 ** (delivery.attempts - 1), 6 * 3600)
+            else:  # 30 s, 1 min, 2 min, ... then every 6 h until the receiver is back
+                delay = min(30 * 2 ** (delivery.attempts - 1), LONGEST_WAIT)
                 delivery.next_attempt_at = now + dt.timedelta(seconds=delay)
             delivery.save()
     return (WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING)
@@ -138,12 +170,18 @@ def deliver_everywhere(now: dt.datetime | None = None) -> float | None:
     """The scheduler job: every tenant with deliveries due; seconds until the next, or None."""
     now = now or timezone.now()
     for backlog in WebhookBacklog.objects.select_related("tenant").filter(next_at__lte=now):
-        with tenant_context(backlog.tenant):
-            upcoming = webhooks_deliver_due(now)
+        try:
+            with tenant_context(backlog.tenant):
+                upcoming = webhooks_deliver_due(now)
+        except Exception:  # one tenant's trouble must not hold up the others
+            logger.exception("webhook deliveries failed for tenant %s", backlog.tenant_id)
+            continue
+        # Only if the relay has not queued something new meanwhile (it sets next_at to now).
+        unchanged = WebhookBacklog.objects.filter(pk=backlog.pk, next_at=backlog.next_at)
         if upcoming is None:
-            WebhookBacklog.objects.filter(pk=backlog.pk, next_at=backlog.next_at).delete()
+            unchanged.delete()
         else:
-            WebhookBacklog.objects.filter(pk=backlog.pk).update(next_at=upcoming)
+            unchanged.update(next_at=upcoming)
     following = WebhookBacklog.objects.order_by("next_at").values_list("next_at", flat=True)
     first = following.first()
     return None if first is None else max((first - timezone.now()).total_seconds(), 0.0)

@@ -135,6 +135,8 @@ class WorkOrderEvent(models.Model):
     actor_user_id = models.BigIntegerField(null=True, blank=True)
     actor_name = models.CharField(max_length=60, blank=True)
     actor_tenant_id = models.BigIntegerField(null=True, blank=True)
+    # The dealer the work order was routed to when this happened: who may ever receive it.
+    dealer_id = models.BigIntegerField(null=True, blank=True)
     data = models.JSONField(default=dict)
 
     class Meta:

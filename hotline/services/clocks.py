@@ -194,8 +194,8 @@ def _people_hours(version: int, cache: dict[int, BusinessCalendar]) -> BusinessC
     return cache[version]
 
 
-def clock_fire(clock: Clock, now: dt.datetime,
-               hours: dict[int, BusinessCalendar] | None = None) -> list[WorkOrderEvent]:
+def clock_fire(clock: Clock, now: dt.datetime, hours: dict[int, BusinessCalendar] | None = None,
+               dealer_id: int | None = None) -> list[WorkOrderEvent]:
     """What is due on a locked clock row: at most one warning, the breach, an escalation.
 
     Moves the row's counters on (not saved) and returns the events (not saved);
@@ -207,7 +207,8 @@ def clock_fire(clock: Clock, now: dt.datetime,
     events: list[WorkOrderEvent] = []
     system = Actor.system()
     while clock.next_fire_at is not None and clock.next_fire_at <= now:
-        common = {"clock": clock.pk, "clock_kind": clock.kind, "due_at": clock.due_at}
+        common = {"clock": clock.pk, "clock_kind": clock.kind, "due_at": clock.due_at,
+                  "_dealer_id": dealer_id}
         if clock.breached_at is None and now < clock.due_at:
             times = _warn_times(clock)
             # The latest warning due now; earlier ones missed while down are not sent late.
@@ -247,7 +248,8 @@ def _save_fired(batch: list[Clock], events: list[WorkOrderEvent]) -> None:
     clocks = [{"id": c.pk, "warnings_fired": c.warnings_fired, "breached_at": _iso(c.breached_at),
                "escalation_level": c.escalation_level, "next_fire_at": _iso(c.next_fire_at)}
               for c in batch]
-    rows = [{"work_order_id": e.work_order_id, "kind": e.kind, "at": _iso(e.at),
+    rows = [{"work_order_id": e.work_order_id, "dealer_id": e.dealer_id, "kind": e.kind,
+             "at": _iso(e.at),
              "actor_user_id": e.actor_user_id, "actor_name": e.actor_name,
              "actor_tenant_id": e.actor_tenant_id, "data": e.data} for e in events]
     with connection.cursor() as cursor:
@@ -259,13 +261,14 @@ def _save_fired(batch: list[Clock], events: list[WorkOrderEvent]) -> None:
             "next_fire_at timestamptz) WHERE c.id = v.id", [json.dumps(clocks)])
         if rows:
             cursor.execute(
-                "INSERT INTO hotline_workorderevent (work_order_id, kind, at, actor_user_id, "
-                "actor_name, actor_tenant_id, data) SELECT work_order_id, kind, at, "
-                "actor_user_id, actor_name, actor_tenant_id, data FROM ROWS FROM ("
-                "jsonb_to_recordset(%s::jsonb) AS (work_order_id bigint, kind text, "
-                "at timestamptz, actor_user_id bigint, actor_name text, actor_tenant_id bigint, "
-                "data jsonb)) WITH ORDINALITY AS x(work_order_id, kind, at, actor_user_id, "
-                "actor_name, actor_tenant_id, data, n) ORDER BY n", [json.dumps(rows)])
+                "INSERT INTO hotline_workorderevent (work_order_id, dealer_id, kind, at, "
+                "actor_user_id, actor_name, actor_tenant_id, data) SELECT work_order_id, "
+                "dealer_id, kind, at, actor_user_id, actor_name, actor_tenant_id, data FROM "
+                "ROWS FROM (jsonb_to_recordset(%s::jsonb) AS (work_order_id bigint, "
+                "dealer_id bigint, kind text, at timestamptz, actor_user_id bigint, "
+                "actor_name text, actor_tenant_id bigint, data jsonb)) WITH ORDINALITY AS "
+                "x(work_order_id, dealer_id, kind, at, actor_user_id, actor_name, "
+                "actor_tenant_id, data, n) ORDER BY n", [json.dumps(rows)])
 
 
 def clocks_fire_due(now: dt.datetime | None = None, *,
@@ -286,7 +289,10 @@ def clocks_fire_due(now: dt.datetime | None = None, *,
                 .order_by("next_fire_at")[:limit]
             )
             hours: dict[int, BusinessCalendar] = {}
-            events = [e for clock in batch for e in clock_fire(clock, now_batch, hours)]
+            dealers = dict(WorkOrder.objects.filter(pk__in={c.work_order_id for c in batch})
+                           .values_list("pk", "dealer_id"))
+            events = [e for clock in batch
+                      for e in clock_fire(clock, now_batch, hours, dealers.get(clock.work_order_id))]
             _save_fired(batch, events)
             fired += len(events)
         if len(batch) < limit:

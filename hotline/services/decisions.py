@@ -120,6 +120,9 @@ def transfer_decide(*, manufacturer: Manufacturer, request_id: int, actor: Actor
             if to_dealer_id == work_order.dealer_id:
                 raise ValidationError({"to_dealer": [_("Choose a different dealer.")]})
             place = network_place(manufacturer, to_dealer_id)
+            # The old dealer's clocks end while the work order is still theirs: their events
+            # stay theirs, and the new dealer's timeline starts clean.
+            clocks_stop(work_order, None, at=now, actor=actor, reason="transferred")
             before, after = transition(work_order, "transfer")
             request.state, request.to_dealer_id = DecisionState.APPROVED, to_dealer_id
             old = (work_order.dealer_id, work_order.dealer_code)
@@ -129,8 +132,6 @@ def transfer_decide(*, manufacturer: Manufacturer, request_id: int, actor: Actor
             work_order.first_contact_at = None
             _save(work_order, "dealer_id", "network_membership_id", "dealer_code", "dealer_name",
                   "region_id", "dispatched_at", "first_contact_at")
-            # The old dealer's clocks end first: the new dealer's timeline starts after them.
-            clocks_stop(work_order, None, at=now, actor=actor, reason="transferred")
             event_append(work_order, "work_order.transferred", actor, now, request=request.pk,
                          state_before=before, state_after=after, from_dealer_id=old[0],
                          from_dealer_code=old[1], dealer_id=place.dealer_id,

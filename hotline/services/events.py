@@ -44,9 +44,12 @@ def _plain(value: Any) -> Any:
 def event_build(work_order: WorkOrder | int, event_kind: str, actor: Actor, at: dt.datetime,
                 /, **data: Any) -> WorkOrderEvent:
     """An event not yet saved, for callers that insert many in one statement."""
-    work_order_id = work_order if isinstance(work_order, int) else work_order.pk
+    if isinstance(work_order, int):
+        work_order_id, dealer_id = work_order, data.pop("_dealer_id", None)
+    else:
+        work_order_id, dealer_id = work_order.pk, work_order.dealer_id
     return WorkOrderEvent(
-        work_order_id=work_order_id, kind=event_kind, at=at, actor_user_id=actor.user_id,
+        work_order_id=work_order_id, dealer_id=dealer_id, kind=event_kind, at=at, actor_user_id=actor.user_id,
         actor_name=actor.name, actor_tenant_id=actor.tenant_id, data=_plain(data),
     )
 

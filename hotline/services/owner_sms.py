@@ -13,6 +13,7 @@ import datetime as dt
 import re
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ..models import (
@@ -87,9 +88,13 @@ def owner_sms_send_due(now: dt.datetime | None = None) -> dt.datetime | None:
 
     now = now or timezone.now()
     backend = sms_backend()
-    with transaction.atomic():
-        for sms in (OwnerSms.objects.select_for_update(skip_locked=True)
-                    .filter(status="pending", next_attempt_at__lte=now).order_by("id")[:50]):
+    for _attempt in range(50):  # each message in a transaction of its own: never sent twice
+        with transaction.atomic():
+            sms = (OwnerSms.objects.select_for_update(skip_locked=True, of=("self",))
+                   .select_related("work_order")
+                   .filter(status="pending", next_attempt_at__lte=now).order_by("id").first())
+            if sms is None:
+                break
             template = OwnerSmsTemplate.objects.filter(kind=sms.kind).first()
             result = backend.send(SmsMessage(
                 mobile=sms.mobile, text=sms.text,
@@ -101,8 +106,7 @@ def owner_sms_send_due(now: dt.datetime | None = None) -> dt.datetime | None:
                 sms.next_attempt_at, sms.error = None, ""
             else:
                 sms.error = result.error
-                invalid = "invalid mobile" in result.error
-                if invalid or sms.attempts >= MAX_ATTEMPTS:
+                if result.permanent or sms.attempts >= MAX_ATTEMPTS:
                     sms.status, sms.next_attempt_at = "failed", None
                 else:
                     sms.next_attempt_at = now + dt.timedelta(minutes=2 ** sms.attempts)
@@ -111,7 +115,14 @@ def owner_sms_send_due(now: dt.datetime | None = None) -> dt.datetime | None:
             .values_list("next_attempt_at", flat=True).first())
 
 
-SCORE_RE = re.compile(r"(?<!\d)(10|[1-9])(?!\d)")
+# A reply that is a score and nothing else: "9", "9分", "给9分，谢谢", "十分".
+SCORE_RE = re.compile(r"^(?:给|打)?\s*(10|[1-9])\s*分?\s*[,，。.!！]?\s*(?:谢谢|谢谢您|thanks)?[。.!！]?$",
+                      re.IGNORECASE)
+
+
+def normalise_mobile(value: str) -> str:
+    digits = re.sub(r"\D", "", value or "")
+    return digits[2:] if digits.startswith("86") and len(digits) == 13 else digits
 
 
 def owner_sms_reply(*, mobile: str, text: str) -> WorkOrder | None:
@@ -123,9 +134,11 @@ def owner_sms_reply(*, mobile: str, text: str) -> WorkOrder | None:
     from .decisions import callback_record
 
     text = (text or "").replace("十", "10").strip()
-    match = SCORE_RE.search(text)
+    match = SCORE_RE.match(text)
+    mobile = normalise_mobile(mobile)
     asked = (OwnerSms.objects.filter(mobile=mobile, kind=OwnerSmsKind.SCORE_REQUEST,
-                                     status="sent", work_order__state=State.RESOLVED)
+                                     status="sent", work_order__state=State.RESOLVED,
+                                     sent_at__gte=F("work_order__resolved_at"))
              .order_by("-sent_at").first())
     if match is None or asked is None:
         return None

@@ -72,7 +72,8 @@ def test_after_four_failed_callbacks_the_owner_replies_with_a_score(parts_work_o
         owner_sms_send_due()
         assert owner_sms_reply(mobile="13800000000", text="9") is None  # not asked
         assert owner_sms_reply(mobile="13802561234", text="你好") is None  # no score
-        work_order = owner_sms_reply(mobile="13802561234", text="给9分，谢谢")
+        assert owner_sms_reply(mobile="13802561234", text="after 3pm") is None  # not a score
+        work_order = owner_sms_reply(mobile="+86 138 0256 1234", text="给9分，谢谢")
         callback = work_order.callbacks.order_by("-id").first()
     assert (work_order.state, work_order.satisfaction) == ("closed", 9)
     assert (callback.outcome, callback.score) == ("reached", 9)
@@ -146,11 +147,11 @@ def test_aliyun_adapter_sends_a_signed_template_message(aliyun):
 
 
 def test_aliyun_refusals_are_reported(aliyun):
-    aliyun({"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "invalid mobile number"})
+    aliyun({"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号"})
+    busy = AliyunSmsBackend().send(SmsMessage(mobile="13802561234", text="…"))
 
-    result = AliyunSmsBackend().send(SmsMessage(mobile="13802561234", text="…"))
-
-    assert not result.ok
-    assert result.error.startswith("isv.MOBILE_NUMBER_ILLEGAL")
+    assert not busy.ok
+    assert busy.error.startswith("isv.MOBILE_NUMBER_ILLEGAL")
+    assert busy.permanent  # no retry will cure it: the message fails at once, visibly
 
 

@@ -42,7 +42,8 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append({"headers": dict(self.headers), "body": body})
+                receiver.requests.append({"headers": dict(self.headers), "body": body,
+                                          "path": self.path})
                 flaky = self.path == "/flaky" and receiver.failures > 0
                 receiver.failures -= flaky
                 status = 500 if flaky else 204
@@ -134,14 +135,19 @@ def test_a_failing_receiver_is_retried_with_back_off_and_logged(setup, receiver)
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("delivered", 3, 204)
 
 
-def test_relaying_again_never_delivers_an_event_twice(setup, receiver):
-    relay_everywhere()
+def test_an_event_queued_twice_is_delivered_once(setup, receiver):
+    from notifications.webhooks import webhooks_enqueue
+
     deliver_everywhere()
     first = len(receiver.requests)
-
-    relay_everywhere()
+    with tenant_context(setup["hotline"]):
+        payload = WebhookDelivery.objects.get().payload
+        queued = webhooks_enqueue(setup["hotline"].pk, setup["hotline"].pk, [payload])
+        rows = WebhookDelivery.objects.count()
     deliver_everywhere()
 
+    assert queued == 1  # offered again ...
+    assert rows == 1    # ... but the delivery exists once
     assert len(receiver.requests) == first
 
 
@@ -167,3 +173,55 @@ def test_production_endpoints_must_be_https(settings, hotline):
         webhook_endpoint_create(url="http://example.invalid/hook")
 
     assert "url" in caught.value.message_dict
+
+
+def test_a_redirect_is_a_failed_attempt_not_a_delivery(setup, receiver):
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", receiver.url)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with tenant_context(setup["hotline"]):
+            hook = setup["hotline_hook"]
+            hook.url = f"http://127.0.0.1:{server.server_address[1]}/moved"
+            hook.save()
+        deliver_everywhere()
+        with tenant_context(setup["hotline"]):
+            delivery = WebhookDelivery.objects.get()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (delivery.status, delivery.last_status_code) == ("pending", 302)
+
+
+def test_one_work_orders_deliveries_reach_an_endpoint_in_order(setup, receiver):
+    receiver.failures = 1
+    now = timezone.now()
+    with tenant_context(setup["dealer"]):
+        hook = setup["dealer_hook"]
+        hook.url = receiver.url.replace("/hook", "/flaky")
+        hook.save()
+        first, second = list(WebhookDelivery.objects.order_by("id"))[:2]
+
+    deliver_everywhere(now)  # the first fails; the second must wait behind it
+
+    with tenant_context(setup["dealer"]):
+        first.refresh_from_db()
+        second.refresh_from_db()
+    assert (first.status, first.attempts) == ("pending", 1)
+    assert (second.status, second.attempts) == ("pending", 0)
+    deliver_everywhere(now + dt.timedelta(seconds=31))
+    kinds = [json.loads(r["body"])["kind"] for r in receiver.requests if r["path"] == "/flaky"]
+    with tenant_context(setup["dealer"]):
+        assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"delivered"}
+    # The failed first event was sent again before anything after it.
+    assert kinds[:3] == ["work_order.created", "work_order.created", "work_order.dispatched"]
