@@ -14,7 +14,7 @@ from django_tenants.utils import tenant_context
 
 from tenants.models import Tenant
 
-from .models import Notification
+from .models import Notification, NotificationPreference
 from .rules import recipients
 
 
@@ -68,7 +68,14 @@ def notifications_for_events(events: list[Any], *, hotline_id: int, manufacturer
     tenants = {t.pk: t for t in Tenant.objects.filter(pk__in=list(by_tenant))}
     for tenant_id, rows in by_tenant.items():
         with tenant_context(tenants[tenant_id]):
+            rows = _apply_preferences(rows)
+            if not rows:
+                continue
             Notification.objects.bulk_create(rows, ignore_conflicts=True)
+            if any(n.email_wanted for n in rows):
+                from .webhooks import backlog_touch
+
+                backlog_touch(tenant_id, min(n.notify_at for n in rows if n.email_wanted))
             users = {n.user_id for n in rows}
             counts = dict(Notification.objects.filter(
                 user_id__in=users, read_at__isnull=True, notify_at__lte=timezone.now(),
@@ -76,6 +83,62 @@ def notifications_for_events(events: list[Any], *, hotline_id: int, manufacturer
         pushes += [(user_group(tenant_id, u), {"type": "live.notification",
                                                "unread": counts.get(u, 0)}) for u in users]
     return pushes
+
+
+# Sent by e-mail unless the person says otherwise; escalations always, in the app and by e-mail.
+EMAIL_BY_DEFAULT = frozenset({"work_order.dispatched", "work_order.transferred",
+                              "clock.breached", "clock.escalated", "transfer.requested",
+                              "extension.requested"})
+ALWAYS = frozenset({"clock.breached", "clock.escalated"})
+
+
+def _apply_preferences(rows: list[Notification]) -> list[Notification]:
+    """In the reader's schema: drop what people turned off, mark what goes by e-mail."""
+    chosen = {(p.user_id, p.kind): p for p in NotificationPreference.objects.filter(
+        user_id__in={n.user_id for n in rows}, kind__in={n.kind for n in rows})}
+    kept = []
+    for row in rows:
+        preference = chosen.get((row.user_id, row.kind))
+        forced = row.kind in ALWAYS
+        if preference is not None and not preference.in_app and not forced:
+            continue
+        row.email_wanted = forced or (preference.email if preference is not None
+                                      else row.kind in EMAIL_BY_DEFAULT)
+        kept.append(row)
+    return kept
+
+
+def notification_preference_set(*, user_id: int, kind: str, in_app: bool,
+                                email: bool) -> NotificationPreference:
+    """A person's choice for one kind of event (escalations reach them regardless)."""
+    preference, _created = NotificationPreference.objects.update_or_create(
+        user_id=user_id, kind=kind, defaults={"in_app": in_app, "email": email})
+    return preference
+
+
+def notifications_email_due(now: dt.datetime | None = None) -> dt.datetime | None:
+    """In the current schema: e-mail what is due and wanted, each once; next due time or None."""
+    from django.core.mail import send_mail
+    from django.db import transaction
+
+    from tenants.models import User
+
+    now = now or timezone.now()
+    for _attempt in range(100):
+        with transaction.atomic():
+            row = (Notification.objects.select_for_update(skip_locked=True)
+                   .filter(email_wanted=True, emailed_at__isnull=True, notify_at__lte=now)
+                   .order_by("notify_at", "id").first())
+            if row is None:
+                break
+            user = User.objects.filter(pk=row.user_id, is_active=True).first()
+            if user is not None and user.email:
+                send_mail(row.title, f"{row.title}\n\n{row.manufacturer_code} "
+                          f"{row.work_order_number}", None, [user.email])
+            row.emailed_at = now  # no address: nothing to send, and nothing to try again
+            row.save(update_fields=["emailed_at"])
+    return (Notification.objects.filter(email_wanted=True, emailed_at__isnull=True)
+            .order_by("notify_at").values_list("notify_at", flat=True).first())
 
 
 def _when(value: str | None, default: dt.datetime) -> dt.datetime:

@@ -74,7 +74,8 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest.hexdigest()}"
 
 
-def _backlog(tenant_id: int, at: dt.datetime) -> None:
+def backlog_touch(tenant_id: int, at: dt.datetime) -> None:
+    """The tenant has outbound work (webhooks, e-mails) due at ``at`` at the latest."""
     WebhookBacklog.objects.update_or_create(tenant_id=tenant_id, defaults={"next_at": at})
 
 
@@ -89,7 +90,7 @@ def webhooks_enqueue(tenant_id: int, stream: int, messages: list[dict[str, Any]]
             for m in messages for endpoint in endpoints if endpoint.wants(m["kind"])]
     WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
     if rows:
-        _backlog(tenant_id, now)
+        backlog_touch(tenant_id, now)
     return len(rows)
 
 
@@ -162,17 +163,23 @@ def webhook_delivery_replay(delivery_id: int) -> WebhookDelivery:
         delivery.save()
         from django.db import connection
 
-        _backlog(connection.tenant.pk, delivery.next_attempt_at)
+        backlog_touch(connection.tenant.pk, delivery.next_attempt_at)
     return delivery
 
 
 def deliver_everywhere(now: dt.datetime | None = None) -> float | None:
-    """The scheduler job: every tenant with deliveries due; seconds until the next, or None."""
+    """The scheduler job: webhooks and e-mails of every tenant with something due.
+
+    Returns the seconds until the next is due, or None.
+    """
     now = now or timezone.now()
     for backlog in WebhookBacklog.objects.select_related("tenant").filter(next_at__lte=now):
         try:
             with tenant_context(backlog.tenant):
-                upcoming = webhooks_deliver_due(now)
+                from .services import notifications_email_due
+
+                dues = [d for d in (webhooks_deliver_due(now), notifications_email_due(now)) if d]
+                upcoming = min(dues) if dues else None
         except Exception:  # one tenant's trouble must not hold up the others
             logger.exception("webhook deliveries failed for tenant %s", backlog.tenant_id)
             continue

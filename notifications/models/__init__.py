@@ -22,6 +22,8 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     notify_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
+    email_wanted = models.BooleanField(default=False)
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -34,6 +36,26 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.title}"
+
+
+class NotificationPreference(models.Model):
+    """A person's choice for one kind of event: in the app, by e-mail, both or neither.
+
+    Without a row the defaults apply; escalations always reach the people the
+    policy names, whatever they chose.
+    """
+
+    user_id = models.BigIntegerField()
+    kind = models.CharField(max_length=40)
+    in_app = models.BooleanField(_("in the app"), default=True)
+    email = models.BooleanField(_("by e-mail"), default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user_id", "kind"],
+                                               name="one_preference_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.kind}"
 
 
 class WebhookEndpoint(models.Model):
