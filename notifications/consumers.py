@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -31,11 +32,13 @@ from hotline.relay import (
     work_order_group,
 )
 from tenants.models import TenantType
+from tenants.selectors import membership_for
 
 from .services import unread_count, user_group
 
 logger = logging.getLogger(__name__)
 MAX_FRAME = 4096
+MEMBERSHIP_RECHECK_SECONDS = 30  # a membership revoked meanwhile ends the socket this soon
 
 
 class Refused(Exception):
@@ -47,7 +50,20 @@ class LiveConsumer(JsonWebsocketConsumer):
         self.tenant = self.scope["tenant"]
         self.membership = self.scope["membership"]
         self.joined: set[str] = set()
+        self.checked_at = time.monotonic()
         self.accept()
+
+    def _still_member(self) -> bool:
+        """Re-check the membership now and then; a revoked one closes the socket (4404)."""
+        if time.monotonic() - self.checked_at < MEMBERSHIP_RECHECK_SECONDS:
+            return True
+        self.checked_at = time.monotonic()
+        if membership_for(self.scope["user"], self.tenant) is not None:
+            return True
+        logger.info("closing live socket of user %s on %s: no longer a member",
+                    self.membership.user_id, self.tenant.slug)
+        self.close(code=4404)
+        return False
 
     def disconnect(self, code: int) -> None:
         for group in self.joined:
@@ -55,6 +71,8 @@ class LiveConsumer(JsonWebsocketConsumer):
 
     def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """One bad frame gets an error frame; the connection stays open."""
+        if not self._still_member():
+            return
         if text_data is None or len(text_data) > MAX_FRAME:
             self.send_json({"type": "error", "error": "frame_too_large_or_binary"})
             return
@@ -155,7 +173,10 @@ class LiveConsumer(JsonWebsocketConsumer):
         raise Refused("no work orders on this host")
 
     def live_notification(self, message: dict[str, Any]) -> None:
-        self.send_json({"type": "notification", "unread": message["unread"]})
+        if self._still_member():
+            self.send_json({"type": "notification", "unread": message["unread"]})
 
     def live_event(self, message: dict[str, Any]) -> None:
+        if not self._still_member():
+            return
         self.send_json({k: v for k, v in message.items() if k != "type"} | {"type": "event"})

@@ -340,3 +340,31 @@ def test_after_a_transfer_each_dealer_hears_only_its_own_part(live):
     gone = [e for e in seen_a if e["kind"] == "work_order.transferred_away"]
     assert gone == [{**gone[0], "data": {}}]
     assert "sz-pengcheng" not in json.dumps(seen_a, ensure_ascii=False)
+
+
+def test_a_membership_revoked_after_the_handshake_closes_the_socket(live, monkeypatch):
+    from notifications import consumers
+    from tenants.models import Membership
+
+    monkeypatch.setattr(consumers, "MEMBERSHIP_RECHECK_SECONDS", 0)
+
+    async def scenario() -> dict:
+        inbox = Client(live, "junda")
+        await inbox.open()
+        await inbox.send({"action": "subscribe", "topic": "inbox"})
+        await inbox.frames_until("subscribed")
+        await asyncio.get_running_loop().run_in_executor(None, revoke)
+        await inbox.send({"action": "subscribe", "topic": "inbox"})
+        return await inbox.communicator.receive_output(timeout=5)
+
+    def revoke() -> None:
+        from django.db import connections
+
+        try:
+            Membership.objects.filter(tenant=live["junda"]).update(is_active=False)
+        finally:
+            connections.close_all()
+
+    closing = async_to_sync(scenario)()
+
+    assert closing == {"type": "websocket.close", "code": 4404}
