@@ -81,7 +81,8 @@ def _audiences(event: WorkOrderEvent, hotline_id: int, manufacturer_code: str, p
     return groups
 
 
-def relay_pending(*, hotline_id: int, manufacturer_code: str, layer: Any = None) -> int:
+def relay_pending(*, hotline_id: int, manufacturer_code: str, layer: Any = None,
+                  brand: str | None = None) -> int:
     """Relay the current schema's pending events; return how many were relayed.
 
     In one transaction: number the events, record them as relayed, file the
@@ -120,11 +121,13 @@ def relay_pending(*, hotline_id: int, manufacturer_code: str, layer: Any = None)
                                               manufacturer_code=manufacturer_code,
                                               active_dealers=active)
             _webhooks(events, hotline_id, manufacturer_code, last, active)
-            from tenants.models import Manufacturer
-
             from .services.owner_sms import owner_sms_enqueue
 
-            owner_sms_enqueue(events, brand=Manufacturer.objects.get(code=manufacturer_code).name)
+            if brand is None:
+                from tenants.models import Manufacturer
+
+                brand = Manufacturer.objects.get(code=manufacturer_code).name
+            owner_sms_enqueue(events, brand=brand)
             messages = [pair for i, event in enumerate(events, 1)
                         for pair in _audiences(event, hotline_id, manufacturer_code, last + i,
                                                active)]
@@ -175,7 +178,8 @@ def relay_everywhere(layer: Any = None) -> int:
         try:
             with tenant_context(manufacturer.hotline):
                 sent += relay_pending(hotline_id=manufacturer.hotline_id,
-                                      manufacturer_code=manufacturer.code, layer=layer)
+                                      manufacturer_code=manufacturer.code, layer=layer,
+                                      brand=manufacturer.name)
         except Exception as exc:  # one manufacturer's trouble must not stop the others
             logger.exception("relay failed for %s", manufacturer.code)
             failed = exc

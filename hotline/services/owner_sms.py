@@ -55,9 +55,12 @@ class _Blank(dict):
         return ""
 
 
-def owner_sms_text(kind: str, work_order: WorkOrder, brand: str) -> str:
-    template = OwnerSmsTemplate.objects.filter(kind=kind).first()
-    body = template.body if template else DEFAULT_TEXTS[kind]
+def owner_sms_text(kind: str, work_order: WorkOrder, brand: str,
+                   templates: dict[str, str] | None = None) -> str:
+    """The message as the owner reads it, in the manufacturer's wording or the default."""
+    if templates is None:
+        templates = dict(OwnerSmsTemplate.objects.values_list("kind", "body"))
+    body = templates.get(kind) or DEFAULT_TEXTS[kind]
     contact = (Clock.objects.filter(work_order=work_order, kind="first_contact")
                .order_by("-id").first())
     hours = round(contact.budget_minutes / 60) if contact else 2
@@ -68,16 +71,16 @@ def owner_sms_text(kind: str, work_order: WorkOrder, brand: str) -> str:
 
 def owner_sms_enqueue(events: list[WorkOrderEvent], *, brand: str) -> int:
     """In the relay's transaction: one message per event that texts the owner."""
-    rows = []
+    texting = [(event, kind) for event in events if (kind := _kind_for(event)) is not None]
+    if not texting:
+        return 0
+    templates = dict(OwnerSmsTemplate.objects.values_list("kind", "body"))  # once per batch
     now = timezone.now()
-    for event in events:
-        kind = _kind_for(event)
-        if kind is None:
-            continue
-        work_order = event.work_order
-        rows.append(OwnerSms(work_order=work_order, event_id=event.pk, kind=kind,
-                             mobile=work_order.owner.mobile,
-                             text=owner_sms_text(kind, work_order, brand), next_attempt_at=now))
+    rows = [OwnerSms(work_order=event.work_order, event_id=event.pk, kind=kind,
+                     mobile=event.work_order.owner.mobile,
+                     text=owner_sms_text(kind, event.work_order, brand, templates),
+                     next_attempt_at=now)
+            for event, kind in texting]
     OwnerSms.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
