@@ -25,11 +25,10 @@ from hotline.models import (
     OPEN_STATES,
     Clock,
     ClockState,
-    RelayedEvent,
     WorkOrder,
     WorkOrderEvent,
 )
-from hotline.relay import HIDDEN_FROM_DEALERS, REPLAY_LIMIT, event_message
+from hotline.relay import HIDDEN_FROM_DEALERS, relayed_after
 from hotline.services import handling
 from hotline.services.events import Actor
 from parts_tickets import services as parts
@@ -169,18 +168,16 @@ class DealerGateway:
             stream = str(manufacturer.hotline_id)
             if stream not in since:
                 continue
+            filters: dict[str, Any] = {"event__dealer_id": self.dealer.pk}
+            if number is not None:
+                filters["event__work_order__number"] = number
             with tenant_context(manufacturer.hotline):
-                relayed = (RelayedEvent.objects.select_related("event", "event__work_order")
-                           .filter(position__gt=since[stream], event__dealer_id=self.dealer.pk)
-                           .order_by("position"))
-                if number is not None:
-                    relayed = relayed.filter(event__work_order__number=number)
-                relayed = list(relayed[:REPLAY_LIMIT + 1])
-                if len(relayed) > REPLAY_LIMIT:
-                    return None
-                messages += [event_message(row.event, row.position, manufacturer.hotline_id,
-                                           manufacturer.code, for_dealer=True)
-                             for row in relayed]
+                missed = relayed_after(since[stream], hotline_id=manufacturer.hotline_id,
+                                       manufacturer_code=manufacturer.code, for_dealer=True,
+                                       **filters)
+            if missed is None:
+                return None
+            messages += missed
         return messages
 
     # --- actions ----------------------------------------------------------------------------

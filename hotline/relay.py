@@ -58,6 +58,22 @@ def event_message(event: WorkOrderEvent, position: int, hotline_id: int,
     }
 
 
+def relayed_after(position: int, *, hotline_id: int, manufacturer_code: str, for_dealer: bool,
+                  **filters: Any) -> list[dict[str, Any]] | None:
+    """In the current hotline schema: the published events after ``position``, as messages.
+
+    ``filters`` narrow the events (e.g. ``event__dealer_id``); None when there are
+    more than ``REPLAY_LIMIT`` (the client reloads instead).
+    """
+    rows = list(RelayedEvent.objects.select_related("event", "event__work_order")
+                .filter(position__gt=position, **filters).order_by("position")
+                [:REPLAY_LIMIT + 1])
+    if len(rows) > REPLAY_LIMIT:
+        return None
+    return [event_message(r.event, r.position, hotline_id, manufacturer_code,
+                          for_dealer=for_dealer) for r in rows]
+
+
 def _audiences(event: WorkOrderEvent, hotline_id: int, manufacturer_code: str, position: int,
                active_dealers: set[int]) -> list[tuple[str, dict]]:
     """Each group that may receive this event, with the message it receives.

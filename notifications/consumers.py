@@ -23,14 +23,8 @@ from django.http import Http404
 from django_tenants.utils import tenant_context
 
 from dealers.gateway import DealerGateway
-from hotline.models import RelayedEvent, WorkOrder
-from hotline.relay import (
-    REPLAY_LIMIT,
-    board_group,
-    event_message,
-    inbox_group,
-    work_order_group,
-)
+from hotline.models import WorkOrder
+from hotline.relay import board_group, inbox_group, relayed_after, work_order_group
 from tenants.models import TenantType
 from tenants.selectors import membership_for
 
@@ -141,17 +135,11 @@ class LiveConsumer(JsonWebsocketConsumer):
         stream = str(self.tenant.pk)
         if stream not in since:
             return []
-        manufacturer = self.tenant.manufacturer
+        filters = {} if work_order_id is None else {"event__work_order_id": work_order_id}
         with tenant_context(self.tenant):
-            rows = (RelayedEvent.objects.select_related("event", "event__work_order")
-                    .filter(position__gt=since[stream]).order_by("position"))
-            if work_order_id is not None:
-                rows = rows.filter(event__work_order_id=work_order_id)
-            rows = list(rows[:REPLAY_LIMIT + 1])
-            if len(rows) > REPLAY_LIMIT:
-                return None
-            return [event_message(r.event, r.position, self.tenant.pk, manufacturer.code,
-                                  for_dealer=False) for r in rows]
+            return relayed_after(since[stream], hotline_id=self.tenant.pk,
+                                 manufacturer_code=self.tenant.manufacturer.code,
+                                 for_dealer=False, **filters)
 
     def _work_order(self, content: dict[str, Any], since: dict[str, int]) -> tuple[str, Any]:
         number, code = str(content.get("number") or ""), str(content.get("manufacturer") or "")
