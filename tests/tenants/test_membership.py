@@ -146,3 +146,12 @@ def test_pages_show_times_in_the_tenants_time_zone(hotline, hotline_agent):
         request.tenant = hotline
         TenantTimezoneMiddleware(view)(request)
         assert seen["zone"] == zone
+
+
+def test_sign_in_is_rate_limited_per_client_address(hotline, settings):
+    settings.LOGIN_RATE_PER_IP = "3/m"
+    client = client_for(hotline)
+    statuses = [client.post("/login/", {"username": f"guess{i}", "password": "x"}).status_code
+                for i in range(4)]
+
+    assert statuses == [200, 200, 200, 429]
