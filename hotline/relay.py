@@ -152,9 +152,13 @@ def relay_pending(*, hotline_id: int, manufacturer_code: str, layer: Any = None,
 
 
 def _publish(layer: Any, messages: list[tuple[str, dict]]) -> None:
-    try:
+    """Send in order, in one event loop (the layer keeps its Redis connections per loop)."""
+    async def send_all() -> None:
         for group, message in messages:
-            async_to_sync(layer.group_send)(group, message)
+            await layer.group_send(group, message)
+
+    try:
+        async_to_sync(send_all)()
     except Exception:  # Redis away: clients catch up by position when they reconnect
         logger.exception("live publishing failed; clients will replay what they missed")
 

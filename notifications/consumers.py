@@ -17,8 +17,8 @@ import logging
 import time
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.generic.websocket import JsonWebsocketConsumer
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 from django_tenants.utils import tenant_context
 
@@ -39,96 +39,106 @@ class Refused(Exception):
     """A subscription this connection may not have."""
 
 
-class LiveConsumer(JsonWebsocketConsumer):
-    def connect(self) -> None:
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """Asynchronous: live events are only forwarded, without a thread hop per message.
+
+    The database work (membership checks, what a client missed) runs in
+    ``database_sync_to_async``; messages of one connection are handled one at a
+    time, in order, so what was missed always goes out before what follows.
+    """
+
+    async def connect(self) -> None:
         self.tenant = self.scope["tenant"]
         self.membership = self.scope["membership"]
         self.joined: set[str] = set()
         self.checked_at = time.monotonic()
-        self.accept()
+        await self.accept()
 
-    def _still_member(self) -> bool:
+    async def _still_member(self) -> bool:
         """Re-check the membership now and then; a revoked one closes the socket (4404)."""
         if time.monotonic() - self.checked_at < MEMBERSHIP_RECHECK_SECONDS:
             return True
         self.checked_at = time.monotonic()
-        if membership_for(self.scope["user"], self.tenant) is not None:
+        if await database_sync_to_async(membership_for)(self.scope["user"], self.tenant):
             return True
         logger.info("closing live socket of user %s on %s: no longer a member",
                     self.membership.user_id, self.tenant.slug)
-        self.close(code=4404)
+        await self.close(code=4404)
         return False
 
-    def disconnect(self, code: int) -> None:
+    async def disconnect(self, code: int) -> None:
         for group in self.joined:
             try:
-                async_to_sync(self.channel_layer.group_discard)(group, self.channel_name)
+                await self.channel_layer.group_discard(group, self.channel_name)
             except Exception:  # Redis away: the membership expires there on its own
                 logger.warning("could not leave %s on disconnect", group)
 
-    def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """One bad frame gets an error frame; the connection stays open."""
-        if not self._still_member():
+        if not await self._still_member():
             return
         if text_data is None or len(text_data) > MAX_FRAME:
-            self.send_json({"type": "error", "error": "frame_too_large_or_binary"})
+            await self.send_json({"type": "error", "error": "frame_too_large_or_binary"})
             return
         try:
             content = json.loads(text_data)
         except ValueError:
-            self.send_json({"type": "error", "error": "not_json"})
+            await self.send_json({"type": "error", "error": "not_json"})
             return
         if not isinstance(content, dict) or content.get("action") != "subscribe":
             logger.info("ignored live frame %r", text_data[:200])
-            self.send_json({"type": "error", "error": "unknown_action"})
+            await self.send_json({"type": "error", "error": "unknown_action"})
             return
         try:
-            self.subscribe(content)
+            await self.subscribe(content)
         except Refused as exc:
             logger.warning("refused live subscription %s for user %s on %s", exc,
                            self.membership.user_id, self.tenant.slug)
-            self.send_json({"type": "error", "error": "refused", "topic": content.get("topic")})
+            await self.send_json({"type": "error", "error": "refused",
+                                  "topic": content.get("topic")})
 
-    def subscribe(self, content: dict[str, Any]) -> None:
+    async def subscribe(self, content: dict[str, Any]) -> None:
         topic = content.get("topic")
+        group, missed = await database_sync_to_async(self._topic)(topic, content)
+        # Join first, then read what was missed: an event relayed in between arrives twice
+        # at worst (the client drops ids it has seen), never not at all.
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.joined.add(group)
+        missed = await database_sync_to_async(missed)()
+        if missed is None:
+            await self.send_json({"type": "resync", "topic": topic})
+        elif isinstance(missed, int):
+            await self.send_json({"type": "notification", "unread": missed})
+        else:
+            for message in missed:
+                await self.live_event(message)
+        await self.send_json({"type": "subscribed", "topic": topic})
+
+    def _topic(self, topic: Any, content: dict[str, Any]) -> tuple[str, Any]:
+        """The group of a topic this connection may watch, and how to read what it missed.
+
+        The reader returns the missed events, None (too many: reload), or for
+        notifications the unread count.
+        """
         since = content.get("since") or {}
         if not isinstance(since, dict) or not all(
                 isinstance(v, int) for v in since.values()):
             raise Refused("bad since")
         since = {str(k): v for k, v in since.items()}
         if topic == "board" and self.tenant.type == TenantType.HOTLINE:
-            group = board_group(self.tenant.pk)
-
-            def missed() -> list[dict] | None:
-                return self._hotline_missed(since)
-        elif topic == "inbox" and self.tenant.type == TenantType.DEALER:
-            group = inbox_group(self.tenant.pk)
-
-            def missed() -> list[dict] | None:
-                return DealerGateway(self.tenant).relayed_since(since)
-        elif topic == "work_order":
-            group, missed = self._work_order(content, since)
-        elif topic == "notifications":
-            group = user_group(self.tenant.pk, self.membership.user_id)
-
-            def missed() -> list[dict] | None:
+            return board_group(self.tenant.pk), lambda: self._hotline_missed(since)
+        if topic == "inbox" and self.tenant.type == TenantType.DEALER:
+            return (inbox_group(self.tenant.pk),
+                    lambda: DealerGateway(self.tenant).relayed_since(since))
+        if topic == "work_order":
+            return self._work_order(content, since)
+        if topic == "notifications":
+            def unread() -> int:
                 with tenant_context(self.tenant):
-                    unread = unread_count(self.membership.user_id)
-                self.send_json({"type": "notification", "unread": unread})
-                return []
-        else:
-            raise Refused(f"topic {topic!r}")
-        # Join first, then read what was missed: an event relayed in between arrives twice
-        # at worst (the client drops ids it has seen), never not at all.
-        async_to_sync(self.channel_layer.group_add)(group, self.channel_name)
-        self.joined.add(group)
-        missed = missed()
-        if missed is None:
-            self.send_json({"type": "resync", "topic": topic})
-        else:
-            for message in missed:
-                self.live_event(message)
-        self.send_json({"type": "subscribed", "topic": topic})
+                    return unread_count(self.membership.user_id)
+
+            return user_group(self.tenant.pk, self.membership.user_id), unread
+        raise Refused(f"topic {topic!r}")
 
     def _hotline_missed(self, since: dict[str, int],
                         work_order_id: int | None = None) -> list[dict] | None:
@@ -163,11 +173,11 @@ class LiveConsumer(JsonWebsocketConsumer):
                     lambda: gateway.relayed_since(since, manufacturer_code=code, number=number))
         raise Refused("no work orders on this host")
 
-    def live_notification(self, message: dict[str, Any]) -> None:
-        if self._still_member():
-            self.send_json({"type": "notification", "unread": message["unread"]})
+    async def live_notification(self, message: dict[str, Any]) -> None:
+        if await self._still_member():
+            await self.send_json({"type": "notification", "unread": message["unread"]})
 
-    def live_event(self, message: dict[str, Any]) -> None:
-        if not self._still_member():
-            return
-        self.send_json({k: v for k, v in message.items() if k != "type"} | {"type": "event"})
+    async def live_event(self, message: dict[str, Any]) -> None:
+        if await self._still_member():
+            await self.send_json({k: v for k, v in message.items() if k != "type"}
+                                 | {"type": "event"})

@@ -139,7 +139,14 @@ RATELIMIT_USE_CACHE = "ratelimit"
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
+        # The classic layer waits for messages with a 5 s BZPOPMIN; redis-py's default read
+        # timeout is also 5 s, which would end idle sockets with a TimeoutError. Its pool
+        # refuses (does not wait) past max_connections, 100 by default: too few for the
+        # bursts of subscriptions when many clients reconnect at once.
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30,
+                              "socket_connect_timeout": 5,
+                              "max_connections": env.int("REDIS_MAX_CONNECTIONS",
+                                                         default=1000)}]},
     }
 }
 

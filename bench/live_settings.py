@@ -1,0 +1,23 @@
+"""Settings for the live-updates benchmark: its own database, the real apps and URLconfs.
+
+``BENCH_LAYER`` picks the channel layer: ``classic`` (channels-redis' list-based
+``RedisChannelLayer``, the product's default) or ``pubsub`` (``RedisPubSubChannelLayer``).
+"""
+
+import os
+
+from config import embedded
+
+if not os.environ.get("DATABASE_URL"):
+    os.environ["DATABASE_URL"] = embedded.postgres_url("complaint_desk_bench_live")
+
+from config.settings.local import *  # noqa: F403
+
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+LOGGING["loggers"]["hotline.relay"] = {"level": "ERROR"}  # noqa: F405
+if os.environ.get("BENCH_LAYER") == "pubsub":
+    CHANNEL_LAYERS["default"]["BACKEND"] = "channels_redis.pubsub.RedisPubSubChannelLayer"  # noqa: F405
+# Bench users only; a real hasher would spend minutes on 400 passwords.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
