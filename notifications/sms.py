@@ -173,7 +173,9 @@ def tc3_signing_key(secret_key: str, date: str, service: str) -> bytes:
 def tc3_signature(*, secret_key: str, service: str, host: str, action: str, payload: bytes,
                   timestamp: int, content_type: str = "application/json; charset=utf-8") -> str:
     """Tencent Cloud API 3.0 request signature (TC3-HMAC-SHA256) of a POST to ``/``."""
-    canonical_headers = f"content-type:{content_type}\nhost:{host}\nx-tc-action:{action.lower()}\n"
+    # Names and values in lower case, in the order of TC3_SIGNED_HEADERS.
+    canonical_headers = "".join(f"{name}:{value.strip().lower()}\n" for name, value in (
+        ("content-type", content_type), ("host", host), ("x-tc-action", action)))
     canonical_request = "\n".join(["POST", "/", "", canonical_headers, TC3_SIGNED_HEADERS,
                                    hashlib.sha256(payload).hexdigest()])
     date = dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d")
