@@ -368,7 +368,7 @@ def tencent_replies(raw: bytes) -> list[InboundSms]:
         if not isinstance(when, int) or isinstance(when, bool) or when <= 0:
             errors[f"{where}.time"] = [_("The time is a Unix timestamp in seconds.")]
             continue
-        if mobile and nation != "86":
+        if mobile and nation != "86" and not mobile.startswith("+"):
             mobile = f"+{nation}{mobile}"
         digest = hashlib.sha256(f"{nation}|{mobile}|{when}|{text}".encode()).hexdigest()[:40]
         replies.append(InboundSms(provider="tencent", reply_id=digest, mobile=mobile, text=text,

@@ -174,7 +174,7 @@ def owner_sms_replies_receive(replies: list[InboundSms]) -> list[OwnerSmsReply]:
         for inbound in replies:
             reply, new = OwnerSmsReply.objects.get_or_create(
                 provider=inbound.provider, reply_id=inbound.reply_id,
-                defaults={"mobile": normalise_mobile(inbound.mobile) or inbound.mobile[:20],
+                defaults={"mobile": (normalise_mobile(inbound.mobile) or inbound.mobile)[:20],
                           "text": inbound.text, "sent_at": inbound.sent_at})
             if not new:
                 continue

@@ -101,11 +101,14 @@ def test_a_tencent_push_records_the_score_once(score_requested, hotline):
 
 def test_a_reply_nobody_asked_for_is_kept_and_acknowledged(hotline):
     response = push(hotline, "aliyun", [aliyun_reply("9", 770001)])
+    abroad = push(hotline, "tencent", [{"mobile": "7700 900123", "nationcode": "44",
+                                        "text": "8", "time": 1795493702}])
 
     assert response.json() == {"code": 0, "msg": "成功"}  # the provider stops retrying
+    assert abroad.json() == {"result": 0, "errmsg": "OK"}
     with tenant_context(hotline):
-        reply = OwnerSmsReply.objects.get()
-    assert (reply.mobile, reply.text, reply.work_order_id) == (OWNER, "9", None)
+        replies = list(OwnerSmsReply.objects.values_list("mobile", "text", "work_order_id"))
+    assert replies == [(OWNER, "9", None), ("447700900123", "8", None)]
 
 
 @pytest.mark.parametrize(("body", "field", "rule"), [
