@@ -164,6 +164,9 @@ TENCENT_PERMANENT = frozenset({
 })
 
 
+TC3_SIGNED_HEADERS = "content-type;host;x-tc-action"
+
+
 def tc3_signing_key(secret_key: str, date: str, service: str) -> bytes:
     key = hmac.new(f"TC3{secret_key}".encode(), date.encode(), hashlib.sha256).digest()
     key = hmac.new(key, service.encode(), hashlib.sha256).digest()
@@ -183,9 +186,6 @@ def tc3_signature(*, secret_key: str, service: str, host: str, action: str, payl
                          hashlib.sha256(canonical_request.encode()).hexdigest()])
     return hmac.new(tc3_signing_key(secret_key, date, service), to_sign.encode(),
                     hashlib.sha256).hexdigest()
-
-
-TC3_SIGNED_HEADERS = "content-type;host;x-tc-action"
 
 
 class TencentSmsBackend(SmsBackend):
@@ -217,15 +217,13 @@ class TencentSmsBackend(SmsBackend):
         signature = tc3_signature(secret_key=self.secret_key, service=self.service, host=host,
                                   action="SendSms", payload=payload, timestamp=timestamp,
                                   content_type=self.content_type)
-        request = urllib.request.Request(  # noqa: S310 - the endpoint is our setting
-            self.endpoint, data=payload, method="POST", headers={
-            "Authorization": (f"TC3-HMAC-SHA256 Credential={self.secret_id}/{date}/"
-                              f"{self.service}/tc3_request, SignedHeaders={TC3_SIGNED_HEADERS}, "
-                              f"Signature={signature}"),
-            "Content-Type": self.content_type, "Host": host, "X-TC-Action": "SendSms",
-            "X-TC-Version": "2021-01-11", "X-TC-Timestamp": str(timestamp),
-            "X-TC-Region": self.region,
-        })
+        authorization = (f"TC3-HMAC-SHA256 Credential={self.secret_id}/{date}/{self.service}/"
+                         f"tc3_request, SignedHeaders={TC3_SIGNED_HEADERS}, Signature={signature}")
+        headers = {"Authorization": authorization, "Content-Type": self.content_type,
+                   "Host": host, "X-TC-Action": "SendSms", "X-TC-Version": "2021-01-11",
+                   "X-TC-Timestamp": str(timestamp), "X-TC-Region": self.region}
+        request = urllib.request.Request(self.endpoint, data=payload, method="POST",  # noqa: S310
+                                         headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
                 body = json.loads(response.read() or b"{}").get("Response", {})
@@ -365,7 +363,7 @@ def tencent_replies(raw: bytes) -> list[InboundSms]:
         when = item.get("time")
         if isinstance(when, str) and when.isdigit():
             when = int(when)
-        if not isinstance(when, int) or isinstance(when, bool) or when <= 0:
+        if not isinstance(when, int) or isinstance(when, bool) or not 0 < when < 4_102_444_800:
             errors[f"{where}.time"] = [_("The time is a Unix timestamp in seconds.")]
             continue
         if mobile and nation != "86" and not mobile.startswith("+"):

@@ -137,6 +137,11 @@ def test_a_bad_push_is_refused_in_chinese_by_default(hotline):
     assert response.status_code == 400
     assert response.json()["errors"] == {"[0].time": ["时间应为以秒计的 Unix 时间戳。"]}
     assert response.json()["result"] == 400
+    far_future = push(hotline, "tencent", {"mobile": OWNER, "text": "9", "time": 10 ** 20})
+    assert far_future.status_code == 400
+    assert list(far_future.json()["errors"]) == ["[0].time"]
+    with tenant_context(hotline):
+        assert not OwnerSmsReply.objects.exists()
 
 
 def test_a_wrong_or_foreign_token_finds_nothing_and_changes_nothing(score_requested, hotline,
