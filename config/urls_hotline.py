@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from hotline.views import home
+from hotline.views import home, sms_replies
 
 from .urls_common import handler403, handler404, handler500
 from .urls_common import urlpatterns as common
@@ -10,6 +10,8 @@ from .urls_common import urlpatterns as common
 urlpatterns = [
     path("", home.home, name="home"),
     path("network/", home.network, name="network"),
+    path("sms/replies/<slug:provider>/<str:token>/", sms_replies.sms_replies,
+         name="sms-replies"),
     *common,
 ]
 

@@ -16,7 +16,7 @@ from .clocks import CalendarOverride, Clock, ClockState, SlaPolicy, SlaWindow
 from .followup import CallbackAttempt, ExtensionRequest, TransferRequest
 from .owner import Gender, Owner, Vehicle, VehicleUse
 from .relay import Outbox, RelayCounter, RelayedEvent
-from .sms import OwnerSms, OwnerSmsKind, OwnerSmsTemplate
+from .sms import OwnerSms, OwnerSmsKind, OwnerSmsReply, OwnerSmsTemplate
 from .work_order import MAX_PART_LINES, DailySequence, PartLine, WorkOrder, WorkOrderEvent
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "Owner",
     "OwnerSms",
     "OwnerSmsKind",
+    "OwnerSmsReply",
     "OwnerSmsTemplate",
     "PartLine",
     "RelayCounter",

@@ -51,3 +51,32 @@ class OwnerSms(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mobile} {self.kind} {self.status}"
+
+
+class OwnerSmsReply(models.Model):
+    """One reply an owner texted back, as the provider pushed it; each push is kept once.
+
+    ``(provider, reply_id)`` is the provider's own identity of the reply (Alibaba
+    Cloud's ``sequence_id``; for Tencent Cloud, which sends none, a digest of
+    number, time and text), so a push the provider repeats changes nothing.
+    """
+
+    provider = models.CharField(max_length=10)
+    reply_id = models.CharField(max_length=64)
+    mobile = models.CharField(max_length=20)
+    text = models.TextField()
+    sent_at = models.DateTimeField(null=True, blank=True)  # when the owner sent it
+    received_at = models.DateTimeField(auto_now_add=True)
+    # The work order whose callback the reply recorded, with its score; empty when it
+    # answers nothing we asked (left for a person to read).
+    work_order = models.ForeignKey("hotline.WorkOrder", on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="owner_sms_replies")
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["provider", "reply_id"],
+                                               name="one_owner_sms_reply_per_provider_id")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.mobile} {self.reply_id}"

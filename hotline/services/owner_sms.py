@@ -10,7 +10,9 @@ Chinese by default. A reply with a score is recorded as a reached callback.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F
@@ -21,12 +23,18 @@ from ..models import (
     Clock,
     OwnerSms,
     OwnerSmsKind,
+    OwnerSmsReply,
     OwnerSmsTemplate,
     State,
     WorkOrder,
     WorkOrderEvent,
 )
 from .events import Actor
+
+if TYPE_CHECKING:
+    from notifications.sms import InboundSms
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_TEXTS = {
     OwnerSmsKind.RECEIVED: "【{brand}】尊敬的{owner}，您的反馈已受理（工单号 {number}），"
@@ -153,5 +161,33 @@ def owner_sms_reply(*, mobile: str, text: str) -> WorkOrder | None:
     return WorkOrder.objects.get(pk=asked.work_order_id)
 
 
-__all__ = ["owner_sms_enqueue", "owner_sms_reply", "owner_sms_send_due",
-           "owner_sms_text"]
+def owner_sms_replies_receive(replies: list[InboundSms]) -> list[OwnerSmsReply]:
+    """Replies a provider pushed: each kept once, each score recorded once, all or nothing.
+
+    A reply the provider pushes again (same provider and reply id) is skipped:
+    the unique constraint makes a concurrent repeat wait for the first and then
+    find it. A reply that answers nothing we asked is kept (no work order) and
+    logged, for a person to read. Returns the rows this push created.
+    """
+    created = []
+    with transaction.atomic():
+        for inbound in replies:
+            reply, new = OwnerSmsReply.objects.get_or_create(
+                provider=inbound.provider, reply_id=inbound.reply_id,
+                defaults={"mobile": (normalise_mobile(inbound.mobile) or inbound.mobile)[:20],
+                          "text": inbound.text, "sent_at": inbound.sent_at})
+            if not new:
+                continue
+            work_order = owner_sms_reply(mobile=inbound.mobile, text=inbound.text)
+            if work_order is None:
+                logger.info("SMS reply %s from %s answers no score request: %r",
+                            reply.reply_id, reply.mobile, reply.text[:100])
+            else:
+                reply.work_order, reply.score = work_order, work_order.satisfaction
+                reply.save(update_fields=["work_order", "score"])
+            created.append(reply)
+    return created
+
+
+__all__ = ["owner_sms_enqueue", "owner_sms_replies_receive", "owner_sms_reply",
+           "owner_sms_send_due", "owner_sms_text"]

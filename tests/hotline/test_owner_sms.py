@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import hmac
 import json
+import re
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -15,7 +20,7 @@ from hotline.models import OwnerSms
 from hotline.relay import relay_everywhere
 from hotline.services import decisions
 from hotline.services.owner_sms import owner_sms_reply, owner_sms_send_due
-from notifications.sms import AliyunSmsBackend, SmsMessage, aliyun_signature
+from notifications.sms import AliyunSmsBackend, SmsMessage, TencentSmsBackend, aliyun_signature
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +160,154 @@ def test_aliyun_refusals_are_reported(aliyun):
     assert busy.permanent  # no retry will cure it: the message fails at once, visibly
 
 
+
+
+class FakeTencent:
+    """A local server speaking Tencent Cloud's SendSms API (2021-01-11).
+
+    It checks the TC3-HMAC-SHA256 signature from the request as received (the
+    headers the client says it signed, the body's hash, the credential's date
+    and scope) and answers as Tencent does: HTTP 200, with ``Response.Error``
+    for a refused request and a ``SendStatusSet`` entry per number otherwise.
+    """
+
+    def __init__(self, secret_id: str, secret_key: str, refusals: dict[str, str]) -> None:
+        self.calls: list[dict] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                error = fake.check(dict(self.headers.items()), raw, secret_id, secret_key)
+                if error:
+                    body = {"Response": {"Error": {"Code": error, "Message": "refused"},
+                                         "RequestId": "req-err"}}
+                else:
+                    request = json.loads(raw)
+                    fake.calls.append(request)
+                    body = {"Response": {"SendStatusSet": [
+                        fake.status(number, refusals.get(number))
+                        for number in request["PhoneNumberSet"]], "RequestId": "req-ok"}}
+                payload = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+
+    @staticmethod
+    def status(number: str, refusal: str | None) -> dict:
+        if refusal:
+            return {"SerialNo": "", "PhoneNumber": number, "Fee": 0, "SessionContext": "",
+                    "Code": refusal, "Message": "refused", "IsoCode": "CN"}
+        return {"SerialNo": "2433:3400158811", "PhoneNumber": number, "Fee": 1,
+                "SessionContext": "", "Code": "Ok", "Message": "send success", "IsoCode": "CN"}
+
+    @staticmethod
+    def check(headers: dict[str, str], raw: bytes, secret_id: str, secret_key: str) -> str:
+        headers = {k.lower(): v for k, v in headers.items()}
+        match = re.fullmatch(r"TC3-HMAC-SHA256 Credential=(?P<id>[^/]+)/(?P<date>[\d-]+)/sms/"
+                             r"tc3_request, SignedHeaders=(?P<signed>[a-z;-]+), "
+                             r"Signature=(?P<signature>[0-9a-f]{64})",
+                             headers.get("authorization", ""))
+        if match is None or match["id"] != secret_id:
+            return "AuthFailure.SecretIdNotFound"
+        if (headers.get("x-tc-action"), headers.get("x-tc-version")) != ("SendSms",
+                                                                          "2021-01-11"):
+            return "InvalidAction"
+        timestamp = int(headers.get("x-tc-timestamp", "0"))
+        date = dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d")
+        if abs(time.time() - timestamp) > 300 or date != match["date"]:
+            return "AuthFailure.SignatureExpire"
+        signed = match["signed"].split(";")
+        canonical = "\n".join([
+            "POST", "/", "", "".join(f"{h}:{headers[h].strip().lower()}\n" for h in signed),
+            match["signed"], hashlib.sha256(raw).hexdigest()])
+        scope = f"{date}/sms/tc3_request"
+        to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{scope}\n" \
+                  f"{hashlib.sha256(canonical.encode()).hexdigest()}"
+        key = f"TC3{secret_key}".encode()
+        for part in (date, "sms", "tc3_request"):
+            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+        if "host" not in signed or not hmac.compare_digest(expected, match["signature"]):
+            return "AuthFailure.SignatureFailure"
+        return ""
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def tencent(settings):
+    settings.SMS_TENCENT_SECRET_ID = "AKID-test"
+    settings.SMS_TENCENT_SECRET_KEY = "tc-s3cret"
+    settings.SMS_TENCENT_SDK_APP_ID = "1400006666"
+    settings.SMS_TENCENT_SIGN_NAME = "华骐汽车"
+    servers = []
+
+    def start(refusals: dict[str, str] | None = None) -> FakeTencent:
+        server = FakeTencent("AKID-test", "tc-s3cret", refusals or {})
+        settings.SMS_TENCENT_ENDPOINT = server.url
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def test_tencent_adapter_sends_a_signed_template_message(tencent):
+    server = tencent()
+
+    result = TencentSmsBackend().send(SmsMessage(mobile="13802561234", text="…",
+                                                 template_code="1110",
+                                                 params={"number": "HQ20261124-00001"}))
+
+    assert (result.ok, result.provider_id) == (True, "2433:3400158811")
+    assert server.calls == [{"PhoneNumberSet": ["+8613802561234"], "SmsSdkAppId": "1400006666",
+                             "SignName": "华骐汽车", "TemplateId": "1110",
+                             "TemplateParamSet": ["HQ20261124-00001"]}]
+
+
+def test_tencent_refuses_a_request_signed_with_the_wrong_key(tencent, settings):
+    server = tencent()
+    settings.SMS_TENCENT_SECRET_KEY = "not-the-key"
+
+    result = TencentSmsBackend().send(SmsMessage(mobile="13802561234", text="…"))
+
+    assert not result.ok
+    assert result.error.startswith("AuthFailure.SignatureFailure")
+    assert not result.permanent  # fixed by correcting the setting; the message waits
+    assert server.calls == []
+
+
+def test_a_number_tencent_refuses_fails_the_message_visibly(parts_work_order, hotline,
+                                                            tencent, settings):
+    tencent({"+8613802561234": "InvalidParameterValue.IncorrectPhoneNumber"})
+    settings.SMS_BACKEND = "notifications.sms.TencentSmsBackend"
+    relayed(hotline)
+
+    with tenant_context(hotline):
+        owner_sms_send_due()
+        sms = OwnerSms.objects.get()
+    assert (sms.status, sms.attempts) == ("failed", 1)
+    assert sms.error == "InvalidParameterValue.IncorrectPhoneNumber refused"
+
+
+def test_an_unreachable_tencent_is_a_failed_attempt_to_retry(tencent, settings):
+    server = tencent()
+    server.close()
+
+    result = TencentSmsBackend().send(SmsMessage(mobile="13802561234", text="…"))
+
+    assert not result.ok
+    assert not result.permanent
+    assert result.error
