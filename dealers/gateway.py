@@ -28,7 +28,7 @@ from hotline.models import (
     WorkOrder,
     WorkOrderEvent,
 )
-from hotline.relay import HIDDEN_FROM_DEALERS, relayed_after
+from hotline.relay import HIDDEN_FROM_DEALERS, feed_position, relayed_after
 from hotline.services import handling
 from hotline.services.events import Actor
 from parts_tickets import services as parts
@@ -152,6 +152,14 @@ class DealerGateway:
         view.notes = list(InternalNote.objects.filter(**key))
         view.contact_attempts = list(ContactAttempt.objects.filter(**key))
         return view
+
+    def feed_positions(self) -> dict[str, int]:
+        """Per stream (a manufacturer's hotline): the last position relayed to this inbox."""
+        positions = {}
+        for place in self.places.values():
+            with tenant_context(place.manufacturer.hotline):
+                positions[str(place.manufacturer.hotline_id)] = feed_position(self.dealer.pk)
+        return positions
 
     def relayed_since(self, since: dict[str, int], *, manufacturer_code: str | None = None,
                       number: str | None = None) -> list[dict] | None:

@@ -21,7 +21,7 @@ from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
-from .models import Outbox, RelayedEvent, WorkOrderEvent
+from .models import Outbox, RelayCounter, RelayedEvent, RelayFeed, WorkOrderEvent
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,13 @@ def event_message(event: WorkOrderEvent, position: int, hotline_id: int,
     }
 
 
+def feed_position(dealer_id: int | None = None) -> int:
+    """In the current hotline schema: the last position relayed to the board, or to a dealer."""
+    if dealer_id is None:
+        return RelayCounter.objects.filter(pk=1).values_list("last", flat=True).first() or 0
+    return RelayFeed.objects.filter(pk=dealer_id).values_list("last", flat=True).first() or 0
+
+
 def relayed_after(position: int, *, hotline_id: int, manufacturer_code: str, for_dealer: bool,
                   **filters: Any) -> list[dict[str, Any]] | None:
     """In the current hotline schema: the published events after ``position``, as messages.
@@ -75,19 +82,22 @@ def relayed_after(position: int, *, hotline_id: int, manufacturer_code: str, for
 
 
 def _audiences(event: WorkOrderEvent, hotline_id: int, manufacturer_code: str, position: int,
-               active_dealers: set[int]) -> list[tuple[str, dict]]:
+               active_dealers: set[int], feeds: dict[int, int]) -> list[tuple[str, dict]]:
     """Each group that may receive this event, with the message it receives.
 
     A dealer receives an event only if the work order was routed to it when the
     event happened (``event.dealer_id``) and it is still an active member of the
     network; the dealer a work order was transferred away from learns only that.
+    Board and inbox messages carry ``prev``, the position of the previous message
+    of that feed (``feeds`` holds each dealer's and is advanced here).
     """
     full = event_message(event, position, hotline_id, manufacturer_code, for_dealer=False)
-    groups = [(board_group(hotline_id), full),
+    groups = [(board_group(hotline_id), {**full, "prev": position - 1}),
               (work_order_group(hotline_id, event.work_order_id, "hotline"), full)]
     if event.dealer_id in active_dealers:
         dealer = event_message(event, position, hotline_id, manufacturer_code, for_dealer=True)
-        groups += [(inbox_group(event.dealer_id), dealer),
+        prev, feeds[event.dealer_id] = feeds.get(event.dealer_id, 0), position
+        groups += [(inbox_group(event.dealer_id), {**dealer, "prev": prev}),
                    (work_order_group(hotline_id, event.work_order_id, event.dealer_id), dealer)]
     previous = event.data.get("from_dealer_id")
     if event.kind == "work_order.transferred" and previous in active_dealers:
@@ -144,9 +154,15 @@ def relay_pending(*, hotline_id: int, manufacturer_code: str, layer: Any = None,
 
                 brand = Manufacturer.objects.get(code=manufacturer_code).name
             owner_sms_enqueue(events, brand=brand)
+            dealers = {e.dealer_id for e in events if e.dealer_id in active}
+            feeds = dict(RelayFeed.objects.filter(dealer_id__in=dealers)
+                         .values_list("dealer_id", "last"))
             messages = [pair for i, event in enumerate(events, 1)
                         for pair in _audiences(event, hotline_id, manufacturer_code, last + i,
-                                               active)]
+                                               active, feeds)]
+            RelayFeed.objects.bulk_create(
+                [RelayFeed(dealer_id=d, last=feeds[d]) for d in sorted(dealers)],
+                update_conflicts=True, unique_fields=["dealer_id"], update_fields=["last"])
         _publish(layer, [*messages, *pushes])
         sent += len(events)
 

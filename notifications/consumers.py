@@ -24,7 +24,13 @@ from django_tenants.utils import tenant_context
 
 from dealers.gateway import DealerGateway
 from hotline.models import WorkOrder
-from hotline.relay import board_group, inbox_group, relayed_after, work_order_group
+from hotline.relay import (
+    board_group,
+    feed_position,
+    inbox_group,
+    relayed_after,
+    work_order_group,
+)
 from tenants.models import TenantType
 from tenants.selectors import membership_for
 
@@ -51,6 +57,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.tenant = self.scope["tenant"]
         self.membership = self.scope["membership"]
         self.joined: set[str] = set()
+        # Board or inbox: per stream, the last position sent (to notice a missed message).
+        self.feed: dict[str, int] = {}
         self.checked_at = time.monotonic()
         await self.accept()
 
@@ -111,7 +119,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "notification", "unread": missed})
         else:
             for message in missed:
-                await self.live_event(message)
+                await self._forward(message)
+                if topic in ("board", "inbox"):
+                    stream = str(message["stream"])
+                    self.feed[stream] = max(self.feed.get(stream, 0), message["position"])
         await self.send_json({"type": "subscribed", "topic": topic})
 
     def _topic(self, topic: Any, content: dict[str, Any]) -> tuple[str, Any]:
@@ -126,10 +137,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             raise Refused("bad since")
         since = {str(k): v for k, v in since.items()}
         if topic == "board" and self.tenant.type == TenantType.HOTLINE:
+            with tenant_context(self.tenant):
+                self._feed_from({str(self.tenant.pk): feed_position()}, since)
             return board_group(self.tenant.pk), lambda: self._hotline_missed(since)
         if topic == "inbox" and self.tenant.type == TenantType.DEALER:
-            return (inbox_group(self.tenant.pk),
-                    lambda: DealerGateway(self.tenant).relayed_since(since))
+            gateway = DealerGateway(self.tenant)
+            self._feed_from(gateway.feed_positions(), since)
+            return inbox_group(self.tenant.pk), lambda: gateway.relayed_since(since)
         if topic == "work_order":
             return self._work_order(content, since)
         if topic == "notifications":
@@ -177,7 +191,37 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if await self._still_member():
             await self.send_json({"type": "notification", "unread": message["unread"]})
 
+    def _feed_from(self, current: dict[str, int], since: dict[str, int]) -> None:
+        """Where this socket's feed starts: the client's last positions, or now."""
+        for stream, position in current.items():
+            self.feed.setdefault(stream, min(since.get(stream, position), position))
+
+    def _catch_up(self, stream: str, after: int) -> list[dict] | None:
+        """The board's or inbox's events after ``after`` in one stream (None: too many)."""
+        if self.tenant.type == TenantType.HOTLINE:
+            return self._hotline_missed({stream: after})
+        return DealerGateway(self.tenant).relayed_since({stream: after})
+
     async def live_event(self, message: dict[str, Any]) -> None:
-        if await self._still_member():
-            await self.send_json({k: v for k, v in message.items() if k != "type"}
-                                 | {"type": "event"})
+        """Forward one event; a board or inbox message after a gap brings the gap first."""
+        if not await self._still_member():
+            return
+        prev = message.get("prev")
+        if prev is not None:
+            stream, position = str(message["stream"]), message["position"]
+            last = self.feed.get(stream, prev)
+            if prev > last:
+                logger.info("live socket of %s missed %s..%s of stream %s; catching up",
+                            self.tenant.slug, last + 1, prev, stream)
+                missed = await database_sync_to_async(self._catch_up)(stream, last)
+                if missed is None:
+                    await self.send_json({"type": "resync"})
+                for earlier in missed or []:
+                    if earlier["position"] < position:
+                        await self._forward(earlier)
+            self.feed[stream] = max(last, position)
+        await self._forward(message)
+
+    async def _forward(self, message: dict[str, Any]) -> None:
+        await self.send_json({k: v for k, v in message.items() if k not in ("type", "prev")}
+                             | {"type": "event"})

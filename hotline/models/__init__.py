@@ -15,7 +15,7 @@ from .choices import (
 from .clocks import CalendarOverride, Clock, ClockState, SlaPolicy, SlaWindow
 from .followup import CallbackAttempt, ExtensionRequest, TransferRequest
 from .owner import Gender, Owner, Vehicle, VehicleUse
-from .relay import Outbox, RelayCounter, RelayedEvent
+from .relay import Outbox, RelayCounter, RelayedEvent, RelayFeed
 from .sms import OwnerSms, OwnerSmsKind, OwnerSmsReply, OwnerSmsTemplate
 from .work_order import MAX_PART_LINES, DailySequence, PartLine, WorkOrder, WorkOrderEvent
 
@@ -44,6 +44,7 @@ __all__ = [
     "OwnerSmsTemplate",
     "PartLine",
     "RelayCounter",
+    "RelayFeed",
     "RelayedEvent",
     "Severity",
     "SlaPolicy",

@@ -40,3 +40,19 @@ class RelayedEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}:{self.event_id}"
+
+
+class RelayFeed(models.Model):
+    """The last position relayed to one dealer's inbox.
+
+    Each inbox message carries the position of the dealer's previous one
+    (``prev``), as each board message carries ``position - 1``: a live socket
+    that missed a message (a full channel, Redis away) notices at the next one
+    and fetches the gap.
+    """
+
+    dealer_id = models.BigIntegerField(primary_key=True)
+    last = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.dealer_id}:{self.last}"

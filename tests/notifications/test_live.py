@@ -481,3 +481,47 @@ def test_a_board_left_idle_longer_than_the_redis_read_timeout_still_hears_news(l
     seen = async_to_sync(scenario)()
 
     assert [e["kind"] for e in seen] == ["work_order.created", "work_order.dispatched"]
+
+
+@pytest.mark.parametrize(("who", "topic"), [("agent", "board"), ("junda", "inbox")])
+def test_a_live_socket_that_missed_messages_gets_them_with_the_next_one(live, who, topic):
+    """Redis drops what a full channel cannot take; the next message shows the gap."""
+    import redis
+
+    from django.conf import settings
+
+    group = (f"board.{live['hotline'].pk}" if topic == "board" else f"inbox.{live['junda'].pk}")
+    key = f"asgi:group:{group}"
+    server = redis.Redis.from_url(settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]
+                                  ["address"])
+
+    def write(n: int) -> None:
+        from django.db import connections
+
+        try:
+            new_work_order(live, n)
+            relay_everywhere()
+        finally:
+            connections.close_all()
+
+    async def scenario() -> tuple[list[int], bool]:
+        loop = asyncio.get_running_loop()
+        client = Client(live, who)
+        await client.open()
+        await client.send({"action": "subscribe", "topic": topic})
+        await client.frames_until("subscribed")
+        members = server.zrange(key, 0, -1, withscores=True)
+        server.zrem(key, *[m for m, _ in members])  # these deliveries will be lost
+        await loop.run_in_executor(None, write, 0)
+        quiet = await client.communicator.receive_nothing(timeout=0.5)
+        server.zadd(key, dict(members))
+        await loop.run_in_executor(None, write, 1)
+        seen = [(await client.communicator.receive_json_from(timeout=5))["position"]
+                for _ in range(4)]
+        await client.communicator.disconnect()
+        return seen, quiet
+
+    seen, quiet = async_to_sync(scenario)()
+
+    assert quiet  # the first work order's events never reached the socket live
+    assert seen == [1, 2, 3, 4]  # the gap, then the news, in order
