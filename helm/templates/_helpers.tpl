@@ -92,8 +92,9 @@ new random one. (lookup finds nothing under helm template or --dry-run: a fresh 
 */}}
 {{- define "complaint-desk.keptSecret" -}}
 {{- $existing := lookup "v1" "Secret" .context.Release.Namespace (include "complaint-desk.fullname" .context) }}
-{{- if and $existing (hasKey $existing.data .key) }}
-{{- index $existing.data .key | b64dec }}
+{{- $data := default (dict) $existing.data }}
+{{- if hasKey $data .key }}
+{{- index $data .key | b64dec }}
 {{- else }}
 {{- randAlphaNum (int .length) }}
 {{- end }}
