@@ -457,3 +457,16 @@ def test_docs_say_where_deployment_lives():
     assert "helm/" in (ROOT / "docs" / "architecture.md").read_text()
     for topic in ("helm install", "helm upgrade", "session", "Citus", "pg_dump"):
         assert topic in (ROOT / "docs" / "deploy.md").read_text(), topic
+
+
+def test_whole_numbers_reach_environment_variables_as_integers():
+    """Helm reads values.yaml numbers as floats: quoted without ``int``, 31536000 renders as
+    "3.1536e+07", which the settings cannot parse."""
+    chart_values = values()
+    unconverted = []
+    for path in yaml_templates():
+        for match in re.finditer(r"\.Values((?:\.\w+)+) \| quote", path.read_text()):
+            value = lookup(chart_values, match.group(1))
+            if isinstance(value, int) and not isinstance(value, bool):
+                unconverted.append(f"{path.name}: .Values{match.group(1)}")
+    assert unconverted == []
