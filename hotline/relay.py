@@ -65,6 +65,25 @@ def feed_position(dealer_id: int | None = None) -> int:
     return RelayFeed.objects.filter(pk=dealer_id).values_list("last", flat=True).first() or 0
 
 
+def feed_positions(wanted: dict[int, set[int | None]]) -> dict[tuple[int, int | None], int]:
+    """The last position relayed to each feed asked for: per hotline id, its board
+    (``None``) and dealers' inboxes; one query per hotline schema."""
+    from django_tenants.utils import tenant_context
+
+    from tenants.models import Tenant
+
+    positions: dict[tuple[int, int | None], int] = {}
+    for hotline in Tenant.objects.filter(pk__in=list(wanted)):
+        with tenant_context(hotline):
+            if None in wanted[hotline.pk]:
+                positions[hotline.pk, None] = feed_position()
+            dealers = [d for d in wanted[hotline.pk] if d is not None]
+            for dealer_id, last in RelayFeed.objects.filter(dealer_id__in=dealers).values_list(
+                    "dealer_id", "last"):
+                positions[hotline.pk, dealer_id] = last
+    return positions
+
+
 def relayed_after(position: int, *, hotline_id: int, manufacturer_code: str, for_dealer: bool,
                   **filters: Any) -> list[dict[str, Any]] | None:
     """In the current hotline schema: the published events after ``position``, as messages.

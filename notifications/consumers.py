@@ -12,13 +12,16 @@ handler (Django connections are per thread).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
+import weakref
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.http import Http404
 from django_tenants.utils import tenant_context
 
@@ -27,6 +30,7 @@ from hotline.models import WorkOrder
 from hotline.relay import (
     board_group,
     feed_position,
+    feed_positions,
     inbox_group,
     relayed_after,
     work_order_group,
@@ -39,6 +43,43 @@ from .services import unread_count, user_group
 logger = logging.getLogger(__name__)
 MAX_FRAME = 4096
 MEMBERSHIP_RECHECK_SECONDS = 30  # a membership revoked meanwhile ends the socket this soon
+
+
+# Every open socket of this process, for the sweep that repairs gaps on quiet feeds.
+_OPEN: weakref.WeakSet[LiveConsumer] = weakref.WeakSet()
+_SWEEPERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task] = (
+    weakref.WeakKeyDictionary())
+
+
+async def _sweep_forever() -> None:
+    """Every few seconds, tell each board or inbox socket that is behind its feed.
+
+    A message lost on the way (Redis away, a full channel) is caught by the next
+    one of the same feed; this covers the feeds where no next one comes. The
+    positions are read in one query per hotline schema for the whole process, and
+    the socket is told through its own channel, so the catch-up runs in order
+    with its other messages.
+    """
+    while True:
+        await asyncio.sleep(settings.LIVE_SWEEP_SECONDS)
+        consumers = [c for c in list(_OPEN) if c.feed]
+        wanted: dict[int, set[int | None]] = {}
+        for consumer in consumers:
+            for stream in consumer.feed:
+                wanted.setdefault(int(stream), set()).add(consumer.feed_owner)
+        if not wanted:
+            continue
+        try:
+            positions = await database_sync_to_async(feed_positions)(wanted)
+            for consumer in consumers:
+                behind = {stream: positions[int(stream), consumer.feed_owner]
+                          for stream, last in list(consumer.feed.items())
+                          if positions.get((int(stream), consumer.feed_owner), 0) > last}
+                if behind:
+                    await consumer.channel_layer.send(consumer.channel_name,
+                                                      {"type": "live.check", "positions": behind})
+        except Exception:  # Redis or the database away: the next sweep tries again
+            logger.warning("live sweep failed", exc_info=True)
 
 
 class Refused(Exception):
@@ -57,10 +98,16 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.tenant = self.scope["tenant"]
         self.membership = self.scope["membership"]
         self.joined: set[str] = set()
+        self.loop = asyncio.get_running_loop()
         # Board or inbox: per stream, the last position sent (to notice a missed message).
         self.feed: dict[str, int] = {}
+        self.feed_owner = None if self.tenant.type == TenantType.HOTLINE else self.tenant.pk
         self.checked_at = time.monotonic()
         await self.accept()
+        _OPEN.add(self)
+        loop = asyncio.get_running_loop()
+        if loop not in _SWEEPERS or _SWEEPERS[loop].done():
+            _SWEEPERS[loop] = loop.create_task(_sweep_forever())
 
     async def _still_member(self) -> bool:
         """Re-check the membership now and then; a revoked one closes the socket (4404)."""
@@ -75,6 +122,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         return False
 
     async def disconnect(self, code: int) -> None:
+        _OPEN.discard(self)
+        loop = asyncio.get_running_loop()
+        if loop in _SWEEPERS and not any(c for c in _OPEN if c.loop is loop):
+            _SWEEPERS.pop(loop).cancel()
         for group in self.joined:
             try:
                 await self.channel_layer.group_discard(group, self.channel_name)
@@ -210,17 +261,32 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if prev is not None:
             stream, position = str(message["stream"]), message["position"]
             last = self.feed.get(stream, prev)
+            if position <= last:
+                return  # sent already, with an earlier catch-up
             if prev > last:
-                logger.info("live socket of %s missed %s..%s of stream %s; catching up",
-                            self.tenant.slug, last + 1, prev, stream)
-                missed = await database_sync_to_async(self._catch_up)(stream, last)
-                if missed is None:
-                    await self.send_json({"type": "resync"})
-                for earlier in missed or []:
-                    if earlier["position"] < position:
-                        await self._forward(earlier)
-            self.feed[stream] = max(last, position)
+                await self._fill(stream, last, position)
+            self.feed[stream] = position
         await self._forward(message)
+
+    async def live_check(self, message: dict[str, Any]) -> None:
+        """From the sweep: the feed has moved past what this socket has sent."""
+        for stream, position in message["positions"].items():
+            last = self.feed.get(stream)
+            if last is not None and position > last:
+                await self._fill(stream, last, position + 1)
+
+    async def _fill(self, stream: str, last: int, before: int) -> None:
+        """Send the feed's events after ``last`` and before ``before`` from the log."""
+        logger.info("live socket on %s missed %s..%s of stream %s; catching up",
+                    self.tenant.slug, last + 1, before - 1, stream)
+        missed = await database_sync_to_async(self._catch_up)(stream, last)
+        if missed is None:
+            await self.send_json({"type": "resync"})
+            return
+        for earlier in missed:
+            if earlier["position"] < before:
+                await self._forward(earlier)
+                self.feed[stream] = max(self.feed.get(stream, 0), earlier["position"])
 
     async def _forward(self, message: dict[str, Any]) -> None:
         await self.send_json({k: v for k, v in message.items() if k not in ("type", "prev")}

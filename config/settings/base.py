@@ -150,6 +150,10 @@ CHANNEL_LAYERS = {
     }
 }
 
+# Open board and inbox sockets are compared with their feeds this often; one that missed
+# a message on a feed where nothing else came gets it then (docs/live.md).
+LIVE_SWEEP_SECONDS = env.float("LIVE_SWEEP_SECONDS", default=10.0)
+
 # --- Celery (tenant-aware: a task runs in the schema it was sent from).
 CELERY_BROKER_URL = env(
     "CELERY_BROKER_URL", default=REDIS_URL.replace("unix://", "redis+socket://", 1)

@@ -483,18 +483,36 @@ def test_a_board_left_idle_longer_than_the_redis_read_timeout_still_hears_news(l
     assert [e["kind"] for e in seen] == ["work_order.created", "work_order.dispatched"]
 
 
+def write_unpublished(live, n: int) -> None:
+    """A work order whose events the relay cannot publish: its Redis is away."""
+    from channels_redis.pubsub import RedisPubSubChannelLayer
+    from django.db import connections
+
+    away = RedisPubSubChannelLayer(hosts=["unix:///nonexistent/redis.sock"])
+    try:
+        new_work_order(live, n)
+        relay_everywhere(layer=away)
+    finally:
+        connections.close_all()
+
+
+async def drain(client: Client) -> list[int]:
+    """Positions of everything the socket receives until it has been quiet for a while."""
+    seen = []
+    while not await client.communicator.receive_nothing(timeout=0.7):
+        seen.append((await client.communicator.receive_json_from())["position"])
+    return seen
+
+
+def relayed_positions(live) -> list[int]:
+    from hotline.models import RelayedEvent
+
+    with tenant_context(live["hotline"]):
+        return list(RelayedEvent.objects.order_by("position").values_list("position", flat=True))
+
+
 @pytest.mark.parametrize(("who", "topic"), [("agent", "board"), ("junda", "inbox")])
 def test_a_live_socket_that_missed_messages_gets_them_with_the_next_one(live, who, topic):
-    """Redis drops what a full channel cannot take; the next message shows the gap."""
-    import redis
-
-    from django.conf import settings
-
-    group = (f"board.{live['hotline'].pk}" if topic == "board" else f"inbox.{live['junda'].pk}")
-    key = f"asgi:group:{group}"
-    server = redis.Redis.from_url(settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]
-                                  ["address"])
-
     def write(n: int) -> None:
         from django.db import connections
 
@@ -504,24 +522,43 @@ def test_a_live_socket_that_missed_messages_gets_them_with_the_next_one(live, wh
         finally:
             connections.close_all()
 
-    async def scenario() -> tuple[list[int], bool]:
+    async def scenario() -> tuple[list[int], list[int]]:
         loop = asyncio.get_running_loop()
         client = Client(live, who)
         await client.open()
         await client.send({"action": "subscribe", "topic": topic})
         await client.frames_until("subscribed")
-        members = server.zrange(key, 0, -1, withscores=True)
-        server.zrem(key, *[m for m, _ in members])  # these deliveries will be lost
-        await loop.run_in_executor(None, write, 0)
-        quiet = await client.communicator.receive_nothing(timeout=0.5)
-        server.zadd(key, dict(members))
+        await loop.run_in_executor(None, write_unpublished, live, 0)
+        live_before = await drain(client)
         await loop.run_in_executor(None, write, 1)
-        seen = [(await client.communicator.receive_json_from(timeout=5))["position"]
-                for _ in range(4)]
+        seen = await drain(client)
         await client.communicator.disconnect()
-        return seen, quiet
+        return live_before, seen
 
-    seen, quiet = async_to_sync(scenario)()
+    live_before, seen = async_to_sync(scenario)()
 
-    assert quiet  # the first work order's events never reached the socket live
-    assert seen == [1, 2, 3, 4]  # the gap, then the news, in order
+    assert live_before == []  # the first work order's events never reached the socket live
+    assert seen == relayed_positions(live)  # the gap, then the news: each once, in order
+    assert len(seen) > 4
+
+
+@pytest.mark.parametrize(("who", "topic"), [("agent", "board"), ("junda", "inbox")])
+def test_a_quiet_feed_that_missed_messages_gets_them_within_the_sweep(live, who, topic,
+                                                                     settings):
+    settings.LIVE_SWEEP_SECONDS = 0.5
+
+    async def scenario() -> list[int]:
+        client = Client(live, who)
+        await client.open()
+        await client.send({"action": "subscribe", "topic": topic})
+        await client.frames_until("subscribed")
+        await asyncio.get_running_loop().run_in_executor(None, write_unpublished, live, 0)
+        # Nothing else happens on this feed; the sweep notices the socket is behind.
+        first = (await client.communicator.receive_json_from(timeout=5))["position"]
+        seen = [first, *await drain(client)]
+        await client.communicator.disconnect()
+        return seen
+
+    seen = async_to_sync(scenario)()
+
+    assert seen == relayed_positions(live)
