@@ -487,7 +487,6 @@ def test_a_board_left_idle_longer_than_the_redis_read_timeout_still_hears_news(l
 def test_a_live_socket_that_missed_messages_gets_them_with_the_next_one(live, who, topic):
     """Redis drops what a full channel cannot take; the next message shows the gap."""
     import redis
-
     from django.conf import settings
 
     group = (f"board.{live['hotline'].pk}" if topic == "board" else f"inbox.{live['junda'].pk}")
