@@ -267,6 +267,30 @@ WRONG_VALUES = {
         "postgresql.enabled": False, "externalDatabase.url": "postgresql://a@b/c",
         "externalDatabase.existingSecret": "db"},
     "unknown SMS backend": {"config.sms.backend": "notifications.sms.Pigeon"},
+    "SMS endpoint over plain http": {"config.sms.tencentEndpoint": "http://sms.tencentcloudapi.com/"},
+    "Tencent Cloud region that is no region": {"config.sms.tencentRegion": "Guangzhou"},
+    "Tencent Cloud SdkAppId as a number": {"config.sms.tencentSdkAppId": 1400000000},
+    "Tencent Cloud backend without SdkAppId": {
+        "config.sms.backend": "notifications.sms.TencentSmsBackend",
+        "config.sms.tencentSignName": "华骐汽车", "secrets.existingSecret": "desk-secrets"},
+    "Tencent Cloud backend without signature name": {
+        "config.sms.backend": "notifications.sms.TencentSmsBackend",
+        "config.sms.tencentSdkAppId": "1400000000", "secrets.existingSecret": "desk-secrets"},
+    "Tencent Cloud backend without its keys": {
+        "config.sms.backend": "notifications.sms.TencentSmsBackend",
+        "config.sms.tencentSdkAppId": "1400000000", "config.sms.tencentSignName": "华骐汽车"},
+    "Tencent Cloud backend with half its keys": {
+        "config.sms.backend": "notifications.sms.TencentSmsBackend",
+        "config.sms.tencentSdkAppId": "1400000000", "config.sms.tencentSignName": "华骐汽车",
+        "secrets.smsTencentSecretId": "AKIDexample"},
+    "Alibaba Cloud backend without signature name": {
+        "config.sms.backend": "notifications.sms.AliyunSmsBackend",
+        "secrets.existingSecret": "desk-secrets"},
+    "Alibaba Cloud backend without its keys": {
+        "config.sms.backend": "notifications.sms.AliyunSmsBackend",
+        "config.sms.aliyunSignName": "华骐汽车"},
+    "SMS reply secret shorter than 32 characters": {"secrets.smsReplySecret": "short"},
+    "unknown SMS setting": {"config.sms.tencentAppKey": "x"},
     "probe without a path": {"web.readinessProbe": {"tcpSocket": {"port": 8000}}},
 }
 
@@ -278,6 +302,86 @@ def test_schema_rejects_wrong_values(changes):
         _set(wrong, dotted, value)
 
     assert list(validator().iter_errors(wrong)), changes
+
+
+SMS_PROVIDERS = {
+    "Alibaba Cloud, keys in values": {
+        "config.sms.backend": "notifications.sms.AliyunSmsBackend",
+        "config.sms.aliyunSignName": "华骐汽车", "secrets.smsAliyunAccessKeyId": "LTAIexample",
+        "secrets.smsAliyunAccessKeySecret": "example"},
+    "Tencent Cloud, keys in values": {
+        "config.sms.backend": "notifications.sms.TencentSmsBackend",
+        "config.sms.tencentSdkAppId": "1400000000", "config.sms.tencentSignName": "华骐汽车",
+        "config.sms.tencentRegion": "ap-beijing", "secrets.smsTencentSecretId": "AKIDexample",
+        "secrets.smsTencentSecretKey": "example", "secrets.smsReplySecret": "r" * 40},
+    "Tencent Cloud, keys in the operator's Secret": {
+        "config.sms.backend": "notifications.sms.TencentSmsBackend",
+        "config.sms.tencentSdkAppId": "1400000000", "config.sms.tencentSignName": "华骐汽车",
+        "secrets.existingSecret": "desk-secrets"},
+}
+
+
+@pytest.mark.parametrize("changes", SMS_PROVIDERS.values(), ids=SMS_PROVIDERS.keys())
+def test_each_sms_provider_with_its_settings_is_accepted(changes):
+    chosen = copy.deepcopy(values())
+    for dotted, value in changes.items():
+        _set(chosen, dotted, value)
+
+    assert [error.message for error in validator().iter_errors(chosen)] == []
+
+
+@pytest.mark.parametrize(("case", "field"), [
+    ("Tencent Cloud backend without SdkAppId", "config.sms.tencentSdkAppId"),
+    ("Tencent Cloud backend without signature name", "config.sms.tencentSignName"),
+    ("Tencent Cloud backend with half its keys", "secrets.smsTencentSecretKey"),
+    ("Alibaba Cloud backend without signature name", "config.sms.aliyunSignName"),
+    ("Alibaba Cloud backend without its keys", "secrets.smsAliyunAccessKeySecret"),
+    ("SMS reply secret shorter than 32 characters", "secrets.smsReplySecret"),
+])
+def test_an_sms_provider_missing_a_setting_is_refused_at_that_setting(case, field):
+    wrong = copy.deepcopy(values())
+    for dotted, value in WRONG_VALUES[case].items():
+        _set(wrong, dotted, value)
+
+    assert field in {".".join(map(str, error.absolute_path)) for error in validator().iter_errors(wrong)}
+
+
+def test_the_schema_offers_every_sms_backend_the_product_has():
+    sms_module = (ROOT / "notifications" / "sms.py").read_text()
+    backends = re.findall(r"^class (\w+)\(SmsBackend\):", sms_module, re.M)
+    offered = schema()["properties"]["config"]["properties"]["sms"]["properties"]["backend"]["enum"]
+
+    assert sorted(offered) == sorted(f"notifications.sms.{name}" for name in backends)
+    assert values()["config"]["sms"]["backend"] in offered
+
+
+def test_every_sms_setting_can_be_given_through_the_chart():
+    """A provider's setting the chart cannot set would leave that provider unusable on Kubernetes.
+    SMS_FILE is left out: the console backend's file is for development, and the root filesystem
+    of the pods is read-only."""
+    settings = "\n".join(path.read_text() for path in (ROOT / "config" / "settings").glob("*.py"))
+    sms_settings = set(re.findall(r'env(?:\.\w+)?\("(SMS_[A-Z_]+)"', settings)) - {"SMS_FILE"}
+    keys = set(rendered(TEMPLATES / "configmap.yaml")["data"])
+    keys |= set(re.findall(r"^  ([A-Z_]+):", (TEMPLATES / "secret.yaml").read_text(), re.M))
+
+    assert {"SMS_TENCENT_SECRET_ID", "SMS_REPLY_SECRET"} <= sms_settings
+    assert sms_settings - keys == set()
+
+
+def test_sms_keys_are_secrets_and_the_rest_plain_configuration():
+    config = set(rendered(TEMPLATES / "configmap.yaml")["data"])
+    secret = set(re.findall(r"^  ([A-Z_]+):", (TEMPLATES / "secret.yaml").read_text(), re.M))
+    keys = {"SMS_ALIYUN_ACCESS_KEY_ID", "SMS_ALIYUN_ACCESS_KEY_SECRET", "SMS_TENCENT_SECRET_ID",
+            "SMS_TENCENT_SECRET_KEY", "SMS_REPLY_SECRET"}
+
+    assert keys <= secret
+    assert not keys & config
+    assert {"SMS_BACKEND", "SMS_TENCENT_SDK_APP_ID", "SMS_TENCENT_SIGN_NAME", "SMS_TENCENT_REGION",
+            "SMS_TENCENT_ENDPOINT"} <= config
+    # The operator's Secret may hold each of them instead; values.yaml says so.
+    existing_secret_doc = (CHART / "values.yaml").read_text().split("existingSecret:", 1)[0]
+    for key in keys:
+        assert key in existing_secret_doc, key
 
 
 def test_production_values_without_any_database_source_are_rejected():
