@@ -36,50 +36,79 @@ from hotline.relay import (
     work_order_group,
 )
 from tenants.models import TenantType
-from tenants.selectors import membership_for
+from tenants.selectors import membership_for, memberships_active
 
 from .services import unread_count, user_group
 
 logger = logging.getLogger(__name__)
 MAX_FRAME = 4096
-MEMBERSHIP_RECHECK_SECONDS = 30  # a membership revoked meanwhile ends the socket this soon
+MEMBERSHIP_RECHECK_SECONDS = 30  # a client frame re-checks at most this often (the sweep: all)
 
 
 # Every open socket of this process, for the sweep that repairs gaps on quiet feeds.
 _OPEN: weakref.WeakSet[LiveConsumer] = weakref.WeakSet()
 _SWEEPERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task] = (
     weakref.WeakKeyDictionary())
+# Joining and leaving groups, a few at a time per process: when thousands of sockets
+# (re)subscribe at once, each call would otherwise open its own Redis connection.
+LAYER_CALLS_AT_ONCE = 32
+_LAYER_SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary())
+
+
+def _layer_slot() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    if loop not in _LAYER_SLOTS:
+        _LAYER_SLOTS[loop] = asyncio.Semaphore(LAYER_CALLS_AT_ONCE)
+    return _LAYER_SLOTS[loop]
 
 
 async def _sweep_forever() -> None:
-    """Every few seconds, tell each board or inbox socket that is behind its feed.
+    """Every few seconds: close the sockets of revoked memberships, and tell each board or
+    inbox socket that is behind its feed.
 
-    A message lost on the way (Redis away, a full channel) is caught by the next
-    one of the same feed; this covers the feeds where no next one comes. The
-    positions are read in one query per hotline schema for the whole process, and
-    the socket is told through its own channel, so the catch-up runs in order
-    with its other messages.
+    Both checks are one query per process (per hotline schema for the feeds), not
+    one per socket. A message lost on the way (Redis away, a full channel) is
+    caught by the next one of the same feed; this covers the feeds where no next
+    one comes. A socket is told through its own channel, so what follows runs in
+    order with its other messages.
     """
+    previous: dict[tuple[int, int | None], int] = {}
     while True:
         await asyncio.sleep(settings.LIVE_SWEEP_SECONDS)
-        consumers = [c for c in list(_OPEN) if c.feed]
-        wanted: dict[int, set[int | None]] = {}
-        for consumer in consumers:
-            for stream in consumer.feed:
-                wanted.setdefault(int(stream), set()).add(consumer.feed_owner)
-        if not wanted:
-            continue
+        consumers = list(_OPEN)
         try:
-            positions = await database_sync_to_async(feed_positions)(wanted)
+            await _sweep_memberships(consumers)
+            # Behind what the feed had reached at the previous sweep: a message on its way
+            # now arrives within moments and is not a gap.
+            due, previous = previous, await _sweep_feeds(consumers, previous)
             for consumer in consumers:
-                behind = {stream: positions[int(stream), consumer.feed_owner]
+                behind = {stream: due[int(stream), consumer.feed_owner]
                           for stream, last in list(consumer.feed.items())
-                          if positions.get((int(stream), consumer.feed_owner), 0) > last}
+                          if due.get((int(stream), consumer.feed_owner), 0) > last}
                 if behind:
                     await consumer.channel_layer.send(consumer.channel_name,
                                                       {"type": "live.check", "positions": behind})
         except Exception:  # Redis or the database away: the next sweep tries again
             logger.warning("live sweep failed", exc_info=True)
+
+
+async def _sweep_memberships(consumers: list[LiveConsumer]) -> None:
+    pairs = {(c.membership.user_id, c.tenant.pk) for c in consumers}
+    members = await database_sync_to_async(memberships_active)(pairs)
+    for consumer in consumers:
+        if (consumer.membership.user_id, consumer.tenant.pk) not in members:
+            await consumer.channel_layer.send(consumer.channel_name, {"type": "live.revoked"})
+
+
+async def _sweep_feeds(consumers: list[LiveConsumer],
+                       previous: dict[tuple[int, int | None], int],
+                       ) -> dict[tuple[int, int | None], int]:
+    wanted: dict[int, set[int | None]] = {}
+    for consumer in consumers:
+        for stream in consumer.feed:
+            wanted.setdefault(int(stream), set()).add(consumer.feed_owner)
+    return await database_sync_to_async(feed_positions)(wanted) if wanted else {}
 
 
 class Refused(Exception):
@@ -128,7 +157,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             _SWEEPERS.pop(loop).cancel()
         for group in self.joined:
             try:
-                await self.channel_layer.group_discard(group, self.channel_name)
+                async with _layer_slot():
+                    await self.channel_layer.group_discard(group, self.channel_name)
             except Exception:  # Redis away: the membership expires there on its own
                 logger.warning("could not leave %s on disconnect", group)
 
@@ -161,7 +191,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         group, missed = await database_sync_to_async(self._topic)(topic, content)
         # Join first, then read what was missed: an event relayed in between arrives twice
         # at worst (the client drops ids it has seen), never not at all.
-        await self.channel_layer.group_add(group, self.channel_name)
+        async with _layer_slot():
+            await self.channel_layer.group_add(group, self.channel_name)
         self.joined.add(group)
         missed = await database_sync_to_async(missed)()
         if missed is None:
@@ -239,8 +270,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         raise Refused("no work orders on this host")
 
     async def live_notification(self, message: dict[str, Any]) -> None:
-        if await self._still_member():
-            await self.send_json({"type": "notification", "unread": message["unread"]})
+        await self.send_json({"type": "notification", "unread": message["unread"]})
+
+    async def live_revoked(self, message: dict[str, Any]) -> None:
+        """From the sweep: this person is no longer a member here."""
+        logger.info("closing live socket of user %s on %s: no longer a member",
+                    self.membership.user_id, self.tenant.slug)
+        await self.close(code=4404)
 
     def _feed_from(self, current: dict[str, int], since: dict[str, int]) -> None:
         """Where this socket's feed starts: the client's last positions, or now."""
@@ -255,8 +291,6 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def live_event(self, message: dict[str, Any]) -> None:
         """Forward one event; a board or inbox message after a gap brings the gap first."""
-        if not await self._still_member():
-            return
         prev = message.get("prev")
         if prev is not None:
             stream, position = str(message["stream"]), message["position"]
@@ -276,9 +310,16 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 await self._fill(stream, last, position + 1)
 
     async def _fill(self, stream: str, last: int, before: int) -> None:
-        """Send the feed's events after ``last`` and before ``before`` from the log."""
+        """Send the feed's events after ``last`` and before ``before`` from the log.
+
+        Joins its groups again first: a Redis server that restarted has forgotten
+        them (and the classic layer forgets a membership after a day).
+        """
         logger.info("live socket on %s missed %s..%s of stream %s; catching up",
                     self.tenant.slug, last + 1, before - 1, stream)
+        for group in self.joined:
+            async with _layer_slot():
+                await self.channel_layer.group_add(group, self.channel_name)
         missed = await database_sync_to_async(self._catch_up)(stream, last)
         if missed is None:
             await self.send_json({"type": "resync"})

@@ -32,6 +32,17 @@ def membership_for(user: User, tenant: Tenant) -> Membership | None:
     )
 
 
+def memberships_active(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Of the (user id, tenant id) pairs given, those that are still active memberships."""
+    if not pairs:
+        return set()
+    found = Membership.objects.filter(
+        is_active=True, user__is_active=True, user_id__in={u for u, _t in pairs},
+        tenant_id__in={t for _u, t in pairs},
+    ).values_list("user_id", "tenant_id")
+    return set(found) & pairs
+
+
 def memberships_of(user: User) -> QuerySet[Membership]:
     """Every tenant the user may work in, for the tenant switcher."""
     return (

@@ -141,12 +141,16 @@ CHANNEL_LAYERS = {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         # The classic layer waits for messages with a 5 s BZPOPMIN; redis-py's default read
         # timeout is also 5 s, which would end idle sockets with a TimeoutError. Its pool
-        # refuses (does not wait) past max_connections, 100 by default: too few for the
-        # bursts of subscriptions when many clients reconnect at once.
+        # refuses (does not wait) past max_connections; the consumer joins groups a few at
+        # a time (notifications/consumers.py), which keeps a process well below it.
         "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30,
                               "socket_connect_timeout": 5,
                               "max_connections": env.int("REDIS_MAX_CONNECTIONS",
-                                                         default=1000)}]},
+                                                         default=200)}],
+                   # Counted per web process (its sockets share one Redis queue), not per
+                   # socket: the default of 100 drops messages when a burst fans out to
+                   # many sockets. What is dropped anyway is repaired (docs/live.md).
+                   "capacity": env.int("LIVE_CHANNEL_CAPACITY", default=20000)},
     }
 }
 

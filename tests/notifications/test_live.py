@@ -562,3 +562,35 @@ def test_a_quiet_feed_that_missed_messages_gets_them_within_the_sweep(live, who,
     seen = async_to_sync(scenario)()
 
     assert seen == relayed_positions(live)
+
+
+def test_a_revoked_membership_closes_a_silent_socket_within_the_sweep(live, settings):
+    """No frame from the client needed: the sweep re-checks every open socket."""
+    from tenants.models import Membership
+
+    settings.LIVE_SWEEP_SECONDS = 0.5
+
+    def revoke() -> None:
+        from django.db import connections
+
+        try:
+            Membership.objects.filter(tenant=live["junda"]).update(is_active=False)
+        finally:
+            connections.close_all()
+
+    async def scenario() -> tuple[bool, dict]:
+        inbox, other = Client(live, "junda"), Client(live, "pengcheng")
+        for client in (inbox, other):
+            await client.open()
+            await client.send({"action": "subscribe", "topic": "inbox"})
+            await client.frames_until("subscribed")
+        await asyncio.get_running_loop().run_in_executor(None, revoke)
+        closing = await inbox.communicator.receive_output(timeout=5)
+        other_open = await other.communicator.receive_nothing(timeout=1.5)
+        await other.communicator.disconnect()
+        return other_open, closing
+
+    other_open, closing = async_to_sync(scenario)()
+
+    assert closing == {"type": "websocket.close", "code": 4404}
+    assert other_open  # another dealer's staff keep their socket
