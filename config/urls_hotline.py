@@ -1,6 +1,6 @@
 """A manufacturer's hotline host: the customer-service centre."""
 
-from django.urls import path
+from django.urls import include, path
 
 from hotline.views import home
 
@@ -10,6 +10,7 @@ from .urls_common import urlpatterns as common
 urlpatterns = [
     path("", home.home, name="home"),
     path("network/", home.network, name="network"),
+    path("api/v1/", include("config.api.urls_hotline")),
     *common,
 ]
 
