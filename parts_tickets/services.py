@@ -315,13 +315,13 @@ def parts_shipment_send(
     """One parcel with some lines (each with a quantity, the rest of the line by default).
 
     All lines ship or none: an error on any line leaves the request as it was,
-    named by the line's position (``lines[1].quantity``).
+    named by the line's position, counting from 1 (``lines[2].quantity``).
     """
     errors: dict[str, list[str]] = {}
     if not lines:
         errors["lines"] = [_("Name the lines in this shipment.")]
     seen: set[int] = set()
-    for index, line in enumerate(lines or []):
+    for index, line in enumerate(lines or [], start=1):
         if line.get("line_no") in seen:
             errors[f"lines[{index}].line_no"] = [_("This line is named twice.")]
         seen.add(line.get("line_no"))
@@ -329,7 +329,7 @@ def parts_shipment_send(
         raise ValidationError(errors)
     with transaction.atomic():
         request = _request_for_centre(request_id, parts_centre_id)
-        for index, line in enumerate(lines):
+        for index, line in enumerate(lines, start=1):
             try:
                 with transaction.atomic():
                     parts_line_ship(request_id=request.pk, parts_centre_id=parts_centre_id,

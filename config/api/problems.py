@@ -64,7 +64,7 @@ def _titles() -> dict[int, str]:
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested error detail → {"lines[1].quantity": ["…"]}."""
+    """DRF's nested error detail → {"lines[1].quantity": ["…"]}; positions count from 1, like line numbers."""
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
@@ -76,7 +76,7 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
         else:
             for index, item in enumerate(detail):
                 if item:
-                    out.update(_flatten(item, f"{prefix}[{index}]"))
+                    out.update(_flatten(item, f"{prefix}[{index + 1}]"))
     else:
         out[prefix or "__all__"] = [str(detail)]
     return out

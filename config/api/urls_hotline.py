@@ -9,6 +9,7 @@ from .problems import not_found_response
 PUBLIC = {"permission_classes": [AllowAny], "authentication_classes": []}  # the contract is no secret
 
 urlpatterns = [
+    path("", include("hotline.api.urls")),
     path("parts-centre/", include("parts_tickets.api.urls")),
     path("schema/", SpectacularAPIView.as_view(urlconf="config.urls_hotline", **PUBLIC), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", **PUBLIC), name="api-docs"),

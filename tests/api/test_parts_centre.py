@@ -112,7 +112,7 @@ def test_bad_input_is_refused_with_the_services_rule_in_the_requests_language(ho
                                                  "lines": [{"line_no": 1}, {"line_no": 2, "quantity": 9}]},
                            format="json")
     assert too_many.status_code == 400
-    assert too_many.json()["errors"] == {"lines[1].quantity": ["Ship between 1 and 2."]}
+    assert too_many.json()["errors"] == {"lines[2].quantity": ["Ship between 1 and 2."]}
     zh = api_client(hotline, south_key, HTTP_ACCEPT_LANGUAGE="zh-hans")
     reject = zh.post(f"{url}lines/1/reject/", {"reason": " "}, format="json")
     assert reject.status_code == 400
