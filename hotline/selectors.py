@@ -28,13 +28,14 @@ def open_work_orders_of(owner: Owner) -> QuerySet[WorkOrder]:
     return WorkOrder.objects.filter(owner=owner, state__in=OPEN_STATES).order_by("-received_at")
 
 
-def work_orders_for_hotline(*, state: str = "", type: str = "", category: str = "", severity: str = "",
+def work_orders_for_hotline(*, state: str = "", work_order_type: str = "", category: str = "",
+                            severity: str = "",
                             dealer_code: str = "", since: dt.datetime | None = None,
                             until: dt.datetime | None = None) -> QuerySet[WorkOrder]:
     """The manufacturer's work orders with the given filters, for lists and exports."""
     work_orders = (WorkOrder.objects.select_related("owner", "vehicle", "repeat_of")
                    .prefetch_related("part_lines"))
-    exact = {"state": state, "type": type, "category": category, "severity": severity,
+    exact = {"state": state, "type": work_order_type, "category": category, "severity": severity,
              "dealer_code": dealer_code}
     work_orders = work_orders.filter(**{k: v for k, v in exact.items() if v})
     if since is not None:

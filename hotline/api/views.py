@@ -70,6 +70,8 @@ class WorkOrderList(HotlineView):
         values = dict(filters.validated_data)
         if "dealer" in values:
             values["dealer_code"] = values.pop("dealer")
+        if "type" in values:
+            values["work_order_type"] = values.pop("type")
         paginator = NewestFirst()
         page = paginator.paginate_queryset(work_orders_for_hotline(**values), request, view=self)
         return paginator.get_paginated_response(WorkOrderOut(page, many=True).data)
