@@ -217,7 +217,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "WorkOrderStateEnum": "hotline.models.choices.State",
+        "ClockKindEnum": "hotline.models.choices.ClockKind",
+        "PartsRequestStateEnum": "parts_tickets.models.RequestState",
+        "PartsLineStateEnum": "parts_tickets.models.LineState",
+    },
 }
 # API limits: requests per key (or per person and host), and the largest request body.
 API_RATE_READ = env("API_RATE_READ", default="1200/min")

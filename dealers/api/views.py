@@ -103,15 +103,16 @@ class WorkOrderDetail(DealerView):
                    responses={200: DealerWorkOrderOut, **problems(READ_ERRORS)},
                    summary="One work order routed to this dealer, with its timeline since it arrived")
     def get(self, request: Request, manufacturer: str, number: str) -> Response:
-        return self.detail(manufacturer, number)
-
-    def detail(self, manufacturer: str, number: str, status_code: int = 200) -> Response:
-        view = self.gateway.work_order(manufacturer, number)
-        return Response(DealerWorkOrderOut(_plain(view)).data, status=status_code,
-                        headers={"ETag": etag_of(view.work_order.version)})
+        return _detail(self.gateway, manufacturer, number)
 
 
-class _Action(WorkOrderDetail):
+def _detail(gateway: DealerGateway, manufacturer: str, number: str) -> Response:
+    view = gateway.work_order(manufacturer, number)
+    return Response(DealerWorkOrderOut(_plain(view)).data,
+                    headers={"ETag": etag_of(view.work_order.version)})
+
+
+class _Action(DealerView):
     input_serializer: type = NoteOnlyIn
 
     def act(self, manufacturer: str, number: str, data: dict) -> None:
@@ -128,7 +129,7 @@ class _Action(WorkOrderDetail):
         with transaction.atomic():
             check_if_match(self.request, self.gateway.lock_version(manufacturer, number))
             self.act(manufacturer, number, data)
-        return self.detail(manufacturer, number)
+        return _detail(self.gateway, manufacturer, number)
 
     @property
     def actor(self) -> Any:

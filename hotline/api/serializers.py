@@ -63,7 +63,7 @@ class WorkOrderIn(serializers.Serializer):
     received_at = serializers.DateTimeField(required=False)
 
 
-class DealerRef(serializers.Serializer):
+class WorkOrderDealer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
 
@@ -92,7 +92,7 @@ class WorkOrderOut(serializers.ModelSerializer):
                   "part_lines", "version"]
         read_only_fields = fields
 
-    @extend_schema_field(DealerRef)
+    @extend_schema_field(WorkOrderDealer)
     def get_dealer(self, work_order: WorkOrder) -> dict:
         return {"code": work_order.dealer_code, "name": work_order.dealer_name}
 

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from config.api.authentication import actor_of
 from config.api.base import ApiView, check_if_match, etag_of, idempotent
-from config.api.pagination import NewestFirst
+from config.api.pagination import CURSOR_PARAMETERS, NewestFirst, paginated
 from config.api.permissions import HotlineMemberOrIntegration
 from config.api.schema import IDEMPOTENCY_KEY, READ_ERRORS, WRITE_ERRORS, WRITE_HEADERS, problems
 from tenants.models import Manufacturer, NetworkMembership
@@ -61,8 +61,8 @@ def _detail(number: str, status_code: int = 200, **headers: str) -> Response:
 
 
 class WorkOrderList(HotlineView):
-    @extend_schema(tags=TAG, operation_id="work_orders_list", parameters=[WorkOrderFilter],
-                   responses={200: WorkOrderOut(many=True), **problems(READ_ERRORS)},
+    @extend_schema(tags=TAG, operation_id="work_orders_list", parameters=[WorkOrderFilter, *CURSOR_PARAMETERS],
+                   responses={200: paginated(WorkOrderOut), **problems(READ_ERRORS)},
                    summary="Work orders, newest first, with filters")
     def get(self, request: Request) -> Response:
         filters = WorkOrderFilter(data=request.query_params)

@@ -20,7 +20,7 @@ class PartsLineOut(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DealerRef(serializers.Serializer):
+class PartsRequestDealer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
 
@@ -37,7 +37,7 @@ class PartsRequestOut(serializers.ModelSerializer):
                   "shipped_at", "received_at", "note", "version", "lines"]
         read_only_fields = fields
 
-    @extend_schema_field(DealerRef)
+    @extend_schema_field(PartsRequestDealer)
     def get_dealer(self, request: PartsRequest) -> dict:
         return {"code": request.work_order.dealer_code, "name": request.work_order.dealer_name}
 

@@ -15,9 +15,9 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api.authentication import actor_of
+from config.api.authentication import ApiKeyAuthentication, actor_of
 from config.api.base import ApiView, check_if_match, etag_of, idempotent
-from config.api.pagination import NewestFirst
+from config.api.pagination import CURSOR_PARAMETERS, NewestFirst, paginated
 from config.api.permissions import PartsCentreKey
 from config.api.schema import READ_ERRORS, WRITE_ERRORS, WRITE_HEADERS, problems
 
@@ -39,6 +39,7 @@ LINE_NO = OpenApiParameter("line_no", int, OpenApiParameter.PATH, description="T
 
 
 class PartsCentreView(ApiView):
+    authentication_classes = [ApiKeyAuthentication]  # centres work through keys only
     permission_classes = [PartsCentreKey]
 
     @property
@@ -53,8 +54,8 @@ def _detail(request: PartsRequest, status_code: int = 200) -> Response:
 
 
 class PartsRequestList(PartsCentreView):
-    @extend_schema(tags=TAG, operation_id="parts_requests_list", parameters=[PartsRequestFilter],
-                   responses={200: PartsRequestOut(many=True), **problems(READ_ERRORS)},
+    @extend_schema(tags=TAG, operation_id="parts_requests_list", parameters=[PartsRequestFilter, *CURSOR_PARAMETERS],
+                   responses={200: paginated(PartsRequestOut), **problems(READ_ERRORS)},
                    summary="The centre's parts-support requests, newest first")
     def get(self, request: Request) -> Response:
         filters = PartsRequestFilter(data=request.query_params)
