@@ -61,7 +61,8 @@ def _detail(number: str, status_code: int = 200, **headers: str) -> Response:
 
 
 class WorkOrderList(HotlineView):
-    @extend_schema(tags=TAG, operation_id="work_orders_list", parameters=[WorkOrderFilter, *CURSOR_PARAMETERS],
+    @extend_schema(tags=TAG, operation_id="work_orders_list",
+                   parameters=[WorkOrderFilter, *CURSOR_PARAMETERS],
                    responses={200: paginated(WorkOrderOut), **problems(READ_ERRORS)},
                    summary="Work orders, newest first, with filters")
     def get(self, request: Request) -> Response:

@@ -54,7 +54,8 @@ def _detail(request: PartsRequest, status_code: int = 200) -> Response:
 
 
 class PartsRequestList(PartsCentreView):
-    @extend_schema(tags=TAG, operation_id="parts_requests_list", parameters=[PartsRequestFilter, *CURSOR_PARAMETERS],
+    @extend_schema(tags=TAG, operation_id="parts_requests_list",
+                   parameters=[PartsRequestFilter, *CURSOR_PARAMETERS],
                    responses={200: paginated(PartsRequestOut), **problems(READ_ERRORS)},
                    summary="The centre's parts-support requests, newest first")
     def get(self, request: Request) -> Response:
