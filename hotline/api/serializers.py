@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import (
+    Acceptance,
     CallbackOutcome,
     Category,
     Channel,
@@ -14,6 +15,7 @@ from ..models import (
     PartLine,
     Severity,
     State,
+    StockCheck,
     WorkOrder,
     WorkOrderType,
 )
@@ -77,6 +79,8 @@ class PartLineOut(serializers.ModelSerializer):
 
 class WorkOrderOut(serializers.ModelSerializer):
     state = serializers.ChoiceField(choices=State.choices)
+    stock_check = serializers.ChoiceField(choices=StockCheck.choices, allow_blank=True)
+    owner_acceptance = serializers.ChoiceField(choices=Acceptance.choices, allow_blank=True)
     dealer = serializers.SerializerMethodField()
     owner = serializers.SerializerMethodField()
     vehicle = serializers.SerializerMethodField()
