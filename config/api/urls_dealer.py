@@ -13,5 +13,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(urlconf="config.urls_dealer", **PUBLIC), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", **PUBLIC), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema", **PUBLIC), name="api-redoc"),
-    re_path(r"^(?s:.*)$", not_found_response),
+    re_path(r"^[\s\S]*$", not_found_response),
 ]

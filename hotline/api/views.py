@@ -25,7 +25,7 @@ from config.api.schema import IDEMPOTENCY_KEY, READ_ERRORS, WRITE_ERRORS, WRITE_
 from tenants.models import Manufacturer, NetworkMembership
 
 from ..models import WorkOrder
-from ..selectors import work_order_kpis, work_orders_for_hotline
+from ..selectors import part_lines_of, work_order_kpis, work_orders_for_hotline
 from ..services import decisions
 from ..services import work_orders as services
 from .serializers import (
@@ -75,7 +75,8 @@ class WorkOrderList(HotlineView):
             values["work_order_type"] = values.pop("type")
         paginator = NewestFirst()
         page = paginator.paginate_queryset(work_orders_for_hotline(**values), request, view=self)
-        return paginator.get_paginated_response(WorkOrderOut(page, many=True).data)
+        context = {"part_lines": part_lines_of(page)}
+        return paginator.get_paginated_response(WorkOrderOut(page, many=True, context=context).data)
 
     @extend_schema(tags=TAG, operation_id="work_orders_create", request=WorkOrderIn,
                    parameters=[IDEMPOTENCY_KEY],
