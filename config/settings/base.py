@@ -250,6 +250,7 @@ SCHEDULER_JOBS: list[str] = [
     "hotline.scheduler.fire_due_clocks",
     "notifications.webhooks.deliver_everywhere",
     "hotline.scheduler.send_owner_sms",
+    "tenants.services.api_keys.idempotency_records_purge",
 ]
 # Webhook endpoints must be https:// (production); plain http is allowed while developing.
 WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=not DEBUG)

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -13,9 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import ApiKey, ApiKeyKind, ApiKeyScope, PartsCentre, Tenant, TenantType
+from ..models import ApiKey, ApiKeyKind, ApiKeyScope, IdempotencyRecord, PartsCentre, Tenant, TenantType
 
 KEY_LEAD = "cdk"
+# Answers stored for Idempotency-Key retries are kept this long; a retry after that acts again.
+IDEMPOTENCY_KEEP = dt.timedelta(hours=24)
+PURGE_EVERY_SECONDS = 600
 # last_used_at is written at most this often per key, not on every request.
 LAST_USED_GRANULARITY = dt.timedelta(minutes=1)
 
@@ -87,3 +91,14 @@ def api_key_for(secret: str, tenant: Tenant) -> ApiKey | None:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
     return api_key
+
+
+_next_purge = [0.0]
+
+
+def idempotency_records_purge() -> None:
+    """Scheduler job: forget stored answers older than ``IDEMPOTENCY_KEEP``, every ten minutes."""
+    if time.monotonic() < _next_purge[0]:
+        return
+    _next_purge[0] = time.monotonic() + PURGE_EVERY_SECONDS
+    IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - IDEMPOTENCY_KEEP).delete()

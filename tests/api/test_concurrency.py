@@ -64,3 +64,18 @@ def test_two_writers_with_the_same_etag_one_wins(committed_tenants, manufacturer
     responses = _race(2, lambda: api_client(hotline, secret).post(
         f"{url}cancel/", {"reason": "重复录入"}, format="json", HTTP_IF_MATCH=etag))
     assert sorted(r.status_code for r in responses) == [200, 412]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_first_work_orders_of_a_new_hotline_arriving_together_all_succeed(committed_tenants, manufacturer,
+                                                                              hotline):
+    """The default SLA policy is made on first use; two first uses at once must not collide."""
+    from ..conftest import join
+    from ..hotline.conftest import owner, vehicle
+
+    join(manufacturer, "gz-junda", "HQ-GD-001")
+    secret = api_key_create(tenant=hotline, name="CTI", scope="write").secret
+    bodies = [intake(owner=owner(mobile=f"1390000000{i}"), vehicle=vehicle(vin=vin))
+              for i, vin in enumerate(("LHKS5A2B4RG100231", "LHKX5P4C9SH200517"))]
+    responses = _race(2, lambda: api_client(hotline, secret).post(BASE, bodies.pop(), format="json"))
+    assert [r.status_code for r in responses] == [201, 201]
