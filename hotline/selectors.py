@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.db.models import Avg, Count, F, Q, QuerySet
 
-from .models import OPEN_STATES, Clock, ClockKind, Owner, PartLine, Vehicle, WorkOrder
+from .models import OPEN_STATES, Clock, ClockKind, Owner, PartLine, State, Vehicle, WorkOrder
 
 
 def owners_matching(query: str) -> QuerySet[Owner]:
@@ -84,8 +84,9 @@ def work_order_kpis(*, since: dt.datetime | None = None, until: dt.datetime | No
     )
     by_state = dict(work_orders.order_by().values_list("state").annotate(n=Count("id")))
     clocks = Clock.objects.filter(work_order__in=work_orders.values("id"))
-    decided = clocks.filter(met__isnull=False).values("kind").annotate(
-        met=Count("id", filter=Q(met=True)), all=Count("id"))
+    # A cancelled work order's stopped clocks say nothing about the dealer's timeliness.
+    decided = (clocks.filter(met__isnull=False).exclude(work_order__state=State.CANCELLED)
+               .values("kind").annotate(met=Count("id", filter=Q(met=True)), all=Count("id")))
     met = {row["kind"]: (row["met"], row["all"]) for row in decided}
     overdue = (clocks.filter(breached_at__isnull=False, stopped_at__isnull=True,
                              work_order__state__in=OPEN_STATES)

@@ -157,3 +157,19 @@ def test_revoked_key_stops_working(hotline, integration_key):
     assert client.get(BASE).status_code == 200
     api_key_revoke(tenant=hotline, prefix=integration_key.split("_")[1])
     assert client.get(BASE).status_code == 401
+
+
+def test_kpis_count_what_the_manufacturer_measures(hotline, integration_key):
+    client = api_client(hotline, integration_key)
+    first = client.post(BASE, intake(), format="json")
+    client.post(BASE, intake(type="complaint", category="service_attitude", part_lines=[],
+                             owner=owner(mobile="13911112222"), vehicle=None), format="json")
+    client.post(f"{first['Location']}cancel/", {"reason": "重复录入"}, format="json")
+    kpis = client.get("/api/v1/kpis/").json()
+    assert (kpis["received"], kpis["open"]) == (2, 1)
+    assert kpis["by_state"] == {"cancelled": 1, "dispatched": 1}
+    assert kpis["timely_response_rate"] is None  # no first contact decided yet
+    assert client.get("/api/v1/kpis/", {"dealer": "HQ-GD-002"}).json()["received"] == 0
+    bad = client.get("/api/v1/kpis/", {"since": "last week"})
+    assert bad.status_code == 400
+    assert "since" in bad.json()["errors"]
