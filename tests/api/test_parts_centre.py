@@ -120,3 +120,22 @@ def test_bad_input_is_refused_with_the_services_rule_in_the_requests_language(ho
     with in_schema(hotline):
         assert not PartsRequest.objects.get(pk=parts_request.pk).lines.filter(shipped_quantity__gt=0).exists()
         assert WorkOrder.objects.get(pk=parts_request.work_order_id).state == "awaiting_parts"
+
+
+def test_a_retried_shipment_ships_once_and_a_stale_write_is_refused(hotline, parts_request, south_key):
+    client = api_client(hotline, south_key)
+    url = f"{BASE}{parts_request.number}/"
+    etag = client.get(url)["ETag"]
+    parcel = {"carrier": "顺丰", "tracking_number": "SF2001", "lines": [{"line_no": 2, "quantity": 1}]}
+    first = client.post(f"{url}shipments/", parcel, format="json", HTTP_IDEMPOTENCY_KEY="wms-5501",
+                        HTTP_IF_MATCH=etag)
+    again = client.post(f"{url}shipments/", parcel, format="json", HTTP_IDEMPOTENCY_KEY="wms-5501",
+                        HTTP_IF_MATCH=etag)
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    with in_schema(hotline):
+        assert PartsRequest.objects.get(pk=parts_request.pk).lines.get(line_no=2).shipped_quantity == 1
+    stale = client.post(f"{url}lines/1/allocate/", format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    with in_schema(hotline):
+        assert PartsRequest.objects.get(pk=parts_request.pk).lines.get(line_no=1).state == "pending"
