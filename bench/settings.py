@@ -1,4 +1,4 @@
-"""Settings for the tenancy benchmark: a database of its own, one extra dealer-type app.
+"""Settings for the benchmarks: a database of their own, one extra dealer-type app, trivial endpoints.
 
 ``BENCH_PHASE=b`` adds that app's second migration (a nullable column).
 """
@@ -18,6 +18,7 @@ LOGGING["loggers"]["config.migration"] = {"level": "WARNING"}  # noqa: F405
 TENANT_TYPES["dealer"]["APPS"] = [*TENANT_TYPES["dealer"]["APPS"], "bench.additive"]
 TENANT_TYPES["public"]["URLCONF"] = "bench.urls_public"
 TENANT_TYPES["dealer"]["URLCONF"] = "bench.urls_dealer"
+TENANT_TYPES["hotline"]["URLCONF"] = "bench.urls_hotline"
 INSTALLED_APPS = [*INSTALLED_APPS, "bench.additive"]  # noqa: F405
 MIGRATION_MODULES = {
     "bench_additive": f"bench.additive.migrations_{os.environ.get('BENCH_PHASE', 'a')}"

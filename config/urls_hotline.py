@@ -1,6 +1,6 @@
 """A manufacturer's hotline host: the customer-service centre."""
 
-from django.urls import path
+from django.urls import include, path
 
 from hotline.views import home, sms_replies
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("network/", home.network, name="network"),
     path("sms/replies/<slug:provider>/<str:token>/", sms_replies.sms_replies,
          name="sms-replies"),
+    path("api/v1/", include("config.api.urls_hotline")),
     *common,
 ]
 

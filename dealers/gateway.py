@@ -344,3 +344,21 @@ class DealerGateway:
             reason=reason,
             suggested_dealer_id=suggested_dealer_id,
         )[2]
+
+    def lock_version(self, manufacturer_code: str, number: str) -> int:
+        """Lock a work order this dealer may act on, in the caller's transaction; its version.
+
+        Lets a caller compare the version a client last read (``If-Match``) with
+        the current one while no one else can change it; 404 otherwise.
+        """
+        manufacturer = self._manufacturer(manufacturer_code)
+        with tenant_context(manufacturer.hotline):
+            version = (
+                WorkOrder.objects.select_for_update()
+                .filter(self._visible(manufacturer), number=number)
+                .values_list("version", flat=True)
+                .first()
+            )
+        if version is None:
+            raise Http404
+        return version

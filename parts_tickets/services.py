@@ -301,3 +301,83 @@ def parts_requests_mark_received(work_order: WorkOrder, *, actor: Actor, at: dt.
         request.state, request.received_at = RequestState.RECEIVED, at
         request.version += 1
         request.save()
+
+
+def parts_shipment_send(
+    *,
+    request_id: int,
+    parts_centre_id: int,
+    carrier: str,
+    tracking_number: str,
+    lines: list[dict],
+    actor: Actor,
+) -> PartsRequest:
+    """One parcel with some lines (each with a quantity, the rest of the line by default).
+
+    All lines ship or none: an error on any line leaves the request as it was,
+    named by the line's position, counting from 1 (``lines[2].quantity``).
+    """
+    errors: dict[str, list[str]] = {}
+    if not lines:
+        errors["lines"] = [_("Name the lines in this shipment.")]
+    seen: set[int] = set()
+    for index, line in enumerate(lines or [], start=1):
+        if line.get("line_no") in seen:
+            errors[f"lines[{index}].line_no"] = [_("This line is named twice.")]
+        seen.add(line.get("line_no"))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        request = _request_for_centre(request_id, parts_centre_id)
+        for index, line in enumerate(lines, start=1):
+            try:
+                with transaction.atomic():
+                    parts_line_ship(request_id=request.pk, parts_centre_id=parts_centre_id,
+                                    line_no=line["line_no"], quantity=line.get("quantity"),
+                                    carrier=carrier, tracking_number=tracking_number, actor=actor)
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    name = f"lines[{index}].{'line_no' if field == 'line' else field}"
+                    if field in ("carrier", "tracking_number"):
+                        name = field
+                    errors.setdefault(name, []).extend(messages)
+        if errors:
+            raise ValidationError(errors)
+        request.refresh_from_db()
+    return request
+
+
+def parts_request_mark_delivered(
+    *, request_id: int, parts_centre_id: int, actor: Actor, at: dt.datetime | None = None
+) -> PartsRequest:
+    """The carrier handed the shipped parts to the dealer; the dealer still confirms receipt.
+
+    Recorded as a ``parts.delivered`` event on the work order (the dealer sees it).
+    """
+    now = timezone.now()
+    at = at or now
+    if at > now + dt.timedelta(minutes=5):
+        raise ValidationError({"delivered_at": [_("This time is in the future.")]})
+    with transaction.atomic():
+        request = _request_for_centre(request_id, parts_centre_id)
+        if request.state in (RequestState.RECEIVED, RequestState.REJECTED):
+            raise ValidationError({"request": [_("This request is already %(state)s.")
+                                               % {"state": request.get_state_display()}]})
+        if not request.lines.filter(shipped_quantity__gt=0).exists():
+            raise ValidationError({"request": [_("Nothing of this request has shipped yet.")]})
+        if request.shipped_at and at < request.shipped_at - dt.timedelta(minutes=1):
+            raise ValidationError({"delivered_at": [_("The delivery cannot be before the shipment.")]})
+        request.version += 1
+        request.save(update_fields=["version"])
+        event_append(request.work_order, "parts.delivered", actor, at, request=request.number)
+    return request
+
+
+def parts_request_delivered_at(request: PartsRequest) -> dt.datetime | None:
+    """When the parts centre last reported the request delivered, if it did."""
+    from hotline.models import WorkOrderEvent
+
+    event = (WorkOrderEvent.objects.filter(work_order_id=request.work_order_id, kind="parts.delivered",
+                                           data__request=request.number)
+             .order_by("-id").only("at").first())
+    return event.at if event else None

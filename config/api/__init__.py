@@ -1,0 +1,1 @@
+"""What every API endpoint shares: authentication, permissions, errors, paging, retries, limits."""

@@ -1,0 +1,17 @@
+"""/api/v1/ on a dealer's host: the dealer's inbox across networks and every dealer action."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+
+from .problems import not_found_response
+
+PUBLIC = {"permission_classes": [AllowAny], "authentication_classes": []}  # the contract is no secret
+
+urlpatterns = [
+    path("", include("dealers.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(urlconf="config.urls_dealer", **PUBLIC), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", **PUBLIC), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema", **PUBLIC), name="api-redoc"),
+    re_path(r"^[\s\S]*$", not_found_response),
+]

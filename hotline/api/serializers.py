@@ -1,0 +1,189 @@
+"""What the hotline API reads and writes. Rules live in the services; these only shape data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..models import (
+    Acceptance,
+    CallbackOutcome,
+    Category,
+    Channel,
+    Gender,
+    PartLine,
+    Severity,
+    State,
+    StockCheck,
+    WorkOrder,
+    WorkOrderType,
+)
+
+
+class OwnerIn(serializers.Serializer):
+    name = serializers.CharField(max_length=60, allow_blank=True, required=False)
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False)
+    mobile = serializers.CharField(max_length=20, allow_blank=True, required=False,
+                                   help_text=_("11 digits starting with 1."))
+    landline = serializers.CharField(max_length=30, allow_blank=True, required=False)
+    email = serializers.CharField(max_length=254, allow_blank=True, required=False)
+    province = serializers.CharField(max_length=30, allow_blank=True, required=False)
+    city = serializers.CharField(max_length=30, allow_blank=True, required=False)
+    address = serializers.CharField(max_length=200, allow_blank=True, required=False)
+
+
+class VehicleIn(serializers.Serializer):
+    vin = serializers.CharField(max_length=40, allow_blank=True, required=False,
+                                help_text=_("17 characters, no I/O/Q, valid check digit."))
+    plate = serializers.CharField(max_length=20, allow_blank=True, required=False)
+    model = serializers.CharField(max_length=60, allow_blank=True, required=False)
+    purchase_date = serializers.DateField(required=False, allow_null=True)
+    mileage_km = serializers.IntegerField(required=False, allow_null=True)
+    use = serializers.CharField(max_length=16, allow_blank=True, required=False)
+
+
+class PartLineIn(serializers.Serializer):
+    part_code = serializers.CharField(max_length=40, allow_blank=True)
+    part_name = serializers.CharField(max_length=120, allow_blank=True)
+    quantity = serializers.IntegerField()
+
+
+class WorkOrderIn(serializers.Serializer):
+    type = serializers.ChoiceField(choices=WorkOrderType.choices)
+    category = serializers.ChoiceField(choices=Category.choices)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    complaint = serializers.CharField(max_length=5000, allow_blank=True)
+    owner_demand = serializers.CharField(max_length=5000, allow_blank=True, required=False)
+    owner = OwnerIn()
+    vehicle = VehicleIn(required=False, allow_null=True)
+    part_lines = PartLineIn(many=True, required=False, max_length=20,
+                            help_text=_("Parts-shortage work orders: 1 to 6 lines, no code twice."))
+    dealer = serializers.CharField(max_length=32, required=False,
+                                   help_text=_("Dealer code; omitted: the suggested dealer."))
+    received_at = serializers.DateTimeField(required=False)
+
+
+class WorkOrderDealer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class PartLineOut(serializers.ModelSerializer):
+    class Meta:
+        model = PartLine
+        fields = ["line_no", "part_code", "part_name", "quantity"]
+        read_only_fields = fields
+
+
+class WorkOrderOut(serializers.ModelSerializer):
+    state = serializers.ChoiceField(choices=State.choices)
+    stock_check = serializers.ChoiceField(choices=StockCheck.choices, allow_blank=True)
+    owner_acceptance = serializers.ChoiceField(choices=Acceptance.choices, allow_blank=True)
+    dealer = serializers.SerializerMethodField()
+    owner = serializers.SerializerMethodField()
+    vehicle = serializers.SerializerMethodField()
+    repeat_of = serializers.CharField(source="repeat_number", allow_null=True, default=None)
+    part_lines = PartLineOut(many=True)
+
+    class Meta:
+        model = WorkOrder
+        fields = ["number", "type", "category", "severity", "channel", "state", "received_at",
+                  "dispatched_at", "first_contact_at", "resolved_at", "closed_at", "dealer", "owner",
+                  "vehicle", "complaint", "owner_demand", "stock_check", "needs_parts_centre",
+                  "result_summary", "owner_acceptance", "satisfaction", "reopen_count", "repeat_of",
+                  "part_lines", "version"]
+        read_only_fields = fields
+
+    def to_representation(self, wo: WorkOrder) -> dict:
+        """The same fields as declared, built directly: lists of 50–200 rows are the hot path."""
+        def when(value: dt.datetime | None) -> str | None:
+            return timezone.localtime(value).isoformat() if value else None
+
+        return {
+            "number": wo.number, "type": wo.type, "category": wo.category, "severity": wo.severity,
+            "channel": wo.channel, "state": wo.state, "received_at": when(wo.received_at),
+            "dispatched_at": when(wo.dispatched_at), "first_contact_at": when(wo.first_contact_at),
+            "resolved_at": when(wo.resolved_at), "closed_at": when(wo.closed_at),
+            "dealer": self.get_dealer(wo), "owner": self.get_owner(wo), "vehicle": self.get_vehicle(wo),
+            "complaint": wo.complaint, "owner_demand": wo.owner_demand, "stock_check": wo.stock_check,
+            "needs_parts_centre": wo.needs_parts_centre, "result_summary": wo.result_summary,
+            "owner_acceptance": wo.owner_acceptance, "satisfaction": wo.satisfaction,
+            "reopen_count": wo.reopen_count, "repeat_of": wo.repeat_number,
+            "part_lines": self._part_lines(wo),
+            "version": wo.version,
+        }
+
+    def _part_lines(self, wo: WorkOrder) -> list[dict]:
+        if "part_lines" in self.context:  # a page's lines, read in one query
+            return self.context["part_lines"][wo.pk]
+        return list(wo.part_lines.values("line_no", "part_code", "part_name", "quantity"))
+
+    @extend_schema_field(WorkOrderDealer)
+    def get_dealer(self, work_order: WorkOrder) -> dict:
+        return {"code": work_order.dealer_code, "name": work_order.dealer_name}
+
+    @extend_schema_field(OwnerIn)
+    def get_owner(self, work_order: WorkOrder) -> dict:
+        # Annotations of hotline.selectors.work_orders_for_hotline.
+        return {"name": work_order.owner_name, "gender": work_order.owner_gender,
+                "mobile": work_order.owner_mobile, "province": work_order.owner_province,
+                "city": work_order.owner_city}
+
+    @extend_schema_field(VehicleIn(allow_null=True))
+    def get_vehicle(self, work_order: WorkOrder) -> dict | None:
+        if work_order.vehicle_id is None:
+            return None
+        return {"vin": work_order.vehicle_vin, "plate": work_order.vehicle_plate,
+                "model": work_order.vehicle_model}
+
+
+class WorkOrderFilter(serializers.Serializer):
+    state = serializers.ChoiceField(choices=State.choices, required=False)
+    type = serializers.ChoiceField(choices=WorkOrderType.choices, required=False)
+    category = serializers.ChoiceField(choices=Category.choices, required=False)
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    dealer = serializers.CharField(max_length=32, required=False, help_text=_("Dealer code."))
+    since = serializers.DateTimeField(required=False, help_text=_("Received at or after (ISO 8601)."))
+    until = serializers.DateTimeField(required=False, help_text=_("Received before (ISO 8601)."))
+
+
+class CallbackIn(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=CallbackOutcome.choices)
+    score = serializers.IntegerField(required=False, allow_null=True, help_text=_("1 to 10 when reached."))
+    solved = serializers.BooleanField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
+class CallbackOut(serializers.Serializer):
+    outcome = serializers.CharField()
+    score = serializers.IntegerField(allow_null=True)
+    solved = serializers.BooleanField(allow_null=True)
+    at = serializers.DateTimeField()
+    work_order = WorkOrderOut()
+
+
+class ReasonIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, allow_blank=True)
+
+
+class KpiFilter(serializers.Serializer):
+    since = serializers.DateTimeField(required=False, help_text=_("Received at or after (ISO 8601)."))
+    until = serializers.DateTimeField(required=False, help_text=_("Received before (ISO 8601)."))
+    dealer = serializers.CharField(max_length=32, required=False, help_text=_("Dealer code."))
+
+
+class KpiOut(serializers.Serializer):
+    received = serializers.IntegerField()
+    open = serializers.IntegerField()
+    by_state = serializers.DictField(child=serializers.IntegerField())
+    overdue_now = serializers.IntegerField(help_text=_("Open work orders with a window missed."))
+    timely_response_rate = serializers.FloatField(allow_null=True)
+    timely_completion_rate = serializers.FloatField(allow_null=True)
+    repeat_rate = serializers.FloatField(allow_null=True)
+    reopen_rate = serializers.FloatField(allow_null=True)
+    satisfaction_average = serializers.FloatField(allow_null=True)

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("work-orders/", views.WorkOrderList.as_view(), name="api-work-orders"),
+    path("work-orders/<str:number>/", views.WorkOrderDetail.as_view(), name="api-work-order"),
+    path("work-orders/<str:number>/callbacks/", views.RecordCallback.as_view()),
+    path("work-orders/<str:number>/verify/", views.Verify.as_view()),
+    path("work-orders/<str:number>/reopen/", views.Reopen.as_view()),
+    path("work-orders/<str:number>/cancel/", views.Cancel.as_view()),
+    path("kpis/", views.Kpis.as_view(), name="api-kpis"),
+]

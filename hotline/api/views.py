@@ -1,0 +1,210 @@
+"""Hotline API: the call-centre integrations create, read, list and decide work orders.
+
+Reached with a hotline member's session or an integration key of this hotline.
+Every change is one call of the same service the portal uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from config.api.authentication import actor_of
+from config.api.base import ApiView, check_if_match, etag_of, idempotent
+from config.api.pagination import CURSOR_PARAMETERS, NewestFirst, paginated
+from config.api.permissions import HotlineMemberOrIntegration
+from config.api.schema import IDEMPOTENCY_KEY, READ_ERRORS, WRITE_ERRORS, WRITE_HEADERS, problems
+from tenants.models import Manufacturer, NetworkMembership
+
+from ..models import WorkOrder
+from ..selectors import part_lines_of, work_order_kpis, work_orders_for_hotline
+from ..services import decisions
+from ..services import work_orders as services
+from .serializers import (
+    CallbackIn,
+    CallbackOut,
+    KpiFilter,
+    KpiOut,
+    ReasonIn,
+    WorkOrderFilter,
+    WorkOrderIn,
+    WorkOrderOut,
+)
+
+TAG = ["hotline"]
+
+
+class HotlineView(ApiView):
+    permission_classes = [HotlineMemberOrIntegration]
+
+    @property
+    def manufacturer(self) -> Manufacturer:
+        return self.request._request.tenant.manufacturer
+
+
+def _read(number: str) -> WorkOrder:
+    return work_orders_for_hotline().get(number=number)
+
+
+def _detail(number: str, status_code: int = 200, **headers: str) -> Response:
+    work_order = _read(number)
+    return Response(WorkOrderOut(work_order).data, status=status_code,
+                    headers={"ETag": etag_of(work_order.version), **headers})
+
+
+class WorkOrderList(HotlineView):
+    @extend_schema(tags=TAG, operation_id="work_orders_list",
+                   parameters=[WorkOrderFilter, *CURSOR_PARAMETERS],
+                   responses={200: paginated(WorkOrderOut), **problems(READ_ERRORS)},
+                   summary="Work orders, newest first, with filters")
+    def get(self, request: Request) -> Response:
+        filters = WorkOrderFilter(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        values = dict(filters.validated_data)
+        if "dealer" in values:
+            values["dealer_code"] = values.pop("dealer")
+        if "type" in values:
+            values["work_order_type"] = values.pop("type")
+        paginator = NewestFirst()
+        page = paginator.paginate_queryset(work_orders_for_hotline(**values), request, view=self)
+        context = {"part_lines": part_lines_of(page)}
+        return paginator.get_paginated_response(WorkOrderOut(page, many=True, context=context).data)
+
+    @extend_schema(tags=TAG, operation_id="work_orders_create", request=WorkOrderIn,
+                   parameters=[IDEMPOTENCY_KEY],
+                   responses={201: WorkOrderOut, **problems(WRITE_ERRORS)},
+                   summary="Record a work order (routed, clocks started); the portal's rules apply")
+    def post(self, request: Request) -> Response:
+        serializer = WorkOrderIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return idempotent(request, lambda: self._create(serializer.validated_data))
+
+    def _create(self, data: dict) -> Response:
+        dealer_id = None
+        if data.get("dealer"):
+            place = NetworkMembership.objects.filter(manufacturer=self.manufacturer,
+                                                     dealer_code=data["dealer"]).first()
+            if place is None:
+                raise ValidationError({"dealer": [_("No dealer with the code %(code)s in this network.")
+                                                  % {"code": data["dealer"]}]})
+            dealer_id = place.dealer_id
+        vehicle = data.get("vehicle")
+        intake = services.Intake(
+            type=data["type"], category=data["category"], channel=data["channel"],
+            complaint=data["complaint"], owner=dict(data["owner"]),
+            severity=data.get("severity", "normal"), owner_demand=data.get("owner_demand", ""),
+            vehicle=dict(vehicle) if vehicle else None,
+            part_lines=[dict(line) for line in data.get("part_lines", [])],
+            dealer_id=dealer_id, received_at=data.get("received_at"),
+        )
+        work_order = services.work_order_create(manufacturer=self.manufacturer,
+                                                actor=actor_of(self.request), intake=intake)
+        return _detail(work_order.number, status.HTTP_201_CREATED,
+                       Location=f"/api/v1/work-orders/{work_order.number}/")
+
+
+class WorkOrderDetail(HotlineView):
+    @extend_schema(tags=TAG, operation_id="work_orders_read",
+                   responses={200: WorkOrderOut, **problems(READ_ERRORS)},
+                   summary="One work order; the ETag is its version")
+    def get(self, request: Request, number: str) -> Response:
+        return _detail(number)
+
+
+class _Action(HotlineView):
+    input_serializer: type = ReasonIn
+
+    def act(self, work_order: WorkOrder, data: dict) -> Any:
+        raise NotImplementedError
+
+    def post(self, request: Request, number: str) -> Response:
+        serializer = self.input_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        run: Callable[[], Response] = lambda: self._run(number, serializer.validated_data)  # noqa: E731
+        return idempotent(request, run)
+
+    def _run(self, number: str, data: dict) -> Response:
+        with transaction.atomic():
+            work_order = WorkOrder.objects.select_for_update().get(number=number)
+            check_if_match(self.request, work_order.version)
+            result = self.act(work_order, data)
+        return self.answer(number, result)
+
+    def answer(self, number: str, result: Any) -> Response:
+        return _detail(number)
+
+
+def _write(summary: str, request: type, response: Any = WorkOrderOut, code: int = 200) -> Callable:
+    return extend_schema(tags=TAG, summary=summary, request=request, parameters=WRITE_HEADERS,
+                         responses={code: response, **problems(WRITE_ERRORS)})
+
+
+class RecordCallback(_Action):
+    input_serializer = CallbackIn
+
+    @_write("Record a callback to the owner (reached and solved closes; not solved reopens)",
+            CallbackIn, CallbackOut, 201)
+    def post(self, request: Request, number: str) -> Response:
+        return super().post(request, number)
+
+    def act(self, work_order: WorkOrder, data: dict) -> Any:
+        return decisions.callback_record(work_order_id=work_order.pk, actor=actor_of(self.request),
+                                         outcome=data["outcome"], score=data.get("score"),
+                                         solved=data.get("solved"), note=data.get("note", ""))
+
+    def answer(self, number: str, result: Any) -> Response:
+        work_order = _read(number)
+        body = {"outcome": result.outcome, "score": result.score, "solved": result.solved,
+                "at": result.at, "work_order": WorkOrderOut(work_order).data}
+        return Response(CallbackOut(body).data, status=201, headers={"ETag": etag_of(work_order.version)})
+
+
+class Verify(_Action):
+    @_write("Supervisor: close a resolved work order without reaching the owner, with the reason",
+            ReasonIn)
+    def post(self, request: Request, number: str) -> Response:
+        return super().post(request, number)
+
+    def act(self, work_order: WorkOrder, data: dict) -> Any:
+        return decisions.work_order_close_without_callback(
+            work_order_id=work_order.pk, actor=actor_of(self.request), reason=data["reason"])
+
+
+class Reopen(_Action):
+    @_write("Reopen: back to the same dealer with fresh clocks", ReasonIn)
+    def post(self, request: Request, number: str) -> Response:
+        return super().post(request, number)
+
+    def act(self, work_order: WorkOrder, data: dict) -> Any:
+        return services.work_order_reopen(work_order_id=work_order.pk, actor=actor_of(self.request),
+                                          reason=data["reason"])
+
+
+class Cancel(_Action):
+    @_write("Cancel a work order (e.g. recorded twice), with the reason", ReasonIn)
+    def post(self, request: Request, number: str) -> Response:
+        return super().post(request, number)
+
+    def act(self, work_order: WorkOrder, data: dict) -> Any:
+        return services.work_order_cancel(work_order_id=work_order.pk, actor=actor_of(self.request),
+                                          reason=data["reason"])
+
+
+class Kpis(HotlineView):
+    @extend_schema(tags=TAG, operation_id="kpis_read", parameters=[KpiFilter],
+                   responses={200: KpiOut, **problems(READ_ERRORS)},
+                   summary="Rates and counts over the work orders received in a period")
+    def get(self, request: Request) -> Response:
+        filters = KpiFilter(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        values = filters.validated_data
+        return Response(KpiOut(work_order_kpis(since=values.get("since"), until=values.get("until"),
+                                               dealer_code=values.get("dealer", ""))).data)

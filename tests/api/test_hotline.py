@@ -1,0 +1,175 @@
+"""The hotline's call-centre systems record and decide work orders through the API."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotline.models import WorkOrder, WorkOrderEvent
+from tenants.models import Role
+from tenants.services.api_keys import api_key_create
+
+from ..conftest import PASSWORD, person
+from ..hotline.conftest import LINES, owner, vehicle
+from .conftest import api_client, in_schema
+
+BASE = "/api/v1/work-orders/"
+
+
+def intake(**changes) -> dict:
+    values = {"type": "parts_shortage", "category": "parts_shortage", "channel": "phone",
+              "complaint": "前大灯闪烁，服务站称需更换总成但无库存。", "owner": owner(),
+              "vehicle": vehicle(), "part_lines": [dict(line) for line in LINES], "dealer": "HQ-GD-001"}
+    values.update(changes)
+    return values
+
+
+@pytest.fixture
+def agent_client(hotline, network):
+    user = person("api.agent", hotline, Role.HOTLINE_AGENT)
+    client = api_client(hotline, HTTP_ACCEPT_LANGUAGE="en")
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def integration_key(hotline, network) -> str:
+    return api_key_create(tenant=hotline, name="呼叫中心 CTI", scope="write").secret
+
+
+def count_work_orders(hotline) -> int:
+    with in_schema(hotline):
+        return WorkOrder.objects.count()
+
+
+def test_create_read_list_a_parts_work_order(hotline, integration_key):
+    client = api_client(hotline, integration_key)
+    created = client.post(BASE, intake(), format="json")
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert body["state"] == "dispatched"
+    assert body["dealer"] == {"code": "HQ-GD-001", "name": "gz-junda 4S店"}
+    assert [line["part_code"] for line in body["part_lines"]] == ["HQ-37110-01", "HQ-80210-07"]
+    assert created["Location"] == f"{BASE}{body['number']}/"
+    assert created["ETag"] == f'"{body["version"]}"'
+    with in_schema(hotline):
+        event = WorkOrderEvent.objects.filter(work_order__number=body["number"]).first()
+    assert event.actor_name == "呼叫中心 CTI"
+
+    read = client.get(created["Location"])
+    assert read.json()["number"] == body["number"]
+    assert client.get(BASE, {"state": "dispatched"}).json()["results"][0]["number"] == body["number"]
+    assert client.get(BASE, {"state": "closed"}).json()["results"] == []
+    assert client.get(BASE, {"dealer": "HQ-GD-002"}).json()["results"] == []
+    assert client.get("/api/v1/kpis/").json()["received"] == 1
+
+
+def test_intake_refused_with_the_portals_rules_and_nothing_written(hotline, agent_client):
+    bad = intake(owner=owner(mobile="2380256"), vehicle=vehicle(vin="LHKS5A2B0RG10023I"),
+                 part_lines=[*LINES, {"part_code": "HQ-37110-01", "part_name": "前大灯总成", "quantity": 0}])
+    response = agent_client.post(BASE, bad, format="json")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    errors = response.json()["errors"]
+    assert "owner.mobile" in errors
+    assert "vehicle.vin" in errors
+    assert any(name.startswith("part_lines[3]") for name in errors)
+    assert count_work_orders(hotline) == 0
+
+    seven = intake(part_lines=[{"part_code": f"P-{i}", "part_name": "件", "quantity": 1} for i in range(7)])
+    assert "part_lines" in agent_client.post(BASE, seven, format="json").json()["errors"]
+    unknown = agent_client.post(BASE, intake(dealer="XX-000"), format="json")
+    assert unknown.json()["errors"] == {"dealer": ["No dealer with the code XX-000 in this network."]}
+    assert count_work_orders(hotline) == 0
+
+
+def test_error_messages_follow_accept_language(hotline, integration_key):
+    en = api_client(hotline, integration_key, HTTP_ACCEPT_LANGUAGE="en")
+    zh = api_client(hotline, integration_key, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    payload = intake(complaint=" ")
+    english = en.post(BASE, payload, format="json").json()
+    chinese = zh.post(BASE, payload, format="json").json()
+    assert english["errors"]["complaint"] == ["Describe the owner's complaint."]
+    assert chinese["errors"]["complaint"] != english["errors"]["complaint"]
+    assert chinese["title"] != english["title"]
+
+
+def test_a_retried_create_makes_one_work_order(hotline, integration_key):
+    client = api_client(hotline, integration_key)
+    first = client.post(BASE, intake(), format="json", HTTP_IDEMPOTENCY_KEY="cti-call-8812")
+    again = client.post(BASE, intake(), format="json", HTTP_IDEMPOTENCY_KEY="cti-call-8812")
+    assert first.status_code == again.status_code == 201
+    assert again.json()["number"] == first.json()["number"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert count_work_orders(hotline) == 1
+
+    other = client.post(BASE, intake(complaint="另一个问题"), format="json",
+                        HTTP_IDEMPOTENCY_KEY="cti-call-8812")
+    assert other.status_code == 422
+    assert count_work_orders(hotline) == 1
+    fresh = client.post(BASE, intake(), format="json", HTTP_IDEMPOTENCY_KEY="cti-call-8813")
+    assert fresh.status_code == 201
+    assert count_work_orders(hotline) == 2
+
+
+def test_two_writers_cannot_overwrite_each_other(hotline, integration_key, agent_client):
+    client = api_client(hotline, integration_key)
+    created = client.post(BASE, intake(), format="json")
+    url, etag = created["Location"], created["ETag"]
+    cancel = client.post(f"{url}cancel/", {"reason": "重复录入"}, format="json", HTTP_IF_MATCH=etag)
+    assert cancel.status_code == 200
+    assert cancel.json()["state"] == "cancelled"
+    stale = agent_client.post(f"{url}reopen/", {"reason": "误取消"}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    assert stale["Content-Type"] == "application/problem+json"
+    assert client.get(url).json()["state"] == "cancelled"
+
+
+def test_illegal_step_is_a_conflict_and_supervisor_steps_need_a_supervisor(hotline, agent_client):
+    created = agent_client.post(BASE, intake(), format="json")
+    url = created["Location"]
+    callback = agent_client.post(f"{url}callbacks/", {"outcome": "reached", "score": 9, "solved": True},
+                                 format="json")
+    assert callback.status_code == 409
+    verify = agent_client.post(f"{url}verify/", {"reason": "车主失联"}, format="json")
+    assert verify.status_code in (403, 409)
+    assert agent_client.get(url).json()["state"] == "dispatched"
+
+
+def test_read_key_reads_only_and_a_dealer_or_foreign_key_gets_nothing(hotline, network, other_manufacturer,
+                                                                      integration_key):
+    created = api_client(hotline, integration_key).post(BASE, intake(), format="json")
+    reader = api_client(hotline, api_key_create(tenant=hotline, name="BI", scope="read").secret)
+    assert reader.get(BASE).status_code == 200
+    assert reader.post(BASE, intake(), format="json").status_code == 403
+    foreign = api_key_create(tenant=other_manufacturer.hotline, name="DY CTI", scope="write").secret
+    assert api_client(hotline, foreign).get(created["Location"]).status_code == 401
+    dealer_key = api_key_create(tenant=network["junda"], name="DMS", scope="write").secret
+    assert api_client(hotline, dealer_key).get(BASE).status_code == 401
+    anonymous = api_client(hotline).get(BASE)
+    assert anonymous.status_code == 401
+    assert count_work_orders(hotline) == 1
+
+
+def test_revoked_key_stops_working(hotline, integration_key):
+    from tenants.services.api_keys import api_key_revoke
+
+    client = api_client(hotline, integration_key)
+    assert client.get(BASE).status_code == 200
+    api_key_revoke(tenant=hotline, prefix=integration_key.split("_")[1])
+    assert client.get(BASE).status_code == 401
+
+
+def test_kpis_count_what_the_manufacturer_measures(hotline, integration_key):
+    client = api_client(hotline, integration_key)
+    first = client.post(BASE, intake(), format="json")
+    client.post(BASE, intake(type="complaint", category="service_attitude", part_lines=[],
+                             owner=owner(mobile="13911112222"), vehicle=None), format="json")
+    client.post(f"{first['Location']}cancel/", {"reason": "重复录入"}, format="json")
+    kpis = client.get("/api/v1/kpis/").json()
+    assert (kpis["received"], kpis["open"]) == (2, 1)
+    assert kpis["by_state"] == {"cancelled": 1, "dispatched": 1}
+    assert kpis["timely_response_rate"] is None  # no first contact decided yet
+    assert client.get("/api/v1/kpis/", {"dealer": "HQ-GD-002"}).json()["received"] == 0
+    bad = client.get("/api/v1/kpis/", {"since": "last week"})
+    assert bad.status_code == 400
+    assert "since" in bad.json()["errors"]

@@ -1,0 +1,85 @@
+"""Property-based tests from the OpenAPI contract: whatever the input, no 5xx and answers match the schema.
+
+Schemathesis generates requests for every operation of each host type's
+schema and sends them to the real application (real PostgreSQL, Redis and
+tenant routing), signed in with a write key and, on a work order's paths,
+with data that exists.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
+from drf_spectacular.generators import SchemaGenerator
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tenants.models import PartsCentre
+from tenants.services.api_keys import api_key_create
+
+from ..conftest import host_of
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_schema_conformance]
+APP = WSGIHandler()
+FUZZ = settings(max_examples=12, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                       HealthCheck.filter_too_much])
+
+
+def _schema(urlconf: str) -> dict:
+    return SchemaGenerator(urlconf=urlconf).get_schema(request=None, public=True)
+
+
+hotline_schema = schemathesis.openapi.from_dict(_schema("config.urls_hotline"))
+dealer_schema = schemathesis.openapi.from_dict(_schema("config.urls_dealer"))
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_transaction():
+    """As Django's test client does: the in-process app must not close the test's connection."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def hotline_headers(manufacturer, hotline, network, parts_request) -> dict:
+    centre = PartsCentre.objects.get(manufacturer=manufacturer, code="PC-GZ")
+    key = api_key_create(tenant=hotline, name="fuzz", scope="write", parts_centre=centre).secret
+    integration = api_key_create(tenant=hotline, name="fuzz CTI", scope="write").secret
+    return {"Host": host_of(hotline), "centre": key, "integration": integration}
+
+
+def _send(case, host: str, secret: str):
+    response = case.call(app=APP, headers={"Host": host, "Authorization": f"Bearer {secret}"})
+    case.validate_response(response, checks=CHECKS)
+
+
+@hotline_schema.parametrize()
+@FUZZ
+def test_hotline_host(case, hotline_headers):
+    secret = hotline_headers["centre" if case.path.startswith("/api/v1/parts-centre/") else "integration"]
+    _send(case, hotline_headers["Host"], secret)
+
+
+@pytest.fixture
+def dealer_headers(network, parts_work_order) -> dict:
+    key = api_key_create(tenant=network["junda"], name="fuzz DMS", scope="write").secret
+    return {"Host": host_of(network["junda"]), "key": key}
+
+
+@dealer_schema.parametrize()
+@FUZZ
+def test_dealer_host(case, dealer_headers):
+    _send(case, dealer_headers["Host"], dealer_headers["key"])
