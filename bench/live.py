@@ -226,7 +226,7 @@ def step_clients(specs_file: str, port: int, floor: int, out: str) -> None:
                     kwargs = {"host": "127.0.0.1", "port": port,
                               "origin": f"http://{spec['host']}:{port}",
                               "additional_headers": {"Cookie": spec["cookie"]}}
-                async with websockets.connect(uri, open_timeout=30, max_queue=None,
+                async with websockets.connect(uri, open_timeout=None, max_queue=None,
                                               **kwargs) as ws:
                     connects[i] += 1
                     delay = 0.2

@@ -73,24 +73,33 @@ async def _sweep_forever() -> None:
     one comes. A socket is told through its own channel, so what follows runs in
     order with its other messages.
     """
+    loop = asyncio.get_running_loop()
     previous: dict[tuple[int, int | None], int] = {}
     while True:
         await asyncio.sleep(settings.LIVE_SWEEP_SECONDS)
-        consumers = list(_OPEN)
+        consumers = [c for c in list(_OPEN) if c.loop is loop]
         try:
             await _sweep_memberships(consumers)
             # Behind what the feed had reached at the previous sweep: a message on its way
             # now arrives within moments and is not a gap.
             due, previous = previous, await _sweep_feeds(consumers, previous)
-            for consumer in consumers:
-                behind = {stream: due[int(stream), consumer.feed_owner]
-                          for stream, last in list(consumer.feed.items())
-                          if due.get((int(stream), consumer.feed_owner), 0) > last}
-                if behind:
-                    await consumer.channel_layer.send(consumer.channel_name,
-                                                      {"type": "live.check", "positions": behind})
-        except Exception:  # Redis or the database away: the next sweep tries again
+        except Exception:  # the database away: the next sweep tries again
             logger.warning("live sweep failed", exc_info=True)
+            continue
+        for consumer in consumers:
+            behind = {stream: due[int(stream), consumer.feed_owner]
+                      for stream, last in list(consumer.feed.items())
+                      if due.get((int(stream), consumer.feed_owner), 0) > last}
+            if behind:
+                await _tell(consumer, {"type": "live.check", "positions": behind})
+
+
+async def _tell(consumer: LiveConsumer, message: dict[str, Any]) -> None:
+    """A message to one socket through its own channel; Redis away: the next sweep retries."""
+    try:
+        await consumer.channel_layer.send(consumer.channel_name, message)
+    except Exception:
+        logger.warning("live sweep could not reach %s", consumer.channel_name, exc_info=True)
 
 
 async def _sweep_memberships(consumers: list[LiveConsumer]) -> None:
@@ -98,7 +107,7 @@ async def _sweep_memberships(consumers: list[LiveConsumer]) -> None:
     members = await database_sync_to_async(memberships_active)(pairs)
     for consumer in consumers:
         if (consumer.membership.user_id, consumer.tenant.pk) not in members:
-            await consumer.channel_layer.send(consumer.channel_name, {"type": "live.revoked"})
+            await _tell(consumer, {"type": "live.revoked"})
 
 
 async def _sweep_feeds(consumers: list[LiveConsumer],
