@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from hotline.views import home
+from hotline.views import home, work_orders
+from notifications import views as notification_views
 
 from .urls_common import handler403, handler404, handler500
 from .urls_common import urlpatterns as common
@@ -10,6 +11,13 @@ from .urls_common import urlpatterns as common
 urlpatterns = [
     path("", home.home, name="home"),
     path("network/", home.network, name="network"),
+    path("work-orders/", work_orders.board, name="board"),
+    path("work-orders/new/", work_orders.intake, name="intake"),
+    path("work-orders/<str:number>/", work_orders.work_order_page, name="work-order"),
+    path("work-orders/<str:number>/<slug:action>/", work_orders.work_order_action,
+         name="work-order-action"),
+    path("queues/", work_orders.queues, name="queues"),
+    path("notifications/", notification_views.notification_centre, name="notifications"),
     *common,
 ]
 

@@ -1,0 +1,118 @@
+"""The portals' pages through a browser-like client: intake, board, work order pages, actions."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from hotline.models import WorkOrder
+from tenants.models import Role
+
+from ..conftest import client_for, person
+from ..hotline.conftest import LINES, VIN
+
+pytestmark = pytest.mark.django_db
+
+
+def intake_post(token: str = "t1",  # noqa: S107 (a form token, not a secret)
+                lines=LINES, **changes) -> dict:
+    data = {"token": token, "type": "parts_shortage", "category": "parts_shortage", "severity": "normal",
+            "channel": "phone", "complaint": "前大灯闪烁，服务站称需更换总成但无库存。", "owner_demand": "",
+            "owner_name": "王建华", "owner_gender": "male", "owner_mobile": "13802561234",
+            "owner_province": "广东", "owner_city": "广州", "owner_address": "天河区体育西路 103 号",
+            "vehicle_vin": VIN, "vehicle_plate": "粤A3K8M2", "vehicle_model": "华骐 S5",
+            "vehicle_purchase_date": "2024-05-18", "vehicle_mileage_km": "28650", "vehicle_use": "private",
+            "dealer": "",
+            "part_code": [x["part_code"] for x in lines], "part_name": [x["part_name"] for x in lines],
+            "quantity": [str(x["quantity"]) for x in lines]}
+    data.update(changes)
+    return data
+
+
+@pytest.fixture
+def agent_client(hotline, hotline_agent, dealer):
+    return client_for(hotline, hotline_agent)
+
+
+def numbers(hotline) -> list[str]:
+    with tenant_context(hotline):
+        return list(WorkOrder.objects.values_list("number", flat=True))
+
+
+def test_an_agent_records_a_work_order_and_submitting_twice_makes_one(agent_client, hotline):
+    first = agent_client.post("/work-orders/new/", intake_post())
+    second = agent_client.post("/work-orders/new/", intake_post())
+
+    assert first.status_code == 302
+    assert second.status_code == 302
+    assert second["Location"] == first["Location"]
+    assert len(numbers(hotline)) == 1
+    page = agent_client.get(first["Location"]).content.decode()
+    assert "HQ-37110-01" in page
+    assert "gz-junda 4S店" in page
+
+
+def test_bad_input_shows_errors_by_the_field_and_keeps_what_was_typed(agent_client, hotline):
+    lines = [*LINES, *({"part_code": f"X-{i}", "part_name": "件", "quantity": 1} for i in range(5))]
+    response = agent_client.post("/work-orders/new/", intake_post(
+        owner_mobile="1380256", lines=lines, complaint="  "), HTTP_ACCEPT_LANGUAGE="en")
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "At most 6 part lines; 7 were given." in body
+    assert 'value="1380256"' in body  # what was typed stays
+    assert "X-4" in body
+    assert numbers(hotline) == []
+
+
+def test_the_board_lists_open_work_orders_with_their_clock(agent_client, hotline):
+    agent_client.post("/work-orders/new/", intake_post())
+    body = agent_client.get("/work-orders/").content.decode()
+
+    assert numbers(hotline)[0] in body
+    assert 'data-due="' in body
+
+
+def test_the_dealer_works_the_order_and_another_dealer_gets_404(other_dealer, dealer, dealer_user,
+                                                                 agent_client, hotline):
+    agent_client.post("/work-orders/new/", intake_post())
+    number = numbers(hotline)[0]
+    crm = client_for(dealer, dealer_user)
+    url = f"/work-orders/HQ/{number}/"
+
+    assert number in crm.get("/").content.decode()
+    assert crm.post(url + "contact/", {"whom": "王建华", "method": "phone", "reached": "yes",
+                                       "agreed": "明天到店"}).status_code == 302
+    assert crm.post(url + "stock/", {"result": "parts_centre"}).status_code == 302
+    assert crm.post(url + "parts/", {"part_code": ["HQ-37110-01"], "part_name": ["前大灯总成"],
+                                     "quantity": ["1"]}).status_code == 302
+    with tenant_context(hotline):
+        assert WorkOrder.objects.get(number=number).state == "awaiting_parts"
+
+    connection.set_schema_to_public()
+    stranger = client_for(other_dealer, person("other-crm", other_dealer, Role.DEALER_CRM_MANAGER))
+    assert stranger.get(url).status_code == 404
+    assert stranger.post(url + "resolve/", {"result_summary": "x", "owner_acceptance": "accepted"}
+                         ).status_code == 404
+    assert number not in stranger.get("/").content.decode()
+
+
+def test_a_dealer_form_error_is_shown_next_to_the_field(agent_client, hotline, dealer, dealer_user):
+    agent_client.post("/work-orders/new/", intake_post())
+    number = numbers(hotline)[0]
+    crm = client_for(dealer, dealer_user)
+    response = crm.post(f"/work-orders/HQ/{number}/contact/", {"whom": "王建华", "method": "phone",
+                                                               "reached": "yes", "agreed": ""},
+                        HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert response.status_code == 400
+    assert "has-error" in response.content.decode()
+    with tenant_context(hotline):
+        assert WorkOrder.objects.get(number=number).state == "dispatched"
+
+
+def test_notification_centre_and_queues_answer(agent_client, dealer, dealer_user):
+    assert agent_client.get("/notifications/").status_code == 200
+    assert agent_client.get("/queues/").status_code == 200
+    assert client_for(dealer, dealer_user).get("/notifications/").status_code == 200
