@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from hotline.views import home, work_orders
+from hotline.views import home, kpis, work_orders
 from notifications import views as notification_views
 
 from .urls_common import handler403, handler404, handler500
@@ -17,6 +17,7 @@ urlpatterns = [
     path("work-orders/<str:number>/<slug:action>/", work_orders.work_order_action,
          name="work-order-action"),
     path("queues/", work_orders.queues, name="queues"),
+    path("kpis/", kpis.kpis, name="kpis"),
     path("notifications/", notification_views.notification_centre, name="notifications"),
     *common,
 ]

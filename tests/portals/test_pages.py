@@ -116,3 +116,24 @@ def test_notification_centre_and_queues_answer(agent_client, dealer, dealer_user
     assert agent_client.get("/notifications/").status_code == 200
     assert agent_client.get("/queues/").status_code == 200
     assert client_for(dealer, dealer_user).get("/notifications/").status_code == 200
+
+
+def test_kpis_count_the_period_and_every_table_downloads(agent_client, hotline, dealer, dealer_user):
+    agent_client.post("/work-orders/new/", intake_post())
+    number = numbers(hotline)[0]
+    client_for(dealer, dealer_user).post(f"/work-orders/HQ/{number}/contact/", {
+        "whom": "王建华", "method": "phone", "reached": "yes", "agreed": "明天到店"})
+
+    page = agent_client.get("/kpis/", HTTP_ACCEPT_LANGUAGE="en")
+    rows = {r["label"]: r for r in page.context["rows"]}
+    assert rows["HQ-GD-001 gz-junda 4S店"]["total"] == 1
+    assert rows["HQ-GD-001 gz-junda 4S店"]["response_rate"] == 100.0
+    assert "kpi-chart" in page.content.decode()
+
+    csv = agent_client.get("/kpis/?group=category&export=kpis&format=csv", HTTP_ACCEPT_LANGUAGE="en")
+    assert csv["Content-Type"].startswith("text/csv")
+    assert "Timely response %" in csv.content.decode("utf-8-sig")
+    xlsx = agent_client.get("/kpis/?export=parts&format=xlsx")
+    assert xlsx.content[:2] == b"PK"
+    bad = agent_client.get("/kpis/?since=2026-02-01&until=2026-01-01", HTTP_ACCEPT_LANGUAGE="en")
+    assert "The end of the period is before its start." in bad.content.decode()
