@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dealers.views import work_orders
+from dealers.views import kpis, work_orders
 from notifications import views as notification_views
 
 from .urls_common import handler403, handler404, handler500
@@ -13,6 +13,7 @@ urlpatterns = [
     path("work-orders/<str:manufacturer>/<str:number>/", work_orders.work_order_page, name="work-order"),
     path("work-orders/<str:manufacturer>/<str:number>/<slug:action>/", work_orders.work_order_action,
          name="work-order-action"),
+    path("kpis/", kpis.kpis, name="kpis"),
     path("notifications/", notification_views.notification_centre, name="notifications"),
     *common,
 ]

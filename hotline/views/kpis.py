@@ -70,8 +70,8 @@ def kpis(request: HttpRequest) -> HttpResponse:
     if export == "parts":
         return table_download(f"parts-centres-{stamp}", [str(h) for h in (
             _("Parts centre"), _("Requests"), _("Shipped"), _("Hours from request to shipment (average)"),
-            _("Back-ordered lines"))], [[c["label"], c["requests"], c["shipped"], c["hours"], c["back_ordered"]]
-                                        for c in centres], fmt)
+            _("Back-ordered lines"))],
+            [[c["label"], c["requests"], c["shipped"], c["hours"], c["back_ordered"]] for c in centres], fmt)
     return render(request, "hotline/kpis.html", {
         "form": form, "rows": rows, "centres": centres, "headers": kpi_headers(),
         "query": request.GET.urlencode(), "since": start.date(),

@@ -129,7 +129,8 @@ def test_a_parts_work_order_from_the_call_to_its_closure_live_on_both_portals(wo
     dealer.click("[data-testid=received-form] button[type=submit]")
     expect(dealer.locator("[data-testid=state]")).to_have_attribute("data-state", "processing")
     dealer.locator("[data-testid=resolve-form]").locator("xpath=..").locator("summary").click()
-    dealer.fill("[data-testid=resolve-form] textarea[name=result_summary]", "更换前大灯总成和鼓风机，试车正常。")
+    dealer.fill("[data-testid=resolve-form] textarea[name=result_summary]",
+                "更换前大灯总成和鼓风机，试车正常。")
     dealer.click("[data-testid=resolve-form] button[type=submit]")
     expect(dealer.locator("[data-testid=state]")).to_have_attribute("data-state", "resolved")
 
@@ -185,7 +186,8 @@ def test_a_dealer_cannot_open_another_dealers_work_order(world, new_context):
     with tenant_context(world["hotline"]):
         number = work_order_create(
             manufacturer=world["manufacturer"], intake=parts_intake(dealer_id=world["junda"].pk),
-            actor=Actor(user_id=None, name="李娜", tenant_id=world["hotline"].pk, role="hotline_agent")).number
+            actor=Actor(user_id=None, name="李娜", tenant_id=world["hotline"].pk,
+                        role="hotline_agent")).number
     connection.set_schema_to_public()
     stranger = signed_in(new_context, world["url"]["pengcheng"], "pc.crm", locale="en-US")
 

@@ -137,3 +137,23 @@ def test_kpis_count_the_period_and_every_table_downloads(agent_client, hotline, 
     assert xlsx.content[:2] == b"PK"
     bad = agent_client.get("/kpis/?since=2026-02-01&until=2026-01-01", HTTP_ACCEPT_LANGUAGE="en")
     assert "The end of the period is before its start." in bad.content.decode()
+
+
+def test_the_dealer_sees_its_own_rates_and_satisfaction_per_advisor(agent_client, hotline, dealer,
+                                                                    dealer_user):
+    agent_client.post("/work-orders/new/", intake_post(type="complaint", category="service_attitude",
+                                                       lines=[]))
+    number = numbers(hotline)[0]
+    crm = client_for(dealer, dealer_user)
+    url = f"/work-orders/HQ/{number}/"
+    crm.post(url + "assign/", {"assignee": str(dealer_user.pk)})
+    crm.post(url + "contact/", {"whom": "王建华", "method": "phone", "reached": "yes", "agreed": "道歉"})
+    crm.post(url + "resolve/", {"result_summary": "已向车主道歉并培训员工", "owner_acceptance": "accepted"})
+    assert agent_client.post(f"/work-orders/{number}/callback/", {
+        "outcome": "reached", "score": "9", "solved": "yes"}).status_code == 302
+
+    page = crm.get("/kpis/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.context["table"][0][1] == 1
+    assert page.context["advisor_table"][0][1:3] == [1, 9.0]
+    assert dealer_user.username in page.context["advisor_table"][0][0]
+    assert crm.get("/kpis/?export=advisors&format=xlsx").content[:2] == b"PK"

@@ -19,15 +19,16 @@ def texts() -> set[tuple[str, str | None]]:
         for path in (settings.BASE_DIR / folder).rglob("*.html"):
             source = path.read_text()
             found |= {(m[2], m[4]) for m in TRANSLATE.finditer(source)}
-            found |= {(re.sub(r"\{\{ *(\w+)[^}]*\}\}", r"%(\1)s", m[1]), None) for m in BLOCK.finditer(source)}
+            found |= {(re.sub(r"\{\{ *(\w+)[^}]*\}\}", r"%(\1)s", m[1]), None)
+                      for m in BLOCK.finditer(source)}
     return found
 
 
 def test_every_template_text_is_translated_into_chinese():
     found = texts()
     with translation.override("zh-hans"):
-        untranslated = sorted(text for text, context in found
-                              if (translation.pgettext(context, text) if context else translation.gettext(text))
-                              == text)
+        untranslated = sorted(
+            text for text, context in found
+            if (translation.pgettext(context, text) if context else translation.gettext(text)) == text)
     assert len(found) > 150
     assert untranslated == []
