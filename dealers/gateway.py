@@ -197,7 +197,8 @@ class DealerGateway:
                 scores = dict(WorkOrder.objects.filter(
                     self._visible(manufacturer), received_at__gte=since, received_at__lt=until,
                     satisfaction__isnull=False).values_list("pk", "satisfaction"))
-            assignees = dict(Assignment.objects.filter(manufacturer_id=manufacturer.pk, work_order_id__in=scores)
+            assignees = dict(Assignment.objects.filter(manufacturer_id=manufacturer.pk,
+                                                       work_order_id__in=scores)
                              .values_list("work_order_id", "assignee_id"))
             by_assignee: dict[int | None, list[int]] = {}
             for work_order_id, score in scores.items():
