@@ -109,3 +109,14 @@ class ExtensionDecisionForm(forms.Form):
     request = forms.IntegerField(widget=forms.HiddenInput)
     grant = forms.ChoiceField(label=_("Decision"), choices=[("yes", _("Grant")), ("no", _("Refuse"))])
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReassignForm(forms.Form):
+    to_dealer = forms.ChoiceField(label=_("New dealer"))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, network: list[NetworkMembership], current: int | None = None,
+                 **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_dealer"].choices = [("", "—"), *[
+            (str(m.dealer_id), f"{m.dealer_code} {m.dealer.name}") for m in network if m.dealer_id != current]]

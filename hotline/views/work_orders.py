@@ -55,6 +55,7 @@ from .forms import (
     ExtensionDecisionForm,
     IntakeForm,
     ReasonForm,
+    ReassignForm,
     TransferDecisionForm,
 )
 
@@ -281,6 +282,8 @@ def _context(request: HttpRequest, work_order: WorkOrder, **forms: Any) -> dict[
         "transfer_form": forms.get("transfer_form")
         or TransferDecisionForm(prefix="transfer", network=network),
         "extension_form": forms.get("extension_form") or ExtensionDecisionForm(prefix="extension"),
+        "reassign_form": forms.get("reassign_form")
+        or ReassignForm(prefix="reassign", network=network, current=work_order.dealer_id),
         "open_tab": forms.get("open_tab", ""),
     }
 
@@ -301,6 +304,7 @@ def _run(request: HttpRequest, work_order: WorkOrder, form: Any, name: str, acti
             apply_errors(form, exc, {"to_dealer": "to_dealer", "request": None})
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
+            messages.error(request, str(exc))  # shown at the top even where the form is not offered
         else:
             messages.success(request, done)
             return redirect("work-order", number=work_order.number)
@@ -357,6 +361,13 @@ def work_order_action(request: HttpRequest, number: str, action: str) -> HttpRes
                                               grant=d["grant"] == "yes", reason=d["reason"])
         return _run(request, work_order, form, "extension_form", decide_extension,
                     _("Extension request decided."))
+    if action == "reassign":
+        form = ReassignForm(request.POST, prefix="reassign", network=_active_network(request),
+                            current=work_order.dealer_id)
+        return _run(request, work_order, form, "reassign_form", lambda d: decisions.work_order_reassign(
+            manufacturer=request.tenant.manufacturer, work_order_id=work_order.pk, actor=actor,
+            to_dealer_id=int(d["to_dealer"]), reason=d["reason"]),
+            _("Work order reassigned; the new dealer's windows have started."))
     raise Http404
 
 

@@ -157,3 +157,22 @@ def test_the_dealer_sees_its_own_rates_and_satisfaction_per_advisor(agent_client
     assert page.context["advisor_table"][0][1:3] == [1, 9.0]
     assert dealer_user.username in page.context["advisor_table"][0][0]
     assert crm.get("/kpis/?export=advisors&format=xlsx").content[:2] == b"PK"
+
+
+def test_a_supervisor_reassigns_and_the_old_dealer_loses_the_work_order(
+        other_dealer, dealer, dealer_user, agent_client, hotline):
+    agent_client.post("/work-orders/new/", intake_post())
+    number = numbers(hotline)[0]
+    connection.set_schema_to_public()
+    supervisor = client_for(hotline, person("sup", hotline, Role.HOTLINE_SUPERVISOR))
+
+    refused = agent_client.post(f"/work-orders/{number}/reassign/", {
+        "reassign-to_dealer": str(other_dealer.pk), "reassign-reason": "车主要求"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 400
+    assert "Only a hotline supervisor may decide this." in refused.content.decode()
+    assert supervisor.post(f"/work-orders/{number}/reassign/", {
+        "reassign-to_dealer": str(other_dealer.pk), "reassign-reason": "车主要求"}).status_code == 302
+
+    with tenant_context(hotline):
+        assert WorkOrder.objects.get(number=number).dealer_id == other_dealer.pk
+    assert client_for(dealer, dealer_user).get(f"/work-orders/HQ/{number}/").status_code == 404
