@@ -118,5 +118,6 @@ class ReassignForm(forms.Form):
     def __init__(self, *args, network: list[NetworkMembership], current: int | None = None,
                  **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        others = [m for m in network if m.dealer_id != current]
         self.fields["to_dealer"].choices = [("", "—"), *[
-            (str(m.dealer_id), f"{m.dealer_code} {m.dealer.name}") for m in network if m.dealer_id != current]]
+            (str(m.dealer_id), f"{m.dealer_code} {m.dealer.name}") for m in others]]
