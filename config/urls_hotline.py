@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from hotline.views import home, kpis, work_orders
+from hotline.views import administration, home, kpis, work_orders
 from notifications import views as notification_views
 
 from .urls_common import handler403, handler404, handler500
@@ -18,6 +18,11 @@ urlpatterns = [
          name="work-order-action"),
     path("queues/", work_orders.queues, name="queues"),
     path("kpis/", kpis.kpis, name="kpis"),
+    path("administration/", administration.sla_policy, name="admin-policy"),
+    path("administration/calendar/", administration.calendar, name="admin-calendar"),
+    path("administration/sms/", administration.sms_templates, name="admin-sms"),
+    path("administration/users/", administration.users, name="admin-users"),
+    path("administration/network/", administration.network, name="admin-network"),
     path("notifications/", notification_views.notification_centre, name="notifications"),
     *common,
 ]
