@@ -92,7 +92,7 @@ def state_label(value: str) -> str:
 def clock(due_at: Any, state: str = "running", warn_at: Any = None, paused_label: str = "") -> str:
     """A running clock: the page's script shows time left (green, then amber) or overdue (red)."""
     if due_at is None:
-        return format_html('<span class="muted">—</span>')
+        return format_html('<span class="muted">{}</span>', "—")
     if state == "paused":
         return format_html('<span class="clock clock-paused">{}</span>', paused_label or _("paused"))
     warn = warn_at.isoformat() if hasattr(warn_at, "isoformat") else (warn_at or "")

@@ -18,10 +18,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's synchronous API keeps an event loop in the test's thread; the test's own ORM
-# calls (setting up data, the parts centre's steps) are ordinary synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -78,11 +74,26 @@ def server(committed_tenants) -> Iterator[int]:
     web.join(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
+    """One Chromium per test module; its event loop ends with the module, before other tests run."""
     from playwright.sync_api import sync_playwright
 
     executable = _chromium()
+    # Playwright's synchronous API keeps an event loop in the test's thread; the test's own ORM
+    # calls (setting up data, the parts centre's steps) are ordinary synchronous code.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        yield from _launched(sync_playwright, executable)
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _launched(sync_playwright, executable: str) -> Iterator:
     with sync_playwright() as p:
         instance = p.chromium.launch(
             executable_path=executable, headless=True,
