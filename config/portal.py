@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from hotline.services.events import Actor
 
@@ -48,3 +51,27 @@ def apply_errors(form: forms.Form, exc: ValidationError, aliases: dict[str, str]
         for message in messages:
             form.add_error(field, message)
     return line_errors
+
+
+def live_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page that goes live: note the streams' last relayed positions before reading anything.
+
+    The page's script subscribes with these as ``since``, so an event relayed
+    while the page was being rendered is replayed to it instead of being missed.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated and getattr(request, "membership", None) is not None:
+            if request.tenant.type == "hotline":
+                from hotline.models import RelayCounter
+
+                last = RelayCounter.objects.values_list("last", flat=True).first() or 0
+                request.live_since = json.dumps({str(request.tenant.pk): last})
+            elif request.tenant.type == "dealer":
+                from dealers.gateway import DealerGateway
+
+                request.live_since = json.dumps(DealerGateway(request.tenant).positions())
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -180,6 +180,17 @@ class DealerGateway:
             messages += missed
         return messages
 
+    def positions(self) -> dict[str, int]:
+        """The last relayed position of each manufacturer's stream: a page rendered now is current to it."""
+        from hotline.models import RelayCounter
+
+        out = {}
+        for place in self.places.values():
+            with tenant_context(place.manufacturer.hotline):
+                out[str(place.manufacturer.hotline_id)] = (
+                    RelayCounter.objects.values_list("last", flat=True).first() or 0)
+        return out
+
     def kpis(self, *, since: dt.datetime, until: dt.datetime, time_zone: Any) -> list[dict]:
         """The dealer's own figures per manufacturer, and callback scores per assignee.
 

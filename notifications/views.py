@@ -6,10 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from config.portal import live_page
+
 from .services import notifications_mark_read, notifications_of
 
 
 @login_required
+@live_page
 def notification_centre(request: HttpRequest) -> HttpResponse:
     """The latest notifications; POST marks them read (all, or the one given)."""
     if request.method == "POST":

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.portal import actor_of, apply_errors
+from config.portal import actor_of, apply_errors, live_page
 from hotline.models import MAX_PART_LINES, OPEN_STATES, StockCheck
 from tenants.models import Membership
 from tenants.selectors import networks_of_dealer
@@ -44,6 +44,7 @@ def _staff(request: HttpRequest) -> list[tuple[str, str]]:
 
 
 @login_required
+@live_page
 def inbox(request: HttpRequest) -> HttpResponse:
     """Open work orders from every network, most urgent first; filters and "assigned to me"."""
     form = InboxFilter(request.GET or None)
@@ -103,6 +104,7 @@ def _context(request: HttpRequest, view: Any, **forms: Any) -> dict[str, Any]:
 
 
 @login_required
+@live_page
 def work_order_page(request: HttpRequest, manufacturer: str, number: str) -> HttpResponse:
     view = DealerGateway(request.tenant).work_order(manufacturer, number)
     return render(request, "dealers/work_order.html", _context(request, view))

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.portal import actor_of, apply_errors
+from config.portal import actor_of, apply_errors, live_page
 from parts_tickets.models import PartsRequest
 from tenants.models import Region, User
 from tenants.selectors import network_of_manufacturer
@@ -99,6 +99,7 @@ def work_orders_for_board(values: dict[str, Any]):
 
 
 @login_required
+@live_page
 def board(request: HttpRequest) -> HttpResponse:
     network = _active_network(request)
     regions = Region.objects.filter(manufacturer_id=request.tenant.manufacturer.pk).order_by("code")
@@ -111,6 +112,7 @@ def board(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@live_page
 def queues(request: HttpRequest) -> HttpResponse:
     """The supervisors' queues: overdue now, escalated, awaiting callback, awaiting a decision."""
     now = timezone.now()
@@ -289,6 +291,7 @@ def _context(request: HttpRequest, work_order: WorkOrder, **forms: Any) -> dict[
 
 
 @login_required
+@live_page
 def work_order_page(request: HttpRequest, number: str) -> HttpResponse:
     work_order = _work_order_or_404(number)
     return render(request, "hotline/work_orders/detail.html", _context(request, work_order))

@@ -78,7 +78,9 @@
 
   // --- the socket ---
   const KEY = "live-since:" + location.host;
-  const since = JSON.parse(sessionStorage.getItem(KEY) || "{}");
+  // The page is current up to the positions it was rendered at; earlier ones need no replay.
+  const since = Object.assign(JSON.parse(sessionStorage.getItem(KEY) || "{}"),
+                              JSON.parse(body.dataset.liveSince || "{}"));
   const seen = new Set();
   let socket = null, delay = 1000, pending = null;
 
