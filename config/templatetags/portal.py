@@ -8,7 +8,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from hotline.models import ClockKind, State
+from hotline.models import CallbackOutcome, ClockKind, State, StockCheck
 from parts_tickets.models import LineState, RequestState
 
 register = template.Library()
@@ -58,7 +58,15 @@ DETAIL_LABELS = {
     "carrier": _("Carrier"), "tracking_number": _("Tracking number"), "part_code": _("Part code"),
     "minutes": _("Minutes"), "clock_kind": _("Window"), "by": _("By"),
 }
-CHOICE_FIELDS = {"kind": ClockKind, "clock_kind": ClockKind}
+CHOICE_FIELDS = {"kind": ClockKind, "clock_kind": ClockKind, "result": StockCheck,
+                 "outcome": CallbackOutcome}
+# Why a window stopped, as the services record it.
+STOP_REASONS = {
+    "first_contact": _("first contact made"), "answered": _("a solution was offered"),
+    "resolved": _("reported resolved"), "callback": _("callback made"), "transferred": _("transferred"),
+    "cancel": _("cancelled"), "close_without_callback": _("closed without a callback"),
+    "reopen": _("reopened"), "reopened": _("reopened"),
+}
 
 
 @register.filter
@@ -76,6 +84,10 @@ def event_details(data: dict[str, Any]) -> list[tuple[str, str]]:
         choices = CHOICE_FIELDS.get(name)
         if choices is not None and value in choices.values:
             value = choices(value).label
+        elif name == "reason" and value in STOP_REASONS:
+            value = STOP_REASONS[value]
+        elif value is True or value is False:
+            value = _("yes") if value else _("no")
         out.append((str(label), str(value)))
     return out
 

@@ -151,6 +151,8 @@ def test_a_parts_work_order_from_the_call_to_its_closure_live_on_both_portals(wo
     agent.goto(f"{world['url']['hotline']}/kpis/")
     expect(agent.locator("[data-testid=kpi-chart]")).to_be_visible()
     shoot(agent, "hotline-kpis")
+    dealer.set_viewport_size({"width": 820, "height": 1180})  # a tablet held upright
+    shoot(dealer, "dealer-work-order-tablet")
     dealer.goto(f"{world['url']['junda']}/notifications/")
     expect(dealer.locator("[data-testid=notifications] li").first).to_be_visible()
     shoot(dealer, "dealer-notifications")
@@ -207,7 +209,8 @@ def test_a_dealer_cannot_open_another_dealers_work_order(world, new_context):
 ])
 def test_pages_render_in_the_browsers_language(world, new_context, locale, expected, foreign):
     agent = signed_in(new_context, world["url"]["hotline"], "hq.agent", locale=locale)
-    for path in ("/work-orders/", "/work-orders/new/", "/queues/", "/notifications/"):
+    for path in ("/work-orders/", "/work-orders/new/", "/queues/", "/kpis/", "/notifications/",
+                 "/administration/", "/administration/calendar/"):
         agent.goto(world["url"]["hotline"] + path)
         text = agent.locator("body").inner_text()
         for word in expected:
@@ -215,4 +218,8 @@ def test_pages_render_in_the_browsers_language(world, new_context, locale, expec
         for word in foreign:
             assert word not in text, (path, word)
     if locale == "zh-CN":
+        shoot(agent, "hotline-calendar")
+        agent.goto(world["url"]["hotline"] + "/administration/")
+        shoot(agent, "hotline-administration")
+        agent.goto(world["url"]["hotline"] + "/notifications/")
         shoot(agent, "hotline-notifications")

@@ -176,3 +176,29 @@ def test_a_supervisor_reassigns_and_the_old_dealer_loses_the_work_order(
     with tenant_context(hotline):
         assert WorkOrder.objects.get(number=number).dealer_id == other_dealer.pk
     assert client_for(dealer, dealer_user).get(f"/work-orders/HQ/{number}/").status_code == 404
+
+
+def test_intake_finds_the_owner_prefills_and_warns_of_a_repeat(agent_client, hotline):
+    agent_client.post("/work-orders/new/", intake_post())
+    number = numbers(hotline)[0]
+
+    found = agent_client.get("/work-orders/new/", {"lookup": "粤a3k8m2"}).content.decode()
+    assert "王建华" in found
+    with tenant_context(hotline):
+        wo = WorkOrder.objects.get(number=number)
+        owner_id, vehicle_id = wo.owner_id, wo.vehicle_id
+    page = agent_client.get("/work-orders/new/", {"owner": owner_id, "vehicle": vehicle_id},
+                            HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'value="13802561234"' in page
+    assert f'value="{VIN}"' in page
+    assert 'data-testid="repeat-warning"' in page
+    assert number in page
+    assert 'data-testid="suggestion"' in page
+
+
+def test_live_pages_carry_the_position_they_are_current_to(agent_client, hotline, dealer, dealer_user):
+    board = agent_client.get("/work-orders/").content.decode()
+    inbox = client_for(dealer, dealer_user).get("/").content.decode()
+
+    assert f'data-live-since="{{&quot;{hotline.pk}&quot;: 0}}"' in board
+    assert f'data-live-since="{{&quot;{hotline.pk}&quot;: 0}}"' in inbox
