@@ -8,7 +8,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from hotline.models import CallbackOutcome, ClockKind, State, StockCheck
+from hotline.models import CallbackOutcome, Category, ClockKind, Severity, State, StockCheck, WorkOrderType
 from parts_tickets.models import LineState, RequestState
 
 register = template.Library()
@@ -95,6 +95,15 @@ def event_details(data: dict[str, Any]) -> list[tuple[str, str]]:
 @register.filter
 def state_label(value: str) -> str:
     for choices in (State, RequestState, LineState):
+        if value in choices.values:
+            return str(choices(value).label)
+    return value
+
+
+@register.filter
+def work_order_label(value: str) -> str:
+    """A work order type, severity or category as the user reads it."""
+    for choices in (WorkOrderType, Severity, Category):
         if value in choices.values:
             return str(choices(value).label)
     return value
