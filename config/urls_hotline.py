@@ -13,6 +13,7 @@ urlpatterns = [
     path("network/", home.network, name="network"),
     path("work-orders/", work_orders.board, name="board"),
     path("work-orders/new/", work_orders.intake, name="intake"),
+    path("work-orders/new/hints/", work_orders.intake_hints, name="intake-hints"),
     path("work-orders/<str:number>/", work_orders.work_order_page, name="work-order"),
     path("work-orders/<str:number>/<slug:action>/", work_orders.work_order_action,
          name="work-order-action"),

@@ -249,6 +249,21 @@ def intake(request: HttpRequest) -> HttpResponse:
     })
 
 
+@login_required
+def intake_hints(request: HttpRequest) -> HttpResponse:
+    """While the agent types: the dealer that would be suggested, and the owner's recent work orders."""
+    mobile = (request.GET.get("owner_mobile") or "").strip()
+    vin = (request.GET.get("vehicle_vin") or "").strip().upper()
+    owner = Owner.objects.filter(mobile=mobile).first() if mobile else None
+    vehicle = Vehicle.objects.filter(vin=vin).first() if vin else None
+    if owner is None and vehicle is not None:
+        owner = vehicle.owner
+    city = (request.GET.get("owner_city") or "").strip() or (owner.city if owner else "")
+    suggestion, _reason = dealer_suggest(request.tenant.manufacturer, vehicle=vehicle, city=city)
+    return render(request, "hotline/work_orders/_hints.html", {
+        "suggestion": suggestion, "recent": _recent_of(owner)})
+
+
 # --- one work order ------------------------------------------------------------------------
 
 def _work_order_or_404(number: str) -> WorkOrder:

@@ -91,6 +91,7 @@ def test_a_parts_work_order_from_the_call_to_its_closure_live_on_both_portals(wo
     # The agent records the call; it goes to the dealer in the owner's city.
     agent.goto(f"{world['url']['hotline']}/work-orders/new/")
     fill_intake(agent, [("HQ-37110-01", "前大灯总成", "1"), ("HQ-80210-07", "鼓风机", "2")])
+    expect(agent.locator("[data-testid=suggestion]")).to_contain_text("广州骏达")
     shoot(agent, "hotline-intake")
     agent.click("[data-testid=save-work-order]")
     expect(agent.locator("[data-testid=state]")).to_have_attribute("data-state", "dispatched")

@@ -202,3 +202,15 @@ def test_live_pages_carry_the_position_they_are_current_to(agent_client, hotline
 
     assert f'data-live-since="{{&quot;{hotline.pk}&quot;: 0}}"' in board
     assert f'data-live-since="{{&quot;{hotline.pk}&quot;: 0}}"' in inbox
+
+
+def test_intake_hints_follow_what_the_agent_types(agent_client, hotline):
+    assert 'data-testid="suggestion"' in agent_client.get(
+        "/work-orders/new/hints/", {"owner_city": "广州"}).content.decode()
+    assert 'data-testid="repeat-warning"' not in agent_client.get(
+        "/work-orders/new/hints/", {"owner_mobile": "13802561234"}).content.decode()
+    agent_client.post("/work-orders/new/", intake_post())
+
+    hints = agent_client.get("/work-orders/new/hints/", {"vehicle_vin": VIN.lower()}).content.decode()
+    assert 'data-testid="repeat-warning"' in hints
+    assert numbers(hotline)[0] in hints
