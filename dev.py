@@ -124,7 +124,25 @@ def up() -> int:
         stop_services(started)
 
 
+def ensure_chromium() -> None:
+    """The browser tests (tests/e2e) drive Debian's Chromium; install it when missing and allowed."""
+    import shutil
+
+    if os.path.exists("/usr/bin/chromium") or shutil.which("chromium") or os.environ.get("CHROMIUM_PATH"):
+        return
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("• Chromium is missing: installing it with apt-get (the browser tests need it)", flush=True)
+        apt = ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]
+        if subprocess.run(apt).returncode != 0:
+            subprocess.run(["apt-get", "update"])
+            subprocess.run(apt)
+    if not (os.path.exists("/usr/bin/chromium") or shutil.which("chromium")):
+        print("• Chromium is not installed (apt-get install -y chromium, or set CHROMIUM_PATH): "
+              "the browser tests in tests/e2e will fail.", flush=True)
+
+
 def test(args: list[str]) -> int:
+    ensure_chromium()
     started = start_services("config.settings.test")
     try:
         return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=ROOT).returncode

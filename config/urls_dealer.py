@@ -2,13 +2,19 @@
 
 from django.urls import include, path
 
-from dealers.views import home
+from dealers.views import kpis, work_orders
+from notifications import views as notification_views
 
 from .urls_common import handler403, handler404, handler500
 from .urls_common import urlpatterns as common
 
 urlpatterns = [
-    path("", home.home, name="home"),
+    path("", work_orders.inbox, name="home"),
+    path("work-orders/<str:manufacturer>/<str:number>/", work_orders.work_order_page, name="work-order"),
+    path("work-orders/<str:manufacturer>/<str:number>/<slug:action>/", work_orders.work_order_action,
+         name="work-order-action"),
+    path("kpis/", kpis.kpis, name="kpis"),
+    path("notifications/", notification_views.notification_centre, name="notifications"),
     path("api/v1/", include("config.api.urls_dealer")),
     *common,
 ]

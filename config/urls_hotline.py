@@ -2,7 +2,8 @@
 
 from django.urls import include, path
 
-from hotline.views import home, sms_replies
+from hotline.views import administration, home, kpis, sms_replies, work_orders
+from notifications import views as notification_views
 
 from .urls_common import handler403, handler404, handler500
 from .urls_common import urlpatterns as common
@@ -13,6 +14,20 @@ urlpatterns = [
     path("sms/replies/<slug:provider>/<str:token>/", sms_replies.sms_replies,
          name="sms-replies"),
     path("api/v1/", include("config.api.urls_hotline")),
+    path("work-orders/", work_orders.board, name="board"),
+    path("work-orders/new/", work_orders.intake, name="intake"),
+    path("work-orders/new/hints/", work_orders.intake_hints, name="intake-hints"),
+    path("work-orders/<str:number>/", work_orders.work_order_page, name="work-order"),
+    path("work-orders/<str:number>/<slug:action>/", work_orders.work_order_action,
+         name="work-order-action"),
+    path("queues/", work_orders.queues, name="queues"),
+    path("kpis/", kpis.kpis, name="kpis"),
+    path("administration/", administration.sla_policy, name="admin-policy"),
+    path("administration/calendar/", administration.calendar, name="admin-calendar"),
+    path("administration/sms/", administration.sms_templates, name="admin-sms"),
+    path("administration/users/", administration.users, name="admin-users"),
+    path("administration/network/", administration.network, name="admin-network"),
+    path("notifications/", notification_views.notification_centre, name="notifications"),
     *common,
 ]
 

@@ -188,6 +188,44 @@ class DealerGateway:
             messages += missed
         return messages
 
+    def positions(self) -> dict[str, int]:
+        """The last relayed position of each manufacturer's stream: a page rendered now is current to it."""
+        from hotline.models import RelayCounter
+
+        out = {}
+        for place in self.places.values():
+            with tenant_context(place.manufacturer.hotline):
+                out[str(place.manufacturer.hotline_id)] = (
+                    RelayCounter.objects.values_list("last", flat=True).first() or 0)
+        return out
+
+    def kpis(self, *, since: dt.datetime, until: dt.datetime, time_zone: Any) -> list[dict]:
+        """The dealer's own figures per manufacturer, and callback scores per assignee.
+
+        Each row is one network's ``kpi_rows`` for this dealer, plus ``by_assignee``:
+        {user id: [scores]} of the work orders received in the period.
+        """
+        from hotline.selectors import kpi_rows
+
+        out = []
+        for place in self.places.values():
+            manufacturer = place.manufacturer
+            with tenant_context(manufacturer.hotline):
+                rows = kpi_rows(group="dealer", since=since, until=until, time_zone=time_zone,
+                                dealer_id=self.dealer.pk)
+                scores = dict(WorkOrder.objects.filter(
+                    self._visible(manufacturer), received_at__gte=since, received_at__lt=until,
+                    satisfaction__isnull=False).values_list("pk", "satisfaction"))
+            assignees = dict(Assignment.objects.filter(manufacturer_id=manufacturer.pk,
+                                                       work_order_id__in=scores)
+                             .values_list("work_order_id", "assignee_id"))
+            by_assignee: dict[int | None, list[int]] = {}
+            for work_order_id, score in scores.items():
+                by_assignee.setdefault(assignees.get(work_order_id), []).append(score)
+            for row in rows:
+                out.append({**row, "manufacturer": manufacturer.name, "by_assignee": by_assignee})
+        return out
+
     # --- actions ----------------------------------------------------------------------------
 
     def _act(self, manufacturer_code: str, number: str, action: Any, **kwargs: Any) -> Any:

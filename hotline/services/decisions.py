@@ -168,3 +168,28 @@ def extension_decide(*, request_id: int, actor: Actor, grant: bool,
         event_append(work_order, "extension.decided", actor, now, request=request.pk,
                      granted=grant, reason=request.decision_reason)
     return request
+
+
+def work_order_reassign(*, manufacturer: Manufacturer, work_order_id: int, actor: Actor,
+                        to_dealer_id: int | None, reason: str) -> TransferRequest:
+    """A supervisor moves a work order to another dealer without waiting for the dealer to ask.
+
+    Recorded as a transfer request made and approved by the supervisor in one
+    transaction, so the timeline, the old dealer's view and the new dealer's
+    clocks are exactly those of an approved transfer.
+    """
+    from .handling import transfer_request
+
+    _require_supervisor(actor)
+    errors: dict[str, list[str]] = {}
+    if not (reason or "").strip():
+        errors["reason"] = [_("Record the reason for the decision.")]
+    if to_dealer_id is None:
+        errors["to_dealer"] = [_("Choose the dealer that takes the work order over.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        request = transfer_request(work_order_id=work_order_id, actor=actor, reason=reason,
+                                   suggested_dealer_id=to_dealer_id)
+        return transfer_decide(manufacturer=manufacturer, request_id=request.pk, actor=actor,
+                               approve=True, reason=reason, to_dealer_id=to_dealer_id)

@@ -14,9 +14,11 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..models import (
     CallbackOutcome,
@@ -190,4 +192,41 @@ def owner_sms_replies_receive(replies: list[InboundSms]) -> list[OwnerSmsReply]:
 
 
 __all__ = ["owner_sms_enqueue", "owner_sms_replies_receive", "owner_sms_reply",
-           "owner_sms_send_due", "owner_sms_text"]
+           "owner_sms_send_due", "owner_sms_template_set", "owner_sms_text"]
+
+
+PLACEHOLDERS = ("brand", "owner", "number", "dealer", "hours")
+
+
+def owner_sms_template_set(*, actor: Actor, kind: str, body: str,
+                           provider_template_code: str = "") -> OwnerSmsTemplate:
+    """The manufacturer's wording of one message; only the known placeholders are allowed."""
+    import string
+
+    from .policy import ADMIN_ROLES
+
+    if actor.role not in ADMIN_ROLES:
+        raise PermissionDenied(_("Only the customer-service centre's administrators may change "
+                                 "the text messages."))
+    errors: dict[str, list[str]] = {}
+    if kind not in OwnerSmsKind.values:
+        errors["kind"] = [_("Choose which message to change.")]
+    body = (body or "").strip()
+    if not body:
+        errors["body"] = [_("The message is empty.")]
+    else:
+        try:
+            names = {name for _text, name, _spec, _conv in string.Formatter().parse(body) if name}
+        except ValueError:
+            names, errors["body"] = set(), [_("A brace is not closed; write placeholders as {owner}.")]
+        unknown = names - set(PLACEHOLDERS)
+        if unknown:
+            errors["body"] = [_("Unknown placeholder(s): %(names)s. Allowed: %(allowed)s.") % {
+                "names": ", ".join(sorted(unknown)), "allowed": ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)}]
+    if len(body) > 500:
+        errors.setdefault("body", []).append(_("At most 500 characters."))
+    if errors:
+        raise ValidationError(errors)
+    template, _created = OwnerSmsTemplate.objects.update_or_create(
+        kind=kind, defaults={"body": body, "provider_template_code": provider_template_code.strip()})
+    return template

@@ -1,0 +1,128 @@
+"""Browser tests: headless Chromium (Debian's) against the real ASGI app and the event relay.
+
+The app runs under uvicorn in a thread on a free port, against the test database
+(committed data, so the server's threads see it); the relay runs in another
+thread, so events really flow from the services to the browsers over /ws/live/.
+Chromium resolves every host to 127.0.0.1, so the real tenant host names work.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _chromium() -> str:
+    path = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+    if not path:
+        pytest.fail(f"Chromium was not found at {CHROMIUM}: the browser tests need it. Install it "
+                    "(apt-get install -y chromium; `python3 dev.py test` does this when run as root) "
+                    "or set CHROMIUM_PATH.", pytrace=False)
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(committed_tenants) -> Iterator[int]:
+    """The product's ASGI app (HTTP and WebSocket) under uvicorn, plus the relay; yields the port."""
+    import uvicorn
+    from django.db import connections
+
+    from config.asgi import application
+    from hotline.relay import relay_everywhere
+
+    port = _free_port()
+    uv = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=port, lifespan="off",
+                                       log_level="warning"))
+    web = threading.Thread(target=uv.run, daemon=True)
+    web.start()
+    stop = threading.Event()
+
+    def relay() -> None:
+        try:
+            while not stop.is_set():
+                relay_everywhere()
+                stop.wait(0.2)
+        finally:
+            connections.close_all()
+
+    relayer = threading.Thread(target=relay, daemon=True)
+    relayer.start()
+    for _attempt in range(100):
+        if uv.started:
+            break
+        time.sleep(0.05)
+    yield port
+    stop.set()
+    uv.should_exit = True
+    relayer.join(10)
+    web.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """One Chromium per test module; its event loop ends with the module, before other tests run."""
+    from playwright.sync_api import sync_playwright
+
+    executable = _chromium()
+    # Playwright's synchronous API keeps an event loop in the test's thread; the test's own ORM
+    # calls (setting up data, the parts centre's steps) are ordinary synchronous code.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        yield from _launched(sync_playwright, executable)
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _launched(sync_playwright, executable: str) -> Iterator:
+    with sync_playwright() as p:
+        instance = p.chromium.launch(
+            executable_path=executable, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--host-resolver-rules=MAP * 127.0.0.1"])
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def new_context(browser, server):
+    """A fresh browser (its own cookies) in the given language; closed after the test."""
+    contexts = []
+
+    def make(locale: str = "zh-CN"):
+        context = browser.new_context(locale=locale, viewport={"width": 1366, "height": 900})
+        context.set_default_timeout(15000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def shoot(page, name: str) -> None:
+    """Keep a screenshot of a main page for the README (UPDATE_SCREENSHOTS=1; else the page is just drawn)."""
+    if os.environ.get("UPDATE_SCREENSHOTS") != "1":
+        page.screenshot(full_page=True)  # the page still renders completely
+        return
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

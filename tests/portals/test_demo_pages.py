@@ -1,0 +1,54 @@
+"""Every portal page renders for the demo's work orders, in every state, in both languages."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import tenant_context
+
+from hotline.models import WorkOrder
+from tenants.models import Manufacturer, Tenant
+from tenants.services.demo import DEMO_PASSWORD
+
+from ..conftest import host_of
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(tenant: Tenant, username: str, language: str) -> Client:
+    client = Client(HTTP_HOST=host_of(tenant), HTTP_ACCEPT_LANGUAGE=language)
+    assert client.post("/login/", {"username": username, "password": DEMO_PASSWORD}).status_code == 302
+    return client
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_every_page_of_the_demo_renders(language):
+    call_command("load_demo")
+    huaqi = Manufacturer.objects.get(code="HQ")
+    with tenant_context(huaqi.hotline):
+        work_orders = list(WorkOrder.objects.values_list("number", "state", "dealer_id"))
+    connection.set_schema_to_public()
+    assert len({state for _n, state, _d in work_orders}) >= 4
+
+    for username in ("hq.agent", "hq.supervisor", "hq.admin"):
+        hotline = signed_in(huaqi.hotline, username, language)
+        for path in ("/", "/work-orders/", "/work-orders/?state=all", "/work-orders/new/", "/queues/",
+                     "/kpis/", "/kpis/?group=week", "/kpis/?group=month", "/kpis/?group=region",
+                     "/kpis/?group=category", "/notifications/", "/administration/",
+                     "/administration/calendar/", "/administration/sms/", "/administration/users/",
+                     "/administration/network/", "/switch/"):
+            assert hotline.get(path).status_code == 200, (username, path)
+        for number, _state, _dealer in work_orders:
+            assert hotline.get(f"/work-orders/{number}/").status_code == 200, number
+
+    dealers = {dealer_id for _n, _s, dealer_id in work_orders}
+    for dealer in Tenant.objects.filter(pk__in=dealers):
+        staff = dealer.memberships.filter(is_active=True).select_related("user").first()
+        client = signed_in(dealer, staff.user.username, language)
+        for path in ("/", "/?closed=on", "/?mine=on", "/kpis/", "/notifications/"):
+            assert client.get(path).status_code == 200, (dealer.slug, path)
+        for number, _state, dealer_id in work_orders:
+            expected = 200 if dealer_id == dealer.pk else 404
+            assert client.get(f"/work-orders/HQ/{number}/").status_code == expected, (dealer.slug, number)
