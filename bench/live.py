@@ -318,6 +318,12 @@ class Redis:
             self.process.wait()
 
 
+def _procfile_deflate() -> list[str]:
+    web = next(line for line in (ROOT / "Procfile").read_text().splitlines()
+               if line.startswith("web:"))
+    return ["--ws-per-message-deflate", "false"] if "--ws-per-message-deflate false" in web else []
+
+
 def _rss_kib(pid: int) -> float:
     import psutil
 
@@ -347,16 +353,11 @@ def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
            "BENCH_LAYER": "classic" if name == "classic" else "pubsub",
            "DJANGO_SETTINGS_MODULE": "bench.live_settings"}
     port = _free_port()
-    if name == "floor":
-        server = subprocess.Popen(
-            [PYTHON, "-m", "uvicorn", "bench.live_floor:app", "--port", str(port),
-             "--ws", "websockets-sansio", "--lifespan", "off", "--no-access-log",
-             "--log-level", "warning"], cwd=ROOT, env=env)
-    else:
-        server = subprocess.Popen(
-            [PYTHON, "-m", "uvicorn", "config.asgi:application", "--port", str(port),
-             "--ws", "websockets-sansio", "--lifespan", "off", "--no-access-log",
-             "--log-level", "warning", *args.uvicorn], cwd=ROOT, env=env)
+    # The same server options for both; per-message deflate as the Procfile's web process has it.
+    uvicorn = ["--port", str(port), "--ws", "websockets-sansio", "--lifespan", "off",
+               "--no-access-log", "--log-level", "warning", *_procfile_deflate(), *args.uvicorn]
+    app = "bench.live_floor:app" if name == "floor" else "config.asgi:application"
+    server = subprocess.Popen([PYTHON, "-m", "uvicorn", app, *uvicorn], cwd=ROOT, env=env)
     relay = subprocess.Popen([PYTHON, "manage.py", "run_relay"], cwd=ROOT, env=env)
     time.sleep(3)
     rss_before = _rss_kib(server.pid)

@@ -8,7 +8,7 @@ import json
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import channel_layers, get_channel_layer
 from channels.testing import WebsocketCommunicator
 from channels_redis.core import RedisChannelLayer
 from django_tenants.utils import tenant_context
@@ -36,6 +36,8 @@ def live(committed_tenants, manufacturer):
     }
     cookies = {name: f"sessionid={client_for(t, u).cookies['sessionid'].value}"
                for name, (t, u) in people.items()}
+    # A fresh layer: one used by earlier tests holds connections of event loops now closed.
+    channel_layers.backends = {}
     async_to_sync(get_channel_layer().flush)()
     return {"manufacturer": manufacturer, "hotline": hotline, "junda": junda,
             "pengcheng": pengcheng, "cookies": cookies, "hosts": {
