@@ -1,7 +1,7 @@
 """Settings for the live-updates benchmark: its own database, the real apps and URLconfs.
 
 ``BENCH_LAYER`` picks the channel layer: ``classic`` (channels-redis' list-based
-``RedisChannelLayer``, the product's default) or ``pubsub`` (``RedisPubSubChannelLayer``).
+``RedisChannelLayer``) or ``pubsub`` (``RedisPubSubChannelLayer``, the product's default).
 """
 
 import os
@@ -17,7 +17,9 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 LOGGING["loggers"]["hotline.relay"] = {"level": "ERROR"}  # noqa: F405
-if os.environ.get("BENCH_LAYER") == "pubsub":
-    CHANNEL_LAYERS["default"]["BACKEND"] = "channels_redis.pubsub.RedisPubSubChannelLayer"  # noqa: F405
+CHANNEL_LAYERS["default"]["BACKEND"] = {  # noqa: F405
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "classic": "channels_redis.core.RedisChannelLayer",
+}[os.environ.get("BENCH_LAYER", "pubsub")]
 # Bench users only; a real hasher would spend minutes on 400 passwords.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
