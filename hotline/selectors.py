@@ -13,7 +13,6 @@ from tenants.models import PartsCentre, Region
 from .models import (
     OPEN_STATES,
     Category,
-    Clock,
     ClockKind,
     ClockState,
     Owner,
@@ -83,45 +82,9 @@ def _work_orders_filtered(*, state: str = "", work_order_type: str = "", categor
     return work_orders
 
 
-def _rate(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
-def work_order_kpis(*, since: dt.datetime | None = None, until: dt.datetime | None = None,
-                    dealer_code: str = "") -> dict:
-    """What the manufacturer measures, over work orders received in the period (domain.md)."""
-    work_orders = _work_orders_filtered(dealer_code=dealer_code, since=since, until=until)
-    totals = work_orders.aggregate(
-        received=Count("id"),
-        open=Count("id", filter=Q(state__in=OPEN_STATES)),
-        repeats=Count("id", filter=Q(repeat_of__isnull=False)),
-        reopened=Count("id", filter=Q(reopen_count__gt=0)),
-        satisfaction=Avg("satisfaction"),
-    )
-    by_state = dict(work_orders.order_by().values_list("state").annotate(n=Count("id")))
-    clocks = Clock.objects.filter(work_order__in=work_orders.values("id"))
-    # A cancelled work order's stopped clocks say nothing about the dealer's timeliness.
-    decided = (clocks.filter(met__isnull=False).exclude(work_order__state=State.CANCELLED)
-               .values("kind").annotate(met=Count("id", filter=Q(met=True)), all=Count("id")))
-    met = {row["kind"]: (row["met"], row["all"]) for row in decided}
-    overdue = (clocks.filter(breached_at__isnull=False, stopped_at__isnull=True,
-                             work_order__state__in=OPEN_STATES)
-               .values("work_order_id").distinct().count())
-    return {
-        "received": totals["received"],
-        "open": totals["open"],
-        "by_state": by_state,
-        "overdue_now": overdue,
-        "timely_response_rate": _rate(*met.get(ClockKind.FIRST_CONTACT, (0, 0))),
-        "timely_completion_rate": _rate(*met.get(ClockKind.COMPLETION, (0, 0))),
-        "repeat_rate": _rate(totals["repeats"], totals["received"]),
-        "reopen_rate": _rate(totals["reopened"], totals["received"]),
-        "satisfaction_average": (round(float(totals["satisfaction"]), 2)
-                                 if totals["satisfaction"] is not None else None),
-    }
-
-
-# --- KPIs: what the manufacturer measures (docs/portals.md) -----------------------------------
+# --- KPIs: what the manufacturer measures (docs/portals.md, docs/api.md) ------------------------
+#
+# One definition for the portal's KPI page, the dealer's KPI page and the API's /kpis/.
 
 KPI_GROUPS = ("dealer", "region", "category", "week", "month")
 
@@ -130,68 +93,101 @@ def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def kpi_rows(*, group: str, since: dt.datetime, until: dt.datetime, time_zone: Any,
-             dealer_id: int | None = None) -> list[dict[str, Any]]:
-    """Per dealer, region, category, week or month of receipt: counts and rates of the period.
-
-    Timely response: first-contact windows met among those decided (stopped, or missed).
-    Timely completion: the completion window of parts work orders and the answer window of
-    the others, likewise. Satisfaction bands from callback scores: 8–10, 6–7, below 6.
-    """
-    from django.db.models.functions import TruncMonth, TruncWeek
-
-    qs = WorkOrder.objects.filter(received_at__gte=since, received_at__lt=until).exclude(
-        state=State.CANCELLED)
+def _kpi_work_orders(*, since: dt.datetime | None, until: dt.datetime | None, dealer_id: int | None,
+                     dealer_code: str) -> QuerySet[WorkOrder]:
+    """Work orders received in the period (either end open when None); cancelled ones never count."""
+    qs = WorkOrder.objects.exclude(state=State.CANCELLED)
+    if since is not None:
+        qs = qs.filter(received_at__gte=since)
+    if until is not None:
+        qs = qs.filter(received_at__lt=until)
     if dealer_id is not None:
         qs = qs.filter(dealer_id=dealer_id)
-    keys = {"dealer": ["dealer_code", "dealer_name"], "region": ["region_id"], "category": ["category"],
-            "week": ["period"], "month": ["period"]}[group]
-    if group == "week":
-        qs = qs.annotate(period=TruncWeek("received_at", tzinfo=time_zone))
-    elif group == "month":
-        qs = qs.annotate(period=TruncMonth("received_at", tzinfo=time_zone))
+    if dealer_code:
+        qs = qs.filter(dealer_code=dealer_code)
+    return qs
+
+
+def _kpi_counts() -> dict[str, Count]:
     now = timezone.now()
     response = Q(clocks__kind=ClockKind.FIRST_CONTACT)
     completion = Q(clocks__kind=ClockKind.COMPLETION) | (
         Q(clocks__kind=ClockKind.ANSWER) & ~Q(type=WorkOrderType.PARTS_SHORTAGE))
     decided = Q(clocks__met__isnull=False) | Q(clocks__breached_at__isnull=False)
     met = Q(clocks__met=True)
-    rows = qs.values(*keys).annotate(
-        total=Count("pk", distinct=True),
-        response_decided=Count("clocks", filter=response & decided, distinct=True),
-        response_met=Count("clocks", filter=response & met, distinct=True),
-        completion_decided=Count("clocks", filter=completion & decided, distinct=True),
-        completion_met=Count("clocks", filter=completion & met, distinct=True),
-        overdue=Count("pk", distinct=True, filter=Q(
+    return {
+        "total": Count("pk", distinct=True),
+        "response_decided": Count("clocks", filter=response & decided, distinct=True),
+        "response_met": Count("clocks", filter=response & met, distinct=True),
+        "completion_decided": Count("clocks", filter=completion & decided, distinct=True),
+        "completion_met": Count("clocks", filter=completion & met, distinct=True),
+        "overdue": Count("pk", distinct=True, filter=Q(
             clocks__state=ClockState.RUNNING, clocks__due_at__lt=now)),
-        repeats=Count("pk", distinct=True, filter=Q(repeat_of__isnull=False)),
-        reopened=Count("pk", distinct=True, filter=Q(reopen_count__gt=0)),
-        scored=Count("pk", distinct=True, filter=Q(satisfaction__isnull=False)),
-        band_high=Count("pk", distinct=True, filter=Q(satisfaction__gte=8)),
-        band_mid=Count("pk", distinct=True, filter=Q(satisfaction__gte=6, satisfaction__lt=8)),
-        band_low=Count("pk", distinct=True, filter=Q(satisfaction__lt=6)),
-    ).order_by(*keys)
+        "repeats": Count("pk", distinct=True, filter=Q(repeat_of__isnull=False)),
+        "reopened": Count("pk", distinct=True, filter=Q(reopen_count__gt=0)),
+        "scored": Count("pk", distinct=True, filter=Q(satisfaction__isnull=False)),
+        "band_high": Count("pk", distinct=True, filter=Q(satisfaction__gte=8)),
+        "band_mid": Count("pk", distinct=True, filter=Q(satisfaction__gte=6, satisfaction__lt=8)),
+        "band_low": Count("pk", distinct=True, filter=Q(satisfaction__lt=6)),
+    }
+
+
+def _kpi_figures(counts: dict[str, Any]) -> dict[str, Any]:
+    total = counts["total"]
+    return {
+        "total": total,
+        "response_rate": _percent(counts["response_met"], counts["response_decided"]),
+        "completion_rate": _percent(counts["completion_met"], counts["completion_decided"]),
+        "overdue": counts["overdue"],
+        "repeat_rate": _percent(counts["repeats"], total), "reopen_rate": _percent(counts["reopened"], total),
+        "scored": counts["scored"], "band_high": counts["band_high"], "band_mid": counts["band_mid"],
+        "band_low": counts["band_low"],
+    }
+
+
+def kpi_totals(*, since: dt.datetime | None, until: dt.datetime | None, dealer_id: int | None = None,
+               dealer_code: str = "") -> dict[str, Any]:
+    """The figures of ``kpi_rows`` over the whole period, ungrouped (rates are not sums of rows)."""
+    qs = _kpi_work_orders(since=since, until=until, dealer_id=dealer_id, dealer_code=dealer_code)
+    return _kpi_figures(qs.aggregate(**_kpi_counts()))
+
+
+def kpi_rows(*, group: str, since: dt.datetime | None, until: dt.datetime | None, time_zone: Any,
+             dealer_id: int | None = None, dealer_code: str = "") -> list[dict[str, Any]]:
+    """Per dealer, region, category, week or month of receipt: counts and rates of the period.
+
+    Work orders received in ``[since, until)``, cancelled ones left out. Rates in percent
+    (one decimal), None when nothing to divide by.
+    Timely response: first-contact windows met among those decided (stopped, or missed).
+    Timely completion: the completion window of parts work orders and the answer window of
+    the others, likewise. Overdue: work orders with a running window past its due time now.
+    Repeat and reopen rates: share of the work orders. Satisfaction bands from callback
+    scores: 8–10, 6–7, below 6. Each row has a ``key`` (dealer code, region id, category,
+    first day of the week or month) and a ``label`` for people.
+    """
+    from django.db.models.functions import TruncMonth, TruncWeek
+
+    qs = _kpi_work_orders(since=since, until=until, dealer_id=dealer_id, dealer_code=dealer_code)
+    keys = {"dealer": ["dealer_code", "dealer_name"], "region": ["region_id"], "category": ["category"],
+            "week": ["period"], "month": ["period"]}[group]
+    if group == "week":
+        qs = qs.annotate(period=TruncWeek("received_at", tzinfo=time_zone))
+    elif group == "month":
+        qs = qs.annotate(period=TruncMonth("received_at", tzinfo=time_zone))
+    rows = qs.values(*keys).annotate(**_kpi_counts()).order_by(*keys)
     regions = dict(Region.objects.values_list("pk", "name")) if group == "region" else {}
     out = []
     for row in rows:
         if group == "dealer":
-            label = f"{row['dealer_code']} {row['dealer_name']}"
+            key, label = row["dealer_code"], f"{row['dealer_code']} {row['dealer_name']}"
         elif group == "region":
-            label = regions.get(row["region_id"], str(row["region_id"]))
+            key, label = str(row["region_id"]), regions.get(row["region_id"], str(row["region_id"]))
         elif group == "category":
-            label = str(Category(row["category"]).label)
+            key, label = row["category"], str(Category(row["category"]).label)
         else:
-            label = row["period"].astimezone(time_zone).strftime("%Y-%m-%d" if group == "week" else "%Y-%m")
-        total = row["total"]
-        out.append({
-            "label": label, "total": total,
-            "response_rate": _percent(row["response_met"], row["response_decided"]),
-            "completion_rate": _percent(row["completion_met"], row["completion_decided"]),
-            "overdue": row["overdue"],
-            "repeat_rate": _percent(row["repeats"], total), "reopen_rate": _percent(row["reopened"], total),
-            "scored": row["scored"], "band_high": row["band_high"], "band_mid": row["band_mid"],
-            "band_low": row["band_low"],
-        })
+            day = row["period"].astimezone(time_zone).date()
+            key, label = day.isoformat(), day.strftime("%Y-%m-%d" if group == "week" else "%Y-%m")
+        out.append({"key": key, "label": label, **_kpi_figures(row)})
     return out
 
 

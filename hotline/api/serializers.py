@@ -22,6 +22,7 @@ from ..models import (
     WorkOrder,
     WorkOrderType,
 )
+from ..selectors import KPI_GROUPS
 
 
 class OwnerIn(serializers.Serializer):
@@ -175,15 +176,42 @@ class KpiFilter(serializers.Serializer):
     since = serializers.DateTimeField(required=False, help_text=_("Received at or after (ISO 8601)."))
     until = serializers.DateTimeField(required=False, help_text=_("Received before (ISO 8601)."))
     dealer = serializers.CharField(max_length=32, required=False, help_text=_("Dealer code."))
+    group = serializers.ChoiceField(
+        choices=KPI_GROUPS, required=False,
+        help_text=_("Also give the figures per dealer, region, category, week or month of receipt."))
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("since") and attrs.get("until") and attrs["since"] > attrs["until"]:
+            raise serializers.ValidationError({"until": _("The end of the period is before its start.")})
+        return attrs
+
+
+class KpiFigures(serializers.Serializer):
+    total = serializers.IntegerField(
+        help_text=_("Work orders received in the period, cancelled ones left out."))
+    response_rate = serializers.FloatField(
+        allow_null=True, help_text=_("Timely response, percent: first-contact windows met among those "
+                                     "decided (stopped, or missed)."))
+    completion_rate = serializers.FloatField(
+        allow_null=True, help_text=_("Timely completion, percent: the completion window of parts work "
+                                     "orders and the answer window of the others, met among those decided."))
+    overdue = serializers.IntegerField(
+        help_text=_("Work orders with a running window past its due time now."))
+    repeat_rate = serializers.FloatField(allow_null=True, help_text=_("Repeat work orders, percent."))
+    reopen_rate = serializers.FloatField(allow_null=True, help_text=_("Reopened work orders, percent."))
+    scored = serializers.IntegerField(help_text=_("Work orders with a callback score."))
+    band_high = serializers.IntegerField(help_text=_("Scores 8–10: fully satisfied."))
+    band_mid = serializers.IntegerField(help_text=_("Scores 6–7: basically satisfied."))
+    band_low = serializers.IntegerField(help_text=_("Scores below 6: unsatisfied."))
+
+
+class KpiRow(KpiFigures):
+    key = serializers.CharField(help_text=_("Dealer code, region id, category, or the first day of the "
+                                            "week or month."))
+    label = serializers.CharField()
 
 
 class KpiOut(serializers.Serializer):
-    received = serializers.IntegerField()
-    open = serializers.IntegerField()
-    by_state = serializers.DictField(child=serializers.IntegerField())
-    overdue_now = serializers.IntegerField(help_text=_("Open work orders with a window missed."))
-    timely_response_rate = serializers.FloatField(allow_null=True)
-    timely_completion_rate = serializers.FloatField(allow_null=True)
-    repeat_rate = serializers.FloatField(allow_null=True)
-    reopen_rate = serializers.FloatField(allow_null=True)
-    satisfaction_average = serializers.FloatField(allow_null=True)
+    totals = KpiFigures()
+    group = serializers.ChoiceField(choices=KPI_GROUPS, allow_null=True)
+    rows = KpiRow(many=True, help_text=_("Per group; empty without a group."))

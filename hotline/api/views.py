@@ -6,6 +6,7 @@ Every change is one call of the same service the portal uses.
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
@@ -25,9 +26,10 @@ from config.api.schema import IDEMPOTENCY_KEY, READ_ERRORS, WRITE_ERRORS, WRITE_
 from tenants.models import Manufacturer, NetworkMembership
 
 from ..models import WorkOrder
-from ..selectors import part_lines_of, work_order_kpis, work_orders_for_hotline
+from ..selectors import kpi_rows, kpi_totals, part_lines_of, work_orders_for_hotline
 from ..services import decisions
 from ..services import work_orders as services
+from ..services.clocks import tenant_time_zone
 from .serializers import (
     CallbackIn,
     CallbackOut,
@@ -163,7 +165,7 @@ class RecordCallback(_Action):
     def answer(self, number: str, result: Any) -> Response:
         work_order = _read(number)
         body = {"outcome": result.outcome, "score": result.score, "solved": result.solved,
-                "at": result.at, "work_order": WorkOrderOut(work_order).data}
+                "at": result.at, "work_order": work_order}
         return Response(CallbackOut(body).data, status=201, headers={"ETag": etag_of(work_order.version)})
 
 
@@ -201,10 +203,15 @@ class Cancel(_Action):
 class Kpis(HotlineView):
     @extend_schema(tags=TAG, operation_id="kpis_read", parameters=[KpiFilter],
                    responses={200: KpiOut, **problems(READ_ERRORS)},
-                   summary="Rates and counts over the work orders received in a period")
+                   summary="The KPI page's figures over the work orders received in a period, "
+                           "in total and per group")
     def get(self, request: Request) -> Response:
         filters = KpiFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
         values = filters.validated_data
-        return Response(KpiOut(work_order_kpis(since=values.get("since"), until=values.get("until"),
-                                               dealer_code=values.get("dealer", ""))).data)
+        period = {"since": values.get("since"), "until": values.get("until"),
+                  "dealer_code": values.get("dealer", "")}
+        group = values.get("group") or None
+        rows = (kpi_rows(group=group, time_zone=zoneinfo.ZoneInfo(tenant_time_zone()), **period)
+                if group else [])
+        return Response(KpiOut({"totals": kpi_totals(**period), "group": group, "rows": rows}).data)

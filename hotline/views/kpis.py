@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.exports import table_download
 
-from ..selectors import kpi_rows, parts_centre_turnaround
+from ..selectors import kpi_rows, kpi_totals, parts_centre_turnaround
 from ..services.clocks import tenant_time_zone
 
 GROUPS = [("dealer", _("Dealer")), ("region", _("Region")), ("category", _("Category")),
@@ -74,6 +74,7 @@ def kpis(request: HttpRequest) -> HttpResponse:
     form = KpiFilter(request.GET or None)
     start, end, group = period(form, zone)
     rows = kpi_rows(group=group, since=start, until=end, time_zone=zone)
+    totals = kpi_totals(since=start, until=end)
     centres = parts_centre_turnaround(since=start, until=end)
     export, fmt = request.GET.get("export"), request.GET.get("format", "csv")
     stamp = f"{start:%Y%m%d}-{(end - dt.timedelta(days=1)):%Y%m%d}"
@@ -86,7 +87,8 @@ def kpis(request: HttpRequest) -> HttpResponse:
             _("Back-ordered lines"))],
             [[c["label"], c["requests"], c["shipped"], c["hours"], c["back_ordered"]] for c in centres], fmt)
     return render(request, "hotline/kpis.html", {
-        "form": form, "rows": rows, "centres": centres, "headers": kpi_headers(), "chart": chart(rows),
+        "form": form, "rows": rows, "totals": totals, "centres": centres, "headers": kpi_headers(),
+        "chart": chart(rows),
         "query": request.GET.urlencode(), "since": start.date(),
         "until": (end - dt.timedelta(days=1)).date(),
     })

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+
 import pytest
+from django.utils import timezone
 
 from hotline.models import WorkOrder, WorkOrderEvent
 from tenants.models import Role
 from tenants.services.api_keys import api_key_create
 
-from ..conftest import PASSWORD, person
+from ..conftest import PASSWORD, client_for, person
 from ..hotline.conftest import LINES, owner, vehicle
 from .conftest import api_client, in_schema
 
@@ -60,7 +64,7 @@ def test_create_read_list_a_parts_work_order(hotline, integration_key):
     assert client.get(BASE, {"state": "dispatched"}).json()["results"][0]["number"] == body["number"]
     assert client.get(BASE, {"state": "closed"}).json()["results"] == []
     assert client.get(BASE, {"dealer": "HQ-GD-002"}).json()["results"] == []
-    assert client.get("/api/v1/kpis/").json()["received"] == 1
+    assert client.get("/api/v1/kpis/").json()["totals"]["total"] == 1
 
 
 def test_intake_refused_with_the_portals_rules_and_nothing_written(hotline, agent_client):
@@ -166,10 +170,62 @@ def test_kpis_count_what_the_manufacturer_measures(hotline, integration_key):
                              owner=owner(mobile="13911112222"), vehicle=None), format="json")
     client.post(f"{first['Location']}cancel/", {"reason": "重复录入"}, format="json")
     kpis = client.get("/api/v1/kpis/").json()
-    assert (kpis["received"], kpis["open"]) == (2, 1)
-    assert kpis["by_state"] == {"cancelled": 1, "dispatched": 1}
-    assert kpis["timely_response_rate"] is None  # no first contact decided yet
-    assert client.get("/api/v1/kpis/", {"dealer": "HQ-GD-002"}).json()["received"] == 0
+    assert kpis["totals"]["total"] == 1  # the cancelled work order does not count
+    assert kpis["totals"]["response_rate"] is None  # no first contact decided yet
+    assert (kpis["group"], kpis["rows"]) == (None, [])
+    by_category = client.get("/api/v1/kpis/", {"group": "category"}).json()["rows"]
+    assert [(r["key"], r["label"], r["total"]) for r in by_category] == [
+        ("service_attitude", "服务态度", 1)]
+    assert client.get("/api/v1/kpis/", {"dealer": "HQ-GD-002"}).json()["totals"]["total"] == 0
     bad = client.get("/api/v1/kpis/", {"since": "last week"})
     assert bad.status_code == 400
     assert "since" in bad.json()["errors"]
+    backwards = client.get("/api/v1/kpis/", {"since": "2026-02-01T00:00:00+08:00",
+                                             "until": "2026-01-01T00:00:00+08:00", "group": "year"})
+    assert backwards.status_code == 400
+    assert {"group"} <= set(backwards.json()["errors"])
+
+
+def test_the_api_gives_the_figures_of_the_kpi_page(hotline, network, integration_key):
+    client = api_client(hotline, integration_key)
+    parts = client.post(BASE, intake(), format="json").json()
+    complaint = client.post(BASE, intake(type="complaint", category="service_attitude", part_lines=[],
+                                         owner=owner(mobile="13911112222"), vehicle=None,
+                                         dealer="HQ-GD-002"), format="json").json()
+    client.post(BASE, intake(type="complaint", category="charges", part_lines=[]), format="json")  # a repeat
+    twice = client.post(BASE, intake(type="complaint", category="charges", part_lines=[],
+                                     owner=owner(mobile="13933334444"), vehicle=None), format="json")
+    client.post(f"{twice['Location']}cancel/", {"reason": "重复录入"}, format="json")
+    for dealer, number in ((network["junda"], parts["number"]), (network["pengcheng"], complaint["number"])):
+        dms = api_client(dealer, api_key_create(tenant=dealer, name="DMS", scope="write").secret)
+        assert dms.post(f"/api/v1/work-orders/HQ/{number}/contacts/", {
+            "whom": "王建华", "method": "phone", "reached": True, "agreed": "道歉"},
+            format="json").status_code == 200
+    resolved = dms.post(f"/api/v1/work-orders/HQ/{complaint['number']}/resolve/", {
+        "result_summary": "已向车主道歉并培训员工", "owner_acceptance": "accepted"}, format="json")
+    assert resolved.status_code == 200
+    callback = client.post(f"{BASE}{complaint['number']}/callbacks/", {
+        "outcome": "reached", "score": 7, "solved": True}, format="json")
+    assert callback.status_code == 201
+    assert (callback.json()["score"], callback.json()["work_order"]["state"]) == (7, "closed")
+
+    zone = zoneinfo.ZoneInfo(hotline.time_zone)
+    today = timezone.now().astimezone(zone).date()
+    since, until = (dt.datetime.combine(day, dt.time(), zone).isoformat()
+                    for day in (today - dt.timedelta(days=1), today + dt.timedelta(days=1)))
+    portal = client_for(hotline, person("kpi.agent", hotline, Role.HOTLINE_AGENT))
+    for group in ("dealer", "category", "month"):
+        page = portal.get("/kpis/", {"group": group, "since": str(today - dt.timedelta(days=1)),
+                                     "until": str(today)}, HTTP_ACCEPT_LANGUAGE="en")
+        api = client.get("/api/v1/kpis/", {"group": group, "since": since, "until": until},
+                         HTTP_ACCEPT_LANGUAGE="en").json()
+        assert api["rows"] == page.context["rows"]
+        assert api["totals"] == page.context["totals"]
+    assert api["totals"] == {"total": 3, "response_rate": 100.0, "completion_rate": 100.0, "overdue": 0,
+                             "repeat_rate": 33.3, "reopen_rate": 0.0, "scored": 1, "band_high": 0,
+                             "band_mid": 1, "band_low": 0}
+    junda = client.get("/api/v1/kpis/", {"dealer": "HQ-GD-001", "group": "dealer"}).json()
+    [row] = junda["rows"]
+    assert (row.pop("key"), row.pop("label")) == ("HQ-GD-001", "HQ-GD-001 gz-junda 4S店")
+    assert junda["totals"] == row
+    assert row["total"] == 2

@@ -128,7 +128,9 @@ def test_kpis_count_the_period_and_every_table_downloads(agent_client, hotline, 
     rows = {r["label"]: r for r in page.context["rows"]}
     assert rows["HQ-GD-001 gz-junda 4S店"]["total"] == 1
     assert rows["HQ-GD-001 gz-junda 4S店"]["response_rate"] == 100.0
+    assert (page.context["totals"]["total"], page.context["totals"]["response_rate"]) == (1, 100.0)
     assert "kpi-chart" in page.content.decode()
+    assert "kpi-totals" in page.content.decode()
 
     csv = agent_client.get("/kpis/?group=category&export=kpis&format=csv", HTTP_ACCEPT_LANGUAGE="en")
     assert csv["Content-Type"].startswith("text/csv")
