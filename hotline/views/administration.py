@@ -409,7 +409,8 @@ def network_dealer_add(request: HttpRequest) -> HttpResponse:
             membership = dealer_provision(DealerSpec(
                 manufacturer=manufacturer.code, dealer_code=d["dealer_code"].strip(),
                 slug=d["slug"].strip().lower(), name=d["name"].strip(), region=d["region"],
-                province=d["province"].strip(), city=d["city"].strip()))
+                province=d["province"].strip(), city=d["city"].strip(),
+                time_zone=request.tenant.time_zone))  # a new dealer keeps the hotline's clock
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
