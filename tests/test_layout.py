@@ -57,6 +57,7 @@ SCHEMA_SWITCHERS = {
     "notifications/webhooks.py",   # sends each tenant's waiting webhook deliveries
     "tenants/services/demo.py",    # loads owners and vehicles into each hotline
     "hotline/management/commands/sla_policy.py",  # an administrator edits a hotline's policy
+    "tenants/services/provisioning.py",  # a new tenant's row is saved from the public schema
 }
 
 

@@ -10,20 +10,31 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from config.portal import actor_of, apply_errors
-from tenants.models import Membership, PartsCentre, Region, Role, User
+from tenants.models import ApiKey, ApiKeyKind, ApiKeyScope, Membership, PartsCentre, Region, Role, User
 from tenants.models.identity import ROLES_BY_TENANT_TYPE
 from tenants.selectors import network_of_manufacturer
-from tenants.services.provisioning import membership_grant, user_create
+from tenants.services.api_keys import api_key_create, api_key_revoke
+from tenants.services.provisioning import (
+    DealerSpec,
+    dealer_provision,
+    membership_grant,
+    membership_revoke,
+    parts_centre_create,
+    region_create,
+    region_parts_centre_set,
+    user_create,
+)
 
 from ..models import CalendarOverride, OwnerSmsKind, OwnerSmsTemplate
 from ..services.owner_sms import DEFAULT_TEXTS, PLACEHOLDERS, owner_sms_template_set
@@ -36,6 +47,17 @@ def _is_admin(request: HttpRequest) -> bool:
 
 def _refused(request: HttpRequest, exc: PermissionDenied) -> None:
     messages.error(request, str(exc) or _("Only the customer-service centre's administrators may do this."))
+
+
+def _require_admin(request: HttpRequest) -> None:
+    """Changes on the newer screens: anyone else gets 403 and nothing changes."""
+    if not _is_admin(request):
+        raise PermissionDenied(_("Only the customer-service centre's administrators may do this."))
+
+
+def _confirm(request: HttpRequest, *, title: str, question: str, button: str, back: str) -> HttpResponse:
+    return render(request, "hotline/admin/confirm.html", {
+        "title": title, "question": question, "button": button, "back": back, "is_admin": True})
 
 
 # --- SLA policy -----------------------------------------------------------------------------
@@ -212,12 +234,248 @@ def users(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def network(request: HttpRequest) -> HttpResponse:
-    """Regions, their parts centres and the network's dealers (changed with the provisioning commands)."""
+def user_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm, then end a person's membership here (their role elsewhere is untouched)."""
+    membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk, tenant=request.tenant)
+    _require_admin(request)
+    if request.method == "POST":
+        try:
+            membership_revoke(membership=membership, by=request.user)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("%(user)s can no longer sign in here.")
+                             % {"user": membership.user.username})
+        return redirect("admin-users")
+    return _confirm(request, title=_("Revoke membership"), back="admin-users",
+                    question=_("Revoke the membership of %(user)s? They can no longer sign in here; "
+                               "giving them a role again restores it.") % {"user": membership.user.username},
+                    button=_("Revoke"))
+
+
+# --- API keys -------------------------------------------------------------------------------
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label=_lazy("Name (the system that will use it)"), required=False,
+                           max_length=120)
+    kind = forms.ChoiceField(label=_lazy("Kind"), choices=ApiKeyKind.choices)
+    parts_centre = forms.ModelChoiceField(label=_lazy("Parts centre (parts-centre keys only)"),
+                                          queryset=PartsCentre.objects.none(), required=False)
+    scope = forms.ChoiceField(label=_lazy("Scope"), choices=ApiKeyScope.choices)
+
+    def __init__(self, *args, manufacturer, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parts_centre"].queryset = PartsCentre.objects.filter(
+            manufacturer=manufacturer).order_by("code")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("kind") == ApiKeyKind.PARTS_CENTRE and not data.get("parts_centre"):
+            self.add_error("parts_centre", _("Choose the parts centre this key is for."))
+        if data.get("kind") == ApiKeyKind.INTEGRATION and data.get("parts_centre"):
+            self.add_error("parts_centre", _("An integration's key belongs to no parts centre; "
+                                             "leave this empty."))
+        return data
+
+
+@login_required
+def api_keys(request: HttpRequest) -> HttpResponse:
+    """The hotline's API keys; a new key is shown in full on this one answer only."""
+    form = ApiKeyForm(request.POST or None, manufacturer=request.tenant.manufacturer)
+    issued = None
+    if request.method == "POST":
+        _require_admin(request)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                issued = api_key_create(tenant=request.tenant, name=d["name"], scope=d["scope"],
+                                        parts_centre=d["parts_centre"])
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                form = ApiKeyForm(manufacturer=request.tenant.manufacturer)
+    keys = ApiKey.objects.filter(tenant=request.tenant).select_related("parts_centre").order_by("-created_at")
+    response = render(request, "hotline/admin/api_keys.html", {
+        "form": form, "keys": keys, "issued": issued, "is_admin": _is_admin(request),
+    }, status=400 if form.errors else 200)
+    if issued is not None:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def api_key_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    api_key = get_object_or_404(ApiKey, pk=pk, tenant=request.tenant)
+    _require_admin(request)
+    if request.method == "POST":
+        api_key_revoke(tenant=request.tenant, prefix=api_key.prefix)
+        messages.success(request, _("Key %(prefix)s revoked; it no longer works.")
+                         % {"prefix": api_key.prefix})
+        return redirect("admin-api-keys")
+    return _confirm(request, title=_("Revoke API key"), back="admin-api-keys",
+                    question=_("Revoke the key %(prefix)s (%(name)s)? Systems using it stop working at once; "
+                               "this cannot be undone.") % {"prefix": api_key.prefix, "name": api_key.name},
+                    button=_("Revoke"))
+
+
+class DealerForm(forms.Form):
+    dealer_code = forms.CharField(label=_lazy("Dealer code"), required=False, max_length=32)
+    slug = forms.CharField(label=_lazy("Host name (slug)"), required=False, max_length=63)
+    name = forms.CharField(label=_lazy("Name"), required=False, max_length=120)
+    region = forms.ChoiceField(label=_lazy("Region"), required=False)
+    province = forms.CharField(label=_lazy("Province"), required=False, max_length=30)
+    city = forms.CharField(label=_lazy("City"), required=False, max_length=30)
+
+    def __init__(self, *args, manufacturer, **kwargs) -> None:
+        super().__init__(*args, prefix="dealer", **kwargs)
+        self.fields["region"].choices = [("", "—")] + [
+            (r.code, f"{r.name} ({r.code})") for r in Region.objects.filter(manufacturer=manufacturer)
+            .order_by("code")]
+        self.fields["slug"].help_text = _("The dealer's portal opens at <slug>.%(domain)s; an existing "
+                                          "dealer's slug joins that dealer to this network too.") % {
+            "domain": settings.BASE_DOMAIN}
+
+
+class RegionForm(forms.Form):
+    code = forms.CharField(label=_lazy("Region code"), required=False, max_length=32)
+    name = forms.CharField(label=_lazy("Name"), required=False, max_length=60)
+    parts_centre = forms.ModelChoiceField(label=_lazy("Parts centre"), queryset=PartsCentre.objects.none(),
+                                          required=False)
+
+    def __init__(self, *args, manufacturer, **kwargs) -> None:
+        super().__init__(*args, prefix="region", **kwargs)
+        self.fields["parts_centre"].queryset = PartsCentre.objects.filter(
+            manufacturer=manufacturer).order_by("code")
+
+
+class PartsCentreForm(forms.Form):
+    code = forms.CharField(label=_lazy("Parts centre code"), required=False, max_length=32)
+    name = forms.CharField(label=_lazy("Name"), required=False, max_length=120)
+    city = forms.CharField(label=_lazy("City"), required=False, max_length=60)
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.pop("manufacturer", None)
+        super().__init__(*args, prefix="centre", **kwargs)
+
+
+class RegionCentreForm(forms.Form):
+    parts_centre = forms.ModelChoiceField(label=_lazy("Parts centre"), queryset=PartsCentre.objects.none(),
+                                          required=False)
+
+    def __init__(self, *args, manufacturer, region: Region, **kwargs) -> None:
+        super().__init__(*args, prefix=f"r{region.pk}", initial={"parts_centre": region.parts_centre_id},
+                         **kwargs)
+        self.fields["parts_centre"].queryset = PartsCentre.objects.filter(
+            manufacturer=manufacturer).order_by("code")
+
+
+def _network_page(request: HttpRequest, bound: forms.Form | None = None, region_id: int | None = None
+                  ) -> HttpResponse:
+    """The network page; ``bound`` is the form just sent back with its errors (status 400)."""
     manufacturer = request.tenant.manufacturer
+    forms_ = {name: cls(manufacturer=manufacturer) for name, cls in
+              (("dealer_form", DealerForm), ("region_form", RegionForm), ("centre_form", PartsCentreForm))}
+    for name in forms_:
+        if bound is not None and isinstance(bound, type(forms_[name])):
+            forms_[name] = bound
+    regions = list(Region.objects.filter(manufacturer=manufacturer).select_related("parts_centre")
+                   .order_by("code"))
+    rows = [(r, bound if region_id == r.pk else RegionCentreForm(manufacturer=manufacturer, region=r))
+            for r in regions]
     return render(request, "hotline/admin/network.html", {
-        "regions": Region.objects.filter(manufacturer=manufacturer).select_related("parts_centre")
-        .order_by("code"),
+        **forms_, "region_rows": rows, "is_admin": _is_admin(request),
         "centres": PartsCentre.objects.filter(manufacturer=manufacturer).order_by("code"),
         "network": network_of_manufacturer(manufacturer.pk),
-    })
+    }, status=400 if bound is not None and bound.errors else 200)
+
+
+@login_required
+def network(request: HttpRequest) -> HttpResponse:
+    """Regions, their parts centres and the network's dealers; administrators add to them."""
+    return _network_page(request)
+
+
+@login_required
+def network_dealer_add(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("admin-network")
+    _require_admin(request)
+    manufacturer = request.tenant.manufacturer
+    form = DealerForm(request.POST, manufacturer=manufacturer)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            membership = dealer_provision(DealerSpec(
+                manufacturer=manufacturer.code, dealer_code=d["dealer_code"].strip(),
+                slug=d["slug"].strip().lower(), name=d["name"].strip(), region=d["region"],
+                province=d["province"].strip(), city=d["city"].strip(),
+                time_zone=request.tenant.time_zone))  # a new dealer keeps the hotline's clock
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("%(dealer)s joined the network as %(code)s.")
+                             % {"dealer": membership.dealer.name, "code": membership.dealer_code})
+            return redirect("admin-network")
+    return _network_page(request, form)
+
+
+@login_required
+def network_region_add(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("admin-network")
+    _require_admin(request)
+    manufacturer = request.tenant.manufacturer
+    form = RegionForm(request.POST, manufacturer=manufacturer)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            region = region_create(manufacturer=manufacturer, code=d["code"].strip(), name=d["name"].strip(),
+                                   parts_centre=d["parts_centre"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Region %(name)s added.") % {"name": region.name})
+            return redirect("admin-network")
+    return _network_page(request, form)
+
+
+@login_required
+def network_centre_add(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("admin-network")
+    _require_admin(request)
+    manufacturer = request.tenant.manufacturer
+    form = PartsCentreForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            centre = parts_centre_create(manufacturer=manufacturer, code=d["code"].strip(),
+                                         name=d["name"].strip(), city=d["city"].strip())
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Parts centre %(name)s added.") % {"name": centre.name})
+            return redirect("admin-network")
+    return _network_page(request, form)
+
+
+@login_required
+def network_region_centre(request: HttpRequest, pk: int) -> HttpResponse:
+    manufacturer = request.tenant.manufacturer
+    region = get_object_or_404(Region, pk=pk, manufacturer=manufacturer)
+    if request.method != "POST":
+        return redirect("admin-network")
+    _require_admin(request)
+    form = RegionCentreForm(request.POST, manufacturer=manufacturer, region=region)
+    if form.is_valid():
+        try:
+            region_parts_centre_set(manufacturer=manufacturer, region=region,
+                                    parts_centre=form.cleaned_data["parts_centre"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Region %(name)s is now served by %(centre)s.")
+                             % {"name": region.name, "centre": region.parts_centre.name})
+            return redirect("admin-network")
+    return _network_page(request, form, region_id=region.pk)

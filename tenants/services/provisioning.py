@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_exists
+from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from ..models import (
     Domain,
@@ -134,7 +134,10 @@ def _create_tenant(*, tenant_type: str, slug: str, name: str, time_zone: str,
         type=tenant_type, slug=slug, name=name, time_zone=time_zone,
         schema_name=Tenant.schema_name_for(slug),
     )
-    tenant.save()  # clones the type's template schema
+    # A tenant row is made from the public schema, also when a hotline's administrator
+    # adds a dealer from the hotline's own host.
+    with schema_context(get_public_schema_name()):
+        tenant.save()  # clones the type's template schema
     Domain.objects.create(tenant=tenant, domain=f"{slug}.{settings.BASE_DOMAIN}", is_primary=True)
     for domain in extra_domains:
         Domain.objects.create(tenant=tenant, domain=domain, is_primary=False)
@@ -202,6 +205,22 @@ def region_create(*, manufacturer: Manufacturer, code: str, name: str,
     _raise(errors)
     return Region.objects.create(manufacturer=manufacturer, code=code, name=name,
                                  parts_centre=parts_centre)
+
+
+def region_parts_centre_set(*, manufacturer: Manufacturer, region: Region,
+                            parts_centre: PartsCentre | None) -> Region:
+    """The parts centre that serves ``region`` from now on (both of ``manufacturer``)."""
+    errors: Errors = {}
+    if region.manufacturer_id != manufacturer.pk:
+        _add(errors, "region", _("The region belongs to another manufacturer."))
+    if parts_centre is None:
+        _add(errors, "parts_centre", _("Choose the parts centre that serves this region."))
+    elif parts_centre.manufacturer_id != manufacturer.pk:
+        _add(errors, "parts_centre", _("The parts centre belongs to another manufacturer."))
+    _raise(errors)
+    Region.objects.filter(pk=region.pk).update(parts_centre=parts_centre)
+    region.parts_centre = parts_centre
+    return region
 
 
 @dataclass(frozen=True)
@@ -338,6 +357,20 @@ def membership_grant(*, user: User, tenant: Tenant, role: str) -> Membership:
     return membership
 
 
+def membership_revoke(*, membership: Membership, by: User) -> Membership:
+    """``membership`` stops opening its tenant's host; granting a role again restores it.
+
+    Nobody revokes their own membership: a tenant must not lose its last administrator
+    by a slip of the hand.
+    """
+    if membership.user_id == by.pk:
+        raise ValidationError({"__all__": [_("You cannot revoke your own membership; ask another "
+                                             "administrator.")]})
+    Membership.objects.filter(pk=membership.pk).update(is_active=False)
+    membership.is_active = False
+    return membership
+
+
 __all__ = [
     "DealerSpec",
     "DirectoryIndex",
@@ -346,7 +379,9 @@ __all__ = [
     "dealer_provision",
     "manufacturer_create",
     "membership_grant",
+    "membership_revoke",
     "parts_centre_create",
     "region_create",
+    "region_parts_centre_set",
     "user_create",
 ]

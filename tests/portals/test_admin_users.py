@@ -1,0 +1,64 @@
+"""Revoking a person's membership of the hotline from the users screen."""
+
+from __future__ import annotations
+
+import pytest
+
+from tenants.models import Membership, Role
+
+from ..conftest import client_for, person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin(hotline):
+    return person("hq.admin", hotline, Role.HOTLINE_ADMIN)
+
+
+def test_a_revoked_person_can_no_longer_open_the_hotline(hotline, admin, hotline_agent):
+    client = client_for(hotline, admin)
+    agent = client_for(hotline, hotline_agent)
+    membership = Membership.objects.get(user=hotline_agent, tenant=hotline)
+    url = f"/administration/users/{membership.pk}/revoke/"
+    assert agent.get("/work-orders/").status_code == 200
+
+    assert "agent" in client.get(url).content.decode()  # asks first
+    assert client.post(url).status_code == 302
+    membership.refresh_from_db()
+    assert membership.is_active is False
+    assert agent.get("/work-orders/").status_code == 404  # the host no longer knows them
+    # Granting a role again restores the membership.
+    assert client.post("/administration/users/", {"username": "agent", "role": "hotline_agent"}
+                       ).status_code == 302
+    membership.refresh_from_db()
+    assert membership.is_active is True
+
+
+def test_an_administrator_cannot_revoke_their_own_membership(hotline, admin):
+    client = client_for(hotline, admin)
+    own = Membership.objects.get(user=admin, tenant=hotline)
+
+    page = client.post(f"/administration/users/{own.pk}/revoke/", follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "You cannot revoke your own membership" in page.content.decode()
+    own.refresh_from_db()
+    assert own.is_active is True
+
+
+def test_others_cannot_revoke_and_foreign_memberships_are_out_of_reach(hotline, admin, hotline_agent,
+                                                                         other_manufacturer, dealer_user):
+    agent = client_for(hotline, hotline_agent)
+    admins = Membership.objects.get(user=admin, tenant=hotline)
+    assert agent.post(f"/administration/users/{admins.pk}/revoke/").status_code == 403
+    admins.refresh_from_db()
+    assert admins.is_active is True
+
+    foreign = person("dy.agent", other_manufacturer.hotline, Role.HOTLINE_AGENT)
+    foreign_membership = Membership.objects.get(user=foreign)
+    dealer_membership = Membership.objects.get(user=dealer_user)
+    client = client_for(hotline, admin)
+    for membership in (foreign_membership, dealer_membership):
+        assert client.get(f"/administration/users/{membership.pk}/revoke/").status_code == 404
+        assert client.post(f"/administration/users/{membership.pk}/revoke/").status_code == 404
+        membership.refresh_from_db()
+        assert membership.is_active is True
