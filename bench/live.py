@@ -62,6 +62,16 @@ def _setup() -> None:
     django.setup()
 
 
+_CHILDREN: list[subprocess.Popen] = []
+
+
+def _spawn(command: list[str], **kwargs) -> subprocess.Popen:
+    """A child process that is killed when the run ends, however it ends."""
+    child = subprocess.Popen(command, **kwargs)
+    _CHILDREN.append(child)
+    return child
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -210,6 +220,7 @@ def step_clients(specs_file: str, port: int, floor: int, out: str) -> None:
     specs = json.loads(Path(specs_file).read_text())
     received: list[list] = [[] for _ in specs]  # (stream, event id, work order, t, replayed)
     connects = [0] * len(specs)
+    resyncs = [0] * len(specs)
     subscribed = [False] * len(specs)
     stop = asyncio.Event()
 
@@ -251,7 +262,9 @@ def step_clients(specs_file: str, port: int, floor: int, out: str) -> None:
                         elif kind == "subscribed":
                             subscribed[i] = True
                             replaying = False
-                        elif kind in ("error", "resync"):
+                        elif kind == "resync":
+                            resyncs[i] += 1  # a browser reloads the page here
+                        elif kind == "error":
                             print(f"client {i}: {message}", file=sys.stderr)
             except (TimeoutError, OSError, websockets.WebSocketException):
                 pass
@@ -278,7 +291,8 @@ def step_clients(specs_file: str, port: int, floor: int, out: str) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     uvloop.run(main())
-    Path(out).write_text(json.dumps({"received": received, "connects": connects}))
+    Path(out).write_text(json.dumps({"received": received, "connects": connects,
+                                     "resyncs": resyncs}))
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -299,7 +313,7 @@ class Redis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
+        self.process = _spawn(
             [self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(self.folder)], stdout=subprocess.DEVNULL)
         import redis
@@ -357,8 +371,8 @@ def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
     uvicorn = ["--port", str(port), "--ws", "websockets-sansio", "--lifespan", "off",
                "--no-access-log", "--log-level", "warning", *_procfile_deflate(), *args.uvicorn]
     app = "bench.live_floor:app" if name == "floor" else "config.asgi:application"
-    server = subprocess.Popen([PYTHON, "-m", "uvicorn", app, *uvicorn], cwd=ROOT, env=env)
-    relay = subprocess.Popen([PYTHON, "manage.py", "run_relay"], cwd=ROOT, env=env)
+    server = _spawn([PYTHON, "-m", "uvicorn", app, *uvicorn], cwd=ROOT, env=env)
+    relay = _spawn([PYTHON, "manage.py", "run_relay"], cwd=ROOT, env=env)
     time.sleep(3)
     rss_before = _rss_kib(server.pid)
     specs = json.loads((WORK / "clients.json").read_text())
@@ -370,7 +384,7 @@ def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
         out.unlink(missing_ok=True)
         Path(str(out) + ".ready").unlink(missing_ok=True)
         outs.append(out)
-        procs.append(subprocess.Popen(
+        procs.append(_spawn(
             [PYTHON, __file__, "--step", "clients", str(part), str(port),
              str(port if name == "floor" else 0), str(out)], cwd=ROOT, env=env))
     ready = _wait_ready([Path(str(o) + ".ready") for o in outs], len(specs), 180)
@@ -381,7 +395,7 @@ def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
     restart = name != "floor" and args.restart_seconds > 0
     seconds = args.seconds + (args.restart_seconds if restart else 0)
     writer_out = WORK / f"{name}-writer.json"
-    writer = subprocess.Popen([PYTHON, __file__, "--step", "writer", str(args.rate),
+    writer = _spawn([PYTHON, __file__, "--step", "writer", str(args.rate),
                                str(seconds), str(writer_out)], cwd=ROOT, env=env)
     restart_at = None
     if restart:
@@ -420,11 +434,12 @@ def _figures(name, specs, outs, log, restart_at, rss_before, rss_idle, ready, ar
         by_audience.setdefault(f"board.{hotline}", []).append((hotline, event_id))
         by_audience.setdefault(f"inbox.{dealer}", []).append((hotline, event_id))
     clients = [c for k in range(len(outs)) for c in specs[k::len(outs)]]
-    received, connects = [], []
+    received, connects, resyncs = [], [], 0
     for out in outs:
         data = json.loads(out.read_text())
         received += data["received"]
         connects += data["connects"]
+        resyncs += sum(data["resyncs"])
     steady_end = restart_at if restart_at else float("inf")
     latencies, missing, twice, reordered, deliveries = [], 0, 0, 0, 0
     for spec, got in zip(clients, received, strict=True):
@@ -456,6 +471,7 @@ def _figures(name, specs, outs, log, restart_at, rss_before, rss_idle, ready, ar
         "kib_per_idle_connection": (rss_idle - rss_before) / max(ready, 1),
         "missing": missing, "received_twice_on_wire": twice, "reordered": reordered,
         "reconnects": sum(connects) - len(connects),
+        "resyncs": resyncs,
     }
     print(json.dumps(result, indent=1), flush=True)
     return result
@@ -504,7 +520,12 @@ def main() -> None:
                        cwd=ROOT, check=True, env={**base_env, "REDIS_URL": redis_server.url,
                                                   "DJANGO_SETTINGS_MODULE": "bench.live_settings"})
         redis_server.stop()
-    results = [phase(name, args, base_env) for name in args.phases.split(",")]
+    try:
+        results = [phase(name, args, base_env) for name in args.phases.split(",")]
+    finally:
+        for child in _CHILDREN:
+            if child.poll() is None:
+                child.kill()
     (WORK / "results.json").write_text(json.dumps(results, indent=1))
     print(f"• figures in {WORK / 'results.json'}")
 
