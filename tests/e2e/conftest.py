@@ -77,7 +77,10 @@ def server(committed_tenants) -> Iterator[int]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
     """One Chromium per test module; its event loop ends with the module, before other tests run."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # Assertions wait as long as actions: a loaded machine must not fail a live update.
+    expect.set_options(timeout=15000)
 
     executable = _chromium()
     # Playwright's synchronous API keeps an event loop in the test's thread; the test's own ORM
