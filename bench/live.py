@@ -34,6 +34,7 @@ import contextlib
 import json
 import os
 import random
+import shlex
 import signal
 import socket
 import subprocess
@@ -491,8 +492,8 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=10)
     parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--phases", default="classic,pubsub,floor")
-    parser.add_argument("--uvicorn", nargs="*", default=[],
-                        help="extra uvicorn options for the product's server")
+    parser.add_argument("--uvicorn", type=shlex.split, default=[],
+                        help="extra uvicorn options for both servers, in one quoted string")
     parser.add_argument("--reuse", action="store_true", help="keep the prepared database")
     args = parser.parse_args()
     if args.step:
