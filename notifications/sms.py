@@ -26,6 +26,7 @@ import urllib.parse
 import urllib.request
 import uuid
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -304,21 +305,37 @@ def _text_field(item: dict, key: str, where: str, errors: dict[str, list[str]],
     return value
 
 
+def _replies(items: list, one: Callable[[dict, str, dict[str, list[str]]], InboundSms | None],
+             ) -> list[InboundSms]:
+    """Each item through ``one(item, where, errors)``; all errors reported, or every reply."""
+    errors: dict[str, list[str]] = {}
+    replies = []
+    for index, item in enumerate(items):
+        where = f"[{index}]"
+        if not isinstance(item, dict):
+            errors[where] = [_("Each reply must be a JSON object.")]
+            continue
+        reply = one(item, where, errors)
+        if reply is not None:
+            replies.append(reply)
+    if errors:
+        raise SmsReplyPayloadError(errors)
+    return replies
+
+
+def _mobile(item: dict, key: str, where: str, errors: dict[str, list[str]]) -> str:
+    return _text_field(item, key, where, errors,
+                       _("A mobile number is required (digits, +86 allowed)."), MOBILE_IN_REPLY_RE)
+
+
 def aliyun_replies(raw: bytes) -> list[InboundSms]:
     """Alibaba Cloud's SmsUpReport push: a JSON array of replies, each with its sequence_id."""
     body = _json_body(raw)
     if not isinstance(body, list):
         raise SmsReplyPayloadError({"body": [_("The body must be a JSON array of replies.")]})
-    errors: dict[str, list[str]] = {}
-    replies = []
-    for index, item in enumerate(body):
-        where = f"[{index}]"
-        if not isinstance(item, dict):
-            errors[where] = [_("Each reply must be a JSON object.")]
-            continue
-        mobile = _text_field(item, "phone_number", where, errors,
-                             _("A mobile number is required (digits, +86 allowed)."),
-                             MOBILE_IN_REPLY_RE)
+
+    def one(item: dict, where: str, errors: dict[str, list[str]]) -> InboundSms:
+        mobile = _mobile(item, "phone_number", where, errors)
         text = _text_field(item, "content", where, errors, _("The reply's text is required."))
         reply_id = _text_field(item, "sequence_id", where, errors,
                                _("The reply's sequence number is required (digits)."),
@@ -330,11 +347,10 @@ def aliyun_replies(raw: bytes) -> list[InboundSms]:
                                                ).replace(tzinfo=PROVIDER_ZONE)
             except ValueError:
                 errors[f"{where}.send_time"] = [_("The send time reads YYYY-MM-DD HH:MM:SS.")]
-        replies.append(InboundSms(provider="aliyun", reply_id=reply_id, mobile=mobile,
-                                  text=text, sent_at=sent_at))
-    if errors:
-        raise SmsReplyPayloadError(errors)
-    return replies
+        return InboundSms(provider="aliyun", reply_id=reply_id, mobile=mobile, text=text,
+                          sent_at=sent_at)
+
+    return _replies(body, one)
 
 
 def tencent_replies(raw: bytes) -> list[InboundSms]:
@@ -348,16 +364,9 @@ def tencent_replies(raw: bytes) -> list[InboundSms]:
     if not isinstance(items, list):
         raise SmsReplyPayloadError({"body": [_("The body must be a JSON object or an array of "
                                                "them.")]})
-    errors: dict[str, list[str]] = {}
-    replies = []
-    for index, item in enumerate(items):
-        where = f"[{index}]"
-        if not isinstance(item, dict):
-            errors[where] = [_("Each reply must be a JSON object.")]
-            continue
-        mobile = _text_field(item, "mobile", where, errors,
-                             _("A mobile number is required (digits, +86 allowed)."),
-                             MOBILE_IN_REPLY_RE)
+
+    def one(item: dict, where: str, errors: dict[str, list[str]]) -> InboundSms | None:
+        mobile = _mobile(item, "mobile", where, errors)
         nation = str(item.get("nationcode") or "86").lstrip("+")
         text = _text_field(item, "text", where, errors, _("The reply's text is required."))
         when = item.get("time")
@@ -365,15 +374,14 @@ def tencent_replies(raw: bytes) -> list[InboundSms]:
             when = int(when)
         if not isinstance(when, int) or isinstance(when, bool) or not 0 < when < 4_102_444_800:
             errors[f"{where}.time"] = [_("The time is a Unix timestamp in seconds.")]
-            continue
+            return None
         if mobile and nation != "86" and not mobile.startswith("+"):
             mobile = f"+{nation}{mobile}"
         digest = hashlib.sha256(f"{nation}|{mobile}|{when}|{text}".encode()).hexdigest()[:40]
-        replies.append(InboundSms(provider="tencent", reply_id=digest, mobile=mobile, text=text,
-                                  sent_at=dt.datetime.fromtimestamp(when, dt.UTC)))
-    if errors:
-        raise SmsReplyPayloadError(errors)
-    return replies
+        return InboundSms(provider="tencent", reply_id=digest, mobile=mobile, text=text,
+                          sent_at=dt.datetime.fromtimestamp(when, dt.UTC))
+
+    return _replies(items, one)
 
 
 REPLY_PARSERS = {"aliyun": aliyun_replies, "tencent": tencent_replies}
