@@ -84,14 +84,41 @@ def test_after_four_failed_callbacks_the_owner_replies_with_a_score(parts_work_o
     assert (callback.outcome, callback.score) == ("reached", 9)
 
 
-class FakeAliyun:
+class JsonHandler(BaseHTTPRequestHandler):
+    """Answers JSON, quietly."""
+
+    def answer(self, status: int, body: dict) -> None:
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class FakeServer:
+    """A provider's API on a local port, in a thread, until ``close()``."""
+
+    def serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class FakeAliyun(FakeServer):
     """A local server speaking Alibaba Cloud's SendSms API; it checks the signature."""
 
     def __init__(self, secret: str, reply: dict) -> None:
         self.calls: list[dict[str, str]] = []
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_GET(self) -> None:
                 query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query,
                                                     keep_blank_values=True))
@@ -101,22 +128,9 @@ class FakeAliyun:
                     body, status = {"Code": "SignatureDoesNotMatch", "Message": "bad"}, 400
                 else:
                     body, status = reply, 200
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(payload)
+                self.answer(status, body)
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(Handler)
 
 
 @pytest.fixture
@@ -162,7 +176,7 @@ def test_aliyun_refusals_are_reported(aliyun):
 
 
 
-class FakeTencent:
+class FakeTencent(FakeServer):
     """A local server speaking Tencent Cloud's SendSms API (2021-01-11).
 
     It checks the TC3-HMAC-SHA256 signature from the request as received (the
@@ -175,7 +189,7 @@ class FakeTencent:
         self.calls: list[dict] = []
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 error = fake.check(dict(self.headers.items()), raw, secret_id, secret_key)
@@ -188,18 +202,9 @@ class FakeTencent:
                     body = {"Response": {"SendStatusSet": [
                         fake.status(number, refusals.get(number))
                         for number in request["PhoneNumberSet"]], "RequestId": "req-ok"}}
-                payload = json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(payload)
+                self.answer(200, body)
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.serve(Handler)
 
     @staticmethod
     def status(number: str, refusal: str | None) -> dict:
@@ -240,9 +245,6 @@ class FakeTencent:
             return "AuthFailure.SignatureFailure"
         return ""
 
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
