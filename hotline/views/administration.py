@@ -396,28 +396,37 @@ def network(request: HttpRequest) -> HttpResponse:
     return _network_page(request)
 
 
+def _network_change(request: HttpRequest, form: forms.Form, change: Any, **page: Any) -> HttpResponse:
+    """A valid form goes to ``change(cleaned_data)``, a service call returning the success
+    message; a refusal puts the service's errors next to the fields and changes nothing."""
+    if form.is_valid():
+        try:
+            message = change(form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect("admin-network")
+    return _network_page(request, form, **page)
+
+
 @login_required
 def network_dealer_add(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return redirect("admin-network")
     _require_admin(request)
     manufacturer = request.tenant.manufacturer
-    form = DealerForm(request.POST, manufacturer=manufacturer)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            membership = dealer_provision(DealerSpec(
-                manufacturer=manufacturer.code, dealer_code=d["dealer_code"].strip(),
-                slug=d["slug"].strip().lower(), name=d["name"].strip(), region=d["region"],
-                province=d["province"].strip(), city=d["city"].strip(),
-                time_zone=request.tenant.time_zone))  # a new dealer keeps the hotline's clock
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("%(dealer)s joined the network as %(code)s.")
-                             % {"dealer": membership.dealer.name, "code": membership.dealer_code})
-            return redirect("admin-network")
-    return _network_page(request, form)
+
+    def add(d: dict) -> str:
+        membership = dealer_provision(DealerSpec(
+            manufacturer=manufacturer.code, dealer_code=d["dealer_code"].strip(),
+            slug=d["slug"].strip().lower(), name=d["name"].strip(), region=d["region"],
+            province=d["province"].strip(), city=d["city"].strip(),
+            time_zone=request.tenant.time_zone))  # a new dealer keeps the hotline's clock
+        return (_("%(dealer)s joined the network as %(code)s.")
+                % {"dealer": membership.dealer.name, "code": membership.dealer_code})
+
+    return _network_change(request, DealerForm(request.POST, manufacturer=manufacturer), add)
 
 
 @login_required
@@ -426,18 +435,13 @@ def network_region_add(request: HttpRequest) -> HttpResponse:
         return redirect("admin-network")
     _require_admin(request)
     manufacturer = request.tenant.manufacturer
-    form = RegionForm(request.POST, manufacturer=manufacturer)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            region = region_create(manufacturer=manufacturer, code=d["code"].strip(), name=d["name"].strip(),
-                                   parts_centre=d["parts_centre"])
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Region %(name)s added.") % {"name": region.name})
-            return redirect("admin-network")
-    return _network_page(request, form)
+
+    def add(d: dict) -> str:
+        region = region_create(manufacturer=manufacturer, code=d["code"].strip(),
+                               name=d["name"].strip(), parts_centre=d["parts_centre"])
+        return _("Region %(name)s added.") % {"name": region.name}
+
+    return _network_change(request, RegionForm(request.POST, manufacturer=manufacturer), add)
 
 
 @login_required
@@ -446,18 +450,13 @@ def network_centre_add(request: HttpRequest) -> HttpResponse:
         return redirect("admin-network")
     _require_admin(request)
     manufacturer = request.tenant.manufacturer
-    form = PartsCentreForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            centre = parts_centre_create(manufacturer=manufacturer, code=d["code"].strip(),
-                                         name=d["name"].strip(), city=d["city"].strip())
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Parts centre %(name)s added.") % {"name": centre.name})
-            return redirect("admin-network")
-    return _network_page(request, form)
+
+    def add(d: dict) -> str:
+        centre = parts_centre_create(manufacturer=manufacturer, code=d["code"].strip(),
+                                     name=d["name"].strip(), city=d["city"].strip())
+        return _("Parts centre %(name)s added.") % {"name": centre.name}
+
+    return _network_change(request, PartsCentreForm(request.POST), add)
 
 
 @login_required
@@ -467,15 +466,12 @@ def network_region_centre(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         return redirect("admin-network")
     _require_admin(request)
-    form = RegionCentreForm(request.POST, manufacturer=manufacturer, region=region)
-    if form.is_valid():
-        try:
-            region_parts_centre_set(manufacturer=manufacturer, region=region,
-                                    parts_centre=form.cleaned_data["parts_centre"])
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Region %(name)s is now served by %(centre)s.")
-                             % {"name": region.name, "centre": region.parts_centre.name})
-            return redirect("admin-network")
-    return _network_page(request, form, region_id=region.pk)
+
+    def change(d: dict) -> str:
+        region_parts_centre_set(manufacturer=manufacturer, region=region,
+                                parts_centre=d["parts_centre"])
+        return (_("Region %(name)s is now served by %(centre)s.")
+                % {"name": region.name, "centre": region.parts_centre.name})
+
+    return _network_change(request, RegionCentreForm(request.POST, manufacturer=manufacturer,
+                                                     region=region), change, region_id=region.pk)
