@@ -64,10 +64,9 @@ def live_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated and getattr(request, "membership", None) is not None:
             if request.tenant.type == "hotline":
-                from hotline.models import RelayCounter
+                from hotline.relay import feed_position
 
-                last = RelayCounter.objects.values_list("last", flat=True).first() or 0
-                request.live_since = json.dumps({str(request.tenant.pk): last})
+                request.live_since = json.dumps({str(request.tenant.pk): feed_position()})
             elif request.tenant.type == "dealer":
                 from dealers.gateway import DealerGateway
 

@@ -153,14 +153,6 @@ class DealerGateway:
         view.contact_attempts = list(ContactAttempt.objects.filter(**key))
         return view
 
-    def feed_positions(self) -> dict[str, int]:
-        """Per stream (a manufacturer's hotline): the last position relayed to this inbox."""
-        positions = {}
-        for place in self.places.values():
-            with tenant_context(place.manufacturer.hotline):
-                positions[str(place.manufacturer.hotline_id)] = feed_position(self.dealer.pk)
-        return positions
-
     def relayed_since(self, since: dict[str, int], *, manufacturer_code: str | None = None,
                       number: str | None = None) -> list[dict] | None:
         """What a reconnecting client missed: published events after the positions it saw.
@@ -188,15 +180,14 @@ class DealerGateway:
             messages += missed
         return messages
 
-    def positions(self) -> dict[str, int]:
-        """The last relayed position of each manufacturer's stream: a page rendered now is current to it."""
-        from hotline.models import RelayCounter
-
+    def positions(self, *, inbox: bool = False) -> dict[str, int]:
+        """Per manufacturer's stream, the last relayed position: a page rendered now is current
+        to it; with ``inbox``, the last one relayed to this dealer's inbox."""
         out = {}
         for place in self.places.values():
             with tenant_context(place.manufacturer.hotline):
-                out[str(place.manufacturer.hotline_id)] = (
-                    RelayCounter.objects.values_list("last", flat=True).first() or 0)
+                out[str(place.manufacturer.hotline_id)] = feed_position(
+                    self.dealer.pk if inbox else None)
         return out
 
     def kpis(self, *, since: dt.datetime, until: dt.datetime, time_zone: Any) -> list[dict]:

@@ -82,7 +82,7 @@ async def _sweep_forever() -> None:
             await _sweep_memberships(consumers)
             # Behind what the feed had reached at the previous sweep: a message on its way
             # now arrives within moments and is not a gap.
-            due, previous = previous, await _sweep_feeds(consumers, previous)
+            due, previous = previous, await _sweep_feeds(consumers)
         except Exception:  # the database away: the next sweep tries again
             logger.warning("live sweep failed", exc_info=True)
             continue
@@ -110,9 +110,8 @@ async def _sweep_memberships(consumers: list[LiveConsumer]) -> None:
             await _tell(consumer, {"type": "live.revoked"})
 
 
-async def _sweep_feeds(consumers: list[LiveConsumer],
-                       previous: dict[tuple[int, int | None], int],
-                       ) -> dict[tuple[int, int | None], int]:
+async def _sweep_feeds(consumers: list[LiveConsumer]) -> dict[tuple[int, int | None], int]:
+    """The current position of every feed these sockets follow."""
     wanted: dict[int, set[int | None]] = {}
     for consumer in consumers:
         for stream in consumer.feed:
@@ -233,7 +232,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return board_group(self.tenant.pk), lambda: self._hotline_missed(since)
         if topic == "inbox" and self.tenant.type == TenantType.DEALER:
             gateway = DealerGateway(self.tenant)
-            self._feed_from(gateway.feed_positions(), since)
+            self._feed_from(gateway.positions(inbox=True), since)
             return inbox_group(self.tenant.pk), lambda: gateway.relayed_since(since)
         if topic == "work_order":
             return self._work_order(content, since)
