@@ -211,8 +211,12 @@ def clock_fire(clock: Clock, now: dt.datetime, hours: dict[int, BusinessCalendar
                   "_dealer_id": dealer_id}
         if clock.breached_at is None and now < clock.due_at:
             times = _warn_times(clock)
+            came = [i for i, t in enumerate(times) if t <= now and i >= clock.warnings_fired]
+            if not came:  # the due time moved since next_fire_at was set: nothing to tell yet
+                clock.next_fire_at = _next_fire(clock)
+                continue
             # The latest warning due now; earlier ones missed while down are not sent late.
-            latest = max(i for i, t in enumerate(times) if t <= now)
+            latest = max(came)
             clock.warnings_fired = latest + 1
             notify_at = _people_hours(clock.policy_version, hours).add(now, dt.timedelta(0))
             events.append(event_build(clock.work_order_id, "clock.warning", system, now, **common,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import zoneinfo
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied
 from django.db import close_old_connections, connection
 from django_tenants.utils import tenant_context
@@ -182,20 +184,41 @@ def test_the_scheduler_process_fires_due_clocks_in_every_hotline(parts_work_orde
         assert fired(parts_work_order) == [("clock.breached", 1)]
 
 
-def test_warnings_wait_for_business_hours_but_breaches_do_not(parts_work_order):
-    import zoneinfo
+BEIJING = zoneinfo.ZoneInfo("Asia/Shanghai")
 
-    clock = first_contact(parts_work_order)
-    beijing = zoneinfo.ZoneInfo("Asia/Shanghai")
-    # Saturday 28 Nov 2026, 23:00 in Beijing: the warning is told on Monday at opening time.
-    due = dt.datetime(2026, 11, 28, 23, 30, tzinfo=beijing)
-    Clock.objects.filter(pk=clock.pk).update(due_at=due, next_fire_at=due - 30 * MIN)
+
+def test_warnings_wait_for_business_hours_but_breaches_do_not(manufacturer, network, agent,
+                                                             in_hotline):
+    # Saturday 28 Nov 2026, 21:30 in Beijing: the first-contact window (2 h) ends at 23:30;
+    # its warning is told on Monday at opening time, its breach at once.
+    with time_machine.travel(dt.datetime(2026, 11, 28, 21, 30, tzinfo=BEIJING), tick=False):
+        work_order = work_order_create(manufacturer=manufacturer, actor=agent,
+                                       intake=parts_intake(dealer_id=network["junda"].pk))
+    due = first_contact(work_order).due_at
+    assert due == dt.datetime(2026, 11, 28, 23, 30, tzinfo=BEIJING)
 
     clocks_fire_due(due - 30 * MIN)
     clocks_fire_due(due)
 
     events = {e.kind: e.data["notify_at"] for e in WorkOrderEvent.objects.filter(
-        work_order=parts_work_order, kind__in=["clock.warning", "clock.breached"])}
+        work_order=work_order, kind__in=["clock.warning", "clock.breached"])}
     assert dt.datetime.fromisoformat(events["clock.warning"]) == dt.datetime(
-        2026, 11, 30, 8, 30, tzinfo=beijing)
+        2026, 11, 30, 8, 30, tzinfo=BEIJING)
     assert dt.datetime.fromisoformat(events["clock.breached"]) == due
+
+
+def test_a_clock_due_to_fire_before_any_warning_time_waits_for_it(parts_work_order):
+    """After the due time moved (an extension, a recalculation), ``next_fire_at`` can come
+    while no warning time has: nothing fires, and the clock waits for its first warning."""
+    clock = first_contact(parts_work_order)
+    first_warning = min(dt.datetime.fromisoformat(t) for t in clock.warn_times)
+    early = first_warning - 20 * MIN
+    Clock.objects.filter(pk=clock.pk).update(next_fire_at=early)
+
+    assert clocks_fire_due(early) == (0, first_warning)
+
+    clock.refresh_from_db()
+    assert (clock.next_fire_at, clock.warnings_fired) == (first_warning, 0)
+    assert fired(parts_work_order) == []
+    clocks_fire_due(first_warning)
+    assert fired(parts_work_order) == [("clock.warning", 30)]
