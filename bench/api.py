@@ -45,6 +45,7 @@ UNLIMITED = "100000000/min"
 
 # --- steps, each in a fresh process -------------------------------------------------------------
 
+
 def step_prepare() -> dict:
     setup()
     from django.db import connection
@@ -64,14 +65,19 @@ def step_prepare() -> dict:
     centre = parts_centre_create(manufacturer=m, code="PC-GZ", name="华南配件分中心")
     region_create(manufacturer=m, code="SOUTH", name="华南大区", parts_centre=centre)
     for i in range(1, 4):
-        dealer_provision(DealerSpec("BA", f"BA-GD-{i:03d}", f"bench-dealer-{i}", f"基准经销商{i}", "SOUTH",
-                                    "广东", "广州"))
+        dealer_provision(
+            DealerSpec("BA", f"BA-GD-{i:03d}", f"bench-dealer-{i}", f"基准经销商{i}", "SOUTH", "广东", "广州")
+        )
     key = api_key_create(tenant=m.hotline, name="bench", scope="write").secret
     with connection.cursor() as cursor:
         cursor.execute("SELECT version()")
         version = cursor.fetchone()[0].split(",")[0]
-    return {"key": key, "schema": m.hotline.schema_name, "postgres": version,
-            "database_url": os.environ["DATABASE_URL"]}
+    return {
+        "key": key,
+        "schema": m.hotline.schema_name,
+        "postgres": version,
+        "database_url": os.environ["DATABASE_URL"],
+    }
 
 
 def step_seed(rows: int) -> dict:
@@ -106,9 +112,20 @@ def step_seed(rows: int) -> dict:
                         now() - make_interval(secs => %s - g), '', false, '', '', '', 0, 1, now(), 1
                     FROM generate_series(%s, %s) AS g
                     """,
-                    [owner.pk, missing, [p.dealer_id for p in places], len(places), [p.pk for p in places],
-                     len(places), [p.dealer_code for p in places], len(places), places[0].region_id,
-                     missing, done + 1, done + n],
+                    [
+                        owner.pk,
+                        missing,
+                        [p.dealer_id for p in places],
+                        len(places),
+                        [p.pk for p in places],
+                        len(places),
+                        [p.dealer_code for p in places],
+                        len(places),
+                        places[0].region_id,
+                        missing,
+                        done + 1,
+                        done + n,
+                    ],
                 )
             done += n
         with connection.cursor() as cursor:
@@ -128,8 +145,11 @@ def step_cpu(rounds: int, per_round: int) -> dict:
     key = json.loads((ROOT / "bench" / "results" / "api-prepare.json").read_text())["key"]
     assert ApiKey.objects.exists()
     client = Client(HTTP_HOST=HOST)
-    paths = {"plain Django view": "/bench/plain", "trivial DRF view": "/bench/drf",
-             "DRF view with key, permission, rate limit": "/bench/drf-key"}
+    paths = {
+        "plain Django view": "/bench/plain",
+        "trivial DRF view": "/bench/drf",
+        "DRF view with key, permission, rate limit": "/bench/drf-key",
+    }
     spent = dict.fromkeys(paths, 0.0)
     headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     for path in paths.values():  # warm up
@@ -224,16 +244,41 @@ def pgbench(database_url: str, schema: str, seconds: int, clients: int) -> dict:
         script.write(PGBENCH_SCRIPT)
     env = {**os.environ, "PGOPTIONS": f"-c search_path={schema},public"}
     output = subprocess.run(
-        [binary, "-n", "-c", str(clients), "-j", "2", "-T", str(seconds), "-f", script.name,
-         "-D", f"dealer_id={place.dealer_id}", "-D", f"place_id={place.pk}",
-         "-D", f"region_id={place.region_id}", "-r", database_url],
-        env=env, check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            binary,
+            "-n",
+            "-c",
+            str(clients),
+            "-j",
+            "2",
+            "-T",
+            str(seconds),
+            "-f",
+            script.name,
+            "-D",
+            f"dealer_id={place.dealer_id}",
+            "-D",
+            f"place_id={place.pk}",
+            "-D",
+            f"region_id={place.region_id}",
+            "-r",
+            database_url,
+        ],
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     ).stdout
     os.unlink(script.name)
     tps = float(re.search(r"tps = ([\d.]+)", output).group(1))
     latency = re.search(r"latency average = ([\d.]+) ms", output)
-    return {"tps": tps, "latency_avg_ms": float(latency.group(1)) if latency else None,
-            "clients": clients, "seconds": seconds}
+    return {
+        "tps": tps,
+        "latency_avg_ms": float(latency.group(1)) if latency else None,
+        "clients": clients,
+        "seconds": seconds,
+    }
 
 
 def _pgbench_binary() -> str:
@@ -245,6 +290,7 @@ def _pgbench_binary() -> str:
 
 
 # --- a small HTTP/1.1 keep-alive client ----------------------------------------------------------
+
 
 class Connection:
     def __init__(self) -> None:
@@ -305,21 +351,32 @@ def work_order_body() -> bytes:
     _serial[0] += 1
     n = _serial[0] + 100_000 * random.randint(0, 9)
     vin = with_check_digit(f"LHKS5A2B0RG{n:06d}")
-    body = {"type": "parts_shortage", "category": "parts_shortage", "channel": "phone",
-            "complaint": "前大灯闪烁，服务站称需更换总成但无库存。", "dealer": "BA-GD-001",
-            "owner": {"name": "王建华", "mobile": f"13{n:09d}", "city": "广州"},
-            "vehicle": {"vin": vin, "plate": "粤A3K8M2", "model": "华骐 S5"},
-            "part_lines": [{"part_code": "HQ-37110-01", "part_name": "前大灯总成", "quantity": 1},
-                           {"part_code": "HQ-80210-07", "part_name": "鼓风机", "quantity": 2}]}
+    body = {
+        "type": "parts_shortage",
+        "category": "parts_shortage",
+        "channel": "phone",
+        "complaint": "前大灯闪烁，服务站称需更换总成但无库存。",
+        "dealer": "BA-GD-001",
+        "owner": {"name": "王建华", "mobile": f"13{n:09d}", "city": "广州"},
+        "vehicle": {"vin": vin, "plate": "粤A3K8M2", "model": "华骐 S5"},
+        "part_lines": [
+            {"part_code": "HQ-37110-01", "part_name": "前大灯总成", "quantity": 1},
+            {"part_code": "HQ-80210-07", "part_name": "鼓风机", "quantity": 2},
+        ],
+    }
     return json.dumps(body, ensure_ascii=False).encode()
 
 
 def _figures(latencies: list[float], statuses: dict[int, int], seconds: float) -> dict:
     ok = statuses.get(201, 0) + statuses.get(200, 0)
-    return {"rate": ok / seconds, "count": ok, "statuses": statuses,
-            "p50_ms": 1000 * pct(latencies, 50) if latencies else None,
-            "p99_ms": 1000 * pct(latencies, 99) if latencies else None,
-            "max_ms": 1000 * max(latencies) if latencies else None}
+    return {
+        "rate": ok / seconds,
+        "count": ok,
+        "statuses": statuses,
+        "p50_ms": 1000 * pct(latencies, 50) if latencies else None,
+        "p99_ms": 1000 * pct(latencies, 99) if latencies else None,
+        "max_ms": 1000 * max(latencies) if latencies else None,
+    }
 
 
 async def closed_loop(key: str, connections: int, seconds: float, make: callable, warmup: float = 3) -> dict:
@@ -375,17 +432,39 @@ class Server:
     """uvicorn with the production entry point, 2 workers."""
 
     def __init__(self, database_url: str) -> None:
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "BENCH_PHASE": "a",
-               "DATABASE_URL": database_url, "API_RATE_READ": UNLIMITED, "API_RATE_WRITE": UNLIMITED,
-               "LOG_LEVEL": "WARNING",
-               # Under ASGI each request runs in its own thread, so persistent connections would
-               # pile up per thread (and exhaust max_connections); one connection per request.
-               "CONN_MAX_AGE": "0"}
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "BENCH_PHASE": "a",
+            "DATABASE_URL": database_url,
+            "API_RATE_READ": UNLIMITED,
+            "API_RATE_WRITE": UNLIMITED,
+            "LOG_LEVEL": "WARNING",
+            # Under ASGI each request runs in its own thread, so persistent connections would
+            # pile up per thread (and exhaust max_connections); one connection per request.
+            "CONN_MAX_AGE": "0",
+        }
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-             "--port", str(PORT), "--workers", "2", "--no-access-log", "--log-level", "warning",
-             "--timeout-keep-alive", "60"],
-            cwd=ROOT, env=env)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(PORT),
+                "--workers",
+                "2",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+                "--timeout-keep-alive",
+                "60",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -431,13 +510,15 @@ def main() -> None:
     print("prepared", prep["postgres"], flush=True)
     report: dict = {"postgres": prep["postgres"], "load_average_start": os.getloadavg()}
 
-    report["pgbench"] = run_step(__file__, "pgbench", prep["database_url"], prep["schema"], str(o.seconds),
-                                 str(o.connections))
+    report["pgbench"] = run_step(
+        __file__, "pgbench", prep["database_url"], prep["schema"], str(o.seconds), str(o.connections)
+    )
     print("F (pgbench, same inserts):", json.dumps(report["pgbench"]), flush=True)
 
     setup()
     server = Server(prep["database_url"])
     try:
+
         def create() -> tuple:
             return "POST", "/api/v1/work-orders/", work_order_body()
 
@@ -453,12 +534,17 @@ def main() -> None:
         print("seeded", json.dumps(report["seed"]), flush=True)
         server = Server(prep["database_url"])
         report["list"] = {}
-        for name, path in (("newest first", "/api/v1/work-orders/"),
-                           ("state=processing", "/api/v1/work-orders/?state=processing"),
-                           ("dealer=BA-GD-002", "/api/v1/work-orders/?dealer=BA-GD-002"),
-                           ("page_size=200", "/api/v1/work-orders/?page_size=200")):
-            report["list"][name] = asyncio.run(closed_loop(  # one client: latency, not queueing
-                prep["key"], 1, max(5, o.seconds // 2), lambda p=path: ("GET", p, b""), warmup=2))
+        for name, path in (
+            ("newest first", "/api/v1/work-orders/"),
+            ("state=processing", "/api/v1/work-orders/?state=processing"),
+            ("dealer=BA-GD-002", "/api/v1/work-orders/?dealer=BA-GD-002"),
+            ("page_size=200", "/api/v1/work-orders/?page_size=200"),
+        ):
+            report["list"][name] = asyncio.run(
+                closed_loop(  # one client: latency, not queueing
+                    prep["key"], 1, max(5, o.seconds // 2), lambda p=path: ("GET", p, b""), warmup=2
+                )
+            )
             print(f"list {name}:", json.dumps(report["list"][name]), flush=True)
     finally:
         server.stop()
@@ -471,18 +557,21 @@ def main() -> None:
     f = report["pgbench"]["tps"]
     api = report["max"]["rate"]
     cpu = report["cpu_us"]
-    print(f"""
+    print(
+        f"""
 F (pgbench, same inserts, {o.connections} clients): {f:.0f} transactions/s
 API creates (uvicorn, 2 workers, {o.connections} connections): {api:.0f}/s = {api / f:.2f} × F,
-  p50 {report['max']['p50_ms']:.1f} ms, p99 {report['max']['p99_ms']:.1f} ms
-At 70 % ({report['at_70']['target_rate']:.0f}/s, open loop): p50 {report['at_70']['p50_ms']:.1f} ms,
-  p99 {report['at_70']['p99_ms']:.1f} ms, max {report['at_70']['max_ms']:.1f} ms
-List with {report['seed']['rows']} work orders, p99: """ + ", ".join(
-        f"{name} {v['p99_ms']:.1f} ms" for name, v in report["list"].items()) + f"""
-CPU per request: plain Django {cpu['plain Django view']:.0f} µs, trivial DRF {cpu['trivial DRF view']:.0f} µs
-  ({cpu['trivial DRF view'] / cpu['plain Django view']:.2f}×), with key + rate limit
-  {cpu['DRF view with key, permission, rate limit']:.0f} µs
-""")
+  p50 {report["max"]["p50_ms"]:.1f} ms, p99 {report["max"]["p99_ms"]:.1f} ms
+At 70 % ({report["at_70"]["target_rate"]:.0f}/s, open loop): p50 {report["at_70"]["p50_ms"]:.1f} ms,
+  p99 {report["at_70"]["p99_ms"]:.1f} ms, max {report["at_70"]["max_ms"]:.1f} ms
+List with {report["seed"]["rows"]} work orders, p99: """
+        + ", ".join(f"{name} {v['p99_ms']:.1f} ms" for name, v in report["list"].items())
+        + f"""
+CPU per request: plain Django {cpu["plain Django view"]:.0f} µs, trivial DRF {cpu["trivial DRF view"]:.0f} µs
+  ({cpu["trivial DRF view"] / cpu["plain Django view"]:.2f}×), with key + rate limit
+  {cpu["DRF view with key, permission, rate limit"]:.0f} µs
+"""
+    )
 
 
 if __name__ == "__main__":

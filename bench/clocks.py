@@ -47,8 +47,7 @@ def step_prepare() -> dict:
     migrations_roll_out(executor="standard", verbosity=0)
     m = manufacturer_create(code="BM", name="基准汽车", slug="bench-maker", work_order_prefix="BM")
     region_create(manufacturer=m, code="SOUTH", name="华南大区")
-    dealer_provision(DealerSpec("BM", "BM-00001", "bench-dealer", "基准经销商", "SOUTH", "广东",
-                                "广州"))
+    dealer_provision(DealerSpec("BM", "BM-00001", "bench-dealer", "基准经销商", "SOUTH", "广东", "广州"))
     with connection.cursor() as cursor:
         cursor.execute("SHOW track_commit_timestamp")
         return {"track_commit_timestamp": cursor.fetchone()[0]}
@@ -78,8 +77,9 @@ def step_seed(count: int, due_in_s: float, spread_s: float, tag: str) -> dict:
     started = time.perf_counter()
     with tenant_context(manufacturer.hotline), transaction.atomic():
         version = policy_current().version
-        owner = Owner.objects.get_or_create(mobile="13800000000",
-                                            defaults={"name": "基准车主", "city": "广州"})[0]
+        owner = Owner.objects.get_or_create(
+            mobile="13800000000", defaults={"name": "基准车主", "city": "广州"}
+        )[0]
         now = timezone.now()
         base = now + dt.timedelta(seconds=due_in_s)
         step = dt.timedelta(seconds=spread_s / max(count, 1))
@@ -87,22 +87,41 @@ def step_seed(count: int, due_in_s: float, spread_s: float, tag: str) -> dict:
         for start in range(0, count, 5000):
             size = min(5000, count - start)
             orders = WorkOrder.objects.bulk_create(
-                WorkOrder(number=f"{tag}-{existing + start + i:07d}", type="complaint",
-                          category="service_attitude", channel="phone", owner=owner,
-                          complaint="基准", received_at=now, dealer_id=place.dealer_id,
-                          network_membership_id=place.pk, dealer_code=place.dealer_code,
-                          dealer_name="基准经销商", region_id=place.region_id,
-                          dispatched_at=now, created_by_id=0)
-                for i in range(size))
+                WorkOrder(
+                    number=f"{tag}-{existing + start + i:07d}",
+                    type="complaint",
+                    category="service_attitude",
+                    channel="phone",
+                    owner=owner,
+                    complaint="基准",
+                    received_at=now,
+                    dealer_id=place.dealer_id,
+                    network_membership_id=place.pk,
+                    dealer_code=place.dealer_code,
+                    dealer_name="基准经销商",
+                    region_id=place.region_id,
+                    dispatched_at=now,
+                    created_by_id=0,
+                )
+                for i in range(size)
+            )
             Clock.objects.bulk_create(
-                Clock(work_order=wo, kind="first_contact", policy_version=version,
-                      calendar="wall", budget_minutes=120, warn_before=[],
-                      second_escalation_after=100000, started_at=now,
-                      due_at=base + step * (start + i), next_fire_at=base + step * (start + i))
-                for i, wo in enumerate(orders))
+                Clock(
+                    work_order=wo,
+                    kind="first_contact",
+                    policy_version=version,
+                    calendar="wall",
+                    budget_minutes=120,
+                    warn_before=[],
+                    second_escalation_after=100000,
+                    started_at=now,
+                    due_at=base + step * (start + i),
+                    next_fire_at=base + step * (start + i),
+                )
+                for i, wo in enumerate(orders)
+            )
         connection.set_schema_to_public()
-    return {"seeded": count, "seconds": time.perf_counter() - started,
-            "first_due_epoch": base.timestamp()}
+    return {"seeded": count, "seconds": time.perf_counter() - started, "first_due_epoch": base.timestamp()}
 
 
 def step_lag() -> dict:
@@ -121,27 +140,43 @@ def step_lag() -> dict:
             JOIN hotline_clock c ON c.id = (e.data->>'clock')::bigint
             JOIN hotline_workorder w ON w.id = c.work_order_id
             WHERE e.kind = 'clock.breached' AND w.number LIKE %s
-            """, ["BENCH-%"])
+            """,
+            ["BENCH-%"],
+        )
         rows = cursor.fetchall()
         cursor.execute(
             "SELECT count(*) FROM hotline_clock c JOIN hotline_workorder w "
-            "ON w.id = c.work_order_id WHERE w.number LIKE 'BENCH-%%' AND c.breached_at IS NULL")
+            "ON w.id = c.work_order_id WHERE w.number LIKE 'BENCH-%%' AND c.breached_at IS NULL"
+        )
         missed = cursor.fetchone()[0]
         cursor.execute(
             "SELECT count(*) FROM (SELECT data->>'clock' FROM hotline_workorderevent "
-            "WHERE kind = 'clock.breached' GROUP BY 1 HAVING count(*) > 1) twice")
+            "WHERE kind = 'clock.breached' GROUP BY 1 HAVING count(*) > 1) twice"
+        )
         twice = cursor.fetchone()[0]
     connection.set_schema_to_public()
 
     def figures(lags: list[float]) -> dict:
-        return {"count": len(lags), "p50_s": pct(lags, 50), "p99_s": pct(lags, 99),
-                "max_s": max(lags), "mean_s": statistics.mean(lags)} if lags else {"count": 0}
+        return (
+            {
+                "count": len(lags),
+                "p50_s": pct(lags, 50),
+                "p99_s": pct(lags, 99),
+                "max_s": max(lags),
+                "mean_s": statistics.mean(lags),
+            }
+            if lags
+            else {"count": 0}
+        )
 
-    return {"all": figures([float(r[1]) for r in rows]),
-            "spread": figures([float(r[1]) for r in rows if r[0] == "BENCH-S"]),
-            "burst": figures([float(r[1]) for r in rows if r[0] == "BENCH-C"]),
-            "burst_kill": figures([float(r[1]) for r in rows if r[0] == "BENCH-B"]),
-            "not_breached": missed, "fired_twice": twice}
+    return {
+        "all": figures([float(r[1]) for r in rows]),
+        "spread": figures([float(r[1]) for r in rows if r[0] == "BENCH-S"]),
+        "burst": figures([float(r[1]) for r in rows if r[0] == "BENCH-C"]),
+        "burst_kill": figures([float(r[1]) for r in rows if r[0] == "BENCH-B"]),
+        "not_breached": missed,
+        "fired_twice": twice,
+    }
 
 
 def step_create(count: int) -> dict:
@@ -161,18 +196,26 @@ def step_create(count: int) -> dict:
     with tenant_context(manufacturer.hotline):
         present = WorkOrder.objects.count()
         for i in range(count):
-            intake = Intake(type="parts_shortage", category="parts_shortage", channel="phone",
-                            complaint="前大灯闪烁", dealer_id=dealer_id,
-                            owner={"name": "车主", "mobile": f"137{i:08d}", "city": "广州"},
-                            vehicle={"vin": _vin(i), "model": "华骐 S5"},
-                            part_lines=[{"part_code": "HQ-37110-01", "part_name": "前大灯总成",
-                                         "quantity": 1}])
+            intake = Intake(
+                type="parts_shortage",
+                category="parts_shortage",
+                channel="phone",
+                complaint="前大灯闪烁",
+                dealer_id=dealer_id,
+                owner={"name": "车主", "mobile": f"137{i:08d}", "city": "广州"},
+                vehicle={"vin": _vin(i), "model": "华骐 S5"},
+                part_lines=[{"part_code": "HQ-37110-01", "part_name": "前大灯总成", "quantity": 1}],
+            )
             t0 = time.perf_counter()
             work_order_create(manufacturer=manufacturer, actor=actor, intake=intake)
             seconds.append(time.perf_counter() - t0)
     connection.set_schema_to_public()
-    return {"present": present, "created": count, "p50_ms": 1000 * pct(seconds, 50),
-            "p99_ms": 1000 * pct(seconds, 99)}
+    return {
+        "present": present,
+        "created": count,
+        "p50_ms": 1000 * pct(seconds, 50),
+        "p99_ms": 1000 * pct(seconds, 99),
+    }
 
 
 def _vin(i: int) -> str:
@@ -191,8 +234,9 @@ class Scheduler:
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "BENCH_PHASE": "a"}
         if os.environ.get("BENCH_DATABASE_URL"):
             env["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
-        self.process = subprocess.Popen([sys.executable, "manage.py", "run_scheduler"], cwd=ROOT,
-                                        env=env, stdout=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "run_scheduler"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL
+        )
         import psutil
 
         self.ps = psutil.Process(self.process.pid)
@@ -247,8 +291,11 @@ def main() -> None:
         return
 
     far = o.open - o.spread - 2 * o.burst
-    print(f"clock benchmark: {o.open} open clocks ({far} far ahead, {o.spread} over half a "
-          f"minute, twice {o.burst} in one second), {os.cpu_count()} cores", flush=True)
+    print(
+        f"clock benchmark: {o.open} open clocks ({far} far ahead, {o.spread} over half a "
+        f"minute, twice {o.burst} in one second), {os.cpu_count()} cores",
+        flush=True,
+    )
     ensure_commit_timestamps()
     reset_database()
     prep = run_step(__file__, "prepare")
@@ -264,8 +311,11 @@ def main() -> None:
     time.sleep(20)
     idle_cpu = (scheduler.cpu_seconds() - cpu0) / (time.monotonic() - t0)
     rss_idle = scheduler.rss_mib()
-    print(f"idle: {100 * idle_cpu:.2f}% of a core, RSS {rss_empty:.1f} MiB with no open clocks, "
-          f"{rss_idle:.1f} MiB with {far}", flush=True)
+    print(
+        f"idle: {100 * idle_cpu:.2f}% of a core, RSS {rss_empty:.1f} MiB with no open clocks, "
+        f"{rss_idle:.1f} MiB with {far}",
+        flush=True,
+    )
 
     run_step(__file__, "seed", str(o.spread), "20", "30", "BENCH-S")
     run_step(__file__, "seed", str(o.burst), "60", "0", "BENCH-C")
@@ -285,8 +335,10 @@ def main() -> None:
     def line(name: str, f: dict) -> str:
         if not f.get("count"):
             return f"  {name}: none"
-        return (f"  {name:10} {f['count']:6} breaches  p50 {f['p50_s']:.3f} s  p99 {f['p99_s']:.3f} s"
-                f"  max {f['max_s']:.3f} s")
+        return (
+            f"  {name:10} {f['count']:6} breaches  p50 {f['p50_s']:.3f} s  p99 {f['p99_s']:.3f} s"
+            f"  max {f['max_s']:.3f} s"
+        )
 
     print(f"""
 Breach-detection lag (due time → committed breach event), {o.open} open clocks:
@@ -298,9 +350,9 @@ Breach-detection lag (due time → committed breach event), {o.open} open clocks
 Scheduler while nothing is due: {100 * idle_cpu:.2f}% of one core
 Scheduler memory: {rss_empty:.1f} MiB with no open clocks, {rss_idle:.1f} MiB with {far},
   {rss_after:.1f} MiB (restarted process) after firing {o.spread + 2 * o.burst}
-Creating a work order through the service layer with {creates['present']} present
-  ({creates['created']} parts work orders with one line): p50 {creates['p50_ms']:.1f} ms,
-  p99 {creates['p99_ms']:.1f} ms
+Creating a work order through the service layer with {creates["present"]} present
+  ({creates["created"]} parts work orders with one line): p50 {creates["p50_ms"]:.1f} ms,
+  p99 {creates["p99_ms"]:.1f} ms
 """)
 
 

@@ -55,8 +55,11 @@ def run_step(script: str, name: str, *args: str) -> dict:
     """Run ``script --step name args`` in a fresh process; its last stdout line is JSON."""
     started = time.perf_counter()
     output = subprocess.run(
-        [sys.executable, script, "--step", name, *args], cwd=ROOT, check=True,
-        stdout=subprocess.PIPE, text=True,
+        [sys.executable, script, "--step", name, *args],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
     ).stdout
     result = json.loads(output.strip().splitlines()[-1])
     result["process_wall_s"] = time.perf_counter() - started

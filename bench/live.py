@@ -81,6 +81,7 @@ def _free_port() -> int:
 
 # --- prepare -------------------------------------------------------------------------------
 
+
 def step_prepare(makers: int, dealers: int, clients: int, boards: int) -> dict:
     """Tenants, users, work orders and one session per client; writes clients.json."""
     _setup()
@@ -112,38 +113,69 @@ def step_prepare(makers: int, dealers: int, clients: int, boards: int) -> dict:
     per_maker = dealers // makers
     for m in range(makers):
         code = f"L{chr(65 + m)}"
-        maker = manufacturer_create(code=code, name=f"基准品牌{m + 1}", slug=f"live-{code.lower()}",
-                                    work_order_prefix=code)
+        maker = manufacturer_create(
+            code=code, name=f"基准品牌{m + 1}", slug=f"live-{code.lower()}", work_order_prefix=code
+        )
         region_create(manufacturer=maker, code="R1", name="华南大区")
-        agent = user_create(username=f"{code.lower()}.agent", password=BENCH_PASSWORD,
-                            full_name="基准坐席")
+        agent = user_create(username=f"{code.lower()}.agent", password=BENCH_PASSWORD, full_name="基准坐席")
         membership_grant(user=agent, tenant=maker.hotline, role=Role.HOTLINE_AGENT)
         host = maker.hotline.domains.get().domain
-        audiences.append({"host": host, "user": agent.pk, "topic": "board",
-                          "group": f"board.{maker.hotline_id}", "maker": code})
+        audiences.append(
+            {
+                "host": host,
+                "user": agent.pk,
+                "topic": "board",
+                "group": f"board.{maker.hotline_id}",
+                "maker": code,
+            }
+        )
         for d in range(per_maker):
             dealer_code = f"{code}-{d:04d}"
-            tenant = dealer_provision(DealerSpec(code, dealer_code, f"live-{code.lower()}-{d}",
-                                                 f"基准经销商{d}", "R1", "广东", "广州")).dealer
-            advisor = user_create(username=f"{dealer_code.lower()}.sa", password=BENCH_PASSWORD,
-                                  full_name="基准顾问")
+            tenant = dealer_provision(
+                DealerSpec(
+                    code, dealer_code, f"live-{code.lower()}-{d}", f"基准经销商{d}", "R1", "广东", "广州"
+                )
+            ).dealer
+            advisor = user_create(
+                username=f"{dealer_code.lower()}.sa", password=BENCH_PASSWORD, full_name="基准顾问"
+            )
             membership_grant(user=advisor, tenant=tenant, role=Role.SERVICE_ADVISOR)
-            audiences.append({"host": tenant.domains.get().domain, "user": advisor.pk,
-                              "topic": "inbox", "group": f"inbox.{tenant.pk}", "maker": code,
-                              "dealer": tenant.pk})
+            audiences.append(
+                {
+                    "host": tenant.domains.get().domain,
+                    "user": advisor.pk,
+                    "topic": "inbox",
+                    "group": f"inbox.{tenant.pk}",
+                    "maker": code,
+                    "dealer": tenant.pk,
+                }
+            )
         with tenant_context(maker.hotline):
             owner = Owner.objects.create(mobile="13800000000", name="基准车主", city="广州")
             places = NetworkMembership.objects.filter(manufacturer=maker)
             rows = WorkOrder.objects.bulk_create(
-                WorkOrder(number=f"{code}-{p.dealer_id}-{i}", type="complaint",
-                          category="service_attitude", channel="phone", owner=owner,
-                          complaint="基准", received_at=now, dealer_id=p.dealer_id,
-                          network_membership_id=p.pk, dealer_code=p.dealer_code,
-                          dealer_name="基准经销商", region_id=p.region_id, dispatched_at=now,
-                          created_by_id=agent.pk)
-                for p in places for i in range(2))
-            work_orders += [{"maker": code, "hotline": maker.hotline_id, "id": w.pk,
-                             "dealer": w.dealer_id} for w in rows]
+                WorkOrder(
+                    number=f"{code}-{p.dealer_id}-{i}",
+                    type="complaint",
+                    category="service_attitude",
+                    channel="phone",
+                    owner=owner,
+                    complaint="基准",
+                    received_at=now,
+                    dealer_id=p.dealer_id,
+                    network_membership_id=p.pk,
+                    dealer_code=p.dealer_code,
+                    dealer_name="基准经销商",
+                    region_id=p.region_id,
+                    dispatched_at=now,
+                    created_by_id=agent.pk,
+                )
+                for p in places
+                for i in range(2)
+            )
+            work_orders += [
+                {"maker": code, "hotline": maker.hotline_id, "id": w.pk, "dealer": w.dealer_id} for w in rows
+            ]
     # Clients: boards spread over the makers, the rest over the dealers' inboxes.
     board_audiences = [a for a in audiences if a["topic"] == "board"]
     inbox_audiences = [a for a in audiences if a["topic"] == "inbox"]
@@ -161,14 +193,22 @@ def step_prepare(makers: int, dealers: int, clients: int, boards: int) -> dict:
     WORK.mkdir(parents=True, exist_ok=True)
     (WORK / "clients.json").write_text(json.dumps(out))
     (WORK / "work_orders.json").write_text(json.dumps(work_orders))
-    (WORK / "schemas.json").write_text(json.dumps(
-        {m.hotline_id: m.hotline.schema_name
-         for m in Manufacturer.objects.select_related("hotline")}))
-    return {"makers": makers, "dealers": len(inbox_audiences), "work_orders": len(work_orders),
-            "clients": len(out), "seconds": time.perf_counter() - started}
+    (WORK / "schemas.json").write_text(
+        json.dumps(
+            {m.hotline_id: m.hotline.schema_name for m in Manufacturer.objects.select_related("hotline")}
+        )
+    )
+    return {
+        "makers": makers,
+        "dealers": len(inbox_audiences),
+        "work_orders": len(work_orders),
+        "clients": len(out),
+        "seconds": time.perf_counter() - started,
+    }
 
 
 # --- writer --------------------------------------------------------------------------------
+
 
 def step_writer(rate: float, seconds: float, out: str) -> None:
     """``rate`` work-order changes a second; logs each event's id and commit time.
@@ -184,8 +224,10 @@ def step_writer(rate: float, seconds: float, out: str) -> None:
     schemas = json.loads((WORK / "schemas.json").read_text())
     rng = random.Random(7)
     log = []
-    data = json.dumps({"whom": "车主", "method": "phone", "reached": False, "agreed": "",
-                       "solution_offered": False}, ensure_ascii=False)
+    data = json.dumps(
+        {"whom": "车主", "method": "phone", "reached": False, "agreed": "", "solution_offered": False},
+        ensure_ascii=False,
+    )
     with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
         started = time.time()
         n = 0
@@ -199,19 +241,21 @@ def step_writer(rate: float, seconds: float, out: str) -> None:
             with conn.transaction():
                 conn.execute(f'SET LOCAL search_path TO "{schema}", public')
                 conn.execute("SELECT id FROM hotline_workorder WHERE id = %s FOR UPDATE", [w["id"]])
-                conn.execute("UPDATE hotline_workorder SET version = version + 1 WHERE id = %s",
-                             [w["id"]])
+                conn.execute("UPDATE hotline_workorder SET version = version + 1 WHERE id = %s", [w["id"]])
                 event_id = conn.execute(
                     "INSERT INTO hotline_workorderevent (work_order_id, kind, at, actor_user_id, "
                     "actor_name, actor_tenant_id, dealer_id, data) VALUES "
                     "(%s, 'work_order.contact_attempt', now(), NULL, '基准顾问', %s, %s, %s) "
-                    "RETURNING id", [w["id"], w["dealer"], w["dealer"], data]).fetchone()[0]
+                    "RETURNING id",
+                    [w["id"], w["dealer"], w["dealer"], data],
+                ).fetchone()[0]
             log.append((event_id, w["hotline"], w["id"], w["dealer"], time.time()))
             n += 1
     Path(out).write_text(json.dumps({"events": log, "started": started, "ended": time.time()}))
 
 
 # --- clients -------------------------------------------------------------------------------
+
 
 def step_clients(specs_file: str, port: int, floor: int, out: str) -> None:
     """Hold the given clients' sockets until SIGTERM; then write what each received."""
@@ -235,16 +279,19 @@ def step_clients(specs_file: str, port: int, floor: int, out: str) -> None:
                     uri, kwargs = f"ws://127.0.0.1:{floor}/?g={spec['group']}", {}
                 else:
                     uri = f"ws://{spec['host']}:{port}/ws/live/"
-                    kwargs = {"host": "127.0.0.1", "port": port,
-                              "origin": f"http://{spec['host']}:{port}",
-                              "additional_headers": {"Cookie": spec["cookie"]}}
-                async with websockets.connect(uri, open_timeout=None, max_queue=None,
-                                              **kwargs) as ws:
+                    kwargs = {
+                        "host": "127.0.0.1",
+                        "port": port,
+                        "origin": f"http://{spec['host']}:{port}",
+                        "additional_headers": {"Cookie": spec["cookie"]},
+                    }
+                async with websockets.connect(uri, open_timeout=None, max_queue=None, **kwargs) as ws:
                     connects[i] += 1
                     delay = 0.2
                     if not floor:
-                        await ws.send(json.dumps({"action": "subscribe", "topic": spec["topic"],
-                                                  "since": since}))
+                        await ws.send(
+                            json.dumps({"action": "subscribe", "topic": spec["topic"], "since": since})
+                        )
                     else:
                         subscribed[i] = True
                     replaying = connects[i] > 1
@@ -256,9 +303,15 @@ def step_clients(specs_file: str, port: int, floor: int, out: str) -> None:
                             stream = str(message["stream"])
                             since[stream] = max(since.get(stream, 0), message["position"])
                             key = (message["stream"], message["id"])
-                            received[i].append((message["stream"], message["id"],
-                                                message["work_order"], now,
-                                                replaying or key in seen))
+                            received[i].append(
+                                (
+                                    message["stream"],
+                                    message["id"],
+                                    message["work_order"],
+                                    now,
+                                    replaying or key in seen,
+                                )
+                            )
                             seen.add(key)
                         elif kind == "subscribed":
                             subscribed[i] = True
@@ -292,11 +345,11 @@ def step_clients(specs_file: str, port: int, floor: int, out: str) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     uvloop.run(main())
-    Path(out).write_text(json.dumps({"received": received, "connects": connects,
-                                     "resyncs": resyncs}))
+    Path(out).write_text(json.dumps({"received": received, "connects": connects, "resyncs": resyncs}))
 
 
 # --- the run -------------------------------------------------------------------------------
+
 
 class Redis:
     """A redis-server of the benchmark's own on a loopback port, so it can be restarted."""
@@ -315,8 +368,21 @@ class Redis:
 
     def start(self) -> None:
         self.process = _spawn(
-            [self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder)], stdout=subprocess.DEVNULL)
+            [
+                self.exe,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
         import redis
 
         for _ in range(100):
@@ -334,8 +400,7 @@ class Redis:
 
 
 def _procfile_deflate() -> list[str]:
-    web = next(line for line in (ROOT / "Procfile").read_text().splitlines()
-               if line.startswith("web:"))
+    web = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:"))
     return ["--ws-per-message-deflate", "false"] if "--ws-per-message-deflate false" in web else []
 
 
@@ -364,13 +429,27 @@ def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
     print(f"• phase {name}", flush=True)
     redis_server = Redis()
     redis_server.start()
-    env = {**base_env, "REDIS_URL": redis_server.url,
-           "BENCH_LAYER": "classic" if name == "classic" else "pubsub",
-           "DJANGO_SETTINGS_MODULE": "bench.live_settings"}
+    env = {
+        **base_env,
+        "REDIS_URL": redis_server.url,
+        "BENCH_LAYER": "classic" if name == "classic" else "pubsub",
+        "DJANGO_SETTINGS_MODULE": "bench.live_settings",
+    }
     port = _free_port()
     # The same server options for both; per-message deflate as the Procfile's web process has it.
-    uvicorn = ["--port", str(port), "--ws", "websockets-sansio", "--lifespan", "off",
-               "--no-access-log", "--log-level", "warning", *_procfile_deflate(), *args.uvicorn]
+    uvicorn = [
+        "--port",
+        str(port),
+        "--ws",
+        "websockets-sansio",
+        "--lifespan",
+        "off",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        *_procfile_deflate(),
+        *args.uvicorn,
+    ]
     app = "bench.live_floor:app" if name == "floor" else "config.asgi:application"
     server = _spawn([PYTHON, "-m", "uvicorn", app, *uvicorn], cwd=ROOT, env=env)
     relay = _spawn([PYTHON, "manage.py", "run_relay"], cwd=ROOT, env=env)
@@ -380,24 +459,42 @@ def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
     procs, outs = [], []
     for k in range(args.client_processes):
         part = WORK / f"{name}-specs-{k}.json"
-        part.write_text(json.dumps(specs[k::args.client_processes]))
+        part.write_text(json.dumps(specs[k :: args.client_processes]))
         out = WORK / f"{name}-received-{k}.json"
         out.unlink(missing_ok=True)
         Path(str(out) + ".ready").unlink(missing_ok=True)
         outs.append(out)
-        procs.append(_spawn(
-            [PYTHON, __file__, "--step", "clients", str(part), str(port),
-             str(port if name == "floor" else 0), str(out)], cwd=ROOT, env=env))
+        procs.append(
+            _spawn(
+                [
+                    PYTHON,
+                    __file__,
+                    "--step",
+                    "clients",
+                    str(part),
+                    str(port),
+                    str(port if name == "floor" else 0),
+                    str(out),
+                ],
+                cwd=ROOT,
+                env=env,
+            )
+        )
     ready = _wait_ready([Path(str(o) + ".ready") for o in outs], len(specs), 180)
     time.sleep(3)
     rss_idle = _rss_kib(server.pid)
-    print(f"  {ready} clients subscribed; server RSS {rss_before / 1024:.1f} → "
-          f"{rss_idle / 1024:.1f} MiB", flush=True)
+    print(
+        f"  {ready} clients subscribed; server RSS {rss_before / 1024:.1f} → {rss_idle / 1024:.1f} MiB",
+        flush=True,
+    )
     restart = name != "floor" and args.restart_seconds > 0
     seconds = args.seconds + (args.restart_seconds if restart else 0)
     writer_out = WORK / f"{name}-writer.json"
-    writer = _spawn([PYTHON, __file__, "--step", "writer", str(args.rate),
-                               str(seconds), str(writer_out)], cwd=ROOT, env=env)
+    writer = _spawn(
+        [PYTHON, __file__, "--step", "writer", str(args.rate), str(seconds), str(writer_out)],
+        cwd=ROOT,
+        env=env,
+    )
     restart_at = None
     if restart:
         time.sleep(args.seconds)
@@ -434,7 +531,7 @@ def _figures(name, specs, outs, log, restart_at, rss_before, rss_idle, ready, ar
     for event_id, hotline, _wo, dealer, _t in events:
         by_audience.setdefault(f"board.{hotline}", []).append((hotline, event_id))
         by_audience.setdefault(f"inbox.{dealer}", []).append((hotline, event_id))
-    clients = [c for k in range(len(outs)) for c in specs[k::len(outs)]]
+    clients = [c for k in range(len(outs)) for c in specs[k :: len(outs)]]
     received, connects, resyncs = [], [], 0
     for out in outs:
         data = json.loads(out.read_text())
@@ -460,17 +557,24 @@ def _figures(name, specs, outs, log, restart_at, rss_before, rss_idle, ready, ar
             if key in commit and commit[key] < steady_end:
                 latencies.append((t - commit[key]) * 1000)
                 deliveries += 1
-    steady_seconds = (min(steady_end, log["ended"]) - log["started"])
+    steady_seconds = min(steady_end, log["ended"]) - log["started"]
     ms = sorted(latencies)
     result = {
-        "phase": name, "clients": len(clients), "subscribed": ready,
-        "events": len(events), "events_per_s": len(events) / (log["ended"] - log["started"]),
-        "deliveries_steady": deliveries, "deliveries_per_s": deliveries / steady_seconds,
-        "latency_ms": {"p50": pct(ms, 50), "p99": pct(ms, 99), "p99.9": pct(ms, 99.9),
-                       "max": ms[-1]} if ms else None,
+        "phase": name,
+        "clients": len(clients),
+        "subscribed": ready,
+        "events": len(events),
+        "events_per_s": len(events) / (log["ended"] - log["started"]),
+        "deliveries_steady": deliveries,
+        "deliveries_per_s": deliveries / steady_seconds,
+        "latency_ms": {"p50": pct(ms, 50), "p99": pct(ms, 99), "p99.9": pct(ms, 99.9), "max": ms[-1]}
+        if ms
+        else None,
         "server_rss_mib": {"before": rss_before / 1024, "idle_with_clients": rss_idle / 1024},
         "kib_per_idle_connection": (rss_idle - rss_before) / max(ready, 1),
-        "missing": missing, "received_twice_on_wire": twice, "reordered": reordered,
+        "missing": missing,
+        "received_twice_on_wire": twice,
+        "reordered": reordered,
         "reconnects": sum(connects) - len(connects),
         "resyncs": resyncs,
     }
@@ -479,8 +583,9 @@ def _figures(name, specs, outs, log, restart_at, rss_before, rss_idle, ready, ar
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--step", nargs="+")
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--boards", type=int, default=200)
@@ -492,8 +597,12 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=10)
     parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--phases", default="classic,pubsub,floor")
-    parser.add_argument("--uvicorn", type=shlex.split, default=[],
-                        help="extra uvicorn options for both servers, in one quoted string")
+    parser.add_argument(
+        "--uvicorn",
+        type=shlex.split,
+        default=[],
+        help="extra uvicorn options for both servers, in one quoted string",
+    )
     parser.add_argument("--reuse", action="store_true", help="keep the prepared database")
     args = parser.parse_args()
     if args.step:
@@ -510,16 +619,26 @@ def main() -> None:
     base_env = dict(os.environ)
     if not args.reuse:
         reset_database(BENCH_DB)
-    base_env["DATABASE_URL"] = (os.environ.get("BENCH_DATABASE_URL")
-                                or embedded.postgres_url(BENCH_DB))
+    base_env["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or embedded.postgres_url(BENCH_DB)
     if not args.reuse:
         redis_server = Redis()
         redis_server.start()
         print("• preparing tenants, users, work orders and sessions", flush=True)
-        subprocess.run([PYTHON, __file__, "--step", "prepare", str(args.makers),
-                        str(args.dealers), str(args.clients), str(args.boards)],
-                       cwd=ROOT, check=True, env={**base_env, "REDIS_URL": redis_server.url,
-                                                  "DJANGO_SETTINGS_MODULE": "bench.live_settings"})
+        subprocess.run(
+            [
+                PYTHON,
+                __file__,
+                "--step",
+                "prepare",
+                str(args.makers),
+                str(args.dealers),
+                str(args.clients),
+                str(args.boards),
+            ],
+            cwd=ROOT,
+            check=True,
+            env={**base_env, "REDIS_URL": redis_server.url, "DJANGO_SETTINGS_MODULE": "bench.live_settings"},
+        )
         redis_server.stop()
     try:
         results = [phase(name, args, base_env) for name in args.phases.split(",")]

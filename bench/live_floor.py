@@ -31,7 +31,7 @@ async def _read() -> None:
     async for item in pubsub.listen():
         if item["type"] != "pmessage":
             continue
-        group = item["channel"].decode()[len(PREFIX):]
+        group = item["channel"].decode()[len(PREFIX) :]
         members = GROUPS.get(group)
         if not members:
             continue

@@ -20,7 +20,5 @@ TENANT_TYPES["public"]["URLCONF"] = "bench.urls_public"
 TENANT_TYPES["dealer"]["URLCONF"] = "bench.urls_dealer"
 TENANT_TYPES["hotline"]["URLCONF"] = "bench.urls_hotline"
 INSTALLED_APPS = [*INSTALLED_APPS, "bench.additive"]  # noqa: F405
-MIGRATION_MODULES = {
-    "bench_additive": f"bench.additive.migrations_{os.environ.get('BENCH_PHASE', 'a')}"
-}
+MIGRATION_MODULES = {"bench_additive": f"bench.additive.migrations_{os.environ.get('BENCH_PHASE', 'a')}"}
 ALLOWED_HOSTS = ["*"]

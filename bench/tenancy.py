@@ -25,6 +25,7 @@ from bench.common import pct, reset_database, run_step, setup  # noqa: E402
 
 # --- steps, each run in a fresh process -------------------------------------------------------
 
+
 def step_prepare() -> dict:
     setup("a")
     from tenants.services.provisioning import manufacturer_create, region_create
@@ -47,12 +48,18 @@ def step_provision(count: int) -> dict:
     started = time.perf_counter()
     for i in tqdm(range(count), desc="provisioning dealers", unit="tenant", file=sys.stderr):
         t0 = time.perf_counter()
-        dealer_provision(DealerSpec("BM", f"BM-{i:05d}", f"bench-d{i:05d}", f"基准经销商{i}",
-                                    "SOUTH", "广东", "广州"), index)
+        dealer_provision(
+            DealerSpec("BM", f"BM-{i:05d}", f"bench-d{i:05d}", f"基准经销商{i}", "SOUTH", "广东", "广州"),
+            index,
+        )
         seconds.append(time.perf_counter() - t0)
-    return {"count": count, "total_s": time.perf_counter() - started,
-            "median_s": statistics.median(seconds), "p95_s": pct(seconds, 95),
-            "max_s": max(seconds)}
+    return {
+        "count": count,
+        "total_s": time.perf_counter() - started,
+        "median_s": statistics.median(seconds),
+        "p95_s": pct(seconds, 95),
+        "max_s": max(seconds),
+    }
 
 
 def _rollout(phase: str) -> dict:
@@ -65,8 +72,7 @@ def _rollout(phase: str) -> dict:
     schemas = Tenant.objects.exclude(schema_name="public").count()
     t0 = time.perf_counter()
     templates_migrate()
-    call_command("migrate_schemas", tenant=True, executor="multiprocessing", verbosity=0,
-                 interactive=False)
+    call_command("migrate_schemas", tenant=True, executor="multiprocessing", verbosity=0, interactive=False)
     total = time.perf_counter() - t0
     return {"schemas": schemas, "total_s": total, "per_schema_ms": 1000 * total / schemas}
 
@@ -97,8 +103,7 @@ def step_memory() -> dict:
 
     from tenants.models import Tenant
 
-    schemas = list(Tenant.objects.exclude(schema_name="public").values_list("schema_name",
-                                                                             flat=True))
+    schemas = list(Tenant.objects.exclude(schema_name="public").values_list("schema_name", flat=True))
 
     def backend_bytes() -> int:
         with connection.cursor() as cursor:
@@ -111,15 +116,18 @@ def step_memory() -> dict:
             cursor.execute(f'SET search_path TO "{schema}", public')
             cursor.execute("SELECT count(*) FROM django_migrations")
             cursor.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-                [schema])
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", [schema]
+            )
             for (table,) in cursor.fetchall():
                 cursor.execute(f'SELECT * FROM "{schema}"."{table}" LIMIT 1')
         cursor.execute("SET search_path TO public")
     after = backend_bytes()
-    return {"schemas_touched": len(schemas), "backend_before_mib": before / 2**20,
-            "backend_after_mib": after / 2**20,
-            "per_schema_kib": (after - before) / len(schemas) / 1024}
+    return {
+        "schemas_touched": len(schemas),
+        "backend_before_mib": before / 2**20,
+        "backend_after_mib": after / 2**20,
+        "per_schema_kib": (after - before) / len(schemas) / 1024,
+    }
 
 
 def step_request_cost(requests: int) -> dict:
@@ -157,8 +165,13 @@ def step_reset() -> dict:
     return {}
 
 
-STEPS = {"reset": step_reset, "prepare": step_prepare, "noop": step_noop,
-         "additive": step_additive, "memory": step_memory}
+STEPS = {
+    "reset": step_reset,
+    "prepare": step_prepare,
+    "noop": step_noop,
+    "additive": step_additive,
+    "memory": step_memory,
+}
 
 
 def main() -> None:
@@ -179,8 +192,7 @@ def main() -> None:
         return
 
     figures: dict[str, dict] = {}
-    print(f"tenancy benchmark: {options.tenants} dealer tenants, {os.cpu_count()} cores",
-          flush=True)
+    print(f"tenancy benchmark: {options.tenants} dealer tenants, {os.cpu_count()} cores", flush=True)
     run_step(__file__, "reset")
     run_step(__file__, "prepare")
     figures["provision"] = run_step(__file__, "provision", str(options.tenants))
@@ -197,17 +209,17 @@ def main() -> None:
     p, n, a = figures["provision"], figures["noop_rollout"], figures["additive_rollout"]
     m, r = figures["memory"], figures["request_cost"]
     print(f"""
-Provisioning {p['count']} dealer tenants from the template:
-  median {p['median_s']:.3f} s   p95 {p['p95_s']:.3f} s   max {p['max_s']:.3f} s   total {p['total_s']:.1f} s
-No-op migration rollout over {n['schemas']} schemas:
-  {n['total_s']:.2f} s in the command ({n['per_schema_ms']:.1f} ms per schema); {n['process_wall_s']:.2f} s with process start-up
-Additive migration (nullable column) over {a['schemas']} schemas:
-  {a['total_s']:.1f} s ({a['per_schema_ms']:.0f} ms per schema); column present in {a['schemas_with_new_column']} tables
-PostgreSQL memory of one backend after touching {m['schemas_touched']} schemas:
-  {m['backend_before_mib']:.1f} MiB before, {m['backend_after_mib']:.1f} MiB after ({m['per_schema_kib']:.1f} KiB per schema)
-Per-request cost of tenancy ({r['requests_each']} requests each, in-process client):
-  public host median {r['public_median_us']:.0f} us, tenant host median {r['tenant_median_us']:.0f} us, ratio {r['ratio_median']:.3f}
-  CPU per request: public {r['public_cpu_us']:.0f} us, tenant {r['tenant_cpu_us']:.0f} us, ratio {r['ratio_cpu']:.3f}
+Provisioning {p["count"]} dealer tenants from the template:
+  median {p["median_s"]:.3f} s   p95 {p["p95_s"]:.3f} s   max {p["max_s"]:.3f} s   total {p["total_s"]:.1f} s
+No-op migration rollout over {n["schemas"]} schemas:
+  {n["total_s"]:.2f} s in the command ({n["per_schema_ms"]:.1f} ms per schema); {n["process_wall_s"]:.2f} s with process start-up
+Additive migration (nullable column) over {a["schemas"]} schemas:
+  {a["total_s"]:.1f} s ({a["per_schema_ms"]:.0f} ms per schema); column present in {a["schemas_with_new_column"]} tables
+PostgreSQL memory of one backend after touching {m["schemas_touched"]} schemas:
+  {m["backend_before_mib"]:.1f} MiB before, {m["backend_after_mib"]:.1f} MiB after ({m["per_schema_kib"]:.1f} KiB per schema)
+Per-request cost of tenancy ({r["requests_each"]} requests each, in-process client):
+  public host median {r["public_median_us"]:.0f} us, tenant host median {r["tenant_median_us"]:.0f} us, ratio {r["ratio_median"]:.3f}
+  CPU per request: public {r["public_cpu_us"]:.0f} us, tenant {r["tenant_cpu_us"]:.0f} us, ratio {r["ratio_cpu"]:.3f}
 """)
 
 

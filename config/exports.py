@@ -11,8 +11,9 @@ from django.http import HttpResponse
 from openpyxl import Workbook
 
 
-def table_download(filename: str, headers: Sequence[str], rows: Sequence[Sequence[Any]],
-                   fmt: str) -> HttpResponse:
+def table_download(
+    filename: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str
+) -> HttpResponse:
     if fmt == "xlsx":
         book = Workbook()
         sheet = book.active
@@ -21,8 +22,10 @@ def table_download(filename: str, headers: Sequence[str], rows: Sequence[Sequenc
             sheet.append(["" if v is None else v for v in row])
         buffer = io.BytesIO()
         book.save(buffer)
-        response = HttpResponse(buffer.getvalue(), content_type=(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )
     else:
         buffer = io.StringIO()
         buffer.write("\ufeff")

@@ -15,8 +15,7 @@ def readiness() -> dict[str, str]:
     except DatabaseError as exc:
         result["database"] = f"unavailable: {type(exc).__name__}"
     try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2,
-                                      socket_connect_timeout=2)
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
         client.ping()
     except (redis.RedisError, OSError) as exc:
         result["redis"] = f"unavailable: {type(exc).__name__}"

@@ -47,9 +47,7 @@ def required_migrations(tenant_type: str) -> list[tuple[Key, frozenset[Key]]]:
 
 def _is_current(applied: set[Key], required: list[tuple[Key, frozenset[Key]]]) -> bool:
     """Every leaf recorded (a squashed leaf also counts when all it replaces is recorded)."""
-    return all(
-        leaf in applied or (replaces and replaces <= applied) for leaf, replaces in required
-    )
+    return all(leaf in applied or (replaces and replaces <= applied) for leaf, replaces in required)
 
 
 def applied_migrations(schemas: Sequence[str]) -> dict[str, set[Key]]:
@@ -64,7 +62,7 @@ def applied_migrations(schemas: Sequence[str]) -> dict[str, set[Key]]:
         present = [row[0] for row in cursor.fetchall()]
         result.update((schema, set()) for schema in present)
         for start in range(0, len(present), CHUNK):
-            chunk = present[start:start + CHUNK]
+            chunk = present[start : start + CHUNK]
             # Schema names come from information_schema and are quoted as identifiers.
             sql = " UNION ALL ".join(
                 f"SELECT %s, app, name FROM {connection.ops.quote_name(schema)}.django_migrations"  # noqa: S608
@@ -95,9 +93,7 @@ def get_executor(codename: str | None = None) -> type:
     class PendingOnly(base):  # type: ignore[misc, valid-type]
         def run_multi_type_migrations(self, tenants):
             tenants = list(tenants or [])
-            if self.options.get("fake") or self.options.get("migration_name") or self.options.get(
-                "plan"
-            ):
+            if self.options.get("fake") or self.options.get("migration_name") or self.options.get("plan"):
                 return super().run_multi_type_migrations(tenants)
             pending = pending_schemas(tenants)
             logger.info("%d of %d schemas have migrations to apply", len(pending), len(tenants))

@@ -29,8 +29,9 @@ def errors_of(exc: ValidationError) -> dict[str, list[str]]:
 LINE_FIELD = re.compile(r"^(?:part_)?lines\[(\d+)\]\.(\w+)$")
 
 
-def apply_errors(form: forms.Form, exc: ValidationError, aliases: dict[str, str] | None = None
-                 ) -> dict[str, list[str]]:
+def apply_errors(
+    form: forms.Form, exc: ValidationError, aliases: dict[str, str] | None = None
+) -> dict[str, list[str]]:
     """Put a service's field errors on the form's fields; the rest on the form as a whole.
 
     Returns the errors that belong to part lines, keyed ``"<line>.<field>"`` (``"all"``: the lines

@@ -11,8 +11,11 @@ from .urls_common import urlpatterns as common
 urlpatterns = [
     path("", work_orders.inbox, name="home"),
     path("work-orders/<str:manufacturer>/<str:number>/", work_orders.work_order_page, name="work-order"),
-    path("work-orders/<str:manufacturer>/<str:number>/<slug:action>/", work_orders.work_order_action,
-         name="work-order-action"),
+    path(
+        "work-orders/<str:manufacturer>/<str:number>/<slug:action>/",
+        work_orders.work_order_action,
+        name="work-order-action",
+    ),
     path("kpis/", kpis.kpis, name="kpis"),
     path("notifications/", notification_views.notification_centre, name="notifications"),
     path("api/v1/", include("config.api.urls_dealer")),

@@ -153,8 +153,9 @@ class DealerGateway:
         view.contact_attempts = list(ContactAttempt.objects.filter(**key))
         return view
 
-    def relayed_since(self, since: dict[str, int], *, manufacturer_code: str | None = None,
-                      number: str | None = None) -> list[dict] | None:
+    def relayed_since(
+        self, since: dict[str, int], *, manufacturer_code: str | None = None, number: str | None = None
+    ) -> list[dict] | None:
         """What a reconnecting client missed: published events after the positions it saw.
 
         Only events that happened while the work order was routed to this dealer;
@@ -172,9 +173,13 @@ class DealerGateway:
             if number is not None:
                 filters["event__work_order__number"] = number
             with tenant_context(manufacturer.hotline):
-                missed = relayed_after(since[stream], hotline_id=manufacturer.hotline_id,
-                                       manufacturer_code=manufacturer.code, for_dealer=True,
-                                       **filters)
+                missed = relayed_after(
+                    since[stream],
+                    hotline_id=manufacturer.hotline_id,
+                    manufacturer_code=manufacturer.code,
+                    for_dealer=True,
+                    **filters,
+                )
             if missed is None:
                 return None
             messages += missed
@@ -186,8 +191,7 @@ class DealerGateway:
         out = {}
         for place in self.places.values():
             with tenant_context(place.manufacturer.hotline):
-                out[str(place.manufacturer.hotline_id)] = feed_position(
-                    self.dealer.pk if inbox else None)
+                out[str(place.manufacturer.hotline_id)] = feed_position(self.dealer.pk if inbox else None)
         return out
 
     def kpis(self, *, since: dt.datetime, until: dt.datetime, time_zone: Any) -> list[dict]:
@@ -202,14 +206,22 @@ class DealerGateway:
         for place in self.places.values():
             manufacturer = place.manufacturer
             with tenant_context(manufacturer.hotline):
-                rows = kpi_rows(group="dealer", since=since, until=until, time_zone=time_zone,
-                                dealer_id=self.dealer.pk)
-                scores = dict(WorkOrder.objects.filter(
-                    self._visible(manufacturer), received_at__gte=since, received_at__lt=until,
-                    satisfaction__isnull=False).values_list("pk", "satisfaction"))
-            assignees = dict(Assignment.objects.filter(manufacturer_id=manufacturer.pk,
-                                                       work_order_id__in=scores)
-                             .values_list("work_order_id", "assignee_id"))
+                rows = kpi_rows(
+                    group="dealer", since=since, until=until, time_zone=time_zone, dealer_id=self.dealer.pk
+                )
+                scores = dict(
+                    WorkOrder.objects.filter(
+                        self._visible(manufacturer),
+                        received_at__gte=since,
+                        received_at__lt=until,
+                        satisfaction__isnull=False,
+                    ).values_list("pk", "satisfaction")
+                )
+            assignees = dict(
+                Assignment.objects.filter(
+                    manufacturer_id=manufacturer.pk, work_order_id__in=scores
+                ).values_list("work_order_id", "assignee_id")
+            )
             by_assignee: dict[int | None, list[int]] = {}
             for work_order_id, score in scores.items():
                 by_assignee.setdefault(assignees.get(work_order_id), []).append(score)

@@ -25,8 +25,8 @@ DAY = dt.timedelta(days=1)
 
 
 class CalendarKind(StrEnum):
-    WALL = "wall"                      # every minute counts
-    WORKING_DAYS = "working_days"      # whole working days count, 00:00–24:00
+    WALL = "wall"  # every minute counts
+    WORKING_DAYS = "working_days"  # whole working days count, 00:00–24:00
     BUSINESS_HOURS = "business_hours"  # only business hours of working days count
 
 
@@ -55,8 +55,9 @@ class BusinessCalendar:
             return self.overrides[day]
         return official_is_working_day(day)
 
-    def _intervals(self, moment: dt.datetime,
-                   step: dt.timedelta) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+    def _intervals(
+        self, moment: dt.datetime, step: dt.timedelta
+    ) -> Iterator[tuple[dt.datetime, dt.datetime]]:
         """Counting intervals in local time, day by day from the day of ``moment``.
 
         ``step`` is one day forwards or backwards; ten years of days bound the
@@ -66,11 +67,15 @@ class BusinessCalendar:
         for _ in range(3660):
             if self.is_working_day(day):
                 if self.kind is CalendarKind.WORKING_DAYS:
-                    yield (dt.datetime.combine(day, dt.time(0), self.tz),
-                           dt.datetime.combine(day + DAY, dt.time(0), self.tz))
+                    yield (
+                        dt.datetime.combine(day, dt.time(0), self.tz),
+                        dt.datetime.combine(day + DAY, dt.time(0), self.tz),
+                    )
                 else:
-                    yield (dt.datetime.combine(day, self.opens, self.tz),
-                           dt.datetime.combine(day, self.closes, self.tz))
+                    yield (
+                        dt.datetime.combine(day, self.opens, self.tz),
+                        dt.datetime.combine(day, self.closes, self.tz),
+                    )
             day += step
         raise ValueError("no working time within ten years")
 

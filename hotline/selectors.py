@@ -29,9 +29,12 @@ def owners_matching(query: str) -> QuerySet[Owner]:
     query = (query or "").strip().upper()
     if not query:
         return Owner.objects.none()
-    return (Owner.objects.filter(Q(mobile=query) | Q(vehicles__plate=query)
-                                 | Q(vehicles__vin=query))
-            .prefetch_related("vehicles").distinct().order_by("-created_at"))
+    return (
+        Owner.objects.filter(Q(mobile=query) | Q(vehicles__plate=query) | Q(vehicles__vin=query))
+        .prefetch_related("vehicles")
+        .distinct()
+        .order_by("-created_at")
+    )
 
 
 def vehicles_of(owner: Owner) -> QuerySet[Vehicle]:
@@ -43,37 +46,66 @@ def open_work_orders_of(owner: Owner) -> QuerySet[WorkOrder]:
     return WorkOrder.objects.filter(owner=owner, state__in=OPEN_STATES).order_by("-received_at")
 
 
-def work_orders_for_hotline(*, state: str = "", work_order_type: str = "", category: str = "",
-                            severity: str = "", dealer_code: str = "", since: dt.datetime | None = None,
-                            until: dt.datetime | None = None) -> QuerySet[WorkOrder]:
+def work_orders_for_hotline(
+    *,
+    state: str = "",
+    work_order_type: str = "",
+    category: str = "",
+    severity: str = "",
+    dealer_code: str = "",
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> QuerySet[WorkOrder]:
     """The manufacturer's work orders with the given filters, for lists and exports.
 
     Owner, vehicle and repeat fields come as annotations (``owner_name``,
     ``vehicle_vin``, ``repeat_number``, ...), not as related objects: a page of
     200 rows builds 200 model instances instead of 800.
     """
-    return (_work_orders_filtered(state=state, work_order_type=work_order_type, category=category,
-                                  severity=severity, dealer_code=dealer_code, since=since, until=until)
-            .annotate(**{f"owner_{name}": F(f"owner__{name}")
-                         for name in ("name", "gender", "mobile", "province", "city")},
-                      **{f"vehicle_{name}": F(f"vehicle__{name}") for name in ("vin", "plate", "model")},
-                      repeat_number=F("repeat_of__number")))
+    return _work_orders_filtered(
+        state=state,
+        work_order_type=work_order_type,
+        category=category,
+        severity=severity,
+        dealer_code=dealer_code,
+        since=since,
+        until=until,
+    ).annotate(
+        **{f"owner_{name}": F(f"owner__{name}") for name in ("name", "gender", "mobile", "province", "city")},
+        **{f"vehicle_{name}": F(f"vehicle__{name}") for name in ("vin", "plate", "model")},
+        repeat_number=F("repeat_of__number"),
+    )
 
 
 def part_lines_of(work_orders: list[WorkOrder]) -> dict[int, list[dict]]:
     """The part lines of a page of work orders in one query, by work order id."""
     lines: dict[int, list[dict]] = {wo.pk: [] for wo in work_orders}
-    for row in (PartLine.objects.filter(work_order_id__in=list(lines)).order_by("work_order_id", "line_no")
-                .values("work_order_id", "line_no", "part_code", "part_name", "quantity")):
+    for row in (
+        PartLine.objects.filter(work_order_id__in=list(lines))
+        .order_by("work_order_id", "line_no")
+        .values("work_order_id", "line_no", "part_code", "part_name", "quantity")
+    ):
         lines[row.pop("work_order_id")].append(row)
     return lines
 
 
-def _work_orders_filtered(*, state: str = "", work_order_type: str = "", category: str = "",
-                          severity: str = "", dealer_code: str = "", since: dt.datetime | None = None,
-                          until: dt.datetime | None = None) -> QuerySet[WorkOrder]:
-    exact = {"state": state, "type": work_order_type, "category": category, "severity": severity,
-             "dealer_code": dealer_code}
+def _work_orders_filtered(
+    *,
+    state: str = "",
+    work_order_type: str = "",
+    category: str = "",
+    severity: str = "",
+    dealer_code: str = "",
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> QuerySet[WorkOrder]:
+    exact = {
+        "state": state,
+        "type": work_order_type,
+        "category": category,
+        "severity": severity,
+        "dealer_code": dealer_code,
+    }
     work_orders = WorkOrder.objects.filter(**{k: v for k, v in exact.items() if v})
     if since is not None:
         work_orders = work_orders.filter(received_at__gte=since)
@@ -93,8 +125,9 @@ def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def _kpi_work_orders(*, since: dt.datetime | None, until: dt.datetime | None, dealer_id: int | None,
-                     dealer_code: str) -> QuerySet[WorkOrder]:
+def _kpi_work_orders(
+    *, since: dt.datetime | None, until: dt.datetime | None, dealer_id: int | None, dealer_code: str
+) -> QuerySet[WorkOrder]:
     """Work orders received in the period (either end open when None); cancelled ones never count."""
     qs = WorkOrder.objects.exclude(state=State.CANCELLED)
     if since is not None:
@@ -112,7 +145,8 @@ def _kpi_counts() -> dict[str, Count]:
     now = timezone.now()
     response = Q(clocks__kind=ClockKind.FIRST_CONTACT)
     completion = Q(clocks__kind=ClockKind.COMPLETION) | (
-        Q(clocks__kind=ClockKind.ANSWER) & ~Q(type=WorkOrderType.PARTS_SHORTAGE))
+        Q(clocks__kind=ClockKind.ANSWER) & ~Q(type=WorkOrderType.PARTS_SHORTAGE)
+    )
     decided = Q(clocks__met__isnull=False) | Q(clocks__breached_at__isnull=False)
     met = Q(clocks__met=True)
     return {
@@ -121,8 +155,9 @@ def _kpi_counts() -> dict[str, Count]:
         "response_met": Count("clocks", filter=response & met, distinct=True),
         "completion_decided": Count("clocks", filter=completion & decided, distinct=True),
         "completion_met": Count("clocks", filter=completion & met, distinct=True),
-        "overdue": Count("pk", distinct=True, filter=Q(
-            clocks__state=ClockState.RUNNING, clocks__due_at__lt=now)),
+        "overdue": Count(
+            "pk", distinct=True, filter=Q(clocks__state=ClockState.RUNNING, clocks__due_at__lt=now)
+        ),
         "repeats": Count("pk", distinct=True, filter=Q(repeat_of__isnull=False)),
         "reopened": Count("pk", distinct=True, filter=Q(reopen_count__gt=0)),
         "scored": Count("pk", distinct=True, filter=Q(satisfaction__isnull=False)),
@@ -139,21 +174,36 @@ def _kpi_figures(counts: dict[str, Any]) -> dict[str, Any]:
         "response_rate": _percent(counts["response_met"], counts["response_decided"]),
         "completion_rate": _percent(counts["completion_met"], counts["completion_decided"]),
         "overdue": counts["overdue"],
-        "repeat_rate": _percent(counts["repeats"], total), "reopen_rate": _percent(counts["reopened"], total),
-        "scored": counts["scored"], "band_high": counts["band_high"], "band_mid": counts["band_mid"],
+        "repeat_rate": _percent(counts["repeats"], total),
+        "reopen_rate": _percent(counts["reopened"], total),
+        "scored": counts["scored"],
+        "band_high": counts["band_high"],
+        "band_mid": counts["band_mid"],
         "band_low": counts["band_low"],
     }
 
 
-def kpi_totals(*, since: dt.datetime | None, until: dt.datetime | None, dealer_id: int | None = None,
-               dealer_code: str = "") -> dict[str, Any]:
+def kpi_totals(
+    *,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    dealer_id: int | None = None,
+    dealer_code: str = "",
+) -> dict[str, Any]:
     """The figures of ``kpi_rows`` over the whole period, ungrouped (rates are not sums of rows)."""
     qs = _kpi_work_orders(since=since, until=until, dealer_id=dealer_id, dealer_code=dealer_code)
     return _kpi_figures(qs.aggregate(**_kpi_counts()))
 
 
-def kpi_rows(*, group: str, since: dt.datetime | None, until: dt.datetime | None, time_zone: Any,
-             dealer_id: int | None = None, dealer_code: str = "") -> list[dict[str, Any]]:
+def kpi_rows(
+    *,
+    group: str,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    time_zone: Any,
+    dealer_id: int | None = None,
+    dealer_code: str = "",
+) -> list[dict[str, Any]]:
     """Per dealer, region, category, week or month of receipt: counts and rates of the period.
 
     Work orders received in ``[since, until)``, cancelled ones left out. Rates in percent
@@ -168,8 +218,13 @@ def kpi_rows(*, group: str, since: dt.datetime | None, until: dt.datetime | None
     from django.db.models.functions import TruncMonth, TruncWeek
 
     qs = _kpi_work_orders(since=since, until=until, dealer_id=dealer_id, dealer_code=dealer_code)
-    keys = {"dealer": ["dealer_code", "dealer_name"], "region": ["region_id"], "category": ["category"],
-            "week": ["period"], "month": ["period"]}[group]
+    keys = {
+        "dealer": ["dealer_code", "dealer_name"],
+        "region": ["region_id"],
+        "category": ["category"],
+        "week": ["period"],
+        "month": ["period"],
+    }[group]
     if group == "week":
         qs = qs.annotate(period=TruncWeek("received_at", tzinfo=time_zone))
     elif group == "month":
@@ -198,15 +253,26 @@ def parts_centre_turnaround(*, since: dt.datetime, until: dt.datetime) -> list[d
     names = dict(PartsCentre.objects.values_list("pk", "name"))
     requests = PartsRequest.objects.filter(raised_at__gte=since, raised_at__lt=until)
     out = []
-    for row in requests.values("parts_centre_id").annotate(
-            requests=Count("pk"), shipped=Count("pk", filter=Q(shipped_at__isnull=False)),
-            turnaround=Avg(F("shipped_at") - F("raised_at"))).order_by("parts_centre_id"):
+    for row in (
+        requests.values("parts_centre_id")
+        .annotate(
+            requests=Count("pk"),
+            shipped=Count("pk", filter=Q(shipped_at__isnull=False)),
+            turnaround=Avg(F("shipped_at") - F("raised_at")),
+        )
+        .order_by("parts_centre_id")
+    ):
         back_ordered = PartsRequestLine.objects.filter(
-            request__in=requests.filter(parts_centre_id=row["parts_centre_id"]),
-            state=LineState.BACK_ORDERED).count()
+            request__in=requests.filter(parts_centre_id=row["parts_centre_id"]), state=LineState.BACK_ORDERED
+        ).count()
         hours = row["turnaround"].total_seconds() / 3600 if row["turnaround"] else None
-        out.append({"label": names.get(row["parts_centre_id"], str(row["parts_centre_id"])),
-                    "requests": row["requests"], "shipped": row["shipped"],
-                    "hours": round(hours, 1) if hours is not None else None,
-                    "back_ordered": back_ordered})
+        out.append(
+            {
+                "label": names.get(row["parts_centre_id"], str(row["parts_centre_id"])),
+                "requests": row["requests"],
+                "shipped": row["shipped"],
+                "hours": round(hours, 1) if hours is not None else None,
+                "back_ordered": back_ordered,
+            }
+        )
     return out

@@ -16,8 +16,7 @@ S = State
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     # action: (allowed in, goes to; None = stays where it is)
     "record_first_contact": (frozenset({S.DISPATCHED, S.REOPENED}), S.PROCESSING),
-    "record_contact_attempt": (frozenset({S.DISPATCHED, S.REOPENED, S.PROCESSING,
-                                          S.AWAITING_PARTS}), None),
+    "record_contact_attempt": (frozenset({S.DISPATCHED, S.REOPENED, S.PROCESSING, S.AWAITING_PARTS}), None),
     "record_stock_check": (frozenset({S.PROCESSING}), None),
     "raise_parts_request": (frozenset({S.PROCESSING}), S.AWAITING_PARTS),
     "confirm_parts_received": (frozenset({S.AWAITING_PARTS}), S.PROCESSING),
@@ -27,12 +26,13 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "close": (frozenset({S.RESOLVED}), S.CLOSED),
     "close_without_callback": (frozenset({S.RESOLVED}), S.CLOSED),
     "reopen": (frozenset({S.RESOLVED, S.CLOSED}), S.REOPENED),
-    "cancel": (frozenset({S.DISPATCHED, S.PROCESSING, S.AWAITING_PARTS, S.REOPENED}),
-               S.CANCELLED),
+    "cancel": (frozenset({S.DISPATCHED, S.PROCESSING, S.AWAITING_PARTS, S.REOPENED}), S.CANCELLED),
     "request_transfer": (frozenset({S.DISPATCHED, S.PROCESSING, S.REOPENED}), None),
     "transfer": (frozenset({S.DISPATCHED, S.PROCESSING, S.REOPENED}), S.DISPATCHED),
-    "request_extension": (frozenset({S.DISPATCHED, S.PROCESSING, S.AWAITING_PARTS,
-                                     S.REOPENED, S.RESOLVED}), None),
+    "request_extension": (
+        frozenset({S.DISPATCHED, S.PROCESSING, S.AWAITING_PARTS, S.REOPENED, S.RESOLVED}),
+        None,
+    ),
 }
 
 
@@ -52,9 +52,8 @@ def transition(work_order, action: str) -> tuple[str, str]:
         separator = "、" if (get_language() or "").startswith("zh") else ", "
         names = separator.join(str(State(s).label) for s in sorted(allowed))
         raise IllegalTransition(
-            _("Work order %(number)s is “%(state)s”; this is possible only when it is: "
-              "%(allowed)s.") % {"number": work_order.number, "state": State(before).label,
-                                  "allowed": names},
+            _("Work order %(number)s is “%(state)s”; this is possible only when it is: %(allowed)s.")
+            % {"number": work_order.number, "state": State(before).label, "allowed": names},
             code="illegal_transition",
         )
     after = target or before

@@ -12,7 +12,8 @@ _TRANSLITERATION = {
     **{str(d): d for d in range(10)},
     **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
     **dict(zip("JKLMN", range(1, 6), strict=True)),
-    "P": 7, "R": 9,
+    "P": 7,
+    "R": 9,
     **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
 }
 _WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
@@ -73,7 +74,9 @@ def validate_plate(value: str) -> None:
     """A mainland licence plate, e.g. 粤A12345 or the 8-character new-energy 粤AD12345."""
     if not PLATE_RE.match(value or ""):
         raise ValidationError(
-            _("A licence plate is a province character, a letter and 5 or 6 letters or digits "
-              "(e.g. 粤A12345)."),
+            _(
+                "A licence plate is a province character, a letter and 5 or 6 letters or digits "
+                "(e.g. 粤A12345)."
+            ),
             code="plate_format",
         )

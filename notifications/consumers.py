@@ -47,13 +47,13 @@ MEMBERSHIP_RECHECK_SECONDS = 30  # a client frame re-checks at most this often (
 
 # Every open socket of this process, for the sweep that repairs gaps on quiet feeds.
 _OPEN: weakref.WeakSet[LiveConsumer] = weakref.WeakSet()
-_SWEEPERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task] = (
-    weakref.WeakKeyDictionary())
+_SWEEPERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task] = weakref.WeakKeyDictionary()
 # Joining and leaving groups, a few at a time per process: when thousands of sockets
 # (re)subscribe at once, each call would otherwise open its own Redis connection.
 LAYER_CALLS_AT_ONCE = 32
 _LAYER_SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-    weakref.WeakKeyDictionary())
+    weakref.WeakKeyDictionary()
+)
 
 
 def _layer_slot() -> asyncio.Semaphore:
@@ -87,9 +87,11 @@ async def _sweep_forever() -> None:
             logger.warning("live sweep failed", exc_info=True)
             continue
         for consumer in consumers:
-            behind = {stream: due[int(stream), consumer.feed_owner]
-                      for stream, last in list(consumer.feed.items())
-                      if due.get((int(stream), consumer.feed_owner), 0) > last}
+            behind = {
+                stream: due[int(stream), consumer.feed_owner]
+                for stream, last in list(consumer.feed.items())
+                if due.get((int(stream), consumer.feed_owner), 0) > last
+            }
             if behind:
                 await _tell(consumer, {"type": "live.check", "positions": behind})
 
@@ -153,8 +155,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.checked_at = time.monotonic()
         if await database_sync_to_async(membership_for)(self.scope["user"], self.tenant):
             return True
-        logger.info("closing live socket of user %s on %s: no longer a member",
-                    self.membership.user_id, self.tenant.slug)
+        logger.info(
+            "closing live socket of user %s on %s: no longer a member",
+            self.membership.user_id,
+            self.tenant.slug,
+        )
         await self.close(code=4404)
         return False
 
@@ -189,10 +194,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         try:
             await self.subscribe(content)
         except Refused as exc:
-            logger.warning("refused live subscription %s for user %s on %s", exc,
-                           self.membership.user_id, self.tenant.slug)
-            await self.send_json({"type": "error", "error": "refused",
-                                  "topic": content.get("topic")})
+            logger.warning(
+                "refused live subscription %s for user %s on %s",
+                exc,
+                self.membership.user_id,
+                self.tenant.slug,
+            )
+            await self.send_json({"type": "error", "error": "refused", "topic": content.get("topic")})
 
     async def subscribe(self, content: dict[str, Any]) -> None:
         topic = content.get("topic")
@@ -222,8 +230,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         notifications the unread count.
         """
         since = content.get("since") or {}
-        if not isinstance(since, dict) or not all(
-                isinstance(v, int) for v in since.values()):
+        if not isinstance(since, dict) or not all(isinstance(v, int) for v in since.values()):
             raise Refused("bad since")
         since = {str(k): v for k, v in since.items()}
         if topic == "board" and self.tenant.type == TenantType.HOTLINE:
@@ -237,6 +244,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if topic == "work_order":
             return self._work_order(content, since)
         if topic == "notifications":
+
             def unread() -> int:
                 with tenant_context(self.tenant):
                     return unread_count(self.membership.user_id)
@@ -244,27 +252,31 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return user_group(self.tenant.pk, self.membership.user_id), unread
         raise Refused(f"topic {topic!r}")
 
-    def _hotline_missed(self, since: dict[str, int],
-                        work_order_id: int | None = None) -> list[dict] | None:
+    def _hotline_missed(self, since: dict[str, int], work_order_id: int | None = None) -> list[dict] | None:
         stream = str(self.tenant.pk)
         if stream not in since:
             return []
         filters = {} if work_order_id is None else {"event__work_order_id": work_order_id}
         with tenant_context(self.tenant):
-            return relayed_after(since[stream], hotline_id=self.tenant.pk,
-                                 manufacturer_code=self.tenant.manufacturer.code,
-                                 for_dealer=False, **filters)
+            return relayed_after(
+                since[stream],
+                hotline_id=self.tenant.pk,
+                manufacturer_code=self.tenant.manufacturer.code,
+                for_dealer=False,
+                **filters,
+            )
 
     def _work_order(self, content: dict[str, Any], since: dict[str, int]) -> tuple[str, Any]:
         number, code = str(content.get("number") or ""), str(content.get("manufacturer") or "")
         if self.tenant.type == TenantType.HOTLINE:
             with tenant_context(self.tenant):
-                work_order_id = (WorkOrder.objects.filter(number=number)
-                                 .values_list("pk", flat=True).first())
+                work_order_id = WorkOrder.objects.filter(number=number).values_list("pk", flat=True).first()
             if work_order_id is None:
                 raise Refused("unknown work order")
-            return (work_order_group(self.tenant.pk, work_order_id, "hotline"),
-                    lambda: self._hotline_missed(since, work_order_id))
+            return (
+                work_order_group(self.tenant.pk, work_order_id, "hotline"),
+                lambda: self._hotline_missed(since, work_order_id),
+            )
         if self.tenant.type == TenantType.DEALER:
             gateway = DealerGateway(self.tenant)
             try:
@@ -272,9 +284,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                     view = gateway.work_order(code, number)
             except Http404 as exc:
                 raise Refused("work order not routed here") from exc
-            return (work_order_group(view.manufacturer.hotline_id, view.work_order.pk,
-                                     self.tenant.pk),
-                    lambda: gateway.relayed_since(since, manufacturer_code=code, number=number))
+            return (
+                work_order_group(view.manufacturer.hotline_id, view.work_order.pk, self.tenant.pk),
+                lambda: gateway.relayed_since(since, manufacturer_code=code, number=number),
+            )
         raise Refused("no work orders on this host")
 
     async def live_notification(self, message: dict[str, Any]) -> None:
@@ -282,8 +295,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def live_revoked(self, message: dict[str, Any]) -> None:
         """From the sweep: this person is no longer a member here."""
-        logger.info("closing live socket of user %s on %s: no longer a member",
-                    self.membership.user_id, self.tenant.slug)
+        logger.info(
+            "closing live socket of user %s on %s: no longer a member",
+            self.membership.user_id,
+            self.tenant.slug,
+        )
         await self.close(code=4404)
 
     def _feed_from(self, current: dict[str, int], since: dict[str, int]) -> None:
@@ -323,8 +339,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         Joins its groups again first: a Redis server that restarted has forgotten
         them (and the classic layer forgets a membership after a day).
         """
-        logger.info("live socket on %s missed %s..%s of stream %s; catching up",
-                    self.tenant.slug, last + 1, before - 1, stream)
+        logger.info(
+            "live socket on %s missed %s..%s of stream %s; catching up",
+            self.tenant.slug,
+            last + 1,
+            before - 1,
+            stream,
+        )
         for group in self.joined:
             async with _layer_slot():
                 await self.channel_layer.group_add(group, self.channel_name)
@@ -338,5 +359,6 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 self.feed[stream] = max(self.feed.get(stream, 0), earlier["position"])
 
     async def _forward(self, message: dict[str, Any]) -> None:
-        await self.send_json({k: v for k, v in message.items() if k not in ("type", "prev")}
-                             | {"type": "event"})
+        await self.send_json(
+            {k: v for k, v in message.items() if k not in ("type", "prev")} | {"type": "event"}
+        )

@@ -19,10 +19,19 @@ ON_DUTY = (Role.DEALER_CRM_MANAGER, Role.SERVICE_ADVISOR, Role.SERVICE_MANAGER)
 PARTS = (*ON_DUTY, Role.PARTS_CLERK)
 SUPERVISORS = (Role.HOTLINE_SUPERVISOR,)
 
-DEALER_NEWS = {"work_order.dispatched", "work_order.transferred", "work_order.reopened",
-               "work_order.parts_unavailable"}
-PARTS_NEWS = {"parts.acknowledged", "parts.line_allocated", "parts.line_back_ordered",
-              "parts.line_shipped", "parts.line_rejected"}
+DEALER_NEWS = {
+    "work_order.dispatched",
+    "work_order.transferred",
+    "work_order.reopened",
+    "work_order.parts_unavailable",
+}
+PARTS_NEWS = {
+    "parts.acknowledged",
+    "parts.line_allocated",
+    "parts.line_back_ordered",
+    "parts.line_shipped",
+    "parts.line_rejected",
+}
 AGENT_NEWS = {"work_order.first_contact", "work_order.resolved"}
 SUPERVISOR_NEWS = {"transfer.requested", "extension.requested"}
 
@@ -30,8 +39,15 @@ SUPERVISOR_NEWS = {"transfer.requested", "extension.requested"}
 MemberCache = dict[tuple[int, frozenset[str]], set[int]]
 
 
-def recipients(kind: str, data: dict, *, hotline_id: int, dealer_id: int | None,
-               created_by_id: int, cache: MemberCache | None = None) -> list[tuple[int, int]]:
+def recipients(
+    kind: str,
+    data: dict,
+    *,
+    hotline_id: int,
+    dealer_id: int | None,
+    created_by_id: int,
+    cache: MemberCache | None = None,
+) -> list[tuple[int, int]]:
     """(tenant id, user id) pairs to tell, for one event (no dealer: the hotline's only)."""
     cache = {} if cache is None else cache
 
@@ -40,9 +56,13 @@ def recipients(kind: str, data: dict, *, hotline_id: int, dealer_id: int | None,
             return set()
         key = (tenant_id, frozenset(roles))
         if key not in cache:
-            cache[key] = set(Membership.objects.filter(
-                tenant_id=tenant_id, role__in=list(key[1]), is_active=True,
-            ).values_list("user_id", flat=True))
+            cache[key] = set(
+                Membership.objects.filter(
+                    tenant_id=tenant_id,
+                    role__in=list(key[1]),
+                    is_active=True,
+                ).values_list("user_id", flat=True)
+            )
         return cache[key]
 
     dealer: set[int] = set()
@@ -64,12 +84,13 @@ def recipients(kind: str, data: dict, *, hotline_id: int, dealer_id: int | None,
     elif kind in ("clock.breached", "clock.escalated"):
         roles = set(data.get("escalate_to") or ())
         if clock_kind == "callback":
-            hotline |= ({created_by_id} if kind == "clock.breached"
-                        else _members(hotline_id, SUPERVISORS))
+            hotline |= {created_by_id} if kind == "clock.breached" else _members(hotline_id, SUPERVISORS)
         else:
-            dealer |= _members(dealer_id, roles & {r.value for r in Role if
-                                                  r.value.startswith(("dealer", "service",
-                                                                      "general", "parts"))})
+            dealer |= _members(
+                dealer_id,
+                roles
+                & {r.value for r in Role if r.value.startswith(("dealer", "service", "general", "parts"))},
+            )
             hotline |= _members(hotline_id, roles & set(SUPERVISORS))
     # Only people who still work there.
     hotline &= _members(hotline_id, {r.value for r in Role})

@@ -56,9 +56,16 @@ class SmsResult:
 
 
 # Alibaba Cloud error codes that no retry will cure.
-ALIYUN_PERMANENT = frozenset({"isv.MOBILE_NUMBER_ILLEGAL", "isv.MOBILE_COUNT_OVER_LIMIT",
-                              "isv.TEMPLATE_MISSING_PARAMETERS", "isv.SMS_TEMPLATE_ILLEGAL",
-                              "isv.SMS_SIGNATURE_ILLEGAL", "isv.INVALID_PARAMETERS"})
+ALIYUN_PERMANENT = frozenset(
+    {
+        "isv.MOBILE_NUMBER_ILLEGAL",
+        "isv.MOBILE_COUNT_OVER_LIMIT",
+        "isv.TEMPLATE_MISSING_PARAMETERS",
+        "isv.SMS_TEMPLATE_ILLEGAL",
+        "isv.SMS_SIGNATURE_ILLEGAL",
+        "isv.INVALID_PARAMETERS",
+    }
+)
 
 
 class SmsBackend:
@@ -71,15 +78,23 @@ class ConsoleSmsBackend(SmsBackend):
 
     def send(self, message: SmsMessage) -> SmsResult:
         if not MOBILE_RE.match(message.mobile):
-            return SmsResult(ok=False, error=f"invalid mobile number {message.mobile!r}",
-                             permanent=True)
+            return SmsResult(ok=False, error=f"invalid mobile number {message.mobile!r}", permanent=True)
         logger.info("SMS to %s: %s", message.mobile, message.text)
         path = getattr(settings, "SMS_FILE", "")
         if path:
             with Path(path).open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps({"mobile": message.mobile, "text": message.text,
-                                         "template": message.template_code,
-                                         "params": message.params}, ensure_ascii=False) + "\n")
+                handle.write(
+                    json.dumps(
+                        {
+                            "mobile": message.mobile,
+                            "text": message.text,
+                            "template": message.template_code,
+                            "params": message.params,
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
         return SmsResult(ok=True, provider_id=f"console-{uuid.uuid4().hex[:12]}")
 
 
@@ -89,8 +104,7 @@ def aliyun_percent(value: str) -> str:
 
 
 def aliyun_signature(params: dict[str, str], secret: str, method: str = "GET") -> str:
-    canonical = "&".join(f"{aliyun_percent(k)}={aliyun_percent(v)}"
-                         for k, v in sorted(params.items()))
+    canonical = "&".join(f"{aliyun_percent(k)}={aliyun_percent(v)}" for k, v in sorted(params.items()))
     to_sign = f"{method}&{aliyun_percent('/')}&{aliyun_percent(canonical)}"
     digest = hmac.new(f"{secret}&".encode(), to_sign.encode(), hashlib.sha1).digest()
     return base64.b64encode(digest).decode()
@@ -107,13 +121,17 @@ class AliyunSmsBackend(SmsBackend):
 
     def send(self, message: SmsMessage) -> SmsResult:
         if not MOBILE_RE.match(message.mobile):
-            return SmsResult(ok=False, error=f"invalid mobile number {message.mobile!r}",
-                             permanent=True)
+            return SmsResult(ok=False, error=f"invalid mobile number {message.mobile!r}", permanent=True)
         params = {
-            "AccessKeyId": self.key_id, "Action": "SendSms", "Format": "JSON",
-            "PhoneNumbers": message.mobile, "RegionId": "cn-hangzhou",
-            "SignName": self.sign_name, "SignatureMethod": "HMAC-SHA1",
-            "SignatureNonce": uuid.uuid4().hex, "SignatureVersion": "1.0",
+            "AccessKeyId": self.key_id,
+            "Action": "SendSms",
+            "Format": "JSON",
+            "PhoneNumbers": message.mobile,
+            "RegionId": "cn-hangzhou",
+            "SignName": self.sign_name,
+            "SignatureMethod": "HMAC-SHA1",
+            "SignatureNonce": uuid.uuid4().hex,
+            "SignatureVersion": "1.0",
             "TemplateCode": message.template_code,
             "TemplateParam": json.dumps(message.params, ensure_ascii=False),
             "Timestamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -126,16 +144,20 @@ class AliyunSmsBackend(SmsBackend):
                 body = json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as exc:
             body = _json_or_empty(exc.read())
-            return SmsResult(ok=False, error=f"HTTP {exc.code} {body.get('Code', '')} "
-                                             f"{body.get('Message', '')}".strip(),
-                             permanent=body.get("Code") in ALIYUN_PERMANENT)
+            return SmsResult(
+                ok=False,
+                error=f"HTTP {exc.code} {body.get('Code', '')} {body.get('Message', '')}".strip(),
+                permanent=body.get("Code") in ALIYUN_PERMANENT,
+            )
         except Exception as exc:  # any transport failure is a failed attempt, never a crash
-            return SmsResult(ok=False, error=f"{type(exc).__name__}: "
-                                             f"{getattr(exc, 'reason', exc)}"[:300])
+            return SmsResult(ok=False, error=f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"[:300])
         if body.get("Code") == "OK":
             return SmsResult(ok=True, provider_id=str(body.get("BizId", "")))
-        return SmsResult(ok=False, error=f"{body.get('Code')} {body.get('Message')}"[:300],
-                         permanent=body.get("Code") in ALIYUN_PERMANENT)
+        return SmsResult(
+            ok=False,
+            error=f"{body.get('Code')} {body.get('Message')}"[:300],
+            permanent=body.get("Code") in ALIYUN_PERMANENT,
+        )
 
 
 def _json_or_empty(raw: bytes) -> dict:
@@ -150,19 +172,24 @@ def sms_backend() -> SmsBackend:
 
 
 # Tencent Cloud error codes that no retry will cure.
-TENCENT_PERMANENT = frozenset({
-    "InvalidParameterValue.IncorrectPhoneNumber",
-    "InvalidParameterValue.TemplateParameterFormatError",
-    "InvalidParameterValue.TemplateParameterLengthLimit",
-    "InvalidParameterValue.ProhibitedUseUrlInTemplateParameter",
-    "InvalidParameterValue.SdkAppIdNotExist", "FailedOperation.PhoneNumberInBlacklist",
-    "FailedOperation.TemplateIncorrectOrUnapproved",
-    "FailedOperation.SignatureIncorrectOrUnapproved",
-    "FailedOperation.MissingTemplateToModify", "FailedOperation.MissingSignature",
-    "UnsupportedOperation.ContainDomesticAndInternationalPhoneNumber",
-    "UnsupportedOperation.UnsupportedRegion", "AuthFailure.SecretIdNotFound",
-    "AuthFailure.UnauthorizedOperation",
-})
+TENCENT_PERMANENT = frozenset(
+    {
+        "InvalidParameterValue.IncorrectPhoneNumber",
+        "InvalidParameterValue.TemplateParameterFormatError",
+        "InvalidParameterValue.TemplateParameterLengthLimit",
+        "InvalidParameterValue.ProhibitedUseUrlInTemplateParameter",
+        "InvalidParameterValue.SdkAppIdNotExist",
+        "FailedOperation.PhoneNumberInBlacklist",
+        "FailedOperation.TemplateIncorrectOrUnapproved",
+        "FailedOperation.SignatureIncorrectOrUnapproved",
+        "FailedOperation.MissingTemplateToModify",
+        "FailedOperation.MissingSignature",
+        "UnsupportedOperation.ContainDomesticAndInternationalPhoneNumber",
+        "UnsupportedOperation.UnsupportedRegion",
+        "AuthFailure.SecretIdNotFound",
+        "AuthFailure.UnauthorizedOperation",
+    }
+)
 
 
 TC3_SIGNED_HEADERS = "content-type;host;x-tc-action"
@@ -174,19 +201,35 @@ def tc3_signing_key(secret_key: str, date: str, service: str) -> bytes:
     return hmac.new(key, b"tc3_request", hashlib.sha256).digest()
 
 
-def tc3_signature(*, secret_key: str, service: str, host: str, action: str, payload: bytes,
-                  timestamp: int, content_type: str = "application/json; charset=utf-8") -> str:
+def tc3_signature(
+    *,
+    secret_key: str,
+    service: str,
+    host: str,
+    action: str,
+    payload: bytes,
+    timestamp: int,
+    content_type: str = "application/json; charset=utf-8",
+) -> str:
     """Tencent Cloud API 3.0 request signature (TC3-HMAC-SHA256) of a POST to ``/``."""
     # Names and values in lower case, in the order of TC3_SIGNED_HEADERS.
-    canonical_headers = "".join(f"{name}:{value.strip().lower()}\n" for name, value in (
-        ("content-type", content_type), ("host", host), ("x-tc-action", action)))
-    canonical_request = "\n".join(["POST", "/", "", canonical_headers, TC3_SIGNED_HEADERS,
-                                   hashlib.sha256(payload).hexdigest()])
+    canonical_headers = "".join(
+        f"{name}:{value.strip().lower()}\n"
+        for name, value in (("content-type", content_type), ("host", host), ("x-tc-action", action))
+    )
+    canonical_request = "\n".join(
+        ["POST", "/", "", canonical_headers, TC3_SIGNED_HEADERS, hashlib.sha256(payload).hexdigest()]
+    )
     date = dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d")
-    to_sign = "\n".join(["TC3-HMAC-SHA256", str(timestamp), f"{date}/{service}/tc3_request",
-                         hashlib.sha256(canonical_request.encode()).hexdigest()])
-    return hmac.new(tc3_signing_key(secret_key, date, service), to_sign.encode(),
-                    hashlib.sha256).hexdigest()
+    to_sign = "\n".join(
+        [
+            "TC3-HMAC-SHA256",
+            str(timestamp),
+            f"{date}/{service}/tc3_request",
+            hashlib.sha256(canonical_request.encode()).hexdigest(),
+        ]
+    )
+    return hmac.new(tc3_signing_key(secret_key, date, service), to_sign.encode(), hashlib.sha256).hexdigest()
 
 
 class TencentSmsBackend(SmsBackend):
@@ -205,46 +248,70 @@ class TencentSmsBackend(SmsBackend):
 
     def send(self, message: SmsMessage) -> SmsResult:
         if not MOBILE_RE.match(message.mobile):
-            return SmsResult(ok=False, error=f"invalid mobile number {message.mobile!r}",
-                             permanent=True)
-        payload = json.dumps({
-            "PhoneNumberSet": [f"+86{message.mobile}"], "SmsSdkAppId": self.app_id,
-            "SignName": self.sign_name, "TemplateId": message.template_code,
-            "TemplateParamSet": list(message.params.values()),
-        }, ensure_ascii=False).encode()
+            return SmsResult(ok=False, error=f"invalid mobile number {message.mobile!r}", permanent=True)
+        payload = json.dumps(
+            {
+                "PhoneNumberSet": [f"+86{message.mobile}"],
+                "SmsSdkAppId": self.app_id,
+                "SignName": self.sign_name,
+                "TemplateId": message.template_code,
+                "TemplateParamSet": list(message.params.values()),
+            },
+            ensure_ascii=False,
+        ).encode()
         host = urllib.parse.urlsplit(self.endpoint).netloc
         timestamp = int(dt.datetime.now(dt.UTC).timestamp())
         date = dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d")
-        signature = tc3_signature(secret_key=self.secret_key, service=self.service, host=host,
-                                  action="SendSms", payload=payload, timestamp=timestamp,
-                                  content_type=self.content_type)
-        authorization = (f"TC3-HMAC-SHA256 Credential={self.secret_id}/{date}/{self.service}/"
-                         f"tc3_request, SignedHeaders={TC3_SIGNED_HEADERS}, Signature={signature}")
-        headers = {"Authorization": authorization, "Content-Type": self.content_type,
-                   "Host": host, "X-TC-Action": "SendSms", "X-TC-Version": "2021-01-11",
-                   "X-TC-Timestamp": str(timestamp), "X-TC-Region": self.region}
-        request = urllib.request.Request(self.endpoint, data=payload, method="POST",  # noqa: S310
-                                         headers=headers)
+        signature = tc3_signature(
+            secret_key=self.secret_key,
+            service=self.service,
+            host=host,
+            action="SendSms",
+            payload=payload,
+            timestamp=timestamp,
+            content_type=self.content_type,
+        )
+        authorization = (
+            f"TC3-HMAC-SHA256 Credential={self.secret_id}/{date}/{self.service}/"
+            f"tc3_request, SignedHeaders={TC3_SIGNED_HEADERS}, Signature={signature}"
+        )
+        headers = {
+            "Authorization": authorization,
+            "Content-Type": self.content_type,
+            "Host": host,
+            "X-TC-Action": "SendSms",
+            "X-TC-Version": "2021-01-11",
+            "X-TC-Timestamp": str(timestamp),
+            "X-TC-Region": self.region,
+        }
+        request = urllib.request.Request(  # noqa: S310
+            self.endpoint, data=payload, method="POST", headers=headers
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
                 body = json.loads(response.read() or b"{}").get("Response", {})
         except urllib.error.HTTPError as exc:
             return SmsResult(ok=False, error=f"HTTP {exc.code}")
         except Exception as exc:  # any transport failure is a failed attempt, never a crash
-            return SmsResult(ok=False, error=f"{type(exc).__name__}: "
-                                             f"{getattr(exc, 'reason', exc)}"[:300])
+            return SmsResult(ok=False, error=f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"[:300])
         if not isinstance(body, dict):
             return SmsResult(ok=False, error="unreadable response")
         error = body.get("Error")
         if isinstance(error, dict):  # the request as a whole was refused
-            return SmsResult(ok=False, error=f"{error.get('Code')} {error.get('Message')}"[:300],
-                             permanent=error.get("Code") in TENCENT_PERMANENT)
+            return SmsResult(
+                ok=False,
+                error=f"{error.get('Code')} {error.get('Message')}"[:300],
+                permanent=error.get("Code") in TENCENT_PERMANENT,
+            )
         statuses = body.get("SendStatusSet") or [{}]
         status = statuses[0] if isinstance(statuses[0], dict) else {}
         if status.get("Code") == "Ok":
             return SmsResult(ok=True, provider_id=str(status.get("SerialNo", "")))
-        return SmsResult(ok=False, error=f"{status.get('Code')} {status.get('Message')}"[:300],
-                         permanent=status.get("Code") in TENCENT_PERMANENT)
+        return SmsResult(
+            ok=False,
+            error=f"{status.get('Code')} {status.get('Message')}"[:300],
+            permanent=status.get("Code") in TENCENT_PERMANENT,
+        )
 
 
 # ---- Replies owners text back -------------------------------------------------------------
@@ -276,8 +343,9 @@ def sms_reply_token(schema_name: str) -> str:
     changes every hotline's URL. No hotline's token says anything about another's.
     """
     secret = getattr(settings, "SMS_REPLY_SECRET", "") or settings.SECRET_KEY
-    return salted_hmac("complaint-desk.sms-reply", schema_name, secret=secret,
-                       algorithm="sha256").hexdigest()[:40]
+    return salted_hmac(
+        "complaint-desk.sms-reply", schema_name, secret=secret, algorithm="sha256"
+    ).hexdigest()[:40]
 
 
 def sms_reply_token_valid(schema_name: str, token: str) -> bool:
@@ -294,8 +362,14 @@ def _json_body(raw: bytes) -> object:
         raise SmsReplyPayloadError({"body": [_("The body is not valid JSON.")]}) from None
 
 
-def _text_field(item: dict, key: str, where: str, errors: dict[str, list[str]],
-                message: str, pattern: re.Pattern[str] | None = None) -> str:
+def _text_field(
+    item: dict,
+    key: str,
+    where: str,
+    errors: dict[str, list[str]],
+    message: str,
+    pattern: re.Pattern[str] | None = None,
+) -> str:
     value = item.get(key)
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
@@ -305,8 +379,10 @@ def _text_field(item: dict, key: str, where: str, errors: dict[str, list[str]],
     return value
 
 
-def _replies(items: list, one: Callable[[dict, str, dict[str, list[str]]], InboundSms | None],
-             ) -> list[InboundSms]:
+def _replies(
+    items: list,
+    one: Callable[[dict, str, dict[str, list[str]]], InboundSms | None],
+) -> list[InboundSms]:
     """Each item through ``one(item, where, errors)``; all errors reported, or every reply."""
     errors: dict[str, list[str]] = {}
     replies = []
@@ -324,8 +400,9 @@ def _replies(items: list, one: Callable[[dict, str, dict[str, list[str]]], Inbou
 
 
 def _mobile(item: dict, key: str, where: str, errors: dict[str, list[str]]) -> str:
-    return _text_field(item, key, where, errors,
-                       _("A mobile number is required (digits, +86 allowed)."), MOBILE_IN_REPLY_RE)
+    return _text_field(
+        item, key, where, errors, _("A mobile number is required (digits, +86 allowed)."), MOBILE_IN_REPLY_RE
+    )
 
 
 def aliyun_replies(raw: bytes) -> list[InboundSms]:
@@ -337,18 +414,23 @@ def aliyun_replies(raw: bytes) -> list[InboundSms]:
     def one(item: dict, where: str, errors: dict[str, list[str]]) -> InboundSms:
         mobile = _mobile(item, "phone_number", where, errors)
         text = _text_field(item, "content", where, errors, _("The reply's text is required."))
-        reply_id = _text_field(item, "sequence_id", where, errors,
-                               _("The reply's sequence number is required (digits)."),
-                               re.compile(r"^\d{1,40}$"))
+        reply_id = _text_field(
+            item,
+            "sequence_id",
+            where,
+            errors,
+            _("The reply's sequence number is required (digits)."),
+            re.compile(r"^\d{1,40}$"),
+        )
         sent_at = None
         if item.get("send_time") not in (None, ""):
             try:
-                sent_at = dt.datetime.strptime(str(item["send_time"]), "%Y-%m-%d %H:%M:%S"
-                                               ).replace(tzinfo=PROVIDER_ZONE)
+                sent_at = dt.datetime.strptime(str(item["send_time"]), "%Y-%m-%d %H:%M:%S").replace(
+                    tzinfo=PROVIDER_ZONE
+                )
             except ValueError:
                 errors[f"{where}.send_time"] = [_("The send time reads YYYY-MM-DD HH:MM:SS.")]
-        return InboundSms(provider="aliyun", reply_id=reply_id, mobile=mobile, text=text,
-                          sent_at=sent_at)
+        return InboundSms(provider="aliyun", reply_id=reply_id, mobile=mobile, text=text, sent_at=sent_at)
 
     return _replies(body, one)
 
@@ -362,8 +444,7 @@ def tencent_replies(raw: bytes) -> list[InboundSms]:
     body = _json_body(raw)
     items = [body] if isinstance(body, dict) else body
     if not isinstance(items, list):
-        raise SmsReplyPayloadError({"body": [_("The body must be a JSON object or an array of "
-                                               "them.")]})
+        raise SmsReplyPayloadError({"body": [_("The body must be a JSON object or an array of them.")]})
 
     def one(item: dict, where: str, errors: dict[str, list[str]]) -> InboundSms | None:
         mobile = _mobile(item, "mobile", where, errors)
@@ -378,8 +459,13 @@ def tencent_replies(raw: bytes) -> list[InboundSms]:
         if mobile and nation != "86" and not mobile.startswith("+"):
             mobile = f"+{nation}{mobile}"
         digest = hashlib.sha256(f"{nation}|{mobile}|{when}|{text}".encode()).hexdigest()[:40]
-        return InboundSms(provider="tencent", reply_id=digest, mobile=mobile, text=text,
-                          sent_at=dt.datetime.fromtimestamp(when, dt.UTC))
+        return InboundSms(
+            provider="tencent",
+            reply_id=digest,
+            mobile=mobile,
+            text=text,
+            sent_at=dt.datetime.fromtimestamp(when, dt.UTC),
+        )
 
     return _replies(items, one)
 

@@ -21,6 +21,9 @@ def notification_centre(request: HttpRequest) -> HttpResponse:
         return redirect("notifications")
     items = list(notifications_of(request.user.pk, limit=100))
     for item in items:
-        item.url = (f"/work-orders/{item.work_order_number}/" if request.tenant.type == "hotline"
-                    else f"/work-orders/{item.manufacturer_code}/{item.work_order_number}/")
+        item.url = (
+            f"/work-orders/{item.work_order_number}/"
+            if request.tenant.type == "hotline"
+            else f"/work-orders/{item.manufacturer_code}/{item.work_order_number}/"
+        )
     return render(request, "notifications/centre.html", {"items": items})

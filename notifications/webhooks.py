@@ -54,19 +54,25 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirects)
 
 
-def webhook_endpoint_create(*, url: str, event_kinds: list[str] | None = None,
-                            description: str = "") -> WebhookEndpoint:
+def webhook_endpoint_create(
+    *, url: str, event_kinds: list[str] | None = None, description: str = ""
+) -> WebhookEndpoint:
     """A new endpoint in the current tenant's schema; its secret is shown to the admin once."""
     try:
-        URLValidator(schemes=["https"] if settings.WEBHOOKS_REQUIRE_HTTPS
-                     else ["http", "https"])(url)
+        URLValidator(schemes=["https"] if settings.WEBHOOKS_REQUIRE_HTTPS else ["http", "https"])(url)
     except ValidationError as exc:
-        raise ValidationError({"url": [_("Enter a valid https:// address.")
-                                       if settings.WEBHOOKS_REQUIRE_HTTPS
-                                       else _("Enter a valid http(s):// address.")]}) from exc
-    return WebhookEndpoint.objects.create(url=url, event_kinds=list(event_kinds or []),
-                                          description=description,
-                                          secret=secrets.token_hex(32))
+        raise ValidationError(
+            {
+                "url": [
+                    _("Enter a valid https:// address.")
+                    if settings.WEBHOOKS_REQUIRE_HTTPS
+                    else _("Enter a valid http(s):// address.")
+                ]
+            }
+        ) from exc
+    return WebhookEndpoint.objects.create(
+        url=url, event_kinds=list(event_kinds or []), description=description, secret=secrets.token_hex(32)
+    )
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -85,9 +91,19 @@ def webhooks_enqueue(tenant_id: int, stream: int, messages: list[dict[str, Any]]
     if not endpoints:
         return 0
     now = timezone.now()
-    rows = [WebhookDelivery(endpoint=endpoint, stream=stream, event_id=m["id"],
-                            event_kind=m["kind"], payload=m, next_attempt_at=now)
-            for m in messages for endpoint in endpoints if endpoint.wants(m["kind"])]
+    rows = [
+        WebhookDelivery(
+            endpoint=endpoint,
+            stream=stream,
+            event_id=m["id"],
+            event_kind=m["kind"],
+            payload=m,
+            next_attempt_at=now,
+        )
+        for m in messages
+        for endpoint in endpoints
+        if endpoint.wants(m["kind"])
+    ]
     WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
     if rows:
         backlog_touch(tenant_id, now)
@@ -98,13 +114,18 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
     body = json.dumps(delivery.payload, ensure_ascii=False).encode()
     timestamp = str(int(timezone.now().timestamp()))
     # Endpoint URLs were validated as http(s) when created.
-    request = urllib.request.Request(delivery.endpoint.url, data=body, method="POST", headers={  # noqa: S310
-        "Content-Type": "application/json; charset=utf-8",
-        "X-Event-Id": f"{delivery.stream}:{delivery.event_id}",
-        "X-Event-Kind": delivery.event_kind,
-        "X-Timestamp": timestamp,
-        "X-Signature": signature(delivery.endpoint.secret, timestamp, body),
-    })
+    request = urllib.request.Request(  # noqa: S310
+        delivery.endpoint.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "X-Event-Id": f"{delivery.stream}:{delivery.event_id}",
+            "X-Event-Kind": delivery.event_kind,
+            "X-Timestamp": timestamp,
+            "X-Signature": signature(delivery.endpoint.secret, timestamp, body),
+        },
+    )
     try:
         with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
             return response.status, ""
@@ -121,12 +142,19 @@ def _next_due(now: dt.datetime) -> WebhookDelivery | None:
     while an earlier one is being retried.)
     """
     earlier = WebhookDelivery.objects.filter(
-        endpoint=OuterRef("endpoint"), status=DeliveryStatus.PENDING,
-        payload__work_order=OuterRef("payload__work_order"), id__lt=OuterRef("id"))
-    return (WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("endpoint")
-            .filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-            .exclude(Exists(earlier)).order_by("next_attempt_at", "id").first())
+        endpoint=OuterRef("endpoint"),
+        status=DeliveryStatus.PENDING,
+        payload__work_order=OuterRef("payload__work_order"),
+        id__lt=OuterRef("id"),
+    )
+    return (
+        WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("endpoint")
+        .filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .exclude(Exists(earlier))
+        .order_by("next_attempt_at", "id")
+        .first()
+    )
 
 
 def webhooks_deliver_due(now: dt.datetime | None = None) -> dt.datetime | None:
@@ -151,8 +179,12 @@ def webhooks_deliver_due(now: dt.datetime | None = None) -> dt.datetime | None:
                 delay = min(30 * 2 ** (delivery.attempts - 1), LONGEST_WAIT)
                 delivery.next_attempt_at = now + dt.timedelta(seconds=delay)
             delivery.save()
-    return (WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING)
-            .order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first())
+    return (
+        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
 
 
 def webhook_delivery_replay(delivery_id: int) -> WebhookDelivery:
@@ -194,5 +226,12 @@ def deliver_everywhere(now: dt.datetime | None = None) -> float | None:
     return None if first is None else max((first - timezone.now()).total_seconds(), 0.0)
 
 
-__all__ = ["Tenant", "deliver_everywhere", "signature", "webhook_delivery_replay",
-           "webhook_endpoint_create", "webhooks_deliver_due", "webhooks_enqueue"]
+__all__ = [
+    "Tenant",
+    "deliver_everywhere",
+    "signature",
+    "webhook_delivery_replay",
+    "webhook_endpoint_create",
+    "webhooks_deliver_due",
+    "webhooks_enqueue",
+]

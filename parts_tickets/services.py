@@ -332,9 +332,15 @@ def parts_shipment_send(
         for index, line in enumerate(lines, start=1):
             try:
                 with transaction.atomic():
-                    parts_line_ship(request_id=request.pk, parts_centre_id=parts_centre_id,
-                                    line_no=line["line_no"], quantity=line.get("quantity"),
-                                    carrier=carrier, tracking_number=tracking_number, actor=actor)
+                    parts_line_ship(
+                        request_id=request.pk,
+                        parts_centre_id=parts_centre_id,
+                        line_no=line["line_no"],
+                        quantity=line.get("quantity"),
+                        carrier=carrier,
+                        tracking_number=tracking_number,
+                        actor=actor,
+                    )
             except ValidationError as error:
                 for field, messages in error.message_dict.items():
                     name = f"lines[{index}].{'line_no' if field == 'line' else field}"
@@ -361,8 +367,13 @@ def parts_request_mark_delivered(
     with transaction.atomic():
         request = _request_for_centre(request_id, parts_centre_id)
         if request.state in (RequestState.RECEIVED, RequestState.REJECTED):
-            raise ValidationError({"request": [_("This request is already %(state)s.")
-                                               % {"state": request.get_state_display()}]})
+            raise ValidationError(
+                {
+                    "request": [
+                        _("This request is already %(state)s.") % {"state": request.get_state_display()}
+                    ]
+                }
+            )
         if not request.lines.filter(shipped_quantity__gt=0).exists():
             raise ValidationError({"request": [_("Nothing of this request has shipped yet.")]})
         if request.shipped_at and at < request.shipped_at - dt.timedelta(minutes=1):
@@ -377,7 +388,12 @@ def parts_request_delivered_at(request: PartsRequest) -> dt.datetime | None:
     """When the parts centre last reported the request delivered, if it did."""
     from hotline.models import WorkOrderEvent
 
-    event = (WorkOrderEvent.objects.filter(work_order_id=request.work_order_id, kind="parts.delivered",
-                                           data__request=request.number)
-             .order_by("-id").only("at").first())
+    event = (
+        WorkOrderEvent.objects.filter(
+            work_order_id=request.work_order_id, kind="parts.delivered", data__request=request.number
+        )
+        .order_by("-id")
+        .only("at")
+        .first()
+    )
     return event.at if event else None

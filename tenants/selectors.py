@@ -16,8 +16,7 @@ def normalise_host(host: str) -> str:
 
 def tenant_for_hostname(hostname: str) -> Tenant | None:
     """The tenant a host name resolves to, or None."""
-    domain = (Domain.objects.select_related("tenant")
-              .filter(domain=normalise_host(hostname)).first())
+    domain = Domain.objects.select_related("tenant").filter(domain=normalise_host(hostname)).first()
     return domain.tenant if domain else None
 
 
@@ -26,9 +25,7 @@ def membership_for(user: User, tenant: Tenant) -> Membership | None:
     if not user.is_authenticated or not user.is_active:
         return None
     return (
-        Membership.objects.filter(user=user, tenant=tenant, is_active=True)
-        .select_related("tenant")
-        .first()
+        Membership.objects.filter(user=user, tenant=tenant, is_active=True).select_related("tenant").first()
     )
 
 
@@ -37,7 +34,9 @@ def memberships_active(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
     if not pairs:
         return set()
     found = Membership.objects.filter(
-        is_active=True, user__is_active=True, user_id__in={u for u, _t in pairs},
+        is_active=True,
+        user__is_active=True,
+        user_id__in={u for u, _t in pairs},
         tenant_id__in={t for _u, t in pairs},
     ).values_list("user_id", "tenant_id")
     return set(found) & pairs
@@ -54,8 +53,10 @@ def memberships_of(user: User) -> QuerySet[Membership]:
 
 def portal_url(tenant: Tenant, path: str = "/") -> str:
     """The address of a tenant's portal, e.g. ``http://gd-hotline.localhost:8000/``."""
-    host = settings.BASE_DOMAIN if tenant.type == TenantType.PUBLIC else (
-        f"{tenant.slug}.{settings.BASE_DOMAIN}"
+    host = (
+        settings.BASE_DOMAIN
+        if tenant.type == TenantType.PUBLIC
+        else (f"{tenant.slug}.{settings.BASE_DOMAIN}")
     )
     default_port = {"http": 80, "https": 443}.get(settings.PORTAL_SCHEME)
     port = "" if default_port == settings.PORTAL_PORT else f":{settings.PORTAL_PORT}"

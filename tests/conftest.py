@@ -66,12 +66,26 @@ def other_manufacturer(db) -> Manufacturer:
     return m
 
 
-def join(manufacturer: Manufacturer, slug: str, code: str, *, region: str = "SOUTH",
-         city: str = "广州", name: str | None = None) -> NetworkMembership:
-    return dealer_provision(DealerSpec(
-        manufacturer=manufacturer.code, dealer_code=code, slug=slug, name=name or f"{slug} 4S店",
-        region=region, province="广东", city=city,
-    ))
+def join(
+    manufacturer: Manufacturer,
+    slug: str,
+    code: str,
+    *,
+    region: str = "SOUTH",
+    city: str = "广州",
+    name: str | None = None,
+) -> NetworkMembership:
+    return dealer_provision(
+        DealerSpec(
+            manufacturer=manufacturer.code,
+            dealer_code=code,
+            slug=slug,
+            name=name or f"{slug} 4S店",
+            region=region,
+            province="广东",
+            city=city,
+        )
+    )
 
 
 @pytest.fixture

@@ -50,6 +50,7 @@ LABELS_CALL = re.compile(
 
 # --- reading the files -----------------------------------------------------------------------
 
+
 def values() -> dict:
     return yaml.safe_load((CHART / "values.yaml").read_text())
 
@@ -151,11 +152,17 @@ def skeleton(text: str, kinds: dict[str, str], chart_values: dict) -> str:
                     kind = kinds[included.group(1)]
                 else:
                     source = re.search(r"toYaml (\S+)", stripped).group(1)
-                    value = (scopes[-1] if source == "." and scopes
-                             else lookup(chart_values, VALUES_PATH.search(source).group(1)))
+                    value = (
+                        scopes[-1]
+                        if source == "." and scopes
+                        else lookup(chart_values, VALUES_PATH.search(source).group(1))
+                    )
                     kind = "list" if isinstance(value, list) else "mapping"
-                out.append(f"{indent}- rendered-{counter}" if kind == "list"
-                           else f"{indent}rendered-{counter}: value")
+                out.append(
+                    f"{indent}- rendered-{counter}"
+                    if kind == "list"
+                    else f"{indent}rendered-{counter}: value"
+                )
             continue
         out.append(ACTION.sub("TEMPLATED", line))
     return "\n".join(out) + "\n"
@@ -166,6 +173,7 @@ def rendered(path: Path) -> dict:
 
 
 # --- YAML --------------------------------------------------------------------------------------
+
 
 def test_chart_metadata_parses_and_follows_the_application_version():
     chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
@@ -202,8 +210,16 @@ def test_workloads_run_their_process_with_probes_security_and_resources():
 
     assert container["args"] == ["web"]
     assert [port["containerPort"] for port in container["ports"]] == [8000]
-    for section in ("livenessProbe", "readinessProbe", "startupProbe", "securityContext",
-                    "resources", "envFrom", "env", "volumeMounts"):
+    for section in (
+        "livenessProbe",
+        "readinessProbe",
+        "startupProbe",
+        "securityContext",
+        "resources",
+        "envFrom",
+        "env",
+        "volumeMounts",
+    ):
         assert section in container, section
     probes = values()["web"]
     assert probes["livenessProbe"]["httpGet"]["path"] == "/healthz"
@@ -214,6 +230,7 @@ def test_workloads_run_their_process_with_probes_security_and_resources():
 
 
 # --- values and schema -------------------------------------------------------------------------
+
 
 def validator() -> jsonschema.protocols.Validator:
     cls = jsonschema.validators.validator_for(schema())
@@ -264,31 +281,43 @@ WRONG_VALUES = {
     "no Redis at all": {"redis.enabled": False},
     "in-cluster and external database at once": {"externalDatabase.url": "postgresql://a@b/c"},
     "database URL and database Secret at once": {
-        "postgresql.enabled": False, "externalDatabase.url": "postgresql://a@b/c",
-        "externalDatabase.existingSecret": "db"},
+        "postgresql.enabled": False,
+        "externalDatabase.url": "postgresql://a@b/c",
+        "externalDatabase.existingSecret": "db",
+    },
     "unknown SMS backend": {"config.sms.backend": "notifications.sms.Pigeon"},
     "SMS endpoint over plain http": {"config.sms.tencentEndpoint": "http://sms.tencentcloudapi.com/"},
     "Tencent Cloud region that is no region": {"config.sms.tencentRegion": "Guangzhou"},
     "Tencent Cloud SdkAppId as a number": {"config.sms.tencentSdkAppId": 1400000000},
     "Tencent Cloud backend without SdkAppId": {
         "config.sms.backend": "notifications.sms.TencentSmsBackend",
-        "config.sms.tencentSignName": "华骐汽车", "secrets.existingSecret": "desk-secrets"},
+        "config.sms.tencentSignName": "华骐汽车",
+        "secrets.existingSecret": "desk-secrets",
+    },
     "Tencent Cloud backend without signature name": {
         "config.sms.backend": "notifications.sms.TencentSmsBackend",
-        "config.sms.tencentSdkAppId": "1400000000", "secrets.existingSecret": "desk-secrets"},
+        "config.sms.tencentSdkAppId": "1400000000",
+        "secrets.existingSecret": "desk-secrets",
+    },
     "Tencent Cloud backend without its keys": {
         "config.sms.backend": "notifications.sms.TencentSmsBackend",
-        "config.sms.tencentSdkAppId": "1400000000", "config.sms.tencentSignName": "华骐汽车"},
+        "config.sms.tencentSdkAppId": "1400000000",
+        "config.sms.tencentSignName": "华骐汽车",
+    },
     "Tencent Cloud backend with half its keys": {
         "config.sms.backend": "notifications.sms.TencentSmsBackend",
-        "config.sms.tencentSdkAppId": "1400000000", "config.sms.tencentSignName": "华骐汽车",
-        "secrets.smsTencentSecretId": "AKIDexample"},
+        "config.sms.tencentSdkAppId": "1400000000",
+        "config.sms.tencentSignName": "华骐汽车",
+        "secrets.smsTencentSecretId": "AKIDexample",
+    },
     "Alibaba Cloud backend without signature name": {
         "config.sms.backend": "notifications.sms.AliyunSmsBackend",
-        "secrets.existingSecret": "desk-secrets"},
+        "secrets.existingSecret": "desk-secrets",
+    },
     "Alibaba Cloud backend without its keys": {
         "config.sms.backend": "notifications.sms.AliyunSmsBackend",
-        "config.sms.aliyunSignName": "华骐汽车"},
+        "config.sms.aliyunSignName": "华骐汽车",
+    },
     "SMS reply secret shorter than 32 characters": {"secrets.smsReplySecret": "short"},
     "unknown SMS setting": {"config.sms.tencentAppKey": "x"},
     "probe without a path": {"web.readinessProbe": {"tcpSocket": {"port": 8000}}},
@@ -307,17 +336,25 @@ def test_schema_rejects_wrong_values(changes):
 SMS_PROVIDERS = {
     "Alibaba Cloud, keys in values": {
         "config.sms.backend": "notifications.sms.AliyunSmsBackend",
-        "config.sms.aliyunSignName": "华骐汽车", "secrets.smsAliyunAccessKeyId": "LTAIexample",
-        "secrets.smsAliyunAccessKeySecret": "example"},
+        "config.sms.aliyunSignName": "华骐汽车",
+        "secrets.smsAliyunAccessKeyId": "LTAIexample",
+        "secrets.smsAliyunAccessKeySecret": "example",
+    },
     "Tencent Cloud, keys in values": {
         "config.sms.backend": "notifications.sms.TencentSmsBackend",
-        "config.sms.tencentSdkAppId": "1400000000", "config.sms.tencentSignName": "华骐汽车",
-        "config.sms.tencentRegion": "ap-beijing", "secrets.smsTencentSecretId": "AKIDexample",
-        "secrets.smsTencentSecretKey": "example", "secrets.smsReplySecret": "r" * 40},
+        "config.sms.tencentSdkAppId": "1400000000",
+        "config.sms.tencentSignName": "华骐汽车",
+        "config.sms.tencentRegion": "ap-beijing",
+        "secrets.smsTencentSecretId": "AKIDexample",
+        "secrets.smsTencentSecretKey": "example",
+        "secrets.smsReplySecret": "r" * 40,
+    },
     "Tencent Cloud, keys in the operator's Secret": {
         "config.sms.backend": "notifications.sms.TencentSmsBackend",
-        "config.sms.tencentSdkAppId": "1400000000", "config.sms.tencentSignName": "华骐汽车",
-        "secrets.existingSecret": "desk-secrets"},
+        "config.sms.tencentSdkAppId": "1400000000",
+        "config.sms.tencentSignName": "华骐汽车",
+        "secrets.existingSecret": "desk-secrets",
+    },
 }
 
 
@@ -330,14 +367,17 @@ def test_each_sms_provider_with_its_settings_is_accepted(changes):
     assert [error.message for error in validator().iter_errors(chosen)] == []
 
 
-@pytest.mark.parametrize(("case", "field"), [
-    ("Tencent Cloud backend without SdkAppId", "config.sms.tencentSdkAppId"),
-    ("Tencent Cloud backend without signature name", "config.sms.tencentSignName"),
-    ("Tencent Cloud backend with half its keys", "secrets.smsTencentSecretKey"),
-    ("Alibaba Cloud backend without signature name", "config.sms.aliyunSignName"),
-    ("Alibaba Cloud backend without its keys", "secrets.smsAliyunAccessKeySecret"),
-    ("SMS reply secret shorter than 32 characters", "secrets.smsReplySecret"),
-])
+@pytest.mark.parametrize(
+    ("case", "field"),
+    [
+        ("Tencent Cloud backend without SdkAppId", "config.sms.tencentSdkAppId"),
+        ("Tencent Cloud backend without signature name", "config.sms.tencentSignName"),
+        ("Tencent Cloud backend with half its keys", "secrets.smsTencentSecretKey"),
+        ("Alibaba Cloud backend without signature name", "config.sms.aliyunSignName"),
+        ("Alibaba Cloud backend without its keys", "secrets.smsAliyunAccessKeySecret"),
+        ("SMS reply secret shorter than 32 characters", "secrets.smsReplySecret"),
+    ],
+)
 def test_an_sms_provider_missing_a_setting_is_refused_at_that_setting(case, field):
     wrong = copy.deepcopy(values())
     for dotted, value in WRONG_VALUES[case].items():
@@ -371,13 +411,23 @@ def test_every_sms_setting_can_be_given_through_the_chart():
 def test_sms_keys_are_secrets_and_the_rest_plain_configuration():
     config = set(rendered(TEMPLATES / "configmap.yaml")["data"])
     secret = set(re.findall(r"^  ([A-Z_]+):", (TEMPLATES / "secret.yaml").read_text(), re.M))
-    keys = {"SMS_ALIYUN_ACCESS_KEY_ID", "SMS_ALIYUN_ACCESS_KEY_SECRET", "SMS_TENCENT_SECRET_ID",
-            "SMS_TENCENT_SECRET_KEY", "SMS_REPLY_SECRET"}
+    keys = {
+        "SMS_ALIYUN_ACCESS_KEY_ID",
+        "SMS_ALIYUN_ACCESS_KEY_SECRET",
+        "SMS_TENCENT_SECRET_ID",
+        "SMS_TENCENT_SECRET_KEY",
+        "SMS_REPLY_SECRET",
+    }
 
     assert keys <= secret
     assert not keys & config
-    assert {"SMS_BACKEND", "SMS_TENCENT_SDK_APP_ID", "SMS_TENCENT_SIGN_NAME", "SMS_TENCENT_REGION",
-            "SMS_TENCENT_ENDPOINT"} <= config
+    assert {
+        "SMS_BACKEND",
+        "SMS_TENCENT_SDK_APP_ID",
+        "SMS_TENCENT_SIGN_NAME",
+        "SMS_TENCENT_REGION",
+        "SMS_TENCENT_ENDPOINT",
+    } <= config
     # The operator's Secret may hold each of them instead; values.yaml says so.
     existing_secret_doc = (CHART / "values.yaml").read_text().split("existingSecret:", 1)[0]
     for key in keys:
@@ -410,11 +460,17 @@ def test_schema_describes_every_top_level_value():
 
 # --- labels ------------------------------------------------------------------------------------
 
+
 def test_helpers_define_the_standard_labels():
     helpers = (TEMPLATES / "_helpers.tpl").read_text()
-    for label in ("helm.sh/chart", "app.kubernetes.io/name", "app.kubernetes.io/instance",
-                  "app.kubernetes.io/version", "app.kubernetes.io/managed-by",
-                  "app.kubernetes.io/component"):
+    for label in (
+        "helm.sh/chart",
+        "app.kubernetes.io/name",
+        "app.kubernetes.io/instance",
+        "app.kubernetes.io/version",
+        "app.kubernetes.io/managed-by",
+        "app.kubernetes.io/component",
+    ):
         assert f"{label}:" in helpers, label
 
 
@@ -432,6 +488,7 @@ def test_every_template_labels_its_resource_with_one_component(path):
 
 
 # --- Procfile, image and chart name the same processes ------------------------------------------
+
 
 def test_the_image_runs_every_procfile_process_with_the_same_command_line():
     processes = procfile()
@@ -465,8 +522,9 @@ def test_dockerfile_is_multi_stage_slim_non_root_and_starts_through_the_entry_po
 
     assert len(stages) >= 2
     assert all(re.search(r"\bAS \w+", stage[0], re.I) for stage in stages)
-    assert "slim" in "\n".join(line for line in DOCKERFILE.read_text().splitlines()
-                               if line.startswith("ARG PYTHON_IMAGE"))
+    assert "slim" in "\n".join(
+        line for line in DOCKERFILE.read_text().splitlines() if line.startswith("ARG PYTHON_IMAGE")
+    )
     user = [line.split()[1] for line in final if line.startswith("USER ")]
     assert user
     assert user[-1].split(":")[0] not in {"0", "root"}
@@ -489,8 +547,9 @@ def test_dockerfile_copies_every_package_of_the_project():
 
 
 def test_the_chart_runs_every_procfile_process_as_its_own_component():
-    deployments = {path.name.removesuffix("-deployment.yaml"): path
-                   for path in TEMPLATES.glob("*-deployment.yaml")}
+    deployments = {
+        path.name.removesuffix("-deployment.yaml"): path for path in TEMPLATES.glob("*-deployment.yaml")
+    }
     chart_values = values()
 
     assert set(deployments) == set(procfile())
@@ -511,7 +570,8 @@ def test_celery_beat_is_not_used_so_the_chart_has_none():
 def test_migration_job_is_a_hook_that_runs_after_what_it_needs():
     job = (TEMPLATES / "migrate-job.yaml").read_text()
     assert rendered(TEMPLATES / "migrate-job.yaml")["spec"]["template"]["spec"]["containers"][0]["args"] == [
-        "migrate"]
+        "migrate"
+    ]
     assert "helm.sh/hook: pre-install,pre-upgrade" in job
     job_weight = int(re.search(r'helm.sh/hook-weight: "(-?\d+)"', job).group(1))
     for name in ("serviceaccount.yaml", "configmap.yaml", "secret.yaml"):

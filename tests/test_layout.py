@@ -22,8 +22,11 @@ def test_every_project_app_lives_where_the_design_says():
     for tenant_type, config in settings.TENANT_TYPES.items():
         for app in config["APPS"]:
             placed.setdefault(app, set()).add(tenant_type)
-    project_apps = {c.name for c in apps.get_app_configs() if c.name in PLACES or
-                    (c.path.startswith(str(settings.BASE_DIR)) and ".venv" not in c.path)}
+    project_apps = {
+        c.name
+        for c in apps.get_app_configs()
+        if c.name in PLACES or (c.path.startswith(str(settings.BASE_DIR)) and ".venv" not in c.path)
+    }
 
     assert project_apps == set(PLACES)
     for app, places in PLACES.items():
@@ -49,13 +52,13 @@ def test_the_project_package_does_not_shadow_the_standard_library():
 
 # The only modules that switch a connection to another tenant's schema, and why.
 SCHEMA_SWITCHERS = {
-    "dealers/gateway.py",          # the one door from a dealer to its work orders
-    "hotline/scheduler.py",        # fires due clocks in every hotline schema
-    "hotline/relay.py",            # publishes every hotline's events
+    "dealers/gateway.py",  # the one door from a dealer to its work orders
+    "hotline/scheduler.py",  # fires due clocks in every hotline schema
+    "hotline/relay.py",  # publishes every hotline's events
     "notifications/consumers.py",  # a WebSocket has no middleware to set its schema
-    "notifications/services.py",   # files each notification in its reader's own schema
-    "notifications/webhooks.py",   # sends each tenant's waiting webhook deliveries
-    "tenants/services/demo.py",    # loads owners and vehicles into each hotline
+    "notifications/services.py",  # files each notification in its reader's own schema
+    "notifications/webhooks.py",  # sends each tenant's waiting webhook deliveries
+    "tenants/services/demo.py",  # loads owners and vehicles into each hotline
     "hotline/management/commands/sla_policy.py",  # an administrator edits a hotline's policy
     "tenants/services/provisioning.py",  # a new tenant's row is saved from the public schema
 }

@@ -24,8 +24,11 @@ def quick_start_commands() -> list[str]:
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## Quick start", 1)[1]
     block = re.search(r"```(?:sh|bash|shell)?\n(.*?)```", section, re.S).group(1)
-    return [line.split("#")[0].strip() for line in block.splitlines() if line.strip()
-            and not line.strip().startswith("#")]
+    return [
+        line.split("#")[0].strip()
+        for line in block.splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
 
 
 def test_readme_opens_with_the_two_commands_and_ci_runs_the_second():
@@ -58,14 +61,20 @@ class Run:
     """``python3 dev.py up`` in its own process group, as a terminal would run it."""
 
     def __init__(self, data_dir: Path, port: int) -> None:
-        env = {k: v for k, v in os.environ.items()
-               if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
-        env.update(DATA_DIR=str(data_dir), WEB_PORT=str(port), PORTAL_PORT=str(port),
-                   WORKER_CONCURRENCY="1")
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+        }
+        env.update(DATA_DIR=str(data_dir), WEB_PORT=str(port), PORTAL_PORT=str(port), WORKER_CONCURRENCY="1")
         self.log = data_dir.parent / f"up-{time.monotonic_ns()}.log"
         self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "dev.py"), "up"], cwd=ROOT, env=env,
-            stdout=self.log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+            [sys.executable, str(ROOT / "dev.py"), "up"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.port = port
 

@@ -38,7 +38,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         header = request.META.get("HTTP_AUTHORIZATION", "")
         secret = ""
         if header[: len(self.keyword) + 1].lower() == f"{self.keyword.lower()} ":
-            secret = header[len(self.keyword) + 1:].strip()
+            secret = header[len(self.keyword) + 1 :].strip()
         secret = secret or request.META.get("HTTP_X_API_KEY", "").strip()
         if not secret:
             return None
@@ -68,8 +68,9 @@ def actor_of(request: Request) -> Actor:
     tenant = request._request.tenant
     if api_key is not None:
         if api_key.kind == ApiKeyKind.PARTS_CENTRE:
-            return Actor(user_id=None, name=api_key.parts_centre.name, tenant_id=tenant.pk,
-                         role="parts_centre")
+            return Actor(
+                user_id=None, name=api_key.parts_centre.name, tenant_id=tenant.pk, role="parts_centre"
+            )
         return Actor(user_id=None, name=api_key.name, tenant_id=tenant.pk, role="integration")
     return Actor.of(request.user, request._request.membership)
 
@@ -79,8 +80,12 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
     name = "apiKey"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        return {"type": "http", "scheme": "bearer", "bearerFormat": "cdk_<prefix>_<secret>",
-                "description": "An API key of this host's tenant (manage.py api_key create)."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "cdk_<prefix>_<secret>",
+            "description": "An API key of this host's tenant (manage.py api_key create).",
+        }
 
 
 class SessionScheme(OpenApiAuthenticationExtension):
@@ -88,5 +93,9 @@ class SessionScheme(OpenApiAuthenticationExtension):
     name = "session"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        return {"type": "apiKey", "in": "cookie", "name": "sessionid",
-                "description": "The portal's session (writes also need the X-CSRFToken header)."}
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "sessionid",
+            "description": "The portal's session (writes also need the X-CSRFToken header).",
+        }

@@ -37,8 +37,9 @@ class ApiView(APIView):
         except ValueError:
             length = 0
         if length > settings.API_MAX_BODY_BYTES:
-            raise PayloadTooLarge(_("The request body may be at most %(limit)s bytes.")
-                                  % {"limit": settings.API_MAX_BODY_BYTES})
+            raise PayloadTooLarge(
+                _("The request body may be at most %(limit)s bytes.") % {"limit": settings.API_MAX_BODY_BYTES}
+            )
         super().initial(request, *args, **kwargs)
 
 
@@ -87,8 +88,9 @@ def idempotent(request: Request, run: Callable[[], Response]) -> Response:
             return response
         body = json.loads(JSONRenderer().render(response.data) or b"null")
         headers = {name: response[name] for name in ("Location", "ETag") if response.has_header(name)}
-        IdempotencyRecord.objects.filter(pk=row[0]).update(status=response.status_code, body=body,
-                                                           headers=headers)
+        IdempotencyRecord.objects.filter(pk=row[0]).update(
+            status=response.status_code, body=body, headers=headers
+        )
     return response
 
 

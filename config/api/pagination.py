@@ -13,17 +13,31 @@ class NewestFirst(CursorPagination):
 
 
 CURSOR_PARAMETERS = [
-    OpenApiParameter("cursor", str, OpenApiParameter.QUERY, required=False,
-                     description="The opaque cursor from `next` or `previous`."),
-    OpenApiParameter("page_size", int, OpenApiParameter.QUERY, required=False,
-                     description="Rows per page, 1–200 (default 50)."),
+    OpenApiParameter(
+        "cursor",
+        str,
+        OpenApiParameter.QUERY,
+        required=False,
+        description="The opaque cursor from `next` or `previous`.",
+    ),
+    OpenApiParameter(
+        "page_size",
+        int,
+        OpenApiParameter.QUERY,
+        required=False,
+        description="Rows per page, 1–200 (default 50).",
+    ),
 ]
 
 
 def paginated(item: type[serializers.Serializer]) -> type[serializers.Serializer]:
     """The page a cursor-paginated list returns: ``next``, ``previous`` and ``results``."""
-    return type(f"Paginated{item.__name__.removesuffix('Out')}List", (serializers.Serializer,), {
-        "next": serializers.URLField(allow_null=True),
-        "previous": serializers.URLField(allow_null=True),
-        "results": item(many=True),
-    })
+    return type(
+        f"Paginated{item.__name__.removesuffix('Out')}List",
+        (serializers.Serializer,),
+        {
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": item(many=True),
+        },
+    )

@@ -23,8 +23,11 @@ class PartsCentreKey(permissions.BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         api_key = _key(request)
-        return (api_key is not None and api_key.kind == ApiKeyKind.PARTS_CENTRE
-                and _scope_allows(request, api_key))
+        return (
+            api_key is not None
+            and api_key.kind == ApiKeyKind.PARTS_CENTRE
+            and _scope_allows(request, api_key)
+        )
 
 
 class _TenantMemberOrIntegration(permissions.BasePermission):

@@ -83,8 +83,14 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
-def problem(status_code: int, *, code: str, detail: str = "", errors: dict[str, list[str]] | None = None,
-            instance: str = "") -> dict[str, Any]:
+def problem(
+    status_code: int,
+    *,
+    code: str,
+    detail: str = "",
+    errors: dict[str, list[str]] | None = None,
+    instance: str = "",
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": TYPE_BASE + code,
         "title": _titles().get(status_code, ""),
@@ -149,6 +155,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 @csrf_exempt  # nothing happens here; a POST must get the same 404 as a GET
 def not_found_response(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Unknown addresses under /api/: a problem document, not the portal's page."""
-    return JsonResponse(problem(404, code="not-found", detail=_("Not found."), instance=request.path),
-                        status=404, content_type=PROBLEM_CONTENT_TYPE,
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        problem(404, code="not-found", detail=_("Not found."), instance=request.path),
+        status=404,
+        content_type=PROBLEM_CONTENT_TYPE,
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -16,8 +16,7 @@ class Problem(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     instance = serializers.CharField(required=False)
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
-                                   required=False)
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
 
 
 _DESCRIPTIONS = {
@@ -38,17 +37,25 @@ WRITE_ERRORS = (400, 401, 403, 404, 409, 412, 413, 415, 422, 429)
 
 
 def problems(codes: tuple[int, ...]) -> dict:
-    return {(code, PROBLEM_CONTENT_TYPE): OpenApiResponse(Problem, description=_DESCRIPTIONS[code])
-            for code in codes}
+    return {
+        (code, PROBLEM_CONTENT_TYPE): OpenApiResponse(Problem, description=_DESCRIPTIONS[code])
+        for code in codes
+    }
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
     description="Any unique string (a UUID); a retry with the same key and body returns the first "
-                "answer instead of acting twice.",
+    "answer instead of acting twice.",
 )
 IF_MATCH = OpenApiParameter(
-    "If-Match", str, OpenApiParameter.HEADER, required=False,
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
     description="The `ETag` from your last read; refused with 412 if the record changed since.",
 )
 WRITE_HEADERS = [IDEMPOTENCY_KEY, IF_MATCH]

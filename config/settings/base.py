@@ -133,8 +133,11 @@ CACHES = {
 }
 
 # Sign-in counters span every host: one person or address is limited across all tenants.
-CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                       "LOCATION": REDIS_URL, "KEY_PREFIX": "ratelimit"}
+CACHES["ratelimit"] = {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "LOCATION": REDIS_URL,
+    "KEY_PREFIX": "ratelimit",
+}
 RATELIMIT_USE_CACHE = "ratelimit"
 
 CHANNEL_LAYERS = {
@@ -143,20 +146,25 @@ CHANNEL_LAYERS = {
         # bench/live.py it had far lower latency than the classic list-based layer.
         # A socket's queue is unbounded here; what Redis loses while away is repaired by the
         # live sweep (docs/live.md).
-        "BACKEND": env("CHANNEL_LAYER_BACKEND",
-                       default="channels_redis.pubsub.RedisPubSubChannelLayer"),
+        "BACKEND": env("CHANNEL_LAYER_BACKEND", default="channels_redis.pubsub.RedisPubSubChannelLayer"),
         # The classic layer waits for messages with a 5 s BZPOPMIN; redis-py's default read
         # timeout is also 5 s, which would end idle sockets with a TimeoutError. Its pool
         # refuses (does not wait) past max_connections; the consumer joins groups a few at
         # a time (notifications/consumers.py), which keeps a process well below it.
-        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30,
-                              "socket_connect_timeout": 5,
-                              "max_connections": env.int("REDIS_MAX_CONNECTIONS",
-                                                         default=200)}],
-                   # Counted per web process (its sockets share one Redis queue), not per
-                   # socket: the default of 100 drops messages when a burst fans out to
-                   # many sockets. What is dropped anyway is repaired (docs/live.md).
-                   "capacity": env.int("LIVE_CHANNEL_CAPACITY", default=20000)},
+        "CONFIG": {
+            "hosts": [
+                {
+                    "address": REDIS_URL,
+                    "socket_timeout": 30,
+                    "socket_connect_timeout": 5,
+                    "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=200),
+                }
+            ],
+            # Counted per web process (its sockets share one Redis queue), not per
+            # socket: the default of 100 drops messages when a burst fans out to
+            # many sockets. What is dropped anyway is repaired (docs/live.md).
+            "capacity": env.int("LIVE_CHANNEL_CAPACITY", default=20000),
+        },
     }
 }
 
@@ -165,9 +173,7 @@ CHANNEL_LAYERS = {
 LIVE_SWEEP_SECONDS = env.float("LIVE_SWEEP_SECONDS", default=10.0)
 
 # --- Celery (tenant-aware: a task runs in the schema it was sent from).
-CELERY_BROKER_URL = env(
-    "CELERY_BROKER_URL", default=REDIS_URL.replace("unix://", "redis+socket://", 1)
-)
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL.replace("unix://", "redis+socket://", 1))
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -181,8 +187,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

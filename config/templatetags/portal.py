@@ -52,20 +52,35 @@ EVENT_LABELS = {
 
 # Event details worth a line on the timeline, with their labels.
 DETAIL_LABELS = {
-    "dealer_name": _("Dealer"), "whom": _("Whom"), "agreed": _("What was agreed"),
-    "result": _("Result"), "result_summary": _("Result summary"), "reason": _("Reason"),
-    "kind": _("Window"), "outcome": _("Outcome"), "score": _("Score"), "note": _("Note"),
-    "carrier": _("Carrier"), "tracking_number": _("Tracking number"), "part_code": _("Part code"),
-    "minutes": _("Minutes"), "clock_kind": _("Window"), "by": _("By"),
+    "dealer_name": _("Dealer"),
+    "whom": _("Whom"),
+    "agreed": _("What was agreed"),
+    "result": _("Result"),
+    "result_summary": _("Result summary"),
+    "reason": _("Reason"),
+    "kind": _("Window"),
+    "outcome": _("Outcome"),
+    "score": _("Score"),
+    "note": _("Note"),
+    "carrier": _("Carrier"),
+    "tracking_number": _("Tracking number"),
+    "part_code": _("Part code"),
+    "minutes": _("Minutes"),
+    "clock_kind": _("Window"),
+    "by": _("By"),
 }
-CHOICE_FIELDS = {"kind": ClockKind, "clock_kind": ClockKind, "result": StockCheck,
-                 "outcome": CallbackOutcome}
+CHOICE_FIELDS = {"kind": ClockKind, "clock_kind": ClockKind, "result": StockCheck, "outcome": CallbackOutcome}
 # Why a window stopped, as the services record it.
 STOP_REASONS = {
-    "first_contact": _("first contact made"), "answered": _("a solution was offered"),
-    "resolved": _("reported resolved"), "callback": _("callback made"), "transferred": _("transferred"),
-    "cancel": _("cancelled"), "close_without_callback": _("closed without a callback"),
-    "reopen": _("reopened"), "reopened": _("reopened"),
+    "first_contact": _("first contact made"),
+    "answered": _("a solution was offered"),
+    "resolved": _("reported resolved"),
+    "callback": _("callback made"),
+    "transferred": _("transferred"),
+    "cancel": _("cancelled"),
+    "close_without_callback": _("closed without a callback"),
+    "reopen": _("reopened"),
+    "reopened": _("reopened"),
 }
 
 
@@ -117,5 +132,9 @@ def clock(due_at: Any, state: str = "running", warn_at: Any = None, paused_label
     if state == "paused":
         return format_html('<span class="clock clock-paused">{}</span>', paused_label or _("paused"))
     warn = warn_at.isoformat() if hasattr(warn_at, "isoformat") else (warn_at or "")
-    return format_html('<span class="clock" data-testid="clock" data-due="{}" data-warn="{}">{}</span>',
-                       due_at.isoformat(), warn, due_at.isoformat())
+    return format_html(
+        '<span class="clock" data-testid="clock" data-due="{}" data-warn="{}">{}</span>',
+        due_at.isoformat(),
+        warn,
+        due_at.isoformat(),
+    )

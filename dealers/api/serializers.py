@@ -34,8 +34,9 @@ class InboxOut(serializers.Serializer):
 
 
 class InboxFilter(serializers.Serializer):
-    open_only = serializers.BooleanField(required=False, default=True,
-                                         help_text=_("Only open work orders (default)."))
+    open_only = serializers.BooleanField(
+        required=False, default=True, help_text=_("Only open work orders (default).")
+    )
     assignee = serializers.IntegerField(required=False, help_text=_("Only those assigned to this user id."))
 
 
@@ -112,8 +113,9 @@ class DealerWorkOrderOut(serializers.Serializer):
 
 
 class ContactIn(serializers.Serializer):
-    at = serializers.DateTimeField(required=False, allow_null=True, default=None,
-                                   help_text=_("When (ISO 8601); defaults to now."))
+    at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text=_("When (ISO 8601); defaults to now.")
+    )
     whom = serializers.CharField(max_length=60, allow_blank=True)
     method = serializers.ChoiceField(choices=ContactMethod.choices)
     reached = serializers.BooleanField()
@@ -141,8 +143,14 @@ class PartLineIn(serializers.Serializer):
 
 
 class PartsRequestIn(serializers.Serializer):
-    lines = PartLineIn(many=True, required=False, allow_null=True, default=None, max_length=20,
-                       help_text=_("1 to 6 lines; omitted: the work order's lines."))
+    lines = PartLineIn(
+        many=True,
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=20,
+        help_text=_("1 to 6 lines; omitted: the work order's lines."),
+    )
     note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
@@ -163,5 +171,6 @@ class ExtensionIn(serializers.Serializer):
 
 class TransferIn(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, allow_blank=True)
-    suggested_dealer = serializers.CharField(max_length=32, required=False,
-                                             help_text=_("Dealer code of a better-placed dealer."))
+    suggested_dealer = serializers.CharField(
+        max_length=32, required=False, help_text=_("Dealer code of a better-placed dealer.")
+    )

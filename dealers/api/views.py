@@ -40,8 +40,9 @@ from .serializers import (
 )
 
 TAG = ["dealer"]
-MANUFACTURER = OpenApiParameter("manufacturer", str, OpenApiParameter.PATH,
-                                description="The manufacturer's code, e.g. HQ.")
+MANUFACTURER = OpenApiParameter(
+    "manufacturer", str, OpenApiParameter.PATH, description="The manufacturer's code, e.g. HQ."
+)
 
 
 class DealerView(ApiView):
@@ -55,61 +56,95 @@ class DealerView(ApiView):
 
 
 class Inbox(DealerView):
-    @extend_schema(tags=TAG, operation_id="inbox_list", parameters=[InboxFilter],
-                   responses={200: InboxOut, **problems(READ_ERRORS)},
-                   summary="Work orders routed to this dealer in every network, most urgent first")
+    @extend_schema(
+        tags=TAG,
+        operation_id="inbox_list",
+        parameters=[InboxFilter],
+        responses={200: InboxOut, **problems(READ_ERRORS)},
+        summary="Work orders routed to this dealer in every network, most urgent first",
+    )
     def get(self, request: Request) -> Response:
         filters = InboxFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        rows = self.gateway.inbox(open_only=filters.validated_data["open_only"],
-                                  assignee_id=filters.validated_data.get("assignee"))
-        results = [{
-            "manufacturer": row.manufacturer.code, "number": row.work_order.number,
-            "type": row.work_order.type, "category": row.work_order.category,
-            "severity": row.work_order.severity, "state": row.work_order.state,
-            "received_at": row.work_order.received_at, "dispatched_at": row.work_order.dispatched_at,
-            "owner_name": row.work_order.owner.name,
-            "plate": row.work_order.vehicle.plate if row.work_order.vehicle else None,
-            "next_due": ({"kind": row.next_due.kind, "due_at": row.next_due.due_at}
-                         if row.next_due else None),
-            "assignee_id": row.assignee_id, "version": row.work_order.version,
-        } for row in rows]
+        rows = self.gateway.inbox(
+            open_only=filters.validated_data["open_only"], assignee_id=filters.validated_data.get("assignee")
+        )
+        results = [
+            {
+                "manufacturer": row.manufacturer.code,
+                "number": row.work_order.number,
+                "type": row.work_order.type,
+                "category": row.work_order.category,
+                "severity": row.work_order.severity,
+                "state": row.work_order.state,
+                "received_at": row.work_order.received_at,
+                "dispatched_at": row.work_order.dispatched_at,
+                "owner_name": row.work_order.owner.name,
+                "plate": row.work_order.vehicle.plate if row.work_order.vehicle else None,
+                "next_due": (
+                    {"kind": row.next_due.kind, "due_at": row.next_due.due_at} if row.next_due else None
+                ),
+                "assignee_id": row.assignee_id,
+                "version": row.work_order.version,
+            }
+            for row in rows
+        ]
         return Response(InboxOut({"results": results}).data)
 
 
 def _plain(view: DealerWorkOrder) -> dict:
     wo = view.work_order
     return {
-        "manufacturer": view.manufacturer.code, "number": wo.number, "type": wo.type,
-        "category": wo.category, "severity": wo.severity, "channel": wo.channel, "state": wo.state,
-        "received_at": wo.received_at, "dispatched_at": wo.dispatched_at,
-        "first_contact_at": wo.first_contact_at, "resolved_at": wo.resolved_at,
-        "complaint": wo.complaint, "owner_demand": wo.owner_demand,
+        "manufacturer": view.manufacturer.code,
+        "number": wo.number,
+        "type": wo.type,
+        "category": wo.category,
+        "severity": wo.severity,
+        "channel": wo.channel,
+        "state": wo.state,
+        "received_at": wo.received_at,
+        "dispatched_at": wo.dispatched_at,
+        "first_contact_at": wo.first_contact_at,
+        "resolved_at": wo.resolved_at,
+        "complaint": wo.complaint,
+        "owner_demand": wo.owner_demand,
         "owner": {"name": wo.owner.name, "mobile": wo.owner.mobile, "city": wo.owner.city},
-        "vehicle": ({"vin": wo.vehicle.vin, "plate": wo.vehicle.plate, "model": wo.vehicle.model}
-                    if wo.vehicle else None),
-        "stock_check": wo.stock_check, "result_summary": wo.result_summary,
+        "vehicle": (
+            {"vin": wo.vehicle.vin, "plate": wo.vehicle.plate, "model": wo.vehicle.model}
+            if wo.vehicle
+            else None
+        ),
+        "stock_check": wo.stock_check,
+        "result_summary": wo.result_summary,
         "owner_acceptance": wo.owner_acceptance,
-        "part_lines": view.part_lines, "clocks": view.clocks, "events": view.events,
-        "parts_requests": [{"number": r.number, "state": r.state, "raised_at": r.raised_at,
-                            "lines": list(r.lines.all())} for r in view.parts_requests],
+        "part_lines": view.part_lines,
+        "clocks": view.clocks,
+        "events": view.events,
+        "parts_requests": [
+            {"number": r.number, "state": r.state, "raised_at": r.raised_at, "lines": list(r.lines.all())}
+            for r in view.parts_requests
+        ],
         "assignee_id": view.assignment.assignee_id if view.assignment else None,
-        "notes": view.notes, "version": wo.version,
+        "notes": view.notes,
+        "version": wo.version,
     }
 
 
 class WorkOrderDetail(DealerView):
-    @extend_schema(tags=TAG, operation_id="dealer_work_orders_read", parameters=[MANUFACTURER],
-                   responses={200: DealerWorkOrderOut, **problems(READ_ERRORS)},
-                   summary="One work order routed to this dealer, with its timeline since it arrived")
+    @extend_schema(
+        tags=TAG,
+        operation_id="dealer_work_orders_read",
+        parameters=[MANUFACTURER],
+        responses={200: DealerWorkOrderOut, **problems(READ_ERRORS)},
+        summary="One work order routed to this dealer, with its timeline since it arrived",
+    )
     def get(self, request: Request, manufacturer: str, number: str) -> Response:
         return _detail(self.gateway, manufacturer, number)
 
 
 def _detail(gateway: DealerGateway, manufacturer: str, number: str) -> Response:
     view = gateway.work_order(manufacturer, number)
-    return Response(DealerWorkOrderOut(_plain(view)).data,
-                    headers={"ETag": etag_of(view.work_order.version)})
+    return Response(DealerWorkOrderOut(_plain(view)).data, headers={"ETag": etag_of(view.work_order.version)})
 
 
 class _Action(DealerView):
@@ -121,8 +156,9 @@ class _Action(DealerView):
     def post(self, request: Request, manufacturer: str, number: str) -> Response:
         serializer = self.input_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        run: Callable[[], Response] = lambda: self._run(manufacturer, number,  # noqa: E731
-                                                        serializer.validated_data)
+        run: Callable[[], Response] = lambda: self._run(  # noqa: E731
+            manufacturer, number, serializer.validated_data
+        )
         return idempotent(request, run)
 
     def _run(self, manufacturer: str, number: str, data: dict) -> Response:
@@ -138,17 +174,24 @@ class _Action(DealerView):
 
 def _write(summary: str, request: type) -> Callable:
     def decorate(method: Callable) -> Callable:
-        return extend_schema(tags=TAG, summary=summary, request=request,
-                             parameters=[MANUFACTURER, *WRITE_HEADERS],
-                             responses={200: DealerWorkOrderOut, **problems(WRITE_ERRORS)})(method)
+        return extend_schema(
+            tags=TAG,
+            summary=summary,
+            request=request,
+            parameters=[MANUFACTURER, *WRITE_HEADERS],
+            responses={200: DealerWorkOrderOut, **problems(WRITE_ERRORS)},
+        )(method)
+
     return decorate
 
 
 class RecordContact(_Action):
     input_serializer = ContactIn
 
-    @_write("Record a contact attempt with the owner (the first that reaches them is the first contact)",
-            ContactIn)
+    @_write(
+        "Record a contact attempt with the owner (the first that reaches them is the first contact)",
+        ContactIn,
+    )
     def post(self, request: Request, manufacturer: str, number: str) -> Response:
         return super().post(request, manufacturer, number)
 
@@ -164,8 +207,9 @@ class Assign(_Action):
         return super().post(request, manufacturer, number)
 
     def act(self, manufacturer: str, number: str, data: dict) -> None:
-        if not Membership.objects.filter(user_id=data["assignee_id"], tenant=self.gateway.dealer,
-                                         is_active=True).exists():
+        if not Membership.objects.filter(
+            user_id=data["assignee_id"], tenant=self.gateway.dealer, is_active=True
+        ).exists():
             raise ValidationError({"assignee_id": [_("Choose a member of this dealer.")]})
         self.gateway.assign(manufacturer, number, actor=self.actor, assignee_id=data["assignee_id"])
 
@@ -201,8 +245,9 @@ class RaisePartsRequest(_Action):
 
     def act(self, manufacturer: str, number: str, data: dict) -> None:
         lines = [dict(line) for line in data["lines"]] if data.get("lines") is not None else None
-        self.gateway.raise_parts_request(manufacturer, number, actor=self.actor, lines=lines,
-                                         note=data["note"])
+        self.gateway.raise_parts_request(
+            manufacturer, number, actor=self.actor, lines=lines, note=data["note"]
+        )
 
 
 class ConfirmPartsReceived(_Action):
@@ -246,11 +291,13 @@ class RequestTransfer(_Action):
     def act(self, manufacturer: str, number: str, data: dict) -> None:
         suggested = None
         if data.get("suggested_dealer"):
-            place = NetworkMembership.objects.filter(manufacturer__code=manufacturer,
-                                                     dealer_code=data["suggested_dealer"]).first()
+            place = NetworkMembership.objects.filter(
+                manufacturer__code=manufacturer, dealer_code=data["suggested_dealer"]
+            ).first()
             if place is None:
                 message = _("No dealer with the code %(code)s in this network.")
                 raise ValidationError({"suggested_dealer": [message % {"code": data["suggested_dealer"]}]})
             suggested = place.dealer_id
-        self.gateway.request_transfer(manufacturer, number, actor=self.actor, reason=data["reason"],
-                                      suggested_dealer_id=suggested)
+        self.gateway.request_transfer(
+            manufacturer, number, actor=self.actor, reason=data["reason"], suggested_dealer_id=suggested
+        )

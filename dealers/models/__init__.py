@@ -31,8 +31,9 @@ class Assignment(WorkOrderRef):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["manufacturer_id", "work_order_id"],
-                                    name="one_assignment_per_work_order"),
+            models.UniqueConstraint(
+                fields=["manufacturer_id", "work_order_id"], name="one_assignment_per_work_order"
+            ),
         ]
         indexes = [models.Index(fields=["assignee_id"])]
 

@@ -11,12 +11,16 @@ from hotline.models import Acceptance, ClockKind, ContactMethod, Severity, State
 class InboxFilter(forms.Form):
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
     state = forms.ChoiceField(label=_("State"), required=False)
-    severity = forms.ChoiceField(label=_("Severity"), required=False,
-                                 choices=[("", _("All")), *Severity.choices])
+    severity = forms.ChoiceField(
+        label=_("Severity"), required=False, choices=[("", _("All")), *Severity.choices]
+    )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     closed = forms.BooleanField(label=_("Include finished"), required=False)
-    q = forms.CharField(label=_("Search"), required=False,
-                        widget=forms.TextInput(attrs={"placeholder": _("Number, owner or plate")}))
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Number, owner or plate")}),
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -24,14 +28,18 @@ class InboxFilter(forms.Form):
 
 
 class ContactForm(forms.Form):
-    at = forms.DateTimeField(label=_("When"), required=False,
-                             widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-                             help_text=_("Empty: now"))
+    at = forms.DateTimeField(
+        label=_("When"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Empty: now"),
+    )
     whom = forms.CharField(label=_("Whom"), max_length=60)
     method = forms.ChoiceField(label=_("How"), choices=ContactMethod.choices)
     reached = forms.ChoiceField(label=_("Reached the owner?"), choices=[("yes", _("Yes")), ("no", _("No"))])
-    agreed = forms.CharField(label=_("What was said or agreed"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    agreed = forms.CharField(
+        label=_("What was said or agreed"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     solution_offered = forms.BooleanField(label=_("A solution was offered"), required=False)
 
 
@@ -53,8 +61,9 @@ class StockCheckForm(forms.Form):
 
 
 class PartsRequestForm(forms.Form):
-    note = forms.CharField(label=_("Note to the parts centre"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note to the parts centre"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class PartsReceivedForm(forms.Form):
@@ -73,5 +82,6 @@ class ExtensionForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    reason = forms.CharField(label=_("Why another dealer should handle it"),
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Why another dealer should handle it"), widget=forms.Textarea(attrs={"rows": 2})
+    )

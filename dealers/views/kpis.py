@@ -30,24 +30,69 @@ def kpis(request: HttpRequest) -> HttpResponse:
         for user_id, values in row["by_assignee"].items():
             name = names.get(str(user_id), "") if user_id else _("Not assigned")
             scores.setdefault(name or str(user_id), []).extend(values)
-    advisors = [{"name": name, "count": len(v), "average": round(sum(v) / len(v), 1),
-                 "high": sum(1 for s in v if s >= 8), "mid": sum(1 for s in v if 6 <= s < 8),
-                 "low": sum(1 for s in v if s < 6)} for name, v in sorted(scores.items())]
-    headers = [_("Manufacturer"), _("Work orders"), _("Timely response %"), _("Timely completion %"),
-               _("Overdue now"), _("Repeat %"), _("Reopen %"), _("8–10 fully satisfied"),
-               _("6–8 basically satisfied"), _("0–6 unsatisfied")]
-    table = [[r["manufacturer"], r["total"], r["response_rate"], r["completion_rate"], r["overdue"],
-              r["repeat_rate"], r["reopen_rate"], r["band_high"], r["band_mid"], r["band_low"]] for r in rows]
-    advisor_headers = [_("Assigned to"), _("Callback scores"), _("Average score"), _("8–10 fully satisfied"),
-                       _("6–8 basically satisfied"), _("0–6 unsatisfied")]
+    advisors = [
+        {
+            "name": name,
+            "count": len(v),
+            "average": round(sum(v) / len(v), 1),
+            "high": sum(1 for s in v if s >= 8),
+            "mid": sum(1 for s in v if 6 <= s < 8),
+            "low": sum(1 for s in v if s < 6),
+        }
+        for name, v in sorted(scores.items())
+    ]
+    headers = [
+        _("Manufacturer"),
+        _("Work orders"),
+        _("Timely response %"),
+        _("Timely completion %"),
+        _("Overdue now"),
+        _("Repeat %"),
+        _("Reopen %"),
+        _("8–10 fully satisfied"),
+        _("6–8 basically satisfied"),
+        _("0–6 unsatisfied"),
+    ]
+    table = [
+        [
+            r["manufacturer"],
+            r["total"],
+            r["response_rate"],
+            r["completion_rate"],
+            r["overdue"],
+            r["repeat_rate"],
+            r["reopen_rate"],
+            r["band_high"],
+            r["band_mid"],
+            r["band_low"],
+        ]
+        for r in rows
+    ]
+    advisor_headers = [
+        _("Assigned to"),
+        _("Callback scores"),
+        _("Average score"),
+        _("8–10 fully satisfied"),
+        _("6–8 basically satisfied"),
+        _("0–6 unsatisfied"),
+    ]
     advisor_table = [[a["name"], a["count"], a["average"], a["high"], a["mid"], a["low"]] for a in advisors]
     export, fmt = request.GET.get("export"), request.GET.get("format", "csv")
     if export == "kpis":
         return table_download(f"kpis-{request.tenant.slug}", headers, table, fmt)
     if export == "advisors":
         return table_download(f"satisfaction-{request.tenant.slug}", advisor_headers, advisor_table, fmt)
-    return render(request, "dealers/kpis.html", {
-        "form": form, "headers": headers, "table": table, "advisor_headers": advisor_headers,
-        "advisor_table": advisor_table, "query": request.GET.urlencode(),
-        "since": start.date(), "until": end.date(),
-    })
+    return render(
+        request,
+        "dealers/kpis.html",
+        {
+            "form": form,
+            "headers": headers,
+            "table": table,
+            "advisor_headers": advisor_headers,
+            "advisor_table": advisor_table,
+            "query": request.GET.urlencode(),
+            "since": start.date(),
+            "until": end.date(),
+        },
+    )

@@ -28,8 +28,9 @@ from ..selectors import KPI_GROUPS
 class OwnerIn(serializers.Serializer):
     name = serializers.CharField(max_length=60, allow_blank=True, required=False)
     gender = serializers.ChoiceField(choices=Gender.choices, required=False)
-    mobile = serializers.CharField(max_length=20, allow_blank=True, required=False,
-                                   help_text=_("11 digits starting with 1."))
+    mobile = serializers.CharField(
+        max_length=20, allow_blank=True, required=False, help_text=_("11 digits starting with 1.")
+    )
     landline = serializers.CharField(max_length=30, allow_blank=True, required=False)
     email = serializers.CharField(max_length=254, allow_blank=True, required=False)
     province = serializers.CharField(max_length=30, allow_blank=True, required=False)
@@ -38,8 +39,12 @@ class OwnerIn(serializers.Serializer):
 
 
 class VehicleIn(serializers.Serializer):
-    vin = serializers.CharField(max_length=40, allow_blank=True, required=False,
-                                help_text=_("17 characters, no I/O/Q, valid check digit."))
+    vin = serializers.CharField(
+        max_length=40,
+        allow_blank=True,
+        required=False,
+        help_text=_("17 characters, no I/O/Q, valid check digit."),
+    )
     plate = serializers.CharField(max_length=20, allow_blank=True, required=False)
     model = serializers.CharField(max_length=60, allow_blank=True, required=False)
     purchase_date = serializers.DateField(required=False, allow_null=True)
@@ -62,10 +67,15 @@ class WorkOrderIn(serializers.Serializer):
     owner_demand = serializers.CharField(max_length=5000, allow_blank=True, required=False)
     owner = OwnerIn()
     vehicle = VehicleIn(required=False, allow_null=True)
-    part_lines = PartLineIn(many=True, required=False, max_length=20,
-                            help_text=_("Parts-shortage work orders: 1 to 6 lines, no code twice."))
-    dealer = serializers.CharField(max_length=32, required=False,
-                                   help_text=_("Dealer code; omitted: the suggested dealer."))
+    part_lines = PartLineIn(
+        many=True,
+        required=False,
+        max_length=20,
+        help_text=_("Parts-shortage work orders: 1 to 6 lines, no code twice."),
+    )
+    dealer = serializers.CharField(
+        max_length=32, required=False, help_text=_("Dealer code; omitted: the suggested dealer.")
+    )
     received_at = serializers.DateTimeField(required=False)
 
 
@@ -93,28 +103,65 @@ class WorkOrderOut(serializers.ModelSerializer):
 
     class Meta:
         model = WorkOrder
-        fields = ["number", "type", "category", "severity", "channel", "state", "received_at",
-                  "dispatched_at", "first_contact_at", "resolved_at", "closed_at", "dealer", "owner",
-                  "vehicle", "complaint", "owner_demand", "stock_check", "needs_parts_centre",
-                  "result_summary", "owner_acceptance", "satisfaction", "reopen_count", "repeat_of",
-                  "part_lines", "version"]
+        fields = [
+            "number",
+            "type",
+            "category",
+            "severity",
+            "channel",
+            "state",
+            "received_at",
+            "dispatched_at",
+            "first_contact_at",
+            "resolved_at",
+            "closed_at",
+            "dealer",
+            "owner",
+            "vehicle",
+            "complaint",
+            "owner_demand",
+            "stock_check",
+            "needs_parts_centre",
+            "result_summary",
+            "owner_acceptance",
+            "satisfaction",
+            "reopen_count",
+            "repeat_of",
+            "part_lines",
+            "version",
+        ]
         read_only_fields = fields
 
     def to_representation(self, wo: WorkOrder) -> dict:
         """The same fields as declared, built directly: lists of 50–200 rows are the hot path."""
+
         def when(value: dt.datetime | None) -> str | None:
             return timezone.localtime(value).isoformat() if value else None
 
         return {
-            "number": wo.number, "type": wo.type, "category": wo.category, "severity": wo.severity,
-            "channel": wo.channel, "state": wo.state, "received_at": when(wo.received_at),
-            "dispatched_at": when(wo.dispatched_at), "first_contact_at": when(wo.first_contact_at),
-            "resolved_at": when(wo.resolved_at), "closed_at": when(wo.closed_at),
-            "dealer": self.get_dealer(wo), "owner": self.get_owner(wo), "vehicle": self.get_vehicle(wo),
-            "complaint": wo.complaint, "owner_demand": wo.owner_demand, "stock_check": wo.stock_check,
-            "needs_parts_centre": wo.needs_parts_centre, "result_summary": wo.result_summary,
-            "owner_acceptance": wo.owner_acceptance, "satisfaction": wo.satisfaction,
-            "reopen_count": wo.reopen_count, "repeat_of": wo.repeat_number,
+            "number": wo.number,
+            "type": wo.type,
+            "category": wo.category,
+            "severity": wo.severity,
+            "channel": wo.channel,
+            "state": wo.state,
+            "received_at": when(wo.received_at),
+            "dispatched_at": when(wo.dispatched_at),
+            "first_contact_at": when(wo.first_contact_at),
+            "resolved_at": when(wo.resolved_at),
+            "closed_at": when(wo.closed_at),
+            "dealer": self.get_dealer(wo),
+            "owner": self.get_owner(wo),
+            "vehicle": self.get_vehicle(wo),
+            "complaint": wo.complaint,
+            "owner_demand": wo.owner_demand,
+            "stock_check": wo.stock_check,
+            "needs_parts_centre": wo.needs_parts_centre,
+            "result_summary": wo.result_summary,
+            "owner_acceptance": wo.owner_acceptance,
+            "satisfaction": wo.satisfaction,
+            "reopen_count": wo.reopen_count,
+            "repeat_of": wo.repeat_number,
             "part_lines": self._part_lines(wo),
             "version": wo.version,
         }
@@ -131,16 +178,23 @@ class WorkOrderOut(serializers.ModelSerializer):
     @extend_schema_field(OwnerIn)
     def get_owner(self, work_order: WorkOrder) -> dict:
         # Annotations of hotline.selectors.work_orders_for_hotline.
-        return {"name": work_order.owner_name, "gender": work_order.owner_gender,
-                "mobile": work_order.owner_mobile, "province": work_order.owner_province,
-                "city": work_order.owner_city}
+        return {
+            "name": work_order.owner_name,
+            "gender": work_order.owner_gender,
+            "mobile": work_order.owner_mobile,
+            "province": work_order.owner_province,
+            "city": work_order.owner_city,
+        }
 
     @extend_schema_field(VehicleIn(allow_null=True))
     def get_vehicle(self, work_order: WorkOrder) -> dict | None:
         if work_order.vehicle_id is None:
             return None
-        return {"vin": work_order.vehicle_vin, "plate": work_order.vehicle_plate,
-                "model": work_order.vehicle_model}
+        return {
+            "vin": work_order.vehicle_vin,
+            "plate": work_order.vehicle_plate,
+            "model": work_order.vehicle_model,
+        }
 
 
 class WorkOrderFilter(serializers.Serializer):
@@ -177,8 +231,10 @@ class KpiFilter(serializers.Serializer):
     until = serializers.DateTimeField(required=False, help_text=_("Received before (ISO 8601)."))
     dealer = serializers.CharField(max_length=32, required=False, help_text=_("Dealer code."))
     group = serializers.ChoiceField(
-        choices=KPI_GROUPS, required=False,
-        help_text=_("Also give the figures per dealer, region, category, week or month of receipt."))
+        choices=KPI_GROUPS,
+        required=False,
+        help_text=_("Also give the figures per dealer, region, category, week or month of receipt."),
+    )
 
     def validate(self, attrs: dict) -> dict:
         if attrs.get("since") and attrs.get("until") and attrs["since"] > attrs["until"]:
@@ -188,15 +244,24 @@ class KpiFilter(serializers.Serializer):
 
 class KpiFigures(serializers.Serializer):
     total = serializers.IntegerField(
-        help_text=_("Work orders received in the period, cancelled ones left out."))
+        help_text=_("Work orders received in the period, cancelled ones left out.")
+    )
     response_rate = serializers.FloatField(
-        allow_null=True, help_text=_("Timely response, percent: first-contact windows met among those "
-                                     "decided (stopped, or missed)."))
+        allow_null=True,
+        help_text=_(
+            "Timely response, percent: first-contact windows met among those decided (stopped, or missed)."
+        ),
+    )
     completion_rate = serializers.FloatField(
-        allow_null=True, help_text=_("Timely completion, percent: the completion window of parts work "
-                                     "orders and the answer window of the others, met among those decided."))
+        allow_null=True,
+        help_text=_(
+            "Timely completion, percent: the completion window of parts work "
+            "orders and the answer window of the others, met among those decided."
+        ),
+    )
     overdue = serializers.IntegerField(
-        help_text=_("Work orders with a running window past its due time now."))
+        help_text=_("Work orders with a running window past its due time now.")
+    )
     repeat_rate = serializers.FloatField(allow_null=True, help_text=_("Repeat work orders, percent."))
     reopen_rate = serializers.FloatField(allow_null=True, help_text=_("Reopened work orders, percent."))
     scored = serializers.IntegerField(help_text=_("Work orders with a callback score."))
@@ -206,8 +271,9 @@ class KpiFigures(serializers.Serializer):
 
 
 class KpiRow(KpiFigures):
-    key = serializers.CharField(help_text=_("Dealer code, region id, category, or the first day of the "
-                                            "week or month."))
+    key = serializers.CharField(
+        help_text=_("Dealer code, region id, category, or the first day of the week or month.")
+    )
     label = serializers.CharField()
 
 

@@ -58,15 +58,21 @@ def _read(number: str) -> WorkOrder:
 
 def _detail(number: str, status_code: int = 200, **headers: str) -> Response:
     work_order = _read(number)
-    return Response(WorkOrderOut(work_order).data, status=status_code,
-                    headers={"ETag": etag_of(work_order.version), **headers})
+    return Response(
+        WorkOrderOut(work_order).data,
+        status=status_code,
+        headers={"ETag": etag_of(work_order.version), **headers},
+    )
 
 
 class WorkOrderList(HotlineView):
-    @extend_schema(tags=TAG, operation_id="work_orders_list",
-                   parameters=[WorkOrderFilter, *CURSOR_PARAMETERS],
-                   responses={200: paginated(WorkOrderOut), **problems(READ_ERRORS)},
-                   summary="Work orders, newest first, with filters")
+    @extend_schema(
+        tags=TAG,
+        operation_id="work_orders_list",
+        parameters=[WorkOrderFilter, *CURSOR_PARAMETERS],
+        responses={200: paginated(WorkOrderOut), **problems(READ_ERRORS)},
+        summary="Work orders, newest first, with filters",
+    )
     def get(self, request: Request) -> Response:
         filters = WorkOrderFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -80,10 +86,14 @@ class WorkOrderList(HotlineView):
         context = {"part_lines": part_lines_of(page)}
         return paginator.get_paginated_response(WorkOrderOut(page, many=True, context=context).data)
 
-    @extend_schema(tags=TAG, operation_id="work_orders_create", request=WorkOrderIn,
-                   parameters=[IDEMPOTENCY_KEY],
-                   responses={201: WorkOrderOut, **problems(WRITE_ERRORS)},
-                   summary="Record a work order (routed, clocks started); the portal's rules apply")
+    @extend_schema(
+        tags=TAG,
+        operation_id="work_orders_create",
+        request=WorkOrderIn,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: WorkOrderOut, **problems(WRITE_ERRORS)},
+        summary="Record a work order (routed, clocks started); the portal's rules apply",
+    )
     def post(self, request: Request) -> Response:
         serializer = WorkOrderIn(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -92,31 +102,47 @@ class WorkOrderList(HotlineView):
     def _create(self, data: dict) -> Response:
         dealer_id = None
         if data.get("dealer"):
-            place = NetworkMembership.objects.filter(manufacturer=self.manufacturer,
-                                                     dealer_code=data["dealer"]).first()
+            place = NetworkMembership.objects.filter(
+                manufacturer=self.manufacturer, dealer_code=data["dealer"]
+            ).first()
             if place is None:
-                raise ValidationError({"dealer": [_("No dealer with the code %(code)s in this network.")
-                                                  % {"code": data["dealer"]}]})
+                raise ValidationError(
+                    {
+                        "dealer": [
+                            _("No dealer with the code %(code)s in this network.") % {"code": data["dealer"]}
+                        ]
+                    }
+                )
             dealer_id = place.dealer_id
         vehicle = data.get("vehicle")
         intake = services.Intake(
-            type=data["type"], category=data["category"], channel=data["channel"],
-            complaint=data["complaint"], owner=dict(data["owner"]),
-            severity=data.get("severity", "normal"), owner_demand=data.get("owner_demand", ""),
+            type=data["type"],
+            category=data["category"],
+            channel=data["channel"],
+            complaint=data["complaint"],
+            owner=dict(data["owner"]),
+            severity=data.get("severity", "normal"),
+            owner_demand=data.get("owner_demand", ""),
             vehicle=dict(vehicle) if vehicle else None,
             part_lines=[dict(line) for line in data.get("part_lines", [])],
-            dealer_id=dealer_id, received_at=data.get("received_at"),
+            dealer_id=dealer_id,
+            received_at=data.get("received_at"),
         )
-        work_order = services.work_order_create(manufacturer=self.manufacturer,
-                                                actor=actor_of(self.request), intake=intake)
-        return _detail(work_order.number, status.HTTP_201_CREATED,
-                       Location=f"/api/v1/work-orders/{work_order.number}/")
+        work_order = services.work_order_create(
+            manufacturer=self.manufacturer, actor=actor_of(self.request), intake=intake
+        )
+        return _detail(
+            work_order.number, status.HTTP_201_CREATED, Location=f"/api/v1/work-orders/{work_order.number}/"
+        )
 
 
 class WorkOrderDetail(HotlineView):
-    @extend_schema(tags=TAG, operation_id="work_orders_read",
-                   responses={200: WorkOrderOut, **problems(READ_ERRORS)},
-                   summary="One work order; the ETag is its version")
+    @extend_schema(
+        tags=TAG,
+        operation_id="work_orders_read",
+        responses={200: WorkOrderOut, **problems(READ_ERRORS)},
+        summary="One work order; the ETag is its version",
+    )
     def get(self, request: Request, number: str) -> Response:
         return _detail(number)
 
@@ -145,39 +171,58 @@ class _Action(HotlineView):
 
 
 def _write(summary: str, request: type, response: Any = WorkOrderOut, code: int = 200) -> Callable:
-    return extend_schema(tags=TAG, summary=summary, request=request, parameters=WRITE_HEADERS,
-                         responses={code: response, **problems(WRITE_ERRORS)})
+    return extend_schema(
+        tags=TAG,
+        summary=summary,
+        request=request,
+        parameters=WRITE_HEADERS,
+        responses={code: response, **problems(WRITE_ERRORS)},
+    )
 
 
 class RecordCallback(_Action):
     input_serializer = CallbackIn
 
-    @_write("Record a callback to the owner (reached and solved closes; not solved reopens)",
-            CallbackIn, CallbackOut, 201)
+    @_write(
+        "Record a callback to the owner (reached and solved closes; not solved reopens)",
+        CallbackIn,
+        CallbackOut,
+        201,
+    )
     def post(self, request: Request, number: str) -> Response:
         return super().post(request, number)
 
     def act(self, work_order: WorkOrder, data: dict) -> Any:
-        return decisions.callback_record(work_order_id=work_order.pk, actor=actor_of(self.request),
-                                         outcome=data["outcome"], score=data.get("score"),
-                                         solved=data.get("solved"), note=data.get("note", ""))
+        return decisions.callback_record(
+            work_order_id=work_order.pk,
+            actor=actor_of(self.request),
+            outcome=data["outcome"],
+            score=data.get("score"),
+            solved=data.get("solved"),
+            note=data.get("note", ""),
+        )
 
     def answer(self, number: str, result: Any) -> Response:
         work_order = _read(number)
-        body = {"outcome": result.outcome, "score": result.score, "solved": result.solved,
-                "at": result.at, "work_order": work_order}
+        body = {
+            "outcome": result.outcome,
+            "score": result.score,
+            "solved": result.solved,
+            "at": result.at,
+            "work_order": work_order,
+        }
         return Response(CallbackOut(body).data, status=201, headers={"ETag": etag_of(work_order.version)})
 
 
 class Verify(_Action):
-    @_write("Supervisor: close a resolved work order without reaching the owner, with the reason",
-            ReasonIn)
+    @_write("Supervisor: close a resolved work order without reaching the owner, with the reason", ReasonIn)
     def post(self, request: Request, number: str) -> Response:
         return super().post(request, number)
 
     def act(self, work_order: WorkOrder, data: dict) -> Any:
         return decisions.work_order_close_without_callback(
-            work_order_id=work_order.pk, actor=actor_of(self.request), reason=data["reason"])
+            work_order_id=work_order.pk, actor=actor_of(self.request), reason=data["reason"]
+        )
 
 
 class Reopen(_Action):
@@ -186,8 +231,9 @@ class Reopen(_Action):
         return super().post(request, number)
 
     def act(self, work_order: WorkOrder, data: dict) -> Any:
-        return services.work_order_reopen(work_order_id=work_order.pk, actor=actor_of(self.request),
-                                          reason=data["reason"])
+        return services.work_order_reopen(
+            work_order_id=work_order.pk, actor=actor_of(self.request), reason=data["reason"]
+        )
 
 
 class Cancel(_Action):
@@ -196,22 +242,30 @@ class Cancel(_Action):
         return super().post(request, number)
 
     def act(self, work_order: WorkOrder, data: dict) -> Any:
-        return services.work_order_cancel(work_order_id=work_order.pk, actor=actor_of(self.request),
-                                          reason=data["reason"])
+        return services.work_order_cancel(
+            work_order_id=work_order.pk, actor=actor_of(self.request), reason=data["reason"]
+        )
 
 
 class Kpis(HotlineView):
-    @extend_schema(tags=TAG, operation_id="kpis_read", parameters=[KpiFilter],
-                   responses={200: KpiOut, **problems(READ_ERRORS)},
-                   summary="The KPI page's figures over the work orders received in a period, "
-                           "in total and per group")
+    @extend_schema(
+        tags=TAG,
+        operation_id="kpis_read",
+        parameters=[KpiFilter],
+        responses={200: KpiOut, **problems(READ_ERRORS)},
+        summary="The KPI page's figures over the work orders received in a period, in total and per group",
+    )
     def get(self, request: Request) -> Response:
         filters = KpiFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
         values = filters.validated_data
-        period = {"since": values.get("since"), "until": values.get("until"),
-                  "dealer_code": values.get("dealer", "")}
+        period = {
+            "since": values.get("since"),
+            "until": values.get("until"),
+            "dealer_code": values.get("dealer", ""),
+        }
         group = values.get("group") or None
-        rows = (kpi_rows(group=group, time_zone=zoneinfo.ZoneInfo(tenant_time_zone()), **period)
-                if group else [])
+        rows = (
+            kpi_rows(group=group, time_zone=zoneinfo.ZoneInfo(tenant_time_zone()), **period) if group else []
+        )
         return Response(KpiOut({"totals": kpi_totals(**period), "group": group, "rows": rows}).data)

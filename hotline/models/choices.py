@@ -47,8 +47,9 @@ class State(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-OPEN_STATES = frozenset({State.DISPATCHED, State.PROCESSING, State.AWAITING_PARTS,
-                         State.RESOLVED, State.REOPENED})
+OPEN_STATES = frozenset(
+    {State.DISPATCHED, State.PROCESSING, State.AWAITING_PARTS, State.RESOLVED, State.REOPENED}
+)
 
 
 class StockCheck(models.TextChoices):

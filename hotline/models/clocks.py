@@ -29,7 +29,8 @@ class SlaPolicy(models.Model):
     business_opens = models.TimeField(_("business hours open"), default=dt.time(8, 30))
     business_closes = models.TimeField(_("business hours close"), default=dt.time(17, 30))
     repeat_window_days = models.PositiveSmallIntegerField(
-        _("repeat complaint window (days)"), default=30, validators=[MinValueValidator(1)])
+        _("repeat complaint window (days)"), default=30, validators=[MinValueValidator(1)]
+    )
 
     class Meta:
         ordering = ["-version"]
@@ -46,15 +47,16 @@ class SlaWindow(models.Model):
     work_order_type = models.CharField(_("type"), max_length=20, blank=True)
     severity = models.CharField(_("severity"), max_length=8, blank=True)
     category = models.CharField(_("category"), max_length=24, blank=True)
-    minutes = models.PositiveIntegerField(_("length (minutes of counted time)"),
-                                          validators=[MinValueValidator(1)])
-    calendar = models.CharField(_("calendar"), max_length=16, choices=CALENDAR_CHOICES,
-                                default=CalendarKind.WALL.value)
+    minutes = models.PositiveIntegerField(
+        _("length (minutes of counted time)"), validators=[MinValueValidator(1)]
+    )
+    calendar = models.CharField(
+        _("calendar"), max_length=16, choices=CALENDAR_CHOICES, default=CalendarKind.WALL.value
+    )
     # Minutes before the due time at which warnings fire, e.g. [30, 10].
     warn_before = models.JSONField(_("warn before (minutes)"), default=list)
     # Minutes after the breach until the second escalation (general manager, hotline supervisors).
-    second_escalation_after = models.PositiveIntegerField(
-        _("second escalation after (minutes)"), default=120)
+    second_escalation_after = models.PositiveIntegerField(_("second escalation after (minutes)"), default=120)
     # Work order states in which this clock does not run, e.g. ["awaiting_parts"].
     paused_in = models.JSONField(_("paused in states"), default=list)
 
@@ -106,8 +108,7 @@ class Clock(models.Model):
     warn_times = models.JSONField(default=list)
     second_escalation_after = models.PositiveIntegerField(default=120)
     paused_in = models.JSONField(default=list)
-    state = models.CharField(max_length=8, choices=ClockState.choices,
-                             default=ClockState.RUNNING)
+    state = models.CharField(max_length=8, choices=ClockState.choices, default=ClockState.RUNNING)
     started_at = models.DateTimeField()
     due_at = models.DateTimeField()
     paused_at = models.DateTimeField(null=True, blank=True)
@@ -125,8 +126,11 @@ class Clock(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["next_fire_at"], name="clock_next_fire",
-                         condition=models.Q(next_fire_at__isnull=False)),
+            models.Index(
+                fields=["next_fire_at"],
+                name="clock_next_fire",
+                condition=models.Q(next_fire_at__isnull=False),
+            ),
             models.Index(fields=["work_order", "kind"]),
         ]
 

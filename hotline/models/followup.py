@@ -18,8 +18,8 @@ class CallbackAttempt(models.Model):
     agent_id = models.BigIntegerField()
     outcome = models.CharField(_("outcome"), max_length=16, choices=CallbackOutcome.choices)
     score = models.PositiveSmallIntegerField(
-        _("score (1–10)"), null=True, blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(10)])
+        _("score (1–10)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
     solved = models.BooleanField(_("problem solved"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
 
@@ -33,15 +33,13 @@ class CallbackAttempt(models.Model):
 class TransferRequest(models.Model):
     """A dealer asks to hand a work order it should not have to another dealer."""
 
-    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT,
-                                   related_name="transfer_requests")
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="transfer_requests")
     from_dealer_id = models.BigIntegerField()
     requested_by_id = models.BigIntegerField()
     requested_at = models.DateTimeField()
     reason = models.TextField(_("reason"))
     suggested_dealer_id = models.BigIntegerField(null=True, blank=True)
-    state = models.CharField(max_length=10, choices=DecisionState.choices,
-                             default=DecisionState.PENDING)
+    state = models.CharField(max_length=10, choices=DecisionState.choices, default=DecisionState.PENDING)
     decided_by_id = models.BigIntegerField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(_("decision reason"), blank=True)
@@ -49,8 +47,11 @@ class TransferRequest(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["work_order"], condition=models.Q(state="pending"),
-                                    name="one_pending_transfer_per_work_order"),
+            models.UniqueConstraint(
+                fields=["work_order"],
+                condition=models.Q(state="pending"),
+                name="one_pending_transfer_per_work_order",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -60,19 +61,17 @@ class TransferRequest(models.Model):
 class ExtensionRequest(models.Model):
     """A dealer asks for more time on one clock; a supervisor grants or refuses it."""
 
-    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT,
-                                   related_name="extension_requests")
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="extension_requests")
     clock_kind = models.CharField(_("window"), max_length=20, choices=ClockKind.choices)
     # The very clock asked about: a transfer or reopen starts new ones this request never meant.
-    clock = models.ForeignKey("hotline.Clock", on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="extension_requests")
-    minutes = models.PositiveIntegerField(_("extra time (minutes)"),
-                                          validators=[MinValueValidator(1)])
+    clock = models.ForeignKey(
+        "hotline.Clock", on_delete=models.PROTECT, null=True, blank=True, related_name="extension_requests"
+    )
+    minutes = models.PositiveIntegerField(_("extra time (minutes)"), validators=[MinValueValidator(1)])
     reason = models.TextField(_("reason"))
     requested_by_id = models.BigIntegerField()
     requested_at = models.DateTimeField()
-    state = models.CharField(max_length=10, choices=DecisionState.choices,
-                             default=DecisionState.PENDING)
+    state = models.CharField(max_length=10, choices=DecisionState.choices, default=DecisionState.PENDING)
     decided_by_id = models.BigIntegerField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(_("decision reason"), blank=True)

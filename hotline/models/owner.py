@@ -26,10 +26,8 @@ class VehicleUse(models.TextChoices):
 
 class Owner(models.Model):
     name = models.CharField(_("name"), max_length=60)
-    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices,
-                              default=Gender.UNKNOWN)
-    mobile = models.CharField(_("mobile"), max_length=11, validators=[validate_mobile],
-                              db_index=True)
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, default=Gender.UNKNOWN)
+    mobile = models.CharField(_("mobile"), max_length=11, validators=[validate_mobile], db_index=True)
     landline = models.CharField(_("landline"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     province = models.CharField(_("province"), max_length=30, blank=True)
@@ -46,19 +44,24 @@ class Owner(models.Model):
 
 
 class Vehicle(models.Model):
-    owner = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="vehicles",
-                              verbose_name=_("owner"))
+    owner = models.ForeignKey(
+        Owner, on_delete=models.PROTECT, related_name="vehicles", verbose_name=_("owner")
+    )
     vin = models.CharField(_("VIN"), max_length=17, unique=True, validators=[validate_vin])
-    plate = models.CharField(_("licence plate"), max_length=10, blank=True, db_index=True,
-                             validators=[validate_plate])
+    plate = models.CharField(
+        _("licence plate"), max_length=10, blank=True, db_index=True, validators=[validate_plate]
+    )
     model = models.CharField(_("model"), max_length=60)
     purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
     mileage_km = models.PositiveIntegerField(
-        _("mileage (km)"), null=True, blank=True,
+        _("mileage (km)"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(2_000_000)],
     )
-    use = models.CharField(_("vehicle use"), max_length=12, choices=VehicleUse.choices,
-                           default=VehicleUse.PRIVATE)
+    use = models.CharField(
+        _("vehicle use"), max_length=12, choices=VehicleUse.choices, default=VehicleUse.PRIVATE
+    )
     # Dealers are tenants in the public schema; referenced by id, not by a cross-schema key.
     selling_dealer_id = models.BigIntegerField(_("selling dealer"), null=True, blank=True)
     servicing_dealer_id = models.BigIntegerField(_("servicing dealer"), null=True, blank=True)

@@ -31,8 +31,7 @@ class RelayCounter(models.Model):
 
 class RelayedEvent(models.Model):
     position = models.BigIntegerField(primary_key=True)
-    event = models.OneToOneField("hotline.WorkOrderEvent", on_delete=models.PROTECT,
-                                 related_name="relayed")
+    event = models.OneToOneField("hotline.WorkOrderEvent", on_delete=models.PROTECT, related_name="relayed")
     relayed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

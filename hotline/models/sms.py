@@ -15,11 +15,9 @@ class OwnerSmsKind(models.TextChoices):
 class OwnerSmsTemplate(models.Model):
     """The manufacturer's wording of one message (Simplified Chinese); defaults apply until set."""
 
-    kind = models.CharField(_("message"), max_length=20, choices=OwnerSmsKind.choices,
-                            unique=True)
+    kind = models.CharField(_("message"), max_length=20, choices=OwnerSmsKind.choices, unique=True)
     body = models.TextField(_("text"))
-    provider_template_code = models.CharField(_("provider template code"), max_length=40,
-                                              blank=True)
+    provider_template_code = models.CharField(_("provider template code"), max_length=40, blank=True)
 
     def __str__(self) -> str:
         return self.kind
@@ -28,8 +26,7 @@ class OwnerSmsTemplate(models.Model):
 class OwnerSms(models.Model):
     """One message to an owner and what became of it."""
 
-    work_order = models.ForeignKey("hotline.WorkOrder", on_delete=models.PROTECT,
-                                   related_name="owner_sms")
+    work_order = models.ForeignKey("hotline.WorkOrder", on_delete=models.PROTECT, related_name="owner_sms")
     event_id = models.BigIntegerField()
     kind = models.CharField(max_length=20, choices=OwnerSmsKind.choices)
     mobile = models.CharField(max_length=20)
@@ -44,10 +41,12 @@ class OwnerSms(models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["event_id", "kind"],
-                                               name="one_owner_sms_per_event")]
-        indexes = [models.Index(fields=["next_attempt_at"], name="owner_sms_due",
-                                condition=models.Q(status="pending"))]
+        constraints = [models.UniqueConstraint(fields=["event_id", "kind"], name="one_owner_sms_per_event")]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="owner_sms_due", condition=models.Q(status="pending")
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.mobile} {self.kind} {self.status}"
@@ -69,14 +68,18 @@ class OwnerSmsReply(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
     # The work order whose callback the reply recorded, with its score; empty when it
     # answers nothing we asked (left for a person to read).
-    work_order = models.ForeignKey("hotline.WorkOrder", on_delete=models.PROTECT, null=True,
-                                   blank=True, related_name="owner_sms_replies")
+    work_order = models.ForeignKey(
+        "hotline.WorkOrder", on_delete=models.PROTECT, null=True, blank=True, related_name="owner_sms_replies"
+    )
     score = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["provider", "reply_id"],
-                                               name="one_owner_sms_reply_per_provider_id")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "reply_id"], name="one_owner_sms_reply_per_provider_id"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider} {self.mobile} {self.reply_id}"

@@ -34,15 +34,24 @@ class WorkOrder(models.Model):
     number = models.CharField(_("number"), max_length=24, unique=True)
     type = models.CharField(_("type"), max_length=20, choices=WorkOrderType.choices)
     category = models.CharField(_("category"), max_length=24, choices=Category.choices)
-    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices,
-                                default=Severity.NORMAL)
+    severity = models.CharField(
+        _("severity"), max_length=8, choices=Severity.choices, default=Severity.NORMAL
+    )
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
-    state = models.CharField(_("state"), max_length=16, choices=State.choices,
-                             default=State.DISPATCHED, db_index=True)
-    owner = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="work_orders",
-                              verbose_name=_("owner"))
-    vehicle = models.ForeignKey(Vehicle, on_delete=models.PROTECT, related_name="work_orders",
-                                null=True, blank=True, verbose_name=_("vehicle"))
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.DISPATCHED, db_index=True
+    )
+    owner = models.ForeignKey(
+        Owner, on_delete=models.PROTECT, related_name="work_orders", verbose_name=_("owner")
+    )
+    vehicle = models.ForeignKey(
+        Vehicle,
+        on_delete=models.PROTECT,
+        related_name="work_orders",
+        null=True,
+        blank=True,
+        verbose_name=_("vehicle"),
+    )
     complaint = models.TextField(_("complaint"))
     owner_demand = models.TextField(_("owner's demand"), blank=True)
     received_at = models.DateTimeField(_("received at"))
@@ -54,21 +63,27 @@ class WorkOrder(models.Model):
     region_id = models.BigIntegerField(db_index=True)
     dispatched_at = models.DateTimeField(_("dispatched at"))
     first_contact_at = models.DateTimeField(_("first contact at"), null=True, blank=True)
-    stock_check = models.CharField(_("stock check"), max_length=20, choices=StockCheck.choices,
-                                   blank=True)
+    stock_check = models.CharField(_("stock check"), max_length=20, choices=StockCheck.choices, blank=True)
     needs_parts_centre = models.BooleanField(_("needs parts-centre support"), default=False)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     result_summary = models.TextField(_("result summary"), blank=True)
-    owner_acceptance = models.CharField(_("owner's acceptance"), max_length=16,
-                                        choices=Acceptance.choices, blank=True)
+    owner_acceptance = models.CharField(
+        _("owner's acceptance"), max_length=16, choices=Acceptance.choices, blank=True
+    )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closure_reason = models.TextField(_("closure reason"), blank=True)
     satisfaction = models.PositiveSmallIntegerField(
-        _("satisfaction"), null=True, blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(10)])
+        _("satisfaction"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
     reopen_count = models.PositiveSmallIntegerField(_("reopened"), default=0)
-    repeat_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="repeats", verbose_name=_("repeat of"))
+    repeat_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="repeats",
+        verbose_name=_("repeat of"),
+    )
     created_by_id = models.BigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
     # Bumped by every change, for optimistic concurrency.
@@ -114,12 +129,11 @@ class PartLine(PartFields):
         ordering = ["work_order", "line_no"]
         constraints = [
             models.UniqueConstraint(fields=["work_order", "line_no"], name="part_line_no_unique"),
-            models.UniqueConstraint(fields=["work_order", "part_code"],
-                                    name="part_line_code_unique"),
-            models.CheckConstraint(condition=models.Q(line_no__gte=1, line_no__lte=MAX_PART_LINES),
-                                   name="part_line_at_most_six"),
-            models.CheckConstraint(condition=models.Q(quantity__gte=1),
-                                   name="part_line_quantity_positive"),
+            models.UniqueConstraint(fields=["work_order", "part_code"], name="part_line_code_unique"),
+            models.CheckConstraint(
+                condition=models.Q(line_no__gte=1, line_no__lte=MAX_PART_LINES), name="part_line_at_most_six"
+            ),
+            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="part_line_quantity_positive"),
         ]
 
 

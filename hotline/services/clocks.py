@@ -30,8 +30,7 @@ ESCALATION_ROLES = {
     1: ["dealer_crm_manager", "service_manager"],
     2: ["general_manager", "hotline_supervisor"],
 }
-DISPATCH_KINDS = (ClockKind.FIRST_CONTACT, ClockKind.ANSWER, ClockKind.SENIOR_ANSWER,
-                  ClockKind.COMPLETION)
+DISPATCH_KINDS = (ClockKind.FIRST_CONTACT, ClockKind.ANSWER, ClockKind.SENIOR_ANSWER, ClockKind.COMPLETION)
 
 
 def tenant_time_zone() -> str:
@@ -54,8 +53,9 @@ def clock_calendar(clock: Clock, cache: dict[int, SlaPolicy] | None = None) -> B
 def _set_due(clock: Clock, due: dt.datetime, calendar: BusinessCalendar) -> None:
     """The due time and, counted back on the same calendar, the warning times."""
     clock.due_at = due
-    clock.warn_times = [calendar.subtract(due, dt.timedelta(minutes=m)).isoformat()
-                        for m in clock.warn_before]
+    clock.warn_times = [
+        calendar.subtract(due, dt.timedelta(minutes=m)).isoformat() for m in clock.warn_before
+    ]
 
 
 def _warn_times(clock: Clock) -> list[dt.datetime]:
@@ -66,7 +66,7 @@ def _next_fire(clock: Clock) -> dt.datetime | None:
     if clock.state != ClockState.RUNNING:
         return None
     if clock.breached_at is None:
-        pending = _warn_times(clock)[clock.warnings_fired:]
+        pending = _warn_times(clock)[clock.warnings_fired :]
         return min([*pending, clock.due_at])
     if clock.escalation_level < 2:
         return clock.breached_at + dt.timedelta(minutes=clock.second_escalation_after)
@@ -81,8 +81,9 @@ def _applies(kind: str, work_order: WorkOrder) -> bool:
     return True
 
 
-def clocks_start(work_order: WorkOrder, kinds: Iterable[str], *, at: dt.datetime,
-                 actor: Actor) -> list[Clock]:
+def clocks_start(
+    work_order: WorkOrder, kinds: Iterable[str], *, at: dt.datetime, actor: Actor
+) -> list[Clock]:
     """Start the windows of ``kinds`` that apply to the work order, under the current policy."""
     policy = policy_current()
     windows = list(policy.windows.all())
@@ -96,19 +97,32 @@ def clocks_start(work_order: WorkOrder, kinds: Iterable[str], *, at: dt.datetime
             calendars[window.calendar] = calendar_for(window.calendar, policy, tenant_time_zone())
         calendar = calendars[window.calendar]
         clock = Clock(
-            work_order=work_order, kind=kind, policy_version=policy.version,
-            calendar=window.calendar, budget_minutes=window.minutes,
+            work_order=work_order,
+            kind=kind,
+            policy_version=policy.version,
+            calendar=window.calendar,
+            budget_minutes=window.minutes,
             warn_before=list(window.warn_before),
             second_escalation_after=window.second_escalation_after,
-            paused_in=list(window.paused_in), started_at=at,
+            paused_in=list(window.paused_in),
+            started_at=at,
         )
         _set_due(clock, calendar.add(at, dt.timedelta(minutes=window.minutes)), calendar)
         clock.next_fire_at = _next_fire(clock)
         clock.save()
         clocks.append(clock)
-        event_append(work_order, "clock.started", actor, at, clock=clock.pk, clock_kind=kind,
-                     due_at=clock.due_at, policy_version=policy.version,
-                     calendar=window.calendar, minutes=window.minutes)
+        event_append(
+            work_order,
+            "clock.started",
+            actor,
+            at,
+            clock=clock.pk,
+            clock_kind=kind,
+            due_at=clock.due_at,
+            policy_version=policy.version,
+            calendar=window.calendar,
+            minutes=window.minutes,
+        )
     return clocks
 
 
@@ -129,13 +143,23 @@ def clock_stop(clock: Clock, *, at: dt.datetime, actor: Actor, reason: str) -> N
     clock.stopped_at = at
     clock.next_fire_at = None
     clock.save()
-    event_append(clock.work_order, "clock.stopped", actor, at, clock=clock.pk, clock_kind=clock.kind,
-                 reason=reason, met=clock.met, overdue_seconds=clock.overdue_seconds,
-                 due_at=clock.due_at)
+    event_append(
+        clock.work_order,
+        "clock.stopped",
+        actor,
+        at,
+        clock=clock.pk,
+        clock_kind=clock.kind,
+        reason=reason,
+        met=clock.met,
+        overdue_seconds=clock.overdue_seconds,
+        due_at=clock.due_at,
+    )
 
 
-def clocks_stop(work_order: WorkOrder, kinds: Iterable[str] | None, *, at: dt.datetime,
-                actor: Actor, reason: str) -> None:
+def clocks_stop(
+    work_order: WorkOrder, kinds: Iterable[str] | None, *, at: dt.datetime, actor: Actor, reason: str
+) -> None:
     """Stop the work order's open clocks of ``kinds`` (all when None)."""
     qs = work_order.clocks.exclude(state=ClockState.STOPPED).select_for_update()
     if kinds is not None:
@@ -156,8 +180,15 @@ def clocks_follow_state(work_order: WorkOrder, *, at: dt.datetime, actor: Actor)
             clock.remaining_seconds = math.ceil(calendar.between(at, clock.due_at).total_seconds())
             clock.state, clock.paused_at, clock.next_fire_at = ClockState.PAUSED, at, None
             clock.save()
-            event_append(work_order, "clock.paused", actor, at, clock=clock.pk, clock_kind=clock.kind,
-                         remaining_seconds=clock.remaining_seconds)
+            event_append(
+                work_order,
+                "clock.paused",
+                actor,
+                at,
+                clock=clock.pk,
+                clock_kind=clock.kind,
+                remaining_seconds=clock.remaining_seconds,
+            )
         elif not pause and clock.state == ClockState.PAUSED:
             calendar = clock_calendar(clock)
             remaining = dt.timedelta(seconds=clock.remaining_seconds or 0)
@@ -167,12 +198,18 @@ def clocks_follow_state(work_order: WorkOrder, *, at: dt.datetime, actor: Actor)
             clock.state, clock.paused_at, clock.remaining_seconds = ClockState.RUNNING, None, None
             clock.next_fire_at = _next_fire(clock)
             clock.save()
-            event_append(work_order, "clock.resumed", actor, at, clock=clock.pk, clock_kind=clock.kind,
-                         due_at=clock.due_at)
+            event_append(
+                work_order,
+                "clock.resumed",
+                actor,
+                at,
+                clock=clock.pk,
+                clock_kind=clock.kind,
+                due_at=clock.due_at,
+            )
 
 
-def clock_extend(clock: Clock, *, minutes: int, at: dt.datetime, actor: Actor,
-                 reason: str) -> None:
+def clock_extend(clock: Clock, *, minutes: int, at: dt.datetime, actor: Actor, reason: str) -> None:
     """Move the due time by ``minutes`` of counted time; the change is logged."""
     calendar = clock_calendar(clock)
     before = clock.due_at
@@ -183,19 +220,32 @@ def clock_extend(clock: Clock, *, minutes: int, at: dt.datetime, actor: Actor,
     # Warnings already fired stay fired; those still ahead now count from the new due time.
     clock.next_fire_at = _next_fire(clock)
     clock.save()
-    event_append(clock.work_order, "clock.extended", actor, at, clock=clock.pk, clock_kind=clock.kind,
-                 due_before=before, due_after=clock.due_at, minutes=minutes, reason=reason)
+    event_append(
+        clock.work_order,
+        "clock.extended",
+        actor,
+        at,
+        clock=clock.pk,
+        clock_kind=clock.kind,
+        due_before=before,
+        due_after=clock.due_at,
+        minutes=minutes,
+        reason=reason,
+    )
 
 
 def _people_hours(version: int, cache: dict[int, BusinessCalendar]) -> BusinessCalendar:
     if version not in cache:
-        cache[version] = calendar_for(CalendarKind.BUSINESS_HOURS.value, _policy(version),
-                                      tenant_time_zone())
+        cache[version] = calendar_for(CalendarKind.BUSINESS_HOURS.value, _policy(version), tenant_time_zone())
     return cache[version]
 
 
-def clock_fire(clock: Clock, now: dt.datetime, hours: dict[int, BusinessCalendar] | None = None,
-               dealer_id: int | None = None) -> list[WorkOrderEvent]:
+def clock_fire(
+    clock: Clock,
+    now: dt.datetime,
+    hours: dict[int, BusinessCalendar] | None = None,
+    dealer_id: int | None = None,
+) -> list[WorkOrderEvent]:
     """What is due on a locked clock row: at most one warning, the breach, an escalation.
 
     Moves the row's counters on (not saved) and returns the events (not saved);
@@ -207,8 +257,12 @@ def clock_fire(clock: Clock, now: dt.datetime, hours: dict[int, BusinessCalendar
     events: list[WorkOrderEvent] = []
     system = Actor.system()
     while clock.next_fire_at is not None and clock.next_fire_at <= now:
-        common = {"clock": clock.pk, "clock_kind": clock.kind, "due_at": clock.due_at,
-                  "_dealer_id": dealer_id}
+        common = {
+            "clock": clock.pk,
+            "clock_kind": clock.kind,
+            "due_at": clock.due_at,
+            "_dealer_id": dealer_id,
+        }
         if clock.breached_at is None and now < clock.due_at:
             times = _warn_times(clock)
             came = [i for i, t in enumerate(times) if t <= now and i >= clock.warnings_fired]
@@ -219,19 +273,47 @@ def clock_fire(clock: Clock, now: dt.datetime, hours: dict[int, BusinessCalendar
             latest = max(came)
             clock.warnings_fired = latest + 1
             notify_at = _people_hours(clock.policy_version, hours).add(now, dt.timedelta(0))
-            events.append(event_build(clock.work_order_id, "clock.warning", system, now, **common,
-                                      minutes_before=clock.warn_before[latest],
-                                      notify_at=notify_at))
+            events.append(
+                event_build(
+                    clock.work_order_id,
+                    "clock.warning",
+                    system,
+                    now,
+                    **common,
+                    minutes_before=clock.warn_before[latest],
+                    notify_at=notify_at,
+                )
+            )
         elif clock.breached_at is None:
             clock.breached_at = clock.due_at
             clock.warnings_fired = len(clock.warn_before)
             clock.escalation_level = 1
-            events.append(event_build(clock.work_order_id, "clock.breached", system, now, **common,
-                                      level=1, escalate_to=ESCALATION_ROLES[1], notify_at=now))
+            events.append(
+                event_build(
+                    clock.work_order_id,
+                    "clock.breached",
+                    system,
+                    now,
+                    **common,
+                    level=1,
+                    escalate_to=ESCALATION_ROLES[1],
+                    notify_at=now,
+                )
+            )
         else:
             clock.escalation_level = 2
-            events.append(event_build(clock.work_order_id, "clock.escalated", system, now, **common,
-                                      level=2, escalate_to=ESCALATION_ROLES[2], notify_at=now))
+            events.append(
+                event_build(
+                    clock.work_order_id,
+                    "clock.escalated",
+                    system,
+                    now,
+                    **common,
+                    level=2,
+                    escalate_to=ESCALATION_ROLES[2],
+                    notify_at=now,
+                )
+            )
         clock.next_fire_at = _next_fire(clock)
     return events
 
@@ -249,20 +331,38 @@ def _save_fired(batch: list[Clock], events: list[WorkOrderEvent]) -> None:
     """
     if not batch:
         return
-    clocks = [{"id": c.pk, "warnings_fired": c.warnings_fired, "breached_at": _iso(c.breached_at),
-               "escalation_level": c.escalation_level, "next_fire_at": _iso(c.next_fire_at)}
-              for c in batch]
-    rows = [{"work_order_id": e.work_order_id, "dealer_id": e.dealer_id, "kind": e.kind,
-             "at": _iso(e.at),
-             "actor_user_id": e.actor_user_id, "actor_name": e.actor_name,
-             "actor_tenant_id": e.actor_tenant_id, "data": e.data} for e in events]
+    clocks = [
+        {
+            "id": c.pk,
+            "warnings_fired": c.warnings_fired,
+            "breached_at": _iso(c.breached_at),
+            "escalation_level": c.escalation_level,
+            "next_fire_at": _iso(c.next_fire_at),
+        }
+        for c in batch
+    ]
+    rows = [
+        {
+            "work_order_id": e.work_order_id,
+            "dealer_id": e.dealer_id,
+            "kind": e.kind,
+            "at": _iso(e.at),
+            "actor_user_id": e.actor_user_id,
+            "actor_name": e.actor_name,
+            "actor_tenant_id": e.actor_tenant_id,
+            "data": e.data,
+        }
+        for e in events
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE hotline_clock AS c SET warnings_fired = v.warnings_fired, "
             "breached_at = v.breached_at, escalation_level = v.escalation_level, "
             "next_fire_at = v.next_fire_at FROM jsonb_to_recordset(%s::jsonb) AS "
             "v(id bigint, warnings_fired int, breached_at timestamptz, escalation_level int, "
-            "next_fire_at timestamptz) WHERE c.id = v.id", [json.dumps(clocks)])
+            "next_fire_at timestamptz) WHERE c.id = v.id",
+            [json.dumps(clocks)],
+        )
         if rows:
             cursor.execute(
                 "INSERT INTO hotline_workorderevent (work_order_id, dealer_id, kind, at, "
@@ -272,11 +372,12 @@ def _save_fired(batch: list[Clock], events: list[WorkOrderEvent]) -> None:
                 "dealer_id bigint, kind text, at timestamptz, actor_user_id bigint, "
                 "actor_name text, actor_tenant_id bigint, data jsonb)) WITH ORDINALITY AS "
                 "x(work_order_id, dealer_id, kind, at, actor_user_id, actor_name, "
-                "actor_tenant_id, data, n) ORDER BY n", [json.dumps(rows)])
+                "actor_tenant_id, data, n) ORDER BY n",
+                [json.dumps(rows)],
+            )
 
 
-def clocks_fire_due(now: dt.datetime | None = None, *,
-                    limit: int = 500) -> tuple[int, dt.datetime | None]:
+def clocks_fire_due(now: dt.datetime | None = None, *, limit: int = 500) -> tuple[int, dt.datetime | None]:
     """Fire every due clock of the current schema, in batches; return (fired, next due time).
 
     Each batch is claimed with ``FOR UPDATE SKIP LOCKED`` (another scheduler takes
@@ -293,16 +394,26 @@ def clocks_fire_due(now: dt.datetime | None = None, *,
                 .order_by("next_fire_at")[:limit]
             )
             hours: dict[int, BusinessCalendar] = {}
-            dealers = dict(WorkOrder.objects.filter(pk__in={c.work_order_id for c in batch})
-                           .values_list("pk", "dealer_id"))
-            events = [e for clock in batch
-                      for e in clock_fire(clock, now_batch, hours, dealers.get(clock.work_order_id))]
+            dealers = dict(
+                WorkOrder.objects.filter(pk__in={c.work_order_id for c in batch}).values_list(
+                    "pk", "dealer_id"
+                )
+            )
+            events = [
+                e
+                for clock in batch
+                for e in clock_fire(clock, now_batch, hours, dealers.get(clock.work_order_id))
+            ]
             _save_fired(batch, events)
             fired += len(events)
         if len(batch) < limit:
             break
-    upcoming = (Clock.objects.filter(next_fire_at__isnull=False).order_by("next_fire_at")
-                .values_list("next_fire_at", flat=True).first())
+    upcoming = (
+        Clock.objects.filter(next_fire_at__isnull=False)
+        .order_by("next_fire_at")
+        .values_list("next_fire_at", flat=True)
+        .first()
+    )
     return fired, upcoming
 
 
@@ -319,10 +430,12 @@ def clocks_recalculate(*, actor: Actor, at: dt.datetime | None = None) -> int:
     policy = policy_current()
     moved = 0
     with transaction.atomic():
-        for clock in (Clock.objects.select_for_update(of=("self",)).select_related("work_order")
-                      .filter(state__in=[ClockState.RUNNING, ClockState.PAUSED],
-                              breached_at__isnull=True)
-                      .exclude(policy_version=policy.version)):
+        for clock in (
+            Clock.objects.select_for_update(of=("self",))
+            .select_related("work_order")
+            .filter(state__in=[ClockState.RUNNING, ClockState.PAUSED], breached_at__isnull=True)
+            .exclude(policy_version=policy.version)
+        ):
             window = window_for(policy, clock.kind, clock.work_order)
             if window is None:
                 continue
@@ -344,8 +457,16 @@ def clocks_recalculate(*, actor: Actor, at: dt.datetime | None = None) -> int:
                 clock.warnings_fired = sum(1 for t in _warn_times(clock) if t <= at)
             clock.next_fire_at = _next_fire(clock)
             clock.save()
-            event_append(clock.work_order, "clock.recalculated", actor, at, clock=clock.pk,
-                         clock_kind=clock.kind, due_before=before, due_after=clock.due_at,
-                         policy_version=policy.version)
+            event_append(
+                clock.work_order,
+                "clock.recalculated",
+                actor,
+                at,
+                clock=clock.pk,
+                clock_kind=clock.kind,
+                due_before=before,
+                due_after=clock.due_at,
+                policy_version=policy.version,
+            )
             moved += 1
     return moved

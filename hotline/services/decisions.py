@@ -33,8 +33,15 @@ def _require_supervisor(actor: Actor) -> None:
         raise PermissionDenied(_("Only a hotline supervisor may decide this."))
 
 
-def callback_record(*, work_order_id: int, actor: Actor, outcome: str, score: int | None = None,
-                    solved: bool | None = None, note: str = "") -> CallbackAttempt:
+def callback_record(
+    *,
+    work_order_id: int,
+    actor: Actor,
+    outcome: str,
+    score: int | None = None,
+    solved: bool | None = None,
+    note: str = "",
+) -> CallbackAttempt:
     """One callback attempt. Reached and solved: closed. Reached and not solved: reopened.
 
     Not reached: the attempt is logged; after four failed attempts the event says
@@ -55,40 +62,64 @@ def callback_record(*, work_order_id: int, actor: Actor, outcome: str, score: in
         transition(work_order, "record_callback")
         now = timezone.now()
         attempt = CallbackAttempt.objects.create(
-            work_order=work_order, at=now, agent_id=actor.user_id or 0, outcome=outcome,
+            work_order=work_order,
+            at=now,
+            agent_id=actor.user_id or 0,
+            outcome=outcome,
             score=score if outcome == CallbackOutcome.REACHED else None,
-            solved=solved if outcome == CallbackOutcome.REACHED else None, note=note.strip())
+            solved=solved if outcome == CallbackOutcome.REACHED else None,
+            note=note.strip(),
+        )
         failed = work_order.callbacks.exclude(outcome=CallbackOutcome.REACHED).count()
-        event_append(work_order, "callback.recorded", actor, now, attempt=attempt.pk,
-                     outcome=outcome, score=attempt.score, solved=attempt.solved,
-                     failed_attempts=failed,
-                     sms_requested=(outcome != CallbackOutcome.REACHED
-                                    and failed == FAILED_ATTEMPTS_BEFORE_SMS))
+        event_append(
+            work_order,
+            "callback.recorded",
+            actor,
+            now,
+            attempt=attempt.pk,
+            outcome=outcome,
+            score=attempt.score,
+            solved=attempt.solved,
+            failed_attempts=failed,
+            sms_requested=(outcome != CallbackOutcome.REACHED and failed == FAILED_ATTEMPTS_BEFORE_SMS),
+        )
         if outcome == CallbackOutcome.REACHED:
             work_order.satisfaction = score
             if solved:
                 before, after = transition(work_order, "close")
                 work_order.closed_at = now
                 _save(work_order, "closed_at", "satisfaction")
-                event_append(work_order, "work_order.closed", actor, now, state_before=before,
-                             state_after=after, verified_by="callback", score=score)
-                clocks_stop(work_order, [ClockKind.CALLBACK], at=now, actor=actor,
-                            reason="callback")
+                event_append(
+                    work_order,
+                    "work_order.closed",
+                    actor,
+                    now,
+                    state_before=before,
+                    state_after=after,
+                    verified_by="callback",
+                    score=score,
+                )
+                clocks_stop(work_order, [ClockKind.CALLBACK], at=now, actor=actor, reason="callback")
             else:
                 _save(work_order, "satisfaction")
-                _reopen(work_order, actor=actor, at=now,
-                        reason=_("The owner says the problem is not solved."))
+                _reopen(
+                    work_order, actor=actor, at=now, reason=_("The owner says the problem is not solved.")
+                )
     return attempt
 
 
-def work_order_close_without_callback(*, work_order_id: int, actor: Actor,
-                                      reason: str) -> WorkOrder:
+def work_order_close_without_callback(*, work_order_id: int, actor: Actor, reason: str) -> WorkOrder:
     """A supervisor closes a resolved work order without reaching the owner, with a reason."""
     _require_supervisor(actor)
-    return work_order_end(work_order_id=work_order_id, actor=actor,
-                          action="close_without_callback", event_kind="work_order.closed",
-                          reason=reason, verified_by="supervisor",
-                          missing_reason=_("Closing without a callback needs a reason."))
+    return work_order_end(
+        work_order_id=work_order_id,
+        actor=actor,
+        action="close_without_callback",
+        event_kind="work_order.closed",
+        reason=reason,
+        verified_by="supervisor",
+        missing_reason=_("Closing without a callback needs a reason."),
+    )
 
 
 def _decision(model: type, request_id: int, actor: Actor, reason: str) -> tuple:
@@ -103,8 +134,15 @@ def _decision(model: type, request_id: int, actor: Actor, reason: str) -> tuple:
     return request, work_order, now
 
 
-def transfer_decide(*, manufacturer: Manufacturer, request_id: int, actor: Actor, approve: bool,
-                    reason: str, to_dealer_id: int | None = None) -> TransferRequest:
+def transfer_decide(
+    *,
+    manufacturer: Manufacturer,
+    request_id: int,
+    actor: Actor,
+    approve: bool,
+    reason: str,
+    to_dealer_id: int | None = None,
+) -> TransferRequest:
     """Approve (new dealer, new clocks) or refuse a transfer request, with the reason."""
     _require_supervisor(actor)
     errors: dict[str, list[str]] = {}
@@ -130,48 +168,83 @@ def transfer_decide(*, manufacturer: Manufacturer, request_id: int, actor: Actor
             work_order.dealer_code, work_order.dealer_name = place.dealer_code, place.dealer.name
             work_order.region_id, work_order.dispatched_at = place.region_id, now
             work_order.first_contact_at = None
-            _save(work_order, "dealer_id", "network_membership_id", "dealer_code", "dealer_name",
-                  "region_id", "dispatched_at", "first_contact_at")
-            event_append(work_order, "work_order.transferred", actor, now, request=request.pk,
-                         state_before=before, state_after=after, from_dealer_id=old[0],
-                         from_dealer_code=old[1], dealer_id=place.dealer_id,
-                         dealer_code=place.dealer_code, dealer_name=place.dealer.name,
-                         reason=request.decision_reason)
+            _save(
+                work_order,
+                "dealer_id",
+                "network_membership_id",
+                "dealer_code",
+                "dealer_name",
+                "region_id",
+                "dispatched_at",
+                "first_contact_at",
+            )
+            event_append(
+                work_order,
+                "work_order.transferred",
+                actor,
+                now,
+                request=request.pk,
+                state_before=before,
+                state_after=after,
+                from_dealer_id=old[0],
+                from_dealer_code=old[1],
+                dealer_id=place.dealer_id,
+                dealer_code=place.dealer_code,
+                dealer_name=place.dealer.name,
+                reason=request.decision_reason,
+            )
             clocks_start(work_order, DISPATCH_KINDS, at=now, actor=actor)
         else:
             request.state = DecisionState.REFUSED
-            event_append(work_order, "transfer.refused", actor, now, request=request.pk,
-                         reason=request.decision_reason)
+            event_append(
+                work_order, "transfer.refused", actor, now, request=request.pk, reason=request.decision_reason
+            )
         request.save()
     return request
 
 
-def extension_decide(*, request_id: int, actor: Actor, grant: bool,
-                     reason: str = "") -> ExtensionRequest:
+def extension_decide(*, request_id: int, actor: Actor, grant: bool, reason: str = "") -> ExtensionRequest:
     """Grant (the clock's due time moves, logged) or refuse an extension request."""
     _require_supervisor(actor)
     with transaction.atomic():
         request, work_order, now = _decision(ExtensionRequest, request_id, actor, reason)
         if grant:
-            clock = (work_order.clocks.select_for_update()
-                     .filter(pk=request.clock_id, stopped_at__isnull=True).first())
+            clock = (
+                work_order.clocks.select_for_update()
+                .filter(pk=request.clock_id, stopped_at__isnull=True)
+                .first()
+            )
             if clock is None or clock.breached_at is not None:
-                raise ValidationError({"request": [_(
-                    "The window is no longer running or was already missed; refuse instead.")]})
+                raise ValidationError(
+                    {"request": [_("The window is no longer running or was already missed; refuse instead.")]}
+                )
             clock.work_order = work_order
             request.state = DecisionState.APPROVED
-            clock_extend(clock, minutes=request.minutes, at=now, actor=actor,
-                         reason=request.decision_reason or request.reason)
+            clock_extend(
+                clock,
+                minutes=request.minutes,
+                at=now,
+                actor=actor,
+                reason=request.decision_reason or request.reason,
+            )
         else:
             request.state = DecisionState.REFUSED
         request.save()
-        event_append(work_order, "extension.decided", actor, now, request=request.pk,
-                     granted=grant, reason=request.decision_reason)
+        event_append(
+            work_order,
+            "extension.decided",
+            actor,
+            now,
+            request=request.pk,
+            granted=grant,
+            reason=request.decision_reason,
+        )
     return request
 
 
-def work_order_reassign(*, manufacturer: Manufacturer, work_order_id: int, actor: Actor,
-                        to_dealer_id: int | None, reason: str) -> TransferRequest:
+def work_order_reassign(
+    *, manufacturer: Manufacturer, work_order_id: int, actor: Actor, to_dealer_id: int | None, reason: str
+) -> TransferRequest:
     """A supervisor moves a work order to another dealer without waiting for the dealer to ask.
 
     Recorded as a transfer request made and approved by the supervisor in one
@@ -189,7 +262,14 @@ def work_order_reassign(*, manufacturer: Manufacturer, work_order_id: int, actor
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        request = transfer_request(work_order_id=work_order_id, actor=actor, reason=reason,
-                                   suggested_dealer_id=to_dealer_id)
-        return transfer_decide(manufacturer=manufacturer, request_id=request.pk, actor=actor,
-                               approve=True, reason=reason, to_dealer_id=to_dealer_id)
+        request = transfer_request(
+            work_order_id=work_order_id, actor=actor, reason=reason, suggested_dealer_id=to_dealer_id
+        )
+        return transfer_decide(
+            manufacturer=manufacturer,
+            request_id=request.pk,
+            actor=actor,
+            approve=True,
+            reason=reason,
+            to_dealer_id=to_dealer_id,
+        )

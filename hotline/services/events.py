@@ -26,8 +26,9 @@ class Actor:
 
     @classmethod
     def of(cls, user: Any, membership: Any) -> Actor:
-        return cls(user_id=user.pk, name=user.get_full_name(), tenant_id=membership.tenant_id,
-                   role=membership.role)
+        return cls(
+            user_id=user.pk, name=user.get_full_name(), tenant_id=membership.tenant_id, role=membership.role
+        )
 
 
 def _plain(value: Any) -> Any:
@@ -41,21 +42,29 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def event_build(work_order: WorkOrder | int, event_kind: str, actor: Actor, at: dt.datetime,
-                /, **data: Any) -> WorkOrderEvent:
+def event_build(
+    work_order: WorkOrder | int, event_kind: str, actor: Actor, at: dt.datetime, /, **data: Any
+) -> WorkOrderEvent:
     """An event not yet saved, for callers that insert many in one statement."""
     if isinstance(work_order, int):
         work_order_id, dealer_id = work_order, data.pop("_dealer_id", None)
     else:
         work_order_id, dealer_id = work_order.pk, work_order.dealer_id
     return WorkOrderEvent(
-        work_order_id=work_order_id, dealer_id=dealer_id, kind=event_kind, at=at, actor_user_id=actor.user_id,
-        actor_name=actor.name, actor_tenant_id=actor.tenant_id, data=_plain(data),
+        work_order_id=work_order_id,
+        dealer_id=dealer_id,
+        kind=event_kind,
+        at=at,
+        actor_user_id=actor.user_id,
+        actor_name=actor.name,
+        actor_tenant_id=actor.tenant_id,
+        data=_plain(data),
     )
 
 
-def event_append(work_order: WorkOrder, event_kind: str, actor: Actor, at: dt.datetime,
-                 /, **data: Any) -> WorkOrderEvent:
+def event_append(
+    work_order: WorkOrder, event_kind: str, actor: Actor, at: dt.datetime, /, **data: Any
+) -> WorkOrderEvent:
     """Append one event in the caller's transaction; it commits or rolls back with the change."""
     event = event_build(work_order, event_kind, actor, at, **data)
     event.save()

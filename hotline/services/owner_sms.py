@@ -40,12 +40,12 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_TEXTS = {
     OwnerSmsKind.RECEIVED: "【{brand}】尊敬的{owner}，您的反馈已受理（工单号 {number}），"
-                           "{dealer}将在 {hours} 小时内与您联系。",
+    "{dealer}将在 {hours} 小时内与您联系。",
     OwnerSmsKind.PARTS_ARRIVED: "【{brand}】尊敬的{owner}，您需要的配件已到达{dealer}，"
-                                "请联系服务顾问预约进店。工单号 {number}。",
+    "请联系服务顾问预约进店。工单号 {number}。",
     OwnerSmsKind.SCORE_REQUEST: "【{brand}】尊敬的{owner}，我们多次致电未能联系到您。"
-                                "请回复 1-10 的数字为本次处理打分（10 分为非常满意），"
-                                "工单号 {number}。",
+    "请回复 1-10 的数字为本次处理打分（10 分为非常满意），"
+    "工单号 {number}。",
 }
 MAX_ATTEMPTS = 5
 
@@ -65,18 +65,24 @@ class _Blank(dict):
         return ""
 
 
-def owner_sms_text(kind: str, work_order: WorkOrder, brand: str,
-                   templates: dict[str, str] | None = None) -> str:
+def owner_sms_text(
+    kind: str, work_order: WorkOrder, brand: str, templates: dict[str, str] | None = None
+) -> str:
     """The message as the owner reads it, in the manufacturer's wording or the default."""
     if templates is None:
         templates = dict(OwnerSmsTemplate.objects.values_list("kind", "body"))
     body = templates.get(kind) or DEFAULT_TEXTS[kind]
-    contact = (Clock.objects.filter(work_order=work_order, kind="first_contact")
-               .order_by("-id").first())
+    contact = Clock.objects.filter(work_order=work_order, kind="first_contact").order_by("-id").first()
     hours = round(contact.budget_minutes / 60) if contact else 2
-    return body.format_map(_Blank(brand=brand, owner=work_order.owner.name,
-                                  number=work_order.number, dealer=work_order.dealer_name,
-                                  hours=hours))
+    return body.format_map(
+        _Blank(
+            brand=brand,
+            owner=work_order.owner.name,
+            number=work_order.number,
+            dealer=work_order.dealer_name,
+            hours=hours,
+        )
+    )
 
 
 def owner_sms_enqueue(events: list[WorkOrderEvent], *, brand: str) -> int:
@@ -86,11 +92,17 @@ def owner_sms_enqueue(events: list[WorkOrderEvent], *, brand: str) -> int:
         return 0
     templates = dict(OwnerSmsTemplate.objects.values_list("kind", "body"))  # once per batch
     now = timezone.now()
-    rows = [OwnerSms(work_order=event.work_order, event_id=event.pk, kind=kind,
-                     mobile=event.work_order.owner.mobile,
-                     text=owner_sms_text(kind, event.work_order, brand, templates),
-                     next_attempt_at=now)
-            for event, kind in texting]
+    rows = [
+        OwnerSms(
+            work_order=event.work_order,
+            event_id=event.pk,
+            kind=kind,
+            mobile=event.work_order.owner.mobile,
+            text=owner_sms_text(kind, event.work_order, brand, templates),
+            next_attempt_at=now,
+        )
+        for event, kind in texting
+    ]
     OwnerSms.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
@@ -103,16 +115,24 @@ def owner_sms_send_due(now: dt.datetime | None = None) -> dt.datetime | None:
     backend = sms_backend()
     for _attempt in range(50):  # each message in a transaction of its own: never sent twice
         with transaction.atomic():
-            sms = (OwnerSms.objects.select_for_update(skip_locked=True, of=("self",))
-                   .select_related("work_order")
-                   .filter(status="pending", next_attempt_at__lte=now).order_by("id").first())
+            sms = (
+                OwnerSms.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("work_order")
+                .filter(status="pending", next_attempt_at__lte=now)
+                .order_by("id")
+                .first()
+            )
             if sms is None:
                 break
             template = OwnerSmsTemplate.objects.filter(kind=sms.kind).first()
-            result = backend.send(SmsMessage(
-                mobile=sms.mobile, text=sms.text,
-                template_code=template.provider_template_code if template else "",
-                params={"number": sms.work_order.number}))
+            result = backend.send(
+                SmsMessage(
+                    mobile=sms.mobile,
+                    text=sms.text,
+                    template_code=template.provider_template_code if template else "",
+                    params={"number": sms.work_order.number},
+                )
+            )
             sms.attempts += 1
             if result.ok:
                 sms.status, sms.sent_at, sms.provider_id = "sent", now, result.provider_id
@@ -122,15 +142,20 @@ def owner_sms_send_due(now: dt.datetime | None = None) -> dt.datetime | None:
                 if result.permanent or sms.attempts >= MAX_ATTEMPTS:
                     sms.status, sms.next_attempt_at = "failed", None
                 else:
-                    sms.next_attempt_at = now + dt.timedelta(minutes=2 ** sms.attempts)
+                    sms.next_attempt_at = now + dt.timedelta(minutes=2**sms.attempts)
             sms.save()
-    return (OwnerSms.objects.filter(status="pending").order_by("next_attempt_at")
-            .values_list("next_attempt_at", flat=True).first())
+    return (
+        OwnerSms.objects.filter(status="pending")
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
 
 
 # A reply that is a score and nothing else: "9", "9分", "给9分，谢谢", "十分".
-SCORE_RE = re.compile(r"^(?:给|打)?\s*(10|[1-9])\s*分?\s*[,，。.!！]?\s*(?:谢谢|谢谢您|thanks)?[。.!！]?$",
-                      re.IGNORECASE)
+SCORE_RE = re.compile(
+    r"^(?:给|打)?\s*(10|[1-9])\s*分?\s*[,，。.!！]?\s*(?:谢谢|谢谢您|thanks)?[。.!！]?$", re.IGNORECASE
+)
 
 
 def normalise_mobile(value: str) -> str:
@@ -149,17 +174,29 @@ def owner_sms_reply(*, mobile: str, text: str) -> WorkOrder | None:
     text = (text or "").replace("十", "10").strip()
     match = SCORE_RE.match(text)
     mobile = normalise_mobile(mobile)
-    asked = (OwnerSms.objects.filter(mobile=mobile, kind=OwnerSmsKind.SCORE_REQUEST,
-                                     status="sent", work_order__state=State.RESOLVED,
-                                     sent_at__gte=F("work_order__resolved_at"))
-             .order_by("-sent_at").first())
+    asked = (
+        OwnerSms.objects.filter(
+            mobile=mobile,
+            kind=OwnerSmsKind.SCORE_REQUEST,
+            status="sent",
+            work_order__state=State.RESOLVED,
+            sent_at__gte=F("work_order__resolved_at"),
+        )
+        .order_by("-sent_at")
+        .first()
+    )
     if match is None or asked is None:
         return None
     score = int(match.group(1))
     actor = Actor(user_id=None, name=f"SMS {mobile}", tenant_id=None, role="owner")
-    callback_record(work_order_id=asked.work_order_id, actor=actor,
-                    outcome=CallbackOutcome.REACHED, score=score, solved=score >= 6,
-                    note=f"SMS: {text[:200]}")
+    callback_record(
+        work_order_id=asked.work_order_id,
+        actor=actor,
+        outcome=CallbackOutcome.REACHED,
+        score=score,
+        solved=score >= 6,
+        note=f"SMS: {text[:200]}",
+    )
     return WorkOrder.objects.get(pk=asked.work_order_id)
 
 
@@ -175,15 +212,24 @@ def owner_sms_replies_receive(replies: list[InboundSms]) -> list[OwnerSmsReply]:
     with transaction.atomic():
         for inbound in replies:
             reply, new = OwnerSmsReply.objects.get_or_create(
-                provider=inbound.provider, reply_id=inbound.reply_id,
-                defaults={"mobile": (normalise_mobile(inbound.mobile) or inbound.mobile)[:20],
-                          "text": inbound.text, "sent_at": inbound.sent_at})
+                provider=inbound.provider,
+                reply_id=inbound.reply_id,
+                defaults={
+                    "mobile": (normalise_mobile(inbound.mobile) or inbound.mobile)[:20],
+                    "text": inbound.text,
+                    "sent_at": inbound.sent_at,
+                },
+            )
             if not new:
                 continue
             work_order = owner_sms_reply(mobile=inbound.mobile, text=inbound.text)
             if work_order is None:
-                logger.info("SMS reply %s from %s answers no score request: %r",
-                            reply.reply_id, reply.mobile, reply.text[:100])
+                logger.info(
+                    "SMS reply %s from %s answers no score request: %r",
+                    reply.reply_id,
+                    reply.mobile,
+                    reply.text[:100],
+                )
             else:
                 reply.work_order, reply.score = work_order, work_order.satisfaction
                 reply.save(update_fields=["work_order", "score"])
@@ -191,23 +237,31 @@ def owner_sms_replies_receive(replies: list[InboundSms]) -> list[OwnerSmsReply]:
     return created
 
 
-__all__ = ["owner_sms_enqueue", "owner_sms_replies_receive", "owner_sms_reply",
-           "owner_sms_send_due", "owner_sms_template_set", "owner_sms_text"]
+__all__ = [
+    "owner_sms_enqueue",
+    "owner_sms_replies_receive",
+    "owner_sms_reply",
+    "owner_sms_send_due",
+    "owner_sms_template_set",
+    "owner_sms_text",
+]
 
 
 PLACEHOLDERS = ("brand", "owner", "number", "dealer", "hours")
 
 
-def owner_sms_template_set(*, actor: Actor, kind: str, body: str,
-                           provider_template_code: str = "") -> OwnerSmsTemplate:
+def owner_sms_template_set(
+    *, actor: Actor, kind: str, body: str, provider_template_code: str = ""
+) -> OwnerSmsTemplate:
     """The manufacturer's wording of one message; only the known placeholders are allowed."""
     import string
 
     from .policy import ADMIN_ROLES
 
     if actor.role not in ADMIN_ROLES:
-        raise PermissionDenied(_("Only the customer-service centre's administrators may change "
-                                 "the text messages."))
+        raise PermissionDenied(
+            _("Only the customer-service centre's administrators may change the text messages.")
+        )
     errors: dict[str, list[str]] = {}
     if kind not in OwnerSmsKind.values:
         errors["kind"] = [_("Choose which message to change.")]
@@ -221,12 +275,18 @@ def owner_sms_template_set(*, actor: Actor, kind: str, body: str,
             names, errors["body"] = set(), [_("A brace is not closed; write placeholders as {owner}.")]
         unknown = names - set(PLACEHOLDERS)
         if unknown:
-            errors["body"] = [_("Unknown placeholder(s): %(names)s. Allowed: %(allowed)s.") % {
-                "names": ", ".join(sorted(unknown)), "allowed": ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)}]
+            errors["body"] = [
+                _("Unknown placeholder(s): %(names)s. Allowed: %(allowed)s.")
+                % {
+                    "names": ", ".join(sorted(unknown)),
+                    "allowed": ", ".join(f"{{{p}}}" for p in PLACEHOLDERS),
+                }
+            ]
     if len(body) > 500:
         errors.setdefault("body", []).append(_("At most 500 characters."))
     if errors:
         raise ValidationError(errors)
     template, _created = OwnerSmsTemplate.objects.update_or_create(
-        kind=kind, defaults={"body": body, "provider_template_code": provider_template_code.strip()})
+        kind=kind, defaults={"body": body, "provider_template_code": provider_template_code.strip()}
+    )
     return template

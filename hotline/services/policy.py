@@ -43,11 +43,16 @@ class WindowSpec:
 DEFAULT_WINDOWS = (
     WindowSpec(ClockKind.FIRST_CONTACT, 2 * HOUR, warn_before=(30, 10), second_escalation_after=60),
     WindowSpec(ClockKind.ANSWER, 1 * DAY, warn_before=(4 * HOUR, HOUR)),
-    WindowSpec(ClockKind.SENIOR_ANSWER, 2 * DAY, warn_before=(8 * HOUR, 2 * HOUR),
-               severity=Severity.MAJOR),
-    WindowSpec(ClockKind.COMPLETION, 5 * DAY, calendar=CalendarKind.WORKING_DAYS.value,
-               warn_before=(DAY, 4 * HOUR), second_escalation_after=DAY,
-               paused_in=(State.AWAITING_PARTS,), work_order_type=WorkOrderType.PARTS_SHORTAGE),
+    WindowSpec(ClockKind.SENIOR_ANSWER, 2 * DAY, warn_before=(8 * HOUR, 2 * HOUR), severity=Severity.MAJOR),
+    WindowSpec(
+        ClockKind.COMPLETION,
+        5 * DAY,
+        calendar=CalendarKind.WORKING_DAYS.value,
+        warn_before=(DAY, 4 * HOUR),
+        second_escalation_after=DAY,
+        paused_in=(State.AWAITING_PARTS,),
+        work_order_type=WorkOrderType.PARTS_SHORTAGE,
+    ),
     WindowSpec(ClockKind.CALLBACK, 3 * DAY, warn_before=(8 * HOUR,)),
 )
 
@@ -58,25 +63,53 @@ def policy_current() -> SlaPolicy:
     if policy is None:
         try:
             with transaction.atomic():
-                policy = _create(version=1, windows=DEFAULT_WINDOWS, note=_("Default policy"),
-                                 created_by_id=None, opens=dt.time(8, 30), closes=dt.time(17, 30),
-                                 repeat_window_days=30)
+                policy = _create(
+                    version=1,
+                    windows=DEFAULT_WINDOWS,
+                    note=_("Default policy"),
+                    created_by_id=None,
+                    opens=dt.time(8, 30),
+                    closes=dt.time(17, 30),
+                    repeat_window_days=30,
+                )
         except IntegrityError:  # a concurrent first use made version 1 and committed first
             policy = SlaPolicy.objects.order_by("-version").first()
     return policy
 
 
-def _create(*, version: int, windows, note: str, created_by_id: int | None,
-            opens: dt.time, closes: dt.time, repeat_window_days: int) -> SlaPolicy:
+def _create(
+    *,
+    version: int,
+    windows,
+    note: str,
+    created_by_id: int | None,
+    opens: dt.time,
+    closes: dt.time,
+    repeat_window_days: int,
+) -> SlaPolicy:
     policy = SlaPolicy.objects.create(
-        version=version, note=note, created_by_id=created_by_id, business_opens=opens,
-        business_closes=closes, repeat_window_days=repeat_window_days)
+        version=version,
+        note=note,
+        created_by_id=created_by_id,
+        business_opens=opens,
+        business_closes=closes,
+        repeat_window_days=repeat_window_days,
+    )
     SlaWindow.objects.bulk_create(
-        SlaWindow(policy=policy, kind=w.kind, minutes=w.minutes, calendar=w.calendar,
-                  warn_before=sorted(set(w.warn_before), reverse=True),
-                  second_escalation_after=w.second_escalation_after, paused_in=list(w.paused_in),
-                  work_order_type=w.work_order_type, severity=w.severity, category=w.category)
-        for w in windows)
+        SlaWindow(
+            policy=policy,
+            kind=w.kind,
+            minutes=w.minutes,
+            calendar=w.calendar,
+            warn_before=sorted(set(w.warn_before), reverse=True),
+            second_escalation_after=w.second_escalation_after,
+            paused_in=list(w.paused_in),
+            work_order_type=w.work_order_type,
+            severity=w.severity,
+            category=w.category,
+        )
+        for w in windows
+    )
     return policy
 
 
@@ -85,14 +118,20 @@ ADMIN_ROLES = {"hotline_admin"}
 
 def _require_admin(actor: Actor) -> None:
     if actor.role not in ADMIN_ROLES:
-        raise PermissionDenied(_("Only the customer-service centre's administrators may change "
-                                 "the SLA policy and calendar."))
+        raise PermissionDenied(
+            _("Only the customer-service centre's administrators may change the SLA policy and calendar.")
+        )
 
 
-def policy_publish(*, actor: Actor, windows: list[WindowSpec], note: str = "",
-                   business_opens: dt.time = dt.time(8, 30),
-                   business_closes: dt.time = dt.time(17, 30),
-                   repeat_window_days: int = 30) -> SlaPolicy:
+def policy_publish(
+    *,
+    actor: Actor,
+    windows: list[WindowSpec],
+    note: str = "",
+    business_opens: dt.time = dt.time(8, 30),
+    business_closes: dt.time = dt.time(17, 30),
+    repeat_window_days: int = 30,
+) -> SlaPolicy:
     """A new policy version. Running clocks keep the version they started under."""
     _require_admin(actor)
     errors: dict[str, list[str]] = {}
@@ -100,7 +139,8 @@ def policy_publish(*, actor: Actor, windows: list[WindowSpec], note: str = "",
     for required in (ClockKind.FIRST_CONTACT, ClockKind.ANSWER, ClockKind.CALLBACK):
         if required not in kinds:
             errors.setdefault("windows", []).append(
-                _("A policy needs a “%(kind)s” window.") % {"kind": ClockKind(required).label})
+                _("A policy needs a “%(kind)s” window.") % {"kind": ClockKind(required).label}
+            )
     seen: set[tuple[str, str, str, str]] = set()
     for i, window in enumerate(windows):
         key = (window.kind, window.work_order_type, window.severity, window.category)
@@ -108,44 +148,55 @@ def policy_publish(*, actor: Actor, windows: list[WindowSpec], note: str = "",
             errors.setdefault(f"windows[{i}].kind", []).append(_("Unknown window."))
         elif key in seen:
             errors.setdefault(f"windows[{i}].kind", []).append(
-                _("The same window is defined twice for the same work orders."))
+                _("The same window is defined twice for the same work orders.")
+            )
         seen.add(key)
         if window.calendar not in CalendarKind._value2member_map_:
             errors.setdefault(f"windows[{i}].calendar", []).append(
-                _("Choose wall-clock time, working days or business hours."))
-        for name, value, choices in (("work_order_type", window.work_order_type, WorkOrderType),
-                                     ("severity", window.severity, Severity),
-                                     ("category", window.category, Category)):
+                _("Choose wall-clock time, working days or business hours.")
+            )
+        for name, value, choices in (
+            ("work_order_type", window.work_order_type, WorkOrderType),
+            ("severity", window.severity, Severity),
+            ("category", window.category, Category),
+        ):
             if value and value not in choices.values:
                 errors.setdefault(f"windows[{i}].{name}", []).append(
-                    _("“%(value)s” is not a known value.") % {"value": value})
+                    _("“%(value)s” is not a known value.") % {"value": value}
+                )
         if window.minutes < 1:
-            errors.setdefault(f"windows[{i}].minutes", []).append(
-                _("A window lasts at least one minute."))
+            errors.setdefault(f"windows[{i}].minutes", []).append(_("A window lasts at least one minute."))
         if any(m < 1 or m >= window.minutes for m in window.warn_before):
             errors.setdefault(f"windows[{i}].warn_before", []).append(
-                _("Warnings fire between one minute and the window's length before the due time."))
+                _("Warnings fire between one minute and the window's length before the due time.")
+            )
         bad = set(window.paused_in) - set(State.values)
         if bad:
             errors.setdefault(f"windows[{i}].paused_in", []).append(
-                _("Unknown state(s): %(states)s.") % {"states": ", ".join(sorted(bad))})
+                _("Unknown state(s): %(states)s.") % {"states": ", ".join(sorted(bad))}
+            )
     if not isinstance(repeat_window_days, int) or not 1 <= repeat_window_days <= 365:
-        errors.setdefault("repeat_window_days", []).append(
-            _("The repeat window is between 1 and 365 days."))
+        errors.setdefault("repeat_window_days", []).append(_("The repeat window is between 1 and 365 days."))
     if business_opens >= business_closes:
-        errors.setdefault("business_closes", []).append(
-            _("Business hours must close after they open."))
+        errors.setdefault("business_closes", []).append(_("Business hours must close after they open."))
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         last = SlaPolicy.objects.select_for_update().order_by("-version").first()
-        return _create(version=(last.version + 1) if last else 1, windows=windows, note=note,
-                       created_by_id=actor.user_id, opens=business_opens,
-                       closes=business_closes, repeat_window_days=repeat_window_days)
+        return _create(
+            version=(last.version + 1) if last else 1,
+            windows=windows,
+            note=note,
+            created_by_id=actor.user_id,
+            opens=business_opens,
+            closes=business_closes,
+            repeat_window_days=repeat_window_days,
+        )
 
 
-def window_for(policy: SlaPolicy, kind: str, work_order: WorkOrder,
-               windows: list[SlaWindow] | None = None) -> SlaWindow | None:
+def window_for(
+    policy: SlaPolicy, kind: str, work_order: WorkOrder, windows: list[SlaWindow] | None = None
+) -> SlaWindow | None:
     """The most specific window of ``kind`` that matches the work order, or None."""
     best = None
     for window in windows if windows is not None else policy.windows.all():
@@ -164,14 +215,21 @@ def window_for(policy: SlaPolicy, kind: str, work_order: WorkOrder,
 
 def calendar_for(calendar: str, policy: SlaPolicy, time_zone: str) -> BusinessCalendar:
     overrides = dict(CalendarOverride.objects.values_list("day", "is_working_day"))
-    return BusinessCalendar(kind=CalendarKind(calendar), time_zone=time_zone, overrides=overrides,
-                            opens=policy.business_opens, closes=policy.business_closes)
+    return BusinessCalendar(
+        kind=CalendarKind(calendar),
+        time_zone=time_zone,
+        overrides=overrides,
+        opens=policy.business_opens,
+        closes=policy.business_closes,
+    )
 
 
-def calendar_override_set(*, actor: Actor, day: dt.date, is_working_day: bool,
-                          name: str = "") -> CalendarOverride:
+def calendar_override_set(
+    *, actor: Actor, day: dt.date, is_working_day: bool, name: str = ""
+) -> CalendarOverride:
     """Enter or correct one date of the official calendar (e.g. next year's schedule)."""
     _require_admin(actor)
     override, _created = CalendarOverride.objects.update_or_create(
-        day=day, defaults={"is_working_day": is_working_day, "name": name})
+        day=day, defaults={"is_working_day": is_working_day, "name": name}
+    )
     return override

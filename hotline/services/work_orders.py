@@ -68,8 +68,12 @@ def _add(errors: Errors, name: str, message: str) -> None:
 
 def _check_choice(errors: Errors, name: str, value: str, choices: Any) -> None:
     if value not in choices.values:
-        _add(errors, name, _("“%(value)s” is not one of: %(allowed)s.")
-             % {"value": value, "allowed": ", ".join(choices.values)})
+        _add(
+            errors,
+            name,
+            _("“%(value)s” is not one of: %(allowed)s.")
+            % {"value": value, "allowed": ", ".join(choices.values)},
+        )
 
 
 def check_part_lines(lines: list[dict[str, Any]], *, required: bool) -> tuple[Errors, list[dict]]:
@@ -79,8 +83,12 @@ def check_part_lines(lines: list[dict[str, Any]], *, required: bool) -> tuple[Er
     if required and not lines:
         _add(errors, "part_lines", _("A parts-shortage work order needs at least one part line."))
     if len(lines) > MAX_PART_LINES:
-        _add(errors, "part_lines", _("At most %(max)s part lines; %(count)s were given.")
-             % {"max": MAX_PART_LINES, "count": len(lines)})
+        _add(
+            errors,
+            "part_lines",
+            _("At most %(max)s part lines; %(count)s were given.")
+            % {"max": MAX_PART_LINES, "count": len(lines)},
+        )
     seen: dict[str, int] = {}
     for i, line in enumerate(lines, start=1):
         prefix = f"part_lines[{i}]"
@@ -92,8 +100,11 @@ def check_part_lines(lines: list[dict[str, Any]], *, required: bool) -> tuple[Er
         elif len(code) > 40:
             _add(errors, f"{prefix}.part_code", _("A part code has at most 40 characters."))
         elif code in seen:
-            _add(errors, f"{prefix}.part_code", _("Part code %(code)s is already on line %(line)s.")
-                 % {"code": code, "line": seen[code]})
+            _add(
+                errors,
+                f"{prefix}.part_code",
+                _("Part code %(code)s is already on line %(line)s.") % {"code": code, "line": seen[code]},
+            )
         else:
             seen[code] = i
         if not name:
@@ -116,8 +127,9 @@ def check_part_lines(lines: list[dict[str, Any]], *, required: bool) -> tuple[Er
     return errors, clean
 
 
-def _validated(model: type, values: dict[str, Any], prefix: str, errors: Errors,
-               exclude: tuple[str, ...] = ()) -> Any:
+def _validated(
+    model: type, values: dict[str, Any], prefix: str, errors: Errors, exclude: tuple[str, ...] = ()
+) -> Any:
     instance = model(**values)
     try:
         instance.full_clean(exclude=["owner", *exclude], validate_unique=False)
@@ -156,7 +168,9 @@ def work_order_number(manufacturer: Manufacturer, at: dt.datetime) -> str:
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO hotline_dailysequence (day, last) VALUES (%s, 1) ON CONFLICT (day) "
-            "DO UPDATE SET last = hotline_dailysequence.last + 1 RETURNING last", [day])
+            "DO UPDATE SET last = hotline_dailysequence.last + 1 RETURNING last",
+            [day],
+        )
         serial = cursor.fetchone()[0]
     return f"{manufacturer.work_order_prefix}{day:%Y%m%d}-{serial:05d}"
 
@@ -205,11 +219,11 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
     with transaction.atomic():
         # Two agents recording the same new owner or vehicle at once make one record, not two.
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
-                           [f"owner:{owner_draft.mobile}"])
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"owner:{owner_draft.mobile}"])
             if vehicle_values:
-                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
-                               [f"vehicle:{vehicle_values['vin']}"])
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"vehicle:{vehicle_values['vin']}"]
+                )
         owner = Owner.objects.select_for_update().filter(mobile=owner_draft.mobile).first()
         if owner is None:
             owner = owner_draft
@@ -232,45 +246,80 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
         else:
             place, reason = dealer_suggest(manufacturer, vehicle=vehicle, city=owner.city)
             if place is None:
-                raise ValidationError({"dealer": [_(
-                    "No dealer could be suggested (no servicing or selling dealer, none active "
-                    "in %(city)s); please choose one.") % {"city": owner.city or "—"}]})
+                raise ValidationError(
+                    {
+                        "dealer": [
+                            _(
+                                "No dealer could be suggested (no servicing or selling dealer, none active "
+                                "in %(city)s); please choose one."
+                            )
+                            % {"city": owner.city or "—"}
+                        ]
+                    }
+                )
         now = timezone.now()
         repeat_of = _earlier_complaint(owner, vehicle, received_at)
         work_order = WorkOrder.objects.create(
-            number=work_order_number(manufacturer, received_at), type=intake.type,
-            category=intake.category, severity=intake.severity, channel=intake.channel,
-            owner=owner, vehicle=vehicle, complaint=intake.complaint.strip(),
-            owner_demand=(intake.owner_demand or "").strip(), received_at=received_at,
-            dealer_id=place.dealer_id, network_membership_id=place.pk,
-            dealer_code=place.dealer_code, dealer_name=place.dealer.name,
-            region_id=place.region_id, dispatched_at=now, created_by_id=actor.user_id or 0,
+            number=work_order_number(manufacturer, received_at),
+            type=intake.type,
+            category=intake.category,
+            severity=intake.severity,
+            channel=intake.channel,
+            owner=owner,
+            vehicle=vehicle,
+            complaint=intake.complaint.strip(),
+            owner_demand=(intake.owner_demand or "").strip(),
+            received_at=received_at,
+            dealer_id=place.dealer_id,
+            network_membership_id=place.pk,
+            dealer_code=place.dealer_code,
+            dealer_name=place.dealer.name,
+            region_id=place.region_id,
+            dispatched_at=now,
+            created_by_id=actor.user_id or 0,
             repeat_of=repeat_of,
         )
         PartLine.objects.bulk_create(PartLine(work_order=work_order, **line) for line in lines)
-        event_append(work_order, "work_order.created", actor, now, number=work_order.number,
-                     type=work_order.type, severity=work_order.severity,
-                     category=work_order.category, part_lines=lines,
-                     repeat_of=repeat_of.number if repeat_of else None)
-        event_append(work_order, "work_order.dispatched", actor, now, dealer_id=place.dealer_id,
-                     dealer_code=place.dealer_code, dealer_name=place.dealer.name, routing=reason)
+        event_append(
+            work_order,
+            "work_order.created",
+            actor,
+            now,
+            number=work_order.number,
+            type=work_order.type,
+            severity=work_order.severity,
+            category=work_order.category,
+            part_lines=lines,
+            repeat_of=repeat_of.number if repeat_of else None,
+        )
+        event_append(
+            work_order,
+            "work_order.dispatched",
+            actor,
+            now,
+            dealer_id=place.dealer_id,
+            dealer_code=place.dealer_code,
+            dealer_name=place.dealer.name,
+            routing=reason,
+        )
         if repeat_of is not None:
             event_append(repeat_of, "work_order.repeated", actor, now, by=work_order.number)
         clocks_start(work_order, DISPATCH_KINDS, at=now, actor=actor)
     return work_order
 
 
-def _earlier_complaint(owner: Owner, vehicle: Vehicle | None,
-                       received_at: dt.datetime) -> WorkOrder | None:
+def _earlier_complaint(owner: Owner, vehicle: Vehicle | None, received_at: dt.datetime) -> WorkOrder | None:
     window = dt.timedelta(days=policy_current().repeat_window_days)
     # The owner is the one with this mobile, the vehicle the one with this VIN: indexed keys.
     same = Q(owner=owner)
     if vehicle is not None:
         same |= Q(vehicle=vehicle)
-    return (WorkOrder.objects.filter(same, received_at__gte=received_at - window,
-                                     received_at__lte=received_at)
-            .exclude(state=State.CANCELLED)
-            .order_by("-received_at").first())
+    return (
+        WorkOrder.objects.filter(same, received_at__gte=received_at - window, received_at__lte=received_at)
+        .exclude(state=State.CANCELLED)
+        .order_by("-received_at")
+        .first()
+    )
 
 
 def work_order_lock(work_order_id: int, dealer_id: int | None = None) -> WorkOrder:
@@ -291,8 +340,16 @@ def _save(work_order: WorkOrder, *fields: str) -> None:
     work_order.save(update_fields=[*fields, "version", "state"])
 
 
-def work_order_end(*, work_order_id: int, actor: Actor, action: str, event_kind: str,
-                   reason: str, missing_reason: str, **event_data: Any) -> WorkOrder:
+def work_order_end(
+    *,
+    work_order_id: int,
+    actor: Actor,
+    action: str,
+    event_kind: str,
+    reason: str,
+    missing_reason: str,
+    **event_data: Any,
+) -> WorkOrder:
     """End a work order for good (cancel, close without callback): reason kept, clocks stopped."""
     if not (reason or "").strip():
         raise ValidationError({"reason": [missing_reason]})
@@ -303,17 +360,30 @@ def work_order_end(*, work_order_id: int, actor: Actor, action: str, event_kind:
         work_order.closed_at = now
         work_order.closure_reason = reason.strip()
         _save(work_order, "closed_at", "closure_reason")
-        event_append(work_order, event_kind, actor, now, state_before=before, state_after=after,
-                     reason=work_order.closure_reason, **event_data)
+        event_append(
+            work_order,
+            event_kind,
+            actor,
+            now,
+            state_before=before,
+            state_after=after,
+            reason=work_order.closure_reason,
+            **event_data,
+        )
         clocks_stop(work_order, None, at=now, actor=actor, reason=action)
     return work_order
 
 
 def work_order_cancel(*, work_order_id: int, actor: Actor, reason: str) -> WorkOrder:
     """Hotline: withdraw a work order (e.g. recorded twice); its clocks stop."""
-    return work_order_end(work_order_id=work_order_id, actor=actor, action="cancel",
-                          event_kind="work_order.cancelled", reason=reason,
-                          missing_reason=_("Say why the work order is cancelled."))
+    return work_order_end(
+        work_order_id=work_order_id,
+        actor=actor,
+        action="cancel",
+        event_kind="work_order.cancelled",
+        reason=reason,
+        missing_reason=_("Say why the work order is cancelled."),
+    )
 
 
 def work_order_reopen(*, work_order_id: int, actor: Actor, reason: str) -> WorkOrder:
@@ -330,10 +400,17 @@ def _reopen(work_order: WorkOrder, *, actor: Actor, reason: str, at: dt.datetime
     work_order.reopen_count += 1
     work_order.first_contact_at = work_order.resolved_at = work_order.closed_at = None
     work_order.dispatched_at = at
-    _save(work_order, "reopen_count", "first_contact_at", "resolved_at", "closed_at",
-          "dispatched_at")
-    event_append(work_order, "work_order.reopened", actor, at, state_before=before,
-                 state_after=after, reason=reason, reopen_count=work_order.reopen_count)
+    _save(work_order, "reopen_count", "first_contact_at", "resolved_at", "closed_at", "dispatched_at")
+    event_append(
+        work_order,
+        "work_order.reopened",
+        actor,
+        at,
+        state_before=before,
+        state_after=after,
+        reason=reason,
+        reopen_count=work_order.reopen_count,
+    )
     clocks_stop(work_order, None, at=at, actor=actor, reason="reopened")
     clocks_start(work_order, DISPATCH_KINDS, at=at, actor=actor)
     return work_order

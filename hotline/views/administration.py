@@ -56,11 +56,15 @@ def _require_admin(request: HttpRequest) -> None:
 
 
 def _confirm(request: HttpRequest, *, title: str, question: str, button: str, back: str) -> HttpResponse:
-    return render(request, "hotline/admin/confirm.html", {
-        "title": title, "question": question, "button": button, "back": back, "is_admin": True})
+    return render(
+        request,
+        "hotline/admin/confirm.html",
+        {"title": title, "question": question, "button": button, "back": back, "is_admin": True},
+    )
 
 
 # --- SLA policy -----------------------------------------------------------------------------
+
 
 class PolicyForm(forms.Form):
     business_opens = forms.TimeField(label=_lazy("Business hours open"))
@@ -74,12 +78,16 @@ class PolicyForm(forms.Form):
         for i, window in enumerate(windows):
             self.fields[f"w{i}_minutes"] = forms.IntegerField(label=_lazy("Minutes"), initial=window.minutes)
             self.fields[f"w{i}_warn"] = forms.CharField(
-                label=_lazy("Warn before (minutes, comma-separated)"), required=False,
-                initial=", ".join(str(m) for m in window.warn_before))
+                label=_lazy("Warn before (minutes, comma-separated)"),
+                required=False,
+                initial=", ".join(str(m) for m in window.warn_before),
+            )
 
     def rows(self) -> list[dict[str, Any]]:
-        return [{"window": w, "minutes": self[f"w{i}_minutes"], "warn": self[f"w{i}_warn"]}
-                for i, w in enumerate(self.windows)]
+        return [
+            {"window": w, "minutes": self[f"w{i}_minutes"], "warn": self[f"w{i}_warn"]}
+            for i, w in enumerate(self.windows)
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -96,19 +104,37 @@ class PolicyForm(forms.Form):
 def sla_policy(request: HttpRequest) -> HttpResponse:
     policy = policy_current()
     windows = list(policy.windows.order_by("id"))
-    initial = {"business_opens": policy.business_opens, "business_closes": policy.business_closes,
-               "repeat_window_days": policy.repeat_window_days}
+    initial = {
+        "business_opens": policy.business_opens,
+        "business_closes": policy.business_closes,
+        "repeat_window_days": policy.repeat_window_days,
+    }
     form = PolicyForm(request.POST or None, initial=initial, windows=windows)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        specs = [WindowSpec(kind=w.kind, minutes=d[f"w{i}_minutes"], calendar=w.calendar,
-                            warn_before=d[f"w{i}_warn"], second_escalation_after=w.second_escalation_after,
-                            paused_in=tuple(w.paused_in), work_order_type=w.work_order_type,
-                            severity=w.severity, category=w.category) for i, w in enumerate(windows)]
+        specs = [
+            WindowSpec(
+                kind=w.kind,
+                minutes=d[f"w{i}_minutes"],
+                calendar=w.calendar,
+                warn_before=d[f"w{i}_warn"],
+                second_escalation_after=w.second_escalation_after,
+                paused_in=tuple(w.paused_in),
+                work_order_type=w.work_order_type,
+                severity=w.severity,
+                category=w.category,
+            )
+            for i, w in enumerate(windows)
+        ]
         try:
-            new = policy_publish(actor=actor_of(request), windows=specs, note=d["note"],
-                                 business_opens=d["business_opens"], business_closes=d["business_closes"],
-                                 repeat_window_days=d["repeat_window_days"])
+            new = policy_publish(
+                actor=actor_of(request),
+                windows=specs,
+                note=d["note"],
+                business_opens=d["business_opens"],
+                business_closes=d["business_closes"],
+                repeat_window_days=d["repeat_window_days"],
+            )
         except PermissionDenied as exc:
             _refused(request, exc)
         except ValidationError as exc:
@@ -119,19 +145,28 @@ def sla_policy(request: HttpRequest) -> HttpResponse:
                         form.add_error(f"w{i}_{field}", message)
             apply_errors(form, ValidationError(errors))
         else:
-            messages.success(request, _("Policy version %(version)s published; new windows follow it.")
-                             % {"version": new.version})
+            messages.success(
+                request,
+                _("Policy version %(version)s published; new windows follow it.") % {"version": new.version},
+            )
             return redirect("admin-policy")
-    return render(request, "hotline/admin/policy.html", {
-        "policy": policy, "form": form, "is_admin": _is_admin(request)}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "hotline/admin/policy.html",
+        {"policy": policy, "form": form, "is_admin": _is_admin(request)},
+        status=400 if form.errors else 200,
+    )
 
 
 # --- calendar -------------------------------------------------------------------------------
 
+
 class OverrideForm(forms.Form):
     day = forms.DateField(label=_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    is_working_day = forms.ChoiceField(label=_lazy("This day is"), choices=[
-        ("no", _lazy("a holiday (no work)")), ("yes", _lazy("a make-up working day"))])
+    is_working_day = forms.ChoiceField(
+        label=_lazy("This day is"),
+        choices=[("no", _lazy("a holiday (no work)")), ("yes", _lazy("a make-up working day"))],
+    )
     name = forms.CharField(label=_lazy("Name"), required=False, max_length=60)
 
 
@@ -141,8 +176,12 @@ def calendar(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            calendar_override_set(actor=actor_of(request), day=d["day"],
-                                  is_working_day=d["is_working_day"] == "yes", name=d["name"])
+            calendar_override_set(
+                actor=actor_of(request),
+                day=d["day"],
+                is_working_day=d["is_working_day"] == "yes",
+                name=d["name"],
+            )
         except PermissionDenied as exc:
             _refused(request, exc)
         except ValidationError as exc:
@@ -151,20 +190,29 @@ def calendar(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Calendar updated."))
             return redirect("admin-calendar")
     today = dt.date.today()  # noqa: DTZ011 (a list of dates, not an instant)
-    return render(request, "hotline/admin/calendar.html", {
-        "form": form, "is_admin": _is_admin(request),
-        "overrides": CalendarOverride.objects.filter(
-            day__gte=today.replace(month=1, day=1)).order_by("day"),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "hotline/admin/calendar.html",
+        {
+            "form": form,
+            "is_admin": _is_admin(request),
+            "overrides": CalendarOverride.objects.filter(day__gte=today.replace(month=1, day=1)).order_by(
+                "day"
+            ),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 # --- text messages --------------------------------------------------------------------------
 
+
 class SmsForm(forms.Form):
     kind = forms.ChoiceField(label=_lazy("Message"), choices=OwnerSmsKind.choices)
     body = forms.CharField(label=_lazy("Text"), widget=forms.Textarea(attrs={"rows": 3}))
-    provider_template_code = forms.CharField(label=_lazy("Provider template code"), required=False,
-                                             max_length=40)
+    provider_template_code = forms.CharField(
+        label=_lazy("Provider template code"), required=False, max_length=40
+    )
 
 
 @login_required
@@ -181,30 +229,45 @@ def sms_templates(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Message text saved."))
             return redirect("admin-sms")
     saved = {t.kind: t for t in OwnerSmsTemplate.objects.all()}
-    rows = [{"kind": kind, "label": label,
-             "body": saved[kind].body if kind in saved else DEFAULT_TEXTS[kind],
-             "code": saved[kind].provider_template_code if kind in saved else "",
-             "default": kind not in saved}
-            for kind, label in OwnerSmsKind.choices]
-    return render(request, "hotline/admin/sms.html", {
-        "form": form, "rows": rows, "is_admin": _is_admin(request),
-        "placeholders": ", ".join(f"{{{p}}}" for p in PLACEHOLDERS),
-    }, status=400 if form.errors else 200)
+    rows = [
+        {
+            "kind": kind,
+            "label": label,
+            "body": saved[kind].body if kind in saved else DEFAULT_TEXTS[kind],
+            "code": saved[kind].provider_template_code if kind in saved else "",
+            "default": kind not in saved,
+        }
+        for kind, label in OwnerSmsKind.choices
+    ]
+    return render(
+        request,
+        "hotline/admin/sms.html",
+        {
+            "form": form,
+            "rows": rows,
+            "is_admin": _is_admin(request),
+            "placeholders": ", ".join(f"{{{p}}}" for p in PLACEHOLDERS),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 # --- users and roles ------------------------------------------------------------------------
 
+
 class MemberForm(forms.Form):
     username = forms.CharField(label=_lazy("User name"), max_length=150)
     full_name = forms.CharField(label=_lazy("Full name"), required=False, max_length=60)
-    password = forms.CharField(label=_lazy("Password (new users only)"), required=False,
-                               widget=forms.PasswordInput)
+    password = forms.CharField(
+        label=_lazy("Password (new users only)"), required=False, widget=forms.PasswordInput
+    )
     role = forms.ChoiceField(label=_lazy("Role"))
 
     def __init__(self, *args, tenant_type: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [(r, Role(r).label) for r in Role.values
-                                       if r in ROLES_BY_TENANT_TYPE[tenant_type]]
+        self.fields["role"].choices = [
+            (r, Role(r).label) for r in Role.values if r in ROLES_BY_TENANT_TYPE[tenant_type]
+        ]
 
 
 @login_required
@@ -213,24 +276,36 @@ def users(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         if not _is_admin(request):
-            _refused(request, PermissionDenied(
-                _("Only the customer-service centre's administrators may do this.")))
+            _refused(
+                request, PermissionDenied(_("Only the customer-service centre's administrators may do this."))
+            )
         else:
             try:
                 with transaction.atomic():
                     user = User.objects.filter(username=d["username"]).first() or user_create(
-                        username=d["username"], password=d["password"], full_name=d["full_name"])
+                        username=d["username"], password=d["password"], full_name=d["full_name"]
+                    )
                     membership_grant(user=user, tenant=request.tenant, role=d["role"])
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
                 messages.success(request, _("%(user)s is now a member here.") % {"user": d["username"]})
                 return redirect("admin-users")
-    members = (Membership.objects.filter(tenant=request.tenant).select_related("user")
-               .order_by("role", "user__username"))
-    return render(request, "hotline/admin/users.html", {
-        "form": form, "members": members, "is_admin": _is_admin(request),
-    }, status=400 if form.errors else 200)
+    members = (
+        Membership.objects.filter(tenant=request.tenant)
+        .select_related("user")
+        .order_by("role", "user__username")
+    )
+    return render(
+        request,
+        "hotline/admin/users.html",
+        {
+            "form": form,
+            "members": members,
+            "is_admin": _is_admin(request),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -245,37 +320,50 @@ def user_revoke(request: HttpRequest, pk: int) -> HttpResponse:
             for message in exc.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, _("%(user)s can no longer sign in here.")
-                             % {"user": membership.user.username})
+            messages.success(
+                request, _("%(user)s can no longer sign in here.") % {"user": membership.user.username}
+            )
         return redirect("admin-users")
-    return _confirm(request, title=_("Revoke membership"), back="admin-users",
-                    question=_("Revoke the membership of %(user)s? They can no longer sign in here; "
-                               "giving them a role again restores it.") % {"user": membership.user.username},
-                    button=_("Revoke"))
+    return _confirm(
+        request,
+        title=_("Revoke membership"),
+        back="admin-users",
+        question=_(
+            "Revoke the membership of %(user)s? They can no longer sign in here; "
+            "giving them a role again restores it."
+        )
+        % {"user": membership.user.username},
+        button=_("Revoke"),
+    )
 
 
 # --- API keys -------------------------------------------------------------------------------
 
+
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(label=_lazy("Name (the system that will use it)"), required=False,
-                           max_length=120)
+    name = forms.CharField(label=_lazy("Name (the system that will use it)"), required=False, max_length=120)
     kind = forms.ChoiceField(label=_lazy("Kind"), choices=ApiKeyKind.choices)
-    parts_centre = forms.ModelChoiceField(label=_lazy("Parts centre (parts-centre keys only)"),
-                                          queryset=PartsCentre.objects.none(), required=False)
+    parts_centre = forms.ModelChoiceField(
+        label=_lazy("Parts centre (parts-centre keys only)"),
+        queryset=PartsCentre.objects.none(),
+        required=False,
+    )
     scope = forms.ChoiceField(label=_lazy("Scope"), choices=ApiKeyScope.choices)
 
     def __init__(self, *args, manufacturer, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parts_centre"].queryset = PartsCentre.objects.filter(
-            manufacturer=manufacturer).order_by("code")
+        self.fields["parts_centre"].queryset = PartsCentre.objects.filter(manufacturer=manufacturer).order_by(
+            "code"
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("kind") == ApiKeyKind.PARTS_CENTRE and not data.get("parts_centre"):
             self.add_error("parts_centre", _("Choose the parts centre this key is for."))
         if data.get("kind") == ApiKeyKind.INTEGRATION and data.get("parts_centre"):
-            self.add_error("parts_centre", _("An integration's key belongs to no parts centre; "
-                                             "leave this empty."))
+            self.add_error(
+                "parts_centre", _("An integration's key belongs to no parts centre; leave this empty.")
+            )
         return data
 
 
@@ -289,16 +377,25 @@ def api_keys(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             d = form.cleaned_data
             try:
-                issued = api_key_create(tenant=request.tenant, name=d["name"], scope=d["scope"],
-                                        parts_centre=d["parts_centre"])
+                issued = api_key_create(
+                    tenant=request.tenant, name=d["name"], scope=d["scope"], parts_centre=d["parts_centre"]
+                )
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
                 form = ApiKeyForm(manufacturer=request.tenant.manufacturer)
     keys = ApiKey.objects.filter(tenant=request.tenant).select_related("parts_centre").order_by("-created_at")
-    response = render(request, "hotline/admin/api_keys.html", {
-        "form": form, "keys": keys, "issued": issued, "is_admin": _is_admin(request),
-    }, status=400 if form.errors else 200)
+    response = render(
+        request,
+        "hotline/admin/api_keys.html",
+        {
+            "form": form,
+            "keys": keys,
+            "issued": issued,
+            "is_admin": _is_admin(request),
+        },
+        status=400 if form.errors else 200,
+    )
     if issued is not None:
         response["Cache-Control"] = "no-store"
     return response
@@ -310,13 +407,21 @@ def api_key_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     _require_admin(request)
     if request.method == "POST":
         api_key_revoke(tenant=request.tenant, prefix=api_key.prefix)
-        messages.success(request, _("Key %(prefix)s revoked; it no longer works.")
-                         % {"prefix": api_key.prefix})
+        messages.success(
+            request, _("Key %(prefix)s revoked; it no longer works.") % {"prefix": api_key.prefix}
+        )
         return redirect("admin-api-keys")
-    return _confirm(request, title=_("Revoke API key"), back="admin-api-keys",
-                    question=_("Revoke the key %(prefix)s (%(name)s)? Systems using it stop working at once; "
-                               "this cannot be undone.") % {"prefix": api_key.prefix, "name": api_key.name},
-                    button=_("Revoke"))
+    return _confirm(
+        request,
+        title=_("Revoke API key"),
+        back="admin-api-keys",
+        question=_(
+            "Revoke the key %(prefix)s (%(name)s)? Systems using it stop working at once; "
+            "this cannot be undone."
+        )
+        % {"prefix": api_key.prefix, "name": api_key.name},
+        button=_("Revoke"),
+    )
 
 
 class DealerForm(forms.Form):
@@ -330,23 +435,27 @@ class DealerForm(forms.Form):
     def __init__(self, *args, manufacturer, **kwargs) -> None:
         super().__init__(*args, prefix="dealer", **kwargs)
         self.fields["region"].choices = [("", "—")] + [
-            (r.code, f"{r.name} ({r.code})") for r in Region.objects.filter(manufacturer=manufacturer)
-            .order_by("code")]
-        self.fields["slug"].help_text = _("The dealer's portal opens at <slug>.%(domain)s; an existing "
-                                          "dealer's slug joins that dealer to this network too.") % {
-            "domain": settings.BASE_DOMAIN}
+            (r.code, f"{r.name} ({r.code})")
+            for r in Region.objects.filter(manufacturer=manufacturer).order_by("code")
+        ]
+        self.fields["slug"].help_text = _(
+            "The dealer's portal opens at <slug>.%(domain)s; an existing "
+            "dealer's slug joins that dealer to this network too."
+        ) % {"domain": settings.BASE_DOMAIN}
 
 
 class RegionForm(forms.Form):
     code = forms.CharField(label=_lazy("Region code"), required=False, max_length=32)
     name = forms.CharField(label=_lazy("Name"), required=False, max_length=60)
-    parts_centre = forms.ModelChoiceField(label=_lazy("Parts centre"), queryset=PartsCentre.objects.none(),
-                                          required=False)
+    parts_centre = forms.ModelChoiceField(
+        label=_lazy("Parts centre"), queryset=PartsCentre.objects.none(), required=False
+    )
 
     def __init__(self, *args, manufacturer, **kwargs) -> None:
         super().__init__(*args, prefix="region", **kwargs)
-        self.fields["parts_centre"].queryset = PartsCentre.objects.filter(
-            manufacturer=manufacturer).order_by("code")
+        self.fields["parts_centre"].queryset = PartsCentre.objects.filter(manufacturer=manufacturer).order_by(
+            "code"
+        )
 
 
 class PartsCentreForm(forms.Form):
@@ -360,34 +469,54 @@ class PartsCentreForm(forms.Form):
 
 
 class RegionCentreForm(forms.Form):
-    parts_centre = forms.ModelChoiceField(label=_lazy("Parts centre"), queryset=PartsCentre.objects.none(),
-                                          required=False)
+    parts_centre = forms.ModelChoiceField(
+        label=_lazy("Parts centre"), queryset=PartsCentre.objects.none(), required=False
+    )
 
     def __init__(self, *args, manufacturer, region: Region, **kwargs) -> None:
-        super().__init__(*args, prefix=f"r{region.pk}", initial={"parts_centre": region.parts_centre_id},
-                         **kwargs)
-        self.fields["parts_centre"].queryset = PartsCentre.objects.filter(
-            manufacturer=manufacturer).order_by("code")
+        super().__init__(
+            *args, prefix=f"r{region.pk}", initial={"parts_centre": region.parts_centre_id}, **kwargs
+        )
+        self.fields["parts_centre"].queryset = PartsCentre.objects.filter(manufacturer=manufacturer).order_by(
+            "code"
+        )
 
 
-def _network_page(request: HttpRequest, bound: forms.Form | None = None, region_id: int | None = None
-                  ) -> HttpResponse:
+def _network_page(
+    request: HttpRequest, bound: forms.Form | None = None, region_id: int | None = None
+) -> HttpResponse:
     """The network page; ``bound`` is the form just sent back with its errors (status 400)."""
     manufacturer = request.tenant.manufacturer
-    forms_ = {name: cls(manufacturer=manufacturer) for name, cls in
-              (("dealer_form", DealerForm), ("region_form", RegionForm), ("centre_form", PartsCentreForm))}
+    forms_ = {
+        name: cls(manufacturer=manufacturer)
+        for name, cls in (
+            ("dealer_form", DealerForm),
+            ("region_form", RegionForm),
+            ("centre_form", PartsCentreForm),
+        )
+    }
     for name in forms_:
         if bound is not None and isinstance(bound, type(forms_[name])):
             forms_[name] = bound
-    regions = list(Region.objects.filter(manufacturer=manufacturer).select_related("parts_centre")
-                   .order_by("code"))
-    rows = [(r, bound if region_id == r.pk else RegionCentreForm(manufacturer=manufacturer, region=r))
-            for r in regions]
-    return render(request, "hotline/admin/network.html", {
-        **forms_, "region_rows": rows, "is_admin": _is_admin(request),
-        "centres": PartsCentre.objects.filter(manufacturer=manufacturer).order_by("code"),
-        "network": network_of_manufacturer(manufacturer.pk),
-    }, status=400 if bound is not None and bound.errors else 200)
+    regions = list(
+        Region.objects.filter(manufacturer=manufacturer).select_related("parts_centre").order_by("code")
+    )
+    rows = [
+        (r, bound if region_id == r.pk else RegionCentreForm(manufacturer=manufacturer, region=r))
+        for r in regions
+    ]
+    return render(
+        request,
+        "hotline/admin/network.html",
+        {
+            **forms_,
+            "region_rows": rows,
+            "is_admin": _is_admin(request),
+            "centres": PartsCentre.objects.filter(manufacturer=manufacturer).order_by("code"),
+            "network": network_of_manufacturer(manufacturer.pk),
+        },
+        status=400 if bound is not None and bound.errors else 200,
+    )
 
 
 @login_required
@@ -418,13 +547,22 @@ def network_dealer_add(request: HttpRequest) -> HttpResponse:
     manufacturer = request.tenant.manufacturer
 
     def add(d: dict) -> str:
-        membership = dealer_provision(DealerSpec(
-            manufacturer=manufacturer.code, dealer_code=d["dealer_code"].strip(),
-            slug=d["slug"].strip().lower(), name=d["name"].strip(), region=d["region"],
-            province=d["province"].strip(), city=d["city"].strip(),
-            time_zone=request.tenant.time_zone))  # a new dealer keeps the hotline's clock
-        return (_("%(dealer)s joined the network as %(code)s.")
-                % {"dealer": membership.dealer.name, "code": membership.dealer_code})
+        membership = dealer_provision(
+            DealerSpec(
+                manufacturer=manufacturer.code,
+                dealer_code=d["dealer_code"].strip(),
+                slug=d["slug"].strip().lower(),
+                name=d["name"].strip(),
+                region=d["region"],
+                province=d["province"].strip(),
+                city=d["city"].strip(),
+                time_zone=request.tenant.time_zone,
+            )
+        )  # a new dealer keeps the hotline's clock
+        return _("%(dealer)s joined the network as %(code)s.") % {
+            "dealer": membership.dealer.name,
+            "code": membership.dealer_code,
+        }
 
     return _network_change(request, DealerForm(request.POST, manufacturer=manufacturer), add)
 
@@ -437,8 +575,12 @@ def network_region_add(request: HttpRequest) -> HttpResponse:
     manufacturer = request.tenant.manufacturer
 
     def add(d: dict) -> str:
-        region = region_create(manufacturer=manufacturer, code=d["code"].strip(),
-                               name=d["name"].strip(), parts_centre=d["parts_centre"])
+        region = region_create(
+            manufacturer=manufacturer,
+            code=d["code"].strip(),
+            name=d["name"].strip(),
+            parts_centre=d["parts_centre"],
+        )
         return _("Region %(name)s added.") % {"name": region.name}
 
     return _network_change(request, RegionForm(request.POST, manufacturer=manufacturer), add)
@@ -452,8 +594,9 @@ def network_centre_add(request: HttpRequest) -> HttpResponse:
     manufacturer = request.tenant.manufacturer
 
     def add(d: dict) -> str:
-        centre = parts_centre_create(manufacturer=manufacturer, code=d["code"].strip(),
-                                     name=d["name"].strip(), city=d["city"].strip())
+        centre = parts_centre_create(
+            manufacturer=manufacturer, code=d["code"].strip(), name=d["name"].strip(), city=d["city"].strip()
+        )
         return _("Parts centre %(name)s added.") % {"name": centre.name}
 
     return _network_change(request, PartsCentreForm(request.POST), add)
@@ -468,10 +611,15 @@ def network_region_centre(request: HttpRequest, pk: int) -> HttpResponse:
     _require_admin(request)
 
     def change(d: dict) -> str:
-        region_parts_centre_set(manufacturer=manufacturer, region=region,
-                                parts_centre=d["parts_centre"])
-        return (_("Region %(name)s is now served by %(centre)s.")
-                % {"name": region.name, "centre": region.parts_centre.name})
+        region_parts_centre_set(manufacturer=manufacturer, region=region, parts_centre=d["parts_centre"])
+        return _("Region %(name)s is now served by %(centre)s.") % {
+            "name": region.name,
+            "centre": region.parts_centre.name,
+        }
 
-    return _network_change(request, RegionCentreForm(request.POST, manufacturer=manufacturer,
-                                                     region=region), change, region_id=region.pk)
+    return _network_change(
+        request,
+        RegionCentreForm(request.POST, manufacturer=manufacturer, region=region),
+        change,
+        region_id=region.pk,
+    )

@@ -24,8 +24,11 @@ def _blank(choices) -> list:
 
 
 class BoardFilter(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False,
-                        widget=forms.TextInput(attrs={"placeholder": _("Number, mobile, plate or VIN")}))
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Number, mobile, plate or VIN")}),
+    )
     state = forms.ChoiceField(label=_("State"), required=False)
     dealer = forms.ChoiceField(label=_("Dealer"), required=False)
     region = forms.ChoiceField(label=_("Region"), required=False)
@@ -37,8 +40,9 @@ class BoardFilter(forms.Form):
     def __init__(self, *args, network: list[NetworkMembership], regions, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [("", _("Open")), ("all", _("All")), *State.choices]
-        self.fields["dealer"].choices = _blank([(str(m.dealer_id), f"{m.dealer_code} {m.dealer.name}")
-                                                for m in network])
+        self.fields["dealer"].choices = _blank(
+            [(str(m.dealer_id), f"{m.dealer_code} {m.dealer.name}") for m in network]
+        )
         self.fields["region"].choices = _blank([(str(r.pk), r.name) for r in regions])
 
 
@@ -49,8 +53,9 @@ class IntakeForm(forms.Form):
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.NORMAL)
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
     complaint = forms.CharField(label=_("Complaint"), widget=forms.Textarea(attrs={"rows": 3}))
-    owner_demand = forms.CharField(label=_("What the owner demands"), required=False,
-                                   widget=forms.Textarea(attrs={"rows": 2}))
+    owner_demand = forms.CharField(
+        label=_("What the owner demands"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     owner_name = forms.CharField(label=_("Owner's name"), max_length=60)
     owner_gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, initial=Gender.UNKNOWN)
     owner_mobile = forms.CharField(label=_("Mobile"), max_length=11)
@@ -62,30 +67,43 @@ class IntakeForm(forms.Form):
     vehicle_vin = forms.CharField(label=_("VIN"), max_length=17, required=False)
     vehicle_plate = forms.CharField(label=_("Licence plate"), max_length=10, required=False)
     vehicle_model = forms.CharField(label=_("Model"), max_length=60, required=False)
-    vehicle_purchase_date = forms.CharField(label=_("Purchase date"), required=False,
-                                            widget=forms.DateInput(attrs={"type": "date"}))
+    vehicle_purchase_date = forms.CharField(
+        label=_("Purchase date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     vehicle_mileage_km = forms.CharField(label=_("Mileage (km)"), required=False)
     vehicle_use = forms.ChoiceField(label=_("Vehicle use"), choices=VehicleUse.choices, required=False)
     dealer = forms.ChoiceField(label=_("Dealer"), required=False)
 
     def __init__(self, *args, network: list[NetworkMembership], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["dealer"].choices = [("", _("The suggested dealer")), *[
-            (str(m.dealer_id), f"{m.dealer_code} {m.dealer.name} · {m.city}") for m in network]]
+        self.fields["dealer"].choices = [
+            ("", _("The suggested dealer")),
+            *[(str(m.dealer_id), f"{m.dealer_code} {m.dealer.name} · {m.city}") for m in network],
+        ]
 
     # Service error keys ("owner.mobile", "vehicle.vin", ...) to this form's fields.
-    ALIASES = {**{f"owner.{n}": f"owner_{n}" for n in (
-        "name", "gender", "mobile", "landline", "email", "province", "city", "address")},
-        **{f"vehicle.{n}": f"vehicle_{n}" for n in (
-            "vin", "plate", "model", "purchase_date", "mileage_km", "use")},
-        "vehicle": "vehicle_vin", "part_lines": None}
+    ALIASES = {
+        **{
+            f"owner.{n}": f"owner_{n}"
+            for n in ("name", "gender", "mobile", "landline", "email", "province", "city", "address")
+        },
+        **{
+            f"vehicle.{n}": f"vehicle_{n}"
+            for n in ("vin", "plate", "model", "purchase_date", "mileage_km", "use")
+        },
+        "vehicle": "vehicle_vin",
+        "part_lines": None,
+    }
 
 
 class CallbackForm(forms.Form):
     outcome = forms.ChoiceField(label=_("How the call went"), choices=CallbackOutcome.choices)
     score = forms.IntegerField(label=_("Score (1–10)"), required=False, min_value=1, max_value=10)
-    solved = forms.ChoiceField(label=_("Problem really solved?"), required=False,
-                               choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))])
+    solved = forms.ChoiceField(
+        label=_("Problem really solved?"),
+        required=False,
+        choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))],
+    )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -101,8 +119,10 @@ class TransferDecisionForm(forms.Form):
 
     def __init__(self, *args, network: list[NetworkMembership], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_dealer"].choices = [("", "—"), *[
-            (str(m.dealer_id), f"{m.dealer_code} {m.dealer.name}") for m in network]]
+        self.fields["to_dealer"].choices = [
+            ("", "—"),
+            *[(str(m.dealer_id), f"{m.dealer_code} {m.dealer.name}") for m in network],
+        ]
 
 
 class ExtensionDecisionForm(forms.Form):
@@ -115,9 +135,10 @@ class ReassignForm(forms.Form):
     to_dealer = forms.ChoiceField(label=_("New dealer"))
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, network: list[NetworkMembership], current: int | None = None,
-                 **kwargs) -> None:
+    def __init__(self, *args, network: list[NetworkMembership], current: int | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         others = [m for m in network if m.dealer_id != current]
-        self.fields["to_dealer"].choices = [("", "—"), *[
-            (str(m.dealer_id), f"{m.dealer_code} {m.dealer.name}") for m in others]]
+        self.fields["to_dealer"].choices = [
+            ("", "—"),
+            *[(str(m.dealer_id), f"{m.dealer_code} {m.dealer.name}") for m in others],
+        ]

@@ -13,18 +13,26 @@ from tenants.selectors import network_of_manufacturer
 def home(request: HttpRequest) -> HttpResponse:
     manufacturer = request.tenant.manufacturer
     network = list(network_of_manufacturer(manufacturer.pk))
-    return render(request, "hotline/home.html", {
-        "manufacturer": manufacturer,
-        "dealer_count": len(network),
-        "active_count": sum(1 for m in network if m.is_active),
-        "regions": manufacturer.regions.select_related("parts_centre").order_by("code"),
-    })
+    return render(
+        request,
+        "hotline/home.html",
+        {
+            "manufacturer": manufacturer,
+            "dealer_count": len(network),
+            "active_count": sum(1 for m in network if m.is_active),
+            "regions": manufacturer.regions.select_related("parts_centre").order_by("code"),
+        },
+    )
 
 
 @login_required
 def network(request: HttpRequest) -> HttpResponse:
     manufacturer = request.tenant.manufacturer
-    return render(request, "hotline/network.html", {
-        "manufacturer": manufacturer,
-        "network": network_of_manufacturer(manufacturer.pk),
-    })
+    return render(
+        request,
+        "hotline/network.html",
+        {
+            "manufacturer": manufacturer,
+            "network": network_of_manufacturer(manufacturer.pk),
+        },
+    )

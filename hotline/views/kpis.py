@@ -18,8 +18,13 @@ from config.exports import table_download
 from ..selectors import kpi_rows, kpi_totals, parts_centre_turnaround
 from ..services.clocks import tenant_time_zone
 
-GROUPS = [("dealer", _("Dealer")), ("region", _("Region")), ("category", _("Category")),
-          ("week", _("Week")), ("month", _("Month"))]
+GROUPS = [
+    ("dealer", _("Dealer")),
+    ("region", _("Region")),
+    ("category", _("Category")),
+    ("week", _("Week")),
+    ("month", _("Month")),
+]
 
 
 class KpiFilter(forms.Form):
@@ -35,14 +40,37 @@ class KpiFilter(forms.Form):
 
 
 def kpi_headers() -> list[str]:
-    return [str(h) for h in (
-        _("Group"), _("Work orders"), _("Timely response %"), _("Timely completion %"), _("Overdue now"),
-        _("Repeat %"), _("Reopen %"), _("Callback scores"), _("8–10 fully satisfied"),
-        _("6–8 basically satisfied"), _("0–6 unsatisfied"))]
+    return [
+        str(h)
+        for h in (
+            _("Group"),
+            _("Work orders"),
+            _("Timely response %"),
+            _("Timely completion %"),
+            _("Overdue now"),
+            _("Repeat %"),
+            _("Reopen %"),
+            _("Callback scores"),
+            _("8–10 fully satisfied"),
+            _("6–8 basically satisfied"),
+            _("0–6 unsatisfied"),
+        )
+    ]
 
 
-KPI_KEYS = ["label", "total", "response_rate", "completion_rate", "overdue", "repeat_rate", "reopen_rate",
-            "scored", "band_high", "band_mid", "band_low"]
+KPI_KEYS = [
+    "label",
+    "total",
+    "response_rate",
+    "completion_rate",
+    "overdue",
+    "repeat_rate",
+    "reopen_rate",
+    "scored",
+    "band_high",
+    "band_mid",
+    "band_low",
+]
 
 
 def period(form: forms.Form, zone: zoneinfo.ZoneInfo) -> tuple[dt.datetime, dt.datetime, str]:
@@ -60,11 +88,19 @@ def chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
     bars = []
     for i, row in enumerate(rows):
         y = 34 + i * 34
-        bars.append({"label": row["label"], "y": y, "text_y": y + 16, "response_y": y + 2,
-                     "completion_y": y + 16,
-                     "response": row["response_rate"], "completion": row["completion_rate"],
-                     "response_w": round(3.6 * (row["response_rate"] or 0), 1),
-                     "completion_w": round(3.6 * (row["completion_rate"] or 0), 1)})
+        bars.append(
+            {
+                "label": row["label"],
+                "y": y,
+                "text_y": y + 16,
+                "response_y": y + 2,
+                "completion_y": y + 16,
+                "response": row["response_rate"],
+                "completion": row["completion_rate"],
+                "response_w": round(3.6 * (row["response_rate"] or 0), 1),
+                "completion_w": round(3.6 * (row["completion_rate"] or 0), 1),
+            }
+        )
     return {"bars": bars, "height": 40 + 34 * len(rows)}
 
 
@@ -79,16 +115,37 @@ def kpis(request: HttpRequest) -> HttpResponse:
     export, fmt = request.GET.get("export"), request.GET.get("format", "csv")
     stamp = f"{start:%Y%m%d}-{(end - dt.timedelta(days=1)):%Y%m%d}"
     if export == "kpis":
-        return table_download(f"kpis-{group}-{stamp}", kpi_headers(),
-                              [[r[k] for k in KPI_KEYS] for r in rows], fmt)
+        return table_download(
+            f"kpis-{group}-{stamp}", kpi_headers(), [[r[k] for k in KPI_KEYS] for r in rows], fmt
+        )
     if export == "parts":
-        return table_download(f"parts-centres-{stamp}", [str(h) for h in (
-            _("Parts centre"), _("Requests"), _("Shipped"), _("Hours from request to shipment (average)"),
-            _("Back-ordered lines"))],
-            [[c["label"], c["requests"], c["shipped"], c["hours"], c["back_ordered"]] for c in centres], fmt)
-    return render(request, "hotline/kpis.html", {
-        "form": form, "rows": rows, "totals": totals, "centres": centres, "headers": kpi_headers(),
-        "chart": chart(rows),
-        "query": request.GET.urlencode(), "since": start.date(),
-        "until": (end - dt.timedelta(days=1)).date(),
-    })
+        return table_download(
+            f"parts-centres-{stamp}",
+            [
+                str(h)
+                for h in (
+                    _("Parts centre"),
+                    _("Requests"),
+                    _("Shipped"),
+                    _("Hours from request to shipment (average)"),
+                    _("Back-ordered lines"),
+                )
+            ],
+            [[c["label"], c["requests"], c["shipped"], c["hours"], c["back_ordered"]] for c in centres],
+            fmt,
+        )
+    return render(
+        request,
+        "hotline/kpis.html",
+        {
+            "form": form,
+            "rows": rows,
+            "totals": totals,
+            "centres": centres,
+            "headers": kpi_headers(),
+            "chart": chart(rows),
+            "query": request.GET.urlencode(),
+            "since": start.date(),
+            "until": (end - dt.timedelta(days=1)).date(),
+        },
+    )

@@ -19,15 +19,18 @@ from hotline.services.owner_sms import owner_sms_replies_receive
 from notifications.sms import REPLY_PARSERS, SmsReplyPayloadError, sms_reply_token_valid
 
 
-def _answer(provider: str, status: int, message: str,
-            errors: dict[str, list[str]] | None = None) -> HttpResponse:
+def _answer(
+    provider: str, status: int, message: str, errors: dict[str, list[str]] | None = None
+) -> HttpResponse:
     code = 0 if status == 200 else status
-    body: dict[str, object] = ({"code": code, "msg": message} if provider == "aliyun"
-                               else {"result": code, "errmsg": message})
+    body: dict[str, object] = (
+        {"code": code, "msg": message} if provider == "aliyun" else {"result": code, "errmsg": message}
+    )
     if errors:
         body["errors"] = errors
-    response = HttpResponse(json.dumps(body, ensure_ascii=False), status=status,
-                            content_type="application/json; charset=utf-8")
+    response = HttpResponse(
+        json.dumps(body, ensure_ascii=False), status=status, content_type="application/json; charset=utf-8"
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -44,8 +47,9 @@ def sms_replies(request: HttpRequest, provider: str, token: str) -> HttpResponse
     try:
         replies = parse(request.body)
     except SmsReplyPayloadError as exc:
-        summary = "; ".join(f"{field}: {' '.join(map(str, messages))}"
-                            for field, messages in exc.errors.items())
+        summary = "; ".join(
+            f"{field}: {' '.join(map(str, messages))}" for field, messages in exc.errors.items()
+        )
         return _answer(provider, 400, summary, exc.errors)
     owner_sms_replies_receive(replies)
     return _answer(provider, 200, "成功" if provider == "aliyun" else "OK")

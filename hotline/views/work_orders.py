@@ -83,8 +83,12 @@ def work_orders_for_board(values: dict[str, Any]):
         qs = qs.filter(state__in=OPEN_STATES)
     elif state != "all":
         qs = qs.filter(state=state)
-    for name, field in (("dealer", "dealer_id"), ("region", "region_id"), ("category", "category"),
-                        ("severity", "severity")):
+    for name, field in (
+        ("dealer", "dealer_id"),
+        ("region", "region_id"),
+        ("category", "category"),
+        ("severity", "severity"),
+    ):
         if values.get(name):
             qs = qs.filter(**{field: values[name]})
     if values.get("overdue"):
@@ -93,8 +97,13 @@ def work_orders_for_board(values: dict[str, Any]):
         qs = qs.filter(repeat_of__isnull=False)
     q = (values.get("q") or "").strip()
     if q:
-        qs = qs.filter(Q(number__iexact=q) | Q(owner__mobile=q) | Q(vehicle__plate__iexact=q)
-                       | Q(vehicle__vin__iexact=q) | Q(owner__name__icontains=q))
+        qs = qs.filter(
+            Q(number__iexact=q)
+            | Q(owner__mobile=q)
+            | Q(vehicle__plate__iexact=q)
+            | Q(vehicle__vin__iexact=q)
+            | Q(owner__name__icontains=q)
+        )
     return qs.order_by("next_due", "-received_at")
 
 
@@ -106,9 +115,16 @@ def board(request: HttpRequest) -> HttpResponse:
     form = BoardFilter(request.GET or None, network=network, regions=regions)
     values = form.cleaned_data if form.is_valid() else {}
     rows = list(work_orders_for_board(values)[:300])
-    return render(request, "hotline/work_orders/board.html", {
-        "form": form, "rows": rows, "filtered": bool(request.GET), "now": timezone.now(),
-    })
+    return render(
+        request,
+        "hotline/work_orders/board.html",
+        {
+            "form": form,
+            "rows": rows,
+            "filtered": bool(request.GET),
+            "now": timezone.now(),
+        },
+    )
 
 
 @login_required
@@ -117,22 +133,30 @@ def queues(request: HttpRequest) -> HttpResponse:
     """The supervisors' queues: overdue now, escalated, awaiting callback, awaiting a decision."""
     now = timezone.now()
     base = _with_clocks(WorkOrder.objects.select_related("owner"))
-    escalated = Clock.objects.filter(work_order=OuterRef("pk"), escalation_level__gt=0,
-                                     stopped_at__isnull=True)
+    escalated = Clock.objects.filter(
+        work_order=OuterRef("pk"), escalation_level__gt=0, stopped_at__isnull=True
+    )
     pending = Q(transfer_requests__state=DecisionState.PENDING) | Q(
-        extension_requests__state=DecisionState.PENDING)
+        extension_requests__state=DecisionState.PENDING
+    )
     sections = [
         ("overdue", _("Overdue now"), base.filter(is_overdue=True).order_by("next_due")),
         ("escalated", _("Escalated"), base.filter(Exists(escalated)).order_by("next_due")),
         ("callback", _("Awaiting callback"), base.filter(state="resolved").order_by("resolved_at")),
         ("decision", _("Awaiting my decision"), base.filter(pending).distinct().order_by("received_at")),
     ]
-    return render(request, "hotline/work_orders/queues.html", {
-        "sections": [(key, title, list(qs[:100])) for key, title, qs in sections], "now": now,
-    })
+    return render(
+        request,
+        "hotline/work_orders/queues.html",
+        {
+            "sections": [(key, title, list(qs[:100])) for key, title, qs in sections],
+            "now": now,
+        },
+    )
 
 
 # --- intake ---------------------------------------------------------------------------------
+
 
 def _intake_initial(owner: Owner | None, vehicle: Vehicle | None) -> dict[str, Any]:
     initial: dict[str, Any] = {"token": uuid.uuid4().hex}
@@ -152,8 +176,7 @@ def _recent_of(owner: Owner | None) -> list[WorkOrder]:
         return []
     since = timezone.now() - dt.timedelta(days=policy_current().repeat_window_days)
     recent = Q(state__in=OPEN_STATES) | Q(received_at__gte=since)
-    return list(WorkOrder.objects.filter(Q(owner=owner) & recent)
-                .order_by("-received_at")[:10])
+    return list(WorkOrder.objects.filter(Q(owner=owner) & recent).order_by("-received_at")[:10])
 
 
 def _posted_lines(request: HttpRequest) -> list[dict[str, Any]]:
@@ -179,8 +202,10 @@ def intake(request: HttpRequest) -> HttpResponse:
     if request.GET.get("owner"):
         owner = Owner.objects.filter(pk=request.GET["owner"]).first()
         if owner is not None:
-            vehicle = vehicles_of(owner).filter(pk=request.GET.get("vehicle") or 0).first() \
+            vehicle = (
+                vehicles_of(owner).filter(pk=request.GET.get("vehicle") or 0).first()
                 or vehicles_of(owner).first()
+            )
     line_errors: dict[str, list[str]] = {}
     if request.method == "POST":
         form = IntakeForm(request.POST, network=network)
@@ -197,30 +222,53 @@ def intake(request: HttpRequest) -> HttpResponse:
                     time.sleep(0.1)
                 form.add_error(None, _("This form is already being saved; open the board to find it."))
             else:
-                vehicle_values = {n: data[f"vehicle_{n}"] for n in (
-                    "vin", "plate", "model", "purchase_date", "mileage_km", "use")}
+                vehicle_values = {
+                    n: data[f"vehicle_{n}"]
+                    for n in ("vin", "plate", "model", "purchase_date", "mileage_km", "use")
+                }
                 if not any(v for k, v in vehicle_values.items() if k != "use"):
                     vehicle_values = None
                 elif not vehicle_values["use"]:
                     vehicle_values.pop("use")
                 try:
-                    work_order = work_order_create(manufacturer=manufacturer, actor=actor_of(request),
-                                                   intake=Intake(
-                        type=data["type"], category=data["category"], severity=data["severity"],
-                        channel=data["channel"], complaint=data["complaint"],
-                        owner_demand=data["owner_demand"],
-                        owner={n: data[f"owner_{n}"] for n in (
-                            "name", "gender", "mobile", "landline", "email", "province", "city",
-                            "address")},
-                        vehicle=vehicle_values, part_lines=lines,
-                        dealer_id=int(data["dealer"]) if data["dealer"] else None))
+                    work_order = work_order_create(
+                        manufacturer=manufacturer,
+                        actor=actor_of(request),
+                        intake=Intake(
+                            type=data["type"],
+                            category=data["category"],
+                            severity=data["severity"],
+                            channel=data["channel"],
+                            complaint=data["complaint"],
+                            owner_demand=data["owner_demand"],
+                            owner={
+                                n: data[f"owner_{n}"]
+                                for n in (
+                                    "name",
+                                    "gender",
+                                    "mobile",
+                                    "landline",
+                                    "email",
+                                    "province",
+                                    "city",
+                                    "address",
+                                )
+                            },
+                            vehicle=vehicle_values,
+                            part_lines=lines,
+                            dealer_id=int(data["dealer"]) if data["dealer"] else None,
+                        ),
+                    )
                 except ValidationError as exc:
                     cache.delete(key)
                     line_errors = apply_errors(form, exc, IntakeForm.ALIASES)
                 else:
                     cache.set(key, work_order.number, timeout=3600)
-                    messages.success(request, _("Work order %(number)s recorded and sent to %(dealer)s.")
-                                     % {"number": work_order.number, "dealer": work_order.dealer_name})
+                    messages.success(
+                        request,
+                        _("Work order %(number)s recorded and sent to %(dealer)s.")
+                        % {"number": work_order.number, "dealer": work_order.dealer_name},
+                    )
                     return redirect("work-order", number=work_order.number)
         else:
             # The field errors and the part lines' own, all at once.
@@ -235,18 +283,30 @@ def intake(request: HttpRequest) -> HttpResponse:
         lines = []
     suggestion = None
     if owner is not None or vehicle is not None:
-        suggestion, _reason = dealer_suggest(manufacturer, vehicle=vehicle,
-                                             city=owner.city if owner else "")
+        suggestion, _reason = dealer_suggest(manufacturer, vehicle=vehicle, city=owner.city if owner else "")
     rows = [
-        {"values": line, "errors": {f: line_errors.get(f"{i}.{f}", []) for f in
-                                    ("part_code", "part_name", "quantity")}}
+        {
+            "values": line,
+            "errors": {f: line_errors.get(f"{i}.{f}", []) for f in ("part_code", "part_name", "quantity")},
+        }
         for i, line in enumerate(lines, start=1)
     ]
-    return render(request, "hotline/work_orders/intake.html", {
-        "form": form, "lookup": lookup, "matches": matches, "owner": owner, "vehicle": vehicle,
-        "recent": _recent_of(owner), "suggestion": suggestion, "lines": rows,
-        "max_lines": MAX_PART_LINES, "line_errors": line_errors.get("all"),
-    })
+    return render(
+        request,
+        "hotline/work_orders/intake.html",
+        {
+            "form": form,
+            "lookup": lookup,
+            "matches": matches,
+            "owner": owner,
+            "vehicle": vehicle,
+            "recent": _recent_of(owner),
+            "suggestion": suggestion,
+            "lines": rows,
+            "max_lines": MAX_PART_LINES,
+            "line_errors": line_errors.get("all"),
+        },
+    )
 
 
 @login_required
@@ -260,21 +320,23 @@ def intake_hints(request: HttpRequest) -> HttpResponse:
         owner = vehicle.owner
     city = (request.GET.get("owner_city") or "").strip() or (owner.city if owner else "")
     suggestion, _reason = dealer_suggest(request.tenant.manufacturer, vehicle=vehicle, city=city)
-    return render(request, "hotline/work_orders/_hints.html", {
-        "suggestion": suggestion, "recent": _recent_of(owner)})
+    return render(
+        request, "hotline/work_orders/_hints.html", {"suggestion": suggestion, "recent": _recent_of(owner)}
+    )
 
 
 # --- one work order ------------------------------------------------------------------------
 
+
 def _work_order_or_404(number: str) -> WorkOrder:
-    return get_object_or_404(WorkOrder.objects.select_related("owner", "vehicle", "repeat_of"),
-                             number=number)
+    return get_object_or_404(WorkOrder.objects.select_related("owner", "vehicle", "repeat_of"), number=number)
 
 
 def _context(request: HttpRequest, work_order: WorkOrder, **forms: Any) -> dict[str, Any]:
     network = _active_network(request)
-    users = {u.pk: u.get_full_name() or u.username for u in User.objects.filter(
-        pk__in={work_order.created_by_id})}
+    users = {
+        u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in={work_order.created_by_id})
+    }
     dealer_names = {m.dealer_id: f"{m.dealer_code} {m.dealer.name}" for m in network}
     transfers = list(work_order.transfer_requests.order_by("-requested_at"))
     for t in transfers:
@@ -284,8 +346,9 @@ def _context(request: HttpRequest, work_order: WorkOrder, **forms: Any) -> dict[
         "part_lines": list(work_order.part_lines.all()),
         "clocks": list(work_order.clocks.order_by("started_at", "kind")),
         "events": list(work_order.events.order_by("id")),
-        "parts_requests": list(PartsRequest.objects.filter(work_order=work_order)
-                               .prefetch_related("lines").order_by("raised_at")),
+        "parts_requests": list(
+            PartsRequest.objects.filter(work_order=work_order).prefetch_related("lines").order_by("raised_at")
+        ),
         "callbacks": list(work_order.callbacks.order_by("at")),
         "transfers": transfers,
         "extensions": list(work_order.extension_requests.order_by("-requested_at")),
@@ -312,8 +375,9 @@ def work_order_page(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "hotline/work_orders/detail.html", _context(request, work_order))
 
 
-def _run(request: HttpRequest, work_order: WorkOrder, form: Any, name: str, action: Any,
-         done: str) -> HttpResponse:
+def _run(
+    request: HttpRequest, work_order: WorkOrder, form: Any, name: str, action: Any, done: str
+) -> HttpResponse:
     """Run a service with a valid form; on bad input show the page again with the errors in place."""
     if form.is_valid():
         try:
@@ -327,8 +391,12 @@ def _run(request: HttpRequest, work_order: WorkOrder, form: Any, name: str, acti
             messages.success(request, done)
             return redirect("work-order", number=work_order.number)
     work_order.refresh_from_db()
-    return render(request, "hotline/work_orders/detail.html",
-                  _context(request, work_order, **{name: form, "open_tab": name}), status=400)
+    return render(
+        request,
+        "hotline/work_orders/detail.html",
+        _context(request, work_order, **{name: form, "open_tab": name}),
+        status=400,
+    )
 
 
 @login_required
@@ -342,50 +410,91 @@ def work_order_action(request: HttpRequest, number: str, action: str) -> HttpRes
         def do(d: dict) -> Any:
             reached = d["outcome"] == CallbackOutcome.REACHED
             return decisions.callback_record(
-                work_order_id=work_order.pk, actor=actor, outcome=d["outcome"],
+                work_order_id=work_order.pk,
+                actor=actor,
+                outcome=d["outcome"],
                 score=d["score"] if reached else None,
-                solved={"yes": True, "no": False}.get(d["solved"]) if reached else None, note=d["note"])
+                solved={"yes": True, "no": False}.get(d["solved"]) if reached else None,
+                note=d["note"],
+            )
+
         return _run(request, work_order, form, "callback_form", do, _("Callback recorded."))
     if action == "reopen":
-        return _run(request, work_order, ReasonForm(request.POST, prefix="reopen"), "reopen_form",
-                    lambda d: work_order_reopen(work_order_id=work_order.pk, actor=actor, reason=d["reason"]),
-                    _("Work order reopened; it is back with the dealer."))
+        return _run(
+            request,
+            work_order,
+            ReasonForm(request.POST, prefix="reopen"),
+            "reopen_form",
+            lambda d: work_order_reopen(work_order_id=work_order.pk, actor=actor, reason=d["reason"]),
+            _("Work order reopened; it is back with the dealer."),
+        )
     if action == "close":
-        return _run(request, work_order, ReasonForm(request.POST, prefix="close"), "close_form",
-                    lambda d: decisions.work_order_close_without_callback(
-                        work_order_id=work_order.pk, actor=actor, reason=d["reason"]),
-                    _("Work order closed."))
+        return _run(
+            request,
+            work_order,
+            ReasonForm(request.POST, prefix="close"),
+            "close_form",
+            lambda d: decisions.work_order_close_without_callback(
+                work_order_id=work_order.pk, actor=actor, reason=d["reason"]
+            ),
+            _("Work order closed."),
+        )
     if action == "cancel":
-        return _run(request, work_order, ReasonForm(request.POST, prefix="cancel"), "cancel_form",
-                    lambda d: work_order_cancel(work_order_id=work_order.pk, actor=actor, reason=d["reason"]),
-                    _("Work order cancelled."))
+        return _run(
+            request,
+            work_order,
+            ReasonForm(request.POST, prefix="cancel"),
+            "cancel_form",
+            lambda d: work_order_cancel(work_order_id=work_order.pk, actor=actor, reason=d["reason"]),
+            _("Work order cancelled."),
+        )
     if action == "transfer":
         form = TransferDecisionForm(request.POST, prefix="transfer", network=_active_network(request))
 
         def decide_transfer(d: dict) -> Any:
             request_id = _own_request(work_order.transfer_requests, d["request"])
             return decisions.transfer_decide(
-                manufacturer=request.tenant.manufacturer, request_id=request_id, actor=actor,
-                approve=d["approve"] == "yes", reason=d["reason"],
-                to_dealer_id=int(d["to_dealer"]) if d["to_dealer"] else None)
-        return _run(request, work_order, form, "transfer_form", decide_transfer,
-                    _("Transfer request decided."))
+                manufacturer=request.tenant.manufacturer,
+                request_id=request_id,
+                actor=actor,
+                approve=d["approve"] == "yes",
+                reason=d["reason"],
+                to_dealer_id=int(d["to_dealer"]) if d["to_dealer"] else None,
+            )
+
+        return _run(
+            request, work_order, form, "transfer_form", decide_transfer, _("Transfer request decided.")
+        )
     if action == "extension":
         form = ExtensionDecisionForm(request.POST, prefix="extension")
 
         def decide_extension(d: dict) -> Any:
             request_id = _own_request(work_order.extension_requests, d["request"])
-            return decisions.extension_decide(request_id=request_id, actor=actor,
-                                              grant=d["grant"] == "yes", reason=d["reason"])
-        return _run(request, work_order, form, "extension_form", decide_extension,
-                    _("Extension request decided."))
+            return decisions.extension_decide(
+                request_id=request_id, actor=actor, grant=d["grant"] == "yes", reason=d["reason"]
+            )
+
+        return _run(
+            request, work_order, form, "extension_form", decide_extension, _("Extension request decided.")
+        )
     if action == "reassign":
-        form = ReassignForm(request.POST, prefix="reassign", network=_active_network(request),
-                            current=work_order.dealer_id)
-        return _run(request, work_order, form, "reassign_form", lambda d: decisions.work_order_reassign(
-            manufacturer=request.tenant.manufacturer, work_order_id=work_order.pk, actor=actor,
-            to_dealer_id=int(d["to_dealer"]), reason=d["reason"]),
-            _("Work order reassigned; the new dealer's windows have started."))
+        form = ReassignForm(
+            request.POST, prefix="reassign", network=_active_network(request), current=work_order.dealer_id
+        )
+        return _run(
+            request,
+            work_order,
+            form,
+            "reassign_form",
+            lambda d: decisions.work_order_reassign(
+                manufacturer=request.tenant.manufacturer,
+                work_order_id=work_order.pk,
+                actor=actor,
+                to_dealer_id=int(d["to_dealer"]),
+                reason=d["reason"],
+            ),
+            _("Work order reassigned; the new dealer's windows have started."),
+        )
     raise Http404
 
 

@@ -29,8 +29,9 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             # Relayed twice after a crash, an event still notifies a person once.
-            models.UniqueConstraint(fields=["user_id", "stream", "event_id"],
-                                    name="one_notification_per_event_and_person"),
+            models.UniqueConstraint(
+                fields=["user_id", "stream", "event_id"], name="one_notification_per_event_and_person"
+            ),
         ]
         indexes = [models.Index(fields=["user_id", "read_at"])]
 
@@ -51,8 +52,7 @@ class NotificationPreference(models.Model):
     email = models.BooleanField(_("by e-mail"), default=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user_id", "kind"],
-                                               name="one_preference_per_kind")]
+        constraints = [models.UniqueConstraint(fields=["user_id", "kind"], name="one_preference_per_kind")]
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.kind}"
@@ -84,14 +84,12 @@ class DeliveryStatus(models.TextChoices):
 class WebhookDelivery(models.Model):
     """One event for one endpoint: every attempt's outcome is kept here."""
 
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE,
-                                 related_name="deliveries")
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
     stream = models.BigIntegerField()
     event_id = models.BigIntegerField()
     event_kind = models.CharField(max_length=40)
     payload = models.JSONField()
-    status = models.CharField(max_length=10, choices=DeliveryStatus.choices,
-                              default=DeliveryStatus.PENDING)
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -102,11 +100,13 @@ class WebhookDelivery(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["endpoint", "stream", "event_id"],
-                                    name="one_delivery_per_event_and_endpoint"),
+            models.UniqueConstraint(
+                fields=["endpoint", "stream", "event_id"], name="one_delivery_per_event_and_endpoint"
+            ),
         ]
-        indexes = [models.Index(fields=["next_attempt_at"], name="webhook_due",
-                                condition=models.Q(status="pending"))]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="webhook_due", condition=models.Q(status="pending"))
+        ]
 
     def __str__(self) -> str:
         return f"{self.endpoint_id}:{self.event_id} {self.status}"

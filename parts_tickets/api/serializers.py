@@ -15,8 +15,19 @@ class PartsLineOut(serializers.ModelSerializer):
 
     class Meta:
         model = PartsRequestLine
-        fields = ["line_no", "part_code", "part_name", "quantity", "state", "expected_date",
-                  "reject_reason", "carrier", "tracking_number", "shipped_quantity", "shipped_at"]
+        fields = [
+            "line_no",
+            "part_code",
+            "part_name",
+            "quantity",
+            "state",
+            "expected_date",
+            "reject_reason",
+            "carrier",
+            "tracking_number",
+            "shipped_quantity",
+            "shipped_at",
+        ]
         read_only_fields = fields
 
 
@@ -33,8 +44,19 @@ class PartsRequestOut(serializers.ModelSerializer):
 
     class Meta:
         model = PartsRequest
-        fields = ["number", "work_order", "state", "dealer", "raised_at", "acknowledged_at",
-                  "shipped_at", "received_at", "note", "version", "lines"]
+        fields = [
+            "number",
+            "work_order",
+            "state",
+            "dealer",
+            "raised_at",
+            "acknowledged_at",
+            "shipped_at",
+            "received_at",
+            "note",
+            "version",
+            "lines",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(PartsRequestDealer)
@@ -56,12 +78,15 @@ class PartsRequestDetailOut(PartsRequestOut):
 
 
 class PartsRequestFilter(serializers.Serializer):
-    state = serializers.ChoiceField(choices=RequestState.choices, required=False,
-                                    help_text=_("Only requests in this state."))
-    dealer = serializers.CharField(required=False, max_length=32,
-                                   help_text=_("Only requests of the dealer with this dealer code."))
-    since = serializers.DateTimeField(required=False,
-                                      help_text=_("Only requests raised at or after this time (ISO 8601)."))
+    state = serializers.ChoiceField(
+        choices=RequestState.choices, required=False, help_text=_("Only requests in this state.")
+    )
+    dealer = serializers.CharField(
+        required=False, max_length=32, help_text=_("Only requests of the dealer with this dealer code.")
+    )
+    since = serializers.DateTimeField(
+        required=False, help_text=_("Only requests raised at or after this time (ISO 8601).")
+    )
 
 
 class BackOrderIn(serializers.Serializer):
@@ -74,8 +99,9 @@ class RejectIn(serializers.Serializer):
 
 class ShipmentLineIn(serializers.Serializer):
     line_no = serializers.IntegerField(min_value=1, max_value=6)
-    quantity = serializers.IntegerField(min_value=1, required=False,
-                                        help_text=_("Defaults to what is left of the line."))
+    quantity = serializers.IntegerField(
+        min_value=1, required=False, help_text=_("Defaults to what is left of the line.")
+    )
 
 
 class ShipmentIn(serializers.Serializer):

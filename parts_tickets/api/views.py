@@ -49,32 +49,41 @@ class PartsCentreView(ApiView):
 
 def _detail(request: PartsRequest, status_code: int = 200) -> Response:
     request = parts_request_for_centre(parts_centre_id=request.parts_centre_id, number=request.number)
-    return Response(PartsRequestDetailOut(request).data, status=status_code,
-                    headers={"ETag": etag_of(request.version)})
+    return Response(
+        PartsRequestDetailOut(request).data, status=status_code, headers={"ETag": etag_of(request.version)}
+    )
 
 
 class PartsRequestList(PartsCentreView):
-    @extend_schema(tags=TAG, operation_id="parts_requests_list",
-                   parameters=[PartsRequestFilter, *CURSOR_PARAMETERS],
-                   responses={200: paginated(PartsRequestOut), **problems(READ_ERRORS)},
-                   summary="The centre's parts-support requests, newest first")
+    @extend_schema(
+        tags=TAG,
+        operation_id="parts_requests_list",
+        parameters=[PartsRequestFilter, *CURSOR_PARAMETERS],
+        responses={200: paginated(PartsRequestOut), **problems(READ_ERRORS)},
+        summary="The centre's parts-support requests, newest first",
+    )
     def get(self, request: Request) -> Response:
         filters = PartsRequestFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
         requests = parts_requests_for_centre(
-            parts_centre_id=self.centre_id, manufacturer_id=request.auth.parts_centre.manufacturer_id,
+            parts_centre_id=self.centre_id,
+            manufacturer_id=request.auth.parts_centre.manufacturer_id,
             state=filters.validated_data.get("state", ""),
             dealer_code=filters.validated_data.get("dealer", ""),
-            since=filters.validated_data.get("since"))
+            since=filters.validated_data.get("since"),
+        )
         paginator = NewestFirst()
         page = paginator.paginate_queryset(requests, request, view=self)
         return paginator.get_paginated_response(PartsRequestOut(page, many=True).data)
 
 
 class PartsRequestDetail(PartsCentreView):
-    @extend_schema(tags=TAG, operation_id="parts_requests_read",
-                   responses={200: PartsRequestDetailOut, **problems(READ_ERRORS)},
-                   summary="One request with its lines; the ETag is its version")
+    @extend_schema(
+        tags=TAG,
+        operation_id="parts_requests_read",
+        responses={200: PartsRequestDetailOut, **problems(READ_ERRORS)},
+        summary="One request with its lines; the ETag is its version",
+    )
     def get(self, request: Request, number: str) -> Response:
         return _detail(parts_request_for_centre(parts_centre_id=self.centre_id, number=number))
 
@@ -98,8 +107,9 @@ class _Action(PartsCentreView):
 
     def _run(self, number: str, data: dict, **kwargs: Any) -> Response:
         with transaction.atomic():
-            parts_request = (PartsRequest.objects.select_for_update()
-                             .get(parts_centre_id=self.centre_id, number=number))
+            parts_request = PartsRequest.objects.select_for_update().get(
+                parts_centre_id=self.centre_id, number=number
+            )
             check_if_match(self.request, parts_request.version)
             self.act(parts_request, data, **kwargs)
         return _detail(parts_request, self.success_status)
@@ -111,8 +121,13 @@ class _Action(PartsCentreView):
 
 
 def _write(summary: str, request: type | None = None, code: int = 200) -> Callable:
-    return extend_schema(tags=TAG, summary=summary, request=request, parameters=WRITE_HEADERS,
-                         responses={code: PartsRequestDetailOut, **problems(WRITE_ERRORS)})
+    return extend_schema(
+        tags=TAG,
+        summary=summary,
+        request=request,
+        parameters=WRITE_HEADERS,
+        responses={code: PartsRequestDetailOut, **problems(WRITE_ERRORS)},
+    )
 
 
 class Acknowledge(_Action):
@@ -143,8 +158,9 @@ class BackOrder(_Action):
         return super().post(request, number, line_no=line_no)
 
     def act(self, parts_request: PartsRequest, data: dict, line_no: int) -> None:
-        services.parts_line_back_order(request_id=parts_request.pk, line_no=line_no,
-                                       expected_date=data["expected_date"], **self.common())
+        services.parts_line_back_order(
+            request_id=parts_request.pk, line_no=line_no, expected_date=data["expected_date"], **self.common()
+        )
 
 
 class Reject(_Action):
@@ -156,8 +172,9 @@ class Reject(_Action):
         return super().post(request, number, line_no=line_no)
 
     def act(self, parts_request: PartsRequest, data: dict, line_no: int) -> None:
-        services.parts_line_reject(request_id=parts_request.pk, line_no=line_no,
-                                   reason=data["reason"], **self.common())
+        services.parts_line_reject(
+            request_id=parts_request.pk, line_no=line_no, reason=data["reason"], **self.common()
+        )
 
 
 class Ship(_Action):
@@ -169,9 +186,13 @@ class Ship(_Action):
         return super().post(request, number)
 
     def act(self, parts_request: PartsRequest, data: dict) -> None:
-        services.parts_shipment_send(request_id=parts_request.pk, carrier=data["carrier"],
-                                     tracking_number=data["tracking_number"],
-                                     lines=[dict(line) for line in data["lines"]], **self.common())
+        services.parts_shipment_send(
+            request_id=parts_request.pk,
+            carrier=data["carrier"],
+            tracking_number=data["tracking_number"],
+            lines=[dict(line) for line in data["lines"]],
+            **self.common(),
+        )
 
 
 class Delivered(_Action):
@@ -182,5 +203,6 @@ class Delivered(_Action):
         return super().post(request, number)
 
     def act(self, parts_request: PartsRequest, data: dict) -> None:
-        services.parts_request_mark_delivered(request_id=parts_request.pk, at=data.get("delivered_at"),
-                                              **self.common())
+        services.parts_request_mark_delivered(
+            request_id=parts_request.pk, at=data.get("delivered_at"), **self.common()
+        )

@@ -28,14 +28,14 @@ class LineState(models.TextChoices):
 
 
 class PartsRequest(models.Model):
-    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT,
-                                   related_name="parts_requests")
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="parts_requests")
     number = models.CharField(_("number"), max_length=30, unique=True)
     parts_centre_id = models.BigIntegerField(db_index=True)
     region_id = models.BigIntegerField()
     dealer_id = models.BigIntegerField()
-    state = models.CharField(max_length=16, choices=RequestState.choices,
-                             default=RequestState.SUBMITTED, db_index=True)
+    state = models.CharField(
+        max_length=16, choices=RequestState.choices, default=RequestState.SUBMITTED, db_index=True
+    )
     raised_by_id = models.BigIntegerField()
     raised_at = models.DateTimeField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -66,8 +66,8 @@ class PartsRequestLine(PartFields):
         constraints = [
             models.UniqueConstraint(fields=["request", "line_no"], name="parts_req_line_unique"),
             models.UniqueConstraint(fields=["request", "part_code"], name="parts_req_code_unique"),
-            models.CheckConstraint(condition=models.Q(line_no__gte=1, line_no__lte=6),
-                                   name="parts_req_at_most_six"),
-            models.CheckConstraint(condition=models.Q(quantity__gte=1),
-                                   name="parts_req_quantity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(line_no__gte=1, line_no__lte=6), name="parts_req_at_most_six"
+            ),
+            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="parts_req_quantity_positive"),
         ]

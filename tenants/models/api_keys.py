@@ -26,14 +26,21 @@ class ApiKeyScope(models.TextChoices):
 
 
 class ApiKey(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="api_keys",
-                               verbose_name=_("tenant"))
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("tenant")
+    )
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=16, choices=ApiKeyKind.choices)
     scope = models.CharField(_("scope"), max_length=8, choices=ApiKeyScope.choices)
     # Parts-centre keys: the centre whose requests the key sees (a centre of the tenant's maker).
-    parts_centre = models.ForeignKey(PartsCentre, on_delete=models.CASCADE, null=True, blank=True,
-                                     related_name="api_keys", verbose_name=_("parts centre"))
+    parts_centre = models.ForeignKey(
+        PartsCentre,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="api_keys",
+        verbose_name=_("parts centre"),
+    )
     prefix = models.CharField(_("prefix"), max_length=16, unique=True)
     digest = models.CharField(max_length=64)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -46,8 +53,10 @@ class ApiKey(models.Model):
         ordering = ["tenant", "created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(kind="parts_centre", parts_centre__isnull=False)
-                           | models.Q(kind="integration", parts_centre__isnull=True)),
+                condition=(
+                    models.Q(kind="parts_centre", parts_centre__isnull=False)
+                    | models.Q(kind="integration", parts_centre__isnull=True)
+                ),
                 name="api_key_centre_iff_parts_centre_kind",
             )
         ]

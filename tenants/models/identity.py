@@ -47,9 +47,7 @@ class Role(models.TextChoices):
 
 
 ROLES_BY_TENANT_TYPE: dict[str, frozenset[str]] = {
-    TenantType.HOTLINE: frozenset(
-        {Role.HOTLINE_AGENT, Role.HOTLINE_SUPERVISOR, Role.HOTLINE_ADMIN}
-    ),
+    TenantType.HOTLINE: frozenset({Role.HOTLINE_AGENT, Role.HOTLINE_SUPERVISOR, Role.HOTLINE_ADMIN}),
     TenantType.DEALER: frozenset(
         {
             Role.DEALER_CRM_MANAGER,
@@ -79,9 +77,7 @@ class Membership(models.Model):
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "tenant"], name="membership_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "tenant"], name="membership_unique")]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.tenant.slug}: {self.role}"

@@ -13,9 +13,7 @@ code_validator = RegexValidator(
     _("Up to 32 letters, digits, hyphens or underscores, starting with a letter or digit."),
     code="code_format",
 )
-prefix_validator = RegexValidator(
-    r"^[A-Z]{2,4}$", _("2 to 4 capital letters."), code="prefix_format"
-)
+prefix_validator = RegexValidator(r"^[A-Z]{2,4}$", _("2 to 4 capital letters."), code="prefix_format")
 
 
 class Manufacturer(models.Model):
@@ -49,7 +47,9 @@ class PartsCentre(models.Model):
     """A regional parts centre (配件分中心) of one manufacturer."""
 
     manufacturer = models.ForeignKey(
-        Manufacturer, on_delete=models.CASCADE, related_name="parts_centres",
+        Manufacturer,
+        on_delete=models.CASCADE,
+        related_name="parts_centres",
         verbose_name=_("manufacturer"),
     )
     code = models.CharField(_("code"), max_length=32, validators=[code_validator])
@@ -72,13 +72,19 @@ class Region(models.Model):
     """A region of a manufacturer's network, served by exactly one parts centre."""
 
     manufacturer = models.ForeignKey(
-        Manufacturer, on_delete=models.CASCADE, related_name="regions",
+        Manufacturer,
+        on_delete=models.CASCADE,
+        related_name="regions",
         verbose_name=_("manufacturer"),
     )
     code = models.CharField(_("code"), max_length=32, validators=[code_validator])
     name = models.CharField(_("name"), max_length=60)
     parts_centre = models.ForeignKey(
-        PartsCentre, on_delete=models.PROTECT, null=True, blank=True, related_name="regions",
+        PartsCentre,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="regions",
         verbose_name=_("parts centre"),
     )
 
@@ -86,9 +92,7 @@ class Region(models.Model):
         verbose_name = _("region")
         verbose_name_plural = _("regions")
         ordering = ["manufacturer", "code"]
-        constraints = [
-            models.UniqueConstraint(fields=["manufacturer", "code"], name="region_code_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["manufacturer", "code"], name="region_code_unique")]
 
     def __str__(self) -> str:
         return self.name
@@ -98,12 +102,17 @@ class NetworkMembership(models.Model):
     """A dealer tenant's place in one manufacturer's network. A dealer may hold several."""
 
     manufacturer = models.ForeignKey(
-        Manufacturer, on_delete=models.PROTECT, related_name="network",
+        Manufacturer,
+        on_delete=models.PROTECT,
+        related_name="network",
         verbose_name=_("manufacturer"),
     )
     dealer = models.ForeignKey(
-        Tenant, on_delete=models.PROTECT, related_name="networks",
-        limit_choices_to={"type": TenantType.DEALER}, verbose_name=_("dealer"),
+        Tenant,
+        on_delete=models.PROTECT,
+        related_name="networks",
+        limit_choices_to={"type": TenantType.DEALER},
+        verbose_name=_("dealer"),
     )
     dealer_code = models.CharField(_("dealer code"), max_length=32, validators=[code_validator])
     region = models.ForeignKey(
@@ -136,8 +145,7 @@ class WebhookBacklog(models.Model):
     Lets the scheduler find the few tenants with work among thousands of schemas.
     """
 
-    tenant = models.OneToOneField("tenants.Tenant", on_delete=models.CASCADE,
-                                  related_name="webhook_backlog")
+    tenant = models.OneToOneField("tenants.Tenant", on_delete=models.CASCADE, related_name="webhook_backlog")
     next_at = models.DateTimeField(db_index=True)
 
     def __str__(self) -> str:

@@ -12,8 +12,10 @@ from django_tenants.utils import get_tenant_type_choices, schema_exists
 SLUG_RULE = r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$"
 slug_validator = RegexValidator(
     SLUG_RULE,
-    _("3 to 40 characters: lowercase letters, digits and hyphens, starting with a letter "
-      "and not ending with a hyphen."),
+    _(
+        "3 to 40 characters: lowercase letters, digits and hyphens, starting with a letter "
+        "and not ending with a hyphen."
+    ),
     code="slug_format",
 )
 # Host labels and schema names the platform keeps for itself.
@@ -49,8 +51,9 @@ class Tenant(TenantMixin):
     def schema_name_for(slug: str) -> str:
         return slug.replace("-", "_")
 
-    def create_schema(self, check_if_exists: bool = False, sync_schema: bool = True,
-                      verbosity: int = 1) -> bool | None:
+    def create_schema(
+        self, check_if_exists: bool = False, sync_schema: bool = True, verbosity: int = 1
+    ) -> bool | None:
         """Copy the type's migrated template schema, migration records included.
 
         django-tenants clones with a general PL/pgSQL function and then runs

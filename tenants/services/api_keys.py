@@ -34,8 +34,9 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def api_key_create(*, tenant: Tenant, name: str, scope: str, parts_centre: PartsCentre | None = None
-                   ) -> IssuedKey:
+def api_key_create(
+    *, tenant: Tenant, name: str, scope: str, parts_centre: PartsCentre | None = None
+) -> IssuedKey:
     """A new key for one parts centre (on its maker's hotline host) or for one integration.
 
     Returns the whole key once; only its prefix and digest are stored.
@@ -44,8 +45,10 @@ def api_key_create(*, tenant: Tenant, name: str, scope: str, parts_centre: Parts
     if not (name or "").strip():
         errors["name"] = [_("Name the key after the system that will use it.")]
     if scope not in ApiKeyScope.values:
-        errors["scope"] = [_("“%(value)s” is not one of: %(allowed)s.")
-                           % {"value": scope, "allowed": ", ".join(ApiKeyScope.values)}]
+        errors["scope"] = [
+            _("“%(value)s” is not one of: %(allowed)s.")
+            % {"value": scope, "allowed": ", ".join(ApiKeyScope.values)}
+        ]
     if tenant.type == TenantType.PUBLIC:
         errors["tenant"] = [_("API keys belong to a hotline or a dealer.")]
     if parts_centre is not None:
@@ -57,9 +60,13 @@ def api_key_create(*, tenant: Tenant, name: str, scope: str, parts_centre: Parts
     prefix = secrets.token_hex(4)
     secret = f"{KEY_LEAD}_{prefix}_{secrets.token_urlsafe(32)}"
     api_key = ApiKey.objects.create(
-        tenant=tenant, name=name.strip(), scope=scope, parts_centre=parts_centre,
+        tenant=tenant,
+        name=name.strip(),
+        scope=scope,
+        parts_centre=parts_centre,
         kind=ApiKeyKind.PARTS_CENTRE if parts_centre else ApiKeyKind.INTEGRATION,
-        prefix=prefix, digest=_digest(secret),
+        prefix=prefix,
+        digest=_digest(secret),
     )
     return IssuedKey(api_key=api_key, secret=secret)
 
@@ -69,8 +76,9 @@ def api_key_revoke(*, tenant: Tenant, prefix: str) -> ApiKey:
     with transaction.atomic():
         api_key = ApiKey.objects.select_for_update().filter(tenant=tenant, prefix=prefix).first()
         if api_key is None:
-            raise ValidationError({"prefix": [_("No key with this prefix belongs to %(tenant)s.")
-                                              % {"tenant": tenant.slug}]})
+            raise ValidationError(
+                {"prefix": [_("No key with this prefix belongs to %(tenant)s.") % {"tenant": tenant.slug}]}
+            )
         if api_key.revoked_at is None:
             api_key.revoked_at = timezone.now()
             api_key.save(update_fields=["revoked_at"])
@@ -82,8 +90,11 @@ def api_key_for(secret: str, tenant: Tenant) -> ApiKey | None:
     parts = secret.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_LEAD:
         return None
-    api_key = (ApiKey.objects.select_related("parts_centre")
-               .filter(prefix=parts[1], tenant=tenant, revoked_at__isnull=True).first())
+    api_key = (
+        ApiKey.objects.select_related("parts_centre")
+        .filter(prefix=parts[1], tenant=tenant, revoked_at__isnull=True)
+        .first()
+    )
     if api_key is None or not hmac.compare_digest(api_key.digest, _digest(secret)):
         return None
     now = timezone.now()

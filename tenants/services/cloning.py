@@ -54,7 +54,8 @@ def _signature(cursor, template: str) -> tuple[str, ...]:
              JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace = (SELECT oid FROM ns)),
           (SELECT count(*)::text FROM pg_proc WHERE pronamespace = (SELECT oid FROM ns))
         """,
-        [template])
+        [template],
+    )
     row = cursor.fetchone()
     if row is None or row[0] is None:
         raise TemplateNotCopyable(f"template schema {template} does not exist")
@@ -75,14 +76,17 @@ def _build(cursor, template: str) -> str:
     ns = row[0]
     cursor.execute(
         "SELECT relname, relkind FROM pg_class c WHERE relnamespace = %s AND relkind NOT IN "
-        "('r', 'i', 'S') ORDER BY relname", [ns])
+        "('r', 'i', 'S') ORDER BY relname",
+        [ns],
+    )
     others = cursor.fetchall()
     if others:
         raise TemplateNotCopyable(f"{template} holds objects not copied: {others}")
     cursor.execute(
         "SELECT c.relname FROM pg_class c WHERE c.relnamespace = %s AND c.relkind = 'S' "
         "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'i')",
-        [ns])
+        [ns],
+    )
     loose = cursor.fetchall()
     if loose:
         raise TemplateNotCopyable(f"{template} has sequences not owned by identity columns: {loose}")
@@ -93,13 +97,16 @@ def _build(cursor, template: str) -> str:
         "SELECT a.attrelid::regclass::text, a.attname FROM pg_attrdef d "
         "JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
         "JOIN pg_class c ON c.oid = d.adrelid "
-        "WHERE c.relnamespace = %s AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%%'", [ns])
+        "WHERE c.relnamespace = %s AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%%'",
+        [ns],
+    )
     serials = cursor.fetchall()
     if serials:
         raise TemplateNotCopyable(f"{template} has serial columns (use identity): {serials}")
 
-    cursor.execute("SELECT relname, oid FROM pg_class WHERE relnamespace = %s AND relkind = 'r' "
-                   "ORDER BY relname", [ns])
+    cursor.execute(
+        "SELECT relname, oid FROM pg_class WHERE relnamespace = %s AND relkind = 'r' ORDER BY relname", [ns]
+    )
     tables = [_Table(name, oid) for name, oid in cursor.fetchall()]
     new = SCHEMA_TOKEN
     statements = [f"CREATE SCHEMA {new}"]
@@ -115,21 +122,26 @@ def _build(cursor, template: str) -> str:
         "pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_class rel ON rel.oid = c.conrelid "
         "WHERE c.connamespace = %s AND c.contype IN ('p', 'u', 'x', 'c', 'f') "
         "ORDER BY CASE c.contype WHEN 'p' THEN 0 WHEN 'u' THEN 1 WHEN 'x' THEN 2 "
-        "WHEN 'c' THEN 3 ELSE 4 END, rel.relname, c.conname", [ns])
+        "WHEN 'c' THEN 3 ELSE 4 END, rel.relname, c.conname",
+        [ns],
+    )
     for _regclass, table_name, name, _kind, definition in cursor.fetchall():
         statements.append(
-            f"ALTER TABLE {new}.{_q(table_name)} ADD CONSTRAINT {_q(name)} "
-            f"{_requalify(definition, template)}"
+            f"ALTER TABLE {new}.{_q(table_name)} ADD CONSTRAINT {_q(name)} {_requalify(definition, template)}"
         )
     # Indexes that back no constraint, with their own names.
     cursor.execute(
         "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
         "WHERE c.relnamespace = %s AND NOT EXISTS "
-        "(SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY c.relname", [ns])
+        "(SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY c.relname",
+        [ns],
+    )
     statements += [_requalify(row[0], template) for row in cursor.fetchall()]
     cursor.execute(
         "SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-        "WHERE c.relnamespace = %s AND NOT t.tgisinternal ORDER BY t.tgname", [ns])
+        "WHERE c.relnamespace = %s AND NOT t.tgisinternal ORDER BY t.tgname",
+        [ns],
+    )
     statements += [_requalify(row[0], template) for row in cursor.fetchall()]
     # Rows: the migration records (a template holds no others, but copy whatever is there).
     for table in tables:
@@ -139,7 +151,9 @@ def _build(cursor, template: str) -> str:
         )
     cursor.execute(
         "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
-        "WHERE c.relnamespace = %s AND c.relkind = 'r' AND a.attidentity IN ('a', 'd')", [ns])
+        "WHERE c.relnamespace = %s AND c.relkind = 'r' AND a.attidentity IN ('a', 'd')",
+        [ns],
+    )
     for table_name, column in cursor.fetchall():
         target = f"{new}.{_q(table_name)}"
         statements.append(

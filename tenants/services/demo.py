@@ -29,10 +29,14 @@ from .schemas import public_tenant_ensure
 DEMO_PASSWORD = "Demo-2026-pass"  # noqa: S105 -- printed by the run command for the demo only
 
 MANUFACTURERS = [
-    {"code": "HQ", "name": "华骐汽车", "name_en": "Huaqi Motors", "slug": "huaqi",
-     "work_order_prefix": "HQ"},
-    {"code": "DY", "name": "东岳汽车", "name_en": "Dongyue Auto", "slug": "dongyue",
-     "work_order_prefix": "DY"},
+    {"code": "HQ", "name": "华骐汽车", "name_en": "Huaqi Motors", "slug": "huaqi", "work_order_prefix": "HQ"},
+    {
+        "code": "DY",
+        "name": "东岳汽车",
+        "name_en": "Dongyue Auto",
+        "slug": "dongyue",
+        "work_order_prefix": "DY",
+    },
 ]
 # (manufacturer, code, name, city, regions it serves: (code, name))
 PARTS_CENTRES = [
@@ -75,8 +79,9 @@ USERS = [
     DemoUser("junda.sm", "吴磊", (("gz-junda", Role.SERVICE_MANAGER),)),
     DemoUser("junda.parts", "郑敏", (("gz-junda", Role.PARTS_CLERK),)),
     # One person, two stores of the same dealer group.
-    DemoUser("zhao.gm", "赵建国", (("gz-junda", Role.GENERAL_MANAGER),
-                                  ("fs-chancheng", Role.GENERAL_MANAGER))),
+    DemoUser(
+        "zhao.gm", "赵建国", (("gz-junda", Role.GENERAL_MANAGER), ("fs-chancheng", Role.GENERAL_MANAGER))
+    ),
     DemoUser("pengcheng.crm", "何芳", (("sz-pengcheng", Role.DEALER_CRM_MANAGER),)),
     DemoUser("pengcheng.sa", "马超", (("sz-pengcheng", Role.SERVICE_ADVISOR),)),
     DemoUser("chancheng.crm", "罗娟", (("fs-chancheng", Role.DEALER_CRM_MANAGER),)),
@@ -95,38 +100,168 @@ USERS = [
 # selling dealer slug, servicing dealer slug)
 OWNERS = {
     "HQ": [
-        ("王建华", "male", "13802561234", "广东", "广州", "天河区体育西路 103 号",
-         "华骐 S5", "LHKS5A2B?RG100231", "粤A3K8M2", dt.date(2024, 5, 18), 28650, "private",
-         "gz-junda", "gz-junda"),
-        ("陈美玲", "female", "13922876543", "广东", "深圳", "南山区科技园南路 18 号",
-         "华骐 X5 PHEV", "LHKX5P4C?SH200517", "粤BD52731", dt.date(2025, 3, 2), 11240,
-         "private", "sz-pengcheng", "sz-pengcheng"),
-        ("李志强", "male", "13694215588", "广东", "佛山", "禅城区季华五路 22 号",
-         "华骐 S7", "LHKS7A3D?PG300892", "粤E7Q216", dt.date(2023, 9, 9), 61320, "commercial",
-         "fs-chancheng", "gz-junda"),
-        ("黄晓燕", "female", "15013326677", "广东", "东莞", "东城区东纵大道 8 号",
-         "华骐 M6 EV", "LHKM6E1F?SG400154", "粤SD80912", dt.date(2025, 7, 21), 8420, "private",
-         "dg-dongcheng", None),
-        ("张国栋", "male", "13916628890", "上海", "上海", "浦东新区张杨路 500 号",
-         "华骐 S5", "LHKS5A2B?RS500765", "沪A6F3Y8", dt.date(2024, 1, 12), 35410, "private",
-         "sh-pudong", "sh-pudong"),
-        ("刘雅婷", "female", "13758213344", "浙江", "杭州", "西湖区文三路 90 号",
-         "华骐 X5 PHEV", "LHKX5P4C?SZ600308", "浙AD36128", dt.date(2025, 10, 30), 4210,
-         "private", "hz-xihu", "hz-xihu"),
-        ("周海涛", "male", "18951724455", "江苏", "南京", "江宁区双龙大道 1118 号",
-         "华骐 S7", "LHKS7A3D?RJ700441", "苏A9H5K7", dt.date(2024, 8, 3), 42980, "private",
-         "nj-jiangning", None),
-        ("吴静怡", "female", "18662359900", "江苏", "苏州", "工业园区星湖街 328 号",
-         "华骐 M6 EV", "LHKM6E1F?SJ800226", "苏ED17395", dt.date(2025, 4, 16), 15760, "private",
-         "su-yuanqu", "su-yuanqu"),
+        (
+            "王建华",
+            "male",
+            "13802561234",
+            "广东",
+            "广州",
+            "天河区体育西路 103 号",
+            "华骐 S5",
+            "LHKS5A2B?RG100231",
+            "粤A3K8M2",
+            dt.date(2024, 5, 18),
+            28650,
+            "private",
+            "gz-junda",
+            "gz-junda",
+        ),
+        (
+            "陈美玲",
+            "female",
+            "13922876543",
+            "广东",
+            "深圳",
+            "南山区科技园南路 18 号",
+            "华骐 X5 PHEV",
+            "LHKX5P4C?SH200517",
+            "粤BD52731",
+            dt.date(2025, 3, 2),
+            11240,
+            "private",
+            "sz-pengcheng",
+            "sz-pengcheng",
+        ),
+        (
+            "李志强",
+            "male",
+            "13694215588",
+            "广东",
+            "佛山",
+            "禅城区季华五路 22 号",
+            "华骐 S7",
+            "LHKS7A3D?PG300892",
+            "粤E7Q216",
+            dt.date(2023, 9, 9),
+            61320,
+            "commercial",
+            "fs-chancheng",
+            "gz-junda",
+        ),
+        (
+            "黄晓燕",
+            "female",
+            "15013326677",
+            "广东",
+            "东莞",
+            "东城区东纵大道 8 号",
+            "华骐 M6 EV",
+            "LHKM6E1F?SG400154",
+            "粤SD80912",
+            dt.date(2025, 7, 21),
+            8420,
+            "private",
+            "dg-dongcheng",
+            None,
+        ),
+        (
+            "张国栋",
+            "male",
+            "13916628890",
+            "上海",
+            "上海",
+            "浦东新区张杨路 500 号",
+            "华骐 S5",
+            "LHKS5A2B?RS500765",
+            "沪A6F3Y8",
+            dt.date(2024, 1, 12),
+            35410,
+            "private",
+            "sh-pudong",
+            "sh-pudong",
+        ),
+        (
+            "刘雅婷",
+            "female",
+            "13758213344",
+            "浙江",
+            "杭州",
+            "西湖区文三路 90 号",
+            "华骐 X5 PHEV",
+            "LHKX5P4C?SZ600308",
+            "浙AD36128",
+            dt.date(2025, 10, 30),
+            4210,
+            "private",
+            "hz-xihu",
+            "hz-xihu",
+        ),
+        (
+            "周海涛",
+            "male",
+            "18951724455",
+            "江苏",
+            "南京",
+            "江宁区双龙大道 1118 号",
+            "华骐 S7",
+            "LHKS7A3D?RJ700441",
+            "苏A9H5K7",
+            dt.date(2024, 8, 3),
+            42980,
+            "private",
+            "nj-jiangning",
+            None,
+        ),
+        (
+            "吴静怡",
+            "female",
+            "18662359900",
+            "江苏",
+            "苏州",
+            "工业园区星湖街 328 号",
+            "华骐 M6 EV",
+            "LHKM6E1F?SJ800226",
+            "苏ED17395",
+            dt.date(2025, 4, 16),
+            15760,
+            "private",
+            "su-yuanqu",
+            "su-yuanqu",
+        ),
     ],
     "DY": [
-        ("赵立新", "male", "13973128866", "湖南", "长沙", "长沙县星沙大道 66 号",
-         "东岳 T3", "LDYT3B2A?SC100119", "湘A8L2N6", dt.date(2025, 2, 8), 18900, "private",
-         "cs-xingsha", "cs-xingsha"),
-        ("孙丽华", "female", "13570882211", "广东", "广州", "白云区机场路 1688 号",
-         "东岳 V8 SUV", "LDYV8S5K?RG200634", "粤AF5829", dt.date(2024, 11, 25), 30120,
-         "private", "gz-junda", "gz-junda"),
+        (
+            "赵立新",
+            "male",
+            "13973128866",
+            "湖南",
+            "长沙",
+            "长沙县星沙大道 66 号",
+            "东岳 T3",
+            "LDYT3B2A?SC100119",
+            "湘A8L2N6",
+            dt.date(2025, 2, 8),
+            18900,
+            "private",
+            "cs-xingsha",
+            "cs-xingsha",
+        ),
+        (
+            "孙丽华",
+            "female",
+            "13570882211",
+            "广东",
+            "广州",
+            "白云区机场路 1688 号",
+            "东岳 V8 SUV",
+            "LDYV8S5K?RG200634",
+            "粤AF5829",
+            dt.date(2024, 11, 25),
+            30120,
+            "private",
+            "gz-junda",
+            "gz-junda",
+        ),
     ],
 }
 
@@ -152,13 +287,11 @@ def demo_load(stdout=None) -> int:
             manufacturer = Manufacturer.objects.get(code=m_code)
             centre = PartsCentre.objects.filter(manufacturer=manufacturer, code=code).first()
             if centre is None:
-                centre = parts_centre_create(manufacturer=manufacturer, code=code, name=name,
-                                             city=city)
+                centre = parts_centre_create(manufacturer=manufacturer, code=code, name=name, city=city)
                 say(f"parts centre {code} created")
             for r_code, r_name in regions:
                 if not Region.objects.filter(manufacturer=manufacturer, code=r_code).exists():
-                    region_create(manufacturer=manufacturer, code=r_code, name=r_name,
-                                  parts_centre=centre)
+                    region_create(manufacturer=manufacturer, code=r_code, name=r_name, parts_centre=centre)
     index = DirectoryIndex()
     for m_code, code, slug, name, region, province, city in DEALERS:
         if (m_code, slug) not in index.joined:
@@ -168,8 +301,9 @@ def demo_load(stdout=None) -> int:
         for demo_user in USERS:
             user = User.objects.filter(username=demo_user.username).first()
             if user is None:
-                user = user_create(username=demo_user.username, password=DEMO_PASSWORD,
-                                   full_name=demo_user.full_name)
+                user = user_create(
+                    username=demo_user.username, password=DEMO_PASSWORD, full_name=demo_user.full_name
+                )
                 say(f"user {demo_user.username} created")
             for slug, role in demo_user.grants:
                 membership_grant(user=user, tenant=Tenant.objects.get(slug=slug), role=role)
@@ -187,25 +321,68 @@ def demo_load(stdout=None) -> int:
 # (owner's mobile, type, category, severity, complaint, demand, part lines, how far it got)
 WORK_ORDERS = {
     "HQ": [
-        ("13802561234", "parts_shortage", "parts_shortage", "normal",
-         "前大灯间歇性闪烁，服务站称需更换前大灯总成但无库存，已等待一周。",
-         "尽快更换前大灯总成，配件到货后电话通知。",
-         [("HK-37110-S5", "前大灯总成（左）", 1)], "awaiting_parts"),
-        ("13922876543", "complaint", "service_attitude", "normal",
-         "保养时服务顾问态度冷淡，承诺的 1 小时交车 2 小时仍未开工。", "要求道歉并说明原因。",
-         [], "dispatched"),
-        ("13694215588", "complaint", "charges", "major",
-         "首保被收取工时费，车主认为首保应免费，多次沟通未果。", "退还首保工时费并书面说明。",
-         [], "processing"),
-        ("13916628890", "parts_shortage", "parts_shortage", "normal",
-         "空调鼓风机异响，报价 200 元，实际配件价格超过 1000 元。", "按最初报价更换并核实配件号。",
-         [("HK-80210-S5", "鼓风机总成", 1), ("HK-80215-S5", "鼓风机电阻", 1)], "resolved"),
-        ("13758213344", "complaint", "campaign_gift", "normal",
-         "电话中承诺的活动礼品到店后被告知已送完。", "补发礼品。", [], "closed"),
+        (
+            "13802561234",
+            "parts_shortage",
+            "parts_shortage",
+            "normal",
+            "前大灯间歇性闪烁，服务站称需更换前大灯总成但无库存，已等待一周。",
+            "尽快更换前大灯总成，配件到货后电话通知。",
+            [("HK-37110-S5", "前大灯总成（左）", 1)],
+            "awaiting_parts",
+        ),
+        (
+            "13922876543",
+            "complaint",
+            "service_attitude",
+            "normal",
+            "保养时服务顾问态度冷淡，承诺的 1 小时交车 2 小时仍未开工。",
+            "要求道歉并说明原因。",
+            [],
+            "dispatched",
+        ),
+        (
+            "13694215588",
+            "complaint",
+            "charges",
+            "major",
+            "首保被收取工时费，车主认为首保应免费，多次沟通未果。",
+            "退还首保工时费并书面说明。",
+            [],
+            "processing",
+        ),
+        (
+            "13916628890",
+            "parts_shortage",
+            "parts_shortage",
+            "normal",
+            "空调鼓风机异响，报价 200 元，实际配件价格超过 1000 元。",
+            "按最初报价更换并核实配件号。",
+            [("HK-80210-S5", "鼓风机总成", 1), ("HK-80215-S5", "鼓风机电阻", 1)],
+            "resolved",
+        ),
+        (
+            "13758213344",
+            "complaint",
+            "campaign_gift",
+            "normal",
+            "电话中承诺的活动礼品到店后被告知已送完。",
+            "补发礼品。",
+            [],
+            "closed",
+        ),
     ],
     "DY": [
-        ("13973128866", "complaint", "repair_quality", "normal",
-         "更换刹车片后仍有异响，返修一次未解决。", "彻底检查并解决异响。", [], "dispatched"),
+        (
+            "13973128866",
+            "complaint",
+            "repair_quality",
+            "normal",
+            "更换刹车片后仍有异响，返修一次未解决。",
+            "彻底检查并解决异响。",
+            [],
+            "dispatched",
+        ),
     ],
 }
 
@@ -222,20 +399,30 @@ def _work_orders_load(manufacturer: Manufacturer) -> list[str]:
         if WorkOrder.objects.exists():
             return []
     agent_user = User.objects.get(username=f"{manufacturer.code.lower()}.agent")
-    agent = Actor(user_id=agent_user.pk, name=agent_user.full_name,
-                  tenant_id=manufacturer.hotline_id, role=Role.HOTLINE_AGENT)
+    agent = Actor(
+        user_id=agent_user.pk,
+        name=agent_user.full_name,
+        tenant_id=manufacturer.hotline_id,
+        role=Role.HOTLINE_AGENT,
+    )
     created = []
     for mobile, wo_type, category, severity, complaint, demand, lines, goal in WORK_ORDERS.get(
-            manufacturer.code, []):
+        manufacturer.code, []
+    ):
         with tenant_context(manufacturer.hotline):
             owner = Owner.objects.get(mobile=mobile)
             vehicle = owner.vehicles.first()
             intake = Intake(
-                type=wo_type, category=category, severity=severity, channel="phone",
-                complaint=complaint, owner_demand=demand,
+                type=wo_type,
+                category=category,
+                severity=severity,
+                channel="phone",
+                complaint=complaint,
+                owner_demand=demand,
                 owner={"name": owner.name, "mobile": owner.mobile, "city": owner.city},
                 vehicle={"vin": vehicle.vin, "model": vehicle.model} if vehicle else None,
-                part_lines=[{"part_code": c, "part_name": n, "quantity": q} for c, n, q in lines])
+                part_lines=[{"part_code": c, "part_name": n, "quantity": q} for c, n, q in lines],
+            )
             work_order = work_order_create(manufacturer=manufacturer, actor=agent, intake=intake)
         created.append(work_order.number)
         _advance(manufacturer, work_order, goal, agent, DealerGateway, decisions)
@@ -250,14 +437,26 @@ def _advance(manufacturer, work_order, goal, agent, gateway_class, decisions) ->
     staff = User.objects.filter(memberships__tenant=dealer).first()
     from hotline.services.events import Actor
 
-    actor = Actor(user_id=staff.pk, name=staff.full_name, tenant_id=dealer.pk,
-                  role=staff.memberships.get(tenant=dealer).role)
+    actor = Actor(
+        user_id=staff.pk,
+        name=staff.full_name,
+        tenant_id=dealer.pk,
+        role=staff.memberships.get(tenant=dealer).role,
+    )
     code, number = manufacturer.code, work_order.number
     with tenant_context(dealer):
         gateway = gateway_class(dealer)
-        gateway.record_contact(code, number, actor=actor, at=None, whom=work_order.owner.name,
-                               method="phone", reached=True, agreed="已致电车主说明处理方案",
-                               solution_offered=True)
+        gateway.record_contact(
+            code,
+            number,
+            actor=actor,
+            at=None,
+            whom=work_order.owner.name,
+            method="phone",
+            reached=True,
+            agreed="已致电车主说明处理方案",
+            solution_offered=True,
+        )
         if work_order.type == "parts_shortage":
             gateway.record_stock_check(code, number, actor=actor, result="parts_centre")
             gateway.raise_parts_request(code, number, actor=actor)
@@ -266,12 +465,14 @@ def _advance(manufacturer, work_order, goal, agent, gateway_class, decisions) ->
         if work_order.type == "parts_shortage":
             _ship_everything(manufacturer, work_order)
             gateway.confirm_parts_received(code, number, actor=actor)
-        gateway.resolve(code, number, actor=actor, result_summary="已按车主要求处理完毕",
-                        owner_acceptance="accepted")
+        gateway.resolve(
+            code, number, actor=actor, result_summary="已按车主要求处理完毕", owner_acceptance="accepted"
+        )
     if goal == "closed":
         with tenant_context(manufacturer.hotline):
-            decisions.callback_record(work_order_id=work_order.pk, actor=agent,
-                                      outcome="reached", score=9, solved=True)
+            decisions.callback_record(
+                work_order_id=work_order.pk, actor=agent, outcome="reached", score=9, solved=True
+            )
 
 
 def _ship_everything(manufacturer, work_order) -> None:
@@ -282,31 +483,60 @@ def _ship_everything(manufacturer, work_order) -> None:
     with tenant_context(manufacturer.hotline):
         for request in PartsRequest.objects.filter(work_order_id=work_order.pk):
             centre = Actor(user_id=None, name="配件中心", tenant_id=None, role="parts_centre")
-            parts.parts_request_acknowledge(request_id=request.pk,
-                                            parts_centre_id=request.parts_centre_id, actor=centre)
+            parts.parts_request_acknowledge(
+                request_id=request.pk, parts_centre_id=request.parts_centre_id, actor=centre
+            )
             for line in request.lines.all():
-                parts.parts_line_ship(request_id=request.pk, parts_centre_id=request.parts_centre_id,
-                                      line_no=line.line_no, carrier="顺丰速运",
-                                      tracking_number=f"SF{request.pk:04d}{line.line_no:02d}",
-                                      actor=centre)
+                parts.parts_line_ship(
+                    request_id=request.pk,
+                    parts_centre_id=request.parts_centre_id,
+                    line_no=line.line_no,
+                    carrier="顺丰速运",
+                    tracking_number=f"SF{request.pk:04d}{line.line_no:02d}",
+                    actor=centre,
+                )
 
 
 def _owners_load(owners, dealer_ids, with_check_digit) -> list[str]:
     from hotline.models import Owner, Vehicle
 
     created = []
-    for (name, gender, mobile, province, city, address, model, vin, plate, bought, km, use,
-         selling, servicing) in owners:
+    for (
+        name,
+        gender,
+        mobile,
+        province,
+        city,
+        address,
+        model,
+        vin,
+        plate,
+        bought,
+        km,
+        use,
+        selling,
+        servicing,
+    ) in owners:
         vin = with_check_digit(vin.replace("?", "0"))
         if Vehicle.objects.filter(vin=vin).exists():
             continue
         owner = Owner.objects.filter(mobile=mobile).first() or Owner.objects.create(
-            name=name, gender=gender, mobile=mobile, province=province, city=city,
+            name=name,
+            gender=gender,
+            mobile=mobile,
+            province=province,
+            city=city,
             address=address,
         )
         vehicle = Vehicle(
-            owner=owner, vin=vin, plate=plate, model=model, purchase_date=bought,
-            mileage_km=km, use=use, selling_dealer_id=dealer_ids.get(selling),
+            owner=owner,
+            vin=vin,
+            plate=plate,
+            model=model,
+            purchase_date=bought,
+            mileage_km=km,
+            use=use,
+            selling_dealer_id=dealer_ids.get(selling),
             servicing_dealer_id=dealer_ids.get(servicing) if servicing else None,
         )
         vehicle.full_clean()

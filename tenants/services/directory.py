@@ -44,7 +44,10 @@ class RowError:
 
     def __str__(self) -> str:
         return _("row %(row)s, %(field)s: %(message)s") % {
-            "row": self.row, "field": self.field, "message": self.message}
+            "row": self.row,
+            "field": self.field,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -82,8 +85,7 @@ def read_directory(path: Path) -> list[tuple[int, dict[str, str]]]:
         values = [str(c).strip() if c is not None else "" for c in cells]
         if not any(values):
             continue  # blank line
-        result.append((number, {f: values[i] if i < len(values) else ""
-                                for f, i in mapping.items()}))
+        result.append((number, {f: values[i] if i < len(values) else "" for f, i in mapping.items()}))
     return result
 
 
@@ -106,8 +108,7 @@ def _read_xlsx(path: Path) -> list[list[str]]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise DirectoryFileError(_("The workbook cannot be read: %(error)s") % {"error": exc}) \
-            from exc
+        raise DirectoryFileError(_("The workbook cannot be read: %(error)s") % {"error": exc}) from exc
     sheet = workbook.worksheets[0]
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     workbook.close()
@@ -134,8 +135,13 @@ def _spec(row: dict[str, str], errors: list[str]) -> DealerSpec:
     if active not in TRUE_WORDS | FALSE_WORDS:
         errors.append(active)
     return DealerSpec(
-        manufacturer=row["manufacturer"], dealer_code=row["dealer_code"], slug=row["slug"].lower(),
-        name=row["name"], region=row["region"], province=row["province"], city=row["city"],
+        manufacturer=row["manufacturer"],
+        dealer_code=row["dealer_code"],
+        slug=row["slug"].lower(),
+        name=row["name"],
+        region=row["region"],
+        province=row["province"],
+        city=row["city"],
         is_active=active not in FALSE_WORDS,
     )
 
@@ -167,27 +173,47 @@ def directory_validate(
         for name, messages in check_dealer_spec(spec, index).items():
             report.errors += [RowError(number, name, m) for m in messages]
         if bad_active:
-            report.errors.append(RowError(number, "active", _(
-                "“%(value)s” is not a yes/no value (use 1/0, yes/no, 是/否).")
-                % {"value": bad_active[0]}))
+            report.errors.append(
+                RowError(
+                    number,
+                    "active",
+                    _("“%(value)s” is not a yes/no value (use 1/0, yes/no, 是/否).")
+                    % {"value": bad_active[0]},
+                )
+            )
         code_key = (spec.manufacturer, spec.dealer_code)
         if spec.dealer_code and code_key in seen_codes:
-            report.errors.append(RowError(number, "dealer_code", _(
-                "Dealer code “%(code)s” also appears in row %(row)s.")
-                % {"code": spec.dealer_code, "row": seen_codes[code_key]}))
+            report.errors.append(
+                RowError(
+                    number,
+                    "dealer_code",
+                    _("Dealer code “%(code)s” also appears in row %(row)s.")
+                    % {"code": spec.dealer_code, "row": seen_codes[code_key]},
+                )
+            )
         seen_codes.setdefault(code_key, number)
         join_key = (spec.manufacturer, spec.slug)
         if spec.slug and join_key in seen_joins:
-            report.errors.append(RowError(number, "slug", _(
-                "This dealer already joins this network in row %(row)s.")
-                % {"row": seen_joins[join_key]}))
+            report.errors.append(
+                RowError(
+                    number,
+                    "slug",
+                    _("This dealer already joins this network in row %(row)s.")
+                    % {"row": seen_joins[join_key]},
+                )
+            )
         seen_joins.setdefault(join_key, number)
         if spec.slug and spec.slug not in index.tenants:
             first = seen_names.setdefault(spec.slug, (number, spec.name))
             if first[1] != spec.name:
-                report.errors.append(RowError(number, "name", _(
-                    "Row %(row)s names dealer “%(slug)s” differently (“%(name)s”).")
-                    % {"row": first[0], "slug": spec.slug, "name": first[1]}))
+                report.errors.append(
+                    RowError(
+                        number,
+                        "name",
+                        _("Row %(row)s names dealer “%(slug)s” differently (“%(name)s”).")
+                        % {"row": first[0], "slug": spec.slug, "name": first[1]},
+                    )
+                )
     report.already_present = len(present)
     report.errors.sort(key=lambda e: (e.row, e.field))
     return report, specs, present
@@ -199,12 +225,15 @@ def _existing_memberships(index: DirectoryIndex) -> dict[tuple[str, str], str]:
     return {
         (m, code): slug
         for m, code, slug in NetworkMembership.objects.values_list(
-            "manufacturer__code", "dealer_code", "dealer__slug")
+            "manufacturer__code", "dealer_code", "dealer__slug"
+        )
     }
 
 
 def directory_import(
-    rows: list[tuple[int, dict[str, str]]], *, only_valid: bool = False,
+    rows: list[tuple[int, dict[str, str]]],
+    *,
+    only_valid: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> DirectoryReport:
     """Validate all rows, then create each dealer (and its network place) in one transaction.
@@ -226,8 +255,7 @@ def directory_import(
                 dealer_provision(spec, index)
                 report.imported += 1
             except ValidationError as exc:  # changed under our feet since validation
-                report.errors += [RowError(number, f, m) for f, ms in exc.message_dict.items()
-                                  for m in ms]
+                report.errors += [RowError(number, f, m) for f, ms in exc.message_dict.items() for m in ms]
         if progress:
             progress(1)
     return report

@@ -59,8 +59,7 @@ def _required(errors: Errors, **values: str) -> None:
             _add(errors, field, _("This field is required."))
 
 
-def check_slug(errors: Errors, slug: str, field: str = "slug",
-               index: DirectoryIndex | None = None) -> None:
+def check_slug(errors: Errors, slug: str, field: str = "slug", index: DirectoryIndex | None = None) -> None:
     """A tenant slug: well-formed, not reserved, and free as tenant, schema and host name.
 
     The schema is checked against the database itself: a deleted tenant's schema
@@ -77,9 +76,11 @@ def check_slug(errors: Errors, slug: str, field: str = "slug",
     if index is not None:
         taken = slug in index.tenants or schema in index.schemas or host in index.domains
     else:
-        taken = (Tenant.objects.filter(slug=slug).exists()
-                 or schema_exists(schema, case_sensitive=False)
-                 or Domain.objects.filter(domain=host).exists())
+        taken = (
+            Tenant.objects.filter(slug=slug).exists()
+            or schema_exists(schema, case_sensitive=False)
+            or Domain.objects.filter(domain=host).exists()
+        )
     if slug in RESERVED_SLUGS or slug.startswith(("template", "pg-")):
         _add(errors, field, _("“%(slug)s” is reserved by the platform.") % {"slug": slug})
     elif taken:
@@ -88,8 +89,12 @@ def check_slug(errors: Errors, slug: str, field: str = "slug",
 
 def check_domain(errors: Errors, domain: str, field: str = "domain") -> None:
     if not HOSTNAME_RE.match(domain or ""):
-        _add(errors, field, _("“%(domain)s” is not a valid host name (lowercase letters, digits, "
-                              "hyphens and dots).") % {"domain": domain})
+        _add(
+            errors,
+            field,
+            _("“%(domain)s” is not a valid host name (lowercase letters, digits, hyphens and dots).")
+            % {"domain": domain},
+        )
     elif Domain.objects.filter(domain=domain).exists():
         _add(errors, field, _("The host name “%(domain)s” is already in use.") % {"domain": domain})
 
@@ -98,8 +103,11 @@ def check_time_zone(errors: Errors, time_zone: str) -> None:
     try:
         zoneinfo.ZoneInfo(time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        _add(errors, "time_zone", _("“%(tz)s” is not a known time zone, e.g. Asia/Shanghai.")
-             % {"tz": time_zone})
+        _add(
+            errors,
+            "time_zone",
+            _("“%(tz)s” is not a known time zone, e.g. Asia/Shanghai.") % {"tz": time_zone},
+        )
 
 
 # Unique constraints that a concurrent writer can beat us to, and the field each guards.
@@ -117,10 +125,10 @@ CONSTRAINT_FIELDS = {
 def _conflict(exc: IntegrityError) -> ValidationError:
     """A unique violation raced past validation: the same clear error, naming the field."""
     constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") or ""
-    field = next((f for name, f in CONSTRAINT_FIELDS.items() if constraint.startswith(name)),
-                 "__all__")
-    return ValidationError({field: [_("Someone else has just taken this value; nothing was "
-                                      "created. Check and try again.")]})
+    field = next((f for name, f in CONSTRAINT_FIELDS.items() if constraint.startswith(name)), "__all__")
+    return ValidationError(
+        {field: [_("Someone else has just taken this value; nothing was created. Check and try again.")]}
+    )
 
 
 def _raise(errors: Errors) -> None:
@@ -128,10 +136,14 @@ def _raise(errors: Errors) -> None:
         raise ValidationError(errors)
 
 
-def _create_tenant(*, tenant_type: str, slug: str, name: str, time_zone: str,
-                   extra_domains: Iterable[str]) -> Tenant:
+def _create_tenant(
+    *, tenant_type: str, slug: str, name: str, time_zone: str, extra_domains: Iterable[str]
+) -> Tenant:
     tenant = Tenant(
-        type=tenant_type, slug=slug, name=name, time_zone=time_zone,
+        type=tenant_type,
+        slug=slug,
+        name=name,
+        time_zone=time_zone,
         schema_name=Tenant.schema_name_for(slug),
     )
     # A tenant row is made from the public schema, also when a hotline's administrator
@@ -145,8 +157,14 @@ def _create_tenant(*, tenant_type: str, slug: str, name: str, time_zone: str,
 
 
 def manufacturer_create(
-    *, code: str, name: str, slug: str, work_order_prefix: str, name_en: str = "",
-    time_zone: str = "Asia/Shanghai", domains: Iterable[str] = (),
+    *,
+    code: str,
+    name: str,
+    slug: str,
+    work_order_prefix: str,
+    name_en: str = "",
+    time_zone: str = "Asia/Shanghai",
+    domains: Iterable[str] = (),
 ) -> Manufacturer:
     """A manufacturer and its hotline tenant (schema cloned from the hotline template)."""
     domains = list(domains)
@@ -155,12 +173,14 @@ def manufacturer_create(
     if code:
         _run_validator(errors, "code", code_validator, code)
         if Manufacturer.objects.filter(code=code).exists():
-            _add(errors, "code", _("A manufacturer with code “%(code)s” already exists.")
-                 % {"code": code})
+            _add(errors, "code", _("A manufacturer with code “%(code)s” already exists.") % {"code": code})
     _run_validator(errors, "work_order_prefix", prefix_validator, work_order_prefix)
     if Manufacturer.objects.filter(work_order_prefix=work_order_prefix).exists():
-        _add(errors, "work_order_prefix", _("Prefix “%(prefix)s” is used by another "
-                                            "manufacturer.") % {"prefix": work_order_prefix})
+        _add(
+            errors,
+            "work_order_prefix",
+            _("Prefix “%(prefix)s” is used by another manufacturer.") % {"prefix": work_order_prefix},
+        )
     check_slug(errors, slug)
     for domain in domains:
         check_domain(errors, domain)
@@ -170,18 +190,25 @@ def manufacturer_create(
     _raise(errors)
     try:
         with transaction.atomic():
-            hotline = _create_tenant(tenant_type=TenantType.HOTLINE, slug=slug, name=name,
-                                     time_zone=time_zone, extra_domains=domains)
+            hotline = _create_tenant(
+                tenant_type=TenantType.HOTLINE,
+                slug=slug,
+                name=name,
+                time_zone=time_zone,
+                extra_domains=domains,
+            )
             return Manufacturer.objects.create(
-                code=code, name=name, name_en=name_en, work_order_prefix=work_order_prefix,
+                code=code,
+                name=name,
+                name_en=name_en,
+                work_order_prefix=work_order_prefix,
                 hotline=hotline,
             )
     except IntegrityError as exc:
         raise _conflict(exc) from exc
 
 
-def parts_centre_create(*, manufacturer: Manufacturer, code: str, name: str,
-                        city: str = "") -> PartsCentre:
+def parts_centre_create(*, manufacturer: Manufacturer, code: str, name: str, city: str = "") -> PartsCentre:
     errors: Errors = {}
     _required(errors, code=code, name=name)
     if code:
@@ -192,8 +219,9 @@ def parts_centre_create(*, manufacturer: Manufacturer, code: str, name: str,
     return PartsCentre.objects.create(manufacturer=manufacturer, code=code, name=name, city=city)
 
 
-def region_create(*, manufacturer: Manufacturer, code: str, name: str,
-                  parts_centre: PartsCentre | None = None) -> Region:
+def region_create(
+    *, manufacturer: Manufacturer, code: str, name: str, parts_centre: PartsCentre | None = None
+) -> Region:
     errors: Errors = {}
     _required(errors, code=code, name=name)
     if code:
@@ -203,12 +231,12 @@ def region_create(*, manufacturer: Manufacturer, code: str, name: str,
     if parts_centre is not None and parts_centre.manufacturer_id != manufacturer.pk:
         _add(errors, "parts_centre", _("The parts centre belongs to another manufacturer."))
     _raise(errors)
-    return Region.objects.create(manufacturer=manufacturer, code=code, name=name,
-                                 parts_centre=parts_centre)
+    return Region.objects.create(manufacturer=manufacturer, code=code, name=name, parts_centre=parts_centre)
 
 
-def region_parts_centre_set(*, manufacturer: Manufacturer, region: Region,
-                            parts_centre: PartsCentre | None) -> Region:
+def region_parts_centre_set(
+    *, manufacturer: Manufacturer, region: Region, parts_centre: PartsCentre | None
+) -> Region:
     """The parts centre that serves ``region`` from now on (both of ``manufacturer``)."""
     errors: Errors = {}
     if region.manufacturer_id != manufacturer.pk:
@@ -247,8 +275,9 @@ class DirectoryIndex:
 
     def __init__(self) -> None:
         self.manufacturers = {m.code: m for m in Manufacturer.objects.all()}
-        self.regions = {(r.manufacturer.code, r.code): r
-                        for r in Region.objects.select_related("manufacturer")}
+        self.regions = {
+            (r.manufacturer.code, r.code): r for r in Region.objects.select_related("manufacturer")
+        }
         self.tenants = {t.slug: t for t in Tenant.objects.all()}
         with connection.cursor() as cursor:
             cursor.execute("SELECT lower(nspname) FROM pg_namespace")
@@ -262,27 +291,38 @@ def check_dealer_spec(spec: DealerSpec, index: DirectoryIndex | None = None) -> 
     """Every rule a dealer row must meet, checked against the database as it is now."""
     index = index or DirectoryIndex()
     errors: Errors = {}
-    _required(errors, manufacturer=spec.manufacturer, dealer_code=spec.dealer_code,
-              slug=spec.slug, name=spec.name, region=spec.region, province=spec.province,
-              city=spec.city)
+    _required(
+        errors,
+        manufacturer=spec.manufacturer,
+        dealer_code=spec.dealer_code,
+        slug=spec.slug,
+        name=spec.name,
+        region=spec.region,
+        province=spec.province,
+        city=spec.city,
+    )
     manufacturer = index.manufacturers.get(spec.manufacturer)
     if spec.manufacturer and manufacturer is None:
-        _add(errors, "manufacturer", _("Unknown manufacturer “%(code)s”.")
-             % {"code": spec.manufacturer})
+        _add(errors, "manufacturer", _("Unknown manufacturer “%(code)s”.") % {"code": spec.manufacturer})
     if spec.dealer_code:
         _run_validator(errors, "dealer_code", code_validator, spec.dealer_code)
         if (spec.manufacturer, spec.dealer_code) in index.codes:
-            _add(errors, "dealer_code", _("Dealer code “%(code)s” is already used in this "
-                                          "network.") % {"code": spec.dealer_code})
+            _add(
+                errors,
+                "dealer_code",
+                _("Dealer code “%(code)s” is already used in this network.") % {"code": spec.dealer_code},
+            )
     if manufacturer is not None and spec.region and (spec.manufacturer, spec.region) not in index.regions:
-        _add(errors, "region", _("Unknown region “%(code)s” in this network.")
-             % {"code": spec.region})
+        _add(errors, "region", _("Unknown region “%(code)s” in this network.") % {"code": spec.region})
     if spec.slug:
         existing = index.tenants.get(spec.slug)
         if existing is not None:
             if existing.type != TenantType.DEALER:
-                _add(errors, "slug", _("“%(slug)s” belongs to a tenant that is not a dealer.")
-                     % {"slug": spec.slug})
+                _add(
+                    errors,
+                    "slug",
+                    _("“%(slug)s” belongs to a tenant that is not a dealer.") % {"slug": spec.slug},
+                )
             elif (spec.manufacturer, spec.slug) in index.joined:
                 _add(errors, "slug", _("This dealer is already in this network."))
         else:
@@ -303,14 +343,21 @@ def dealer_provision(spec: DealerSpec, index: DirectoryIndex | None = None) -> N
         with transaction.atomic():
             dealer = index.tenants.get(spec.slug)
             if dealer is None:
-                dealer = _create_tenant(tenant_type=TenantType.DEALER, slug=spec.slug,
-                                        name=spec.name, time_zone=spec.time_zone,
-                                        extra_domains=())
+                dealer = _create_tenant(
+                    tenant_type=TenantType.DEALER,
+                    slug=spec.slug,
+                    name=spec.name,
+                    time_zone=spec.time_zone,
+                    extra_domains=(),
+                )
             membership = NetworkMembership.objects.create(
-                manufacturer=index.manufacturers[spec.manufacturer], dealer=dealer,
+                manufacturer=index.manufacturers[spec.manufacturer],
+                dealer=dealer,
                 dealer_code=spec.dealer_code,
                 region=index.regions[(spec.manufacturer, spec.region)],
-                province=spec.province, city=spec.city, is_active=spec.is_active,
+                province=spec.province,
+                city=spec.city,
+                is_active=spec.is_active,
             )
     except IntegrityError as exc:
         raise _conflict(exc) from exc
@@ -323,8 +370,9 @@ def dealer_provision(spec: DealerSpec, index: DirectoryIndex | None = None) -> N
     return membership
 
 
-def user_create(*, username: str, password: str, full_name: str = "", email: str = "",
-                mobile: str = "") -> User:
+def user_create(
+    *, username: str, password: str, full_name: str = "", email: str = "", mobile: str = ""
+) -> User:
     """A global identity; the password must pass the configured validators."""
     from django.contrib.auth.password_validation import validate_password
 
@@ -347,10 +395,14 @@ def membership_grant(*, user: User, tenant: Tenant, role: str) -> Membership:
     """Give ``user`` a role in ``tenant`` (replacing the role they had there)."""
     if role not in ROLES_BY_TENANT_TYPE.get(tenant.type, frozenset()):
         allowed = ", ".join(sorted(ROLES_BY_TENANT_TYPE.get(tenant.type, ())))
-        raise ValidationError({"role": [
-            _("Role “%(role)s” does not exist for this kind of tenant; allowed: %(allowed)s.")
-            % {"role": role, "allowed": allowed}
-        ]})
+        raise ValidationError(
+            {
+                "role": [
+                    _("Role “%(role)s” does not exist for this kind of tenant; allowed: %(allowed)s.")
+                    % {"role": role, "allowed": allowed}
+                ]
+            }
+        )
     membership, _created = Membership.objects.update_or_create(
         user=user, tenant=tenant, defaults={"role": role, "is_active": True}
     )
@@ -364,8 +416,9 @@ def membership_revoke(*, membership: Membership, by: User) -> Membership:
     by a slip of the hand.
     """
     if membership.user_id == by.pk:
-        raise ValidationError({"__all__": [_("You cannot revoke your own membership; ask another "
-                                             "administrator.")]})
+        raise ValidationError(
+            {"__all__": [_("You cannot revoke your own membership; ask another administrator.")]}
+        )
     Membership.objects.filter(pk=membership.pk).update(is_active=False)
     membership.is_active = False
     return membership

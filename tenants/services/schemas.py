@@ -21,12 +21,9 @@ def public_tenant_ensure() -> Tenant:
     """The platform's own tenant (the public schema) and its host, ``BASE_DOMAIN``."""
     tenant = Tenant.objects.filter(schema_name="public").first()
     if tenant is None:
-        tenant = Tenant(schema_name="public", type=TenantType.PUBLIC, slug="platform",
-                        name="Platform")
+        tenant = Tenant(schema_name="public", type=TenantType.PUBLIC, slug="platform", name="Platform")
         tenant.save()
-    Domain.objects.get_or_create(
-        domain=settings.BASE_DOMAIN, defaults={"tenant": tenant, "is_primary": True}
-    )
+    Domain.objects.get_or_create(domain=settings.BASE_DOMAIN, defaults={"tenant": tenant, "is_primary": True})
     return tenant
 
 
@@ -59,5 +56,4 @@ def migrations_roll_out(*, executor: str = "multiprocessing", verbosity: int = 1
     call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
     public_tenant_ensure()
     templates_migrate(verbosity=max(verbosity - 1, 0))
-    call_command("migrate_schemas", tenant=True, interactive=False, executor=executor,
-                 verbosity=verbosity)
+    call_command("migrate_schemas", tenant=True, interactive=False, executor=executor, verbosity=verbosity)

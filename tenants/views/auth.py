@@ -40,8 +40,7 @@ def _username(group: str, request: HttpRequest) -> str:
     name="post",
 )
 @method_decorator(
-    ratelimit(key=_username, rate=lambda g, r: settings.LOGIN_RATE_PER_USERNAME, method="POST",
-              block=True),
+    ratelimit(key=_username, rate=lambda g, r: settings.LOGIN_RATE_PER_USERNAME, method="POST", block=True),
     name="post",
 )
 class LoginView(auth_views.LoginView):
@@ -55,8 +54,13 @@ class LogoutView(auth_views.LogoutView):
 
 
 def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    response = render(request, "tenants/rate_limited.html", {
-        "message": _("Too many sign-in attempts. Please wait a minute and try again."),
-    }, status=429)
+    response = render(
+        request,
+        "tenants/rate_limited.html",
+        {
+            "message": _("Too many sign-in attempts. Please wait a minute and try again."),
+        },
+        status=429,
+    )
     response["Retry-After"] = "60"
     return response

@@ -24,7 +24,11 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("code")
     )
     rows = [{"manufacturer": m, "url": portal_url(m.hotline)} for m in manufacturers]
-    return render(request, "tenants/operator_home.html", {
-        "rows": rows,
-        "dealer_count": Tenant.objects.filter(type=TenantType.DEALER).count(),
-    })
+    return render(
+        request,
+        "tenants/operator_home.html",
+        {
+            "rows": rows,
+            "dealer_count": Tenant.objects.filter(type=TenantType.DEALER).count(),
+        },
+    )

@@ -36,28 +36,39 @@ def centre(manufacturer, code: str) -> PartsCentre:
 @pytest.fixture
 def south_key(manufacturer, hotline) -> str:
     """The 华南 parts centre's write key (the centre serving 广州 and 深圳)."""
-    return api_key_create(tenant=hotline, name="华南 WMS", scope="write",
-                          parts_centre=centre(manufacturer, "PC-GZ")).secret
+    return api_key_create(
+        tenant=hotline, name="华南 WMS", scope="write", parts_centre=centre(manufacturer, "PC-GZ")
+    ).secret
 
 
 @pytest.fixture
 def east_key(manufacturer, hotline) -> str:
-    return api_key_create(tenant=hotline, name="华东 WMS", scope="write",
-                          parts_centre=centre(manufacturer, "PC-SH")).secret
+    return api_key_create(
+        tenant=hotline, name="华东 WMS", scope="write", parts_centre=centre(manufacturer, "PC-SH")
+    ).secret
 
 
 @pytest.fixture
 def south_read_key(manufacturer, hotline) -> str:
-    return api_key_create(tenant=hotline, name="华南 BI", scope="read",
-                          parts_centre=centre(manufacturer, "PC-GZ")).secret
+    return api_key_create(
+        tenant=hotline, name="华南 BI", scope="read", parts_centre=centre(manufacturer, "PC-GZ")
+    ).secret
 
 
 @pytest.fixture
 def parts_request(parts_work_order, junda_gateway, dealer_actor, hotline):  # noqa: F811
     """A submitted request for the two lines of a parts work order routed to 广州骏达."""
     number = parts_work_order.number
-    junda_gateway.record_contact("HQ", number, actor=dealer_actor, at=None, whom="王建华",
-                                 method="phone", reached=True, agreed="配件到货后通知车主进店")
+    junda_gateway.record_contact(
+        "HQ",
+        number,
+        actor=dealer_actor,
+        at=None,
+        whom="王建华",
+        method="phone",
+        reached=True,
+        agreed="配件到货后通知车主进店",
+    )
     junda_gateway.record_stock_check("HQ", number, actor=dealer_actor, result="parts_centre")
     request = junda_gateway.raise_parts_request("HQ", number, actor=dealer_actor)
     connection.set_schema_to_public()

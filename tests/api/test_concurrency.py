@@ -44,8 +44,12 @@ def test_simultaneous_retries_with_one_key_make_one_work_order(committed_tenants
 
     join(manufacturer, "gz-junda", "HQ-GD-001")
     secret = api_key_create(tenant=hotline, name="CTI", scope="write").secret
-    responses = _race(3, lambda: api_client(hotline, secret).post(
-        BASE, intake(), format="json", HTTP_IDEMPOTENCY_KEY="call-7001"))
+    responses = _race(
+        3,
+        lambda: api_client(hotline, secret).post(
+            BASE, intake(), format="json", HTTP_IDEMPOTENCY_KEY="call-7001"
+        ),
+    )
     assert [r.status_code for r in responses] == [201, 201, 201]
     assert len({r.json()["number"] for r in responses}) == 1
     assert sum(r.get("Idempotent-Replayed") == "true" for r in responses) == 2
@@ -61,21 +65,28 @@ def test_two_writers_with_the_same_etag_one_wins(committed_tenants, manufacturer
     secret = api_key_create(tenant=hotline, name="CTI", scope="write").secret
     created = api_client(hotline, secret).post(BASE, intake(), format="json")
     url, etag = created["Location"], created["ETag"]
-    responses = _race(2, lambda: api_client(hotline, secret).post(
-        f"{url}cancel/", {"reason": "重复录入"}, format="json", HTTP_IF_MATCH=etag))
+    responses = _race(
+        2,
+        lambda: api_client(hotline, secret).post(
+            f"{url}cancel/", {"reason": "重复录入"}, format="json", HTTP_IF_MATCH=etag
+        ),
+    )
     assert sorted(r.status_code for r in responses) == [200, 412]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_first_work_orders_of_a_new_hotline_arriving_together_all_succeed(committed_tenants, manufacturer,
-                                                                              hotline):
+def test_the_first_work_orders_of_a_new_hotline_arriving_together_all_succeed(
+    committed_tenants, manufacturer, hotline
+):
     """The default SLA policy is made on first use; two first uses at once must not collide."""
     from ..conftest import join
     from ..hotline.conftest import owner, vehicle
 
     join(manufacturer, "gz-junda", "HQ-GD-001")
     secret = api_key_create(tenant=hotline, name="CTI", scope="write").secret
-    bodies = [intake(owner=owner(mobile=f"1390000000{i}"), vehicle=vehicle(vin=vin))
-              for i, vin in enumerate(("LHKS5A2B4RG100231", "LHKX5P4C9SH200517"))]
+    bodies = [
+        intake(owner=owner(mobile=f"1390000000{i}"), vehicle=vehicle(vin=vin))
+        for i, vin in enumerate(("LHKS5A2B4RG100231", "LHKX5P4C9SH200517"))
+    ]
     responses = _race(2, lambda: api_client(hotline, secret).post(BASE, bodies.pop(), format="json"))
     assert [r.status_code for r in responses] == [201, 201]

@@ -27,9 +27,13 @@ def operations(schema: dict):
 
 def test_hotline_schema_names_every_endpoint_error_and_scheme(hotline_schema):
     paths = set(hotline_schema["paths"])
-    assert {"/api/v1/work-orders/", "/api/v1/work-orders/{number}/cancel/", "/api/v1/kpis/",
-            "/api/v1/parts-centre/parts-requests/",
-            "/api/v1/parts-centre/parts-requests/{number}/shipments/"} <= paths
+    assert {
+        "/api/v1/work-orders/",
+        "/api/v1/work-orders/{number}/cancel/",
+        "/api/v1/kpis/",
+        "/api/v1/parts-centre/parts-requests/",
+        "/api/v1/parts-centre/parts-requests/{number}/shipments/",
+    } <= paths
     assert set(hotline_schema["components"]["securitySchemes"]) == {"apiKey", "session"}
     for path, method, operation in operations(hotline_schema):
         for code in ("400", "401", "403", "404", "429"):
@@ -67,8 +71,9 @@ def test_unknown_api_path_is_a_problem_document(hotline):
 @override_settings(API_MAX_BODY_BYTES=1000)
 def test_oversized_body_is_refused(hotline, network):
     key = api_key_create(tenant=hotline, name="CTI", scope="write").secret
-    response = api_client(hotline, key).post("/api/v1/work-orders/", {"complaint": "长" * 2000},
-                                              format="json")
+    response = api_client(hotline, key).post(
+        "/api/v1/work-orders/", {"complaint": "长" * 2000}, format="json"
+    )
     assert response.status_code == 413
     assert response["Content-Type"] == "application/problem+json"
 
@@ -87,7 +92,8 @@ def test_rate_limit_per_key_says_when_to_retry(hotline, network):
 
 def test_malformed_json_is_a_problem_not_a_crash(hotline, network):
     key = api_key_create(tenant=hotline, name="CTI", scope="write").secret
-    response = api_client(hotline, key).post("/api/v1/work-orders/", data="{not json",
-                                              content_type="application/json")
+    response = api_client(hotline, key).post(
+        "/api/v1/work-orders/", data="{not json", content_type="application/json"
+    )
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"

@@ -20,9 +20,16 @@ BASE = "/api/v1/work-orders/"
 
 
 def intake(**changes) -> dict:
-    values = {"type": "parts_shortage", "category": "parts_shortage", "channel": "phone",
-              "complaint": "前大灯闪烁，服务站称需更换总成但无库存。", "owner": owner(),
-              "vehicle": vehicle(), "part_lines": [dict(line) for line in LINES], "dealer": "HQ-GD-001"}
+    values = {
+        "type": "parts_shortage",
+        "category": "parts_shortage",
+        "channel": "phone",
+        "complaint": "前大灯闪烁，服务站称需更换总成但无库存。",
+        "owner": owner(),
+        "vehicle": vehicle(),
+        "part_lines": [dict(line) for line in LINES],
+        "dealer": "HQ-GD-001",
+    }
     values.update(changes)
     return values
 
@@ -68,8 +75,11 @@ def test_create_read_list_a_parts_work_order(hotline, integration_key):
 
 
 def test_intake_refused_with_the_portals_rules_and_nothing_written(hotline, agent_client):
-    bad = intake(owner=owner(mobile="2380256"), vehicle=vehicle(vin="LHKS5A2B0RG10023I"),
-                 part_lines=[*LINES, {"part_code": "HQ-37110-01", "part_name": "前大灯总成", "quantity": 0}])
+    bad = intake(
+        owner=owner(mobile="2380256"),
+        vehicle=vehicle(vin="LHKS5A2B0RG10023I"),
+        part_lines=[*LINES, {"part_code": "HQ-37110-01", "part_name": "前大灯总成", "quantity": 0}],
+    )
     response = agent_client.post(BASE, bad, format="json")
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
@@ -106,8 +116,9 @@ def test_a_retried_create_makes_one_work_order(hotline, integration_key):
     assert again["Idempotent-Replayed"] == "true"
     assert count_work_orders(hotline) == 1
 
-    other = client.post(BASE, intake(complaint="另一个问题"), format="json",
-                        HTTP_IDEMPOTENCY_KEY="cti-call-8812")
+    other = client.post(
+        BASE, intake(complaint="另一个问题"), format="json", HTTP_IDEMPOTENCY_KEY="cti-call-8812"
+    )
     assert other.status_code == 422
     assert count_work_orders(hotline) == 1
     fresh = client.post(BASE, intake(), format="json", HTTP_IDEMPOTENCY_KEY="cti-call-8813")
@@ -131,16 +142,18 @@ def test_two_writers_cannot_overwrite_each_other(hotline, integration_key, agent
 def test_illegal_step_is_a_conflict_and_supervisor_steps_need_a_supervisor(hotline, agent_client):
     created = agent_client.post(BASE, intake(), format="json")
     url = created["Location"]
-    callback = agent_client.post(f"{url}callbacks/", {"outcome": "reached", "score": 9, "solved": True},
-                                 format="json")
+    callback = agent_client.post(
+        f"{url}callbacks/", {"outcome": "reached", "score": 9, "solved": True}, format="json"
+    )
     assert callback.status_code == 409
     verify = agent_client.post(f"{url}verify/", {"reason": "车主失联"}, format="json")
     assert verify.status_code in (403, 409)
     assert agent_client.get(url).json()["state"] == "dispatched"
 
 
-def test_read_key_reads_only_and_a_dealer_or_foreign_key_gets_nothing(hotline, network, other_manufacturer,
-                                                                      integration_key):
+def test_read_key_reads_only_and_a_dealer_or_foreign_key_gets_nothing(
+    hotline, network, other_manufacturer, integration_key
+):
     created = api_client(hotline, integration_key).post(BASE, intake(), format="json")
     reader = api_client(hotline, api_key_create(tenant=hotline, name="BI", scope="read").secret)
     assert reader.get(BASE).status_code == 200
@@ -166,22 +179,32 @@ def test_revoked_key_stops_working(hotline, integration_key):
 def test_kpis_count_what_the_manufacturer_measures(hotline, integration_key):
     client = api_client(hotline, integration_key)
     first = client.post(BASE, intake(), format="json")
-    client.post(BASE, intake(type="complaint", category="service_attitude", part_lines=[],
-                             owner=owner(mobile="13911112222"), vehicle=None), format="json")
+    client.post(
+        BASE,
+        intake(
+            type="complaint",
+            category="service_attitude",
+            part_lines=[],
+            owner=owner(mobile="13911112222"),
+            vehicle=None,
+        ),
+        format="json",
+    )
     client.post(f"{first['Location']}cancel/", {"reason": "重复录入"}, format="json")
     kpis = client.get("/api/v1/kpis/").json()
     assert kpis["totals"]["total"] == 1  # the cancelled work order does not count
     assert kpis["totals"]["response_rate"] is None  # no first contact decided yet
     assert (kpis["group"], kpis["rows"]) == (None, [])
     by_category = client.get("/api/v1/kpis/", {"group": "category"}).json()["rows"]
-    assert [(r["key"], r["label"], r["total"]) for r in by_category] == [
-        ("service_attitude", "服务态度", 1)]
+    assert [(r["key"], r["label"], r["total"]) for r in by_category] == [("service_attitude", "服务态度", 1)]
     assert client.get("/api/v1/kpis/", {"dealer": "HQ-GD-002"}).json()["totals"]["total"] == 0
     bad = client.get("/api/v1/kpis/", {"since": "last week"})
     assert bad.status_code == 400
     assert "since" in bad.json()["errors"]
-    backwards = client.get("/api/v1/kpis/", {"since": "2026-02-01T00:00:00+08:00",
-                                             "until": "2026-01-01T00:00:00+08:00", "group": "year"})
+    backwards = client.get(
+        "/api/v1/kpis/",
+        {"since": "2026-02-01T00:00:00+08:00", "until": "2026-01-01T00:00:00+08:00", "group": "year"},
+    )
     assert backwards.status_code == 400
     assert {"group"} <= set(backwards.json()["errors"])
 
@@ -189,41 +212,85 @@ def test_kpis_count_what_the_manufacturer_measures(hotline, integration_key):
 def test_the_api_gives_the_figures_of_the_kpi_page(hotline, network, integration_key):
     client = api_client(hotline, integration_key)
     parts = client.post(BASE, intake(), format="json").json()
-    complaint = client.post(BASE, intake(type="complaint", category="service_attitude", part_lines=[],
-                                         owner=owner(mobile="13911112222"), vehicle=None,
-                                         dealer="HQ-GD-002"), format="json").json()
+    complaint = client.post(
+        BASE,
+        intake(
+            type="complaint",
+            category="service_attitude",
+            part_lines=[],
+            owner=owner(mobile="13911112222"),
+            vehicle=None,
+            dealer="HQ-GD-002",
+        ),
+        format="json",
+    ).json()
     client.post(BASE, intake(type="complaint", category="charges", part_lines=[]), format="json")  # a repeat
-    twice = client.post(BASE, intake(type="complaint", category="charges", part_lines=[],
-                                     owner=owner(mobile="13933334444"), vehicle=None), format="json")
+    twice = client.post(
+        BASE,
+        intake(
+            type="complaint",
+            category="charges",
+            part_lines=[],
+            owner=owner(mobile="13933334444"),
+            vehicle=None,
+        ),
+        format="json",
+    )
     client.post(f"{twice['Location']}cancel/", {"reason": "重复录入"}, format="json")
     for dealer, number in ((network["junda"], parts["number"]), (network["pengcheng"], complaint["number"])):
         dms = api_client(dealer, api_key_create(tenant=dealer, name="DMS", scope="write").secret)
-        assert dms.post(f"/api/v1/work-orders/HQ/{number}/contacts/", {
-            "whom": "王建华", "method": "phone", "reached": True, "agreed": "道歉"},
-            format="json").status_code == 200
-    resolved = dms.post(f"/api/v1/work-orders/HQ/{complaint['number']}/resolve/", {
-        "result_summary": "已向车主道歉并培训员工", "owner_acceptance": "accepted"}, format="json")
+        assert (
+            dms.post(
+                f"/api/v1/work-orders/HQ/{number}/contacts/",
+                {"whom": "王建华", "method": "phone", "reached": True, "agreed": "道歉"},
+                format="json",
+            ).status_code
+            == 200
+        )
+    resolved = dms.post(
+        f"/api/v1/work-orders/HQ/{complaint['number']}/resolve/",
+        {"result_summary": "已向车主道歉并培训员工", "owner_acceptance": "accepted"},
+        format="json",
+    )
     assert resolved.status_code == 200
-    callback = client.post(f"{BASE}{complaint['number']}/callbacks/", {
-        "outcome": "reached", "score": 7, "solved": True}, format="json")
+    callback = client.post(
+        f"{BASE}{complaint['number']}/callbacks/",
+        {"outcome": "reached", "score": 7, "solved": True},
+        format="json",
+    )
     assert callback.status_code == 201
     assert (callback.json()["score"], callback.json()["work_order"]["state"]) == (7, "closed")
 
     zone = zoneinfo.ZoneInfo(hotline.time_zone)
     today = timezone.now().astimezone(zone).date()
-    since, until = (dt.datetime.combine(day, dt.time(), zone).isoformat()
-                    for day in (today - dt.timedelta(days=1), today + dt.timedelta(days=1)))
+    since, until = (
+        dt.datetime.combine(day, dt.time(), zone).isoformat()
+        for day in (today - dt.timedelta(days=1), today + dt.timedelta(days=1))
+    )
     portal = client_for(hotline, person("kpi.agent", hotline, Role.HOTLINE_AGENT))
     for group in ("dealer", "category", "month"):
-        page = portal.get("/kpis/", {"group": group, "since": str(today - dt.timedelta(days=1)),
-                                     "until": str(today)}, HTTP_ACCEPT_LANGUAGE="en")
-        api = client.get("/api/v1/kpis/", {"group": group, "since": since, "until": until},
-                         HTTP_ACCEPT_LANGUAGE="en").json()
+        page = portal.get(
+            "/kpis/",
+            {"group": group, "since": str(today - dt.timedelta(days=1)), "until": str(today)},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        api = client.get(
+            "/api/v1/kpis/", {"group": group, "since": since, "until": until}, HTTP_ACCEPT_LANGUAGE="en"
+        ).json()
         assert api["rows"] == page.context["rows"]
         assert api["totals"] == page.context["totals"]
-    assert api["totals"] == {"total": 3, "response_rate": 100.0, "completion_rate": 100.0, "overdue": 0,
-                             "repeat_rate": 33.3, "reopen_rate": 0.0, "scored": 1, "band_high": 0,
-                             "band_mid": 1, "band_low": 0}
+    assert api["totals"] == {
+        "total": 3,
+        "response_rate": 100.0,
+        "completion_rate": 100.0,
+        "overdue": 0,
+        "repeat_rate": 33.3,
+        "reopen_rate": 0.0,
+        "scored": 1,
+        "band_high": 0,
+        "band_mid": 1,
+        "band_low": 0,
+    }
     junda = client.get("/api/v1/kpis/", {"dealer": "HQ-GD-001", "group": "dealer"}).json()
     [row] = junda["rows"]
     assert (row.pop("key"), row.pop("label")) == ("HQ-GD-001", "HQ-GD-001 gz-junda 4S店")

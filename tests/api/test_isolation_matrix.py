@@ -29,7 +29,9 @@ BODIES = {
     "reject/": {"reason": "停产"},
     "shipments/": {"carrier": "顺丰", "tracking_number": "SF9", "lines": [{"line_no": 1}]},
     "callbacks/": {"outcome": "no_answer"},
-    "verify/": {"reason": "原因"}, "reopen/": {"reason": "原因"}, "cancel/": {"reason": "原因"},
+    "verify/": {"reason": "原因"},
+    "reopen/": {"reason": "原因"},
+    "cancel/": {"reason": "原因"},
     "contacts/": {"whom": "王建华", "method": "phone", "reached": False},
     "assignment/": {"assignee_id": 1},
     "notes/": {"text": "备注"},
@@ -57,12 +59,18 @@ def _secrets(body: str, *needles: str) -> list[str]:
 
 def _snapshot(hotline, dealer) -> tuple:
     with in_schema(hotline):
-        hotline_state = (WorkOrderEvent.objects.count(), WorkOrder.objects.count(),
-                         list(WorkOrder.objects.values_list("version", flat=True)),
-                         list(PartsRequest.objects.values_list("version", flat=True)))
+        hotline_state = (
+            WorkOrderEvent.objects.count(),
+            WorkOrder.objects.count(),
+            list(WorkOrder.objects.values_list("version", flat=True)),
+            list(PartsRequest.objects.values_list("version", flat=True)),
+        )
     with in_schema(dealer):
-        dealer_state = (InternalNote.objects.count(), Assignment.objects.count(),
-                        ContactAttempt.objects.count())
+        dealer_state = (
+            InternalNote.objects.count(),
+            Assignment.objects.count(),
+            ContactAttempt.objects.count(),
+        )
     return hotline_state, dealer_state
 
 
@@ -84,8 +92,9 @@ def outsiders(manufacturer, hotline, network, other_manufacturer, foreign_dealer
     hotline_agent = person("hq.agent", hotline, Role.HOTLINE_AGENT)
 
     def key(tenant, **kwargs) -> str:
-        return api_key_create(tenant=tenant, name="outsider", scope=kwargs.pop("scope", "write"),
-                              **kwargs).secret
+        return api_key_create(
+            tenant=tenant, name="outsider", scope=kwargs.pop("scope", "write"), **kwargs
+        ).secret
 
     east = key(hotline, parts_centre=centre(manufacturer, "PC-SH"))
     south_read = key(hotline, scope="read", parts_centre=centre(manufacturer, "PC-GZ"))
@@ -109,8 +118,10 @@ def outsiders(manufacturer, hotline, network, other_manufacturer, foreign_dealer
             ("junda's key on a sibling's host", api_client(pengcheng, key(network["junda"]))),
             ("the hotline's agent on the dealer's host", _signed_in(network["junda"], hotline_agent)),
             ("the hotline's key on the dealer's host", api_client(network["junda"], key(hotline))),
-            ("junda's read-only key writing", api_client(network["junda"], key(network["junda"],
-                                                                                  scope="read"))),
+            (
+                "junda's read-only key writing",
+                api_client(network["junda"], key(network["junda"], scope="read")),
+            ),
             ("no credentials", api_client(network["junda"])),
         ],
     }
@@ -135,8 +146,13 @@ def test_every_endpoint_refuses_every_outsider(hotline, network, parts_request, 
     with in_schema(hotline):
         work_order = WorkOrder.objects.get(pk=parts_request.work_order_id)
     secrets = (work_order.number, parts_request.number, "王建华", "13802561234")
-    create = {"type": "complaint", "category": "service_attitude", "channel": "phone",
-              "complaint": "服务态度差", "owner": {"name": "李四", "mobile": "13900001111"}}
+    create = {
+        "type": "complaint",
+        "category": "service_attitude",
+        "channel": "phone",
+        "complaint": "服务态度差",
+        "owner": {"name": "李四", "mobile": "13900001111"},
+    }
     before = _snapshot(hotline, junda)
     checked = 0
     for host, tenant in (("hotline", hotline), ("dealer", junda)):
@@ -144,8 +160,9 @@ def test_every_endpoint_refuses_every_outsider(hotline, network, parts_request, 
             if template.startswith("/api/v1/schema") or template.startswith("/api/v1/docs"):
                 continue
             number = parts_request.number if "parts-centre" in template else work_order.number
-            path = (template.replace("{number}", number).replace("{line_no}", "1")
-                    .replace("{manufacturer}", "HQ"))
+            path = (
+                template.replace("{number}", number).replace("{line_no}", "1").replace("{manufacturer}", "HQ")
+            )
             for caller, client in outsiders[host]:
                 if _allowed(caller, method, template):
                     continue
@@ -155,15 +172,20 @@ def test_every_endpoint_refuses_every_outsider(hotline, network, parts_request, 
                     response = client.post(path, _body(path, create), format="json")
                 body = response.content.decode()
                 if response.get("Content-Type") == "application/problem+json":
-                    body = json.dumps({k: v for k, v in response.json().items() if k != "instance"},
-                                      ensure_ascii=False)  # the path the caller sent, echoed
+                    body = json.dumps(
+                        {k: v for k, v in response.json().items() if k != "instance"}, ensure_ascii=False
+                    )  # the path the caller sent, echoed
                 if response.status_code == 200 and '"results"' in body:
                     assert response.json()["results"] == [], (caller, method, path)
                 else:
                     assert response.status_code in (401, 403, 404), (
-                        caller, method, path, response.status_code, body[:300])
+                        caller,
+                        method,
+                        path,
+                        response.status_code,
+                        body[:300],
+                    )
                 assert not _secrets(body, *secrets), (caller, method, path)
                 checked += 1
     assert checked > 150
     assert _snapshot(hotline, junda) == before
-

@@ -22,8 +22,17 @@ def run(*args: str) -> str:
 
 
 def test_command_makes_lists_and_revokes_keys(hotline, network):
-    made = run("create", "--tenant", hotline.slug, "--name", "华南 WMS", "--scope", "write",
-               "--parts-centre", "PC-GZ")
+    made = run(
+        "create",
+        "--tenant",
+        hotline.slug,
+        "--name",
+        "华南 WMS",
+        "--scope",
+        "write",
+        "--parts-centre",
+        "PC-GZ",
+    )
     secret = made.strip().splitlines()[-1]
     key = ApiKey.objects.get()
     assert secret.startswith(f"cdk_{key.prefix}_")
@@ -53,9 +62,19 @@ def test_command_refuses_bad_input(hotline, other_manufacturer):
 
 
 def test_old_stored_answers_are_forgotten(hotline):
-    old, _fresh = (IdempotencyRecord.objects.create(tenant=hotline, principal="key:1", key=k, method="POST",
-                                                   path="/api/v1/work-orders/", fingerprint="x", status=201,
-                                                   body={}) for k in ("old", "fresh"))
+    old, _fresh = (
+        IdempotencyRecord.objects.create(
+            tenant=hotline,
+            principal="key:1",
+            key=k,
+            method="POST",
+            path="/api/v1/work-orders/",
+            fingerprint="x",
+            status=201,
+            body={},
+        )
+        for k in ("old", "fresh")
+    )
     IdempotencyRecord.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(hours=25))
     api_keys._next_purge[0] = 0.0
     api_keys.idempotency_records_purge()

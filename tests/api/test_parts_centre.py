@@ -36,14 +36,23 @@ def test_centre_lists_reads_and_works_a_request_to_delivery(hotline, parts_reque
     back = client.post(f"{url}lines/2/back-order/", {"expected_date": later}, format="json")
     assert back.json()["lines"][1]["expected_date"] == later
 
-    partial = client.post(f"{url}shipments/", {"carrier": "顺丰", "tracking_number": "SF1001",
-                                                "lines": [{"line_no": 1}, {"line_no": 2, "quantity": 1}]},
-                          format="json")
+    partial = client.post(
+        f"{url}shipments/",
+        {
+            "carrier": "顺丰",
+            "tracking_number": "SF1001",
+            "lines": [{"line_no": 1}, {"line_no": 2, "quantity": 1}],
+        },
+        format="json",
+    )
     assert partial.status_code == 201
     assert [line["shipped_quantity"] for line in partial.json()["lines"]] == [1, 1]
     assert partial.json()["state"] == "in_progress"
-    rest = client.post(f"{url}shipments/", {"carrier": "顺丰", "tracking_number": "SF1002",
-                                             "lines": [{"line_no": 2}]}, format="json")
+    rest = client.post(
+        f"{url}shipments/",
+        {"carrier": "顺丰", "tracking_number": "SF1002", "lines": [{"line_no": 2}]},
+        format="json",
+    )
     assert rest.json()["state"] == "shipped"
 
     delivered = client.post(f"{url}delivered/", {}, format="json")
@@ -84,8 +93,7 @@ def test_another_centre_sees_nothing_and_changes_nothing(hotline, parts_request,
         assert PartsRequest.objects.get(pk=parts_request.pk).state == "submitted"
 
 
-def test_key_of_one_tenant_is_useless_on_another_host(hotline, other_manufacturer, parts_request,
-                                                      south_key):
+def test_key_of_one_tenant_is_useless_on_another_host(hotline, other_manufacturer, parts_request, south_key):
     client = api_client(other_manufacturer.hotline, south_key)
     response = client.get(BASE)
     assert response.status_code == 401
@@ -100,17 +108,24 @@ def test_read_key_cannot_write(hotline, parts_request, south_read_key):
         assert PartsRequest.objects.get(pk=parts_request.pk).state == "submitted"
 
 
-def test_bad_input_is_refused_with_the_services_rule_in_the_requests_language(hotline, parts_request,
-                                                                             south_key):
+def test_bad_input_is_refused_with_the_services_rule_in_the_requests_language(
+    hotline, parts_request, south_key
+):
     client = api_client(hotline, south_key, HTTP_ACCEPT_LANGUAGE="en")
     url = f"{BASE}{parts_request.number}/"
     past = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
     response = client.post(f"{url}lines/1/back-order/", {"expected_date": past}, format="json")
     assert response.status_code == 400
     assert response.json()["errors"] == {"expected_date": ["Give the expected date, today or later."]}
-    too_many = client.post(f"{url}shipments/", {"carrier": "顺丰", "tracking_number": "SF1",
-                                                 "lines": [{"line_no": 1}, {"line_no": 2, "quantity": 9}]},
-                           format="json")
+    too_many = client.post(
+        f"{url}shipments/",
+        {
+            "carrier": "顺丰",
+            "tracking_number": "SF1",
+            "lines": [{"line_no": 1}, {"line_no": 2, "quantity": 9}],
+        },
+        format="json",
+    )
     assert too_many.status_code == 400
     assert too_many.json()["errors"] == {"lines[2].quantity": ["Ship between 1 and 2."]}
     zh = api_client(hotline, south_key, HTTP_ACCEPT_LANGUAGE="zh-hans")
@@ -127,10 +142,12 @@ def test_a_retried_shipment_ships_once_and_a_stale_write_is_refused(hotline, par
     url = f"{BASE}{parts_request.number}/"
     etag = client.get(url)["ETag"]
     parcel = {"carrier": "顺丰", "tracking_number": "SF2001", "lines": [{"line_no": 2, "quantity": 1}]}
-    first = client.post(f"{url}shipments/", parcel, format="json", HTTP_IDEMPOTENCY_KEY="wms-5501",
-                        HTTP_IF_MATCH=etag)
-    again = client.post(f"{url}shipments/", parcel, format="json", HTTP_IDEMPOTENCY_KEY="wms-5501",
-                        HTTP_IF_MATCH=etag)
+    first = client.post(
+        f"{url}shipments/", parcel, format="json", HTTP_IDEMPOTENCY_KEY="wms-5501", HTTP_IF_MATCH=etag
+    )
+    again = client.post(
+        f"{url}shipments/", parcel, format="json", HTTP_IDEMPOTENCY_KEY="wms-5501", HTTP_IF_MATCH=etag
+    )
     assert first.status_code == again.status_code == 201
     assert again["Idempotent-Replayed"] == "true"
     with in_schema(hotline):

@@ -27,12 +27,18 @@ from tenants.services.api_keys import api_key_create
 
 from ..conftest import host_of
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 APP = WSGIHandler()
-FUZZ = settings(max_examples=12, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                       HealthCheck.filter_too_much])
+FUZZ = settings(
+    max_examples=12,
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
 
 
 def _schema(urlconf: str) -> dict:

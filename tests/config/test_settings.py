@@ -8,15 +8,21 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CHECK = ("import django; django.setup(); from django.conf import settings as s; "
-         "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, "
-         "s.SESSION_COOKIE_DOMAIN, s.SECURE_SSL_REDIRECT)")
+CHECK = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, "
+    "s.SESSION_COOKIE_DOMAIN, s.SECURE_SSL_REDIRECT)"
+)
 
 
 def run_production(**env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
     return subprocess.run(
-        [sys.executable, "-c", CHECK], cwd=ROOT, capture_output=True, text=True, check=False,
+        [sys.executable, "-c", CHECK],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
         env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings.production", **env},
     )
 

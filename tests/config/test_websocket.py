@@ -12,12 +12,10 @@ from ..conftest import client_for, host_of, join, person
 
 def handshake(host: str, cookie: str = "", origin: str | None = None) -> tuple[bool, int | None]:
     async def attempt() -> tuple[bool, int | None]:
-        headers = [(b"host", host.encode()),
-                   (b"origin", f"http://{origin or host}".encode())]
+        headers = [(b"host", host.encode()), (b"origin", f"http://{origin or host}".encode())]
         if cookie:
             headers.append((b"cookie", cookie.encode()))
-        communicator = WebsocketCommunicator(websocket_application, "/ws/board/",
-                                             headers=headers)
+        communicator = WebsocketCommunicator(websocket_application, "/ws/board/", headers=headers)
         connected, code = await communicator.connect()
         await communicator.disconnect()
         return connected, code
@@ -40,8 +38,7 @@ def test_anonymous_and_foreign_sessions_are_refused(committed_tenants, manufactu
     assert handshake(host_of(second), cookie) == (False, 4404)
 
 
-def test_a_page_on_another_tenants_host_cannot_open_this_tenants_socket(committed_tenants,
-                                                                        manufacturer):
+def test_a_page_on_another_tenants_host_cannot_open_this_tenants_socket(committed_tenants, manufacturer):
     first = join(manufacturer, "gz-junda", "HQ-GD-001").dealer
     second = join(manufacturer, "sz-pengcheng", "HQ-GD-002").dealer
     user = person("crm", first, "dealer_crm_manager")

@@ -25,9 +25,12 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 def _chromium() -> str:
     path = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
     if not path:
-        pytest.fail(f"Chromium was not found at {CHROMIUM}: the browser tests need it. Install it "
-                    "(apt-get install -y chromium; `python3 dev.py test` does this when run as root) "
-                    "or set CHROMIUM_PATH.", pytrace=False)
+        pytest.fail(
+            f"Chromium was not found at {CHROMIUM}: the browser tests need it. Install it "
+            "(apt-get install -y chromium; `python3 dev.py test` does this when run as root) "
+            "or set CHROMIUM_PATH.",
+            pytrace=False,
+        )
     return path
 
 
@@ -47,8 +50,9 @@ def server(committed_tenants) -> Iterator[int]:
     from hotline.relay import relay_everywhere
 
     port = _free_port()
-    uv = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=port, lifespan="off",
-                                       log_level="warning"))
+    uv = uvicorn.Server(
+        uvicorn.Config(application, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    )
     web = threading.Thread(target=uv.run, daemon=True)
     web.start()
     stop = threading.Event()
@@ -99,9 +103,15 @@ def browser() -> Iterator:
 def _launched(sync_playwright, executable: str) -> Iterator:
     with sync_playwright() as p:
         instance = p.chromium.launch(
-            executable_path=executable, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--host-resolver-rules=MAP * 127.0.0.1"])
+            executable_path=executable,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--host-resolver-rules=MAP * 127.0.0.1",
+            ],
+        )
         yield instance
         instance.close()
 

@@ -31,9 +31,16 @@ def world(server, manufacturer):
     person("junda.crm", junda, Role.DEALER_CRM_MANAGER)
     person("pc.crm", pengcheng, Role.DEALER_CRM_MANAGER)
     connection.set_schema_to_public()
-    return {"manufacturer": manufacturer, "hotline": hotline, "junda": junda, "pengcheng": pengcheng,
-            "url": {name: f"http://{host_of(t)}:{server}" for name, t in (
-                ("hotline", hotline), ("junda", junda), ("pengcheng", pengcheng))}}
+    return {
+        "manufacturer": manufacturer,
+        "hotline": hotline,
+        "junda": junda,
+        "pengcheng": pengcheng,
+        "url": {
+            name: f"http://{host_of(t)}:{server}"
+            for name, t in (("hotline", hotline), ("junda", junda), ("pengcheng", pengcheng))
+        },
+    }
 
 
 def signed_in(new_context, base: str, username: str, locale: str = "zh-CN"):
@@ -73,12 +80,18 @@ def parts_centre_ships(world, number: str) -> None:
     centre = Actor(user_id=None, name="华南配件分中心", tenant_id=None, role="parts_centre")
     with tenant_context(world["hotline"]):
         request = PartsRequest.objects.get(work_order__number=number)
-        parts.parts_request_acknowledge(request_id=request.pk, parts_centre_id=request.parts_centre_id,
-                                        actor=centre)
+        parts.parts_request_acknowledge(
+            request_id=request.pk, parts_centre_id=request.parts_centre_id, actor=centre
+        )
         for line in request.lines.all():
-            parts.parts_line_ship(request_id=request.pk, parts_centre_id=request.parts_centre_id,
-                                  line_no=line.line_no, carrier="顺丰", tracking_number=f"SF90{line.line_no}",
-                                  actor=centre)
+            parts.parts_line_ship(
+                request_id=request.pk,
+                parts_centre_id=request.parts_centre_id,
+                line_no=line.line_no,
+                carrier="顺丰",
+                tracking_number=f"SF90{line.line_no}",
+                actor=centre,
+            )
     connection.set_schema_to_public()
 
 
@@ -130,8 +143,9 @@ def test_a_parts_work_order_from_the_call_to_its_closure_live_on_both_portals(wo
     dealer.click("[data-testid=received-form] button[type=submit]")
     expect(dealer.locator("[data-testid=state]")).to_have_attribute("data-state", "processing")
     dealer.locator("[data-testid=resolve-form]").locator("xpath=..").locator("summary").click()
-    dealer.fill("[data-testid=resolve-form] textarea[name=result_summary]",
-                "更换前大灯总成和鼓风机，试车正常。")
+    dealer.fill(
+        "[data-testid=resolve-form] textarea[name=result_summary]", "更换前大灯总成和鼓风机，试车正常。"
+    )
     dealer.click("[data-testid=resolve-form] button[type=submit]")
     expect(dealer.locator("[data-testid=state]")).to_have_attribute("data-state", "resolved")
 
@@ -174,8 +188,10 @@ def test_the_parts_editor_never_offers_a_seventh_line(world, new_context):
 def test_an_overdue_clock_shows_as_overdue(world, new_context):
     with tenant_context(world["hotline"]):
         work_order = work_order_create(
-            manufacturer=world["manufacturer"], intake=parts_intake(dealer_id=world["junda"].pk),
-            actor=Actor(user_id=None, name="李娜", tenant_id=world["hotline"].pk, role="hotline_agent"))
+            manufacturer=world["manufacturer"],
+            intake=parts_intake(dealer_id=world["junda"].pk),
+            actor=Actor(user_id=None, name="李娜", tenant_id=world["hotline"].pk, role="hotline_agent"),
+        )
         due = work_order.clocks.order_by("due_at").first().due_at
     connection.set_schema_to_public()
     dealer = signed_in(new_context, world["url"]["junda"], "junda.crm", locale="en-US")
@@ -191,9 +207,10 @@ def test_an_overdue_clock_shows_as_overdue(world, new_context):
 def test_a_dealer_cannot_open_another_dealers_work_order(world, new_context):
     with tenant_context(world["hotline"]):
         number = work_order_create(
-            manufacturer=world["manufacturer"], intake=parts_intake(dealer_id=world["junda"].pk),
-            actor=Actor(user_id=None, name="李娜", tenant_id=world["hotline"].pk,
-                        role="hotline_agent")).number
+            manufacturer=world["manufacturer"],
+            intake=parts_intake(dealer_id=world["junda"].pk),
+            actor=Actor(user_id=None, name="李娜", tenant_id=world["hotline"].pk, role="hotline_agent"),
+        ).number
     connection.set_schema_to_public()
     stranger = signed_in(new_context, world["url"]["pengcheng"], "pc.crm", locale="en-US")
 
@@ -204,14 +221,24 @@ def test_a_dealer_cannot_open_another_dealers_work_order(world, new_context):
     expect(stranger.locator("[data-testid=inbox]")).not_to_contain_text(number)
 
 
-@pytest.mark.parametrize(("locale", "expected", "foreign"), [
-    ("zh-CN", ["工单", "新建工单", "通知"], ["Board", "New work order", "Notifications", "Sign out"]),
-    ("en-US", ["Board", "New work order", "Notifications"], ["新建工单", "退出"]),
-])
+@pytest.mark.parametrize(
+    ("locale", "expected", "foreign"),
+    [
+        ("zh-CN", ["工单", "新建工单", "通知"], ["Board", "New work order", "Notifications", "Sign out"]),
+        ("en-US", ["Board", "New work order", "Notifications"], ["新建工单", "退出"]),
+    ],
+)
 def test_pages_render_in_the_browsers_language(world, new_context, locale, expected, foreign):
     agent = signed_in(new_context, world["url"]["hotline"], "hq.agent", locale=locale)
-    for path in ("/work-orders/", "/work-orders/new/", "/queues/", "/kpis/", "/notifications/",
-                 "/administration/", "/administration/calendar/"):
+    for path in (
+        "/work-orders/",
+        "/work-orders/new/",
+        "/queues/",
+        "/kpis/",
+        "/notifications/",
+        "/administration/",
+        "/administration/calendar/",
+    ):
         agent.goto(world["url"]["hotline"] + path)
         text = agent.locator("body").inner_text()
         for word in expected:

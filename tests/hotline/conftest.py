@@ -21,23 +21,44 @@ OTHER_VIN = with_check_digit("LHKX5P4C0SH200517")
 
 
 def owner(**changes: str) -> dict:
-    return {"name": "王建华", "gender": "male", "mobile": "13802561234", "province": "广东",
-            "city": "广州", "address": "天河区体育西路 103 号", **changes}
+    return {
+        "name": "王建华",
+        "gender": "male",
+        "mobile": "13802561234",
+        "province": "广东",
+        "city": "广州",
+        "address": "天河区体育西路 103 号",
+        **changes,
+    }
 
 
 def vehicle(**changes: object) -> dict:
-    return {"vin": VIN, "plate": "粤A3K8M2", "model": "华骐 S5",
-            "purchase_date": "2024-05-18", "mileage_km": 28650, **changes}
+    return {
+        "vin": VIN,
+        "plate": "粤A3K8M2",
+        "model": "华骐 S5",
+        "purchase_date": "2024-05-18",
+        "mileage_km": 28650,
+        **changes,
+    }
 
 
-LINES = [{"part_code": "HQ-37110-01", "part_name": "前大灯总成", "quantity": 1},
-         {"part_code": "HQ-80210-07", "part_name": "鼓风机", "quantity": 2}]
+LINES = [
+    {"part_code": "HQ-37110-01", "part_name": "前大灯总成", "quantity": 1},
+    {"part_code": "HQ-80210-07", "part_name": "鼓风机", "quantity": 2},
+]
 
 
 def parts_intake(**changes: object) -> Intake:
-    values = {"type": "parts_shortage", "category": "parts_shortage", "channel": "phone",
-              "complaint": "前大灯闪烁，服务站称需更换总成但无库存。", "owner": owner(),
-              "vehicle": vehicle(), "part_lines": [dict(x) for x in LINES]}
+    values = {
+        "type": "parts_shortage",
+        "category": "parts_shortage",
+        "channel": "phone",
+        "complaint": "前大灯闪烁，服务站称需更换总成但无库存。",
+        "owner": owner(),
+        "vehicle": vehicle(),
+        "part_lines": [dict(x) for x in LINES],
+    }
     values.update(changes)
     return Intake(**values)
 
@@ -77,8 +98,7 @@ def admin(hotline: Tenant) -> Actor:
 
 @pytest.fixture
 def dealer_actor(network: dict[str, Tenant]) -> Actor:
-    return Actor(user_id=201, name="黄丽", tenant_id=network["junda"].pk,
-                 role="dealer_crm_manager")
+    return Actor(user_id=201, name="黄丽", tenant_id=network["junda"].pk, role="dealer_crm_manager")
 
 
 @pytest.fixture
@@ -90,8 +110,9 @@ def in_hotline(hotline: Tenant) -> Iterator[None]:
 
 @pytest.fixture
 def parts_work_order(manufacturer, network, agent, in_hotline):
-    return work_order_create(manufacturer=manufacturer, actor=agent,
-                             intake=parts_intake(dealer_id=network["junda"].pk))
+    return work_order_create(
+        manufacturer=manufacturer, actor=agent, intake=parts_intake(dealer_id=network["junda"].pk)
+    )
 
 
 @pytest.fixture

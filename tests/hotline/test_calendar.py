@@ -42,22 +42,18 @@ def test_across_a_year_end_into_a_year_not_yet_published():
 
 
 def test_administrator_overrides_correct_the_calendar():
-    with_new_year = BusinessCalendar(CalendarKind.WORKING_DAYS,
-                                     overrides={dt.date(2027, 1, 1): False})
+    with_new_year = BusinessCalendar(CalendarKind.WORKING_DAYS, overrides={dt.date(2027, 1, 1): False})
 
     assert with_new_year.add(at(2026, 12, 31, 10, 0), FIVE_DAYS) == at(2027, 1, 8, 10, 0)
 
 
 def test_business_hours_skip_nights_and_weekends():
-    cal = BusinessCalendar(CalendarKind.BUSINESS_HOURS, opens=dt.time(8, 30),
-                           closes=dt.time(17, 30))
+    cal = BusinessCalendar(CalendarKind.BUSINESS_HOURS, opens=dt.time(8, 30), closes=dt.time(17, 30))
 
     # Friday 16:30 + 2 business hours: 1 h on Friday, 1 h from Monday 08:30.
     assert cal.add(at(2026, 11, 20, 16, 30), dt.timedelta(hours=2)) == at(2026, 11, 23, 9, 30)
 
 
 def test_between_counts_only_working_time():
-    assert WORKING.between(at(2026, 11, 20, 12, 0), at(2026, 11, 23, 12, 0)) == dt.timedelta(
-        hours=24)
-    assert WORKING.between(at(2026, 11, 23, 12, 0), at(2026, 11, 20, 12, 0)) == -dt.timedelta(
-        hours=24)
+    assert WORKING.between(at(2026, 11, 20, 12, 0), at(2026, 11, 23, 12, 0)) == dt.timedelta(hours=24)
+    assert WORKING.between(at(2026, 11, 23, 12, 0), at(2026, 11, 20, 12, 0)) == -dt.timedelta(hours=24)

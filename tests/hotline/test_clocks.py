@@ -30,11 +30,14 @@ def first_contact(work_order: WorkOrder) -> Clock:
 
 
 def fired(work_order: WorkOrder) -> list[tuple[str, object]]:
-    return [(e.kind, e.data.get("minutes_before") or e.data.get("level"))
-            for e in WorkOrderEvent.objects.filter(work_order=work_order,
-                                                   data__clock_kind="first_contact",
-                                                   kind__in=["clock.warning", "clock.breached",
-                                                             "clock.escalated"])]
+    return [
+        (e.kind, e.data.get("minutes_before") or e.data.get("level"))
+        for e in WorkOrderEvent.objects.filter(
+            work_order=work_order,
+            data__clock_kind="first_contact",
+            kind__in=["clock.warning", "clock.breached", "clock.escalated"],
+        )
+    ]
 
 
 def test_warnings_breach_and_escalation_fire_in_order_and_once(parts_work_order):
@@ -48,8 +51,7 @@ def test_warnings_breach_and_escalation_fire_in_order_and_once(parts_work_order)
     clocks_fire_due(due - 10 * MIN)
     clocks_fire_due(due)
     clocks_fire_due(due)
-    assert fired(parts_work_order) == [("clock.warning", 30), ("clock.warning", 10),
-                                       ("clock.breached", 1)]
+    assert fired(parts_work_order) == [("clock.warning", 30), ("clock.warning", 10), ("clock.breached", 1)]
     clocks_fire_due(due + 60 * MIN)  # the first-contact window escalates again after an hour
     clocks_fire_due(due + 600 * MIN)
     assert fired(parts_work_order)[-1] == ("clock.escalated", 2)
@@ -66,14 +68,22 @@ def test_a_scheduler_that_was_down_fires_the_breach_without_stale_warnings(parts
     assert fired(parts_work_order) == [("clock.breached", 1)]
 
 
-def test_breach_stays_on_record_when_the_contact_comes_late(parts_work_order, junda_gateway,
-                                                            dealer_actor, hotline):
+def test_breach_stays_on_record_when_the_contact_comes_late(
+    parts_work_order, junda_gateway, dealer_actor, hotline
+):
     with tenant_context(hotline):
         due = first_contact(parts_work_order).due_at
         clocks_fire_due(due + MIN)
-    junda_gateway.record_contact("HQ", parts_work_order.number, actor=dealer_actor,
-                                 at=None, whom="王建华", method="phone", reached=True,
-                                 agreed="道歉并约定时间")
+    junda_gateway.record_contact(
+        "HQ",
+        parts_work_order.number,
+        actor=dealer_actor,
+        at=None,
+        whom="王建华",
+        method="phone",
+        reached=True,
+        agreed="道歉并约定时间",
+    )
     with tenant_context(hotline):
         clock = first_contact(parts_work_order)
     assert (clock.state, clock.met) == ("stopped", False)
@@ -91,11 +101,13 @@ def test_independent_clocks(parts_work_order):
     assert answer.breached_at is None
 
 
-def test_a_policy_change_applies_to_clocks_started_after_it(parts_work_order, manufacturer,
-                                                            agent, supervisor, admin):
-    windows = [w if w.kind != "first_contact" else WindowSpec("first_contact", 60,
-                                                              warn_before=(10,))
-               for w in DEFAULT_WINDOWS]
+def test_a_policy_change_applies_to_clocks_started_after_it(
+    parts_work_order, manufacturer, agent, supervisor, admin
+):
+    windows = [
+        w if w.kind != "first_contact" else WindowSpec("first_contact", 60, warn_before=(10,))
+        for w in DEFAULT_WINDOWS
+    ]
     with pytest.raises(PermissionDenied):
         policy_publish(actor=supervisor, windows=windows, note="首次联系 1 小时")
     policy_publish(actor=admin, windows=windows, note="首次联系 1 小时")
@@ -113,8 +125,7 @@ def test_a_policy_change_applies_to_clocks_started_after_it(parts_work_order, ma
     old.refresh_from_db()
     assert moved >= 1
     assert (old.policy_version, old.due_at - old.started_at) == (2, dt.timedelta(hours=1))
-    assert WorkOrderEvent.objects.filter(work_order=parts_work_order,
-                                         kind="clock.recalculated").exists()
+    assert WorkOrderEvent.objects.filter(work_order=parts_work_order, kind="clock.recalculated").exists()
 
 
 def test_a_bad_policy_is_refused_naming_the_window(admin, in_hotline):
@@ -128,14 +139,25 @@ def test_a_bad_policy_is_refused_naming_the_window(admin, in_hotline):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_schedulers_racing_fire_each_breach_exactly_once(committed_tenants, manufacturer,
-                                                              network, hotline):
+def test_two_schedulers_racing_fire_each_breach_exactly_once(
+    committed_tenants, manufacturer, network, hotline
+):
     agent = Actor(user_id=1, name="李娜", tenant_id=hotline.pk, role="hotline_agent")
     with tenant_context(hotline):
-        orders = [work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake(
-            owner={"name": "车主", "mobile": f"139{i:08d}", "city": "广州"},
-            vehicle=None, type="complaint", category="service_attitude", part_lines=[]))
-            for i in range(40)]
+        orders = [
+            work_order_create(
+                manufacturer=manufacturer,
+                actor=agent,
+                intake=parts_intake(
+                    owner={"name": "车主", "mobile": f"139{i:08d}", "city": "广州"},
+                    vehicle=None,
+                    type="complaint",
+                    category="service_attitude",
+                    part_lines=[],
+                ),
+            )
+            for i in range(40)
+        ]
         latest_due = max(Clock.objects.values_list("due_at", flat=True))
     moment = latest_due + dt.timedelta(days=30)
     barrier = threading.Barrier(2)
@@ -160,8 +182,9 @@ def test_two_schedulers_racing_fire_each_breach_exactly_once(committed_tenants, 
 
     assert errors == []
     with tenant_context(hotline):
-        breaches = list(WorkOrderEvent.objects.filter(kind="clock.breached")
-                        .values_list("data__clock", flat=True))
+        breaches = list(
+            WorkOrderEvent.objects.filter(kind="clock.breached").values_list("data__clock", flat=True)
+        )
         clocks = Clock.objects.filter(work_order__in=orders).count()
     assert len(breaches) == clocks
     assert len(set(breaches)) == clocks
@@ -175,7 +198,8 @@ def test_the_scheduler_process_fires_due_clocks_in_every_hotline(parts_work_orde
 
     past = timezone.now() - dt.timedelta(seconds=5)
     Clock.objects.filter(work_order=parts_work_order, kind="first_contact").update(
-        due_at=past, next_fire_at=past, warn_before=[])
+        due_at=past, next_fire_at=past, warn_before=[]
+    )
     connection.set_schema_to_public()
 
     call_command("run_scheduler", "--once", stdout=StringIO())
@@ -187,23 +211,28 @@ def test_the_scheduler_process_fires_due_clocks_in_every_hotline(parts_work_orde
 BEIJING = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
-def test_warnings_wait_for_business_hours_but_breaches_do_not(manufacturer, network, agent,
-                                                             in_hotline):
+def test_warnings_wait_for_business_hours_but_breaches_do_not(manufacturer, network, agent, in_hotline):
     # Saturday 28 Nov 2026, 21:30 in Beijing: the first-contact window (2 h) ends at 23:30;
     # its warning is told on Monday at opening time, its breach at once.
     with time_machine.travel(dt.datetime(2026, 11, 28, 21, 30, tzinfo=BEIJING), tick=False):
-        work_order = work_order_create(manufacturer=manufacturer, actor=agent,
-                                       intake=parts_intake(dealer_id=network["junda"].pk))
+        work_order = work_order_create(
+            manufacturer=manufacturer, actor=agent, intake=parts_intake(dealer_id=network["junda"].pk)
+        )
     due = first_contact(work_order).due_at
     assert due == dt.datetime(2026, 11, 28, 23, 30, tzinfo=BEIJING)
 
     clocks_fire_due(due - 30 * MIN)
     clocks_fire_due(due)
 
-    events = {e.kind: e.data["notify_at"] for e in WorkOrderEvent.objects.filter(
-        work_order=work_order, kind__in=["clock.warning", "clock.breached"])}
+    events = {
+        e.kind: e.data["notify_at"]
+        for e in WorkOrderEvent.objects.filter(
+            work_order=work_order, kind__in=["clock.warning", "clock.breached"]
+        )
+    }
     assert dt.datetime.fromisoformat(events["clock.warning"]) == dt.datetime(
-        2026, 11, 30, 8, 30, tzinfo=BEIJING)
+        2026, 11, 30, 8, 30, tzinfo=BEIJING
+    )
     assert dt.datetime.fromisoformat(events["clock.breached"]) == due
 
 

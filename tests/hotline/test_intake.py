@@ -16,8 +16,12 @@ pytestmark = pytest.mark.django_db
 
 
 def nothing_saved() -> bool:
-    return not (WorkOrder.objects.exists() or Owner.objects.exists() or Vehicle.objects.exists()
-                or PartLine.objects.exists())
+    return not (
+        WorkOrder.objects.exists()
+        or Owner.objects.exists()
+        or Vehicle.objects.exists()
+        or PartLine.objects.exists()
+    )
 
 
 def test_parts_work_order_is_numbered_routed_and_clocked(parts_work_order, network):
@@ -27,17 +31,25 @@ def test_parts_work_order_is_numbered_routed_and_clocked(parts_work_order, netwo
     assert wo.state == "dispatched"
     assert wo.dealer_id == network["junda"].pk
     assert [(p.part_code, p.quantity) for p in wo.part_lines.all()] == [
-        ("HQ-37110-01", 1), ("HQ-80210-07", 2)]
-    assert set(Clock.objects.values_list("kind", flat=True)) == {
-        "first_contact", "answer", "completion"}
+        ("HQ-37110-01", 1),
+        ("HQ-80210-07", 2),
+    ]
+    assert set(Clock.objects.values_list("kind", flat=True)) == {"first_contact", "answer", "completion"}
     assert list(wo.events.values_list("kind", flat=True))[:2] == [
-        "work_order.created", "work_order.dispatched"]
+        "work_order.created",
+        "work_order.dispatched",
+    ]
 
 
 def test_numbers_count_up_per_day(manufacturer, network, agent, in_hotline):
     first = work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake())
-    second = work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake(
-        owner=owner(mobile="13922876543"), vehicle=vehicle(vin=OTHER_VIN, plate="粤B12345")))
+    second = work_order_create(
+        manufacturer=manufacturer,
+        actor=agent,
+        intake=parts_intake(
+            owner=owner(mobile="13922876543"), vehicle=vehicle(vin=OTHER_VIN, plate="粤B12345")
+        ),
+    )
 
     assert first.number[:-5] == second.number[:-5]
     assert int(second.number[-5:]) == int(first.number[-5:]) + 1
@@ -46,8 +58,10 @@ def test_numbers_count_up_per_day(manufacturer, network, agent, in_hotline):
 @pytest.mark.parametrize(
     ("lines", "field"),
     [
-        ([*LINES, *({"part_code": f"X{i}", "part_name": "件", "quantity": 1} for i in range(5))],
-         "part_lines"),
+        (
+            [*LINES, *({"part_code": f"X{i}", "part_name": "件", "quantity": 1} for i in range(5))],
+            "part_lines",
+        ),
         ([{"part_code": "A1", "part_name": "件", "quantity": 0}], "part_lines[1].quantity"),
         ([{"part_code": "", "part_name": "件", "quantity": 1}], "part_lines[1].part_code"),
         ([LINES[0], dict(LINES[0])], "part_lines[2].part_code"),
@@ -55,11 +69,11 @@ def test_numbers_count_up_per_day(manufacturer, network, agent, in_hotline):
     ],
     ids=["seventh line", "quantity below 1", "empty code", "same code twice", "no line"],
 )
-def test_bad_part_lines_are_refused_and_nothing_is_saved(manufacturer, network, agent,
-                                                         in_hotline, lines, field):
+def test_bad_part_lines_are_refused_and_nothing_is_saved(
+    manufacturer, network, agent, in_hotline, lines, field
+):
     with pytest.raises(ValidationError) as caught:
-        work_order_create(manufacturer=manufacturer, actor=agent,
-                          intake=parts_intake(part_lines=lines))
+        work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake(part_lines=lines))
 
     assert field in caught.value.message_dict
     assert nothing_saved()
@@ -80,11 +94,11 @@ def test_bad_part_lines_are_refused_and_nothing_is_saved(manufacturer, network, 
         ({"severity": "huge"}, "severity"),
     ],
 )
-def test_bad_owner_or_vehicle_is_refused_naming_the_field(manufacturer, network, agent,
-                                                          in_hotline, changes, field):
+def test_bad_owner_or_vehicle_is_refused_naming_the_field(
+    manufacturer, network, agent, in_hotline, changes, field
+):
     with pytest.raises(ValidationError) as caught:
-        work_order_create(manufacturer=manufacturer, actor=agent,
-                          intake=parts_intake(**changes))
+        work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake(**changes))
 
     assert field in caught.value.message_dict
     assert nothing_saved()
@@ -92,24 +106,38 @@ def test_bad_owner_or_vehicle_is_refused_naming_the_field(manufacturer, network,
 
 def test_owner_and_vehicle_are_found_again_and_updated(manufacturer, network, agent, in_hotline):
     work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake())
-    work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake(
-        owner=owner(address="新地址 1 号"), vehicle=vehicle(mileage_km=30000)))
+    work_order_create(
+        manufacturer=manufacturer,
+        actor=agent,
+        intake=parts_intake(owner=owner(address="新地址 1 号"), vehicle=vehicle(mileage_km=30000)),
+    )
 
     assert Owner.objects.get().address == "新地址 1 号"
     assert Vehicle.objects.get().mileage_km == 30000
 
 
-def test_routing_suggests_servicing_then_selling_dealer_then_city(manufacturer, network, agent,
-                                                                  in_hotline):
+def test_routing_suggests_servicing_then_selling_dealer_then_city(manufacturer, network, agent, in_hotline):
     Vehicle.objects.create(
         owner=Owner.objects.create(name="陈美玲", mobile="13922876543", city="深圳"),
-        vin=OTHER_VIN, model="华骐 X5", selling_dealer_id=network["pengcheng"].pk,
-        servicing_dealer_id=network["chancheng"].pk)  # servicing dealer is inactive
-    by_vehicle = work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake(
-        owner=owner(mobile="13922876543", city="深圳"), vehicle=vehicle(vin=OTHER_VIN, plate="")))
-    by_city = work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake(
-        owner=owner(mobile="13500000000", city="广州"),
-        vehicle=vehicle(vin="LDYT3B2A1SC100119", plate="")))
+        vin=OTHER_VIN,
+        model="华骐 X5",
+        selling_dealer_id=network["pengcheng"].pk,
+        servicing_dealer_id=network["chancheng"].pk,
+    )  # servicing dealer is inactive
+    by_vehicle = work_order_create(
+        manufacturer=manufacturer,
+        actor=agent,
+        intake=parts_intake(
+            owner=owner(mobile="13922876543", city="深圳"), vehicle=vehicle(vin=OTHER_VIN, plate="")
+        ),
+    )
+    by_city = work_order_create(
+        manufacturer=manufacturer,
+        actor=agent,
+        intake=parts_intake(
+            owner=owner(mobile="13500000000", city="广州"), vehicle=vehicle(vin="LDYT3B2A1SC100119", plate="")
+        ),
+    )
 
     assert by_vehicle.dealer_id == network["pengcheng"].pk
     assert by_vehicle.events.get(kind="work_order.dispatched").data["routing"] == "selling_dealer"
@@ -117,20 +145,24 @@ def test_routing_suggests_servicing_then_selling_dealer_then_city(manufacturer, 
     assert by_city.events.get(kind="work_order.dispatched").data["routing"] == "same_city"
 
 
-def test_only_active_network_members_receive_work_orders(manufacturer, network,
-                                                         foreign_dealer, agent, in_hotline):
+def test_only_active_network_members_receive_work_orders(
+    manufacturer, network, foreign_dealer, agent, in_hotline
+):
     for dealer in (network["chancheng"], foreign_dealer):
         with pytest.raises(ValidationError) as caught:
-            work_order_create(manufacturer=manufacturer, actor=agent,
-                              intake=parts_intake(dealer_id=dealer.pk))
+            work_order_create(
+                manufacturer=manufacturer, actor=agent, intake=parts_intake(dealer_id=dealer.pk)
+            )
         assert "dealer" in caught.value.message_dict
     assert nothing_saved()
 
 
-def test_a_new_complaint_for_the_same_vin_or_mobile_is_a_repeat(parts_work_order, manufacturer,
-                                                               agent):
-    same_mobile = work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake(
-        vehicle=vehicle(vin=OTHER_VIN, plate="粤B12345")))
+def test_a_new_complaint_for_the_same_vin_or_mobile_is_a_repeat(parts_work_order, manufacturer, agent):
+    same_mobile = work_order_create(
+        manufacturer=manufacturer,
+        actor=agent,
+        intake=parts_intake(vehicle=vehicle(vin=OTHER_VIN, plate="粤B12345")),
+    )
 
     assert same_mobile.repeat_of == parts_work_order
     assert list(parts_work_order.repeats.all()) == [same_mobile]
@@ -141,8 +173,10 @@ def test_event_log_refuses_updates_and_deletes(parts_work_order):
     from django.db import DatabaseError, transaction
 
     event = parts_work_order.events.first()
-    for attempt in (lambda: type(event).objects.filter(pk=event.pk).update(kind="x"),
-                    lambda: type(event).objects.filter(pk=event.pk).delete()):
+    for attempt in (
+        lambda: type(event).objects.filter(pk=event.pk).update(kind="x"),
+        lambda: type(event).objects.filter(pk=event.pk).delete(),
+    ):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             attempt()
     assert type(event).objects.get(pk=event.pk).kind == "work_order.created"

@@ -32,8 +32,7 @@ def relayed(hotline) -> list[OwnerSms]:
         return list(OwnerSms.objects.select_related("work_order"))
 
 
-def test_the_owner_is_told_who_will_call_within_what_time(parts_work_order, hotline, settings,
-                                                          tmp_path):
+def test_the_owner_is_told_who_will_call_within_what_time(parts_work_order, hotline, settings, tmp_path):
     settings.SMS_FILE = str(tmp_path / "sms.jsonl")
     [sms] = relayed(hotline)
 
@@ -46,8 +45,14 @@ def test_the_owner_is_told_who_will_call_within_what_time(parts_work_order, hotl
     assert "2 小时内" in sms.text
     assert parts_work_order.number in sms.text
     assert (sms.status, sms.attempts) == ("sent", 1)
-    assert lines == [{"mobile": "13802561234", "text": sms.text, "template": "",
-                      "params": {"number": parts_work_order.number}}]
+    assert lines == [
+        {
+            "mobile": "13802561234",
+            "text": sms.text,
+            "template": "",
+            "params": {"number": parts_work_order.number},
+        }
+    ]
 
 
 def test_a_message_to_an_invalid_number_fails_visibly(parts_work_order, hotline):
@@ -59,18 +64,17 @@ def test_a_message_to_an_invalid_number_fails_visibly(parts_work_order, hotline)
     assert (sms.status, sms.error) == ("failed", "invalid mobile number '12345'")
 
 
-def test_after_four_failed_callbacks_the_owner_replies_with_a_score(parts_work_order, hotline,
-                                                                    junda_gateway, dealer_actor,
-                                                                    agent):
+def test_after_four_failed_callbacks_the_owner_replies_with_a_score(
+    parts_work_order, hotline, junda_gateway, dealer_actor, agent
+):
     n = parts_work_order.number
-    junda_gateway.record_contact("HQ", n, actor=dealer_actor, at=None, whom="王建华",
-                                 method="phone", reached=True, agreed="当天处理")
-    junda_gateway.resolve("HQ", n, actor=dealer_actor, result_summary="已更换",
-                          owner_acceptance="accepted")
+    junda_gateway.record_contact(
+        "HQ", n, actor=dealer_actor, at=None, whom="王建华", method="phone", reached=True, agreed="当天处理"
+    )
+    junda_gateway.resolve("HQ", n, actor=dealer_actor, result_summary="已更换", owner_acceptance="accepted")
     with tenant_context(hotline):
         for outcome in ("no_answer", "busy", "switched_off", "no_answer"):
-            decisions.callback_record(work_order_id=parts_work_order.pk, actor=agent,
-                                      outcome=outcome)
+            decisions.callback_record(work_order_id=parts_work_order.pk, actor=agent, outcome=outcome)
     messages = relayed(hotline)
     assert [m.kind for m in messages] == ["received", "score_request"]
     with tenant_context(hotline):
@@ -120,8 +124,9 @@ class FakeAliyun(FakeServer):
 
         class Handler(JsonHandler):
             def do_GET(self) -> None:
-                query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query,
-                                                    keep_blank_values=True))
+                query = dict(
+                    urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query, keep_blank_values=True)
+                )
                 fake.calls.append(query)
                 signature = query.pop("Signature", "")
                 if signature != aliyun_signature(query, secret):
@@ -154,14 +159,20 @@ def aliyun(settings):
 def test_aliyun_adapter_sends_a_signed_template_message(aliyun):
     server = aliyun({"Code": "OK", "Message": "OK", "BizId": "9002", "RequestId": "r1"})
 
-    result = AliyunSmsBackend().send(SmsMessage(mobile="13802561234", text="…",
-                                                template_code="SMS_123",
-                                                params={"number": "HQ20261124-00001"}))
+    result = AliyunSmsBackend().send(
+        SmsMessage(
+            mobile="13802561234", text="…", template_code="SMS_123", params={"number": "HQ20261124-00001"}
+        )
+    )
 
     assert (result.ok, result.provider_id) == (True, "9002")
     call = server.calls[0]
     assert (call["Action"], call["PhoneNumbers"], call["TemplateCode"], call["SignName"]) == (
-        "SendSms", "13802561234", "SMS_123", "华骐汽车")
+        "SendSms",
+        "13802561234",
+        "SMS_123",
+        "华骐汽车",
+    )
     assert json.loads(call["TemplateParam"]) == {"number": "HQ20261124-00001"}
 
 
@@ -172,8 +183,6 @@ def test_aliyun_refusals_are_reported(aliyun):
     assert not busy.ok
     assert busy.error.startswith("isv.MOBILE_NUMBER_ILLEGAL")
     assert busy.permanent  # no retry will cure it: the message fails at once, visibly
-
-
 
 
 class FakeTencent(FakeServer):
@@ -194,14 +203,21 @@ class FakeTencent(FakeServer):
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 error = fake.check(dict(self.headers.items()), raw, secret_id, secret_key)
                 if error:
-                    body = {"Response": {"Error": {"Code": error, "Message": "refused"},
-                                         "RequestId": "req-err"}}
+                    body = {
+                        "Response": {"Error": {"Code": error, "Message": "refused"}, "RequestId": "req-err"}
+                    }
                 else:
                     request = json.loads(raw)
                     fake.calls.append(request)
-                    body = {"Response": {"SendStatusSet": [
-                        fake.status(number, refusals.get(number))
-                        for number in request["PhoneNumberSet"]], "RequestId": "req-ok"}}
+                    body = {
+                        "Response": {
+                            "SendStatusSet": [
+                                fake.status(number, refusals.get(number))
+                                for number in request["PhoneNumberSet"]
+                            ],
+                            "RequestId": "req-ok",
+                        }
+                    }
                 self.answer(200, body)
 
         self.serve(Handler)
@@ -209,34 +225,55 @@ class FakeTencent(FakeServer):
     @staticmethod
     def status(number: str, refusal: str | None) -> dict:
         if refusal:
-            return {"SerialNo": "", "PhoneNumber": number, "Fee": 0, "SessionContext": "",
-                    "Code": refusal, "Message": "refused", "IsoCode": "CN"}
-        return {"SerialNo": "2433:3400158811", "PhoneNumber": number, "Fee": 1,
-                "SessionContext": "", "Code": "Ok", "Message": "send success", "IsoCode": "CN"}
+            return {
+                "SerialNo": "",
+                "PhoneNumber": number,
+                "Fee": 0,
+                "SessionContext": "",
+                "Code": refusal,
+                "Message": "refused",
+                "IsoCode": "CN",
+            }
+        return {
+            "SerialNo": "2433:3400158811",
+            "PhoneNumber": number,
+            "Fee": 1,
+            "SessionContext": "",
+            "Code": "Ok",
+            "Message": "send success",
+            "IsoCode": "CN",
+        }
 
     @staticmethod
     def check(headers: dict[str, str], raw: bytes, secret_id: str, secret_key: str) -> str:
         headers = {k.lower(): v for k, v in headers.items()}
-        match = re.fullmatch(r"TC3-HMAC-SHA256 Credential=(?P<id>[^/]+)/(?P<date>[\d-]+)/sms/"
-                             r"tc3_request, SignedHeaders=(?P<signed>[a-z;-]+), "
-                             r"Signature=(?P<signature>[0-9a-f]{64})",
-                             headers.get("authorization", ""))
+        match = re.fullmatch(
+            r"TC3-HMAC-SHA256 Credential=(?P<id>[^/]+)/(?P<date>[\d-]+)/sms/"
+            r"tc3_request, SignedHeaders=(?P<signed>[a-z;-]+), "
+            r"Signature=(?P<signature>[0-9a-f]{64})",
+            headers.get("authorization", ""),
+        )
         if match is None or match["id"] != secret_id:
             return "AuthFailure.SecretIdNotFound"
-        if (headers.get("x-tc-action"), headers.get("x-tc-version")) != ("SendSms",
-                                                                          "2021-01-11"):
+        if (headers.get("x-tc-action"), headers.get("x-tc-version")) != ("SendSms", "2021-01-11"):
             return "InvalidAction"
         timestamp = int(headers.get("x-tc-timestamp", "0"))
         date = dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d")
         if abs(time.time() - timestamp) > 300 or date != match["date"]:
             return "AuthFailure.SignatureExpire"
         signed = match["signed"].split(";")
-        canonical = "\n".join([
-            "POST", "/", "", "".join(f"{h}:{headers[h].strip().lower()}\n" for h in signed),
-            match["signed"], hashlib.sha256(raw).hexdigest()])
+        canonical = "\n".join(
+            [
+                "POST",
+                "/",
+                "",
+                "".join(f"{h}:{headers[h].strip().lower()}\n" for h in signed),
+                match["signed"],
+                hashlib.sha256(raw).hexdigest(),
+            ]
+        )
         scope = f"{date}/sms/tc3_request"
-        to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{scope}\n" \
-                  f"{hashlib.sha256(canonical.encode()).hexdigest()}"
+        to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
         key = f"TC3{secret_key}".encode()
         for part in (date, "sms", "tc3_request"):
             key = hmac.new(key, part.encode(), hashlib.sha256).digest()
@@ -244,7 +281,6 @@ class FakeTencent(FakeServer):
         if "host" not in signed or not hmac.compare_digest(expected, match["signature"]):
             return "AuthFailure.SignatureFailure"
         return ""
-
 
 
 @pytest.fixture
@@ -269,14 +305,22 @@ def tencent(settings):
 def test_tencent_adapter_sends_a_signed_template_message(tencent):
     server = tencent()
 
-    result = TencentSmsBackend().send(SmsMessage(mobile="13802561234", text="…",
-                                                 template_code="1110",
-                                                 params={"number": "HQ20261124-00001"}))
+    result = TencentSmsBackend().send(
+        SmsMessage(
+            mobile="13802561234", text="…", template_code="1110", params={"number": "HQ20261124-00001"}
+        )
+    )
 
     assert (result.ok, result.provider_id) == (True, "2433:3400158811")
-    assert server.calls == [{"PhoneNumberSet": ["+8613802561234"], "SmsSdkAppId": "1400006666",
-                             "SignName": "华骐汽车", "TemplateId": "1110",
-                             "TemplateParamSet": ["HQ20261124-00001"]}]
+    assert server.calls == [
+        {
+            "PhoneNumberSet": ["+8613802561234"],
+            "SmsSdkAppId": "1400006666",
+            "SignName": "华骐汽车",
+            "TemplateId": "1110",
+            "TemplateParamSet": ["HQ20261124-00001"],
+        }
+    ]
 
 
 def test_tencent_refuses_a_request_signed_with_the_wrong_key(tencent, settings):
@@ -291,8 +335,7 @@ def test_tencent_refuses_a_request_signed_with_the_wrong_key(tencent, settings):
     assert server.calls == []
 
 
-def test_a_number_tencent_refuses_fails_the_message_visibly(parts_work_order, hotline,
-                                                            tencent, settings):
+def test_a_number_tencent_refuses_fails_the_message_visibly(parts_work_order, hotline, tencent, settings):
     tencent({"+8613802561234": "InvalidParameterValue.IncorrectPhoneNumber"})
     settings.SMS_BACKEND = "notifications.sms.TencentSmsBackend"
     relayed(hotline)

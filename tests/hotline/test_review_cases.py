@@ -32,50 +32,77 @@ def in_hotline(hotline, fn, *args, **kwargs):
         return fn(*args, **kwargs)
 
 
-def test_a_dealer_loses_the_race_with_a_transfer(parts_work_order, network, hotline,
-                                                 dealer_actor):
+def test_a_dealer_loses_the_race_with_a_transfer(parts_work_order, network, hotline, dealer_actor):
     """The gateway's check passed, then the work order went elsewhere: the lock sees it."""
     with tenant_context(hotline):
         WorkOrder.objects.filter(pk=parts_work_order.pk).update(dealer_id=network["pengcheng"].pk)
         with pytest.raises(Http404):
-            handling.work_order_resolve(work_order_id=parts_work_order.pk, actor=dealer_actor,
-                                        dealer_id=network["junda"].pk, result_summary="x",
-                                        owner_acceptance="accepted")
+            handling.work_order_resolve(
+                work_order_id=parts_work_order.pk,
+                actor=dealer_actor,
+                dealer_id=network["junda"].pk,
+                result_summary="x",
+                owner_acceptance="accepted",
+            )
         assert WorkOrder.objects.get(pk=parts_work_order.pk).state == "dispatched"
 
 
-def test_back_to_the_first_dealer_shows_only_its_new_turn(parts_work_order, network, hotline,
-                                                          junda_gateway, dealer_actor,
-                                                          supervisor, manufacturer):
+def test_back_to_the_first_dealer_shows_only_its_new_turn(
+    parts_work_order, network, hotline, junda_gateway, dealer_actor, supervisor, manufacturer
+):
     number = parts_work_order.number
-    junda_gateway.record_contact("HQ", number, actor=dealer_actor, at=None, whom="王建华",
-                                 method="phone", reached=True, agreed="约周五进店")
+    junda_gateway.record_contact(
+        "HQ",
+        number,
+        actor=dealer_actor,
+        at=None,
+        whom="王建华",
+        method="phone",
+        reached=True,
+        agreed="约周五进店",
+    )
     first = junda_gateway.request_transfer("HQ", number, actor=dealer_actor, reason="车在深圳")
     with tenant_context(hotline):
-        decisions.transfer_decide(manufacturer=manufacturer, request_id=first.pk,
-                                  actor=supervisor, approve=True, reason="同意",
-                                  to_dealer_id=network["pengcheng"].pk)
+        decisions.transfer_decide(
+            manufacturer=manufacturer,
+            request_id=first.pk,
+            actor=supervisor,
+            approve=True,
+            reason="同意",
+            to_dealer_id=network["pengcheng"].pk,
+        )
     pengcheng = DealerGateway(network["pengcheng"])
     with tenant_context(network["pengcheng"]):
-        pengcheng.record_contact("HQ", number, actor=dealer_actor, at=None, whom="王建华",
-                                 method="phone", reached=True, agreed="深圳店的承诺：免费检测")
+        pengcheng.record_contact(
+            "HQ",
+            number,
+            actor=dealer_actor,
+            at=None,
+            whom="王建华",
+            method="phone",
+            reached=True,
+            agreed="深圳店的承诺：免费检测",
+        )
         back = pengcheng.request_transfer("HQ", number, actor=dealer_actor, reason="车已回广州")
     with tenant_context(hotline):
-        decisions.transfer_decide(manufacturer=manufacturer, request_id=back.pk,
-                                  actor=supervisor, approve=True, reason="同意",
-                                  to_dealer_id=network["junda"].pk)
+        decisions.transfer_decide(
+            manufacturer=manufacturer,
+            request_id=back.pk,
+            actor=supervisor,
+            approve=True,
+            reason="同意",
+            to_dealer_id=network["junda"].pk,
+        )
     with tenant_context(network["junda"]):
         view = junda_gateway.work_order("HQ", number)
     texts = str([e.data for e in view.events])
     assert "深圳店的承诺" not in texts
     assert "sz-pengcheng" not in texts
     assert "HQ-GD-002" not in texts
-    assert not any(e.kind == "clock.stopped" and e.data.get("reason") == "transferred"
-                   for e in view.events)
+    assert not any(e.kind == "clock.stopped" and e.data.get("reason") == "transferred" for e in view.events)
 
 
-def test_an_inactive_network_member_sees_nothing(parts_work_order, network, junda_gateway,
-                                                 dealer_actor):
+def test_an_inactive_network_member_sees_nothing(parts_work_order, network, junda_gateway, dealer_actor):
     NetworkMembership.objects.filter(dealer=network["junda"]).update(is_active=False)
     gateway = DealerGateway(network["junda"])
 
@@ -84,41 +111,47 @@ def test_an_inactive_network_member_sees_nothing(parts_work_order, network, jund
         gateway.work_order("HQ", parts_work_order.number)
 
 
-def test_a_merged_inbox_across_two_networks(manufacturer, other_manufacturer, network, agent,
-                                            hotline):
+def test_a_merged_inbox_across_two_networks(manufacturer, other_manufacturer, network, agent, hotline):
     join(other_manufacturer, "gz-junda", "DY-GD-008")
     with tenant_context(hotline):
         mine = work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake())
     with tenant_context(other_manufacturer.hotline):
-        theirs = work_order_create(manufacturer=other_manufacturer, actor=agent,
-                                   intake=parts_intake(dealer_id=network["junda"].pk))
+        theirs = work_order_create(
+            manufacturer=other_manufacturer, actor=agent, intake=parts_intake(dealer_id=network["junda"].pk)
+        )
     with tenant_context(network["junda"]):
         rows = DealerGateway(network["junda"]).inbox()
 
     assert {(r.manufacturer.code, r.work_order.number) for r in rows} == {
-        ("HQ", mine.number), ("DY", theirs.number)}
+        ("HQ", mine.number),
+        ("DY", theirs.number),
+    }
 
 
 def test_an_extension_asked_before_a_transfer_cannot_stretch_the_new_dealers_clock(
-        parts_work_order, network, hotline, junda_gateway, dealer_actor, supervisor,
-        manufacturer):
+    parts_work_order, network, hotline, junda_gateway, dealer_actor, supervisor, manufacturer
+):
     number = parts_work_order.number
-    ask = junda_gateway.request_extension("HQ", number, actor=dealer_actor, clock_kind="answer",
-                                          minutes=600, reason="等技术支持")
+    ask = junda_gateway.request_extension(
+        "HQ", number, actor=dealer_actor, clock_kind="answer", minutes=600, reason="等技术支持"
+    )
     move = junda_gateway.request_transfer("HQ", number, actor=dealer_actor, reason="不是本店")
     with tenant_context(hotline):
-        decisions.transfer_decide(manufacturer=manufacturer, request_id=move.pk,
-                                  actor=supervisor, approve=True, reason="同意",
-                                  to_dealer_id=network["pengcheng"].pk)
-        fresh = Clock.objects.get(work_order_id=parts_work_order.pk, kind="answer",
-                                  stopped_at__isnull=True)
+        decisions.transfer_decide(
+            manufacturer=manufacturer,
+            request_id=move.pk,
+            actor=supervisor,
+            approve=True,
+            reason="同意",
+            to_dealer_id=network["pengcheng"].pk,
+        )
+        fresh = Clock.objects.get(work_order_id=parts_work_order.pk, kind="answer", stopped_at__isnull=True)
         with pytest.raises(ValidationError):
             decisions.extension_decide(request_id=ask.pk, actor=supervisor, grant=True)
         assert Clock.objects.get(pk=fresh.pk).due_at == fresh.due_at
 
 
-def test_warnings_of_a_working_day_window_count_back_in_working_time(parts_work_order,
-                                                                     hotline):
+def test_warnings_of_a_working_day_window_count_back_in_working_time(parts_work_order, hotline):
     with tenant_context(hotline):
         completion = Clock.objects.get(work_order_id=parts_work_order.pk, kind="completion")
         # Due Monday 30 Nov 10:00: "1 day before" is Friday 27 Nov 10:00, not Sunday.
@@ -127,11 +160,12 @@ def test_warnings_of_a_working_day_window_count_back_in_working_time(parts_work_
 
         _set_due(completion, due, clock_calendar(completion))
     assert [dt.datetime.fromisoformat(t) for t in completion.warn_times] == [
-        dt.datetime(2026, 11, 27, 10, 0, tzinfo=BJ), dt.datetime(2026, 11, 30, 6, 0, tzinfo=BJ)]
+        dt.datetime(2026, 11, 27, 10, 0, tzinfo=BJ),
+        dt.datetime(2026, 11, 30, 6, 0, tzinfo=BJ),
+    ]
 
 
-def test_a_pause_moves_the_due_time_by_the_counted_time_it_lasted(parts_work_order, hotline,
-                                                                  dealer_actor):
+def test_a_pause_moves_the_due_time_by_the_counted_time_it_lasted(parts_work_order, hotline, dealer_actor):
     with tenant_context(hotline):
         wo = WorkOrder.objects.get(pk=parts_work_order.pk)
         clock = Clock.objects.get(work_order=wo, kind="completion")
@@ -147,32 +181,49 @@ def test_a_pause_moves_the_due_time_by_the_counted_time_it_lasted(parts_work_ord
     assert after.due_at - due == dt.timedelta(days=7)
 
 
-def test_recalculation_reaches_paused_clocks_too(parts_work_order, hotline, dealer_actor,
-                                                 admin):
+def test_recalculation_reaches_paused_clocks_too(parts_work_order, hotline, dealer_actor, admin):
     with tenant_context(hotline):
         wo = WorkOrder.objects.get(pk=parts_work_order.pk)
         wo.state = "awaiting_parts"
         clocks_follow_state(wo, at=wo.dispatched_at, actor=dealer_actor)
         left = Clock.objects.get(work_order=wo, kind="completion").remaining_seconds
-        windows = [w if w.kind != "completion" else WindowSpec(
-            "completion", w.minutes + 1440, calendar=w.calendar, warn_before=w.warn_before,
-            paused_in=w.paused_in, work_order_type=w.work_order_type) for w in DEFAULT_WINDOWS]
+        windows = [
+            w
+            if w.kind != "completion"
+            else WindowSpec(
+                "completion",
+                w.minutes + 1440,
+                calendar=w.calendar,
+                warn_before=w.warn_before,
+                paused_in=w.paused_in,
+                work_order_type=w.work_order_type,
+            )
+            for w in DEFAULT_WINDOWS
+        ]
         policy_publish(actor=admin, windows=windows)
         clocks_recalculate(actor=admin)
         clock = Clock.objects.get(work_order=wo, kind="completion")
     assert (clock.policy_version, clock.remaining_seconds) == (2, left + 86400)
 
 
-def test_parts_cannot_be_received_before_they_are_shipped(parts_work_order, hotline,
-                                                          junda_gateway, dealer_actor):
+def test_parts_cannot_be_received_before_they_are_shipped(
+    parts_work_order, hotline, junda_gateway, dealer_actor
+):
     n = parts_work_order.number
-    junda_gateway.record_contact("HQ", n, actor=dealer_actor, at=None, whom="王建华",
-                                 method="phone", reached=True, agreed="调件")
+    junda_gateway.record_contact(
+        "HQ", n, actor=dealer_actor, at=None, whom="王建华", method="phone", reached=True, agreed="调件"
+    )
     request = junda_gateway.raise_parts_request("HQ", n, actor=dealer_actor)
     centre = request.parts_centre_id
     with tenant_context(hotline):
-        parts.parts_line_ship(request_id=request.pk, parts_centre_id=centre, line_no=1,
-                              carrier="顺丰", tracking_number="SF1", actor=dealer_actor)
+        parts.parts_line_ship(
+            request_id=request.pk,
+            parts_centre_id=centre,
+            line_no=1,
+            carrier="顺丰",
+            tracking_number="SF1",
+            actor=dealer_actor,
+        )
     with pytest.raises(ValidationError) as caught:
         junda_gateway.confirm_parts_received("HQ", n, actor=dealer_actor)
     assert "HQ-80210-07" in str(caught.value)
@@ -180,17 +231,23 @@ def test_parts_cannot_be_received_before_they_are_shipped(parts_work_order, hotl
         assert WorkOrder.objects.get(pk=parts_work_order.pk).state == "awaiting_parts"
 
 
-def test_when_no_part_can_be_supplied_the_dealer_is_back_on_the_clock(parts_work_order, hotline,
-                                                                      junda_gateway,
-                                                                      dealer_actor):
+def test_when_no_part_can_be_supplied_the_dealer_is_back_on_the_clock(
+    parts_work_order, hotline, junda_gateway, dealer_actor
+):
     n = parts_work_order.number
-    junda_gateway.record_contact("HQ", n, actor=dealer_actor, at=None, whom="王建华",
-                                 method="phone", reached=True, agreed="调件")
+    junda_gateway.record_contact(
+        "HQ", n, actor=dealer_actor, at=None, whom="王建华", method="phone", reached=True, agreed="调件"
+    )
     request = junda_gateway.raise_parts_request("HQ", n, actor=dealer_actor)
     with tenant_context(hotline):
         for line in (1, 2):
-            parts.parts_line_reject(request_id=request.pk, parts_centre_id=request.parts_centre_id,
-                                    line_no=line, reason="停产", actor=dealer_actor)
+            parts.parts_line_reject(
+                request_id=request.pk,
+                parts_centre_id=request.parts_centre_id,
+                line_no=line,
+                reason="停产",
+                actor=dealer_actor,
+            )
         wo = WorkOrder.objects.get(pk=parts_work_order.pk)
         completion = Clock.objects.get(work_order=wo, kind="completion")
     assert (wo.state, completion.state) == ("processing", "running")
@@ -205,40 +262,49 @@ def test_a_policy_with_an_unknown_calendar_is_refused(admin, in_hotline):
     assert {"windows[0].calendar", "repeat_window_days"} <= set(caught.value.message_dict)
 
 
-def test_repeats_by_vin_within_the_window_and_not_after_cancellation(manufacturer, network,
-                                                                     agent, hotline):
+def test_repeats_by_vin_within_the_window_and_not_after_cancellation(manufacturer, network, agent, hotline):
     with tenant_context(hotline):
         first = work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake())
         work_order_cancel(work_order_id=first.pk, actor=agent, reason="重复录入")
-        again = work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake(
-            owner=owner(mobile="13922876543")))
-        other_car = work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake(
-            owner=owner(mobile="13500000001"), vehicle=vehicle(vin=OTHER_VIN, plate="")))
-        by_vin = work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake(
-            owner=owner(mobile="13500000002")))
+        again = work_order_create(
+            manufacturer=manufacturer, actor=agent, intake=parts_intake(owner=owner(mobile="13922876543"))
+        )
+        other_car = work_order_create(
+            manufacturer=manufacturer,
+            actor=agent,
+            intake=parts_intake(owner=owner(mobile="13500000001"), vehicle=vehicle(vin=OTHER_VIN, plate="")),
+        )
+        by_vin = work_order_create(
+            manufacturer=manufacturer, actor=agent, intake=parts_intake(owner=owner(mobile="13500000002"))
+        )
     assert again.repeat_of is None  # the only earlier one was cancelled
     assert other_car.repeat_of is None
     assert by_vin.repeat_of == again
 
 
-def test_an_unanswered_call_leaves_the_first_contact_clock_running(parts_work_order, hotline,
-                                                                   junda_gateway, dealer_actor):
-    junda_gateway.record_contact("HQ", parts_work_order.number, actor=dealer_actor, at=None,
-                                 whom="王建华", method="phone", reached=False)
+def test_an_unanswered_call_leaves_the_first_contact_clock_running(
+    parts_work_order, hotline, junda_gateway, dealer_actor
+):
+    junda_gateway.record_contact(
+        "HQ",
+        parts_work_order.number,
+        actor=dealer_actor,
+        at=None,
+        whom="王建华",
+        method="phone",
+        reached=False,
+    )
     with tenant_context(hotline):
         clock = Clock.objects.get(work_order_id=parts_work_order.pk, kind="first_contact")
     assert clock.state == "running"
 
 
-def test_overlong_part_codes_are_refused_naming_the_line(manufacturer, network, agent,
-                                                         in_hotline):
+def test_overlong_part_codes_are_refused_naming_the_line(manufacturer, network, agent, in_hotline):
     lines = [{"part_code": "X" * 41, "part_name": "件", "quantity": True}]
     with pytest.raises(ValidationError) as caught:
-        work_order_create(manufacturer=manufacturer, actor=agent,
-                          intake=parts_intake(part_lines=lines))
+        work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake(part_lines=lines))
 
-    assert {"part_lines[1].part_code", "part_lines[1].quantity"} <= set(
-        caught.value.message_dict)
+    assert {"part_lines[1].part_code", "part_lines[1].quantity"} <= set(caught.value.message_dict)
 
 
 def test_the_event_log_cannot_be_truncated(parts_work_order):

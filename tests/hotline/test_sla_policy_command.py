@@ -22,8 +22,13 @@ POLICY = {
     "windows": [
         {"kind": "first_contact", "minutes": 60, "warn_before": [15]},
         {"kind": "answer", "minutes": 1440},
-        {"kind": "completion", "minutes": 7200, "calendar": "working_days",
-         "work_order_type": "parts_shortage", "paused_in": ["awaiting_parts"]},
+        {
+            "kind": "completion",
+            "minutes": 7200,
+            "calendar": "working_days",
+            "work_order_type": "parts_shortage",
+            "paused_in": ["awaiting_parts"],
+        },
         {"kind": "callback", "minutes": 4320},
     ],
 }
@@ -41,8 +46,7 @@ def test_an_administrator_publishes_a_policy_and_sets_holidays(hotline, tmp_path
     path = tmp_path / "policy.json"
     path.write_text(json.dumps(POLICY))
 
-    out = run("--as", "hq.admin", "--publish", str(path), "--holiday", "2027-01-01",
-              "--name", "元旦")
+    out = run("--as", "hq.admin", "--publish", str(path), "--holiday", "2027-01-01", "--name", "元旦")
 
     assert "published policy v1" in out
     assert "first_contact" in out

@@ -27,14 +27,13 @@ OWNER = "13802561234"
 def score_requested(parts_work_order, hotline, junda_gateway, dealer_actor, agent) -> WorkOrder:
     """Resolved, four callbacks failed, and the owner texted to reply with a score."""
     n = parts_work_order.number
-    junda_gateway.record_contact("HQ", n, actor=dealer_actor, at=None, whom="王建华",
-                                 method="phone", reached=True, agreed="当天处理")
-    junda_gateway.resolve("HQ", n, actor=dealer_actor, result_summary="已更换",
-                          owner_acceptance="accepted")
+    junda_gateway.record_contact(
+        "HQ", n, actor=dealer_actor, at=None, whom="王建华", method="phone", reached=True, agreed="当天处理"
+    )
+    junda_gateway.resolve("HQ", n, actor=dealer_actor, result_summary="已更换", owner_acceptance="accepted")
     with tenant_context(hotline):
         for outcome in ("no_answer", "busy", "switched_off", "no_answer"):
-            decisions.callback_record(work_order_id=parts_work_order.pk, actor=agent,
-                                      outcome=outcome)
+            decisions.callback_record(work_order_id=parts_work_order.pk, actor=agent, outcome=outcome)
     connection.set_schema_to_public()
     relay_everywhere()
     with tenant_context(hotline):
@@ -47,47 +46,73 @@ def score_requested(parts_work_order, hotline, junda_gateway, dealer_actor, agen
 def push(tenant, provider: str, body: object, *, token: str | None = None, **headers: str):
     token = token or sms_reply_token(tenant.schema_name)
     raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
-    return client_for(tenant).post(f"/sms/replies/{provider}/{token}/", raw,
-                                   content_type="application/json", **headers)
+    return client_for(tenant).post(
+        f"/sms/replies/{provider}/{token}/", raw, content_type="application/json", **headers
+    )
 
 
 def aliyun_reply(content: str, sequence_id: int, phone: str = OWNER) -> dict:
-    return {"phone_number": phone, "send_time": "2026-11-24 10:15:02", "content": content,
-            "sign_name": "华骐汽车", "dest_code": "1234", "sequence_id": sequence_id}
+    return {
+        "phone_number": phone,
+        "send_time": "2026-11-24 10:15:02",
+        "content": content,
+        "sign_name": "华骐汽车",
+        "dest_code": "1234",
+        "sequence_id": sequence_id,
+    }
 
 
 def state(hotline, work_order: WorkOrder) -> tuple:
     """What a person would see: the work order, its reached callbacks, the replies kept."""
     with tenant_context(hotline):
         work_order.refresh_from_db()
-        reached = list(CallbackAttempt.objects.filter(work_order=work_order, outcome="reached")
-                       .values_list("score", flat=True))
-        replies = list(OwnerSmsReply.objects.order_by("id")
-                       .values_list("provider", "mobile", "text", "work_order_id", "score"))
+        reached = list(
+            CallbackAttempt.objects.filter(work_order=work_order, outcome="reached").values_list(
+                "score", flat=True
+            )
+        )
+        replies = list(
+            OwnerSmsReply.objects.order_by("id").values_list(
+                "provider", "mobile", "text", "work_order_id", "score"
+            )
+        )
     return work_order.state, work_order.satisfaction, reached, replies
 
 
 def test_an_aliyun_push_records_the_score_once_however_often_it_comes(score_requested, hotline):
-    body = [aliyun_reply("给9分，谢谢", 880001), aliyun_reply("请问配件什么时候到？", 880002,
-                                                            phone="13900001111")]
+    body = [
+        aliyun_reply("给9分，谢谢", 880001),
+        aliyun_reply("请问配件什么时候到？", 880002, phone="13900001111"),
+    ]
 
     first = push(hotline, "aliyun", body)
     again = push(hotline, "aliyun", body)  # the provider retries
 
     assert first.status_code == again.status_code == 200
     assert first.json() == again.json() == {"code": 0, "msg": "成功"}
-    assert state(hotline, score_requested) == ("closed", 9, [9], [
-        ("aliyun", OWNER, "给9分，谢谢", score_requested.pk, 9),
-        ("aliyun", "13900001111", "请问配件什么时候到？", None, None),  # kept for a person
-    ])
+    assert state(hotline, score_requested) == (
+        "closed",
+        9,
+        [9],
+        [
+            ("aliyun", OWNER, "给9分，谢谢", score_requested.pk, 9),
+            ("aliyun", "13900001111", "请问配件什么时候到？", None, None),  # kept for a person
+        ],
+    )
     with tenant_context(hotline):
         sent_at = OwnerSmsReply.objects.get(reply_id="880001").sent_at
     assert sent_at.isoformat() == "2026-11-24T02:15:02+00:00"  # Beijing time in the push
 
 
 def test_a_tencent_push_records_the_score_once(score_requested, hotline):
-    body = {"extend": "", "mobile": OWNER, "nationcode": "86", "sign": "华骐汽车",
-            "text": "4", "time": 1795493702}
+    body = {
+        "extend": "",
+        "mobile": OWNER,
+        "nationcode": "86",
+        "sign": "华骐汽车",
+        "text": "4",
+        "time": 1795493702,
+    }
 
     first = push(hotline, "tencent", body)
     again = push(hotline, "tencent", body)
@@ -101,8 +126,9 @@ def test_a_tencent_push_records_the_score_once(score_requested, hotline):
 
 def test_a_reply_nobody_asked_for_is_kept_and_acknowledged(hotline):
     response = push(hotline, "aliyun", [aliyun_reply("9", 770001)])
-    abroad = push(hotline, "tencent", [{"mobile": "7700 900123", "nationcode": "44",
-                                        "text": "8", "time": 1795493702}])
+    abroad = push(
+        hotline, "tencent", [{"mobile": "7700 900123", "nationcode": "44", "text": "8", "time": 1795493702}]
+    )
 
     assert response.json() == {"code": 0, "msg": "成功"}  # the provider stops retrying
     assert abroad.json() == {"result": 0, "errmsg": "OK"}
@@ -111,18 +137,31 @@ def test_a_reply_nobody_asked_for_is_kept_and_acknowledged(hotline):
     assert replies == [(OWNER, "9", None), ("447700900123", "8", None)]
 
 
-@pytest.mark.parametrize(("body", "field", "rule"), [
-    (b"{not json", "body", "The body is not valid JSON."),
-    ({"phone_number": OWNER}, "body", "The body must be a JSON array of replies."),
-    ([aliyun_reply("9", 1), {**aliyun_reply("9", 2), "sequence_id": None}], "[1].sequence_id",
-     "The reply's sequence number is required (digits)."),
-    ([{**aliyun_reply("9", 3), "send_time": "24/11/2026"}], "[0].send_time",
-     "The send time reads YYYY-MM-DD HH:MM:SS."),
-    ([{**aliyun_reply("9", 4), "phone_number": "call me"}], "[0].phone_number",
-     "A mobile number is required (digits, +86 allowed)."),
-])
+@pytest.mark.parametrize(
+    ("body", "field", "rule"),
+    [
+        (b"{not json", "body", "The body is not valid JSON."),
+        ({"phone_number": OWNER}, "body", "The body must be a JSON array of replies."),
+        (
+            [aliyun_reply("9", 1), {**aliyun_reply("9", 2), "sequence_id": None}],
+            "[1].sequence_id",
+            "The reply's sequence number is required (digits).",
+        ),
+        (
+            [{**aliyun_reply("9", 3), "send_time": "24/11/2026"}],
+            "[0].send_time",
+            "The send time reads YYYY-MM-DD HH:MM:SS.",
+        ),
+        (
+            [{**aliyun_reply("9", 4), "phone_number": "call me"}],
+            "[0].phone_number",
+            "A mobile number is required (digits, +86 allowed).",
+        ),
+    ],
+)
 def test_a_bad_aliyun_push_is_refused_naming_the_field_and_changes_nothing(
-        score_requested, hotline, body, field, rule):
+    score_requested, hotline, body, field, rule
+):
     response = push(hotline, "aliyun", body, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 400
@@ -137,16 +176,16 @@ def test_a_bad_push_is_refused_in_chinese_by_default(hotline):
     assert response.status_code == 400
     assert response.json()["errors"] == {"[0].time": ["时间应为以秒计的 Unix 时间戳。"]}
     assert response.json()["result"] == 400
-    far_future = push(hotline, "tencent", {"mobile": OWNER, "text": "9", "time": 10 ** 20})
+    far_future = push(hotline, "tencent", {"mobile": OWNER, "text": "9", "time": 10**20})
     assert far_future.status_code == 400
     assert list(far_future.json()["errors"]) == ["[0].time"]
     with tenant_context(hotline):
         assert not OwnerSmsReply.objects.exists()
 
 
-def test_a_wrong_or_foreign_token_finds_nothing_and_changes_nothing(score_requested, hotline,
-                                                                    other_manufacturer,
-                                                                    network):
+def test_a_wrong_or_foreign_token_finds_nothing_and_changes_nothing(
+    score_requested, hotline, other_manufacturer, network
+):
     foreign = other_manufacturer.hotline
     body = [aliyun_reply("10", 990001)]
     own_token = sms_reply_token(hotline.schema_name)

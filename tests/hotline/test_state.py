@@ -37,8 +37,6 @@ def test_each_action_is_allowed_exactly_in_its_states(action, state):
 
 
 def test_closed_and_cancelled_are_final_except_reopening_a_closed_one():
-    leaving = {action for action, (allowed, _t) in TRANSITIONS.items()
-               if State.CANCELLED in allowed}
+    leaving = {action for action, (allowed, _t) in TRANSITIONS.items() if State.CANCELLED in allowed}
     assert leaving == set()
-    assert {action for action, (allowed, _t) in TRANSITIONS.items()
-            if State.CLOSED in allowed} == {"reopen"}
+    assert {action for action, (allowed, _t) in TRANSITIONS.items() if State.CLOSED in allowed} == {"reopen"}

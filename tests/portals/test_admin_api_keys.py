@@ -19,9 +19,11 @@ def admin_client(hotline):
 
 def test_a_key_is_shown_once_and_then_only_by_its_prefix(admin_client, hotline, manufacturer):
     centre = manufacturer.parts_centres.get(code="PC-GZ")
-    made = admin_client.post("/administration/api-keys/", {
-        "name": "华南配件系统", "kind": "parts_centre", "parts_centre": centre.pk, "scope": "write"},
-        HTTP_ACCEPT_LANGUAGE="en")
+    made = admin_client.post(
+        "/administration/api-keys/",
+        {"name": "华南配件系统", "kind": "parts_centre", "parts_centre": centre.pk, "scope": "write"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
 
     assert made.status_code == 200
     secret = made.context["issued"].secret
@@ -39,15 +41,20 @@ def test_a_key_is_shown_once_and_then_only_by_its_prefix(admin_client, hotline, 
 
 
 def test_a_bad_key_form_names_the_field_keeps_the_input_and_makes_nothing(admin_client):
-    response = admin_client.post("/administration/api-keys/", {
-        "name": "ERP", "kind": "parts_centre", "parts_centre": "", "scope": "read"},
-        HTTP_ACCEPT_LANGUAGE="en")
+    response = admin_client.post(
+        "/administration/api-keys/",
+        {"name": "ERP", "kind": "parts_centre", "parts_centre": "", "scope": "read"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
 
     assert response.status_code == 400
     assert response.context["form"].errors["parts_centre"] == ["Choose the parts centre this key is for."]
     assert 'value="ERP"' in response.content.decode()
-    unnamed = admin_client.post("/administration/api-keys/", {
-        "name": " ", "kind": "integration", "scope": "read"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    unnamed = admin_client.post(
+        "/administration/api-keys/",
+        {"name": " ", "kind": "integration", "scope": "read"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
     assert unnamed.status_code == 400
     assert unnamed.context["form"].errors["name"] == ["请以将使用该密钥的系统为其命名。"]
     assert not ApiKey.objects.exists()
@@ -69,8 +76,12 @@ def test_others_read_but_cannot_make_or_revoke_keys(hotline, hotline_agent):
     agent = client_for(hotline, hotline_agent)
 
     assert issued.api_key.prefix in agent.get("/administration/api-keys/").content.decode()
-    assert agent.post("/administration/api-keys/", {
-        "name": "x", "kind": "integration", "scope": "write"}).status_code == 403
+    assert (
+        agent.post(
+            "/administration/api-keys/", {"name": "x", "kind": "integration", "scope": "write"}
+        ).status_code
+        == 403
+    )
     assert agent.post(f"/administration/api-keys/{issued.api_key.pk}/revoke/").status_code == 403
     assert ApiKey.objects.count() == 1
     assert api_key_for(issued.secret, hotline) is not None
@@ -86,8 +97,10 @@ def test_another_manufacturers_key_and_centre_are_out_of_reach(other_manufacture
     assert admin_client.post(f"/administration/api-keys/{foreign.api_key.pk}/revoke/").status_code == 404
     assert api_key_for(foreign.secret, other_manufacturer.hotline) is not None
     assert foreign.api_key.prefix not in admin_client.get("/administration/api-keys/").content.decode()
-    refused = admin_client.post("/administration/api-keys/", {
-        "name": "x", "kind": "parts_centre", "parts_centre": centre.pk, "scope": "read"})
+    refused = admin_client.post(
+        "/administration/api-keys/",
+        {"name": "x", "kind": "parts_centre", "parts_centre": centre.pk, "scope": "read"},
+    )
     assert refused.status_code == 400
     assert "parts_centre" in refused.context["form"].errors
     assert ApiKey.objects.count() == 1

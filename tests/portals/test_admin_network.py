@@ -19,8 +19,14 @@ def admin_client(hotline):
     return client_for(hotline, person("hq.admin", hotline, Role.HOTLINE_ADMIN))
 
 
-DEALER = {"dealer-dealer_code": "HQ-GD-009", "dealer-slug": "fs-huanan", "dealer-name": "佛山华南4S店",
-          "dealer-region": "SOUTH", "dealer-province": "广东", "dealer-city": "佛山"}
+DEALER = {
+    "dealer-dealer_code": "HQ-GD-009",
+    "dealer-slug": "fs-huanan",
+    "dealer-name": "佛山华南4S店",
+    "dealer-region": "SOUTH",
+    "dealer-province": "广东",
+    "dealer-city": "佛山",
+}
 
 
 def test_an_administrator_adds_a_dealer_who_then_has_a_portal(admin_client, manufacturer):
@@ -53,34 +59,57 @@ def test_a_bad_dealer_is_refused_field_by_field_and_nothing_is_created(admin_cli
 
 
 def test_regions_and_parts_centres_are_added_and_regions_change_centre(admin_client, manufacturer):
-    assert admin_client.post("/administration/network/parts-centres/", {
-        "centre-code": "PC-CD", "centre-name": "西南配件分中心", "centre-city": "成都"}).status_code == 302
+    assert (
+        admin_client.post(
+            "/administration/network/parts-centres/",
+            {"centre-code": "PC-CD", "centre-name": "西南配件分中心", "centre-city": "成都"},
+        ).status_code
+        == 302
+    )
     centre = PartsCentre.objects.get(manufacturer=manufacturer, code="PC-CD")
-    assert admin_client.post("/administration/network/regions/", {
-        "region-code": "WEST", "region-name": "西南大区", "region-parts_centre": centre.pk,
-    }).status_code == 302
+    assert (
+        admin_client.post(
+            "/administration/network/regions/",
+            {
+                "region-code": "WEST",
+                "region-name": "西南大区",
+                "region-parts_centre": centre.pk,
+            },
+        ).status_code
+        == 302
+    )
     assert Region.objects.get(manufacturer=manufacturer, code="WEST").parts_centre == centre
 
     south = Region.objects.get(manufacturer=manufacturer, code="SOUTH")
-    moved = admin_client.post(f"/administration/network/regions/{south.pk}/parts-centre/",
-                              {f"r{south.pk}-parts_centre": centre.pk})
+    moved = admin_client.post(
+        f"/administration/network/regions/{south.pk}/parts-centre/", {f"r{south.pk}-parts_centre": centre.pk}
+    )
     assert moved.status_code == 302
     south.refresh_from_db()
     assert south.parts_centre == centre
 
 
 def test_bad_regions_and_centres_name_the_field_and_change_nothing(admin_client, manufacturer):
-    dup = admin_client.post("/administration/network/regions/", {"region-code": "SOUTH", "region-name": "x"},
-                            HTTP_ACCEPT_LANGUAGE="en")
+    dup = admin_client.post(
+        "/administration/network/regions/",
+        {"region-code": "SOUTH", "region-name": "x"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert dup.status_code == 400
     assert dup.context["region_form"].errors["code"] == ["Region “SOUTH” already exists."]
-    bad = admin_client.post("/administration/network/parts-centres/",
-                            {"centre-code": "-x", "centre-name": ""}, HTTP_ACCEPT_LANGUAGE="en")
+    bad = admin_client.post(
+        "/administration/network/parts-centres/",
+        {"centre-code": "-x", "centre-name": ""},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert bad.status_code == 400
     assert set(bad.context["centre_form"].errors) == {"code", "name"}
     south = Region.objects.get(manufacturer=manufacturer, code="SOUTH")
-    empty = admin_client.post(f"/administration/network/regions/{south.pk}/parts-centre/",
-                              {f"r{south.pk}-parts_centre": ""}, HTTP_ACCEPT_LANGUAGE="en")
+    empty = admin_client.post(
+        f"/administration/network/regions/{south.pk}/parts-centre/",
+        {f"r{south.pk}-parts_centre": ""},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert empty.status_code == 400
     assert "Choose the parts centre that serves this region." in empty.content.decode()
     assert Region.objects.filter(manufacturer=manufacturer).count() == 2
@@ -99,12 +128,23 @@ def test_others_read_the_network_but_change_nothing(hotline, hotline_agent, manu
     assert "华南大区" in page.content.decode()
     assert 'data-testid="dealer-form"' not in page.content.decode()
     assert agent.post("/administration/network/dealers/", DEALER).status_code == 403
-    assert agent.post("/administration/network/regions/", {"region-code": "W", "region-name": "w"}
-                      ).status_code == 403
-    assert agent.post("/administration/network/parts-centres/", {"centre-code": "C", "centre-name": "c"}
-                      ).status_code == 403
-    assert agent.post(f"/administration/network/regions/{south.pk}/parts-centre/",
-                      {f"r{south.pk}-parts_centre": east_centre.pk}).status_code == 403
+    assert (
+        agent.post("/administration/network/regions/", {"region-code": "W", "region-name": "w"}).status_code
+        == 403
+    )
+    assert (
+        agent.post(
+            "/administration/network/parts-centres/", {"centre-code": "C", "centre-name": "c"}
+        ).status_code
+        == 403
+    )
+    assert (
+        agent.post(
+            f"/administration/network/regions/{south.pk}/parts-centre/",
+            {f"r{south.pk}-parts_centre": east_centre.pk},
+        ).status_code
+        == 403
+    )
     assert NetworkMembership.objects.count() == 0
     assert Region.objects.filter(manufacturer=manufacturer).count() == 2
     assert PartsCentre.objects.filter(manufacturer=manufacturer).count() == 2
@@ -112,16 +152,24 @@ def test_others_read_the_network_but_change_nothing(hotline, hotline_agent, manu
     assert south.parts_centre.code == "PC-GZ"
 
 
-def test_another_manufacturers_regions_and_centres_are_out_of_reach(other_manufacturer, admin_client,
-                                                                     manufacturer):
+def test_another_manufacturers_regions_and_centres_are_out_of_reach(
+    other_manufacturer, admin_client, manufacturer
+):
     foreign_region = Region.objects.get(manufacturer=other_manufacturer, code="SOUTH")
     foreign_centre = parts_centre_create(manufacturer=other_manufacturer, code="PC-DY", name="东岳配件")
     south = Region.objects.get(manufacturer=manufacturer, code="SOUTH")
 
-    assert admin_client.post(f"/administration/network/regions/{foreign_region.pk}/parts-centre/",
-                             {f"r{foreign_region.pk}-parts_centre": foreign_centre.pk}).status_code == 404
-    wrong = admin_client.post(f"/administration/network/regions/{south.pk}/parts-centre/",
-                              {f"r{south.pk}-parts_centre": foreign_centre.pk})
+    assert (
+        admin_client.post(
+            f"/administration/network/regions/{foreign_region.pk}/parts-centre/",
+            {f"r{foreign_region.pk}-parts_centre": foreign_centre.pk},
+        ).status_code
+        == 404
+    )
+    wrong = admin_client.post(
+        f"/administration/network/regions/{south.pk}/parts-centre/",
+        {f"r{south.pk}-parts_centre": foreign_centre.pk},
+    )
     assert wrong.status_code == 400
     page = admin_client.get("/administration/network/").content.decode()
     assert "东岳配件" not in page
@@ -139,8 +187,7 @@ def test_a_region_is_served_only_by_its_own_makers_centre(manufacturer, other_ma
         region_parts_centre_set(manufacturer=manufacturer, region=south, parts_centre=foreign)
     assert "parts_centre" in refused.value.message_dict
     with pytest.raises(ValidationError) as other:
-        region_parts_centre_set(manufacturer=other_manufacturer, region=south,
-                                parts_centre=foreign)
+        region_parts_centre_set(manufacturer=other_manufacturer, region=south, parts_centre=foreign)
     assert "region" in other.value.message_dict
     south.refresh_from_db()
     assert south.parts_centre.code == "PC-GZ"

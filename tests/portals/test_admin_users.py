@@ -29,8 +29,10 @@ def test_a_revoked_person_can_no_longer_open_the_hotline(hotline, admin, hotline
     assert membership.is_active is False
     assert agent.get("/work-orders/").status_code == 404  # the host no longer knows them
     # Granting a role again restores the membership.
-    assert client.post("/administration/users/", {"username": "agent", "role": "hotline_agent"}
-                       ).status_code == 302
+    assert (
+        client.post("/administration/users/", {"username": "agent", "role": "hotline_agent"}).status_code
+        == 302
+    )
     membership.refresh_from_db()
     assert membership.is_active is True
 
@@ -45,8 +47,9 @@ def test_an_administrator_cannot_revoke_their_own_membership(hotline, admin):
     assert own.is_active is True
 
 
-def test_others_cannot_revoke_and_foreign_memberships_are_out_of_reach(hotline, admin, hotline_agent,
-                                                                         other_manufacturer, dealer_user):
+def test_others_cannot_revoke_and_foreign_memberships_are_out_of_reach(
+    hotline, admin, hotline_agent, other_manufacturer, dealer_user
+):
     agent = client_for(hotline, hotline_agent)
     admins = Membership.objects.get(user=admin, tenant=hotline)
     assert agent.post(f"/administration/users/{admins.pk}/revoke/").status_code == 403

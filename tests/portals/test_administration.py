@@ -45,30 +45,44 @@ def test_a_bad_policy_is_refused_by_the_field_and_nothing_is_published(admin_cli
 
 
 def test_holidays_and_texts_are_set_by_administrators_only(admin_client, hotline, hotline_agent):
-    assert admin_client.post("/administration/calendar/", {
-        "day": "2027-10-09", "is_working_day": "yes", "name": "国庆调休"}).status_code == 302
+    assert (
+        admin_client.post(
+            "/administration/calendar/", {"day": "2027-10-09", "is_working_day": "yes", "name": "国庆调休"}
+        ).status_code
+        == 302
+    )
     agent = client_for(hotline, hotline_agent)
-    refused = agent.post("/administration/calendar/", {"day": "2027-10-10", "is_working_day": "no"},
-                         HTTP_ACCEPT_LANGUAGE="en")
+    refused = agent.post(
+        "/administration/calendar/", {"day": "2027-10-10", "is_working_day": "no"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert "administrators" in refused.content.decode()
 
-    bad = admin_client.post("/administration/sms/", {"kind": "received", "body": "您好{nobody}"},
-                            HTTP_ACCEPT_LANGUAGE="en")
+    bad = admin_client.post(
+        "/administration/sms/", {"kind": "received", "body": "您好{nobody}"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert "Unknown placeholder(s): nobody." in bad.content.decode()
-    assert admin_client.post("/administration/sms/", {
-        "kind": "received", "body": "【{brand}】{owner}您好，工单 {number} 已受理。"}).status_code == 302
+    assert (
+        admin_client.post(
+            "/administration/sms/",
+            {"kind": "received", "body": "【{brand}】{owner}您好，工单 {number} 已受理。"},
+        ).status_code
+        == 302
+    )
     with tenant_context(hotline):
         assert list(CalendarOverride.objects.values_list("name", flat=True)) == ["国庆调休"]
         assert OwnerSmsTemplate.objects.get(kind="received").body.startswith("【{brand}】")
 
 
 def test_an_administrator_adds_a_person_with_a_role(dealer, admin_client, hotline):
-    response = admin_client.post("/administration/users/", {
-        "username": "li.na", "full_name": "李娜", "password": "Strong-pass-2026", "role": "hotline_agent"})
+    response = admin_client.post(
+        "/administration/users/",
+        {"username": "li.na", "full_name": "李娜", "password": "Strong-pass-2026", "role": "hotline_agent"},
+    )
 
     assert response.status_code == 302
     assert Membership.objects.get(user__username="li.na", tenant=hotline).role == "hotline_agent"
-    wrong = admin_client.post("/administration/users/", {"username": "x", "password": "",
-                                                         "role": "service_advisor"})
+    wrong = admin_client.post(
+        "/administration/users/", {"username": "x", "password": "", "role": "service_advisor"}
+    )
     assert wrong.status_code == 400
     assert "HQ-GD-001" in admin_client.get("/administration/network/").content.decode()

@@ -34,11 +34,25 @@ def test_every_page_of_the_demo_renders(language):
 
     for username in ("hq.agent", "hq.supervisor", "hq.admin"):
         hotline = signed_in(huaqi.hotline, username, language)
-        for path in ("/", "/work-orders/", "/work-orders/?state=all", "/work-orders/new/", "/queues/",
-                     "/kpis/", "/kpis/?group=week", "/kpis/?group=month", "/kpis/?group=region",
-                     "/kpis/?group=category", "/notifications/", "/administration/",
-                     "/administration/calendar/", "/administration/sms/", "/administration/users/",
-                     "/administration/network/", "/switch/"):
+        for path in (
+            "/",
+            "/work-orders/",
+            "/work-orders/?state=all",
+            "/work-orders/new/",
+            "/queues/",
+            "/kpis/",
+            "/kpis/?group=week",
+            "/kpis/?group=month",
+            "/kpis/?group=region",
+            "/kpis/?group=category",
+            "/notifications/",
+            "/administration/",
+            "/administration/calendar/",
+            "/administration/sms/",
+            "/administration/users/",
+            "/administration/network/",
+            "/switch/",
+        ):
             assert hotline.get(path).status_code == 200, (username, path)
         for number, _state, _dealer in work_orders:
             assert hotline.get(f"/work-orders/{number}/").status_code == 200, number

@@ -20,24 +20,30 @@ def describe(schema: str) -> dict[str, list]:
             "JOIN pg_namespace n ON n.oid = c.relnamespace "
             "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
             "WHERE n.nspname = %s AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped "
-            "ORDER BY 1, 2", [schema])
+            "ORDER BY 1, 2",
+            [schema],
+        )
         columns = cursor.fetchall()
         cursor.execute(
             "SELECT conname, contype, replace(pg_get_constraintdef(k.oid), %s, 'S.') "
             "FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace "
-            "WHERE n.nspname = %s AND contype <> 'n' ORDER BY 1", [f"{schema}.", schema])
+            "WHERE n.nspname = %s AND contype <> 'n' ORDER BY 1",
+            [f"{schema}.", schema],
+        )
         constraints = cursor.fetchall()
         cursor.execute(
-            "SELECT indexname, replace(indexdef, %s, 'S.') FROM pg_indexes WHERE schemaname = %s "
-            "ORDER BY 1", [f"{schema}.", schema])
+            "SELECT indexname, replace(indexdef, %s, 'S.') FROM pg_indexes WHERE schemaname = %s ORDER BY 1",
+            [f"{schema}.", schema],
+        )
         indexes = cursor.fetchall()
         cursor.execute(
             "SELECT t.tgname, replace(pg_get_triggerdef(t.oid), %s, 'S.') FROM pg_trigger t "
             "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = %s AND NOT t.tgisinternal ORDER BY 1", [f"{schema}.", schema])
+            "WHERE n.nspname = %s AND NOT t.tgisinternal ORDER BY 1",
+            [f"{schema}.", schema],
+        )
         triggers = cursor.fetchall()
-    return {"columns": columns, "constraints": constraints, "indexes": indexes,
-            "triggers": triggers}
+    return {"columns": columns, "constraints": constraints, "indexes": indexes, "triggers": triggers}
 
 
 @pytest.fixture

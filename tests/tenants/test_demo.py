@@ -26,13 +26,19 @@ pytestmark = pytest.mark.django_db
 
 
 def counts() -> tuple[int, ...]:
-    public = tuple(model.objects.count() for model in (
-        Manufacturer, Tenant, NetworkMembership, Region, PartsCentre, User, Membership))
+    public = tuple(
+        model.objects.count()
+        for model in (Manufacturer, Tenant, NetworkMembership, Region, PartsCentre, User, Membership)
+    )
     hotline_rows = []
     for manufacturer in Manufacturer.objects.all():
         with tenant_context(manufacturer.hotline):
-            hotline_rows += [Owner.objects.count(), Vehicle.objects.count(),
-                             WorkOrder.objects.count(), WorkOrderEvent.objects.count()]
+            hotline_rows += [
+                Owner.objects.count(),
+                Vehicle.objects.count(),
+                WorkOrder.objects.count(),
+                WorkOrderEvent.objects.count(),
+            ]
     connection.set_schema_to_public()
     return (*public, *hotline_rows)
 
@@ -48,8 +54,7 @@ def test_demo_is_complete_and_idempotent():
     assert huaqi.regions.count() == 2
     assert huaqi.parts_centres.count() == 2
     assert dongyue.network.count() == 2
-    both = Tenant.objects.filter(networks__manufacturer=huaqi).filter(
-        networks__manufacturer=dongyue)
+    both = Tenant.objects.filter(networks__manufacturer=huaqi).filter(networks__manufacturer=dongyue)
     assert list(both.values_list("slug", flat=True)) == ["gz-junda"]
     assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
     # One person in two stores of a group.

@@ -22,6 +22,7 @@ def _english() -> Iterator[None]:
     with translation.override("en"):
         yield
 
+
 HEADER = ["manufacturer", "dealer_code", "slug", "name", "region", "province", "city", "active"]
 GOOD = [
     ["HQ", "HQ-GD-101", "gz-tianhe", "广州天河华骐4S店", "SOUTH", "广东", "广州", "1"],
@@ -30,8 +31,9 @@ GOOD = [
 ]
 
 
-def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8-sig",
-              header: list[str] = HEADER) -> Path:
+def write_csv(
+    path: Path, rows: list[list[str]], encoding: str = "utf-8-sig", header: list[str] = HEADER
+) -> Path:
     with path.open("w", newline="", encoding=encoding) as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
@@ -50,17 +52,20 @@ def test_valid_directory_is_imported(manufacturer, tmp_path):
 
     assert "3 imported" in out
     assert set(Tenant.objects.filter(type="dealer").values_list("slug", flat=True)) == {
-        "gz-tianhe", "sh-minhang", "zh-xiangzhou"}
+        "gz-tianhe",
+        "sh-minhang",
+        "zh-xiangzhou",
+    }
     assert not NetworkMembership.objects.get(dealer_code="HQ-GD-102").is_active
 
 
 def test_bad_rows_are_each_reported_and_nothing_is_created(manufacturer, tmp_path):
     rows = [
         *GOOD,
-        ["HQ", "HQ-GD-101", "gz-other", "重复代码店", "SOUTH", "广东", "广州", "1"],   # row 5
-        ["HQ", "HQ-X-1", "Bad_Slug", "坏标识店", "SOUTH", "广东", "广州", "1"],         # row 6
-        ["HQ", "HQ-X-2", "nowhere", "无区域店", "NORTH", "广东", "广州", "1"],          # row 7
-        ["HQ", "", "no-code", "", "SOUTH", "广东", "广州", "maybe"],                  # row 8
+        ["HQ", "HQ-GD-101", "gz-other", "重复代码店", "SOUTH", "广东", "广州", "1"],  # row 5
+        ["HQ", "HQ-X-1", "Bad_Slug", "坏标识店", "SOUTH", "广东", "广州", "1"],  # row 6
+        ["HQ", "HQ-X-2", "nowhere", "无区域店", "NORTH", "广东", "广州", "1"],  # row 7
+        ["HQ", "", "no-code", "", "SOUTH", "广东", "广州", "maybe"],  # row 8
     ]
     path = write_csv(tmp_path / "dealers.csv", rows)
 

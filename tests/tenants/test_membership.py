@@ -26,10 +26,10 @@ def test_member_signs_in_and_sees_their_role(hotline, hotline_agent):
 def test_non_member_cannot_sign_in_and_learns_nothing(hotline, dealer, dealer_user):
     client = client_for(hotline)
 
-    right_password = client.post("/login/", {"username": dealer_user.username,
-                                             "password": PASSWORD})
-    wrong_password = client.post("/login/", {"username": dealer_user.username,
-                                             "password": "not-the-password"})
+    right_password = client.post("/login/", {"username": dealer_user.username, "password": PASSWORD})
+    wrong_password = client.post(
+        "/login/", {"username": dealer_user.username, "password": "not-the-password"}
+    )
 
     assert right_password.status_code == 200
     assert SESSION_KEY not in client.session
@@ -37,8 +37,7 @@ def test_non_member_cannot_sign_in_and_learns_nothing(hotline, dealer, dealer_us
     assert right_password.context["form"].errors == wrong_password.context["form"].errors
 
 
-def test_session_carried_to_another_tenant_gets_404_and_is_ended(dealer, other_dealer,
-                                                                 dealer_user):
+def test_session_carried_to_another_tenant_gets_404_and_is_ended(dealer, other_dealer, dealer_user):
     client = client_for(dealer, dealer_user)
     client.defaults["HTTP_HOST"] = other_dealer.domains.get().domain  # the cookie, replayed
 
@@ -121,8 +120,10 @@ def test_sign_in_limit_counts_across_every_host(dealer, other_dealer, settings):
     settings.LOGIN_RATE_PER_USERNAME = "3/m"
     gm = person("zhao.gm", dealer, Role.GENERAL_MANAGER)
     membership_grant(user=gm, tenant=other_dealer, role=Role.GENERAL_MANAGER)
-    attempts = [client_for(tenant).post("/login/", {"username": gm.username, "password": "x"})
-                for tenant in (dealer, other_dealer, dealer, other_dealer)]
+    attempts = [
+        client_for(tenant).post("/login/", {"username": gm.username, "password": "x"})
+        for tenant in (dealer, other_dealer, dealer, other_dealer)
+    ]
 
     assert [r.status_code for r in attempts] == [200, 200, 200, 429]
 
@@ -151,7 +152,8 @@ def test_pages_show_times_in_the_tenants_time_zone(hotline, hotline_agent):
 def test_sign_in_is_rate_limited_per_client_address(hotline, settings):
     settings.LOGIN_RATE_PER_IP = "3/m"
     client = client_for(hotline)
-    statuses = [client.post("/login/", {"username": f"guess{i}", "password": "x"}).status_code
-                for i in range(4)]
+    statuses = [
+        client.post("/login/", {"username": f"guess{i}", "password": "x"}).status_code for i in range(4)
+    ]
 
     assert statuses == [200, 200, 200, 429]

@@ -17,8 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def tables_of(schema: str) -> set[str]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-                       [schema])
+        cursor.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s", [schema])
         return {row[0] for row in cursor.fetchall()}
 
 
@@ -87,8 +86,16 @@ def test_one_dealer_in_two_networks_is_one_tenant(manufacturer, other_manufactur
     ],
 )
 def test_bad_dealer_input_names_the_field_and_creates_nothing(dealer, changes, field):
-    spec = {"manufacturer": "HQ", "dealer_code": "HQ-GD-009", "slug": "fs-chancheng",
-            "name": "佛山禅城4S店", "region": "SOUTH", "province": "广东", "city": "佛山", **changes}
+    spec = {
+        "manufacturer": "HQ",
+        "dealer_code": "HQ-GD-009",
+        "slug": "fs-chancheng",
+        "name": "佛山禅城4S店",
+        "region": "SOUTH",
+        "province": "广东",
+        "city": "佛山",
+        **changes,
+    }
     before = (Tenant.objects.count(), NetworkMembership.objects.count(), schema_names())
 
     with pytest.raises(ValidationError) as caught:
@@ -109,10 +116,8 @@ def test_bad_dealer_input_names_the_field_and_creates_nothing(dealer, changes, f
         ({"domains": ["huaqi.localhost"]}, "domain"),
     ],
 )
-def test_bad_manufacturer_input_names_the_field_and_creates_nothing(manufacturer, changes,
-                                                                    field):
-    spec = {"code": "DY", "name": "东岳汽车", "slug": "dongyue", "work_order_prefix": "DY",
-            **changes}
+def test_bad_manufacturer_input_names_the_field_and_creates_nothing(manufacturer, changes, field):
+    spec = {"code": "DY", "name": "东岳汽车", "slug": "dongyue", "work_order_prefix": "DY", **changes}
     before = (Manufacturer.objects.count(), Tenant.objects.count(), schema_names())
 
     with pytest.raises(ValidationError) as caught:

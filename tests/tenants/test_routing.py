@@ -75,8 +75,9 @@ def test_readyz_is_503_when_redis_is_unreachable(settings):
     assert response.json()["database"] == "ok"
 
 
-def test_platform_operator_sees_every_manufacturer_on_the_public_host(platform, manufacturer,
-                                                                      other_manufacturer):
+def test_platform_operator_sees_every_manufacturer_on_the_public_host(
+    platform, manufacturer, other_manufacturer
+):
     operator = person("ops", platform, Role.PLATFORM_OPERATOR)
 
     body = client_for(platform, operator).get("/").content.decode()
@@ -88,8 +89,7 @@ def test_platform_operator_sees_every_manufacturer_on_the_public_host(platform, 
 
 def test_pages_speak_chinese_by_default_and_english_on_request(hotline):
     chinese = client_for(hotline).get("/login/").content.decode()
-    english = Client(HTTP_HOST=host_of(hotline), HTTP_ACCEPT_LANGUAGE="en").get(
-        "/login/").content.decode()
+    english = Client(HTTP_HOST=host_of(hotline), HTTP_ACCEPT_LANGUAGE="en").get("/login/").content.decode()
 
     assert "登录" in chinese
     assert "Sign in" not in chinese

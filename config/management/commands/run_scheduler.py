@@ -11,8 +11,10 @@ from django.utils.module_loading import import_string
 
 
 class Command(BaseCommand):
-    help = ("Run the scheduler loop: each job in SCHEDULER_JOBS claims and fires the work "
-            "that is due, and says when it next needs to run. Stops cleanly on SIGTERM/SIGINT.")
+    help = (
+        "Run the scheduler loop: each job in SCHEDULER_JOBS claims and fires the work "
+        "that is due, and says when it next needs to run. Stops cleanly on SIGTERM/SIGINT."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="One pass, then exit")

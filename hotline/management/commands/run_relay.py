@@ -18,9 +18,11 @@ logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
-    help = ("Publish committed work-order events to the live channels. Wakes on the event "
-            "log's notifications, and checks at least every --poll seconds; if Redis is "
-            "down it keeps the events and retries.")
+    help = (
+        "Publish committed work-order events to the live channels. Wakes on the event "
+        "log's notifications, and checks at least every --poll seconds; if Redis is "
+        "down it keeps the events and retries."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--poll", type=float, default=1.0)
@@ -60,8 +62,7 @@ class Command(BaseCommand):
             logger.warning("no LISTEN connection; polling only")
             return None
 
-    def _wait(self, listener: psycopg.Connection | None, seconds: float,
-              stopping: threading.Event) -> None:
+    def _wait(self, listener: psycopg.Connection | None, seconds: float, stopping: threading.Event) -> None:
         if listener is None:
             stopping.wait(seconds)
             return

@@ -18,10 +18,12 @@ from tenants.models import Manufacturer, Membership, User
 
 
 class Command(BaseCommand):
-    help = ("Show a manufacturer's SLA policy (--show), publish a new version from JSON "
-            "(--publish FILE), set calendar dates (--holiday/--working-day DATE), or move "
-            "running clocks onto the newest version (--recalculate). Changes need --as, a "
-            "hotline administrator's user name, and are logged under that person.")
+    help = (
+        "Show a manufacturer's SLA policy (--show), publish a new version from JSON "
+        "(--publish FILE), set calendar dates (--holiday/--working-day DATE), or move "
+        "running clocks onto the newest version (--recalculate). Changes need --as, a "
+        "hotline administrator's user name, and are logged under that person."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--manufacturer", required=True, help="Manufacturer code")
@@ -34,11 +36,11 @@ class Command(BaseCommand):
         parser.add_argument("--recalculate", action="store_true")
 
     def handle(self, *args, **o):
-        manufacturer = Manufacturer.objects.select_related("hotline").filter(
-            code=o["manufacturer"]).first()
+        manufacturer = Manufacturer.objects.select_related("hotline").filter(code=o["manufacturer"]).first()
         if manufacturer is None:
-            raise CommandError(_("manufacturer: unknown manufacturer “%(code)s”.")
-                               % {"code": o["manufacturer"]})
+            raise CommandError(
+                _("manufacturer: unknown manufacturer “%(code)s”.") % {"code": o["manufacturer"]}
+            )
         actor = self._actor(manufacturer, o["username"]) if not o["show"] else None
         try:
             with tenant_context(manufacturer.hotline):
@@ -46,55 +48,71 @@ class Command(BaseCommand):
                     policy = policy_publish(actor=actor, **_read(o["publish"]))
                     self.stdout.write(f"published policy v{policy.version}")
                 for value, working in [(d, False) for d in o["holiday"]] + [
-                        (d, True) for d in o["working_day"]]:
-                    calendar_override_set(actor=actor, day=_date(value), is_working_day=working,
-                                          name=o["name"])
+                    (d, True) for d in o["working_day"]
+                ]:
+                    calendar_override_set(
+                        actor=actor, day=_date(value), is_working_day=working, name=o["name"]
+                    )
                 if o["recalculate"]:
                     self.stdout.write(f"{clocks_recalculate(actor=actor)} running clocks moved")
                 self._show()
         except (ValidationError, PermissionDenied) as exc:
-            detail = (exc.message_dict if isinstance(exc, ValidationError)
-                      and hasattr(exc, "error_dict") else exc)
+            detail = (
+                exc.message_dict if isinstance(exc, ValidationError) and hasattr(exc, "error_dict") else exc
+            )
             raise CommandError(_("Nothing was changed: %(detail)s") % {"detail": detail}) from exc
 
     def _actor(self, manufacturer: Manufacturer, username: str | None) -> Actor:
         user = User.objects.filter(username=username or "").first()
-        membership = Membership.objects.filter(user=user, tenant=manufacturer.hotline,
-                                               is_active=True).first() if user else None
+        membership = (
+            Membership.objects.filter(user=user, tenant=manufacturer.hotline, is_active=True).first()
+            if user
+            else None
+        )
         if membership is None:
-            raise CommandError(_("as: give the user name of one of this manufacturer's hotline "
-                                 "administrators."))
+            raise CommandError(
+                _("as: give the user name of one of this manufacturer's hotline administrators.")
+            )
         return Actor.of(user, membership)
 
     def _show(self) -> None:
         policy = policy_current()
-        self.stdout.write(f"policy v{policy.version} ({policy.note}), business hours "
-                          f"{policy.business_opens:%H:%M}–{policy.business_closes:%H:%M}, "
-                          f"repeat window {policy.repeat_window_days} days")
+        self.stdout.write(
+            f"policy v{policy.version} ({policy.note}), business hours "
+            f"{policy.business_opens:%H:%M}–{policy.business_closes:%H:%M}, "
+            f"repeat window {policy.repeat_window_days} days"
+        )
         for w in policy.windows.order_by("kind", "work_order_type", "severity", "category"):
             scope = "/".join(v for v in (w.work_order_type, w.severity, w.category) if v) or "all"
-            self.stdout.write(f"  {w.kind:14} {scope:18} {w.minutes:6} min {w.calendar:15} "
-                              f"warn {w.warn_before} paused in {w.paused_in}")
+            self.stdout.write(
+                f"  {w.kind:14} {scope:18} {w.minutes:6} min {w.calendar:15} "
+                f"warn {w.warn_before} paused in {w.paused_in}"
+            )
 
 
 def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise CommandError(_("Dates are written YYYY-MM-DD: “%(value)s”.") % {"value": value}) \
-            from exc
+        raise CommandError(_("Dates are written YYYY-MM-DD: “%(value)s”.") % {"value": value}) from exc
 
 
 def _read(path: Path) -> dict:
     """{"windows": [{"kind", "minutes", "calendar", "warn_before", ...}], "note", ...}."""
     try:
         data = json.loads(path.read_text())
-        windows = [WindowSpec(**{**w, "warn_before": tuple(w.get("warn_before", ())),
-                                 "paused_in": tuple(w.get("paused_in", ()))})
-                   for w in data["windows"]]
+        windows = [
+            WindowSpec(
+                **{
+                    **w,
+                    "warn_before": tuple(w.get("warn_before", ())),
+                    "paused_in": tuple(w.get("paused_in", ())),
+                }
+            )
+            for w in data["windows"]
+        ]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise CommandError(_("publish: the file is not a policy: %(error)s") % {"error": exc}) \
-            from exc
+        raise CommandError(_("publish: the file is not a policy: %(error)s") % {"error": exc}) from exc
     result: dict = {"windows": windows, "note": data.get("note", "")}
     for name in ("business_opens", "business_closes"):
         if name in data:

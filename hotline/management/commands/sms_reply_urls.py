@@ -16,8 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("slug", nargs="?", help="only this hotline")
         parser.add_argument("--provider", choices=sorted(REPLY_PARSERS), help="only this provider")
 
-    def handle(self, *args: object, slug: str | None = None, provider: str | None = None,
-               **options: object) -> None:
+    def handle(
+        self, *args: object, slug: str | None = None, provider: str | None = None, **options: object
+    ) -> None:
         hotlines = Tenant.objects.filter(type=TenantType.HOTLINE).order_by("slug")
         if slug:
             hotlines = hotlines.filter(slug=slug)
@@ -25,5 +26,6 @@ class Command(BaseCommand):
             token = sms_reply_token(tenant.schema_name)
             for name in sorted(REPLY_PARSERS):
                 if provider in (None, name):
-                    self.stdout.write(f"{tenant.slug}\t{name}\t"
-                                      f"{portal_url(tenant, f'/sms/replies/{name}/{token}/')}")
+                    self.stdout.write(
+                        f"{tenant.slug}\t{name}\t{portal_url(tenant, f'/sms/replies/{name}/{token}/')}"
+                    )

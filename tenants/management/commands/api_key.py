@@ -39,12 +39,14 @@ class Command(BaseCommand):
     def _create(self, tenant: Tenant, options: dict) -> None:
         centre = None
         if options["parts_centre"]:
-            centre = PartsCentre.objects.filter(code=options["parts_centre"],
-                                                manufacturer__hotline=tenant).first()
+            centre = PartsCentre.objects.filter(
+                code=options["parts_centre"], manufacturer__hotline=tenant
+            ).first()
             if centre is None:
                 raise CommandError(f"no parts centre {options['parts_centre']} for {tenant.slug}")
-        issued = api_key_create(tenant=tenant, name=options["name"], scope=options["scope"],
-                                parts_centre=centre)
+        issued = api_key_create(
+            tenant=tenant, name=options["name"], scope=options["scope"], parts_centre=centre
+        )
         self.stdout.write(f"prefix {issued.api_key.prefix}; the key (shown only now):")
         self.stdout.write(issued.secret)
 

@@ -8,8 +8,10 @@ from ._errors import command_error
 
 
 class Command(BaseCommand):
-    help = ("Create a dealer tenant and join it to a manufacturer's network; an existing "
-            "dealer (same --slug) joins one more network.")
+    help = (
+        "Create a dealer tenant and join it to a manufacturer's network; an existing "
+        "dealer (same --slug) joins one more network."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--manufacturer", required=True, help="Manufacturer code")
@@ -24,15 +26,23 @@ class Command(BaseCommand):
 
     def handle(self, *args, **o):
         spec = DealerSpec(
-            manufacturer=o["manufacturer"], dealer_code=o["dealer_code"], slug=o["slug"],
-            name=o["name"], region=o["region"], province=o["province"], city=o["city"],
-            is_active=not o["inactive"], time_zone=o["time_zone"],
+            manufacturer=o["manufacturer"],
+            dealer_code=o["dealer_code"],
+            slug=o["slug"],
+            name=o["name"],
+            region=o["region"],
+            province=o["province"],
+            city=o["city"],
+            is_active=not o["inactive"],
+            time_zone=o["time_zone"],
         )
         try:
             membership = dealer_provision(spec)
         except ValidationError as exc:
             raise command_error(exc) from exc
-        self.stdout.write(self.style.SUCCESS(
-            f"{membership.dealer.name} is dealer {membership.dealer_code} of "
-            f"{membership.manufacturer.name}: {portal_url(membership.dealer)}"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{membership.dealer.name} is dealer {membership.dealer_code} of "
+                f"{membership.manufacturer.name}: {portal_url(membership.dealer)}"
+            )
+        )

@@ -14,21 +14,31 @@ class Command(BaseCommand):
         parser.add_argument("--code", required=True, help="Manufacturer code, e.g. HQ")
         parser.add_argument("--name", required=True, help="Name, e.g. 华骐汽车")
         parser.add_argument("--name-en", default="")
-        parser.add_argument("--slug", required=True,
-                            help="Hotline host label: <slug>.<BASE_DOMAIN>, e.g. huaqi")
+        parser.add_argument(
+            "--slug", required=True, help="Hotline host label: <slug>.<BASE_DOMAIN>, e.g. huaqi"
+        )
         parser.add_argument("--prefix", required=True, help="Work order number prefix, e.g. HQ")
         parser.add_argument("--time-zone", default="Asia/Shanghai")
-        parser.add_argument("--domain", action="append", default=[],
-                            help="An extra host name for the hotline portal (repeatable)")
+        parser.add_argument(
+            "--domain",
+            action="append",
+            default=[],
+            help="An extra host name for the hotline portal (repeatable)",
+        )
 
     def handle(self, *args, **o):
         try:
             manufacturer = manufacturer_create(
-                code=o["code"], name=o["name"], name_en=o["name_en"], slug=o["slug"],
-                work_order_prefix=o["prefix"], time_zone=o["time_zone"], domains=o["domain"],
+                code=o["code"],
+                name=o["name"],
+                name_en=o["name_en"],
+                slug=o["slug"],
+                work_order_prefix=o["prefix"],
+                time_zone=o["time_zone"],
+                domains=o["domain"],
             )
         except ValidationError as exc:
             raise command_error(exc) from exc
-        self.stdout.write(self.style.SUCCESS(
-            f"Created {manufacturer.name}: {portal_url(manufacturer.hotline)}"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(f"Created {manufacturer.name}: {portal_url(manufacturer.hotline)}")
+        )

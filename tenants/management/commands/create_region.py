@@ -9,8 +9,10 @@ from ._errors import command_error
 
 
 class Command(BaseCommand):
-    help = ("Create a region of a manufacturer's network, optionally with the parts centre "
-            "that serves it (created if new).")
+    help = (
+        "Create a region of a manufacturer's network, optionally with the parts centre "
+        "that serves it (created if new)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--manufacturer", required=True, help="Manufacturer code")
@@ -22,22 +24,22 @@ class Command(BaseCommand):
     def handle(self, *args, **o):
         manufacturer = Manufacturer.objects.filter(code=o["manufacturer"]).first()
         if manufacturer is None:
-            raise CommandError(_("manufacturer: unknown manufacturer “%(code)s”.")
-                               % {"code": o["manufacturer"]})
+            raise CommandError(
+                _("manufacturer: unknown manufacturer “%(code)s”.") % {"code": o["manufacturer"]}
+            )
         try:
             centre = None
             if o["parts_centre"]:
-                centre = PartsCentre.objects.filter(
-                    manufacturer=manufacturer, code=o["parts_centre"]).first()
+                centre = PartsCentre.objects.filter(manufacturer=manufacturer, code=o["parts_centre"]).first()
                 if centre is None:
                     if not o["parts_centre_name"]:
-                        raise CommandError(_("parts-centre-name: required for a new parts "
-                                             "centre."))
-                    centre = parts_centre_create(manufacturer=manufacturer,
-                                                 code=o["parts_centre"],
-                                                 name=o["parts_centre_name"])
-            region = region_create(manufacturer=manufacturer, code=o["code"], name=o["name"],
-                                   parts_centre=centre)
+                        raise CommandError(_("parts-centre-name: required for a new parts centre."))
+                    centre = parts_centre_create(
+                        manufacturer=manufacturer, code=o["parts_centre"], name=o["parts_centre_name"]
+                    )
+            region = region_create(
+                manufacturer=manufacturer, code=o["code"], name=o["name"], parts_centre=centre
+            )
         except ValidationError as exc:
             raise command_error(exc) from exc
         self.stdout.write(self.style.SUCCESS(f"Created region {region.code} ({region.name})"))

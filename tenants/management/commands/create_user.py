@@ -10,8 +10,10 @@ from ._errors import command_error
 
 
 class Command(BaseCommand):
-    help = ("Create a user (or take an existing one) and give them a role in a tenant: "
-            "--grant <tenant slug>:<role>, repeatable. Roles: " + ", ".join(Role.values))
+    help = (
+        "Create a user (or take an existing one) and give them a role in a tenant: "
+        "--grant <tenant slug>:<role>, repeatable. Roles: " + ", ".join(Role.values)
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--username", required=True)
@@ -32,8 +34,12 @@ class Command(BaseCommand):
             with transaction.atomic():
                 user = User.objects.filter(username=o["username"]).first()
                 if user is None:
-                    user = user_create(username=o["username"], password=o["password"] or "",
-                                       full_name=o["full_name"], email=o["email"])
+                    user = user_create(
+                        username=o["username"],
+                        password=o["password"] or "",
+                        full_name=o["full_name"],
+                        email=o["email"],
+                    )
                 for tenant, role in grants:
                     membership_grant(user=user, tenant=tenant, role=role)
         except ValidationError as exc:

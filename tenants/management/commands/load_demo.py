@@ -8,8 +8,9 @@ class Command(BaseCommand):
     help = "Load the demo manufacturers, dealers, users, owners and vehicles (idempotent)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--if-empty", action="store_true",
-                            help="Only when no manufacturer exists yet (the first start)")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Only when no manufacturer exists yet (the first start)"
+        )
 
     def handle(self, *args, **options):
         if options["if_empty"] and Manufacturer.objects.exists():
