@@ -184,8 +184,8 @@ def step_create(count: int) -> dict:
     from django.db import connection
     from django_tenants.utils import tenant_context
 
+    from config.actor import Actor
     from hotline.models import WorkOrder
-    from hotline.services.events import Actor
     from hotline.services.work_orders import Intake, work_order_create
     from tenants.models import NetworkMembership
 

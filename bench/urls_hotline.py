@@ -8,8 +8,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.base import ApiView
-from config.api.permissions import HotlineMemberOrIntegration
 from config.urls_hotline import urlpatterns as base
+from tenants.api.permissions import HotlineMemberOrIntegration
 
 
 def plain(request: HttpRequest) -> JsonResponse:

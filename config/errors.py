@@ -1,9 +1,29 @@
-"""One 404 for every "not here": unknown host, unknown page, foreign tenant, foreign record."""
+"""What goes wrong, the same way everywhere.
+
+One 404 for every "not here" (unknown host, unknown page, foreign tenant, foreign
+record), and the base of the refusals a domain names by a code of its own.
+"""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
+
+
+class DomainError(ValidationError):
+    """A refusal a domain declares: bad input in the light of the current state.
+
+    The domain subclass sets ``code`` (the problem type the API answers with) and
+    ``status`` (the HTTP status); a portal shows the message like any validation
+    error. The API maps it without knowing the domain's classes.
+    """
+
+    status = 400
+    code = "validation"
+
+    def __init__(self, message: object, code: str | None = None, params: object = None) -> None:
+        super().__init__(message, code or self.code, params)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

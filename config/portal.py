@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 
-from hotline.services.events import Actor
+from config.actor import Actor
 
 
 def actor_of(request: HttpRequest) -> Actor:

@@ -21,6 +21,7 @@ from django.http import Http404
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from config.actor import Actor
 from hotline.models import (
     OPEN_STATES,
     Clock,
@@ -30,7 +31,6 @@ from hotline.models import (
 )
 from hotline.relay import HIDDEN_FROM_DEALERS, feed_position, relayed_after
 from hotline.services import handling
-from hotline.services.events import Actor
 from parts_tickets import services as parts
 from tenants.models import Manufacturer, NetworkMembership, Tenant
 

@@ -6,9 +6,10 @@ action in a state that does not allow it is refused with the states that do.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from config.errors import DomainError
 
 from .models.choices import State
 
@@ -36,8 +37,11 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
 }
 
 
-class IllegalTransition(ValidationError):
-    """The action is not allowed in the work order's current state."""
+class IllegalTransition(DomainError):
+    """The action is not allowed in the work order's current state (the API answers 409)."""
+
+    status = 409
+    code = "illegal-transition"
 
 
 def allowed_states(action: str) -> frozenset[str]:
@@ -53,8 +57,7 @@ def transition(work_order, action: str) -> tuple[str, str]:
         names = separator.join(str(State(s).label) for s in sorted(allowed))
         raise IllegalTransition(
             _("Work order %(number)s is “%(state)s”; this is possible only when it is: %(allowed)s.")
-            % {"number": work_order.number, "state": State(before).label, "allowed": names},
-            code="illegal_transition",
+            % {"number": work_order.number, "state": State(before).label, "allowed": names}
         )
     after = target or before
     work_order.state = after

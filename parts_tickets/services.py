@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.actor import Actor
 from hotline.models import WorkOrder, WorkOrderType
-from hotline.services.events import Actor, event_append
+from hotline.services.events import event_append
 from hotline.services.work_orders import (
     _save,
     check_part_lines,

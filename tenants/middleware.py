@@ -1,4 +1,4 @@
-"""Membership gate: on a tenant's host, only its members exist."""
+"""The host's tenant, and the membership gate: on a tenant's host, only its members exist."""
 
 from __future__ import annotations
 
@@ -7,12 +7,36 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django_tenants.middleware.main import TenantMainMiddleware
 
 from config.errors import not_found
 
-from .selectors import membership_for
+from .selectors import membership_for, normalise_host, tenant_for_hostname
+
+
+class TenantMiddleware(TenantMainMiddleware):
+    """django-tenants' host resolution; an unknown host gets the site's plain 404.
+
+    django-tenants would raise Http404 naming the host; the plain page says only
+    that nothing is here, whether the host is unknown or the page is.
+    """
+
+    @staticmethod
+    def hostname_from_request(request: HttpRequest) -> str:
+        return normalise_host(request.get_host())
+
+    def get_tenant(self, domain_model, hostname: str):
+        tenant = tenant_for_hostname(hostname)
+        if tenant is None:
+            raise domain_model.DoesNotExist
+        return tenant
+
+    def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:
+        connection.set_schema_to_public()
+        return not_found(request)
 
 
 class MembershipMiddleware:

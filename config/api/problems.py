@@ -20,7 +20,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
-from hotline.state import IllegalTransition
+from ..errors import DomainError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "https://complaint-desk.example/problems/"
@@ -115,8 +115,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     request = context.get("request")
     instance = request.path if request is not None else ""
     headers: dict[str, str] = {}
-    if isinstance(exc, IllegalTransition):
-        status_code, code = 409, "illegal-transition"
+    if isinstance(exc, DomainError) and exc.status != 400:
+        status_code, code = exc.status, exc.code
         errors = _from_django_validation(exc)
         detail = " ".join(m for messages in errors.values() for m in messages)
     elif isinstance(exc, DjangoValidationError):

@@ -6,7 +6,11 @@ from rest_framework.permissions import AllowAny
 
 from .problems import not_found_response
 
-PUBLIC = {"permission_classes": [AllowAny], "authentication_classes": []}  # the contract is no secret
+PUBLIC = {  # the contract is no secret
+    "permission_classes": [AllowAny],
+    "authentication_classes": [],
+    "throttle_classes": [],
+}
 
 urlpatterns = [
     path("", include("dealers.api.urls")),

@@ -17,10 +17,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api.authentication import actor_of
-from config.api.base import ApiView, check_if_match, etag_of, idempotent
-from config.api.permissions import DealerMemberOrIntegration
+from config.api.base import ApiView, check_if_match, etag_of
 from config.api.schema import READ_ERRORS, WRITE_ERRORS, WRITE_HEADERS, problems
+from tenants.api.authentication import actor_of
+from tenants.api.idempotency import idempotent
+from tenants.api.permissions import DealerMemberOrIntegration
 from tenants.models import Membership, NetworkMembership
 
 from ..gateway import DealerGateway, DealerWorkOrder

@@ -18,11 +18,12 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api.authentication import actor_of
-from config.api.base import ApiView, check_if_match, etag_of, idempotent
+from config.api.base import ApiView, check_if_match, etag_of
 from config.api.pagination import CURSOR_PARAMETERS, NewestFirst, paginated
-from config.api.permissions import HotlineMemberOrIntegration
 from config.api.schema import IDEMPOTENCY_KEY, READ_ERRORS, WRITE_ERRORS, WRITE_HEADERS, problems
+from tenants.api.authentication import actor_of
+from tenants.api.idempotency import idempotent
+from tenants.api.permissions import HotlineMemberOrIntegration
 from tenants.models import Manufacturer, NetworkMembership
 
 from ..models import WorkOrder

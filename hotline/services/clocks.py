@@ -19,10 +19,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from config.actor import Actor
+
 from ..calendar import BusinessCalendar, CalendarKind
 from ..models import Clock, ClockKind, ClockState, SlaPolicy, WorkOrder, WorkOrderEvent
 from ..models.choices import Severity, WorkOrderType
-from .events import Actor, event_append, event_build
+from .events import event_append, event_build
 from .policy import calendar_for, policy_current, window_for
 
 # Who is told of a breach, by escalation level (notifications resolve these to people).

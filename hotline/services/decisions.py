@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.actor import Actor
 from tenants.models import Manufacturer
 
 from ..models import (
@@ -20,7 +21,7 @@ from ..models import (
 )
 from ..state import transition
 from .clocks import DISPATCH_KINDS, clock_extend, clocks_start, clocks_stop
-from .events import Actor, event_append
+from .events import event_append
 from .routing import network_place
 from .work_orders import _reopen, _save, work_order_end, work_order_lock
 

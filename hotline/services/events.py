@@ -3,32 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
+from config.actor import Actor
+
 from ..models import WorkOrder, WorkOrderEvent
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who does something, and for which tenant (a hotline, a dealer, a parts centre, the system)."""
-
-    user_id: int | None
-    name: str
-    tenant_id: int | None
-    role: str = ""
-
-    @classmethod
-    def system(cls) -> Actor:
-        return cls(user_id=None, name="system", tenant_id=None, role="system")
-
-    @classmethod
-    def of(cls, user: Any, membership: Any) -> Actor:
-        return cls(
-            user_id=user.pk, name=user.get_full_name(), tenant_id=membership.tenant_id, role=membership.role
-        )
 
 
 def _plain(value: Any) -> Any:

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.actor import Actor
+
 from ..models import (
     Acceptance,
     ClockKind,
@@ -27,7 +29,7 @@ from ..models import (
 )
 from ..state import transition
 from .clocks import clocks_start, clocks_stop
-from .events import Actor, event_append
+from .events import event_append
 from .work_orders import _save, work_order_lock, work_order_state_changed
 
 SENIOR_ROLES = {"general_manager"}

@@ -20,6 +20,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.actor import Actor
+
 from ..models import (
     CallbackOutcome,
     Clock,
@@ -31,7 +33,6 @@ from ..models import (
     WorkOrder,
     WorkOrderEvent,
 )
-from .events import Actor
 
 if TYPE_CHECKING:
     from notifications.sms import InboundSms

@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from config.actor import Actor
+
 from ..calendar import BusinessCalendar, CalendarKind
 from ..models import (
     CalendarOverride,
@@ -21,7 +23,6 @@ from ..models import (
     WorkOrder,
 )
 from ..models.choices import WorkOrderType
-from .events import Actor
 
 HOUR, DAY = 60, 24 * 60
 

@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.actor import Actor
 from tenants.models import Manufacturer
 
 from ..models import (
@@ -36,7 +37,7 @@ from ..models import (
 )
 from ..state import transition
 from .clocks import DISPATCH_KINDS, clocks_follow_state, clocks_start, clocks_stop, tenant_time_zone
-from .events import Actor, event_append
+from .events import event_append
 from .policy import policy_current
 from .routing import dealer_suggest, network_place
 

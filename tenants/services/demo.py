@@ -389,10 +389,10 @@ WORK_ORDERS = {
 
 def _work_orders_load(manufacturer: Manufacturer) -> list[str]:
     """A few work orders per hotline, taken through the real services to different states."""
+    from config.actor import Actor
     from dealers.gateway import DealerGateway
     from hotline.models import Owner, WorkOrder
     from hotline.services import decisions
-    from hotline.services.events import Actor
     from hotline.services.work_orders import Intake, work_order_create
 
     with tenant_context(manufacturer.hotline):
@@ -435,7 +435,7 @@ def _advance(manufacturer, work_order, goal, agent, gateway_class, decisions) ->
         return
     dealer = Tenant.objects.get(pk=work_order.dealer_id)
     staff = User.objects.filter(memberships__tenant=dealer).first()
-    from hotline.services.events import Actor
+    from config.actor import Actor
 
     actor = Actor(
         user_id=staff.pk,
@@ -476,7 +476,7 @@ def _advance(manufacturer, work_order, goal, agent, gateway_class, decisions) ->
 
 
 def _ship_everything(manufacturer, work_order) -> None:
-    from hotline.services.events import Actor
+    from config.actor import Actor
     from parts_tickets import services as parts
     from parts_tickets.models import PartsRequest
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
 
-from hotline.services.events import Actor
+from config.actor import Actor
 from hotline.services.work_orders import work_order_create
 from parts_tickets import services as parts
 from parts_tickets.models import PartsRequest

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from config.actor import Actor
 from dealers.gateway import DealerGateway
-from hotline.services.events import Actor
 from hotline.services.work_orders import Intake, work_order_create
 from hotline.vin import with_check_digit
 from tenants.models import Manufacturer, Tenant

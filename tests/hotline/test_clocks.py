@@ -12,9 +12,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import close_old_connections, connection
 from django_tenants.utils import tenant_context
 
+from config.actor import Actor
 from hotline.models import Clock, WorkOrder, WorkOrderEvent
 from hotline.services.clocks import clocks_fire_due, clocks_recalculate
-from hotline.services.events import Actor
 from hotline.services.policy import DEFAULT_WINDOWS, WindowSpec, policy_publish
 from hotline.services.work_orders import work_order_create
 

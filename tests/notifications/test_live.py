@@ -13,10 +13,10 @@ from channels.testing import WebsocketCommunicator
 from channels_redis.core import RedisChannelLayer
 from django_tenants.utils import tenant_context
 
+from config.actor import Actor
 from config.websocket import websocket_application
 from hotline.models import Outbox
 from hotline.relay import relay_everywhere, relay_pending
-from hotline.services.events import Actor
 from hotline.services.work_orders import work_order_create
 from tenants.models import Role
 

@@ -8,8 +8,8 @@ import pytest
 from django.core import mail
 from django_tenants.utils import tenant_context
 
+from config.actor import Actor
 from hotline.relay import relay_everywhere
-from hotline.services.events import Actor
 from hotline.services.work_orders import work_order_create
 from notifications.models import Notification
 from notifications.services import notification_preference_set

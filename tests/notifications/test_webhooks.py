@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from config.actor import Actor
 from hotline.relay import relay_everywhere
-from hotline.services.events import Actor
 from hotline.services.work_orders import work_order_create
 from notifications.models import WebhookDelivery
 from notifications.webhooks import (

@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
+from config.actor import Actor
 from hotline.services.clocks import clocks_recalculate
-from hotline.services.events import Actor
 from hotline.services.policy import WindowSpec, calendar_override_set, policy_current, policy_publish
 from tenants.models import Manufacturer, Membership, User
 

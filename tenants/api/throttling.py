@@ -9,7 +9,7 @@ from django.core.cache import caches
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
-from tenants.models import ApiKey
+from ..models import ApiKey
 
 
 class ApiRateThrottle(SimpleRateThrottle):

@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import permissions
 from rest_framework.request import Request
 
-from tenants.models import ApiKey, ApiKeyKind, ApiKeyScope, TenantType
+from ..models import ApiKey, ApiKeyKind, ApiKeyScope, TenantType
 
 
 def _key(request: Request) -> ApiKey | None:

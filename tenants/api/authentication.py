@@ -10,9 +10,10 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from hotline.services.events import Actor
-from tenants.models import ApiKey, ApiKeyKind
-from tenants.services.api_keys import api_key_for
+from config.actor import Actor
+
+from ..models import ApiKey, ApiKeyKind
+from ..services.api_keys import api_key_for
 
 
 @dataclass
@@ -76,7 +77,7 @@ def actor_of(request: Request) -> Actor:
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "config.api.authentication.ApiKeyAuthentication"
+    target_class = "tenants.api.authentication.ApiKeyAuthentication"
     name = "apiKey"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
@@ -89,7 +90,7 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
 
 
 class SessionScheme(OpenApiAuthenticationExtension):
-    target_class = "config.api.authentication.SessionAuthentication"
+    target_class = "tenants.api.authentication.SessionAuthentication"
     name = "session"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:

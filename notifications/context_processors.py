@@ -1,0 +1,20 @@
+"""The unread count in every page's top bar."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from .services import unread_count
+
+
+def unread_notifications(request: HttpRequest) -> dict[str, Any]:
+    """A member's unread notifications on a hotline or dealer host (none elsewhere)."""
+    tenant = getattr(request, "tenant", None)
+    if getattr(request, "membership", None) is None or getattr(tenant, "type", "") not in (
+        "hotline",
+        "dealer",
+    ):
+        return {"unread_notifications": 0}
+    return {"unread_notifications": unread_count(request.user.pk)}
