@@ -93,7 +93,7 @@ def stop_services(started: list[str]) -> None:
 
 
 def banner() -> None:
-    code = "from tenants.services.demo import demo_banner; print(demo_banner())"
+    code = "from config.demo import demo_banner; print(demo_banner())"
     subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c", code], check=True, cwd=ROOT)
 
 

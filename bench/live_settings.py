@@ -16,7 +16,7 @@ from config.settings.local import *  # noqa: F403
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
-LOGGING["loggers"]["hotline.relay"] = {"level": "ERROR"}  # noqa: F405
+LOGGING["loggers"]["live.relay"] = {"level": "ERROR"}  # noqa: F405
 CHANNEL_LAYERS["default"]["BACKEND"] = {  # noqa: F405
     "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
     "classic": "channels_redis.core.RedisChannelLayer",

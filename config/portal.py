@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -55,23 +53,11 @@ def apply_errors(
 
 
 def live_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A page that goes live: note the streams' last relayed positions before reading anything.
+    """Mark a page that goes live: before it reads anything, the live path notes the streams'
+    last relayed positions (``live.middleware.LivePageMiddleware`` sets ``request.live_since``).
 
     The page's script subscribes with these as ``since``, so an event relayed
     while the page was being rendered is replayed to it instead of being missed.
     """
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated and getattr(request, "membership", None) is not None:
-            if request.tenant.type == "hotline":
-                from hotline.relay import feed_position
-
-                request.live_since = json.dumps({str(request.tenant.pk): feed_position()})
-            elif request.tenant.type == "dealer":
-                from dealers.gateway import DealerGateway
-
-                request.live_since = json.dumps(DealerGateway(request.tenant).positions())
-        return view(request, *args, **kwargs)
-
-    return wrapper
+    view.live_page = True  # type: ignore[attr-defined]
+    return view

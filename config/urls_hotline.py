@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from hotline.views import administration, home, kpis, sms_replies, work_orders
 from notifications import views as notification_views
+from parts_tickets import views as parts_views
 
 from .urls_common import handler403, handler404, handler500
 from .urls_common import urlpatterns as common
@@ -20,6 +21,7 @@ urlpatterns = [
     path("work-orders/<str:number>/<slug:action>/", work_orders.work_order_action, name="work-order-action"),
     path("queues/", work_orders.queues, name="queues"),
     path("kpis/", kpis.kpis, name="kpis"),
+    path("kpis/parts-centres/", parts_views.turnaround_download, name="kpis-parts-centres"),
     path("administration/", administration.sla_policy, name="admin-policy"),
     path("administration/calendar/", administration.calendar, name="admin-calendar"),
     path("administration/sms/", administration.sms_templates, name="admin-sms"),

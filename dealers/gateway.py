@@ -22,14 +22,16 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from config.actor import Actor
+from hotline.events import EventKind, dealer_view
 from hotline.models import (
     OPEN_STATES,
     Clock,
     ClockState,
+    RelayedEvent,
     WorkOrder,
     WorkOrderEvent,
 )
-from hotline.relay import HIDDEN_FROM_DEALERS, feed_position, relayed_after
+from hotline.selectors import feed_position, kpi_rows, relayed_after
 from hotline.services import handling
 from parts_tickets import services as parts
 from tenants.models import Manufacturer, NetworkMembership, Tenant
@@ -126,17 +128,16 @@ class DealerGateway:
             # The timeline starts when the work order last reached this dealer.
             since = (
                 work_order.events.filter(
-                    kind__in=["work_order.dispatched", "work_order.transferred"],
+                    kind__in=[EventKind.DISPATCHED, EventKind.TRANSFERRED],
                     data__dealer_id=self.dealer.pk,
                 )
                 .order_by("-id")
                 .values_list("id", flat=True)
                 .first()
             ) or 0
-            events = list(work_order.events.filter(Q(id__gte=since) | Q(kind="work_order.created")))
+            events = list(work_order.events.filter(Q(id__gte=since) | Q(kind=EventKind.CREATED)))
             for event in events:
-                for name in HIDDEN_FROM_DEALERS:
-                    event.data.pop(name, None)
+                event.data = dealer_view(event.data)
             view = DealerWorkOrder(
                 manufacturer=manufacturer,
                 work_order=work_order,
@@ -154,14 +155,21 @@ class DealerGateway:
         return view
 
     def relayed_since(
-        self, since: dict[str, int], *, manufacturer_code: str | None = None, number: str | None = None
-    ) -> list[dict] | None:
-        """What a reconnecting client missed: published events after the positions it saw.
+        self,
+        since: dict[str, int],
+        *,
+        limit: int,
+        manufacturer_code: str | None = None,
+        number: str | None = None,
+    ) -> list[tuple[Manufacturer, RelayedEvent]] | None:
+        """What a reconnecting client missed: published events after the positions it saw,
+        per manufacturer's stream.
 
-        Only events that happened while the work order was routed to this dealer;
-        None when there is too much to replay (the client reloads).
+        Only events that happened while the work order was routed to this dealer,
+        as a dealer may see them; None when there are more than ``limit`` in a
+        stream (the client reloads).
         """
-        messages: list[dict] = []
+        missed: list[tuple[Manufacturer, RelayedEvent]] = []
         for place in self.places.values():
             manufacturer = place.manufacturer
             if manufacturer_code is not None and manufacturer.code != manufacturer_code:
@@ -173,17 +181,13 @@ class DealerGateway:
             if number is not None:
                 filters["event__work_order__number"] = number
             with tenant_context(manufacturer.hotline):
-                missed = relayed_after(
-                    since[stream],
-                    hotline_id=manufacturer.hotline_id,
-                    manufacturer_code=manufacturer.code,
-                    for_dealer=True,
-                    **filters,
-                )
-            if missed is None:
+                rows = relayed_after(since[stream], limit=limit, **filters)
+            if rows is None:
                 return None
-            messages += missed
-        return messages
+            for row in rows:
+                row.event.data = dealer_view(row.event.data)
+                missed.append((manufacturer, row))
+        return missed
 
     def positions(self, *, inbox: bool = False) -> dict[str, int]:
         """Per manufacturer's stream, the last relayed position: a page rendered now is current
@@ -200,8 +204,6 @@ class DealerGateway:
         Each row is one network's ``kpi_rows`` for this dealer, plus ``by_assignee``:
         {user id: [scores]} of the work orders received in the period.
         """
-        from hotline.selectors import kpi_rows
-
         out = []
         for place in self.places.values():
             manufacturer = place.manufacturer
@@ -339,9 +341,7 @@ class DealerGateway:
     def confirm_parts_received(
         self, manufacturer_code: str, number: str, *, actor: Actor, note: str = ""
     ) -> WorkOrder:
-        return self._act(
-            manufacturer_code, number, handling.work_order_confirm_parts_received, actor=actor, note=note
-        )[2]
+        return self._act(manufacturer_code, number, parts.parts_received_confirm, actor=actor, note=note)[2]
 
     def resolve(
         self, manufacturer_code: str, number: str, *, actor: Actor, result_summary: str, owner_acceptance: str

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from tenants.models import PartsCentre, Region
+from tenants.models import Region
 
 from .models import (
     OPEN_STATES,
@@ -17,6 +17,9 @@ from .models import (
     ClockState,
     Owner,
     PartLine,
+    RelayCounter,
+    RelayedEvent,
+    RelayFeed,
     State,
     Vehicle,
     WorkOrder,
@@ -246,33 +249,35 @@ def kpi_rows(
     return out
 
 
-def parts_centre_turnaround(*, since: dt.datetime, until: dt.datetime) -> list[dict[str, Any]]:
-    """Per parts centre: requests, hours from request to shipment (average), back-ordered lines."""
-    from parts_tickets.models import LineState, PartsRequest, PartsRequestLine
+# --- the relay's log: what was published, at which position ----------------------------------
 
-    names = dict(PartsCentre.objects.values_list("pk", "name"))
-    requests = PartsRequest.objects.filter(raised_at__gte=since, raised_at__lt=until)
-    out = []
-    for row in (
-        requests.values("parts_centre_id")
-        .annotate(
-            requests=Count("pk"),
-            shipped=Count("pk", filter=Q(shipped_at__isnull=False)),
-            turnaround=Avg(F("shipped_at") - F("raised_at")),
-        )
-        .order_by("parts_centre_id")
-    ):
-        back_ordered = PartsRequestLine.objects.filter(
-            request__in=requests.filter(parts_centre_id=row["parts_centre_id"]), state=LineState.BACK_ORDERED
-        ).count()
-        hours = row["turnaround"].total_seconds() / 3600 if row["turnaround"] else None
-        out.append(
-            {
-                "label": names.get(row["parts_centre_id"], str(row["parts_centre_id"])),
-                "requests": row["requests"],
-                "shipped": row["shipped"],
-                "hours": round(hours, 1) if hours is not None else None,
-                "back_ordered": back_ordered,
-            }
-        )
-    return out
+
+def feed_position(dealer_id: int | None = None) -> int:
+    """The last position relayed to the board, or to one dealer's inbox."""
+    if dealer_id is None:
+        return RelayCounter.objects.filter(pk=1).values_list("last", flat=True).first() or 0
+    return RelayFeed.objects.filter(pk=dealer_id).values_list("last", flat=True).first() or 0
+
+
+def feed_positions_of(dealer_ids: set[int | None]) -> dict[int | None, int]:
+    """The last position of each feed asked for (``None``: the board), in one or two queries."""
+    positions: dict[int | None, int] = {}
+    if None in dealer_ids:
+        positions[None] = feed_position()
+    dealers = [d for d in dealer_ids if d is not None]
+    if dealers:
+        positions.update(RelayFeed.objects.filter(dealer_id__in=dealers).values_list("dealer_id", "last"))
+    return positions
+
+
+def relayed_after(position: int, *, limit: int, **filters: Any) -> list[RelayedEvent] | None:
+    """Published events after ``position``, in order; None when more than ``limit``.
+
+    ``filters`` narrow them (``event__dealer_id``, ``event__work_order_id``, ...).
+    """
+    rows = list(
+        RelayedEvent.objects.select_related("event", "event__work_order")
+        .filter(position__gt=position, **filters)
+        .order_by("position")[: limit + 1]
+    )
+    return None if len(rows) > limit else rows

@@ -1,54 +1,61 @@
-"""Who is told of which work-order event, by default.
+"""Who is told: an audience names roles, and this resolves it to the people who hold them.
 
-Dealer staff on duty: a new, transferred or reopened work order, warnings and
-breaches of their work orders, parts-centre progress. The dealer's managers
-and general manager: escalations, as the policy names them. The hotline agent
-who recorded the work order: the dealer's first contact and its resolution.
-Hotline supervisors: escalations past the first level, transfer and extension
-requests. Callback windows are the hotline's own: their warnings go to the
-agent, their breaches to the supervisors.
+Each kind of work-order event declares its audience in the event catalogue
+(``hotline/events.py``): roles in the dealer the work order was routed to,
+roles in the manufacturer's hotline, and whether the agent who recorded the
+work order is told. Here an audience becomes (tenant, person) pairs, among the
+people who still hold a role there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from tenants.models import Membership, Role
+from tenants.models import ROLES_BY_TENANT_TYPE, Membership, Role, TenantType
 
-ON_DUTY = (Role.DEALER_CRM_MANAGER, Role.SERVICE_ADVISOR, Role.SERVICE_MANAGER)
-PARTS = (*ON_DUTY, Role.PARTS_CLERK)
-SUPERVISORS = (Role.HOTLINE_SUPERVISOR,)
+# Dealer staff on duty for a work order; with the parts clerk for parts-centre progress.
+DEALER_ON_DUTY = frozenset({Role.DEALER_CRM_MANAGER, Role.SERVICE_ADVISOR, Role.SERVICE_MANAGER})
+DEALER_PARTS = DEALER_ON_DUTY | {Role.PARTS_CLERK}
+HOTLINE_SUPERVISORS = frozenset({Role.HOTLINE_SUPERVISOR})
 
-DEALER_NEWS = {
-    "work_order.dispatched",
-    "work_order.transferred",
-    "work_order.reopened",
-    "work_order.parts_unavailable",
-}
-PARTS_NEWS = {
-    "parts.acknowledged",
-    "parts.line_allocated",
-    "parts.line_back_ordered",
-    "parts.line_shipped",
-    "parts.line_rejected",
-}
-AGENT_NEWS = {"work_order.first_contact", "work_order.resolved"}
-SUPERVISOR_NEWS = {"transfer.requested", "extension.requested"}
 
+@dataclass(frozen=True)
+class Audience:
+    """Who is told of one event."""
+
+    dealer_roles: frozenset[str] = frozenset()
+    hotline_roles: frozenset[str] = frozenset()
+    recorder: bool = False  # the hotline agent who recorded the work order
+
+    @classmethod
+    def escalation(cls, roles: Iterable[str]) -> Audience:
+        """The roles a missed window escalates to, each in its own tenant."""
+        roles = set(roles)
+        return cls(
+            dealer_roles=frozenset(roles & ROLES_BY_TENANT_TYPE[TenantType.DEALER]),
+            hotline_roles=frozenset(roles & HOTLINE_SUPERVISORS),
+        )
+
+    @property
+    def is_nobody(self) -> bool:
+        return not (self.dealer_roles or self.hotline_roles or self.recorder)
+
+
+NOBODY = Audience()
 
 MemberCache = dict[tuple[int, frozenset[str]], set[int]]
 
 
 def recipients(
-    kind: str,
-    data: dict,
+    audience: Audience,
     *,
     hotline_id: int,
     dealer_id: int | None,
     created_by_id: int,
     cache: MemberCache | None = None,
 ) -> list[tuple[int, int]]:
-    """(tenant id, user id) pairs to tell, for one event (no dealer: the hotline's only)."""
+    """(tenant id, user id) pairs to tell (no dealer: the hotline's people only)."""
     cache = {} if cache is None else cache
 
     def _members(tenant_id: int | None, roles: Iterable[str]) -> set[int]:
@@ -58,40 +65,17 @@ def recipients(
         if key not in cache:
             cache[key] = set(
                 Membership.objects.filter(
-                    tenant_id=tenant_id,
-                    role__in=list(key[1]),
-                    is_active=True,
+                    tenant_id=tenant_id, role__in=list(key[1]), is_active=True
                 ).values_list("user_id", flat=True)
             )
         return cache[key]
 
-    dealer: set[int] = set()
-    hotline: set[int] = set()
-    clock_kind = data.get("clock_kind")
-    if kind in DEALER_NEWS:
-        dealer |= _members(dealer_id, ON_DUTY)
-    elif kind in PARTS_NEWS:
-        dealer |= _members(dealer_id, PARTS)
-    elif kind in AGENT_NEWS:
+    if audience.is_nobody:
+        return []
+    dealer = _members(dealer_id, audience.dealer_roles)
+    hotline = _members(hotline_id, audience.hotline_roles)
+    if audience.recorder:
         hotline.add(created_by_id)
-    elif kind in SUPERVISOR_NEWS:
-        hotline |= _members(hotline_id, SUPERVISORS)
-    elif kind == "clock.warning":
-        if clock_kind == "callback":
-            hotline.add(created_by_id)
-        else:
-            dealer |= _members(dealer_id, ON_DUTY)
-    elif kind in ("clock.breached", "clock.escalated"):
-        roles = set(data.get("escalate_to") or ())
-        if clock_kind == "callback":
-            hotline |= {created_by_id} if kind == "clock.breached" else _members(hotline_id, SUPERVISORS)
-        else:
-            dealer |= _members(
-                dealer_id,
-                roles
-                & {r.value for r in Role if r.value.startswith(("dealer", "service", "general", "parts"))},
-            )
-            hotline |= _members(hotline_id, roles & set(SUPERVISORS))
     # Only people who still work there.
     hotline &= _members(hotline_id, {r.value for r in Role})
     dealer_pairs = [(dealer_id, u) for u in sorted(dealer)] if dealer_id is not None else []

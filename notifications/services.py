@@ -1,84 +1,75 @@
-"""Creating in-app notifications for relayed events, and reading them."""
+"""In-app notifications: filed for relayed events in each reader's own schema, read, e-mailed."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Any
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.functional import Promise
 from django_tenants.utils import tenant_context
 
 from tenants.models import Tenant
 
+from .backlog import backlog_touch
 from .models import Notification, NotificationPreference
-from .rules import recipients
+from .rules import Audience, MemberCache, recipients
 
 
-def user_group(tenant_id: int, user_id: int) -> str:
-    return f"user.{tenant_id}.{user_id}"
+@dataclass(frozen=True)
+class Tell:
+    """One event to tell people of, as the event catalogue describes it."""
+
+    event_id: int
+    kind: str
+    stream: int  # the manufacturer's hotline whose log holds the event
+    manufacturer_code: str
+    work_order_number: str
+    title: Promise | str  # ``%(number)s`` is filled with the work order's number
+    notify_at: dt.datetime
+    audience: Audience
+    hotline_id: int
+    dealer_id: int | None  # None: the dealer is not told (the work order was not its then)
+    created_by_id: int
+    email_by_default: bool = False
+    always: bool = False  # escalations: in the app and by e-mail, whatever the person chose
 
 
-def _title(kind: str, number: str, data: dict) -> str:
-    titles = {
-        "work_order.dispatched": _("New work order %(number)s"),
-        "work_order.transferred": _("Work order %(number)s transferred to you"),
-        "work_order.reopened": _("Work order %(number)s reopened"),
-        "work_order.parts_unavailable": _("No part of %(number)s can be supplied"),
-        "work_order.first_contact": _("Dealer contacted the owner of %(number)s"),
-        "work_order.resolved": _("Dealer resolved %(number)s; call the owner back"),
-        "transfer.requested": _("Transfer requested for %(number)s"),
-        "extension.requested": _("Extension requested for %(number)s"),
-        "clock.warning": _("%(number)s: a deadline is near"),
-        "clock.breached": _("%(number)s: a deadline was missed"),
-        "clock.escalated": _("%(number)s: missed deadline escalated"),
-    }
-    text = titles.get(kind) or (
-        _("Parts update for %(number)s") if kind.startswith("parts.") else _("Update on %(number)s")
-    )
-    return text % {"number": number}
+def notifications_file(tells: list[Tell]) -> dict[tuple[int, int], int]:
+    """File each event's notifications in the recipients' schemas.
 
-
-def notifications_for_events(
-    events: list[Any], *, hotline_id: int, manufacturer_code: str, active_dealers: set[int]
-) -> list[tuple[str, dict]]:
-    """File each event's notifications in the recipients' schemas; return the live pushes.
-
-    Runs inside the relay's transaction (the pushes go out after its commit); the
-    unique constraint keeps an event relayed twice from telling anyone twice. A
-    dealer is told only of events that happened while the work order was theirs.
+    Returns the unread count of each (tenant, person) told, for the live push.
+    Runs inside the relay's transaction; the unique constraint keeps an event
+    relayed twice from telling anyone twice.
     """
     by_tenant: dict[int, list[Notification]] = defaultdict(list)
-    members: dict[tuple[int, frozenset[str]], set[int]] = {}
+    members: MemberCache = {}
     with translation.override(settings.LANGUAGE_CODE):
-        for event in events:
-            work_order = event.work_order
-            dealer_id = event.dealer_id if event.dealer_id in active_dealers else None
-            notify_at = _when(event.data.get("notify_at"), event.at)
-            for tenant_id, user_id in recipients(
-                event.kind,
-                event.data,
-                hotline_id=hotline_id,
-                dealer_id=dealer_id,
-                created_by_id=work_order.created_by_id,
+        for tell in tells:
+            pairs = recipients(
+                tell.audience,
+                hotline_id=tell.hotline_id,
+                dealer_id=tell.dealer_id,
+                created_by_id=tell.created_by_id,
                 cache=members,
-            ):
-                by_tenant[tenant_id].append(
-                    Notification(
-                        user_id=user_id,
-                        kind=event.kind,
-                        stream=hotline_id,
-                        event_id=event.pk,
-                        manufacturer_code=manufacturer_code,
-                        work_order_number=work_order.number,
-                        title=_title(event.kind, work_order.number, event.data),
-                        notify_at=notify_at,
-                    )
+            )
+            for tenant_id, user_id in pairs:
+                row = Notification(
+                    user_id=user_id,
+                    kind=tell.kind,
+                    stream=tell.stream,
+                    event_id=tell.event_id,
+                    manufacturer_code=tell.manufacturer_code,
+                    work_order_number=tell.work_order_number,
+                    title=str(tell.title) % {"number": tell.work_order_number},
+                    notify_at=tell.notify_at,
                 )
-    pushes: list[tuple[str, dict]] = []
+                row.tell = tell
+                by_tenant[tenant_id].append(row)
+    unread: dict[tuple[int, int], int] = {}
     tenants = {t.pk: t for t in Tenant.objects.filter(pk__in=list(by_tenant))}
     for tenant_id, rows in by_tenant.items():
         with tenant_context(tenants[tenant_id]):
@@ -87,8 +78,6 @@ def notifications_for_events(
                 continue
             Notification.objects.bulk_create(rows, ignore_conflicts=True)
             if any(n.email_wanted for n in rows):
-                from .webhooks import backlog_touch
-
                 backlog_touch(tenant_id, min(n.notify_at for n in rows if n.email_wanted))
             users = {n.user_id for n in rows}
             counts = dict(
@@ -101,25 +90,8 @@ def notifications_for_events(
                 .annotate(n=Count("id"))
                 .values_list("user_id", "n")
             )
-        pushes += [
-            (user_group(tenant_id, u), {"type": "live.notification", "unread": counts.get(u, 0)})
-            for u in users
-        ]
-    return pushes
-
-
-# Sent by e-mail unless the person says otherwise; escalations always, in the app and by e-mail.
-EMAIL_BY_DEFAULT = frozenset(
-    {
-        "work_order.dispatched",
-        "work_order.transferred",
-        "clock.breached",
-        "clock.escalated",
-        "transfer.requested",
-        "extension.requested",
-    }
-)
-ALWAYS = frozenset({"clock.breached", "clock.escalated"})
+        unread.update({(tenant_id, u): counts.get(u, 0) for u in users})
+    return unread
 
 
 def _apply_preferences(rows: list[Notification]) -> list[Notification]:
@@ -133,11 +105,11 @@ def _apply_preferences(rows: list[Notification]) -> list[Notification]:
     kept = []
     for row in rows:
         preference = chosen.get((row.user_id, row.kind))
-        forced = row.kind in ALWAYS
+        forced = row.tell.always
         if preference is not None and not preference.in_app and not forced:
             continue
         row.email_wanted = forced or (
-            preference.email if preference is not None else row.kind in EMAIL_BY_DEFAULT
+            preference.email if preference is not None else row.tell.email_by_default
         )
         kept.append(row)
     return kept
@@ -187,10 +159,6 @@ def notifications_email_due(now: dt.datetime | None = None) -> dt.datetime | Non
         .values_list("notify_at", flat=True)
         .first()
     )
-
-
-def _when(value: str | None, default: dt.datetime) -> dt.datetime:
-    return dt.datetime.fromisoformat(value) if value else default
 
 
 def unread_count(user_id: int) -> int:

@@ -31,10 +31,10 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import tenant_context
 
-from tenants.models import Tenant, WebhookBacklog
+from tenants.context import current_tenant
 
+from .backlog import backlog_touch
 from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -78,11 +78,6 @@ def webhook_endpoint_create(
 def signature(secret: str, timestamp: str, body: bytes) -> str:
     digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return f"sha256={digest.hexdigest()}"
-
-
-def backlog_touch(tenant_id: int, at: dt.datetime) -> None:
-    """The tenant has outbound work (webhooks, e-mails) due at ``at`` at the latest."""
-    WebhookBacklog.objects.update_or_create(tenant_id=tenant_id, defaults={"next_at": at})
 
 
 def webhooks_enqueue(tenant_id: int, stream: int, messages: list[dict[str, Any]]) -> int:
@@ -193,45 +188,5 @@ def webhook_delivery_replay(delivery_id: int) -> WebhookDelivery:
         delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
         delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, timezone.now()
         delivery.save()
-        from django.db import connection
-
-        backlog_touch(connection.tenant.pk, delivery.next_attempt_at)
+        backlog_touch(current_tenant().pk, delivery.next_attempt_at)
     return delivery
-
-
-def deliver_everywhere(now: dt.datetime | None = None) -> float | None:
-    """The scheduler job: webhooks and e-mails of every tenant with something due.
-
-    Returns the seconds until the next is due, or None.
-    """
-    now = now or timezone.now()
-    for backlog in WebhookBacklog.objects.select_related("tenant").filter(next_at__lte=now):
-        try:
-            with tenant_context(backlog.tenant):
-                from .services import notifications_email_due
-
-                dues = [d for d in (webhooks_deliver_due(now), notifications_email_due(now)) if d]
-                upcoming = min(dues) if dues else None
-        except Exception:  # one tenant's trouble must not hold up the others
-            logger.exception("webhook deliveries failed for tenant %s", backlog.tenant_id)
-            continue
-        # Only if the relay has not queued something new meanwhile (it sets next_at to now).
-        unchanged = WebhookBacklog.objects.filter(pk=backlog.pk, next_at=backlog.next_at)
-        if upcoming is None:
-            unchanged.delete()
-        else:
-            unchanged.update(next_at=upcoming)
-    following = WebhookBacklog.objects.order_by("next_at").values_list("next_at", flat=True)
-    first = following.first()
-    return None if first is None else max((first - timezone.now()).total_seconds(), 0.0)
-
-
-__all__ = [
-    "Tenant",
-    "deliver_everywhere",
-    "signature",
-    "webhook_delivery_replay",
-    "webhook_endpoint_create",
-    "webhooks_deliver_due",
-    "webhooks_enqueue",
-]

@@ -1,14 +1,15 @@
-"""Reads of parts-support requests, always for one parts centre."""
+"""Reads of parts-support requests: a parts centre's own, and the manufacturer's turnaround figures."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 
-from tenants.models import NetworkMembership
+from tenants.models import NetworkMembership, PartsCentre
 
-from .models import PartsRequest
+from .models import LineState, PartsRequest, PartsRequestLine
 
 
 def parts_requests_for_centre(
@@ -44,3 +45,33 @@ def parts_request_for_centre(*, parts_centre_id: int, number: str) -> PartsReque
         .prefetch_related("lines")
         .get(parts_centre_id=parts_centre_id, number=number)
     )
+
+
+def parts_centre_turnaround(*, since: dt.datetime, until: dt.datetime) -> list[dict[str, Any]]:
+    """Per parts centre: requests, hours from request to shipment (average), back-ordered lines."""
+    names = dict(PartsCentre.objects.values_list("pk", "name"))
+    requests = PartsRequest.objects.filter(raised_at__gte=since, raised_at__lt=until)
+    out = []
+    for row in (
+        requests.values("parts_centre_id")
+        .annotate(
+            requests=Count("pk"),
+            shipped=Count("pk", filter=Q(shipped_at__isnull=False)),
+            turnaround=Avg(F("shipped_at") - F("raised_at")),
+        )
+        .order_by("parts_centre_id")
+    ):
+        back_ordered = PartsRequestLine.objects.filter(
+            request__in=requests.filter(parts_centre_id=row["parts_centre_id"]), state=LineState.BACK_ORDERED
+        ).count()
+        hours = row["turnaround"].total_seconds() / 3600 if row["turnaround"] else None
+        out.append(
+            {
+                "label": names.get(row["parts_centre_id"], str(row["parts_centre_id"])),
+                "requests": row["requests"],
+                "shipped": row["shipped"],
+                "hours": round(hours, 1) if hours is not None else None,
+                "back_ordered": back_ordered,
+            }
+        )
+    return out

@@ -14,12 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.actor import Actor
+from hotline.events import EventKind
 from hotline.models import WorkOrder, WorkOrderType
 from hotline.services.events import event_append
 from hotline.services.work_orders import (
-    _save,
     check_part_lines,
     work_order_lock,
+    work_order_save,
     work_order_state_changed,
 )
 from hotline.state import transition
@@ -64,7 +65,7 @@ def parts_request_raise(
         before, after = transition(work_order, "raise_parts_request")
         now = timezone.now()
         work_order.needs_parts_centre = True
-        _save(work_order, "needs_parts_centre")
+        work_order_save(work_order, "needs_parts_centre")
         serial = work_order.parts_requests.count() + 1
         request = PartsRequest.objects.create(
             work_order=work_order,
@@ -79,7 +80,7 @@ def parts_request_raise(
         PartsRequestLine.objects.bulk_create(PartsRequestLine(request=request, **line) for line in clean)
         event_append(
             work_order,
-            "parts.requested",
+            EventKind.PARTS_REQUESTED,
             actor,
             now,
             request=request.number,
@@ -151,10 +152,10 @@ def _all_rejected(request: PartsRequest, actor: Actor, now: dt.datetime) -> None
     if work_order.state != "awaiting_parts" or parts_awaited(work_order):
         return
     before, after = transition(work_order, "parts_rejected")
-    _save(work_order)
+    work_order_save(work_order)
     event_append(
         work_order,
-        "work_order.parts_unavailable",
+        EventKind.PARTS_UNAVAILABLE,
         actor,
         now,
         request=request.number,
@@ -173,7 +174,7 @@ def parts_request_acknowledge(*, request_id: int, parts_centre_id: int, actor: A
         request.state, request.acknowledged_at = RequestState.ACKNOWLEDGED, now
         request.version += 1
         request.save()
-        event_append(request.work_order, "parts.acknowledged", actor, now, request=request.number)
+        event_append(request.work_order, EventKind.PARTS_ACKNOWLEDGED, actor, now, request=request.number)
     return request
 
 
@@ -186,7 +187,12 @@ def parts_line_allocate(
         line.state = LineState.ALLOCATED
         line.save()
         _after_line_change(
-            request, actor, timezone.now(), "parts.line_allocated", line=line_no, part_code=line.part_code
+            request,
+            actor,
+            timezone.now(),
+            EventKind.PARTS_LINE_ALLOCATED,
+            line=line_no,
+            part_code=line.part_code,
         )
     return line
 
@@ -205,7 +211,7 @@ def parts_line_back_order(
             request,
             actor,
             timezone.now(),
-            "parts.line_back_ordered",
+            EventKind.PARTS_LINE_BACK_ORDERED,
             line=line_no,
             part_code=line.part_code,
             expected_date=expected_date,
@@ -249,7 +255,7 @@ def parts_line_ship(
             request,
             actor,
             now,
-            "parts.line_shipped",
+            EventKind.PARTS_LINE_SHIPPED,
             line=line_no,
             part_code=line.part_code,
             quantity=quantity,
@@ -273,7 +279,7 @@ def parts_line_reject(
             request,
             actor,
             timezone.now(),
-            "parts.line_rejected",
+            EventKind.PARTS_LINE_REJECTED,
             line=line_no,
             part_code=line.part_code,
             reason=line.reject_reason,
@@ -381,7 +387,7 @@ def parts_request_mark_delivered(
             raise ValidationError({"delivered_at": [_("The delivery cannot be before the shipment.")]})
         request.version += 1
         request.save(update_fields=["version"])
-        event_append(request.work_order, "parts.delivered", actor, at, request=request.number)
+        event_append(request.work_order, EventKind.PARTS_DELIVERED, actor, at, request=request.number)
     return request
 
 
@@ -391,10 +397,42 @@ def parts_request_delivered_at(request: PartsRequest) -> dt.datetime | None:
 
     event = (
         WorkOrderEvent.objects.filter(
-            work_order_id=request.work_order_id, kind="parts.delivered", data__request=request.number
+            work_order_id=request.work_order_id, kind=EventKind.PARTS_DELIVERED, data__request=request.number
         )
         .order_by("-id")
         .only("at")
         .first()
     )
     return event.at if event else None
+
+
+def parts_received_confirm(
+    *, work_order_id: int, actor: Actor, dealer_id: int | None = None, note: str = ""
+) -> WorkOrder:
+    """The parts arrived at the dealer: back to processing (the completion clock resumes)."""
+    with transaction.atomic():
+        work_order = work_order_lock(work_order_id, dealer_id)
+        before, after = transition(work_order, "confirm_parts_received")
+        waiting = parts_awaited(work_order)
+        if waiting:
+            raise ValidationError(
+                {
+                    "parts": [
+                        _("These parts have not been shipped yet: %(parts)s.") % {"parts": "、".join(waiting)}
+                    ]
+                }
+            )
+        now = timezone.now()
+        work_order_save(work_order)
+        event_append(
+            work_order,
+            EventKind.PARTS_RECEIVED,
+            actor,
+            now,
+            state_before=before,
+            state_after=after,
+            note=note.strip(),
+        )
+        work_order_state_changed(work_order, at=now, actor=actor)
+        parts_requests_mark_received(work_order, actor=actor, at=now)
+    return work_order

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.apps import apps
 from django.conf import settings
 
@@ -14,6 +15,7 @@ PLACES = {
     "parts_tickets": {"hotline"},
     "dealers": {"dealer"},
     "notifications": {"hotline", "dealer"},
+    "live": {"public"},  # no tables: installed once for its command and sockets
 }
 
 
@@ -50,29 +52,49 @@ def test_the_project_package_does_not_shadow_the_standard_library():
     assert not (settings.BASE_DIR / "platform" / "__init__.py").exists()
 
 
-# The only modules that switch a connection to another tenant's schema, and why.
+# The only modules that switch a connection to another tenant's schema (or read which one it
+# is in), and why.
 SCHEMA_SWITCHERS = {
     "dealers/gateway.py",  # the one door from a dealer to its work orders
-    "hotline/scheduler.py",  # fires due clocks in every hotline schema
-    "hotline/relay.py",  # publishes every hotline's events
-    "notifications/consumers.py",  # a WebSocket has no middleware to set its schema
-    "notifications/services.py",  # files each notification in its reader's own schema
-    "notifications/webhooks.py",  # sends each tenant's waiting webhook deliveries
-    "tenants/services/demo.py",  # loads owners and vehicles into each hotline
-    "hotline/management/commands/sla_policy.py",  # an administrator edits a hotline's policy
+    "tenants/context.py",  # the loops over tenants, and the current tenant
+    "tenants/middleware.py",  # a request on an unknown host goes on in the public schema
+    "tenants/services/schemas.py",  # migrating the templates ends in the public schema
     "tenants/services/provisioning.py",  # a new tenant's row is saved from the public schema
+    "live/consumers.py",  # a WebSocket has no middleware to set its schema
+    "live/dispatch.py",  # queues each dealer's webhooks in its own schema
+    "notifications/services.py",  # files each notification in its reader's own schema
+    "hotline/management/commands/sla_policy.py",  # an administrator edits a hotline's policy
+    "config/demo.py",  # loads owners, vehicles and work orders into each hotline
 }
+SWITCHING = re.compile(
+    r"\b(tenant_context|schema_context)\b|\.set_(tenant|schema|schema_to_public)\(|\bconnection\.tenant\b"
+)
+APPS = ("config", "tenants", "hotline", "dealers", "parts_tickets", "notifications", "live")
 
 
-SWITCHING = re.compile(r"import[^\n]*\b(tenant_context|schema_context)\b|\.set_(tenant|schema)\(")
+def _switching(sources: dict[str, str]) -> set[str]:
+    return {path for path, text in sources.items() if SWITCHING.search(text)}
 
 
 def test_only_the_designated_modules_switch_schemas():
-    switching = {
-        path.relative_to(settings.BASE_DIR).as_posix()
-        for app in ("config", "tenants", "hotline", "dealers", "parts_tickets", "notifications")
+    sources = {
+        path.relative_to(settings.BASE_DIR).as_posix(): path.read_text()
+        for app in APPS
         for path in (settings.BASE_DIR / app).rglob("*.py")
-        if SWITCHING.search(path.read_text())
     }
 
-    assert switching == SCHEMA_SWITCHERS
+    assert _switching(sources) == SCHEMA_SWITCHERS
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "from django_tenants.utils import tenant_context",
+        "    with schema_context('public'):",
+        "connection.set_schema_to_public()",
+        "connection.set_tenant(dealer)",
+        "zone = connection.tenant.time_zone",
+    ],
+)
+def test_the_check_catches_every_way_of_switching(line):
+    assert _switching({"hotline/selectors.py": f"x = 1\n{line}\n"}) == {"hotline/selectors.py"}

@@ -50,6 +50,7 @@ SHARED_APPS = [
     "channels",
     "config",
     "tenants",
+    "live",  # no tables: the relay command and the live sockets
 ]
 TENANT_TYPES = {
     "public": {"APPS": SHARED_APPS, "URLCONF": "config.urls_public"},
@@ -84,6 +85,7 @@ MIDDLEWARE = [
     "tenants.middleware.MembershipMiddleware",
     "tenants.middleware.TenantTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "live.middleware.LivePageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
@@ -151,7 +153,7 @@ CHANNEL_LAYERS = {
         # The classic layer waits for messages with a 5 s BZPOPMIN; redis-py's default read
         # timeout is also 5 s, which would end idle sockets with a TimeoutError. Its pool
         # refuses (does not wait) past max_connections; the consumer joins groups a few at
-        # a time (notifications/consumers.py), which keeps a process well below it.
+        # a time (live/consumers.py), which keeps a process well below it.
         "CONFIG": {
             "hosts": [
                 {
@@ -275,7 +277,7 @@ GET_EXECUTOR_FUNCTION = "config.migration.get_executor"
 # it next has work, or None.
 SCHEDULER_JOBS: list[str] = [
     "hotline.scheduler.fire_due_clocks",
-    "notifications.webhooks.deliver_everywhere",
+    "notifications.outbound.deliver_everywhere",
     "hotline.scheduler.send_owner_sms",
     "tenants.services.api_keys.idempotency_records_purge",
 ]

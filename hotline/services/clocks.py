@@ -20,8 +20,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.actor import Actor
+from tenants.context import current_tenant
 
 from ..calendar import BusinessCalendar, CalendarKind
+from ..events import EventKind
 from ..models import Clock, ClockKind, ClockState, SlaPolicy, WorkOrder, WorkOrderEvent
 from ..models.choices import Severity, WorkOrderType
 from .events import event_append, event_build
@@ -36,7 +38,7 @@ DISPATCH_KINDS = (ClockKind.FIRST_CONTACT, ClockKind.ANSWER, ClockKind.SENIOR_AN
 
 
 def tenant_time_zone() -> str:
-    return getattr(connection.tenant, "time_zone", None) or settings.TIME_ZONE
+    return getattr(current_tenant(), "time_zone", None) or settings.TIME_ZONE
 
 
 def _policy(version: int, cache: dict[int, SlaPolicy] | None = None) -> SlaPolicy:
@@ -115,7 +117,7 @@ def clocks_start(
         clocks.append(clock)
         event_append(
             work_order,
-            "clock.started",
+            EventKind.CLOCK_STARTED,
             actor,
             at,
             clock=clock.pk,
@@ -147,7 +149,7 @@ def clock_stop(clock: Clock, *, at: dt.datetime, actor: Actor, reason: str) -> N
     clock.save()
     event_append(
         clock.work_order,
-        "clock.stopped",
+        EventKind.CLOCK_STOPPED,
         actor,
         at,
         clock=clock.pk,
@@ -184,7 +186,7 @@ def clocks_follow_state(work_order: WorkOrder, *, at: dt.datetime, actor: Actor)
             clock.save()
             event_append(
                 work_order,
-                "clock.paused",
+                EventKind.CLOCK_PAUSED,
                 actor,
                 at,
                 clock=clock.pk,
@@ -202,7 +204,7 @@ def clocks_follow_state(work_order: WorkOrder, *, at: dt.datetime, actor: Actor)
             clock.save()
             event_append(
                 work_order,
-                "clock.resumed",
+                EventKind.CLOCK_RESUMED,
                 actor,
                 at,
                 clock=clock.pk,
@@ -224,7 +226,7 @@ def clock_extend(clock: Clock, *, minutes: int, at: dt.datetime, actor: Actor, r
     clock.save()
     event_append(
         clock.work_order,
-        "clock.extended",
+        EventKind.CLOCK_EXTENDED,
         actor,
         at,
         clock=clock.pk,
@@ -278,7 +280,7 @@ def clock_fire(
             events.append(
                 event_build(
                     clock.work_order_id,
-                    "clock.warning",
+                    EventKind.CLOCK_WARNING,
                     system,
                     now,
                     **common,
@@ -293,7 +295,7 @@ def clock_fire(
             events.append(
                 event_build(
                     clock.work_order_id,
-                    "clock.breached",
+                    EventKind.CLOCK_BREACHED,
                     system,
                     now,
                     **common,
@@ -307,7 +309,7 @@ def clock_fire(
             events.append(
                 event_build(
                     clock.work_order_id,
-                    "clock.escalated",
+                    EventKind.CLOCK_ESCALATED,
                     system,
                     now,
                     **common,
@@ -461,7 +463,7 @@ def clocks_recalculate(*, actor: Actor, at: dt.datetime | None = None) -> int:
             clock.save()
             event_append(
                 clock.work_order,
-                "clock.recalculated",
+                EventKind.CLOCK_RECALCULATED,
                 actor,
                 at,
                 clock=clock.pk,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from config.actor import Actor
 from tenants.models import Manufacturer
 
+from ..events import EventKind
 from ..models import (
     CallbackAttempt,
     CallbackOutcome,
@@ -23,7 +24,7 @@ from ..state import transition
 from .clocks import DISPATCH_KINDS, clock_extend, clocks_start, clocks_stop
 from .events import event_append
 from .routing import network_place
-from .work_orders import _reopen, _save, work_order_end, work_order_lock
+from .work_orders import _reopen, work_order_end, work_order_lock, work_order_save
 
 SUPERVISOR_ROLES = {"hotline_supervisor", "hotline_admin"}
 FAILED_ATTEMPTS_BEFORE_SMS = 4
@@ -74,7 +75,7 @@ def callback_record(
         failed = work_order.callbacks.exclude(outcome=CallbackOutcome.REACHED).count()
         event_append(
             work_order,
-            "callback.recorded",
+            EventKind.CALLBACK_RECORDED,
             actor,
             now,
             attempt=attempt.pk,
@@ -89,10 +90,10 @@ def callback_record(
             if solved:
                 before, after = transition(work_order, "close")
                 work_order.closed_at = now
-                _save(work_order, "closed_at", "satisfaction")
+                work_order_save(work_order, "closed_at", "satisfaction")
                 event_append(
                     work_order,
-                    "work_order.closed",
+                    EventKind.CLOSED,
                     actor,
                     now,
                     state_before=before,
@@ -102,7 +103,7 @@ def callback_record(
                 )
                 clocks_stop(work_order, [ClockKind.CALLBACK], at=now, actor=actor, reason="callback")
             else:
-                _save(work_order, "satisfaction")
+                work_order_save(work_order, "satisfaction")
                 _reopen(
                     work_order, actor=actor, at=now, reason=_("The owner says the problem is not solved.")
                 )
@@ -116,7 +117,7 @@ def work_order_close_without_callback(*, work_order_id: int, actor: Actor, reaso
         work_order_id=work_order_id,
         actor=actor,
         action="close_without_callback",
-        event_kind="work_order.closed",
+        event_kind=EventKind.CLOSED,
         reason=reason,
         verified_by="supervisor",
         missing_reason=_("Closing without a callback needs a reason."),
@@ -169,7 +170,7 @@ def transfer_decide(
             work_order.dealer_code, work_order.dealer_name = place.dealer_code, place.dealer.name
             work_order.region_id, work_order.dispatched_at = place.region_id, now
             work_order.first_contact_at = None
-            _save(
+            work_order_save(
                 work_order,
                 "dealer_id",
                 "network_membership_id",
@@ -181,7 +182,7 @@ def transfer_decide(
             )
             event_append(
                 work_order,
-                "work_order.transferred",
+                EventKind.TRANSFERRED,
                 actor,
                 now,
                 request=request.pk,
@@ -198,7 +199,12 @@ def transfer_decide(
         else:
             request.state = DecisionState.REFUSED
             event_append(
-                work_order, "transfer.refused", actor, now, request=request.pk, reason=request.decision_reason
+                work_order,
+                EventKind.TRANSFER_REFUSED,
+                actor,
+                now,
+                request=request.pk,
+                reason=request.decision_reason,
             )
         request.save()
     return request
@@ -233,7 +239,7 @@ def extension_decide(*, request_id: int, actor: Actor, grant: bool, reason: str 
         request.save()
         event_append(
             work_order,
-            "extension.decided",
+            EventKind.EXTENSION_DECIDED,
             actor,
             now,
             request=request.pk,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from config.actor import Actor
 
+from ..events import EventKind
 from ..models import (
     Acceptance,
     ClockKind,
@@ -30,7 +31,7 @@ from ..models import (
 from ..state import transition
 from .clocks import clocks_start, clocks_stop
 from .events import event_append
-from .work_orders import _save, work_order_lock, work_order_state_changed
+from .work_orders import work_order_lock, work_order_save
 
 SENIOR_ROLES = {"general_manager"}
 
@@ -89,10 +90,10 @@ def work_order_record_contact(
         }
         if first:
             work_order.first_contact_at = at
-            _save(work_order, "first_contact_at")
+            work_order_save(work_order, "first_contact_at")
             event_append(
                 work_order,
-                "work_order.first_contact",
+                EventKind.FIRST_CONTACT,
                 actor,
                 at,
                 state_before=before,
@@ -101,7 +102,7 @@ def work_order_record_contact(
             )
             clocks_stop(work_order, [ClockKind.FIRST_CONTACT], at=at, actor=actor, reason="first_contact")
         else:
-            event_append(work_order, "work_order.contact_attempt", actor, at, **data)
+            event_append(work_order, EventKind.CONTACT_ATTEMPT, actor, at, **data)
         if reached and solution_offered:
             kinds = [ClockKind.ANSWER]
             if actor.role in SENIOR_ROLES:
@@ -124,52 +125,16 @@ def work_order_record_stock_check(
         now = timezone.now()
         work_order.stock_check = result
         work_order.needs_parts_centre = result == StockCheck.PARTS_CENTRE
-        _save(work_order, "stock_check", "needs_parts_centre")
+        work_order_save(work_order, "stock_check", "needs_parts_centre")
         event_append(
             work_order,
-            "work_order.stock_checked",
+            EventKind.STOCK_CHECKED,
             actor,
             now,
             result=result,
             needs_parts_centre=work_order.needs_parts_centre,
             note=note.strip(),
         )
-    return work_order
-
-
-def work_order_confirm_parts_received(
-    *, work_order_id: int, actor: Actor, dealer_id: int | None = None, note: str = ""
-) -> WorkOrder:
-    """The parts arrived at the dealer: back to processing (the completion clock resumes)."""
-    with transaction.atomic():
-        work_order = work_order_lock(work_order_id, dealer_id)
-        before, after = transition(work_order, "confirm_parts_received")
-        from parts_tickets.services import parts_awaited
-
-        waiting = parts_awaited(work_order)
-        if waiting:
-            raise ValidationError(
-                {
-                    "parts": [
-                        _("These parts have not been shipped yet: %(parts)s.") % {"parts": "、".join(waiting)}
-                    ]
-                }
-            )
-        now = timezone.now()
-        _save(work_order)
-        event_append(
-            work_order,
-            "work_order.parts_received",
-            actor,
-            now,
-            state_before=before,
-            state_after=after,
-            note=note.strip(),
-        )
-        work_order_state_changed(work_order, at=now, actor=actor)
-        from parts_tickets.services import parts_requests_mark_received
-
-        parts_requests_mark_received(work_order, actor=actor, at=now)
     return work_order
 
 
@@ -196,10 +161,10 @@ def work_order_resolve(
         work_order.resolved_at = now
         work_order.result_summary = result_summary.strip()
         work_order.owner_acceptance = owner_acceptance
-        _save(work_order, "resolved_at", "result_summary", "owner_acceptance")
+        work_order_save(work_order, "resolved_at", "result_summary", "owner_acceptance")
         event_append(
             work_order,
-            "work_order.resolved",
+            EventKind.RESOLVED,
             actor,
             now,
             state_before=before,
@@ -253,7 +218,7 @@ def extension_request(
         )
         event_append(
             work_order,
-            "extension.requested",
+            EventKind.EXTENSION_REQUESTED,
             actor,
             now,
             request=request.pk,
@@ -291,7 +256,7 @@ def transfer_request(
         )
         event_append(
             work_order,
-            "transfer.requested",
+            EventKind.TRANSFER_REQUESTED,
             actor,
             now,
             request=request.pk,

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from config.actor import Actor
 
+from ..events import EventKind
 from ..models import (
     CallbackOutcome,
     Clock,
@@ -52,11 +53,11 @@ MAX_ATTEMPTS = 5
 
 
 def _kind_for(event: WorkOrderEvent) -> str | None:
-    if event.kind == "work_order.dispatched":
+    if event.kind == EventKind.DISPATCHED:
         return OwnerSmsKind.RECEIVED
-    if event.kind == "work_order.parts_received":
+    if event.kind == EventKind.PARTS_RECEIVED:
         return OwnerSmsKind.PARTS_ARRIVED
-    if event.kind == "callback.recorded" and event.data.get("sms_requested"):
+    if event.kind == EventKind.CALLBACK_RECORDED and event.data.get("sms_requested"):
         return OwnerSmsKind.SCORE_REQUEST
     return None
 

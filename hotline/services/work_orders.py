@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from config.actor import Actor
 from tenants.models import Manufacturer
 
+from ..events import EventKind
 from ..models import (
     MAX_PART_LINES,
     OPEN_STATES,
@@ -283,7 +284,7 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
         PartLine.objects.bulk_create(PartLine(work_order=work_order, **line) for line in lines)
         event_append(
             work_order,
-            "work_order.created",
+            EventKind.CREATED,
             actor,
             now,
             number=work_order.number,
@@ -295,7 +296,7 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
         )
         event_append(
             work_order,
-            "work_order.dispatched",
+            EventKind.DISPATCHED,
             actor,
             now,
             dealer_id=place.dealer_id,
@@ -304,7 +305,7 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
             routing=reason,
         )
         if repeat_of is not None:
-            event_append(repeat_of, "work_order.repeated", actor, now, by=work_order.number)
+            event_append(repeat_of, EventKind.REPEATED, actor, now, by=work_order.number)
         clocks_start(work_order, DISPATCH_KINDS, at=now, actor=actor)
     return work_order
 
@@ -336,7 +337,8 @@ def work_order_lock(work_order_id: int, dealer_id: int | None = None) -> WorkOrd
     return work_order
 
 
-def _save(work_order: WorkOrder, *fields: str) -> None:
+def work_order_save(work_order: WorkOrder, *fields: str) -> None:
+    """Save the given fields with the state, one version later (what ``If-Match`` compares)."""
     work_order.version += 1
     work_order.save(update_fields=[*fields, "version", "state"])
 
@@ -360,7 +362,7 @@ def work_order_end(
         now = timezone.now()
         work_order.closed_at = now
         work_order.closure_reason = reason.strip()
-        _save(work_order, "closed_at", "closure_reason")
+        work_order_save(work_order, "closed_at", "closure_reason")
         event_append(
             work_order,
             event_kind,
@@ -381,7 +383,7 @@ def work_order_cancel(*, work_order_id: int, actor: Actor, reason: str) -> WorkO
         work_order_id=work_order_id,
         actor=actor,
         action="cancel",
-        event_kind="work_order.cancelled",
+        event_kind=EventKind.CANCELLED,
         reason=reason,
         missing_reason=_("Say why the work order is cancelled."),
     )
@@ -401,10 +403,12 @@ def _reopen(work_order: WorkOrder, *, actor: Actor, reason: str, at: dt.datetime
     work_order.reopen_count += 1
     work_order.first_contact_at = work_order.resolved_at = work_order.closed_at = None
     work_order.dispatched_at = at
-    _save(work_order, "reopen_count", "first_contact_at", "resolved_at", "closed_at", "dispatched_at")
+    work_order_save(
+        work_order, "reopen_count", "first_contact_at", "resolved_at", "closed_at", "dispatched_at"
+    )
     event_append(
         work_order,
-        "work_order.reopened",
+        EventKind.REOPENED,
         actor,
         at,
         state_before=before,

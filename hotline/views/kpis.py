@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.exports import table_download
 
-from ..selectors import kpi_rows, kpi_totals, parts_centre_turnaround
+from ..selectors import kpi_rows, kpi_totals
 from ..services.clocks import tenant_time_zone
 
 GROUPS = [
@@ -111,28 +111,11 @@ def kpis(request: HttpRequest) -> HttpResponse:
     start, end, group = period(form, zone)
     rows = kpi_rows(group=group, since=start, until=end, time_zone=zone)
     totals = kpi_totals(since=start, until=end)
-    centres = parts_centre_turnaround(since=start, until=end)
     export, fmt = request.GET.get("export"), request.GET.get("format", "csv")
     stamp = f"{start:%Y%m%d}-{(end - dt.timedelta(days=1)):%Y%m%d}"
     if export == "kpis":
         return table_download(
             f"kpis-{group}-{stamp}", kpi_headers(), [[r[k] for k in KPI_KEYS] for r in rows], fmt
-        )
-    if export == "parts":
-        return table_download(
-            f"parts-centres-{stamp}",
-            [
-                str(h)
-                for h in (
-                    _("Parts centre"),
-                    _("Requests"),
-                    _("Shipped"),
-                    _("Hours from request to shipment (average)"),
-                    _("Back-ordered lines"),
-                )
-            ],
-            [[c["label"], c["requests"], c["shipped"], c["hours"], c["back_ordered"]] for c in centres],
-            fmt,
         )
     return render(
         request,
@@ -141,7 +124,8 @@ def kpis(request: HttpRequest) -> HttpResponse:
             "form": form,
             "rows": rows,
             "totals": totals,
-            "centres": centres,
+            "period_start": start,
+            "period_end": end,
             "headers": kpi_headers(),
             "chart": chart(rows),
             "query": request.GET.urlencode(),

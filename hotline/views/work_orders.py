@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.portal import actor_of, apply_errors, live_page
-from parts_tickets.models import PartsRequest
 from tenants.models import Region, User
 from tenants.selectors import network_of_manufacturer
 
@@ -346,9 +345,6 @@ def _context(request: HttpRequest, work_order: WorkOrder, **forms: Any) -> dict[
         "part_lines": list(work_order.part_lines.all()),
         "clocks": list(work_order.clocks.order_by("started_at", "kind")),
         "events": list(work_order.events.order_by("id")),
-        "parts_requests": list(
-            PartsRequest.objects.filter(work_order=work_order).prefetch_related("lines").order_by("raised_at")
-        ),
         "callbacks": list(work_order.callbacks.order_by("at")),
         "transfers": transfers,
         "extensions": list(work_order.extension_requests.order_by("-requested_at")),

@@ -1,9 +1,10 @@
 from .api_keys import ApiKey, ApiKeyKind, ApiKeyScope, IdempotencyRecord
-from .identity import Membership, Role, User
+from .identity import ROLES_BY_TENANT_TYPE, Membership, Role, User
 from .network import Manufacturer, NetworkMembership, PartsCentre, Region, WebhookBacklog
 from .tenant import Domain, Tenant, TenantType
 
 __all__ = [
+    "ROLES_BY_TENANT_TYPE",
     "ApiKey",
     "ApiKeyKind",
     "ApiKeyScope",

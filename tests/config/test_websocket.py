@@ -5,7 +5,7 @@ from __future__ import annotations
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 
-from config.websocket import websocket_application
+from live.routing import websocket_application
 
 from ..conftest import client_for, host_of, join, person
 

@@ -47,7 +47,7 @@ def server(committed_tenants) -> Iterator[int]:
     from django.db import connections
 
     from config.asgi import application
-    from hotline.relay import relay_everywhere
+    from live.relay import relay_everywhere
 
     port = _free_port()
     uv = uvicorn.Server(

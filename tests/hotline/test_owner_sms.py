@@ -17,9 +17,9 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from hotline.models import OwnerSms
-from hotline.relay import relay_everywhere
 from hotline.services import decisions
 from hotline.services.owner_sms import owner_sms_reply, owner_sms_send_due
+from live.relay import relay_everywhere
 from notifications.sms import AliyunSmsBackend, SmsMessage, TencentSmsBackend, aliyun_signature
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,9 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from hotline.models import CallbackAttempt, OwnerSms, OwnerSmsReply, WorkOrder
-from hotline.relay import relay_everywhere
 from hotline.services import decisions
 from hotline.services.owner_sms import owner_sms_send_due
+from live.relay import relay_everywhere
 from notifications.sms import sms_reply_token
 from tenants.selectors import portal_url
 

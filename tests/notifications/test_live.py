@@ -14,10 +14,10 @@ from channels_redis.core import RedisChannelLayer
 from django_tenants.utils import tenant_context
 
 from config.actor import Actor
-from config.websocket import websocket_application
 from hotline.models import Outbox
-from hotline.relay import relay_everywhere, relay_pending
 from hotline.services.work_orders import work_order_create
+from live.relay import relay_everywhere, relay_pending
+from live.routing import websocket_application
 from tenants.models import Role
 
 from ..conftest import client_for, host_of, join, person
@@ -193,7 +193,7 @@ def test_redis_down_loses_nothing(live):
     new_work_order(live)
     dead = RedisChannelLayer(hosts=["redis://127.0.0.1:1/0"])
     with tenant_context(live["hotline"]):
-        relayed = relay_pending(hotline_id=live["hotline"].pk, manufacturer_code="HQ", layer=dead)
+        relayed = relay_pending(manufacturer=live["hotline"].manufacturer, layer=dead)
         assert Outbox.objects.count() == 0
 
     async def scenario() -> list[dict]:
@@ -295,11 +295,12 @@ def test_the_agent_hears_of_the_first_contact_and_the_resolution(live):
         kinds = list(Notification.objects.values_list("kind", flat=True))
         # The same events offered again (as after a crash) tell nobody twice.
         from hotline.models import WorkOrderEvent
-        from notifications.services import notifications_for_events
+        from live.dispatch import tells_of
+        from notifications.services import notifications_file
 
         events = list(WorkOrderEvent.objects.select_related("work_order"))
-        notifications_for_events(
-            events, hotline_id=live["hotline"].pk, manufacturer_code="HQ", active_dealers={live["junda"].pk}
+        notifications_file(
+            tells_of(events, manufacturer=live["hotline"].manufacturer, active_dealers={live["junda"].pk})
         )
         again = Notification.objects.count()
     assert kinds == ["work_order.first_contact"]
@@ -372,7 +373,7 @@ def test_after_a_transfer_each_dealer_hears_only_its_own_part(live):
 
 
 def test_a_membership_revoked_after_the_handshake_closes_the_socket(live, monkeypatch):
-    from notifications import consumers
+    from live import consumers
     from tenants.models import Membership
 
     monkeypatch.setattr(consumers, "MEMBERSHIP_RECHECK_SECONDS", 0)

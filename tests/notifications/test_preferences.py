@@ -9,11 +9,11 @@ from django.core import mail
 from django_tenants.utils import tenant_context
 
 from config.actor import Actor
-from hotline.relay import relay_everywhere
 from hotline.services.work_orders import work_order_create
+from live.relay import relay_everywhere
 from notifications.models import Notification
+from notifications.outbound import deliver_everywhere
 from notifications.services import notification_preference_set
-from notifications.webhooks import deliver_everywhere
 from tenants.models import Role
 
 from ..conftest import join, person

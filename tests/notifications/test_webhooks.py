@@ -15,14 +15,11 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from config.actor import Actor
-from hotline.relay import relay_everywhere
 from hotline.services.work_orders import work_order_create
+from live.relay import relay_everywhere
 from notifications.models import WebhookDelivery
-from notifications.webhooks import (
-    deliver_everywhere,
-    webhook_delivery_replay,
-    webhook_endpoint_create,
-)
+from notifications.outbound import deliver_everywhere
+from notifications.webhooks import webhook_delivery_replay, webhook_endpoint_create
 from tenants.models import WebhookBacklog
 
 from ..conftest import join

@@ -10,7 +10,7 @@ from django_tenants.utils import tenant_context
 
 from hotline.models import WorkOrder
 from tenants.models import Manufacturer, Tenant
-from tenants.services.demo import DEMO_PASSWORD
+from config.demo import DEMO_PASSWORD
 
 from ..conftest import host_of
 

@@ -172,7 +172,7 @@ def test_kpis_count_the_period_and_every_table_downloads(agent_client, hotline, 
     csv = agent_client.get("/kpis/?group=category&export=kpis&format=csv", HTTP_ACCEPT_LANGUAGE="en")
     assert csv["Content-Type"].startswith("text/csv")
     assert "Timely response %" in csv.content.decode("utf-8-sig")
-    xlsx = agent_client.get("/kpis/?export=parts&format=xlsx")
+    xlsx = agent_client.get("/kpis/parts-centres/?format=xlsx")
     assert xlsx.content[:2] == b"PK"
     bad = agent_client.get("/kpis/?since=2026-02-01&until=2026-01-01", HTTP_ACCEPT_LANGUAGE="en")
     assert "The end of the period is before its start." in bad.content.decode()

@@ -3,8 +3,8 @@
 django-tenants resolves tenants for HTTP only. Here the host is resolved into
 ``scope["tenant"]`` before anything else runs; a connection to an unknown host,
 or from a user who is not a member of that tenant, is refused at the handshake.
-Consumers run their database work inside ``tenant_context(scope["tenant"])``
-within the synchronous function, since Django connections are per thread.
+The consumer runs its database work in that tenant's schema within the
+synchronous function, since Django connections are per thread.
 """
 
 from __future__ import annotations
@@ -16,9 +16,12 @@ from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
-from django.conf import settings
+from django.urls import path
 
+from tenants.models import TenantType
 from tenants.selectors import membership_for, normalise_host, tenant_for_hostname
+
+from .consumers import LiveConsumer
 
 
 def _header(scope: dict[str, Any], wanted: bytes) -> str:
@@ -69,21 +72,15 @@ class MembershipMiddleware:
 
 
 class RouterByTenantType:
-    """Like the URLconfs: a tenant type serves only the sockets of its own apps.
-
-    Each app declares its sockets as ``websocket_urlpatterns`` on its AppConfig.
-    """
+    """Like the URLconfs: hotline and dealer hosts serve the live socket; the public host none."""
 
     def __init__(self) -> None:
-        from django.apps import apps
-
-        self.routers: dict[str, URLRouter] = {}
-        for tenant_type, config in settings.TENANT_TYPES.items():
-            routes: list[Any] = []
-            for app in apps.get_app_configs():
-                if app.name in config["APPS"]:
-                    routes += getattr(app, "websocket_urlpatterns", [])
-            self.routers[tenant_type] = URLRouter(routes)
+        live = [path("ws/live/", LiveConsumer.as_asgi())]
+        self.routers = {
+            TenantType.HOTLINE: URLRouter(live),
+            TenantType.DEALER: URLRouter(live),
+            TenantType.PUBLIC: URLRouter([]),
+        }
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         return await self.routers[scope["tenant"].type](scope, receive, send)

@@ -13,8 +13,17 @@ from dataclasses import dataclass
 from django.db import transaction
 from django_tenants.utils import tenant_context
 
-from ..models import Manufacturer, PartsCentre, Region, Role, Tenant, User
-from .provisioning import (
+from config.actor import Actor
+from dealers.gateway import DealerGateway
+from hotline.models import Owner, Vehicle, WorkOrder
+from hotline.services import decisions
+from hotline.services.work_orders import Intake, work_order_create
+from hotline.vin import with_check_digit
+from parts_tickets import services as parts
+from parts_tickets.models import PartsRequest
+from tenants.models import Manufacturer, PartsCentre, Region, Role, Tenant, User
+from tenants.selectors import portal_url
+from tenants.services.provisioning import (
     DealerSpec,
     DirectoryIndex,
     dealer_provision,
@@ -24,7 +33,7 @@ from .provisioning import (
     region_create,
     user_create,
 )
-from .schemas import public_tenant_ensure
+from tenants.services.schemas import public_tenant_ensure
 
 DEMO_PASSWORD = "Demo-2026-pass"  # noqa: S105 -- printed by the run command for the demo only
 
@@ -268,7 +277,6 @@ OWNERS = {
 
 def demo_load(stdout=None) -> int:
     """Create whatever of the demo is missing; leave what exists as it is. Returns rows added."""
-    from hotline.vin import with_check_digit
 
     added = []
 
@@ -311,7 +319,7 @@ def demo_load(stdout=None) -> int:
     for m_code, owners in OWNERS.items():
         manufacturer = Manufacturer.objects.select_related("hotline").get(code=m_code)
         with tenant_context(manufacturer.hotline), transaction.atomic():
-            for vin in _owners_load(owners, dealer_ids, with_check_digit):
+            for vin in _owners_load(owners, dealer_ids):
                 say(f"vehicle {vin} created")
         for number in _work_orders_load(manufacturer):
             say(f"work order {number} created")
@@ -389,11 +397,6 @@ WORK_ORDERS = {
 
 def _work_orders_load(manufacturer: Manufacturer) -> list[str]:
     """A few work orders per hotline, taken through the real services to different states."""
-    from config.actor import Actor
-    from dealers.gateway import DealerGateway
-    from hotline.models import Owner, WorkOrder
-    from hotline.services import decisions
-    from hotline.services.work_orders import Intake, work_order_create
 
     with tenant_context(manufacturer.hotline):
         if WorkOrder.objects.exists():
@@ -425,17 +428,16 @@ def _work_orders_load(manufacturer: Manufacturer) -> list[str]:
             )
             work_order = work_order_create(manufacturer=manufacturer, actor=agent, intake=intake)
         created.append(work_order.number)
-        _advance(manufacturer, work_order, goal, agent, DealerGateway, decisions)
+        _advance(manufacturer, work_order, goal, agent)
     return created
 
 
-def _advance(manufacturer, work_order, goal, agent, gateway_class, decisions) -> None:
+def _advance(manufacturer, work_order, goal, agent) -> None:
     """Play the dealer's and the hotline's part up to ``goal``."""
     if goal == "dispatched":
         return
     dealer = Tenant.objects.get(pk=work_order.dealer_id)
     staff = User.objects.filter(memberships__tenant=dealer).first()
-    from config.actor import Actor
 
     actor = Actor(
         user_id=staff.pk,
@@ -445,7 +447,7 @@ def _advance(manufacturer, work_order, goal, agent, gateway_class, decisions) ->
     )
     code, number = manufacturer.code, work_order.number
     with tenant_context(dealer):
-        gateway = gateway_class(dealer)
+        gateway = DealerGateway(dealer)
         gateway.record_contact(
             code,
             number,
@@ -476,9 +478,6 @@ def _advance(manufacturer, work_order, goal, agent, gateway_class, decisions) ->
 
 
 def _ship_everything(manufacturer, work_order) -> None:
-    from config.actor import Actor
-    from parts_tickets import services as parts
-    from parts_tickets.models import PartsRequest
 
     with tenant_context(manufacturer.hotline):
         for request in PartsRequest.objects.filter(work_order_id=work_order.pk):
@@ -497,8 +496,7 @@ def _ship_everything(manufacturer, work_order) -> None:
                 )
 
 
-def _owners_load(owners, dealer_ids, with_check_digit) -> list[str]:
-    from hotline.models import Owner, Vehicle
+def _owners_load(owners, dealer_ids) -> list[str]:
 
     created = []
     for (
@@ -547,7 +545,6 @@ def _owners_load(owners, dealer_ids, with_check_digit) -> list[str]:
 
 def demo_banner() -> str:
     """Every portal's address, and the demo logins that exist in this database."""
-    from ..selectors import portal_url
 
     lines = ["", "Portals:"]
     order = {"public": 0, "hotline": 1, "dealer": 2}

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from tenants.models import Manufacturer
-from tenants.services.demo import demo_load
+from config.demo import demo_load
 
 
 class Command(BaseCommand):

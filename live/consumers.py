@@ -27,20 +27,18 @@ from django_tenants.utils import tenant_context
 
 from dealers.gateway import DealerGateway
 from hotline.models import WorkOrder
-from hotline.relay import (
-    board_group,
-    feed_position,
-    feed_positions,
-    inbox_group,
-    relayed_after,
-    work_order_group,
-)
-from tenants.models import TenantType
+from hotline.selectors import feed_position, feed_positions_of, relayed_after
+from notifications.services import unread_count
+from tenants.context import each_tenant
+from tenants.models import Tenant, TenantType
 from tenants.selectors import membership_for, memberships_active
 
-from .services import unread_count, user_group
+from .audiences import board_group, inbox_group, user_group, work_order_group
+from .messages import event_message, replayed
 
 logger = logging.getLogger(__name__)
+# More missed events than this and a reconnecting client is told to reload instead.
+REPLAY_LIMIT = 1000
 MAX_FRAME = 4096
 MEMBERSHIP_RECHECK_SECONDS = 30  # a client frame re-checks at most this often (the sweep: all)
 
@@ -119,6 +117,32 @@ async def _sweep_feeds(consumers: list[LiveConsumer]) -> dict[tuple[int, int | N
         for stream in consumer.feed:
             wanted.setdefault(int(stream), set()).add(consumer.feed_owner)
     return await database_sync_to_async(feed_positions)(wanted) if wanted else {}
+
+
+def feed_positions(wanted: dict[int, set[int | None]]) -> dict[tuple[int, int | None], int]:
+    """The last position relayed to each feed asked for: per hotline id, its board
+    (``None``) and dealers' inboxes; one query or two per hotline schema."""
+    done = each_tenant(
+        lambda hotline: feed_positions_of(wanted[hotline.pk]),
+        tenants=Tenant.objects.filter(pk__in=list(wanted)),
+        name="live feed positions",
+    )
+    return {
+        (hotline_id, dealer_id): last
+        for hotline_id, positions in done.results.items()
+        for dealer_id, last in positions.items()
+    }
+
+
+def _dealer_missed(gateway: DealerGateway, since: dict[str, int], **narrow: str) -> list[dict] | None:
+    """What a dealer's socket missed, through the gateway, as messages."""
+    rows = gateway.relayed_since(since, limit=REPLAY_LIMIT, **narrow)
+    if rows is None:
+        return None
+    return [
+        event_message(row.event, row.position, maker.hotline_id, maker.code, for_dealer=True)
+        for maker, row in rows
+    ]
 
 
 class Refused(Exception):
@@ -240,7 +264,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if topic == "inbox" and self.tenant.type == TenantType.DEALER:
             gateway = DealerGateway(self.tenant)
             self._feed_from(gateway.positions(inbox=True), since)
-            return inbox_group(self.tenant.pk), lambda: gateway.relayed_since(since)
+            return inbox_group(self.tenant.pk), lambda: _dealer_missed(gateway, since)
         if topic == "work_order":
             return self._work_order(content, since)
         if topic == "notifications":
@@ -258,13 +282,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return []
         filters = {} if work_order_id is None else {"event__work_order_id": work_order_id}
         with tenant_context(self.tenant):
-            return relayed_after(
-                since[stream],
-                hotline_id=self.tenant.pk,
-                manufacturer_code=self.tenant.manufacturer.code,
-                for_dealer=False,
-                **filters,
-            )
+            rows = relayed_after(since[stream], limit=REPLAY_LIMIT, **filters)
+        return replayed(
+            rows, hotline_id=self.tenant.pk, manufacturer_code=self.tenant.manufacturer.code, for_dealer=False
+        )
 
     def _work_order(self, content: dict[str, Any], since: dict[str, int]) -> tuple[str, Any]:
         number, code = str(content.get("number") or ""), str(content.get("manufacturer") or "")
@@ -286,7 +307,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 raise Refused("work order not routed here") from exc
             return (
                 work_order_group(view.manufacturer.hotline_id, view.work_order.pk, self.tenant.pk),
-                lambda: gateway.relayed_since(since, manufacturer_code=code, number=number),
+                lambda: _dealer_missed(gateway, since, manufacturer_code=code, number=number),
             )
         raise Refused("no work orders on this host")
 
@@ -311,7 +332,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         """The board's or inbox's events after ``after`` in one stream (None: too many)."""
         if self.tenant.type == TenantType.HOTLINE:
             return self._hotline_missed({stream: after})
-        return DealerGateway(self.tenant).relayed_since({stream: after})
+        return _dealer_missed(DealerGateway(self.tenant), {stream: after})
 
     async def live_event(self, message: dict[str, Any]) -> None:
         """Forward one event; a board or inbox message after a gap brings the gap first."""

@@ -12,7 +12,7 @@ import psycopg
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from hotline.relay import relay_everywhere
+from live.relay import relay_everywhere
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,392 @@
+"""Every kind of event a work order's log holds, named once.
+
+The catalogue gives each kind its name (``EventKind``), the fields its data
+carries, its label on the timelines, the title people are told, and its
+audience: who is notified. Services append events by these names (and
+``event_build`` refuses a field a kind does not declare); the relay, the
+notifications, the timelines and the API read labels, titles and audiences
+from here. ``tests/hotline/test_events.py`` fails when a kind lacks any of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from notifications.rules import (
+    DEALER_ON_DUTY,
+    DEALER_PARTS,
+    HOTLINE_SUPERVISORS,
+    NOBODY,
+    Audience,
+)
+
+
+class EventKind(StrEnum):
+    CREATED = "work_order.created"
+    DISPATCHED = "work_order.dispatched"
+    FIRST_CONTACT = "work_order.first_contact"
+    CONTACT_ATTEMPT = "work_order.contact_attempt"
+    STOCK_CHECKED = "work_order.stock_checked"
+    PARTS_RECEIVED = "work_order.parts_received"
+    PARTS_UNAVAILABLE = "work_order.parts_unavailable"
+    RESOLVED = "work_order.resolved"
+    CLOSED = "work_order.closed"
+    REOPENED = "work_order.reopened"
+    REPEATED = "work_order.repeated"
+    CANCELLED = "work_order.cancelled"
+    TRANSFERRED = "work_order.transferred"
+    # Never in the log: what the dealer a work order was transferred away from receives instead.
+    TRANSFERRED_AWAY = "work_order.transferred_away"
+    CLOCK_STARTED = "clock.started"
+    CLOCK_STOPPED = "clock.stopped"
+    CLOCK_PAUSED = "clock.paused"
+    CLOCK_RESUMED = "clock.resumed"
+    CLOCK_WARNING = "clock.warning"
+    CLOCK_BREACHED = "clock.breached"
+    CLOCK_ESCALATED = "clock.escalated"
+    CLOCK_EXTENDED = "clock.extended"
+    CLOCK_RECALCULATED = "clock.recalculated"
+    PARTS_REQUESTED = "parts.requested"
+    PARTS_ACKNOWLEDGED = "parts.acknowledged"
+    PARTS_LINE_ALLOCATED = "parts.line_allocated"
+    PARTS_LINE_BACK_ORDERED = "parts.line_back_ordered"
+    PARTS_LINE_SHIPPED = "parts.line_shipped"
+    PARTS_LINE_REJECTED = "parts.line_rejected"
+    PARTS_DELIVERED = "parts.delivered"
+    TRANSFER_REQUESTED = "transfer.requested"
+    TRANSFER_REFUSED = "transfer.refused"
+    EXTENSION_REQUESTED = "extension.requested"
+    EXTENSION_DECIDED = "extension.decided"
+    CALLBACK_RECORDED = "callback.recorded"
+
+
+AudienceRule = Audience | Callable[[dict[str, Any]], Audience]
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    label: Promise  # on the timelines
+    title: Promise  # what people are told; ``%(number)s`` is the work order's number
+    audience: AudienceRule
+    fields: frozenset[str]  # the keys its data may carry
+    email: bool = False  # e-mailed too, unless the person says otherwise
+    always: bool = False  # in the app and by e-mail, whatever the person chose (escalations)
+
+    def audience_for(self, data: dict[str, Any]) -> Audience:
+        return self.audience(data) if callable(self.audience) else self.audience
+
+
+def _fields(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+STATE_CHANGE = ("state_before", "state_after")
+CLOCK = ("clock", "clock_kind")
+FIRED = (*CLOCK, "due_at", "notify_at")
+PARTS_LINE = ("request", "request_state", "line", "part_code")
+
+
+def _clock_warning(data: dict[str, Any]) -> Audience:
+    """The callback window is the hotline's own: its agent; any other window: the dealer on duty."""
+    if data.get("clock_kind") == "callback":
+        return Audience(recorder=True)
+    return Audience(dealer_roles=DEALER_ON_DUTY)
+
+
+def _clock_breached(data: dict[str, Any]) -> Audience:
+    if data.get("clock_kind") == "callback":
+        return Audience(recorder=True)
+    return Audience.escalation(data.get("escalate_to") or ())
+
+
+def _clock_escalated(data: dict[str, Any]) -> Audience:
+    if data.get("clock_kind") == "callback":
+        return Audience(hotline_roles=HOTLINE_SUPERVISORS)
+    return Audience.escalation(data.get("escalate_to") or ())
+
+
+K = EventKind
+DEALER_NEWS = Audience(dealer_roles=DEALER_ON_DUTY)
+PARTS_NEWS = Audience(dealer_roles=DEALER_PARTS)
+RECORDER = Audience(recorder=True)
+SUPERVISORS = Audience(hotline_roles=HOTLINE_SUPERVISORS)
+PARTS_UPDATE = _("Parts update for %(number)s")
+
+CATALOGUE: dict[EventKind, EventSpec] = {
+    K.CREATED: EventSpec(
+        _("Work order recorded"),
+        _("Work order %(number)s recorded"),
+        NOBODY,
+        _fields("number", "type", "severity", "category", "part_lines", "repeat_of"),
+    ),
+    K.DISPATCHED: EventSpec(
+        _("Sent to the dealer"),
+        _("New work order %(number)s"),
+        DEALER_NEWS,
+        _fields("dealer_id", "dealer_code", "dealer_name", "routing"),
+        email=True,
+    ),
+    K.FIRST_CONTACT: EventSpec(
+        _("First contact with the owner"),
+        _("Dealer contacted the owner of %(number)s"),
+        RECORDER,
+        _fields(*STATE_CHANGE, "whom", "method", "reached", "agreed", "solution_offered"),
+    ),
+    K.CONTACT_ATTEMPT: EventSpec(
+        _("Contact attempt"),
+        _("Contact attempt for %(number)s"),
+        NOBODY,
+        _fields("whom", "method", "reached", "agreed", "solution_offered"),
+    ),
+    K.STOCK_CHECKED: EventSpec(
+        _("Stock checked"),
+        _("Stock checked for %(number)s"),
+        NOBODY,
+        _fields("result", "needs_parts_centre", "note"),
+    ),
+    K.PARTS_RECEIVED: EventSpec(
+        _("Parts received"),
+        _("Parts received for %(number)s"),
+        NOBODY,
+        _fields(*STATE_CHANGE, "note"),
+    ),
+    K.PARTS_UNAVAILABLE: EventSpec(
+        _("Parts unavailable"),
+        _("No part of %(number)s can be supplied"),
+        DEALER_NEWS,
+        _fields(*STATE_CHANGE, "request"),
+    ),
+    K.RESOLVED: EventSpec(
+        _("Reported resolved"),
+        _("Dealer resolved %(number)s; call the owner back"),
+        RECORDER,
+        _fields(*STATE_CHANGE, "result_summary", "owner_acceptance"),
+    ),
+    K.CLOSED: EventSpec(
+        _("Closed"),
+        _("Work order %(number)s closed"),
+        NOBODY,
+        _fields(*STATE_CHANGE, "verified_by", "score", "reason"),
+    ),
+    K.REOPENED: EventSpec(
+        _("Reopened"),
+        _("Work order %(number)s reopened"),
+        DEALER_NEWS,
+        _fields(*STATE_CHANGE, "reason", "reopen_count"),
+    ),
+    K.REPEATED: EventSpec(
+        _("The owner complained again"),
+        _("The owner of %(number)s complained again"),
+        NOBODY,
+        _fields("by"),
+    ),
+    K.CANCELLED: EventSpec(
+        _("Cancelled"),
+        _("Work order %(number)s cancelled"),
+        NOBODY,
+        _fields(*STATE_CHANGE, "reason"),
+    ),
+    K.TRANSFERRED: EventSpec(
+        _("Transferred to another dealer"),
+        _("Work order %(number)s transferred to you"),
+        DEALER_NEWS,
+        _fields(
+            *STATE_CHANGE,
+            "request",
+            "reason",
+            "from_dealer_id",
+            "from_dealer_code",
+            "dealer_id",
+            "dealer_code",
+            "dealer_name",
+        ),
+        email=True,
+    ),
+    K.TRANSFERRED_AWAY: EventSpec(
+        _("Transferred away"),
+        _("Work order %(number)s went to another dealer"),
+        NOBODY,
+        _fields(),
+    ),
+    K.CLOCK_STARTED: EventSpec(
+        _("Window started"),
+        _("%(number)s: a window started"),
+        NOBODY,
+        _fields(*CLOCK, "due_at", "policy_version", "calendar", "minutes"),
+    ),
+    K.CLOCK_STOPPED: EventSpec(
+        _("Window stopped"),
+        _("%(number)s: a window stopped"),
+        NOBODY,
+        _fields(*CLOCK, "due_at", "reason", "met", "overdue_seconds"),
+    ),
+    K.CLOCK_PAUSED: EventSpec(
+        _("Window paused"),
+        _("%(number)s: a window paused"),
+        NOBODY,
+        _fields(*CLOCK, "remaining_seconds"),
+    ),
+    K.CLOCK_RESUMED: EventSpec(
+        _("Window resumed"),
+        _("%(number)s: a window resumed"),
+        NOBODY,
+        _fields(*CLOCK, "due_at"),
+    ),
+    K.CLOCK_WARNING: EventSpec(
+        _("Window about to expire"),
+        _("%(number)s: a deadline is near"),
+        _clock_warning,
+        _fields(*FIRED, "minutes_before"),
+    ),
+    K.CLOCK_BREACHED: EventSpec(
+        _("Window missed"),
+        _("%(number)s: a deadline was missed"),
+        _clock_breached,
+        _fields(*FIRED, "level", "escalate_to"),
+        email=True,
+        always=True,
+    ),
+    K.CLOCK_ESCALATED: EventSpec(
+        _("Escalated"),
+        _("%(number)s: missed deadline escalated"),
+        _clock_escalated,
+        _fields(*FIRED, "level", "escalate_to"),
+        email=True,
+        always=True,
+    ),
+    K.CLOCK_EXTENDED: EventSpec(
+        _("Window extended"),
+        _("%(number)s: a window was extended"),
+        NOBODY,
+        _fields(*CLOCK, "due_before", "due_after", "minutes", "reason"),
+    ),
+    K.CLOCK_RECALCULATED: EventSpec(
+        _("Window recalculated"),
+        _("%(number)s: a window was recalculated"),
+        NOBODY,
+        _fields(*CLOCK, "due_before", "due_after", "policy_version"),
+    ),
+    K.PARTS_REQUESTED: EventSpec(
+        _("Parts-support request raised"),
+        _("Parts requested for %(number)s"),
+        NOBODY,
+        _fields(*STATE_CHANGE, "request", "parts_centre_id", "lines"),
+    ),
+    K.PARTS_ACKNOWLEDGED: EventSpec(
+        _("Parts centre acknowledged"), PARTS_UPDATE, PARTS_NEWS, _fields("request")
+    ),
+    K.PARTS_LINE_ALLOCATED: EventSpec(_("Part allocated"), PARTS_UPDATE, PARTS_NEWS, _fields(*PARTS_LINE)),
+    K.PARTS_LINE_BACK_ORDERED: EventSpec(
+        _("Part back-ordered"), PARTS_UPDATE, PARTS_NEWS, _fields(*PARTS_LINE, "expected_date")
+    ),
+    K.PARTS_LINE_SHIPPED: EventSpec(
+        _("Part shipped"),
+        PARTS_UPDATE,
+        PARTS_NEWS,
+        _fields(*PARTS_LINE, "quantity", "carrier", "tracking_number"),
+    ),
+    K.PARTS_LINE_REJECTED: EventSpec(
+        _("Part refused by the parts centre"), PARTS_UPDATE, PARTS_NEWS, _fields(*PARTS_LINE, "reason")
+    ),
+    K.PARTS_DELIVERED: EventSpec(
+        _("Parts delivered to the dealer"),
+        _("Parts delivered for %(number)s"),
+        NOBODY,
+        _fields("request"),
+    ),
+    K.TRANSFER_REQUESTED: EventSpec(
+        _("Transfer requested"),
+        _("Transfer requested for %(number)s"),
+        SUPERVISORS,
+        _fields("request", "reason", "suggested_dealer_id"),
+        email=True,
+    ),
+    K.TRANSFER_REFUSED: EventSpec(
+        _("Transfer refused"),
+        _("Transfer of %(number)s refused"),
+        NOBODY,
+        _fields("request", "reason"),
+    ),
+    K.EXTENSION_REQUESTED: EventSpec(
+        _("Extension requested"),
+        _("Extension requested for %(number)s"),
+        SUPERVISORS,
+        _fields("request", "clock_kind", "minutes", "reason"),
+        email=True,
+    ),
+    K.EXTENSION_DECIDED: EventSpec(
+        _("Extension decided"),
+        _("Extension for %(number)s decided"),
+        NOBODY,
+        _fields("request", "granted", "reason"),
+    ),
+    K.CALLBACK_RECORDED: EventSpec(
+        _("Callback"),
+        _("Callback to the owner of %(number)s"),
+        NOBODY,
+        _fields("attempt", "outcome", "score", "solved", "failed_attempts", "sms_requested"),
+    ),
+}
+
+# Fields of the manufacturer's log a dealer never receives (where a work order was before).
+HIDDEN_FROM_DEALERS = frozenset({"from_dealer_id", "from_dealer_code"})
+
+# Event details worth a line on the timeline, with their labels.
+DETAIL_LABELS = {
+    "dealer_name": _("Dealer"),
+    "whom": _("Whom"),
+    "agreed": _("What was agreed"),
+    "result": _("Result"),
+    "result_summary": _("Result summary"),
+    "reason": _("Reason"),
+    "kind": _("Window"),
+    "outcome": _("Outcome"),
+    "score": _("Score"),
+    "note": _("Note"),
+    "carrier": _("Carrier"),
+    "tracking_number": _("Tracking number"),
+    "part_code": _("Part code"),
+    "minutes": _("Minutes"),
+    "clock_kind": _("Window"),
+    "by": _("By"),
+}
+# Why a window stopped, as the services record it.
+STOP_REASONS = {
+    "first_contact": _("first contact made"),
+    "answered": _("a solution was offered"),
+    "resolved": _("reported resolved"),
+    "callback": _("callback made"),
+    "transferred": _("transferred"),
+    "cancel": _("cancelled"),
+    "close_without_callback": _("closed without a callback"),
+    "reopen": _("reopened"),
+    "reopened": _("reopened"),
+}
+
+
+def spec_of(kind: str) -> EventSpec | None:
+    try:
+        return CATALOGUE[EventKind(kind)]
+    except ValueError:
+        return None
+
+
+def event_label(kind: str) -> str:
+    spec = spec_of(kind)
+    return str(spec.label) if spec is not None else kind
+
+
+def event_title(kind: str, number: str) -> str:
+    spec = spec_of(kind)
+    return str(spec.title if spec is not None else _("Update on %(number)s")) % {"number": number}
+
+
+def dealer_view(data: dict[str, Any]) -> dict[str, Any]:
+    """An event's data as a dealer may see it."""
+    return {k: v for k, v in data.items() if k not in HIDDEN_FROM_DEALERS}

@@ -1,0 +1,54 @@
+"""Template helpers for work orders, on both portals: events on the timeline, labels of stored values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+from ..events import DETAIL_LABELS, STOP_REASONS
+from ..events import event_label as _event_label
+from ..models import CallbackOutcome, Category, ClockKind, Severity, State, StockCheck, WorkOrderType
+
+register = template.Library()
+
+CHOICE_FIELDS = {"kind": ClockKind, "clock_kind": ClockKind, "result": StockCheck, "outcome": CallbackOutcome}
+
+
+@register.filter
+def event_label(kind: str) -> str:
+    return _event_label(kind)
+
+
+@register.filter
+def event_details(data: dict[str, Any]) -> list[tuple[str, str]]:
+    out = []
+    for name, label in DETAIL_LABELS.items():
+        value = (data or {}).get(name)
+        if value in (None, "", []):
+            continue
+        choices = CHOICE_FIELDS.get(name)
+        if choices is not None and value in choices.values:
+            value = choices(value).label
+        elif name == "reason" and value in STOP_REASONS:
+            value = STOP_REASONS[value]
+        elif value is True or value is False:
+            value = _("yes") if value else _("no")
+        out.append((str(label), str(value)))
+    return out
+
+
+@register.filter
+def state_label(value: str) -> str:
+    """A work order's state as the user reads it."""
+    return str(State(value).label) if value in State.values else value
+
+
+@register.filter
+def work_order_label(value: str) -> str:
+    """A work order type, severity or category as the user reads it."""
+    for choices in (WorkOrderType, Severity, Category):
+        if value in choices.values:
+            return str(choices(value).label)
+    return value
