@@ -9,6 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from config.actor import Actor
 
+from ..events import CATALOGUE, EventKind
 from ..models import WorkOrder, WorkOrderEvent
 
 
@@ -24,13 +25,20 @@ def _plain(value: Any) -> Any:
 
 
 def event_build(
-    work_order: WorkOrder | int, event_kind: str, actor: Actor, at: dt.datetime, /, **data: Any
+    work_order: WorkOrder | int, event_kind: EventKind, actor: Actor, at: dt.datetime, /, **data: Any
 ) -> WorkOrderEvent:
-    """An event not yet saved, for callers that insert many in one statement."""
+    """An event not yet saved, for callers that insert many in one statement.
+
+    The kind must be in the catalogue and its data carry only the fields the
+    catalogue declares for it: a typo is a programming error, caught at once.
+    """
     if isinstance(work_order, int):
         work_order_id, dealer_id = work_order, data.pop("_dealer_id", None)
     else:
         work_order_id, dealer_id = work_order.pk, work_order.dealer_id
+    undeclared = set(data) - CATALOGUE[EventKind(event_kind)].fields
+    if undeclared:
+        raise ValueError(f"{event_kind} declares no field {', '.join(sorted(undeclared))}")
     return WorkOrderEvent(
         work_order_id=work_order_id,
         dealer_id=dealer_id,
@@ -44,7 +52,7 @@ def event_build(
 
 
 def event_append(
-    work_order: WorkOrder, event_kind: str, actor: Actor, at: dt.datetime, /, **data: Any
+    work_order: WorkOrder, event_kind: EventKind, actor: Actor, at: dt.datetime, /, **data: Any
 ) -> WorkOrderEvent:
     """Append one event in the caller's transaction; it commits or rolls back with the change."""
     event = event_build(work_order, event_kind, actor, at, **data)

@@ -8,9 +8,9 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
 
+from config.demo import DEMO_PASSWORD
 from hotline.models import WorkOrder
 from tenants.models import Manufacturer, Tenant
-from config.demo import DEMO_PASSWORD
 
 from ..conftest import host_of
 

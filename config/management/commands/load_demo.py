@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from tenants.models import Manufacturer
 from config.demo import demo_load
+from tenants.models import Manufacturer
 
 
 class Command(BaseCommand):
