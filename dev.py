@@ -3,7 +3,7 @@
 
     python3 dev.py up      # install, start embedded PostgreSQL + Redis, migrate, demo data, run
     python3 dev.py test    # install, then the whole test suite (extra args go to pytest)
-    python3 dev.py lint    # ruff check and ruff format --check
+    python3 dev.py lint    # ruff check, ruff format --check, lint-imports (the layers)
 
 Everything is installed into ``.venv`` (again only when pyproject.toml changes).
 With ``DATABASE_URL`` / ``REDIS_URL`` set, those servers are used instead of
@@ -155,10 +155,14 @@ def test(args: list[str]) -> int:
 
 
 def lint() -> int:
-    """ruff's rules, then one format: every check runs, and any failure fails the whole."""
+    """ruff's rules, one format, the import layers: every check runs, any failure fails the whole."""
     checks = [
         [sys.executable, "-m", "ruff", "check", "."],
         [sys.executable, "-m", "ruff", "format", "--check", "."],
+        [
+            str(VENV / "bin" / "lint-imports"),
+            "--no-cache",
+        ],  # the layers: pyproject.toml, docs/architecture.md
     ]
     return max(subprocess.run(check, cwd=ROOT).returncode for check in checks)
 

@@ -448,7 +448,8 @@ def _advance(manufacturer, work_order, goal, agent) -> None:
     code, number = manufacturer.code, work_order.number
     with tenant_context(dealer):
         gateway = DealerGateway(dealer)
-        gateway.record_contact(
+        gateway.act(
+            "contact",
             code,
             number,
             actor=actor,
@@ -460,15 +461,20 @@ def _advance(manufacturer, work_order, goal, agent) -> None:
             solution_offered=True,
         )
         if work_order.type == "parts_shortage":
-            gateway.record_stock_check(code, number, actor=actor, result="parts_centre")
-            gateway.raise_parts_request(code, number, actor=actor)
+            gateway.act("stock", code, number, actor=actor, result="parts_centre")
+            gateway.act("parts", code, number, actor=actor)
         if goal in ("processing", "awaiting_parts"):
             return
         if work_order.type == "parts_shortage":
             _ship_everything(manufacturer, work_order)
-            gateway.confirm_parts_received(code, number, actor=actor)
-        gateway.resolve(
-            code, number, actor=actor, result_summary="已按车主要求处理完毕", owner_acceptance="accepted"
+            gateway.act("received", code, number, actor=actor)
+        gateway.act(
+            "resolve",
+            code,
+            number,
+            actor=actor,
+            result_summary="已按车主要求处理完毕",
+            owner_acceptance="accepted",
         )
     if goal == "closed":
         with tenant_context(manufacturer.hotline):

@@ -15,10 +15,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
 from config.actor import Actor
@@ -32,16 +34,13 @@ from hotline.models import (
     WorkOrderEvent,
 )
 from hotline.selectors import feed_position, kpi_rows, relayed_after
-from hotline.services import handling
-from parts_tickets import services as parts
 from tenants.models import Manufacturer, NetworkMembership, Tenant
 
-from . import services as own
+from .actions import DEALER_ACTIONS, DealerAction
 from .models import Assignment, ContactAttempt, InternalNote
+from .services import WorkOrderRef
 
-
-def _no_change(*, work_order_id: int, dealer_id: int) -> None:
-    """For dealer-only writes: the gateway's check that the work order is theirs is enough."""
+INBOX_ROWS = 500  # per network
 
 
 @dataclass
@@ -50,6 +49,7 @@ class InboxRow:
     work_order: WorkOrder
     next_due: Clock | None
     assignee_id: int | None
+    overdue: bool = False
 
 
 @dataclass
@@ -90,27 +90,65 @@ class DealerGateway:
 
     # --- reads ------------------------------------------------------------------------------
 
-    def inbox(self, *, open_only: bool = True, assignee_id: int | None = None) -> list[InboxRow]:
-        """The dealer's work orders across every network it belongs to, most urgent first."""
+    def inbox(
+        self,
+        *,
+        open_only: bool = True,
+        assignee_id: int | None = None,
+        state: str = "",
+        severity: str = "",
+        overdue: bool = False,
+        q: str = "",
+    ) -> list[InboxRow]:
+        """The dealer's work orders across every network it belongs to, most urgent first.
+
+        Filtered in each hotline schema: open ones only (or all), one state or
+        severity, those with a missed running window, those assigned to one person
+        here, a number, owner's name or plate containing ``q``.
+        """
+        assignments = {(a.manufacturer_id, a.work_order_id): a.assignee_id for a in Assignment.objects.all()}
         rows: list[InboxRow] = []
+        now = timezone.now()
         for place in self.places.values():
             manufacturer = place.manufacturer
+            qs = WorkOrder.objects.filter(self._visible(manufacturer)).select_related("owner", "vehicle")
+            if open_only:
+                qs = qs.filter(state__in=OPEN_STATES)
+            if state:
+                qs = qs.filter(state=state)
+            if severity:
+                qs = qs.filter(severity=severity)
+            if assignee_id is not None:
+                mine = [
+                    w for (m, w), who in assignments.items() if m == manufacturer.pk and who == assignee_id
+                ]
+                qs = qs.filter(pk__in=mine)
+            if q.strip():
+                q = q.strip()
+                qs = qs.filter(
+                    Q(number__icontains=q) | Q(owner__name__icontains=q) | Q(vehicle__plate__icontains=q)
+                )
+            late = Clock.objects.filter(work_order=OuterRef("pk"), state=ClockState.RUNNING, due_at__lt=now)
+            qs = qs.annotate(is_overdue=Exists(late))
+            if overdue:
+                qs = qs.filter(is_overdue=True)
             with tenant_context(manufacturer.hotline):
-                qs = WorkOrder.objects.filter(self._visible(manufacturer)).select_related("owner", "vehicle")
-                if open_only:
-                    qs = qs.filter(state__in=OPEN_STATES)
-                orders = list(qs.order_by("-received_at")[:500])
+                orders = list(qs.order_by("-received_at")[:INBOX_ROWS])
                 due = {}
                 for clock in Clock.objects.filter(work_order__in=orders, state=ClockState.RUNNING).order_by(
                     "due_at"
                 ):
                     due.setdefault(clock.work_order_id, clock)
-            rows += [InboxRow(manufacturer, wo, due.get(wo.pk), None) for wo in orders]
-        assignments = {(a.manufacturer_id, a.work_order_id): a.assignee_id for a in Assignment.objects.all()}
-        for row in rows:
-            row.assignee_id = assignments.get((row.manufacturer.pk, row.work_order.pk))
-        if assignee_id is not None:
-            rows = [r for r in rows if r.assignee_id == assignee_id]
+            rows += [
+                InboxRow(
+                    manufacturer,
+                    wo,
+                    due.get(wo.pk),
+                    assignments.get((manufacturer.pk, wo.pk)),
+                    overdue=wo.is_overdue,
+                )
+                for wo in orders
+            ]
         far = dt.datetime.max.replace(tzinfo=dt.UTC)
         rows.sort(key=lambda r: r.next_due.due_at if r.next_due else far)
         return rows
@@ -233,158 +271,46 @@ class DealerGateway:
 
     # --- actions ----------------------------------------------------------------------------
 
-    def _act(self, manufacturer_code: str, number: str, action: Any, **kwargs: Any) -> Any:
-        """Run a hotline service on a work order this dealer may act on; 404 otherwise."""
+    def act(
+        self,
+        action: DealerAction | str,
+        manufacturer_code: str,
+        number: str,
+        *,
+        actor: Actor,
+        **arguments: Any,
+    ) -> Any:
+        """Do one of the declared dealer actions (``dealers/actions.py``) on a work order routed here.
+
+        Refused (``PermissionDenied``) to a role the action does not allow; a work
+        order not routed here is ``Http404``. In one transaction: the hotline's
+        service on the master record (it checks again, under the row lock, that the
+        work order is still this dealer's), then the dealer's own rows.
+        """
+        if isinstance(action, str):
+            action = DEALER_ACTIONS[action]
+        if actor.role not in action.roles:
+            raise PermissionDenied(_("Your role may not do this."))
         manufacturer = self._manufacturer(manufacturer_code)
-        with tenant_context(manufacturer.hotline):
-            work_order_id = (
-                WorkOrder.objects.filter(self._visible(manufacturer), number=number)
-                .values_list("pk", flat=True)
-                .first()
-            )
-            if work_order_id is None:
-                raise Http404
-            return (
-                manufacturer,
-                work_order_id,
-                action(work_order_id=work_order_id, dealer_id=self.dealer.pk, **kwargs),
-            )
-
-    def record_contact(
-        self,
-        manufacturer_code: str,
-        number: str,
-        *,
-        actor: Actor,
-        at: dt.datetime | None,
-        whom: str,
-        method: str,
-        reached: bool,
-        agreed: str = "",
-        solution_offered: bool = False,
-    ) -> WorkOrder:
+        arguments = action.arguments(manufacturer, arguments)
         with transaction.atomic():
-            manufacturer, work_order_id, work_order = self._act(
-                manufacturer_code,
-                number,
-                handling.work_order_record_contact,
-                actor=actor,
-                at=at,
-                whom=whom,
-                method=method,
-                reached=reached,
-                agreed=agreed,
-                solution_offered=solution_offered,
-            )
-            own.contact_attempt_add(
-                manufacturer_id=manufacturer.pk,
-                work_order_id=work_order_id,
-                number=number,
-                by_id=actor.user_id or 0,
-                at=at or timezone.now(),
-                whom=whom,
-                method=method,
-                reached=reached,
-                note=agreed,
-            )
-        return work_order
-
-    def assign(self, manufacturer_code: str, number: str, *, actor: Actor, assignee_id: int) -> Assignment:
-        with transaction.atomic():
-            manufacturer, work_order_id, _wo = self._act(manufacturer_code, number, _no_change)
-            return own.assignment_set(
-                dealer_id=self.dealer.pk,
-                manufacturer_id=manufacturer.pk,
-                work_order_id=work_order_id,
-                number=number,
-                assignee_id=assignee_id,
-                by_id=actor.user_id or 0,
-                at=timezone.now(),
-            )
-
-    def add_note(self, manufacturer_code: str, number: str, *, actor: Actor, text: str) -> InternalNote:
-        manufacturer, work_order_id, _wo = self._act(manufacturer_code, number, _no_change)
-        return own.note_add(
-            manufacturer_id=manufacturer.pk,
-            work_order_id=work_order_id,
-            number=number,
-            author_id=actor.user_id or 0,
-            text=text,
-            at=timezone.now(),
-        )
-
-    def record_stock_check(
-        self, manufacturer_code: str, number: str, *, actor: Actor, result: str, note: str = ""
-    ) -> WorkOrder:
-        return self._act(
-            manufacturer_code,
-            number,
-            handling.work_order_record_stock_check,
-            actor=actor,
-            result=result,
-            note=note,
-        )[2]
-
-    def raise_parts_request(
-        self,
-        manufacturer_code: str,
-        number: str,
-        *,
-        actor: Actor,
-        lines: list[dict] | None = None,
-        note: str = "",
-    ) -> Any:
-        return self._act(
-            manufacturer_code, number, parts.parts_request_raise, actor=actor, lines=lines, note=note
-        )[2]
-
-    def confirm_parts_received(
-        self, manufacturer_code: str, number: str, *, actor: Actor, note: str = ""
-    ) -> WorkOrder:
-        return self._act(manufacturer_code, number, parts.parts_received_confirm, actor=actor, note=note)[2]
-
-    def resolve(
-        self, manufacturer_code: str, number: str, *, actor: Actor, result_summary: str, owner_acceptance: str
-    ) -> WorkOrder:
-        return self._act(
-            manufacturer_code,
-            number,
-            handling.work_order_resolve,
-            actor=actor,
-            result_summary=result_summary,
-            owner_acceptance=owner_acceptance,
-        )[2]
-
-    def request_extension(
-        self, manufacturer_code: str, number: str, *, actor: Actor, clock_kind: str, minutes: int, reason: str
-    ) -> Any:
-        return self._act(
-            manufacturer_code,
-            number,
-            handling.extension_request,
-            actor=actor,
-            clock_kind=clock_kind,
-            minutes=minutes,
-            reason=reason,
-        )[2]
-
-    def request_transfer(
-        self,
-        manufacturer_code: str,
-        number: str,
-        *,
-        actor: Actor,
-        reason: str,
-        suggested_dealer_id: int | None = None,
-    ) -> Any:
-        return self._act(
-            manufacturer_code,
-            number,
-            handling.transfer_request,
-            actor=actor,
-            reason=reason,
-            suggested_dealer_id=suggested_dealer_id,
-        )[2]
+            with tenant_context(manufacturer.hotline):
+                work_order_id = (
+                    WorkOrder.objects.filter(self._visible(manufacturer), number=number)
+                    .values_list("pk", flat=True)
+                    .first()
+                )
+                if work_order_id is None:
+                    raise Http404
+                result = None
+                if action.service is not None:
+                    result = action.service(
+                        work_order_id=work_order_id, dealer_id=self.dealer.pk, actor=actor, **arguments
+                    )
+            if action.own is not None:
+                ref = WorkOrderRef(self.dealer.pk, manufacturer.pk, work_order_id, number)
+                result = action.own(ref=ref, actor=actor, **arguments)
+        return result
 
     def lock_version(self, manufacturer_code: str, number: str) -> int:
         """Lock a work order this dealer may act on, in the caller's transaction; its version.

@@ -1,77 +1,85 @@
 """Writes to the dealer's own schema: assignment, internal notes, contact attempts.
 
-Called by ``dealers.gateway`` with the dealer's schema active.
+Called by ``dealers.gateway.DealerGateway.act`` with the dealer's schema active,
+after the gateway found the work order routed here, in the same transaction as
+any change of the master record.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.actor import Actor
 from tenants.models import Membership
 
 from .models import Assignment, ContactAttempt, InternalNote
 
 
-def _ref(manufacturer_id: int, work_order_id: int, number: str) -> dict:
-    return {"manufacturer_id": manufacturer_id, "work_order_id": work_order_id, "work_order_number": number}
+class WorkOrderRef(NamedTuple):
+    """A manufacturer's work order as the dealer's rows refer to it."""
+
+    dealer_id: int
+    manufacturer_id: int
+    work_order_id: int
+    number: str
+
+    def columns(self) -> dict[str, Any]:
+        return {
+            "manufacturer_id": self.manufacturer_id,
+            "work_order_id": self.work_order_id,
+            "work_order_number": self.number,
+        }
 
 
-def assignment_set(
-    *,
-    dealer_id: int,
-    manufacturer_id: int,
-    work_order_id: int,
-    number: str,
-    assignee_id: int,
-    by_id: int,
-    at: dt.datetime,
-) -> Assignment:
-    if not Membership.objects.filter(tenant_id=dealer_id, user_id=assignee_id, is_active=True).exists():
-        raise ValidationError({"assignee": [_("Choose a member of this dealership's staff.")]})
+def assignment_set(*, ref: WorkOrderRef, actor: Actor, assignee_id: int) -> Assignment:
+    """The one person here who handles the work order (a member of this dealer's staff)."""
+    if not Membership.objects.filter(tenant_id=ref.dealer_id, user_id=assignee_id, is_active=True).exists():
+        raise ValidationError({"assignee_id": [_("Choose a member of this dealer.")]})
     assignment, _created = Assignment.objects.update_or_create(
-        manufacturer_id=manufacturer_id,
-        work_order_id=work_order_id,
+        manufacturer_id=ref.manufacturer_id,
+        work_order_id=ref.work_order_id,
         defaults={
-            "work_order_number": number,
+            "work_order_number": ref.number,
             "assignee_id": assignee_id,
-            "assigned_by_id": by_id,
-            "assigned_at": at,
+            "assigned_by_id": actor.user_id or 0,
+            "assigned_at": timezone.now(),
         },
     )
     return assignment
 
 
-def note_add(
-    *, manufacturer_id: int, work_order_id: int, number: str, author_id: int, text: str, at: dt.datetime
-) -> InternalNote:
+def note_add(*, ref: WorkOrderRef, actor: Actor, text: str) -> InternalNote:
+    """A note only this dealer sees."""
     if not (text or "").strip():
         raise ValidationError({"text": [_("The note is empty.")]})
     return InternalNote.objects.create(
-        **_ref(manufacturer_id, work_order_id, number), author_id=author_id, text=text.strip(), at=at
+        **ref.columns(), author_id=actor.user_id or 0, text=text.strip(), at=timezone.now()
     )
 
 
 def contact_attempt_add(
     *,
-    manufacturer_id: int,
-    work_order_id: int,
-    number: str,
-    by_id: int,
-    at: dt.datetime,
+    ref: WorkOrderRef,
+    actor: Actor,
+    at: dt.datetime | None,
     whom: str,
     method: str,
     reached: bool,
-    note: str,
+    agreed: str = "",
+    solution_offered: bool = False,
 ) -> ContactAttempt:
+    """The dealer's own log of a contact attempt (the hotline's service recorded it first)."""
     return ContactAttempt.objects.create(
-        **_ref(manufacturer_id, work_order_id, number),
-        by_id=by_id,
-        at=at,
+        **ref.columns(),
+        by_id=actor.user_id or 0,
+        at=at or timezone.now(),
         whom=whom.strip(),
         method=method,
         reached=reached,
-        note=note.strip(),
+        note=agreed.strip(),
     )

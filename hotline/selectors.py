@@ -3,28 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from tenants.models import Region
+from tenants.models import NetworkMembership, Region, User
+from tenants.selectors import network_of_manufacturer
 
 from .models import (
     OPEN_STATES,
+    CallbackAttempt,
     Category,
+    Clock,
     ClockKind,
     ClockState,
+    DecisionState,
+    ExtensionRequest,
     Owner,
     PartLine,
     RelayCounter,
     RelayedEvent,
     RelayFeed,
     State,
+    TransferRequest,
     Vehicle,
     WorkOrder,
+    WorkOrderEvent,
     WorkOrderType,
 )
+from .services.policy import policy_current
 
 
 def owners_matching(query: str) -> QuerySet[Owner]:
@@ -44,9 +53,160 @@ def vehicles_of(owner: Owner) -> QuerySet[Vehicle]:
     return owner.vehicles.order_by("-purchase_date")
 
 
-def open_work_orders_of(owner: Owner) -> QuerySet[WorkOrder]:
-    """For the intake warning: this owner already has work orders in progress."""
-    return WorkOrder.objects.filter(owner=owner, state__in=OPEN_STATES).order_by("-received_at")
+def owner_by_id(owner_id: object) -> Owner | None:
+    """An owner picked from the look-up list (anything else: none)."""
+    return Owner.objects.filter(pk=owner_id).first() if str(owner_id or "").isdigit() else None
+
+
+def owner_by_mobile(mobile: str) -> Owner | None:
+    mobile = (mobile or "").strip()
+    return Owner.objects.filter(mobile=mobile).first() if mobile else None
+
+
+def vehicle_by_vin(vin: str) -> Vehicle | None:
+    vin = (vin or "").strip().upper()
+    return Vehicle.objects.select_related("owner").filter(vin=vin).first() if vin else None
+
+
+def vehicle_of(owner: Owner, vehicle_id: object = None) -> Vehicle | None:
+    """The owner's vehicle picked from the look-up list, else their latest bought."""
+    vehicles = vehicles_of(owner)
+    picked = vehicles.filter(pk=vehicle_id).first() if str(vehicle_id or "").isdigit() else None
+    return picked or vehicles.first()
+
+
+def work_orders_recent_of(owner: Owner | None) -> list[WorkOrder]:
+    """Open work orders of the owner, and any within the repeat window: a new one will be a repeat."""
+    if owner is None:
+        return []
+    since = timezone.now() - dt.timedelta(days=policy_current().repeat_window_days)
+    recent = Q(state__in=OPEN_STATES) | Q(received_at__gte=since)
+    return list(WorkOrder.objects.filter(Q(owner=owner) & recent).order_by("-received_at")[:10])
+
+
+def network_active(manufacturer_id: int) -> list[NetworkMembership]:
+    """The dealers a work order can go to now."""
+    return [m for m in network_of_manufacturer(manufacturer_id) if m.is_active]
+
+
+def regions_of(manufacturer_id: int) -> QuerySet[Region]:
+    return Region.objects.filter(manufacturer_id=manufacturer_id).order_by("code")
+
+
+# --- the board and the supervisors' queues --------------------------------------------------
+
+BOARD_ROWS = 300
+QUEUE_ROWS = 100
+
+
+def _with_clocks(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
+    """Each work order with the due time of its most urgent running window, and whether one is missed."""
+    running = Clock.objects.filter(work_order=OuterRef("pk"), state=ClockState.RUNNING)
+    return qs.annotate(
+        next_due=Min("clocks__due_at", filter=Q(clocks__state=ClockState.RUNNING)),
+        is_overdue=Exists(running.filter(due_at__lt=timezone.now())),
+    )
+
+
+def work_orders_for_board(
+    *,
+    state: str = "",
+    dealer: str = "",
+    region: str = "",
+    category: str = "",
+    severity: str = "",
+    overdue: bool = False,
+    repeat: bool = False,
+    q: str = "",
+) -> QuerySet[WorkOrder]:
+    """The hotline's board: open work orders (``state`` "all" or one state to widen it), the most
+    urgent running window first; ``q`` finds a number, mobile, plate, VIN or part of a name."""
+    qs = _with_clocks(WorkOrder.objects.select_related("owner", "vehicle"))
+    if state == "":
+        qs = qs.filter(state__in=OPEN_STATES)
+    elif state != "all":
+        qs = qs.filter(state=state)
+    exact = {"dealer_id": dealer, "region_id": region, "category": category, "severity": severity}
+    qs = qs.filter(**{name: value for name, value in exact.items() if value})
+    if overdue:
+        qs = qs.filter(is_overdue=True)
+    if repeat:
+        qs = qs.filter(repeat_of__isnull=False)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(
+            Q(number__iexact=q)
+            | Q(owner__mobile=q)
+            | Q(vehicle__plate__iexact=q)
+            | Q(vehicle__vin__iexact=q)
+            | Q(owner__name__icontains=q)
+        )
+    return qs.order_by("next_due", "-received_at")
+
+
+def work_orders_for_supervisors() -> dict[str, list[WorkOrder]]:
+    """The supervisors' queues: overdue now, escalated, awaiting callback, awaiting a decision."""
+    base = _with_clocks(WorkOrder.objects.select_related("owner"))
+    escalated = Clock.objects.filter(
+        work_order=OuterRef("pk"), escalation_level__gt=0, stopped_at__isnull=True
+    )
+    pending = Q(transfer_requests__state=DecisionState.PENDING) | Q(
+        extension_requests__state=DecisionState.PENDING
+    )
+    queues = {
+        "overdue": base.filter(is_overdue=True).order_by("next_due"),
+        "escalated": base.filter(Exists(escalated)).order_by("next_due"),
+        "callback": base.filter(state=State.RESOLVED).order_by("resolved_at"),
+        "decision": base.filter(pending).distinct().order_by("received_at"),
+    }
+    return {name: list(qs[:QUEUE_ROWS]) for name, qs in queues.items()}
+
+
+# --- one work order ---------------------------------------------------------------------------
+
+
+@dataclass
+class WorkOrderPage:
+    """Everything the hotline's page of one work order shows."""
+
+    work_order: WorkOrder
+    part_lines: list[PartLine]
+    clocks: list[Clock]
+    events: list[WorkOrderEvent]
+    callbacks: list[CallbackAttempt]
+    transfers: list[TransferRequest]
+    extensions: list[ExtensionRequest]
+    repeats: list[WorkOrder]
+    created_by: str
+    network: list[NetworkMembership] = field(default_factory=list)
+
+
+def work_order_by_number(number: str) -> WorkOrder:
+    """One of the hotline's work orders; ``WorkOrder.DoesNotExist`` (a 404) otherwise."""
+    return WorkOrder.objects.select_related("owner", "vehicle", "repeat_of").get(number=number)
+
+
+def work_order_page(number: str, *, manufacturer_id: int) -> WorkOrderPage:
+    """The work order with its lines, windows, timeline, callbacks, requests and repeats."""
+    work_order = work_order_by_number(number)
+    network = network_active(manufacturer_id)
+    names = {m.dealer_id: f"{m.dealer_code} {m.dealer.name}" for m in network}
+    transfers = list(work_order.transfer_requests.order_by("-requested_at"))
+    for transfer in transfers:
+        transfer.suggested_name = names.get(transfer.suggested_dealer_id, "")
+    creator = User.objects.filter(pk=work_order.created_by_id).first()
+    return WorkOrderPage(
+        work_order=work_order,
+        part_lines=list(work_order.part_lines.all()),
+        clocks=list(work_order.clocks.order_by("started_at", "kind")),
+        events=list(work_order.events.order_by("id")),
+        callbacks=list(work_order.callbacks.order_by("at")),
+        transfers=transfers,
+        extensions=list(work_order.extension_requests.order_by("-requested_at")),
+        repeats=list(work_order.repeats.order_by("-received_at")),
+        created_by=(creator.get_full_name() or creator.username) if creator else "",
+        network=network,
+    )
 
 
 def work_orders_for_hotline(

@@ -44,10 +44,6 @@ class IllegalTransition(DomainError):
     code = "illegal-transition"
 
 
-def allowed_states(action: str) -> frozenset[str]:
-    return TRANSITIONS[action][0]
-
-
 def transition(work_order, action: str) -> tuple[str, str]:
     """Check ``action`` against the current state; return (before, after) and set the new state."""
     allowed, target = TRANSITIONS[action]

@@ -78,3 +78,12 @@ def network_of_manufacturer(manufacturer_id: int) -> QuerySet[NetworkMembership]
         .select_related("dealer", "region")
         .order_by("region__code", "dealer_code")
     )
+
+
+def staff_of(tenant: Tenant) -> QuerySet[Membership]:
+    """The people working for a tenant now, with their user, by user name."""
+    return (
+        Membership.objects.filter(tenant=tenant, is_active=True)
+        .select_related("user")
+        .order_by("user__username")
+    )

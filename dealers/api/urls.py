@@ -1,5 +1,6 @@
 from django.urls import path
 
+from ..actions import DEALER_ACTIONS
 from . import views
 
 ONE = "work-orders/<str:manufacturer>/<str:number>/"
@@ -7,13 +8,8 @@ ONE = "work-orders/<str:manufacturer>/<str:number>/"
 urlpatterns = [
     path("inbox/", views.Inbox.as_view(), name="api-inbox"),
     path(ONE, views.WorkOrderDetail.as_view(), name="api-dealer-work-order"),
-    path(f"{ONE}contacts/", views.RecordContact.as_view()),
-    path(f"{ONE}assignment/", views.Assign.as_view()),
-    path(f"{ONE}notes/", views.AddNote.as_view()),
-    path(f"{ONE}stock-check/", views.StockCheck.as_view()),
-    path(f"{ONE}parts-requests/", views.RaisePartsRequest.as_view()),
-    path(f"{ONE}parts-received/", views.ConfirmPartsReceived.as_view()),
-    path(f"{ONE}resolve/", views.Resolve.as_view()),
-    path(f"{ONE}extension-requests/", views.RequestExtension.as_view()),
-    path(f"{ONE}transfer-requests/", views.RequestTransfer.as_view()),
+    *[
+        path(f"{ONE}{action.api_path}/", views.action_view(action).as_view())
+        for action in DEALER_ACTIONS.values()
+    ],
 ]

@@ -7,13 +7,8 @@ filters by the work order's current dealer, so anything else is a 404.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -22,23 +17,10 @@ from config.api.schema import READ_ERRORS, WRITE_ERRORS, WRITE_HEADERS, problems
 from tenants.api.authentication import actor_of
 from tenants.api.idempotency import idempotent
 from tenants.api.permissions import DealerMemberOrIntegration
-from tenants.models import Membership, NetworkMembership
 
+from ..actions import DealerAction
 from ..gateway import DealerGateway, DealerWorkOrder
-from .serializers import (
-    AssignIn,
-    ContactIn,
-    DealerWorkOrderOut,
-    ExtensionIn,
-    InboxFilter,
-    InboxOut,
-    NoteIn,
-    NoteOnlyIn,
-    PartsRequestIn,
-    ResolveIn,
-    StockCheckIn,
-    TransferIn,
-)
+from .serializers import DealerWorkOrderOut, InboxFilter, InboxOut
 
 TAG = ["dealer"]
 MANUFACTURER = OpenApiParameter(
@@ -148,157 +130,32 @@ def _detail(gateway: DealerGateway, manufacturer: str, number: str) -> Response:
     return Response(DealerWorkOrderOut(_plain(view)).data, headers={"ETag": etag_of(view.work_order.version)})
 
 
-class _Action(DealerView):
-    input_serializer: type = NoteOnlyIn
+class DealerActionView(DealerView):
+    """One declared dealer action (``dealers/actions.py``): its serializer's data are its arguments."""
 
-    def act(self, manufacturer: str, number: str, data: dict) -> None:
-        raise NotImplementedError
+    dealer_action: DealerAction
 
     def post(self, request: Request, manufacturer: str, number: str) -> Response:
-        serializer = self.input_serializer(data=request.data)
+        serializer = self.dealer_action.serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        run: Callable[[], Response] = lambda: self._run(  # noqa: E731
-            manufacturer, number, serializer.validated_data
-        )
-        return idempotent(request, run)
+        return idempotent(request, lambda: self._run(manufacturer, number, serializer.validated_data))
 
     def _run(self, manufacturer: str, number: str, data: dict) -> Response:
         with transaction.atomic():
             check_if_match(self.request, self.gateway.lock_version(manufacturer, number))
-            self.act(manufacturer, number, data)
+            self.gateway.act(self.dealer_action, manufacturer, number, actor=actor_of(self.request), **data)
         return _detail(self.gateway, manufacturer, number)
 
-    @property
-    def actor(self) -> Any:
-        return actor_of(self.request)
 
-
-def _write(summary: str, request: type) -> Callable:
-    def decorate(method: Callable) -> Callable:
-        return extend_schema(
+def action_view(action: DealerAction) -> type[DealerActionView]:
+    """The endpoint of one declared action, with its schema."""
+    view = type(f"{action.name.title()}ActionView", (DealerActionView,), {"dealer_action": action})
+    return extend_schema_view(
+        post=extend_schema(
             tags=TAG,
-            summary=summary,
-            request=request,
+            summary=action.summary,
+            request=action.serializer,
             parameters=[MANUFACTURER, *WRITE_HEADERS],
             responses={200: DealerWorkOrderOut, **problems(WRITE_ERRORS)},
-        )(method)
-
-    return decorate
-
-
-class RecordContact(_Action):
-    input_serializer = ContactIn
-
-    @_write(
-        "Record a contact attempt with the owner (the first that reaches them is the first contact)",
-        ContactIn,
-    )
-    def post(self, request: Request, manufacturer: str, number: str) -> Response:
-        return super().post(request, manufacturer, number)
-
-    def act(self, manufacturer: str, number: str, data: dict) -> None:
-        self.gateway.record_contact(manufacturer, number, actor=self.actor, **data)
-
-
-class Assign(_Action):
-    input_serializer = AssignIn
-
-    @_write("Assign the work order to a member of this dealer", AssignIn)
-    def post(self, request: Request, manufacturer: str, number: str) -> Response:
-        return super().post(request, manufacturer, number)
-
-    def act(self, manufacturer: str, number: str, data: dict) -> None:
-        if not Membership.objects.filter(
-            user_id=data["assignee_id"], tenant=self.gateway.dealer, is_active=True
-        ).exists():
-            raise ValidationError({"assignee_id": [_("Choose a member of this dealer.")]})
-        self.gateway.assign(manufacturer, number, actor=self.actor, assignee_id=data["assignee_id"])
-
-
-class AddNote(_Action):
-    input_serializer = NoteIn
-
-    @_write("Add an internal note (seen only by this dealer)", NoteIn)
-    def post(self, request: Request, manufacturer: str, number: str) -> Response:
-        return super().post(request, manufacturer, number)
-
-    def act(self, manufacturer: str, number: str, data: dict) -> None:
-        self.gateway.add_note(manufacturer, number, actor=self.actor, text=data["text"])
-
-
-class StockCheck(_Action):
-    input_serializer = StockCheckIn
-
-    @_write("Parts work orders: record where the parts come from", StockCheckIn)
-    def post(self, request: Request, manufacturer: str, number: str) -> Response:
-        return super().post(request, manufacturer, number)
-
-    def act(self, manufacturer: str, number: str, data: dict) -> None:
-        self.gateway.record_stock_check(manufacturer, number, actor=self.actor, **data)
-
-
-class RaisePartsRequest(_Action):
-    input_serializer = PartsRequestIn
-
-    @_write("Ask the region's parts centre for the missing parts", PartsRequestIn)
-    def post(self, request: Request, manufacturer: str, number: str) -> Response:
-        return super().post(request, manufacturer, number)
-
-    def act(self, manufacturer: str, number: str, data: dict) -> None:
-        lines = [dict(line) for line in data["lines"]] if data.get("lines") is not None else None
-        self.gateway.raise_parts_request(
-            manufacturer, number, actor=self.actor, lines=lines, note=data["note"]
         )
-
-
-class ConfirmPartsReceived(_Action):
-    @_write("Confirm the shipped parts were received", NoteOnlyIn)
-    def post(self, request: Request, manufacturer: str, number: str) -> Response:
-        return super().post(request, manufacturer, number)
-
-    def act(self, manufacturer: str, number: str, data: dict) -> None:
-        self.gateway.confirm_parts_received(manufacturer, number, actor=self.actor, note=data["note"])
-
-
-class Resolve(_Action):
-    input_serializer = ResolveIn
-
-    @_write("Report the work order resolved, with the result and the owner's acceptance", ResolveIn)
-    def post(self, request: Request, manufacturer: str, number: str) -> Response:
-        return super().post(request, manufacturer, number)
-
-    def act(self, manufacturer: str, number: str, data: dict) -> None:
-        self.gateway.resolve(manufacturer, number, actor=self.actor, **data)
-
-
-class RequestExtension(_Action):
-    input_serializer = ExtensionIn
-
-    @_write("Ask the hotline for more time on a window", ExtensionIn)
-    def post(self, request: Request, manufacturer: str, number: str) -> Response:
-        return super().post(request, manufacturer, number)
-
-    def act(self, manufacturer: str, number: str, data: dict) -> None:
-        self.gateway.request_extension(manufacturer, number, actor=self.actor, **data)
-
-
-class RequestTransfer(_Action):
-    input_serializer = TransferIn
-
-    @_write("Ask the hotline to give the work order to another dealer", TransferIn)
-    def post(self, request: Request, manufacturer: str, number: str) -> Response:
-        return super().post(request, manufacturer, number)
-
-    def act(self, manufacturer: str, number: str, data: dict) -> None:
-        suggested = None
-        if data.get("suggested_dealer"):
-            place = NetworkMembership.objects.filter(
-                manufacturer__code=manufacturer, dealer_code=data["suggested_dealer"]
-            ).first()
-            if place is None:
-                message = _("No dealer with the code %(code)s in this network.")
-                raise ValidationError({"suggested_dealer": [message % {"code": data["suggested_dealer"]}]})
-            suggested = place.dealer_id
-        self.gateway.request_transfer(
-            manufacturer, number, actor=self.actor, reason=data["reason"], suggested_dealer_id=suggested
-        )
+    )(view)

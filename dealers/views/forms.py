@@ -27,7 +27,14 @@ class InboxFilter(forms.Form):
         self.fields["state"].choices = [("", _("All")), *State.choices]
 
 
-class ContactForm(forms.Form):
+class DealerActionForm(forms.Form):
+    """A dealer action's form: its cleaned data are the action's arguments."""
+
+    def __init__(self, *args, staff: list[tuple[str, str]] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class ContactForm(DealerActionForm):
     at = forms.DateTimeField(
         label=_("When"),
         required=False,
@@ -36,52 +43,78 @@ class ContactForm(forms.Form):
     )
     whom = forms.CharField(label=_("Whom"), max_length=60)
     method = forms.ChoiceField(label=_("How"), choices=ContactMethod.choices)
-    reached = forms.ChoiceField(label=_("Reached the owner?"), choices=[("yes", _("Yes")), ("no", _("No"))])
+    reached = forms.TypedChoiceField(
+        label=_("Reached the owner?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: value == "yes",
+    )
     agreed = forms.CharField(
         label=_("What was said or agreed"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     solution_offered = forms.BooleanField(label=_("A solution was offered"), required=False)
 
 
-class AssignForm(forms.Form):
-    assignee = forms.ChoiceField(label=_("Assign to"))
+class AssignForm(DealerActionForm):
+    assignee_id = forms.TypedChoiceField(label=_("Assign to"), coerce=int)
 
-    def __init__(self, *args, staff: list[tuple[str, str]], **kwargs) -> None:
+    def __init__(self, *args, staff: list[tuple[str, str]] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", "—"), *staff]
+        self.fields["assignee_id"].choices = [("", "—"), *(staff or [])]
 
 
-class NoteForm(forms.Form):
+class NoteForm(DealerActionForm):
     text = forms.CharField(label=_("Internal note"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class StockCheckForm(forms.Form):
+class StockCheckForm(DealerActionForm):
     result = forms.ChoiceField(label=_("Where the parts come from"), choices=StockCheck.choices)
     note = forms.CharField(label=_("Note"), required=False)
 
 
-class PartsRequestForm(forms.Form):
+class PartsRequestForm(DealerActionForm):
+    """The note, and the part lines the editor posts as parallel lists (empty rows left out)."""
+
     note = forms.CharField(
         label=_("Note to the parts centre"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
+    def posted_lines(self) -> list[dict[str, str]]:
+        if not hasattr(self.data, "getlist"):
+            return []
+        rows = zip(
+            self.data.getlist("part_code"),
+            self.data.getlist("part_name"),
+            self.data.getlist("quantity"),
+            strict=False,
+        )
+        return [
+            {"part_code": c, "part_name": n, "quantity": q}
+            for c, n, q in rows
+            if c.strip() or n.strip() or q.strip()
+        ]
 
-class PartsReceivedForm(forms.Form):
+    def clean(self) -> dict:
+        data = super().clean()
+        data["lines"] = self.posted_lines()
+        return data
+
+
+class PartsReceivedForm(DealerActionForm):
     note = forms.CharField(label=_("Note"), required=False)
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(DealerActionForm):
     result_summary = forms.CharField(label=_("Result summary"), widget=forms.Textarea(attrs={"rows": 3}))
     owner_acceptance = forms.ChoiceField(label=_("The owner's acceptance"), choices=Acceptance.choices)
 
 
-class ExtensionForm(forms.Form):
+class ExtensionForm(DealerActionForm):
     clock_kind = forms.ChoiceField(label=_("Window"), choices=ClockKind.choices)
     minutes = forms.IntegerField(label=_("Extra time (minutes)"), min_value=1, max_value=60 * 24 * 30)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class TransferForm(forms.Form):
+class TransferForm(DealerActionForm):
     reason = forms.CharField(
         label=_("Why another dealer should handle it"), widget=forms.Textarea(attrs={"rows": 2})
     )

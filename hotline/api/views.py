@@ -10,9 +10,7 @@ import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -24,7 +22,7 @@ from config.api.schema import IDEMPOTENCY_KEY, READ_ERRORS, WRITE_ERRORS, WRITE_
 from tenants.api.authentication import actor_of
 from tenants.api.idempotency import idempotent
 from tenants.api.permissions import HotlineMemberOrIntegration
-from tenants.models import Manufacturer, NetworkMembership
+from tenants.models import Manufacturer
 
 from ..models import WorkOrder
 from ..selectors import kpi_rows, kpi_totals, part_lines_of, work_orders_for_hotline
@@ -101,34 +99,7 @@ class WorkOrderList(HotlineView):
         return idempotent(request, lambda: self._create(serializer.validated_data))
 
     def _create(self, data: dict) -> Response:
-        dealer_id = None
-        if data.get("dealer"):
-            place = NetworkMembership.objects.filter(
-                manufacturer=self.manufacturer, dealer_code=data["dealer"]
-            ).first()
-            if place is None:
-                raise ValidationError(
-                    {
-                        "dealer": [
-                            _("No dealer with the code %(code)s in this network.") % {"code": data["dealer"]}
-                        ]
-                    }
-                )
-            dealer_id = place.dealer_id
-        vehicle = data.get("vehicle")
-        intake = services.Intake(
-            type=data["type"],
-            category=data["category"],
-            channel=data["channel"],
-            complaint=data["complaint"],
-            owner=dict(data["owner"]),
-            severity=data.get("severity", "normal"),
-            owner_demand=data.get("owner_demand", ""),
-            vehicle=dict(vehicle) if vehicle else None,
-            part_lines=[dict(line) for line in data.get("part_lines", [])],
-            dealer_id=dealer_id,
-            received_at=data.get("received_at"),
-        )
+        intake = services.intake_from(manufacturer=self.manufacturer, values=data)
         work_order = services.work_order_create(
             manufacturer=self.manufacturer, actor=actor_of(self.request), intake=intake
         )
@@ -162,7 +133,7 @@ class _Action(HotlineView):
 
     def _run(self, number: str, data: dict) -> Response:
         with transaction.atomic():
-            work_order = WorkOrder.objects.select_for_update().get(number=number)
+            work_order = services.work_order_lock_by_number(number)
             check_if_match(self.request, work_order.version)
             result = self.act(work_order, data)
         return self.answer(number, result)

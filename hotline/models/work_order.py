@@ -100,10 +100,6 @@ class WorkOrder(models.Model):
     def __str__(self) -> str:
         return self.number
 
-    @property
-    def is_repeat(self) -> bool:
-        return self.repeat_of_id is not None
-
 
 class PartFields(models.Model):
     """A numbered line asking for a part: on a work order, and on a parts-support request."""

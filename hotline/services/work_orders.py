@@ -8,6 +8,7 @@ leaves side effects to the event relay (the event rows are the outbox).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.actor import Actor
-from tenants.models import Manufacturer
+from tenants.models import Manufacturer, NetworkMembership
 
 from ..events import EventKind
 from ..models import (
@@ -62,6 +63,41 @@ class Intake:
     part_lines: list[dict[str, Any]] = field(default_factory=list)
     dealer_id: int | None = None  # None: take the suggestion
     received_at: dt.datetime | None = None
+
+
+def intake_from(*, manufacturer: Manufacturer, values: Mapping[str, Any]) -> Intake:
+    """The intake of what a form or the API received, the same for both.
+
+    ``values`` has the intake's fields, ``owner`` and ``vehicle`` as mappings (a
+    vehicle whose fields are all empty is no vehicle), ``part_lines`` and
+    ``dealer``: a dealer code of this network, or empty for the suggestion. An
+    unknown dealer code is refused, naming the field.
+    """
+    dealer_id = None
+    code = str(values.get("dealer") or "").strip()
+    if code:
+        place = NetworkMembership.objects.filter(manufacturer=manufacturer, dealer_code=code).first()
+        if place is None:
+            raise ValidationError(
+                {"dealer": [_("No dealer with the code %(code)s in this network.") % {"code": code}]}
+            )
+        dealer_id = place.dealer_id
+    vehicle = {k: v for k, v in dict(values.get("vehicle") or {}).items() if v not in ("", None)}
+    if not any(k != "use" for k in vehicle):
+        vehicle = {}
+    return Intake(
+        type=values["type"],
+        category=values["category"],
+        channel=values["channel"],
+        complaint=values["complaint"],
+        owner=dict(values["owner"]),
+        severity=values.get("severity") or Severity.NORMAL,
+        owner_demand=values.get("owner_demand") or "",
+        vehicle=vehicle or None,
+        part_lines=[dict(line) for line in values.get("part_lines") or []],
+        dealer_id=dealer_id,
+        received_at=values.get("received_at"),
+    )
 
 
 def _add(errors: Errors, name: str, message: str) -> None:
@@ -335,6 +371,11 @@ def work_order_lock(work_order_id: int, dealer_id: int | None = None) -> WorkOrd
     if dealer_id is not None and work_order.dealer_id != dealer_id:
         raise Http404
     return work_order
+
+
+def work_order_lock_by_number(number: str) -> WorkOrder:
+    """The work order of that number, locked for the rest of the transaction (``DoesNotExist``: 404)."""
+    return WorkOrder.objects.select_for_update().get(number=number)
 
 
 def work_order_save(work_order: WorkOrder, *fields: str) -> None:

@@ -78,8 +78,22 @@ class IntakeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["dealer"].choices = [
             ("", _("The suggested dealer")),
-            *[(str(m.dealer_id), f"{m.dealer_code} {m.dealer.name} · {m.city}") for m in network],
+            *[(m.dealer_code, f"{m.dealer_code} {m.dealer.name} · {m.city}") for m in network],
         ]
+
+    def intake_values(self, part_lines: list[dict]) -> dict:
+        """The valid form as ``intake_from`` takes it (the API's shape)."""
+        data = self.cleaned_data
+        owner = ("name", "gender", "mobile", "landline", "email", "province", "city", "address")
+        vehicle = ("vin", "plate", "model", "purchase_date", "mileage_km", "use")
+        return {
+            **{name: data[name] for name in ("type", "category", "severity", "channel", "complaint")},
+            "owner_demand": data["owner_demand"],
+            "owner": {name: data[f"owner_{name}"] for name in owner},
+            "vehicle": {name: data[f"vehicle_{name}"] for name in vehicle},
+            "part_lines": part_lines,
+            "dealer": data["dealer"],
+        }
 
     # Service error keys ("owner.mobile", "vehicle.vin", ...) to this form's fields.
     ALIASES = {

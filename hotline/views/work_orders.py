@@ -7,43 +7,43 @@ Views read through selectors and change things only through the services in
 from __future__ import annotations
 
 import datetime as dt
-import time
 import uuid
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, Min, OuterRef, Q
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.portal import actor_of, apply_errors, live_page
-from tenants.models import Region, User
-from tenants.selectors import network_of_manufacturer
+from tenants.services.idempotency import StoredAnswer, idempotency_answer, idempotency_claim
 
-from ..models import (
-    MAX_PART_LINES,
-    OPEN_STATES,
-    CallbackOutcome,
-    Clock,
-    ClockState,
-    DecisionState,
-    Owner,
-    Vehicle,
-    WorkOrder,
+from ..models import MAX_PART_LINES, CallbackOutcome, Owner, Vehicle, WorkOrder
+from ..selectors import (
+    BOARD_ROWS,
+    network_active,
+    owner_by_id,
+    owner_by_mobile,
+    owners_matching,
+    regions_of,
+    vehicle_by_vin,
+    vehicle_of,
+    work_order_by_number,
+    work_order_page,
+    work_orders_for_board,
+    work_orders_for_supervisors,
+    work_orders_recent_of,
 )
-from ..selectors import owners_matching, vehicles_of
 from ..services import decisions
-from ..services.policy import policy_current
 from ..services.routing import dealer_suggest
 from ..services.work_orders import (
-    Intake,
     check_part_lines,
+    intake_from,
     work_order_cancel,
     work_order_create,
     work_order_reopen,
@@ -61,68 +61,19 @@ from .forms import (
 SUPERVISOR_ROLES = decisions.SUPERVISOR_ROLES
 
 
-def _active_network(request: HttpRequest) -> list:
-    return [m for m in network_of_manufacturer(request.tenant.manufacturer.pk) if m.is_active]
-
-
-def _with_clocks(qs):
-    """Each work order with the due time of its most urgent running window, and whether one is missed."""
-    now = timezone.now()
-    running = Clock.objects.filter(work_order=OuterRef("pk"), state=ClockState.RUNNING)
-    return qs.annotate(
-        next_due=Min("clocks__due_at", filter=Q(clocks__state=ClockState.RUNNING)),
-        is_overdue=Exists(running.filter(due_at__lt=now)),
-    )
-
-
-def work_orders_for_board(values: dict[str, Any]):
-    qs = _with_clocks(WorkOrder.objects.select_related("owner", "vehicle"))
-    state = values.get("state") or ""
-    if state == "":
-        qs = qs.filter(state__in=OPEN_STATES)
-    elif state != "all":
-        qs = qs.filter(state=state)
-    for name, field in (
-        ("dealer", "dealer_id"),
-        ("region", "region_id"),
-        ("category", "category"),
-        ("severity", "severity"),
-    ):
-        if values.get(name):
-            qs = qs.filter(**{field: values[name]})
-    if values.get("overdue"):
-        qs = qs.filter(is_overdue=True)
-    if values.get("repeat"):
-        qs = qs.filter(repeat_of__isnull=False)
-    q = (values.get("q") or "").strip()
-    if q:
-        qs = qs.filter(
-            Q(number__iexact=q)
-            | Q(owner__mobile=q)
-            | Q(vehicle__plate__iexact=q)
-            | Q(vehicle__vin__iexact=q)
-            | Q(owner__name__icontains=q)
-        )
-    return qs.order_by("next_due", "-received_at")
-
-
 @login_required
 @live_page
 def board(request: HttpRequest) -> HttpResponse:
-    network = _active_network(request)
-    regions = Region.objects.filter(manufacturer_id=request.tenant.manufacturer.pk).order_by("code")
-    form = BoardFilter(request.GET or None, network=network, regions=regions)
+    manufacturer_id = request.tenant.manufacturer.pk
+    form = BoardFilter(
+        request.GET or None, network=network_active(manufacturer_id), regions=regions_of(manufacturer_id)
+    )
     values = form.cleaned_data if form.is_valid() else {}
-    rows = list(work_orders_for_board(values)[:300])
+    rows = list(work_orders_for_board(**values)[:BOARD_ROWS])
     return render(
         request,
         "hotline/work_orders/board.html",
-        {
-            "form": form,
-            "rows": rows,
-            "filtered": bool(request.GET),
-            "now": timezone.now(),
-        },
+        {"form": form, "rows": rows, "filtered": bool(request.GET), "now": timezone.now()},
     )
 
 
@@ -130,27 +81,17 @@ def board(request: HttpRequest) -> HttpResponse:
 @live_page
 def queues(request: HttpRequest) -> HttpResponse:
     """The supervisors' queues: overdue now, escalated, awaiting callback, awaiting a decision."""
-    now = timezone.now()
-    base = _with_clocks(WorkOrder.objects.select_related("owner"))
-    escalated = Clock.objects.filter(
-        work_order=OuterRef("pk"), escalation_level__gt=0, stopped_at__isnull=True
-    )
-    pending = Q(transfer_requests__state=DecisionState.PENDING) | Q(
-        extension_requests__state=DecisionState.PENDING
-    )
-    sections = [
-        ("overdue", _("Overdue now"), base.filter(is_overdue=True).order_by("next_due")),
-        ("escalated", _("Escalated"), base.filter(Exists(escalated)).order_by("next_due")),
-        ("callback", _("Awaiting callback"), base.filter(state="resolved").order_by("resolved_at")),
-        ("decision", _("Awaiting my decision"), base.filter(pending).distinct().order_by("received_at")),
-    ]
+    titles = {
+        "overdue": _("Overdue now"),
+        "escalated": _("Escalated"),
+        "callback": _("Awaiting callback"),
+        "decision": _("Awaiting my decision"),
+    }
+    queued = work_orders_for_supervisors()
     return render(
         request,
         "hotline/work_orders/queues.html",
-        {
-            "sections": [(key, title, list(qs[:100])) for key, title, qs in sections],
-            "now": now,
-        },
+        {"sections": [(key, titles[key], rows) for key, rows in queued.items()], "now": timezone.now()},
     )
 
 
@@ -169,127 +110,82 @@ def _intake_initial(owner: Owner | None, vehicle: Vehicle | None) -> dict[str, A
     return initial
 
 
-def _recent_of(owner: Owner | None) -> list[WorkOrder]:
-    """Open work orders of the owner, and any within the repeat window: a new one will be a repeat."""
-    if owner is None:
-        return []
-    since = timezone.now() - dt.timedelta(days=policy_current().repeat_window_days)
-    recent = Q(state__in=OPEN_STATES) | Q(received_at__gte=since)
-    return list(WorkOrder.objects.filter(Q(owner=owner) & recent).order_by("-received_at")[:10])
-
-
 def _posted_lines(request: HttpRequest) -> list[dict[str, Any]]:
-    codes, names = request.POST.getlist("part_code"), request.POST.getlist("part_name")
-    quantities = request.POST.getlist("quantity")
-    lines = []
-    for code, name, quantity in zip(codes, names, quantities, strict=False):
-        if code.strip() or name.strip() or quantity.strip():
-            lines.append({"part_code": code, "part_name": name, "quantity": quantity})
-    return lines
+    rows = zip(
+        request.POST.getlist("part_code"),
+        request.POST.getlist("part_name"),
+        request.POST.getlist("quantity"),
+        strict=False,
+    )
+    return [
+        {"part_code": c, "part_name": n, "quantity": q}
+        for c, n, q in rows
+        if c.strip() or n.strip() or q.strip()
+    ]
 
 
-INTAKE_KEY = "intake:{tenant}:{token}"
-
-
-@login_required
-def intake(request: HttpRequest) -> HttpResponse:
-    manufacturer = request.tenant.manufacturer
-    network = _active_network(request)
-    owner = vehicle = None
-    lookup = (request.GET.get("lookup") or "").strip()
-    matches = list(owners_matching(lookup)[:10]) if lookup else []
-    if request.GET.get("owner"):
-        owner = Owner.objects.filter(pk=request.GET["owner"]).first()
-        if owner is not None:
-            vehicle = (
-                vehicles_of(owner).filter(pk=request.GET.get("vehicle") or 0).first()
-                or vehicles_of(owner).first()
-            )
-    line_errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        form = IntakeForm(request.POST, network=network)
-        lines = _posted_lines(request)
-        if form.is_valid():
-            data = form.cleaned_data
-            key = INTAKE_KEY.format(tenant=request.tenant.pk, token=data["token"])
-            # Submitting twice creates one work order: the second sees the first's number.
-            if not cache.add(key, "", timeout=3600):
-                for _wait in range(50):
-                    number = cache.get(key)
-                    if number:
-                        return redirect("work-order", number=number)
-                    time.sleep(0.1)
-                form.add_error(None, _("This form is already being saved; open the board to find it."))
-            else:
-                vehicle_values = {
-                    n: data[f"vehicle_{n}"]
-                    for n in ("vin", "plate", "model", "purchase_date", "mileage_km", "use")
-                }
-                if not any(v for k, v in vehicle_values.items() if k != "use"):
-                    vehicle_values = None
-                elif not vehicle_values["use"]:
-                    vehicle_values.pop("use")
-                try:
-                    work_order = work_order_create(
-                        manufacturer=manufacturer,
-                        actor=actor_of(request),
-                        intake=Intake(
-                            type=data["type"],
-                            category=data["category"],
-                            severity=data["severity"],
-                            channel=data["channel"],
-                            complaint=data["complaint"],
-                            owner_demand=data["owner_demand"],
-                            owner={
-                                n: data[f"owner_{n}"]
-                                for n in (
-                                    "name",
-                                    "gender",
-                                    "mobile",
-                                    "landline",
-                                    "email",
-                                    "province",
-                                    "city",
-                                    "address",
-                                )
-                            },
-                            vehicle=vehicle_values,
-                            part_lines=lines,
-                            dealer_id=int(data["dealer"]) if data["dealer"] else None,
-                        ),
-                    )
-                except ValidationError as exc:
-                    cache.delete(key)
-                    line_errors = apply_errors(form, exc, IntakeForm.ALIASES)
-                else:
-                    cache.set(key, work_order.number, timeout=3600)
-                    messages.success(
-                        request,
-                        _("Work order %(number)s recorded and sent to %(dealer)s.")
-                        % {"number": work_order.number, "dealer": work_order.dealer_name},
-                    )
-                    return redirect("work-order", number=work_order.number)
-        else:
-            # The field errors and the part lines' own, all at once.
-            errors, _clean = check_part_lines(lines, required=request.POST.get("type") == "parts_shortage")
-            line_errors = apply_errors(form, ValidationError(errors), IntakeForm.ALIASES) if errors else {}
-        mobile = request.POST.get("owner_mobile", "").strip()
-        owner = Owner.objects.filter(mobile=mobile).first() if mobile else None
-        vin = request.POST.get("vehicle_vin", "").strip().upper()
-        vehicle = Vehicle.objects.filter(vin=vin).first() if vin else None
-    else:
-        form = IntakeForm(initial=_intake_initial(owner, vehicle), network=network)
-        lines = []
-    suggestion = None
-    if owner is not None or vehicle is not None:
-        suggestion, _reason = dealer_suggest(manufacturer, vehicle=vehicle, city=owner.city if owner else "")
-    rows = [
+def _line_rows(lines: list[dict[str, Any]], line_errors: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """The part-lines editor's rows, each with its own errors."""
+    return [
         {
             "values": line,
             "errors": {f: line_errors.get(f"{i}.{f}", []) for f in ("part_code", "part_name", "quantity")},
         }
         for i, line in enumerate(lines, start=1)
     ]
+
+
+def _intake_save(request: HttpRequest, form: IntakeForm, lines: list[dict[str, Any]]) -> str:
+    """Record the work order once per form (the form's token): the same form sent twice, or
+    again while the first is being saved, gives the first one's number."""
+    claim = {"tenant_id": request.tenant.pk, "principal": f"user:{request.user.pk}"}
+    claim["key"] = f"intake:{form.cleaned_data['token']}"
+    with transaction.atomic():
+        stored = idempotency_claim(**claim, method="POST", path=request.path, fingerprint="")
+        if stored is not None:
+            return stored.body["number"]
+        intake = intake_from(manufacturer=request.tenant.manufacturer, values=form.intake_values(lines))
+        work_order = work_order_create(
+            manufacturer=request.tenant.manufacturer, actor=actor_of(request), intake=intake
+        )
+        idempotency_answer(**claim, answer=StoredAnswer(302, {"number": work_order.number}, {}))
+    messages.success(
+        request,
+        _("Work order %(number)s recorded and sent to %(dealer)s.")
+        % {"number": work_order.number, "dealer": work_order.dealer_name},
+    )
+    return work_order.number
+
+
+@login_required
+def intake(request: HttpRequest) -> HttpResponse:
+    manufacturer = request.tenant.manufacturer
+    network = network_active(manufacturer.pk)
+    lookup = (request.GET.get("lookup") or "").strip()
+    matches = list(owners_matching(lookup)[:10]) if lookup else []
+    owner = owner_by_id(request.GET.get("owner"))
+    vehicle = vehicle_of(owner, request.GET.get("vehicle")) if owner is not None else None
+    line_errors: dict[str, list[str]] = {}
+    lines: list[dict[str, Any]] = []
+    if request.method == "POST":
+        form = IntakeForm(request.POST, network=network)
+        lines = _posted_lines(request)
+        if form.is_valid():
+            try:
+                return redirect("work-order", number=_intake_save(request, form, lines))
+            except ValidationError as exc:
+                line_errors = apply_errors(form, exc, IntakeForm.ALIASES)
+        else:
+            # The field errors and the part lines' own, all at once.
+            errors, _clean = check_part_lines(lines, required=request.POST.get("type") == "parts_shortage")
+            line_errors = apply_errors(form, ValidationError(errors), IntakeForm.ALIASES) if errors else {}
+        owner = owner_by_mobile(request.POST.get("owner_mobile", ""))
+        vehicle = vehicle_by_vin(request.POST.get("vehicle_vin", ""))
+    else:
+        form = IntakeForm(initial=_intake_initial(owner, vehicle), network=network)
+    suggestion = None
+    if owner is not None or vehicle is not None:
+        suggestion, _reason = dealer_suggest(manufacturer, vehicle=vehicle, city=owner.city if owner else "")
     return render(
         request,
         "hotline/work_orders/intake.html",
@@ -299,9 +195,9 @@ def intake(request: HttpRequest) -> HttpResponse:
             "matches": matches,
             "owner": owner,
             "vehicle": vehicle,
-            "recent": _recent_of(owner),
+            "recent": work_orders_recent_of(owner),
             "suggestion": suggestion,
-            "lines": rows,
+            "lines": _line_rows(lines, line_errors),
             "max_lines": MAX_PART_LINES,
             "line_errors": line_errors.get("all"),
         },
@@ -311,16 +207,16 @@ def intake(request: HttpRequest) -> HttpResponse:
 @login_required
 def intake_hints(request: HttpRequest) -> HttpResponse:
     """While the agent types: the dealer that would be suggested, and the owner's recent work orders."""
-    mobile = (request.GET.get("owner_mobile") or "").strip()
-    vin = (request.GET.get("vehicle_vin") or "").strip().upper()
-    owner = Owner.objects.filter(mobile=mobile).first() if mobile else None
-    vehicle = Vehicle.objects.filter(vin=vin).first() if vin else None
+    owner = owner_by_mobile(request.GET.get("owner_mobile", ""))
+    vehicle = vehicle_by_vin(request.GET.get("vehicle_vin", ""))
     if owner is None and vehicle is not None:
         owner = vehicle.owner
     city = (request.GET.get("owner_city") or "").strip() or (owner.city if owner else "")
     suggestion, _reason = dealer_suggest(request.tenant.manufacturer, vehicle=vehicle, city=city)
     return render(
-        request, "hotline/work_orders/_hints.html", {"suggestion": suggestion, "recent": _recent_of(owner)}
+        request,
+        "hotline/work_orders/_hints.html",
+        {"suggestion": suggestion, "recent": work_orders_recent_of(owner)},
     )
 
 
@@ -328,28 +224,25 @@ def intake_hints(request: HttpRequest) -> HttpResponse:
 
 
 def _work_order_or_404(number: str) -> WorkOrder:
-    return get_object_or_404(WorkOrder.objects.select_related("owner", "vehicle", "repeat_of"), number=number)
+    try:
+        return work_order_by_number(number)
+    except WorkOrder.DoesNotExist as exc:
+        raise Http404 from exc
 
 
-def _context(request: HttpRequest, work_order: WorkOrder, **forms: Any) -> dict[str, Any]:
-    network = _active_network(request)
-    users = {
-        u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in={work_order.created_by_id})
-    }
-    dealer_names = {m.dealer_id: f"{m.dealer_code} {m.dealer.name}" for m in network}
-    transfers = list(work_order.transfer_requests.order_by("-requested_at"))
-    for t in transfers:
-        t.suggested_name = dealer_names.get(t.suggested_dealer_id, "")
+def _context(request: HttpRequest, number: str, **forms: Any) -> dict[str, Any]:
+    page = work_order_page(number, manufacturer_id=request.tenant.manufacturer.pk)
+    work_order, network = page.work_order, page.network
     return {
         "wo": work_order,
-        "part_lines": list(work_order.part_lines.all()),
-        "clocks": list(work_order.clocks.order_by("started_at", "kind")),
-        "events": list(work_order.events.order_by("id")),
-        "callbacks": list(work_order.callbacks.order_by("at")),
-        "transfers": transfers,
-        "extensions": list(work_order.extension_requests.order_by("-requested_at")),
-        "repeats": list(work_order.repeats.order_by("-received_at")),
-        "created_by": users.get(work_order.created_by_id, ""),
+        "part_lines": page.part_lines,
+        "clocks": page.clocks,
+        "events": page.events,
+        "callbacks": page.callbacks,
+        "transfers": page.transfers,
+        "extensions": page.extensions,
+        "repeats": page.repeats,
+        "created_by": page.created_by,
         "is_supervisor": request.membership.role in SUPERVISOR_ROLES,
         "callback_form": forms.get("callback_form") or CallbackForm(),
         "reopen_form": forms.get("reopen_form") or ReasonForm(prefix="reopen"),
@@ -366,9 +259,9 @@ def _context(request: HttpRequest, work_order: WorkOrder, **forms: Any) -> dict[
 
 @login_required
 @live_page
-def work_order_page(request: HttpRequest, number: str) -> HttpResponse:
-    work_order = _work_order_or_404(number)
-    return render(request, "hotline/work_orders/detail.html", _context(request, work_order))
+def work_order_page_view(request: HttpRequest, number: str) -> HttpResponse:
+    _work_order_or_404(number)
+    return render(request, "hotline/work_orders/detail.html", _context(request, number))
 
 
 def _run(
@@ -386,11 +279,10 @@ def _run(
         else:
             messages.success(request, done)
             return redirect("work-order", number=work_order.number)
-    work_order.refresh_from_db()
     return render(
         request,
         "hotline/work_orders/detail.html",
-        _context(request, work_order, **{name: form, "open_tab": name}),
+        _context(request, work_order.number, **{name: form, "open_tab": name}),
         status=400,
     )
 
@@ -445,7 +337,9 @@ def work_order_action(request: HttpRequest, number: str, action: str) -> HttpRes
             _("Work order cancelled."),
         )
     if action == "transfer":
-        form = TransferDecisionForm(request.POST, prefix="transfer", network=_active_network(request))
+        form = TransferDecisionForm(
+            request.POST, prefix="transfer", network=network_active(request.tenant.manufacturer.pk)
+        )
 
         def decide_transfer(d: dict) -> Any:
             request_id = _own_request(work_order.transfer_requests, d["request"])
@@ -475,7 +369,10 @@ def work_order_action(request: HttpRequest, number: str, action: str) -> HttpRes
         )
     if action == "reassign":
         form = ReassignForm(
-            request.POST, prefix="reassign", network=_active_network(request), current=work_order.dealer_id
+            request.POST,
+            prefix="reassign",
+            network=network_active(request.tenant.manufacturer.pk),
+            current=work_order.dealer_id,
         )
         return _run(
             request,

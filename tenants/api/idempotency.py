@@ -1,4 +1,4 @@
-"""Retries without doubles: a POST runs once per ``Idempotency-Key``, its answer kept in the public schema."""
+"""Retries without doubles: an API POST runs once per ``Idempotency-Key``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Callable
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
@@ -15,7 +15,8 @@ from rest_framework.response import Response
 
 from config.api.problems import UnprocessableEntity
 
-from ..models import ApiKey, IdempotencyRecord
+from ..models import ApiKey
+from ..services.idempotency import StoredAnswer, idempotency_answer, idempotency_claim
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -34,47 +35,29 @@ def _fingerprint(request: Request) -> str:
 def idempotent(request: Request, run: Callable[[], Response]) -> Response:
     """Run a POST once per ``Idempotency-Key``: a retry gets the first answer back.
 
-    The key is claimed, the change made and its answer stored in one transaction,
-    so a change without its stored answer (or the reverse) never exists. A
-    concurrent retry waits for the first to commit, then gets its answer. The
-    same key with a different body is refused (422). Refusals are not stored:
-    a corrected retry may reuse the key.
+    The same key with a different body is refused (422). Refusals are not
+    stored: a corrected retry may reuse the key. (``tenants.services.idempotency``)
     """
     key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
     if not key:
         return run()
     if len(key) > 255:
         raise serializers.ValidationError({IDEMPOTENCY_HEADER: [_("At most 255 characters.")]})
-    tenant = request._request.tenant
-    principal, fingerprint = principal_of(request), _fingerprint(request)
+    claim = {"tenant_id": request._request.tenant.pk, "principal": principal_of(request), "key": key}
+    fingerprint = _fingerprint(request)
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO public.tenants_idempotencyrecord"
-                " (tenant_id, principal, key, method, path, fingerprint, headers, created_at)"
-                " VALUES (%s, %s, %s, %s, %s, %s, '{}', now())"
-                " ON CONFLICT (tenant_id, principal, key) DO NOTHING RETURNING id",
-                [tenant.pk, principal, key, request.method, request.path[:255], fingerprint],
-            )
-            row = cursor.fetchone()
-        if row is None:
-            return _replay(tenant.pk, principal, key, fingerprint)
+        stored = idempotency_claim(**claim, method=request.method, path=request.path, fingerprint=fingerprint)
+        if stored is not None:
+            if stored.fingerprint != fingerprint:
+                raise UnprocessableEntity(_("This Idempotency-Key was used for a different request."))
+            replay = Response(stored.body, status=stored.status, headers=stored.headers)
+            replay["Idempotent-Replayed"] = "true"
+            return replay
         response = run()
         if response.status_code >= 400:
             transaction.set_rollback(True)
             return response
         body = json.loads(JSONRenderer().render(response.data) or b"null")
         headers = {name: response[name] for name in ("Location", "ETag") if response.has_header(name)}
-        IdempotencyRecord.objects.filter(pk=row[0]).update(
-            status=response.status_code, body=body, headers=headers
-        )
-    return response
-
-
-def _replay(tenant_id: int, principal: str, key: str, fingerprint: str) -> Response:
-    record = IdempotencyRecord.objects.get(tenant_id=tenant_id, principal=principal, key=key)
-    if record.fingerprint != fingerprint:
-        raise UnprocessableEntity(_("This Idempotency-Key was used for a different request."))
-    response = Response(record.body, status=record.status, headers=record.headers)
-    response["Idempotent-Replayed"] = "true"
+        idempotency_answer(**claim, answer=StoredAnswer(response.status_code, body, headers))
     return response

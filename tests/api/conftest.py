@@ -59,7 +59,8 @@ def south_read_key(manufacturer, hotline) -> str:
 def parts_request(parts_work_order, junda_gateway, dealer_actor, hotline):  # noqa: F811
     """A submitted request for the two lines of a parts work order routed to 广州骏达."""
     number = parts_work_order.number
-    junda_gateway.record_contact(
+    junda_gateway.act(
+        "contact",
         "HQ",
         number,
         actor=dealer_actor,
@@ -69,8 +70,8 @@ def parts_request(parts_work_order, junda_gateway, dealer_actor, hotline):  # no
         reached=True,
         agreed="配件到货后通知车主进店",
     )
-    junda_gateway.record_stock_check("HQ", number, actor=dealer_actor, result="parts_centre")
-    request = junda_gateway.raise_parts_request("HQ", number, actor=dealer_actor)
+    junda_gateway.act("stock", "HQ", number, actor=dealer_actor, result="parts_centre")
+    request = junda_gateway.act("parts", "HQ", number, actor=dealer_actor)
     connection.set_schema_to_public()
     return request
 

@@ -74,7 +74,8 @@ def test_breach_stays_on_record_when_the_contact_comes_late(
     with tenant_context(hotline):
         due = first_contact(parts_work_order).due_at
         clocks_fire_due(due + MIN)
-    junda_gateway.record_contact(
+    junda_gateway.act(
+        "contact",
         "HQ",
         parts_work_order.number,
         actor=dealer_actor,

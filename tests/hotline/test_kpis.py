@@ -51,7 +51,8 @@ def test_timely_rates_follow_the_windows_of_each_kind_and_cancelled_work_orders_
             ),
         )
         work_order_cancel(work_order_id=twice.pk, actor=agent, reason="重复录入")
-    junda_gateway.record_contact(
+    junda_gateway.act(
+        "contact",
         "HQ",
         complaint.number,
         actor=dealer_actor,
@@ -61,7 +62,8 @@ def test_timely_rates_follow_the_windows_of_each_kind_and_cancelled_work_orders_
         reached=True,
         agreed="道歉",
     )
-    junda_gateway.resolve(
+    junda_gateway.act(
+        "resolve",
         "HQ",
         complaint.number,
         actor=dealer_actor,

@@ -39,12 +39,13 @@ def test_a_parts_work_order_from_intake_to_verified_closure(
     gw = junda_gateway
 
     # An internal note is not a contact: the first-contact clock keeps running.
-    gw.add_note("HQ", number, actor=dealer_actor, text="车主脾气急，尽快联系")
+    gw.act("note", "HQ", number, actor=dealer_actor, text="车主脾气急，尽快联系")
     assert clock(parts_work_order, "first_contact", hotline).state == "running"
-    gw.record_contact("HQ", number, actor=dealer_actor, at=None, whom="王建华", method="phone", reached=False)
+    gw.act("contact", "HQ", number, actor=dealer_actor, at=None, whom="王建华", method="phone", reached=False)
     assert reload(parts_work_order, hotline).state == "dispatched"
 
-    gw.record_contact(
+    gw.act(
+        "contact",
         "HQ",
         number,
         actor=dealer_actor,
@@ -63,8 +64,8 @@ def test_a_parts_work_order_from_intake_to_verified_closure(
     assert ContactAttempt.objects.count() == 2
     assert InternalNote.objects.count() == 1
 
-    gw.record_stock_check("HQ", number, actor=dealer_actor, result="parts_centre")
-    request = gw.raise_parts_request("HQ", number, actor=dealer_actor)
+    gw.act("stock", "HQ", number, actor=dealer_actor, result="parts_centre")
+    request = gw.act("parts", "HQ", number, actor=dealer_actor)
     assert reload(parts_work_order, hotline).state == "awaiting_parts"
     completion = clock(parts_work_order, "completion", hotline)
     assert completion.state == "paused"
@@ -103,11 +104,12 @@ def test_a_parts_work_order_from_intake_to_verified_closure(
         assert PartsRequest.objects.get().state == "shipped"
     connection.set_tenant(junda_gateway.dealer)
 
-    gw.confirm_parts_received("HQ", number, actor=dealer_actor)
+    gw.act("received", "HQ", number, actor=dealer_actor)
     resumed = clock(parts_work_order, "completion", hotline)
     assert resumed.state == "running"
     assert resumed.due_at >= completion.due_at
-    gw.resolve(
+    gw.act(
+        "resolve",
         "HQ",
         number,
         actor=dealer_actor,
@@ -139,7 +141,8 @@ def test_an_unsolved_callback_reopens_to_the_same_dealer_with_fresh_clocks(
     parts_work_order, hotline, junda_gateway, dealer_actor, agent
 ):
     number = parts_work_order.number
-    junda_gateway.record_contact(
+    junda_gateway.act(
+        "contact",
         "HQ",
         number,
         actor=dealer_actor,
@@ -149,9 +152,9 @@ def test_an_unsolved_callback_reopens_to_the_same_dealer_with_fresh_clocks(
         reached=True,
         agreed="当天处理",
     )
-    junda_gateway.record_stock_check("HQ", number, actor=dealer_actor, result="own_stock")
-    junda_gateway.resolve(
-        "HQ", number, actor=dealer_actor, result_summary="已更换", owner_acceptance="partly"
+    junda_gateway.act("stock", "HQ", number, actor=dealer_actor, result="own_stock")
+    junda_gateway.act(
+        "resolve", "HQ", number, actor=dealer_actor, result_summary="已更换", owner_acceptance="partly"
     )
     with tenant_context(hotline):
         decisions.callback_record(
@@ -165,8 +168,13 @@ def test_an_unsolved_callback_reopens_to_the_same_dealer_with_fresh_clocks(
 
 def test_an_illegal_transition_says_which_states_allow_it(parts_work_order, junda_gateway, dealer_actor):
     with pytest.raises(IllegalTransition) as caught:
-        junda_gateway.resolve(
-            "HQ", parts_work_order.number, actor=dealer_actor, result_summary="x", owner_acceptance="accepted"
+        junda_gateway.act(
+            "resolve",
+            "HQ",
+            parts_work_order.number,
+            actor=dealer_actor,
+            result_summary="x",
+            owner_acceptance="accepted",
         )
 
     message = caught.value.messages[0]
@@ -183,7 +191,8 @@ def test_a_foreign_or_outside_dealer_sees_nothing(foreign_dealer, parts_work_ord
                 with pytest.raises(Http404):
                     gateway.work_order(manufacturer_code, parts_work_order.number)
                 with pytest.raises(Http404):
-                    gateway.resolve(
+                    gateway.act(
+                        "resolve",
                         manufacturer_code,
                         parts_work_order.number,
                         actor=dealer_actor,
@@ -203,8 +212,8 @@ def test_one_merged_inbox_across_networks(parts_work_order, junda_gateway):
 def test_transfer_approved_moves_the_work_order_and_its_clocks(
     parts_work_order, network, hotline, junda_gateway, dealer_actor, supervisor, agent, manufacturer
 ):
-    request = junda_gateway.request_transfer(
-        "HQ", parts_work_order.number, actor=dealer_actor, reason="车辆在深圳维修，应由深圳店处理"
+    request = junda_gateway.act(
+        "transfer", "HQ", parts_work_order.number, actor=dealer_actor, reason="车辆在深圳维修，应由深圳店处理"
     )
     with tenant_context(hotline):
         with pytest.raises(PermissionDenied):
@@ -239,8 +248,8 @@ def test_transfer_approved_moves_the_work_order_and_its_clocks(
 def test_transfer_refused_keeps_the_dealer_and_records_the_reason(
     parts_work_order, hotline, junda_gateway, dealer_actor, supervisor, manufacturer
 ):
-    request = junda_gateway.request_transfer(
-        "HQ", parts_work_order.number, actor=dealer_actor, reason="不是本店车辆"
+    request = junda_gateway.act(
+        "transfer", "HQ", parts_work_order.number, actor=dealer_actor, reason="不是本店车辆"
     )
     with tenant_context(hotline):
         decided = decisions.transfer_decide(
@@ -259,7 +268,8 @@ def test_extension_granted_moves_only_that_clock(
     parts_work_order, hotline, junda_gateway, dealer_actor, supervisor
 ):
     before = {k: clock(parts_work_order, k, hotline).due_at for k in ("first_contact", "answer")}
-    request = junda_gateway.request_extension(
+    request = junda_gateway.act(
+        "extension",
         "HQ",
         parts_work_order.number,
         actor=dealer_actor,
@@ -277,10 +287,20 @@ def test_closing_without_callback_needs_a_supervisor_and_a_reason(
     parts_work_order, hotline, junda_gateway, dealer_actor, agent, supervisor
 ):
     n = parts_work_order.number
-    junda_gateway.record_contact(
-        "HQ", n, actor=dealer_actor, at=None, whom="王建华", method="phone", reached=True, agreed="已处理"
+    junda_gateway.act(
+        "contact",
+        "HQ",
+        n,
+        actor=dealer_actor,
+        at=None,
+        whom="王建华",
+        method="phone",
+        reached=True,
+        agreed="已处理",
     )
-    junda_gateway.resolve("HQ", n, actor=dealer_actor, result_summary="已更换", owner_acceptance="accepted")
+    junda_gateway.act(
+        "resolve", "HQ", n, actor=dealer_actor, result_summary="已更换", owner_acceptance="accepted"
+    )
     with tenant_context(hotline):
         with pytest.raises(PermissionDenied):
             decisions.work_order_close_without_callback(
@@ -301,7 +321,8 @@ def test_a_contact_in_the_future_is_refused_and_changes_nothing(
     parts_work_order, hotline, junda_gateway, dealer_actor
 ):
     with pytest.raises(ValidationError) as caught:
-        junda_gateway.record_contact(
+        junda_gateway.act(
+            "contact",
             "HQ",
             parts_work_order.number,
             actor=dealer_actor,
@@ -321,10 +342,18 @@ def test_parts_centre_sees_only_its_own_requests(
     parts_work_order, hotline, junda_gateway, dealer_actor, manufacturer
 ):
     n = parts_work_order.number
-    junda_gateway.record_contact(
-        "HQ", n, actor=dealer_actor, at=None, whom="王建华", method="phone", reached=True, agreed="调件"
+    junda_gateway.act(
+        "contact",
+        "HQ",
+        n,
+        actor=dealer_actor,
+        at=None,
+        whom="王建华",
+        method="phone",
+        reached=True,
+        agreed="调件",
     )
-    request = junda_gateway.raise_parts_request("HQ", n, actor=dealer_actor)
+    request = junda_gateway.act("parts", "HQ", n, actor=dealer_actor)
     east = manufacturer.regions.get(code="EAST").parts_centre_id
     with tenant_context(hotline), pytest.raises(PartsRequest.DoesNotExist):
         parts.parts_request_acknowledge(
@@ -358,8 +387,10 @@ def test_assignment_goes_to_the_dealerships_own_staff_only(
     connection.set_tenant(network["junda"])
 
     with pytest.raises(ValidationError):
-        junda_gateway.assign("HQ", parts_work_order.number, actor=dealer_actor, assignee_id=stranger.pk)
-    junda_gateway.assign("HQ", parts_work_order.number, actor=dealer_actor, assignee_id=advisor.pk)
+        junda_gateway.act(
+            "assign", "HQ", parts_work_order.number, actor=dealer_actor, assignee_id=stranger.pk
+        )
+    junda_gateway.act("assign", "HQ", parts_work_order.number, actor=dealer_actor, assignee_id=advisor.pk)
 
     assert [r.assignee_id for r in junda_gateway.inbox(assignee_id=advisor.pk)] == [advisor.pk]
     assert junda_gateway.inbox(assignee_id=stranger.pk) == []

@@ -51,7 +51,8 @@ def test_back_to_the_first_dealer_shows_only_its_new_turn(
     parts_work_order, network, hotline, junda_gateway, dealer_actor, supervisor, manufacturer
 ):
     number = parts_work_order.number
-    junda_gateway.record_contact(
+    junda_gateway.act(
+        "contact",
         "HQ",
         number,
         actor=dealer_actor,
@@ -61,7 +62,7 @@ def test_back_to_the_first_dealer_shows_only_its_new_turn(
         reached=True,
         agreed="约周五进店",
     )
-    first = junda_gateway.request_transfer("HQ", number, actor=dealer_actor, reason="车在深圳")
+    first = junda_gateway.act("transfer", "HQ", number, actor=dealer_actor, reason="车在深圳")
     with tenant_context(hotline):
         decisions.transfer_decide(
             manufacturer=manufacturer,
@@ -73,7 +74,8 @@ def test_back_to_the_first_dealer_shows_only_its_new_turn(
         )
     pengcheng = DealerGateway(network["pengcheng"])
     with tenant_context(network["pengcheng"]):
-        pengcheng.record_contact(
+        pengcheng.act(
+            "contact",
             "HQ",
             number,
             actor=dealer_actor,
@@ -83,7 +85,7 @@ def test_back_to_the_first_dealer_shows_only_its_new_turn(
             reached=True,
             agreed="深圳店的承诺：免费检测",
         )
-        back = pengcheng.request_transfer("HQ", number, actor=dealer_actor, reason="车已回广州")
+        back = pengcheng.act("transfer", "HQ", number, actor=dealer_actor, reason="车已回广州")
     with tenant_context(hotline):
         decisions.transfer_decide(
             manufacturer=manufacturer,
@@ -132,10 +134,10 @@ def test_an_extension_asked_before_a_transfer_cannot_stretch_the_new_dealers_clo
     parts_work_order, network, hotline, junda_gateway, dealer_actor, supervisor, manufacturer
 ):
     number = parts_work_order.number
-    ask = junda_gateway.request_extension(
-        "HQ", number, actor=dealer_actor, clock_kind="answer", minutes=600, reason="等技术支持"
+    ask = junda_gateway.act(
+        "extension", "HQ", number, actor=dealer_actor, clock_kind="answer", minutes=600, reason="等技术支持"
     )
-    move = junda_gateway.request_transfer("HQ", number, actor=dealer_actor, reason="不是本店")
+    move = junda_gateway.act("transfer", "HQ", number, actor=dealer_actor, reason="不是本店")
     with tenant_context(hotline):
         decisions.transfer_decide(
             manufacturer=manufacturer,
@@ -210,10 +212,18 @@ def test_parts_cannot_be_received_before_they_are_shipped(
     parts_work_order, hotline, junda_gateway, dealer_actor
 ):
     n = parts_work_order.number
-    junda_gateway.record_contact(
-        "HQ", n, actor=dealer_actor, at=None, whom="王建华", method="phone", reached=True, agreed="调件"
+    junda_gateway.act(
+        "contact",
+        "HQ",
+        n,
+        actor=dealer_actor,
+        at=None,
+        whom="王建华",
+        method="phone",
+        reached=True,
+        agreed="调件",
     )
-    request = junda_gateway.raise_parts_request("HQ", n, actor=dealer_actor)
+    request = junda_gateway.act("parts", "HQ", n, actor=dealer_actor)
     centre = request.parts_centre_id
     with tenant_context(hotline):
         parts.parts_line_ship(
@@ -225,7 +235,7 @@ def test_parts_cannot_be_received_before_they_are_shipped(
             actor=dealer_actor,
         )
     with pytest.raises(ValidationError) as caught:
-        junda_gateway.confirm_parts_received("HQ", n, actor=dealer_actor)
+        junda_gateway.act("received", "HQ", n, actor=dealer_actor)
     assert "HQ-80210-07" in str(caught.value)
     with tenant_context(hotline):
         assert WorkOrder.objects.get(pk=parts_work_order.pk).state == "awaiting_parts"
@@ -235,10 +245,18 @@ def test_when_no_part_can_be_supplied_the_dealer_is_back_on_the_clock(
     parts_work_order, hotline, junda_gateway, dealer_actor
 ):
     n = parts_work_order.number
-    junda_gateway.record_contact(
-        "HQ", n, actor=dealer_actor, at=None, whom="王建华", method="phone", reached=True, agreed="调件"
+    junda_gateway.act(
+        "contact",
+        "HQ",
+        n,
+        actor=dealer_actor,
+        at=None,
+        whom="王建华",
+        method="phone",
+        reached=True,
+        agreed="调件",
     )
-    request = junda_gateway.raise_parts_request("HQ", n, actor=dealer_actor)
+    request = junda_gateway.act("parts", "HQ", n, actor=dealer_actor)
     with tenant_context(hotline):
         for line in (1, 2):
             parts.parts_line_reject(
@@ -285,7 +303,8 @@ def test_repeats_by_vin_within_the_window_and_not_after_cancellation(manufacture
 def test_an_unanswered_call_leaves_the_first_contact_clock_running(
     parts_work_order, hotline, junda_gateway, dealer_actor
 ):
-    junda_gateway.record_contact(
+    junda_gateway.act(
+        "contact",
         "HQ",
         parts_work_order.number,
         actor=dealer_actor,

@@ -27,10 +27,20 @@ OWNER = "13802561234"
 def score_requested(parts_work_order, hotline, junda_gateway, dealer_actor, agent) -> WorkOrder:
     """Resolved, four callbacks failed, and the owner texted to reply with a score."""
     n = parts_work_order.number
-    junda_gateway.record_contact(
-        "HQ", n, actor=dealer_actor, at=None, whom="王建华", method="phone", reached=True, agreed="当天处理"
+    junda_gateway.act(
+        "contact",
+        "HQ",
+        n,
+        actor=dealer_actor,
+        at=None,
+        whom="王建华",
+        method="phone",
+        reached=True,
+        agreed="当天处理",
     )
-    junda_gateway.resolve("HQ", n, actor=dealer_actor, result_summary="已更换", owner_acceptance="accepted")
+    junda_gateway.act(
+        "resolve", "HQ", n, actor=dealer_actor, result_summary="已更换", owner_acceptance="accepted"
+    )
     with tenant_context(hotline):
         for outcome in ("no_answer", "busy", "switched_off", "no_answer"):
             decisions.callback_record(work_order_id=parts_work_order.pk, actor=agent, outcome=outcome)

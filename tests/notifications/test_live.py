@@ -276,7 +276,8 @@ def test_the_agent_hears_of_the_first_contact_and_the_resolution(live):
     wo = new_work_order(live)
     crm = Actor(user_id=2, name="黄丽", tenant_id=live["junda"].pk, role="dealer_crm_manager")
     with tenant_context(live["junda"]):
-        DealerGateway(live["junda"]).record_contact(
+        DealerGateway(live["junda"]).act(
+            "contact",
             "HQ",
             wo.number,
             actor=crm,

@@ -187,7 +187,7 @@ def test_the_dealer_sees_its_own_rates_and_satisfaction_per_advisor(
     number = numbers(hotline)[0]
     crm = client_for(dealer, dealer_user)
     url = f"/work-orders/HQ/{number}/"
-    crm.post(url + "assign/", {"assignee": str(dealer_user.pk)})
+    crm.post(url + "assign/", {"assignee_id": str(dealer_user.pk)})
     crm.post(url + "contact/", {"whom": "王建华", "method": "phone", "reached": "yes", "agreed": "道歉"})
     crm.post(url + "resolve/", {"result_summary": "已向车主道歉并培训员工", "owner_acceptance": "accepted"})
     assert (

@@ -1,0 +1,170 @@
+"""What a dealer can do to a work order routed to it, declared once.
+
+Each action names the service it runs on the manufacturer's master record (in
+the hotline's schema), what it writes in the dealer's own schema, who may do it,
+the portal's form and the API's input. The gateway runs them
+(``DealerGateway.act``), the portal builds its forms and the API its endpoints
+from this table; the form's and the serializer's cleaned data are the action's
+arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from hotline.services import handling
+from parts_tickets.services import parts_received_confirm, parts_request_raise
+from tenants.models import ROLES_BY_TENANT_TYPE, Manufacturer, NetworkMembership, TenantType
+
+from . import services as own
+from .api import serializers as api
+from .views import forms
+
+# Everyone on a dealer's staff, and a dealer's integration (its DMS) through an API key.
+DEALER_STAFF = frozenset(ROLES_BY_TENANT_TYPE[TenantType.DEALER])
+INTEGRATION = "integration"
+ANYONE_HERE = DEALER_STAFF | {INTEGRATION}
+
+
+@dataclass(frozen=True)
+class DealerAction:
+    name: str  # the portal's action (its URL and form) and the API's operation
+    api_path: str  # under /api/v1/work-orders/<manufacturer>/<number>/
+    service: Callable[..., Any] | None  # on the master record, in the hotline's schema
+    own: Callable[..., Any] | None  # on the dealer's own rows, in its schema
+    roles: frozenset[str]
+    form: type[forms.DealerActionForm]
+    serializer: type[Any]
+    done: Promise  # the portal's message
+    summary: str  # the API's
+    prepare: Callable[[Manufacturer, dict[str, Any]], dict[str, Any]] | None = None
+
+    def arguments(self, manufacturer: Manufacturer, data: Mapping[str, Any]) -> dict[str, Any]:
+        values = dict(data)
+        return self.prepare(manufacturer, values) if self.prepare is not None else values
+
+
+def _suggested_dealer(manufacturer: Manufacturer, values: dict[str, Any]) -> dict[str, Any]:
+    """A suggested dealer is named by its code in the manufacturer's network."""
+    code = (values.pop("suggested_dealer", "") or "").strip()
+    if code:
+        place = NetworkMembership.objects.filter(manufacturer=manufacturer, dealer_code=code).first()
+        if place is None:
+            message = _("No dealer with the code %(code)s in this network.") % {"code": code}
+            raise ValidationError({"suggested_dealer": [message]})
+        values["suggested_dealer_id"] = place.dealer_id
+    return values
+
+
+DEALER_ACTIONS: dict[str, DealerAction] = {
+    action.name: action
+    for action in (
+        DealerAction(
+            "contact",
+            "contacts",
+            handling.work_order_record_contact,
+            own.contact_attempt_add,
+            ANYONE_HERE,
+            forms.ContactForm,
+            api.ContactIn,
+            _lazy("Contact recorded."),
+            "Record a contact attempt with the owner (the first that reaches them is the first contact)",
+        ),
+        DealerAction(
+            "assign",
+            "assignment",
+            None,
+            own.assignment_set,
+            ANYONE_HERE,
+            forms.AssignForm,
+            api.AssignIn,
+            _lazy("Assigned."),
+            "Assign the work order to a member of this dealer",
+        ),
+        DealerAction(
+            "note",
+            "notes",
+            None,
+            own.note_add,
+            ANYONE_HERE,
+            forms.NoteForm,
+            api.NoteIn,
+            _lazy("Note added."),
+            "Add an internal note (seen only by this dealer)",
+        ),
+        DealerAction(
+            "stock",
+            "stock-check",
+            handling.work_order_record_stock_check,
+            None,
+            ANYONE_HERE,
+            forms.StockCheckForm,
+            api.StockCheckIn,
+            _lazy("Stock check recorded."),
+            "Parts work orders: record where the parts come from",
+        ),
+        DealerAction(
+            "parts",
+            "parts-requests",
+            parts_request_raise,
+            None,
+            ANYONE_HERE,
+            forms.PartsRequestForm,
+            api.PartsRequestIn,
+            _lazy("Parts-support request sent to the parts centre."),
+            "Ask the region's parts centre for the missing parts",
+        ),
+        DealerAction(
+            "received",
+            "parts-received",
+            parts_received_confirm,
+            None,
+            ANYONE_HERE,
+            forms.PartsReceivedForm,
+            api.NoteOnlyIn,
+            _lazy("Parts receipt confirmed."),
+            "Confirm the shipped parts were received",
+        ),
+        DealerAction(
+            "resolve",
+            "resolve",
+            handling.work_order_resolve,
+            None,
+            ANYONE_HERE,
+            forms.ResolveForm,
+            api.ResolveIn,
+            _lazy("Reported resolved; the hotline will call the owner back."),
+            "Report the work order resolved, with the result and the owner's acceptance",
+        ),
+        DealerAction(
+            "extension",
+            "extension-requests",
+            handling.extension_request,
+            None,
+            ANYONE_HERE,
+            forms.ExtensionForm,
+            api.ExtensionIn,
+            _lazy("Extension requested; a hotline supervisor decides."),
+            "Ask the hotline for more time on a window",
+        ),
+        DealerAction(
+            "transfer",
+            "transfer-requests",
+            handling.transfer_request,
+            None,
+            ANYONE_HERE,
+            forms.TransferForm,
+            api.TransferIn,
+            _lazy("Transfer requested; a hotline supervisor decides."),
+            "Ask the hotline to give the work order to another dealer",
+            prepare=_suggested_dealer,
+        ),
+    )
+}
