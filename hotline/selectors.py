@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
 from tenants.models import NetworkMembership, Region, User
@@ -378,7 +379,6 @@ def kpi_rows(
     scores: 8–10, 6–7, below 6. Each row has a ``key`` (dealer code, region id, category,
     first day of the week or month) and a ``label`` for people.
     """
-    from django.db.models.functions import TruncMonth, TruncWeek
 
     qs = _kpi_work_orders(since=since, until=until, dealer_id=dealer_id, dealer_code=dealer_code)
     keys = {

@@ -7,12 +7,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django_tenants.utils import tenant_context
 
-from tenants.models import Tenant
+from tenants.models import Tenant, User
 
 from .backlog import backlog_touch
 from .models import Notification, NotificationPreference
@@ -127,10 +129,6 @@ def notification_preference_set(
 
 def notifications_email_due(now: dt.datetime | None = None) -> dt.datetime | None:
     """In the current schema: e-mail what is due and wanted, each once; next due time or None."""
-    from django.core.mail import send_mail
-    from django.db import transaction
-
-    from tenants.models import User
 
     now = now or timezone.now()
     for _attempt in range(100):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from config.actor import Actor
 from hotline.events import EventKind
-from hotline.models import WorkOrder, WorkOrderType
+from hotline.models import WorkOrder, WorkOrderEvent, WorkOrderType
 from hotline.services.events import event_append
 from hotline.services.work_orders import (
     check_part_lines,
@@ -393,7 +393,6 @@ def parts_request_mark_delivered(
 
 def parts_request_delivered_at(request: PartsRequest) -> dt.datetime | None:
     """When the parts centre last reported the request delivered, if it did."""
-    from hotline.models import WorkOrderEvent
 
     event = (
         WorkOrderEvent.objects.filter(

@@ -13,8 +13,16 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django_tenants.utils import tenant_context
+from rest_framework.test import APIClient
 
-from tenants.models import Manufacturer, NetworkMembership, Role, Tenant, User
+from config.actor import Actor
+from dealers.gateway import DealerGateway
+from hotline.models import WorkOrder
+from hotline.services.work_orders import Intake, work_order_create
+from hotline.vin import with_check_digit
+from tenants.models import Manufacturer, NetworkMembership, PartsCentre, Role, Tenant, User
+from tenants.services.api_keys import api_key_create
 from tenants.services.provisioning import (
     DealerSpec,
     dealer_provision,
@@ -147,3 +155,218 @@ def committed_tenants(transactional_db) -> Iterator[None]:
 @pytest.fixture
 def platform(db) -> Tenant:
     return public_tenant_ensure()
+
+
+# --- work orders, set up through the real services -------------------------------------
+
+VIN = with_check_digit("LHKS5A2B0RG100231")
+OTHER_VIN = with_check_digit("LHKX5P4C0SH200517")
+
+
+def owner(**changes: str) -> dict:
+    return {
+        "name": "王建华",
+        "gender": "male",
+        "mobile": "13802561234",
+        "province": "广东",
+        "city": "广州",
+        "address": "天河区体育西路 103 号",
+        **changes,
+    }
+
+
+def vehicle(**changes: object) -> dict:
+    return {
+        "vin": VIN,
+        "plate": "粤A3K8M2",
+        "model": "华骐 S5",
+        "purchase_date": "2024-05-18",
+        "mileage_km": 28650,
+        **changes,
+    }
+
+
+LINES = [
+    {"part_code": "HQ-37110-01", "part_name": "前大灯总成", "quantity": 1},
+    {"part_code": "HQ-80210-07", "part_name": "鼓风机", "quantity": 2},
+]
+
+
+def parts_intake(**changes: object) -> Intake:
+    values = {
+        "type": "parts_shortage",
+        "category": "parts_shortage",
+        "channel": "phone",
+        "complaint": "前大灯闪烁，服务站称需更换总成但无库存。",
+        "owner": owner(),
+        "vehicle": vehicle(),
+        "part_lines": [dict(x) for x in LINES],
+    }
+    values.update(changes)
+    return Intake(**values)
+
+
+@pytest.fixture
+def network(manufacturer: Manufacturer) -> dict[str, Tenant]:
+    """Two active dealers in 广州 and 深圳 (region SOUTH), one inactive in 佛山."""
+    from tenants.models import NetworkMembership
+
+    junda = join(manufacturer, "gz-junda", "HQ-GD-001", city="广州").dealer
+    pengcheng = join(manufacturer, "sz-pengcheng", "HQ-GD-002", city="深圳").dealer
+    chancheng = join(manufacturer, "fs-chancheng", "HQ-GD-003", city="佛山").dealer
+    NetworkMembership.objects.filter(dealer=chancheng).update(is_active=False)
+    return {"junda": junda, "pengcheng": pengcheng, "chancheng": chancheng}
+
+
+@pytest.fixture
+def foreign_dealer(other_manufacturer: Manufacturer) -> Tenant:
+    """A dealer of another manufacturer's network only."""
+    return join(other_manufacturer, "cs-xingsha", "DY-HN-001", city="长沙").dealer
+
+
+@pytest.fixture
+def agent(hotline: Tenant) -> Actor:
+    return Actor(user_id=101, name="李娜", tenant_id=hotline.pk, role="hotline_agent")
+
+
+@pytest.fixture
+def supervisor(hotline: Tenant) -> Actor:
+    return Actor(user_id=102, name="王强", tenant_id=hotline.pk, role="hotline_supervisor")
+
+
+@pytest.fixture
+def admin(hotline: Tenant) -> Actor:
+    return Actor(user_id=103, name="张伟", tenant_id=hotline.pk, role="hotline_admin")
+
+
+@pytest.fixture
+def dealer_actor(network: dict[str, Tenant]) -> Actor:
+    return Actor(user_id=201, name="黄丽", tenant_id=network["junda"].pk, role="dealer_crm_manager")
+
+
+@pytest.fixture
+def in_hotline(hotline: Tenant) -> Iterator[None]:
+    with tenant_context(hotline):
+        yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def parts_work_order(manufacturer, network, agent, in_hotline):
+    return work_order_create(
+        manufacturer=manufacturer, actor=agent, intake=parts_intake(dealer_id=network["junda"].pk)
+    )
+
+
+@pytest.fixture
+def junda_gateway(network: dict[str, Tenant]) -> Iterator[DealerGateway]:
+    with tenant_context(network["junda"]):
+        yield DealerGateway(network["junda"])
+
+
+# --- the API: keys made through the real service, clients on a tenant's host ---------------
+
+
+def api_client(tenant: Tenant, secret: str | None = None, **headers: str) -> APIClient:
+    client = APIClient(HTTP_HOST=host_of(tenant), **headers)
+    if secret:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}", **headers)
+    return client
+
+
+def centre(manufacturer, code: str) -> PartsCentre:
+    return PartsCentre.objects.get(manufacturer=manufacturer, code=code)
+
+
+@pytest.fixture
+def south_key(manufacturer, hotline) -> str:
+    """The 华南 parts centre's write key (the centre serving 广州 and 深圳)."""
+    return api_key_create(
+        tenant=hotline, name="华南 WMS", scope="write", parts_centre=centre(manufacturer, "PC-GZ")
+    ).secret
+
+
+@pytest.fixture
+def east_key(manufacturer, hotline) -> str:
+    return api_key_create(
+        tenant=hotline, name="华东 WMS", scope="write", parts_centre=centre(manufacturer, "PC-SH")
+    ).secret
+
+
+@pytest.fixture
+def south_read_key(manufacturer, hotline) -> str:
+    return api_key_create(
+        tenant=hotline, name="华南 BI", scope="read", parts_centre=centre(manufacturer, "PC-GZ")
+    ).secret
+
+
+@pytest.fixture
+def parts_request(parts_work_order, junda_gateway, dealer_actor, hotline):
+    """A submitted request for the two lines of a parts work order routed to 广州骏达."""
+    number = parts_work_order.number
+    junda_gateway.act(
+        "contact",
+        "HQ",
+        number,
+        actor=dealer_actor,
+        at=None,
+        whom="王建华",
+        method="phone",
+        reached=True,
+        agreed="配件到货后通知车主进店",
+    )
+    junda_gateway.act("stock", "HQ", number, actor=dealer_actor, result="parts_centre")
+    request = junda_gateway.act("parts", "HQ", number, actor=dealer_actor)
+    connection.set_schema_to_public()
+    return request
+
+
+def in_schema(tenant: Tenant):
+    return tenant_context(tenant)
+
+
+# --- the portals -------------------------------------------------------------------------
+
+
+def intake_post(
+    token: str = "t1",  # noqa: S107 (a form token, not a secret)
+    lines=LINES,
+    **changes,
+) -> dict:
+    data = {
+        "token": token,
+        "type": "parts_shortage",
+        "category": "parts_shortage",
+        "severity": "normal",
+        "channel": "phone",
+        "complaint": "前大灯闪烁，服务站称需更换总成但无库存。",
+        "owner_demand": "",
+        "owner_name": "王建华",
+        "owner_gender": "male",
+        "owner_mobile": "13802561234",
+        "owner_province": "广东",
+        "owner_city": "广州",
+        "owner_address": "天河区体育西路 103 号",
+        "vehicle_vin": VIN,
+        "vehicle_plate": "粤A3K8M2",
+        "vehicle_model": "华骐 S5",
+        "vehicle_purchase_date": "2024-05-18",
+        "vehicle_mileage_km": "28650",
+        "vehicle_use": "private",
+        "dealer": "",
+        "part_code": [x["part_code"] for x in lines],
+        "part_name": [x["part_name"] for x in lines],
+        "quantity": [str(x["quantity"]) for x in lines],
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.fixture
+def agent_client(hotline, hotline_agent, dealer):
+    return client_for(hotline, hotline_agent)
+
+
+def numbers(hotline) -> list[str]:
+    with tenant_context(hotline):
+        return list(WorkOrder.objects.values_list("number", flat=True))

@@ -27,7 +27,7 @@ from ..events import EventKind
 from ..models import Clock, ClockKind, ClockState, SlaPolicy, WorkOrder, WorkOrderEvent
 from ..models.choices import Severity, WorkOrderType
 from .events import event_append, event_build
-from .policy import calendar_for, policy_current, window_for
+from .policy import _require_admin, calendar_for, policy_current, window_for
 
 # Who is told of a breach, by escalation level (notifications resolve these to people).
 ESCALATION_ROLES = {
@@ -427,7 +427,6 @@ def clocks_recalculate(*, actor: Actor, at: dt.datetime | None = None) -> int:
     Clocks already breached keep their record; each moved clock logs its old
     and new due time. Returns how many clocks moved.
     """
-    from .policy import _require_admin
 
     _require_admin(actor)
     at = at or timezone.now()

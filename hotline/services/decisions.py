@@ -23,6 +23,7 @@ from ..models import (
 from ..state import transition
 from .clocks import DISPATCH_KINDS, clock_extend, clocks_start, clocks_stop
 from .events import event_append
+from .handling import transfer_request
 from .routing import network_place
 from .work_orders import _reopen, work_order_end, work_order_lock, work_order_save
 
@@ -258,7 +259,6 @@ def work_order_reassign(
     transaction, so the timeline, the old dealer's view and the new dealer's
     clocks are exactly those of an approved transfer.
     """
-    from .handling import transfer_request
 
     _require_supervisor(actor)
     errors: dict[str, list[str]] = {}

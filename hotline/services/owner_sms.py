@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from typing import TYPE_CHECKING
+import string
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.actor import Actor
+from notifications.sms import InboundSms, SmsMessage, sms_backend
 
 from ..events import EventKind
 from ..models import (
@@ -34,9 +35,8 @@ from ..models import (
     WorkOrder,
     WorkOrderEvent,
 )
-
-if TYPE_CHECKING:
-    from notifications.sms import InboundSms
+from .decisions import callback_record
+from .policy import ADMIN_ROLES
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +111,6 @@ def owner_sms_enqueue(events: list[WorkOrderEvent], *, brand: str) -> int:
 
 def owner_sms_send_due(now: dt.datetime | None = None) -> dt.datetime | None:
     """Send the current hotline's due messages; failures are logged and retried, then given up."""
-    from notifications.sms import SmsMessage, sms_backend
 
     now = now or timezone.now()
     backend = sms_backend()
@@ -171,7 +170,6 @@ def owner_sms_reply(*, mobile: str, text: str) -> WorkOrder | None:
     6 and above (basically or fully satisfied) closes the work order; below 6
     reopens it. Returns the work order, or None when the reply answers nothing.
     """
-    from .decisions import callback_record
 
     text = (text or "").replace("十", "10").strip()
     match = SCORE_RE.match(text)
@@ -256,9 +254,6 @@ def owner_sms_template_set(
     *, actor: Actor, kind: str, body: str, provider_template_code: str = ""
 ) -> OwnerSmsTemplate:
     """The manufacturer's wording of one message; only the known placeholders are allowed."""
-    import string
-
-    from .policy import ADMIN_ROLES
 
     if actor.role not in ADMIN_ROLES:
         raise PermissionDenied(

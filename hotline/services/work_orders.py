@@ -8,6 +8,7 @@ leaves side effects to the event relay (the event rows are the outbox).
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -195,7 +196,6 @@ def _check_vehicle_dates(values: dict[str, Any], errors: Errors) -> None:
 
 
 def _tz():
-    import zoneinfo
 
     return zoneinfo.ZoneInfo(tenant_time_zone())
 

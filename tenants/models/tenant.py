@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import get_tenant_type_choices, schema_exists
 
+from ..services.cloning import schema_clone
+
 SLUG_RULE = r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$"
 slug_validator = RegexValidator(
     SLUG_RULE,
@@ -66,7 +68,6 @@ class Tenant(TenantMixin):
         base_schema = self.get_base_schema()
         if not (sync_schema and base_schema and schema_exists(base_schema)):
             return super().create_schema(check_if_exists, sync_schema, verbosity)
-        from ..services.cloning import schema_clone
 
         # Never adopt a schema that is already there (a deleted tenant's data stays behind).
 

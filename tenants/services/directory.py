@@ -17,7 +17,9 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
 
+from ..models import NetworkMembership
 from .provisioning import DealerSpec, DirectoryIndex, check_dealer_spec, dealer_provision
 
 # Accepted headers: the English field name, or the Chinese label a dealer list usually carries.
@@ -103,7 +105,6 @@ def _read_csv(path: Path) -> list[list[str]]:
 
 
 def _read_xlsx(path: Path) -> list[list[str]]:
-    from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
@@ -220,7 +221,6 @@ def directory_validate(
 
 
 def _existing_memberships(index: DirectoryIndex) -> dict[tuple[str, str], str]:
-    from ..models import NetworkMembership
 
     return {
         (m, code): slug

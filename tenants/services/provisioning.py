@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
@@ -374,7 +375,6 @@ def user_create(
     *, username: str, password: str, full_name: str = "", email: str = "", mobile: str = ""
 ) -> User:
     """A global identity; the password must pass the configured validators."""
-    from django.contrib.auth.password_validation import validate_password
 
     errors: Errors = {}
     _required(errors, username=username)

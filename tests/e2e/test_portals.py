@@ -15,8 +15,7 @@ from parts_tickets import services as parts
 from parts_tickets.models import PartsRequest
 from tenants.models import Role
 
-from ..conftest import PASSWORD, host_of, join, person
-from ..hotline.conftest import VIN, parts_intake
+from ..conftest import PASSWORD, VIN, host_of, join, parts_intake, person
 from .conftest import shoot
 
 

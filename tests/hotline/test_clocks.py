@@ -18,7 +18,7 @@ from hotline.services.clocks import clocks_fire_due, clocks_recalculate
 from hotline.services.policy import DEFAULT_WINDOWS, WindowSpec, policy_publish
 from hotline.services.work_orders import work_order_create
 
-from .conftest import parts_intake
+from ..conftest import parts_intake
 
 pytestmark = pytest.mark.django_db
 

@@ -22,8 +22,7 @@ from notifications.outbound import deliver_everywhere
 from notifications.webhooks import webhook_delivery_replay, webhook_endpoint_create
 from tenants.models import WebhookBacklog
 
-from ..conftest import join
-from ..hotline.conftest import parts_intake
+from ..conftest import join, parts_intake
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from tenants.models import ApiKey, IdempotencyRecord
 from tenants.services import api_keys
 
-from .conftest import api_client
+from ..conftest import api_client
 
 
 def run(*args: str) -> str:

@@ -7,7 +7,7 @@ from django.test import override_settings
 
 from tenants.services.api_keys import api_key_create
 
-from .conftest import api_client
+from ..conftest import api_client
 
 SCHEMA = "/api/v1/schema/?format=json"
 

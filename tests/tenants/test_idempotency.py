@@ -10,7 +10,7 @@ from django.db import close_old_connections, connection
 from hotline.models import WorkOrder
 from tenants.services.api_keys import api_key_create
 
-from .conftest import api_client, in_schema
+from ..conftest import api_client, in_schema
 from .test_hotline import BASE, intake
 
 
@@ -79,8 +79,7 @@ def test_the_first_work_orders_of_a_new_hotline_arriving_together_all_succeed(
     committed_tenants, manufacturer, hotline
 ):
     """The default SLA policy is made on first use; two first uses at once must not collide."""
-    from ..conftest import join
-    from ..hotline.conftest import owner, vehicle
+    from ..conftest import join, owner, vehicle
 
     join(manufacturer, "gz-junda", "HQ-GD-001")
     secret = api_key_create(tenant=hotline, name="CTI", scope="write").secret

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from hotline.models import Clock, Owner, PartLine, Vehicle, WorkOrder
 from hotline.services.work_orders import work_order_create
 
-from .conftest import LINES, OTHER_VIN, owner, parts_intake, vehicle
+from ..conftest import LINES, OTHER_VIN, owner, parts_intake, vehicle
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,7 @@ from notifications.outbound import deliver_everywhere
 from notifications.services import notification_preference_set
 from tenants.models import Role
 
-from ..conftest import join, person
-from ..hotline.conftest import parts_intake
+from ..conftest import join, parts_intake, person
 
 pytestmark = pytest.mark.django_db
 

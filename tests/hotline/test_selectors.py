@@ -14,7 +14,7 @@ from hotline.services.clocks import clocks_fire_due
 from hotline.services.decisions import callback_record
 from hotline.services.work_orders import work_order_cancel, work_order_create
 
-from .conftest import owner, parts_intake
+from ..conftest import owner, parts_intake
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ from hotline.models import WorkOrder
 from tenants.models import Role
 from tenants.services.api_keys import api_key_create
 
-from ..conftest import PASSWORD, person
-from .conftest import api_client, in_schema
+from ..conftest import PASSWORD, api_client, in_schema, person
 
 
 @pytest.fixture

@@ -20,8 +20,7 @@ from live.relay import relay_everywhere, relay_pending
 from live.routing import websocket_application
 from tenants.models import Role
 
-from ..conftest import client_for, host_of, join, person
-from ..hotline.conftest import OTHER_VIN, owner, parts_intake, vehicle
+from ..conftest import OTHER_VIN, client_for, host_of, join, owner, parts_intake, person, vehicle
 
 
 @pytest.fixture

@@ -12,9 +12,7 @@ from hotline.models import WorkOrder, WorkOrderEvent
 from tenants.models import Role
 from tenants.services.api_keys import api_key_create
 
-from ..conftest import PASSWORD, client_for, person
-from ..hotline.conftest import LINES, owner, vehicle
-from .conftest import api_client, in_schema
+from ..conftest import LINES, PASSWORD, api_client, client_for, in_schema, owner, person, vehicle
 
 BASE = "/api/v1/work-orders/"
 

@@ -20,8 +20,7 @@ from hotline.services.work_orders import work_order_cancel, work_order_create
 from parts_tickets import services as parts
 from tenants.models import NetworkMembership
 
-from ..conftest import join
-from .conftest import OTHER_VIN, owner, parts_intake, vehicle
+from ..conftest import OTHER_VIN, join, owner, parts_intake, vehicle
 
 pytestmark = pytest.mark.django_db
 BJ = zoneinfo.ZoneInfo("Asia/Shanghai")

@@ -9,7 +9,7 @@ from django.utils import timezone
 from hotline.models import WorkOrder, WorkOrderEvent
 from parts_tickets.models import PartsRequest
 
-from .conftest import api_client, in_schema
+from ..conftest import api_client, in_schema
 
 BASE = "/api/v1/parts-centre/parts-requests/"
 

@@ -19,8 +19,7 @@ from parts_tickets.models import PartsRequest
 from tenants.models import Role
 from tenants.services.api_keys import api_key_create
 
-from ..conftest import person
-from .conftest import api_client, centre, in_schema
+from ..conftest import api_client, centre, in_schema, person
 
 SCHEMA = "/api/v1/schema/?format=json"
 LATER = (timezone.localdate() + dt.timedelta(days=3)).isoformat()

@@ -1,0 +1,63 @@
+"""The dealer's inbox, filtered in each hotline's schema through the gateway."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django_tenants.utils import tenant_context
+
+from hotline.models import Clock
+from hotline.services.work_orders import work_order_create
+from tenants.models import Role
+
+from ..conftest import owner, parts_intake, person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def three_work_orders(manufacturer, network, agent, hotline):
+    """Junda's: one overdue, one in processing for 王建华, one major for 李雷."""
+    with tenant_context(hotline):
+        made = [
+            work_order_create(
+                manufacturer=manufacturer,
+                actor=agent,
+                intake=parts_intake(
+                    dealer_id=network["junda"].pk, owner=owner(name=name, mobile=mobile), **extra
+                ),
+            )
+            for name, mobile, extra in (
+                ("张三", "13900000001", {}),
+                ("王建华", "13900000002", {}),
+                ("李雷", "13900000003", {"severity": "major"}),
+            )
+        ]
+        past = made[0].received_at - dt.timedelta(hours=1)
+        Clock.objects.filter(work_order=made[0], kind="first_contact").update(due_at=past)
+    return made
+
+
+def numbers(rows) -> set[str]:
+    return {row.work_order.number for row in rows}
+
+
+def test_the_inbox_filters_in_the_database(three_work_orders, junda_gateway, dealer_actor):
+    late, processing, major = three_work_orders
+    junda_gateway.act(
+        "contact", "HQ", processing.number, actor=dealer_actor, at=None, whom="王建华", method="phone",
+        reached=True, agreed="约明天进店",
+    )  # fmt: skip
+    advisor = person("advisor", junda_gateway.dealer, Role.SERVICE_ADVISOR)
+    junda_gateway.act("assign", "HQ", major.number, actor=dealer_actor, assignee_id=advisor.pk)
+
+    assert numbers(junda_gateway.inbox()) == {late.number, processing.number, major.number}
+    assert numbers(junda_gateway.inbox(overdue=True)) == {late.number}
+    assert numbers(junda_gateway.inbox(state="processing")) == {processing.number}
+    assert numbers(junda_gateway.inbox(severity="major")) == {major.number}
+    assert numbers(junda_gateway.inbox(q="王建")) == {processing.number}
+    assert numbers(junda_gateway.inbox(q=late.number[-5:])) == {late.number}
+    assert numbers(junda_gateway.inbox(assignee_id=advisor.pk)) == {major.number}
+    [row] = junda_gateway.inbox(overdue=True)
+    assert row.overdue is True
