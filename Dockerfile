@@ -30,6 +30,7 @@ COPY hotline ./hotline
 COPY dealers ./dealers
 COPY parts_tickets ./parts_tickets
 COPY notifications ./notifications
+COPY live ./live
 
 # WhiteNoise serves a hashed manifest built here. Production settings refuse to load without
 # their secrets, so the build gives placeholders; collectstatic opens no connection.

@@ -325,6 +325,25 @@ def in_schema(tenant: Tenant):
     return tenant_context(tenant)
 
 
+WORK_ORDERS_API = "/api/v1/work-orders/"
+
+
+def api_intake(**changes) -> dict:
+    """A work order as a call centre's system posts it."""
+    values = {
+        "type": "parts_shortage",
+        "category": "parts_shortage",
+        "channel": "phone",
+        "complaint": "前大灯闪烁，服务站称需更换总成但无库存。",
+        "owner": owner(),
+        "vehicle": vehicle(),
+        "part_lines": [dict(line) for line in LINES],
+        "dealer": "HQ-GD-001",
+    }
+    values.update(changes)
+    return values
+
+
 # --- the portals -------------------------------------------------------------------------
 
 

@@ -12,24 +12,18 @@ from hotline.models import WorkOrder, WorkOrderEvent
 from tenants.models import Role
 from tenants.services.api_keys import api_key_create
 
-from ..conftest import LINES, PASSWORD, api_client, client_for, in_schema, owner, person, vehicle
-
-BASE = "/api/v1/work-orders/"
-
-
-def intake(**changes) -> dict:
-    values = {
-        "type": "parts_shortage",
-        "category": "parts_shortage",
-        "channel": "phone",
-        "complaint": "前大灯闪烁，服务站称需更换总成但无库存。",
-        "owner": owner(),
-        "vehicle": vehicle(),
-        "part_lines": [dict(line) for line in LINES],
-        "dealer": "HQ-GD-001",
-    }
-    values.update(changes)
-    return values
+from ..conftest import (
+    LINES,
+    PASSWORD,
+    WORK_ORDERS_API,
+    api_client,
+    api_intake,
+    client_for,
+    in_schema,
+    owner,
+    person,
+    vehicle,
+)
 
 
 @pytest.fixture
@@ -52,13 +46,13 @@ def count_work_orders(hotline) -> int:
 
 def test_create_read_list_a_parts_work_order(hotline, integration_key):
     client = api_client(hotline, integration_key)
-    created = client.post(BASE, intake(), format="json")
+    created = client.post(WORK_ORDERS_API, api_intake(), format="json")
     assert created.status_code == 201, created.json()
     body = created.json()
     assert body["state"] == "dispatched"
     assert body["dealer"] == {"code": "HQ-GD-001", "name": "gz-junda 4S店"}
     assert [line["part_code"] for line in body["part_lines"]] == ["HQ-37110-01", "HQ-80210-07"]
-    assert created["Location"] == f"{BASE}{body['number']}/"
+    assert created["Location"] == f"{WORK_ORDERS_API}{body['number']}/"
     assert created["ETag"] == f'"{body["version"]}"'
     with in_schema(hotline):
         event = WorkOrderEvent.objects.filter(work_order__number=body["number"]).first()
@@ -66,19 +60,21 @@ def test_create_read_list_a_parts_work_order(hotline, integration_key):
 
     read = client.get(created["Location"])
     assert read.json()["number"] == body["number"]
-    assert client.get(BASE, {"state": "dispatched"}).json()["results"][0]["number"] == body["number"]
-    assert client.get(BASE, {"state": "closed"}).json()["results"] == []
-    assert client.get(BASE, {"dealer": "HQ-GD-002"}).json()["results"] == []
+    assert (
+        client.get(WORK_ORDERS_API, {"state": "dispatched"}).json()["results"][0]["number"] == body["number"]
+    )
+    assert client.get(WORK_ORDERS_API, {"state": "closed"}).json()["results"] == []
+    assert client.get(WORK_ORDERS_API, {"dealer": "HQ-GD-002"}).json()["results"] == []
     assert client.get("/api/v1/kpis/").json()["totals"]["total"] == 1
 
 
 def test_intake_refused_with_the_portals_rules_and_nothing_written(hotline, agent_client):
-    bad = intake(
+    bad = api_intake(
         owner=owner(mobile="2380256"),
         vehicle=vehicle(vin="LHKS5A2B0RG10023I"),
         part_lines=[*LINES, {"part_code": "HQ-37110-01", "part_name": "前大灯总成", "quantity": 0}],
     )
-    response = agent_client.post(BASE, bad, format="json")
+    response = agent_client.post(WORK_ORDERS_API, bad, format="json")
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     errors = response.json()["errors"]
@@ -87,9 +83,11 @@ def test_intake_refused_with_the_portals_rules_and_nothing_written(hotline, agen
     assert any(name.startswith("part_lines[3]") for name in errors)
     assert count_work_orders(hotline) == 0
 
-    seven = intake(part_lines=[{"part_code": f"P-{i}", "part_name": "件", "quantity": 1} for i in range(7)])
-    assert "part_lines" in agent_client.post(BASE, seven, format="json").json()["errors"]
-    unknown = agent_client.post(BASE, intake(dealer="XX-000"), format="json")
+    seven = api_intake(
+        part_lines=[{"part_code": f"P-{i}", "part_name": "件", "quantity": 1} for i in range(7)]
+    )
+    assert "part_lines" in agent_client.post(WORK_ORDERS_API, seven, format="json").json()["errors"]
+    unknown = agent_client.post(WORK_ORDERS_API, api_intake(dealer="XX-000"), format="json")
     assert unknown.json()["errors"] == {"dealer": ["No dealer with the code XX-000 in this network."]}
     assert count_work_orders(hotline) == 0
 
@@ -97,9 +95,9 @@ def test_intake_refused_with_the_portals_rules_and_nothing_written(hotline, agen
 def test_error_messages_follow_accept_language(hotline, integration_key):
     en = api_client(hotline, integration_key, HTTP_ACCEPT_LANGUAGE="en")
     zh = api_client(hotline, integration_key, HTTP_ACCEPT_LANGUAGE="zh-hans")
-    payload = intake(complaint=" ")
-    english = en.post(BASE, payload, format="json").json()
-    chinese = zh.post(BASE, payload, format="json").json()
+    payload = api_intake(complaint=" ")
+    english = en.post(WORK_ORDERS_API, payload, format="json").json()
+    chinese = zh.post(WORK_ORDERS_API, payload, format="json").json()
     assert english["errors"]["complaint"] == ["Describe the owner's complaint."]
     assert chinese["errors"]["complaint"] != english["errors"]["complaint"]
     assert chinese["title"] != english["title"]
@@ -107,26 +105,29 @@ def test_error_messages_follow_accept_language(hotline, integration_key):
 
 def test_a_retried_create_makes_one_work_order(hotline, integration_key):
     client = api_client(hotline, integration_key)
-    first = client.post(BASE, intake(), format="json", HTTP_IDEMPOTENCY_KEY="cti-call-8812")
-    again = client.post(BASE, intake(), format="json", HTTP_IDEMPOTENCY_KEY="cti-call-8812")
+    first = client.post(WORK_ORDERS_API, api_intake(), format="json", HTTP_IDEMPOTENCY_KEY="cti-call-8812")
+    again = client.post(WORK_ORDERS_API, api_intake(), format="json", HTTP_IDEMPOTENCY_KEY="cti-call-8812")
     assert first.status_code == again.status_code == 201
     assert again.json()["number"] == first.json()["number"]
     assert again["Idempotent-Replayed"] == "true"
     assert count_work_orders(hotline) == 1
 
     other = client.post(
-        BASE, intake(complaint="另一个问题"), format="json", HTTP_IDEMPOTENCY_KEY="cti-call-8812"
+        WORK_ORDERS_API,
+        api_intake(complaint="另一个问题"),
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="cti-call-8812",
     )
     assert other.status_code == 422
     assert count_work_orders(hotline) == 1
-    fresh = client.post(BASE, intake(), format="json", HTTP_IDEMPOTENCY_KEY="cti-call-8813")
+    fresh = client.post(WORK_ORDERS_API, api_intake(), format="json", HTTP_IDEMPOTENCY_KEY="cti-call-8813")
     assert fresh.status_code == 201
     assert count_work_orders(hotline) == 2
 
 
 def test_two_writers_cannot_overwrite_each_other(hotline, integration_key, agent_client):
     client = api_client(hotline, integration_key)
-    created = client.post(BASE, intake(), format="json")
+    created = client.post(WORK_ORDERS_API, api_intake(), format="json")
     url, etag = created["Location"], created["ETag"]
     cancel = client.post(f"{url}cancel/", {"reason": "重复录入"}, format="json", HTTP_IF_MATCH=etag)
     assert cancel.status_code == 200
@@ -138,7 +139,7 @@ def test_two_writers_cannot_overwrite_each_other(hotline, integration_key, agent
 
 
 def test_illegal_step_is_a_conflict_and_supervisor_steps_need_a_supervisor(hotline, agent_client):
-    created = agent_client.post(BASE, intake(), format="json")
+    created = agent_client.post(WORK_ORDERS_API, api_intake(), format="json")
     url = created["Location"]
     callback = agent_client.post(
         f"{url}callbacks/", {"outcome": "reached", "score": 9, "solved": True}, format="json"
@@ -152,15 +153,15 @@ def test_illegal_step_is_a_conflict_and_supervisor_steps_need_a_supervisor(hotli
 def test_read_key_reads_only_and_a_dealer_or_foreign_key_gets_nothing(
     hotline, network, other_manufacturer, integration_key
 ):
-    created = api_client(hotline, integration_key).post(BASE, intake(), format="json")
+    created = api_client(hotline, integration_key).post(WORK_ORDERS_API, api_intake(), format="json")
     reader = api_client(hotline, api_key_create(tenant=hotline, name="BI", scope="read").secret)
-    assert reader.get(BASE).status_code == 200
-    assert reader.post(BASE, intake(), format="json").status_code == 403
+    assert reader.get(WORK_ORDERS_API).status_code == 200
+    assert reader.post(WORK_ORDERS_API, api_intake(), format="json").status_code == 403
     foreign = api_key_create(tenant=other_manufacturer.hotline, name="DY CTI", scope="write").secret
     assert api_client(hotline, foreign).get(created["Location"]).status_code == 401
     dealer_key = api_key_create(tenant=network["junda"], name="DMS", scope="write").secret
-    assert api_client(hotline, dealer_key).get(BASE).status_code == 401
-    anonymous = api_client(hotline).get(BASE)
+    assert api_client(hotline, dealer_key).get(WORK_ORDERS_API).status_code == 401
+    anonymous = api_client(hotline).get(WORK_ORDERS_API)
     assert anonymous.status_code == 401
     assert count_work_orders(hotline) == 1
 
@@ -169,17 +170,17 @@ def test_revoked_key_stops_working(hotline, integration_key):
     from tenants.services.api_keys import api_key_revoke
 
     client = api_client(hotline, integration_key)
-    assert client.get(BASE).status_code == 200
+    assert client.get(WORK_ORDERS_API).status_code == 200
     api_key_revoke(tenant=hotline, prefix=integration_key.split("_")[1])
-    assert client.get(BASE).status_code == 401
+    assert client.get(WORK_ORDERS_API).status_code == 401
 
 
 def test_kpis_count_what_the_manufacturer_measures(hotline, integration_key):
     client = api_client(hotline, integration_key)
-    first = client.post(BASE, intake(), format="json")
+    first = client.post(WORK_ORDERS_API, api_intake(), format="json")
     client.post(
-        BASE,
-        intake(
+        WORK_ORDERS_API,
+        api_intake(
             type="complaint",
             category="service_attitude",
             part_lines=[],
@@ -209,10 +210,10 @@ def test_kpis_count_what_the_manufacturer_measures(hotline, integration_key):
 
 def test_the_api_gives_the_figures_of_the_kpi_page(hotline, network, integration_key):
     client = api_client(hotline, integration_key)
-    parts = client.post(BASE, intake(), format="json").json()
+    parts = client.post(WORK_ORDERS_API, api_intake(), format="json").json()
     complaint = client.post(
-        BASE,
-        intake(
+        WORK_ORDERS_API,
+        api_intake(
             type="complaint",
             category="service_attitude",
             part_lines=[],
@@ -222,10 +223,12 @@ def test_the_api_gives_the_figures_of_the_kpi_page(hotline, network, integration
         ),
         format="json",
     ).json()
-    client.post(BASE, intake(type="complaint", category="charges", part_lines=[]), format="json")  # a repeat
+    client.post(
+        WORK_ORDERS_API, api_intake(type="complaint", category="charges", part_lines=[]), format="json"
+    )  # a repeat
     twice = client.post(
-        BASE,
-        intake(
+        WORK_ORDERS_API,
+        api_intake(
             type="complaint",
             category="charges",
             part_lines=[],
@@ -252,7 +255,7 @@ def test_the_api_gives_the_figures_of_the_kpi_page(hotline, network, integration
     )
     assert resolved.status_code == 200
     callback = client.post(
-        f"{BASE}{complaint['number']}/callbacks/",
+        f"{WORK_ORDERS_API}{complaint['number']}/callbacks/",
         {"outcome": "reached", "score": 7, "solved": True},
         format="json",
     )

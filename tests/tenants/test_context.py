@@ -18,9 +18,6 @@ from tenants.models import TenantType
 
 from ..conftest import join, parts_intake
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
 def _due_work_order(manufacturer, dealer_code: str, slug: str):
     dealer = join(manufacturer, slug, dealer_code)
     actor = Actor(user_id=1, name="李娜", tenant_id=manufacturer.hotline_id, role="hotline_agent")
@@ -35,6 +32,7 @@ def _due_work_order(manufacturer, dealer_code: str, slug: str):
     return work_order
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_broken_hotline_does_not_stop_the_clocks_of_the_others(
     committed_tenants, manufacturer, other_manufacturer, caplog
 ):
@@ -52,6 +50,7 @@ def test_a_broken_hotline_does_not_stop_the_clocks_of_the_others(
     assert f"clocks failed for tenant {manufacturer.hotline.slug}" in caplog.text
 
 
+@pytest.mark.django_db
 def test_each_tenant_says_which_tenants_failed_and_keeps_the_rest(manufacturer, other_manufacturer):
     def work(tenant):
         if tenant.pk == manufacturer.hotline_id:

@@ -10,8 +10,7 @@ from django.db import close_old_connections, connection
 from hotline.models import WorkOrder
 from tenants.services.api_keys import api_key_create
 
-from ..conftest import api_client, in_schema
-from .test_hotline import BASE, intake
+from ..conftest import WORK_ORDERS_API, api_client, api_intake, in_schema
 
 
 def _race(count: int, call) -> list:
@@ -47,7 +46,7 @@ def test_simultaneous_retries_with_one_key_make_one_work_order(committed_tenants
     responses = _race(
         3,
         lambda: api_client(hotline, secret).post(
-            BASE, intake(), format="json", HTTP_IDEMPOTENCY_KEY="call-7001"
+            WORK_ORDERS_API, api_intake(), format="json", HTTP_IDEMPOTENCY_KEY="call-7001"
         ),
     )
     assert [r.status_code for r in responses] == [201, 201, 201]
@@ -63,7 +62,7 @@ def test_two_writers_with_the_same_etag_one_wins(committed_tenants, manufacturer
 
     join(manufacturer, "gz-junda", "HQ-GD-001")
     secret = api_key_create(tenant=hotline, name="CTI", scope="write").secret
-    created = api_client(hotline, secret).post(BASE, intake(), format="json")
+    created = api_client(hotline, secret).post(WORK_ORDERS_API, api_intake(), format="json")
     url, etag = created["Location"], created["ETag"]
     responses = _race(
         2,
@@ -84,8 +83,10 @@ def test_the_first_work_orders_of_a_new_hotline_arriving_together_all_succeed(
     join(manufacturer, "gz-junda", "HQ-GD-001")
     secret = api_key_create(tenant=hotline, name="CTI", scope="write").secret
     bodies = [
-        intake(owner=owner(mobile=f"1390000000{i}"), vehicle=vehicle(vin=vin))
+        api_intake(owner=owner(mobile=f"1390000000{i}"), vehicle=vehicle(vin=vin))
         for i, vin in enumerate(("LHKS5A2B4RG100231", "LHKX5P4C9SH200517"))
     ]
-    responses = _race(2, lambda: api_client(hotline, secret).post(BASE, bodies.pop(), format="json"))
+    responses = _race(
+        2, lambda: api_client(hotline, secret).post(WORK_ORDERS_API, bodies.pop(), format="json")
+    )
     assert [r.status_code for r in responses] == [201, 201]
