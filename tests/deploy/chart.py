@@ -140,3 +140,96 @@ class Helm:
         done = self.template(values, kube_version)
         assert done.returncode == 0, done.stderr
         return Rendered(objects=[o for o in yaml.safe_load_all(done.stdout) if o])
+
+
+# --- the values sets ------------------------------------------------------------------------
+
+DOCUMENTED = documented_values()
+PRODUCTION = DOCUMENTED["production"]
+# What the operator's Secrets named in the production example hold (docs/deploy.md, Install).
+OPERATOR_SECRETS = {
+    "desk-secrets": {
+        "SECRET_KEY": "k" * 50,
+        "SMS_ALIYUN_ACCESS_KEY_ID": "LTAI",
+        "SMS_ALIYUN_ACCESS_KEY_SECRET": "x",
+    },
+    "desk-database": {"DATABASE_URL": "postgresql://complaint_desk:pw@pgbouncer.db:6432/complaint_desk"},
+    "desk-redis": {"REDIS_URL": "rediss://:pw@redis.example.internal:6380/0"},
+}
+KEYS_IN_VALUES = {
+    "existingSecret": "",
+    "secretKey": "s" * 50,
+    "smsReplySecret": "r" * 40,
+    "emailUrl": "smtp+tls://desk%40example.cn:pw@smtp.example.cn:587",
+}
+
+# Every values set docs/deploy.md and helm/values.yaml describe.
+VALUE_SETS: dict[str, dict[str, Any]] = {
+    "defaults: in-cluster PostgreSQL and Redis": {},
+    "production example": PRODUCTION,
+    "production, Tencent Cloud SMS example": DOCUMENTED["tencent"],
+    "production, console SMS": merged(
+        PRODUCTION, {"config": {"sms": {"backend": "notifications.sms.ConsoleSmsBackend"}}}
+    ),
+    "production, Alibaba Cloud SMS keys in values": merged(
+        PRODUCTION,
+        {
+            "secrets": {
+                **KEYS_IN_VALUES,
+                "smsAliyunAccessKeyId": "LTAIexample",
+                "smsAliyunAccessKeySecret": "x",
+            }
+        },
+    ),
+    "production, Tencent Cloud SMS keys in values": merged(
+        DOCUMENTED["tencent"],
+        {
+            "config": {"sms": {"tencentRegion": "ap-beijing"}},
+            "secrets": {**KEYS_IN_VALUES, "smsTencentSecretId": "AKIDexample", "smsTencentSecretKey": "x"},
+        },
+    ),
+    "production, database and Redis by URL": merged(
+        PRODUCTION,
+        {
+            "externalDatabase": {"existingSecret": "", "url": "postgresql://desk:pw@db.internal:5432/desk"},
+            "externalRedis": {"existingSecret": "", "url": "rediss://:pw@redis.internal:6380/0"},
+        },
+    ),
+    "ingress with TLS and a manufacturer's own domain": merged(
+        PRODUCTION, {"extraHosts": ["service.huaqi-auto.cn"], "ingress": {"tls": {"secretName": "desk-tls"}}}
+    ),
+    "ingress without TLS": merged(PRODUCTION, {"ingress": {"tls": {"enabled": False}}}),
+    "no ingress, ServiceAccount or PDB": merged(
+        PRODUCTION,
+        {
+            "ingress": {"enabled": False},
+            "serviceAccount": {"create": False},
+            "web": {"podDisruptionBudget": {"enabled": False}},
+        },
+    ),
+    "autoscaling off": merged(PRODUCTION, {"web": {"autoscaling": {"enabled": False}, "replicaCount": 3}}),
+    "autoscaling on CPU and memory": merged(
+        PRODUCTION,
+        {
+            "web": {
+                "autoscaling": {"minReplicas": 3, "maxReplicas": 12, "targetMemoryUtilizationPercentage": 80},
+                "podDisruptionBudget": {"maxUnavailable": 1},
+            }
+        },
+    ),
+    "classic channel layer, live settings, API limits, own broker": merged(
+        PRODUCTION,
+        {
+            "config": {
+                "live": {
+                    "channelLayerBackend": "channels_redis.core.RedisChannelLayer",
+                    "sweepSeconds": 2.5,
+                    "channelCapacity": 50000,
+                    "redisMaxConnections": 400,
+                },
+                "api": {"rateRead": "3000/min", "rateWrite": "100/s", "maxBodyBytes": 131072},
+            },
+            "secrets": {"celeryBrokerUrl": "rediss://:pw@queues.internal:6380/1"},
+        },
+    ),
+}
