@@ -5,6 +5,8 @@
 #   docker run --env-file prod.env complaint-desk:0.1.0 migrate    # migrate, manage <command>
 # See docs/deploy.md.
 
+# Any Debian bookworm image with Python 3.11 as "python" and its venv module will do; the image
+# tests build one from Debian's archive (tests/deploy/tools.py).
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 # --- build: a virtualenv with the dependencies, the source, collected static files.
@@ -17,9 +19,14 @@ ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /app
 
 # Dependencies first, from pyproject.toml alone: this layer is rebuilt only when they change.
+# Behind a proxy that re-signs TLS, pass its certificate authorities as a build secret
+# (--secret id=ca_bundle,src=/etc/ssl/certs/ca-certificates.crt): pip trusts them for this
+# step only, and nothing of them stays in the image.
 COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+RUN --mount=type=secret,id=ca_bundle,target=/run/secrets/ca_bundle \
+    python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
         > /tmp/requirements.txt \
+    && if [ -s /run/secrets/ca_bundle ]; then export PIP_CERT=/run/secrets/ca_bundle; fi \
     && pip install --requirement /tmp/requirements.txt
 
 COPY manage.py Procfile ./
@@ -48,7 +55,13 @@ ARG VERSION=0.1.0
 LABEL org.opencontainers.image.title="complaint-desk" \
       org.opencontainers.image.description="Complaint work orders between a car maker's hotline and its dealers" \
       org.opencontainers.image.version="${VERSION}"
-RUN PIP_ROOT_USER_ACTION=ignore python -m pip uninstall --yes pip setuptools wheel \
+# Nothing installs packages at run time: the base's pip goes (python:3.11-slim has one), and
+# so do the wheels from which ensurepip would bring it back; the build fails if pip remains.
+RUN if python -m pip --version >/dev/null 2>&1; then \
+        PIP_ROOT_USER_ACTION=ignore python -m pip uninstall --yes pip setuptools wheel; \
+    fi \
+    && rm -rf /usr/local/lib/python3*/ensurepip/_bundled /usr/share/python-wheels \
+    && ! python -c "import pip" 2>/dev/null \
     && groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home \
         --shell /usr/sbin/nologin app

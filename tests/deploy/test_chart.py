@@ -1,0 +1,524 @@
+"""The chart through the real helm: linted, rendered for every documented values set, every
+object validated against the Kubernetes versions the chart declares, wrong values refused by
+helm with the schema's message, and what an operator sets reaching the product's settings."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from .chart import (
+    CHART,
+    OPERATOR_SECRETS,
+    RELEASE,
+    ROOT,
+    VALUE_SETS,
+    Helm,
+    Rendered,
+    kubernetes_versions,
+)
+
+pytestmark = pytest.mark.deploy
+
+FULLNAME = f"{RELEASE}-complaint-desk"
+
+
+@pytest.fixture(scope="module")
+def rendered(helm: Helm) -> dict[str, Rendered]:
+    return {name: helm.render(values) for name, values in VALUE_SETS.items()}
+
+
+# --- helm lint and Kubernetes' schemas --------------------------------------------------------
+
+
+@pytest.mark.parametrize("values", VALUE_SETS.values(), ids=VALUE_SETS.keys())
+def test_helm_lint_strict_passes(helm, values):
+    done = helm.lint(values)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 chart(s) linted, 0 chart(s) failed" in done.stdout
+
+
+@pytest.mark.parametrize("values", VALUE_SETS.values(), ids=VALUE_SETS.keys())
+def test_every_rendered_object_is_valid_for_the_kubernetes_versions_the_chart_declares(helm, values):
+    for version in kubernetes_versions():
+        objects = helm.render(values, kube_version=version).objects
+        assert len(objects) >= 10
+        for document in objects:
+            kind, name = document["kind"], document["metadata"]["name"]
+            try:
+                kubernetes_validate.validate(document, version, strict=True)
+            except kubernetes_validate.ValidationError as error:
+                pytest.fail(f"{kind} {name} is not valid Kubernetes {version}: {error.message}")
+
+
+def test_the_declared_kubernetes_range_starts_where_the_schemas_do():
+    oldest, newest = kubernetes_versions()
+
+    assert oldest == "1.25.0"
+    assert tuple(map(int, newest.split("."))) > (1, 25)
+
+
+def test_defaults_render_the_seventeen_objects_of_an_evaluation_install(rendered):
+    kinds = sorted(o["kind"] for o in rendered["defaults: in-cluster PostgreSQL and Redis"].objects)
+
+    assert kinds == sorted(
+        ["ConfigMap", "Secret", "ServiceAccount", "Job", "Ingress", "HorizontalPodAutoscaler"]
+        + ["PodDisruptionBudget", "Pod"]
+        + ["Deployment"] * 4
+        + ["Service"] * 3
+        + ["StatefulSet"] * 2
+    )
+
+
+# --- what each values set changes ------------------------------------------------------------
+
+
+def test_every_object_carries_the_standard_labels_with_one_component(rendered):
+    for name, result in rendered.items():
+        for document in result.objects:
+            labels = document["metadata"]["labels"]
+            where = f"{name}: {document['kind']} {document['metadata']['name']}"
+            assert labels["app.kubernetes.io/name"] == "complaint-desk", where
+            assert labels["app.kubernetes.io/instance"] == RELEASE, where
+            assert labels["app.kubernetes.io/managed-by"] == "Helm", where
+            assert labels["helm.sh/chart"].startswith("complaint-desk-"), where
+            assert labels["app.kubernetes.io/component"], where
+            selector = document.get("spec", {}).get("selector", {})
+            selector = selector.get("matchLabels", selector) if isinstance(selector, dict) else {}
+            if selector:
+                assert selector["app.kubernetes.io/component"] == labels["app.kubernetes.io/component"], where
+                if "template" in document["spec"]:
+                    pod_labels = document["spec"]["template"]["metadata"]["labels"]
+                    assert selector.items() <= pod_labels.items(), where
+
+
+def test_autoscaling_on_leaves_the_replicas_to_the_autoscaler(rendered):
+    result = rendered["autoscaling on CPU and memory"]
+    autoscaler = result.one("HorizontalPodAutoscaler")
+
+    assert autoscaler["spec"]["scaleTargetRef"]["name"] == f"{FULLNAME}-web"
+    assert (autoscaler["spec"]["minReplicas"], autoscaler["spec"]["maxReplicas"]) == (3, 12)
+    assert {m["resource"]["name"] for m in autoscaler["spec"]["metrics"]} == {"cpu", "memory"}
+    assert "replicas" not in result.deployments()["web"]["spec"]
+    assert result.one("PodDisruptionBudget")["spec"] == {
+        "maxUnavailable": 1,
+        "selector": result.deployments()["web"]["spec"]["selector"],
+    }
+
+
+def test_autoscaling_off_runs_the_replicas_asked_for(rendered):
+    result = rendered["autoscaling off"]
+
+    assert result.of_kind("HorizontalPodAutoscaler") == []
+    assert result.deployments()["web"]["spec"]["replicas"] == 3
+
+
+def test_ingress_routes_the_base_domain_every_tenant_and_own_domains_over_tls(rendered):
+    ingress = rendered["ingress with TLS and a manufacturer's own domain"].one("Ingress")
+    hosts = ["desk.example.cn", "*.desk.example.cn", "service.huaqi-auto.cn"]
+
+    assert ingress["spec"]["tls"] == [{"secretName": "desk-tls", "hosts": hosts}]
+    assert [rule["host"] for rule in ingress["spec"]["rules"]] == hosts
+    for rule in ingress["spec"]["rules"]:
+        (path,) = rule["http"]["paths"]
+        assert path["backend"]["service"] == {"name": f"{FULLNAME}-web", "port": {"name": "http"}}
+    # WebSocket connections stay open through ingress-nginx.
+    assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-read-timeout"] == "3600"
+    allowed = rendered["ingress with TLS and a manufacturer's own domain"].one("ConfigMap")["data"][
+        "ALLOWED_HOSTS"
+    ]
+    assert allowed.split(",") == ["desk.example.cn", ".desk.example.cn", "service.huaqi-auto.cn"]
+
+
+def test_ingress_without_tls_or_none_at_all(rendered):
+    assert "tls" not in rendered["ingress without TLS"].one("Ingress")["spec"]
+    bare = rendered["no ingress, ServiceAccount or PDB"]
+    assert (
+        bare.of_kind("Ingress") == bare.of_kind("ServiceAccount") == bare.of_kind("PodDisruptionBudget") == []
+    )
+    assert bare.deployments()["web"]["spec"]["template"]["spec"]["serviceAccountName"] == "default"
+
+
+def test_in_cluster_postgresql_and_redis_are_part_of_the_evaluation_install(rendered):
+    result = rendered["defaults: in-cluster PostgreSQL and Redis"]
+    secret = result.one("Secret")["stringData"]
+    job = result.one("Job", "migrate")
+
+    assert {s["metadata"]["name"] for s in result.of_kind("StatefulSet")} == {
+        f"{FULLNAME}-postgresql",
+        f"{FULLNAME}-redis",
+    }
+    assert secret["DATABASE_URL"].startswith("postgresql://complaint_desk:")
+    assert secret["DATABASE_URL"].endswith(f"@{FULLNAME}-postgresql:5432/complaint_desk")
+    assert secret["REDIS_URL"].endswith(f"@{FULLNAME}-redis:6379/0")
+    assert len(secret["SECRET_KEY"]) == 64
+    # The database is part of the release, so the first migration runs after it is installed.
+    assert job["metadata"]["annotations"]["helm.sh/hook"] == "post-install,pre-upgrade"
+
+
+def test_production_uses_the_operators_database_and_redis_and_migrates_first(rendered):
+    result = rendered["production example"]
+    web = result.deployments()["web"]
+    env = result.environment(web, OPERATOR_SECRETS)
+
+    assert result.of_kind("StatefulSet") == []
+    assert "DATABASE_URL" not in (result.one("Secret").get("stringData") or {})
+    assert env["DATABASE_URL"] == OPERATOR_SECRETS["desk-database"]["DATABASE_URL"]
+    assert env["REDIS_URL"] == OPERATOR_SECRETS["desk-redis"]["REDIS_URL"]
+    assert env["SECRET_KEY"] == OPERATOR_SECRETS["desk-secrets"]["SECRET_KEY"]
+    assert (
+        result.one("Job", "migrate")["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+    )
+    weights = {
+        o["kind"]: int(o["metadata"]["annotations"]["helm.sh/hook-weight"])
+        for o in result.objects
+        if "helm.sh/hook-weight" in o["metadata"].get("annotations", {})
+    }
+    assert weights["ServiceAccount"] < weights["ConfigMap"] == weights["Secret"] < weights["Job"]
+
+
+SMS_SETS = {
+    "production, console SMS": ("notifications.sms.ConsoleSmsBackend", set()),
+    "production example": ("notifications.sms.AliyunSmsBackend", {"SMS_ALIYUN_SIGN_NAME"}),
+    "production, Alibaba Cloud SMS keys in values": (
+        "notifications.sms.AliyunSmsBackend",
+        {"SMS_ALIYUN_ACCESS_KEY_ID", "SMS_ALIYUN_ACCESS_KEY_SECRET", "SMS_REPLY_SECRET"},
+    ),
+    "production, Tencent Cloud SMS example": (
+        "notifications.sms.TencentSmsBackend",
+        {"SMS_TENCENT_SDK_APP_ID", "SMS_TENCENT_SIGN_NAME"},
+    ),
+    "production, Tencent Cloud SMS keys in values": (
+        "notifications.sms.TencentSmsBackend",
+        {"SMS_TENCENT_SECRET_ID", "SMS_TENCENT_SECRET_KEY", "SMS_REPLY_SECRET"},
+    ),
+}
+SMS_SECRET_KEYS = {
+    "SMS_ALIYUN_ACCESS_KEY_ID",
+    "SMS_ALIYUN_ACCESS_KEY_SECRET",
+    "SMS_TENCENT_SECRET_ID",
+    "SMS_TENCENT_SECRET_KEY",
+    "SMS_REPLY_SECRET",
+}
+
+
+@pytest.mark.parametrize(("name", "expected"), SMS_SETS.items(), ids=SMS_SETS.keys())
+def test_each_sms_provider_gets_its_settings_and_its_keys_stay_secret(rendered, name, expected):
+    backend, filled = expected
+    result = rendered[name]
+    config = result.one("ConfigMap")["data"]
+    secret = result.one("Secret").get("stringData") or {}
+
+    assert config["SMS_BACKEND"] == backend
+    for key in filled:
+        assert (config | secret)[key], key
+    assert not SMS_SECRET_KEYS & set(config)
+    assert set(secret) & SMS_SECRET_KEYS == filled & SMS_SECRET_KEYS
+    if backend.endswith("TencentSmsBackend"):
+        assert config["SMS_TENCENT_SDK_APP_ID"] == "1400000000"
+
+
+def test_workloads_have_probes_security_scratch_space_and_their_process(rendered):
+    result = rendered["production example"]
+    workloads = [*result.deployments().values(), result.one("Job", "migrate")]
+
+    for workload in workloads:
+        pod = workload["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        component = workload["metadata"]["labels"]["app.kubernetes.io/component"]
+        assert container["args"] == [component]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["runAsUser"] == 10001
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True
+        assert container["securityContext"]["allowPrivilegeEscalation"] is False
+        assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
+        assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]  # noqa: S108 (the pod's)
+        assert pod["automountServiceAccountToken"] is False
+        assert container["resources"]["requests"]
+    web = result.deployments()["web"]["spec"]["template"]["spec"]["containers"][0]
+    assert web["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
+    assert web["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert web["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert web["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    job_env = result.environment(result.one("Job", "migrate"), OPERATOR_SECRETS)
+    assert job_env["DATABASE_WAIT_SECONDS"] == "120"
+
+
+# --- wrong values: helm refuses them with the schema's message --------------------------------
+
+SCHEMA_REFUSES = "values don't meet the specifications of the schema(s)"
+WRONG_VALUES: dict[str, tuple[dict[str, Any], str]] = {
+    "replica count as a string": ({"web": {"replicaCount": "3"}}, "- web.replicaCount: Invalid type"),
+    "unknown top-level key": ({"replicas": 3}, "Additional property replicas is not allowed"),
+    "unknown key in a process": ({"worker": {"replica": 2}}, "Additional property replica is not allowed"),
+    "pull policy that does not exist": ({"image": {"pullPolicy": "Sometimes"}}, "- image.pullPolicy: "),
+    "base domain with a scheme": ({"baseDomain": "https://desk.example.cn"}, "- baseDomain: Does not match"),
+    "base domain as a wildcard": ({"baseDomain": "*.desk.example.cn"}, "- baseDomain: Does not match"),
+    "secret key shorter than 32 characters": ({"secrets": {"secretKey": "short"}}, "- secrets.secretKey: "),
+    "sign-in rate not in django-ratelimit syntax": (
+        {"config": {"loginRatePerIp": "twenty"}},
+        "- config.loginRatePerIp: Does not match",
+    ),
+    "no database at all": ({"postgresql": {"enabled": False}}, "- externalDatabase.url: String length"),
+    "no Redis at all": ({"redis": {"enabled": False}}, "- externalRedis.url: String length"),
+    "in-cluster and external database at once": (
+        {"externalDatabase": {"url": "postgresql://a@b/c"}},
+        "- externalDatabase.url: String length must be less than or equal to 0",
+    ),
+    "database URL and database Secret at once": (
+        {
+            "postgresql": {"enabled": False},
+            "externalDatabase": {"url": "postgresql://a@b/c", "existingSecret": "db"},
+        },
+        "Must not validate the schema (not)",
+    ),
+    "unknown SMS backend": (
+        {"config": {"sms": {"backend": "notifications.sms.Pigeon"}}},
+        "- config.sms.backend: ",
+    ),
+    "SMS endpoint over plain http": (
+        {"config": {"sms": {"tencentEndpoint": "http://sms.tencentcloudapi.com/"}}},
+        "- config.sms.tencentEndpoint: Does not match",
+    ),
+    "Tencent Cloud region that is no region": (
+        {"config": {"sms": {"tencentRegion": "Guangzhou"}}},
+        "- config.sms.tencentRegion: Does not match",
+    ),
+    "Tencent Cloud SdkAppId as a number": (
+        {"config": {"sms": {"tencentSdkAppId": 1400000000}}},
+        "- config.sms.tencentSdkAppId: Invalid type",
+    ),
+    "Tencent Cloud backend without SdkAppId": (
+        {
+            "config": {
+                "sms": {"backend": "notifications.sms.TencentSmsBackend", "tencentSignName": "华骐汽车"}
+            },
+            "secrets": {"existingSecret": "desk-secrets"},
+        },
+        "- config.sms.tencentSdkAppId: String length must be greater than or equal to 1",
+    ),
+    "Tencent Cloud backend without signature name": (
+        {
+            "config": {
+                "sms": {"backend": "notifications.sms.TencentSmsBackend", "tencentSdkAppId": "1400000000"}
+            },
+            "secrets": {"existingSecret": "desk-secrets"},
+        },
+        "- config.sms.tencentSignName: String length must be greater than or equal to 1",
+    ),
+    "Tencent Cloud backend with half its keys": (
+        {
+            "config": {
+                "sms": {
+                    "backend": "notifications.sms.TencentSmsBackend",
+                    "tencentSdkAppId": "1400000000",
+                    "tencentSignName": "华骐汽车",
+                }
+            },
+            "secrets": {"smsTencentSecretId": "AKIDexample"},
+        },
+        "- secrets.smsTencentSecretKey: String length must be greater than or equal to 1",
+    ),
+    "Alibaba Cloud backend without signature name": (
+        {
+            "config": {"sms": {"backend": "notifications.sms.AliyunSmsBackend"}},
+            "secrets": {"existingSecret": "desk-secrets"},
+        },
+        "- config.sms.aliyunSignName: String length must be greater than or equal to 1",
+    ),
+    "Alibaba Cloud backend without its keys": (
+        {"config": {"sms": {"backend": "notifications.sms.AliyunSmsBackend", "aliyunSignName": "华骐汽车"}}},
+        "- secrets.smsAliyunAccessKeySecret: String length must be greater than or equal to 1",
+    ),
+    "SMS reply secret shorter than 32 characters": (
+        {"secrets": {"smsReplySecret": "short"}},
+        "- secrets.smsReplySecret: ",
+    ),
+    "unknown SMS setting": ({"config": {"sms": {"tencentAppKey": "x"}}}, "Additional property tencentAppKey"),
+    "probe path that is no path": (
+        {"web": {"readinessProbe": {"httpGet": {"path": "readyz"}}}},
+        "- web.readinessProbe.httpGet.path: Does not match",
+    ),
+    "unknown channel layer": (
+        {"config": {"live": {"channelLayerBackend": "channels.layers.InMemoryChannelLayer"}}},
+        "- config.live.channelLayerBackend: ",
+    ),
+    "live sweep of zero seconds": (
+        {"config": {"live": {"sweepSeconds": 0}}},
+        "- config.live.sweepSeconds: Must be greater than 0",
+    ),
+    "channel capacity as a string": (
+        {"config": {"live": {"channelCapacity": "20000"}}},
+        "- config.live.channelCapacity: Invalid type",
+    ),
+    "API rate not in the throttle syntax": (
+        {"config": {"api": {"rateWrite": "600 per minute"}}},
+        "- config.api.rateWrite: Does not match",
+    ),
+    "Celery broker that is no Redis": (
+        {"secrets": {"celeryBrokerUrl": "amqp://guest@rabbit//"}},
+        "- secrets.celeryBrokerUrl: Does not match",
+    ),
+}
+
+
+@pytest.mark.parametrize(("changes", "message"), WRONG_VALUES.values(), ids=WRONG_VALUES.keys())
+def test_helm_refuses_wrong_values_with_the_schemas_message(helm, changes, message):
+    done = helm.template(changes)
+
+    assert done.returncode != 0
+    assert SCHEMA_REFUSES in done.stderr
+    assert message in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"web": {"autoscaling": {"minReplicas": 5, "maxReplicas": 3}}},
+            "web.autoscaling.minReplicas must not exceed web.autoscaling.maxReplicas",
+        ),
+        (
+            {"web": {"autoscaling": {"targetCPUUtilizationPercentage": None}}},
+            "web.autoscaling needs targetCPUUtilizationPercentage or targetMemoryUtilizationPercentage",
+        ),
+    ],
+    ids=["minimum above maximum", "no target"],
+)
+def test_helm_refuses_an_autoscaler_that_cannot_work(helm, changes, message):
+    done = helm.template(changes)
+
+    assert done.returncode != 0
+    assert message in done.stderr
+
+
+# --- the checks fail on a broken chart --------------------------------------------------------
+
+
+@pytest.fixture
+def broken_chart(tmp_path, helm_binary):
+    copy = tmp_path / "helm"
+    shutil.copytree(CHART, copy)
+    return copy, Helm(helm_binary, copy)
+
+
+def test_lint_fails_on_a_misindented_template(broken_chart):
+    chart, helm = broken_chart
+    service = chart / "templates" / "web-service.yaml"
+    service.write_text(service.read_text().replace("  type: {{", " type: {{"))
+
+    done = helm.lint()
+
+    assert done.returncode != 0
+    assert "web-service.yaml" in done.stdout + done.stderr
+
+
+def test_lint_fails_on_a_value_the_schema_does_not_know(broken_chart):
+    chart, helm = broken_chart
+    values = chart / "values.yaml"
+    values.write_text(values.read_text().replace("  live:\n", "  live:\n    reconnectSeconds: 5\n"))
+
+    done = helm.lint()
+
+    assert done.returncode != 0
+    assert "Additional property reconnectSeconds is not allowed" in done.stdout + done.stderr
+
+
+def test_an_object_kubernetes_would_refuse_fails_validation(broken_chart):
+    chart, helm = broken_chart
+    deployment = chart / "templates" / "worker-deployment.yaml"
+    deployment.write_text(
+        deployment.read_text().replace(
+            "replicas: {{ .Values.worker.replicaCount }}", 'replicas: "{{ .Values.worker.replicaCount }}"'
+        )
+    )
+    (worker,) = [o for o in helm.render().of_kind("Deployment") if o["metadata"]["name"].endswith("-worker")]
+
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(worker, kubernetes_versions()[0], strict=True)
+
+
+# --- what the chart sets reaches the product's settings ---------------------------------------
+
+SETTINGS_PROBE = """
+import json
+import django
+django.setup()
+from django.conf import settings as s
+layer = s.CHANNEL_LAYERS["default"]
+print(json.dumps({
+    "channel_layer": layer["BACKEND"],
+    "capacity": layer["CONFIG"]["capacity"],
+    "max_connections": layer["CONFIG"]["hosts"][0]["max_connections"],
+    "sweep": s.LIVE_SWEEP_SECONDS,
+    "api": [s.API_RATE_READ, s.API_RATE_WRITE, s.API_MAX_BODY_BYTES],
+    "broker": s.CELERY_BROKER_URL,
+    "hsts": s.SECURE_HSTS_SECONDS,
+    "session_age": s.SESSION_COOKIE_AGE,
+    "conn_max_age": s.DATABASES["default"]["CONN_MAX_AGE"],
+    "allowed_hosts": s.ALLOWED_HOSTS,
+    "sms_backend": s.SMS_BACKEND,
+    "debug": s.DEBUG,
+}))
+"""
+
+
+def product_settings(env: dict[str, str]) -> dict[str, Any]:
+    """The production settings the product loads from this environment."""
+    done = subprocess.run(
+        [sys.executable, "-c", SETTINGS_PROBE],
+        env={"PATH": "/usr/bin:/bin", **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_the_settings_the_chart_sets_load_in_the_products_production_settings(rendered):
+    result = rendered["classic channel layer, live settings, API limits, own broker"]
+    web = result.deployments()["web"]
+    env = result.environment(web, OPERATOR_SECRETS)
+
+    assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
+    assert product_settings(env) == {
+        "channel_layer": "channels_redis.core.RedisChannelLayer",
+        "capacity": 50000,
+        "max_connections": 400,
+        "sweep": 2.5,
+        "api": ["3000/min", "100/s", 131072],
+        "broker": "rediss://:pw@queues.internal:6380/1",
+        "hsts": 31536000,
+        "session_age": 43200,
+        "conn_max_age": 0,  # the web tier's own, over the ConfigMap's 60
+        "allowed_hosts": ["desk.example.cn", ".desk.example.cn"],
+        "sms_backend": "notifications.sms.AliyunSmsBackend",
+        "debug": False,
+    }
+    worker_env = result.environment(result.deployments()["worker"], OPERATOR_SECRETS)
+    assert product_settings(worker_env)["conn_max_age"] == 60
+
+
+def test_values_yaml_documents_every_setting_it_holds():
+    """Each value under config and secrets has a comment right above it (helm-docs style)."""
+    lines = (CHART / "values.yaml").read_text().splitlines()
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    undocumented = []
+    for section in ("config", "secrets"):
+        start = lines.index(f"{section}:")
+        leaves = [key for key, value in values[section].items() if not isinstance(value, dict)]
+        leaves += [k for v in values[section].values() if isinstance(v, dict) for k in v]
+        for key in leaves:
+            index = next(i for i in range(start, len(lines)) if lines[i].strip().startswith(f"{key}:"))
+            if not lines[index - 1].strip().startswith("#"):
+                undocumented.append(f"{section}: {key}")
+    assert undocumented == []
