@@ -43,6 +43,7 @@ COPY live ./live
 # their secrets, so the build gives placeholders; collectstatic opens no connection.
 RUN DJANGO_SETTINGS_MODULE=config.settings.production \
     SECRET_KEY=collectstatic-at-build-time-only-not-a-secret \
+    SMS_REPLY_SECRET=collectstatic-at-build-time-only-not-a-secret \
     DATABASE_URL=postgresql://build@127.0.0.1:1/build \
     REDIS_URL=redis://127.0.0.1:1/0 \
     python manage.py collectstatic --noinput --verbosity 0 \

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from config.api.base import ApiView
 from config.urls_hotline import urlpatterns as base
-from tenants.api.permissions import HotlineMemberOrIntegration
+from tenants.api.permissions import Declared
 
 
 def plain(request: HttpRequest) -> JsonResponse:
@@ -30,7 +30,8 @@ class Trivial(APIView):
 class TrivialWithKey(ApiView):
     """The API's own stack: key authentication, permission check and the Redis rate limit."""
 
-    permission_classes = [HotlineMemberOrIntegration]
+    permission_classes = [Declared]
+    permission_actions = {"GET": "work_order.read"}
 
     def get(self, request: Request) -> Response:
         return Response({"ok": True})

@@ -9,6 +9,9 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
+from config.body_limit import BodyLimitMiddleware  # noqa: E402
 from live.routing import websocket_application  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})
+application = ProtocolTypeRouter(
+    {"http": BodyLimitMiddleware(django_asgi_app), "websocket": websocket_application}
+)

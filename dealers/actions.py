@@ -1,8 +1,9 @@
 """What a dealer can do to a work order routed to it, declared once.
 
 Each action names the service it runs on the manufacturer's master record (in
-the hotline's schema), what it writes in the dealer's own schema, who may do it,
-the portal's form and the API's input. The gateway runs them
+the hotline's schema), what it writes in the dealer's own schema, the portal's
+form and the API's input; who may do it is its cell ``dealer.<name>`` of the
+declared matrix (``tenants/permissions.py``). The gateway runs them
 (``DealerGateway.act``), the portal builds its forms and the API its endpoints
 from this table; the form's and the serializer's cleaned data are the action's
 arguments.
@@ -21,16 +22,12 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from hotline.services import handling
 from parts_tickets.services import parts_received_confirm, parts_request_raise
-from tenants.models import ROLES_BY_TENANT_TYPE, Manufacturer, NetworkMembership, TenantType
+from tenants.models import Manufacturer, NetworkMembership
+from tenants.permissions import roles_allowed
 
 from . import services as own
 from .api import serializers as api
 from .views import forms
-
-# Everyone on a dealer's staff, and a dealer's integration (its DMS) through an API key.
-DEALER_STAFF = frozenset(ROLES_BY_TENANT_TYPE[TenantType.DEALER])
-INTEGRATION = "integration"
-ANYONE_HERE = DEALER_STAFF | {INTEGRATION}
 
 
 @dataclass(frozen=True)
@@ -39,12 +36,20 @@ class DealerAction:
     api_path: str  # under /api/v1/work-orders/<manufacturer>/<number>/
     service: Callable[..., Any] | None  # on the master record, in the hotline's schema
     own: Callable[..., Any] | None  # on the dealer's own rows, in its schema
-    roles: frozenset[str]
     form: type[forms.DealerActionForm]
     serializer: type[Any]
     done: Promise  # the portal's message
     summary: str  # the API's
     prepare: Callable[[Manufacturer, dict[str, Any]], dict[str, Any]] | None = None
+
+    @property
+    def permission(self) -> str:
+        """The action's cell in the declared matrix (``tenants/permissions.py``)."""
+        return f"dealer.{self.name}"
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return roles_allowed(self.permission)
 
     def arguments(self, manufacturer: Manufacturer, data: Mapping[str, Any]) -> dict[str, Any]:
         values = dict(data)
@@ -71,7 +76,6 @@ DEALER_ACTIONS: dict[str, DealerAction] = {
             "contacts",
             handling.work_order_record_contact,
             own.contact_attempt_add,
-            ANYONE_HERE,
             forms.ContactForm,
             api.ContactIn,
             _lazy("Contact recorded."),
@@ -82,7 +86,6 @@ DEALER_ACTIONS: dict[str, DealerAction] = {
             "assignment",
             None,
             own.assignment_set,
-            ANYONE_HERE,
             forms.AssignForm,
             api.AssignIn,
             _lazy("Assigned."),
@@ -93,7 +96,6 @@ DEALER_ACTIONS: dict[str, DealerAction] = {
             "notes",
             None,
             own.note_add,
-            ANYONE_HERE,
             forms.NoteForm,
             api.NoteIn,
             _lazy("Note added."),
@@ -104,7 +106,6 @@ DEALER_ACTIONS: dict[str, DealerAction] = {
             "stock-check",
             handling.work_order_record_stock_check,
             None,
-            ANYONE_HERE,
             forms.StockCheckForm,
             api.StockCheckIn,
             _lazy("Stock check recorded."),
@@ -115,7 +116,6 @@ DEALER_ACTIONS: dict[str, DealerAction] = {
             "parts-requests",
             parts_request_raise,
             None,
-            ANYONE_HERE,
             forms.PartsRequestForm,
             api.PartsRequestIn,
             _lazy("Parts-support request sent to the parts centre."),
@@ -126,7 +126,6 @@ DEALER_ACTIONS: dict[str, DealerAction] = {
             "parts-received",
             parts_received_confirm,
             None,
-            ANYONE_HERE,
             forms.PartsReceivedForm,
             api.NoteOnlyIn,
             _lazy("Parts receipt confirmed."),
@@ -137,7 +136,6 @@ DEALER_ACTIONS: dict[str, DealerAction] = {
             "resolve",
             handling.work_order_resolve,
             None,
-            ANYONE_HERE,
             forms.ResolveForm,
             api.ResolveIn,
             _lazy("Reported resolved; the hotline will call the owner back."),
@@ -148,7 +146,6 @@ DEALER_ACTIONS: dict[str, DealerAction] = {
             "extension-requests",
             handling.extension_request,
             None,
-            ANYONE_HERE,
             forms.ExtensionForm,
             api.ExtensionIn,
             _lazy("Extension requested; a hotline supervisor decides."),
@@ -159,7 +156,6 @@ DEALER_ACTIONS: dict[str, DealerAction] = {
             "transfer-requests",
             handling.transfer_request,
             None,
-            ANYONE_HERE,
             forms.TransferForm,
             api.TransferIn,
             _lazy("Transfer requested; a hotline supervisor decides."),

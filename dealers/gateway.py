@@ -15,12 +15,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
 from config.actor import Actor
@@ -35,6 +33,7 @@ from hotline.models import (
 )
 from hotline.selectors import feed_position, kpi_rows, relayed_after
 from tenants.models import Manufacturer, NetworkMembership, Tenant
+from tenants.permissions import require
 
 from .actions import DEALER_ACTIONS, DealerAction
 from .models import Assignment, ContactAttempt, InternalNote
@@ -289,8 +288,7 @@ class DealerGateway:
         """
         if isinstance(action, str):
             action = DEALER_ACTIONS[action]
-        if actor.role not in action.roles:
-            raise PermissionDenied(_("Your role may not do this."))
+        require(actor, action.permission)
         manufacturer = self._manufacturer(manufacturer_code)
         arguments = action.arguments(manufacturer, arguments)
         with transaction.atomic():

@@ -41,7 +41,7 @@ shift
 
 case "$process" in
     web)
-        exec uvicorn config.asgi:application --host ${WEB_HOST:-127.0.0.1} --port ${WEB_PORT:-8000} --ws websockets-sansio --ws-per-message-deflate false --lifespan off --proxy-headers --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" --no-access-log "$@"
+        exec uvicorn config.asgi:application --host ${WEB_HOST:-127.0.0.1} --port ${WEB_PORT:-8000} --ws websockets-sansio --ws-per-message-deflate false --lifespan off --proxy-headers --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-}" --no-access-log "$@"
         ;;
     worker)
         exec celery --app config worker --loglevel INFO --concurrency ${WORKER_CONCURRENCY:-2} --without-gossip --without-mingle "$@"

@@ -16,6 +16,7 @@ from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
+from django.conf import settings
 from django.urls import path
 
 from tenants.models import TenantType
@@ -31,22 +32,50 @@ def _header(scope: dict[str, Any], wanted: bytes) -> str:
     return ""
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _port_of_host(host: str) -> int | None:
+    """The port a Host header names, or the portal's default one when it names none."""
+    _name, sep, port = host.rpartition(":")
+    if sep and port.isdigit() and not host.endswith("]"):
+        return int(port)
+    return DEFAULT_PORTS.get(settings.PORTAL_SCHEME)
+
+
+def same_origin(host: str, origin: str) -> bool:
+    """Whether the page that opens a socket (``Origin``) was served by this host and port.
+
+    Scheme, name and port must all agree: another service on the same name but
+    another port is another origin, and may not use the visitor's session here.
+    """
+    try:
+        parts = urlsplit(origin)
+        origin_port = parts.port or DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:
+        return False
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname or origin_port is None:
+        return False
+    return normalise_host(parts.hostname) == normalise_host(host) and origin_port == _port_of_host(host)
+
+
 class TenantFromHostMiddleware:
     """Puts the host's tenant into the scope, or refuses the connection.
 
-    The page that opens the socket must come from the same host: a page on one
-    tenant's host (sibling subdomains are same-site for cookies) may not open
-    another tenant's socket with the visitor's session there.
+    The page that opens the socket must come from the same origin (scheme, host
+    and port): a page on one tenant's host (sibling subdomains are same-site for
+    cookies), or on another port of the same host, may not open a tenant's
+    socket with the visitor's session there.
     """
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        host = normalise_host(_header(scope, b"host"))
-        origin = urlsplit(_header(scope, b"origin")).hostname or ""
+        raw_host = _header(scope, b"host")
+        host = normalise_host(raw_host)
         tenant = None
-        if host and normalise_host(origin) == host:
+        if host and same_origin(raw_host, _header(scope, b"origin")):
             tenant = await database_sync_to_async(tenant_for_hostname)(host)
         if tenant is None:
             await send({"type": "websocket.close", "code": 4404})

@@ -336,20 +336,25 @@ class SmsReplyPayloadError(ValueError):
         self.errors = errors
 
 
-def sms_reply_token(schema_name: str) -> str:
+def sms_reply_token(schema_name: str) -> str | None:
     """The secret last part of a hotline's reply URL: an HMAC of its schema name.
 
-    Keyed with ``SMS_REPLY_SECRET`` (``SECRET_KEY`` when unset); changing the key
-    changes every hotline's URL. No hotline's token says anything about another's.
+    Keyed with ``SMS_REPLY_SECRET``, a secret of its own (never ``SECRET_KEY``,
+    whose development default is public); without it no URL exists and replies
+    are refused. Changing the key changes every hotline's URL. No hotline's
+    token says anything about another's.
     """
-    secret = getattr(settings, "SMS_REPLY_SECRET", "") or settings.SECRET_KEY
+    secret = getattr(settings, "SMS_REPLY_SECRET", "")
+    if not secret:
+        return None
     return salted_hmac(
         "complaint-desk.sms-reply", schema_name, secret=secret, algorithm="sha256"
     ).hexdigest()[:40]
 
 
 def sms_reply_token_valid(schema_name: str, token: str) -> bool:
-    return constant_time_compare(sms_reply_token(schema_name), token)
+    expected = sms_reply_token(schema_name)
+    return expected is not None and constant_time_compare(expected, token)
 
 
 MOBILE_IN_REPLY_RE = re.compile(r"^\+?[\d\s-]{5,20}$")
@@ -360,6 +365,10 @@ def _json_body(raw: bytes) -> object:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise SmsReplyPayloadError({"body": [_("The body is not valid JSON.")]}) from None
+
+
+# The longest reply text kept: a long SMS is at most a few hundred characters.
+MAX_REPLY_TEXT = 500
 
 
 def _text_field(
@@ -375,6 +384,9 @@ def _text_field(
         value = str(value)
     if not isinstance(value, str) or (pattern is not None and not pattern.match(value)):
         errors[f"{where}.{key}"] = [message]
+        return ""
+    if len(value) > MAX_REPLY_TEXT:
+        errors[f"{where}.{key}"] = [_("At most %(limit)s characters.") % {"limit": MAX_REPLY_TEXT}]
         return ""
     return value
 

@@ -173,3 +173,11 @@ def test_docs_say_where_deployment_lives():
     assert "helm/" in (ROOT / "docs" / "architecture.md").read_text()
     for topic in ("helm install", "helm upgrade", "session", "Citus", "pg_dump"):
         assert topic in (ROOT / "docs" / "deploy.md").read_text(), topic
+
+
+def test_no_proxy_is_trusted_by_default_anywhere_the_web_process_starts():
+    """The sign-in limits count client addresses: trusting every proxy lets any client choose its own."""
+    assert values()["config"]["forwardedAllowIps"] == ""
+    assert schema()["properties"]["config"]["properties"]["forwardedAllowIps"].get("not") == {"const": "*"}
+    web = procfile()["web"]
+    assert '--forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-}"' in web

@@ -1,11 +1,15 @@
 """/api/v1/ on a manufacturer's hotline host: the hotline's and the parts centres' API."""
 
+from csp.decorators import csp_update
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
 from .problems import not_found_response
 
+# The documentation pages style themselves inline and ReDoc runs workers from blob: URLs;
+# their scripts are files (Swagger UI's split view), so script-src stays 'self'.
+DOCS_CSP = csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]})
 PUBLIC = {  # the contract is no secret
     "permission_classes": [AllowAny],
     "authentication_classes": [],
@@ -16,7 +20,11 @@ urlpatterns = [
     path("", include("hotline.api.urls")),
     path("parts-centre/", include("parts_tickets.api.urls")),
     path("schema/", SpectacularAPIView.as_view(urlconf="config.urls_hotline", **PUBLIC), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", **PUBLIC), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema", **PUBLIC), name="api-redoc"),
+    path(
+        "docs/",
+        DOCS_CSP(SpectacularSwaggerSplitView.as_view(url_name="api-schema", **PUBLIC)),
+        name="api-docs",
+    ),
+    path("redoc/", DOCS_CSP(SpectacularRedocView.as_view(url_name="api-schema", **PUBLIC)), name="api-redoc"),
     re_path(r"^[\s\S]*$", not_found_response),
 ]

@@ -50,6 +50,7 @@ SHARED_APPS = [
     "config",
     "tenants",
     "live",  # no tables: the relay command and the live sockets
+    "csp",
 ]
 TENANT_TYPES = {
     "public": {"APPS": SHARED_APPS, "URLCONF": "config.urls_public"},
@@ -75,6 +76,7 @@ MIDDLEWARE = [
     "config.middleware.HealthMiddleware",
     "tenants.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -103,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.portal",
                 "notifications.context_processors.unread_notifications",
+                "tenants.context_processors.permissions",
             ],
         },
     },
@@ -266,6 +269,24 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Content-Security-Policy (django-csp): scripts, styles and everything else only from this
+# host, no inline script or style, no framing, forms post only here. The API's interactive
+# documentation alone adds inline styles and blob: workers (config/api/urls_*.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
 # Names used in the UI that are not model data.
 PRODUCT_NAME = _("Complaint Desk")
 
@@ -297,6 +318,10 @@ SMS_TENCENT_SECRET_KEY = env("SMS_TENCENT_SECRET_KEY", default="")
 SMS_TENCENT_SDK_APP_ID = env("SMS_TENCENT_SDK_APP_ID", default="")
 SMS_TENCENT_SIGN_NAME = env("SMS_TENCENT_SIGN_NAME", default="")
 SMS_TENCENT_REGION = env("SMS_TENCENT_REGION", default="ap-guangzhou")
-# Keys the secret part of each hotline's reply URL (/sms/replies/<provider>/<token>/);
-# SECRET_KEY when unset. `manage.py sms_reply_urls` prints the URLs.
+# Keys the secret part of each hotline's reply URL (/sms/replies/<provider>/<token>/); a secret
+# of its own, required in production: unset, replies are refused. `manage.py sms_reply_urls`
+# prints the URLs. Each hotline takes at most SMS_REPLY_RATE pushes, each body at most
+# SMS_REPLY_MAX_BODY_BYTES.
 SMS_REPLY_SECRET = env("SMS_REPLY_SECRET", default="")
+SMS_REPLY_RATE = env("SMS_REPLY_RATE", default="120/m")
+SMS_REPLY_MAX_BODY_BYTES = env.int("SMS_REPLY_MAX_BODY_BYTES", default=64 * 1024)

@@ -12,6 +12,12 @@ if len(SECRET_KEY) < 32:
 for _name in ("DATABASE_URL", "REDIS_URL"):
     if not env(_name, default=""):
         raise ImproperlyConfigured(f"{_name} must be set in production.")
+if len(env("SMS_REPLY_SECRET", default="")) < 32:
+    raise ImproperlyConfigured("SMS_REPLY_SECRET must be set to at least 32 random characters.")
+if env("FORWARDED_ALLOW_IPS", default="").strip() == "*":
+    raise ImproperlyConfigured(
+        "FORWARDED_ALLOW_IPS must list the proxies' addresses; '*' lets any client choose its address."
+    )
 
 PORTAL_SCHEME = "https"
 WEBHOOKS_REQUIRE_HTTPS = True

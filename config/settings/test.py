@@ -14,6 +14,7 @@ from .base import *  # noqa: E402, F403
 DEBUG = False
 WEBHOOKS_REQUIRE_HTTPS = False  # tests talk to a local receiver; a test turns it on
 SECRET_KEY = "tests-only-not-secret"  # noqa: S105
+SMS_REPLY_SECRET = "tests-only-sms-reply-secret"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True

@@ -16,7 +16,7 @@ from config.api.base import ApiView, check_if_match, etag_of
 from config.api.schema import READ_ERRORS, WRITE_ERRORS, WRITE_HEADERS, problems
 from tenants.api.authentication import actor_of
 from tenants.api.idempotency import idempotent
-from tenants.api.permissions import DealerMemberOrIntegration
+from tenants.api.permissions import Declared
 
 from ..actions import DealerAction
 from ..gateway import DealerGateway, DealerWorkOrder
@@ -29,7 +29,7 @@ MANUFACTURER = OpenApiParameter(
 
 
 class DealerView(ApiView):
-    permission_classes = [DealerMemberOrIntegration]
+    permission_classes = [Declared]
 
     @property
     def gateway(self) -> DealerGateway:
@@ -39,6 +39,8 @@ class DealerView(ApiView):
 
 
 class Inbox(DealerView):
+    permission_actions = {"GET": "inbox.read"}
+
     @extend_schema(
         tags=TAG,
         operation_id="inbox_list",
@@ -114,6 +116,8 @@ def _plain(view: DealerWorkOrder) -> dict:
 
 
 class WorkOrderDetail(DealerView):
+    permission_actions = {"GET": "inbox.read"}
+
     @extend_schema(
         tags=TAG,
         operation_id="dealer_work_orders_read",
@@ -149,7 +153,11 @@ class DealerActionView(DealerView):
 
 def action_view(action: DealerAction) -> type[DealerActionView]:
     """The endpoint of one declared action, with its schema."""
-    view = type(f"{action.name.title()}ActionView", (DealerActionView,), {"dealer_action": action})
+    view = type(
+        f"{action.name.title()}ActionView",
+        (DealerActionView,),
+        {"dealer_action": action, "permission_actions": {"POST": action.permission}},
+    )
     return extend_schema_view(
         post=extend_schema(
             tags=TAG,

@@ -6,12 +6,14 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from config.exports import table_download
 from hotline.views.kpis import KpiFilter, period
+from tenants.permissions import may
 
 from ..gateway import DealerGateway
 from .work_orders import _staff
@@ -19,6 +21,8 @@ from .work_orders import _staff
 
 @login_required
 def kpis(request: HttpRequest) -> HttpResponse:
+    if not may(request.membership.role, "dealer.kpis.read"):
+        raise PermissionDenied
     zone = zoneinfo.ZoneInfo(getattr(request.tenant, "time_zone", "") or settings.TIME_ZONE)
     form = KpiFilter(request.GET or None)
     form.fields.pop("group")

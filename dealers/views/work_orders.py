@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from config.portal import actor_of, apply_errors, live_page
 from hotline.models import MAX_PART_LINES, OPEN_STATES, StockCheck
+from tenants.permissions import may
 from tenants.selectors import networks_of_dealer, staff_of
 
 from ..actions import DEALER_ACTIONS
@@ -116,6 +117,8 @@ def work_order_action(request: HttpRequest, manufacturer: str, number: str, acti
         raise Http404
     gateway = DealerGateway(request.tenant)
     gateway.work_order(manufacturer, number)  # 404 before anything when not routed here
+    if not may(request.membership.role, declared.permission):
+        raise PermissionDenied
     form = declared.form(request.POST, staff=_staff(request))
     extra: dict[str, Any] = {}
     if form.is_valid():

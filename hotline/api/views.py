@@ -21,7 +21,7 @@ from config.api.pagination import CURSOR_PARAMETERS, NewestFirst, paginated
 from config.api.schema import IDEMPOTENCY_KEY, READ_ERRORS, WRITE_ERRORS, WRITE_HEADERS, problems
 from tenants.api.authentication import actor_of
 from tenants.api.idempotency import idempotent
-from tenants.api.permissions import HotlineMemberOrIntegration
+from tenants.api.permissions import Declared
 from tenants.models import Manufacturer
 
 from ..models import WorkOrder
@@ -44,7 +44,7 @@ TAG = ["hotline"]
 
 
 class HotlineView(ApiView):
-    permission_classes = [HotlineMemberOrIntegration]
+    permission_classes = [Declared]
 
     @property
     def manufacturer(self) -> Manufacturer:
@@ -65,6 +65,8 @@ def _detail(number: str, status_code: int = 200, **headers: str) -> Response:
 
 
 class WorkOrderList(HotlineView):
+    permission_actions = {"GET": "work_order.read", "POST": "work_order.create"}
+
     @extend_schema(
         tags=TAG,
         operation_id="work_orders_list",
@@ -109,6 +111,8 @@ class WorkOrderList(HotlineView):
 
 
 class WorkOrderDetail(HotlineView):
+    permission_actions = {"GET": "work_order.read"}
+
     @extend_schema(
         tags=TAG,
         operation_id="work_orders_read",
@@ -153,6 +157,7 @@ def _write(summary: str, request: type, response: Any = WorkOrderOut, code: int 
 
 
 class RecordCallback(_Action):
+    permission_actions = {"POST": "work_order.callback"}
     input_serializer = CallbackIn
 
     @_write(
@@ -187,6 +192,8 @@ class RecordCallback(_Action):
 
 
 class Verify(_Action):
+    permission_actions = {"POST": "work_order.close"}
+
     @_write("Supervisor: close a resolved work order without reaching the owner, with the reason", ReasonIn)
     def post(self, request: Request, number: str) -> Response:
         return super().post(request, number)
@@ -198,6 +205,8 @@ class Verify(_Action):
 
 
 class Reopen(_Action):
+    permission_actions = {"POST": "work_order.reopen"}
+
     @_write("Reopen: back to the same dealer with fresh clocks", ReasonIn)
     def post(self, request: Request, number: str) -> Response:
         return super().post(request, number)
@@ -209,6 +218,8 @@ class Reopen(_Action):
 
 
 class Cancel(_Action):
+    permission_actions = {"POST": "work_order.cancel"}
+
     @_write("Cancel a work order (e.g. recorded twice), with the reason", ReasonIn)
     def post(self, request: Request, number: str) -> Response:
         return super().post(request, number)
@@ -220,6 +231,8 @@ class Cancel(_Action):
 
 
 class Kpis(HotlineView):
+    permission_actions = {"GET": "kpis.read"}
+
     @extend_schema(
         tags=TAG,
         operation_id="kpis_read",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.actor import Actor
 from tenants.models import Manufacturer
+from tenants.permissions import require
 
 from ..events import EventKind
 from ..models import (
@@ -27,13 +28,7 @@ from .handling import transfer_request
 from .routing import network_place
 from .work_orders import _reopen, work_order_end, work_order_lock, work_order_save
 
-SUPERVISOR_ROLES = {"hotline_supervisor", "hotline_admin"}
 FAILED_ATTEMPTS_BEFORE_SMS = 4
-
-
-def _require_supervisor(actor: Actor) -> None:
-    if actor.role not in SUPERVISOR_ROLES:
-        raise PermissionDenied(_("Only a hotline supervisor may decide this."))
 
 
 def callback_record(
@@ -113,7 +108,7 @@ def callback_record(
 
 def work_order_close_without_callback(*, work_order_id: int, actor: Actor, reason: str) -> WorkOrder:
     """A supervisor closes a resolved work order without reaching the owner, with a reason."""
-    _require_supervisor(actor)
+    require(actor, "work_order.close")
     return work_order_end(
         work_order_id=work_order_id,
         actor=actor,
@@ -147,7 +142,7 @@ def transfer_decide(
     to_dealer_id: int | None = None,
 ) -> TransferRequest:
     """Approve (new dealer, new clocks) or refuse a transfer request, with the reason."""
-    _require_supervisor(actor)
+    require(actor, "transfer.decide")
     errors: dict[str, list[str]] = {}
     if not (reason or "").strip():
         errors["reason"] = [_("Record the reason for the decision.")]
@@ -213,7 +208,7 @@ def transfer_decide(
 
 def extension_decide(*, request_id: int, actor: Actor, grant: bool, reason: str = "") -> ExtensionRequest:
     """Grant (the clock's due time moves, logged) or refuse an extension request."""
-    _require_supervisor(actor)
+    require(actor, "extension.decide")
     with transaction.atomic():
         request, work_order, now = _decision(ExtensionRequest, request_id, actor, reason)
         if grant:
@@ -260,7 +255,7 @@ def work_order_reassign(
     clocks are exactly those of an approved transfer.
     """
 
-    _require_supervisor(actor)
+    require(actor, "work_order.reassign")
     errors: dict[str, list[str]] = {}
     if not (reason or "").strip():
         errors["reason"] = [_("Record the reason for the decision.")]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.actor import Actor
+from tenants.permissions import may
 
 from ..events import EventKind
 from ..models import (
@@ -32,8 +33,6 @@ from ..state import transition
 from .clocks import clocks_start, clocks_stop
 from .events import event_append
 from .work_orders import work_order_lock, work_order_save
-
-SENIOR_ROLES = {"general_manager"}
 
 
 def _when(at: dt.datetime | None, errors: dict[str, list[str]], name: str = "at") -> dt.datetime:
@@ -105,7 +104,7 @@ def work_order_record_contact(
             event_append(work_order, EventKind.CONTACT_ATTEMPT, actor, at, **data)
         if reached and solution_offered:
             kinds = [ClockKind.ANSWER]
-            if actor.role in SENIOR_ROLES:
+            if may(actor.role, "dealer.senior_answer"):
                 kinds.append(ClockKind.SENIOR_ANSWER)
             clocks_stop(work_order, kinds, at=at, actor=actor, reason="answered")
     return work_order

@@ -14,7 +14,7 @@ import logging
 import re
 import string
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from config.actor import Actor
 from notifications.sms import InboundSms, SmsMessage, sms_backend
+from tenants.permissions import require
 
 from ..events import EventKind
 from ..models import (
@@ -36,7 +37,6 @@ from ..models import (
     WorkOrderEvent,
 )
 from .decisions import callback_record
-from .policy import ADMIN_ROLES
 
 logger = logging.getLogger(__name__)
 
@@ -255,10 +255,7 @@ def owner_sms_template_set(
 ) -> OwnerSmsTemplate:
     """The manufacturer's wording of one message; only the known placeholders are allowed."""
 
-    if actor.role not in ADMIN_ROLES:
-        raise PermissionDenied(
-            _("Only the customer-service centre's administrators may change the text messages.")
-        )
+    require(actor, "sms.change")
     errors: dict[str, list[str]] = {}
     if kind not in OwnerSmsKind.values:
         errors["kind"] = [_("Choose which message to change.")]

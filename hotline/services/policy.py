@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from config.actor import Actor
+from tenants.permissions import require
 
 from ..calendar import BusinessCalendar, CalendarKind
 from ..models import (
@@ -114,14 +115,8 @@ def _create(
     return policy
 
 
-ADMIN_ROLES = {"hotline_admin"}
-
-
 def _require_admin(actor: Actor) -> None:
-    if actor.role not in ADMIN_ROLES:
-        raise PermissionDenied(
-            _("Only the customer-service centre's administrators may change the SLA policy and calendar.")
-        )
+    require(actor, "policy.change")
 
 
 def policy_publish(

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from config.actor import Actor
 from tenants.models import Manufacturer, NetworkMembership
+from tenants.permissions import require
 
 from ..events import EventKind
 from ..models import (
@@ -221,6 +222,7 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
     is linked to the earlier one and counted as a repeat. Nothing is saved
     unless everything is valid.
     """
+    require(actor, "work_order.create")
     errors: Errors = {}
     _check_choice(errors, "type", intake.type, WorkOrderType)
     _check_choice(errors, "category", intake.category, Category)
@@ -419,7 +421,8 @@ def work_order_end(
 
 
 def work_order_cancel(*, work_order_id: int, actor: Actor, reason: str) -> WorkOrder:
-    """Hotline: withdraw a work order (e.g. recorded twice); its clocks stop."""
+    """Hotline supervisors: withdraw a work order (e.g. recorded twice); its clocks stop."""
+    require(actor, "work_order.cancel")
     return work_order_end(
         work_order_id=work_order_id,
         actor=actor,
@@ -432,6 +435,7 @@ def work_order_cancel(*, work_order_id: int, actor: Actor, reason: str) -> WorkO
 
 def work_order_reopen(*, work_order_id: int, actor: Actor, reason: str) -> WorkOrder:
     """Back to the same dealer with fresh clocks and one more on the reopen count."""
+    require(actor, "work_order.reopen")
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Say why the work order is reopened.")]})
     with transaction.atomic():

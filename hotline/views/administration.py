@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from config.portal import actor_of, apply_errors
 from tenants.models import ApiKey, ApiKeyKind, ApiKeyScope, Membership, PartsCentre, Region, Role, User
 from tenants.models.identity import ROLES_BY_TENANT_TYPE
+from tenants.permissions import may
 from tenants.selectors import network_of_manufacturer
 from tenants.services.api_keys import api_key_create, api_key_revoke
 from tenants.services.provisioning import (
@@ -38,20 +39,21 @@ from tenants.services.provisioning import (
 
 from ..models import CalendarOverride, OwnerSmsKind, OwnerSmsTemplate
 from ..services.owner_sms import DEFAULT_TEXTS, PLACEHOLDERS, owner_sms_template_set
-from ..services.policy import ADMIN_ROLES, WindowSpec, calendar_override_set, policy_current, policy_publish
+from ..services.policy import WindowSpec, calendar_override_set, policy_current, policy_publish
 
 
-def _is_admin(request: HttpRequest) -> bool:
-    return request.membership.role in ADMIN_ROLES
+def _may(request: HttpRequest, action: str) -> bool:
+    """Whether the member's role may take ``action`` here (``tenants/permissions.py``)."""
+    return may(request.membership.role, action)
 
 
 def _refused(request: HttpRequest, exc: PermissionDenied) -> None:
     messages.error(request, str(exc) or _("Only the customer-service centre's administrators may do this."))
 
 
-def _require_admin(request: HttpRequest) -> None:
-    """Changes on the newer screens: anyone else gets 403 and nothing changes."""
-    if not _is_admin(request):
+def _require(request: HttpRequest, action: str) -> None:
+    """A change the member's role may not make: 403, and nothing changes."""
+    if not _may(request, action):
         raise PermissionDenied(_("Only the customer-service centre's administrators may do this."))
 
 
@@ -153,7 +155,7 @@ def sla_policy(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "hotline/admin/policy.html",
-        {"policy": policy, "form": form, "is_admin": _is_admin(request)},
+        {"policy": policy, "form": form, "is_admin": _may(request, "policy.change")},
         status=400 if form.errors else 200,
     )
 
@@ -195,7 +197,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "hotline/admin/calendar.html",
         {
             "form": form,
-            "is_admin": _is_admin(request),
+            "is_admin": _may(request, "policy.change"),
             "overrides": CalendarOverride.objects.filter(day__gte=today.replace(month=1, day=1)).order_by(
                 "day"
             ),
@@ -245,7 +247,7 @@ def sms_templates(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "rows": rows,
-            "is_admin": _is_admin(request),
+            "is_admin": _may(request, "sms.change"),
             "placeholders": ", ".join(f"{{{p}}}" for p in PLACEHOLDERS),
         },
         status=400 if form.errors else 200,
@@ -275,7 +277,7 @@ def users(request: HttpRequest) -> HttpResponse:
     form = MemberForm(request.POST or None, tenant_type=request.tenant.type)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if not _is_admin(request):
+        if not _may(request, "staff.manage"):
             _refused(
                 request, PermissionDenied(_("Only the customer-service centre's administrators may do this."))
             )
@@ -302,7 +304,7 @@ def users(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "members": members,
-            "is_admin": _is_admin(request),
+            "is_admin": _may(request, "staff.manage"),
         },
         status=400 if form.errors else 200,
     )
@@ -312,7 +314,7 @@ def users(request: HttpRequest) -> HttpResponse:
 def user_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm, then end a person's membership here (their role elsewhere is untouched)."""
     membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk, tenant=request.tenant)
-    _require_admin(request)
+    _require(request, "staff.manage")
     if request.method == "POST":
         try:
             membership_revoke(membership=membership, by=request.user)
@@ -373,7 +375,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST or None, manufacturer=request.tenant.manufacturer)
     issued = None
     if request.method == "POST":
-        _require_admin(request)
+        _require(request, "api_keys.manage")
         if form.is_valid():
             d = form.cleaned_data
             try:
@@ -392,7 +394,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
             "form": form,
             "keys": keys,
             "issued": issued,
-            "is_admin": _is_admin(request),
+            "is_admin": _may(request, "api_keys.manage"),
         },
         status=400 if form.errors else 200,
     )
@@ -404,7 +406,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
 @login_required
 def api_key_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     api_key = get_object_or_404(ApiKey, pk=pk, tenant=request.tenant)
-    _require_admin(request)
+    _require(request, "api_keys.manage")
     if request.method == "POST":
         api_key_revoke(tenant=request.tenant, prefix=api_key.prefix)
         messages.success(
@@ -511,7 +513,7 @@ def _network_page(
         {
             **forms_,
             "region_rows": rows,
-            "is_admin": _is_admin(request),
+            "is_admin": _may(request, "network.manage"),
             "centres": PartsCentre.objects.filter(manufacturer=manufacturer).order_by("code"),
             "network": network_of_manufacturer(manufacturer.pk),
         },
@@ -543,7 +545,7 @@ def _network_change(request: HttpRequest, form: forms.Form, change: Any, **page:
 def network_dealer_add(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return redirect("admin-network")
-    _require_admin(request)
+    _require(request, "network.manage")
     manufacturer = request.tenant.manufacturer
 
     def add(d: dict) -> str:
@@ -571,7 +573,7 @@ def network_dealer_add(request: HttpRequest) -> HttpResponse:
 def network_region_add(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return redirect("admin-network")
-    _require_admin(request)
+    _require(request, "network.manage")
     manufacturer = request.tenant.manufacturer
 
     def add(d: dict) -> str:
@@ -590,7 +592,7 @@ def network_region_add(request: HttpRequest) -> HttpResponse:
 def network_centre_add(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return redirect("admin-network")
-    _require_admin(request)
+    _require(request, "network.manage")
     manufacturer = request.tenant.manufacturer
 
     def add(d: dict) -> str:
@@ -608,7 +610,7 @@ def network_region_centre(request: HttpRequest, pk: int) -> HttpResponse:
     region = get_object_or_404(Region, pk=pk, manufacturer=manufacturer)
     if request.method != "POST":
         return redirect("admin-network")
-    _require_admin(request)
+    _require(request, "network.manage")
 
     def change(d: dict) -> str:
         region_parts_centre_set(manufacturer=manufacturer, region=region, parts_centre=d["parts_centre"])

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.portal import actor_of, apply_errors, live_page
+from tenants.permissions import may
 from tenants.services.idempotency import StoredAnswer, idempotency_answer, idempotency_claim
 
 from ..models import MAX_PART_LINES, CallbackOutcome, Owner, Vehicle, WorkOrder
@@ -58,7 +59,16 @@ from .forms import (
     TransferDecisionForm,
 )
 
-SUPERVISOR_ROLES = decisions.SUPERVISOR_ROLES
+# The permission each portal action needs (tenants/permissions.py); the page offers only these.
+ACTION_PERMISSIONS = {
+    "callback": "work_order.callback",
+    "reopen": "work_order.reopen",
+    "close": "work_order.close",
+    "cancel": "work_order.cancel",
+    "transfer": "transfer.decide",
+    "extension": "extension.decide",
+    "reassign": "work_order.reassign",
+}
 
 
 @login_required
@@ -243,7 +253,6 @@ def _context(request: HttpRequest, number: str, **forms: Any) -> dict[str, Any]:
         "extensions": page.extensions,
         "repeats": page.repeats,
         "created_by": page.created_by,
-        "is_supervisor": request.membership.role in SUPERVISOR_ROLES,
         "callback_form": forms.get("callback_form") or CallbackForm(),
         "reopen_form": forms.get("reopen_form") or ReasonForm(prefix="reopen"),
         "close_form": forms.get("close_form") or ReasonForm(prefix="close"),
@@ -291,6 +300,10 @@ def _run(
 @require_POST
 def work_order_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     work_order = _work_order_or_404(number)
+    if action not in ACTION_PERMISSIONS:
+        raise Http404
+    if not may(request.membership.role, ACTION_PERMISSIONS[action]):
+        raise PermissionDenied
     actor = actor_of(request)
     if action == "callback":
         form = CallbackForm(request.POST)

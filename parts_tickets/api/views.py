@@ -20,7 +20,7 @@ from config.api.pagination import CURSOR_PARAMETERS, NewestFirst, paginated
 from config.api.schema import READ_ERRORS, WRITE_ERRORS, WRITE_HEADERS, problems
 from tenants.api.authentication import ApiKeyAuthentication, actor_of
 from tenants.api.idempotency import idempotent
-from tenants.api.permissions import PartsCentreKey
+from tenants.api.permissions import Declared
 
 from .. import services
 from ..models import PartsRequest
@@ -41,7 +41,8 @@ LINE_NO = OpenApiParameter("line_no", int, OpenApiParameter.PATH, description="T
 
 class PartsCentreView(ApiView):
     authentication_classes = [ApiKeyAuthentication]  # centres work through keys only
-    permission_classes = [PartsCentreKey]
+    permission_classes = [Declared]
+    permission_actions = {"GET": "parts.read", "POST": "parts.work"}
 
     @property
     def centre_id(self) -> int:

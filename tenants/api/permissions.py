@@ -1,4 +1,11 @@
-"""Who may call what: parts centres, integrations and portal members, each on its own host."""
+"""Who may call what: the API reads the declared matrix (``tenants/permissions.py``).
+
+Each endpoint names the action of each of its methods (``permission_actions``);
+``Declared`` lets through a member whose role the matrix allows, or an API key
+of this host whose kind and scope it allows, and refuses (403) everyone else.
+The action's tenant type must be the host's: nothing is reachable on the wrong
+kind of host.
+"""
 
 from __future__ import annotations
 
@@ -7,46 +14,31 @@ from typing import Any
 from rest_framework import permissions
 from rest_framework.request import Request
 
-from ..models import ApiKey, ApiKeyKind, ApiKeyScope, TenantType
+from ..models import ApiKey
+from ..permissions import PERMISSIONS, key_principal, may
 
 
-def _key(request: Request) -> ApiKey | None:
-    return request.auth if isinstance(request.auth, ApiKey) else None
+def principal_of(request: Request) -> str:
+    """The matrix's name for who calls: ``"<kind>:<scope>"`` for a key, the member's role otherwise."""
+    if isinstance(request.auth, ApiKey):
+        return key_principal(request.auth.kind, request.auth.scope)
+    membership = getattr(request._request, "membership", None)
+    if membership is None or not (request.user and request.user.is_authenticated):
+        return ""
+    return membership.role
 
 
-def _scope_allows(request: Request, api_key: ApiKey) -> bool:
-    return request.method in permissions.SAFE_METHODS or api_key.scope == ApiKeyScope.WRITE
+def action_of(view: Any, method: str) -> str | None:
+    actions = getattr(view, "permission_actions", {}) or {}
+    return actions.get(method) or (actions.get("GET") if method in ("HEAD", "OPTIONS") else None)
 
 
-class PartsCentreKey(permissions.BasePermission):
-    """A parts centre's key on its manufacturer's host; read keys only read."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        api_key = _key(request)
-        return (
-            api_key is not None
-            and api_key.kind == ApiKeyKind.PARTS_CENTRE
-            and _scope_allows(request, api_key)
-        )
-
-
-class _TenantMemberOrIntegration(permissions.BasePermission):
-    tenant_type = ""
+class Declared(permissions.BasePermission):
+    """The caller may take the action the view declares for this method (none declared: nobody)."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        action = action_of(view, request.method)
         tenant = getattr(request._request, "tenant", None)
-        if tenant is None or tenant.type != self.tenant_type:
+        if action is None or tenant is None or PERMISSIONS[action].tenant_type != tenant.type:
             return False
-        api_key = _key(request)
-        if api_key is not None:
-            return api_key.kind == ApiKeyKind.INTEGRATION and _scope_allows(request, api_key)
-        membership = getattr(request._request, "membership", None)
-        return bool(request.user and request.user.is_authenticated and membership is not None)
-
-
-class HotlineMemberOrIntegration(_TenantMemberOrIntegration):
-    tenant_type = TenantType.HOTLINE
-
-
-class DealerMemberOrIntegration(_TenantMemberOrIntegration):
-    tenant_type = TenantType.DEALER
+        return may(principal_of(request), action)

@@ -42,6 +42,9 @@ class Role(models.TextChoices):
     SERVICE_MANAGER = "service_manager", _("Service manager")
     PARTS_CLERK = "parts_clerk", _("Parts clerk")
     GENERAL_MANAGER = "general_manager", _("General manager")
+    SERVICE_DIRECTOR = "service_director", _("Service director")
+    CALLBACK_SPECIALIST = "callback_specialist", _("Callback specialist")
+    RECEPTIONIST = "receptionist", _("Receptionist")
     # Public host
     PLATFORM_OPERATOR = "platform_operator", _("Platform operator")
 
@@ -55,6 +58,9 @@ ROLES_BY_TENANT_TYPE: dict[str, frozenset[str]] = {
             Role.SERVICE_MANAGER,
             Role.PARTS_CLERK,
             Role.GENERAL_MANAGER,
+            Role.SERVICE_DIRECTOR,
+            Role.CALLBACK_SPECIALIST,
+            Role.RECEPTIONIST,
         }
     ),
     TenantType.PUBLIC: frozenset({Role.PLATFORM_OPERATOR}),

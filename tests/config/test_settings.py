@@ -16,7 +16,11 @@ CHECK = (
 
 
 def run_production(**env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "SMS_REPLY_SECRET", "FORWARDED_ALLOW_IPS"}
+    }
     return subprocess.run(
         [sys.executable, "-c", CHECK],
         cwd=ROOT,
@@ -35,7 +39,21 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 def test_production_defaults_are_secure():
-    result = run_production(SECRET_KEY="x" * 50, DEBUG="true")
+    result = run_production(SECRET_KEY="x" * 50, SMS_REPLY_SECRET="y" * 40, DEBUG="true")
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True", "True", "31536000", "None", "True"]
+
+
+def test_production_refuses_to_start_without_a_secret_of_its_own_for_sms_replies():
+    result = run_production(SECRET_KEY="x" * 50)
+
+    assert result.returncode != 0
+    assert "SMS_REPLY_SECRET must be set" in result.stderr
+
+
+def test_production_refuses_to_trust_every_proxy():
+    result = run_production(SECRET_KEY="x" * 50, SMS_REPLY_SECRET="y" * 40, FORWARDED_ALLOW_IPS="*")
+
+    assert result.returncode != 0
+    assert "FORWARDED_ALLOW_IPS must list" in result.stderr

@@ -8,10 +8,10 @@ from django.urls import get_resolver
 from django_tenants.utils import tenant_context
 
 from config.actor import Actor
-from dealers.actions import DEALER_ACTIONS, INTEGRATION
+from dealers.actions import DEALER_ACTIONS
 from dealers.views.work_orders import _context
 from hotline.models import WorkOrder, WorkOrderEvent
-from tenants.models import ROLES_BY_TENANT_TYPE, TenantType
+from tenants.permissions import PERMISSIONS
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +23,12 @@ def test_every_action_has_its_service_roles_form_and_input():
         assert set(action.form.base_fields) <= set(action.serializer().fields) | {"suggested_dealer"}, name
 
 
-def test_today_every_dealer_role_and_the_dealers_integration_may_do_every_action():
+def test_each_action_reads_its_roles_from_the_declared_matrix():
     for action in DEALER_ACTIONS.values():
-        assert action.roles == ROLES_BY_TENANT_TYPE[TenantType.DEALER] | {INTEGRATION}
+        assert action.roles == PERMISSIONS[action.permission].roles
+    assert "parts_clerk" not in DEALER_ACTIONS["resolve"].roles
+    assert "parts_clerk" not in DEALER_ACTIONS["transfer"].roles
+    assert "service_advisor" not in DEALER_ACTIONS["parts"].roles
 
 
 def test_the_api_offers_exactly_the_declared_actions():

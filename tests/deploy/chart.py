@@ -150,6 +150,7 @@ PRODUCTION = DOCUMENTED["production"]
 OPERATOR_SECRETS = {
     "desk-secrets": {
         "SECRET_KEY": "k" * 50,
+        "SMS_REPLY_SECRET": "r" * 50,
         "SMS_ALIYUN_ACCESS_KEY_ID": "LTAI",
         "SMS_ALIYUN_ACCESS_KEY_SECRET": "x",
     },

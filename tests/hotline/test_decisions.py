@@ -361,13 +361,15 @@ def test_parts_centre_sees_only_its_own_requests(
         )
 
 
-def test_cancel_stops_every_clock_and_needs_a_reason(parts_work_order, hotline, agent):
+def test_cancel_stops_every_clock_and_needs_a_reason(parts_work_order, hotline, agent, supervisor):
     from hotline.services.work_orders import work_order_cancel
 
     with tenant_context(hotline):
+        with pytest.raises(PermissionDenied):  # agents may not cancel (tenants/permissions.py)
+            work_order_cancel(work_order_id=parts_work_order.pk, actor=agent, reason="重复录入")
         with pytest.raises(ValidationError):
-            work_order_cancel(work_order_id=parts_work_order.pk, actor=agent, reason="")
-        wo = work_order_cancel(work_order_id=parts_work_order.pk, actor=agent, reason="重复录入")
+            work_order_cancel(work_order_id=parts_work_order.pk, actor=supervisor, reason="")
+        wo = work_order_cancel(work_order_id=parts_work_order.pk, actor=supervisor, reason="重复录入")
         open_clocks = wo.clocks.exclude(state="stopped").count()
     assert (wo.state, open_clocks) == ("cancelled", 0)
 

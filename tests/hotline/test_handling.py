@@ -279,10 +279,12 @@ def test_a_policy_with_an_unknown_calendar_is_refused(admin, in_hotline):
     assert {"windows[0].calendar", "repeat_window_days"} <= set(caught.value.message_dict)
 
 
-def test_repeats_by_vin_within_the_window_and_not_after_cancellation(manufacturer, network, agent, hotline):
+def test_repeats_by_vin_within_the_window_and_not_after_cancellation(
+    manufacturer, network, agent, supervisor, hotline
+):
     with tenant_context(hotline):
         first = work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake())
-        work_order_cancel(work_order_id=first.pk, actor=agent, reason="重复录入")
+        work_order_cancel(work_order_id=first.pk, actor=supervisor, reason="重复录入")
         again = work_order_create(
             manufacturer=manufacturer, actor=agent, intake=parts_intake(owner=owner(mobile="13922876543"))
         )

@@ -23,7 +23,7 @@ ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
 def test_timely_rates_follow_the_windows_of_each_kind_and_cancelled_work_orders_never_count(
-    manufacturer, network, agent, parts_work_order, junda_gateway, dealer_actor, hotline
+    manufacturer, network, agent, supervisor, parts_work_order, junda_gateway, dealer_actor, hotline
 ):
     with tenant_context(hotline):
         complaint = work_order_create(
@@ -50,7 +50,7 @@ def test_timely_rates_follow_the_windows_of_each_kind_and_cancelled_work_orders_
                 dealer_id=network["junda"].pk,
             ),
         )
-        work_order_cancel(work_order_id=twice.pk, actor=agent, reason="重复录入")
+        work_order_cancel(work_order_id=twice.pk, actor=supervisor, reason="重复录入")
     junda_gateway.act(
         "contact",
         "HQ",

@@ -6,7 +6,7 @@ import json
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django_tenants.utils import tenant_context
 
@@ -236,3 +236,45 @@ def test_each_hotline_has_its_own_reply_url(hotline, other_manufacturer, setting
 
     settings.SMS_REPLY_SECRET = "rotated"
     assert sms_reply_token(hotline.schema_name) != token
+
+
+def test_without_a_secret_of_their_own_replies_are_refused(score_requested, hotline, settings):
+    """The token used to be keyed with SECRET_KEY, whose development default is public."""
+    public_default = sms_reply_token(hotline.schema_name)
+    settings.SMS_REPLY_SECRET = ""
+
+    assert sms_reply_token(hotline.schema_name) is None
+    response = push(hotline, "aliyun", [aliyun_reply("10", 990101)], token=public_default)
+    assert response.status_code == 404
+    assert state(hotline, score_requested) == ("resolved", None, [], [])
+    with pytest.raises(CommandError, match="SMS_REPLY_SECRET"):
+        call_command("sms_reply_urls", stdout=StringIO())
+
+
+def test_a_reply_longer_than_a_text_message_is_refused_and_nothing_is_kept(score_requested, hotline):
+    response = push(hotline, "aliyun", [aliyun_reply("10" + "好" * 100_000, 990102)])
+
+    assert response.status_code in (400, 413)
+    with tenant_context(hotline):
+        assert not OwnerSmsReply.objects.exists()
+    long_text = push(hotline, "aliyun", [aliyun_reply("好" * 501, 990103)])
+    assert long_text.status_code == 400
+    assert list(long_text.json()["errors"]) == ["[0].content"]
+    with tenant_context(hotline):
+        assert not OwnerSmsReply.objects.exists()
+
+
+def test_a_body_over_the_cap_is_refused_before_it_is_read(hotline, settings):
+    settings.SMS_REPLY_MAX_BODY_BYTES = 1024
+    response = push(hotline, "aliyun", [aliyun_reply("x" * 300, n) for n in range(5)])
+
+    assert response.status_code == 413
+    with tenant_context(hotline):
+        assert not OwnerSmsReply.objects.exists()
+
+
+def test_pushes_are_rate_limited_per_hotline(hotline, settings):
+    settings.SMS_REPLY_RATE = "3/m"
+    answers = [push(hotline, "aliyun", [aliyun_reply("你好", 990200 + n)]).status_code for n in range(5)]
+
+    assert answers == [200, 200, 200, 429, 429]

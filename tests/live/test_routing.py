@@ -45,3 +45,14 @@ def test_a_page_on_another_tenants_host_cannot_open_this_tenants_socket(committe
     cookie = f"sessionid={client_for(first, user).cookies['sessionid'].value}"
 
     assert handshake(host_of(first), cookie, origin=host_of(second)) == (False, 4404)
+
+
+def test_a_page_on_another_port_of_the_same_host_cannot_open_the_socket(committed_tenants, manufacturer):
+    dealer = join(manufacturer, "gz-junda", "HQ-GD-001").dealer
+    user = person("crm", dealer, "service_advisor")
+    cookie = f"sessionid={client_for(dealer, user).cookies['sessionid'].value}"
+
+    # Another service on the same name (port 8081) is another origin.
+    assert handshake(host_of(dealer), cookie, origin=f"{host_of(dealer)}:8081") == (False, 4404)
+    assert handshake(f"{host_of(dealer)}:8000", cookie, origin=f"{host_of(dealer)}:8001") == (False, 4404)
+    assert handshake(f"{host_of(dealer)}:8000", cookie, origin=f"{host_of(dealer)}:8000")[0] is True

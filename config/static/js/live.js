@@ -14,7 +14,9 @@
   const topics = (body.dataset.liveTopics || "").split(/\s+/).filter(Boolean);
 
   // --- running clocks: every [data-due] shows time left or overdue, every second ---
-  const L = window.PORTAL_TEXT || {};
+  // The words come from <body data-text-*> (no inline script: the Content-Security-Policy).
+  const L = {left: body.dataset.textLeft, overdue: body.dataset.textOverdue, d: body.dataset.textD,
+             h: body.dataset.textH, m: body.dataset.textM, s: body.dataset.textS};
   function span(seconds) {
     const s = Math.abs(Math.floor(seconds));
     const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);

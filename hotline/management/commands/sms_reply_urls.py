@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from notifications.sms import REPLY_PARSERS, sms_reply_token
 from tenants.models import Tenant, TenantType
@@ -22,6 +22,8 @@ class Command(BaseCommand):
         hotlines = Tenant.objects.filter(type=TenantType.HOTLINE).order_by("slug")
         if slug:
             hotlines = hotlines.filter(slug=slug)
+        if sms_reply_token("") is None:
+            raise CommandError("SMS_REPLY_SECRET is not set: replies are refused until it is.")
         for tenant in hotlines:
             token = sms_reply_token(tenant.schema_name)
             for name in sorted(REPLY_PARSERS):

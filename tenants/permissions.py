@@ -1,0 +1,209 @@
+"""Who may do what: the one declared matrix of role × action and API-key scope × action.
+
+Every action a person or a machine can take is named here once, with the type
+of tenant it belongs to, the roles that may take it there, and the kinds of API
+key that may (a key of ``read`` scope only for actions that change nothing).
+Services refuse an actor the matrix does not allow (``require``), the portals
+offer only the allowed actions (``allowed_actions``, in every template as
+``allowed``), and the API's permission class reads the same cells
+(``tenants.api.permissions.Declared``). ``tests/tenants/test_permissions.py``
+walks every cell through the real entry points and fails on any that differs.
+
+Roles hold in one tenant only: a member of another tenant is not "a role
+without the right" here but a stranger, who gets the same 404 as for anything
+that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from .models.api_keys import ApiKeyKind, ApiKeyScope
+from .models.identity import Role
+from .models.tenant import TenantType
+
+R = Role
+HOTLINE_STAFF = frozenset({R.HOTLINE_AGENT, R.HOTLINE_SUPERVISOR, R.HOTLINE_ADMIN})
+HOTLINE_SUPERVISORS = frozenset({R.HOTLINE_SUPERVISOR, R.HOTLINE_ADMIN})
+HOTLINE_ADMINS = frozenset({R.HOTLINE_ADMIN})
+DEALER_STAFF = frozenset(
+    {
+        R.DEALER_CRM_MANAGER,
+        R.SERVICE_ADVISOR,
+        R.SERVICE_MANAGER,
+        R.PARTS_CLERK,
+        R.GENERAL_MANAGER,
+        R.SERVICE_DIRECTOR,
+        R.CALLBACK_SPECIALIST,
+        R.RECEPTIONIST,
+    }
+)
+# The dealer's senior management (总经理, 服务总监): they answer major complaints.
+DEALER_SENIOR = frozenset({R.GENERAL_MANAGER, R.SERVICE_DIRECTOR})
+# Who administers a dealer tenant: its staff and roles, its networks, its audit log.
+DEALER_ADMINS = frozenset({R.GENERAL_MANAGER, R.DEALER_CRM_MANAGER})
+# Who runs the complaint at the dealer: contacts the owner, reports it resolved.
+DEALER_HANDLERS = frozenset(
+    {R.DEALER_CRM_MANAGER, R.SERVICE_ADVISOR, R.SERVICE_MANAGER, R.SERVICE_DIRECTOR, R.GENERAL_MANAGER}
+)
+# Who decides for the dealer: assignment, more time, another dealer.
+DEALER_MANAGERS = frozenset({R.DEALER_CRM_MANAGER, R.SERVICE_MANAGER, R.SERVICE_DIRECTOR, R.GENERAL_MANAGER})
+# Who handles parts: the stock check, the parts-centre request, the receipt.
+DEALER_PARTS = frozenset({R.DEALER_CRM_MANAGER, R.PARTS_CLERK, R.SERVICE_MANAGER, R.SERVICE_DIRECTOR})
+OPERATORS = frozenset({R.PLATFORM_OPERATOR})
+
+# Machines: an API key is "<kind>" (parts_centre, integration); its scope limits it to reads.
+PARTS_CENTRE = ApiKeyKind.PARTS_CENTRE.value
+INTEGRATION = ApiKeyKind.INTEGRATION.value
+KEY_KINDS = frozenset({PARTS_CENTRE, INTEGRATION})
+
+
+@dataclass(frozen=True)
+class Permission:
+    """One action: where it exists, who may take it, and whether it changes anything."""
+
+    name: str
+    tenant_type: str
+    roles: frozenset[str]
+    label: object
+    keys: frozenset[str] = frozenset()
+    writes: bool = True
+
+
+def _p(
+    name: str,
+    tenant_type: str,
+    roles: frozenset[str],
+    label: object,
+    keys: frozenset[str] = frozenset(),
+    *,
+    writes: bool = True,
+) -> Permission:
+    return Permission(name, tenant_type, frozenset(str(r) for r in roles), label, keys, writes)
+
+
+H, D, P = TenantType.HOTLINE.value, TenantType.DEALER.value, TenantType.PUBLIC.value
+NO_ONE: frozenset[str] = frozenset()
+
+PERMISSIONS: dict[str, Permission] = {
+    p.name: p
+    for p in (
+        # --- a manufacturer's customer-service centre ---------------------------------------
+        _p(
+            "work_order.read",
+            H,
+            HOTLINE_STAFF,
+            _lazy("Read work orders"),
+            frozenset({INTEGRATION}),
+            writes=False,
+        ),
+        _p("work_order.create", H, HOTLINE_STAFF, _lazy("Record a work order"), frozenset({INTEGRATION})),
+        _p("work_order.callback", H, HOTLINE_STAFF, _lazy("Record a callback"), frozenset({INTEGRATION})),
+        _p("work_order.reopen", H, HOTLINE_STAFF, _lazy("Reopen a work order"), frozenset({INTEGRATION})),
+        _p("work_order.cancel", H, HOTLINE_SUPERVISORS, _lazy("Cancel a work order")),
+        _p("work_order.close", H, HOTLINE_SUPERVISORS, _lazy("Close without a callback")),
+        _p("work_order.reassign", H, HOTLINE_SUPERVISORS, _lazy("Reassign to another dealer")),
+        _p("transfer.decide", H, HOTLINE_SUPERVISORS, _lazy("Decide a transfer request")),
+        _p("extension.decide", H, HOTLINE_SUPERVISORS, _lazy("Decide an extension request")),
+        _p("kpis.read", H, HOTLINE_STAFF, _lazy("Read the KPIs"), frozenset({INTEGRATION}), writes=False),
+        _p("policy.change", H, HOTLINE_ADMINS, _lazy("Change the SLA policy and calendar")),
+        _p("sms.change", H, HOTLINE_ADMINS, _lazy("Change the texts to owners")),
+        _p("network.manage", H, HOTLINE_ADMINS, _lazy("Manage the network")),
+        _p("api_keys.manage", H, HOTLINE_ADMINS, _lazy("Manage API keys")),
+        _p("webhooks.manage", H, HOTLINE_ADMINS, _lazy("Manage webhooks")),
+        _p(
+            "parts.read",
+            H,
+            NO_ONE,
+            _lazy("Read parts-support requests"),
+            frozenset({PARTS_CENTRE}),
+            writes=False,
+        ),
+        _p("parts.work", H, NO_ONE, _lazy("Work parts-support requests"), frozenset({PARTS_CENTRE})),
+        # --- a dealer -----------------------------------------------------------------------
+        _p("inbox.read", D, DEALER_STAFF, _lazy("Read the inbox"), frozenset({INTEGRATION}), writes=False),
+        _p("dealer.contact", D, DEALER_HANDLERS, _lazy("Record a contact"), frozenset({INTEGRATION})),
+        _p("dealer.assign", D, DEALER_MANAGERS, _lazy("Assign"), frozenset({INTEGRATION})),
+        _p("dealer.note", D, DEALER_STAFF, _lazy("Add an internal note"), frozenset({INTEGRATION})),
+        _p("dealer.stock", D, DEALER_PARTS, _lazy("Record the stock check"), frozenset({INTEGRATION})),
+        _p("dealer.parts", D, DEALER_PARTS, _lazy("Ask the parts centre"), frozenset({INTEGRATION})),
+        _p("dealer.received", D, DEALER_PARTS, _lazy("Confirm parts received"), frozenset({INTEGRATION})),
+        _p("dealer.resolve", D, DEALER_HANDLERS, _lazy("Report resolved"), frozenset({INTEGRATION})),
+        _p("dealer.extension", D, DEALER_MANAGERS, _lazy("Ask for more time"), frozenset({INTEGRATION})),
+        _p("dealer.transfer", D, DEALER_MANAGERS, _lazy("Ask for another dealer"), frozenset({INTEGRATION})),
+        # A first contact or an offered solution by senior management answers a major complaint.
+        _p("dealer.senior_answer", D, DEALER_SENIOR, _lazy("Answer a major complaint")),
+        _p(
+            "dealer.kpis.read",
+            D,
+            DEALER_MANAGERS | {R.CALLBACK_SPECIALIST},
+            _lazy("Read our KPIs"),
+            writes=False,
+        ),
+        _p("networks.accept", D, DEALER_ADMINS, _lazy("Accept a network invitation")),
+        # --- every tenant: its people, roles and audit log ----------------------------------
+        _p("staff.manage", H, HOTLINE_ADMINS, _lazy("Manage people and roles")),
+        _p("audit.read", H, HOTLINE_ADMINS, _lazy("Read the sign-in audit log"), writes=False),
+        _p("dealer.staff.manage", D, DEALER_ADMINS, _lazy("Manage people and roles")),
+        _p("dealer.audit.read", D, DEALER_ADMINS, _lazy("Read the sign-in audit log"), writes=False),
+        # --- the platform -------------------------------------------------------------------
+        _p("platform.dealers.create", P, OPERATORS, _lazy("Create dealer tenants")),
+        _p("platform.invitations.accept", P, OPERATORS, _lazy("Accept an invitation for a dealer")),
+        _p("platform.audit.read", P, OPERATORS, _lazy("Read the sign-in audit log"), writes=False),
+    )
+}
+
+# Roles whose sign-in needs a second factor (TOTP): whoever administers or supervises.
+MFA_REQUIRED_ROLES = frozenset(
+    str(r) for r in HOTLINE_SUPERVISORS | DEALER_ADMINS | OPERATORS | DEALER_SENIOR
+)
+
+
+def key_principal(kind: str, scope: str) -> str:
+    """How an API key appears in the matrix: ``"integration:read"``, ``"parts_centre:write"``."""
+    return f"{kind}:{scope}"
+
+
+KEY_PRINCIPALS = frozenset(key_principal(k, s) for k in KEY_KINDS for s in ApiKeyScope.values)
+
+
+def may(principal: str, action: str) -> bool:
+    """Whether a role (or an API key, as ``"<kind>:<scope>"`` or its kind alone) may take ``action``.
+
+    An unknown action is never allowed. A key named by its kind alone is a key
+    acting through a service, which the API let through with its scope checked.
+    """
+    permission = PERMISSIONS.get(action)
+    if permission is None or not principal:
+        return False
+    if principal in permission.roles:
+        return True
+    kind, _sep, scope = principal.partition(":")
+    if kind not in permission.keys:
+        return False
+    return not scope or scope == ApiKeyScope.WRITE or not permission.writes
+
+
+def allowed_actions(principal: str) -> frozenset[str]:
+    """Every action ``principal`` may take: what a portal offers them."""
+    return frozenset(name for name in PERMISSIONS if may(principal, name))
+
+
+def require(actor: object, action: str) -> None:
+    """Refuse (``PermissionDenied``) an actor whose role the matrix does not allow ``action``."""
+    if not may(getattr(actor, "role", "") or "", action):
+        raise PermissionDenied(
+            _("Your role may not do this: %(action)s.") % {"action": PERMISSIONS[action].label}
+        )
+
+
+def roles_allowed(action: str) -> frozenset[str]:
+    return PERMISSIONS[action].roles
+
+
+def mfa_required(role: str) -> bool:
+    return role in MFA_REQUIRED_ROLES
