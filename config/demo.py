@@ -7,10 +7,13 @@ role; owners and vehicles with valid VINs and plates in each hotline.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import tenant_context
 
 from config.actor import Actor
@@ -22,6 +25,7 @@ from hotline.vin import with_check_digit
 from parts_tickets import services as parts
 from parts_tickets.models import PartsRequest
 from tenants.models import Manufacturer, PartsCentre, Region, Role, Tenant, User
+from tenants.permissions import mfa_required
 from tenants.selectors import portal_url
 from tenants.services.provisioning import (
     DealerSpec,
@@ -36,6 +40,18 @@ from tenants.services.provisioning import (
 from tenants.services.schemas import public_tenant_ensure
 
 DEMO_PASSWORD = "Demo-2026-pass"  # noqa: S105 -- printed by the run command for the demo only
+DEMO_DEVICE = "demo authenticator"
+
+
+def demo_totp_key(username: str) -> str:
+    """The demo authenticator's secret (hex) of a demo login: public, for the demo only."""
+    return hashlib.sha1(f"complaint-desk-demo:{username}".encode()).hexdigest()  # noqa: S324
+
+
+def demo_totp_secret(username: str) -> str:
+    """The same secret as authenticator apps take it (base32)."""
+    return base64.b32encode(bytes.fromhex(demo_totp_key(username))).decode()
+
 
 MANUFACTURERS = [
     {"code": "HQ", "name": "华骐汽车", "name_en": "Huaqi Motors", "slug": "huaqi", "work_order_prefix": "HQ"},
@@ -87,6 +103,9 @@ USERS = [
     DemoUser("junda.sa", "周杰", (("gz-junda", Role.SERVICE_ADVISOR),)),
     DemoUser("junda.sm", "吴磊", (("gz-junda", Role.SERVICE_MANAGER),)),
     DemoUser("junda.parts", "郑敏", (("gz-junda", Role.PARTS_CLERK),)),
+    DemoUser("junda.sd", "孙涛", (("gz-junda", Role.SERVICE_DIRECTOR),)),
+    DemoUser("junda.callback", "钱芳", (("gz-junda", Role.CALLBACK_SPECIALIST),)),
+    DemoUser("junda.desk", "冯雪", (("gz-junda", Role.RECEPTIONIST),)),
     # One person, two stores of the same dealer group.
     DemoUser(
         "zhao.gm", "赵建国", (("gz-junda", Role.GENERAL_MANAGER), ("fs-chancheng", Role.GENERAL_MANAGER))
@@ -315,6 +334,13 @@ def demo_load(stdout=None) -> int:
                 say(f"user {demo_user.username} created")
             for slug, role in demo_user.grants:
                 membership_grant(user=user, tenant=Tenant.objects.get(slug=slug), role=role)
+            # Roles that need a second factor get a demo authenticator with a published secret.
+            if any(mfa_required(role) for _slug, role in demo_user.grants):
+                TOTPDevice.objects.get_or_create(
+                    user=user,
+                    name=DEMO_DEVICE,
+                    defaults={"key": demo_totp_key(demo_user.username), "confirmed": True},
+                )
     dealer_ids = dict(Tenant.objects.values_list("slug", "pk"))
     for m_code, owners in OWNERS.items():
         manufacturer = Manufacturer.objects.select_related("hotline").get(code=m_code)
@@ -564,5 +590,13 @@ def demo_banner() -> str:
             if user.username in present:
                 where = ", ".join(f"{slug} ({Role(role).label})" for slug, role in user.grants)
                 lines.append(f"  {user.username:15} {user.full_name:8} {where}")
+        lines += [
+            "",
+            "Two-factor sign-in (administrators, supervisors, dealer managers): add the secret to an",
+            "authenticator app, or print the current code with: python manage.py demo_code <login>",
+        ]
+        for user in USERS:
+            if user.username in present and any(mfa_required(role) for _slug, role in user.grants):
+                lines.append(f"  {user.username:15} {demo_totp_secret(user.username)}")
     lines += ["", "Ctrl-C stops everything.", ""]
     return "\n".join(lines)

@@ -3,11 +3,16 @@
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from tenants.views import auth, portal
+from tenants.views import account, auth, portal
 
 urlpatterns = [
-    path("login/", auth.LoginView.as_view(), name="login"),
-    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("login/", auth.login_view, name="login"),
+    path("login/verify/", auth.login_verify, name="login-verify"),
+    path("login/setup/", auth.login_setup, name="login-setup"),
+    path("logout/", auth.logout_view, name="logout"),
+    path("account/", account.account, name="account"),
+    path("account/password/", account.password_change, name="account-password"),
+    path("account/two-factor/", account.two_factor, name="account-two-factor"),
     path("switch/", portal.switch_tenant, name="switch-tenant"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

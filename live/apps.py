@@ -9,3 +9,10 @@ class LiveConfig(AppConfig):
 
     name = "live"
     verbose_name = "Live updates"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_out
+
+        from .signout import close_session_sockets
+
+        user_logged_out.connect(close_session_sockets, dispatch_uid="live.close_session_sockets")

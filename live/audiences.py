@@ -8,6 +8,7 @@ the network; the dealer a work order was transferred away from learns only that.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from hotline.events import EventKind
@@ -27,6 +28,11 @@ def inbox_group(dealer_id: int) -> str:
 def work_order_group(hotline_id: int, work_order_id: int, audience: str | int) -> str:
     """One work order's page: ``hotline``, or the id of the dealer watching it."""
     return f"wo.{hotline_id}.{work_order_id}.{audience}"
+
+
+def session_group(session_key: str) -> str:
+    """Every socket opened with one session: signing out closes them all."""
+    return f"session.{hashlib.sha256(session_key.encode()).hexdigest()[:32]}"
 
 
 def user_group(tenant_id: int, user_id: int) -> str:

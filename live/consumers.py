@@ -31,9 +31,9 @@ from hotline.selectors import feed_position, feed_positions_of, relayed_after
 from notifications.services import unread_count
 from tenants.context import each_tenant
 from tenants.models import Tenant, TenantType
-from tenants.selectors import membership_for, memberships_active
+from tenants.selectors import membership_for, memberships_active, sessions_alive
 
-from .audiences import board_group, inbox_group, user_group, work_order_group
+from .audiences import board_group, inbox_group, session_group, user_group, work_order_group
 from .messages import event_message, replayed
 
 logger = logging.getLogger(__name__)
@@ -103,10 +103,14 @@ async def _tell(consumer: LiveConsumer, message: dict[str, Any]) -> None:
 
 
 async def _sweep_memberships(consumers: list[LiveConsumer]) -> None:
+    """Sockets whose membership was revoked, or whose session ended (signed out, idle, too old,
+    a new password), are told to close."""
     pairs = {(c.membership.user_id, c.tenant.pk) for c in consumers}
     members = await database_sync_to_async(memberships_active)(pairs)
+    alive = await database_sync_to_async(sessions_alive)({c.session_key for c in consumers})
     for consumer in consumers:
-        if (consumer.membership.user_id, consumer.tenant.pk) not in members:
+        member = (consumer.membership.user_id, consumer.tenant.pk) in members
+        if not member or consumer.session_key not in alive:
             await _tell(consumer, {"type": "live.revoked"})
 
 
@@ -166,8 +170,18 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.feed: dict[str, int] = {}
         self.feed_owner = None if self.tenant.type == TenantType.HOTLINE else self.tenant.pk
         self.checked_at = time.monotonic()
+        session = self.scope.get("session")
+        self.session_key = getattr(session, "session_key", None) or ""
         await self.accept()
         _OPEN.add(self)
+        # Signing out (or an ended session) reaches this socket through its session's group.
+        if self.session_key:
+            try:
+                async with _layer_slot():
+                    await self.channel_layer.group_add(session_group(self.session_key), self.channel_name)
+                self.joined.add(session_group(self.session_key))
+            except Exception:  # Redis away: the sweep still closes it within seconds
+                logger.warning("could not join the session group")
         loop = asyncio.get_running_loop()
         if loop not in _SWEEPERS or _SWEEPERS[loop].done():
             _SWEEPERS[loop] = loop.create_task(_sweep_forever())

@@ -18,9 +18,11 @@ from channels.routing import URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 from django.conf import settings
 from django.urls import path
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from tenants.models import TenantType
-from tenants.selectors import membership_for, normalise_host, tenant_for_hostname
+from tenants.permissions import mfa_required
+from tenants.selectors import membership_for, normalise_host, session_expired, tenant_for_hostname
 
 from .consumers import LiveConsumer
 
@@ -84,16 +86,25 @@ class TenantFromHostMiddleware:
 
 
 class MembershipMiddleware:
-    """After authentication: only members of the host's tenant may open a socket there."""
+    """After authentication: only members of the host's tenant may open a socket there, with a
+    session that has not ended (idle, too old) and gave a second factor where the role needs one."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         user = scope.get("user")
+        session = scope.get("session") or {}
         membership = None
-        if user is not None and user.is_authenticated:
+        if user is not None and user.is_authenticated and not session_expired(session):
             membership = await database_sync_to_async(membership_for)(user, scope["tenant"])
+        # A role that needs a second factor needs a session that gave one (django-otp marks it).
+        if (
+            membership is not None
+            and mfa_required(membership.role)
+            and not session.get(DEVICE_ID_SESSION_KEY)
+        ):
+            membership = None
         if membership is None:
             await send({"type": "websocket.close", "code": 4404})
             return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import zoneinfo
 from collections.abc import Callable
 
@@ -14,7 +15,19 @@ from django_tenants.middleware.main import TenantMainMiddleware
 
 from config.errors import not_found
 
-from .selectors import membership_for, normalise_host, tenant_for_hostname
+from .models import AuthEventKind
+from .permissions import mfa_required
+from .selectors import (
+    LAST_SEEN,
+    SIGNED_IN_AT,
+    membership_for,
+    normalise_host,
+    session_expired,
+    tenant_for_hostname,
+)
+from .services.signin import auth_event_record
+
+LAST_SEEN_EVERY = 60  # seconds: the session is written at most this often for being used
 
 
 class TenantMiddleware(TenantMainMiddleware):
@@ -39,12 +52,38 @@ class TenantMiddleware(TenantMainMiddleware):
         return not_found(request)
 
 
+class SessionPolicyMiddleware:
+    """Ends a session that was idle too long or is older than the absolute limit.
+
+    Signing out this way closes the session's live sockets too (``live`` listens
+    to ``user_logged_out``); the next page asks to sign in again.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = time.time()
+            session = request.session
+            if session_expired(session, now):
+                auth_event_record(request, AuthEventKind.SESSION_EXPIRED, user=request.user)
+                logout(request)
+            else:
+                session.setdefault(SIGNED_IN_AT, now)
+                if now - session.get(LAST_SEEN, 0) > LAST_SEEN_EVERY:
+                    session[LAST_SEEN] = now
+        return self.get_response(request)
+
+
 class MembershipMiddleware:
     """Answers 404 to a signed-in user who is not a member of the host's tenant.
 
     The session is ended too: a session cookie carried to another host (or a
     membership revoked meanwhile) must not keep working there. The response is
     the same 404 as for any unknown address, so it tells nothing about the tenant.
+    A member whose role needs a second factor (``tenants.permissions.MFA_REQUIRED_ROLES``)
+    and whose session has none is signed out: the sign-in asks for it.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -58,7 +97,10 @@ class MembershipMiddleware:
             if membership is None:
                 logout(request)
                 return not_found(request)
-            request.membership = membership  # type: ignore[attr-defined]
+            if mfa_required(membership.role) and not request.user.is_verified():
+                logout(request)
+            else:
+                request.membership = membership  # type: ignore[attr-defined]
         return self.get_response(request)
 
 

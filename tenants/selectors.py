@@ -2,10 +2,58 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from .models import Domain, Membership, NetworkMembership, Tenant, TenantType, User
+
+# Session keys: when the person signed in, and when the session was last used.
+SIGNED_IN_AT = "signed_in_at"
+LAST_SEEN = "last_seen"
+
+
+def session_expired(session: Mapping[str, Any], now: float | None = None) -> bool:
+    """Idle past ``SESSION_IDLE_SECONDS``, or older than ``SESSION_COOKIE_AGE`` since sign-in."""
+    now = time.time() if now is None else now
+    started, seen = session.get(SIGNED_IN_AT), session.get(LAST_SEEN)
+    return bool(
+        (seen is not None and now - seen > settings.SESSION_IDLE_SECONDS)
+        or (started is not None and now - started > settings.SESSION_COOKIE_AGE)
+    )
+
+
+def sessions_alive(keys: Iterable[str]) -> set[str]:
+    """Of the session keys given, those still signed in: stored, not expired, not idle or too
+    old, and made with the user's current password (a new password ends the others)."""
+    keys = {k for k in keys if k}
+    if not keys:
+        return set()
+    now = time.time()
+    rows = Session.objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
+    decoded = {row.session_key: SessionStore().decode(row.session_data) for row in rows}
+    users = {
+        u.pk: u
+        for u in User.objects.filter(
+            pk__in=[d.get(SESSION_KEY) for d in decoded.values() if d.get(SESSION_KEY)], is_active=True
+        )
+    }
+    alive = set()
+    for key, data in decoded.items():
+        user = users.get(int(data.get(SESSION_KEY) or 0))
+        if user is None or session_expired(data, now):
+            continue
+        if constant_time_compare(data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()):
+            alive.add(key)
+    return alive
 
 
 def normalise_host(host: str) -> str:

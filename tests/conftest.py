@@ -13,6 +13,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import tenant_context
 from rest_framework.test import APIClient
 
@@ -23,6 +24,7 @@ from hotline.services.work_orders import Intake, work_order_create
 from hotline.vin import with_check_digit
 from tenants.models import Manufacturer, NetworkMembership, PartsCentre, Role, Tenant, User
 from tenants.services.api_keys import api_key_create
+from tenants.services.mfa import recovery_codes_new
 from tenants.services.provisioning import (
     DealerSpec,
     dealer_provision,
@@ -127,12 +129,28 @@ def host_of(tenant: Tenant) -> str:
     return tenant.domains.get(is_primary=True).domain
 
 
-def client_for(tenant: Tenant, user: User | None = None) -> Client:
-    """A browser on the tenant's host, signed in as ``user`` there when given."""
-    client = Client(HTTP_HOST=host_of(tenant))
+def authenticator_for(user: User) -> TOTPDevice:
+    """The person's confirmed authenticator app (made here, as if scanned and confirmed)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="authenticator", confirmed=True
+    )
+
+
+def client_for(tenant: Tenant, user: User | None = None, client_class: type[Client] = Client) -> Client:
+    """A browser on the tenant's host, signed in as ``user`` there when given.
+
+    Where the sign-in asks for a second factor, the person's authenticator is set
+    up and one of their recovery codes answers (a TOTP code may be used only once).
+    """
+    client = client_class(HTTP_HOST=host_of(tenant))
     if user is not None:
         response = client.post("/login/", {"username": user.username, "password": PASSWORD})
+        if response.status_code == 302 and response["Location"] in ("/login/setup/", "/login/verify/"):
+            authenticator_for(user)
+            code = recovery_codes_new(request=None, user=user)[0]
+            response = client.post("/login/verify/", {"code": code})
         assert response.status_code == 302, "sign-in failed"
+        assert not response["Location"].startswith("/login/"), "sign-in failed"
     return client
 
 

@@ -51,6 +51,9 @@ SHARED_APPS = [
     "tenants",
     "live",  # no tables: the relay command and the live sockets
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 TENANT_TYPES = {
     "public": {"APPS": SHARED_APPS, "URLCONF": "config.urls_public"},
@@ -83,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "tenants.middleware.SessionPolicyMiddleware",
     "tenants.middleware.MembershipMiddleware",
     "tenants.middleware.TenantTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -192,14 +197,25 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "tenants.passwords.BreachedPasswordValidator"},  # offline, zxcvbn's breached lists
 ]
-# Login attempts allowed per client address and per user name (django-ratelimit syntax).
+# Sign-in attempts (tenants/services/signin.py): per client address, and per account *and*
+# device or network (django-ratelimit syntax); past LOGIN_FREE_FAILURES failures from one
+# source its wait doubles up to LOGIN_BACKOFF_MAX_SECONDS; past LOGIN_NEW_SOURCE_FAILURES_PER_DAY
+# failures a day from unknown sources, only the account's known devices may try.
 LOGIN_RATE_PER_IP = env("LOGIN_RATE_PER_IP", default="20/m")
 LOGIN_RATE_PER_USERNAME = env("LOGIN_RATE_PER_USERNAME", default="5/m")
+LOGIN_FREE_FAILURES = 5
+LOGIN_BACKOFF_MAX_SECONDS = 15 * 60
+LOGIN_NEW_SOURCE_FAILURES_PER_DAY = 50
 RATELIMIT_VIEW = "tenants.views.auth.rate_limited"
+# Two-factor sign-in (django-otp, TOTP): the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = "Complaint Desk"
+# A sign-in waiting for its second factor expires after this many seconds.
+LOGIN_SECOND_STEP_SECONDS = 300
 
 # Session and CSRF cookies are host-only: a session made on one tenant host is never sent
 # to another (SESSION_COOKIE_DOMAIN stays None).
@@ -207,7 +223,10 @@ SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_DOMAIN = None
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# The absolute limit of a session (SESSION_COOKIE_AGE) and the idle one: a session unused for
+# SESSION_IDLE_SECONDS ends, and its open live sockets close (tenants.middleware).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 
 # --- Language and time: Simplified Chinese first; tenants may choose another time zone.
 LANGUAGE_CODE = "zh-hans"

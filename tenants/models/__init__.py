@@ -1,4 +1,5 @@
 from .api_keys import ApiKey, ApiKeyKind, ApiKeyScope, IdempotencyRecord
+from .audit import AuthEvent, AuthEventKind
 from .identity import ROLES_BY_TENANT_TYPE, Membership, Role, User
 from .network import Manufacturer, NetworkMembership, PartsCentre, Region, WebhookBacklog
 from .tenant import Domain, Tenant, TenantType
@@ -8,6 +9,8 @@ __all__ = [
     "ApiKey",
     "ApiKeyKind",
     "ApiKeyScope",
+    "AuthEvent",
+    "AuthEventKind",
     "Domain",
     "IdempotencyRecord",
     "Manufacturer",
