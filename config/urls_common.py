@@ -3,7 +3,7 @@
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from tenants.views import account, auth, portal
+from tenants.views import account, auth, invitations, portal
 
 urlpatterns = [
     path("login/", auth.login_view, name="login"),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("account/password/", account.password_change, name="account-password"),
     path("account/two-factor/", account.two_factor, name="account-two-factor"),
     path("switch/", portal.switch_tenant, name="switch-tenant"),
+    path("invitations/<str:secret>/", invitations.invitation_take, name="invitation"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
 ]

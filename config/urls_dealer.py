@@ -2,8 +2,9 @@
 
 from django.urls import include, path
 
-from dealers.views import kpis, work_orders
+from dealers.views import administration, kpis, work_orders
 from notifications import views as notification_views
+from tenants.views import people
 
 from .urls_common import handler403, handler404, handler500
 from .urls_common import urlpatterns as common
@@ -17,6 +18,11 @@ urlpatterns = [
         name="work-order-action",
     ),
     path("kpis/", kpis.kpis, name="kpis"),
+    path("administration/users/", people.staff, name="admin-users"),
+    path("administration/users/<int:pk>/role/", people.staff_role, name="admin-user-role"),
+    path("administration/users/<int:pk>/revoke/", people.staff_revoke, name="admin-user-revoke"),
+    path("administration/networks/", administration.networks, name="admin-networks"),
+    path("administration/audit/", people.audit_log, name="admin-audit"),
     path("notifications/", notification_views.notification_centre, name="notifications"),
     path("api/v1/", include("config.api.urls_dealer")),
     *common,

@@ -2,9 +2,10 @@
 
 from django.urls import include, path
 
-from hotline.views import administration, home, kpis, sms_replies, work_orders
+from hotline.views import administration, home, kpis, sms_replies, webhooks, work_orders
 from notifications import views as notification_views
 from parts_tickets import views as parts_views
+from tenants.views import people
 
 from .urls_common import handler403, handler404, handler500
 from .urls_common import urlpatterns as common
@@ -25,10 +26,17 @@ urlpatterns = [
     path("administration/", administration.sla_policy, name="admin-policy"),
     path("administration/calendar/", administration.calendar, name="admin-calendar"),
     path("administration/sms/", administration.sms_templates, name="admin-sms"),
-    path("administration/users/", administration.users, name="admin-users"),
-    path("administration/users/<int:pk>/revoke/", administration.user_revoke, name="admin-user-revoke"),
+    path("administration/users/", people.staff, name="admin-users"),
+    path("administration/users/<int:pk>/role/", people.staff_role, name="admin-user-role"),
+    path("administration/users/<int:pk>/revoke/", people.staff_revoke, name="admin-user-revoke"),
+    path("administration/audit/", people.audit_log, name="admin-audit"),
     path("administration/network/", administration.network, name="admin-network"),
     path("administration/network/dealers/", administration.network_dealer_add, name="admin-network-dealer"),
+    path(
+        "administration/network/invitations/",
+        administration.network_dealer_invite,
+        name="admin-network-invite",
+    ),
     path("administration/network/regions/", administration.network_region_add, name="admin-network-region"),
     path(
         "administration/network/regions/<int:pk>/parts-centre/",
@@ -45,6 +53,13 @@ urlpatterns = [
         "administration/api-keys/<int:pk>/revoke/",
         administration.api_key_revoke_view,
         name="admin-api-key-revoke",
+    ),
+    path("administration/webhooks/", webhooks.webhooks, name="admin-webhooks"),
+    path("administration/webhooks/<int:pk>/", webhooks.webhook_detail, name="admin-webhook"),
+    path(
+        "administration/webhooks/<int:pk>/<slug:action>/",
+        webhooks.webhook_action,
+        name="admin-webhook-action",
     ),
     path("notifications/", notification_views.notification_centre, name="notifications"),
     *common,

@@ -322,6 +322,9 @@ SCHEDULER_JOBS: list[str] = [
 ]
 # Webhook endpoints must be https:// (production); plain http is allowed while developing.
 WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=not DEBUG)
+# Deliveries never go to loopback, link-local, private or reserved addresses
+# (notifications/safe_http.py), except to networks listed here on purpose.
+WEBHOOKS_ALLOWED_NETWORKS: list[str] = []
 SCHEDULER_IDLE_SECONDS = env.float("SCHEDULER_IDLE_SECONDS", default=1.0)
 
 # Text messages to owners (notifications/sms.py). The console backend logs (and writes SMS_FILE).

@@ -13,6 +13,7 @@ from .base import *  # noqa: E402, F403
 
 DEBUG = False
 WEBHOOKS_REQUIRE_HTTPS = False  # tests talk to a local receiver; a test turns it on
+WEBHOOKS_ALLOWED_NETWORKS = ["127.0.0.1/32"]  # the local receiver; tests of the refusals clear it
 SECRET_KEY = "tests-only-not-secret"  # noqa: S105
 SMS_REPLY_SECRET = "tests-only-sms-reply-secret"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

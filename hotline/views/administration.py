@@ -14,28 +14,35 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from config.portal import actor_of, apply_errors
-from tenants.models import ApiKey, ApiKeyKind, ApiKeyScope, Membership, PartsCentre, Region, Role, User
-from tenants.models.identity import ROLES_BY_TENANT_TYPE
+from tenants.models import (
+    ApiKey,
+    ApiKeyKind,
+    ApiKeyScope,
+    AuthEventKind,
+    NetworkInvitation,
+    PartsCentre,
+    Region,
+)
 from tenants.permissions import may
 from tenants.selectors import network_of_manufacturer
 from tenants.services.api_keys import api_key_create, api_key_revoke
+from tenants.services.invitations import (
+    dealers_created_by,
+    network_dealer_create,
+    network_invitation_create,
+)
 from tenants.services.provisioning import (
-    DealerSpec,
-    dealer_provision,
-    membership_grant,
-    membership_revoke,
     parts_centre_create,
     region_create,
     region_parts_centre_set,
-    user_create,
 )
+from tenants.services.signin import auth_event_record
 
 from ..models import CalendarOverride, OwnerSmsKind, OwnerSmsTemplate
 from ..services.owner_sms import DEFAULT_TEXTS, PLACEHOLDERS, owner_sms_template_set
@@ -111,6 +118,8 @@ def sla_policy(request: HttpRequest) -> HttpResponse:
         "business_closes": policy.business_closes,
         "repeat_window_days": policy.repeat_window_days,
     }
+    if request.method == "POST":
+        _require(request, "policy.change")
     form = PolicyForm(request.POST or None, initial=initial, windows=windows)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -174,6 +183,8 @@ class OverrideForm(forms.Form):
 
 @login_required
 def calendar(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        _require(request, "policy.change")
     form = OverrideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -219,6 +230,8 @@ class SmsForm(forms.Form):
 
 @login_required
 def sms_templates(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        _require(request, "sms.change")
     form = SmsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -251,91 +264,6 @@ def sms_templates(request: HttpRequest) -> HttpResponse:
             "placeholders": ", ".join(f"{{{p}}}" for p in PLACEHOLDERS),
         },
         status=400 if form.errors else 200,
-    )
-
-
-# --- users and roles ------------------------------------------------------------------------
-
-
-class MemberForm(forms.Form):
-    username = forms.CharField(label=_lazy("User name"), max_length=150)
-    full_name = forms.CharField(label=_lazy("Full name"), required=False, max_length=60)
-    password = forms.CharField(
-        label=_lazy("Password (new users only)"), required=False, widget=forms.PasswordInput
-    )
-    role = forms.ChoiceField(label=_lazy("Role"))
-
-    def __init__(self, *args, tenant_type: str, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [
-            (r, Role(r).label) for r in Role.values if r in ROLES_BY_TENANT_TYPE[tenant_type]
-        ]
-
-
-@login_required
-def users(request: HttpRequest) -> HttpResponse:
-    form = MemberForm(request.POST or None, tenant_type=request.tenant.type)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        if not _may(request, "staff.manage"):
-            _refused(
-                request, PermissionDenied(_("Only the customer-service centre's administrators may do this."))
-            )
-        else:
-            try:
-                with transaction.atomic():
-                    user = User.objects.filter(username=d["username"]).first() or user_create(
-                        username=d["username"], password=d["password"], full_name=d["full_name"]
-                    )
-                    membership_grant(user=user, tenant=request.tenant, role=d["role"])
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, _("%(user)s is now a member here.") % {"user": d["username"]})
-                return redirect("admin-users")
-    members = (
-        Membership.objects.filter(tenant=request.tenant)
-        .select_related("user")
-        .order_by("role", "user__username")
-    )
-    return render(
-        request,
-        "hotline/admin/users.html",
-        {
-            "form": form,
-            "members": members,
-            "is_admin": _may(request, "staff.manage"),
-        },
-        status=400 if form.errors else 200,
-    )
-
-
-@login_required
-def user_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    """Confirm, then end a person's membership here (their role elsewhere is untouched)."""
-    membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk, tenant=request.tenant)
-    _require(request, "staff.manage")
-    if request.method == "POST":
-        try:
-            membership_revoke(membership=membership, by=request.user)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(
-                request, _("%(user)s can no longer sign in here.") % {"user": membership.user.username}
-            )
-        return redirect("admin-users")
-    return _confirm(
-        request,
-        title=_("Revoke membership"),
-        back="admin-users",
-        question=_(
-            "Revoke the membership of %(user)s? They can no longer sign in here; "
-            "giving them a role again restores it."
-        )
-        % {"user": membership.user.username},
-        button=_("Revoke"),
     )
 
 
@@ -385,6 +313,10 @@ def api_keys(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
+                auth_event_record(
+                    request, AuthEventKind.API_KEY_CREATED, by=request.user, prefix=issued.api_key.prefix,
+                    name=issued.api_key.name, scope=issued.api_key.scope,
+                )  # fmt: skip
                 form = ApiKeyForm(manufacturer=request.tenant.manufacturer)
     keys = ApiKey.objects.filter(tenant=request.tenant).select_related("parts_centre").order_by("-created_at")
     response = render(
@@ -409,6 +341,7 @@ def api_key_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "api_keys.manage")
     if request.method == "POST":
         api_key_revoke(tenant=request.tenant, prefix=api_key.prefix)
+        auth_event_record(request, AuthEventKind.API_KEY_REVOKED, by=request.user, prefix=api_key.prefix)
         messages.success(
             request, _("Key %(prefix)s revoked; it no longer works.") % {"prefix": api_key.prefix}
         )
@@ -441,9 +374,21 @@ class DealerForm(forms.Form):
             for r in Region.objects.filter(manufacturer=manufacturer).order_by("code")
         ]
         self.fields["slug"].help_text = _(
-            "The dealer's portal opens at <slug>.%(domain)s; an existing "
-            "dealer's slug joins that dealer to this network too."
+            "A new dealer's portal opens at <slug>.%(domain)s. A dealer that already works on the "
+            "platform (for another brand) joins by invitation instead."
         ) % {"domain": settings.BASE_DOMAIN}
+
+
+class DealerInviteForm(forms.Form):
+    dealer_code = forms.CharField(label=_lazy("Dealer code"), required=False, max_length=32)
+    region = forms.ModelChoiceField(label=_lazy("Region"), queryset=Region.objects.none(), required=False)
+    province = forms.CharField(label=_lazy("Province"), required=False, max_length=30)
+    city = forms.CharField(label=_lazy("City"), required=False, max_length=30)
+    note = forms.CharField(label=_lazy("Note to the dealer"), required=False, max_length=200)
+
+    def __init__(self, *args, manufacturer, **kwargs) -> None:
+        super().__init__(*args, prefix="invite", **kwargs)
+        self.fields["region"].queryset = Region.objects.filter(manufacturer=manufacturer).order_by("code")
 
 
 class RegionForm(forms.Form):
@@ -485,7 +430,7 @@ class RegionCentreForm(forms.Form):
 
 
 def _network_page(
-    request: HttpRequest, bound: forms.Form | None = None, region_id: int | None = None
+    request: HttpRequest, bound: forms.Form | None = None, region_id: int | None = None, issued_code=None
 ) -> HttpResponse:
     """The network page; ``bound`` is the form just sent back with its errors (status 400)."""
     manufacturer = request.tenant.manufacturer
@@ -493,6 +438,7 @@ def _network_page(
         name: cls(manufacturer=manufacturer)
         for name, cls in (
             ("dealer_form", DealerForm),
+            ("invite_form", DealerInviteForm),
             ("region_form", RegionForm),
             ("centre_form", PartsCentreForm),
         )
@@ -516,6 +462,12 @@ def _network_page(
             "is_admin": _may(request, "network.manage"),
             "centres": PartsCentre.objects.filter(manufacturer=manufacturer).order_by("code"),
             "network": network_of_manufacturer(manufacturer.pk),
+            "issued_code": issued_code,
+            "invitations": NetworkInvitation.objects.filter(
+                manufacturer=manufacturer, accepted_at__isnull=True, revoked_at__isnull=True
+            ).select_related("region")[:50],
+            "created": dealers_created_by(manufacturer),
+            "quota": manufacturer.dealer_creation_quota,
         },
         status=400 if bound is not None and bound.errors else 200,
     )
@@ -543,30 +495,59 @@ def _network_change(request: HttpRequest, form: forms.Form, change: Any, **page:
 
 @login_required
 def network_dealer_add(request: HttpRequest) -> HttpResponse:
+    """A *new* dealer tenant in this network, within the hotline's quota (an existing dealer is
+    invited: ``network_dealer_invite``)."""
     if request.method != "POST":
         return redirect("admin-network")
     _require(request, "network.manage")
     manufacturer = request.tenant.manufacturer
 
     def add(d: dict) -> str:
-        membership = dealer_provision(
-            DealerSpec(
-                manufacturer=manufacturer.code,
-                dealer_code=d["dealer_code"].strip(),
-                slug=d["slug"].strip().lower(),
-                name=d["name"].strip(),
-                region=d["region"],
-                province=d["province"].strip(),
-                city=d["city"].strip(),
-                time_zone=request.tenant.time_zone,
-            )
-        )  # a new dealer keeps the hotline's clock
+        region = Region.objects.filter(manufacturer=manufacturer, code=d["region"]).first()
+        membership = network_dealer_create(
+            manufacturer=manufacturer,
+            dealer_code=d["dealer_code"],
+            slug=d["slug"],
+            name=d["name"],
+            region=region,
+            province=d["province"],
+            city=d["city"],
+            time_zone=request.tenant.time_zone,  # a new dealer keeps the hotline's clock
+        )
         return _("%(dealer)s joined the network as %(code)s.") % {
             "dealer": membership.dealer.name,
             "code": membership.dealer_code,
         }
 
     return _network_change(request, DealerForm(request.POST, manufacturer=manufacturer), add)
+
+
+@login_required
+def network_dealer_invite(request: HttpRequest) -> HttpResponse:
+    """An invitation for a dealer to join: its code is shown once, to hand to the dealer."""
+    if request.method != "POST":
+        return redirect("admin-network")
+    _require(request, "network.manage")
+    manufacturer = request.tenant.manufacturer
+    form = DealerInviteForm(request.POST, manufacturer=manufacturer)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            issued = network_invitation_create(
+                request=request,
+                manufacturer=manufacturer,
+                by=request.user,
+                dealer_code=d["dealer_code"],
+                region=d["region"],
+                province=d["province"],
+                city=d["city"],
+                note=d["note"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            return _network_page(request, issued_code=issued)
+    return _network_page(request, form)
 
 
 @login_required

@@ -59,7 +59,9 @@ def sms_replies(request: HttpRequest, provider: str, token: str) -> HttpResponse
         return response
     if _length(request) > settings.SMS_REPLY_MAX_BODY_BYTES:
         limit = settings.SMS_REPLY_MAX_BODY_BYTES
-        return _answer(provider, 413, _("The request body may be at most %(limit)s bytes.") % {"limit": limit})
+        return _answer(
+            provider, 413, _("The request body may be at most %(limit)s bytes.") % {"limit": limit}
+        )
     if is_ratelimited(
         request,
         group="sms-replies",

@@ -1,6 +1,7 @@
 from .api_keys import ApiKey, ApiKeyKind, ApiKeyScope, IdempotencyRecord
 from .audit import AuthEvent, AuthEventKind
 from .identity import ROLES_BY_TENANT_TYPE, Membership, Role, User
+from .invitations import Invitation, NetworkInvitation
 from .network import Manufacturer, NetworkMembership, PartsCentre, Region, WebhookBacklog
 from .tenant import Domain, Tenant, TenantType
 
@@ -13,8 +14,10 @@ __all__ = [
     "AuthEventKind",
     "Domain",
     "IdempotencyRecord",
+    "Invitation",
     "Manufacturer",
     "Membership",
+    "NetworkInvitation",
     "NetworkMembership",
     "PartsCentre",
     "Region",

@@ -26,6 +26,9 @@ class Manufacturer(models.Model):
     work_order_prefix = models.CharField(
         _("work order prefix"), max_length=4, unique=True, validators=[prefix_validator]
     )
+    # How many new dealer tenants the hotline's administrators may still create themselves
+    # (a platform operator raises it); joining an existing dealer is by invitation only.
+    dealer_creation_quota = models.PositiveIntegerField(_("new dealers the hotline may create"), default=20)
     hotline = models.OneToOneField(
         Tenant,
         on_delete=models.PROTECT,
@@ -122,6 +125,8 @@ class NetworkMembership(models.Model):
     city = models.CharField(_("city"), max_length=30)
     is_active = models.BooleanField(_("active"), default=True)
     joined_at = models.DateTimeField(_("joined at"), auto_now_add=True)
+    # The hotline created this dealer tenant itself (counted against its quota).
+    created_the_dealer = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("network membership")

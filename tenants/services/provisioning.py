@@ -332,14 +332,22 @@ def check_dealer_spec(spec: DealerSpec, index: DirectoryIndex | None = None) -> 
     return errors
 
 
-def dealer_provision(spec: DealerSpec, index: DirectoryIndex | None = None) -> NetworkMembership:
+def dealer_provision(
+    spec: DealerSpec, index: DirectoryIndex | None = None, *, new_only: bool = False
+) -> NetworkMembership:
     """Create the dealer tenant if new, and join it to the manufacturer's network.
 
     All or nothing: a dealer is never left without its network place, nor a
-    schema without its tenant row.
+    schema without its tenant row. Joining an *existing* dealer is the platform
+    operators' (their commands); with ``new_only`` (a hotline's own screen) the
+    slug must be free, and a hotline invites existing dealers instead
+    (``tenants.services.invitations``).
     """
     index = index or DirectoryIndex()
-    _raise(check_dealer_spec(spec, index))
+    errors = check_dealer_spec(spec, index)
+    if new_only and spec.slug in index.tenants:
+        errors.setdefault("slug", []).append(_("This address is not available."))
+    _raise(errors)
     try:
         with transaction.atomic():
             dealer = index.tenants.get(spec.slug)
@@ -369,6 +377,26 @@ def dealer_provision(spec: DealerSpec, index: DirectoryIndex | None = None) -> N
     index.codes.add((spec.manufacturer, spec.dealer_code))
     index.joined.add((spec.manufacturer, spec.slug))
     return membership
+
+
+def dealer_tenant_new(*, slug: str, name: str, time_zone: str = "Asia/Shanghai") -> Tenant:
+    """A dealer tenant in no network yet (a platform operator's): it joins networks by invitation."""
+    errors: Errors = {}
+    _required(errors, name=name)
+    check_slug(errors, slug)
+    check_time_zone(errors, time_zone)
+    _raise(errors)
+    try:
+        with transaction.atomic():
+            return _create_tenant(
+                tenant_type=TenantType.DEALER,
+                slug=slug,
+                name=name.strip(),
+                time_zone=time_zone,
+                extra_domains=(),
+            )
+    except IntegrityError as exc:
+        raise _conflict(exc) from exc
 
 
 def user_create(
@@ -430,6 +458,7 @@ __all__ = [
     "Role",
     "check_dealer_spec",
     "dealer_provision",
+    "dealer_tenant_new",
     "manufacturer_create",
     "membership_grant",
     "membership_revoke",

@@ -6,7 +6,7 @@ import pytest
 
 from tenants.models import Membership, Role
 
-from ..conftest import client_for, person
+from ..conftest import PASSWORD, client_for, person
 
 pytestmark = pytest.mark.django_db
 
@@ -28,11 +28,14 @@ def test_a_revoked_person_can_no_longer_open_the_hotline(hotline, admin, hotline
     membership.refresh_from_db()
     assert membership.is_active is False
     assert agent.get("/work-orders/").status_code == 404  # the host no longer knows them
-    # Granting a role again restores the membership.
-    assert (
-        client.post("/administration/users/", {"username": "agent", "role": "hotline_agent"}).status_code
-        == 302
+    # An invitation, taken with the person's own account, brings them back.
+    sent = client.post("/administration/users/", {"email": "li.na@example.cn", "role": "hotline_agent"})
+    assert sent.status_code == 200
+    link = sent.context["sent"].url.split("://", 1)[1].split("/", 1)[1]
+    taken = client_for(hotline).post(
+        f"/{link}", {"with": "existing", "username": "agent", "password": PASSWORD}
     )
+    assert taken.status_code == 302
     membership.refresh_from_db()
     assert membership.is_active is True
 
