@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, webhooks
 
 urlpatterns = [
     path("work-orders/", views.WorkOrderList.as_view(), name="api-work-orders"),
@@ -10,4 +10,9 @@ urlpatterns = [
     path("work-orders/<str:number>/reopen/", views.Reopen.as_view()),
     path("work-orders/<str:number>/cancel/", views.Cancel.as_view()),
     path("kpis/", views.Kpis.as_view(), name="api-kpis"),
+    path("webhooks/", webhooks.EndpointList.as_view(), name="api-webhooks"),
+    path("webhooks/<int:pk>/", webhooks.EndpointDetail.as_view(), name="api-webhook"),
+    path("webhooks/<int:pk>/rotate-secret/", webhooks.EndpointRotate.as_view()),
+    path("webhooks/<int:pk>/test/", webhooks.EndpointTest.as_view()),
+    path("webhooks/<int:pk>/deliveries/", webhooks.EndpointDeliveries.as_view()),
 ]
