@@ -292,6 +292,13 @@ def api_client(tenant: Tenant, secret: str | None = None, **headers: str) -> API
     return client
 
 
+def api_session(tenant: Tenant, user: User, **headers: str) -> APIClient:
+    """An API client on the tenant's host with ``user``'s portal session (signed in as a person would)."""
+    client = client_for(tenant, user, APIClient)
+    client.defaults.update(headers)
+    return client
+
+
 def centre(manufacturer, code: str) -> PartsCentre:
     return PartsCentre.objects.get(manufacturer=manufacturer, code=code)
 

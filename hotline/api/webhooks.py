@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api.base import ApiView
-from config.api.schema import READ_ERRORS, WRITE_ERRORS, problems
+from config.api.schema import IDEMPOTENCY_KEY, READ_ERRORS, WRITE_ERRORS, problems
 from notifications.endpoints import (
     webhook_deliveries,
     webhook_endpoint_get,
@@ -24,6 +24,7 @@ from notifications.endpoints import (
 )
 from notifications.models import WebhookEndpoint
 from notifications.webhooks import webhook_endpoint_create
+from tenants.api.idempotency import idempotent
 from tenants.api.permissions import Declared
 
 from ..events import EventKind
@@ -89,7 +90,10 @@ class WebhooksView(ApiView):
 
 class EndpointList(WebhooksView):
     @extend_schema(
-        tags=TAG, responses={200: EndpointOut(many=True), **problems(READ_ERRORS)}, summary="The endpoints"
+        tags=TAG,
+        operation_id="webhooks_list",
+        responses={200: EndpointOut(many=True), **problems(READ_ERRORS)},
+        summary="The endpoints",
     )
     def get(self, request: Request) -> Response:
         return Response(EndpointOut(webhook_endpoints(), many=True).data)
@@ -97,14 +101,19 @@ class EndpointList(WebhooksView):
     @extend_schema(
         tags=TAG,
         request=EndpointIn,
+        parameters=[IDEMPOTENCY_KEY],
         responses={201: EndpointCreatedOut, **problems(WRITE_ERRORS)},
         summary="Add an endpoint (its secret is in this answer only)",
     )
     def post(self, request: Request) -> Response:
         data = EndpointIn(data=request.data)
         data.is_valid(raise_exception=True)
-        endpoint = webhook_endpoint_create(**data.validated_data)
-        return Response(EndpointCreatedOut(endpoint).data, status=status.HTTP_201_CREATED)
+
+        def create() -> Response:
+            endpoint = webhook_endpoint_create(**data.validated_data)
+            return Response(EndpointCreatedOut(endpoint).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, create)
 
 
 class EndpointDetail(WebhooksView):
@@ -128,11 +137,17 @@ class EndpointDetail(WebhooksView):
 
 class EndpointRotate(WebhooksView):
     @extend_schema(
-        tags=TAG, request=None, responses={200: SecretOut, **problems(WRITE_ERRORS)}, summary="A new secret"
+        tags=TAG,
+        request=None,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: SecretOut, **problems(WRITE_ERRORS)},
+        summary="A new secret",
     )
     def post(self, request: Request, pk: int) -> Response:
-        _endpoint, secret = webhook_secret_rotate(endpoint_id=self.endpoint(pk).pk)
-        return Response({"secret": secret})
+        endpoint = self.endpoint(pk)
+        return idempotent(
+            request, lambda: Response({"secret": webhook_secret_rotate(endpoint_id=endpoint.pk)[1]})
+        )
 
 
 class EndpointTest(WebhooksView):

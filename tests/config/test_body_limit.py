@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from asgiref.sync import async_to_sync
 
 from config.asgi import application
@@ -19,8 +21,8 @@ def send_chunked(host: str, path: str, chunks: list[bytes], headers: list | None
     sent: list[dict] = []
 
     async def receive() -> dict:
-        if not pending:
-            return {"type": "http.disconnect"}
+        if not pending:  # the client waits for the answer (a server reports a disconnect only then)
+            await asyncio.Event().wait()
         chunk = pending.pop(0)
         read.append(chunk)
         return {"type": "http.request", "body": chunk, "more_body": bool(pending)}

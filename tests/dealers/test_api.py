@@ -9,14 +9,13 @@ from hotline.models import WorkOrder
 from tenants.models import Role
 from tenants.services.api_keys import api_key_create
 
-from ..conftest import PASSWORD, api_client, in_schema, person
+from ..conftest import api_client, api_session, in_schema, person
 
 
 @pytest.fixture
 def crm_client(network):
     user = person("api.crm", network["junda"], Role.DEALER_CRM_MANAGER)
-    client = api_client(network["junda"], HTTP_ACCEPT_LANGUAGE="en")
-    assert client.login(username=user.username, password=PASSWORD)
+    client = api_session(network["junda"], user, HTTP_ACCEPT_LANGUAGE="en")
     client.user = user
     return client
 
@@ -112,8 +111,7 @@ def test_another_dealer_sees_nothing_and_changes_nothing(hotline, network, forei
         )
         assert response.status_code == 404
     user = person("pc.crm", other, Role.DEALER_CRM_MANAGER)
-    member = api_client(other)
-    assert member.login(username=user.username, password=PASSWORD)
+    member = api_session(other, user)
     assert member.get(url(parts_work_order)).status_code == 404
     # The dealer's key is useless on the manufacturer's host, and junda's on pengcheng's.
     junda_key = api_key_create(tenant=network["junda"], name="DMS", scope="write").secret

@@ -18,6 +18,7 @@ from ..conftest import (
     WORK_ORDERS_API,
     api_client,
     api_intake,
+    api_session,
     client_for,
     in_schema,
     owner,
@@ -125,11 +126,28 @@ def test_a_retried_create_makes_one_work_order(hotline, integration_key):
     assert count_work_orders(hotline) == 2
 
 
-def test_two_writers_cannot_overwrite_each_other(hotline, integration_key, agent_client):
+@pytest.fixture
+def supervisor_client(hotline, network):
+    return api_session(hotline, person("api.sup", hotline, Role.HOTLINE_SUPERVISOR))
+
+
+def test_integrations_and_agents_may_not_cancel(hotline, integration_key, agent_client):
+    client = api_client(hotline, integration_key)
+    url = client.post(WORK_ORDERS_API, api_intake(), format="json")["Location"]
+
+    for caller in (client, agent_client):
+        refused = caller.post(f"{url}cancel/", {"reason": "重复录入"}, format="json")
+        assert refused.status_code == 403
+    assert client.get(url).json()["state"] == "dispatched"
+
+
+def test_two_writers_cannot_overwrite_each_other(hotline, integration_key, agent_client, supervisor_client):
     client = api_client(hotline, integration_key)
     created = client.post(WORK_ORDERS_API, api_intake(), format="json")
     url, etag = created["Location"], created["ETag"]
-    cancel = client.post(f"{url}cancel/", {"reason": "重复录入"}, format="json", HTTP_IF_MATCH=etag)
+    cancel = supervisor_client.post(
+        f"{url}cancel/", {"reason": "重复录入"}, format="json", HTTP_IF_MATCH=etag
+    )
     assert cancel.status_code == 200
     assert cancel.json()["state"] == "cancelled"
     stale = agent_client.post(f"{url}reopen/", {"reason": "误取消"}, format="json", HTTP_IF_MATCH=etag)
@@ -175,7 +193,7 @@ def test_revoked_key_stops_working(hotline, integration_key):
     assert client.get(WORK_ORDERS_API).status_code == 401
 
 
-def test_kpis_count_what_the_manufacturer_measures(hotline, integration_key):
+def test_kpis_count_what_the_manufacturer_measures(hotline, integration_key, supervisor_client):
     client = api_client(hotline, integration_key)
     first = client.post(WORK_ORDERS_API, api_intake(), format="json")
     client.post(
@@ -189,7 +207,7 @@ def test_kpis_count_what_the_manufacturer_measures(hotline, integration_key):
         ),
         format="json",
     )
-    client.post(f"{first['Location']}cancel/", {"reason": "重复录入"}, format="json")
+    supervisor_client.post(f"{first['Location']}cancel/", {"reason": "重复录入"}, format="json")
     kpis = client.get("/api/v1/kpis/").json()
     assert kpis["totals"]["total"] == 1  # the cancelled work order does not count
     assert kpis["totals"]["response_rate"] is None  # no first contact decided yet
@@ -208,7 +226,7 @@ def test_kpis_count_what_the_manufacturer_measures(hotline, integration_key):
     assert {"group"} <= set(backwards.json()["errors"])
 
 
-def test_the_api_gives_the_figures_of_the_kpi_page(hotline, network, integration_key):
+def test_the_api_gives_the_figures_of_the_kpi_page(hotline, network, integration_key, supervisor_client):
     client = api_client(hotline, integration_key)
     parts = client.post(WORK_ORDERS_API, api_intake(), format="json").json()
     complaint = client.post(
@@ -237,7 +255,7 @@ def test_the_api_gives_the_figures_of_the_kpi_page(hotline, network, integration
         ),
         format="json",
     )
-    client.post(f"{twice['Location']}cancel/", {"reason": "重复录入"}, format="json")
+    supervisor_client.post(f"{twice['Location']}cancel/", {"reason": "重复录入"}, format="json")
     for dealer, number in ((network["junda"], parts["number"]), (network["pengcheng"], complaint["number"])):
         dms = api_client(dealer, api_key_create(tenant=dealer, name="DMS", scope="write").secret)
         assert (

@@ -10,12 +10,14 @@ from live.routing import websocket_application
 from ..conftest import client_for, host_of, join, person
 
 
-def handshake(host: str, cookie: str = "", origin: str | None = None) -> tuple[bool, int | None]:
+def handshake(
+    host: str, cookie: str = "", origin: str | None = None, path: str = "/ws/board/"
+) -> tuple[bool, int | None]:
     async def attempt() -> tuple[bool, int | None]:
         headers = [(b"host", host.encode()), (b"origin", f"http://{origin or host}".encode())]
         if cookie:
             headers.append((b"cookie", cookie.encode()))
-        communicator = WebsocketCommunicator(websocket_application, "/ws/board/", headers=headers)
+        communicator = WebsocketCommunicator(websocket_application, path, headers=headers)
         connected, code = await communicator.connect()
         await communicator.disconnect()
         return connected, code
@@ -55,4 +57,5 @@ def test_a_page_on_another_port_of_the_same_host_cannot_open_the_socket(committe
     # Another service on the same name (port 8081) is another origin.
     assert handshake(host_of(dealer), cookie, origin=f"{host_of(dealer)}:8081") == (False, 4404)
     assert handshake(f"{host_of(dealer)}:8000", cookie, origin=f"{host_of(dealer)}:8001") == (False, 4404)
-    assert handshake(f"{host_of(dealer)}:8000", cookie, origin=f"{host_of(dealer)}:8000")[0] is True
+    same = handshake(f"{host_of(dealer)}:8000", cookie, origin=f"{host_of(dealer)}:8000", path="/ws/live/")
+    assert same[0] is True

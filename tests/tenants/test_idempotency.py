@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import queue
 import threading
 
 import pytest
 from django.db import close_old_connections, connection
 
 from hotline.models import WorkOrder
+from tenants.models import Role
 from tenants.services.api_keys import api_key_create
 
-from ..conftest import WORK_ORDERS_API, api_client, api_intake, in_schema
+from ..conftest import WORK_ORDERS_API, api_client, api_intake, api_session, in_schema, person
 
 
 def _race(count: int, call) -> list:
@@ -64,9 +66,13 @@ def test_two_writers_with_the_same_etag_one_wins(committed_tenants, manufacturer
     secret = api_key_create(tenant=hotline, name="CTI", scope="write").secret
     created = api_client(hotline, secret).post(WORK_ORDERS_API, api_intake(), format="json")
     url, etag = created["Location"], created["ETag"]
+    supervisor = person("sup", hotline, Role.HOTLINE_SUPERVISOR)
+    sessions = queue.SimpleQueue()
+    for _i in range(2):  # two supervisors' browsers, signed in before the race
+        sessions.put(api_session(hotline, supervisor))
     responses = _race(
         2,
-        lambda: api_client(hotline, secret).post(
+        lambda: sessions.get().post(
             f"{url}cancel/", {"reason": "重复录入"}, format="json", HTTP_IF_MATCH=etag
         ),
     )
