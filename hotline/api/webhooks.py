@@ -154,14 +154,16 @@ class EndpointTest(WebhooksView):
     @extend_schema(
         tags=TAG,
         request=None,
+        parameters=[IDEMPOTENCY_KEY],
         responses={200: DeliveryOut, **problems(WRITE_ERRORS)},
         summary="Send a test event now",
     )
     def post(self, request: Request, pk: int) -> Response:
-        delivery = webhook_test_send(
-            endpoint_id=self.endpoint(pk).pk, tenant_slug=request._request.tenant.slug
+        endpoint, slug = self.endpoint(pk), request._request.tenant.slug
+        return idempotent(
+            request,
+            lambda: Response(DeliveryOut(webhook_test_send(endpoint_id=endpoint.pk, tenant_slug=slug)).data),
         )
-        return Response(DeliveryOut(delivery).data)
 
 
 class EndpointDeliveries(WebhooksView):
