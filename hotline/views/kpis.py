@@ -8,12 +8,14 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.exports import table_download
+from tenants.permissions import may
 
 from ..selectors import kpi_rows, kpi_totals
 from ..services.clocks import tenant_time_zone
@@ -106,6 +108,8 @@ def chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 @login_required
 def kpis(request: HttpRequest) -> HttpResponse:
+    if not may(request.membership.role, "kpis.read"):
+        raise PermissionDenied
     zone = zoneinfo.ZoneInfo(tenant_time_zone())
     form = KpiFilter(request.GET or None)
     start, end, group = period(form, zone)

@@ -26,11 +26,11 @@ from notifications.models import WebhookEndpoint
 from notifications.webhooks import webhook_delivery_replay, webhook_endpoint_create
 from tenants.permissions import may
 
-from ..events import EventKind
+from ..events import EventKind, event_label
 
 
 def _kinds() -> list[tuple[str, str]]:
-    return [(k.value, k.label) for k in EventKind]
+    return [(k.value, event_label(k.value)) for k in EventKind]
 
 
 def _require(request: HttpRequest) -> None:

@@ -169,6 +169,8 @@ def _intake_save(request: HttpRequest, form: IntakeForm, lines: list[dict[str, A
 
 @login_required
 def intake(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and not may(request.membership.role, "work_order.create"):
+        raise PermissionDenied
     manufacturer = request.tenant.manufacturer
     network = network_active(manufacturer.pk)
     lookup = (request.GET.get("lookup") or "").strip()
