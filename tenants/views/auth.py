@@ -72,8 +72,9 @@ class CodeForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=20)
 
 
-def _per_account_and_source(group: str, request: HttpRequest) -> str:
-    """django-ratelimit's key: the normalised account and the device or network it came from."""
+def _account_and_source(group: str, request: HttpRequest) -> str:
+    """django-ratelimit's key: the account as sign-in reads it (NFKC, case-folded) and the device
+    or network the attempt comes from; what a stranger does elsewhere never counts here."""
     source = source_of(request, request.POST.get("username", ""))
     return f"{source.account}|{source.key}"
 
@@ -126,7 +127,7 @@ def _pending_user(request: HttpRequest) -> User | None:
 @never_cache
 @ratelimit(key="ip", rate=lambda g, r: settings.LOGIN_RATE_PER_IP, method="POST", block=True)
 @ratelimit(
-    key=_per_account_and_source, rate=lambda g, r: settings.LOGIN_RATE_PER_USERNAME, method="POST", block=True
+    key=_account_and_source, rate=lambda g, r: settings.LOGIN_RATE_PER_USERNAME, method="POST", block=True
 )
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and getattr(request, "membership", None) is not None:
