@@ -11,7 +11,7 @@ from django.test import Client as Browser
 from .test_consumers import Client, live  # noqa: F401 (the fixture)
 
 
-def sign_out(live, who: str) -> None:
+def sign_out(live, who: str) -> None:  # noqa: F811
     """The person presses "Sign out" in the browser that holds the socket's session."""
     try:
         browser = Browser(HTTP_HOST=live["hosts"][who])
