@@ -21,8 +21,8 @@ as the web server reports it (it trusts only the proxies it is told to).
 from __future__ import annotations
 
 import hashlib
-import hmac
 import ipaddress
+import secrets
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -96,7 +96,7 @@ def device_cookie(request: HttpRequest, account: str) -> str:
             devices = {}
     devices.setdefault(
         _digest(account),
-        hmac.new(settings.SECRET_KEY.encode(), str(time.time_ns()).encode(), "sha256").hexdigest()[:24],
+        secrets.token_hex(12),
     )
     # A shared browser keeps the few most recent accounts.
     devices = dict(list(devices.items())[-8:])

@@ -35,13 +35,15 @@ def test_typing_an_existing_dealers_slug_joins_nothing_and_tells_nothing(
 ):
     """Before: 长沙星沙 (only in 东岳's network) joined 华骐's at the slug's mention."""
     taken = admin_client.post(
-        "/administration/network/dealers/", {**NEW_DEALER, "dealer-slug": foreign_dealer.slug}
+        "/administration/network/dealers/",
+        {**NEW_DEALER, "dealer-slug": foreign_dealer.slug},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     hotline_slug = admin_client.post(
-        "/administration/network/dealers/", {**NEW_DEALER, "dealer-slug": "huaqi"}
+        "/administration/network/dealers/", {**NEW_DEALER, "dealer-slug": "huaqi"}, HTTP_ACCEPT_LANGUAGE="en"
     )
     free_but_bad = admin_client.post(
-        "/administration/network/dealers/", {**NEW_DEALER, "dealer-slug": "Bad!"}
+        "/administration/network/dealers/", {**NEW_DEALER, "dealer-slug": "Bad!"}, HTTP_ACCEPT_LANGUAGE="en"
     )
 
     assert taken.status_code == hotline_slug.status_code == 400
