@@ -345,5 +345,5 @@ SMS_TENCENT_REGION = env("SMS_TENCENT_REGION", default="ap-guangzhou")
 # prints the URLs. Each hotline takes at most SMS_REPLY_RATE pushes, each body at most
 # SMS_REPLY_MAX_BODY_BYTES.
 SMS_REPLY_SECRET = env("SMS_REPLY_SECRET", default="")
-SMS_REPLY_RATE = env("SMS_REPLY_RATE", default="120/m")
-SMS_REPLY_MAX_BODY_BYTES = env.int("SMS_REPLY_MAX_BODY_BYTES", default=64 * 1024)
+SMS_REPLY_RATE = "120/m"
+SMS_REPLY_MAX_BODY_BYTES = 64 * 1024
