@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from tenants.models import ApiKey, IdempotencyRecord
+from tenants.models import ApiKey, AuthEvent, IdempotencyRecord
 from tenants.services import api_keys
 
 from ..conftest import api_client
@@ -48,6 +48,11 @@ def test_command_makes_lists_and_revokes_keys(hotline, network):
 
     run("revoke", "--tenant", hotline.slug, key.prefix)
     assert api_client(hotline, secret).get("/api/v1/parts-centre/parts-requests/").status_code == 401
+    # Both are in the hotline's audit log.
+    kinds = set(
+        AuthEvent.objects.filter(tenant=hotline, data__prefix=key.prefix).values_list("kind", flat=True)
+    )
+    assert kinds == {"api_key.created", "api_key.revoked"}
     assert "revoked" in run("list", "--tenant", hotline.slug)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tenants.models import ApiKey, PartsCentre, Tenant
+from tenants.models import ApiKey, AuthEventKind, PartsCentre, Tenant
 from tenants.services.api_keys import api_key_create, api_key_revoke
+from tenants.services.signin import auth_event_record
 
 from ._errors import command_error
 
@@ -47,6 +48,10 @@ class Command(BaseCommand):
         issued = api_key_create(
             tenant=tenant, name=options["name"], scope=options["scope"], parts_centre=centre
         )
+        auth_event_record(
+            None, AuthEventKind.API_KEY_CREATED, tenant=tenant, prefix=issued.api_key.prefix,
+            name=issued.api_key.name, scope=issued.api_key.scope, by_command=True,
+        )  # fmt: skip
         self.stdout.write(f"prefix {issued.api_key.prefix}; the key (shown only now):")
         self.stdout.write(issued.secret)
 
@@ -59,4 +64,7 @@ class Command(BaseCommand):
 
     def _revoke(self, tenant: Tenant, options: dict) -> None:
         key = api_key_revoke(tenant=tenant, prefix=options["prefix"])
+        auth_event_record(
+            None, AuthEventKind.API_KEY_REVOKED, tenant=tenant, prefix=key.prefix, by_command=True
+        )
         self.stdout.write(f"revoked {key.prefix} at {key.revoked_at.isoformat()}")
