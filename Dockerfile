@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 # One image, every process a different command (docker/entrypoint.sh):
 #   docker build -t complaint-desk:0.1.0 .
-#   docker run --env-file prod.env complaint-desk:0.1.0 web        # or worker, scheduler, relay,
-#   docker run --env-file prod.env complaint-desk:0.1.0 migrate    # migrate, manage <command>
+#   docker run --env-file prod.env complaint-desk:0.1.0 web        # or worker, beat, scheduler,
+#   docker run --env-file prod.env complaint-desk:0.1.0 migrate    # relay, migrate, manage <command>
 # See docs/deploy.md.
 
 # Any Debian bookworm image with Python 3.11 as "python" and its venv module will do; the image

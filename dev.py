@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import venv
 from pathlib import Path
 
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PYTHON = VENV / "bin" / "python"
 STAMP = VENV / ".installed"
+EMBEDDED_IN_USE: list[str] = []  # the embedded servers this run uses (its URL was not given)
 
 
 def _requirements_hash() -> str:
@@ -68,11 +70,13 @@ def start_services(settings: str) -> list[str]:
 
     started = []
     if not os.environ.get("DATABASE_URL"):
+        EMBEDDED_IN_USE.append("postgres")
         if not _running(embedded.data_dir() / "postgres" / "postmaster.pid"):
             started.append("postgres")
         print("• embedded PostgreSQL under .data/postgres", flush=True)
         os.environ["DATABASE_URL"] = embedded.postgres_url()
     if not os.environ.get("REDIS_URL"):
+        EMBEDDED_IN_USE.append("redis")
         if not embedded._redis_answers(embedded._redis_socket()):
             started.append("redis")
         print("• embedded Redis under .data/redis", flush=True)
@@ -97,6 +101,20 @@ def banner() -> None:
     subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c", code], check=True, cwd=ROOT)
 
 
+def keep_servers_up(stop: threading.Event, embedded_servers: list[str]) -> None:
+    """Every few seconds: an embedded server this run uses that went away is started again."""
+    from config import embedded
+
+    while not stop.wait(5):
+        try:
+            if "postgres" in embedded_servers:
+                embedded.postgres_url()
+            if "redis" in embedded_servers:
+                embedded.redis_url()
+        except Exception as exc:  # keep watching; the next round tries again
+            print(f"• an embedded server is not back yet: {exc}", flush=True)
+
+
 def up() -> int:
     started = start_services("config.settings.local")
     try:
@@ -104,25 +122,46 @@ def up() -> int:
         manage("migrate_tenants", "--verbosity", "0")
         manage("load_demo")  # adds only what is missing, so an interrupted first start heals
         banner()
-        env = {
-            **os.environ,
-            "PATH": f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
-            "PYTHONUNBUFFERED": "1",
-        }
-        # Ctrl-C reaches every process of the group; honcho stops the children, we wait.
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            process = subprocess.Popen(
-                [str(VENV / "bin" / "honcho"), "start", "-f", "Procfile"],
-                cwd=ROOT,
-                env=env,
-                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-            )
-            return process.wait()
-        finally:
-            signal.signal(signal.SIGINT, previous)
+        return supervise()
     finally:
         stop_services(started)
+
+
+def supervise() -> int:
+    """Every Procfile process under supervisord (one that exits is started again) until Ctrl-C."""
+    from config import embedded, supervision
+
+    folder = embedded.data_dir() / "supervisor"
+    processes = supervision.procfile(ROOT / "Procfile")
+    conf = supervision.supervisord_conf(processes, folder=folder, cwd=ROOT)
+    env = {
+        **os.environ,
+        "PATH": f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PYTHONUNBUFFERED": "1",
+        "HEARTBEAT_DIR": str(folder / "heartbeats"),
+        "BEAT_SCHEDULE_FILE": str(folder / "celerybeat-schedule"),
+    }
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=supervision.follow, args=(processes, folder, sys.stdout, stop), daemon=True),
+        threading.Thread(target=keep_servers_up, args=(stop, EMBEDDED_IN_USE), daemon=True),
+    ]
+    # Ctrl-C reaches every process of the group; supervisord stops its children, we wait.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        process = subprocess.Popen(
+            [str(VENV / "bin" / "supervisord"), "--nodaemon", "--configuration", str(conf)],
+            cwd=ROOT,
+            env=env,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        for thread in threads:
+            thread.start()
+        code = process.wait()
+        return 0 if code in (0, -signal.SIGINT, -signal.SIGTERM) else code
+    finally:
+        stop.set()
+        signal.signal(signal.SIGINT, previous)
 
 
 def ensure_chromium() -> None:

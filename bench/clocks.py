@@ -170,6 +170,7 @@ def step_lag() -> dict:
         )
 
     return {
+        "series": {tag: figures([float(r[1]) for r in rows if r[0] == tag]) for tag in {r[0] for r in rows}},
         "all": figures([float(r[1]) for r in rows]),
         "spread": figures([float(r[1]) for r in rows if r[0] == "BENCH-S"]),
         "burst": figures([float(r[1]) for r in rows if r[0] == "BENCH-C"]),

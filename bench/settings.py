@@ -22,3 +22,5 @@ TENANT_TYPES["hotline"]["URLCONF"] = "bench.urls_hotline"
 INSTALLED_APPS = [*INSTALLED_APPS, "bench.additive"]  # noqa: F405
 MIGRATION_MODULES = {"bench_additive": f"bench.additive.migrations_{os.environ.get('BENCH_PHASE', 'a')}"}
 ALLOWED_HOSTS = ["*"]
+WEBHOOKS_ALLOWED_NETWORKS = ["127.0.0.1/32"]  # bench/outbound.py's slow receiver
+WEBHOOKS_REQUIRE_HTTPS = False

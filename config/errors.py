@@ -1,14 +1,8 @@
-"""What goes wrong, the same way everywhere.
-
-One 404 for every "not here" (unknown host, unknown page, foreign tenant, foreign
-record), and the base of the refusals a domain names by a code of its own.
-"""
+"""The base of the refusals a domain names by a code of its own (the pages are ``error_pages``)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.template import loader
 
 
 class DomainError(ValidationError):
@@ -24,16 +18,3 @@ class DomainError(ValidationError):
 
     def __init__(self, message: object, code: str | None = None, params: object = None) -> None:
         super().__init__(message, code or self.code, params)
-
-
-def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    body = loader.render_to_string("404.html", {}, request=None)
-    return HttpResponse(body, status=404)
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(loader.render_to_string("500.html", {}, request=None), status=500)
-
-
-def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return HttpResponse(loader.render_to_string("403.html", {}, request=None), status=403)

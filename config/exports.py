@@ -1,4 +1,4 @@
-"""Any table of a page as a CSV (UTF-8 with BOM, for Excel) or XLSX download.
+"""Tables as CSV (UTF-8 with BOM, for Excel) or XLSX: a page's download, or a background job's file.
 
 Every text cell is neutralised against formula injection (CSV injection): a
 cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.http import HttpResponse
 from openpyxl import Workbook
 
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\n")
+CONTENT_TYPES = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".csv": "text/csv; charset=utf-8",
+}
 
 
 def cell_safe(value: Any) -> Any:
@@ -32,30 +37,33 @@ def cell_safe(value: Any) -> Any:
     return f"'{text}" if text.startswith(FORMULA_LEADS) else text
 
 
-def table_download(
-    filename: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str
-) -> HttpResponse:
+def table_write(path: Path, headers: Sequence[Any], rows: Iterable[Sequence[Any]], fmt: str) -> Path:
+    """Write a table to ``path`` (its suffix set by the format, CSV unless "xlsx"), row by row:
+    a table of any length takes the memory of one row."""
     header_cells = [cell_safe(str(h)) for h in headers]
-    body = [[cell_safe(v) for v in row] for row in rows]
     if fmt == "xlsx":
-        book = Workbook()
-        sheet = book.active
+        path = path.with_suffix(".xlsx")
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet()
         sheet.append(header_cells)
-        for row in body:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        book.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        )
-    else:
-        buffer = io.StringIO()
-        buffer.write("\ufeff")
-        writer = csv.writer(buffer)
+        for row in rows:
+            sheet.append([cell_safe(v) for v in row])
+        book.save(path)
+        return path
+    path = path.with_suffix(".csv")
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
         writer.writerow(header_cells)
-        writer.writerows(body)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        fmt = "csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+        writer.writerows([cell_safe(v) for v in row] for row in rows)
+    return path
+
+
+def table_download(
+    filename: str, headers: Sequence[Any], rows: Iterable[Sequence[Any]], fmt: str
+) -> HttpResponse:
+    """A page's table as a file to download (a few thousand rows at most: larger ones are jobs)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = table_write(Path(folder) / "table", headers, rows, fmt)
+        response = HttpResponse(path.read_bytes(), content_type=CONTENT_TYPES[path.suffix])
+    response["Content-Disposition"] = f'attachment; filename="{filename}{path.suffix}"'
     return response

@@ -1,12 +1,14 @@
-"""Middleware that runs before a tenant is known: health, on every host."""
+"""Middleware that runs before a tenant is known: health, and input no one should send."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.utils.translation import gettext as _
 
+from .api.problems import PROBLEM_CONTENT_TYPE, problem
 from .health import readiness
 
 
@@ -34,3 +36,36 @@ def _json(payload: dict[str, str], status: int) -> HttpResponse:
     response = HttpResponse(json.dumps(payload), status=status, content_type="application/json")
     response["Cache-Control"] = "no-store"
     return response
+
+
+class RefuseNulMiddleware:
+    """A NUL byte in the address, the query or a form is refused (400) before anything reads it.
+
+    No text the product keeps can hold one (PostgreSQL refuses it), and no person
+    types one: it only ever comes from a program probing for a server error.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            "\x00" in request.path
+            or _has_nul(request.GET)
+            or (request.method == "POST" and _has_nul(request.POST))
+        ):
+            return _refused(request)
+        return self.get_response(request)
+
+
+def _has_nul(data: QueryDict) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in data.lists())
+
+
+def _refused(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        body = problem(400, code="validation", detail=_("A NUL character is not allowed."), instance="")
+        return JsonResponse(body, status=400, content_type=PROBLEM_CONTENT_TYPE)
+    return HttpResponse(
+        _("A NUL character is not allowed."), status=400, content_type="text/plain; charset=utf-8"
+    )

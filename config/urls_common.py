@@ -3,7 +3,7 @@
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from tenants.views import account, auth, invitations, portal
+from tenants.views import account, auth, invitations, jobs, portal
 
 urlpatterns = [
     path("login/", auth.login_view, name="login"),
@@ -14,11 +14,14 @@ urlpatterns = [
     path("account/password/", account.password_change, name="account-password"),
     path("account/two-factor/", account.two_factor, name="account-two-factor"),
     path("switch/", portal.switch_tenant, name="switch-tenant"),
-    path("invitations/<str:secret>/", invitations.invitation_take, name="invitation"),
+    path("jobs/", jobs.jobs, name="jobs"),
+    path("jobs/new/", jobs.job_new, name="job-new"),
+    path("jobs/<id:pk>/download/", jobs.job_download, name="job-download"),
+    path("invitations/<token:secret>/", invitations.invitation_take, name="invitation"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
 ]
 
-handler404 = "config.errors.not_found"
-handler500 = "config.errors.server_error"
-handler403 = "config.errors.forbidden"
+handler404 = "config.error_pages.not_found"
+handler500 = "config.error_pages.server_error"
+handler403 = "config.error_pages.forbidden"

@@ -11,16 +11,16 @@ from .urls_common import urlpatterns as common
 
 urlpatterns = [
     path("", work_orders.inbox, name="home"),
-    path("work-orders/<str:manufacturer>/<str:number>/", work_orders.work_order_page, name="work-order"),
+    path("work-orders/<code:manufacturer>/<code:number>/", work_orders.work_order_page, name="work-order"),
     path(
-        "work-orders/<str:manufacturer>/<str:number>/<slug:action>/",
+        "work-orders/<code:manufacturer>/<code:number>/<slug:action>/",
         work_orders.work_order_action,
         name="work-order-action",
     ),
     path("kpis/", kpis.kpis, name="kpis"),
     path("administration/users/", people.staff, name="admin-users"),
-    path("administration/users/<int:pk>/role/", people.staff_role, name="admin-user-role"),
-    path("administration/users/<int:pk>/revoke/", people.staff_revoke, name="admin-user-revoke"),
+    path("administration/users/<id:pk>/role/", people.staff_role, name="admin-user-role"),
+    path("administration/users/<id:pk>/revoke/", people.staff_revoke, name="admin-user-revoke"),
     path("administration/networks/", administration.networks, name="admin-networks"),
     path("administration/audit/", people.audit_log, name="admin-audit"),
     path("notifications/", notification_views.notification_centre, name="notifications"),

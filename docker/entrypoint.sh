@@ -4,13 +4,14 @@
 # (tests/test_deploy.py compares them); the image sets WEB_HOST=0.0.0.0 and
 # DJANGO_SETTINGS_MODULE=config.settings.production. Extra arguments are passed on.
 #
-#   web | worker | scheduler | relay     one process of the Procfile
-#   migrate                              public schema, type templates, then tenant schemas
-#   manage <command> [args...]           python manage.py <command> [args...]
+#   web | worker | beat | scheduler | relay   one process of the Procfile
+#   migrate                                  public schema, type templates, then tenant schemas
+#   manage <command> [args...]               python manage.py <command> [args...]
+#   alive worker|scheduler|relay [seconds]   liveness: the process went round its loop lately
 set -eu
 
 usage() {
-    echo "usage: entrypoint.sh web|worker|scheduler|relay|migrate|manage <command> [args...]" >&2
+    echo "usage: entrypoint.sh web|worker|beat|scheduler|relay|migrate|manage <command> [args...]|alive <process> [seconds]" >&2
 }
 
 # The migration runs before anything else at install time, possibly while the database is
@@ -41,10 +42,13 @@ shift
 
 case "$process" in
     web)
-        exec uvicorn config.asgi:application --host ${WEB_HOST:-127.0.0.1} --port ${WEB_PORT:-8000} --ws websockets-sansio --ws-per-message-deflate false --lifespan off --proxy-headers --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-}" --no-access-log "$@"
+        exec env DB_POOL_MAX_SIZE=${DB_POOL_MAX_SIZE:-10} uvicorn config.asgi:application --host ${WEB_HOST:-127.0.0.1} --port ${WEB_PORT:-8000} --ws websockets-sansio --ws-per-message-deflate false --lifespan off --proxy-headers --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-}" --no-access-log "$@"
         ;;
     worker)
         exec celery --app config worker --loglevel INFO --concurrency ${WORKER_CONCURRENCY:-2} --without-gossip --without-mingle "$@"
+        ;;
+    beat)
+        exec celery --app config beat --loglevel INFO --schedule ${BEAT_SCHEDULE_FILE:-/tmp/complaint-desk-celerybeat-schedule} "$@"
         ;;
     scheduler)
         exec python manage.py run_scheduler "$@"
@@ -58,6 +62,14 @@ case "$process" in
         ;;
     manage)
         exec python manage.py "$@"
+        ;;
+    alive)
+        # The heartbeat file (config/heartbeat.py) is younger than the allowance: a process
+        # that is idle still goes round its loop every few seconds; a wedged one does not.
+        beat_file="${HEARTBEAT_DIR:-/tmp/complaint-desk-heartbeats}/${1:?which process}.alive"
+        [ -f "$beat_file" ] || exit 1
+        age=$(( $(date +%s) - $(stat -c %Y "$beat_file") ))
+        [ "$age" -le "${2:-60}" ]
         ;;
     *)
         echo "unknown process: $process" >&2

@@ -1,4 +1,4 @@
-"""Scheduler jobs over every manufacturer's hotline schema: due clocks, texts to owners.
+"""The scheduler's job over every manufacturer's hotline schema: firing due clocks.
 
 Listed in ``SCHEDULER_JOBS``; ``manage.py run_scheduler`` calls each in a loop
 and sleeps until the earliest next due time they return (or its idle poll,
@@ -17,7 +17,6 @@ from tenants.context import each_tenant
 from tenants.models import TenantType
 
 from .services.clocks import clocks_fire_due
-from .services.owner_sms import owner_sms_send_due
 
 
 def _every_hotline(work: Callable[[], dt.datetime | None], name: str) -> float | None:
@@ -30,8 +29,3 @@ def _every_hotline(work: Callable[[], dt.datetime | None], name: str) -> float |
 def fire_due_clocks() -> float | None:
     """Fire due clocks everywhere."""
     return _every_hotline(lambda: clocks_fire_due()[1], "clocks")
-
-
-def send_owner_sms() -> float | None:
-    """Send every hotline's due text messages to owners."""
-    return _every_hotline(owner_sms_send_due, "owner texts")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 import weakref
 from typing import Any
@@ -25,6 +26,7 @@ from django.conf import settings
 from django.http import Http404
 from django_tenants.utils import tenant_context
 
+from config.converters import CodeConverter
 from dealers.gateway import DealerGateway
 from hotline.models import WorkOrder
 from hotline.selectors import feed_position, feed_positions_of, relayed_after
@@ -37,6 +39,7 @@ from .audiences import board_group, inbox_group, session_group, user_group, work
 from .messages import event_message, replayed
 
 logger = logging.getLogger(__name__)
+CODE = re.compile(CodeConverter.regex)
 # More missed events than this and a reconnecting client is told to reload instead.
 REPLAY_LIMIT = 1000
 MAX_FRAME = 4096
@@ -268,8 +271,15 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         notifications the unread count.
         """
         since = content.get("since") or {}
-        if not isinstance(since, dict) or not all(isinstance(v, int) for v in since.values()):
-            raise Refused("bad since")
+        if not isinstance(since, dict) or not all(
+            isinstance(v, int)
+            and not isinstance(v, bool)
+            and 0 <= v < 2**62
+            and str(k).isdigit()
+            and len(str(k)) < 19
+            for k, v in since.items()
+        ):
+            raise Refused("bad since")  # positions are whole numbers a bigint holds, per stream id
         since = {str(k): v for k, v in since.items()}
         if topic == "board" and self.tenant.type == TenantType.HOTLINE:
             with tenant_context(self.tenant):
@@ -303,6 +313,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     def _work_order(self, content: dict[str, Any], since: dict[str, int]) -> tuple[str, Any]:
         number, code = str(content.get("number") or ""), str(content.get("manufacturer") or "")
+        if not (CODE.fullmatch(number) and (CODE.fullmatch(code) or self.tenant.type == TenantType.HOTLINE)):
+            raise Refused("not a work order number")  # a NUL byte or worse never reaches a query
         if self.tenant.type == TenantType.HOTLINE:
             with tenant_context(self.tenant):
                 work_order_id = WorkOrder.objects.filter(number=number).values_list("pk", flat=True).first()

@@ -1,23 +1,25 @@
 """The side effects of relayed events: who is told, which webhooks and which texts go out.
 
-Runs inside the relay's transaction, in the hotline's schema: what is queued
-here commits with the positions it was relayed at, or not at all. The sending
-itself happens later, from these rows (the scheduler's jobs).
+A Celery task (``live/tasks.py``) queued by the relay after it commits runs this
+in the hotline's schema; a sweep queues it again for events it never reached.
+It only writes rows (notifications, deliveries, texts); each row's own task does
+the sending (``notifications/outbound.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from hotline.events import CATALOGUE, EventKind
-from hotline.models import WorkOrderEvent
+from hotline.models import RelayedEvent, WorkOrderEvent
 from hotline.services.owner_sms import owner_sms_enqueue
 from notifications.services import Tell, notifications_file
 from notifications.webhooks import webhooks_enqueue
-from tenants.models import Manufacturer, Tenant
+from tenants.models import Manufacturer, NetworkMembership, Tenant
 
 from .audiences import user_group
 from .messages import event_message
@@ -57,21 +59,51 @@ def tells_of(
     return tells
 
 
-def side_effects_queue(
-    events: list[WorkOrderEvent],
-    positions: dict[int, int],
-    *,
-    manufacturer: Manufacturer,
-    active_dealers: set[int],
-) -> list[tuple[str, dict[str, Any]]]:
-    """Notifications filed, webhooks and owner texts queued; returns the unread-count pushes."""
-    unread = notifications_file(tells_of(events, manufacturer=manufacturer, active_dealers=active_dealers))
-    _webhooks(events, positions, manufacturer=manufacturer, active_dealers=active_dealers)
-    owner_sms_enqueue(events, brand=manufacturer.name)
+DISPATCH_TASK = "live.relayed_events_dispatch"
+
+
+def relayed_events_dispatch(*, manufacturer: Manufacturer, event_ids: list[int]) -> list[tuple[str, dict]]:
+    """In the hotline's schema: queue the side effects of relayed events not yet dispatched.
+
+    In one transaction, with the relayed rows locked (two tasks never dispatch the
+    same events): notifications filed in their readers' schemas, webhook deliveries
+    in the hotline's and each dealer's schema, texts to owners; the events marked
+    dispatched; each row's task queued on commit. Returns the unread-count pushes
+    for the live sockets (sent after the commit). Running it twice changes nothing.
+    """
+    with transaction.atomic():
+        rows = list(
+            RelayedEvent.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(event_id__in=event_ids, dispatched_at__isnull=True)
+            .select_related("event", "event__work_order", "event__work_order__owner")
+            .order_by("position")
+        )
+        if not rows:
+            return []
+        events = [row.event for row in rows]
+        positions = {row.event_id: row.position for row in rows}
+        active = set(
+            NetworkMembership.objects.filter(manufacturer=manufacturer, is_active=True).values_list(
+                "dealer_id", flat=True
+            )
+        )
+        unread = notifications_file(tells_of(events, manufacturer=manufacturer, active_dealers=active))
+        _webhooks(events, positions, manufacturer=manufacturer, active_dealers=active)
+        owner_sms_enqueue(events, brand=manufacturer.name)
+        RelayedEvent.objects.filter(pk__in=[row.pk for row in rows]).update(dispatched_at=timezone.now())
     return [
         (user_group(tenant_id, user_id), {"type": "live.notification", "unread": count})
         for (tenant_id, user_id), count in unread.items()
     ]
+
+
+def undispatched(*, older_than: dt.timedelta, limit: int = 500) -> list[int]:
+    """Relayed events whose dispatch should have happened by now (its task was lost)."""
+    return list(
+        RelayedEvent.objects.filter(dispatched_at__isnull=True, relayed_at__lt=timezone.now() - older_than)
+        .order_by("position")
+        .values_list("event_id", flat=True)[:limit]
+    )
 
 
 def _webhooks(

@@ -4,9 +4,9 @@ The event log is the outbox (a trigger copies each new event's id into
 ``hotline_outbox`` in the writing transaction). The relay of a hotline schema
 takes the counter row's lock (one relay at a time per schema, so events of a
 work order go out in the order they were written), numbers the pending events
-with gap-free positions, queues their side effects (``live/dispatch.py``) and
-removes them from the outbox, in one transaction; after the commit it
-publishes them to the Channels groups of their audiences. If the transaction
+with gap-free positions and removes them from the outbox, in one transaction;
+after the commit it publishes them to the Channels groups of their audiences
+and queues the task that dispatches their side effects (``live/dispatch.py``). If the transaction
 fails the events stay in the outbox; if publishing fails, live clients catch up
 by position (a reconnecting client asks for what came after its last one).
 """
@@ -21,11 +21,11 @@ from channels.layers import get_channel_layer
 from django.db import connection, transaction
 
 from hotline.models import Outbox, RelayedEvent, RelayFeed, WorkOrderEvent
-from tenants.context import each_tenant
+from tenants.context import each_tenant, enqueue_on_commit
 from tenants.models import Manufacturer, NetworkMembership, Tenant
 
 from .audiences import audiences_of
-from .dispatch import side_effects_queue
+from .dispatch import DISPATCH_TASK
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,8 @@ def relay_pending(*, manufacturer: Manufacturer, layer: Any = None) -> int:
                     "dealer_id", flat=True
                 )
             )
-            pushes = side_effects_queue(events, positions, manufacturer=manufacturer, active_dealers=active)
+            # Notifications, webhooks and texts: a task after the commit (a sweep if it is lost).
+            enqueue_on_commit(DISPATCH_TASK, [event.pk for event in events])
             dealers = {e.dealer_id for e in events if e.dealer_id in active}
             feeds = dict(RelayFeed.objects.filter(dealer_id__in=dealers).values_list("dealer_id", "last"))
             messages = [
@@ -77,7 +78,7 @@ def relay_pending(*, manufacturer: Manufacturer, layer: Any = None) -> int:
                 unique_fields=["dealer_id"],
                 update_fields=["last"],
             )
-        _publish(layer, [*messages, *pushes])
+        _publish(layer, messages)
         sent += len(events)
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django_tenants.utils import tenant_context
 
+from tenants.context import enqueue_on_commit
 from tenants.models import Tenant, User
 
 from .backlog import backlog_touch
@@ -81,6 +82,16 @@ def notifications_file(tells: list[Tell]) -> dict[tuple[int, int], int]:
             Notification.objects.bulk_create(rows, ignore_conflicts=True)
             if any(n.email_wanted for n in rows):
                 backlog_touch(tenant_id, min(n.notify_at for n in rows if n.email_wanted))
+                now = timezone.now()
+                due = pending_emails().filter(
+                    stream__in={n.stream for n in rows},
+                    event_id__in={n.event_id for n in rows},
+                    notify_at__lte=now,
+                    email_enqueued_at__isnull=True,
+                )
+                for notification_id in due.values_list("pk", flat=True):
+                    enqueue_on_commit(EMAIL_TASK, notification_id)
+                due.update(email_enqueued_at=now)
             users = {n.user_id for n in rows}
             counts = dict(
                 Notification.objects.filter(
@@ -127,36 +138,42 @@ def notification_preference_set(
     return preference
 
 
-def notifications_email_due(now: dt.datetime | None = None) -> dt.datetime | None:
-    """In the current schema: e-mail what is due and wanted, each once; next due time or None."""
+EMAIL_TASK = "notifications.notification_email_send"
 
+
+def pending_emails() -> QuerySet[Notification]:
+    """Notifications wanted by e-mail and not yet e-mailed (due from their ``notify_at``)."""
+    return Notification.objects.filter(email_wanted=True, emailed_at__isnull=True)
+
+
+def notification_email_attempt(notification_id: int, *, now: dt.datetime | None = None) -> bool:
+    """In the reader's schema: e-mail one notification if it is due and not e-mailed yet.
+
+    Sent and recorded with the row locked, so a task run twice e-mails once; a
+    mail server that refuses raises (the task retries with back-off). A person
+    without an address or no longer active gets nothing, and it is not tried again.
+    """
     now = now or timezone.now()
-    for _attempt in range(100):
-        with transaction.atomic():
-            row = (
-                Notification.objects.select_for_update(skip_locked=True)
-                .filter(email_wanted=True, emailed_at__isnull=True, notify_at__lte=now)
-                .order_by("notify_at", "id")
-                .first()
+    with transaction.atomic():
+        row = (
+            pending_emails()
+            .select_for_update(skip_locked=True)
+            .filter(pk=notification_id, notify_at__lte=now)
+            .first()
+        )
+        if row is None:
+            return False
+        user = User.objects.filter(pk=row.user_id, is_active=True).first()
+        if user is not None and user.email:
+            send_mail(
+                row.title,
+                f"{row.title}\n\n{row.manufacturer_code} {row.work_order_number}",
+                None,
+                [user.email],
             )
-            if row is None:
-                break
-            user = User.objects.filter(pk=row.user_id, is_active=True).first()
-            if user is not None and user.email:
-                send_mail(
-                    row.title,
-                    f"{row.title}\n\n{row.manufacturer_code} {row.work_order_number}",
-                    None,
-                    [user.email],
-                )
-            row.emailed_at = now  # no address: nothing to send, and nothing to try again
-            row.save(update_fields=["emailed_at"])
-    return (
-        Notification.objects.filter(email_wanted=True, emailed_at__isnull=True)
-        .order_by("notify_at")
-        .values_list("notify_at", flat=True)
-        .first()
-    )
+        row.emailed_at = now
+        row.save(update_fields=["emailed_at"])
+    return True
 
 
 def unread_count(user_id: int) -> int:

@@ -35,6 +35,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from config.api.parsers import json_loads_bounded
+
 logger = logging.getLogger(__name__)
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -362,7 +364,7 @@ MOBILE_IN_REPLY_RE = re.compile(r"^\+?[\d\s-]{5,20}$")
 
 def _json_body(raw: bytes) -> object:
     try:
-        return json.loads(raw.decode("utf-8"))
+        return json_loads_bounded(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise SmsReplyPayloadError({"body": [_("The body is not valid JSON.")]}) from None
 

@@ -29,21 +29,22 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tenants.context import current_tenant
+from tenants.context import current_tenant, enqueue_on_commit
 
 from . import safe_http
 from .backlog import backlog_touch
 from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from .outbound import backoff
 
 logger = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 5
-BATCH = 50
 LONGEST_WAIT = 6 * 3600  # retries back off to every six hours and never give up
+SEND_TASK = "notifications.webhook_delivery_send"
 
 
 def webhook_endpoint_create(
@@ -80,7 +81,8 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def webhooks_enqueue(tenant_id: int, stream: int, messages: list[dict[str, Any]]) -> int:
-    """In the current schema (tenant ``tenant_id``): one delivery per message and endpoint."""
+    """In the current schema (tenant ``tenant_id``): one delivery per message and endpoint,
+    each sent by a task queued when the caller's transaction commits."""
     endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
     if not endpoints:
         return 0
@@ -93,6 +95,7 @@ def webhooks_enqueue(tenant_id: int, stream: int, messages: list[dict[str, Any]]
             event_kind=m["kind"],
             payload=m,
             next_attempt_at=now,
+            enqueued_at=now,
         )
         for m in messages
         for endpoint in endpoints
@@ -101,6 +104,11 @@ def webhooks_enqueue(tenant_id: int, stream: int, messages: list[dict[str, Any]]
     WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
     if rows:
         backlog_touch(tenant_id, now)
+        created = WebhookDelivery.objects.filter(
+            stream=stream, event_id__in={m["id"] for m in messages}, status=DeliveryStatus.PENDING
+        ).values_list("pk", flat=True)
+        for delivery_id in created:
+            enqueue_on_commit(SEND_TASK, delivery_id)
     return len(rows)
 
 
@@ -126,54 +134,71 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
     return answer.status, answer.error
 
 
-def _next_due(now: dt.datetime) -> WebhookDelivery | None:
-    """The next due delivery whose endpoint has nothing earlier waiting for the same work order.
+def _earlier_waiting(delivery: WebhookDelivery) -> bool:
+    """Deliveries of one work order reach an endpoint in order: a later one waits while an
+    earlier one is still to be delivered."""
+    return WebhookDelivery.objects.filter(
+        endpoint_id=delivery.endpoint_id,
+        status=DeliveryStatus.PENDING,
+        payload__work_order=delivery.payload.get("work_order"),
+        id__lt=delivery.pk,
+    ).exists()
 
-    (Deliveries of one work order reach an endpoint in order: a later one waits
-    while an earlier one is being retried.)
-    """
+
+def pending_deliveries() -> QuerySet[WebhookDelivery]:
+    """Deliveries still to be made, each the first of its work order for its endpoint."""
     earlier = WebhookDelivery.objects.filter(
         endpoint=OuterRef("endpoint"),
         status=DeliveryStatus.PENDING,
         payload__work_order=OuterRef("payload__work_order"),
         id__lt=OuterRef("id"),
     )
-    return (
-        WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("endpoint")
-        .filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-        .exclude(Exists(earlier))
-        .order_by("next_attempt_at", "id")
-        .first()
-    )
+    return WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING).exclude(Exists(earlier))
 
 
-def webhooks_deliver_due(now: dt.datetime | None = None) -> dt.datetime | None:
-    """Send the current schema's due deliveries; return when the next one is due, or None.
+def webhook_delivery_attempt(delivery_id: int, *, now: dt.datetime | None = None) -> int | None:
+    """Send one delivery if it is due and first in line; record the outcome.
 
-    Each delivery is sent and recorded in a transaction of its own, so one
-    failure never makes others be sent again.
+    Sent and recorded in a transaction of its own with the row locked, so a task
+    run twice sends once; a delivery being sent by another worker is left alone.
+    A failure is retried after 30 s, 1 min, 2 min, ... then every 6 h until the
+    receiver is back. Returns the id of the next delivery of the same work order
+    for the same endpoint, now first in line, if this one was delivered.
     """
     now = now or timezone.now()
-    for _attempt in range(BATCH):
-        with transaction.atomic():
-            delivery = _next_due(now)
-            if delivery is None:
-                break
-            code, error = _post(delivery)
-            delivery.attempts += 1
-            delivery.last_status_code, delivery.last_error = code, error
-            if code is not None and 200 <= code < 300:
-                delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, now
-                delivery.next_attempt_at = None
-            else:  # 30 s, 1 min, 2 min, ... then every 6 h until the receiver is back
-                delay = min(30 * 2 ** (delivery.attempts - 1), LONGEST_WAIT)
-                delivery.next_attempt_at = now + dt.timedelta(seconds=delay)
-            delivery.save()
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("endpoint")
+            .filter(pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+            .first()
+        )
+        if delivery is None or _earlier_waiting(delivery):
+            return None
+        code, error = _post(delivery)
+        delivery.attempts += 1
+        delivery.last_status_code, delivery.last_error = code, error
+        delivered = code is not None and 200 <= code < 300
+        if delivered:
+            delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
+                DeliveryStatus.DELIVERED,
+                now,
+                None,
+            )
+        else:
+            delivery.next_attempt_at = now + backoff(delivery.attempts, longest=LONGEST_WAIT)
+            backlog_touch(current_tenant().pk, delivery.next_attempt_at)
+        delivery.save()
+    if not delivered:
+        return None
     return (
-        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING)
-        .order_by("next_attempt_at")
-        .values_list("next_attempt_at", flat=True)
+        WebhookDelivery.objects.filter(
+            endpoint_id=delivery.endpoint_id,
+            status=DeliveryStatus.PENDING,
+            payload__work_order=delivery.payload.get("work_order"),
+        )
+        .order_by("id")
+        .values_list("pk", flat=True)
         .first()
     )
 
@@ -185,4 +210,5 @@ def webhook_delivery_replay(delivery_id: int) -> WebhookDelivery:
         delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, timezone.now()
         delivery.save()
         backlog_touch(current_tenant().pk, delivery.next_attempt_at)
+        enqueue_on_commit(SEND_TASK, delivery.pk)
     return delivery

@@ -10,20 +10,51 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from django.db import connection
+from celery import current_app
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django_tenants.utils import tenant_context
+from redis.exceptions import RedisError
 
 from .models import Tenant
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+# Trouble reaching our own database or Redis for a moment: a task that meets it is tried again.
+TRANSIENT = (OperationalError, InterfaceError, RedisError, ConnectionError, TimeoutError)
 
 
 def current_tenant() -> Tenant:
     """The tenant whose schema the connection is in now."""
     return connection.tenant
+
+
+def enqueue_in(tenant: Tenant, task: str, *args: Any) -> None:
+    """Queue the task named ``task`` now, to run in ``tenant``'s schema (a sweep's re-queue)."""
+    try:
+        current_app.send_task(task, args=args, headers={"_schema_name": tenant.schema_name})
+    except Exception:  # the broker is away: the next sweep tries again
+        logger.warning("could not queue %s%r in %s", task, args, tenant.schema_name, exc_info=True)
+
+
+def enqueue_on_commit(task: str, *args: Any) -> None:
+    """Queue the task named ``task`` with ``args`` once the current transaction commits, to run
+    in this schema (by name: the services that queue a task need not import it).
+
+    The schema is taken now, not at the commit (the committing code may be in
+    another schema by then). A broker that is away loses nothing: the row the task
+    works on is still pending, and the periodic sweep queues it again.
+    """
+    schema = connection.schema_name
+
+    def send() -> None:
+        try:
+            current_app.send_task(task, args=args, headers={"_schema_name": schema})
+        except Exception:  # the broker is away: the sweep picks the row up later
+            logger.warning("could not queue %s%r in %s; the sweep will", task, args, schema, exc_info=True)
+
+    transaction.on_commit(send)
 
 
 @dataclass

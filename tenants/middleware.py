@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django_tenants.middleware.main import TenantMainMiddleware
 
-from config.errors import not_found
+from config.error_pages import not_found
 
 from .models import AuthEventKind
 from .permissions import mfa_required

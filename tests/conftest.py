@@ -7,21 +7,33 @@ tenant a test creates (a cloned schema) disappears with the test's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import tenant_context
 from rest_framework.test import APIClient
+from tenant_schemas_celery.app import CeleryApp
 
 from config.actor import Actor
 from dealers.gateway import DealerGateway
 from hotline.models import WorkOrder
+from hotline.services.owner_sms import owner_sms_attempt, pending_texts
 from hotline.services.work_orders import Intake, work_order_create
 from hotline.vin import with_check_digit
+from live.dispatch import undispatched
+from live.tasks import relayed_events_dispatch_task
+from notifications.services import notification_email_attempt, pending_emails
+from notifications.webhooks import pending_deliveries, webhook_delivery_attempt
 from tenants.models import Manufacturer, NetworkMembership, PartsCentre, Role, Tenant, User
 from tenants.services.api_keys import api_key_create
 from tenants.services.mfa import recovery_codes_new
@@ -168,6 +180,48 @@ def committed_tenants(transactional_db) -> Iterator[None]:
         cursor.execute("SELECT schema_name FROM tenants_tenant WHERE schema_name <> 'public'")
         for (schema,) in cursor.fetchall():
             cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@contextmanager
+def celery_on(broker_url: str | None = None, name: str = "complaint_desk_test") -> Iterator[CeleryApp]:
+    """The project's Celery app, made current, on the settings' broker (Redis) or ``broker_url``."""
+    app = CeleryApp(name)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    if broker_url:  # a server other runs may share: a queue of this run's own
+        app.conf.broker_url = broker_url
+        app.conf.task_default_queue = f"complaint-desk-test-{os.getpid()}"
+    app.autodiscover_tasks(force=True)
+    app.set_current()
+    try:
+        yield app
+    finally:
+        if broker_url:
+            with app.connection_for_write() as connection:
+                connection.default_channel.queue_delete(app.conf.task_default_queue)
+        app.close()
+
+
+@pytest.fixture
+def redis_worker(committed_tenants) -> Iterator[CeleryApp]:
+    """A real Celery worker (one thread) on the real Redis broker, running the project's tasks."""
+    with celery_on() as app, start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+        yield app
+
+
+def wait_for(
+    check: Callable[[], bool], seconds: float = 20.0, tolerate: tuple[type[Exception], ...] = ()
+) -> bool:
+    """Whether ``check`` comes true within ``seconds`` (what another process does takes a while);
+    errors of the ``tolerate`` types count as "not yet" (a server on its way back)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return True
+        except tolerate:
+            pass
+        time.sleep(0.2)
+    return check()
 
 
 @pytest.fixture
@@ -414,3 +468,38 @@ def agent_client(hotline, hotline_agent, dealer):
 def numbers(hotline) -> list[str]:
     with tenant_context(hotline):
         return list(WorkOrder.objects.values_list("number", flat=True))
+
+
+# --- outbound work, done in the test's own process and transaction -------------------------
+
+
+def dispatch_relayed() -> None:
+    """What the dispatch task does after the relay, done here for every hotline: notifications
+    filed (and their live unread counts pushed), deliveries and texts queued."""
+    for hotline in Tenant.objects.filter(type="hotline"):
+        with tenant_context(hotline):
+            event_ids = undispatched(older_than=dt.timedelta(0))
+            if event_ids:
+                relayed_events_dispatch_task(event_ids)
+
+
+def work_outbound(now: dt.datetime | None = None) -> None:
+    """What the workers do with the queue, done here: dispatch the relayed events of every
+    hotline, then send every due delivery, e-mail and text (a delivery delivered makes the
+    next of its work order due, so this goes on until nothing due is left)."""
+    dispatch_relayed()
+    now = now or timezone.now()
+    for tenant in Tenant.objects.exclude(schema_name="public"):
+        with tenant_context(tenant):
+            sends = [
+                (pending_deliveries().filter(next_attempt_at__lte=now), webhook_delivery_attempt),
+                (pending_emails().filter(notify_at__lte=now), notification_email_attempt),
+            ]
+            if tenant.type == "hotline":
+                sends.append((pending_texts().filter(next_attempt_at__lte=now), owner_sms_attempt))
+            for rows, attempt in sends:
+                tried: set[int] = set()
+                while ids := [i for i in rows.values_list("pk", flat=True) if i not in tried]:
+                    for row_id in ids:
+                        tried.add(row_id)
+                        attempt(row_id, now=now)

@@ -3,26 +3,38 @@
 What helm and the built image prove is in tests/deploy (marked ``deploy``): lint, rendering,
 Kubernetes' schemas, the values schema, the processes in step with the chart and settings, and
 the image built and run. Here: the Procfile and the image's entry point run the same command
-lines, the Dockerfile's shape, and what helm does not check (a template reading a value that
-values.yaml does not have renders as empty, silently).
+lines, the entry point's liveness check reads the heartbeat files the processes write, the
+Dockerfile's shape, and what helm does not check (a template reading a value that values.yaml
+does not have renders as empty, silently).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import time
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
-from tests.deploy.processes import ENTRYPOINT, entrypoint_commands, procfile
+from config.heartbeat import heartbeat, heartbeat_age
+from tests.deploy.processes import (
+    ENTRYPOINT,
+    NOT_PROCESSES,
+    entrypoint_arms,
+    entrypoint_commands,
+    entrypoint_processes,
+    procfile,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CHART = ROOT / "helm"
 TEMPLATES = CHART / "templates"
 DOCKERFILE = ROOT / "Dockerfile"
-EXTRA_ENTRYPOINT_COMMANDS = {"migrate", "manage"}  # the image's commands beyond the Procfile
 VALUES_PATH = re.compile(r"\$?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
 
 
@@ -74,11 +86,13 @@ def test_the_image_runs_every_procfile_process_with_the_same_command_line():
     processes = procfile()
     commands = entrypoint_commands()
 
-    assert set(commands) - EXTRA_ENTRYPOINT_COMMANDS == set(processes)
+    assert entrypoint_processes() == set(processes)
+    assert set(entrypoint_arms()) == set(processes) | set(NOT_PROCESSES)
     for name, command in processes.items():
         assert commands[name] == command, name
     assert commands["migrate"].startswith("python manage.py migrate_tenants")
     assert commands["manage"] == "python manage.py"
+    assert "alive" not in commands, "the liveness check runs no process"
     assert (ROOT / "tenants" / "management" / "commands" / "migrate_tenants.py").exists()
     assert ENTRYPOINT.stat().st_mode & 0o111, "the entry point must be executable"
 
@@ -91,8 +105,55 @@ def test_the_drift_check_notices_a_new_or_changed_procfile_process(tmp_path):
     changed.write_text(original.replace("run_relay", "run_relay --poll 5"))
     image = entrypoint_commands()
 
-    assert set(image) - EXTRA_ENTRYPOINT_COMMANDS != set(procfile(added))
+    assert entrypoint_processes() != set(procfile(added))
     assert image["relay"] != procfile(changed)["relay"]
+
+
+def test_an_entry_point_process_that_execs_nothing_is_refused(tmp_path):
+    broken = tmp_path / "entrypoint.sh"
+    broken.write_text(
+        ENTRYPOINT.read_text().replace("exec python manage.py run_relay", "python manage.py run_relay")
+    )
+
+    with pytest.raises(AssertionError, match="arm relay"):
+        entrypoint_commands(broken)
+
+
+def alive(heartbeats: Path, *args: str) -> int:
+    """``entrypoint.sh alive …``, as a liveness probe runs it; its exit status."""
+    done = subprocess.run(
+        [str(ENTRYPOINT), "alive", *args],
+        env={"PATH": os.environ["PATH"], "HEARTBEAT_DIR": str(heartbeats)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    return done.returncode
+
+
+def test_alive_tells_a_fresh_heartbeat_from_a_stale_or_missing_one(tmp_path):
+    assert alive(tmp_path, "relay", "60") == 1  # never went round its loop
+    beat = tmp_path / "relay.alive"
+    beat.touch()
+    assert alive(tmp_path, "relay", "60") == 0
+    ninety_seconds_ago = time.time() - 90
+    os.utime(beat, (ninety_seconds_ago, ninety_seconds_ago))
+    assert alive(tmp_path, "relay", "60") == 1
+    assert alive(tmp_path, "relay") == 1  # the default allowance is 60 s
+    assert alive(tmp_path, "relay", "120") == 0
+    assert alive(tmp_path, "scheduler", "120") == 1  # each process has its own file
+    assert alive(tmp_path) not in (0, 1)  # which process, the check cannot guess
+
+
+def test_alive_reads_the_file_the_processes_heartbeat_writes(tmp_path, settings):
+    settings.HEARTBEAT_DIR = str(tmp_path / "heartbeats")  # made by the first heartbeat
+    assert alive(tmp_path / "heartbeats", "worker", "60") == 1
+
+    heartbeat("worker")
+
+    assert heartbeat_age("worker") < 5
+    assert alive(tmp_path / "heartbeats", "worker", "60") == 0
+    assert alive(tmp_path / "heartbeats", "relay", "60") == 1
 
 
 def test_dockerfile_is_multi_stage_slim_non_root_and_starts_through_the_entry_point():

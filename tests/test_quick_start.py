@@ -77,6 +77,7 @@ class Run:
             start_new_session=True,
         )
         self.port = port
+        self.data_dir = data_dir
 
     def output(self) -> str:
         return self.log.read_text()
@@ -94,6 +95,20 @@ class Run:
             time.sleep(0.5)
         pytest.fail("the product did not become ready:\n" + self.output())
 
+    def supervisorctl(self, *args: str) -> str:
+        conf = self.data_dir / "supervisor" / "supervisord.conf"
+        command = [str(ROOT / ".venv" / "bin" / "supervisorctl"), "-c", str(conf), *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=30).stdout
+
+    def states(self) -> dict[str, tuple[str, str]]:
+        """Each process's supervisor state and pid."""
+        found = {}
+        for line in self.supervisorctl("status").splitlines():
+            name, state, *rest = line.split()
+            pid = rest[1].rstrip(",") if rest[:1] == ["pid"] else ""
+            found[name] = (state, pid)
+        return found
+
     def ctrl_c(self) -> int:
         os.killpg(self.process.pid, signal.SIGINT)
         return self.process.wait(timeout=60)
@@ -108,8 +123,20 @@ def test_run_command_starts_every_process_and_stops_cleanly_then_reuses_data(tmp
     try:
         first.wait_ready()
         out = first.output()
-        for process in ("web.1", "worker.1", "scheduler.1", "relay.1"):
-            assert f"{process} started" in out
+        states = first.states()
+        assert {name: state for name, (state, _pid) in states.items()} == dict.fromkeys(
+            ("web", "worker", "scheduler", "relay", "beat"), "RUNNING"
+        ), out
+        # A process that dies is started again, without a human.
+        os.kill(int(states["relay"][1]), signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            again = first.states()["relay"]
+            if again[0] == "RUNNING" and again[1] != states["relay"][1]:
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail("the relay was not started again:\n" + first.output())
         assert f"http://huaqi.localhost:{port}/" in out
         assert f"http://gz-junda.localhost:{port}/" in out
         assert "hq.agent" in out

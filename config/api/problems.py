@@ -61,6 +61,8 @@ def _titles() -> dict[int, str]:
         422: _("The request cannot be processed."),
         428: _("A precondition is required."),
         429: _("Too many requests."),
+        500: _("Something went wrong on our side; it has been logged."),
+        503: _("The service is reconnecting; try again in a few seconds."),
     }
 
 
@@ -69,6 +71,9 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
+            if isinstance(key, int):  # a list field's items, keyed by index: numbered from 1 too
+                out.update(_flatten(value, f"{prefix}[{key + 1}]"))
+                continue
             name = key if key != "non_field_errors" else "__all__"
             out.update(_flatten(value, f"{prefix}.{name}" if prefix else str(name)))
     elif isinstance(detail, list):

@@ -77,6 +77,7 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
     "config.middleware.HealthMiddleware",
+    "config.middleware.RefuseNulMiddleware",
     "tenants.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -123,10 +124,28 @@ ASGI_APPLICATION = "config.asgi.application"
 _database = env.db_url("DATABASE_URL", default="postgresql://postgres@localhost/complaint_desk")
 _database["HOST"] = unquote(_database.get("HOST") or "")  # a socket folder arrives percent-encoded
 _database["ENGINE"] = "django_tenants.postgresql_backend"
-# Persistent connections, not a transaction-mode pool: django-tenants sets search_path per
-# session (docs/architecture.md, "Past one machine").
-_database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-_database["CONN_HEALTH_CHECKS"] = True
+# The web process (Procfile: DB_POOL_MAX_SIZE=10) keeps a pool of connections (psycopg's,
+# through Django): under ASGI each request would otherwise open a connection of its own.
+# django-tenants sets search_path on a connection each time it is taken from the pool, so no
+# transaction-mode pooler is ever needed (docs/deploy.md). The other processes (0: no pool)
+# keep a persistent connection per thread; the worker forks, and a pool must not be shared.
+_pool_max = env.int("DB_POOL_MAX_SIZE", default=0)
+if _pool_max > 0:
+    _database["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+    _database["OPTIONS"] = {
+        **_database.get("OPTIONS", {}),
+        "pool": {
+            "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
+            "max_size": _pool_max,
+            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+            # A backend caches catalog entries of every schema it touched: renew connections.
+            "max_lifetime": env.float("DB_POOL_MAX_LIFETIME", default=1800.0),
+        },
+    }
+else:
+    _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+_database["CONN_HEALTH_CHECKS"] = _pool_max <= 0
+_database.setdefault("OPTIONS", {})["application_name"] = env("DB_APPLICATION_NAME", default="complaint-desk")
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -134,21 +153,27 @@ REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
         # Keys carry the schema: one tenant's cached value is never another's.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        # Redis away: fail fast and go on as if nothing were cached (config/cache.py).
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
 }
 
 # Sign-in counters span every host: one person or address is limited across all tenants.
 CACHES["ratelimit"] = {
-    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "BACKEND": "config.cache.FailOpenRedisCache",
     "LOCATION": REDIS_URL,
     "KEY_PREFIX": "ratelimit",
+    "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
 }
 RATELIMIT_USE_CACHE = "ratelimit"
+# Redis away: sign-in and the API are not rate-limited (and this is logged) rather than nobody
+# signing in and every API request refused (docs/operations.md).
+RATELIMIT_FAIL_OPEN = True
 
 CHANNEL_LAYERS = {
     "default": {
@@ -182,13 +207,40 @@ CHANNEL_LAYERS = {
 # a message on a feed where nothing else came gets it then (docs/live.md).
 LIVE_SWEEP_SECONDS = env.float("LIVE_SWEEP_SECONDS", default=10.0)
 
-# --- Celery (tenant-aware: a task runs in the schema it was sent from).
+# --- Celery (tenant-aware: a task runs in the schema it was sent from). Side effects are rows
+# first and tasks second (notifications/outbound.py): a task is queued on commit with its row's
+# id, and the beat sweeps queue again whatever a lost message left waiting.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL.replace("unix://", "redis+socket://", 1))
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_IGNORE_RESULT = True
+# A task that hangs (a mail server that never answers) is stopped: soft limit first (the task
+# fails and its row is queued again by the sweep), then the process is replaced. Background
+# jobs (exports, imports) have their own, longer limit (JOB_TIME_LIMIT_SECONDS).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("TASK_TIME_LIMIT_SECONDS", default=120)
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 30
+JOB_TIME_LIMIT_SECONDS = env.int("JOB_TIME_LIMIT_SECONDS", default=3000)  # under the broker's visibility
+# A broker that is away costs a request no more than about a second: the row waits for the sweep.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits for its broker, however long
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# How long a queued task may take to start before the sweep queues its row again.
+OUTBOUND_LEASE_SECONDS = env.int("OUTBOUND_LEASE_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE = {
+    "outbound-sweep": {
+        "task": "live.outbound_sweep",
+        "schedule": env.float("OUTBOUND_SWEEP_SECONDS", default=10.0),
+    },
+    "dispatch-sweep": {"task": "live.dispatch_sweep", "schedule": 30.0},
+    "idempotency-purge": {"task": "tenants.idempotency_records_purge", "schedule": 600.0},
+    "jobs-sweep": {"task": "tenants.jobs_sweep", "schedule": 60.0},
+    "jobs-purge": {"task": "tenants.jobs_purge", "schedule": 3600.0},
+}
 
 # --- Identity: global users, membership and role per tenant (tenants.models.Membership).
 AUTH_USER_MODEL = "tenants.User"
@@ -239,8 +291,29 @@ TIME_ZONE = env("TIME_ZONE", default="Asia/Shanghai")
 # --- Static files: served by the app itself (WhiteNoise); no CDN.
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# --- Files people download or upload (background exports and imports): a folder every web and
+# worker process shares (a ReadWriteMany volume in Kubernetes), or an S3-compatible bucket.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media"))
+MEDIA_URL = "/media/"  # never served as such: files are downloaded through their owner's page
+MEDIA_S3_BUCKET = env("MEDIA_S3_BUCKET", default="")
+_default_storage: dict = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if MEDIA_S3_BUCKET:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": env("MEDIA_S3_ENDPOINT_URL", default=None),
+            "region_name": env("MEDIA_S3_REGION", default=None),
+            "access_key": env("MEDIA_S3_ACCESS_KEY", default=None),
+            "secret_key": env("MEDIA_S3_SECRET_KEY", default=None),
+            "location": env("MEDIA_S3_PREFIX", default=""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
@@ -253,7 +326,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["tenants.api.throttling.ApiRateThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.api.parsers.BoundedJSONParser"],
     "EXCEPTION_HANDLER": "config.api.problems.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
     "UNAUTHENTICATED_USER": None,
@@ -312,20 +385,17 @@ PRODUCT_NAME = _("Complaint Desk")
 # migrate_schemas hands only the schemas with pending migrations to its executor.
 GET_EXECUTOR_FUNCTION = "config.migration.get_executor"
 
-# The scheduler process (manage.py run_scheduler) runs these; each returns the seconds until
-# it next has work, or None.
-SCHEDULER_JOBS: list[str] = [
-    "hotline.scheduler.fire_due_clocks",
-    "notifications.outbound.deliver_everywhere",
-    "hotline.scheduler.send_owner_sms",
-    "tenants.services.api_keys.idempotency_records_purge",
-]
+# The scheduler process (manage.py run_scheduler) runs only what is time-critical: firing the
+# clocks. Each job returns the seconds until it next has work, or None.
+SCHEDULER_JOBS: list[str] = ["hotline.scheduler.fire_due_clocks"]
 # Webhook endpoints must be https:// (production); plain http is allowed while developing.
 WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=not DEBUG)
 # Deliveries never go to loopback, link-local, private or reserved addresses
 # (notifications/safe_http.py), except to networks listed here on purpose.
 WEBHOOKS_ALLOWED_NETWORKS: list[str] = []
 SCHEDULER_IDLE_SECONDS = env.float("SCHEDULER_IDLE_SECONDS", default=1.0)
+# Where the relay, the scheduler and the workers touch their heartbeat files (config/heartbeat.py).
+HEARTBEAT_DIR = env("HEARTBEAT_DIR", default="/tmp/complaint-desk-heartbeats")  # noqa: S108
 
 # Text messages to owners (notifications/sms.py). The console backend logs (and writes SMS_FILE).
 SMS_BACKEND = env("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")

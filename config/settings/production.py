@@ -37,5 +37,6 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.Ema
 # Outgoing mail server as one URL, e.g. smtp+tls://user:password@smtp.example.com:587.
 if env("EMAIL_URL", default=""):
     globals().update(env.email_url("EMAIL_URL"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # seconds: a mail server that never answers
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"noreply@{BASE_DOMAIN}")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -1,6 +1,7 @@
 """The test suite: real PostgreSQL and Redis (embedded unless URLs are given)."""
 
 import os
+import tempfile
 
 from config import embedded
 
@@ -22,3 +23,4 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+MEDIA_ROOT = tempfile.mkdtemp(prefix="complaint-desk-test-media-")  # exports and uploads of this run

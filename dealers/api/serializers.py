@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from config.api.fields import IdField, MomentField
+from config.bounds import MAX_PART_QUANTITY
 from hotline.models import Acceptance, ClockKind, ContactMethod, State, StockCheck
 
 
@@ -37,7 +39,7 @@ class InboxFilter(serializers.Serializer):
     open_only = serializers.BooleanField(
         required=False, default=True, help_text=_("Only open work orders (default).")
     )
-    assignee = serializers.IntegerField(required=False, help_text=_("Only those assigned to this user id."))
+    assignee = IdField(required=False, help_text=_("Only those assigned to this user id."))
 
 
 class PartLineOut(serializers.Serializer):
@@ -113,7 +115,7 @@ class DealerWorkOrderOut(serializers.Serializer):
 
 
 class ContactIn(serializers.Serializer):
-    at = serializers.DateTimeField(
+    at = MomentField(
         required=False, allow_null=True, default=None, help_text=_("When (ISO 8601); defaults to now.")
     )
     whom = serializers.CharField(max_length=60, allow_blank=True)
@@ -124,7 +126,7 @@ class ContactIn(serializers.Serializer):
 
 
 class AssignIn(serializers.Serializer):
-    assignee_id = serializers.IntegerField(help_text=_("A user id of a member of this dealer."))
+    assignee_id = IdField(help_text=_("A user id of a member of this dealer."))
 
 
 class NoteIn(serializers.Serializer):
@@ -139,7 +141,7 @@ class StockCheckIn(serializers.Serializer):
 class PartLineIn(serializers.Serializer):
     part_code = serializers.CharField(max_length=40, allow_blank=True)
     part_name = serializers.CharField(max_length=120, allow_blank=True)
-    quantity = serializers.IntegerField()
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_PART_QUANTITY)
 
 
 class PartsRequestIn(serializers.Serializer):
@@ -165,7 +167,7 @@ class ResolveIn(serializers.Serializer):
 
 class ExtensionIn(serializers.Serializer):
     clock_kind = serializers.ChoiceField(choices=ClockKind.choices)
-    minutes = serializers.IntegerField()
+    minutes = serializers.IntegerField(min_value=1, max_value=60 * 24 * 30)
     reason = serializers.CharField(max_length=2000, allow_blank=True)
 
 

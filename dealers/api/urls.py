@@ -3,7 +3,7 @@ from django.urls import path
 from ..actions import DEALER_ACTIONS
 from . import views
 
-ONE = "work-orders/<str:manufacturer>/<str:number>/"
+ONE = "work-orders/<code:manufacturer>/<code:number>/"
 
 urlpatterns = [
     path("inbox/", views.Inbox.as_view(), name="api-inbox"),

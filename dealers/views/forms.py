@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.bounds import MomentFormField
 from hotline.models import Acceptance, ClockKind, ContactMethod, Severity, State, StockCheck
 
 
@@ -35,7 +36,7 @@ class DealerActionForm(forms.Form):
 
 
 class ContactForm(DealerActionForm):
-    at = forms.DateTimeField(
+    at = MomentFormField(
         label=_("When"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),

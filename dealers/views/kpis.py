@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from config.exports import table_download
+from hotline.exports import SATISFACTION_BANDS
 from hotline.views.kpis import KpiFilter, period
 from tenants.permissions import may
 
@@ -53,9 +54,7 @@ def kpis(request: HttpRequest) -> HttpResponse:
         _("Overdue now"),
         _("Repeat %"),
         _("Reopen %"),
-        _("8–10 fully satisfied"),
-        _("6–8 basically satisfied"),
-        _("0–6 unsatisfied"),
+        *SATISFACTION_BANDS,
     ]
     table = [
         [
@@ -76,9 +75,7 @@ def kpis(request: HttpRequest) -> HttpResponse:
         _("Assigned to"),
         _("Callback scores"),
         _("Average score"),
-        _("8–10 fully satisfied"),
-        _("6–8 basically satisfied"),
-        _("0–6 unsatisfied"),
+        *SATISFACTION_BANDS,
     ]
     advisor_table = [[a["name"], a["count"], a["average"], a["high"], a["mid"], a["low"]] for a in advisors]
     export, fmt = request.GET.get("export"), request.GET.get("format", "csv")

@@ -131,6 +131,8 @@ operator's Secret (its keys win), and URLs from the operator's database or Redis
   valueFrom:
     fieldRef:
       fieldPath: metadata.name
+- name: DB_APPLICATION_NAME
+  value: {{ default "$(POD_NAME)" .Values.config.databaseApplicationName | quote }}
 {{- if and (not .Values.postgresql.enabled) .Values.externalDatabase.existingSecret }}
 - name: DATABASE_URL
   valueFrom:
@@ -170,4 +172,64 @@ Checksums that roll the pods when their configuration changes.
 {{- define "complaint-desk.configChecksums" -}}
 checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
 checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256sum }}
+{{- end }}
+
+{{/*
+The processes that touch a heartbeat file each time round their loop (config/heartbeat.py):
+the relay, the scheduler and the worker. Their heartbeat files live in the pod's scratch space.
+*/}}
+{{- define "complaint-desk.heartbeatEnv" -}}
+- name: HEARTBEAT_DIR
+  value: /tmp/heartbeats
+{{- end }}
+
+{{/*
+Their probes, both "entrypoint.sh alive <process> <allowanceSeconds>": a startup probe until the
+first heartbeat, then a liveness probe that restarts a process whose heartbeat is too old.
+Called with (dict "context" $ "process" "relay"); the startup probe takes the liveness probe's
+allowance and timeout.
+*/}}
+{{- define "complaint-desk.heartbeatProbes" -}}
+{{- $values := index .context.Values .process }}
+{{- $command := list "/app/docker/entrypoint.sh" "alive" .process ($values.livenessProbe.allowanceSeconds | int | toString) }}
+{{- with $values.livenessProbe }}
+{{- if .enabled }}
+livenessProbe:
+  exec:
+    command: {{ toJson $command }}
+  periodSeconds: {{ .periodSeconds }}
+  timeoutSeconds: {{ .timeoutSeconds }}
+  failureThreshold: {{ .failureThreshold }}
+{{- end }}
+{{- end }}
+{{- with $values.startupProbe }}
+{{- if .enabled }}
+startupProbe:
+  exec:
+    command: {{ toJson $command }}
+  periodSeconds: {{ .periodSeconds }}
+  timeoutSeconds: {{ $values.livenessProbe.timeoutSeconds }}
+  failureThreshold: {{ .failureThreshold }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+The most database connections the release's processes may hold at once, during a rolling
+update (a quarter more pods, rounded up, next to the old ones): the web tier's pools at its
+largest, one per worker process, two per relay (one for LISTEN), one per scheduler, one for
+beat, and the migration's processes. Without a web pool (dbPool.maxSize 0) the web tier holds
+one per request in flight, which no value bounds: then it is empty.
+*/}}
+{{- define "complaint-desk.peakConnections" -}}
+{{- if gt (int .Values.web.dbPool.maxSize) 0 }}
+{{- $web := int (ternary .Values.web.autoscaling.maxReplicas .Values.web.replicaCount .Values.web.autoscaling.enabled) }}
+{{- $worker := int .Values.worker.replicaCount }}
+{{- $relay := int .Values.relay.replicaCount }}
+{{- $scheduler := int .Values.scheduler.replicaCount }}
+{{- $total := mul (add $web (div (add $web 3) 4)) (int .Values.web.dbPool.maxSize) }}
+{{- $total = add $total (mul (add $worker (div (add $worker 3) 4)) (int .Values.worker.concurrency)) }}
+{{- $total = add $total (mul 2 (add $relay (div (add $relay 3) 4))) (add $scheduler (div (add $scheduler 3) 4)) 1 }}
+{{- add $total (int .Values.migrations.processes) 1 }}
+{{- end }}
 {{- end }}

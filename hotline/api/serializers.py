@@ -9,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api.fields import DayField, MomentField
+from config.bounds import MAX_MILEAGE_KM, MAX_PART_QUANTITY
+
 from ..models import (
     Acceptance,
     CallbackOutcome,
@@ -47,15 +50,18 @@ class VehicleIn(serializers.Serializer):
     )
     plate = serializers.CharField(max_length=20, allow_blank=True, required=False)
     model = serializers.CharField(max_length=60, allow_blank=True, required=False)
-    purchase_date = serializers.DateField(required=False, allow_null=True)
-    mileage_km = serializers.IntegerField(required=False, allow_null=True)
+    purchase_date = DayField(required=False, allow_null=True)
+    mileage_km = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=MAX_MILEAGE_KM
+    )
     use = serializers.CharField(max_length=16, allow_blank=True, required=False)
 
 
 class PartLineIn(serializers.Serializer):
     part_code = serializers.CharField(max_length=40, allow_blank=True)
     part_name = serializers.CharField(max_length=120, allow_blank=True)
-    quantity = serializers.IntegerField()
+    # At least 1: the service says so together with the other fields' errors.
+    quantity = serializers.IntegerField(max_value=MAX_PART_QUANTITY)
 
 
 class WorkOrderIn(serializers.Serializer):
@@ -76,7 +82,7 @@ class WorkOrderIn(serializers.Serializer):
     dealer = serializers.CharField(
         max_length=32, required=False, help_text=_("Dealer code; omitted: the suggested dealer.")
     )
-    received_at = serializers.DateTimeField(required=False)
+    received_at = MomentField(required=False)
 
 
 class WorkOrderDealer(serializers.Serializer):
@@ -203,13 +209,15 @@ class WorkOrderFilter(serializers.Serializer):
     category = serializers.ChoiceField(choices=Category.choices, required=False)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     dealer = serializers.CharField(max_length=32, required=False, help_text=_("Dealer code."))
-    since = serializers.DateTimeField(required=False, help_text=_("Received at or after (ISO 8601)."))
-    until = serializers.DateTimeField(required=False, help_text=_("Received before (ISO 8601)."))
+    since = MomentField(required=False, help_text=_("Received at or after (ISO 8601)."))
+    until = MomentField(required=False, help_text=_("Received before (ISO 8601)."))
 
 
 class CallbackIn(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=CallbackOutcome.choices)
-    score = serializers.IntegerField(required=False, allow_null=True, help_text=_("1 to 10 when reached."))
+    score = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=10, help_text=_("1 to 10 when reached.")
+    )
     solved = serializers.BooleanField(required=False, allow_null=True, default=None)
     note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
@@ -227,8 +235,8 @@ class ReasonIn(serializers.Serializer):
 
 
 class KpiFilter(serializers.Serializer):
-    since = serializers.DateTimeField(required=False, help_text=_("Received at or after (ISO 8601)."))
-    until = serializers.DateTimeField(required=False, help_text=_("Received before (ISO 8601)."))
+    since = MomentField(required=False, help_text=_("Received at or after (ISO 8601)."))
+    until = MomentField(required=False, help_text=_("Received before (ISO 8601)."))
     dealer = serializers.CharField(max_length=32, required=False, help_text=_("Dealer code."))
     group = serializers.ChoiceField(
         choices=KPI_GROUPS,

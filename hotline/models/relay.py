@@ -33,9 +33,16 @@ class RelayedEvent(models.Model):
     position = models.BigIntegerField(primary_key=True)
     event = models.OneToOneField("hotline.WorkOrderEvent", on_delete=models.PROTECT, related_name="relayed")
     relayed_at = models.DateTimeField(auto_now_add=True)
+    # When its side effects (notifications, webhooks, texts) were queued; null: not yet.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["position"]
+        indexes = [
+            models.Index(
+                fields=["position"], name="relayed_not_dispatched", condition=models.Q(dispatched_at=None)
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.position}:{self.event_id}"

@@ -34,6 +34,8 @@ class OwnerSms(models.Model):
     status = models.CharField(max_length=10, default="pending")  # pending, sent, failed
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When its task was last put on the queue (a sweep re-queues one that got lost).
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     provider_id = models.CharField(max_length=60, blank=True)
     error = models.CharField(max_length=300, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

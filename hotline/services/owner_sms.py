@@ -16,12 +16,14 @@ import string
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.actor import Actor
+from notifications.backlog import backlog_touch
 from notifications.sms import InboundSms, SmsMessage, sms_backend
+from tenants.context import current_tenant, enqueue_on_commit
 from tenants.permissions import require
 
 from ..events import EventKind
@@ -50,6 +52,7 @@ DEFAULT_TEXTS = {
     "工单号 {number}。",
 }
 MAX_ATTEMPTS = 5
+SEND_TASK = "hotline.owner_sms_send"
 
 
 def _kind_for(event: WorkOrderEvent) -> str | None:
@@ -106,51 +109,57 @@ def owner_sms_enqueue(events: list[WorkOrderEvent], *, brand: str) -> int:
         for event, kind in texting
     ]
     OwnerSms.objects.bulk_create(rows, ignore_conflicts=True)
+    backlog_touch(current_tenant().pk, now)
+    created = OwnerSms.objects.filter(event_id__in={e.pk for e, _kind in texting}, status="pending")
+    for sms_id in created.filter(enqueued_at__isnull=True).values_list("pk", flat=True):
+        enqueue_on_commit(SEND_TASK, sms_id)
+    created.filter(enqueued_at__isnull=True).update(enqueued_at=now)
     return len(rows)
 
 
-def owner_sms_send_due(now: dt.datetime | None = None) -> dt.datetime | None:
-    """Send the current hotline's due messages; failures are logged and retried, then given up."""
+def pending_texts() -> QuerySet[OwnerSms]:
+    return OwnerSms.objects.filter(status="pending")
 
+
+def owner_sms_attempt(sms_id: int, *, now: dt.datetime | None = None) -> bool:
+    """Send one text if it is due; a failure is retried with back-off, then given up.
+
+    Sent and recorded in a transaction of its own with the row locked, so a task
+    run twice sends once; a number the provider refuses for good is not tried again.
+    """
     now = now or timezone.now()
-    backend = sms_backend()
-    for _attempt in range(50):  # each message in a transaction of its own: never sent twice
-        with transaction.atomic():
-            sms = (
-                OwnerSms.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("work_order")
-                .filter(status="pending", next_attempt_at__lte=now)
-                .order_by("id")
-                .first()
+    with transaction.atomic():
+        sms = (
+            pending_texts()
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("work_order")
+            .filter(pk=sms_id, next_attempt_at__lte=now)
+            .first()
+        )
+        if sms is None:
+            return False
+        template = OwnerSmsTemplate.objects.filter(kind=sms.kind).first()
+        result = sms_backend().send(
+            SmsMessage(
+                mobile=sms.mobile,
+                text=sms.text,
+                template_code=template.provider_template_code if template else "",
+                params={"number": sms.work_order.number},
             )
-            if sms is None:
-                break
-            template = OwnerSmsTemplate.objects.filter(kind=sms.kind).first()
-            result = backend.send(
-                SmsMessage(
-                    mobile=sms.mobile,
-                    text=sms.text,
-                    template_code=template.provider_template_code if template else "",
-                    params={"number": sms.work_order.number},
-                )
-            )
-            sms.attempts += 1
-            if result.ok:
-                sms.status, sms.sent_at, sms.provider_id = "sent", now, result.provider_id
-                sms.next_attempt_at, sms.error = None, ""
+        )
+        sms.attempts += 1
+        if result.ok:
+            sms.status, sms.sent_at, sms.provider_id = "sent", now, result.provider_id
+            sms.next_attempt_at, sms.error = None, ""
+        else:
+            sms.error = result.error
+            if result.permanent or sms.attempts >= MAX_ATTEMPTS:
+                sms.status, sms.next_attempt_at = "failed", None
             else:
-                sms.error = result.error
-                if result.permanent or sms.attempts >= MAX_ATTEMPTS:
-                    sms.status, sms.next_attempt_at = "failed", None
-                else:
-                    sms.next_attempt_at = now + dt.timedelta(minutes=2**sms.attempts)
-            sms.save()
-    return (
-        OwnerSms.objects.filter(status="pending")
-        .order_by("next_attempt_at")
-        .values_list("next_attempt_at", flat=True)
-        .first()
-    )
+                sms.next_attempt_at = now + dt.timedelta(minutes=2**sms.attempts)
+                backlog_touch(current_tenant().pk, sms.next_attempt_at)
+        sms.save()
+    return True
 
 
 # A reply that is a score and nothing else: "9", "9分", "给9分，谢谢", "十分".
@@ -238,10 +247,10 @@ def owner_sms_replies_receive(replies: list[InboundSms]) -> list[OwnerSmsReply]:
 
 
 __all__ = [
+    "owner_sms_attempt",
     "owner_sms_enqueue",
     "owner_sms_replies_receive",
     "owner_sms_reply",
-    "owner_sms_send_due",
     "owner_sms_template_set",
     "owner_sms_text",
 ]

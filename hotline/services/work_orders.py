@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.actor import Actor
+from config.bounds import EARLIEST, MAX_PART_QUANTITY
 from tenants.models import Manufacturer, NetworkMembership
 from tenants.permissions import require
 
@@ -163,6 +164,13 @@ def check_part_lines(lines: list[dict[str, Any]], *, required: bool) -> tuple[Er
         else:
             if quantity < 1:
                 _add(errors, f"{prefix}.quantity", _("The quantity must be at least 1."))
+            elif quantity > MAX_PART_QUANTITY:
+                _add(
+                    errors,
+                    f"{prefix}.quantity",
+                    _("The quantity is at most %(max)s.") % {"max": MAX_PART_QUANTITY},
+                )
+                quantity = 0
         clean.append({"line_no": i, "part_code": code, "part_name": name, "quantity": quantity})
     return errors, clean
 
@@ -253,6 +261,8 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
     received_at = intake.received_at or timezone.now()
     if received_at > timezone.now() + dt.timedelta(minutes=5):
         _add(errors, "received_at", _("The time received cannot be in the future."))
+    elif received_at < EARLIEST:
+        _add(errors, "received_at", _("Give a time between 2000 and 2099."))
     if errors:
         raise ValidationError(errors)
 

@@ -7,6 +7,8 @@ which admit only the customer-service centre's administrators.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -14,12 +16,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from config.bounds import DayFormField
 from config.portal import actor_of, apply_errors
+from tenants.jobs import job_start, job_started
 from tenants.models import (
     ApiKey,
     ApiKeyKind,
@@ -47,6 +52,9 @@ from tenants.services.signin import auth_event_record
 from ..models import CalendarOverride, OwnerSmsKind, OwnerSmsTemplate
 from ..services.owner_sms import DEFAULT_TEXTS, PLACEHOLDERS, owner_sms_template_set
 from ..services.policy import WindowSpec, calendar_override_set, policy_current, policy_publish
+
+DIRECTORY_SUFFIXES = (".csv", ".xlsx")
+DIRECTORY_MAX_BYTES = 10 * 2**20
 
 
 def _may(request: HttpRequest, action: str) -> bool:
@@ -78,14 +86,16 @@ def _confirm(request: HttpRequest, *, title: str, question: str, button: str, ba
 class PolicyForm(forms.Form):
     business_opens = forms.TimeField(label=_lazy("Business hours open"))
     business_closes = forms.TimeField(label=_lazy("Business hours close"))
-    repeat_window_days = forms.IntegerField(label=_lazy("Repeat window (days)"))
+    repeat_window_days = forms.IntegerField(label=_lazy("Repeat window (days)"), min_value=1, max_value=3650)
     note = forms.CharField(label=_lazy("Note"), required=False, max_length=200)
 
     def __init__(self, *args, windows: list, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.windows = windows
         for i, window in enumerate(windows):
-            self.fields[f"w{i}_minutes"] = forms.IntegerField(label=_lazy("Minutes"), initial=window.minutes)
+            self.fields[f"w{i}_minutes"] = forms.IntegerField(
+                label=_lazy("Minutes"), initial=window.minutes, min_value=1, max_value=60 * 24 * 365
+            )
             self.fields[f"w{i}_warn"] = forms.CharField(
                 label=_lazy("Warn before (minutes, comma-separated)"),
                 required=False,
@@ -173,7 +183,7 @@ def sla_policy(request: HttpRequest) -> HttpResponse:
 
 
 class OverrideForm(forms.Form):
-    day = forms.DateField(label=_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = DayFormField(label=_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     is_working_day = forms.ChoiceField(
         label=_lazy("This day is"),
         choices=[("no", _lazy("a holiday (no work)")), ("yes", _lazy("a make-up working day"))],
@@ -435,12 +445,13 @@ def _network_page(
     """The network page; ``bound`` is the form just sent back with its errors (status 400)."""
     manufacturer = request.tenant.manufacturer
     forms_ = {
-        name: cls(manufacturer=manufacturer)
+        name: cls() if cls is DirectoryUploadForm else cls(manufacturer=manufacturer)
         for name, cls in (
             ("dealer_form", DealerForm),
             ("invite_form", DealerInviteForm),
             ("region_form", RegionForm),
             ("centre_form", PartsCentreForm),
+            ("upload_form", DirectoryUploadForm),
         )
     }
     for name in forms_:
@@ -520,6 +531,51 @@ def network_dealer_add(request: HttpRequest) -> HttpResponse:
         }
 
     return _network_change(request, DealerForm(request.POST, manufacturer=manufacturer), add)
+
+
+class DirectoryUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_lazy("Directory file (CSV or XLSX)"),
+        help_text=_lazy(
+            "One dealer per row: manufacturer, dealer_code, slug, name, region, province, city "
+            "(or their Chinese headings), optionally active."
+        ),
+    )
+    only_valid = forms.BooleanField(label=_lazy("Import the valid rows even if some are bad"), required=False)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if Path(upload.name).suffix.lower() not in DIRECTORY_SUFFIXES:
+            raise ValidationError(_("Choose a .csv or .xlsx file."))
+        if upload.size > DIRECTORY_MAX_BYTES:
+            raise ValidationError(
+                _("The file is larger than %(mb)s MB.") % {"mb": DIRECTORY_MAX_BYTES // 2**20}
+            )
+        return upload
+
+
+@login_required
+def network_import(request: HttpRequest) -> HttpResponse:
+    """A directory file, imported in the background; the person follows it on the Files page."""
+    if request.method != "POST":
+        return redirect("admin-network")
+    _require(request, "network.manage")
+    form = DirectoryUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _network_page(request, form)
+    upload = form.cleaned_data["file"]
+    stored = default_storage.save(
+        f"uploads/{request.tenant.schema_name}/{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}", upload
+    )
+    job = job_start(
+        tenant=request.tenant,
+        user=request.user,
+        role=request.membership.role,
+        kind="import.dealers",
+        data={"upload": stored, "only_valid": form.cleaned_data["only_valid"]},
+    )
+    messages.success(request, job_started(job))
+    return redirect("jobs")
 
 
 @login_required

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.bounds import MAX_ID
 from tenants.models import NetworkMembership
 
 from ..models import (
@@ -126,7 +127,7 @@ class ReasonForm(forms.Form):
 
 
 class TransferDecisionForm(forms.Form):
-    request = forms.IntegerField(widget=forms.HiddenInput)
+    request = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
     approve = forms.ChoiceField(label=_("Decision"), choices=[("yes", _("Approve")), ("no", _("Refuse"))])
     to_dealer = forms.ChoiceField(label=_("New dealer"), required=False)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
@@ -140,7 +141,7 @@ class TransferDecisionForm(forms.Form):
 
 
 class ExtensionDecisionForm(forms.Form):
-    request = forms.IntegerField(widget=forms.HiddenInput)
+    request = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
     grant = forms.ChoiceField(label=_("Decision"), choices=[("yes", _("Grant")), ("no", _("Refuse"))])
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

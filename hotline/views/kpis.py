@@ -14,9 +14,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.bounds import DayFormField
 from config.exports import table_download
 from tenants.permissions import may
 
+from ..exports import KPI_KEYS, kpi_headers
 from ..selectors import kpi_rows, kpi_totals
 from ..services.clocks import tenant_time_zone
 
@@ -31,48 +33,14 @@ GROUPS = [
 
 class KpiFilter(forms.Form):
     group = forms.ChoiceField(label=_("By"), choices=GROUPS, required=False)
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = DayFormField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = DayFormField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             self.add_error("until", _("The end of the period is before its start."))
         return data
-
-
-def kpi_headers() -> list[str]:
-    return [
-        str(h)
-        for h in (
-            _("Group"),
-            _("Work orders"),
-            _("Timely response %"),
-            _("Timely completion %"),
-            _("Overdue now"),
-            _("Repeat %"),
-            _("Reopen %"),
-            _("Callback scores"),
-            _("8–10 fully satisfied"),
-            _("6–8 basically satisfied"),
-            _("0–6 unsatisfied"),
-        )
-    ]
-
-
-KPI_KEYS = [
-    "label",
-    "total",
-    "response_rate",
-    "completion_rate",
-    "overdue",
-    "repeat_rate",
-    "reopen_rate",
-    "scored",
-    "band_high",
-    "band_mid",
-    "band_low",
-]
 
 
 def period(form: forms.Form, zone: zoneinfo.ZoneInfo) -> tuple[dt.datetime, dt.datetime, str]:

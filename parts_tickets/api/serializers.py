@@ -6,6 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api.fields import DayField, MomentField
+from config.bounds import MAX_PART_QUANTITY
+
 from ..models import LineState, PartsRequest, PartsRequestLine, RequestState
 from ..services import parts_request_delivered_at
 
@@ -84,13 +87,11 @@ class PartsRequestFilter(serializers.Serializer):
     dealer = serializers.CharField(
         required=False, max_length=32, help_text=_("Only requests of the dealer with this dealer code.")
     )
-    since = serializers.DateTimeField(
-        required=False, help_text=_("Only requests raised at or after this time (ISO 8601).")
-    )
+    since = MomentField(required=False, help_text=_("Only requests raised at or after this time (ISO 8601)."))
 
 
 class BackOrderIn(serializers.Serializer):
-    expected_date = serializers.DateField(help_text=_("When the part is expected (ISO 8601 date)."))
+    expected_date = DayField(help_text=_("When the part is expected (ISO 8601 date)."))
 
 
 class RejectIn(serializers.Serializer):
@@ -100,7 +101,10 @@ class RejectIn(serializers.Serializer):
 class ShipmentLineIn(serializers.Serializer):
     line_no = serializers.IntegerField(min_value=1, max_value=6)
     quantity = serializers.IntegerField(
-        min_value=1, required=False, help_text=_("Defaults to what is left of the line.")
+        min_value=1,
+        max_value=MAX_PART_QUANTITY,
+        required=False,
+        help_text=_("Defaults to what is left of the line."),
     )
 
 
@@ -111,4 +115,4 @@ class ShipmentIn(serializers.Serializer):
 
 
 class DeliveredIn(serializers.Serializer):
-    delivered_at = serializers.DateTimeField(required=False, help_text=_("Defaults to now."))
+    delivered_at = MomentField(required=False, help_text=_("Defaults to now."))

@@ -2,6 +2,7 @@ from .api_keys import ApiKey, ApiKeyKind, ApiKeyScope, IdempotencyRecord
 from .audit import AuthEvent, AuthEventKind
 from .identity import ROLES_BY_TENANT_TYPE, Membership, Role, User
 from .invitations import Invitation, NetworkInvitation
+from .jobs import BackgroundJob, JobState
 from .network import Manufacturer, NetworkMembership, PartsCentre, Region, WebhookBacklog
 from .tenant import Domain, Tenant, TenantType
 
@@ -12,9 +13,11 @@ __all__ = [
     "ApiKeyScope",
     "AuthEvent",
     "AuthEventKind",
+    "BackgroundJob",
     "Domain",
     "IdempotencyRecord",
     "Invitation",
+    "JobState",
     "Manufacturer",
     "Membership",
     "NetworkInvitation",

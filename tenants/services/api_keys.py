@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-import time
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -19,7 +18,6 @@ from ..models import ApiKey, ApiKeyKind, ApiKeyScope, IdempotencyRecord, PartsCe
 KEY_LEAD = "cdk"
 # Answers stored for Idempotency-Key retries are kept this long; a retry after that acts again.
 IDEMPOTENCY_KEEP = dt.timedelta(hours=24)
-PURGE_EVERY_SECONDS = 600
 # last_used_at is written at most this often per key, not on every request.
 LAST_USED_GRANULARITY = dt.timedelta(minutes=1)
 
@@ -104,12 +102,9 @@ def api_key_for(secret: str, tenant: Tenant) -> ApiKey | None:
     return api_key
 
 
-_next_purge = [0.0]
-
-
-def idempotency_records_purge() -> None:
-    """Scheduler job: forget stored answers older than ``IDEMPOTENCY_KEEP``, every ten minutes."""
-    if time.monotonic() < _next_purge[0]:
-        return
-    _next_purge[0] = time.monotonic() + PURGE_EVERY_SECONDS
-    IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - IDEMPOTENCY_KEEP).delete()
+def idempotency_records_purge() -> int:
+    """Forget stored answers older than ``IDEMPOTENCY_KEEP`` (Celery beat, every ten minutes)."""
+    deleted, _by_model = IdempotencyRecord.objects.filter(
+        created_at__lt=timezone.now() - IDEMPOTENCY_KEEP
+    ).delete()
+    return deleted

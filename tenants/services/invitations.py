@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -45,6 +46,7 @@ from ..models import (
 from ..models.identity import ROLES_BY_TENANT_TYPE, Role
 from ..models.network import code_validator
 from ..selectors import portal_url
+from .directory import DirectoryReport, RowError, directory_validate
 from .provisioning import (
     DealerSpec,
     DirectoryIndex,
@@ -278,6 +280,13 @@ def network_invitation_accept(*, code: str, dealer: Tenant, by: User) -> Network
     return place
 
 
+def slug_unavailable() -> str:
+    """The one answer for a dealer address that cannot be used: taken, reserved or ill-formed alike."""
+    return _(
+        "This address is not available. Use 3 to 40 lowercase letters, digits and hyphens, and try another."
+    )
+
+
 def dealers_created_by(manufacturer: Manufacturer) -> int:
     return NetworkMembership.objects.filter(manufacturer=manufacturer, created_the_dealer=True).count()
 
@@ -306,12 +315,7 @@ def network_dealer_create(
     slug_errors: dict[str, list[str]] = {}
     check_slug(slug_errors, slug)
     if slug_errors:
-        errors["slug"] = [
-            _(
-                "This address is not available. Use 3 to 40 lowercase letters, digits and hyphens, "
-                "and try another."
-            )
-        ]
+        errors["slug"] = [slug_unavailable()]
     if dealers_created_by(manufacturer) >= manufacturer.dealer_creation_quota:
         errors["__all__"] = [
             _("This network may create no more new dealers (%(quota)s); ask the platform operators.")
@@ -334,6 +338,73 @@ def network_dealer_create(
     return place
 
 
+def network_directory_import(
+    rows: list[tuple[int, dict[str, str]]],
+    *,
+    manufacturer: Manufacturer,
+    time_zone: str,
+    only_valid: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> DirectoryReport:
+    """A hotline's directory file: new dealers of its own network, within its quota.
+
+    Every row is checked first (``directory_validate``), and nothing is written
+    while a row is bad unless ``only_valid``. A row of another manufacturer is
+    an error of that row; a row already imported is skipped; an address that is
+    taken gets the answer of ``network_dealer_create`` (an existing dealer joins
+    by invitation, never by a row). A file that needs more new dealers than the
+    quota leaves is refused as a whole. Each dealer is created on its own.
+    """
+    index = DirectoryIndex()
+    report, specs, present = directory_validate(rows, index)
+    for number, spec in specs:
+        if number in present:
+            continue
+        if spec.manufacturer.upper() != manufacturer.code.upper():
+            message = _("Only dealers of %(code)s can be imported here.") % {"code": manufacturer.code}
+            report.errors.append(RowError(number, "manufacturer", message))
+        if spec.slug in index.tenants:  # nothing about the tenant that holds it
+            report.errors = [e for e in report.errors if (e.row, e.field) != (number, "slug")]
+            report.errors.append(RowError(number, "slug", slug_unavailable()))
+    report.errors.sort(key=lambda e: (e.row, e.field))
+    if report.errors and not only_valid:
+        return report
+    bad = report.bad_rows
+    new = [(number, spec) for number, spec in specs if number not in present and number not in bad]
+    left = manufacturer.dealer_creation_quota - dealers_created_by(manufacturer)
+    if len(new) > left:
+        raise ValidationError(
+            _(
+                "The file has %(new)s new dealers; this network may create %(left)s more. "
+                "Ask the platform operators for a larger quota, or invite dealers that exist."
+            )
+            % {"new": len(new), "left": max(left, 0)}
+        )
+    report.skipped_bad = len(specs) - len(present) - len(new)
+    regions = {r.code: r for r in Region.objects.filter(manufacturer=manufacturer)}
+    for number, spec in new:
+        try:
+            place = network_dealer_create(
+                manufacturer=manufacturer,
+                dealer_code=spec.dealer_code,
+                slug=spec.slug,
+                name=spec.name,
+                region=regions.get(spec.region),
+                province=spec.province,
+                city=spec.city,
+                time_zone=time_zone,
+            )
+        except ValidationError as exc:  # changed under our feet since the check
+            report.errors += [RowError(number, f, m) for f, ms in exc.message_dict.items() for m in ms]
+        else:
+            if not spec.is_active:
+                NetworkMembership.objects.filter(pk=place.pk).update(is_active=False)
+            report.imported += 1
+        if progress:
+            progress(1)
+    return report
+
+
 def dealer_tenant_create(*, slug: str, name: str, time_zone: str = "Asia/Shanghai") -> Tenant:
     """A platform operator creates a dealer tenant in no network yet (it joins by invitation)."""
     return dealer_tenant_new(slug=slug, name=name, time_zone=time_zone)
@@ -347,6 +418,7 @@ __all__ = [
     "invitation_send",
     "member_role_change",
     "network_dealer_create",
+    "network_directory_import",
     "network_invitation_accept",
     "network_invitation_create",
     "network_invitation_find",

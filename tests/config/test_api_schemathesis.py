@@ -13,8 +13,10 @@ import schemathesis
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
+from django_tenants.utils import tenant_context
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -22,6 +24,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from dealers.models import Assignment, ContactAttempt, InternalNote
+from hotline.models import WorkOrder, WorkOrderEvent
 from tenants.models import PartsCentre
 from tenants.services.api_keys import api_key_create
 
@@ -47,6 +51,11 @@ def _schema(urlconf: str) -> dict:
 
 hotline_schema = schemathesis.openapi.from_dict(_schema("config.urls_hotline"))
 dealer_schema = schemathesis.openapi.from_dict(_schema("config.urls_dealer"))
+# The same operations with input that breaks the schema on purpose: refused, never a 5xx.
+hotline_junk = schemathesis.openapi.from_dict(_schema("config.urls_hotline"))
+hotline_junk.config.generation.update(modes=[GenerationMode.NEGATIVE])
+dealer_junk = schemathesis.openapi.from_dict(_schema("config.urls_dealer"))
+dealer_junk.config.generation.update(modes=[GenerationMode.NEGATIVE])
 
 
 @pytest.fixture(autouse=True)
@@ -89,3 +98,39 @@ def dealer_headers(network, parts_work_order) -> dict:
 @FUZZ
 def test_dealer_host(case, dealer_headers):
     _send(case, dealer_headers["Host"], dealer_headers["key"])
+
+
+def _written(*tenants) -> tuple[int, ...]:
+    counts: tuple[int, ...] = ()
+    for tenant in tenants:
+        with tenant_context(tenant):
+            if tenant.type == "hotline":
+                counts += (WorkOrderEvent.objects.count(), WorkOrder.objects.count())
+            else:
+                counts += (
+                    InternalNote.objects.count(),
+                    Assignment.objects.count(),
+                    ContactAttempt.objects.count(),
+                )
+    return counts
+
+
+def _refused_and_unchanged(case, host: str, secret: str, tenants) -> None:
+    before = _written(*tenants)
+    response = case.call(app=APP, headers={"Host": host, "Authorization": f"Bearer {secret}"})
+    case.validate_response(response, checks=[not_a_server_error])
+    if response.status_code >= 400:
+        assert _written(*tenants) == before
+
+
+@hotline_junk.parametrize()
+@FUZZ
+def test_hotline_host_refuses_junk(case, hotline_headers, hotline):
+    secret = hotline_headers["centre" if case.path.startswith("/api/v1/parts-centre/") else "integration"]
+    _refused_and_unchanged(case, hotline_headers["Host"], secret, [hotline])
+
+
+@dealer_junk.parametrize()
+@FUZZ
+def test_dealer_host_refuses_junk(case, dealer_headers, network, hotline):
+    _refused_and_unchanged(case, dealer_headers["Host"], dealer_headers["key"], [hotline, network["junda"]])

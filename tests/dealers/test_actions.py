@@ -35,7 +35,7 @@ def test_the_api_offers_exactly_the_declared_actions():
     patterns = {str(p.pattern) for p in get_resolver("dealers.api.urls").url_patterns}
 
     for action in DEALER_ACTIONS.values():
-        assert f"work-orders/<str:manufacturer>/<str:number>/{action.api_path}/" in patterns
+        assert f"work-orders/<code:manufacturer>/<code:number>/{action.api_path}/" in patterns
     assert len(patterns) == len(DEALER_ACTIONS) + 2  # and the inbox and the work order
 
 

@@ -16,6 +16,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "helm"
 RELEASE = "desk"
+_REFERENCE = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")  # $(NAME) in an env value
 NAMESPACE = "complaint-desk"
 
 
@@ -86,8 +87,9 @@ class Rendered:
 
     def environment(self, workload: dict[str, Any], secrets: dict[str, dict[str, str]] | None = None) -> dict:
         """The environment a pod of ``workload`` gets, as the kubelet builds it: each envFrom
-        source in order (later ones win), then env. Secrets the chart does not make (the
-        operator's) come from ``secrets``; a field reference gets a stand-in."""
+        source in order (later ones win), then env, whose values may name a variable defined
+        before them as ``$(NAME)``. Secrets the chart does not make (the operator's) come from
+        ``secrets``; the pod's name is ``<workload>-pod``, another field reference a stand-in."""
         maps = {o["metadata"]["name"]: o.get("data") or {} for o in self.of_kind("ConfigMap")}
         own = {o["metadata"]["name"]: o.get("stringData") or {} for o in self.of_kind("Secret")}
         given = {**(secrets or {}), **own}
@@ -99,11 +101,16 @@ class Rendered:
             else:
                 env.update(given.get(source["secretRef"]["name"], {}))
         for variable in container.get("env", []):
+            source = variable.get("valueFrom", {})
             if "value" in variable:
-                env[variable["name"]] = variable["value"]
-            elif "secretKeyRef" in variable.get("valueFrom", {}):
-                ref = variable["valueFrom"]["secretKeyRef"]
+                env[variable["name"]] = _REFERENCE.sub(
+                    lambda found: env.get(found.group(1), found.group(0)), variable["value"]
+                )
+            elif "secretKeyRef" in source:
+                ref = source["secretKeyRef"]
                 env[variable["name"]] = given[ref["name"]][ref["key"]]
+            elif source.get("fieldRef", {}).get("fieldPath") == "metadata.name":
+                env[variable["name"]] = f"{workload['metadata']['name']}-pod"
             else:
                 env[variable["name"]] = f"<{variable['name'].lower()}>"
         return env
@@ -206,6 +213,7 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
             "ingress": {"enabled": False},
             "serviceAccount": {"create": False},
             "web": {"podDisruptionBudget": {"enabled": False}},
+            "beat": {"podDisruptionBudget": {"enabled": False}},
         },
     ),
     "autoscaling off": merged(PRODUCTION, {"web": {"autoscaling": {"enabled": False}, "replicaCount": 3}}),
@@ -231,6 +239,38 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
                 "api": {"rateRead": "3000/min", "rateWrite": "100/s", "maxBodyBytes": 131072},
             },
             "secrets": {"celeryBrokerUrl": "rediss://:pw@queues.internal:6380/1"},
+        },
+    ),
+    "web pool, outbound and database settings": merged(
+        PRODUCTION,
+        {
+            "web": {"dbPool": {"maxSize": 20, "minSize": 4, "timeout": 5, "maxLifetime": 600}},
+            "config": {
+                "connMaxAge": 300,
+                "databaseApplicationName": "complaint-desk",
+                "outbound": {"sweepSeconds": 30, "leaseSeconds": 120},
+            },
+        },
+    ),
+    "no web pool, behind a session-mode pooler": merged(PRODUCTION, {"web": {"dbPool": {"maxSize": 0}}}),
+    "heartbeat probes off": merged(
+        PRODUCTION,
+        {
+            process: {"livenessProbe": {"enabled": False}, "startupProbe": {"enabled": False}}
+            for process in ("worker", "scheduler", "relay")
+        },
+    ),
+    "heartbeat probes tuned, more workers": merged(
+        PRODUCTION,
+        {
+            "worker": {
+                "replicaCount": 4,
+                "concurrency": 8,
+                "livenessProbe": {"allowanceSeconds": 120, "periodSeconds": 30, "failureThreshold": 4},
+                "startupProbe": {"enabled": False},
+            },
+            "scheduler": {"livenessProbe": {"allowanceSeconds": 300}},
+            "relay": {"startupProbe": {"periodSeconds": 10, "failureThreshold": 60}},
         },
     ),
 }

@@ -66,13 +66,13 @@ def test_the_declared_kubernetes_range_starts_where_the_schemas_do():
     assert tuple(map(int, newest.split("."))) > (1, 25)
 
 
-def test_defaults_render_the_seventeen_objects_of_an_evaluation_install(rendered):
+def test_defaults_render_the_nineteen_objects_of_an_evaluation_install(rendered):
     kinds = sorted(o["kind"] for o in rendered["defaults: in-cluster PostgreSQL and Redis"].objects)
 
     assert kinds == sorted(
-        ["ConfigMap", "Secret", "ServiceAccount", "Job", "Ingress", "HorizontalPodAutoscaler"]
-        + ["PodDisruptionBudget", "Pod"]
-        + ["Deployment"] * 4
+        ["ConfigMap", "Secret", "ServiceAccount", "Job", "Ingress", "HorizontalPodAutoscaler", "Pod"]
+        + ["PodDisruptionBudget"] * 2
+        + ["Deployment"] * 5
         + ["Service"] * 3
         + ["StatefulSet"] * 2
     )
@@ -108,7 +108,7 @@ def test_autoscaling_on_leaves_the_replicas_to_the_autoscaler(rendered):
     assert (autoscaler["spec"]["minReplicas"], autoscaler["spec"]["maxReplicas"]) == (3, 12)
     assert {m["resource"]["name"] for m in autoscaler["spec"]["metrics"]} == {"cpu", "memory"}
     assert "replicas" not in result.deployments()["web"]["spec"]
-    assert result.one("PodDisruptionBudget")["spec"] == {
+    assert result.one("PodDisruptionBudget", "web")["spec"] == {
         "maxUnavailable": 1,
         "selector": result.deployments()["web"]["spec"]["selector"],
     }
@@ -256,6 +256,78 @@ def test_workloads_have_probes_security_scratch_space_and_their_process(rendered
     assert job_env["DATABASE_WAIT_SECONDS"] == "120"
 
 
+def containers(result: Rendered) -> dict[str, dict[str, Any]]:
+    return {name: d["spec"]["template"]["spec"]["containers"][0] for name, d in result.deployments().items()}
+
+
+def test_the_relay_scheduler_and_worker_are_restarted_when_their_heartbeat_stops(rendered):
+    production = containers(rendered["production example"])
+
+    for process in ("relay", "scheduler", "worker"):
+        container = production[process]
+        check = ["/app/docker/entrypoint.sh", "alive", process, "60"]
+        assert container["livenessProbe"] == {
+            "exec": {"command": check},
+            "periodSeconds": 20,
+            "timeoutSeconds": 5,
+            "failureThreshold": 3,
+        }, process
+        # Three minutes for the first heartbeat; not Ready (nor checked for liveness) before it.
+        startup = container["startupProbe"]
+        assert startup["exec"]["command"] == check, process
+        assert startup["periodSeconds"] * startup["failureThreshold"] == 180, process
+        assert "readinessProbe" not in container, process
+    # Beat has no heartbeat; nothing routes requests to it.
+    assert not {"livenessProbe", "readinessProbe", "startupProbe"} & set(production["beat"])
+
+    tuned = containers(rendered["heartbeat probes tuned, more workers"])
+    assert tuned["worker"]["livenessProbe"]["exec"]["command"][-1] == "120"
+    assert (
+        tuned["worker"]["livenessProbe"]["periodSeconds"],
+        tuned["worker"]["livenessProbe"]["failureThreshold"],
+    ) == (30, 4)
+    assert "startupProbe" not in tuned["worker"]
+    assert tuned["scheduler"]["livenessProbe"]["exec"]["command"][-1] == "300"
+    assert tuned["scheduler"]["startupProbe"]["exec"]["command"][-1] == "300"
+    assert (
+        tuned["relay"]["startupProbe"]["periodSeconds"] * tuned["relay"]["startupProbe"]["failureThreshold"]
+        == 600
+    )
+
+    off = containers(rendered["heartbeat probes off"])
+    for process in ("relay", "scheduler", "worker"):
+        assert not {"livenessProbe", "readinessProbe", "startupProbe"} & set(off[process]), process
+    assert off["web"]["livenessProbe"]["httpGet"]["path"] == "/healthz"  # the web's are its own
+
+
+def test_beat_runs_once_recreated_with_its_schedule_in_scratch_space_and_a_budget_that_never_blocks(rendered):
+    for name, result in rendered.items():
+        beat = result.deployments()["beat"]
+        assert beat["spec"]["replicas"] == 1, name
+        assert beat["spec"]["strategy"] == {"type": "Recreate"}, name
+        schedule = result.environment(beat, OPERATOR_SECRETS)["BEAT_SCHEDULE_FILE"]
+        assert schedule.startswith("/tmp/"), name  # noqa: S108 (the pod's emptyDir)
+    budget = rendered["production example"].one("PodDisruptionBudget", "beat")
+    assert budget["spec"] == {
+        "maxUnavailable": 1,
+        "selector": rendered["production example"].deployments()["beat"]["spec"]["selector"],
+    }
+    assert rendered["no ingress, ServiceAccount or PDB"].of_kind("PodDisruptionBudget") == []
+
+
+def test_only_the_web_tier_keeps_a_pool_of_database_connections(rendered):
+    result = rendered["production example"]
+    env = {name: result.environment(d, OPERATOR_SECRETS) for name, d in result.deployments().items()}
+
+    assert (env["web"]["DB_POOL_MAX_SIZE"], env["web"]["DB_POOL_MIN_SIZE"]) == ("10", "1")
+    for process in ("worker", "beat", "scheduler", "relay"):
+        assert "DB_POOL_MAX_SIZE" not in env[process], process  # the worker forks: no shared pool
+    assert "DB_POOL_MAX_SIZE" not in result.environment(result.one("Job", "migrate"), OPERATOR_SECRETS)
+    # Each connection names its pod.
+    for process, variables in env.items():
+        assert variables["DB_APPLICATION_NAME"] == f"{FULLNAME}-{process}-pod", process
+
+
 # --- wrong values: helm refuses them with the schema's message --------------------------------
 
 SCHEMA_REFUSES = "values don't meet the specifications of the schema(s)"
@@ -367,6 +439,46 @@ WRONG_VALUES: dict[str, tuple[dict[str, Any], str]] = {
         {"config": {"api": {"rateWrite": "600 per minute"}}},
         "- config.api.rateWrite: Does not match",
     ),
+    "a replica count for beat": (
+        {"beat": {"replicaCount": 2}},
+        "Additional property replicaCount is not allowed",
+    ),
+    "web pool size as a string": (
+        {"web": {"dbPool": {"maxSize": "10"}}},
+        "- web.dbPool.maxSize: Invalid type",
+    ),
+    "negative web pool size": (
+        {"web": {"dbPool": {"maxSize": -1}}},
+        "- web.dbPool.maxSize: Must be greater than or equal to 0",
+    ),
+    "unknown pool setting": (
+        {"web": {"dbPool": {"maxIdle": 60}}},
+        "Additional property maxIdle is not allowed",
+    ),
+    "database application name too long": (
+        {"config": {"databaseApplicationName": "d" * 64}},
+        "- config.databaseApplicationName: String length must be less than or equal to 63",
+    ),
+    "outbound lease in fractions of a second": (
+        {"config": {"outbound": {"leaseSeconds": 90.5}}},
+        "- config.outbound.leaseSeconds: Invalid type",
+    ),
+    "outbound sweep of zero seconds": (
+        {"config": {"outbound": {"sweepSeconds": 0}}},
+        "- config.outbound.sweepSeconds: Must be greater than or equal to 1",
+    ),
+    "heartbeat allowance within the worker's own beat": (
+        {"worker": {"livenessProbe": {"allowanceSeconds": 10}}},
+        "- worker.livenessProbe.allowanceSeconds: Must be greater than or equal to 20",
+    ),
+    "unknown heartbeat probe setting": (
+        {"relay": {"livenessProbe": {"initialDelaySeconds": 30}}},
+        "Additional property initialDelaySeconds is not allowed",
+    ),
+    "in-cluster PostgreSQL connections as a string": (
+        {"postgresql": {"maxConnections": "200"}},
+        "- postgresql.maxConnections: Invalid type",
+    ),
     "Celery broker that is no Redis": (
         {"secrets": {"celeryBrokerUrl": "amqp://guest@rabbit//"}},
         "- secrets.celeryBrokerUrl: Does not match",
@@ -394,10 +506,35 @@ def test_helm_refuses_wrong_values_with_the_schemas_message(helm, changes, messa
             {"web": {"autoscaling": {"targetCPUUtilizationPercentage": None}}},
             "web.autoscaling needs targetCPUUtilizationPercentage or targetMemoryUtilizationPercentage",
         ),
+        (
+            {"web": {"dbPool": {"minSize": 12}}},
+            "web.dbPool.minSize must not exceed web.dbPool.maxSize",
+        ),
+        (
+            {"config": {"schedulerIdleSeconds": 30}},
+            "scheduler.livenessProbe.allowanceSeconds must be more than twice config.schedulerIdleSeconds",
+        ),
+        (
+            {"web": {"autoscaling": {"maxReplicas": 20}}},
+            "the release's processes may open 274 database connections, more than "
+            "postgresql.maxConnections (200, 3 of them kept for superusers) allows",
+        ),
+        (
+            {"postgresql": {"maxConnections": 100}},
+            "the release's processes may open 154 database connections, more than "
+            "postgresql.maxConnections (100, 3 of them kept for superusers) allows",
+        ),
     ],
-    ids=["minimum above maximum", "no target"],
+    ids=[
+        "autoscaler minimum above maximum",
+        "autoscaler without target",
+        "pool minimum above maximum",
+        "scheduler allowance within its sleep",
+        "web pools beyond the in-cluster PostgreSQL",
+        "the in-cluster PostgreSQL's default max_connections",
+    ],
 )
-def test_helm_refuses_an_autoscaler_that_cannot_work(helm, changes, message):
+def test_helm_refuses_values_that_cannot_work(helm, changes, message):
     done = helm.template(changes)
 
     assert done.returncode != 0
@@ -468,6 +605,10 @@ print(json.dumps({
     "hsts": s.SECURE_HSTS_SECONDS,
     "session_age": s.SESSION_COOKIE_AGE,
     "conn_max_age": s.DATABASES["default"]["CONN_MAX_AGE"],
+    "pool": s.DATABASES["default"].get("OPTIONS", {}).get("pool"),
+    "application_name": s.DATABASES["default"]["OPTIONS"]["application_name"],
+    "outbound": [s.OUTBOUND_LEASE_SECONDS, s.CELERY_BEAT_SCHEDULE["outbound-sweep"]["schedule"]],
+    "heartbeats": s.HEARTBEAT_DIR,
     "allowed_hosts": s.ALLOWED_HOSTS,
     "sms_backend": s.SMS_BACKEND,
     "debug": s.DEBUG,
@@ -503,13 +644,39 @@ def test_the_settings_the_chart_sets_load_in_the_products_production_settings(re
         "broker": "rediss://:pw@queues.internal:6380/1",
         "hsts": 31536000,
         "session_age": 43200,
-        "conn_max_age": 0,  # the web tier's own, over the ConfigMap's 60
+        "conn_max_age": 0,  # the pool keeps the connections
+        "pool": {"min_size": 1, "max_size": 10, "timeout": 10.0, "max_lifetime": 1800.0},
+        "application_name": f"{FULLNAME}-web-pod",
+        "outbound": [60, 10.0],
+        "heartbeats": "/tmp/complaint-desk-heartbeats",  # noqa: S108 (the default: the web has none)
         "allowed_hosts": ["desk.example.cn", ".desk.example.cn"],
         "sms_backend": "notifications.sms.AliyunSmsBackend",
         "debug": False,
     }
     worker_env = result.environment(result.deployments()["worker"], OPERATOR_SECRETS)
-    assert product_settings(worker_env)["conn_max_age"] == 60
+    worker = product_settings(worker_env)
+    assert (worker["conn_max_age"], worker["pool"]) == (60, None)
+    assert worker["heartbeats"] == worker_env["HEARTBEAT_DIR"]
+
+
+def test_the_pool_outbound_and_database_values_reach_the_settings_of_each_process(rendered):
+    result = rendered["web pool, outbound and database settings"]
+    loaded = {
+        process: product_settings(result.environment(deployment, OPERATOR_SECRETS))
+        for process, deployment in result.deployments().items()
+    }
+
+    assert loaded["web"]["pool"] == {"min_size": 4, "max_size": 20, "timeout": 5.0, "max_lifetime": 600.0}
+    assert loaded["web"]["conn_max_age"] == 0
+    for process in ("worker", "beat", "scheduler", "relay"):
+        assert (loaded[process]["pool"], loaded[process]["conn_max_age"]) == (None, 300), process
+    for process, settings in loaded.items():
+        assert settings["application_name"] == "complaint-desk", process
+        assert settings["outbound"] == [120, 30.0], process
+
+    unpooled = rendered["no web pool, behind a session-mode pooler"]
+    web = product_settings(unpooled.environment(unpooled.deployments()["web"], OPERATOR_SECRETS))
+    assert (web["pool"], web["conn_max_age"]) == (None, 0)  # web.connMaxAge: a connection per request
 
 
 def test_values_yaml_documents_every_setting_it_holds():

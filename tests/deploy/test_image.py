@@ -32,7 +32,7 @@ import redis
 from websockets.sync.client import connect
 
 from . import tools
-from .chart import Helm, Rendered, documented_values, merged
+from .chart import RELEASE, Helm, Rendered, documented_values, merged
 
 pytestmark = pytest.mark.deploy
 
@@ -42,7 +42,8 @@ DATABASE = f"complaint_desk_image_{uuid.uuid4().hex[:8]}"
 BASE_DOMAIN = "desk.example.cn"
 HOTLINE = f"huaqi.{BASE_DOMAIN}"
 DEMO_PASSWORD = "Demo-2026-pass"  # the demo's (README.md)
-PROCESSES = ("web", "worker", "scheduler", "relay")  # long-running, the Procfile's
+PROCESSES = ("web", "worker", "beat", "scheduler", "relay")  # long-running, the Procfile's
+FULLNAME = f"{RELEASE}-complaint-desk"
 WAIT = 90  # seconds any one step may take on a busy two-core machine before the test gives up
 
 
@@ -138,6 +139,23 @@ class Deployment:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+
+    def probe(self, process: str, probe: str) -> subprocess.CompletedProcess:
+        """The exec probe the chart gives ``process``'s container, run inside the image as the
+        kubelet runs it: in the container, with the container's environment."""
+        (container,) = self.rendered.deployments()[process]["spec"]["template"]["spec"]["containers"]
+        check = tools.run_in_image(
+            self.root,
+            self.config,
+            self.scratch,
+            container[probe]["exec"]["command"],
+            self.env(process),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        output, _ = check.communicate(timeout=container[probe]["timeoutSeconds"] + 30)
+        return subprocess.CompletedProcess(check.args, check.returncode, output)
 
     def log(self, process: str) -> str:
         return (self.logs / f"{process}.log").read_text(errors="replace")
@@ -423,36 +441,73 @@ def test_a_work_order_made_through_the_api_reaches_a_live_socket_served_by_the_i
     assert "work_order.created" in {m["kind"] for m in events}
 
 
-def test_the_scheduler_texts_the_owner_of_the_new_work_order(live_work_order, running):
+def test_a_worker_texts_the_owner_of_the_new_work_order(live_work_order, running):
     sent = until(
         lambda: re.search(
-            rf"SMS to {live_work_order.mobile}: .*{live_work_order.number}", running.log("scheduler")
+            rf"SMS to {live_work_order.mobile}: .*{live_work_order.number}", running.log("worker")
         ),
-        "the scheduler to send the owner's text",
+        "a worker to send the owner's text",
     )
 
     assert "受理" in sent.group(0)
 
 
-def test_the_worker_answers_through_the_broker(running):
-    ping = running.run("manage", "shell", "--no-imports", "-c", PING, env_of="worker")
-
-    assert ping.returncode == 0, ping.stdout
-    assert re.search(r"celery@\S+: pong", ping.stdout), ping.stdout
-
-
-PING = """
-from config.celery import app
-for reply in app.control.ping(timeout=10):
-    for worker, answer in reply.items():
-        print(f"{worker}: {answer.get('ok')}")
-"""
+def test_beat_queues_the_sweeps_and_a_worker_runs_them(running):
+    until(
+        lambda: "Sending due task outbound-sweep" in running.log("beat"), "beat to queue the outbound sweep"
+    )
+    until(
+        lambda: re.search(r"Task live\.outbound_sweep\[[^\]]+\] succeeded", running.log("worker")),
+        "a worker to run the outbound sweep",
+    )
+    # Beat keeps its schedule where the chart says, in the pod's scratch space.
+    schedule = Path(running.env("beat")["BEAT_SCHEDULE_FILE"]).relative_to("/tmp")  # noqa: S108 (the pod's)
+    assert list(running.scratch.glob(f"{schedule}*")), schedule
 
 
-# What each process says once it has shut down in order.
+def test_the_charts_probes_find_each_process_going_round_its_loop(running):
+    for process in ("relay", "scheduler", "worker"):
+        for probe in ("startupProbe", "livenessProbe"):
+            until(
+                lambda process=process, probe=probe: running.probe(process, probe).returncode == 0,
+                f"the {process}'s {probe} to pass",
+            )
+    # The heartbeat files are in the pod's scratch space; beat has none, so a check on it fails.
+    assert {path.name for path in running.scratch.glob("heartbeats/*.alive")} == {
+        "relay.alive",
+        "scheduler.alive",
+        "worker.alive",
+    }
+    beat = running.run("alive", "beat", "60", env_of="relay")
+    assert beat.returncode == 1, beat.stdout
+
+
+def test_each_process_names_its_database_connections_and_the_web_keeps_its_pool(live_work_order, running):
+    with psycopg.connect(f"{POSTGRES}/{DATABASE}", application_name="image-test") as connection:
+        held = dict(
+            connection.execute(
+                "SELECT application_name, count(*) FROM pg_stat_activity "
+                "WHERE datname = %s AND application_name <> 'image-test' GROUP BY 1",
+                (DATABASE,),
+            ).fetchall()
+        )
+    pods = {f"{FULLNAME}-{process}-pod": process for process in PROCESSES}
+    assert set(held) <= set(pods), held  # every connection tells whose it is
+    by_process = {pods[name]: count for name, count in held.items()}
+    # The web keeps its pool (at least one connection, at most the pool's size); the relay its
+    # queries' connection and its LISTEN; the scheduler one. A worker process holds one only
+    # while it runs a task (Celery closes it after each).
+    assert 1 <= by_process["web"] <= int(running.env("web")["DB_POOL_MAX_SIZE"]), held
+    assert (by_process["relay"], by_process["scheduler"]) == (2, 1), held
+    assert by_process.get("worker", 0) <= int(running.env("worker")["WORKER_CONCURRENCY"]), held
+
+
+# What each process says once it has shut down in order (beat saves its schedule and says
+# nothing: it ends with 0).
 STOPPED = {
     "web": "Finished server process",
     "worker": "Warm shutdown",
+    "beat": "",
     "scheduler": "scheduler: stopped",
     "relay": "relay: stopped",
 }
@@ -474,6 +529,7 @@ def test_each_process_stops_cleanly_on_sigterm(running):
         except subprocess.TimeoutExpired:
             pytest.fail(f"{name} still running {grace[name]} s after SIGTERM:\n{running.log(name)[-3000:]}")
         log = running.log(name)
-        assert code in (0, -signal.SIGTERM), f"{name} exited with {code}:\n{log[-3000:]}"
+        expected = (0,) if name == "beat" else (0, -signal.SIGTERM)  # beat: its schedule saved
+        assert code in expected, f"{name} exited with {code}:\n{log[-3000:]}"
         assert STOPPED[name] in log, f"{name} did not shut down in order:\n{log[-3000:]}"
         assert "Traceback" not in log, log[-3000:]

@@ -13,7 +13,14 @@ import pytest
 import yaml
 
 from .chart import CHART, OPERATOR_SECRETS, VALUE_SETS, Helm, Rendered
-from .processes import entrypoint_commands, procfile, product_variables, variables_read
+from .processes import (
+    NOT_PROCESSES,
+    entrypoint_processes,
+    heartbeating_processes,
+    procfile,
+    product_variables,
+    variables_read,
+)
 
 pytestmark = pytest.mark.deploy
 
@@ -35,7 +42,11 @@ CHART_ONLY = {
     "DJANGO_SETTINGS_MODULE": "read by Django itself: config.settings.production",
 }
 # The image's commands beyond the Procfile's processes, and how the chart uses each.
-BEYOND_THE_PROCFILE = {"migrate": "the migration Job", "manage": "kubectl exec, for commands"}
+BEYOND_THE_PROCFILE = {
+    "migrate": "the migration Job",
+    "manage": "kubectl exec, for commands",
+    "alive": "the exec probes of the processes that heartbeat",
+}
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +106,8 @@ def test_the_chart_runs_every_procfile_process_and_nothing_else(renders):
     processes = set(procfile())
     values = yaml.safe_load((CHART / "values.yaml").read_text())
 
-    assert set(entrypoint_commands()) - set(BEYOND_THE_PROCFILE) == processes
+    assert set(BEYOND_THE_PROCFILE) == set(NOT_PROCESSES)
+    assert entrypoint_processes() == processes
     for name, result in renders.items():
         deployments = result.deployments()
         assert set(deployments) == processes, name
@@ -107,17 +119,46 @@ def test_the_chart_runs_every_procfile_process_and_nothing_else(renders):
         assert result.one("Job", "migrate")["spec"]["template"]["spec"]["containers"][0]["args"] == [
             "migrate"
         ]
-    for process in processes:
+    for process in processes - {"beat"}:
         assert isinstance(values[process]["replicaCount"], int), process
+    for process in processes:
         assert values[process]["resources"]["requests"], process
         assert values[process]["terminationGracePeriodSeconds"] > 0, process
+    # Beat runs once, whatever the values say: it has no replica count to set.
+    assert "replicaCount" not in values["beat"]
+
+
+def test_every_process_that_heartbeats_is_probed_on_its_own_heartbeat(renders):
+    heartbeating = heartbeating_processes()
+
+    assert heartbeating == {"worker", "scheduler", "relay"}
+    assert heartbeating <= set(procfile())
+    for name, result in renders.items():
+        for process, deployment in result.deployments().items():
+            (container,) = deployment["spec"]["template"]["spec"]["containers"]
+            env = result.environment(deployment, OPERATOR_SECRETS)
+            checks = [
+                container[probe]["exec"]["command"]
+                for probe in ("livenessProbe", "readinessProbe", "startupProbe")
+                if "exec" in container.get(probe, {})
+            ]
+            where = f"{name}: {process}"
+            if process in heartbeating:
+                assert env["HEARTBEAT_DIR"].startswith("/tmp/"), where  # noqa: S108 (the pod's scratch space)
+                for command in checks:
+                    assert command[:3] == ["/app/docker/entrypoint.sh", "alive", process], where
+            else:
+                assert "HEARTBEAT_DIR" not in env, where
+                assert checks == [], where
 
 
 def test_a_process_added_to_the_procfile_alone_is_noticed(renders, tmp_path):
     procfile_path = tmp_path / "Procfile"
-    procfile_path.write_text((CHART.parent / "Procfile").read_text() + "beat: celery --app config beat\n")
+    procfile_path.write_text(
+        (CHART.parent / "Procfile").read_text() + "mailer: python manage.py run_mailer\n"
+    )
 
     added = set(procfile(procfile_path))
 
-    assert added - set(entrypoint_commands()) == {"beat"}
-    assert added - set(renders["production example"].deployments()) == {"beat"}
+    assert added - entrypoint_processes() == {"mailer"}
+    assert added - set(renders["production example"].deployments()) == {"mailer"}

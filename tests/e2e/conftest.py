@@ -1,8 +1,9 @@
 """Browser tests: headless Chromium (Debian's) against the real ASGI app and the event relay.
 
 The app runs under uvicorn in a thread on a free port, against the test database
-(committed data, so the server's threads see it); the relay runs in another
-thread, so events really flow from the services to the browsers over /ws/live/.
+(committed data, so the server's threads see it); the relay and a Celery worker
+run in other threads, so events really flow from the services to the browsers
+over /ws/live/ and notifications are filed as in production.
 Chromium resolves every host to 127.0.0.1, so the real tenant host names work.
 """
 
@@ -41,8 +42,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(committed_tenants) -> Iterator[int]:
-    """The product's ASGI app (HTTP and WebSocket) under uvicorn, plus the relay; yields the port."""
+def server(committed_tenants, redis_worker) -> Iterator[int]:
+    """The product's ASGI app (HTTP and WebSocket) under uvicorn, plus the relay and a Celery worker
+    (notifications, deliveries and texts); yields the port."""
     import uvicorn
     from django.db import connections
 

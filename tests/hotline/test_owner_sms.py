@@ -18,9 +18,11 @@ from django_tenants.utils import tenant_context
 
 from hotline.models import OwnerSms
 from hotline.services import decisions
-from hotline.services.owner_sms import owner_sms_reply, owner_sms_send_due
+from hotline.services.owner_sms import owner_sms_reply
 from live.relay import relay_everywhere
 from notifications.sms import AliyunSmsBackend, SmsMessage, TencentSmsBackend, aliyun_signature
+
+from ..conftest import dispatch_relayed, work_outbound
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +30,7 @@ pytestmark = pytest.mark.django_db
 def relayed(hotline) -> list[OwnerSms]:
     connection.set_schema_to_public()
     relay_everywhere()
+    dispatch_relayed()
     with tenant_context(hotline):
         return list(OwnerSms.objects.select_related("work_order"))
 
@@ -37,7 +40,7 @@ def test_the_owner_is_told_who_will_call_within_what_time(parts_work_order, hotl
     [sms] = relayed(hotline)
 
     with tenant_context(hotline):
-        owner_sms_send_due()
+        work_outbound()
         sms.refresh_from_db()
     lines = [json.loads(x) for x in (tmp_path / "sms.jsonl").read_text().splitlines()]
     assert sms.kind == "received"
@@ -59,7 +62,7 @@ def test_a_message_to_an_invalid_number_fails_visibly(parts_work_order, hotline)
     relayed(hotline)
     with tenant_context(hotline):
         OwnerSms.objects.update(mobile="12345")
-        owner_sms_send_due()
+        work_outbound()
         sms = OwnerSms.objects.get()
     assert (sms.status, sms.error) == ("failed", "invalid mobile number '12345'")
 
@@ -88,7 +91,7 @@ def test_after_four_failed_callbacks_the_owner_replies_with_a_score(
     messages = relayed(hotline)
     assert [m.kind for m in messages] == ["received", "score_request"]
     with tenant_context(hotline):
-        owner_sms_send_due()
+        work_outbound()
         assert owner_sms_reply(mobile="13800000000", text="9") is None  # not asked
         assert owner_sms_reply(mobile="13802561234", text="你好") is None  # no score
         assert owner_sms_reply(mobile="13802561234", text="after 3pm") is None  # not a score
@@ -351,7 +354,7 @@ def test_a_number_tencent_refuses_fails_the_message_visibly(parts_work_order, ho
     relayed(hotline)
 
     with tenant_context(hotline):
-        owner_sms_send_due()
+        work_outbound()
         sms = OwnerSms.objects.get()
     assert (sms.status, sms.attempts) == ("failed", 1)
     assert sms.error == "InvalidParameterValue.IncorrectPhoneNumber refused"

@@ -12,12 +12,11 @@ from django_tenants.utils import tenant_context
 
 from hotline.models import CallbackAttempt, OwnerSms, OwnerSmsReply, WorkOrder
 from hotline.services import decisions
-from hotline.services.owner_sms import owner_sms_send_due
 from live.relay import relay_everywhere
 from notifications.sms import sms_reply_token
 from tenants.selectors import portal_url
 
-from ..conftest import client_for
+from ..conftest import client_for, work_outbound
 
 pytestmark = pytest.mark.django_db
 OWNER = "13802561234"
@@ -47,7 +46,7 @@ def score_requested(parts_work_order, hotline, junda_gateway, dealer_actor, agen
     connection.set_schema_to_public()
     relay_everywhere()
     with tenant_context(hotline):
-        owner_sms_send_due()
+        work_outbound()
         assert OwnerSms.objects.filter(kind="score_request", status="sent").exists()
     connection.set_schema_to_public()
     return parts_work_order

@@ -20,7 +20,17 @@ from live.relay import relay_everywhere, relay_pending
 from live.routing import websocket_application
 from tenants.models import Role
 
-from ..conftest import OTHER_VIN, client_for, host_of, join, owner, parts_intake, person, vehicle
+from ..conftest import (
+    OTHER_VIN,
+    client_for,
+    dispatch_relayed,
+    host_of,
+    join,
+    owner,
+    parts_intake,
+    person,
+    vehicle,
+)
 
 
 @pytest.fixture
@@ -72,6 +82,7 @@ def write_and_relay(live) -> None:
     try:
         new_work_order(live)
         relay_everywhere()
+        dispatch_relayed()
     finally:
         connections.close_all()
 
@@ -291,6 +302,7 @@ def test_the_agent_hears_of_the_first_contact_and_the_resolution(live):
 
         WorkOrder.objects.filter(pk=wo.pk).update(created_by_id=_agent_id(live))
     relay_everywhere()
+    dispatch_relayed()
     with tenant_context(live["hotline"]):
         kinds = list(Notification.objects.values_list("kind", flat=True))
         # The same events offered again (as after a crash) tell nobody twice.

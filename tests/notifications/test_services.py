@@ -12,11 +12,10 @@ from config.actor import Actor
 from hotline.services.work_orders import work_order_create
 from live.relay import relay_everywhere
 from notifications.models import Notification
-from notifications.outbound import deliver_everywhere
 from notifications.services import notification_preference_set
 from tenants.models import Role
 
-from ..conftest import join, parts_intake, person
+from ..conftest import join, parts_intake, person, work_outbound
 
 pytestmark = pytest.mark.django_db
 
@@ -45,8 +44,8 @@ def dispatch(crew) -> None:
 
 def test_new_work_orders_reach_dealer_staff_in_the_app_and_by_email_once(crew):
     dispatch(crew)
-    deliver_everywhere()
-    deliver_everywhere()
+    work_outbound()
+    work_outbound()
 
     with tenant_context(crew["dealer"]):
         kinds = sorted(Notification.objects.values_list("user_id", "kind"))
@@ -63,7 +62,7 @@ def test_a_person_can_turn_a_kind_off_in_the_app_and_by_email(crew):
             user_id=crew["advisor"].pk, kind="work_order.dispatched", in_app=False, email=False
         )
     dispatch(crew)
-    deliver_everywhere()
+    work_outbound()
 
     with tenant_context(crew["dealer"]):
         told = set(Notification.objects.values_list("user_id", flat=True))
@@ -83,7 +82,7 @@ def test_escalations_reach_the_people_the_policy_names_whatever_they_chose(crew)
         clocks_fire_due(due)
     relay_everywhere()
     mail.outbox.clear()
-    deliver_everywhere(due + dt.timedelta(minutes=1))  # told at the breach, not before
+    work_outbound(due + dt.timedelta(minutes=1))  # told at the breach, not before
 
     with tenant_context(crew["dealer"]):
         breached = set(Notification.objects.filter(kind="clock.breached").values_list("user_id", flat=True))

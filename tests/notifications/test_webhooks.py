@@ -17,12 +17,12 @@ from django_tenants.utils import tenant_context
 from config.actor import Actor
 from hotline.services.work_orders import work_order_create
 from live.relay import relay_everywhere
+from live.tasks import outbound_sweep
 from notifications.models import WebhookDelivery
-from notifications.outbound import deliver_everywhere
 from notifications.webhooks import webhook_delivery_replay, webhook_endpoint_create
 from tenants.models import WebhookBacklog
 
-from ..conftest import join, parts_intake
+from ..conftest import dispatch_relayed, join, parts_intake, work_outbound
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +77,7 @@ def setup(manufacturer, receiver):
             manufacturer=manufacturer, actor=agent, intake=parts_intake(dealer_id=dealer.pk)
         )
     relay_everywhere()
+    dispatch_relayed()
     return {
         "dealer": dealer,
         "hotline_hook": hotline_hook,
@@ -87,7 +88,7 @@ def setup(manufacturer, receiver):
 
 
 def test_signed_deliveries_reach_each_tenants_endpoint(setup, receiver):
-    deliver_everywhere()
+    work_outbound()
 
     by_secret: dict[str, list] = {}
     for request in receiver.requests:
@@ -108,6 +109,7 @@ def test_signed_deliveries_reach_each_tenants_endpoint(setup, receiver):
     assert hotline_kinds == ["work_order.dispatched"]  # it asked for that event only
     assert dealer_kinds[:2] == ["work_order.created", "work_order.dispatched"]
     assert len(receiver.requests) == 1 + len(dealer_kinds)
+    outbound_sweep()  # nothing left to send: the sweep takes the tenants off the backlog
     assert not WebhookBacklog.objects.exists()
 
 
@@ -120,19 +122,19 @@ def test_a_failing_receiver_is_retried_with_back_off_and_logged(setup, receiver)
         hook.save()
         delivery = WebhookDelivery.objects.get()
 
-    deliver_everywhere(now)  # fails: retry in 30 s
+    work_outbound(now)  # fails: retry in 30 s
     with tenant_context(setup["hotline"]):
         delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, 500)
     assert delivery.next_attempt_at == now + dt.timedelta(seconds=30)
     before = len(receiver.requests)
-    deliver_everywhere(now + dt.timedelta(seconds=10))  # not due yet
+    work_outbound(now + dt.timedelta(seconds=10))  # not due yet
     assert len(receiver.requests) == before
-    deliver_everywhere(now + dt.timedelta(seconds=31))  # fails again: retry in 60 s
+    work_outbound(now + dt.timedelta(seconds=31))  # fails again: retry in 60 s
     with tenant_context(setup["hotline"]):
         delivery.refresh_from_db()
     assert delivery.next_attempt_at == now + dt.timedelta(seconds=91)
-    deliver_everywhere(now + dt.timedelta(seconds=92))  # succeeds
+    work_outbound(now + dt.timedelta(seconds=92))  # succeeds
 
     with tenant_context(setup["hotline"]):
         delivery.refresh_from_db()
@@ -142,13 +144,13 @@ def test_a_failing_receiver_is_retried_with_back_off_and_logged(setup, receiver)
 def test_an_event_queued_twice_is_delivered_once(setup, receiver):
     from notifications.webhooks import webhooks_enqueue
 
-    deliver_everywhere()
+    work_outbound()
     first = len(receiver.requests)
     with tenant_context(setup["hotline"]):
         payload = WebhookDelivery.objects.get().payload
         queued = webhooks_enqueue(setup["hotline"].pk, setup["hotline"].pk, [payload])
         rows = WebhookDelivery.objects.count()
-    deliver_everywhere()
+    work_outbound()
 
     assert queued == 1  # offered again ...
     assert rows == 1  # ... but the delivery exists once
@@ -156,11 +158,11 @@ def test_an_event_queued_twice_is_delivered_once(setup, receiver):
 
 
 def test_a_delivery_can_be_replayed_by_hand(setup, receiver):
-    deliver_everywhere()
+    work_outbound()
     with tenant_context(setup["hotline"]):
         delivery = WebhookDelivery.objects.get()
         webhook_delivery_replay(delivery.pk)
-    deliver_everywhere()
+    work_outbound()
 
     with tenant_context(setup["hotline"]):
         delivery.refresh_from_db()
@@ -199,7 +201,7 @@ def test_a_redirect_is_a_failed_attempt_not_a_delivery(setup, receiver):
             hook = setup["hotline_hook"]
             hook.url = f"http://127.0.0.1:{server.server_address[1]}/moved"
             hook.save()
-        deliver_everywhere()
+        work_outbound()
         with tenant_context(setup["hotline"]):
             delivery = WebhookDelivery.objects.get()
     finally:
@@ -217,14 +219,14 @@ def test_one_work_orders_deliveries_reach_an_endpoint_in_order(setup, receiver):
         hook.save()
         first, second = list(WebhookDelivery.objects.order_by("id"))[:2]
 
-    deliver_everywhere(now)  # the first fails; the second must wait behind it
+    work_outbound(now)  # the first fails; the second must wait behind it
 
     with tenant_context(setup["dealer"]):
         first.refresh_from_db()
         second.refresh_from_db()
     assert (first.status, first.attempts) == ("pending", 1)
     assert (second.status, second.attempts) == ("pending", 0)
-    deliver_everywhere(now + dt.timedelta(seconds=31))
+    work_outbound(now + dt.timedelta(seconds=31))
     kinds = [json.loads(r["body"])["kind"] for r in receiver.requests if r["path"] == "/flaky"]
     with tenant_context(setup["dealer"]):
         assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"delivered"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import select
 import signal
@@ -12,16 +13,18 @@ import psycopg
 from django.core.management.base import BaseCommand
 from django.db import connection
 
+from config.heartbeat import heartbeat
 from live.relay import relay_everywhere
 
 logger = logging.getLogger(__name__)
+LONGEST_BACKOFF = 10.0
 
 
 class Command(BaseCommand):
     help = (
         "Publish committed work-order events to the live channels. Wakes on the event "
-        "log's notifications, and checks at least every --poll seconds; if Redis is "
-        "down it keeps the events and retries."
+        "log's notifications, and checks at least every --poll seconds. With PostgreSQL or "
+        "Redis away it keeps the events, backs off and reconnects; it never exits for them."
     )
 
     def add_arguments(self, parser):
@@ -32,45 +35,59 @@ class Command(BaseCommand):
         stopping = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stopping.set())
-        listener = self._listen()
+        self.listener: psycopg.Connection | None = None
         self.stdout.write("relay: started")
         backoff = 0.0
         while not stopping.is_set():
             try:
+                if self.listener is None:
+                    self.listener = self._listen()
                 relay_everywhere()
                 backoff = 0.0
-            except Exception:  # Redis or the database away: keep the events, try again
-                logger.exception("relay pass failed; the events stay in the outbox")
-                backoff = min(backoff * 2 or 0.5, 10.0)
-                connection.close()
+            except Exception:  # the database or Redis away: keep the events, back off, reconnect
+                backoff = min(backoff * 2 or 0.5, LONGEST_BACKOFF)
+                logger.exception(
+                    "relay pass failed; the events stay in the outbox (next try in %.1fs)", backoff
+                )
+                self._forget_connections()
+            heartbeat("relay")
             if options["once"]:
                 break
-            self._wait(listener, backoff or options["poll"], stopping)
-        if listener is not None:
-            listener.close()
+            self._wait(backoff or options["poll"], stopping)
+        self._forget_connections()
         self.stdout.write("relay: stopped")
 
-    def _listen(self) -> psycopg.Connection | None:
+    def _listen(self) -> psycopg.Connection:
         params = connection.get_connection_params()
         params.pop("cursor_factory", None)
         params.pop("context", None)
-        try:
-            listener = psycopg.connect(**params, autocommit=True)
-            listener.execute("LISTEN work_order_events")
-            return listener
-        except psycopg.Error:
-            logger.warning("no LISTEN connection; polling only")
-            return None
+        listener = psycopg.connect(**params, autocommit=True, connect_timeout=5)
+        listener.execute("LISTEN work_order_events")
+        return listener
 
-    def _wait(self, listener: psycopg.Connection | None, seconds: float, stopping: threading.Event) -> None:
-        if listener is None:
+    def _forget_connections(self) -> None:
+        if self.listener is not None:
+            with contextlib.suppress(psycopg.Error):
+                self.listener.close()
+            self.listener = None
+        connection.close()
+
+    def _wait(self, seconds: float, stopping: threading.Event) -> None:
+        """Until a notification, ``seconds``, or a stop; a broken listener is dropped (and made
+        again on the next pass), never raised."""
+        if self.listener is None:
             stopping.wait(seconds)
             return
         deadline = time.monotonic() + seconds
-        while not stopping.is_set() and time.monotonic() < deadline:
-            ready, _, _ = select.select([listener.fileno()], [], [], min(0.5, seconds))
-            if ready:
-                # Drain every notification that arrived; one pass serves them all.
-                for _notice in listener.notifies(timeout=0, stop_after=1000):
-                    pass
-                return
+        try:
+            while not stopping.is_set() and time.monotonic() < deadline:
+                ready, _, _ = select.select([self.listener.fileno()], [], [], min(0.5, seconds))
+                if ready:
+                    # Drain every notification that arrived; one pass serves them all.
+                    for _notice in self.listener.notifies(timeout=0, stop_after=1000):
+                        pass
+                    return
+        except (psycopg.Error, OSError, ValueError):
+            logger.warning("relay lost its LISTEN connection; it reconnects on the next pass")
+            self._forget_connections()
+            stopping.wait(min(seconds, 1.0))

@@ -1,0 +1,61 @@
+"""A Redis cache that answers "nothing cached" while its Redis is away, instead of raising.
+
+For counters and hints only (sign-in and API rate limits, cached values): with
+Redis away a request goes on as if nothing were cached, and a warning is logged,
+rather than ending in a server error (docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+WARN_EVERY_SECONDS = 30.0
+_last_warning = [0.0]
+
+
+def _away(operation: str) -> None:
+    if time.monotonic() - _last_warning[0] > WARN_EVERY_SECONDS:
+        _last_warning[0] = time.monotonic()
+        logger.warning("cache %s skipped: Redis is unreachable", operation, exc_info=True)
+
+
+class FailOpenRedisCache(RedisCache):
+    def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
+        try:
+            return super().get(key, default, version)
+        except (RedisError, OSError):
+            _away("get")
+            return default
+
+    def add(self, key: Any, value: Any, timeout: Any = None, version: int | None = None) -> bool:
+        try:
+            return super().add(key, value, timeout, version)
+        except (RedisError, OSError):
+            _away("add")
+            return False
+
+    def set(self, key: Any, value: Any, timeout: Any = None, version: int | None = None) -> None:
+        try:
+            super().set(key, value, timeout, version)
+        except (RedisError, OSError):
+            _away("set")
+
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
+        try:
+            return super().incr(key, delta, version)
+        except (RedisError, OSError) as exc:
+            _away("incr")
+            raise ValueError("cache unreachable") from exc
+
+    def delete(self, key: Any, version: int | None = None) -> bool:
+        try:
+            return super().delete(key, version)
+        except (RedisError, OSError):
+            _away("delete")
+            return False

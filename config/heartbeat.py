@@ -1,0 +1,37 @@
+"""Heartbeats: a long-running process touches its file each time round its loop.
+
+A liveness probe (``docker/entrypoint.sh alive <process>``) fails when the file is
+older than the process's allowance, so a wedged relay, scheduler or worker is
+told apart from a healthy idle one (an idle loop still goes round every second
+or so) and restarted.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from django.conf import settings
+
+
+def heartbeat_path(process: str) -> Path:
+    return Path(settings.HEARTBEAT_DIR) / f"{process}.alive"
+
+
+def heartbeat(process: str) -> None:
+    """This process is alive and going round its loop now."""
+    path = heartbeat_path(process)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+    except OSError:  # a read-only or full disk must not stop the work itself
+        pass
+
+
+def heartbeat_age(process: str) -> float | None:
+    """Seconds since the process last went round its loop, or None if it never did."""
+    try:
+        return time.time() - os.stat(heartbeat_path(process)).st_mtime
+    except OSError:
+        return None

@@ -1,0 +1,234 @@
+"""The hotline's background exports: the complaint register and the KPI workbook.
+
+Registered as background jobs (``tenants/jobs.py``) when the app is ready; each
+runs in the hotline's schema on a worker and writes its file row by row, so a
+register of a million work orders takes memory for one page only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from openpyxl import Workbook
+
+from config.exports import cell_safe, table_write
+from tenants.jobs import JobKind, JobResult, Progress, job_kind_register
+from tenants.models import BackgroundJob
+
+from .models import PartLine
+from .selectors import KPI_GROUPS, kpi_rows, kpi_totals, work_orders_for_board
+from .services.clocks import tenant_time_zone
+
+BOARD_FILTERS = ("state", "dealer", "region", "category", "severity", "q")
+PAGE = 2000
+
+
+def _format(data: QueryDict | dict) -> str:
+    return "xlsx" if data.get("format") == "xlsx" else "csv"
+
+
+def register_params(data: QueryDict | dict) -> dict[str, Any]:
+    """The board's filters as the person set them (text, bounded; the run checks them again)."""
+    params: dict[str, Any] = {name: str(data.get(name) or "")[:100] for name in BOARD_FILTERS}
+    for name in ("dealer", "region"):
+        if not params[name].isdigit() or len(params[name]) > 18:
+            params[name] = ""
+    params["overdue"] = bool(data.get("overdue"))
+    params["repeat"] = bool(data.get("repeat"))
+    params["format"] = _format(data)
+    return params
+
+
+def _register_headers() -> list[str]:
+    return [
+        str(h)
+        for h in (
+            _lazy("Number"),
+            _lazy("Received"),
+            _lazy("Type"),
+            _lazy("Category"),
+            _lazy("Severity"),
+            _lazy("Channel"),
+            _lazy("State"),
+            _lazy("Dealer code"),
+            _lazy("Dealer"),
+            _lazy("Owner"),
+            _lazy("Mobile"),
+            _lazy("City"),
+            _lazy("VIN"),
+            _lazy("Licence plate"),
+            _lazy("Model"),
+            _lazy("Complaint"),
+            _lazy("What the owner demands"),
+            _lazy("First contact"),
+            _lazy("Resolved"),
+            _lazy("Closed"),
+            _lazy("Callback score"),
+            _lazy("Repeat of"),
+            _lazy("Reopened"),
+            _lazy("Missing parts"),
+        )
+    ]
+
+
+def export_register(job: BackgroundJob, progress: Progress, folder: Path) -> JobResult:
+    """Every work order matching the board's filters, one row each, with its part lines."""
+    params = job.params
+    filters = {name: params.get(name, "") for name in BOARD_FILTERS}
+    rows = work_orders_for_board(
+        **filters, overdue=params.get("overdue", False), repeat=params.get("repeat", False)
+    )
+    rows = rows.select_related("repeat_of")
+    total = rows.count()
+    zone = zoneinfo.ZoneInfo(tenant_time_zone())
+
+    def local(moment: dt.datetime | None) -> str:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    def lines() -> Iterator[list[Any]]:
+        done = 0
+        page: list = []
+        for work_order in rows.iterator(chunk_size=PAGE):
+            page.append(work_order)
+            if len(page) == PAGE:
+                yield from _register_page(page, local)
+                done += len(page)
+                progress(done, total)
+                page = []
+        yield from _register_page(page, local)
+        progress(total, total)
+
+    path = table_write(
+        folder / f"register-{job.pk}", _register_headers(), lines(), params.get("format", "csv")
+    )
+    stamp = job.created_at.astimezone(zone).strftime("%Y%m%d-%H%M")
+    return JobResult(path, f"work-orders-{stamp}{path.suffix}", _("%(count)s work orders") % {"count": total})
+
+
+def _register_page(page: list, local: Any) -> Iterator[list[Any]]:
+    parts: dict[int, list[str]] = {}
+    for line in PartLine.objects.filter(work_order__in=page).order_by("work_order_id", "line_no"):
+        parts.setdefault(line.work_order_id, []).append(f"{line.part_code} {line.part_name} ×{line.quantity}")
+    for wo in page:
+        vehicle = wo.vehicle
+        yield [
+            wo.number,
+            local(wo.received_at),
+            wo.get_type_display(),
+            wo.get_category_display(),
+            wo.get_severity_display(),
+            wo.get_channel_display(),
+            wo.get_state_display(),
+            wo.dealer_code,
+            wo.dealer_name,
+            wo.owner.name,
+            wo.owner.mobile,
+            wo.owner.city,
+            vehicle.vin if vehicle else "",
+            vehicle.plate if vehicle else "",
+            vehicle.model if vehicle else "",
+            wo.complaint,
+            wo.owner_demand,
+            local(wo.first_contact_at),
+            local(wo.resolved_at),
+            local(wo.closed_at),
+            wo.satisfaction,
+            wo.repeat_of.number if wo.repeat_of else "",
+            wo.reopen_count,
+            "; ".join(parts.get(wo.pk, [])),
+        ]
+
+
+KPI_KEYS = [
+    "label",
+    "total",
+    "response_rate",
+    "completion_rate",
+    "overdue",
+    "repeat_rate",
+    "reopen_rate",
+    "scored",
+    "band_high",
+    "band_mid",
+    "band_low",
+]
+
+
+# A callback's score, 1–10, in the bands the manufacturers' manuals report (domain.md).
+SATISFACTION_BANDS = (
+    _lazy("8–10 fully satisfied"),
+    _lazy("6–7 basically satisfied"),
+    _lazy("1–5 unsatisfied"),
+)
+
+
+def kpi_headers() -> list[str]:
+    """The KPI table's columns, on the page and in its files, in the order of ``KPI_KEYS``."""
+    return [
+        str(h)
+        for h in (
+            _lazy("Group"),
+            _lazy("Work orders"),
+            _lazy("Timely response %"),
+            _lazy("Timely completion %"),
+            _lazy("Overdue now"),
+            _lazy("Repeat %"),
+            _lazy("Reopen %"),
+            _lazy("Callback scores"),
+            *SATISFACTION_BANDS,
+        )
+    ]
+
+
+def kpi_params(data: QueryDict | dict) -> dict[str, Any]:
+    """The KPI page's period (dates, checked again by the run)."""
+    return {name: str(data.get(name) or "")[:10] for name in ("since", "until")}
+
+
+def export_kpis(job: BackgroundJob, progress: Progress, folder: Path) -> JobResult:
+    """One sheet per grouping (dealer, region, category, week, month) of the period, and the totals."""
+    zone = zoneinfo.ZoneInfo(tenant_time_zone())
+    today = dt.datetime.now(zone).date()
+    since, until = _day(job.params.get("since")), _day(job.params.get("until"))
+    until = until or today
+    since = since or until - dt.timedelta(days=29)
+    start = dt.datetime.combine(since, dt.time(), zone)
+    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), zone)
+    headers, keys = kpi_headers(), KPI_KEYS[1:]
+    book = Workbook(write_only=True)
+    totals = book.create_sheet(str(_lazy("All")))
+    totals.append(headers)
+    figures = kpi_totals(since=start, until=end)
+    totals.append([f"{since:%Y-%m-%d} – {until:%Y-%m-%d}", *(cell_safe(figures[k]) for k in keys)])
+    for i, group in enumerate(KPI_GROUPS, start=1):
+        sheet = book.create_sheet(group)
+        sheet.append(headers)
+        for row in kpi_rows(group=group, since=start, until=end, time_zone=zone):
+            sheet.append([cell_safe(row["label"]), *(cell_safe(row[k]) for k in keys)])
+        progress(i, len(KPI_GROUPS))
+    path = folder / f"kpis-{job.pk}.xlsx"
+    book.save(path)
+    return JobResult(path, f"kpis-{since:%Y%m%d}-{until:%Y%m%d}.xlsx")
+
+
+def _day(value: Any) -> dt.date | None:
+    try:
+        day = dt.date.fromisoformat(str(value or ""))
+    except ValueError:
+        return None
+    return day if dt.date(2000, 1, 1) <= day <= dt.date(2099, 12, 31) else None
+
+
+def exports_register() -> None:
+    job_kind_register(
+        "export.work_orders",
+        JobKind(_lazy("Complaint register"), export_register, "work_order.read", register_params),
+    )
+    job_kind_register("export.kpis", JobKind(_lazy("KPI workbook"), export_kpis, "kpis.read", kpi_params))

@@ -1,0 +1,104 @@
+"""Celery tasks of the live path: the side effects of relayed events, and the sweeps.
+
+The sweeps (Celery beat) are the safety net of the rows-first design: they queue
+again what a lost broker message left waiting — relayed events not dispatched,
+webhook deliveries, e-mails and texts due but not on their way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from asgiref.sync import async_to_sync
+from celery import shared_task
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.utils import timezone
+
+from hotline.services.owner_sms import SEND_TASK as TEXT_TASK
+from hotline.services.owner_sms import pending_texts
+from notifications.outbound import due_ids, mark_enqueued, next_look
+from notifications.services import EMAIL_TASK, pending_emails
+from notifications.webhooks import SEND_TASK as WEBHOOK_TASK
+from notifications.webhooks import pending_deliveries
+from tenants.context import TRANSIENT, current_tenant, each_tenant, enqueue_on_commit
+from tenants.models import Manufacturer, Tenant, TenantType, WebhookBacklog
+
+from .dispatch import DISPATCH_TASK, relayed_events_dispatch, undispatched
+
+
+@shared_task(
+    name=DISPATCH_TASK,
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=None,
+)
+def relayed_events_dispatch_task(event_ids: list[int]) -> None:
+    """In a hotline's schema: notifications, webhooks and texts of these relayed events."""
+    manufacturer = Manufacturer.objects.get(hotline=current_tenant())
+    pushes = relayed_events_dispatch(manufacturer=manufacturer, event_ids=event_ids)
+    if pushes:
+        layer = get_channel_layer()
+
+        async def send_all() -> None:
+            for group, message in pushes:
+                await layer.group_send(group, message)
+
+        async_to_sync(send_all)()
+
+
+def _outbound_queue(tenant: Tenant, now: dt.datetime) -> dt.datetime | None:
+    """In one tenant's schema: queue each row due and not on its way; its next due time."""
+    kinds = [
+        (pending_deliveries(), WEBHOOK_TASK, "next_attempt_at", "enqueued_at"),
+        (pending_emails(), EMAIL_TASK, "notify_at", "email_enqueued_at"),
+    ]
+    if tenant.type == TenantType.HOTLINE:
+        kinds.append((pending_texts(), TEXT_TASK, "next_attempt_at", "enqueued_at"))
+    upcoming = []
+    for rows, task, due, enqueued in kinds:
+        ids = due_ids(rows, now=now, due=due, enqueued=enqueued)
+        for row_id in ids:
+            enqueue_on_commit(task, row_id)
+        mark_enqueued(rows, ids, now=now, enqueued=enqueued)
+        upcoming.append(next_look(rows, due=due, enqueued=enqueued))
+    waiting = [u for u in upcoming if u is not None]
+    return min(waiting) if waiting else None
+
+
+@shared_task(name="live.outbound_sweep")
+def outbound_sweep(now: str | None = None) -> int:
+    """Beat: in every tenant with outbound work due, queue what is due and not on its way."""
+    moment = dt.datetime.fromisoformat(now) if now else timezone.now()
+    backlogs = {b.tenant_id: b for b in WebhookBacklog.objects.filter(next_at__lte=moment)}
+    done = each_tenant(
+        lambda tenant: _outbound_queue(tenant, moment),
+        tenants=Tenant.objects.filter(pk__in=list(backlogs)),
+        name="outbound sweep",
+    )
+    for tenant_id, upcoming in done.results.items():
+        backlog = backlogs[tenant_id]
+        # Only if nothing new was queued meanwhile (that sets next_at to now).
+        unchanged = WebhookBacklog.objects.filter(pk=backlog.pk, next_at=backlog.next_at)
+        if upcoming is None:
+            unchanged.delete()
+        else:
+            unchanged.update(next_at=upcoming)
+    return len(done.results)
+
+
+@shared_task(name="live.dispatch_sweep")
+def dispatch_sweep() -> int:
+    """Beat: in every hotline, queue the dispatch of relayed events whose task was lost."""
+    older = dt.timedelta(seconds=settings.OUTBOUND_LEASE_SECONDS)
+
+    def requeue(_hotline: Tenant) -> int:
+        event_ids = undispatched(older_than=older)
+        if event_ids:
+            enqueue_on_commit(DISPATCH_TASK, event_ids)
+        return len(event_ids)
+
+    done = each_tenant(requeue, tenant_type=TenantType.HOTLINE, name="dispatch sweep")
+    return sum(done.results.values())

@@ -1,0 +1,147 @@
+"""Side effects are Celery tasks: a real worker on a real broker dispatches, delivers, e-mails and
+texts; the sweep queues again what a lost message left waiting."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from celery import current_app
+from celery.contrib.testing.worker import start_worker
+from django.core import mail
+from django_tenants.utils import tenant_context
+from tenant_schemas_celery.app import CeleryApp
+
+from config.actor import Actor
+from hotline.models import OwnerSms, RelayedEvent
+from hotline.services.work_orders import work_order_create
+from live.relay import relay_everywhere
+from live.tasks import dispatch_sweep, outbound_sweep
+from notifications.models import Notification, WebhookDelivery
+from notifications.webhooks import webhook_endpoint_create
+from tenants.models import Role
+
+from ..conftest import celery_on, join, parts_intake, person, wait_for
+from ..notifications.test_webhooks import Receiver
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RABBITMQ = "amqp://guest:guest@127.0.0.1:5672//"
+
+
+def _rabbitmq_here() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 5672), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def celery_app(request) -> Iterator[CeleryApp]:
+    """The project's Celery app on one broker: Redis (the default) or RabbitMQ (when it runs here)."""
+    if request.param == "rabbitmq" and not _rabbitmq_here():
+        pytest.skip("no RabbitMQ on 127.0.0.1:5672")
+    broker = RABBITMQ if request.param == "rabbitmq" else None
+    with celery_on(broker, f"complaint_desk_{request.param}") as app:
+        yield app
+
+
+@pytest.fixture
+def worker(celery_app, committed_tenants) -> Iterator[None]:
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+        yield
+
+
+@pytest.fixture
+def world(manufacturer, tmp_path, settings):
+    """A dealer with a crew and a webhook; a hotline with a webhook; texts to a file, e-mails kept."""
+    settings.SMS_FILE = str(tmp_path / "sms.jsonl")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    receiver = Receiver()
+    dealer = join(manufacturer, "gz-junda", "HQ-GD-001").dealer
+    crm = person("crm", dealer, Role.DEALER_CRM_MANAGER)
+    crm.email = "crm@junda.example"
+    crm.save()
+    with tenant_context(manufacturer.hotline):
+        webhook_endpoint_create(url=receiver.url, event_kinds=["work_order.dispatched"])
+    with tenant_context(dealer):
+        webhook_endpoint_create(url=receiver.url, event_kinds=["work_order.dispatched"])
+    yield {
+        "manufacturer": manufacturer,
+        "dealer": dealer,
+        "receiver": receiver,
+        "sms": tmp_path / "sms.jsonl",
+    }
+    receiver.close()
+
+
+def record_and_relay(world) -> None:
+    manufacturer = world["manufacturer"]
+    agent = Actor(user_id=1, name="李娜", tenant_id=manufacturer.hotline_id, role="hotline_agent")
+    with tenant_context(manufacturer.hotline):
+        work_order_create(
+            manufacturer=manufacturer, actor=agent, intake=parts_intake(dealer_id=world["dealer"].pk)
+        )
+    relay_everywhere()
+
+
+def test_a_real_worker_does_every_side_effect_of_a_new_work_order(worker, world):
+    record_and_relay(world)
+
+    hotline, dealer = world["manufacturer"].hotline, world["dealer"]
+    assert wait_for(lambda: len(world["receiver"].requests) == 2)  # the hotline's and the dealer's
+    assert wait_for(lambda: world["sms"].exists() and world["sms"].read_text().count("\n") == 1)
+    assert wait_for(lambda: len(mail.outbox) == 1)
+    assert mail.outbox[0].to == ["crm@junda.example"]
+    with tenant_context(dealer):
+        assert list(Notification.objects.values_list("kind", flat=True)) == ["work_order.dispatched"]
+        assert WebhookDelivery.objects.get().status == "delivered"
+    with tenant_context(hotline):
+        assert not RelayedEvent.objects.filter(dispatched_at__isnull=True).exists()
+        assert OwnerSms.objects.get().status == "sent"
+    assert {json.loads(r["body"])["kind"] for r in world["receiver"].requests} == {"work_order.dispatched"}
+
+
+@contextmanager
+def broker_away() -> Iterator[None]:
+    """Queuing goes to a broker that is not there (as when Redis is down); the rows are written."""
+    working = current_app._get_current_object()
+    nowhere = CeleryApp("complaint_desk_nowhere")
+    nowhere.config_from_object("django.conf:settings", namespace="CELERY")
+    nowhere.conf.broker_url = "redis://127.0.0.1:1/0"
+    nowhere.set_current()
+    try:
+        yield
+    finally:
+        working.set_current()
+        nowhere.close()
+
+
+def _dispatched(hotline) -> bool:
+    with tenant_context(hotline):
+        return not RelayedEvent.objects.filter(dispatched_at__isnull=True).exists()
+
+
+def test_what_a_lost_message_left_waiting_is_queued_again_by_the_sweeps(worker, world, settings):
+    """The broker took nothing: the rows wait; the sweeps (beat) queue them; each is done once."""
+    settings.OUTBOUND_LEASE_SECONDS = 0
+    hotline = world["manufacturer"].hotline
+    with broker_away():
+        record_and_relay(world)  # neither the dispatch nor anything after it can be queued
+    assert not _dispatched(hotline)
+
+    dispatch_sweep()
+    assert wait_for(lambda: _dispatched(hotline))
+    outbound_sweep()
+    outbound_sweep()  # twice: a row queued twice is still sent once
+
+    assert wait_for(lambda: len(world["receiver"].requests) == 2)
+    assert wait_for(lambda: len(mail.outbox) == 1)
+    time.sleep(1)
+    assert len(world["receiver"].requests) == 2
+    assert world["sms"].read_text().count("\n") == 1
