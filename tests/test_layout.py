@@ -61,6 +61,9 @@ SCHEMA_SWITCHERS = {
     "tenants/services/demo.py",  # loads owners and vehicles into each hotline
     "hotline/management/commands/sla_policy.py",  # an administrator edits a hotline's policy
     "tenants/services/provisioning.py",  # a new tenant's row is saved from the public schema
+    "config/migration.py",  # a rollout's signals are sent in a schema of the type it migrated
+    "config/migration_normal.py",  # migrates one tenant schema after another
+    "config/migration_additive.py",  # renders a migration's SQL on the type's template
 }
 
 

@@ -31,7 +31,8 @@ from tenants.services.provisioning import DealerSpec, dealer_provision, manufact
 m = manufacturer_create(code="RT", name="Rollout Motors", slug="rollout-motors", work_order_prefix="RT")
 region_create(manufacturer=m, code="SOUTH", name="South")
 for i in range({count}):
-    dealer_provision(DealerSpec("RT", f"RT-{{i:03d}}", f"rt-d{{i:03d}}", f"Dealer {{i}}", "SOUTH", "广东", "广州"))
+    spec = DealerSpec("RT", f"RT-{{i:03d}}", f"rt-d{{i:03d}}", f"Dealer {{i}}", "SOUTH", "广东", "广州")
+    dealer_provision(spec)
 """
 
 pytestmark = pytest.mark.slow
@@ -58,21 +59,25 @@ def connect(database: str, **kwargs) -> psycopg.Connection:
     )
 
 
-def manage(database: str, *args: str, phase: str, env: dict[str, str] | None = None, **kwargs):
+def child_env(database: str, phase: str, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.tenants.rollout_settings",
+        "DATABASE_URL": server_url(database),
+        "ROLLOUT_PHASE": phase,
+        "TENANT_ROLLOUT_BATCH_SIZE": "3",
+        **extra,
+    }
+
+
+def manage(database: str, *args: str, phase: str, env: dict[str, str] | None = None):
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.tenants.rollout_settings",
-            "DATABASE_URL": server_url(database),
-            "ROLLOUT_PHASE": phase,
-            "TENANT_ROLLOUT_BATCH_SIZE": "3",
-            **(env or {}),
-        },
+        env=child_env(database, phase, **(env or {})),
         text=True,
         capture_output=True,
-        **kwargs,
+        check=False,
     )
 
 
@@ -149,8 +154,8 @@ class Rollout:
 
     def objects(self, schema: str) -> tuple:
         columns = self.sql(
-            "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
-            f"WHERE table_schema = '{schema}' AND table_name LIKE 'rollout_app%' ORDER BY 1, 2"  # noqa: S608
+            "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "  # noqa: S608
+            f"WHERE table_schema = '{schema}' AND table_name LIKE 'rollout_app%' ORDER BY 1, 2"
         )
         indexes = self.sql(f"SELECT indexname FROM pg_indexes WHERE schemaname = '{schema}' ORDER BY 1")  # noqa: S608
         return tuple(columns), tuple(indexes)
@@ -186,14 +191,15 @@ def test_an_additive_migration_reaches_every_dealer_with_one_post_migrate(rollou
     assert all(rollout.complete(schema) for schema in DEALERS)
     # The fast path sends post_migrate once for the rollout, never once per schema.
     assert rollout.post_migrate_schemas() == []
-    assert "12 of 12 tenant schemas have migrations to apply" in done.stdout
+    assert "12 of 13 tenant schemas have migrations to apply" in done.stdout
     again = rollout.run("b")
-    assert "0 of 12 tenant schemas have migrations to apply" in again.stdout
+    assert "0 of 13 tenant schemas have migrations to apply" in again.stdout
 
 
 def test_a_schema_whose_recorded_migrations_differ_takes_the_normal_path_and_ends_correct(rollout: Rollout):
     rollout.sql(
-        "INSERT INTO rt_d003.django_migrations (app, name, applied) VALUES ('rollout_app', '0001_hotfix', now())"
+        "INSERT INTO rt_d003.django_migrations (app, name, applied) "
+        "VALUES ('rollout_app', '0001_hotfix', now())"
     )
 
     done = rollout.run("b")
@@ -259,14 +265,7 @@ def test_an_interrupted_rollout_resumes_where_it_stopped(rollout: Rollout):
     child = subprocess.Popen(
         [sys.executable, "manage.py", "migrate_tenants", "--executor", "standard"],
         cwd=ROOT,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.tenants.rollout_settings",
-            "DATABASE_URL": server_url(rollout.database),
-            "ROLLOUT_PHASE": "b",
-            "TENANT_ROLLOUT_BATCH_SIZE": "3",
-            "TENANT_ROLLOUT_LOCK_TIMEOUT": "10min",
-        },
+        env=child_env(rollout.database, "b", TENANT_ROLLOUT_LOCK_TIMEOUT="10min"),
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -280,13 +279,14 @@ def test_an_interrupted_rollout_resumes_where_it_stopped(rollout: Rollout):
             assert time.monotonic() < deadline, "the rollout never reached the locked schema"
             time.sleep(0.2)
         child.send_signal(signal.SIGINT)
-        out, err = child.communicate(timeout=60)
+        out, _err = child.communicate(timeout=60)
     finally:
         blocker.close()
         if child.poll() is None:
             child.kill()
 
     assert child.returncode != 0
+    assert "Interrupted: 6 schemas migrated and committed" in out
     first = rollout.with_migration("0002_additive")
     # Schemas are taken in name order, three to a transaction: the two batches before
     # the one holding rt_d007 were committed, that one was rolled back.
@@ -295,6 +295,6 @@ def test_an_interrupted_rollout_resumes_where_it_stopped(rollout: Rollout):
     done = rollout.run("b")
 
     assert done.returncode == 0, done.stderr
-    assert "6 of 12 tenant schemas have migrations to apply" in done.stdout
+    assert "6 of 13 tenant schemas have migrations to apply" in done.stdout
     assert rollout.with_migration("0002_additive") == set(DEALERS)
     assert all(rollout.complete(schema) for schema in DEALERS)
