@@ -15,6 +15,7 @@ recorded migrations and cloned. What runs the migrations is Django's
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -24,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.sql import emit_post_migrate_signal, emit_pre_migrate_signal
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.migrations.exceptions import InconsistentMigrationHistory
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
@@ -110,20 +111,33 @@ def check_consistent_history(loader: MigrationLoader, recorded: Mapping[Key, Any
             )
 
 
-_states: OrderedDict[frozenset[Key], ProjectState] = OrderedDict()
+@dataclass
+class _States:
+    """The project state before a plan, rendered, and the models after it, for the signals."""
+
+    before: ProjectState
+    after_apps: Any = None
+
+
+_states: OrderedDict[frozenset[Key], _States] = OrderedDict()
+
+
+def _states_for(executor: MigrationExecutor) -> _States:
+    # Every schema recording the same migrations has the same plan: the same states.
+    key = frozenset(executor.loader.applied_migrations)
+    states = _states.get(key)
+    if states is None:
+        before = executor._create_project_state(with_applied_migrations=True)
+        before.apps  # noqa: B018 -- rendering the models is the expensive part; done once
+        states = _states[key] = _States(before)
+        while len(_states) > _STATES_KEPT:
+            _states.popitem(last=False)
+    return states
 
 
 def state_before(executor: MigrationExecutor) -> ProjectState:
     """The project state of the recorded migrations, rendered once per distinct recorded set."""
-    key = frozenset(executor.loader.applied_migrations)
-    state = _states.get(key)
-    if state is None:
-        state = executor._create_project_state(with_applied_migrations=True)
-        state.apps  # noqa: B018 -- rendering the models is the expensive part; done once
-        _states[key] = state
-        while len(_states) > _STATES_KEPT:
-            _states.popitem(last=False)
-    return state.clone()
+    return _states_for(executor).before.clone()
 
 
 @dataclass(frozen=True)
@@ -159,15 +173,19 @@ def schema_migrate(*, schema: str, tenant_type: str, verbosity: int = 0) -> Sche
         plan = executor.migration_plan(targets)
         if not plan:
             return SchemaMigrated(schema, ())
-        state = state_before(executor)
-        emit_pre_migrate_signal(verbosity, False, connection.alias, apps=state.apps, plan=plan)
-        state = executor.migrate(targets, plan=plan, state=state)
-        state.clear_delayed_apps_cache()
-        emit_post_migrate_signal(verbosity, False, connection.alias, apps=state.apps, plan=plan)
+        states = _states_for(executor)
+        # The signals get the models before and after the plan, rendered once for all the
+        # schemas that share it (Django renders them again for every migrate).
+        emit_pre_migrate_signal(verbosity, False, connection.alias, apps=states.before.apps, plan=plan)
+        after = executor.migrate(targets, plan=plan, state=states.before.clone())
+        if states.after_apps is None:
+            after.clear_delayed_apps_cache()
+            states.after_apps = after.apps
+        emit_post_migrate_signal(verbosity, False, connection.alias, apps=states.after_apps, plan=plan)
     finally:
-        if connection.connection is not None and not connection.in_atomic_block:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET lock_timeout")
         connection.set_schema_to_public()
+        if connection.connection is not None and not connection.in_atomic_block:
+            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
     schema_migrated.send(schema_migrate, schema_name=schema)
     return SchemaMigrated(schema, tuple((m.app_label, m.name) for m, _backwards in plan))

@@ -7,11 +7,10 @@ from typing import TextIO
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-from django_tenants.management.commands.migrate_schemas import Command as MigrateSchemas
-from django_tenants.migration_executors.base import run_migrations
 from django_tenants.utils import get_public_schema_name, get_tenant_types, schema_exists
 
 from config.migration import RolloutReport, schemas_roll_out
+from config.migration_normal import schema_migrate
 
 from ..models import Domain, Tenant, TenantType
 
@@ -31,14 +30,13 @@ def public_tenant_ensure() -> Tenant:
     return tenant
 
 
-def templates_migrate(verbosity: int = 0) -> None:
-    """Create each type's template schema if missing and migrate it.
+def templates_migrate(*, verbosity: int = 0) -> None:
+    """Create each type's template schema if missing and migrate it (raises if that fails).
 
     The templates hold the type's tables and migration records and no other rows:
-    every new tenant of that type is a copy of one.
+    every new tenant of that type is a copy of one. Migrated by the rollout's normal
+    path (config/migration_normal.py), whose cost does not grow with the number of schemas.
     """
-    options = vars(MigrateSchemas().create_parser("manage.py", "migrate_schemas").parse_args([]))
-    options.update(interactive=False, verbosity=verbosity)
     for tenant_type, schema in template_schemas().items():
         if not schema_exists(schema):
             with connection.cursor() as cursor:
@@ -47,9 +45,9 @@ def templates_migrate(verbosity: int = 0) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [schema])
         try:
-            run_migrations([], options, "standard", schema, tenant_type=tenant_type)
+            schema_migrate(schema=schema, tenant_type=tenant_type, verbosity=verbosity)
         finally:
-            if connection.connection is not None:  # migrating closes the connection: lock gone
+            if connection.connection is not None:  # a lost connection has released the lock
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [schema])
     connection.set_schema_to_public()
