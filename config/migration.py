@@ -37,7 +37,7 @@ from typing import Any, TextIO
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.core.management.sql import emit_post_migrate_signal, emit_pre_migrate_signal
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_tenants.migration_executors import get_executor as base_get_executor
@@ -83,16 +83,17 @@ def applied_migrations(schemas: Sequence[str]) -> dict[str, set[Key]]:
     """The recorded migrations of each schema that has a ``django_migrations`` table."""
     result: dict[str, set[Key]] = {}
     with connection.cursor() as cursor:
+        # One index lookup per schema (information_schema would scan the whole catalog).
         cursor.execute(
-            "SELECT table_schema FROM information_schema.tables "
-            "WHERE table_name = 'django_migrations' AND table_schema = ANY(%s)",
+            "SELECT s FROM unnest(%s::text[]) AS s "
+            "WHERE to_regclass(quote_ident(s) || '.django_migrations') IS NOT NULL",
             [list(schemas)],
         )
         present = [row[0] for row in cursor.fetchall()]
         result.update((schema, set()) for schema in present)
         for start in range(0, len(present), CHUNK):
             chunk = present[start : start + CHUNK]
-            # Schema names come from information_schema and are quoted as identifiers.
+            # Schema names are quoted as identifiers.
             sql = " UNION ALL ".join(
                 f"SELECT %s, app, name FROM {connection.ops.quote_name(schema)}.django_migrations"  # noqa: S608
                 for schema in chunk
@@ -159,6 +160,9 @@ def _fast_task(task: tuple[int, list[str]]) -> tuple[int, list[str], BatchOutcom
     index, schemas = task
     try:
         outcome = additive_batch_apply(plan=_plans[index], schemas=schemas)
+    except Exception as exc:  # whatever went wrong, the normal path takes these schemas
+        logger.debug("fast path batch failed", exc_info=True)
+        outcome = BatchOutcome(fell_back=dict.fromkeys(schemas, error_text(exc)))
     finally:
         _served(len(schemas))
     return index, schemas, outcome
@@ -309,6 +313,24 @@ def _signal(plan: AdditivePlan, *, post: bool, verbosity: int) -> None:
         connection.set_schema_to_public()
 
 
+def rollout_settings_check() -> None:
+    """Refuse settings the rollout cannot use, before anything is migrated (CommandError)."""
+    if settings.TENANT_ROLLOUT_BATCH_SIZE < 1 or settings.TENANT_ROLLOUT_SCHEMAS_PER_CONNECTION < 1:
+        raise CommandError(
+            _("TENANT_ROLLOUT_BATCH_SIZE and TENANT_ROLLOUT_SCHEMAS_PER_CONNECTION must be at least 1.")
+        )
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, true)", [settings.TENANT_ROLLOUT_LOCK_TIMEOUT]
+            )
+    except DatabaseError as exc:
+        raise CommandError(
+            _("TENANT_ROLLOUT_LOCK_TIMEOUT: %(value)r is not a PostgreSQL duration such as 5s (%(error)s).")
+            % {"value": settings.TENANT_ROLLOUT_LOCK_TIMEOUT, "error": error_text(exc)}
+        ) from exc
+
+
 def schemas_roll_out(
     *,
     tenants: Iterable[tuple[str, str]],
@@ -330,6 +352,7 @@ def schemas_roll_out(
     """
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
+    rollout_settings_check()
     conflicts = graph_loader().detect_conflicts()
     if conflicts:
         names = "; ".join(f"{app}: {', '.join(sorted(ns))}" for app, ns in sorted(conflicts.items()))

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django_tenants.utils import get_public_schema_name, get_tenant_types, schema_exists
 
-from config.migration import RolloutReport, schemas_roll_out
+from config.migration import RolloutReport, rollout_settings_check, schemas_roll_out
 from config.migration_normal import schema_migrate
 
 from ..models import Domain, Tenant, TenantType
@@ -69,6 +69,7 @@ def migrations_roll_out(
     (config/migration.py); ``executor="multiprocessing"`` spreads the tenant schemas
     over ``TENANT_MIGRATION_PROCESSES`` processes, ``"standard"`` runs them here.
     """
+    rollout_settings_check()
     call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
     public_tenant_ensure()
     templates_migrate(verbosity=max(verbosity - 1, 0))

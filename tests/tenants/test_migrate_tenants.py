@@ -116,13 +116,15 @@ class Rollout:
     database: str
     signal_log: Path
 
-    def run(self, phase: str = "b", *args: str, env: dict[str, str] | None = None):
+    def run(
+        self, phase: str = "b", *args: str, executor: str = "standard", env: dict[str, str] | None = None
+    ):
         self.signal_log.write_text("")
         return manage(
             self.database,
             "migrate_tenants",
             "--executor",
-            "standard",
+            executor,
             *args,
             phase=phase,
             env={"ROLLOUT_SIGNAL_LOG": str(self.signal_log), **(env or {})},
@@ -232,10 +234,11 @@ def test_a_schema_whose_tables_differ_from_the_template_falls_back_and_ends_corr
     ]
 
 
-def test_a_failing_schema_is_reported_and_the_others_complete(rollout: Rollout):
+@pytest.mark.parametrize("executor", ["standard", "multiprocessing"])
+def test_a_failing_schema_is_reported_and_the_others_complete(rollout: Rollout, executor: str):
     rollout.sql("DROP TABLE rt_d007.rollout_app_servicevisit")
 
-    done = rollout.run("b")
+    done = rollout.run("b", executor=executor)
 
     assert done.returncode != 0
     assert rollout.with_migration("0002_additive") == set(DEALERS) - {"rt_d007"}
@@ -298,3 +301,15 @@ def test_an_interrupted_rollout_resumes_where_it_stopped(rollout: Rollout):
     assert "6 of 13 tenant schemas have migrations to apply" in done.stdout
     assert rollout.with_migration("0002_additive") == set(DEALERS)
     assert all(rollout.complete(schema) for schema in DEALERS)
+
+
+def test_a_lock_timeout_that_is_not_a_duration_is_refused_before_anything_is_migrated(rollout: Rollout):
+    done = rollout.run("b", env={"TENANT_ROLLOUT_LOCK_TIMEOUT": "five seconds"})
+
+    assert done.returncode != 0
+    assert "TENANT_ROLLOUT_LOCK_TIMEOUT" in done.stderr
+    assert rollout.with_migration("0002_additive") == set()
+    template = (
+        "SELECT 1 FROM template_dealer.django_migrations WHERE app = 'rollout_app' AND name = '0002_additive'"
+    )
+    assert rollout.sql(template) == []
