@@ -275,7 +275,14 @@ def step_memory() -> dict:
 
     from tenants.models import Tenant
 
-    schemas = list(Tenant.objects.exclude(schema_name="public").values_list("schema_name", flat=True))
+    schemas = list(Tenant.objects.filter(type="dealer").values_list("schema_name", flat=True))
+    # Every dealer schema holds its template's tables (information_schema per schema would
+    # scan the whole catalog each time).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = 'template_dealer'::regnamespace AND relkind = 'r'"
+        )
+        tables = [row[0] for row in cursor.fetchall()]
 
     def backend_bytes() -> int:
         with connection.cursor() as cursor:
@@ -287,10 +294,7 @@ def step_memory() -> dict:
         for schema in schemas:
             cursor.execute(f'SET search_path TO "{schema}", public')
             cursor.execute("SELECT count(*) FROM django_migrations")
-            cursor.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", [schema]
-            )
-            for (table,) in cursor.fetchall():
+            for table in tables:
                 cursor.execute(f'SELECT * FROM "{schema}"."{table}" LIMIT 1')
         cursor.execute("SET search_path TO public")
     after = backend_bytes()
@@ -461,6 +465,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="100,1000,10000", help="numbers of dealer schemas, ascending")
     parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--report", help="print the table of a saved run (bench/results/*.json)")
     parser.add_argument("--step")
     parser.add_argument("args", nargs="*")
     options = parser.parse_args()
@@ -474,8 +479,16 @@ def main() -> None:
         print(json.dumps(result))
         return
 
+    if options.report:
+        saved = json.loads(Path(options.report).read_text())
+        print(table({int(k): v for k, v in saved["sizes"].items()}))
+        return
+
     sizes = sorted(int(s) for s in options.sizes.split(","))
     print(f"tenancy benchmark: {sizes} dealer schemas, {os.cpu_count()} cores", flush=True)
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    saved_to = out / f"tenancy-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
     run_step(__file__, "reset")
     run_step(__file__, "prepare")
     results: dict[int, dict] = {}
@@ -483,18 +496,17 @@ def main() -> None:
     for size in sizes:
         results[size] = measure_size(size, provisioned, options.requests)
         provisioned = size
+        saved_to.write_text(json.dumps({"sizes": results}, indent=1))  # kept if a later size fails
     memory = run_step(__file__, "memory")
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    (out / f"tenancy-{stamp}.json").write_text(json.dumps({"sizes": results, "memory": memory}, indent=1))
+    saved_to.write_text(json.dumps({"sizes": results, "memory": memory}, indent=1))
     print()
     print(table(results))
     print(
-        f"\nPostgreSQL memory of one backend after touching {memory['schemas_touched']} schemas: "
+        f"\nPostgreSQL memory of one backend after touching {memory['schemas_touched']} dealer schemas: "
         f"{memory['backend_before_mib']:.1f} MiB before, {memory['backend_after_mib']:.1f} MiB after "
         f"({memory['per_schema_kib']:.1f} KiB per schema)"
     )
+    print(f"figures saved in {saved_to.relative_to(ROOT)}; print the table again with --report")
 
 
 if __name__ == "__main__":

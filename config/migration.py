@@ -28,6 +28,7 @@ import logging
 import multiprocessing
 import signal
 import sys
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -51,11 +52,11 @@ from .migration_additive import (
     additive_plan_render,
     error_text,
     plan_checked,
+    plan_unsafe_reason,
     records_differ,
     type_labels,
-    unsafe_reason,
 )
-from .migration_normal import Key, _Executor, graph_loader, loader_for, schema_migrate
+from .migration_normal import Key, PreparedExecutor, graph_loader, loader_for, schema_migrate
 
 logger = logging.getLogger(__name__)
 
@@ -189,6 +190,24 @@ def _normal_task(task: tuple[str, str, int]) -> tuple[str, tuple[Key, ...], str 
 def _worker_start() -> None:
     # Ctrl-C reaches the whole process group: the parent stops the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _terminate_interrupts() -> Iterator[None]:
+    """SIGTERM (a pod or Job stopped) interrupts the rollout as Ctrl-C does: workers stopped, report out."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager
@@ -263,7 +282,6 @@ def _fast_plans(
             reason = _("the %(type)s template is missing or not migrated") % {"type": tenant_type}
             report.not_additive[reason] = report.not_additive.get(reason, 0) + len(schemas)
             continue
-        labels = type_labels(tenant_type)
         groups: dict[frozenset[Key], list[str]] = defaultdict(list)
         for schema in schemas:
             if schema not in applied:
@@ -275,29 +293,23 @@ def _fast_plans(
                 report.fell_back.update(dict.fromkeys(members, records_differ()))
                 continue
             loader = loader_for(dict.fromkeys(recorded))
-            executor = _Executor(connection, loader, recorder=None)
+            executor = PreparedExecutor(connection, loader, recorder=None)
             plan = [m for m, _backwards in executor.migration_plan(loader.graph.leaf_nodes())]
-            reason = None
             if {(m.app_label, m.name) for m in plan} != in_template - recorded:
                 reason = _("the template records migrations other than the ones this code would apply")
-            for migration in plan:
-                if reason or migration.app_label not in labels:
-                    continue  # other types' migrations are recorded only (the router skips them)
-                if not migration.atomic:
-                    reason = _("%(migration)s is not atomic") % {
-                        "migration": f"{migration.app_label}.{migration.name}"
-                    }
-                for operation in migration.operations:
-                    reason = reason or unsafe_reason(operation)
-                if reason:
-                    reason = f"{migration.app_label}.{migration.name}: {reason}"
+            else:
+                reason = plan_unsafe_reason(migrations=plan, tenant_type=tenant_type)
+            if reason is None:
+                try:
+                    rendered = additive_plan_render(
+                        tenant_type=tenant_type, template=template, recorded=recorded, migrations=plan
+                    )
+                    plans.append((plan_checked(rendered), sorted(members)))
+                except Exception as exc:  # the normal path applies what could not be rendered
+                    logger.warning("rendering the additive plan failed", exc_info=True)
+                    reason = error_text(exc)
             if reason:
                 report.not_additive[reason] = report.not_additive.get(reason, 0) + len(members)
-                continue
-            rendered = additive_plan_render(
-                tenant_type=tenant_type, template=template, recorded=recorded, migrations=plan
-            )
-            plans.append((plan_checked(rendered), sorted(members)))
     return plans
 
 
@@ -371,20 +383,33 @@ def schemas_roll_out(
     if not pending:
         return report
     try:
-        if fast_path:
-            _roll_out_fast(pending, applied, report, processes, verbosity, stderr)
-            done = set(report.fast)
-            # What is still pending is what the fast path passed on or never took.
-            pending = pending_schemas(pending)
-            unexpected = sorted(s for s, _t in pending if s in done)
-            if unexpected:
-                logger.warning("schemas still pending after the fast path: %s", unexpected)
-        _roll_out_normal(pending, report, processes, verbosity, stderr)
+        with _terminate_interrupts():
+            _roll_out(pending, applied, report, processes, fast_path, verbosity, stderr)
     except KeyboardInterrupt:
         report.interrupted = True
     for line in report_lines(report):
         say(line)
     return report
+
+
+def _roll_out(
+    pending: list[tuple[str, str]],
+    applied: dict[str, set[Key]],
+    report: RolloutReport,
+    processes: int,
+    fast_path: bool,
+    verbosity: int,
+    stderr: TextIO,
+) -> None:
+    if fast_path:
+        _roll_out_fast(pending, applied, report, processes, verbosity, stderr)
+        done = set(report.fast)
+        # What is still pending is what the fast path passed on or never took.
+        pending = pending_schemas(pending)
+        unexpected = sorted(s for s, _t in pending if s in done)
+        if unexpected:
+            logger.warning("schemas still pending after the fast path: %s", unexpected)
+    _roll_out_normal(pending, report, processes, verbosity, stderr)
 
 
 def _roll_out_fast(
@@ -418,7 +443,7 @@ def _roll_out_fast(
                     migrated.add(index)
                 if verbosity >= 2:
                     for schema in outcome.done:
-                        bar.write(f"{schema}: " + _("migrated (fast path)"))
+                        tqdm.write(f"{schema}: " + _("migrated (fast path)"), file=stderr)
                 bar.update(len(outcome.done) + len(outcome.fell_back))
     finally:
         bar.close()
@@ -436,12 +461,14 @@ def _roll_out_normal(
             for schema, migrations, error in run(_normal_task, [(s, t, 0) for s, t in pending]):
                 if error:
                     report.failed[schema] = error
-                    bar.write(f"{schema}: {error}")
+                    tqdm.write(f"{schema}: {error}", file=stderr)
                 else:
                     report.normal.append(schema)
                     if verbosity >= 2:
                         names = ", ".join(f"{a}.{n}" for a, n in migrations)
-                        bar.write(f"{schema}: " + _("applied %(migrations)s") % {"migrations": names})
+                        tqdm.write(
+                            f"{schema}: " + _("applied %(migrations)s") % {"migrations": names}, file=stderr
+                        )
                 bar.update()
     finally:
         bar.close()

@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from django_tenants.signals import schema_migrated
 from django_tenants.utils import get_tenant_types
 
-from .migration_normal import Key, _Executor, loader_for, state_before
+from .migration_normal import Key, PreparedExecutor, loader_for, state_before
 
 # Operations that change a schema only by adding to it, so old code keeps working and a
 # failure half-way leaves nothing behind once the savepoint is rolled back. AddIndex is
@@ -70,6 +70,23 @@ def unsafe_reason(operation: object) -> str | None:
         "operation": operation.describe(),
         "kind": type(operation).__name__,
     }
+
+
+def plan_unsafe_reason(*, migrations: Sequence[Migration], tenant_type: str) -> str | None:
+    """Why a plan may not take the fast path (its first offending migration), or None when it may.
+
+    Only the type's own apps count: the tenant router skips the operations of the
+    other apps' migrations in this type's schemas, which merely record them.
+    """
+    labels = type_labels(tenant_type)
+    for migration in migrations:
+        if migration.app_label not in labels:
+            continue
+        reasons = [] if migration.atomic else [_("the migration is not atomic")]
+        reasons += [reason for operation in migration.operations if (reason := unsafe_reason(operation))]
+        if reasons:
+            return f"{migration.app_label}.{migration.name}: {reasons[0]}"
+    return None
 
 
 def type_labels(tenant_type: str) -> set[str]:
@@ -147,7 +164,7 @@ def additive_plan_render(
     labels = type_labels(tenant_type)
     connection.set_schema(template, tenant_type=tenant_type)
     try:
-        executor = _Executor(connection, loader_for(dict.fromkeys(recorded)), recorder=None)
+        executor = PreparedExecutor(connection, loader_for(dict.fromkeys(recorded)), recorder=None)
         state = state_before(executor)
         pre_state = state.clone()
         statements: list[str] = []

@@ -62,7 +62,7 @@ class SchemaRecorder(MigrationRecorder):
         return self._has_table
 
 
-class _Executor(MigrationExecutor):
+class PreparedExecutor(MigrationExecutor):
     """Django's executor over a loader and recorder given to it rather than built anew."""
 
     def __init__(self, connection: Any, loader: MigrationLoader, recorder: MigrationRecorder) -> None:
@@ -168,7 +168,7 @@ def schema_migrate(*, schema: str, tenant_type: str, verbosity: int = 0) -> Sche
         recorded = recorder.applied_migrations()
         loader = loader_for(recorded)
         check_consistent_history(loader, recorded, schema)
-        executor = _Executor(connection, loader, recorder)
+        executor = PreparedExecutor(connection, loader, recorder)
         targets = loader.graph.leaf_nodes()
         plan = executor.migration_plan(targets)
         if not plan:

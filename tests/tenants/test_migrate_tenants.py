@@ -259,9 +259,10 @@ def test_a_migration_that_runs_python_takes_the_normal_path_everywhere(rollout: 
     assert sorted(rollout.post_migrate_schemas()) == DEALERS
 
 
-def test_an_interrupted_rollout_resumes_where_it_stopped(rollout: Rollout):
-    # A dealer's open transaction holds a lock on the table the migration alters,
-    # so the rollout stops there until the operator presses Ctrl-C.
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "pod-stopped"])
+def test_an_interrupted_rollout_resumes_where_it_stopped(rollout: Rollout, stop: signal.Signals):
+    # A dealer's open transaction holds a lock on the table the migration alters, so the
+    # rollout waits there until the operator presses Ctrl-C or Kubernetes stops the Job's pod.
     blocker = connect(rollout.database)
     blocker.execute("LOCK TABLE rt_d007.rollout_app_servicevisit IN ACCESS SHARE MODE")
     rollout.signal_log.write_text("")
@@ -281,7 +282,7 @@ def test_an_interrupted_rollout_resumes_where_it_stopped(rollout: Rollout):
             assert child.poll() is None, child.communicate()
             assert time.monotonic() < deadline, "the rollout never reached the locked schema"
             time.sleep(0.2)
-        child.send_signal(signal.SIGINT)
+        child.send_signal(stop)
         out, _err = child.communicate(timeout=60)
     finally:
         blocker.close()
