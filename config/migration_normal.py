@@ -8,9 +8,9 @@ of every ``pg_class`` row (half a million at 10,000 dealer schemas, 0.77 s per
 schema in all). Here, per worker process, the graph is loaded once and a
 worker keeps its connection for many schemas; per schema, the table's existence
 is one index lookup (``to_regclass``), the recorded migrations are read once,
-and the project state before the plan is built once per distinct set of
-recorded migrations and cloned. What runs the migrations is Django's
-``MigrationExecutor``, so every kind of operation behaves as under ``migrate``.
+and the models before and after the plan are rendered once per distinct set of
+recorded migrations. What runs the migrations is Django's ``MigrationExecutor``,
+so every kind of operation behaves as under ``migrate``.
 """
 
 from __future__ import annotations
