@@ -18,6 +18,7 @@ from tenants.models import TenantType
 
 from ..conftest import join, parts_intake
 
+
 def _due_work_order(manufacturer, dealer_code: str, slug: str):
     dealer = join(manufacturer, slug, dealer_code)
     actor = Actor(user_id=1, name="李娜", tenant_id=manufacturer.hotline_id, role="hotline_agent")
