@@ -9,6 +9,8 @@ urlpatterns = [
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path("switch/", portal.switch_tenant, name="switch-tenant"),
+    path("views/", portal.saved_view_save_view, name="saved-view-save"),
+    path("views/<int:pk>/delete/", portal.saved_view_delete_view, name="saved-view-delete"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
 ]

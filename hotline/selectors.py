@@ -6,13 +6,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
+from config.listing import PAGE_SIZE, Cursor, Page, Sort, ordered, page_of, sort_from
 from tenants.models import NetworkMembership, Region, User
 from tenants.selectors import network_of_manufacturer
 
+from .events import EventKind
 from .models import (
     OPEN_STATES,
     CallbackAttempt,
@@ -96,20 +99,82 @@ def regions_of(manufacturer_id: int) -> QuerySet[Region]:
 
 # --- the board and the supervisors' queues --------------------------------------------------
 
-BOARD_ROWS = 300
 QUEUE_ROWS = 100
+
+# The board's sortable columns: the query's key, and the direction each starts in.
+BOARD_SORTS = {
+    "due": Sort("next_due"),
+    "age": Sort("received_at"),
+    "dealer": Sort("dealer_code"),
+    "state": Sort("state"),
+    "agent": Sort("agent_name"),
+}
+
+
+def _like(text: str) -> str:
+    """``text`` as a LIKE pattern matching it anywhere (its own ``%``, ``_`` and ``\\`` literal)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def search_matches(q: str) -> Q:
+    """Work orders whose number, owner's mobile or name, plate or VIN contains ``q``.
+
+    From 3 characters on, any part matches (``00006``, the middle of a mobile, ``A3K8``),
+    through the trigram indexes; a shorter text matches a whole value only (a name of
+    two characters such as 李娜, a short plate). Each part is its own indexed query and
+    the work orders come from their union, so a search costs the same at 1,000,000.
+    """
+    q = (q or "").strip()
+    if not q:
+        return Q()
+    if len(q) < 3:
+        return (
+            Q(number__iexact=q)
+            | Q(owner__name=q)
+            | Q(owner__mobile=q)
+            | Q(vehicle__plate__iexact=q)
+            | Q(vehicle__vin__iexact=q)
+        )
+    wo, owner, vehicle = WorkOrder._meta.db_table, Owner._meta.db_table, Vehicle._meta.db_table
+    like = _like(q)
+    sql = (
+        f"SELECT id FROM {wo} WHERE number ILIKE %s "  # noqa: S608 -- table names from the models
+        f"UNION SELECT w.id FROM {wo} w JOIN {owner} o ON o.id = w.owner_id "
+        "WHERE o.mobile LIKE %s OR o.name ILIKE %s "
+        f"UNION SELECT w.id FROM {wo} w JOIN {vehicle} v ON v.id = w.vehicle_id "
+        "WHERE v.plate ILIKE %s OR v.vin ILIKE %s"
+    )
+    return Q(pk__in=RawSQL(sql, [like] * 5))  # noqa: S611 -- the text is a parameter
+
+
+def _running(work_order: Any = None) -> QuerySet[Clock]:
+    return Clock.objects.filter(
+        work_order=OuterRef("pk") if work_order is None else work_order, state=ClockState.RUNNING
+    ).order_by("due_at", "pk")
+
+
+def with_list_columns(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
+    """The columns of a list of work orders: the most urgent running window (its due time, kind
+    and first warning), whether one is missed, since when it awaits parts, who recorded it."""
+    awaiting = WorkOrderEvent.objects.filter(
+        work_order=OuterRef("pk"), kind=EventKind.PARTS_REQUESTED
+    ).order_by("-id")
+    return qs.annotate(
+        next_due=Subquery(_running().values("due_at")[:1]),
+        next_kind=Subquery(_running().values("kind")[:1]),
+        next_warn=Subquery(_running().values("warn_times")[:1]),
+        is_overdue=Exists(_running().filter(due_at__lt=timezone.now())),
+        awaiting_since=Subquery(awaiting.values("at")[:1]),
+        agent_name=Subquery(User.objects.filter(pk=OuterRef("created_by_id")).values("full_name")[:1]),
+    )
 
 
 def _with_clocks(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
     """Each work order with the due time of its most urgent running window, and whether one is missed."""
-    running = Clock.objects.filter(work_order=OuterRef("pk"), state=ClockState.RUNNING)
-    return qs.annotate(
-        next_due=Min("clocks__due_at", filter=Q(clocks__state=ClockState.RUNNING)),
-        is_overdue=Exists(running.filter(due_at__lt=timezone.now())),
-    )
+    return with_list_columns(qs)
 
 
-def work_orders_for_board(
+def board_work_orders(
     *,
     state: str = "",
     dealer: str = "",
@@ -118,11 +183,15 @@ def work_orders_for_board(
     severity: str = "",
     overdue: bool = False,
     repeat: bool = False,
+    due_within: int | None = None,
+    received_since: dt.datetime | None = None,
+    received_until: dt.datetime | None = None,
     q: str = "",
 ) -> QuerySet[WorkOrder]:
-    """The hotline's board: open work orders (``state`` "all" or one state to widen it), the most
-    urgent running window first; ``q`` finds a number, mobile, plate, VIN or part of a name."""
-    qs = _with_clocks(WorkOrder.objects.select_related("owner", "vehicle"))
+    """The hotline's board, unsorted: open work orders (``state`` "all" or one state to widen it),
+    filtered; ``due_within`` minutes: a running window due in that time (not yet missed);
+    ``q`` finds any part of a number, mobile, plate, VIN or name (``search_matches``)."""
+    qs = with_list_columns(WorkOrder.objects.select_related("owner", "vehicle"))
     if state == "":
         qs = qs.filter(state__in=OPEN_STATES)
     elif state != "all":
@@ -133,16 +202,32 @@ def work_orders_for_board(
         qs = qs.filter(is_overdue=True)
     if repeat:
         qs = qs.filter(repeat_of__isnull=False)
-    q = (q or "").strip()
-    if q:
-        qs = qs.filter(
-            Q(number__iexact=q)
-            | Q(owner__mobile=q)
-            | Q(vehicle__plate__iexact=q)
-            | Q(vehicle__vin__iexact=q)
-            | Q(owner__name__icontains=q)
-        )
-    return qs.order_by("next_due", "-received_at")
+    if due_within:
+        now = timezone.now()
+        soon = _running().filter(due_at__gte=now, due_at__lt=now + dt.timedelta(minutes=due_within))
+        qs = qs.filter(Exists(soon))
+    if received_since is not None:
+        qs = qs.filter(received_at__gte=received_since)
+    if received_until is not None:
+        qs = qs.filter(received_at__lt=received_until)
+    return qs.filter(search_matches(q))
+
+
+def work_orders_for_board(
+    *, sort: str = "due", cursor: Cursor | None = None, size: int = PAGE_SIZE, **filters: Any
+) -> Page:
+    """One page of the board sorted by a column of ``BOARD_SORTS`` (``-`` reverses it), after
+    ``cursor``; with the count of the whole list."""
+    name, descending = sort_from(sort, BOARD_SORTS, "due")
+    page = page_of(board_work_orders(**filters), BOARD_SORTS[name].key, descending, cursor, size)
+    page.extra = {"sort": name, "descending": descending}
+    return page
+
+
+def board_work_orders_sorted(*, sort: str = "due", **filters: Any) -> QuerySet[WorkOrder]:
+    """The whole board in the order of its page (for a download)."""
+    name, descending = sort_from(sort, BOARD_SORTS, "due")
+    return ordered(board_work_orders(**filters), BOARD_SORTS[name].key, descending)
 
 
 def work_orders_for_supervisors() -> dict[str, list[WorkOrder]]:

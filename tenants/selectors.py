@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from .models import Domain, Membership, NetworkMembership, Tenant, TenantType, User
+from .models import Domain, Membership, NetworkMembership, SavedView, Tenant, TenantType, User
 
 
 def normalise_host(host: str) -> str:
@@ -51,16 +51,21 @@ def memberships_of(user: User) -> QuerySet[Membership]:
     )
 
 
-def portal_url(tenant: Tenant, path: str = "/") -> str:
-    """The address of a tenant's portal, e.g. ``http://gd-hotline.localhost:8000/``."""
+def portal_url(tenant: Tenant, path: str = "/", *, port: int | str | None = None) -> str:
+    """The address of a tenant's portal, e.g. ``http://gd-hotline.localhost:8000/``.
+
+    ``port``: the one the reader came in on (a page links to the same server it was served
+    by; 0: the scheme's default, as the reader's browser had it); None: ``PORTAL_PORT``.
+    """
     host = (
         settings.BASE_DOMAIN
         if tenant.type == TenantType.PUBLIC
         else (f"{tenant.slug}.{settings.BASE_DOMAIN}")
     )
     default_port = {"http": 80, "https": 443}.get(settings.PORTAL_SCHEME)
-    port = "" if default_port == settings.PORTAL_PORT else f":{settings.PORTAL_PORT}"
-    return f"{settings.PORTAL_SCHEME}://{host}{port}{path}"
+    number = settings.PORTAL_PORT if port is None else (int(port) or default_port)
+    suffix = "" if default_port == number else f":{number}"
+    return f"{settings.PORTAL_SCHEME}://{host}{suffix}{path}"
 
 
 def networks_of_dealer(dealer: Tenant) -> QuerySet[NetworkMembership]:
@@ -86,4 +91,14 @@ def staff_of(tenant: Tenant) -> QuerySet[Membership]:
         Membership.objects.filter(tenant=tenant, is_active=True)
         .select_related("user")
         .order_by("user__username")
+    )
+
+
+def saved_views_for(tenant: Tenant, user: User, page: str) -> list[SavedView]:
+    """The person's own views of a list and those shared by others of the same tenant."""
+    return list(
+        SavedView.objects.filter(tenant=tenant, page=page)
+        .filter(Q(owner=user) | Q(shared=True))
+        .select_related("owner")
+        .order_by("name", "pk")
     )

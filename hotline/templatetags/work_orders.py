@@ -52,3 +52,9 @@ def work_order_label(value: str) -> str:
         if value in choices.values:
             return str(choices(value).label)
     return value
+
+
+@register.filter
+def clock_kind(value: str) -> str:
+    """The window a clock counts, as the user reads it ("First contact")."""
+    return str(ClockKind(value).label) if value in ClockKind.values else value

@@ -27,7 +27,7 @@ class BoardFilter(forms.Form):
     q = forms.CharField(
         label=_("Search"),
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": _("Number, mobile, plate or VIN")}),
+        widget=forms.TextInput(attrs={"placeholder": _("Number, mobile, plate, VIN or name")}),
     )
     state = forms.ChoiceField(label=_("State"), required=False)
     dealer = forms.ChoiceField(label=_("Dealer"), required=False)
@@ -36,6 +36,19 @@ class BoardFilter(forms.Form):
     severity = forms.ChoiceField(label=_("Severity"), required=False, choices=_blank(Severity.choices))
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     repeat = forms.BooleanField(label=_("Repeat only"), required=False)
+    due_within = forms.TypedChoiceField(
+        label=_("Due within"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Any time")), ("120", _("2 hours")), ("1440", _("1 day"))],
+    )
+    received = forms.ChoiceField(
+        label=_("Received"),
+        required=False,
+        choices=[("", _("Any day")), ("today", _("Today")), ("yesterday", _("Yesterday"))],
+    )
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, network: list[NetworkMembership], regions, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -2,6 +2,7 @@ from .api_keys import ApiKey, ApiKeyKind, ApiKeyScope, IdempotencyRecord
 from .identity import ROLES_BY_TENANT_TYPE, Membership, Role, User
 from .network import Manufacturer, NetworkMembership, PartsCentre, Region, WebhookBacklog
 from .tenant import Domain, Tenant, TenantType
+from .views import SavedView
 
 __all__ = [
     "ROLES_BY_TENANT_TYPE",
@@ -16,6 +17,7 @@ __all__ = [
     "PartsCentre",
     "Region",
     "Role",
+    "SavedView",
     "Tenant",
     "TenantType",
     "User",

@@ -7,6 +7,8 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from config.portal import port_of
+
 from ..models import Manufacturer, Tenant, TenantType
 from ..selectors import portal_url
 
@@ -23,7 +25,9 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         .order_by("code")
     )
-    rows = [{"manufacturer": m, "url": portal_url(m.hotline)} for m in manufacturers]
+    rows = [
+        {"manufacturer": m, "url": portal_url(m.hotline, port=port_of(request) or 0)} for m in manufacturers
+    ]
     return render(
         request,
         "tenants/operator_home.html",
