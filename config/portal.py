@@ -100,3 +100,24 @@ def human_duration(seconds: float) -> str:
     if hours:
         return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes} if minutes else _("%(h)s h") % {"h": hours}
     return _("%(m)s min") % {"m": minutes}
+
+
+def error_summary(
+    form: forms.Form, line_errors: dict[str, list[str]] | None = None, lines_anchor: str = ""
+) -> list[dict[str, str]]:
+    """Every error of a form for the summary at its top, in the order of the fields, each
+    with the address of its field (``#id_…``; part lines: ``#<lines_anchor>``)."""
+    if not form.is_bound:
+        return []
+    items = [{"label": "", "message": str(m), "href": ""} for m in form.non_field_errors()]
+    for name, field in form.fields.items():
+        for message in form.errors.get(name, []):
+            items.append(
+                {"label": str(field.label or ""), "message": str(message), "href": f"#{form[name].auto_id}"}
+            )
+    for key, messages in (line_errors or {}).items():
+        line = key.split(".", 1)[0]
+        label = _("Part line %(n)s") % {"n": line} if line.isdigit() else _("Part lines")
+        for message in messages:
+            items.append({"label": str(label), "message": str(message), "href": f"#{lines_anchor}"})
+    return items

@@ -1,6 +1,8 @@
 """URLs every host serves, whatever its tenant type."""
 
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from tenants.views import auth, portal
@@ -13,6 +15,7 @@ urlpatterns = [
     path("views/<int:pk>/delete/", portal.saved_view_delete_view, name="saved-view-delete"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True), name="favicon"),
 ]
 
 handler404 = "config.errors.not_found"

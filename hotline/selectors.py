@@ -19,6 +19,7 @@ from .events import EventKind
 from .models import (
     OPEN_STATES,
     CallbackAttempt,
+    CallbackOutcome,
     Category,
     Clock,
     ClockKind,
@@ -119,22 +120,14 @@ def _like(text: str) -> str:
 def search_matches(q: str) -> Q:
     """Work orders whose number, owner's mobile or name, plate or VIN contains ``q``.
 
-    From 3 characters on, any part matches (``00006``, the middle of a mobile, ``A3K8``),
-    through the trigram indexes; a shorter text matches a whole value only (a name of
-    two characters such as 李娜, a short plate). Each part is its own indexed query and
-    the work orders come from their union, so a search costs the same at 1,000,000.
+    Any part matches (``00006``, the middle of a mobile, ``A3K8``, 建华). Each column is
+    searched on its own and the work orders come from the union, so each part uses its
+    trigram index (from 3 characters on; a shorter text reads the column whole) and a
+    search costs about the same at 1,000,000 work orders (docs/benchmarks.md).
     """
     q = (q or "").strip()
     if not q:
         return Q()
-    if len(q) < 3:
-        return (
-            Q(number__iexact=q)
-            | Q(owner__name=q)
-            | Q(owner__mobile=q)
-            | Q(vehicle__plate__iexact=q)
-            | Q(vehicle__vin__iexact=q)
-        )
     wo, owner, vehicle = WorkOrder._meta.db_table, Owner._meta.db_table, Vehicle._meta.db_table
     like = _like(q)
     sql = (
@@ -186,10 +179,15 @@ def board_work_orders(
     due_within: int | None = None,
     received_since: dt.datetime | None = None,
     received_until: dt.datetime | None = None,
+    created_by: int | None = None,
+    callback_by: dt.datetime | None = None,
+    verify: bool = False,
     q: str = "",
 ) -> QuerySet[WorkOrder]:
     """The hotline's board, unsorted: open work orders (``state`` "all" or one state to widen it),
     filtered; ``due_within`` minutes: a running window due in that time (not yet missed);
+    ``created_by``: recorded by this person; ``callback_by``: its callback to the owner is due by
+    then; ``verify``: the owner's number was wrong on the last callback (to correct);
     ``q`` finds any part of a number, mobile, plate, VIN or name (``search_matches``)."""
     qs = with_list_columns(WorkOrder.objects.select_related("owner", "vehicle"))
     if state == "":
@@ -210,7 +208,82 @@ def board_work_orders(
         qs = qs.filter(received_at__gte=received_since)
     if received_until is not None:
         qs = qs.filter(received_at__lt=received_until)
+    if created_by is not None:
+        qs = qs.filter(created_by_id=created_by)
+    if callback_by is not None:
+        qs = qs.filter(Exists(_running().filter(kind=ClockKind.CALLBACK, due_at__lt=callback_by)))
+    if verify:
+        qs = qs.filter(numbers_to_verify())
     return qs.filter(search_matches(q))
+
+
+def numbers_to_verify() -> Q:
+    """Open work orders whose owner's number was wrong on the last callback attempt: the
+    owner's details need correcting before anyone can call again."""
+    last = CallbackAttempt.objects.filter(work_order=OuterRef("pk")).order_by("-at", "-id")
+    return Q(state__in=OPEN_STATES) & Q(
+        pk__in=WorkOrder.objects.annotate(last_outcome=Subquery(last.values("outcome")[:1]))
+        .filter(last_outcome=CallbackOutcome.WRONG_NUMBER)
+        .values("pk")
+    )
+
+
+@dataclass
+class Dashboard:
+    """The figures a day starts from; each one is the count of a list the board can show."""
+
+    figures: dict[str, int]
+    awaiting_parts: list[WorkOrder]
+    by_dealer: list[dict[str, Any]]
+    by_region: list[dict[str, Any]]
+
+
+def dashboard_for_hotline(*, user_id: int | None, today: dt.datetime) -> Dashboard:
+    """The hotline's start page: the agent's own work, what is due, what is late, what waits.
+
+    ``today``: the start of today in the tenant's time zone. Each figure is the count of
+    ``board_work_orders`` with the same filters, so the number and the list behind it agree.
+    """
+    tomorrow = today + dt.timedelta(days=1)
+    open_orders = WorkOrder.objects.filter(state__in=OPEN_STATES)
+    figures = {
+        "mine": board_work_orders(created_by=user_id).count() if user_id else 0,
+        "callbacks_today": board_work_orders(callback_by=tomorrow).count(),
+        "verify": board_work_orders(verify=True).count(),
+        "overdue": board_work_orders(overdue=True).count(),
+        "due_soon": board_work_orders(due_within=120).count(),
+        "awaiting_parts": board_work_orders(state=State.AWAITING_PARTS).count(),
+        "decisions": work_orders_awaiting_decision().count(),
+        "intake_today": WorkOrder.objects.filter(received_at__gte=today, received_at__lt=tomorrow).count(),
+        "intake_yesterday": WorkOrder.objects.filter(
+            received_at__gte=today - dt.timedelta(days=1), received_at__lt=today
+        ).count(),
+    }
+    awaiting = list(
+        board_work_orders(state=State.AWAITING_PARTS).order_by(F("awaiting_since").asc(nulls_last=True))[:8]
+    )
+    late = Exists(_running().filter(due_at__lt=timezone.now()))
+    by_dealer = list(
+        open_orders.values("dealer_id", "dealer_code", "dealer_name")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=late))
+        .order_by("-overdue", "-open", "dealer_code")[:10]
+    )
+    regions = dict(Region.objects.values_list("pk", "name"))
+    by_region = [
+        {**row, "name": regions.get(row["region_id"], str(row["region_id"]))}
+        for row in open_orders.values("region_id")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=late))
+        .order_by("-overdue", "-open")
+    ]
+    return Dashboard(figures=figures, awaiting_parts=awaiting, by_dealer=by_dealer, by_region=by_region)
+
+
+def work_orders_awaiting_decision() -> QuerySet[WorkOrder]:
+    """Work orders with a transfer or extension request waiting for a supervisor."""
+    pending = Q(transfer_requests__state=DecisionState.PENDING) | Q(
+        extension_requests__state=DecisionState.PENDING
+    )
+    return WorkOrder.objects.filter(pk__in=WorkOrder.objects.filter(pending).values("pk"))
 
 
 def work_orders_for_board(

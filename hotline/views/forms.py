@@ -48,6 +48,9 @@ class BoardFilter(forms.Form):
         required=False,
         choices=[("", _("Any day")), ("today", _("Today")), ("yesterday", _("Yesterday"))],
     )
+    mine = forms.BooleanField(label=_("Recorded by me"), required=False)
+    callbacks_today = forms.BooleanField(label=_("Callback due today"), required=False)
+    verify = forms.BooleanField(label=_("Number to verify"), required=False)
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, network: list[NetworkMembership], regions, **kwargs) -> None:
@@ -79,7 +82,13 @@ class IntakeForm(forms.Form):
     owner_address = forms.CharField(label=_("Address"), max_length=200, required=False)
     vehicle_vin = forms.CharField(label=_("VIN"), max_length=17, required=False)
     vehicle_plate = forms.CharField(label=_("Licence plate"), max_length=10, required=False)
-    vehicle_model = forms.CharField(label=_("Model"), max_length=60, required=False)
+    vehicle_model = forms.CharField(
+        label=_("Model"),
+        max_length=60,
+        required=False,
+        help_text=_("Required when a VIN is given."),
+        widget=forms.TextInput(attrs={"data-required-with": "vehicle_vin"}),
+    )
     vehicle_purchase_date = forms.CharField(
         label=_("Purchase date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -94,9 +103,10 @@ class IntakeForm(forms.Form):
             *[(m.dealer_code, f"{m.dealer_code} {m.dealer.name} · {m.city}") for m in network],
         ]
 
-    def intake_values(self, part_lines: list[dict]) -> dict:
-        """The valid form as ``intake_from`` takes it (the API's shape)."""
-        data = self.cleaned_data
+    def intake_values(self, part_lines: list[dict], *, raw: bool = False) -> dict:
+        """The valid form as ``intake_from`` takes it (the API's shape); ``raw``: what was typed,
+        valid or not, to find every error of the service at once."""
+        data = self.cleaned_data if not raw else {name: (self.data.get(name) or "") for name in self.fields}
         owner = ("name", "gender", "mobile", "landline", "email", "province", "city", "address")
         vehicle = ("vin", "plate", "model", "purchase_date", "mileage_km", "use")
         return {
@@ -140,7 +150,10 @@ class ReasonForm(forms.Form):
 
 class TransferDecisionForm(forms.Form):
     request = forms.IntegerField(widget=forms.HiddenInput)
-    approve = forms.ChoiceField(label=_("Decision"), choices=[("yes", _("Approve")), ("no", _("Refuse"))])
+    # Nothing preselected: the supervisor decides.
+    approve = forms.ChoiceField(
+        label=_("Decision"), choices=[("", _("Choose…")), ("yes", _("Approve")), ("no", _("Refuse"))]
+    )
     to_dealer = forms.ChoiceField(label=_("New dealer"), required=False)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -154,7 +167,9 @@ class TransferDecisionForm(forms.Form):
 
 class ExtensionDecisionForm(forms.Form):
     request = forms.IntegerField(widget=forms.HiddenInput)
-    grant = forms.ChoiceField(label=_("Decision"), choices=[("yes", _("Grant")), ("no", _("Refuse"))])
+    grant = forms.ChoiceField(
+        label=_("Decision"), choices=[("", _("Choose…")), ("yes", _("Grant")), ("no", _("Refuse"))]
+    )
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

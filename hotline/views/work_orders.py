@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from config.errors import DomainError
 from config.exports import list_download
 from config.listing import Cursor
-from config.portal import actor_of, apply_errors, errors_of, live_page, sort_links
+from config.portal import actor_of, apply_errors, error_summary, errors_of, live_page, sort_links
 from tenants.selectors import saved_views_for
 from tenants.services.idempotency import StoredAnswer, idempotency_answer, idempotency_claim
 
@@ -50,7 +50,7 @@ from ..services import decisions
 from ..services.clocks import tenant_time_zone
 from ..services.routing import dealer_suggest
 from ..services.work_orders import (
-    check_part_lines,
+    intake_errors,
     intake_from,
     work_order_cancel,
     work_order_create,
@@ -89,6 +89,11 @@ def board_filters(request: HttpRequest) -> tuple[BoardFilter, dict[str, Any]]:
     values = dict(form.cleaned_data) if form.is_valid() else {}
     since, until = day_bounds(values.pop("received", "") or "")
     values.pop("sort", None)
+    if values.pop("mine", False):
+        values["created_by"] = request.user.pk
+    if values.pop("callbacks_today", False):
+        today, _end = day_bounds("today")
+        values["callback_by"] = today + dt.timedelta(days=1)
     return form, {**values, "received_since": since, "received_until": until}
 
 
@@ -300,6 +305,23 @@ def _intake_save(request: HttpRequest, form: IntakeForm, lines: list[dict[str, A
     return work_order.number
 
 
+def _all_intake_errors(request: HttpRequest, form: IntakeForm, lines: list[dict[str, Any]]) -> dict:
+    """The service's errors of what was typed, on fields the form found nothing wrong with."""
+    values = form.intake_values(lines, raw=True)
+    try:
+        intake = intake_from(manufacturer=request.tenant.manufacturer, values=values)
+        errors = intake_errors(intake)
+    except ValidationError as exc:
+        errors = errors_of(exc)
+    fresh = {}
+    for key, messages_ in errors.items():
+        field = IntakeForm.ALIASES.get(key, key)
+        if field in form.fields and form.errors.get(field):
+            continue  # already said by the form
+        fresh[key] = messages_
+    return apply_errors(form, ValidationError(fresh), IntakeForm.ALIASES) if fresh else {}
+
+
 @login_required
 def intake(request: HttpRequest) -> HttpResponse:
     manufacturer = request.tenant.manufacturer
@@ -319,13 +341,14 @@ def intake(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 line_errors = apply_errors(form, exc, IntakeForm.ALIASES)
         else:
-            # The field errors and the part lines' own, all at once.
-            errors, _clean = check_part_lines(lines, required=request.POST.get("type") == "parts_shortage")
-            line_errors = apply_errors(form, ValidationError(errors), IntakeForm.ALIASES) if errors else {}
+            # The form's errors and every one of the service's, in one pass.
+            line_errors = _all_intake_errors(request, form, lines)
+        status = 400
         owner = owner_by_mobile(request.POST.get("owner_mobile", ""))
         vehicle = vehicle_by_vin(request.POST.get("vehicle_vin", ""))
     else:
         form = IntakeForm(initial=_intake_initial(owner, vehicle), network=network)
+        status = 200
     suggestion = None
     if owner is not None or vehicle is not None:
         suggestion, _reason = dealer_suggest(manufacturer, vehicle=vehicle, city=owner.city if owner else "")
@@ -343,7 +366,9 @@ def intake(request: HttpRequest) -> HttpResponse:
             "lines": _line_rows(lines, line_errors),
             "max_lines": MAX_PART_LINES,
             "line_errors": line_errors.get("all"),
+            "summary": error_summary(form, line_errors, lines_anchor="part-lines"),
         },
+        status=status,
     )
 
 

@@ -22,7 +22,7 @@ def test_the_dealer_works_the_order_and_another_dealer_gets_404(
     crm = client_for(dealer, dealer_user)
     url = f"/work-orders/HQ/{number}/"
 
-    assert number in crm.get("/").content.decode()
+    assert number in crm.get("/work-orders/").content.decode()
     assert (
         crm.post(
             url + "contact/", {"whom": "王建华", "method": "phone", "reached": "yes", "agreed": "明天到店"}
@@ -46,7 +46,7 @@ def test_the_dealer_works_the_order_and_another_dealer_gets_404(
         stranger.post(url + "resolve/", {"result_summary": "x", "owner_acceptance": "accepted"}).status_code
         == 404
     )
-    assert number not in stranger.get("/").content.decode()
+    assert number not in stranger.get("/work-orders/").content.decode()
 
 
 def test_a_dealer_form_error_is_shown_next_to_the_field(agent_client, hotline, dealer, dealer_user):
