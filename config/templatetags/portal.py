@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import template
 from django.urls import reverse
@@ -69,3 +70,9 @@ def nav_link(context: Any, name: str, label: str, testid: str = "", exclude: str
 def form_summary(form: Any) -> dict[str, Any]:
     """The summary of a form's errors at its top, each linking to its field."""
     return {"summary": error_summary(form) if form is not None else []}
+
+
+@register.filter
+def query_of(values: dict[str, Any] | None) -> str:
+    """A mapping as the query string of a link (``dealer=12&overdue=on``)."""
+    return urlencode({k: v for k, v in (values or {}).items() if v not in (None, "")})

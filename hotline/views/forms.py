@@ -48,6 +48,12 @@ class BoardFilter(forms.Form):
         required=False,
         choices=[("", _("Any day")), ("today", _("Today")), ("yesterday", _("Yesterday"))],
     )
+    received_from = forms.DateField(
+        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.DateField(
+        label=_("Received to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     mine = forms.BooleanField(label=_("Recorded by me"), required=False)
     callbacks_today = forms.BooleanField(label=_("Callback due today"), required=False)
     verify = forms.BooleanField(label=_("Number to verify"), required=False)

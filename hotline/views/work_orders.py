@@ -88,6 +88,13 @@ def board_filters(request: HttpRequest) -> tuple[BoardFilter, dict[str, Any]]:
     )
     values = dict(form.cleaned_data) if form.is_valid() else {}
     since, until = day_bounds(values.pop("received", "") or "")
+    zone = zoneinfo.ZoneInfo(tenant_time_zone())
+    first, last = values.pop("received_from", None), values.pop("received_to", None)
+    if first:
+        since = max(filter(None, [since, dt.datetime.combine(first, dt.time(), zone)]))
+    if last:
+        end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone)
+        until = min(filter(None, [until, end]))
     values.pop("sort", None)
     if values.pop("mine", False):
         values["created_by"] = request.user.pk
