@@ -23,7 +23,8 @@ def figure(body: str, testid: str) -> tuple[int, str]:
     """A figure's number and the address it links to."""
     after = body.split(f'data-testid="{testid}"', 1)[1]
     link, number = re.search(r'href="([^"]+)"', after), re.search(r"<b>(\d+)</b>", after)
-    assert number and link, testid
+    assert number, testid
+    assert link, testid
     return int(number[1]), link[1].replace("&amp;", "&")
 
 
