@@ -10,6 +10,7 @@ import time_machine
 from django_tenants.utils import tenant_context
 
 from hotline.services.policy import WindowSpec, policy_current, policy_publish
+
 from ..conftest import client_for, intake_post
 
 pytestmark = pytest.mark.django_db
