@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from tenants.models import Membership, Role
+from tenants.models import Membership, Role, User
 from tenants.services.provisioning import membership_grant, user_create
 
 from ..conftest import PASSWORD, client_for, host_of, person
@@ -170,3 +170,16 @@ def test_sign_in_is_rate_limited_per_client_address(hotline, settings):
     ]
 
     assert statuses == [200, 200, 200, 429]
+
+
+def test_the_switcher_names_each_kind_of_workplace_in_the_readers_language(hotline, dealer):
+    person("li.na", hotline, Role.HOTLINE_AGENT)
+    membership_grant(user=User.objects.get(username="li.na"), tenant=dealer, role=Role.GENERAL_MANAGER)
+    client = Client(HTTP_HOST=host_of(hotline))
+    client.post("/login/", {"username": "li.na", "password": PASSWORD})
+
+    page = client.get("/switch/").content.decode()
+
+    assert "<td>客户服务中心</td>" in page
+    assert "<td>经销商</td>" in page
+    assert "<td>hotline</td>" not in page
