@@ -24,10 +24,14 @@ PAGE_SIZE = 50
 
 @dataclass(frozen=True)
 class Sort:
-    """One sortable column: the query's key and the direction the column starts in."""
+    """One sortable column: the query's key, the direction the column starts in, whether the key
+    can be empty, and the expression that computes it for finding a page (None: a field or an
+    annotation the query already has)."""
 
     key: str
     descending: bool = False
+    nullable: bool = False
+    expression: Any = None
 
 
 @dataclass(frozen=True)
@@ -74,13 +78,19 @@ def sort_from(text: str, columns: dict[str, Sort], default: str) -> tuple[str, b
     return name, descending
 
 
-def ordered(qs: QuerySet, key: str, descending: bool) -> QuerySet:
+def ordered(qs: QuerySet, key: str, descending: bool, nullable: bool = True) -> QuerySet:
+    """Sorted by ``key`` then id; empty keys last. A key that is never empty is sorted plainly,
+    so an index on it serves the sort."""
+    if not nullable:
+        return qs.order_by(f"-{key}" if descending else key, "-pk" if descending else "pk")
     expr = F(key).desc(nulls_last=True) if descending else F(key).asc(nulls_last=True)
     return qs.order_by(expr, "-pk" if descending else "pk")
 
 
-def after(key: str, descending: bool, cursor: Cursor, *, group: int | None = None) -> Q:
-    """The rows that come after ``cursor`` in ``ordered(qs, key, descending)``.
+def after(
+    key: str, descending: bool, cursor: Cursor, *, group: int | None = None, nullable: bool = True
+) -> Q:
+    """The rows that come after ``cursor`` in ``ordered(qs, key, descending, nullable)``.
 
     For a list merged from several queries (one per schema), ``group`` is this query's
     number: ties on the key are broken by the group, then by the id.
@@ -94,11 +104,8 @@ def after(key: str, descending: bool, cursor: Cursor, *, group: int | None = Non
         tie = Q(pk__in=[])  # the whole tie came before
     if cursor.value is None:
         return Q(**{f"{key}__isnull": True}) & tie
-    return (
-        Q(**{f"{key}__{beyond}": cursor.value})
-        | (Q(**{key: cursor.value}) & tie)
-        | Q(**{f"{key}__isnull": True})
-    )
+    following = Q(**{f"{key}__{beyond}": cursor.value}) | (Q(**{key: cursor.value}) & tie)
+    return following | Q(**{f"{key}__isnull": True}) if nullable else following
 
 
 @dataclass
@@ -112,14 +119,35 @@ class Page:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def page_of(qs: QuerySet, key: str, descending: bool, cursor: Cursor | None, size: int = PAGE_SIZE) -> Page:
-    """A page of one query: ``size`` rows after ``cursor``, and the count of the whole list."""
-    total = qs.count()
+def page_ids(
+    qs: QuerySet, sort: Sort, descending: bool, cursor: Cursor | None, size: int, **after_args: Any
+) -> list[tuple[int, Any]]:
+    """``(id, key)`` of up to ``size`` rows after ``cursor``: a lean query that computes the sort
+    key and what the filters need, not every column of every row it passes over."""
+    if sort.expression is not None:
+        qs = qs.annotate(**{sort.key: sort.expression})
     if cursor is not None:
-        qs = qs.filter(after(key, descending, cursor))
-    rows = list(ordered(qs, key, descending)[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
-    last = rows[-1] if rows else None
-    following = Cursor(getattr(last, key), last.pk).encode() if more and last is not None else None
+        qs = qs.filter(after(sort.key, descending, cursor, nullable=sort.nullable, **after_args))
+    return list(ordered(qs, sort.key, descending, sort.nullable).values_list("pk", sort.key)[:size])
+
+
+def rows_in_order(qs: QuerySet, ids: list[int]) -> list[Any]:
+    """The rows of ``ids`` with all their columns, in the order of ``ids``."""
+    found = {row.pk: row for row in qs.filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def page_of(qs: QuerySet, sort: Sort, descending: bool, cursor: Cursor | None, size: int = PAGE_SIZE) -> Page:
+    """A page of one query: ``size`` rows after ``cursor``, and the count of the whole list.
+
+    The page is found first by id and sort key only, then its rows are read whole: a list's
+    columns (a window's due time, who recorded it) cost a query each per row, so they are
+    computed for the page's rows, not for every row the sort passes over.
+    """
+    total = qs.count()
+    ids = page_ids(qs, sort, descending, cursor, size + 1)
+    more = len(ids) > size
+    ids = ids[:size]
+    rows = rows_in_order(qs, [pk for pk, _key in ids])
+    following = Cursor(ids[-1][1], ids[-1][0]).encode() if more and ids else None
     return Page(rows=rows, next=following, total=total, first=cursor is None)

@@ -17,14 +17,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
 from config.actor import Actor
-from config.listing import PAGE_SIZE, Cursor, Page, Sort, after, ordered, sort_from
+from config.listing import PAGE_SIZE, Cursor, Page, Sort, ordered, page_ids, rows_in_order, sort_from
 from hotline.events import EventKind, dealer_view
 from hotline.models import (
     OPEN_STATES,
@@ -47,10 +47,12 @@ INBOX_ROWS = 500  # per network, for the API's inbox
 
 # The inbox's sortable columns: the query's key, and the direction each starts in.
 INBOX_SORTS = {
-    "due": Sort("next_due"),
+    "due": Sort(
+        "due_key", nullable=True, expression=Min("clocks__due_at", filter=Q(clocks__state=ClockState.RUNNING))
+    ),
     "age": Sort("received_at"),
     "state": Sort("state"),
-    "assignee": Sort("assignee_rank"),
+    "assignee": Sort("assignee_rank", nullable=True),
 }
 
 
@@ -206,7 +208,7 @@ class DealerGateway:
         in the order the assignee column sorts them.
         """
         name, descending = sort_from(sort, INBOX_SORTS, "due")
-        key = INBOX_SORTS[name].key
+        key = INBOX_SORTS[name]
         assignments = self._assignments()
         ranks = {user_id: i for i, user_id in enumerate(staff_order or [])}
         fetched: list[tuple[Any, int, InboxRow]] = []
@@ -216,9 +218,9 @@ class DealerGateway:
             qs = self._inbox_query(manufacturer, assignments, ranks=ranks, **filters)
             with tenant_context(manufacturer.hotline):
                 total += qs.count()
-                if cursor is not None:
-                    qs = qs.filter(after(key, descending, cursor, group=manufacturer.pk))
-                orders = list(ordered(qs, key, descending)[: size + 1])
+                ids = page_ids(qs, key, descending, cursor, size + 1, group=manufacturer.pk)
+                orders = rows_in_order(qs, [pk for pk, _value in ids])
+            values = dict(ids)
             for wo in orders:
                 row = InboxRow(
                     manufacturer,
@@ -227,7 +229,7 @@ class DealerGateway:
                     assignments.get((manufacturer.pk, wo.pk)),
                     overdue=wo.is_overdue,
                 )
-                fetched.append((getattr(wo, key), manufacturer.pk, row))
+                fetched.append((values[wo.pk], manufacturer.pk, row))
         present = [f for f in fetched if f[0] is not None]
         present.sort(key=lambda f: (f[0], f[1], f[2].work_order.pk), reverse=descending)
         empty = sorted(

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
@@ -102,13 +102,20 @@ def regions_of(manufacturer_id: int) -> QuerySet[Region]:
 
 QUEUE_ROWS = 100
 
+
 # The board's sortable columns: the query's key, and the direction each starts in.
+def _due_key() -> Min:
+    """The most urgent running window's due time, as an aggregate: one join for a whole list
+    instead of a query per row."""
+    return Min("clocks__due_at", filter=Q(clocks__state=ClockState.RUNNING))
+
+
 BOARD_SORTS = {
-    "due": Sort("next_due"),
+    "due": Sort("due_key", nullable=True, expression=_due_key()),
     "age": Sort("received_at"),
     "dealer": Sort("dealer_code"),
     "state": Sort("state"),
-    "agent": Sort("agent_name"),
+    "agent": Sort("agent_name", nullable=True),
 }
 
 
@@ -292,7 +299,7 @@ def work_orders_for_board(
     """One page of the board sorted by a column of ``BOARD_SORTS`` (``-`` reverses it), after
     ``cursor``; with the count of the whole list."""
     name, descending = sort_from(sort, BOARD_SORTS, "due")
-    page = page_of(board_work_orders(**filters), BOARD_SORTS[name].key, descending, cursor, size)
+    page = page_of(board_work_orders(**filters), BOARD_SORTS[name], descending, cursor, size)
     page.extra = {"sort": name, "descending": descending}
     return page
 
@@ -300,7 +307,11 @@ def work_orders_for_board(
 def board_work_orders_sorted(*, sort: str = "due", **filters: Any) -> QuerySet[WorkOrder]:
     """The whole board in the order of its page (for a download)."""
     name, descending = sort_from(sort, BOARD_SORTS, "due")
-    return ordered(board_work_orders(**filters), BOARD_SORTS[name].key, descending)
+    key = BOARD_SORTS[name]
+    qs = board_work_orders(**filters)
+    if key.expression is not None:
+        qs = qs.annotate(**{key.key: key.expression})
+    return ordered(qs, key.key, descending, key.nullable)
 
 
 def work_orders_for_supervisors() -> dict[str, list[WorkOrder]]:
