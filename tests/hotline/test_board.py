@@ -59,6 +59,10 @@ def test_a_search_finds_any_part_of_a_number_mobile_plate_vin_or_name(agent_web,
         body = agent_web.get("/work-orders/", {"q": text, "state": "all"}).content.decode()
         assert rows_of(body) == [number], text
     assert rows_of(agent_web.get("/work-orders/", {"q": "99999999"}).content.decode()) == []
+    # Two characters: the start or the end of a value (a given name, a surname and more).
+    assert rows_of(agent_web.get("/work-orders/", {"q": "王建"}).content.decode()) == [number]
+    assert rows_of(agent_web.get("/work-orders/", {"q": "建华"}).content.decode()) == [number]
+    assert rows_of(agent_web.get("/work-orders/", {"q": "5%"}).content.decode()) == []  # literal %
 
 
 def test_the_board_pages_through_every_work_order_without_a_cap(
