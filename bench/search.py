@@ -192,7 +192,7 @@ def step_measure(repeat: int, rows: int) -> dict:
         "number, whole": {"state": "all", "q": f"-{middle:07d}"},
         "mobile, middle 7 digits": {"state": "all", "q": f"{middle * 7919 % 1_000_000_000:09d}"[1:8]},
         "plate, 4 characters": {"state": "all", "q": f"{middle % 1_048_576:05X}"[1:]},
-        "VIN, 8 characters": {"state": "all", "q": f"{middle:06d}"[-6:] + ""},
+        "VIN, 6 characters": {"state": "all", "q": f"{middle:06d}"[-6:] + ""},
         "name, 3 characters": {"state": "all", "q": "王伟芳"},
         "name, 2 characters, open ones": {"q": "李娜"},
         "name, 2 characters, every work order": {"state": "all", "q": "李娜"},
