@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
 
 PAGE_SIZE = 50
@@ -127,7 +129,9 @@ def page_ids(
     if sort.expression is not None:
         qs = qs.annotate(**{sort.key: sort.expression})
     if cursor is not None:
-        qs = qs.filter(after(sort.key, descending, cursor, nullable=sort.nullable, **after_args))
+        # A cursor of another sort (an edited address) does not fit the key: from the first page.
+        with contextlib.suppress(ValidationError, ValueError, TypeError):
+            qs = qs.filter(after(sort.key, descending, cursor, nullable=sort.nullable, **after_args))
     return list(ordered(qs, sort.key, descending, sort.nullable).values_list("pk", sort.key)[:size])
 
 

@@ -13,12 +13,20 @@ from django.views.decorators.http import require_POST
 
 from config.portal import errors_of, port_of
 
-from ..models import SavedView
+from ..models import SavedView, TenantType
 from ..selectors import memberships_of, portal_url
 from ..services.saved_views import saved_view_delete, saved_view_query, saved_view_save
 
-# A saved view's list, and the page (URL name) that shows it, on either portal.
-LIST_PAGES = {"board": "board", "inbox": "inbox"}
+# The list a tenant type's portal keeps views of, and the page (URL name) that shows it.
+LIST_PAGES = {TenantType.HOTLINE: {"board": "board"}, TenantType.DEALER: {"inbox": "inbox"}}
+
+
+def _list_page(request: HttpRequest) -> str:
+    """The URL name of the list the form names, on this host's portal; 404 for any other."""
+    target = LIST_PAGES.get(request.tenant.type, {}).get(request.POST.get("page", ""))
+    if target is None:
+        raise Http404
+    return target
 
 
 @login_required
@@ -39,10 +47,8 @@ def switch_tenant(request: HttpRequest) -> HttpResponse:
 @require_POST
 def saved_view_save_view(request: HttpRequest) -> HttpResponse:
     """Keep the list's filters under a name; back to the list, with the view's filters."""
-    page = request.POST.get("page", "")
-    target = LIST_PAGES.get(page)
-    if target is None:
-        raise Http404
+    target = _list_page(request)
+    page = request.POST["page"]
     try:
         view = saved_view_save(
             tenant=request.tenant,
@@ -65,10 +71,7 @@ def saved_view_save_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def saved_view_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
-    page = request.POST.get("page", "")
-    target = LIST_PAGES.get(page)
-    if target is None:
-        raise Http404
+    target = _list_page(request)
     try:
         saved_view_delete(tenant=request.tenant, user=request.user, view_id=pk)
     except SavedView.DoesNotExist as exc:

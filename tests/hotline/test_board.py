@@ -85,6 +85,9 @@ def test_the_board_pages_through_every_work_order_without_a_cap(
     assert set(rows_of(first)).isdisjoint(rows_of(second))
     assert sorted(rows_of(first) + rows_of(second)) == sorted(numbers_of(hotline))
     assert 'data-testid="next-page"' not in second
+    # A cursor of another sort, or none at all, is the first page, never an error.
+    for other in ({"sort": "dealer", "cursor": cursor}, {"cursor": "not-a-cursor"}):
+        assert supervisor_client.get("/work-orders/", other).status_code == 200
 
 
 def test_columns_sort_both_ways_and_say_so(manufacturer, hotline, agent, network, supervisor_client):
@@ -146,10 +149,14 @@ def test_a_saved_view_keeps_the_filters_and_a_shared_one_reaches_colleagues(
     assert not SavedView.objects.filter(pk=view.pk).exists()
 
 
-def test_a_view_needs_a_name(supervisor_client):
+def test_a_view_needs_a_name_and_a_list_of_this_portal(supervisor_client):
     supervisor_client.post("/views/", {"page": "board", "name": " ", "query": "overdue=on"})
+    other_list = supervisor_client.post("/views/", {"page": "inbox", "name": "x", "query": ""})
+    no_list = supervisor_client.post("/views/1/delete/", {"page": "nothing"})
 
     assert not SavedView.objects.exists()
+    assert other_list.status_code == 404
+    assert no_list.status_code == 404
 
 
 def test_supervisors_reassign_several_work_orders_at_once(
