@@ -507,7 +507,6 @@ def _kpi_counts() -> dict[str, Count]:
 def _kpi_figures(counts: dict[str, Any]) -> dict[str, Any]:
     total = counts["total"]
     return {
-        "high_share": _percent(counts["band_high"], counts["scored"]),
         "total": total,
         "response_rate": _percent(counts["response_met"], counts["response_decided"]),
         "completion_rate": _percent(counts["completion_met"], counts["completion_decided"]),
@@ -556,7 +555,7 @@ def kpi_rows(
 
     qs = _kpi_work_orders(since=since, until=until, dealer_id=dealer_id, dealer_code=dealer_code)
     keys = {
-        "dealer": ["dealer_code", "dealer_name", "dealer_id"],
+        "dealer": ["dealer_code", "dealer_name"],
         "region": ["region_id"],
         "category": ["category"],
         "week": ["period"],
@@ -570,26 +569,16 @@ def kpi_rows(
     regions = dict(Region.objects.values_list("pk", "name")) if group == "region" else {}
     out = []
     for row in rows:
-        drill: dict[str, Any] = {}
         if group == "dealer":
             key, label = row["dealer_code"], f"{row['dealer_code']} {row['dealer_name']}"
-            drill = {"dealer": row["dealer_id"]}
         elif group == "region":
             key, label = str(row["region_id"]), regions.get(row["region_id"], str(row["region_id"]))
-            drill = {"region": row["region_id"]}
         elif group == "category":
             key, label = row["category"], str(Category(row["category"]).label)
-            drill = {"category": row["category"]}
         else:
             day = row["period"].astimezone(time_zone).date()
             key, label = day.isoformat(), day.strftime("%Y-%m-%d" if group == "week" else "%Y-%m")
-            last = (
-                (day + dt.timedelta(days=6))
-                if group == "week"
-                else (day + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-            )
-            drill = {"received_from": day.isoformat(), "received_to": last.isoformat()}
-        out.append({"key": key, "label": label, "drill": drill, **_kpi_figures(row)})
+        out.append({"key": key, "label": label, **_kpi_figures(row)})
     return out
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.exports import table_download
+from tenants.selectors import network_of_manufacturer
 
 from ..selectors import kpi_rows, kpi_totals
 from ..services.clocks import tenant_time_zone
@@ -114,14 +115,32 @@ def against_targets(totals: dict[str, Any], targets: dict[str, float]) -> list[d
         "reopen_rate": _("Reopen %"),
         "high_share": _("Fully satisfied (8–10) %"),
     }
+    scored = totals.get("scored") or 0
+    figures = {**totals, "high_share": round(100 * totals["band_high"] / scored, 1) if scored else None}
     out = []
     for name, (way, _default) in KPI_TARGETS.items():
-        value, target = totals.get(name), targets[name]
+        value, target = figures.get(name), targets[name]
         met = None if value is None else (value >= target if way == "min" else value <= target)
         out.append(
             {"name": name, "label": labels[name], "value": value, "target": target, "way": way, "met": met}
         )
     return out
+
+
+def drill_of(group: str, key: str, dealer_ids: dict[str, int]) -> dict[str, Any]:
+    """The board's filters for the work orders behind a row of ``kpi_rows`` (its period apart)."""
+    if group == "dealer":
+        return {"dealer": dealer_ids.get(key, "")}
+    if group == "region":
+        return {"region": key}
+    if group == "category":
+        return {"category": key}
+    first = dt.date.fromisoformat(key)
+    if group == "week":
+        last = first + dt.timedelta(days=6)
+    else:
+        last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    return {"received_from": first.isoformat(), "received_to": last.isoformat()}
 
 
 def trend_rows(rows: list[dict[str, Any]], targets: dict[str, float]) -> list[dict[str, Any]]:
@@ -172,9 +191,13 @@ def kpis(request: HttpRequest) -> HttpResponse:
     start, end, group = period(form, zone)
     trend = (form.cleaned_data.get("trend") if form.is_valid() else "") or "week"
     rows = kpi_rows(group=group, since=start, until=end, time_zone=zone)
+    dealer_ids = {m.dealer_code: m.dealer_id for m in network_of_manufacturer(request.tenant.manufacturer.pk)}
+    row_links = [(row, drill_of(group, row["key"], dealer_ids)) for row in rows]
     totals = kpi_totals(since=start, until=end)
     targets = kpi_targets(policy_current())
     trends = trend_rows(kpi_rows(group=trend, since=start, until=end, time_zone=zone), targets)
+    for row in trends:
+        row["drill"] = drill_of(trend, row["key"], dealer_ids)
     export, fmt = request.GET.get("export"), request.GET.get("format", "csv")
     stamp = f"{start:%Y%m%d}-{(end - dt.timedelta(days=1)):%Y%m%d}"
     if export == "kpis":
@@ -195,6 +218,7 @@ def kpis(request: HttpRequest) -> HttpResponse:
             "query": request.GET.urlencode(),
             "since": start.date(),
             "until": (end - dt.timedelta(days=1)).date(),
+            "row_links": row_links,
             "targets": against_targets(totals, targets),
             "trends": trends,
             "trend": trend,
