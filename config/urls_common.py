@@ -1,6 +1,8 @@
 """URLs every host serves, whatever its tenant type."""
 
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from tenants.views import account, auth, invitations, portal
@@ -15,8 +17,11 @@ urlpatterns = [
     path("account/two-factor/", account.two_factor, name="account-two-factor"),
     path("switch/", portal.switch_tenant, name="switch-tenant"),
     path("invitations/<str:secret>/", invitations.invitation_take, name="invitation"),
+    path("views/", portal.saved_view_save_view, name="saved-view-save"),
+    path("views/<int:pk>/delete/", portal.saved_view_delete_view, name="saved-view-delete"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True), name="favicon"),
 ]
 
 handler404 = "config.errors.not_found"

@@ -21,7 +21,8 @@ SECRET_KEY = env("SECRET_KEY", default="")
 BASE_DOMAIN = env("BASE_DOMAIN", default="localhost")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[BASE_DOMAIN, f".{BASE_DOMAIN}"])
 PORTAL_SCHEME = env("PORTAL_SCHEME", default="http")
-PORTAL_PORT = env.int("PORTAL_PORT", default=8000)
+# Printed links (the start-up banner, e-mails) use the port the web process listens on.
+PORTAL_PORT = env.int("PORTAL_PORT", default=env.int("WEB_PORT", default=8000))
 
 # --- Tenancy: a public schema and two tenant types, each with its own apps and URLconf.
 PUBLIC_SCHEMA_NAME = "public"

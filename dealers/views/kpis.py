@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from config.exports import table_download
-from hotline.views.kpis import KpiFilter, period
+from hotline.views.kpis import kpi_form, period
 from tenants.permissions import may
 
 from ..gateway import DealerGateway
@@ -24,8 +25,9 @@ def kpis(request: HttpRequest) -> HttpResponse:
     if not may(request.membership.role, "dealer.kpis.read"):
         raise PermissionDenied
     zone = zoneinfo.ZoneInfo(getattr(request.tenant, "time_zone", "") or settings.TIME_ZONE)
-    form = KpiFilter(request.GET or None)
+    form = kpi_form(request, zone)
     form.fields.pop("group")
+    form.fields.pop("trend")
     start, end, _group = period(form, zone)
     rows = DealerGateway(request.tenant).kpis(since=start, until=end, time_zone=zone)
     names = dict(_staff(request))
@@ -54,8 +56,8 @@ def kpis(request: HttpRequest) -> HttpResponse:
         _("Repeat %"),
         _("Reopen %"),
         _("8–10 fully satisfied"),
-        _("6–8 basically satisfied"),
-        _("0–6 unsatisfied"),
+        _("6–7 basically satisfied"),
+        _("1–5 unsatisfied"),
     ]
     table = [
         [
@@ -77,8 +79,8 @@ def kpis(request: HttpRequest) -> HttpResponse:
         _("Callback scores"),
         _("Average score"),
         _("8–10 fully satisfied"),
-        _("6–8 basically satisfied"),
-        _("0–6 unsatisfied"),
+        _("6–7 basically satisfied"),
+        _("1–5 unsatisfied"),
     ]
     advisor_table = [[a["name"], a["count"], a["average"], a["high"], a["mid"], a["low"]] for a in advisors]
     export, fmt = request.GET.get("export"), request.GET.get("format", "csv")
@@ -97,6 +99,6 @@ def kpis(request: HttpRequest) -> HttpResponse:
             "advisor_table": advisor_table,
             "query": request.GET.urlencode(),
             "since": start.date(),
-            "until": end.date(),
+            "until": (end - dt.timedelta(days=1)).date(),
         },
     )

@@ -27,7 +27,7 @@ class BoardFilter(forms.Form):
     q = forms.CharField(
         label=_("Search"),
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": _("Number, mobile, plate or VIN")}),
+        widget=forms.TextInput(attrs={"placeholder": _("Number, mobile, plate, VIN or name")}),
     )
     state = forms.ChoiceField(label=_("State"), required=False)
     dealer = forms.ChoiceField(label=_("Dealer"), required=False)
@@ -36,6 +36,28 @@ class BoardFilter(forms.Form):
     severity = forms.ChoiceField(label=_("Severity"), required=False, choices=_blank(Severity.choices))
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     repeat = forms.BooleanField(label=_("Repeat only"), required=False)
+    due_within = forms.TypedChoiceField(
+        label=_("Due within"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Any time")), ("120", _("2 hours")), ("1440", _("1 day"))],
+    )
+    received = forms.ChoiceField(
+        label=_("Received"),
+        required=False,
+        choices=[("", _("Any day")), ("today", _("Today")), ("yesterday", _("Yesterday"))],
+    )
+    received_from = forms.DateField(
+        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.DateField(
+        label=_("Received to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    mine = forms.BooleanField(label=_("Recorded by me"), required=False)
+    callbacks_today = forms.BooleanField(label=_("Callback due today"), required=False)
+    verify = forms.BooleanField(label=_("Number to verify"), required=False)
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, network: list[NetworkMembership], regions, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -66,7 +88,13 @@ class IntakeForm(forms.Form):
     owner_address = forms.CharField(label=_("Address"), max_length=200, required=False)
     vehicle_vin = forms.CharField(label=_("VIN"), max_length=17, required=False)
     vehicle_plate = forms.CharField(label=_("Licence plate"), max_length=10, required=False)
-    vehicle_model = forms.CharField(label=_("Model"), max_length=60, required=False)
+    vehicle_model = forms.CharField(
+        label=_("Model"),
+        max_length=60,
+        required=False,
+        help_text=_("Required when a VIN is given."),
+        widget=forms.TextInput(attrs={"data-required-with": "vehicle_vin"}),
+    )
     vehicle_purchase_date = forms.CharField(
         label=_("Purchase date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -81,9 +109,10 @@ class IntakeForm(forms.Form):
             *[(m.dealer_code, f"{m.dealer_code} {m.dealer.name} · {m.city}") for m in network],
         ]
 
-    def intake_values(self, part_lines: list[dict]) -> dict:
-        """The valid form as ``intake_from`` takes it (the API's shape)."""
-        data = self.cleaned_data
+    def intake_values(self, part_lines: list[dict], *, raw: bool = False) -> dict:
+        """The valid form as ``intake_from`` takes it (the API's shape); ``raw``: what was typed,
+        valid or not, to find every error of the service at once."""
+        data = self.cleaned_data if not raw else {name: (self.data.get(name) or "") for name in self.fields}
         owner = ("name", "gender", "mobile", "landline", "email", "province", "city", "address")
         vehicle = ("vin", "plate", "model", "purchase_date", "mileage_km", "use")
         return {
@@ -127,7 +156,10 @@ class ReasonForm(forms.Form):
 
 class TransferDecisionForm(forms.Form):
     request = forms.IntegerField(widget=forms.HiddenInput)
-    approve = forms.ChoiceField(label=_("Decision"), choices=[("yes", _("Approve")), ("no", _("Refuse"))])
+    # Nothing preselected: the supervisor decides.
+    approve = forms.ChoiceField(
+        label=_("Decision"), choices=[("", _("Choose…")), ("yes", _("Approve")), ("no", _("Refuse"))]
+    )
     to_dealer = forms.ChoiceField(label=_("New dealer"), required=False)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -141,7 +173,9 @@ class TransferDecisionForm(forms.Form):
 
 class ExtensionDecisionForm(forms.Form):
     request = forms.IntegerField(widget=forms.HiddenInput)
-    grant = forms.ChoiceField(label=_("Decision"), choices=[("yes", _("Grant")), ("no", _("Refuse"))])
+    grant = forms.ChoiceField(
+        label=_("Decision"), choices=[("", _("Choose…")), ("yes", _("Grant")), ("no", _("Refuse"))]
+    )
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -4,6 +4,7 @@ from .identity import ROLES_BY_TENANT_TYPE, Membership, Role, User
 from .invitations import Invitation, NetworkInvitation
 from .network import Manufacturer, NetworkMembership, PartsCentre, Region, WebhookBacklog
 from .tenant import Domain, Tenant, TenantType
+from .views import SavedView
 
 __all__ = [
     "ROLES_BY_TENANT_TYPE",
@@ -22,6 +23,7 @@ __all__ = [
     "PartsCentre",
     "Region",
     "Role",
+    "SavedView",
     "Tenant",
     "TenantType",
     "User",
