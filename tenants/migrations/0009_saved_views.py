@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0005_api_keys'),
+        ('tenants', '0008_invitations'),
     ]
 
     operations = [
