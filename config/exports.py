@@ -1,4 +1,5 @@
-"""Tables as CSV (UTF-8 with BOM, for Excel) or XLSX: a page's download, or a background job's file.
+"""Tables as CSV (UTF-8 with BOM, for Excel) or XLSX: a page's table, a whole list streamed while
+it is read, or a background job's file.
 
 Every text cell is neutralised against formula injection (CSV injection): a
 cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
@@ -12,12 +13,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook
 
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -66,4 +67,43 @@ def table_download(
         path = table_write(Path(folder) / "table", headers, rows, fmt)
         response = HttpResponse(path.read_bytes(), content_type=CONTENT_TYPES[path.suffix])
     response["Content-Disposition"] = f'attachment; filename="{filename}{path.suffix}"'
+    return response
+
+
+class _Echo:
+    """A file-like object that hands back what is written to it (for streaming CSV)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def list_download(
+    filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str
+) -> StreamingHttpResponse | HttpResponse:
+    """A whole list (a board, an inbox) as a download, however long it is.
+
+    CSV is streamed row by row while the rows are read; XLSX is written row by row
+    into a temporary file, which is then streamed.
+    """
+    if fmt == "xlsx":
+        folder = tempfile.mkdtemp()
+        path = table_write(Path(folder) / "list", headers, rows, fmt)
+        spooled = path.open("rb")  # noqa: SIM115 -- closed by the response
+        path.unlink()
+        Path(folder).rmdir()
+        response: StreamingHttpResponse | HttpResponse = FileResponse(
+            spooled, content_type=CONTENT_TYPES[".xlsx"]
+        )
+    else:
+        header_cells = [cell_safe(str(h)) for h in headers]
+        writer = csv.writer(_Echo())
+
+        def lines() -> Iterator[str]:
+            yield "\ufeff" + writer.writerow(header_cells)
+            for row in rows:
+                yield writer.writerow([cell_safe(v) for v in row])
+
+        response = StreamingHttpResponse(lines(), content_type=CONTENT_TYPES[".csv"])
+        fmt = "csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response

@@ -8,7 +8,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils.translation import gettext as _
 
 from config.actor import Actor
 
@@ -16,6 +17,13 @@ from config.actor import Actor
 def actor_of(request: HttpRequest) -> Actor:
     """The signed-in person acting for the host's tenant, in the role they hold there."""
     return Actor.of(request.user, request.membership)  # type: ignore[attr-defined]
+
+
+def port_of(request: HttpRequest) -> int | None:
+    """The port the reader's browser used (from the Host header); None: the scheme's default."""
+    host = request.get_host()
+    _name, _sep, port = host.rpartition(":")
+    return int(port) if _sep and port.isdigit() and "]" not in port else None
 
 
 def errors_of(exc: ValidationError) -> dict[str, list[str]]:
@@ -61,3 +69,55 @@ def live_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """
     view.live_page = True  # type: ignore[attr-defined]
     return view
+
+
+def sort_links(
+    query: QueryDict, names: list[str], current: str, descending: bool, reversed_: bool = False
+) -> dict[str, dict[str, Any]]:
+    """Per sortable column: the address that sorts by it (the current column: the other way
+    round) from the first page, and how it is sorted now (``aria-sort``)."""
+    links = {}
+    for name in names:
+        q = query.copy()
+        q.pop("cursor", None)
+        active = name == current
+        q["sort"] = ("" if reversed_ else "-") + name if active else name
+        links[name] = {
+            "url": "?" + q.urlencode(),
+            "active": active,
+            "aria": ("descending" if descending else "ascending") if active else "none",
+        }
+    return links
+
+
+def human_duration(seconds: float) -> str:
+    """A length of time as people say it: "2 d 3 h", "3 h 20 min", "45 min" (in their language)."""
+    minutes = max(0, int(seconds // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(d)s d %(h)s h") % {"d": days, "h": hours} if hours else _("%(d)s d") % {"d": days}
+    if hours:
+        return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes} if minutes else _("%(h)s h") % {"h": hours}
+    return _("%(m)s min") % {"m": minutes}
+
+
+def error_summary(
+    form: forms.Form, line_errors: dict[str, list[str]] | None = None, lines_anchor: str = ""
+) -> list[dict[str, str]]:
+    """Every error of a form for the summary at its top, in the order of the fields, each
+    with the address of its field (``#id_…``; part lines: ``#<lines_anchor>``)."""
+    if not form.is_bound:
+        return []
+    items = [{"label": "", "message": str(m), "href": ""} for m in form.non_field_errors()]
+    for name, field in form.fields.items():
+        for message in form.errors.get(name, []):
+            items.append(
+                {"label": str(field.label or ""), "message": str(message), "href": f"#{form[name].auto_id}"}
+            )
+    for key, messages in (line_errors or {}).items():
+        line = key.split(".", 1)[0]
+        label = _("Part line %(n)s") % {"n": line} if line.isdigit() else _("Part lines")
+        for message in messages:
+            items.append({"label": str(label), "message": str(message), "href": f"#{lines_anchor}"})
+    return items

@@ -1,6 +1,8 @@
 """URLs every host serves, whatever its tenant type."""
 
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from tenants.views import account, auth, invitations, jobs, portal
@@ -18,8 +20,11 @@ urlpatterns = [
     path("jobs/new/", jobs.job_new, name="job-new"),
     path("jobs/<id:pk>/download/", jobs.job_download, name="job-download"),
     path("invitations/<token:secret>/", invitations.invitation_take, name="invitation"),
+    path("views/", portal.saved_view_save_view, name="saved-view-save"),
+    path("views/<id:pk>/delete/", portal.saved_view_delete_view, name="saved-view-delete"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True), name="favicon"),
 ]
 
 handler404 = "config.error_pages.not_found"

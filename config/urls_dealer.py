@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from dealers.views import administration, kpis, work_orders
+from dealers.views import administration, dashboard, kpis, work_orders
 from notifications import views as notification_views
 from tenants.views import people
 
@@ -10,7 +10,9 @@ from .urls_common import handler403, handler404, handler500
 from .urls_common import urlpatterns as common
 
 urlpatterns = [
-    path("", work_orders.inbox, name="home"),
+    path("", dashboard.dashboard, name="home"),
+    path("work-orders/", work_orders.inbox, name="inbox"),
+    path("work-orders/bulk/", work_orders.inbox_bulk_assign, name="inbox-bulk"),
     path("work-orders/<code:manufacturer>/<code:number>/", work_orders.work_order_page, name="work-order"),
     path(
         "work-orders/<code:manufacturer>/<code:number>/<slug:action>/",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("work-orders/", work_orders.board, name="board"),
     path("work-orders/new/", work_orders.intake, name="intake"),
     path("work-orders/new/hints/", work_orders.intake_hints, name="intake-hints"),
+    path("work-orders/bulk/", work_orders.board_bulk_reassign, name="board-bulk"),
     path("work-orders/<code:number>/", work_orders.work_order_page_view, name="work-order"),
     path("work-orders/<code:number>/<slug:action>/", work_orders.work_order_action, name="work-order-action"),
     path("queues/", work_orders.queues, name="queues"),

@@ -16,22 +16,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from config.actor import Actor
+from config.listing import PAGE_SIZE, Cursor, Page, Sort, ordered, page_ids, rows_in_order, sort_from
 from hotline.events import EventKind, dealer_view
 from hotline.models import (
     OPEN_STATES,
     Clock,
+    ClockKind,
     ClockState,
     RelayedEvent,
+    State,
     WorkOrder,
     WorkOrderEvent,
 )
-from hotline.selectors import feed_position, kpi_rows, relayed_after
+from hotline.selectors import feed_position, kpi_rows, relayed_after, search_matches, with_list_columns
 from tenants.models import Manufacturer, NetworkMembership, Tenant
 from tenants.permissions import require
 
@@ -39,7 +42,17 @@ from .actions import DEALER_ACTIONS, DealerAction
 from .models import Assignment, ContactAttempt, InternalNote
 from .services import WorkOrderRef
 
-INBOX_ROWS = 500  # per network
+INBOX_ROWS = 500  # per network, for the API's inbox
+
+# The inbox's sortable columns: the query's key, and the direction each starts in.
+INBOX_SORTS = {
+    "due": Sort(
+        "due_key", nullable=True, expression=Min("clocks__due_at", filter=Q(clocks__state=ClockState.RUNNING))
+    ),
+    "age": Sort("received_at"),
+    "state": Sort("state"),
+    "assignee": Sort("assignee_rank", nullable=True),
+}
 
 
 @dataclass
@@ -89,50 +102,72 @@ class DealerGateway:
 
     # --- reads ------------------------------------------------------------------------------
 
-    def inbox(
+    def _inbox_query(
         self,
+        manufacturer: Manufacturer,
+        assignments: dict[tuple[int, int], int],
         *,
         open_only: bool = True,
         assignee_id: int | None = None,
         state: str = "",
         severity: str = "",
         overdue: bool = False,
+        due_within: int | None = None,
         q: str = "",
-    ) -> list[InboxRow]:
-        """The dealer's work orders across every network it belongs to, most urgent first.
+        ranks: dict[int, int] | None = None,
+    ) -> QuerySet[WorkOrder]:
+        """One network's part of the inbox (evaluate it in the manufacturer's schema)."""
+        qs = with_list_columns(
+            WorkOrder.objects.filter(self._visible(manufacturer)).select_related("owner", "vehicle")
+        )
+        if open_only:
+            qs = qs.filter(state__in=OPEN_STATES)
+        if state:
+            qs = qs.filter(state=state)
+        if severity:
+            qs = qs.filter(severity=severity)
+        if assignee_id is not None:
+            mine = [w for (m, w), who in assignments.items() if m == manufacturer.pk and who == assignee_id]
+            qs = qs.filter(pk__in=mine)
+        if overdue:
+            qs = qs.filter(is_overdue=True)
+        if due_within:
+            now = timezone.now()
+            soon = Clock.objects.filter(
+                work_order=OuterRef("pk"),
+                state=ClockState.RUNNING,
+                due_at__gte=now,
+                due_at__lt=now + dt.timedelta(minutes=due_within),
+            )
+            qs = qs.filter(Exists(soon))
+        qs = qs.filter(search_matches(q))
+        # Sorting by who handles it: the people's order by name, as a number per work order.
+        whens = {}
+        for (m, work_order_id), who in assignments.items():
+            if m == manufacturer.pk and ranks and who in ranks:
+                whens.setdefault(ranks[who], []).append(work_order_id)
+        rank = Case(
+            *[When(pk__in=ids, then=Value(r)) for r, ids in sorted(whens.items())],
+            default=None,
+            output_field=IntegerField(),
+        )
+        return qs.annotate(assignee_rank=rank)
 
-        Filtered in each hotline schema: open ones only (or all), one state or
-        severity, those with a missed running window, those assigned to one person
-        here, a number, owner's name or plate containing ``q``.
+    def inbox(self, *, limit: int = INBOX_ROWS, **filters: Any) -> list[InboxRow]:
+        """The dealer's work orders across every network it belongs to, most urgent first
+        (at most ``limit`` per network; the portal pages through all of them: ``inbox_page``).
+
+        Filtered in each hotline schema: open ones only (or all), one state or severity,
+        those with a missed running window, those assigned to one person here, any part of
+        a number, owner's name or mobile, plate or VIN containing ``q``.
         """
-        assignments = {(a.manufacturer_id, a.work_order_id): a.assignee_id for a in Assignment.objects.all()}
+        assignments = self._assignments()
         rows: list[InboxRow] = []
-        now = timezone.now()
         for place in self.places.values():
             manufacturer = place.manufacturer
-            qs = WorkOrder.objects.filter(self._visible(manufacturer)).select_related("owner", "vehicle")
-            if open_only:
-                qs = qs.filter(state__in=OPEN_STATES)
-            if state:
-                qs = qs.filter(state=state)
-            if severity:
-                qs = qs.filter(severity=severity)
-            if assignee_id is not None:
-                mine = [
-                    w for (m, w), who in assignments.items() if m == manufacturer.pk and who == assignee_id
-                ]
-                qs = qs.filter(pk__in=mine)
-            if q.strip():
-                q = q.strip()
-                qs = qs.filter(
-                    Q(number__icontains=q) | Q(owner__name__icontains=q) | Q(vehicle__plate__icontains=q)
-                )
-            late = Clock.objects.filter(work_order=OuterRef("pk"), state=ClockState.RUNNING, due_at__lt=now)
-            qs = qs.annotate(is_overdue=Exists(late))
-            if overdue:
-                qs = qs.filter(is_overdue=True)
+            qs = self._inbox_query(manufacturer, assignments, **filters)
             with tenant_context(manufacturer.hotline):
-                orders = list(qs.order_by("-received_at")[:INBOX_ROWS])
+                orders = list(ordered(qs, "next_due", False)[:limit])
                 due = {}
                 for clock in Clock.objects.filter(work_order__in=orders, state=ClockState.RUNNING).order_by(
                     "due_at"
@@ -151,6 +186,102 @@ class DealerGateway:
         far = dt.datetime.max.replace(tzinfo=dt.UTC)
         rows.sort(key=lambda r: r.next_due.due_at if r.next_due else far)
         return rows
+
+    def _assignments(self) -> dict[tuple[int, int], int]:
+        return {(a.manufacturer_id, a.work_order_id): a.assignee_id for a in Assignment.objects.all()}
+
+    def inbox_page(
+        self,
+        *,
+        sort: str = "due",
+        cursor: Cursor | None = None,
+        size: int = PAGE_SIZE,
+        staff_order: list[int] | None = None,
+        **filters: Any,
+    ) -> Page:
+        """One page of the inbox merged from every network, sorted by a column of
+        ``INBOX_SORTS`` (``-`` reverses it), after ``cursor``; with the count of all of it.
+
+        Each network's query reads only the page's rows after the cursor (keyset), so a
+        page costs the same however long the inbox is. ``staff_order``: the people here
+        in the order the assignee column sorts them.
+        """
+        name, descending = sort_from(sort, INBOX_SORTS, "due")
+        key = INBOX_SORTS[name]
+        assignments = self._assignments()
+        ranks = {user_id: i for i, user_id in enumerate(staff_order or [])}
+        fetched: list[tuple[Any, int, InboxRow]] = []
+        total = 0
+        for place in self.places.values():
+            manufacturer = place.manufacturer
+            qs = self._inbox_query(manufacturer, assignments, ranks=ranks, **filters)
+            with tenant_context(manufacturer.hotline):
+                total += qs.count()
+                ids = page_ids(qs, key, descending, cursor, size + 1, group=manufacturer.pk)
+                orders = rows_in_order(qs, [pk for pk, _value in ids])
+            values = dict(ids)
+            for wo in orders:
+                row = InboxRow(
+                    manufacturer,
+                    wo,
+                    None,
+                    assignments.get((manufacturer.pk, wo.pk)),
+                    overdue=wo.is_overdue,
+                )
+                fetched.append((values[wo.pk], manufacturer.pk, row))
+        present = [f for f in fetched if f[0] is not None]
+        present.sort(key=lambda f: (f[0], f[1], f[2].work_order.pk), reverse=descending)
+        empty = sorted(
+            (f for f in fetched if f[0] is None), key=lambda f: (f[1], f[2].work_order.pk), reverse=descending
+        )
+        merged = present + empty
+        page_rows = merged[:size]
+        following = None
+        if len(merged) > size and page_rows:
+            value, group, last = page_rows[-1]
+            following = Cursor(value, last.work_order.pk, group).encode()
+        return Page(
+            rows=[f[2] for f in page_rows],
+            next=following,
+            total=total,
+            first=cursor is None,
+            extra={"sort": name, "descending": descending},
+        )
+
+    def dashboard(self, *, user_id: int) -> dict[str, Any]:
+        """The dealer's start page, across every network: the person's own open work orders,
+        those due within 2 hours, those overdue, those awaiting parts (longest first), and
+        those resolved whose callback to the owner runs. Each figure is the count of the
+        inbox with the same filters, so the number and the list behind it agree."""
+        assignments = self._assignments()
+        figures = {"mine": 0, "due_soon": 0, "overdue": 0, "awaiting_parts": 0, "callbacks": 0}
+        awaiting: list[InboxRow] = []
+        for place in self.places.values():
+            manufacturer = place.manufacturer
+            queries = {
+                "mine": self._inbox_query(manufacturer, assignments, assignee_id=user_id),
+                "due_soon": self._inbox_query(manufacturer, assignments, due_within=120),
+                "overdue": self._inbox_query(manufacturer, assignments, overdue=True),
+                "awaiting_parts": self._inbox_query(manufacturer, assignments, state=State.AWAITING_PARTS),
+                "callbacks": self._inbox_query(manufacturer, assignments, state=State.RESOLVED).filter(
+                    Exists(
+                        Clock.objects.filter(
+                            work_order=OuterRef("pk"), kind=ClockKind.CALLBACK, state=ClockState.RUNNING
+                        )
+                    )
+                ),
+            }
+            with tenant_context(manufacturer.hotline):
+                for name, qs in queries.items():
+                    figures[name] += qs.count()
+                oldest = queries["awaiting_parts"].order_by(F("awaiting_since").asc(nulls_last=True))[:8]
+                awaiting += [
+                    InboxRow(manufacturer, wo, None, assignments.get((manufacturer.pk, wo.pk)))
+                    for wo in oldest
+                ]
+        far = dt.datetime.max.replace(tzinfo=dt.UTC)
+        awaiting.sort(key=lambda r: r.work_order.awaiting_since or far)
+        return {"figures": figures, "awaiting_parts": awaiting[:8]}
 
     def work_order(self, manufacturer_code: str, number: str) -> DealerWorkOrder:
         manufacturer = self._manufacturer(manufacturer_code)

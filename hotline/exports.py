@@ -23,10 +23,10 @@ from tenants.jobs import JobKind, JobResult, Progress, job_kind_register
 from tenants.models import BackgroundJob
 
 from .models import PartLine
-from .selectors import KPI_GROUPS, kpi_rows, kpi_totals, work_orders_for_board
+from .selectors import KPI_GROUPS, board_work_orders_sorted, kpi_rows, kpi_totals
 from .services.clocks import tenant_time_zone
+from .views.forms import BoardFilter, board_filters_of
 
-BOARD_FILTERS = ("state", "dealer", "region", "category", "severity", "q")
 PAGE = 2000
 
 
@@ -35,13 +35,11 @@ def _format(data: QueryDict | dict) -> str:
 
 
 def register_params(data: QueryDict | dict) -> dict[str, Any]:
-    """The board's filters as the person set them (text, bounded; the run checks them again)."""
-    params: dict[str, Any] = {name: str(data.get(name) or "")[:100] for name in BOARD_FILTERS}
-    for name in ("dealer", "region"):
-        if not params[name].isdigit() or len(params[name]) > 18:
-            params[name] = ""
-    params["overdue"] = bool(data.get("overdue"))
-    params["repeat"] = bool(data.get("repeat"))
+    """The board's filters as the person set them, and its sort (text, bounded: the run reads them
+    through the board's own filter form, as the board does)."""
+    params: dict[str, Any] = {
+        name: str(data.get(name) or "")[:100] for name in BoardFilter.base_fields if data.get(name)
+    }
     params["format"] = _format(data)
     return params
 
@@ -81,11 +79,12 @@ def _register_headers() -> list[str]:
 def export_register(job: BackgroundJob, progress: Progress, folder: Path) -> JobResult:
     """Every work order matching the board's filters, one row each, with its part lines."""
     params = job.params
-    filters = {name: params.get(name, "") for name in BOARD_FILTERS}
-    rows = work_orders_for_board(
-        **filters, overdue=params.get("overdue", False), repeat=params.get("repeat", False)
+    _form, filters = board_filters_of(
+        {k: v for k, v in params.items() if k != "format"} or None,
+        manufacturer_id=job.tenant.manufacturer.pk,
+        user_id=job.requested_by_id,
     )
-    rows = rows.select_related("repeat_of")
+    rows = board_work_orders_sorted(sort=params.get("sort", ""), **filters).select_related("repeat_of")
     total = rows.count()
     zone = zoneinfo.ZoneInfo(tenant_time_zone())
 

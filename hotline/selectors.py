@@ -6,16 +6,20 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
+from config.listing import PAGE_SIZE, Cursor, Page, Sort, ordered, page_of, sort_from
 from tenants.models import NetworkMembership, Region, User
 from tenants.selectors import network_of_manufacturer
 
+from .events import EventKind
 from .models import (
     OPEN_STATES,
     CallbackAttempt,
+    CallbackOutcome,
     Category,
     Clock,
     ClockKind,
@@ -96,20 +100,85 @@ def regions_of(manufacturer_id: int) -> QuerySet[Region]:
 
 # --- the board and the supervisors' queues --------------------------------------------------
 
-BOARD_ROWS = 300
 QUEUE_ROWS = 100
+
+
+# The board's sortable columns: the query's key, and the direction each starts in.
+def _due_key() -> Min:
+    """The most urgent running window's due time, as an aggregate: one join for a whole list
+    instead of a query per row."""
+    return Min("clocks__due_at", filter=Q(clocks__state=ClockState.RUNNING))
+
+
+BOARD_SORTS = {
+    "due": Sort("due_key", nullable=True, expression=_due_key()),
+    "age": Sort("received_at"),
+    "dealer": Sort("dealer_code"),
+    "state": Sort("state"),
+    "agent": Sort("agent_name", nullable=True),
+}
+
+
+def search_matches(q: str) -> Q:
+    """Work orders whose number, owner's mobile or name, plate or VIN contains ``q``.
+
+    From 3 characters on, any part matches (``00006``, the middle of a mobile, ``A3K8``);
+    a shorter text matches the start or the end of a value (李娜, 王建 or 建华 of 王建华).
+    Each column is searched on its own through its trigram index and the work orders come
+    from the union, so a search costs about the same at 1,000,000 work orders
+    (docs/benchmarks.md).
+    """
+    q = (q or "").strip()
+    if not q:
+        return Q()
+    wo, owner, vehicle = WorkOrder._meta.db_table, Owner._meta.db_table, Vehicle._meta.db_table
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    # A text of 3 characters or more: anywhere in the value. A shorter one has no trigram of its
+    # own: at the start or the end of the value (王建 and 建华 of 王建华), where the value's edges
+    # give the index its trigrams.
+    patterns = [f"%{escaped}%"] if len(q) >= 3 else [f"{escaped}%", f"%{escaped}"]
+
+    def any_of(*columns: str) -> str:
+        return " OR ".join(f"{column} ILIKE %s" for column in columns for _pattern in patterns)
+
+    sql = (
+        f"SELECT id FROM {wo} WHERE {any_of('number')} "  # noqa: S608 -- names from the models
+        f"UNION SELECT w.id FROM {wo} w JOIN {owner} o ON o.id = w.owner_id "
+        f"WHERE {any_of('o.mobile', 'o.name')} "
+        f"UNION SELECT w.id FROM {wo} w JOIN {vehicle} v ON v.id = w.vehicle_id "
+        f"WHERE {any_of('v.plate', 'v.vin')}"
+    )
+    return Q(pk__in=RawSQL(sql, patterns * 5))  # noqa: S611 -- the text is a parameter
+
+
+def _running(work_order: Any = None) -> QuerySet[Clock]:
+    return Clock.objects.filter(
+        work_order=OuterRef("pk") if work_order is None else work_order, state=ClockState.RUNNING
+    ).order_by("due_at", "pk")
+
+
+def with_list_columns(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
+    """The columns of a list of work orders: the most urgent running window (its due time, kind
+    and first warning), whether one is missed, since when it awaits parts, who recorded it."""
+    awaiting = WorkOrderEvent.objects.filter(
+        work_order=OuterRef("pk"), kind=EventKind.PARTS_REQUESTED
+    ).order_by("-id")
+    return qs.annotate(
+        next_due=Subquery(_running().values("due_at")[:1]),
+        next_kind=Subquery(_running().values("kind")[:1]),
+        next_warn=Subquery(_running().values("warn_times")[:1]),
+        is_overdue=Exists(_running().filter(due_at__lt=timezone.now())),
+        awaiting_since=Subquery(awaiting.values("at")[:1]),
+        agent_name=Subquery(User.objects.filter(pk=OuterRef("created_by_id")).values("full_name")[:1]),
+    )
 
 
 def _with_clocks(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
     """Each work order with the due time of its most urgent running window, and whether one is missed."""
-    running = Clock.objects.filter(work_order=OuterRef("pk"), state=ClockState.RUNNING)
-    return qs.annotate(
-        next_due=Min("clocks__due_at", filter=Q(clocks__state=ClockState.RUNNING)),
-        is_overdue=Exists(running.filter(due_at__lt=timezone.now())),
-    )
+    return with_list_columns(qs)
 
 
-def work_orders_for_board(
+def board_work_orders(
     *,
     state: str = "",
     dealer: str = "",
@@ -118,11 +187,20 @@ def work_orders_for_board(
     severity: str = "",
     overdue: bool = False,
     repeat: bool = False,
+    due_within: int | None = None,
+    received_since: dt.datetime | None = None,
+    received_until: dt.datetime | None = None,
+    created_by: int | None = None,
+    callback_by: dt.datetime | None = None,
+    verify: bool = False,
     q: str = "",
 ) -> QuerySet[WorkOrder]:
-    """The hotline's board: open work orders (``state`` "all" or one state to widen it), the most
-    urgent running window first; ``q`` finds a number, mobile, plate, VIN or part of a name."""
-    qs = _with_clocks(WorkOrder.objects.select_related("owner", "vehicle"))
+    """The hotline's board, unsorted: open work orders (``state`` "all" or one state to widen it),
+    filtered; ``due_within`` minutes: a running window due in that time (not yet missed);
+    ``created_by``: recorded by this person; ``callback_by``: its callback to the owner is due by
+    then; ``verify``: the owner's number was wrong on the last callback (to correct);
+    ``q`` finds any part of a number, mobile, plate, VIN or name (``search_matches``)."""
+    qs = with_list_columns(WorkOrder.objects.select_related("owner", "vehicle"))
     if state == "":
         qs = qs.filter(state__in=OPEN_STATES)
     elif state != "all":
@@ -133,16 +211,111 @@ def work_orders_for_board(
         qs = qs.filter(is_overdue=True)
     if repeat:
         qs = qs.filter(repeat_of__isnull=False)
-    q = (q or "").strip()
-    if q:
-        qs = qs.filter(
-            Q(number__iexact=q)
-            | Q(owner__mobile=q)
-            | Q(vehicle__plate__iexact=q)
-            | Q(vehicle__vin__iexact=q)
-            | Q(owner__name__icontains=q)
-        )
-    return qs.order_by("next_due", "-received_at")
+    if due_within:
+        now = timezone.now()
+        soon = _running().filter(due_at__gte=now, due_at__lt=now + dt.timedelta(minutes=due_within))
+        qs = qs.filter(Exists(soon))
+    if received_since is not None:
+        qs = qs.filter(received_at__gte=received_since)
+    if received_until is not None:
+        qs = qs.filter(received_at__lt=received_until)
+    if created_by is not None:
+        qs = qs.filter(created_by_id=created_by)
+    if callback_by is not None:
+        qs = qs.filter(Exists(_running().filter(kind=ClockKind.CALLBACK, due_at__lt=callback_by)))
+    if verify:
+        qs = qs.filter(numbers_to_verify())
+    return qs.filter(search_matches(q))
+
+
+def numbers_to_verify() -> Q:
+    """Open work orders whose owner's number was wrong on the last callback attempt: the
+    owner's details need correcting before anyone can call again."""
+    last = CallbackAttempt.objects.filter(work_order=OuterRef("pk")).order_by("-at", "-id")
+    return Q(state__in=OPEN_STATES) & Q(
+        pk__in=WorkOrder.objects.annotate(last_outcome=Subquery(last.values("outcome")[:1]))
+        .filter(last_outcome=CallbackOutcome.WRONG_NUMBER)
+        .values("pk")
+    )
+
+
+@dataclass
+class Dashboard:
+    """The figures a day starts from; each one is the count of a list the board can show."""
+
+    figures: dict[str, int]
+    awaiting_parts: list[WorkOrder]
+    by_dealer: list[dict[str, Any]]
+    by_region: list[dict[str, Any]]
+
+
+def dashboard_for_hotline(*, user_id: int | None, today: dt.datetime) -> Dashboard:
+    """The hotline's start page: the agent's own work, what is due, what is late, what waits.
+
+    ``today``: the start of today in the tenant's time zone. Each figure is the count of
+    ``board_work_orders`` with the same filters, so the number and the list behind it agree.
+    """
+    tomorrow = today + dt.timedelta(days=1)
+    open_orders = WorkOrder.objects.filter(state__in=OPEN_STATES)
+    figures = {
+        "mine": board_work_orders(created_by=user_id).count() if user_id else 0,
+        "callbacks_today": board_work_orders(callback_by=tomorrow).count(),
+        "verify": board_work_orders(verify=True).count(),
+        "overdue": board_work_orders(overdue=True).count(),
+        "due_soon": board_work_orders(due_within=120).count(),
+        "awaiting_parts": board_work_orders(state=State.AWAITING_PARTS).count(),
+        "decisions": work_orders_awaiting_decision().count(),
+        "intake_today": WorkOrder.objects.filter(received_at__gte=today, received_at__lt=tomorrow).count(),
+        "intake_yesterday": WorkOrder.objects.filter(
+            received_at__gte=today - dt.timedelta(days=1), received_at__lt=today
+        ).count(),
+    }
+    awaiting = list(
+        board_work_orders(state=State.AWAITING_PARTS).order_by(F("awaiting_since").asc(nulls_last=True))[:8]
+    )
+    late = Exists(_running().filter(due_at__lt=timezone.now()))
+    by_dealer = list(
+        open_orders.values("dealer_id", "dealer_code", "dealer_name")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=late))
+        .order_by("-overdue", "-open", "dealer_code")[:10]
+    )
+    regions = dict(Region.objects.values_list("pk", "name"))
+    by_region = [
+        {**row, "name": regions.get(row["region_id"], str(row["region_id"]))}
+        for row in open_orders.values("region_id")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=late))
+        .order_by("-overdue", "-open")
+    ]
+    return Dashboard(figures=figures, awaiting_parts=awaiting, by_dealer=by_dealer, by_region=by_region)
+
+
+def work_orders_awaiting_decision() -> QuerySet[WorkOrder]:
+    """Work orders with a transfer or extension request waiting for a supervisor."""
+    pending = Q(transfer_requests__state=DecisionState.PENDING) | Q(
+        extension_requests__state=DecisionState.PENDING
+    )
+    return WorkOrder.objects.filter(pk__in=WorkOrder.objects.filter(pending).values("pk"))
+
+
+def work_orders_for_board(
+    *, sort: str = "due", cursor: Cursor | None = None, size: int = PAGE_SIZE, **filters: Any
+) -> Page:
+    """One page of the board sorted by a column of ``BOARD_SORTS`` (``-`` reverses it), after
+    ``cursor``; with the count of the whole list."""
+    name, descending = sort_from(sort, BOARD_SORTS, "due")
+    page = page_of(board_work_orders(**filters), BOARD_SORTS[name], descending, cursor, size)
+    page.extra = {"sort": name, "descending": descending}
+    return page
+
+
+def board_work_orders_sorted(*, sort: str = "due", **filters: Any) -> QuerySet[WorkOrder]:
+    """The whole board in the order of its page (for a download)."""
+    name, descending = sort_from(sort, BOARD_SORTS, "due")
+    key = BOARD_SORTS[name]
+    qs = board_work_orders(**filters)
+    if key.expression is not None:
+        qs = qs.annotate(**{key.key: key.expression})
+    return ordered(qs, key.key, descending, key.nullable)
 
 
 def work_orders_for_supervisors() -> dict[str, list[WorkOrder]]:

@@ -10,11 +10,11 @@ from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from .models import Domain, Membership, NetworkMembership, Tenant, TenantType, User
+from .models import Domain, Membership, NetworkMembership, SavedView, Tenant, TenantType, User
 
 # Session keys: when the person signed in, and when the session was last used.
 SIGNED_IN_AT = "signed_in_at"
@@ -99,16 +99,21 @@ def memberships_of(user: User) -> QuerySet[Membership]:
     )
 
 
-def portal_url(tenant: Tenant, path: str = "/") -> str:
-    """The address of a tenant's portal, e.g. ``http://gd-hotline.localhost:8000/``."""
+def portal_url(tenant: Tenant, path: str = "/", *, port: int | str | None = None) -> str:
+    """The address of a tenant's portal, e.g. ``http://gd-hotline.localhost:8000/``.
+
+    ``port``: the one the reader came in on (a page links to the same server it was served
+    by; 0: the scheme's default, as the reader's browser had it); None: ``PORTAL_PORT``.
+    """
     host = (
         settings.BASE_DOMAIN
         if tenant.type == TenantType.PUBLIC
         else (f"{tenant.slug}.{settings.BASE_DOMAIN}")
     )
     default_port = {"http": 80, "https": 443}.get(settings.PORTAL_SCHEME)
-    port = "" if default_port == settings.PORTAL_PORT else f":{settings.PORTAL_PORT}"
-    return f"{settings.PORTAL_SCHEME}://{host}{port}{path}"
+    number = settings.PORTAL_PORT if port is None else (int(port) or default_port)
+    suffix = "" if default_port == number else f":{number}"
+    return f"{settings.PORTAL_SCHEME}://{host}{suffix}{path}"
 
 
 def networks_of_dealer(dealer: Tenant) -> QuerySet[NetworkMembership]:
@@ -134,4 +139,14 @@ def staff_of(tenant: Tenant) -> QuerySet[Membership]:
         Membership.objects.filter(tenant=tenant, is_active=True)
         .select_related("user")
         .order_by("user__username")
+    )
+
+
+def saved_views_for(tenant: Tenant, user: User, page: str) -> list[SavedView]:
+    """The person's own views of a list and those shared by others of the same tenant."""
+    return list(
+        SavedView.objects.filter(tenant=tenant, page=page)
+        .filter(Q(owner=user) | Q(shared=True))
+        .select_related("owner")
+        .order_by("name", "pk")
     )

@@ -65,6 +65,9 @@ SCHEMA_SWITCHERS = {
     "notifications/services.py",  # files each notification in its reader's own schema
     "hotline/management/commands/sla_policy.py",  # an administrator edits a hotline's policy
     "config/demo.py",  # loads owners, vehicles and work orders into each hotline
+    "config/migration.py",  # a rollout's signals are sent in a schema of the type it migrated
+    "config/migration_normal.py",  # migrates one tenant schema after another
+    "config/migration_additive.py",  # renders a migration's SQL on the type's template
 }
 SWITCHING = re.compile(
     r"\b(tenant_context|schema_context)\b|\.set_(tenant|schema|schema_to_public)\(|\bconnection\.tenant\b"

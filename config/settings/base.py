@@ -21,7 +21,8 @@ SECRET_KEY = env("SECRET_KEY", default="")
 BASE_DOMAIN = env("BASE_DOMAIN", default="localhost")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[BASE_DOMAIN, f".{BASE_DOMAIN}"])
 PORTAL_SCHEME = env("PORTAL_SCHEME", default="http")
-PORTAL_PORT = env.int("PORTAL_PORT", default=8000)
+# Printed links (the start-up banner, e-mails) use the port the web process listens on.
+PORTAL_PORT = env.int("PORTAL_PORT", default=env.int("WEB_PORT", default=8000))
 
 # --- Tenancy: a public schema and two tenant types, each with its own apps and URLconf.
 PUBLIC_SCHEMA_NAME = "public"
@@ -382,8 +383,17 @@ CONTENT_SECURITY_POLICY = {
 # Names used in the UI that are not model data.
 PRODUCT_NAME = _("Complaint Desk")
 
-# migrate_schemas hands only the schemas with pending migrations to its executor.
+# migrate_schemas and migrate_tenants roll migrations out through config/migration.py: only
+# schemas with pending migrations, purely additive ones by the fast path.
 GET_EXECUTOR_FUNCTION = "config.migration.get_executor"
+# Schemas per transaction on the fast path (a failure rolls back one schema, not the batch).
+TENANT_ROLLOUT_BATCH_SIZE = env.int("TENANT_ROLLOUT_BATCH_SIZE", default=50)
+# How long one schema's DDL waits for a lock held by live traffic before that schema fails
+# (reported; the rollout carries on and a rerun retries it).
+TENANT_ROLLOUT_LOCK_TIMEOUT = env("TENANT_ROLLOUT_LOCK_TIMEOUT", default="5s")
+# A rollout worker renews its connection after this many schemas: a backend caches catalog
+# entries of every schema it touches (docs/tenancy.md).
+TENANT_ROLLOUT_SCHEMAS_PER_CONNECTION = env.int("TENANT_ROLLOUT_SCHEMAS_PER_CONNECTION", default=500)
 
 # The scheduler process (manage.py run_scheduler) runs only what is time-critical: firing the
 # clocks. Each job returns the seconds until it next has work, or None.

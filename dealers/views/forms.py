@@ -17,11 +17,19 @@ class InboxFilter(forms.Form):
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     closed = forms.BooleanField(label=_("Include finished"), required=False)
+    due_within = forms.TypedChoiceField(
+        label=_("Due within"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Any time")), ("120", _("2 hours")), ("1440", _("1 day"))],
+    )
     q = forms.CharField(
         label=_("Search"),
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": _("Number, owner or plate")}),
+        widget=forms.TextInput(attrs={"placeholder": _("Number, mobile, owner, plate or VIN")}),
     )
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -29,9 +37,19 @@ class InboxFilter(forms.Form):
 
 
 class DealerActionForm(forms.Form):
-    """A dealer action's form: its cleaned data are the action's arguments."""
+    """A dealer action's form: its cleaned data are the action's arguments.
 
-    def __init__(self, *args, staff: list[tuple[str, str]] | None = None, **kwargs) -> None:
+    ``staff``: the people here (who can be assigned); ``windows``: the work order's running
+    windows (what more time can be asked for).
+    """
+
+    def __init__(
+        self,
+        *args,
+        staff: list[tuple[str, str]] | None = None,
+        windows: list[str] | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
 
 
@@ -44,9 +62,10 @@ class ContactForm(DealerActionForm):
     )
     whom = forms.CharField(label=_("Whom"), max_length=60)
     method = forms.ChoiceField(label=_("How"), choices=ContactMethod.choices)
+    # No answer is preselected: the person says whether the owner was reached.
     reached = forms.TypedChoiceField(
         label=_("Reached the owner?"),
-        choices=[("yes", _("Yes")), ("no", _("No"))],
+        choices=[("", _("Choose…")), ("yes", _("Yes")), ("no", _("No"))],
         coerce=lambda value: value == "yes",
     )
     agreed = forms.CharField(
@@ -59,7 +78,7 @@ class AssignForm(DealerActionForm):
     assignee_id = forms.TypedChoiceField(label=_("Assign to"), coerce=int)
 
     def __init__(self, *args, staff: list[tuple[str, str]] | None = None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, staff=staff, **kwargs)
         self.fields["assignee_id"].choices = [("", "—"), *(staff or [])]
 
 
@@ -113,6 +132,14 @@ class ExtensionForm(DealerActionForm):
     clock_kind = forms.ChoiceField(label=_("Window"), choices=ClockKind.choices)
     minutes = forms.IntegerField(label=_("Extra time (minutes)"), min_value=1, max_value=60 * 24 * 30)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, windows: list[str] | None = None, **kwargs) -> None:
+        super().__init__(*args, windows=windows, **kwargs)
+        if windows is not None:
+            # Only the windows still running can be given more time.
+            self.fields["clock_kind"].choices = [
+                (kind, label) for kind, label in ClockKind.choices if kind in windows
+            ]
 
 
 class TransferForm(DealerActionForm):

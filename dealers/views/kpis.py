@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 
 from django.conf import settings
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from config.exports import table_download
 from hotline.exports import SATISFACTION_BANDS
-from hotline.views.kpis import KpiFilter, period
+from hotline.views.kpis import kpi_form, period
 from tenants.permissions import may
 
 from ..gateway import DealerGateway
@@ -25,8 +26,9 @@ def kpis(request: HttpRequest) -> HttpResponse:
     if not may(request.membership.role, "dealer.kpis.read"):
         raise PermissionDenied
     zone = zoneinfo.ZoneInfo(getattr(request.tenant, "time_zone", "") or settings.TIME_ZONE)
-    form = KpiFilter(request.GET or None)
+    form = kpi_form(request, zone)
     form.fields.pop("group")
+    form.fields.pop("trend")
     start, end, _group = period(form, zone)
     rows = DealerGateway(request.tenant).kpis(since=start, until=end, time_zone=zone)
     names = dict(_staff(request))
@@ -94,6 +96,6 @@ def kpis(request: HttpRequest) -> HttpResponse:
             "advisor_table": advisor_table,
             "query": request.GET.urlencode(),
             "since": start.date(),
-            "until": end.date(),
+            "until": (end - dt.timedelta(days=1)).date(),
         },
     )

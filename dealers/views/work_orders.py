@@ -7,6 +7,7 @@ The actions and their forms come from ``dealers/actions.py``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
@@ -14,15 +15,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from config.portal import actor_of, apply_errors, live_page
-from hotline.models import MAX_PART_LINES, OPEN_STATES, StockCheck
+from config.exports import list_download
+from config.listing import Cursor
+from config.portal import actor_of, apply_errors, live_page, sort_links
+from hotline.models import MAX_PART_LINES, OPEN_STATES, ClockKind, StockCheck
 from tenants.permissions import may
-from tenants.selectors import networks_of_dealer, staff_of
+from tenants.selectors import saved_views_for, staff_of
 
 from ..actions import DEALER_ACTIONS
-from ..gateway import DealerGateway, DealerWorkOrder
+from ..gateway import INBOX_SORTS, DealerGateway, DealerWorkOrder
 from .forms import InboxFilter
 
 
@@ -33,33 +40,152 @@ def _staff(request: HttpRequest) -> list[tuple[str, str]]:
     ]
 
 
+def inbox_filters(request: HttpRequest) -> tuple[InboxFilter, dict[str, Any]]:
+    """The inbox's filter form from the address, and the gateway's arguments it gives."""
+    form = InboxFilter(request.GET or None)
+    values: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
+    return form, {
+        "open_only": not values.get("closed"),
+        "assignee_id": request.user.pk if values.get("mine") else None,
+        "state": values.get("state") or "",
+        "severity": values.get("severity") or "",
+        "overdue": bool(values.get("overdue")),
+        "due_within": values.get("due_within"),
+        "q": values.get("q") or "",
+    }
+
+
+INBOX_COLUMNS = [
+    _lazy("Number"),
+    _lazy("Manufacturer"),
+    _lazy("Received"),
+    _lazy("State"),
+    _lazy("Category"),
+    _lazy("Owner"),
+    _lazy("Mobile"),
+    _lazy("Licence plate"),
+    _lazy("Assigned to"),
+    _lazy("Window"),
+    _lazy("Due"),
+]
+
+
 @login_required
 @live_page
 def inbox(request: HttpRequest) -> HttpResponse:
-    """Open work orders from every network, most urgent first; filters and "assigned to me"."""
-    form = InboxFilter(request.GET or None)
-    values: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
-    rows = DealerGateway(request.tenant).inbox(
-        open_only=not values.get("closed"),
-        assignee_id=request.user.pk if values.get("mine") else None,
-        state=values.get("state") or "",
-        severity=values.get("severity") or "",
-        overdue=bool(values.get("overdue")),
-        q=values.get("q") or "",
+    """Work orders from every network, most urgent first: filters, sortable columns, pages,
+    saved views, downloads, "assigned to me", bulk assignment."""
+    form, filters = inbox_filters(request)
+    staff = _staff(request)
+    names = dict(staff)
+    order = [int(user_id) for user_id, _label in sorted(staff, key=lambda s: s[1])]
+    gateway = DealerGateway(request.tenant)
+    sort = request.GET.get("sort", "")
+    fmt = request.GET.get("export")
+    if fmt in ("csv", "xlsx"):
+        return list_download(
+            f"inbox-{request.tenant.slug}",
+            [str(h) for h in INBOX_COLUMNS],
+            _inbox_lines(gateway, names, sort, order, filters),
+            fmt,
+        )
+    page = gateway.inbox_page(
+        sort=sort, cursor=Cursor.decode(request.GET.get("cursor", "")), staff_order=order, **filters
     )
-    names = dict(_staff(request))
-    for row in rows:
+    for row in page.rows:
         row.assignee = names.get(str(row.assignee_id), "")
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    query.pop("view", None)
     return render(
         request,
         "dealers/inbox.html",
         {
             "form": form,
-            "rows": rows,
-            "filtered": bool(request.GET),
-            "networks": networks_of_dealer(request.tenant),
+            "page": page,
+            "rows": page.rows,
+            "sorts": sort_links(
+                query,
+                list(INBOX_SORTS),
+                page.extra["sort"],
+                page.extra["descending"],
+                reversed_=sort.startswith("-"),
+            ),
+            "query": query.urlencode(),
+            "filtered": any(k != "sort" for k in query),
+            "saved_views": saved_views_for(request.tenant, request.user, "inbox"),
+            "current_view": request.GET.get("view", ""),
+            "assign_form": DEALER_ACTIONS["assign"].form(staff=staff, prefix="bulk"),
         },
     )
+
+
+def _inbox_lines(
+    gateway: DealerGateway, names: dict[str, str], sort: str, order: list[int], filters: dict[str, Any]
+) -> Iterator[list[Any]]:
+    """Every row of the inbox as a download's lines, a page at a time."""
+    zone = timezone.get_current_timezone()
+
+    def local(moment: Any) -> str:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    cursor = None
+    while True:
+        page = gateway.inbox_page(sort=sort, cursor=cursor, size=500, staff_order=order, **filters)
+        for row in page.rows:
+            wo = row.work_order
+            yield [
+                wo.number,
+                row.manufacturer.name,
+                local(wo.received_at),
+                wo.get_state_display(),
+                wo.get_category_display(),
+                wo.owner.name,
+                wo.owner.mobile,
+                wo.vehicle.plate if wo.vehicle else "",
+                names.get(str(row.assignee_id), ""),
+                str(ClockKind(wo.next_kind).label) if wo.next_kind else "",
+                local(wo.next_due),
+            ]
+        if page.next is None:
+            return
+        cursor = Cursor.decode(page.next)
+
+
+@login_required
+@require_POST
+def inbox_bulk_assign(request: HttpRequest) -> HttpResponse:
+    """The chosen work orders to one person here, through the declared ``assign`` action;
+    what could not be assigned is said by number."""
+    staff = _staff(request)
+    form = DEALER_ACTIONS["assign"].form(request.POST, staff=staff, prefix="bulk")
+    back = request.POST.get("next") or ""
+    back = back if back.startswith("/work-orders/") else reverse("inbox")
+    chosen = [c for c in request.POST.getlist("work_order") if "/" in c][:200]
+    if not chosen:
+        messages.error(request, _("Choose at least one work order."))
+        return redirect(back)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"{form.fields['assignee_id'].label}: {error}")
+        return redirect(back)
+    gateway = DealerGateway(request.tenant)
+    done, failed = [], []
+    for item in chosen:
+        manufacturer, number = item.split("/", 1)
+        try:
+            gateway.act("assign", manufacturer, number, actor=actor_of(request), **form.cleaned_data)
+            done.append(number)
+        except Http404:
+            failed.append(f"{number}: {_('not routed to this dealer')}")
+        except (ValidationError, PermissionDenied) as exc:
+            failed.append(f"{number}: {exc}")
+    if done:
+        messages.success(request, _("Assigned: %(numbers)s.") % {"numbers": ", ".join(done)})
+    for line in failed:
+        messages.error(request, line)
+    return redirect(back)
 
 
 def _part_line_rows(lines: list[dict[str, Any]], line_errors: dict[str, list[str]]) -> list[dict[str, Any]]:
@@ -70,6 +196,11 @@ def _part_line_rows(lines: list[dict[str, Any]], line_errors: dict[str, list[str
         }
         for i, line in enumerate(lines, start=1)
     ]
+
+
+def _running(view: DealerWorkOrder) -> list[str]:
+    """The kinds of the work order's windows still running (more time can be asked for them)."""
+    return [c.kind for c in view.clocks if c.stopped_at is None]
 
 
 def _context(request: HttpRequest, view: DealerWorkOrder, **forms: Any) -> dict[str, Any]:
@@ -93,7 +224,7 @@ def _context(request: HttpRequest, view: DealerWorkOrder, **forms: Any) -> dict[
         "request_lines": forms.get("request_lines", _part_line_rows(lines, {})),
         "request_line_errors": forms.get("request_line_errors"),
         **{
-            f"{name}_form": forms.get(f"{name}_form") or action.form(staff=staff)
+            f"{name}_form": forms.get(f"{name}_form") or action.form(staff=staff, windows=_running(view))
             for name, action in DEALER_ACTIONS.items()
         },
         "open_tab": forms.get("open_tab", ""),
@@ -116,10 +247,10 @@ def work_order_action(request: HttpRequest, manufacturer: str, number: str, acti
     if declared is None:
         raise Http404
     gateway = DealerGateway(request.tenant)
-    gateway.work_order(manufacturer, number)  # 404 before anything when not routed here
+    view = gateway.work_order(manufacturer, number)  # 404 before anything when not routed here
     if not may(request.membership.role, declared.permission):
         raise PermissionDenied
-    form = declared.form(request.POST, staff=_staff(request))
+    form = declared.form(request.POST, staff=_staff(request), windows=_running(view))
     extra: dict[str, Any] = {}
     if form.is_valid():
         try:

@@ -31,6 +31,8 @@ class SlaPolicy(models.Model):
     repeat_window_days = models.PositiveSmallIntegerField(
         _("repeat complaint window (days)"), default=30, validators=[MinValueValidator(1)]
     )
+    # What the manufacturer aims for, per KPI figure, in percent (``KPI_TARGETS`` says which way).
+    targets = models.JSONField(_("KPI targets"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-version"]

@@ -6,6 +6,7 @@ the owner calls a second time.
 
 from __future__ import annotations
 
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +39,11 @@ class Owner(models.Model):
     class Meta:
         verbose_name = _("owner")
         verbose_name_plural = _("owners")
+        # Search by any part of the mobile number or the name (pg_trgm, hotline/migrations/0010).
+        indexes = [
+            GinIndex(fields=["mobile"], opclasses=["gin_trgm_ops"], name="owner_mobile_trgm"),
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="owner_name_trgm"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} {self.mobile}"
@@ -69,6 +75,11 @@ class Vehicle(models.Model):
     class Meta:
         verbose_name = _("vehicle")
         verbose_name_plural = _("vehicles")
+        # Search by any part of the plate or the VIN (pg_trgm, hotline/migrations/0010).
+        indexes = [
+            GinIndex(fields=["plate"], opclasses=["gin_trgm_ops"], name="vehicle_plate_trgm"),
+            GinIndex(fields=["vin"], opclasses=["gin_trgm_ops"], name="vehicle_vin_trgm"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.model} {self.plate or self.vin}"

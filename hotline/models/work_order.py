@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -95,6 +96,8 @@ class WorkOrder(models.Model):
         indexes = [
             models.Index(fields=["dealer_id", "state"]),
             models.Index(fields=["-received_at"]),
+            # Search by any part of the number (pg_trgm, hotline/migrations/0010).
+            GinIndex(fields=["number"], opclasses=["gin_trgm_ops"], name="work_order_number_trgm"),
         ]
 
     def __str__(self) -> str:

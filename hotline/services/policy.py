@@ -88,6 +88,7 @@ def _create(
     opens: dt.time,
     closes: dt.time,
     repeat_window_days: int,
+    targets: dict[str, float] | None = None,
 ) -> SlaPolicy:
     policy = SlaPolicy.objects.create(
         version=version,
@@ -96,6 +97,7 @@ def _create(
         business_opens=opens,
         business_closes=closes,
         repeat_window_days=repeat_window_days,
+        targets=targets or {},
     )
     SlaWindow.objects.bulk_create(
         SlaWindow(
@@ -115,6 +117,24 @@ def _create(
     return policy
 
 
+# The KPI figures a policy sets a target for: at least (rates to reach) or at most (rates to stay under).
+KPI_TARGETS = {
+    "response_rate": ("min", 95),
+    "completion_rate": ("min", 90),
+    "repeat_rate": ("max", 5),
+    "reopen_rate": ("max", 3),
+    "high_share": ("min", 80),
+}
+
+
+def kpi_targets(policy: SlaPolicy) -> dict[str, float]:
+    """The policy's target for each figure, the defaults where it sets none."""
+    return {
+        name: float((policy.targets or {}).get(name, default))
+        for name, (_way, default) in KPI_TARGETS.items()
+    }
+
+
 def _require_admin(actor: Actor) -> None:
     require(actor, "policy.change")
 
@@ -127,10 +147,22 @@ def policy_publish(
     business_opens: dt.time = dt.time(8, 30),
     business_closes: dt.time = dt.time(17, 30),
     repeat_window_days: int = 30,
+    targets: dict[str, float] | None = None,
 ) -> SlaPolicy:
-    """A new policy version. Running clocks keep the version they started under."""
+    """A new policy version. Running clocks keep the version they started under.
+
+    ``targets``: the KPI targets in percent (``KPI_TARGETS``); None keeps the current ones.
+    """
     _require_admin(actor)
     errors: dict[str, list[str]] = {}
+    if targets is None:  # the latest version's, without making one
+        last = SlaPolicy.objects.order_by("-version").first()
+        targets = dict(last.targets) if last is not None else {}
+    for name, value in targets.items():
+        if name not in KPI_TARGETS:
+            errors.setdefault(f"targets.{name}", []).append(_("Unknown figure."))
+        elif not isinstance(value, int | float) or not 0 <= value <= 100:
+            errors.setdefault(f"targets.{name}", []).append(_("A target is a percentage from 0 to 100."))
     kinds = {w.kind for w in windows}
     for required in (ClockKind.FIRST_CONTACT, ClockKind.ANSWER, ClockKind.CALLBACK):
         if required not in kinds:
@@ -187,6 +219,7 @@ def policy_publish(
             opens=business_opens,
             closes=business_closes,
             repeat_window_days=repeat_window_days,
+            targets={name: float(value) for name, value in targets.items()},
         )
 
 

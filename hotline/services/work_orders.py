@@ -222,15 +222,19 @@ def work_order_number(manufacturer: Manufacturer, at: dt.datetime) -> str:
     return f"{manufacturer.work_order_prefix}{day:%Y%m%d}-{serial:05d}"
 
 
-def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intake) -> WorkOrder:
-    """Record a work order, route it to a dealer and start its clocks.
+def owner_draft_values(owner: Owner) -> dict[str, Any]:
+    """The owner's fields as the intake gave them (what updates a known owner)."""
+    return {name: getattr(owner, name) for name in OWNER_FIELDS}
 
-    Owner and vehicle are found again by mobile number and VIN, and updated.
-    A work order for the same VIN or mobile within the policy's repeat window
-    is linked to the earlier one and counted as a repeat. Nothing is saved
-    unless everything is valid.
-    """
-    require(actor, "work_order.create")
+
+def intake_errors(intake: Intake) -> Errors:
+    """Every error of an intake at once, keyed by field (``owner.mobile``, ``part_lines[2].quantity``),
+    without saving anything: what ``work_order_create`` would refuse. A form shows them all in
+    one pass, with its own, rather than one round at a time."""
+    return _intake_checked(intake)[0]
+
+
+def _intake_checked(intake: Intake) -> tuple[Errors, Owner, dict[str, Any] | None, list[dict], dt.datetime]:
     errors: Errors = {}
     _check_choice(errors, "type", intake.type, WorkOrderType)
     _check_choice(errors, "category", intake.category, Category)
@@ -263,6 +267,19 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
         _add(errors, "received_at", _("The time received cannot be in the future."))
     elif received_at < EARLIEST:
         _add(errors, "received_at", _("Give a time between 2000 and 2099."))
+    return errors, owner_draft, vehicle_values, lines, received_at
+
+
+def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intake) -> WorkOrder:
+    """Record a work order, route it to a dealer and start its clocks.
+
+    Owner and vehicle are found again by mobile number and VIN, and updated.
+    A work order for the same VIN or mobile within the policy's repeat window
+    is linked to the earlier one and counted as a repeat. Nothing is saved
+    unless everything is valid.
+    """
+    require(actor, "work_order.create")
+    errors, owner_draft, vehicle_values, lines, received_at = _intake_checked(intake)
     if errors:
         raise ValidationError(errors)
 
@@ -278,7 +295,7 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
         if owner is None:
             owner = owner_draft
         else:
-            for name, value in owner_values.items():
+            for name, value in owner_draft_values(owner_draft).items():
                 if value:
                     setattr(owner, name, value)
         owner.save()

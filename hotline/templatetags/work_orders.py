@@ -7,9 +7,12 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from config.portal import human_duration
+
 from ..events import DETAIL_LABELS, STOP_REASONS
 from ..events import event_label as _event_label
 from ..models import CallbackOutcome, Category, ClockKind, Severity, State, StockCheck, WorkOrderType
+from ..timeline import GROUPS, timeline_of
 
 register = template.Library()
 
@@ -33,6 +36,8 @@ def event_details(data: dict[str, Any]) -> list[tuple[str, str]]:
             value = choices(value).label
         elif name == "reason" and value in STOP_REASONS:
             value = STOP_REASONS[value]
+        elif name == "minutes" and isinstance(value, int):
+            value = human_duration(value * 60)
         elif value is True or value is False:
             value = _("yes") if value else _("no")
         out.append((str(label), str(value)))
@@ -52,3 +57,23 @@ def work_order_label(value: str) -> str:
         if value in choices.values:
             return str(choices(value).label)
     return value
+
+
+@register.filter
+def clock_kind(value: str) -> str:
+    """The window a clock counts, as the user reads it ("First contact")."""
+    return str(ClockKind(value).label) if value in ClockKind.values else value
+
+
+@register.inclusion_tag("hotline/_timeline.html", takes_context=True)
+def timeline(context: Any, events: list[Any]) -> dict[str, Any]:
+    """The work order's timeline, newest first, filtered by the page's ``show`` (people, parts,
+    clocks), with the links that change the filter."""
+    request = context["request"]
+    shown = [g for g in request.GET.getlist("show") if g in GROUPS]
+    entries = timeline_of(events, show=shown or GROUPS, details=event_details)
+    labels = {"people": _("People"), "parts": _("Parts"), "clocks": _("Windows")}
+    filters = [{"key": "", "label": _("Everything"), "current": not shown}] + [
+        {"key": g, "label": labels[g], "current": shown == [g]} for g in GROUPS
+    ]
+    return {"entries": entries, "filters": filters, "path": request.path}

@@ -51,7 +51,14 @@ from tenants.services.signin import auth_event_record
 
 from ..models import CalendarOverride, OwnerSmsKind, OwnerSmsTemplate
 from ..services.owner_sms import DEFAULT_TEXTS, PLACEHOLDERS, owner_sms_template_set
-from ..services.policy import WindowSpec, calendar_override_set, policy_current, policy_publish
+from ..services.policy import (
+    KPI_TARGETS,
+    WindowSpec,
+    calendar_override_set,
+    kpi_targets,
+    policy_current,
+    policy_publish,
+)
 
 DIRECTORY_SUFFIXES = (".csv", ".xlsx")
 DIRECTORY_MAX_BYTES = 10 * 2**20
@@ -88,6 +95,21 @@ class PolicyForm(forms.Form):
     business_closes = forms.TimeField(label=_lazy("Business hours close"))
     repeat_window_days = forms.IntegerField(label=_lazy("Repeat window (days)"), min_value=1, max_value=3650)
     note = forms.CharField(label=_lazy("Note"), required=False, max_length=200)
+    target_response_rate = forms.FloatField(
+        label=_lazy("Target: timely response, at least %"), min_value=0, max_value=100
+    )
+    target_completion_rate = forms.FloatField(
+        label=_lazy("Target: timely completion, at least %"), min_value=0, max_value=100
+    )
+    target_repeat_rate = forms.FloatField(
+        label=_lazy("Target: repeat complaints, at most %"), min_value=0, max_value=100
+    )
+    target_reopen_rate = forms.FloatField(
+        label=_lazy("Target: reopened, at most %"), min_value=0, max_value=100
+    )
+    target_high_share = forms.FloatField(
+        label=_lazy("Target: fully satisfied (8–10), at least % of scores"), min_value=0, max_value=100
+    )
 
     def __init__(self, *args, windows: list, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -127,6 +149,7 @@ def sla_policy(request: HttpRequest) -> HttpResponse:
         "business_opens": policy.business_opens,
         "business_closes": policy.business_closes,
         "repeat_window_days": policy.repeat_window_days,
+        **{f"target_{name}": value for name, value in kpi_targets(policy).items()},
     }
     if request.method == "POST":
         _require(request, "policy.change")
@@ -155,6 +178,7 @@ def sla_policy(request: HttpRequest) -> HttpResponse:
                 business_opens=d["business_opens"],
                 business_closes=d["business_closes"],
                 repeat_window_days=d["repeat_window_days"],
+                targets={name: d[f"target_{name}"] for name in KPI_TARGETS},
             )
         except PermissionDenied as exc:
             _refused(request, exc)
@@ -164,6 +188,9 @@ def sla_policy(request: HttpRequest) -> HttpResponse:
                 for name, field in (("minutes", "minutes"), ("warn_before", "warn")):
                     for message in errors.pop(f"windows[{i}].{name}", []):
                         form.add_error(f"w{i}_{field}", message)
+            for name in KPI_TARGETS:
+                for message in errors.pop(f"targets.{name}", []):
+                    form.add_error(f"target_{name}", message)
             apply_errors(form, ValidationError(errors))
         else:
             messages.success(

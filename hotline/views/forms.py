@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+from collections.abc import Mapping
+from typing import Any
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.bounds import MAX_ID
 from tenants.models import NetworkMembership
 
+from ..selectors import network_active, regions_of
+from ..services.clocks import tenant_time_zone
 from ..models import (
     CallbackOutcome,
     Category,
@@ -28,7 +36,7 @@ class BoardFilter(forms.Form):
     q = forms.CharField(
         label=_("Search"),
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": _("Number, mobile, plate or VIN")}),
+        widget=forms.TextInput(attrs={"placeholder": _("Number, mobile, plate, VIN or name")}),
     )
     state = forms.ChoiceField(label=_("State"), required=False)
     dealer = forms.ChoiceField(label=_("Dealer"), required=False)
@@ -37,6 +45,28 @@ class BoardFilter(forms.Form):
     severity = forms.ChoiceField(label=_("Severity"), required=False, choices=_blank(Severity.choices))
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     repeat = forms.BooleanField(label=_("Repeat only"), required=False)
+    due_within = forms.TypedChoiceField(
+        label=_("Due within"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Any time")), ("120", _("2 hours")), ("1440", _("1 day"))],
+    )
+    received = forms.ChoiceField(
+        label=_("Received"),
+        required=False,
+        choices=[("", _("Any day")), ("today", _("Today")), ("yesterday", _("Yesterday"))],
+    )
+    received_from = forms.DateField(
+        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.DateField(
+        label=_("Received to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    mine = forms.BooleanField(label=_("Recorded by me"), required=False)
+    callbacks_today = forms.BooleanField(label=_("Callback due today"), required=False)
+    verify = forms.BooleanField(label=_("Number to verify"), required=False)
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, network: list[NetworkMembership], regions, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -45,6 +75,41 @@ class BoardFilter(forms.Form):
             [(str(m.dealer_id), f"{m.dealer_code} {m.dealer.name}") for m in network]
         )
         self.fields["region"].choices = _blank([(str(r.pk), r.name) for r in regions])
+
+
+def day_bounds(day: str) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """``today`` or ``yesterday`` in the tenant's time zone, as [start, end)."""
+    zone = zoneinfo.ZoneInfo(tenant_time_zone())
+    today = dt.datetime.combine(timezone.now().astimezone(zone).date(), dt.time(), zone)
+    if day == "today":
+        return today, None
+    if day == "yesterday":
+        return today - dt.timedelta(days=1), today
+    return None, None
+
+
+def board_filters_of(
+    data: Mapping[str, Any] | None, *, manufacturer_id: int, user_id: int | None
+) -> tuple[BoardFilter, dict[str, Any]]:
+    """The board's filter form from its fields' values (the address, or a saved export's), and the
+    selector's arguments it gives; "recorded by me" is ``user_id``'s."""
+    form = BoardFilter(data, network=network_active(manufacturer_id), regions=regions_of(manufacturer_id))
+    values = dict(form.cleaned_data) if form.is_valid() else {}
+    since, until = day_bounds(values.pop("received", "") or "")
+    zone = zoneinfo.ZoneInfo(tenant_time_zone())
+    first, last = values.pop("received_from", None), values.pop("received_to", None)
+    if first:
+        since = max(filter(None, [since, dt.datetime.combine(first, dt.time(), zone)]))
+    if last:
+        end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone)
+        until = min(filter(None, [until, end]))
+    values.pop("sort", None)
+    if values.pop("mine", False):
+        values["created_by"] = user_id
+    if values.pop("callbacks_today", False):
+        today, _end = day_bounds("today")
+        values["callback_by"] = today + dt.timedelta(days=1)
+    return form, {**values, "received_since": since, "received_until": until}
 
 
 class IntakeForm(forms.Form):
@@ -67,7 +132,13 @@ class IntakeForm(forms.Form):
     owner_address = forms.CharField(label=_("Address"), max_length=200, required=False)
     vehicle_vin = forms.CharField(label=_("VIN"), max_length=17, required=False)
     vehicle_plate = forms.CharField(label=_("Licence plate"), max_length=10, required=False)
-    vehicle_model = forms.CharField(label=_("Model"), max_length=60, required=False)
+    vehicle_model = forms.CharField(
+        label=_("Model"),
+        max_length=60,
+        required=False,
+        help_text=_("Required when a VIN is given."),
+        widget=forms.TextInput(attrs={"data-required-with": "vehicle_vin"}),
+    )
     vehicle_purchase_date = forms.CharField(
         label=_("Purchase date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -82,9 +153,10 @@ class IntakeForm(forms.Form):
             *[(m.dealer_code, f"{m.dealer_code} {m.dealer.name} · {m.city}") for m in network],
         ]
 
-    def intake_values(self, part_lines: list[dict]) -> dict:
-        """The valid form as ``intake_from`` takes it (the API's shape)."""
-        data = self.cleaned_data
+    def intake_values(self, part_lines: list[dict], *, raw: bool = False) -> dict:
+        """The valid form as ``intake_from`` takes it (the API's shape); ``raw``: what was typed,
+        valid or not, to find every error of the service at once."""
+        data = self.cleaned_data if not raw else {name: (self.data.get(name) or "") for name in self.fields}
         owner = ("name", "gender", "mobile", "landline", "email", "province", "city", "address")
         vehicle = ("vin", "plate", "model", "purchase_date", "mileage_km", "use")
         return {
@@ -128,7 +200,10 @@ class ReasonForm(forms.Form):
 
 class TransferDecisionForm(forms.Form):
     request = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
-    approve = forms.ChoiceField(label=_("Decision"), choices=[("yes", _("Approve")), ("no", _("Refuse"))])
+    # Nothing preselected: the supervisor decides.
+    approve = forms.ChoiceField(
+        label=_("Decision"), choices=[("", _("Choose…")), ("yes", _("Approve")), ("no", _("Refuse"))]
+    )
     to_dealer = forms.ChoiceField(label=_("New dealer"), required=False)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -142,7 +217,9 @@ class TransferDecisionForm(forms.Form):
 
 class ExtensionDecisionForm(forms.Form):
     request = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
-    grant = forms.ChoiceField(label=_("Decision"), choices=[("yes", _("Grant")), ("no", _("Refuse"))])
+    grant = forms.ChoiceField(
+        label=_("Decision"), choices=[("", _("Choose…")), ("yes", _("Grant")), ("no", _("Refuse"))]
+    )
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -17,10 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from config.bounds import DayFormField
 from config.exports import table_download
 from tenants.permissions import may
+from tenants.selectors import network_of_manufacturer
 
 from ..exports import KPI_KEYS, kpi_headers
 from ..selectors import kpi_rows, kpi_totals
 from ..services.clocks import tenant_time_zone
+from ..services.policy import KPI_TARGETS, kpi_targets, policy_current
 
 GROUPS = [
     ("dealer", _("Dealer")),
@@ -32,7 +34,10 @@ GROUPS = [
 
 
 class KpiFilter(forms.Form):
-    group = forms.ChoiceField(label=_("By"), choices=GROUPS, required=False)
+    group = forms.ChoiceField(label=_("Group by"), choices=GROUPS, required=False)
+    trend = forms.ChoiceField(
+        label=_("Trend by"), choices=[("week", _("Week")), ("month", _("Month"))], required=False
+    )
     since = DayFormField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = DayFormField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -43,14 +48,89 @@ class KpiFilter(forms.Form):
         return data
 
 
+DEFAULT_DAYS = 30
+
+
+def kpi_form(
+    request: HttpRequest, zone: zoneinfo.ZoneInfo, form_class: type[forms.Form] = KpiFilter
+) -> forms.Form:
+    """The period form, on both portals: the last 30 days up to and including today (in the
+    tenant's time zone) unless the reader chose, and the fields show the period in use."""
+    today = timezone.now().astimezone(zone).date()
+    data = request.GET.copy()
+    if not data.get("since"):
+        data["since"] = (today - dt.timedelta(days=DEFAULT_DAYS - 1)).isoformat()
+    if not data.get("until"):
+        data["until"] = today.isoformat()
+    return form_class(data)
+
+
 def period(form: forms.Form, zone: zoneinfo.ZoneInfo) -> tuple[dt.datetime, dt.datetime, str]:
+    """[start, end) of the form's period in ``zone`` (its last day included), and the grouping."""
     today = timezone.now().astimezone(zone).date()
     data = form.cleaned_data if form.is_valid() else {}
-    since = data.get("since") or today - dt.timedelta(days=29)
+    since = data.get("since") or today - dt.timedelta(days=DEFAULT_DAYS - 1)
     until = data.get("until") or today
     start = dt.datetime.combine(since, dt.time(), zone)
     end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), zone)
     return start, end, data.get("group") or "dealer"
+
+
+def against_targets(totals: dict[str, Any], targets: dict[str, float]) -> list[dict[str, Any]]:
+    """Each targeted figure of the period: its value, its target, and whether it is met."""
+    labels = {
+        "response_rate": _("Timely response %"),
+        "completion_rate": _("Timely completion %"),
+        "repeat_rate": _("Repeat %"),
+        "reopen_rate": _("Reopen %"),
+        "high_share": _("Fully satisfied (8–10) %"),
+    }
+    scored = totals.get("scored") or 0
+    figures = {**totals, "high_share": round(100 * totals["band_high"] / scored, 1) if scored else None}
+    out = []
+    for name, (way, _default) in KPI_TARGETS.items():
+        value, target = figures.get(name), targets[name]
+        met = None if value is None else (value >= target if way == "min" else value <= target)
+        out.append(
+            {"name": name, "label": labels[name], "value": value, "target": target, "way": way, "met": met}
+        )
+    return out
+
+
+def drill_of(group: str, key: str, dealer_ids: dict[str, int]) -> dict[str, Any]:
+    """The board's filters for the work orders behind a row of ``kpi_rows`` (its period apart)."""
+    if group == "dealer":
+        return {"dealer": dealer_ids.get(key, "")}
+    if group == "region":
+        return {"region": key}
+    if group == "category":
+        return {"category": key}
+    first = dt.date.fromisoformat(key)
+    if group == "week":
+        last = first + dt.timedelta(days=6)
+    else:
+        last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    return {"received_from": first.isoformat(), "received_to": last.isoformat()}
+
+
+def trend_rows(rows: list[dict[str, Any]], targets: dict[str, float]) -> list[dict[str, Any]]:
+    """The period week by week (or month by month), each figure with its change on the one before."""
+    out, previous = [], None
+    for row in rows:
+        change = {}
+        for name in ("response_rate", "completion_rate", "repeat_rate", "reopen_rate"):
+            if previous is not None and row[name] is not None and previous[name] is not None:
+                change[name] = round(row[name] - previous[name], 1)
+        out.append(
+            {
+                **row,
+                "change": change,
+                "response_met": row["response_rate"] is not None
+                and row["response_rate"] >= targets["response_rate"],
+            }
+        )
+        previous = row
+    return out
 
 
 def chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -79,10 +159,17 @@ def kpis(request: HttpRequest) -> HttpResponse:
     if not may(request.membership.role, "kpis.read"):
         raise PermissionDenied
     zone = zoneinfo.ZoneInfo(tenant_time_zone())
-    form = KpiFilter(request.GET or None)
+    form = kpi_form(request, zone)
     start, end, group = period(form, zone)
+    trend = (form.cleaned_data.get("trend") if form.is_valid() else "") or "week"
     rows = kpi_rows(group=group, since=start, until=end, time_zone=zone)
+    dealer_ids = {m.dealer_code: m.dealer_id for m in network_of_manufacturer(request.tenant.manufacturer.pk)}
+    row_links = [(row, drill_of(group, row["key"], dealer_ids)) for row in rows]
     totals = kpi_totals(since=start, until=end)
+    targets = kpi_targets(policy_current())
+    trends = trend_rows(kpi_rows(group=trend, since=start, until=end, time_zone=zone), targets)
+    for row in trends:
+        row["drill"] = drill_of(trend, row["key"], dealer_ids)
     export, fmt = request.GET.get("export"), request.GET.get("format", "csv")
     stamp = f"{start:%Y%m%d}-{(end - dt.timedelta(days=1)):%Y%m%d}"
     if export == "kpis":
@@ -103,5 +190,11 @@ def kpis(request: HttpRequest) -> HttpResponse:
             "query": request.GET.urlencode(),
             "since": start.date(),
             "until": (end - dt.timedelta(days=1)).date(),
+            "row_links": row_links,
+            "targets": against_targets(totals, targets),
+            "trends": trends,
+            "trend": trend,
+            "drill": f"state=all&received_from={start.date().isoformat()}"
+            f"&received_to={(end - dt.timedelta(days=1)).date().isoformat()}",
         },
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import zoneinfo
 from typing import Any
 
 from django.contrib import messages
@@ -18,15 +19,21 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from config.portal import actor_of, apply_errors, live_page
+from config.errors import DomainError
+from config.exports import list_download
+from config.listing import Cursor
+from config.portal import actor_of, apply_errors, error_summary, errors_of, live_page, sort_links
 from tenants.permissions import may
+from tenants.selectors import saved_views_for
 from tenants.services.idempotency import StoredAnswer, idempotency_answer, idempotency_claim
 
-from ..models import MAX_PART_LINES, CallbackOutcome, Owner, Vehicle, WorkOrder
+from ..models import MAX_PART_LINES, CallbackOutcome, ClockKind, Owner, Vehicle, WorkOrder
 from ..selectors import (
-    BOARD_ROWS,
+    BOARD_SORTS,
+    board_work_orders_sorted,
     network_active,
     owner_by_id,
     owner_by_mobile,
@@ -41,9 +48,10 @@ from ..selectors import (
     work_orders_recent_of,
 )
 from ..services import decisions
+from ..services.clocks import tenant_time_zone
 from ..services.routing import dealer_suggest
 from ..services.work_orders import (
-    check_part_lines,
+    intake_errors,
     intake_from,
     work_order_cancel,
     work_order_create,
@@ -51,6 +59,7 @@ from ..services.work_orders import (
 )
 from .forms import (
     BoardFilter,
+    board_filters_of,
     CallbackForm,
     ExtensionDecisionForm,
     IntakeForm,
@@ -71,20 +80,140 @@ ACTION_PERMISSIONS = {
 }
 
 
+def board_filters(request: HttpRequest) -> tuple[BoardFilter, dict[str, Any]]:
+    """The board's filter form from the address, and the selector's arguments it gives."""
+    return board_filters_of(
+        request.GET or None, manufacturer_id=request.tenant.manufacturer.pk, user_id=request.user.pk
+    )
+
+
+BOARD_COLUMNS = [
+    ("number", _lazy("Number")),
+    ("received_at", _lazy("Received")),
+    ("state", _lazy("State")),
+    ("category", _lazy("Category")),
+    ("severity", _lazy("Severity")),
+    ("dealer", _lazy("Dealer")),
+    ("owner", _lazy("Owner")),
+    ("mobile", _lazy("Mobile")),
+    ("plate", _lazy("Licence plate")),
+    ("vin", _lazy("VIN")),
+    ("window", _lazy("Window")),
+    ("due", _lazy("Due")),
+    ("agent", _lazy("Recorded by")),
+]
+
+
+def _board_row(wo: WorkOrder, zone: Any) -> list[Any]:
+    def local(moment: dt.datetime | None) -> str:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    return [
+        wo.number,
+        local(wo.received_at),
+        wo.get_state_display(),
+        wo.get_category_display(),
+        wo.get_severity_display(),
+        f"{wo.dealer_code} {wo.dealer_name}",
+        wo.owner.name,
+        wo.owner.mobile,
+        wo.vehicle.plate if wo.vehicle else "",
+        wo.vehicle.vin if wo.vehicle else "",
+        str(ClockKind(wo.next_kind).label) if wo.next_kind else "",
+        local(wo.next_due),
+        wo.agent_name or "",
+    ]
+
+
 @login_required
 @live_page
 def board(request: HttpRequest) -> HttpResponse:
-    manufacturer_id = request.tenant.manufacturer.pk
-    form = BoardFilter(
-        request.GET or None, network=network_active(manufacturer_id), regions=regions_of(manufacturer_id)
-    )
-    values = form.cleaned_data if form.is_valid() else {}
-    rows = list(work_orders_for_board(**values)[:BOARD_ROWS])
+    """The board: filters, sortable columns, keyset pages, saved views, downloads, bulk reassign."""
+    form, filters = board_filters(request)
+    sort = request.GET.get("sort", "")
+    fmt = request.GET.get("export")
+    if fmt in ("csv", "xlsx"):
+        zone = zoneinfo.ZoneInfo(tenant_time_zone())
+        rows = (_board_row(wo, zone) for wo in board_work_orders_sorted(sort=sort, **filters).iterator(2000))
+        stamp = timezone.now().astimezone(zone).strftime("%Y%m%d-%H%M")
+        return list_download(f"work-orders-{stamp}", [h for _k, h in BOARD_COLUMNS], rows, fmt)
+    page = work_orders_for_board(sort=sort, cursor=Cursor.decode(request.GET.get("cursor", "")), **filters)
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    query.pop("view", None)
+    network = network_active(request.tenant.manufacturer.pk)
     return render(
         request,
         "hotline/work_orders/board.html",
-        {"form": form, "rows": rows, "filtered": bool(request.GET), "now": timezone.now()},
+        {
+            "form": form,
+            "page": page,
+            "rows": page.rows,
+            "sorts": sort_links(
+                query,
+                list(BOARD_SORTS),
+                page.extra["sort"],
+                page.extra["descending"],
+                reversed_=request.GET.get("sort", "").startswith("-"),
+            ),
+            "query": query.urlencode(),
+            "filtered": any(k not in ("sort",) for k in query),
+            "saved_views": saved_views_for(request.tenant, request.user, "board"),
+            "current_view": request.GET.get("view", ""),
+            "reassign_form": ReassignForm(prefix="bulk", network=network),
+            "now": timezone.now(),
+        },
     )
+
+
+@login_required
+@require_POST
+def board_bulk_reassign(request: HttpRequest) -> HttpResponse:
+    """Supervisors: the chosen work orders to another dealer, each in its own transaction; what
+    could not be reassigned is said by number, with the reason."""
+    if not may(request.membership.role, "work_order.reassign"):
+        raise PermissionDenied
+    network = network_active(request.tenant.manufacturer.pk)
+    form = ReassignForm(request.POST, prefix="bulk", network=network)
+    back = request.POST.get("next") or ""
+    back = back if back.startswith("/work-orders/") else "/work-orders/"
+    numbers = [n for n in request.POST.getlist("number") if n][:200]
+    if not numbers:
+        messages.error(request, _("Choose at least one work order."))
+        return redirect(back)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
+        return redirect(back)
+    actor = actor_of(request)
+    done, failed = [], []
+    for number in numbers:
+        try:
+            work_order = work_order_by_number(number)
+            decisions.work_order_reassign(
+                manufacturer=request.tenant.manufacturer,
+                work_order_id=work_order.pk,
+                actor=actor,
+                to_dealer_id=int(form.cleaned_data["to_dealer"]),
+                reason=form.cleaned_data["reason"],
+            )
+            done.append(number)
+        except WorkOrder.DoesNotExist:
+            failed.append(f"{number}: {_('no such work order')}")
+        except (ValidationError, PermissionDenied, DomainError) as exc:
+            text = (
+                "; ".join(m for ms in errors_of(exc).values() for m in ms)
+                if isinstance(exc, ValidationError)
+                else str(exc)
+            )
+            failed.append(f"{number}: {text}")
+    if done:
+        messages.success(request, _("Reassigned: %(numbers)s.") % {"numbers": ", ".join(done)})
+    for line in failed:
+        messages.error(request, line)
+    return redirect(back)
 
 
 @login_required
@@ -167,6 +296,23 @@ def _intake_save(request: HttpRequest, form: IntakeForm, lines: list[dict[str, A
     return work_order.number
 
 
+def _all_intake_errors(request: HttpRequest, form: IntakeForm, lines: list[dict[str, Any]]) -> dict:
+    """The service's errors of what was typed, on fields the form found nothing wrong with."""
+    values = form.intake_values(lines, raw=True)
+    try:
+        intake = intake_from(manufacturer=request.tenant.manufacturer, values=values)
+        errors = intake_errors(intake)
+    except ValidationError as exc:
+        errors = errors_of(exc)
+    fresh = {}
+    for key, messages_ in errors.items():
+        field = IntakeForm.ALIASES.get(key, key)
+        if field in form.fields and form.errors.get(field):
+            continue  # already said by the form
+        fresh[key] = messages_
+    return apply_errors(form, ValidationError(fresh), IntakeForm.ALIASES) if fresh else {}
+
+
 @login_required
 def intake(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not may(request.membership.role, "work_order.create"):
@@ -188,13 +334,14 @@ def intake(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 line_errors = apply_errors(form, exc, IntakeForm.ALIASES)
         else:
-            # The field errors and the part lines' own, all at once.
-            errors, _clean = check_part_lines(lines, required=request.POST.get("type") == "parts_shortage")
-            line_errors = apply_errors(form, ValidationError(errors), IntakeForm.ALIASES) if errors else {}
+            # The form's errors and every one of the service's, in one pass.
+            line_errors = _all_intake_errors(request, form, lines)
+        status = 400
         owner = owner_by_mobile(request.POST.get("owner_mobile", ""))
         vehicle = vehicle_by_vin(request.POST.get("vehicle_vin", ""))
     else:
         form = IntakeForm(initial=_intake_initial(owner, vehicle), network=network)
+        status = 200
     suggestion = None
     if owner is not None or vehicle is not None:
         suggestion, _reason = dealer_suggest(manufacturer, vehicle=vehicle, city=owner.city if owner else "")
@@ -212,7 +359,9 @@ def intake(request: HttpRequest) -> HttpResponse:
             "lines": _line_rows(lines, line_errors),
             "max_lines": MAX_PART_LINES,
             "line_errors": line_errors.get("all"),
+            "summary": error_summary(form, line_errors, lines_anchor="part-lines"),
         },
+        status=status,
     )
 
 

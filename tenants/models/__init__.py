@@ -5,6 +5,7 @@ from .invitations import Invitation, NetworkInvitation
 from .jobs import BackgroundJob, JobState
 from .network import Manufacturer, NetworkMembership, PartsCentre, Region, WebhookBacklog
 from .tenant import Domain, Tenant, TenantType
+from .views import SavedView
 
 __all__ = [
     "ROLES_BY_TENANT_TYPE",
@@ -25,6 +26,7 @@ __all__ = [
     "PartsCentre",
     "Region",
     "Role",
+    "SavedView",
     "Tenant",
     "TenantType",
     "User",

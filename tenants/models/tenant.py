@@ -49,6 +49,11 @@ class Tenant(TenantMixin):
     def __str__(self) -> str:
         return f"{self.name} ({self.slug})"
 
+    def get_type_display(self) -> str:
+        """The kind of workplace in the reader's language (the field's choices are
+        django-tenants' bare type names)."""
+        return str(TenantType(self.type).label) if self.type in TenantType.values else self.type
+
     @staticmethod
     def schema_name_for(slug: str) -> str:
         return slug.replace("-", "_")

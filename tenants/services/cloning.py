@@ -38,20 +38,34 @@ def _q(name: str) -> str:
 
 
 def _signature(cursor, template: str) -> tuple[str, ...]:
-    """A fingerprint of everything the script copies; any change to the template alters it."""
+    """A fingerprint of everything the script copies; any change to the template alters it.
+
+    Checked before every clone, so it finds the template's objects through catalog
+    indexes (what depends on the schema, then the indexes and sequences of those
+    tables) rather than a scan of pg_class, which holds half a million rows at
+    10,000 dealer schemas (0.2 s a clone).
+    """
     cursor.execute(
         """
-        WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = %s)
+        WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = %s),
+        own AS (SELECT d.objid AS oid FROM pg_depend d
+                 WHERE d.refclassid = 'pg_namespace'::regclass AND d.refobjid = (SELECT oid FROM ns)
+                   AND d.classid = 'pg_class'::regclass),
+        rels AS (SELECT oid FROM own
+                 UNION SELECT i.indexrelid FROM pg_index i WHERE i.indrelid IN (SELECT oid FROM own)
+                 UNION SELECT d.objid FROM pg_depend d
+                 WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid IN (SELECT oid FROM own)
+                   AND d.classid = 'pg_class'::regclass)
         SELECT (SELECT oid::text FROM ns),
           (SELECT md5(string_agg(concat_ws(':', c.relname, c.relkind::text, a.attname,
                    a.atttypid, a.atttypmod, a.attnotnull, a.attidentity::text, a.attisdropped),
                    ',' ORDER BY c.oid, a.attnum))
              FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
-             WHERE c.relnamespace = (SELECT oid FROM ns)),
+             WHERE c.oid IN (SELECT oid FROM rels) AND c.relnamespace = (SELECT oid FROM ns)),
           (SELECT md5(string_agg(k.conname || pg_get_constraintdef(k.oid), ',' ORDER BY k.oid))
-             FROM pg_constraint k WHERE k.connamespace = (SELECT oid FROM ns)),
+             FROM pg_constraint k WHERE k.conrelid IN (SELECT oid FROM own)),
           (SELECT md5(string_agg(t.tgname, ',' ORDER BY t.oid)) FROM pg_trigger t
-             JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace = (SELECT oid FROM ns)),
+             WHERE t.tgrelid IN (SELECT oid FROM own)),
           (SELECT count(*)::text FROM pg_proc WHERE pronamespace = (SELECT oid FROM ns))
         """,
         [template],

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TextIO
+
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-from django_tenants.management.commands.migrate_schemas import Command as MigrateSchemas
-from django_tenants.migration_executors.base import run_migrations
-from django_tenants.utils import get_tenant_types, schema_exists
+from django_tenants.utils import get_public_schema_name, get_tenant_types, schema_exists
+
+from config.migration import RolloutReport, rollout_settings_check, schemas_roll_out
+from config.migration_normal import schema_migrate
 
 from ..models import Domain, Tenant, TenantType
 
@@ -27,14 +30,13 @@ def public_tenant_ensure() -> Tenant:
     return tenant
 
 
-def templates_migrate(verbosity: int = 0) -> None:
-    """Create each type's template schema if missing and migrate it.
+def templates_migrate(*, verbosity: int = 0) -> None:
+    """Create each type's template schema if missing and migrate it (raises if that fails).
 
     The templates hold the type's tables and migration records and no other rows:
-    every new tenant of that type is a copy of one.
+    every new tenant of that type is a copy of one. Migrated by the rollout's normal
+    path (config/migration_normal.py), whose cost does not grow with the number of schemas.
     """
-    options = vars(MigrateSchemas().create_parser("manage.py", "migrate_schemas").parse_args([]))
-    options.update(interactive=False, verbosity=verbosity)
     for tenant_type, schema in template_schemas().items():
         if not schema_exists(schema):
             with connection.cursor() as cursor:
@@ -43,17 +45,45 @@ def templates_migrate(verbosity: int = 0) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [schema])
         try:
-            run_migrations([], options, "standard", schema, tenant_type=tenant_type)
+            schema_migrate(schema=schema, tenant_type=tenant_type, verbosity=verbosity)
         finally:
-            if connection.connection is not None:  # migrating closes the connection: lock gone
+            if connection.connection is not None:  # a lost connection has released the lock
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [schema])
     connection.set_schema_to_public()
 
 
-def migrations_roll_out(*, executor: str = "multiprocessing", verbosity: int = 1) -> None:
-    """Public schema, then the templates, then every tenant schema with something to apply."""
+def migrations_roll_out(
+    *,
+    executor: str = "multiprocessing",
+    verbosity: int = 1,
+    fast_path: bool = True,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> RolloutReport:
+    """Public schema, then the templates, then every tenant schema with something to apply.
+
+    Guarantees: the public schema and the templates are migrated (or this raises)
+    before any tenant schema; then every tenant schema with pending migrations is
+    brought up to date or listed in the report's ``failed`` with its error
+    (config/migration.py); ``executor="multiprocessing"`` spreads the tenant schemas
+    over ``TENANT_MIGRATION_PROCESSES`` processes, ``"standard"`` runs them here.
+    """
+    rollout_settings_check()
     call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
     public_tenant_ensure()
     templates_migrate(verbosity=max(verbosity - 1, 0))
-    call_command("migrate_schemas", tenant=True, interactive=False, executor=executor, verbosity=verbosity)
+    tenants = (
+        Tenant.objects.exclude(schema_name=get_public_schema_name())
+        .order_by("schema_name")
+        .values_list("schema_name", "type")
+    )
+    processes = settings.TENANT_MULTIPROCESSING_MAX_PROCESSES if executor == "multiprocessing" else 1
+    return schemas_roll_out(
+        tenants=list(tenants),
+        processes=processes,
+        fast_path=fast_path,
+        verbosity=verbosity,
+        stdout=stdout,
+        stderr=stderr,
+    )

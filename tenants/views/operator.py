@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from config.portal import apply_errors
+from config.portal import apply_errors, port_of
 
 from ..models import Manufacturer, Tenant, TenantType
 from ..permissions import may
@@ -32,7 +32,9 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         .order_by("code")
     )
-    rows = [{"manufacturer": m, "url": portal_url(m.hotline)} for m in manufacturers]
+    rows = [
+        {"manufacturer": m, "url": portal_url(m.hotline, port=port_of(request) or 0)} for m in manufacturers
+    ]
     return render(
         request,
         "tenants/operator_home.html",

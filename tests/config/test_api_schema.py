@@ -7,7 +7,7 @@ from django.test import override_settings
 
 from tenants.services.api_keys import api_key_create
 
-from ..conftest import api_client
+from ..conftest import api_client, client_for
 
 SCHEMA = "/api/v1/schema/?format=json"
 
@@ -60,6 +60,15 @@ def test_docs_are_served_by_the_app_itself(hotline):
     assert "cdn" not in html.lower()
     asset = api_client(hotline).get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
     assert asset.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/v1/docs/", "/api/v1/redoc/"])
+def test_the_documentation_opens_for_a_signed_in_member(hotline, hotline_agent, dealer, dealer_user, path):
+    for tenant, user in ((hotline, hotline_agent), (dealer, dealer_user)):
+        page = client_for(tenant, user).get(path)
+
+        assert page.status_code == 200, (tenant.slug, path)
+        assert "/static/drf_spectacular_sidecar/" in page.content.decode()
 
 
 def test_unknown_api_path_is_a_problem_document(hotline):

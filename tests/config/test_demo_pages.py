@@ -73,7 +73,14 @@ def test_every_page_of_the_demo_renders(language):
             .first()
         )
         client = signed_in(dealer, staff.user.username, language)
-        for path in ("/", "/?closed=on", "/?mine=on", "/kpis/", "/notifications/"):
+        for path in (
+            "/",
+            "/work-orders/",
+            "/work-orders/?closed=on",
+            "/work-orders/?mine=on",
+            "/kpis/",
+            "/notifications/",
+        ):
             assert client.get(path).status_code == 200, (dealer.slug, path)
         for number, _state, dealer_id in work_orders:
             expected = 200 if dealer_id == dealer.pk else 404

@@ -57,3 +57,17 @@ def test_production_refuses_to_trust_every_proxy():
 
     assert result.returncode != 0
     assert "FORWARDED_ALLOW_IPS must list" in result.stderr
+
+
+def test_printed_links_use_the_port_the_web_process_listens_on():
+    check = "import django; django.setup(); from django.conf import settings as s; print(s.PORTAL_PORT)"
+    env = {k: v for k, v in os.environ.items() if k not in {"PORTAL_PORT", "WEB_PORT"}}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    ports = [
+        subprocess.run(
+            [sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, env={**env, **extra}
+        ).stdout.strip()
+        for extra in ({}, {"WEB_PORT": "8123"}, {"WEB_PORT": "8123", "PORTAL_PORT": "80"})
+    ]
+
+    assert ports == ["8000", "8123", "80"]

@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 from django_tenants.utils import tenant_context
 
+from config.listing import Cursor
+from dealers.gateway import DealerGateway
 from hotline.models import Clock
 from hotline.services.work_orders import work_order_create
 from tenants.models import Role
@@ -61,3 +63,42 @@ def test_the_inbox_filters_in_the_database(three_work_orders, junda_gateway, dea
     assert numbers(junda_gateway.inbox(assignee_id=advisor.pk)) == {major.number}
     [row] = junda_gateway.inbox(overdue=True)
     assert row.overdue is True
+
+
+def test_the_inbox_finds_a_partial_mobile_and_a_vin(three_work_orders, junda_gateway):
+    late, _processing, _major = three_work_orders
+
+    assert numbers(junda_gateway.inbox(q="00000001")) == {late.number}
+    assert len(junda_gateway.inbox(q="RG10023")) == 3
+
+
+def test_inbox_pages_merge_every_network_in_one_order_without_a_cap(
+    manufacturer, other_manufacturer, agent, hotline
+):
+    from ..conftest import join
+
+    junda = join(manufacturer, "gz-junda", "HQ-GD-001").dealer
+    join(other_manufacturer, "gz-junda", "DY-GD-001")
+    for maker, count in ((manufacturer, 4), (other_manufacturer, 3)):
+        with tenant_context(maker.hotline):
+            for i in range(count):
+                work_order_create(
+                    manufacturer=maker,
+                    actor=agent,
+                    intake=parts_intake(dealer_id=junda.pk, owner=owner(mobile=f"1390000{i:04d}")),
+                )
+    seen, cursor, pages = [], None, 0
+    with tenant_context(junda):
+        gateway = DealerGateway(junda)
+        while True:
+            page = gateway.inbox_page(sort="-age", cursor=cursor, size=3)
+            pages += 1
+            seen += [(row.manufacturer.code, row.work_order.received_at) for row in page.rows]
+            assert page.total == 7
+            if page.next is None:
+                break
+            cursor = Cursor.decode(page.next)
+
+    assert pages == 3
+    assert len(seen) == len(set(seen)) == 7
+    assert [at for _code, at in seen] == sorted((at for _code, at in seen), reverse=True)

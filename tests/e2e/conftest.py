@@ -21,6 +21,27 @@ import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# axe-core (npm, MPL-2.0), vendored for the accessibility check of the browser tests only.
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+DESKTOP, PHONE = (1440, 900), (390, 844)
+
+
+def serious_violations(page) -> list[str]:
+    """What axe-core finds serious or critical on the page as it is now (WCAG 2.1 A and AA)."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        """async () => (await axe.run(document, {runOnly: {type: "tag",
+             values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}})).violations
+             .filter(v => v.impact === "serious" || v.impact === "critical")
+             .map(v => v.id + ": " + v.help + " — "
+                  + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "))"""
+    )
+    return list(found)
+
+
+def overflows(page) -> int:
+    """How many CSS pixels the page is wider than the window (0: nothing to scroll sideways)."""
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
 def _chromium() -> str:
@@ -123,8 +144,9 @@ def new_context(browser, server):
     """A fresh browser (its own cookies) in the given language; closed after the test."""
     contexts = []
 
-    def make(locale: str = "zh-CN"):
-        context = browser.new_context(locale=locale, viewport={"width": 1366, "height": 900})
+    def make(locale: str = "zh-CN", viewport: tuple[int, int] = (1366, 900), **options):
+        width, height = viewport
+        context = browser.new_context(locale=locale, viewport={"width": width, "height": height}, **options)
         context.set_default_timeout(15000)
         contexts.append(context)
         return context

@@ -107,6 +107,7 @@ def parts_centre_ships(world, number: str) -> None:
 def test_a_parts_work_order_from_the_call_to_its_closure_live_on_both_portals(world, new_context):
     agent = signed_in(new_context, world["url"]["hotline"], "hq.agent")
     dealer = signed_in(new_context, world["url"]["junda"], "junda.crm", locale="en-US")
+    dealer.goto(world["url"]["junda"] + "/work-orders/")
     live(dealer)
     shoot(dealer, "dealer-inbox-empty")
 
@@ -130,6 +131,7 @@ def test_a_parts_work_order_from_the_call_to_its_closure_live_on_both_portals(wo
     row.locator("a").click()
     live(dealer)
     dealer.fill("[data-testid=contact-form] input[name=whom]", "王建华")
+    dealer.select_option("[data-testid=contact-form] select[name=reached]", "yes")
     dealer.fill("[data-testid=contact-form] textarea[name=agreed]", "已致电车主，确认缺件，配件到店后通知。")
     dealer.click("[data-testid=contact-form] button[type=submit]")
     expect(dealer.locator("[data-testid=state]")).to_have_attribute("data-state", "processing")
@@ -204,6 +206,7 @@ def test_an_overdue_clock_shows_as_overdue(world, new_context):
         due = work_order.clocks.order_by("due_at").first().due_at
     connection.set_schema_to_public()
     dealer = signed_in(new_context, world["url"]["junda"], "junda.crm", locale="en-US")
+    dealer.goto(world["url"]["junda"] + "/work-orders/")
     # Three hours later by the browser's clock: the first-contact window (2 h) has passed.
     dealer.clock.set_system_time(due + dt.timedelta(hours=1))
     dealer.reload()
@@ -226,7 +229,7 @@ def test_a_dealer_cannot_open_another_dealers_work_order(world, new_context):
     response = stranger.goto(f"{world['url']['pengcheng']}/work-orders/HQ/{number}/")
     assert response.status == 404
     expect(stranger.locator("body")).not_to_contain_text("王建华")
-    stranger.goto(world["url"]["pengcheng"] + "/")
+    stranger.goto(world["url"]["pengcheng"] + "/work-orders/")
     expect(stranger.locator("[data-testid=inbox]")).not_to_contain_text(number)
 
 

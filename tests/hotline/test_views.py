@@ -33,7 +33,7 @@ def test_a_form_refused_once_is_saved_when_corrected(agent_client, hotline, othe
     saved = agent_client.post("/work-orders/new/", intake_post(token="t9", dealer="HQ-GD-002"))
     again = agent_client.post("/work-orders/new/", intake_post(token="t9", dealer="HQ-GD-002"))
 
-    assert refused.status_code == 200
+    assert refused.status_code == 400
     assert refused.context["form"].errors["owner_mobile"]
     assert saved.status_code == 302
     assert again["Location"] == saved["Location"]
@@ -50,7 +50,7 @@ def test_bad_input_shows_errors_by_the_field_and_keeps_what_was_typed(agent_clie
     )
 
     body = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "At most 6 part lines; 7 were given." in body
     assert 'value="1380256"' in body  # what was typed stays
     assert "X-4" in body

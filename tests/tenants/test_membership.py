@@ -7,12 +7,13 @@ from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test import Client
 from django_tenants.utils import tenant_context
 
-from tenants.models import Membership, Role
+from tenants.models import Membership, Role, User
 from tenants.services.provisioning import membership_grant, user_create
 
-from ..conftest import PASSWORD, client_for, person
+from ..conftest import PASSWORD, client_for, host_of, person
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +62,19 @@ def test_one_identity_works_in_several_stores_of_a_group(dealer, other_dealer):
     assert client_for(dealer, gm).get("/").status_code == 200
     assert client_for(other_dealer, gm).get("/").status_code == 200
     switch = client_for(dealer, gm).get("/switch/").content.decode()
-    assert "http://sz-pengcheng.localhost:8000/" in switch
+    assert "http://sz-pengcheng.localhost/" in switch
+
+
+def test_the_switchers_links_keep_the_port_in_use(dealer, other_dealer):
+    gm = person("zhao.gm", dealer, Role.GENERAL_MANAGER)
+    membership_grant(user=gm, tenant=other_dealer, role=Role.GENERAL_MANAGER)
+    client = Client(HTTP_HOST=f"{host_of(dealer)}:8123")
+    client.post("/login/", {"username": "zhao.gm", "password": PASSWORD})
+
+    switch = client.get("/switch/").content.decode()
+
+    assert "http://sz-pengcheng.localhost:8123/" in switch
+    assert ":8000" not in switch
 
 
 def test_session_cookie_is_host_only(hotline, hotline_agent):
@@ -157,3 +170,16 @@ def test_sign_in_is_rate_limited_per_client_address(hotline, settings):
     ]
 
     assert statuses == [200, 200, 200, 429]
+
+
+def test_the_switcher_names_each_kind_of_workplace_in_the_readers_language(hotline, dealer):
+    person("li.na", hotline, Role.HOTLINE_AGENT)
+    membership_grant(user=User.objects.get(username="li.na"), tenant=dealer, role=Role.GENERAL_MANAGER)
+    client = Client(HTTP_HOST=host_of(hotline))
+    client.post("/login/", {"username": "li.na", "password": PASSWORD})
+
+    page = client.get("/switch/").content.decode()
+
+    assert "<td>客户服务中心</td>" in page
+    assert "<td>经销商</td>" in page
+    assert "<td>hotline</td>" not in page

@@ -7,7 +7,7 @@ from django.test import Client
 
 from tenants.models import Role
 
-from ..conftest import client_for, host_of, person
+from ..conftest import PASSWORD, client_for, host_of, person
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +84,19 @@ def test_platform_operator_sees_every_manufacturer_on_the_public_host(
 
     assert "华骐汽车" in body
     assert "东岳汽车" in body
-    assert "http://huaqi.localhost:8000/" in body
+    assert "http://huaqi.localhost/" in body
+
+
+def test_the_operators_links_keep_the_port_the_page_came_from(platform, manufacturer):
+    operator = person("ops", platform, Role.PLATFORM_OPERATOR)
+    client = Client(HTTP_HOST="localhost:8123")
+    client.post("/login/", {"username": "ops", "password": PASSWORD})
+
+    body = client.get("/").content.decode()
+
+    assert "http://huaqi.localhost:8123/" in body
+    assert ":8000" not in body
+    assert operator.pk
 
 
 def test_pages_speak_chinese_by_default_and_english_on_request(hotline):

@@ -14,9 +14,11 @@
   const topics = (body.dataset.liveTopics || "").split(/\s+/).filter(Boolean);
 
   // --- running clocks: every [data-due] shows time left or overdue, every second ---
-  // The words come from <body data-text-*> (no inline script: the Content-Security-Policy).
-  const L = {left: body.dataset.textLeft, overdue: body.dataset.textOverdue, d: body.dataset.textD,
-             h: body.dataset.textH, m: body.dataset.textM, s: body.dataset.textS};
+  // Words in the page's language, from <body data-text-*> (no inline script: the CSP forbids it).
+  const L = {
+    left: body.dataset.textLeft, overdue: body.dataset.textOverdue,
+    d: body.dataset.textD, h: body.dataset.textH, m: body.dataset.textM, s: body.dataset.textS,
+  };
   function span(seconds) {
     const s = Math.abs(Math.floor(seconds));
     const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
@@ -69,11 +71,29 @@
   });
 
   // --- one submission per form: a second click does nothing ---
+  // A disabled button is not sent, so the name and value of the button that was pressed
+  // (the top bar's language, a decision) travel in a hidden field instead.
   document.addEventListener("submit", function (e) {
     const form = e.target;
     if (form.dataset.submitted) { e.preventDefault(); return; }
     form.dataset.submitted = "1";
+    const pressed = e.submitter;
+    if (pressed && pressed.name) {
+      const carried = document.createElement("input");
+      carried.type = "hidden";
+      carried.name = pressed.name;
+      carried.value = pressed.value;
+      form.appendChild(carried);
+    }
     form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+  });
+  // A page shown again from the browser's history keeps its forms usable.
+  window.addEventListener("pageshow", function (e) {
+    if (!e.persisted) return;
+    document.querySelectorAll("form[data-submitted]").forEach(function (form) {
+      delete form.dataset.submitted;
+      form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
+    });
   });
 
   if (!topics.length || !window.WebSocket) return;
@@ -86,12 +106,18 @@
   const seen = new Set();
   let socket = null, delay = 1000, pending = null;
 
+  const status = document.querySelector("[data-live-status]");
   function announce(detail) {
     // Several events in a burst refresh once.
     if (pending) return;
     pending = setTimeout(function () {
       pending = null;
       body.dispatchEvent(new CustomEvent("live", { detail: detail }));
+      // Screen readers hear that the page changed (an aria-live region), once per burst.
+      if (status) {
+        status.textContent = "";
+        setTimeout(function () { status.textContent = body.dataset.textUpdated || ""; }, 50);
+      }
     }, 150);
   }
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0008_invitations'),
+        ('tenants', '0009_saved_views'),
     ]
 
     operations = [

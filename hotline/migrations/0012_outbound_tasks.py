@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hotline', '0009_relay_feed'),
+        ('hotline', '0011_policy_kpi_targets'),
     ]
 
     operations = [

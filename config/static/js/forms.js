@@ -1,0 +1,50 @@
+/* Forms people can finish in one pass (no build step, no inline script).
+ *
+ * - A form shown again with errors has a summary at its top ([data-error-summary]);
+ *   it takes the focus, so the reader hears it and can jump to each field from it.
+ *   Without a summary, the first field in error takes the focus.
+ * - A field that becomes required once another is filled ([data-required-with="name"])
+ *   is marked required (and announced so) while the other has a value.
+ */
+(function () {
+  "use strict";
+  const summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+    summary.scrollIntoView({ block: "start" });
+  } else {
+    const first = document.querySelector(".has-error input, .has-error select, .has-error textarea");
+    if (first) first.focus();
+  }
+  // A link of the summary puts the focus in its field, not only the view.
+  document.addEventListener("click", function (e) {
+    const link = e.target.closest("[data-error-summary] a[href^='#']");
+    if (!link) return;
+    const target = document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) return;
+    e.preventDefault();
+    target.scrollIntoView({ block: "center" });
+    const field = target.matches("input, select, textarea") ? target : target.querySelector("input, select, textarea");
+    if (field) field.focus();
+  });
+
+  document.querySelectorAll("[data-required-with]").forEach(function (field) {
+    const other = field.form && field.form.elements.namedItem(field.dataset.requiredWith);
+    if (!other) return;
+    const label = field.id && document.querySelector("label[for='" + field.id + "']");
+    const mark = document.createElement("abbr");
+    mark.className = "required";
+    mark.textContent = "*";
+    mark.title = field.dataset.requiredTitle || "";
+    function refresh() {
+      const needed = other.value.trim() !== "";
+      field.required = needed;
+      field.setAttribute("aria-required", needed ? "true" : "false");
+      if (!label) return;
+      if (needed && !mark.isConnected) label.append(" ", mark);
+      if (!needed && mark.isConnected) mark.remove();
+    }
+    other.addEventListener("input", refresh);
+    refresh();
+  });
+})();
