@@ -88,7 +88,7 @@ def list_download(
     if fmt == "xlsx":
         folder = tempfile.mkdtemp()
         path = table_write(Path(folder) / "list", headers, rows, fmt)
-        spooled = path.open("rb")  # noqa: SIM115 -- closed by the response
+        spooled = path.open("rb")  # closed by the response
         path.unlink()
         Path(folder).rmdir()
         response: StreamingHttpResponse | HttpResponse = FileResponse(

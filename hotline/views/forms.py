@@ -14,8 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from config.bounds import MAX_ID
 from tenants.models import NetworkMembership
 
-from ..selectors import network_active, regions_of
-from ..services.clocks import tenant_time_zone
 from ..models import (
     CallbackOutcome,
     Category,
@@ -26,6 +24,8 @@ from ..models import (
     VehicleUse,
     WorkOrderType,
 )
+from ..selectors import network_active, regions_of
+from ..services.clocks import tenant_time_zone
 
 
 def _blank(choices) -> list:

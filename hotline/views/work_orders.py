@@ -38,7 +38,6 @@ from ..selectors import (
     owner_by_id,
     owner_by_mobile,
     owners_matching,
-    regions_of,
     vehicle_by_vin,
     vehicle_of,
     work_order_by_number,
@@ -59,13 +58,13 @@ from ..services.work_orders import (
 )
 from .forms import (
     BoardFilter,
-    board_filters_of,
     CallbackForm,
     ExtensionDecisionForm,
     IntakeForm,
     ReasonForm,
     ReassignForm,
     TransferDecisionForm,
+    board_filters_of,
 )
 
 # The permission each portal action needs (tenants/permissions.py); the page offers only these.

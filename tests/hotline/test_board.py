@@ -166,7 +166,8 @@ def test_supervisors_reassign_several_work_orders_at_once(
     to = str(network["pengcheng"].pk)
     post = {"number": [w.number for w in chosen], "bulk-to_dealer": to, "bulk-reason": "车主搬家到深圳"}
 
-    assert agent_web.post("/work-orders/bulk/", post).status_code == 302
+    # An agent may not reassign (the permission matrix): refused, and nothing moves.
+    assert agent_web.post("/work-orders/bulk/", post).status_code == 403
     with tenant_context(hotline):
         assert {w.dealer_id for w in WorkOrder.objects.all()} == {network["junda"].pk}
     assert supervisor_client.post("/work-orders/bulk/", post).status_code == 302

@@ -68,8 +68,8 @@ def test_one_identity_works_in_several_stores_of_a_group(dealer, other_dealer):
 def test_the_switchers_links_keep_the_port_in_use(dealer, other_dealer):
     gm = person("zhao.gm", dealer, Role.GENERAL_MANAGER)
     membership_grant(user=gm, tenant=other_dealer, role=Role.GENERAL_MANAGER)
-    client = Client(HTTP_HOST=f"{host_of(dealer)}:8123")
-    client.post("/login/", {"username": "zhao.gm", "password": PASSWORD})
+    client = client_for(dealer, gm)  # a general manager signs in with a second factor
+    client.defaults["HTTP_HOST"] = f"{host_of(dealer)}:8123"
 
     switch = client.get("/switch/").content.decode()
 
