@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from ..conftest import PASSWORD
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # axe-core (npm, MPL-2.0), vendored for the accessibility check of the browser tests only.
@@ -154,6 +156,27 @@ def new_context(browser, server):
     yield make
     for context in contexts:
         context.close()
+
+
+def signed_in(new_context, base: str, username: str, locale: str = "zh-CN", viewport=(1366, 900), **options):
+    """A page signed in as a person would; where the role needs a second factor, with one of the
+    person's recovery codes."""
+    from django.contrib.auth import get_user_model
+
+    from tenants.services.mfa import recovery_codes_new
+
+    page = new_context(locale, viewport, **options).new_page()
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click(".login button[type=submit]")
+    page.wait_for_url(lambda url: not url.split("?")[0].endswith("/login/"))
+    if "/login/verify/" in page.url:
+        user = get_user_model().objects.get(username=username)
+        page.fill("#id_code", recovery_codes_new(request=None, user=user)[0])
+        page.click(".login button[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)
+    return page
 
 
 def shoot(page, name: str) -> None:

@@ -13,11 +13,10 @@ from config.actor import Actor
 from hotline.services.work_orders import work_order_create
 from parts_tickets import services as parts
 from parts_tickets.models import PartsRequest
-from tenants.models import Role, User
-from tenants.services.mfa import recovery_codes_new
+from tenants.models import Role
 
-from ..conftest import PASSWORD, VIN, authenticator_for, host_of, join, parts_intake, person
-from .conftest import shoot
+from ..conftest import VIN, authenticator_for, host_of, join, parts_intake, person
+from .conftest import shoot, signed_in
 
 
 @pytest.fixture
@@ -44,22 +43,6 @@ def world(server, manufacturer):
             for name, t in (("hotline", hotline), ("junda", junda), ("pengcheng", pengcheng))
         },
     }
-
-
-def signed_in(new_context, base: str, username: str, locale: str = "zh-CN"):
-    """Signed in as a person would; where the role needs a second factor, with a recovery code."""
-    page = new_context(locale).new_page()
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click(".login button[type=submit]")
-    page.wait_for_url(lambda url: not url.split("?")[0].endswith("/login/"))
-    if "/login/verify/" in page.url:
-        user = User.objects.get(username=username)
-        page.fill("#id_code", recovery_codes_new(request=None, user=user)[0])
-        page.click(".login button[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
-    return page
 
 
 def live(page) -> None:

@@ -15,8 +15,9 @@ from hotline.models import Clock
 from hotline.services.work_orders import work_order_create
 from tenants.models import Role
 
-from ..conftest import PASSWORD, host_of, join, owner, parts_intake, person
+from ..conftest import authenticator_for, host_of, join, owner, parts_intake, person
 from .conftest import DESKTOP, PHONE, overflows, serious_violations, shoot
+from .conftest import signed_in as sign_in
 
 
 @pytest.fixture
@@ -26,8 +27,9 @@ def day(server, manufacturer):
     junda = join(manufacturer, "gz-junda", "HQ-GD-001", city="广州", name="广州骏达").dealer
     hotline = manufacturer.hotline
     person("hq.agent", hotline, Role.HOTLINE_AGENT)
-    person("hq.supervisor", hotline, Role.HOTLINE_SUPERVISOR)
+    authenticator_for(person("hq.supervisor", hotline, Role.HOTLINE_SUPERVISOR))
     crm = person("junda.crm", junda, Role.DEALER_CRM_MANAGER)
+    authenticator_for(crm)  # supervisors and dealer managers sign in with a second factor
     agent = Actor(user_id=None, name="李娜", tenant_id=hotline.pk, role="hotline_agent")
     names = ["王建华", "李雷", "韩梅梅", "张伟", "刘洋", "陈静"]
     with tenant_context(hotline):
@@ -65,13 +67,7 @@ def day(server, manufacturer):
 
 
 def signed_in(new_context, base: str, username: str, locale: str = "zh-CN", viewport=DESKTOP):
-    page = new_context(locale, viewport, bypass_csp=True).new_page()
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click(".login button[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
-    return page
+    return sign_in(new_context, base, username, locale, viewport, bypass_csp=True)
 
 
 def main_pages(day) -> dict[str, list[str]]:
