@@ -15,11 +15,10 @@ from hotline.services.work_orders import work_order_create
 from live.relay import relay_everywhere
 from notifications import safe_http
 from notifications.models import WebhookDelivery, WebhookEndpoint
-from notifications.outbound import deliver_everywhere
 from notifications.webhooks import webhook_endpoint_create
 from tenants.models import Role
 
-from ..conftest import api_session, client_for, parts_intake, person
+from ..conftest import api_session, client_for, parts_intake, person, work_outbound
 from .test_webhooks import Receiver
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +104,7 @@ def test_a_name_that_rebinds_to_an_internal_address_is_refused_at_delivery(
                 manufacturer=manufacturer, actor=agent, intake=parts_intake(dealer_id=network["junda"].pk)
             )
         relay_everywhere()
-        deliver_everywhere()
+        work_outbound()
         with tenant_context(hotline):
             errors = set(WebhookDelivery.objects.filter(attempts__gt=0).values_list("last_error", flat=True))
     finally:
