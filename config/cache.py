@@ -59,3 +59,37 @@ class FailOpenRedisCache(RedisCache):
         except (RedisError, OSError):
             _away("delete")
             return False
+
+    def get_many(self, keys: Any, version: int | None = None) -> dict:
+        try:
+            return super().get_many(keys, version)
+        except (RedisError, OSError):
+            _away("get_many")
+            return {}
+
+    def set_many(self, data: dict, timeout: Any = None, version: int | None = None) -> list:
+        try:
+            return super().set_many(data, timeout, version)
+        except (RedisError, OSError):
+            _away("set_many")
+            return list(data)
+
+    def delete_many(self, keys: Any, version: int | None = None) -> None:
+        try:
+            super().delete_many(keys, version)
+        except (RedisError, OSError):
+            _away("delete_many")
+
+    def touch(self, key: Any, timeout: Any = None, version: int | None = None) -> bool:
+        try:
+            return super().touch(key, timeout, version)
+        except (RedisError, OSError):
+            _away("touch")
+            return False
+
+    def has_key(self, key: Any, version: int | None = None) -> bool:
+        try:
+            return super().has_key(key, version)
+        except (RedisError, OSError):
+            _away("has_key")
+            return False

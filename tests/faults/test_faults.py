@@ -58,7 +58,7 @@ class LiveClient(threading.Thread):
                 with connect(
                     f"ws://{host}:{self.stack.port}/ws/live/",
                     sock=socket_module.create_connection(("127.0.0.1", self.stack.port), timeout=5),
-                    origin=f"http://{host}",
+                    origin=f"http://{host}:{self.stack.port}",  # the page that opens it: same host and port
                     additional_headers={"Cookie": f"sessionid={self.stack.world['cookies'][self.who]}"},
                     open_timeout=5,
                 ) as socket:
