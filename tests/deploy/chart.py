@@ -268,7 +268,7 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
             },
             "secrets": {**KEYS_IN_VALUES, "mediaS3AccessKey": "minio-desk", "mediaS3SecretKey": "m" * 40},
             "worker": {"taskTimeLimitSeconds": 300, "jobTimeLimitSeconds": 3500},
-            "config": {"emailTimeout": 20},
+            "config": {"emailTimeout": 20, "sms": {"backend": "notifications.sms.ConsoleSmsBackend"}},
             "migrations": {"schemasPerConnection": 200},
         },
     ),
