@@ -32,6 +32,18 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):  # the API's contract: every answer a problem document
+        from django.http import JsonResponse
+        from django.utils.translation import gettext as _
+
+        from .api.problems import PROBLEM_CONTENT_TYPE, problem
+
+        body = problem(
+            500, code="server-error", detail=_("Something went wrong on our side."), instance=request.path
+        )
+        return JsonResponse(
+            body, status=500, content_type=PROBLEM_CONTENT_TYPE, json_dumps_params={"ensure_ascii": False}
+        )
     return HttpResponse(loader.render_to_string("500.html", {}, request=None), status=500)
 
 

@@ -61,6 +61,7 @@ def _titles() -> dict[int, str]:
         422: _("The request cannot be processed."),
         428: _("A precondition is required."),
         429: _("Too many requests."),
+        500: _("Server error."),
     }
 
 
@@ -69,8 +70,10 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = key if key != "non_field_errors" else "__all__"
-            out.update(_flatten(value, f"{prefix}.{name}" if prefix else str(name)))
+            if key == "non_field_errors":  # about the whole: named by its own path
+                out.update(_flatten(value, prefix or "__all__"))
+                continue
+            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
     elif isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):
             out[prefix or "__all__"] = [str(item) for item in detail]
