@@ -308,6 +308,9 @@ if MEDIA_S3_BUCKET:
             "access_key": env("MEDIA_S3_ACCESS_KEY", default=None),
             "secret_key": env("MEDIA_S3_SECRET_KEY", default=None),
             "location": env("MEDIA_S3_PREFIX", default=""),
+            # "virtual" (bucket in the host name: Alibaba Cloud OSS, Tencent Cloud COS), "path"
+            # (MinIO), or empty: boto3 chooses (path-style for a custom endpoint).
+            "addressing_style": env("MEDIA_S3_ADDRESSING_STYLE", default="") or None,
             "default_acl": "private",
             "querystring_auth": True,
             "file_overwrite": False,
