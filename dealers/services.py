@@ -58,7 +58,11 @@ def note_add(*, ref: WorkOrderRef, actor: Actor, text: str) -> InternalNote:
     if not (text or "").strip():
         raise ValidationError({"text": [_("The note is empty.")]})
     return InternalNote.objects.create(
-        **ref.columns(), author_id=actor.user_id or 0, text=text.strip(), at=timezone.now()
+        **ref.columns(),
+        author_id=actor.user_id or 0,
+        author_name=actor.name[:150],
+        text=text.strip(),
+        at=timezone.now(),
     )
 
 

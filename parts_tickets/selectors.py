@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Avg, Count, F, Q, QuerySet
 
+from hotline.models import WorkOrder
 from tenants.models import NetworkMembership, PartsCentre
 
 from .models import LineState, PartsRequest, PartsRequestLine
@@ -45,6 +46,28 @@ def parts_request_for_centre(*, parts_centre_id: int, number: str) -> PartsReque
         .prefetch_related("lines")
         .get(parts_centre_id=parts_centre_id, number=number)
     )
+
+
+def parts_requests_of_work_order(number: str) -> list[PartsRequest]:
+    """The parts-support requests of one work order of this hotline, oldest first, with their lines.
+
+    ``WorkOrder.DoesNotExist`` (404) when the hotline has no such work order.
+    """
+    work_order = WorkOrder.objects.only("pk").get(number=number)
+    return list(
+        PartsRequest.objects.filter(work_order=work_order)
+        .select_related("work_order")
+        .prefetch_related("lines")
+        .order_by("raised_at", "id")
+    )
+
+
+def parts_centre_names(ids: set[int]) -> dict[int, tuple[str, str]]:
+    """Code and name of each parts centre named by id."""
+    return {
+        pk: (code, name)
+        for pk, code, name in PartsCentre.objects.filter(pk__in=ids).values_list("pk", "code", "name")
+    }
 
 
 def parts_centre_turnaround(*, since: dt.datetime, until: dt.datetime) -> list[dict[str, Any]]:

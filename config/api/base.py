@@ -35,12 +35,18 @@ def etag_of(version: int) -> str:
     return f'"{version}"'
 
 
+def _as_tag(value: str) -> str:
+    """An entity tag as sent: ``"3"``, ``W/"3"``, or the bare version ``3`` as the body gave it."""
+    value = value.strip().removeprefix("W/")
+    return f'"{value}"' if value.isdigit() else value
+
+
 def check_if_match(request: Request, version: int) -> None:
     """Refuse a write based on an older read (``If-Match`` with the ``ETag`` the client saw)."""
     wanted = request.headers.get("If-Match", "").strip()
     if not wanted or wanted == "*":
         return
-    tags = {tag.strip().removeprefix("W/") for tag in wanted.split(",")}
+    tags = {_as_tag(tag) for tag in wanted.split(",")}
     if etag_of(version) not in tags:
         raise PreconditionFailed(
             _("It was changed since you read it (now version %(version)s); read it again.")

@@ -74,8 +74,10 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
             if isinstance(key, int):  # a list field's items, keyed by index: numbered from 1 too
                 out.update(_flatten(value, f"{prefix}[{key + 1}]"))
                 continue
-            name = key if key != "non_field_errors" else "__all__"
-            out.update(_flatten(value, f"{prefix}.{name}" if prefix else str(name)))
+            if key == "non_field_errors":  # about the whole: named by its own path
+                out.update(_flatten(value, prefix or "__all__"))
+                continue
+            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
     elif isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):
             out[prefix or "__all__"] = [str(item) for item in detail]

@@ -2,9 +2,10 @@
 
 from csp.decorators import csp_update
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
+from .contract import SchemaView
 from .problems import not_found_response
 
 # The documentation pages style themselves inline and ReDoc runs workers from blob: URLs;
@@ -18,8 +19,9 @@ PUBLIC = {  # the contract is no secret
 
 urlpatterns = [
     path("", include("hotline.api.urls")),
+    path("work-orders/<code:number>/", include("parts_tickets.api.work_order_urls")),
     path("parts-centre/", include("parts_tickets.api.urls")),
-    path("schema/", SpectacularAPIView.as_view(urlconf="config.urls_hotline", **PUBLIC), name="api-schema"),
+    path("schema/", SchemaView.as_view(urlconf="config.urls_hotline", **PUBLIC), name="api-schema"),
     path(
         "docs/",
         DOCS_CSP(SpectacularSwaggerSplitView.as_view(url_name="api-schema", **PUBLIC)),

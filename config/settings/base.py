@@ -308,6 +308,9 @@ if MEDIA_S3_BUCKET:
             "access_key": env("MEDIA_S3_ACCESS_KEY", default=None),
             "secret_key": env("MEDIA_S3_SECRET_KEY", default=None),
             "location": env("MEDIA_S3_PREFIX", default=""),
+            # "virtual" (bucket in the host name: Alibaba Cloud OSS, Tencent Cloud COS), "path"
+            # (MinIO), or empty: boto3 chooses (path-style for a custom endpoint).
+            "addressing_style": env("MEDIA_S3_ADDRESSING_STYLE", default="") or None,
             "default_acl": "private",
             "querystring_auth": True,
             "file_overwrite": False,
@@ -334,16 +337,37 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Complaint Desk API",
-    "DESCRIPTION": "Work orders, parts-support requests and dealers' inboxes. See docs/api.md.",
+    "DESCRIPTION": (
+        "Work orders, parts-support requests and dealers' inboxes. Version 1 changes only by "
+        "addition; see docs/api.md and docs/api-changelog.md."
+    ),
     "VERSION": "1",
+    # 3.1: a nullable object is `oneOf: [{$ref}, {type: null}]`, which strict validators accept.
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.contract.postprocess",
+    ],
+    # Every enum named here, so a new field using the same choices never renames a client's type.
     "ENUM_NAME_OVERRIDES": {
         "WorkOrderStateEnum": "hotline.models.choices.State",
+        "WorkOrderTypeEnum": "hotline.models.choices.WorkOrderType",
+        "CategoryEnum": "hotline.models.choices.Category",
+        "SeverityEnum": "hotline.models.choices.Severity",
+        "ChannelEnum": "hotline.models.choices.Channel",
+        "StockCheckEnum": "hotline.models.choices.StockCheck",
+        "AcceptanceEnum": "hotline.models.choices.Acceptance",
+        "ContactMethodEnum": "hotline.models.choices.ContactMethod",
+        "CallbackOutcomeEnum": "hotline.models.choices.CallbackOutcome",
         "ClockKindEnum": "hotline.models.choices.ClockKind",
+        "ClockStateEnum": "hotline.models.clocks.ClockState",
+        "GenderEnum": "hotline.models.owner.Gender",
+        "VehicleUseEnum": "hotline.models.owner.VehicleUse",
         "PartsRequestStateEnum": "parts_tickets.models.RequestState",
         "PartsLineStateEnum": "parts_tickets.models.LineState",
     },

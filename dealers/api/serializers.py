@@ -6,8 +6,21 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from config.api.fields import IdField, MomentField
-from config.bounds import MAX_PART_QUANTITY
-from hotline.models import Acceptance, ClockKind, ContactMethod, State, StockCheck
+from config.api.schema import service_checked
+from hotline.api.serializers import NOT_BLANK, PartLineIn, VehicleOut
+from hotline.models import (
+    Acceptance,
+    Category,
+    Channel,
+    ClockKind,
+    ClockState,
+    ContactMethod,
+    Severity,
+    State,
+    StockCheck,
+    WorkOrderType,
+)
+from parts_tickets.models import LineState, RequestState
 
 
 class NextDue(serializers.Serializer):
@@ -18,21 +31,26 @@ class NextDue(serializers.Serializer):
 class InboxRowOut(serializers.Serializer):
     manufacturer = serializers.CharField(help_text=_("The manufacturer's code."))
     number = serializers.CharField()
-    type = serializers.CharField()
-    category = serializers.CharField()
-    severity = serializers.CharField()
+    type = serializers.ChoiceField(choices=WorkOrderType.choices)
+    category = serializers.ChoiceField(choices=Category.choices)
+    severity = serializers.ChoiceField(choices=Severity.choices)
     state = serializers.ChoiceField(choices=State.choices)
     received_at = serializers.DateTimeField()
     dispatched_at = serializers.DateTimeField()
     owner_name = serializers.CharField()
-    plate = serializers.CharField(allow_null=True)
-    next_due = NextDue(allow_null=True)
+    plate = serializers.CharField(allow_null=True, help_text=_("Null when the work order has no vehicle."))
+    next_due = NextDue(allow_null=True, help_text=_("The running window due first; null when none runs."))
+    overdue = serializers.BooleanField(help_text=_("A running window is past its due time."))
     assignee_id = serializers.IntegerField(allow_null=True)
     version = serializers.IntegerField()
 
 
 class InboxOut(serializers.Serializer):
     results = InboxRowOut(many=True)
+    count = serializers.IntegerField(help_text=_("Work orders matching the filters, on every page."))
+    next_cursor = serializers.CharField(
+        allow_null=True, help_text=_("Pass back as `cursor` for the next page; null on the last.")
+    )
 
 
 class InboxFilter(serializers.Serializer):
@@ -40,6 +58,16 @@ class InboxFilter(serializers.Serializer):
         required=False, default=True, help_text=_("Only open work orders (default).")
     )
     assignee = IdField(required=False, help_text=_("Only those assigned to this user id."))
+    cursor = serializers.CharField(
+        required=False, max_length=500, help_text=_("The `next_cursor` of the previous page.")
+    )
+    page_size = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=200,
+        default=50,
+        help_text=_("Rows per page, 1–200 (default 50)."),
+    )
 
 
 class PartLineOut(serializers.Serializer):
@@ -51,48 +79,68 @@ class PartLineOut(serializers.Serializer):
 
 class ClockOut(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ClockKind.choices)
-    state = serializers.CharField()
+    state = serializers.ChoiceField(choices=ClockState.choices)
     due_at = serializers.DateTimeField()
     stopped_at = serializers.DateTimeField(allow_null=True)
-    met = serializers.BooleanField(allow_null=True)
+    met = serializers.BooleanField(allow_null=True, help_text=_("Null while the window runs."))
 
 
 class EventOut(serializers.Serializer):
     id = serializers.IntegerField()
-    kind = serializers.CharField()
+    kind = serializers.CharField(help_text=_("What happened, e.g. `work_order.dispatched`."))
     at = serializers.DateTimeField()
     actor_name = serializers.CharField()
-    data = serializers.DictField()
+    data = serializers.DictField(help_text=_("What changed; its keys depend on the kind."))
 
 
 class RequestLineOut(PartLineOut):
-    state = serializers.CharField()
-    expected_date = serializers.DateField(allow_null=True)
+    state = serializers.ChoiceField(choices=LineState.choices)
+    expected_date = serializers.DateField(
+        allow_null=True, help_text=_("When a back-ordered part is expected.")
+    )
+    reject_reason = serializers.CharField()
     shipped_quantity = serializers.IntegerField()
     carrier = serializers.CharField()
     tracking_number = serializers.CharField()
+    shipped_at = serializers.DateTimeField(allow_null=True)
 
 
 class PartsRequestOut(serializers.Serializer):
     number = serializers.CharField()
-    state = serializers.CharField()
+    state = serializers.ChoiceField(choices=RequestState.choices)
     raised_at = serializers.DateTimeField()
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    shipped_at = serializers.DateTimeField(allow_null=True)
+    received_at = serializers.DateTimeField(allow_null=True)
     lines = RequestLineOut(many=True)
 
 
 class NoteOut(serializers.Serializer):
-    author_id = serializers.IntegerField()
+    author_id = serializers.IntegerField(
+        allow_null=True, help_text=_("The user id of the person who wrote it; null when a system wrote it.")
+    )
+    author_name = serializers.CharField(
+        help_text=_("The person's name, or the name of the API key of the system that wrote it.")
+    )
     text = serializers.CharField()
     at = serializers.DateTimeField()
 
 
+class DealerOwnerOut(serializers.Serializer):
+    """The owner as a dealer sees them; every field always present (empty text when unknown)."""
+
+    name = serializers.CharField()
+    mobile = serializers.CharField()
+    city = serializers.CharField()
+
+
 class DealerWorkOrderOut(serializers.Serializer):
-    manufacturer = serializers.CharField()
+    manufacturer = serializers.CharField(help_text=_("The manufacturer's code."))
     number = serializers.CharField()
-    type = serializers.CharField()
-    category = serializers.CharField()
-    severity = serializers.CharField()
-    channel = serializers.CharField()
+    type = serializers.ChoiceField(choices=WorkOrderType.choices)
+    category = serializers.ChoiceField(choices=Category.choices)
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    channel = serializers.ChoiceField(choices=Channel.choices)
     state = serializers.ChoiceField(choices=State.choices)
     received_at = serializers.DateTimeField()
     dispatched_at = serializers.DateTimeField()
@@ -100,11 +148,15 @@ class DealerWorkOrderOut(serializers.Serializer):
     resolved_at = serializers.DateTimeField(allow_null=True)
     complaint = serializers.CharField()
     owner_demand = serializers.CharField()
-    owner = serializers.DictField(child=serializers.CharField())
-    vehicle = serializers.DictField(child=serializers.CharField(allow_null=True), allow_null=True)
-    stock_check = serializers.CharField()
+    owner = DealerOwnerOut()
+    vehicle = VehicleOut(allow_null=True)
+    stock_check = serializers.ChoiceField(
+        choices=StockCheck.choices, allow_blank=True, help_text=_("Empty until the stock check.")
+    )
     result_summary = serializers.CharField()
-    owner_acceptance = serializers.CharField()
+    owner_acceptance = serializers.ChoiceField(
+        choices=Acceptance.choices, allow_blank=True, help_text=_("Empty until resolved.")
+    )
     part_lines = PartLineOut(many=True)
     clocks = ClockOut(many=True)
     events = EventOut(many=True)
@@ -118,7 +170,7 @@ class ContactIn(serializers.Serializer):
     at = MomentField(
         required=False, allow_null=True, default=None, help_text=_("When (ISO 8601); defaults to now.")
     )
-    whom = serializers.CharField(max_length=60, allow_blank=True)
+    whom = service_checked(serializers.CharField, NOT_BLANK, max_length=60, allow_blank=True)
     method = serializers.ChoiceField(choices=ContactMethod.choices)
     reached = serializers.BooleanField()
     agreed = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
@@ -130,18 +182,12 @@ class AssignIn(serializers.Serializer):
 
 
 class NoteIn(serializers.Serializer):
-    text = serializers.CharField(max_length=5000, allow_blank=True)
+    text = service_checked(serializers.CharField, NOT_BLANK, max_length=5000, allow_blank=True)
 
 
 class StockCheckIn(serializers.Serializer):
     result = serializers.ChoiceField(choices=StockCheck.choices)
     note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
-
-
-class PartLineIn(serializers.Serializer):
-    part_code = serializers.CharField(max_length=40, allow_blank=True)
-    part_name = serializers.CharField(max_length=120, allow_blank=True)
-    quantity = serializers.IntegerField(min_value=1, max_value=MAX_PART_QUANTITY)
 
 
 class PartsRequestIn(serializers.Serializer):
@@ -150,7 +196,7 @@ class PartsRequestIn(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        max_length=20,
+        max_length=6,
         help_text=_("1 to 6 lines; omitted: the work order's lines."),
     )
     note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
@@ -161,18 +207,22 @@ class NoteOnlyIn(serializers.Serializer):
 
 
 class ResolveIn(serializers.Serializer):
-    result_summary = serializers.CharField(max_length=5000, allow_blank=True)
+    result_summary = service_checked(serializers.CharField, NOT_BLANK, max_length=5000, allow_blank=True)
     owner_acceptance = serializers.ChoiceField(choices=Acceptance.choices)
 
 
 class ExtensionIn(serializers.Serializer):
     clock_kind = serializers.ChoiceField(choices=ClockKind.choices)
-    minutes = serializers.IntegerField(min_value=1, max_value=60 * 24 * 30)
-    reason = serializers.CharField(max_length=2000, allow_blank=True)
+    minutes = service_checked(
+        serializers.IntegerField,
+        {"minimum": 1, "maximum": 60 * 24 * 30},
+        help_text=_("More minutes for the window: 1 minute to 30 days."),
+    )
+    reason = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
 
 
 class TransferIn(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, allow_blank=True)
+    reason = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
     suggested_dealer = serializers.CharField(
         max_length=32, required=False, help_text=_("Dealer code of a better-placed dealer.")
     )

@@ -8,24 +8,75 @@ filters by the work order's current dealer, so anything else is a 404.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api.base import ApiView, check_if_match, etag_of
+from config.api.contract import ANSWER_HEADERS
 from config.api.schema import READ_ERRORS, WRITE_ERRORS, WRITE_HEADERS, problems
+from config.listing import Cursor
 from tenants.api.authentication import actor_of
 from tenants.api.idempotency import idempotent
 from tenants.api.permissions import Declared
+from tenants.models import User
 
 from ..actions import DealerAction
-from ..gateway import DealerGateway, DealerWorkOrder
+from ..gateway import DealerGateway, DealerWorkOrder, InboxRow
 from .serializers import DealerWorkOrderOut, InboxFilter, InboxOut
 
 TAG = ["dealer"]
 MANUFACTURER = OpenApiParameter(
     "manufacturer", str, OpenApiParameter.PATH, description="The manufacturer's code, e.g. HQ."
 )
+VERSIONED = {ANSWER_HEADERS: ["ETag"]}
+# Each declared action's operation: its stable id and what it does (dealers/actions.py names the rest).
+OPERATIONS = {
+    "contact": (
+        "dealer_work_orders_record_contact",
+        "Records an attempt to reach the owner: whom, how, whether they were reached and what was "
+        "agreed. The first attempt that reaches the owner is the first contact and stops that window.",
+    ),
+    "assign": (
+        "dealer_work_orders_assign",
+        "Assigns the work order to a member of this dealer (`assignee_id`, a user id); the hotline "
+        "does not see who.",
+    ),
+    "note": (
+        "dealer_work_orders_add_note",
+        "Adds an internal note that only this dealer sees; the note keeps who wrote it (a person, or "
+        "the name of the API key of the system that wrote it).",
+    ),
+    "stock": (
+        "dealer_work_orders_record_stock_check",
+        "Parts-shortage work orders: records where the missing parts come from (own stock, a sibling "
+        "dealer, or the region's parts centre).",
+    ),
+    "parts": (
+        "dealer_work_orders_request_parts",
+        "Asks the region's parts centre for the missing parts: the work order's lines, or the 1 to 6 "
+        "`lines` given. The request's progress appears in `parts_requests`.",
+    ),
+    "received": (
+        "dealer_work_orders_confirm_parts_received",
+        "Confirms the parts the centre shipped were received.",
+    ),
+    "resolve": (
+        "dealer_work_orders_resolve",
+        "Reports the work order resolved, with how and whether the owner accepted it; the hotline "
+        "then calls the owner back.",
+    ),
+    "extension": (
+        "dealer_work_orders_request_extension",
+        "Asks the hotline for more time on one running window, with the reason; a supervisor decides.",
+    ),
+    "transfer": (
+        "dealer_work_orders_request_transfer",
+        "Asks the hotline to route the work order to another dealer, with the reason; a supervisor decides.",
+    ),
+}
 
 
 class DealerView(ApiView):
@@ -47,34 +98,65 @@ class Inbox(DealerView):
         parameters=[InboxFilter],
         responses={200: InboxOut, **problems(READ_ERRORS)},
         summary="Work orders routed to this dealer in every network, most urgent first",
+        description="The dealer's work orders across every manufacturer's network it belongs to, "
+        "the one whose running window is due first at the top, one page at a time: pass "
+        "`next_cursor` back as `cursor`. `count` is the number of all that match.",
     )
     def get(self, request: Request) -> Response:
         filters = InboxFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        rows = self.gateway.inbox(
-            open_only=filters.validated_data["open_only"], assignee_id=filters.validated_data.get("assignee")
+        values = filters.validated_data
+        cursor = None
+        if values.get("cursor"):
+            cursor = Cursor.decode(values["cursor"])
+            if cursor is None:
+                raise ValidationError({"cursor": [_("This cursor is not one this list gave.")]})
+        page = self.gateway.inbox_page(
+            cursor=cursor,
+            size=values["page_size"],
+            open_only=values["open_only"],
+            assignee_id=values.get("assignee"),
         )
-        results = [
-            {
-                "manufacturer": row.manufacturer.code,
-                "number": row.work_order.number,
-                "type": row.work_order.type,
-                "category": row.work_order.category,
-                "severity": row.work_order.severity,
-                "state": row.work_order.state,
-                "received_at": row.work_order.received_at,
-                "dispatched_at": row.work_order.dispatched_at,
-                "owner_name": row.work_order.owner.name,
-                "plate": row.work_order.vehicle.plate if row.work_order.vehicle else None,
-                "next_due": (
-                    {"kind": row.next_due.kind, "due_at": row.next_due.due_at} if row.next_due else None
-                ),
-                "assignee_id": row.assignee_id,
-                "version": row.work_order.version,
-            }
-            for row in rows
-        ]
-        return Response(InboxOut({"results": results}).data)
+        results = [_inbox_row(row) for row in page.rows]
+        body = {"results": results, "count": page.total, "next_cursor": page.next}
+        return Response(InboxOut(body).data)
+
+
+def _inbox_row(row: InboxRow) -> dict:
+    wo = row.work_order
+    return {
+        "manufacturer": row.manufacturer.code,
+        "number": wo.number,
+        "type": wo.type,
+        "category": wo.category,
+        "severity": wo.severity,
+        "state": wo.state,
+        "received_at": wo.received_at,
+        "dispatched_at": wo.dispatched_at,
+        "owner_name": wo.owner.name,
+        "plate": wo.vehicle.plate if wo.vehicle else None,
+        "next_due": {"kind": wo.next_kind, "due_at": wo.next_due} if wo.next_due else None,
+        "overdue": bool(row.overdue),
+        "assignee_id": row.assignee_id,
+        "version": wo.version,
+    }
+
+
+def _notes(view: DealerWorkOrder) -> list[dict]:
+    """Who wrote each note: the name kept with it, else the person's name now (older notes)."""
+    older = {n.author_id for n in view.notes if n.author_id and not n.author_name}
+    names = (
+        {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=older)} if older else {}
+    )
+    return [
+        {
+            "author_id": note.author_id or None,
+            "author_name": note.author_name or names.get(note.author_id, ""),
+            "text": note.text,
+            "at": note.at,
+        }
+        for note in view.notes
+    ]
 
 
 def _plain(view: DealerWorkOrder) -> dict:
@@ -106,11 +188,19 @@ def _plain(view: DealerWorkOrder) -> dict:
         "clocks": view.clocks,
         "events": view.events,
         "parts_requests": [
-            {"number": r.number, "state": r.state, "raised_at": r.raised_at, "lines": list(r.lines.all())}
+            {
+                "number": r.number,
+                "state": r.state,
+                "raised_at": r.raised_at,
+                "acknowledged_at": r.acknowledged_at,
+                "shipped_at": r.shipped_at,
+                "received_at": r.received_at,
+                "lines": list(r.lines.all()),
+            }
             for r in view.parts_requests
         ],
         "assignee_id": view.assignment.assignee_id if view.assignment else None,
-        "notes": view.notes,
+        "notes": _notes(view),
         "version": wo.version,
     }
 
@@ -124,6 +214,11 @@ class WorkOrderDetail(DealerView):
         parameters=[MANUFACTURER],
         responses={200: DealerWorkOrderOut, **problems(READ_ERRORS)},
         summary="One work order routed to this dealer, with its timeline since it arrived",
+        description="One work order routed to this dealer: its windows, its timeline since it reached "
+        "the dealer, its parts-support requests with their lines, the assignment and the internal "
+        "notes. Its `ETag` (and `version`) is what `If-Match` takes on the next action. Another "
+        "dealer's work order, or one transferred away, is 404.",
+        extensions=VERSIONED,
     )
     def get(self, request: Request, manufacturer: str, number: str) -> Response:
         return _detail(self.gateway, manufacturer, number)
@@ -158,12 +253,19 @@ def action_view(action: DealerAction) -> type[DealerActionView]:
         (DealerActionView,),
         {"dealer_action": action, "permission_actions": {"POST": action.permission}},
     )
+    operation_id, description = OPERATIONS[action.name]
     return extend_schema_view(
         post=extend_schema(
             tags=TAG,
+            operation_id=operation_id,
             summary=action.summary,
+            description=description
+            + " Answers the work order as it now is. `If-Match` with the `ETag` of your last read "
+            "refuses the action (412) if the work order changed since; an `Idempotency-Key` makes a "
+            "retry safe.",
             request=action.serializer,
             parameters=[MANUFACTURER, *WRITE_HEADERS],
             responses={200: DealerWorkOrderOut, **problems(WRITE_ERRORS)},
+            extensions=VERSIONED,
         )
     )(view)

@@ -44,7 +44,9 @@ class Assignment(WorkOrderRef):
 class InternalNote(WorkOrderRef):
     """A note the manufacturer never sees."""
 
-    author_id = models.BigIntegerField()
+    author_id = models.BigIntegerField()  # 0: written by a system with an API key
+    # Who wrote it as they were known then: the person's name, or the API key's (a DMS).
+    author_name = models.CharField(_("author"), max_length=150, blank=True, default="", db_default="")
     at = models.DateTimeField()
     text = models.TextField(_("note"))
 

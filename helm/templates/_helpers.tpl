@@ -233,3 +233,72 @@ one per request in flight, which no value bounds: then it is empty.
 {{- add $total (int .Values.migrations.processes) 1 }}
 {{- end }}
 {{- end }}
+
+{{/*
+Where background jobs keep their files (exports people download, files uploaded to import): "s3"
+(media.s3.bucket) or "volume" (a claim mounted at MEDIA_ROOT in every web and worker pod). A
+worker writes a file and a web pod serves it, and they are always different pods: values that
+give them no shared files are refused.
+*/}}
+{{- define "complaint-desk.mediaStorage" -}}
+{{- if .Values.media.s3.bucket }}s3
+{{- else if .Values.media.persistence.enabled }}volume
+{{- else }}
+{{- fail "media: a worker writes the files of exports and imports and a web pod serves them, so web and worker pods must share them: set media.s3.bucket (an S3-compatible bucket), or keep media.persistence.enabled (a ReadWriteMany volume, or ReadWriteOnce on a single node)" }}
+{{- end }}
+{{- end }}
+
+{{- define "complaint-desk.mediaRoot" -}}
+/data/media
+{{- end }}
+
+{{- define "complaint-desk.mediaClaimName" -}}
+{{- default (printf "%s-media" (include "complaint-desk.fullname" .)) .Values.media.persistence.existingClaim }}
+{{- end }}
+
+{{/*
+"true" when the files' volume can be attached to one node only (no ReadWriteMany): every web and
+worker pod must then run on that node.
+*/}}
+{{- define "complaint-desk.mediaOnOneNode" -}}
+{{- if and (eq (include "complaint-desk.mediaStorage" .) "volume") (not (has "ReadWriteMany" .Values.media.persistence.accessModes)) }}true{{ end }}
+{{- end }}
+
+{{/*
+The files' volume and its mount, in the web and worker pods only (nothing else touches them).
+*/}}
+{{- define "complaint-desk.mediaVolume" -}}
+{{- if eq (include "complaint-desk.mediaStorage" .) "volume" -}}
+- name: media
+  persistentVolumeClaim:
+    claimName: {{ include "complaint-desk.mediaClaimName" . }}
+{{- end }}
+{{- end }}
+
+{{- define "complaint-desk.mediaVolumeMount" -}}
+{{- if eq (include "complaint-desk.mediaStorage" .) "volume" -}}
+- name: media
+  mountPath: {{ include "complaint-desk.mediaRoot" . }}
+{{- end }}
+{{- end }}
+
+{{/*
+The affinity of the web and worker pods, called with (dict "context" $ "process" "web"): the
+process's own (web.affinity, worker.affinity), plus, when the files' volume is ReadWriteOnce, a
+required pod affinity to the release's web and worker pods on the same node. The first such pod
+may go anywhere (it matches its own term); every later one joins it there.
+*/}}
+{{- define "complaint-desk.affinity" -}}
+{{- $affinity := deepCopy (default (dict) (index .context.Values .process).affinity) }}
+{{- if include "complaint-desk.mediaOnOneNode" .context }}
+{{- $podAffinity := default (dict) (index $affinity "podAffinity") }}
+{{- $required := default (list) (index $podAffinity "requiredDuringSchedulingIgnoredDuringExecution") }}
+{{- $selector := dict "matchLabels" (dict "app.kubernetes.io/name" (include "complaint-desk.name" .context) "app.kubernetes.io/instance" .context.Release.Name) "matchExpressions" (list (dict "key" "app.kubernetes.io/component" "operator" "In" "values" (list "web" "worker"))) }}
+{{- $_ := set $podAffinity "requiredDuringSchedulingIgnoredDuringExecution" (append $required (dict "labelSelector" $selector "topologyKey" "kubernetes.io/hostname")) }}
+{{- $_ = set $affinity "podAffinity" $podAffinity }}
+{{- end }}
+{{- with $affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}

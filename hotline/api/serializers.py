@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api.fields import DayField, MomentField
+from config.api.schema import service_checked
 from config.bounds import MAX_MILEAGE_KM, MAX_PART_QUANTITY
 
 from ..models import (
@@ -22,46 +24,83 @@ from ..models import (
     Severity,
     State,
     StockCheck,
+    VehicleUse,
     WorkOrder,
     WorkOrderType,
 )
 from ..selectors import KPI_GROUPS
+from ..vin import MOBILE_RE, PLATE_RE
+
+NOT_BLANK = {"pattern": r"\S"}  # the service refuses text of spaces only
+MOBILE = {"pattern": MOBILE_RE.pattern, "minLength": 11, "maxLength": 11}
+# Letters in either case: the service takes a VIN and a plate in capitals.
+VIN = {"pattern": "^[A-HJ-NPR-Za-hj-npr-z0-9]{17}$", "minLength": 17, "maxLength": 17}
+PLATE = {"pattern": "^$|" + PLATE_RE.pattern.replace("A-HJ-NP-Z", "A-HJ-NP-Za-hj-np-z")}
 
 
 class OwnerIn(serializers.Serializer):
-    name = serializers.CharField(max_length=60, allow_blank=True, required=False)
+    """The owner as the caller gives them; a known mobile number updates that owner."""
+
+    name = service_checked(serializers.CharField, NOT_BLANK, max_length=60, allow_blank=True)
     gender = serializers.ChoiceField(choices=Gender.choices, required=False)
-    mobile = serializers.CharField(
-        max_length=20, allow_blank=True, required=False, help_text=_("11 digits starting with 1.")
+    mobile = service_checked(
+        serializers.CharField,
+        MOBILE,
+        max_length=11,
+        allow_blank=True,
+        help_text=_("11 digits starting with 1."),
     )
-    landline = serializers.CharField(max_length=30, allow_blank=True, required=False)
-    email = serializers.CharField(max_length=254, allow_blank=True, required=False)
+    landline = serializers.CharField(max_length=20, allow_blank=True, required=False)
+    email = serializers.EmailField(max_length=254, allow_blank=True, required=False)
     province = serializers.CharField(max_length=30, allow_blank=True, required=False)
     city = serializers.CharField(max_length=30, allow_blank=True, required=False)
     address = serializers.CharField(max_length=200, allow_blank=True, required=False)
 
 
 class VehicleIn(serializers.Serializer):
-    vin = serializers.CharField(
-        max_length=40,
+    """The owner's vehicle: its VIN and model at least."""
+
+    vin = service_checked(
+        serializers.CharField,
+        VIN,
+        max_length=17,
         allow_blank=True,
-        required=False,
         help_text=_("17 characters, no I/O/Q, valid check digit."),
     )
-    plate = serializers.CharField(max_length=20, allow_blank=True, required=False)
-    model = serializers.CharField(max_length=60, allow_blank=True, required=False)
-    purchase_date = DayField(required=False, allow_null=True)
+    plate = service_checked(
+        serializers.CharField,
+        PLATE,
+        max_length=10,
+        allow_blank=True,
+        required=False,
+        help_text=_("A mainland licence plate, e.g. 粤A12345."),
+    )
+    model = service_checked(serializers.CharField, NOT_BLANK, max_length=60, allow_blank=True)
+    purchase_date = DayField(
+        required=False, allow_null=True, help_text=_("Not in the future, not before 1980.")
+    )
     mileage_km = serializers.IntegerField(
         required=False, allow_null=True, min_value=0, max_value=MAX_MILEAGE_KM
     )
-    use = serializers.CharField(max_length=16, allow_blank=True, required=False)
+    use = serializers.ChoiceField(choices=VehicleUse.choices, allow_blank=True, required=False)
+
+    def to_internal_value(self, data: Any) -> Any:
+        # A vehicle whose fields are all empty is no vehicle (as a form's empty fieldset).
+        if isinstance(data, dict) and all(value in ("", None) for value in data.values()):
+            return {}
+        return super().to_internal_value(data)
 
 
 class PartLineIn(serializers.Serializer):
-    part_code = serializers.CharField(max_length=40, allow_blank=True)
-    part_name = serializers.CharField(max_length=120, allow_blank=True)
+    part_code = service_checked(serializers.CharField, NOT_BLANK, max_length=40, allow_blank=True)
+    part_name = service_checked(serializers.CharField, NOT_BLANK, max_length=120, allow_blank=True)
     # At least 1: the service says so together with the other fields' errors.
-    quantity = serializers.IntegerField(max_value=MAX_PART_QUANTITY)
+    quantity = service_checked(
+        serializers.IntegerField,
+        {"minimum": 1},
+        max_value=MAX_PART_QUANTITY,
+        help_text=_("At least 1."),
+    )
 
 
 class WorkOrderIn(serializers.Serializer):
@@ -69,25 +108,45 @@ class WorkOrderIn(serializers.Serializer):
     category = serializers.ChoiceField(choices=Category.choices)
     channel = serializers.ChoiceField(choices=Channel.choices)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
-    complaint = serializers.CharField(max_length=5000, allow_blank=True)
+    complaint = service_checked(serializers.CharField, NOT_BLANK, max_length=5000, allow_blank=True)
     owner_demand = serializers.CharField(max_length=5000, allow_blank=True, required=False)
     owner = OwnerIn()
     vehicle = VehicleIn(required=False, allow_null=True)
     part_lines = PartLineIn(
         many=True,
         required=False,
-        max_length=20,
-        help_text=_("Parts-shortage work orders: 1 to 6 lines, no code twice."),
+        max_length=6,
+        help_text=_("Parts-shortage work orders: 1 to 6 lines, no code twice; other types: none."),
     )
     dealer = serializers.CharField(
         max_length=32, required=False, help_text=_("Dealer code; omitted: the suggested dealer.")
     )
-    received_at = MomentField(required=False)
+    received_at = MomentField(
+        required=False, help_text=_("When the call came in; defaults to now, never in the future.")
+    )
 
 
 class WorkOrderDealer(serializers.Serializer):
-    code = serializers.CharField()
+    code = serializers.CharField(help_text=_("The dealer code in the manufacturer's network."))
     name = serializers.CharField()
+
+
+class OwnerOut(serializers.Serializer):
+    """The owner as a work order shows them; every field always present (empty text when unknown)."""
+
+    name = serializers.CharField()
+    gender = serializers.ChoiceField(choices=Gender.choices)
+    mobile = serializers.CharField()
+    province = serializers.CharField()
+    city = serializers.CharField()
+
+
+class VehicleOut(serializers.Serializer):
+    """The vehicle as a work order shows it; ``plate`` is empty text when not known."""
+
+    vin = serializers.CharField()
+    plate = serializers.CharField()
+    model = serializers.CharField()
 
 
 class PartLineOut(serializers.ModelSerializer):
@@ -181,7 +240,7 @@ class WorkOrderOut(serializers.ModelSerializer):
     def get_dealer(self, work_order: WorkOrder) -> dict:
         return {"code": work_order.dealer_code, "name": work_order.dealer_name}
 
-    @extend_schema_field(OwnerIn)
+    @extend_schema_field(OwnerOut)
     def get_owner(self, work_order: WorkOrder) -> dict:
         # Annotations of hotline.selectors.work_orders_for_hotline.
         return {
@@ -192,7 +251,7 @@ class WorkOrderOut(serializers.ModelSerializer):
             "city": work_order.owner_city,
         }
 
-    @extend_schema_field(VehicleIn(allow_null=True))
+    @extend_schema_field(VehicleOut(allow_null=True))
     def get_vehicle(self, work_order: WorkOrder) -> dict | None:
         if work_order.vehicle_id is None:
             return None
@@ -215,15 +274,21 @@ class WorkOrderFilter(serializers.Serializer):
 
 class CallbackIn(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=CallbackOutcome.choices)
-    score = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=10, help_text=_("1 to 10 when reached.")
+    score = service_checked(
+        serializers.IntegerField,
+        {"minimum": 1, "maximum": 10},
+        required=False,
+        allow_null=True,
+        help_text=_("1 to 10; required when reached."),
     )
-    solved = serializers.BooleanField(required=False, allow_null=True, default=None)
+    solved = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text=_("Required when reached.")
+    )
     note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
 class CallbackOut(serializers.Serializer):
-    outcome = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=CallbackOutcome.choices)
     score = serializers.IntegerField(allow_null=True)
     solved = serializers.BooleanField(allow_null=True)
     at = serializers.DateTimeField()
@@ -231,7 +296,7 @@ class CallbackOut(serializers.Serializer):
 
 
 class ReasonIn(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, allow_blank=True)
+    reason = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
 
 
 class KpiFilter(serializers.Serializer):

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api.base import ApiView, check_if_match, etag_of
+from config.api.contract import ANSWER_HEADERS, LINKS
 from config.api.pagination import CURSOR_PARAMETERS, NewestFirst, paginated
 from config.api.schema import IDEMPOTENCY_KEY, READ_ERRORS, WRITE_ERRORS, WRITE_HEADERS, problems
 from tenants.api.authentication import actor_of
@@ -41,6 +42,15 @@ from .serializers import (
 )
 
 TAG = ["hotline"]
+VERSIONED = {ANSWER_HEADERS: ["ETag"]}
+NUMBER = {"number": "$response.body#/number"}
+# What an integrator does next with a work order it holds (OpenAPI links; the stateful tests follow them).
+WORK_ORDER_LINKS = {
+    "read": {"operationId": "work_orders_read", "parameters": NUMBER},
+    "partsRequests": {"operationId": "work_orders_parts_requests_list", "parameters": NUMBER},
+    "callback": {"operationId": "work_orders_record_callback", "parameters": NUMBER},
+    "reopen": {"operationId": "work_orders_reopen", "parameters": NUMBER},
+}
 
 
 class HotlineView(ApiView):
@@ -73,6 +83,8 @@ class WorkOrderList(HotlineView):
         parameters=[WorkOrderFilter, *CURSOR_PARAMETERS],
         responses={200: paginated(WorkOrderOut), **problems(READ_ERRORS)},
         summary="Work orders, newest first, with filters",
+        description="The hotline's work orders, newest first, one page at a time: pass `next_cursor` "
+        "back as `cursor` for the next page. Filters combine; times are ISO 8601 with an offset.",
     )
     def get(self, request: Request) -> Response:
         filters = WorkOrderFilter(data=request.query_params)
@@ -94,6 +106,11 @@ class WorkOrderList(HotlineView):
         parameters=[IDEMPOTENCY_KEY],
         responses={201: WorkOrderOut, **problems(WRITE_ERRORS)},
         summary="Record a work order (routed, clocks started); the portal's rules apply",
+        description="Records a complaint as the hotline portal's intake does: the owner is found by "
+        "mobile number or added, the work order is routed to `dealer` (or the suggested dealer) and "
+        "its timed windows start. Every broken rule is reported at once in `errors`. Send an "
+        "`Idempotency-Key` so that a retried call never records the work order twice.",
+        extensions={ANSWER_HEADERS: ["ETag", "Location"], LINKS: {"201": WORK_ORDER_LINKS}},
     )
     def post(self, request: Request) -> Response:
         serializer = WorkOrderIn(data=request.data)
@@ -118,6 +135,9 @@ class WorkOrderDetail(HotlineView):
         operation_id="work_orders_read",
         responses={200: WorkOrderOut, **problems(READ_ERRORS)},
         summary="One work order; the ETag is its version",
+        description="One work order of this hotline. Its `ETag` (and `version`) is what `If-Match` "
+        "takes on the next write.",
+        extensions={**VERSIONED, LINKS: {"200": WORK_ORDER_LINKS}},
     )
     def get(self, request: Request, number: str) -> Response:
         return _detail(number)
@@ -146,13 +166,25 @@ class _Action(HotlineView):
         return _detail(number)
 
 
-def _write(summary: str, request: type, response: Any = WorkOrderOut, code: int = 200) -> Callable:
+def _write(
+    operation_id: str,
+    summary: str,
+    description: str,
+    request: type,
+    response: Any = WorkOrderOut,
+    code: int = 200,
+) -> Callable:
     return extend_schema(
         tags=TAG,
+        operation_id=operation_id,
         summary=summary,
+        description=description
+        + " `If-Match` with the `ETag` of your last read refuses the write (412) if the work order "
+        "changed since; an `Idempotency-Key` makes a retry safe.",
         request=request,
         parameters=WRITE_HEADERS,
         responses={code: response, **problems(WRITE_ERRORS)},
+        extensions=VERSIONED,
     )
 
 
@@ -161,7 +193,11 @@ class RecordCallback(_Action):
     input_serializer = CallbackIn
 
     @_write(
+        "work_orders_record_callback",
         "Record a callback to the owner (reached and solved closes; not solved reopens)",
+        "Records the hotline's callback to the owner of a resolved work order. Reached and solved "
+        "closes it (when reached, `score` 1 to 10 and `solved` are required); reached and not "
+        "solved reopens it to the same dealer; not reached leaves it resolved for another attempt.",
         CallbackIn,
         CallbackOut,
         201,
@@ -194,7 +230,13 @@ class RecordCallback(_Action):
 class Verify(_Action):
     permission_actions = {"POST": "work_order.close"}
 
-    @_write("Supervisor: close a resolved work order without reaching the owner, with the reason", ReasonIn)
+    @_write(
+        "work_orders_verify",
+        "Supervisor: close a resolved work order without reaching the owner, with the reason",
+        "Closes a resolved work order whose owner could not be reached, recording the reason. "
+        "Supervisors' sessions only.",
+        ReasonIn,
+    )
     def post(self, request: Request, number: str) -> Response:
         return super().post(request, number)
 
@@ -207,7 +249,13 @@ class Verify(_Action):
 class Reopen(_Action):
     permission_actions = {"POST": "work_order.reopen"}
 
-    @_write("Reopen: back to the same dealer with fresh clocks", ReasonIn)
+    @_write(
+        "work_orders_reopen",
+        "Reopen: back to the same dealer with fresh clocks",
+        "Reopens a resolved or closed work order, with the reason: it goes back to the same dealer "
+        "and its timed windows start afresh.",
+        ReasonIn,
+    )
     def post(self, request: Request, number: str) -> Response:
         return super().post(request, number)
 
@@ -220,7 +268,13 @@ class Reopen(_Action):
 class Cancel(_Action):
     permission_actions = {"POST": "work_order.cancel"}
 
-    @_write("Cancel a work order (e.g. recorded twice), with the reason", ReasonIn)
+    @_write(
+        "work_orders_cancel",
+        "Cancel a work order (e.g. recorded twice), with the reason",
+        "Cancels an open work order (recorded twice, or in error), with the reason; its windows stop "
+        "and it counts in no KPI. Supervisors' sessions only.",
+        ReasonIn,
+    )
     def post(self, request: Request, number: str) -> Response:
         return super().post(request, number)
 
@@ -239,6 +293,8 @@ class Kpis(HotlineView):
         parameters=[KpiFilter],
         responses={200: KpiOut, **problems(READ_ERRORS)},
         summary="The KPI page's figures over the work orders received in a period, in total and per group",
+        description="The same figures as the hotline portal's KPI page, over the work orders received "
+        "in `[since, until)`, in total and, with `group`, per dealer, region, category, week or month.",
     )
     def get(self, request: Request) -> Response:
         filters = KpiFilter(data=request.query_params)

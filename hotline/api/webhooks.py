@@ -94,6 +94,7 @@ class EndpointList(WebhooksView):
         operation_id="webhooks_list",
         responses={200: EndpointOut(many=True), **problems(READ_ERRORS)},
         summary="The endpoints",
+        description="The hotline's webhook endpoints. Administrators' sessions only.",
     )
     def get(self, request: Request) -> Response:
         return Response(EndpointOut(webhook_endpoints(), many=True).data)
@@ -102,8 +103,11 @@ class EndpointList(WebhooksView):
         tags=TAG,
         request=EndpointIn,
         parameters=[IDEMPOTENCY_KEY],
+        operation_id="webhooks_create",
         responses={201: EndpointCreatedOut, **problems(WRITE_ERRORS)},
         summary="Add an endpoint (its secret is in this answer only)",
+        description="Adds an endpoint that receives the chosen event kinds (all when none is "
+        "chosen), signed with a secret returned in this answer only. Internal addresses are refused.",
     )
     def post(self, request: Request) -> Response:
         data = EndpointIn(data=request.data)
@@ -117,15 +121,24 @@ class EndpointList(WebhooksView):
 
 
 class EndpointDetail(WebhooksView):
-    @extend_schema(tags=TAG, responses={200: EndpointOut, **problems(READ_ERRORS)}, summary="One endpoint")
+    @extend_schema(
+        tags=TAG,
+        operation_id="webhooks_read",
+        responses={200: EndpointOut, **problems(READ_ERRORS)},
+        summary="One endpoint",
+        description="One webhook endpoint of the hotline.",
+    )
     def get(self, request: Request, pk: int) -> Response:
         return Response(EndpointOut(self.endpoint(pk)).data)
 
     @extend_schema(
         tags=TAG,
         request=EndpointChangeIn,
+        operation_id="webhooks_update",
         responses={200: EndpointOut, **problems(WRITE_ERRORS)},
         summary="Change its events, description, or pause it",
+        description="Changes the fields given: the event kinds, the description, or whether it is "
+        "active (a paused endpoint receives nothing).",
     )
     def patch(self, request: Request, pk: int) -> Response:
         endpoint = self.endpoint(pk)
@@ -140,8 +153,10 @@ class EndpointRotate(WebhooksView):
         tags=TAG,
         request=None,
         parameters=[IDEMPOTENCY_KEY],
+        operation_id="webhooks_rotate_secret",
         responses={200: SecretOut, **problems(WRITE_ERRORS)},
         summary="A new secret",
+        description="Replaces the signing secret; the new one is returned in this answer only.",
     )
     def post(self, request: Request, pk: int) -> Response:
         endpoint = self.endpoint(pk)
@@ -155,8 +170,10 @@ class EndpointTest(WebhooksView):
         tags=TAG,
         request=None,
         parameters=[IDEMPOTENCY_KEY],
+        operation_id="webhooks_send_test",
         responses={200: DeliveryOut, **problems(WRITE_ERRORS)},
         summary="Send a test event now",
+        description="Sends a test event to the endpoint now; the answer is its delivery.",
     )
     def post(self, request: Request, pk: int) -> Response:
         endpoint, slug = self.endpoint(pk), request._request.tenant.slug
@@ -168,7 +185,11 @@ class EndpointTest(WebhooksView):
 
 class EndpointDeliveries(WebhooksView):
     @extend_schema(
-        tags=TAG, responses={200: DeliveryOut(many=True), **problems(READ_ERRORS)}, summary="The delivery log"
+        tags=TAG,
+        operation_id="webhooks_deliveries_list",
+        responses={200: DeliveryOut(many=True), **problems(READ_ERRORS)},
+        summary="The delivery log",
+        description="The endpoint's newest deliveries: event, status, attempts and the last answer.",
     )
     def get(self, request: Request, pk: int) -> Response:
         return Response(DeliveryOut(webhook_deliveries(self.endpoint(pk).pk), many=True).data)

@@ -7,7 +7,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api.fields import DayField, MomentField
+from config.api.schema import service_checked
 from config.bounds import MAX_PART_QUANTITY
+from hotline.api.serializers import NOT_BLANK
 
 from ..models import LineState, PartsRequest, PartsRequestLine, RequestState
 from ..services import parts_request_delivered_at
@@ -95,7 +97,7 @@ class BackOrderIn(serializers.Serializer):
 
 
 class RejectIn(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, allow_blank=True)
+    reason = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
 
 
 class ShipmentLineIn(serializers.Serializer):
@@ -109,10 +111,34 @@ class ShipmentLineIn(serializers.Serializer):
 
 
 class ShipmentIn(serializers.Serializer):
-    carrier = serializers.CharField(max_length=60, allow_blank=True)
-    tracking_number = serializers.CharField(max_length=60, allow_blank=True)
+    carrier = service_checked(serializers.CharField, NOT_BLANK, max_length=60, allow_blank=True)
+    tracking_number = service_checked(serializers.CharField, NOT_BLANK, max_length=60, allow_blank=True)
     lines = ShipmentLineIn(many=True, allow_empty=True)
 
 
 class DeliveredIn(serializers.Serializer):
     delivered_at = MomentField(required=False, help_text=_("Defaults to now."))
+
+
+class PartsCentreOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class WorkOrderPartsRequestOut(PartsRequestDetailOut):
+    """A parts-support request as the hotline follows it: which centre, and how far it got."""
+
+    parts_centre = serializers.SerializerMethodField()
+
+    class Meta(PartsRequestDetailOut.Meta):
+        fields = [*PartsRequestDetailOut.Meta.fields, "parts_centre"]
+        read_only_fields = fields
+
+    @extend_schema_field(PartsCentreOut)
+    def get_parts_centre(self, request: PartsRequest) -> dict:
+        code, name = self.context["parts_centres"].get(request.parts_centre_id, ("", ""))
+        return {"code": code, "name": name}
+
+
+class WorkOrderPartsRequestsOut(serializers.Serializer):
+    results = WorkOrderPartsRequestOut(many=True)

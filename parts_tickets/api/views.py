@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api.base import ApiView, check_if_match, etag_of
+from config.api.contract import ANSWER_HEADERS, LINKS
 from config.api.pagination import CURSOR_PARAMETERS, NewestFirst, paginated
 from config.api.schema import READ_ERRORS, WRITE_ERRORS, WRITE_HEADERS, problems
 from tenants.api.authentication import ApiKeyAuthentication, actor_of
@@ -24,7 +25,12 @@ from tenants.api.permissions import Declared
 
 from .. import services
 from ..models import PartsRequest
-from ..selectors import parts_request_for_centre, parts_requests_for_centre
+from ..selectors import (
+    parts_centre_names,
+    parts_request_for_centre,
+    parts_requests_for_centre,
+    parts_requests_of_work_order,
+)
 from .serializers import (
     BackOrderIn,
     DeliveredIn,
@@ -33,10 +39,20 @@ from .serializers import (
     PartsRequestOut,
     RejectIn,
     ShipmentIn,
+    WorkOrderPartsRequestsOut,
 )
 
 TAG = ["parts centre"]
 LINE_NO = OpenApiParameter("line_no", int, OpenApiParameter.PATH, description="The line (1–6).")
+VERSIONED = {ANSWER_HEADERS: ["ETag"]}
+NUMBER = {"number": "$response.body#/number"}
+# What a centre does next with a request it holds (OpenAPI links; the stateful tests follow them).
+REQUEST_LINKS = {
+    "read": {"operationId": "parts_requests_read", "parameters": NUMBER},
+    "acknowledge": {"operationId": "parts_requests_acknowledge", "parameters": NUMBER},
+    "ship": {"operationId": "parts_requests_ship", "parameters": NUMBER},
+    "reportDelivered": {"operationId": "parts_requests_report_delivered", "parameters": NUMBER},
+}
 
 
 class PartsCentreView(ApiView):
@@ -63,6 +79,9 @@ class PartsRequestList(PartsCentreView):
         parameters=[PartsRequestFilter, *CURSOR_PARAMETERS],
         responses={200: paginated(PartsRequestOut), **problems(READ_ERRORS)},
         summary="The centre's parts-support requests, newest first",
+        description="The parts-support requests raised for the regions this centre serves, newest "
+        "first, one page at a time (pass `next_cursor` back as `cursor`). Poll with `since` for new "
+        "ones. Parts centres' API keys only.",
     )
     def get(self, request: Request) -> Response:
         filters = PartsRequestFilter(data=request.query_params)
@@ -85,6 +104,10 @@ class PartsRequestDetail(PartsCentreView):
         operation_id="parts_requests_read",
         responses={200: PartsRequestDetailOut, **problems(READ_ERRORS)},
         summary="One request with its lines; the ETag is its version",
+        description="One request of this centre with its lines, shipments and, once reported, "
+        "`delivered_at`. Its `ETag` (and `version`) is what `If-Match` takes on the next write; "
+        "another centre's request is 404.",
+        extensions={**VERSIONED, LINKS: {"200": REQUEST_LINKS}},
     )
     def get(self, request: Request, number: str) -> Response:
         return _detail(parts_request_for_centre(parts_centre_id=self.centre_id, number=number))
@@ -122,18 +145,29 @@ class _Action(PartsCentreView):
         return {"parts_centre_id": self.centre_id, "actor": actor_of(self.request)}
 
 
-def _write(summary: str, request: type | None = None, code: int = 200) -> Callable:
+def _write(
+    operation_id: str, summary: str, description: str, request: type | None = None, code: int = 200
+) -> Callable:
     return extend_schema(
         tags=TAG,
+        operation_id=operation_id,
         summary=summary,
+        description=description
+        + " Answers the request as it now is. `If-Match` with the `ETag` of your last read refuses "
+        "the write (412) if the request changed since; an `Idempotency-Key` makes a retry safe.",
         request=request,
         parameters=WRITE_HEADERS,
         responses={code: PartsRequestDetailOut, **problems(WRITE_ERRORS)},
+        extensions={**VERSIONED, LINKS: {str(code): REQUEST_LINKS}},
     )
 
 
 class Acknowledge(_Action):
-    @_write("Acknowledge a submitted request")
+    @_write(
+        "parts_requests_acknowledge",
+        "Acknowledge a submitted request",
+        "Acknowledges a submitted request: the centre has taken it on (the dealer sees it).",
+    )
     def post(self, request: Request, number: str) -> Response:
         return super().post(request, number)
 
@@ -143,7 +177,11 @@ class Acknowledge(_Action):
 
 class Allocate(_Action):
     @extend_schema(parameters=[LINE_NO])
-    @_write("Allocate a line from stock")
+    @_write(
+        "parts_requests_allocate_line",
+        "Allocate a line from stock",
+        "Allocates one line of an acknowledged request from the centre's stock.",
+    )
     def post(self, request: Request, number: str, line_no: int) -> Response:
         return super().post(request, number, line_no=line_no)
 
@@ -155,7 +193,13 @@ class BackOrder(_Action):
     input_serializer = BackOrderIn
 
     @extend_schema(parameters=[LINE_NO])
-    @_write("Back-order a line with the expected date", BackOrderIn)
+    @_write(
+        "parts_requests_back_order_line",
+        "Back-order a line with the expected date",
+        "Back-orders one line with the date the part is expected (today or later); the dealer "
+        "and the hotline see the date.",
+        BackOrderIn,
+    )
     def post(self, request: Request, number: str, line_no: int) -> Response:
         return super().post(request, number, line_no=line_no)
 
@@ -169,7 +213,12 @@ class Reject(_Action):
     input_serializer = RejectIn
 
     @extend_schema(parameters=[LINE_NO])
-    @_write("Reject a line that cannot be supplied, with the reason", RejectIn)
+    @_write(
+        "parts_requests_reject_line",
+        "Reject a line that cannot be supplied, with the reason",
+        "Rejects one line that the centre cannot supply, with the reason.",
+        RejectIn,
+    )
     def post(self, request: Request, number: str, line_no: int) -> Response:
         return super().post(request, number, line_no=line_no)
 
@@ -183,7 +232,15 @@ class Ship(_Action):
     input_serializer = ShipmentIn
     success_status = status.HTTP_201_CREATED
 
-    @_write("Ship some lines in one parcel (partial quantities add up)", ShipmentIn, 201)
+    @_write(
+        "parts_requests_ship",
+        "Ship some lines in one parcel (partial quantities add up)",
+        "Records one parcel: carrier, tracking number and the lines in it. A line's quantity "
+        "defaults to what is left of it; partial shipments add up; all lines are valid or none "
+        "is shipped.",
+        ShipmentIn,
+        201,
+    )
     def post(self, request: Request, number: str) -> Response:
         return super().post(request, number)
 
@@ -200,7 +257,13 @@ class Ship(_Action):
 class Delivered(_Action):
     input_serializer = DeliveredIn
 
-    @_write("Report the shipped parts delivered to the dealer", DeliveredIn)
+    @_write(
+        "parts_requests_report_delivered",
+        "Report the shipped parts delivered to the dealer",
+        "Reports the shipped parts delivered at the dealer (`delivered_at`, default now); the "
+        "dealer still confirms receipt.",
+        DeliveredIn,
+    )
     def post(self, request: Request, number: str) -> Response:
         return super().post(request, number)
 
@@ -208,3 +271,25 @@ class Delivered(_Action):
         services.parts_request_mark_delivered(
             request_id=parts_request.pk, at=data.get("delivered_at"), **self.common()
         )
+
+
+class WorkOrderPartsRequests(ApiView):
+    """The hotline's view of a work order's parts progress (sessions and integration keys)."""
+
+    permission_classes = [Declared]
+    permission_actions = {"GET": "work_order.read"}
+
+    @extend_schema(
+        tags=["hotline"],
+        operation_id="work_orders_parts_requests_list",
+        responses={200: WorkOrderPartsRequestsOut, **problems(READ_ERRORS)},
+        summary="A work order's parts-support requests: lines, states, expected dates, shipments",
+        description="How far the parts of a parts-shortage work order got: each request raised to a "
+        "parts centre, oldest first, with its lines (state, expected date of a back-order, rejection "
+        "reason, carrier, tracking number, quantity shipped) and when it was acknowledged, shipped, "
+        "delivered and received. An empty list when no request was raised.",
+    )
+    def get(self, request: Request, number: str) -> Response:
+        requests = parts_requests_of_work_order(number)
+        context = {"parts_centres": parts_centre_names({r.parts_centre_id for r in requests})}
+        return Response(WorkOrderPartsRequestsOut({"results": requests}, context=context).data)

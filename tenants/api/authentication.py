@@ -77,16 +77,29 @@ def actor_of(request: Request) -> Actor:
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "tenants.api.authentication.ApiKeyAuthentication"
-    name = "apiKey"
+    """The same key either way: ``Authorization: Bearer …`` or ``X-Api-Key: …`` (one suffices)."""
 
-    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "bearerFormat": "cdk_<prefix>_<secret>",
-            "description": "An API key of this host's tenant (manage.py api_key create).",
-        }
+    target_class = "tenants.api.authentication.ApiKeyAuthentication"
+    name = ["apiKey", "apiKeyHeader"]
+
+    def get_security_requirement(self, auto_schema: Any) -> list[dict[str, list]]:
+        return [{name: []} for name in self.name]
+
+    def get_security_definition(self, auto_schema: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "cdk_<prefix>_<secret>",
+                "description": "An API key of this host's tenant (manage.py api_key create).",
+            },
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-Api-Key",
+                "description": "The same API key, for clients that cannot set `Authorization`.",
+            },
+        ]
 
 
 class SessionScheme(OpenApiAuthenticationExtension):

@@ -160,6 +160,8 @@ OPERATOR_SECRETS = {
         "SMS_REPLY_SECRET": "r" * 50,
         "SMS_ALIYUN_ACCESS_KEY_ID": "LTAI",
         "SMS_ALIYUN_ACCESS_KEY_SECRET": "x",
+        "MEDIA_S3_ACCESS_KEY": "LTAImedia",
+        "MEDIA_S3_SECRET_KEY": "m",
     },
     "desk-database": {"DATABASE_URL": "postgresql://complaint_desk:pw@pgbouncer.db:6432/complaint_desk"},
     "desk-redis": {"REDIS_URL": "rediss://:pw@redis.example.internal:6380/0"},
@@ -253,6 +255,41 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
         },
     ),
     "no web pool, behind a session-mode pooler": merged(PRODUCTION, {"web": {"dbPool": {"maxSize": 0}}}),
+    "files in a MinIO bucket, its keys in values, task and job limits": merged(
+        PRODUCTION,
+        {
+            "media": {
+                "s3": {
+                    "bucket": "desk-files",
+                    "endpointUrl": "http://minio.storage.svc:9000",
+                    "region": "us-east-1",
+                    "prefix": "complaint-desk/prod",
+                }
+            },
+            "secrets": {**KEYS_IN_VALUES, "mediaS3AccessKey": "minio-desk", "mediaS3SecretKey": "m" * 40},
+            "worker": {"taskTimeLimitSeconds": 300, "jobTimeLimitSeconds": 3500},
+            "config": {"emailTimeout": 20, "sms": {"backend": "notifications.sms.ConsoleSmsBackend"}},
+            "migrations": {"schemasPerConnection": 200},
+        },
+    ),
+    "files on a ReadWriteMany volume": merged(
+        PRODUCTION,
+        {
+            "media": {
+                "s3": {"bucket": "", "endpointUrl": "", "region": "", "prefix": ""},
+                "persistence": {"storageClass": "nas-rwx", "accessModes": ["ReadWriteMany"], "size": "50Gi"},
+            }
+        },
+    ),
+    "files on a volume claim of the operator's": merged(
+        PRODUCTION,
+        {
+            "media": {
+                "s3": {"bucket": ""},
+                "persistence": {"existingClaim": "desk-files", "accessModes": ["ReadWriteMany"]},
+            }
+        },
+    ),
     "heartbeat probes off": merged(
         PRODUCTION,
         {

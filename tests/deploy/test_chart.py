@@ -66,11 +66,12 @@ def test_the_declared_kubernetes_range_starts_where_the_schemas_do():
     assert tuple(map(int, newest.split("."))) > (1, 25)
 
 
-def test_defaults_render_the_nineteen_objects_of_an_evaluation_install(rendered):
+def test_defaults_render_the_twenty_objects_of_an_evaluation_install(rendered):
     kinds = sorted(o["kind"] for o in rendered["defaults: in-cluster PostgreSQL and Redis"].objects)
 
     assert kinds == sorted(
         ["ConfigMap", "Secret", "ServiceAccount", "Job", "Ingress", "HorizontalPodAutoscaler", "Pod"]
+        + ["PersistentVolumeClaim"]
         + ["PodDisruptionBudget"] * 2
         + ["Deployment"] * 5
         + ["Service"] * 3
@@ -328,6 +329,151 @@ def test_only_the_web_tier_keeps_a_pool_of_database_connections(rendered):
         assert variables["DB_APPLICATION_NAME"] == f"{FULLNAME}-{process}-pod", process
 
 
+# --- files of exports and imports: shared by every web and worker pod -------------------------
+
+
+def media_volumes(result: Rendered) -> dict[str, tuple[str, str] | None]:
+    """Each workload's files volume: (claim, mount path), or None."""
+    found: dict[str, tuple[str, str] | None] = {}
+    workloads = {**result.deployments(), "migrate": result.one("Job", "migrate")}
+    for name, workload in workloads.items():
+        pod = workload["spec"]["template"]["spec"]
+        claims = {
+            v["name"]: v["persistentVolumeClaim"]["claimName"]
+            for v in pod.get("volumes", [])
+            if "persistentVolumeClaim" in v
+        }
+        mounts = [m for m in pod["containers"][0]["volumeMounts"] if m["name"] in claims]
+        assert len(mounts) <= 1, name
+        found[name] = (claims[mounts[0]["name"]], mounts[0]["mountPath"]) if mounts else None
+    return found
+
+
+def pod_affinity_terms(deployment: dict[str, Any]) -> list[dict[str, Any]]:
+    affinity = deployment["spec"]["template"]["spec"].get("affinity", {})
+    return affinity.get("podAffinity", {}).get("requiredDuringSchedulingIgnoredDuringExecution", [])
+
+
+def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    if not selector.get("matchLabels", {}).items() <= labels.items():
+        return False
+    for expression in selector.get("matchExpressions", []):
+        assert expression["operator"] == "In"
+        if labels.get(expression["key"]) not in expression["values"]:
+            return False
+    return True
+
+
+def test_files_in_a_bucket_reach_every_process_and_no_volume_is_made(rendered):
+    result = rendered["files in a MinIO bucket, its keys in values, task and job limits"]
+    env = {name: result.environment(d, OPERATOR_SECRETS) for name, d in result.deployments().items()}
+
+    for process, variables in env.items():
+        assert variables["MEDIA_S3_BUCKET"] == "desk-files", process
+        assert variables["MEDIA_S3_ENDPOINT_URL"] == "http://minio.storage.svc:9000", process
+        assert variables["MEDIA_S3_REGION"] == "us-east-1", process
+        assert variables["MEDIA_S3_PREFIX"] == "complaint-desk/prod", process
+        assert "MEDIA_ROOT" not in variables, process
+    # The keys given as values are in the chart's Secret, never in the ConfigMap.
+    assert not {"MEDIA_S3_ACCESS_KEY", "MEDIA_S3_SECRET_KEY"} & set(result.one("ConfigMap")["data"])
+    assert result.one("Secret")["stringData"]["MEDIA_S3_SECRET_KEY"] == "m" * 40
+    assert (env["worker"]["MEDIA_S3_ACCESS_KEY"], env["web"]["MEDIA_S3_SECRET_KEY"]) == (
+        "minio-desk",
+        "m" * 40,
+    )
+    assert result.of_kind("PersistentVolumeClaim") == []
+    assert set(media_volumes(result).values()) == {None}
+    for process, deployment in result.deployments().items():
+        assert pod_affinity_terms(deployment) == [], process
+
+    production = rendered["production example"]
+    web = production.environment(production.deployments()["web"], OPERATOR_SECRETS)
+    assert (web["MEDIA_S3_BUCKET"], web["MEDIA_S3_ENDPOINT_URL"]) == (
+        "desk-example-files",
+        "https://oss-cn-shanghai.aliyuncs.com",
+    )
+    assert (web["MEDIA_S3_ACCESS_KEY"], web["MEDIA_S3_SECRET_KEY"]) == ("LTAImedia", "m")  # desk-secrets
+    assert "MEDIA_S3_ACCESS_KEY" not in (production.one("Secret")["stringData"] or {})
+
+
+def test_files_on_a_volume_are_the_same_claim_in_every_web_and_worker_pod_and_nowhere_else(rendered):
+    result = rendered["files on a ReadWriteMany volume"]
+    (claim,) = result.of_kind("PersistentVolumeClaim")
+
+    assert claim["metadata"]["name"] == f"{FULLNAME}-media"
+    assert claim["spec"] == {
+        "accessModes": ["ReadWriteMany"],
+        "storageClassName": "nas-rwx",
+        "resources": {"requests": {"storage": "50Gi"}},
+    }
+    mounted = media_volumes(result)
+    assert mounted == {
+        "web": (f"{FULLNAME}-media", "/data/media"),
+        "worker": (f"{FULLNAME}-media", "/data/media"),
+        "beat": None,
+        "scheduler": None,
+        "relay": None,
+        "migrate": None,
+    }
+    for process, deployment in result.deployments().items():
+        env = result.environment(deployment, OPERATOR_SECRETS)
+        assert env["MEDIA_ROOT"] == "/data/media", process
+        assert "MEDIA_S3_BUCKET" not in env, process
+        # ReadWriteMany: the pods may run on any node; the operator's affinity is left as it is.
+        assert pod_affinity_terms(deployment) == [], process
+
+    own = rendered["files on a volume claim of the operator's"]
+    assert own.of_kind("PersistentVolumeClaim") == []
+    assert {name: volume for name, volume in media_volumes(own).items() if volume} == {
+        "web": ("desk-files", "/data/media"),
+        "worker": ("desk-files", "/data/media"),
+    }
+
+
+def test_a_read_write_once_volume_keeps_every_web_and_worker_pod_on_one_node(rendered):
+    result = rendered["defaults: in-cluster PostgreSQL and Redis"]
+    (claim,) = result.of_kind("PersistentVolumeClaim")
+    deployments = result.deployments()
+
+    assert claim["spec"]["accessModes"] == ["ReadWriteOnce"]
+    assert "storageClassName" not in claim["spec"]  # the cluster's default
+    assert (
+        media_volumes(result)["web"]
+        == media_volumes(result)["worker"]
+        == (claim["metadata"]["name"], "/data/media")
+    )
+    pod_labels = {name: d["spec"]["template"]["metadata"]["labels"] for name, d in deployments.items()}
+    for process in ("web", "worker"):
+        (term,) = pod_affinity_terms(deployments[process])
+        assert term["topologyKey"] == "kubernetes.io/hostname", process
+        selected = {name for name, labels in pod_labels.items() if selects(term["labelSelector"], labels)}
+        assert selected == {"web", "worker"}, process
+    for process in ("beat", "scheduler", "relay"):
+        assert pod_affinity_terms(deployments[process]) == [], process
+
+
+def test_the_one_node_affinity_joins_the_operators_own(helm):
+    own = {
+        "nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {
+                "nodeSelectorTerms": [
+                    {"matchExpressions": [{"key": "pool", "operator": "In", "values": ["jobs"]}]}
+                ]
+            }
+        }
+    }
+    result = helm.render({"worker": {"affinity": own}, "web": {"affinity": {}}})
+
+    worker = result.deployments()["worker"]["spec"]["template"]["spec"]["affinity"]
+    assert worker["nodeAffinity"] == own["nodeAffinity"]
+    assert len(worker["podAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]) == 1
+    unshared = helm.render(
+        {"worker": {"affinity": own}, "media": {"persistence": {"accessModes": ["ReadWriteMany"]}}}
+    )
+    assert unshared.deployments()["worker"]["spec"]["template"]["spec"]["affinity"] == own
+    assert "affinity" not in unshared.deployments()["web"]["spec"]["template"]["spec"]
+
+
 # --- wrong values: helm refuses them with the schema's message --------------------------------
 
 SCHEMA_REFUSES = "values don't meet the specifications of the schema(s)"
@@ -479,6 +625,42 @@ WRONG_VALUES: dict[str, tuple[dict[str, Any], str]] = {
         {"postgresql": {"maxConnections": "200"}},
         "- postgresql.maxConnections: Invalid type",
     ),
+    "job time limit past the broker's visibility timeout": (
+        {"worker": {"jobTimeLimitSeconds": 3600}},
+        "- worker.jobTimeLimitSeconds: Must be less than or equal to 3500",
+    ),
+    "task time limit as a string": (
+        {"worker": {"taskTimeLimitSeconds": "120"}},
+        "- worker.taskTimeLimitSeconds: Invalid type",
+    ),
+    "mail timeout of zero seconds": (
+        {"config": {"emailTimeout": 0}},
+        "- config.emailTimeout: Must be greater than or equal to 1",
+    ),
+    "no schemas per migration connection": (
+        {"migrations": {"schemasPerConnection": 0}},
+        "- migrations.schemasPerConnection: Must be greater than or equal to 1",
+    ),
+    "files' endpoint without a scheme": (
+        {"media": {"s3": {"bucket": "desk-files", "endpointUrl": "oss-cn-shanghai.aliyuncs.com"}}},
+        "- media.s3.endpointUrl: Does not match",
+    ),
+    "files' bucket name with capitals": (
+        {"media": {"s3": {"bucket": "Desk_Files"}}},
+        "- media.s3.bucket: Does not match",
+    ),
+    "files' prefix with a leading slash": (
+        {"media": {"s3": {"bucket": "desk-files", "prefix": "/complaint-desk"}}},
+        "- media.s3.prefix: Does not match",
+    ),
+    "files' volume one pod at a time": (
+        {"media": {"persistence": {"accessModes": ["ReadWriteOncePod"]}}},
+        "- media.persistence.accessModes.0: ",
+    ),
+    "files' volume without an access mode": (
+        {"media": {"persistence": {"accessModes": []}}},
+        "- media.persistence.accessModes: Array must have at least 1 items",
+    ),
     "Celery broker that is no Redis": (
         {"secrets": {"celeryBrokerUrl": "amqp://guest@rabbit//"}},
         "- secrets.celeryBrokerUrl: Does not match",
@@ -524,6 +706,11 @@ def test_helm_refuses_wrong_values_with_the_schemas_message(helm, changes, messa
             "the release's processes may open 154 database connections, more than "
             "postgresql.maxConnections (100, 3 of them kept for superusers) allows",
         ),
+        (
+            {"media": {"persistence": {"enabled": False}}},
+            "media: a worker writes the files of exports and imports and a web pod serves them, so "
+            "web and worker pods must share them: set media.s3.bucket",
+        ),
     ],
     ids=[
         "autoscaler minimum above maximum",
@@ -532,6 +719,7 @@ def test_helm_refuses_wrong_values_with_the_schemas_message(helm, changes, messa
         "scheduler allowance within its sleep",
         "web pools beyond the in-cluster PostgreSQL",
         "the in-cluster PostgreSQL's default max_connections",
+        "files neither in a bucket nor on a shared volume",
     ],
 )
 def test_helm_refuses_values_that_cannot_work(helm, changes, message):
@@ -612,6 +800,10 @@ print(json.dumps({
     "allowed_hosts": s.ALLOWED_HOSTS,
     "sms_backend": s.SMS_BACKEND,
     "debug": s.DEBUG,
+    "files": [s.STORAGES["default"], str(s.MEDIA_ROOT)],
+    "limits": [s.CELERY_TASK_SOFT_TIME_LIMIT, s.CELERY_TASK_TIME_LIMIT, s.JOB_TIME_LIMIT_SECONDS],
+    "email_timeout": s.EMAIL_TIMEOUT,
+    "schemas_per_connection": s.TENANT_ROLLOUT_SCHEMAS_PER_CONNECTION,
 }))
 """
 
@@ -652,6 +844,26 @@ def test_the_settings_the_chart_sets_load_in_the_products_production_settings(re
         "allowed_hosts": ["desk.example.cn", ".desk.example.cn"],
         "sms_backend": "notifications.sms.AliyunSmsBackend",
         "debug": False,
+        "files": [
+            {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {
+                    "bucket_name": "desk-example-files",
+                    "endpoint_url": "https://oss-cn-shanghai.aliyuncs.com",
+                    "region_name": "cn-shanghai",
+                    "access_key": "LTAImedia",
+                    "secret_key": "m",
+                    "location": "complaint-desk",
+                    "default_acl": "private",
+                    "querystring_auth": True,
+                    "file_overwrite": False,
+                },
+            },
+            str(ROOT / ".data" / "media"),  # the default, unused with a bucket
+        ],
+        "limits": [120, 150, 3000],
+        "email_timeout": 10,
+        "schemas_per_connection": 500,
     }
     worker_env = result.environment(result.deployments()["worker"], OPERATOR_SECRETS)
     worker = product_settings(worker_env)
@@ -677,6 +889,33 @@ def test_the_pool_outbound_and_database_values_reach_the_settings_of_each_proces
     unpooled = rendered["no web pool, behind a session-mode pooler"]
     web = product_settings(unpooled.environment(unpooled.deployments()["web"], OPERATOR_SECRETS))
     assert (web["pool"], web["conn_max_age"]) == (None, 0)  # web.connMaxAge: a connection per request
+
+
+def test_the_files_limits_and_timeouts_reach_the_settings_of_the_processes_that_use_them(rendered):
+    bucket = rendered["files in a MinIO bucket, its keys in values, task and job limits"]
+    worker = product_settings(bucket.environment(bucket.deployments()["worker"], OPERATOR_SECRETS))
+    web = product_settings(bucket.environment(bucket.deployments()["web"], OPERATOR_SECRETS))
+    migrate = product_settings(bucket.environment(bucket.one("Job", "migrate"), OPERATOR_SECRETS))
+
+    assert worker["files"][0]["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert web["files"][0] == worker["files"][0]
+    assert {k: worker["files"][0]["OPTIONS"][k] for k in ("bucket_name", "endpoint_url", "region_name")} == {
+        "bucket_name": "desk-files",
+        "endpoint_url": "http://minio.storage.svc:9000",
+        "region_name": "us-east-1",
+    }
+    assert (worker["files"][0]["OPTIONS"]["location"], worker["files"][0]["OPTIONS"]["access_key"]) == (
+        "complaint-desk/prod",
+        "minio-desk",
+    )
+    assert worker["limits"] == [300, 330, 3500]
+    assert worker["email_timeout"] == 20
+    assert migrate["schemas_per_connection"] == 200
+
+    volume = rendered["files on a ReadWriteMany volume"]
+    for process in ("web", "worker"):
+        loaded = product_settings(volume.environment(volume.deployments()[process], OPERATOR_SECRETS))
+        assert loaded["files"] == [{"BACKEND": "django.core.files.storage.FileSystemStorage"}, "/data/media"]
 
 
 def test_values_yaml_documents_every_setting_it_holds():
