@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from hotline.views import administration, home, kpis, sms_replies, webhooks, work_orders
+from hotline.views import administration, calls, home, kpis, sms_replies, webhooks, work_orders
 from notifications import views as notification_views
 from parts_tickets import views as parts_views
 from tenants.views import people
@@ -22,6 +22,10 @@ urlpatterns = [
     path("work-orders/<code:number>/", work_orders.work_order_page_view, name="work-order"),
     path("work-orders/<code:number>/<slug:action>/", work_orders.work_order_action, name="work-order-action"),
     path("queues/", work_orders.queues, name="queues"),
+    path("calls/", calls.calls, name="calls"),
+    path("calls/current/", calls.call_current, name="call-current"),
+    path("calls/<id:pk>/", calls.call_popup, name="call-popup"),
+    path("calls/<id:pk>/returned/", calls.call_returned_view, name="call-returned"),
     path("kpis/", kpis.kpis, name="kpis"),
     path("kpis/parts-centres/", parts_views.turnaround_download, name="kpis-parts-centres"),
     path("administration/", administration.sla_policy, name="admin-policy"),
@@ -50,6 +54,7 @@ urlpatterns = [
         administration.network_centre_add,
         name="admin-network-centre",
     ),
+    path("administration/telephony/", calls.telephony_admin, name="admin-telephony"),
     path("administration/api-keys/", administration.api_keys, name="admin-api-keys"),
     path(
         "administration/api-keys/<id:pk>/revoke/",

@@ -124,6 +124,11 @@ PERMISSIONS: dict[str, Permission] = {
             writes=False,
         ),
         _p("parts.work", H, NO_ONE, _lazy("Work parts-support requests"), frozenset({PARTS_CENTRE})),
+        # The telephony system reports calls; agents see their callers and return missed calls.
+        _p("telephony.push", H, NO_ONE, _lazy("Report telephony calls"), frozenset({INTEGRATION})),
+        _p("calls.read", H, HOTLINE_STAFF, _lazy("See incoming calls"), writes=False),
+        _p("calls.return", H, HOTLINE_STAFF, _lazy("Mark a missed call called back")),
+        _p("telephony.manage", H, HOTLINE_ADMINS, _lazy("Manage agents' extensions")),
         # --- a dealer -----------------------------------------------------------------------
         _p("inbox.read", D, DEALER_STAFF, _lazy("Read the inbox"), frozenset({INTEGRATION}), writes=False),
         _p("dealer.contact", D, DEALER_HANDLERS, _lazy("Record a contact"), frozenset({INTEGRATION})),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, webhooks
+from . import telephony, views, webhooks
 
 urlpatterns = [
     path("work-orders/", views.WorkOrderList.as_view(), name="api-work-orders"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("work-orders/<code:number>/reopen/", views.Reopen.as_view()),
     path("work-orders/<code:number>/cancel/", views.Cancel.as_view()),
     path("kpis/", views.Kpis.as_view(), name="api-kpis"),
+    path("telephony/calls/", telephony.TelephonyCalls.as_view(), name="api-telephony-calls"),
     path("webhooks/", webhooks.EndpointList.as_view(), name="api-webhooks"),
     path("webhooks/<id:pk>/", webhooks.EndpointDetail.as_view(), name="api-webhook"),
     path("webhooks/<id:pk>/rotate-secret/", webhooks.EndpointRotate.as_view()),

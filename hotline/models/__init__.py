@@ -1,3 +1,4 @@
+from .calls import MISSED_CAUSES, AgentExtension, Call, CallCause, CallDirection, CallState
 from .choices import (
     OPEN_STATES,
     Acceptance,
@@ -21,9 +22,15 @@ from .work_order import MAX_PART_LINES, DailySequence, PartLine, WorkOrder, Work
 
 __all__ = [
     "MAX_PART_LINES",
+    "MISSED_CAUSES",
     "OPEN_STATES",
     "Acceptance",
+    "AgentExtension",
     "CalendarOverride",
+    "Call",
+    "CallCause",
+    "CallDirection",
+    "CallState",
     "CallbackAttempt",
     "CallbackOutcome",
     "Category",

@@ -30,10 +30,12 @@ from tenants.permissions import may
 from tenants.selectors import saved_views_for
 from tenants.services.idempotency import StoredAnswer, idempotency_answer, idempotency_claim
 
-from ..models import MAX_PART_LINES, CallbackOutcome, ClockKind, Owner, Vehicle, WorkOrder
+from ..models import MAX_PART_LINES, CallbackOutcome, Channel, ClockKind, Owner, Vehicle, WorkOrder
 from ..selectors import (
     BOARD_SORTS,
     board_work_orders_sorted,
+    call_by_id,
+    call_card,
     network_active,
     owner_by_id,
     owner_by_mobile,
@@ -321,6 +323,10 @@ def intake(request: HttpRequest) -> HttpResponse:
     lookup = (request.GET.get("lookup") or "").strip()
     matches = list(owners_matching(lookup)[:10]) if lookup else []
     owner = owner_by_id(request.GET.get("owner"))
+    # One click from a call's pop-up: the caller's owner record, or at least their number.
+    call = call_by_id(request.GET.get("call")) if may(request.membership.role, "calls.read") else None
+    if call is not None and owner is None:
+        owner = call_card(call).owner
     vehicle = vehicle_of(owner, request.GET.get("vehicle")) if owner is not None else None
     line_errors: dict[str, list[str]] = {}
     lines: list[dict[str, Any]] = []
@@ -339,7 +345,11 @@ def intake(request: HttpRequest) -> HttpResponse:
         owner = owner_by_mobile(request.POST.get("owner_mobile", ""))
         vehicle = vehicle_by_vin(request.POST.get("vehicle_vin", ""))
     else:
-        form = IntakeForm(initial=_intake_initial(owner, vehicle), network=network)
+        initial = _intake_initial(owner, vehicle)
+        if call is not None:
+            initial["channel"] = Channel.PHONE
+            initial.setdefault("owner_mobile", call.caller if len(call.caller) == 11 else "")
+        form = IntakeForm(initial=initial, network=network)
         status = 200
     suggestion = None
     if owner is not None or vehicle is not None:

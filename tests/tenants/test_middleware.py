@@ -7,7 +7,7 @@ from django.test import Client
 
 from tenants.models import Role
 
-from ..conftest import PASSWORD, client_for, host_of, person
+from ..conftest import client_for, host_of, person
 
 pytestmark = pytest.mark.django_db
 
