@@ -58,8 +58,8 @@ def test_a_call_pops_up_the_caller_and_opens_a_prefilled_intake(
     expect(popup).to_contain_text("王建华")
     expect(popup.locator("[data-testid=call-open]")).to_contain_text(earlier.number)
     expect(popup.locator("[data-testid=call-repeat]")).to_contain_text(repeat)
-    if locale == "zh-CN":
-        shoot(page, "call-pop-up")
+    if locale == "en-GB":
+        shoot(page, "hotline-call-pop-up")
 
     page.reload()  # a page opened during the call shows it too
     expect(page.locator("[data-testid=call-popup]")).to_contain_text("王建华")
