@@ -683,3 +683,17 @@ def call_card(call: Call) -> CallCard:
 
 def agent_extensions() -> dict[int, str]:
     return dict(AgentExtension.objects.values_list("user_id", "extension"))
+
+
+def hotline_notes_of(work_order: WorkOrder) -> tuple[list[Any], list[Any]]:
+    """The hotline's notes and the owner's logged calls on a work order, oldest first, each with
+    ``author`` (the agent's name)."""
+    notes = list(work_order.hotline_notes.order_by("at", "id"))
+    calls = list(work_order.owner_calls.order_by("at", "id"))
+    ids = {n.author_id for n in notes} | {c.agent_id for c in calls}
+    names = {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=ids)}
+    for note in notes:
+        note.author = names.get(note.author_id, "")
+    for call in calls:
+        call.author = names.get(call.agent_id, "")
+    return notes, calls

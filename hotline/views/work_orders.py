@@ -36,6 +36,7 @@ from ..selectors import (
     board_work_orders_sorted,
     call_by_id,
     call_card,
+    hotline_notes_of,
     network_active,
     owner_by_id,
     owner_by_mobile,
@@ -62,7 +63,9 @@ from .forms import (
     BoardFilter,
     CallbackForm,
     ExtensionDecisionForm,
+    HotlineNoteForm,
     IntakeForm,
+    OwnerCallForm,
     ReasonForm,
     ReassignForm,
     TransferDecisionForm,
@@ -403,6 +406,7 @@ def _work_order_or_404(number: str) -> WorkOrder:
 def _context(request: HttpRequest, number: str, **forms: Any) -> dict[str, Any]:
     page = work_order_page(number, manufacturer_id=request.tenant.manufacturer.pk)
     work_order, network = page.work_order, page.network
+    notes, owner_calls = hotline_notes_of(work_order)
     return {
         "wo": work_order,
         "part_lines": page.part_lines,
@@ -413,6 +417,10 @@ def _context(request: HttpRequest, number: str, **forms: Any) -> dict[str, Any]:
         "extensions": page.extensions,
         "repeats": page.repeats,
         "created_by": page.created_by,
+        "notes": notes,
+        "owner_calls": owner_calls,
+        "note_form": forms.get("note_form") or HotlineNoteForm(prefix="note"),
+        "owner_call_form": forms.get("owner_call_form") or OwnerCallForm(prefix="owner_call"),
         "callback_form": forms.get("callback_form") or CallbackForm(),
         "reopen_form": forms.get("reopen_form") or ReasonForm(prefix="reopen"),
         "close_form": forms.get("close_form") or ReasonForm(prefix="close"),
