@@ -338,7 +338,7 @@ CATALOGUE: dict[EventKind, EventSpec] = {
     K.OWNER_CALLED: EventSpec(
         _("The owner called the hotline"),
         _("The owner of %(number)s called the hotline"),
-        DEALER_ON_DUTY,
+        DEALER_NEWS,
         _fields("call_log", "topic"),
     ),
 }

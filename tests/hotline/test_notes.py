@@ -7,10 +7,12 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from hotline.models import HotlineNote, OwnerCallLog, WorkOrder, WorkOrderEvent
+from live.relay import relay_everywhere
+from notifications.models import Notification
 from tenants.models import Role
 from tenants.services.api_keys import api_key_create
 
-from ..conftest import api_client, client_for, host_of, person
+from ..conftest import api_client, client_for, dispatch_relayed, host_of, person
 
 pytestmark = pytest.mark.django_db
 
@@ -214,3 +216,29 @@ def test_strangers_get_a_404_and_learn_nothing(
     assert api_client(hotline, dealer_key).get(f"/api/v1/work-orders/{routed}/notes/").status_code == 401
     notes, calls, _events = _rows(hotline, routed)
     assert notes == [SECRET_NOTE] and calls == []
+
+
+def test_the_dealer_on_duty_is_told_the_owner_called_and_nobody_of_a_note(
+    manufacturer, network, hotline, hotline_agent, routed
+):
+    junda = network["junda"]
+    crm = person("junda.crm", junda, Role.DEALER_CRM_MANAGER)
+    clerk = person("junda.parts", junda, Role.PARTS_CLERK)
+    client = client_for(hotline, hotline_agent)
+    relay_everywhere()
+    dispatch_relayed()
+    with tenant_context(junda):
+        Notification.objects.all().delete()
+
+    client.post(f"/work-orders/{routed}/notes/", {"note-text": SECRET_NOTE})
+    client.post(
+        f"/work-orders/{routed}/owner-calls/", {"owner_call-topic": "dealer", "owner_call-summary": SUMMARY}
+    )
+    relay_everywhere()
+    dispatch_relayed()
+
+    with tenant_context(junda):
+        told = list(Notification.objects.values_list("user_id", "kind"))
+    assert (crm.pk, "owner.called") in told
+    assert clerk.pk not in {user for user, _kind in told}
+    assert {kind for _user, kind in told} == {"owner.called"}
