@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from hotline.views import administration, home, kpis, sms_replies, webhooks, work_orders
+from hotline.views import administration, calls, home, kpis, notes, sms_replies, webhooks, work_orders
 from notifications import views as notification_views
 from parts_tickets import views as parts_views
 from tenants.views import people
@@ -20,8 +20,14 @@ urlpatterns = [
     path("work-orders/new/hints/", work_orders.intake_hints, name="intake-hints"),
     path("work-orders/bulk/", work_orders.board_bulk_reassign, name="board-bulk"),
     path("work-orders/<code:number>/", work_orders.work_order_page_view, name="work-order"),
+    path("work-orders/<code:number>/notes/", notes.note_add, name="work-order-note"),
+    path("work-orders/<code:number>/owner-calls/", notes.owner_call_add, name="work-order-owner-call"),
     path("work-orders/<code:number>/<slug:action>/", work_orders.work_order_action, name="work-order-action"),
     path("queues/", work_orders.queues, name="queues"),
+    path("calls/", calls.calls, name="calls"),
+    path("calls/current/", calls.call_current, name="call-current"),
+    path("calls/<id:pk>/", calls.call_popup, name="call-popup"),
+    path("calls/<id:pk>/returned/", calls.call_returned_view, name="call-returned"),
     path("kpis/", kpis.kpis, name="kpis"),
     path("kpis/parts-centres/", parts_views.turnaround_download, name="kpis-parts-centres"),
     path("administration/", administration.sla_policy, name="admin-policy"),
@@ -50,6 +56,7 @@ urlpatterns = [
         administration.network_centre_add,
         name="admin-network-centre",
     ),
+    path("administration/telephony/", calls.telephony_admin, name="admin-telephony"),
     path("administration/api-keys/", administration.api_keys, name="admin-api-keys"),
     path(
         "administration/api-keys/<id:pk>/revoke/",

@@ -64,6 +64,7 @@ class EventKind(StrEnum):
     EXTENSION_REQUESTED = "extension.requested"
     EXTENSION_DECIDED = "extension.decided"
     CALLBACK_RECORDED = "callback.recorded"
+    OWNER_CALLED = "owner.called"
 
 
 AudienceRule = Audience | Callable[[dict[str, Any]], Audience]
@@ -332,6 +333,14 @@ CATALOGUE: dict[EventKind, EventSpec] = {
         NOBODY,
         _fields("attempt", "outcome", "score", "solved", "failed_attempts", "sms_requested"),
     ),
+    # The owner called the hotline about the work order: the dealer on duty hears why, not what
+    # the agent wrote down (that stays with the hotline).
+    K.OWNER_CALLED: EventSpec(
+        _("The owner called the hotline"),
+        _("The owner of %(number)s called the hotline"),
+        DEALER_NEWS,
+        _fields("call_log", "topic"),
+    ),
 }
 
 # Fields of the manufacturer's log a dealer never receives (where a work order was before).
@@ -355,6 +364,7 @@ DETAIL_LABELS = {
     "minutes": _("Minutes"),
     "clock_kind": _("Window"),
     "by": _("By"),
+    "topic": _("Topic"),
 }
 # Why a window stopped, as the services record it.
 STOP_REASONS = {

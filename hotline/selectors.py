@@ -18,8 +18,11 @@ from tenants.selectors import network_of_manufacturer
 from .events import EventKind
 from .models import (
     OPEN_STATES,
+    AgentExtension,
+    Call,
     CallbackAttempt,
     CallbackOutcome,
+    CallState,
     Category,
     Clock,
     ClockKind,
@@ -614,3 +617,83 @@ def relayed_after(position: int, *, limit: int, **filters: Any) -> list[RelayedE
         .order_by("position")[: limit + 1]
     )
     return None if len(rows) > limit else rows
+
+
+# --- calls from the telephony system ------------------------------------------------------
+
+CALLS_LISTED = 100
+
+
+def call_by_id(call_id: object) -> Call | None:
+    return Call.objects.select_related("owner").filter(pk=call_id).first() if str(call_id).isdigit() else None
+
+
+def calls_recent(*, to_return: bool = False) -> QuerySet[Call]:
+    """The latest calls, newest first; ``to_return``: only missed calls not yet called back."""
+    calls = Call.objects.select_related("owner").order_by("-started_at", "-id")
+    if to_return:
+        calls = calls.filter(missed=True, returned_at__isnull=True)
+    return calls
+
+
+def call_current_for(user_id: int, *, within: dt.timedelta = dt.timedelta(minutes=30)) -> Call | None:
+    """The call this agent has in hand: ringing for them or answered by them, not ended long ago."""
+    since = timezone.now() - within
+    return (
+        Call.objects.filter(started_at__gte=since)
+        .filter(
+            Q(state=CallState.RINGING, ringing_user_ids__contains=[user_id])
+            | Q(state=CallState.ANSWERED, answered_by_id=user_id)
+        )
+        .order_by("-started_at")
+        .first()
+    )
+
+
+@dataclass
+class CallCard:
+    """What the agent sees while the phone rings: who calls, about what, and whether it repeats."""
+
+    call: Call
+    owner: Owner | None
+    vehicles: list[Vehicle]
+    open_work_orders: list[WorkOrder]
+    recent_work_orders: list[WorkOrder]
+    repeat_window_days: int
+
+    @property
+    def repeat_warning(self) -> bool:
+        """A new complaint now would be counted as a repeat of an earlier one."""
+        return bool(self.open_work_orders or self.recent_work_orders)
+
+
+def call_card(call: Call) -> CallCard:
+    owner = call.owner or (owner_by_mobile(call.caller) if call.caller else None)
+    window = policy_current().repeat_window_days
+    recent = work_orders_recent_of(owner)
+    return CallCard(
+        call=call,
+        owner=owner,
+        vehicles=list(vehicles_of(owner)) if owner else [],
+        open_work_orders=[w for w in recent if w.state in OPEN_STATES],
+        recent_work_orders=[w for w in recent if w.state not in OPEN_STATES],
+        repeat_window_days=window,
+    )
+
+
+def agent_extensions() -> dict[int, str]:
+    return dict(AgentExtension.objects.values_list("user_id", "extension"))
+
+
+def hotline_notes_of(work_order: WorkOrder) -> tuple[list[Any], list[Any]]:
+    """The hotline's notes and the owner's logged calls on a work order, oldest first, each with
+    ``author`` (the agent's name)."""
+    notes = list(work_order.hotline_notes.order_by("at", "id"))
+    calls = list(work_order.owner_calls.order_by("at", "id"))
+    ids = {n.author_id for n in notes} | {c.agent_id for c in calls}
+    names = {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=ids)}
+    for note in notes:
+        note.author = names.get(note.author_id, "")
+    for call in calls:
+        call.author = names.get(call.agent_id, "")
+    return notes, calls

@@ -340,6 +340,12 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def live_notification(self, message: dict[str, Any]) -> None:
         await self.send_json({"type": "notification", "unread": message["unread"]})
 
+    async def live_call(self, message: dict[str, Any]) -> None:
+        """A call that rings (or rang) this person: the page opens or closes its pop-up."""
+        await self.send_json(
+            {"type": "call", "call": message["call"], "state": message["state"], "mine": message["mine"]}
+        )
+
     async def live_revoked(self, message: dict[str, Any]) -> None:
         """From the sweep: this person is no longer a member here."""
         logger.info(

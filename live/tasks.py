@@ -15,6 +15,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import timezone
 
+from hotline.selectors import call_by_id
+from hotline.services.calls import CALL_PUSH_TASK, call_push_done
 from hotline.services.owner_sms import SEND_TASK as TEXT_TASK
 from hotline.services.owner_sms import pending_texts
 from notifications.outbound import due_ids, mark_enqueued, next_look
@@ -24,6 +26,7 @@ from notifications.webhooks import pending_deliveries
 from tenants.context import TRANSIENT, current_tenant, each_tenant, enqueue_on_commit
 from tenants.models import Manufacturer, Tenant, TenantType, WebhookBacklog
 
+from .audiences import user_group
 from .dispatch import DISPATCH_TASK, relayed_events_dispatch, undispatched
 
 
@@ -102,3 +105,42 @@ def dispatch_sweep() -> int:
 
     done = each_tenant(requeue, tenant_type=TenantType.HOTLINE, name="dispatch sweep")
     return sum(done.results.values())
+
+
+@shared_task(
+    name=CALL_PUSH_TASK,
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_backoff_max=10,
+    max_retries=6,  # a call rings for a minute or so; later, the page's own look finds it
+)
+def call_push_task(call_id: int) -> int:
+    """In a hotline's schema: tell the browsers of the agents a call rings that it changed.
+
+    The agents it is for open (or refresh) its pop-up; the others it rang close
+    theirs. The message only names the call: the pop-up is read from the page,
+    which checks who may see it. Sent twice, it shows the same. Returns the
+    number of people told.
+    """
+    call = call_by_id(call_id)
+    if call is None or call.pushed >= call.version:
+        return 0
+    tenant = current_tenant()
+    mine = set(call.user_ids)
+    pushes = [
+        (
+            user_group(tenant.pk, user_id),
+            {"type": "live.call", "call": call.pk, "state": call.state, "mine": user_id in mine},
+        )
+        for user_id in sorted(mine | set(call.ringing_user_ids))
+    ]
+    layer = get_channel_layer()
+
+    async def send_all() -> None:
+        for group, message in pushes:
+            await layer.group_send(group, message)
+
+    async_to_sync(send_all)()
+    call_push_done(call.pk, call.version)
+    return len(pushes)

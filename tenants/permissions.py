@@ -104,6 +104,15 @@ PERMISSIONS: dict[str, Permission] = {
         _p("work_order.create", H, HOTLINE_STAFF, _lazy("Record a work order"), frozenset({INTEGRATION})),
         _p("work_order.callback", H, HOTLINE_STAFF, _lazy("Record a callback"), frozenset({INTEGRATION})),
         _p("work_order.reopen", H, HOTLINE_STAFF, _lazy("Reopen a work order"), frozenset({INTEGRATION})),
+        # The hotline's own notes (never shown to the dealer) and the owner's calls about a work order.
+        _p("work_order.note", H, HOTLINE_STAFF, _lazy("Add a hotline note"), frozenset({INTEGRATION})),
+        _p(
+            "work_order.owner_call",
+            H,
+            HOTLINE_STAFF,
+            _lazy("Log a call from the owner"),
+            frozenset({INTEGRATION}),
+        ),
         _p("work_order.cancel", H, HOTLINE_SUPERVISORS, _lazy("Cancel a work order")),
         _p("work_order.close", H, HOTLINE_SUPERVISORS, _lazy("Close without a callback")),
         _p("work_order.reassign", H, HOTLINE_SUPERVISORS, _lazy("Reassign to another dealer")),
@@ -124,6 +133,11 @@ PERMISSIONS: dict[str, Permission] = {
             writes=False,
         ),
         _p("parts.work", H, NO_ONE, _lazy("Work parts-support requests"), frozenset({PARTS_CENTRE})),
+        # The telephony system reports calls; agents see their callers and return missed calls.
+        _p("telephony.push", H, NO_ONE, _lazy("Report telephony calls"), frozenset({INTEGRATION})),
+        _p("calls.read", H, HOTLINE_STAFF, _lazy("See incoming calls"), writes=False),
+        _p("calls.return", H, HOTLINE_STAFF, _lazy("Mark a missed call called back")),
+        _p("telephony.manage", H, HOTLINE_ADMINS, _lazy("Manage agents' extensions")),
         # --- a dealer -----------------------------------------------------------------------
         _p("inbox.read", D, DEALER_STAFF, _lazy("Read the inbox"), frozenset({INTEGRATION}), writes=False),
         _p("dealer.contact", D, DEALER_HANDLERS, _lazy("Record a contact"), frozenset({INTEGRATION})),

@@ -1,15 +1,18 @@
 from django.urls import path
 
-from . import views, webhooks
+from . import notes, telephony, views, webhooks
 
 urlpatterns = [
     path("work-orders/", views.WorkOrderList.as_view(), name="api-work-orders"),
     path("work-orders/<code:number>/", views.WorkOrderDetail.as_view(), name="api-work-order"),
     path("work-orders/<code:number>/callbacks/", views.RecordCallback.as_view()),
+    path("work-orders/<code:number>/notes/", notes.WorkOrderNotes.as_view(), name="api-work-order-notes"),
+    path("work-orders/<code:number>/owner-calls/", notes.WorkOrderOwnerCalls.as_view()),
     path("work-orders/<code:number>/verify/", views.Verify.as_view()),
     path("work-orders/<code:number>/reopen/", views.Reopen.as_view()),
     path("work-orders/<code:number>/cancel/", views.Cancel.as_view()),
     path("kpis/", views.Kpis.as_view(), name="api-kpis"),
+    path("telephony/calls/", telephony.TelephonyCalls.as_view(), name="api-telephony-calls"),
     path("webhooks/", webhooks.EndpointList.as_view(), name="api-webhooks"),
     path("webhooks/<id:pk>/", webhooks.EndpointDetail.as_view(), name="api-webhook"),
     path("webhooks/<id:pk>/rotate-secret/", webhooks.EndpointRotate.as_view()),

@@ -1,3 +1,4 @@
+from .calls import MISSED_CAUSES, AgentExtension, Call, CallCause, CallDirection, CallState
 from .choices import (
     OPEN_STATES,
     Acceptance,
@@ -14,6 +15,7 @@ from .choices import (
 )
 from .clocks import CalendarOverride, Clock, ClockState, SlaPolicy, SlaWindow
 from .followup import CallbackAttempt, ExtensionRequest, TransferRequest
+from .notes import NOTE_MAX_LENGTH, HotlineNote, OwnerCallLog, OwnerCallTopic
 from .owner import Gender, Owner, Vehicle, VehicleUse
 from .relay import Outbox, RelayCounter, RelayedEvent, RelayFeed
 from .sms import OwnerSms, OwnerSmsKind, OwnerSmsReply, OwnerSmsTemplate
@@ -21,9 +23,16 @@ from .work_order import MAX_PART_LINES, DailySequence, PartLine, WorkOrder, Work
 
 __all__ = [
     "MAX_PART_LINES",
+    "MISSED_CAUSES",
+    "NOTE_MAX_LENGTH",
     "OPEN_STATES",
     "Acceptance",
+    "AgentExtension",
     "CalendarOverride",
+    "Call",
+    "CallCause",
+    "CallDirection",
+    "CallState",
     "CallbackAttempt",
     "CallbackOutcome",
     "Category",
@@ -36,8 +45,11 @@ __all__ = [
     "DecisionState",
     "ExtensionRequest",
     "Gender",
+    "HotlineNote",
     "Outbox",
     "Owner",
+    "OwnerCallLog",
+    "OwnerCallTopic",
     "OwnerSms",
     "OwnerSmsKind",
     "OwnerSmsReply",

@@ -11,12 +11,27 @@ from config.portal import human_duration
 
 from ..events import DETAIL_LABELS, STOP_REASONS
 from ..events import event_label as _event_label
-from ..models import CallbackOutcome, Category, ClockKind, Severity, State, StockCheck, WorkOrderType
+from ..models import (
+    CallbackOutcome,
+    Category,
+    ClockKind,
+    OwnerCallTopic,
+    Severity,
+    State,
+    StockCheck,
+    WorkOrderType,
+)
 from ..timeline import GROUPS, timeline_of
 
 register = template.Library()
 
-CHOICE_FIELDS = {"kind": ClockKind, "clock_kind": ClockKind, "result": StockCheck, "outcome": CallbackOutcome}
+CHOICE_FIELDS = {
+    "kind": ClockKind,
+    "clock_kind": ClockKind,
+    "result": StockCheck,
+    "outcome": CallbackOutcome,
+    "topic": OwnerCallTopic,
+}
 
 
 @register.filter

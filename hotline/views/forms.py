@@ -11,14 +11,16 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.bounds import MAX_ID
+from config.bounds import MAX_ID, MomentFormField
 from tenants.models import NetworkMembership
 
 from ..models import (
+    NOTE_MAX_LENGTH,
     CallbackOutcome,
     Category,
     Channel,
     Gender,
+    OwnerCallTopic,
     Severity,
     State,
     VehicleUse,
@@ -234,3 +236,30 @@ class ReassignForm(forms.Form):
             ("", "—"),
             *[(str(m.dealer_id), f"{m.dealer_code} {m.dealer.name}") for m in others],
         ]
+
+
+class HotlineNoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Hotline note"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only the hotline sees it; the dealer never does."),
+    )
+
+
+class OwnerCallForm(forms.Form):
+    at = MomentFormField(
+        label=_("When"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Empty: now"),
+    )
+    topic = forms.ChoiceField(
+        label=_("Why the owner called"), choices=[("", _("Choose…")), *OwnerCallTopic.choices]
+    )
+    summary = forms.CharField(
+        label=_("What the owner said"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The dealer is told that the owner called and why, not what you write here."),
+    )

@@ -30,10 +30,13 @@ from tenants.permissions import may
 from tenants.selectors import saved_views_for
 from tenants.services.idempotency import StoredAnswer, idempotency_answer, idempotency_claim
 
-from ..models import MAX_PART_LINES, CallbackOutcome, ClockKind, Owner, Vehicle, WorkOrder
+from ..models import MAX_PART_LINES, CallbackOutcome, Channel, ClockKind, Owner, Vehicle, WorkOrder
 from ..selectors import (
     BOARD_SORTS,
     board_work_orders_sorted,
+    call_by_id,
+    call_card,
+    hotline_notes_of,
     network_active,
     owner_by_id,
     owner_by_mobile,
@@ -60,7 +63,9 @@ from .forms import (
     BoardFilter,
     CallbackForm,
     ExtensionDecisionForm,
+    HotlineNoteForm,
     IntakeForm,
+    OwnerCallForm,
     ReasonForm,
     ReassignForm,
     TransferDecisionForm,
@@ -321,6 +326,10 @@ def intake(request: HttpRequest) -> HttpResponse:
     lookup = (request.GET.get("lookup") or "").strip()
     matches = list(owners_matching(lookup)[:10]) if lookup else []
     owner = owner_by_id(request.GET.get("owner"))
+    # One click from a call's pop-up: the caller's owner record, or at least their number.
+    call = call_by_id(request.GET.get("call")) if may(request.membership.role, "calls.read") else None
+    if call is not None and owner is None:
+        owner = call_card(call).owner
     vehicle = vehicle_of(owner, request.GET.get("vehicle")) if owner is not None else None
     line_errors: dict[str, list[str]] = {}
     lines: list[dict[str, Any]] = []
@@ -339,7 +348,11 @@ def intake(request: HttpRequest) -> HttpResponse:
         owner = owner_by_mobile(request.POST.get("owner_mobile", ""))
         vehicle = vehicle_by_vin(request.POST.get("vehicle_vin", ""))
     else:
-        form = IntakeForm(initial=_intake_initial(owner, vehicle), network=network)
+        initial = _intake_initial(owner, vehicle)
+        if call is not None:
+            initial["channel"] = Channel.PHONE
+            initial.setdefault("owner_mobile", call.caller if len(call.caller) == 11 else "")
+        form = IntakeForm(initial=initial, network=network)
         status = 200
     suggestion = None
     if owner is not None or vehicle is not None:
@@ -393,6 +406,7 @@ def _work_order_or_404(number: str) -> WorkOrder:
 def _context(request: HttpRequest, number: str, **forms: Any) -> dict[str, Any]:
     page = work_order_page(number, manufacturer_id=request.tenant.manufacturer.pk)
     work_order, network = page.work_order, page.network
+    notes, owner_calls = hotline_notes_of(work_order)
     return {
         "wo": work_order,
         "part_lines": page.part_lines,
@@ -403,6 +417,10 @@ def _context(request: HttpRequest, number: str, **forms: Any) -> dict[str, Any]:
         "extensions": page.extensions,
         "repeats": page.repeats,
         "created_by": page.created_by,
+        "notes": notes,
+        "owner_calls": owner_calls,
+        "note_form": forms.get("note_form") or HotlineNoteForm(prefix="note"),
+        "owner_call_form": forms.get("owner_call_form") or OwnerCallForm(prefix="owner_call"),
         "callback_form": forms.get("callback_form") or CallbackForm(),
         "reopen_form": forms.get("reopen_form") or ReasonForm(prefix="reopen"),
         "close_form": forms.get("close_form") or ReasonForm(prefix="close"),

@@ -17,6 +17,7 @@ from config.actor import Actor
 from dealers.actions import DEALER_ACTIONS
 from dealers.gateway import DealerGateway
 from hotline.models import Clock, ClockState, WorkOrder
+from hotline.services.calls import call_event_record
 from hotline.services.work_orders import work_order_create
 from tenants.models import ROLES_BY_TENANT_TYPE, ApiKeyScope, Role, TenantType
 from tenants.permissions import KEY_PRINCIPALS, MFA_REQUIRED_ROLES, PERMISSIONS, may
@@ -43,6 +44,8 @@ HOTLINE_PORTAL = {
     "work_order.read": ("get", "/work-orders/"),
     "work_order.create": ("post", "/work-orders/new/"),
     "work_order.callback": ("post", "/work-orders/{n}/callback/"),
+    "work_order.note": ("post", "/work-orders/{n}/notes/"),
+    "work_order.owner_call": ("post", "/work-orders/{n}/owner-calls/"),
     "work_order.reopen": ("post", "/work-orders/{n}/reopen/"),
     "work_order.cancel": ("post", "/work-orders/{n}/cancel/"),
     "work_order.close": ("post", "/work-orders/{n}/close/"),
@@ -57,6 +60,9 @@ HOTLINE_PORTAL = {
     "webhooks.manage": ("post", "/administration/webhooks/"),
     "staff.manage": ("post", "/administration/users/"),
     "audit.read": ("get", "/administration/audit/"),
+    "calls.read": ("get", "/calls/"),
+    "calls.return": ("post", "/calls/{c}/returned/"),
+    "telephony.manage": ("post", "/administration/telephony/"),
 }
 HOTLINE_API = {
     "work_order.read": ("get", "/api/v1/work-orders/"),
@@ -64,8 +70,11 @@ HOTLINE_API = {
     "work_order.callback": ("post", "/api/v1/work-orders/{n}/callbacks/"),
     "work_order.reopen": ("post", "/api/v1/work-orders/{n}/reopen/"),
     "work_order.cancel": ("post", "/api/v1/work-orders/{n}/cancel/"),
+    "work_order.note": ("post", "/api/v1/work-orders/{n}/notes/"),
+    "work_order.owner_call": ("post", "/api/v1/work-orders/{n}/owner-calls/"),
     "work_order.close": ("post", "/api/v1/work-orders/{n}/verify/"),
     "kpis.read": ("get", "/api/v1/kpis/"),
+    "telephony.push": ("post", "/api/v1/telephony/calls/"),
     "webhooks.manage": ("get", "/api/v1/webhooks/"),
     "parts.read": ("get", "/api/v1/parts-centre/parts-requests/"),
     "parts.work": ("post", "/api/v1/parts-centre/parts-requests/{p}/lines/9/allocate/"),
@@ -151,10 +160,13 @@ def test_the_findings_of_the_audit_are_declared_away():
 
 @pytest.fixture
 def routed(manufacturer, network, agent, parts_request, hotline):
-    """A parts work order routed to 广州骏达, with its parts request raised."""
+    """A parts work order routed to 广州骏达, with its parts request raised; a missed call."""
     with tenant_context(hotline):
         work_order = WorkOrder.objects.get(pk=parts_request.work_order_id)
-    return {"n": work_order.number, "p": parts_request.number}
+        call, _unmatched = call_event_record(
+            hotline=hotline, event="hangup", call_id="missed-1", cause="cancel"
+        )
+    return {"n": work_order.number, "p": parts_request.number, "c": call.pk}
 
 
 def test_the_hotline_cells(manufacturer, hotline, other_manufacturer, routed):

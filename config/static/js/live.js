@@ -148,6 +148,8 @@
         sessionStorage.setItem(KEY, JSON.stringify(since));
       }
       announce(data);
+    } else if (data.type === "call") {
+      body.dispatchEvent(new CustomEvent("live-call", { detail: data }));
     } else if (data.type === "resync") {
       location.reload();
     } else if (data.type === "subscribed") {
