@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from hotline.views import administration, home, kpis, sms_replies, webhooks, work_orders
+from hotline.views import administration, callbacks, home, kpis, sms_replies, webhooks, work_orders
 from notifications import views as notification_views
 from parts_tickets import views as parts_views
 from tenants.views import people
@@ -19,6 +19,7 @@ urlpatterns = [
     path("work-orders/new/", work_orders.intake, name="intake"),
     path("work-orders/new/hints/", work_orders.intake_hints, name="intake-hints"),
     path("work-orders/bulk/", work_orders.board_bulk_reassign, name="board-bulk"),
+    path("numbers-to-verify/", callbacks.numbers_to_verify, name="numbers-to-verify"),
     path("work-orders/<str:number>/", work_orders.work_order_page_view, name="work-order"),
     path("work-orders/<str:number>/<slug:action>/", work_orders.work_order_action, name="work-order-action"),
     path("queues/", work_orders.queues, name="queues"),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("administration/", administration.sla_policy, name="admin-policy"),
     path("administration/calendar/", administration.calendar, name="admin-calendar"),
     path("administration/sms/", administration.sms_templates, name="admin-sms"),
+    path("administration/callbacks/", callbacks.callback_policy, name="admin-callbacks"),
     path("administration/users/", people.staff, name="admin-users"),
     path("administration/users/<int:pk>/role/", people.staff_role, name="admin-user-role"),
     path("administration/users/<int:pk>/revoke/", people.staff_revoke, name="admin-user-revoke"),

@@ -26,6 +26,8 @@ from config.listing import PAGE_SIZE, Cursor, Page, Sort, ordered, page_ids, row
 from hotline.events import EventKind, dealer_view
 from hotline.models import (
     OPEN_STATES,
+    CallbackAttempt,
+    CallbackParty,
     Clock,
     ClockKind,
     ClockState,
@@ -75,6 +77,17 @@ class DealerWorkOrder:
     assignment: Assignment | None = None
     notes: list[InternalNote] = field(default_factory=list)
     contact_attempts: list[ContactAttempt] = field(default_factory=list)
+    # This dealer's own callbacks to the owner since the work order last reached it.
+    callbacks: list[CallbackAttempt] = field(default_factory=list)
+
+    @property
+    def can_withdraw(self) -> bool:
+        """The dealer's latest reached callback since resolution found the fault not fixed."""
+        resolved = self.work_order.resolved_at
+        reached = [
+            c for c in self.callbacks if c.outcome == "reached" and resolved is not None and c.at >= resolved
+        ]
+        return bool(reached) and reached[-1].solved is False
 
 
 class DealerGateway:
@@ -314,6 +327,11 @@ class DealerGateway:
                 events=events,
                 parts_requests=list(
                     work_order.parts_requests.filter(dealer_id=self.dealer.pk).prefetch_related("lines")
+                ),
+                callbacks=list(
+                    work_order.callbacks.filter(
+                        party=CallbackParty.DEALER, dealer_id=self.dealer.pk, at__gte=work_order.dispatched_at
+                    ).order_by("at", "id")
                 ),
             )
         key = {"manufacturer_id": manufacturer.pk, "work_order_id": work_order.pk}

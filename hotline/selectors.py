@@ -19,13 +19,14 @@ from .events import EventKind
 from .models import (
     OPEN_STATES,
     CallbackAttempt,
-    CallbackOutcome,
     Category,
     Clock,
     ClockKind,
     ClockState,
     DecisionState,
     ExtensionRequest,
+    NumberCheck,
+    NumberCheckState,
     Owner,
     PartLine,
     RelayCounter,
@@ -229,13 +230,18 @@ def board_work_orders(
 
 
 def numbers_to_verify() -> Q:
-    """Open work orders whose owner's number was wrong on the last callback attempt: the
-    owner's details need correcting before anyone can call again."""
-    last = CallbackAttempt.objects.filter(work_order=OuterRef("pk")).order_by("-at", "-id")
-    return Q(state__in=OPEN_STATES) & Q(
-        pk__in=WorkOrder.objects.annotate(last_outcome=Subquery(last.values("outcome")[:1]))
-        .filter(last_outcome=CallbackOutcome.WRONG_NUMBER)
-        .values("pk")
+    """Open work orders whose owner's number a callback found empty or wrong and nobody has
+    corrected yet (or marked the owner unreachable): no text goes there meanwhile."""
+    pending = NumberCheck.objects.filter(work_order=OuterRef("pk"), state=NumberCheckState.PENDING)
+    return Q(state__in=OPEN_STATES) & Q(Exists(pending))
+
+
+def number_checks_pending() -> QuerySet[NumberCheck]:
+    """The queue of owners' numbers to verify, oldest first, with their work orders and owners."""
+    return (
+        NumberCheck.objects.filter(state=NumberCheckState.PENDING, work_order__state__in=OPEN_STATES)
+        .select_related("work_order", "work_order__owner", "attempt")
+        .order_by("raised_at", "id")
     )
 
 

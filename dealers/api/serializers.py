@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from hotline.models import Acceptance, ClockKind, ContactMethod, State, StockCheck
+from hotline.models import Acceptance, CallbackOutcome, ClockKind, ContactMethod, State, StockCheck
 
 
 class NextDue(serializers.Serializer):
@@ -174,3 +174,29 @@ class TransferIn(serializers.Serializer):
     suggested_dealer = serializers.CharField(
         max_length=32, required=False, help_text=_("Dealer code of a better-placed dealer.")
     )
+
+
+class DealerCallbackIn(serializers.Serializer):
+    at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text=_("When (ISO 8601); defaults to now.")
+    )
+    method = serializers.ChoiceField(choices=ContactMethod.choices)
+    outcome = serializers.ChoiceField(choices=CallbackOutcome.choices)
+    score = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text=_("Reached: overall satisfaction, 1 to 10.")
+    )
+    solved = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text=_("Reached: is the fault fully fixed?")
+    )
+    reminder_given = serializers.BooleanField(required=False, default=False)
+    next_attempt_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("“call_later” (required) and “not_owner”: the time agreed, within 14 days."),
+    )
+    note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
+class WithdrawIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, allow_blank=True)

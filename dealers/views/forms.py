@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from hotline.models import Acceptance, ClockKind, ContactMethod, Severity, State, StockCheck
+from hotline.models import Acceptance, CallbackOutcome, ClockKind, ContactMethod, Severity, State, StockCheck
 
 
 class InboxFilter(forms.Form):
@@ -145,3 +145,43 @@ class TransferForm(DealerActionForm):
     reason = forms.CharField(
         label=_("Why another dealer should handle it"), widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+YES_NO = [("", _("Choose…")), ("yes", _("Yes")), ("no", _("No"))]
+
+
+def _yes_no(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+class DealerCallbackForm(DealerActionForm):
+    """The dealer's callback to the owner after resolution (回访)."""
+
+    at = forms.DateTimeField(
+        label=_("When"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Empty: now"),
+    )
+    method = forms.ChoiceField(label=_("How"), choices=ContactMethod.choices)
+    outcome = forms.ChoiceField(
+        label=_("How the call went"), choices=[("", _("Choose…")), *CallbackOutcome.choices]
+    )
+    score = forms.IntegerField(
+        label=_("Overall satisfaction (1–10)"), required=False, min_value=1, max_value=10
+    )
+    solved = forms.TypedChoiceField(
+        label=_("Fault fully fixed?"), required=False, choices=YES_NO, coerce=_yes_no, empty_value=None
+    )
+    reminder_given = forms.BooleanField(label=_("Next-service reminder given"), required=False)
+    next_attempt_at = forms.DateTimeField(
+        label=_("Next attempt at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("“Call later” and “not the owner”: the time agreed (within 14 days)"),
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WithdrawForm(DealerActionForm):
+    reason = forms.CharField(label=_("What is still to be done"), widget=forms.Textarea(attrs={"rows": 2}))

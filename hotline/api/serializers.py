@@ -210,12 +210,22 @@ class WorkOrderFilter(serializers.Serializer):
 class CallbackIn(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=CallbackOutcome.choices)
     score = serializers.IntegerField(required=False, allow_null=True, help_text=_("1 to 10 when reached."))
-    solved = serializers.BooleanField(required=False, allow_null=True, default=None)
+    solved = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text=_("When reached: is the fault fully fixed?")
+    )
+    next_attempt_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("“call_later” (required) and “not_owner”: the time agreed, within 14 days."),
+    )
     note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
 class CallbackOut(serializers.Serializer):
+    party = serializers.CharField()
     outcome = serializers.CharField()
+    next_attempt_at = serializers.DateTimeField(allow_null=True)
     score = serializers.IntegerField(allow_null=True)
     solved = serializers.BooleanField(allow_null=True)
     at = serializers.DateTimeField()

@@ -161,7 +161,7 @@ class RecordCallback(_Action):
     input_serializer = CallbackIn
 
     @_write(
-        "Record a callback to the owner (reached and solved closes; not solved reopens)",
+        "Record the hotline's callback to the owner (reached and fixed closes; not fixed reopens)",
         CallbackIn,
         CallbackOut,
         201,
@@ -177,11 +177,14 @@ class RecordCallback(_Action):
             score=data.get("score"),
             solved=data.get("solved"),
             note=data.get("note", ""),
+            next_attempt_at=data.get("next_attempt_at"),
         )
 
     def answer(self, number: str, result: Any) -> Response:
         work_order = _read(number)
         body = {
+            "party": result.party,
+            "next_attempt_at": result.next_attempt_at,
             "outcome": result.outcome,
             "score": result.score,
             "solved": result.solved,

@@ -3,8 +3,9 @@
 Which events text the owner: a work order dispatched (received, and which
 dealer will call within which time), parts received at the dealer (come in),
 and the fourth failed callback attempt (please reply with a score from 1 to
-10). The wording is the manufacturer's (``OwnerSmsTemplate``), Simplified
-Chinese by default. A reply with a score is recorded as a reached callback.
+10; never to a number a callback found empty or wrong). The wording is the
+manufacturer's (``OwnerSmsTemplate``), Simplified Chinese by default. A reply
+with a score is recorded as the owner's score; it never closes the work order.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from tenants.permissions import require
 
 from ..events import EventKind
 from ..models import (
-    CallbackOutcome,
     Clock,
     OwnerSms,
     OwnerSmsKind,
@@ -36,7 +36,7 @@ from ..models import (
     WorkOrder,
     WorkOrderEvent,
 )
-from .decisions import callback_record
+from .callbacks import owner_score_record
 
 logger = logging.getLogger(__name__)
 
@@ -165,10 +165,11 @@ def normalise_mobile(value: str) -> str:
 
 
 def owner_sms_reply(*, mobile: str, text: str) -> WorkOrder | None:
-    """An owner's reply: a score 1–10 for the work order we asked about, as a reached callback.
+    """An owner's reply: a score 1–10 for the work order we asked about.
 
-    6 and above (basically or fully satisfied) closes the work order; below 6
-    reopens it. Returns the work order, or None when the reply answers nothing.
+    The score answers how satisfied the owner is, never whether the fault is
+    fixed: the work order stays resolved until a person confirms it. Returns the
+    work order, or None when the reply answers nothing.
     """
 
     text = (text or "").replace("十", "10").strip()
@@ -189,14 +190,7 @@ def owner_sms_reply(*, mobile: str, text: str) -> WorkOrder | None:
         return None
     score = int(match.group(1))
     actor = Actor(user_id=None, name=f"SMS {mobile}", tenant_id=None, role="owner")
-    callback_record(
-        work_order_id=asked.work_order_id,
-        actor=actor,
-        outcome=CallbackOutcome.REACHED,
-        score=score,
-        solved=score >= 6,
-        note=f"SMS: {text[:200]}",
-    )
+    owner_score_record(work_order_id=asked.work_order_id, actor=actor, score=score, note=f"SMS: {text[:200]}")
     return WorkOrder.objects.get(pk=asked.work_order_id)
 
 

@@ -143,9 +143,15 @@ class CallbackForm(forms.Form):
     outcome = forms.ChoiceField(label=_("How the call went"), choices=CallbackOutcome.choices)
     score = forms.IntegerField(label=_("Score (1–10)"), required=False, min_value=1, max_value=10)
     solved = forms.ChoiceField(
-        label=_("Problem really solved?"),
+        label=_("Fault fully fixed?"),
         required=False,
         choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))],
+    )
+    next_attempt_at = forms.DateTimeField(
+        label=_("Next attempt at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("“Call later” and “not the owner”: the time agreed (within 14 days)"),
     )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

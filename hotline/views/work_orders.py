@@ -30,7 +30,8 @@ from tenants.permissions import may
 from tenants.selectors import saved_views_for
 from tenants.services.idempotency import StoredAnswer, idempotency_answer, idempotency_claim
 
-from ..models import MAX_PART_LINES, CallbackOutcome, ClockKind, Owner, Vehicle, WorkOrder
+from ..models import MAX_PART_LINES, CallbackOutcome, ClockKind, Owner, State, Vehicle, WorkOrder
+from ..scripts import callback_script
 from ..selectors import (
     BOARD_SORTS,
     board_work_orders_sorted,
@@ -48,6 +49,7 @@ from ..selectors import (
     work_orders_recent_of,
 )
 from ..services import decisions
+from ..services.callbacks import hotline_verification_needed
 from ..services.clocks import tenant_time_zone
 from ..services.routing import dealer_suggest
 from ..services.work_orders import (
@@ -441,6 +443,11 @@ def _context(request: HttpRequest, number: str, **forms: Any) -> dict[str, Any]:
         "reassign_form": forms.get("reassign_form")
         or ReassignForm(prefix="reassign", network=network, current=work_order.dealer_id),
         "open_tab": forms.get("open_tab", ""),
+        "script": callback_script(
+            work_order.owner,
+            org=_("%(brand)s customer-service centre") % {"brand": request.tenant.manufacturer.name},
+        ),
+        "verification_needed": work_order.state == State.RESOLVED and hotline_verification_needed(work_order),
     }
 
 
@@ -495,6 +502,7 @@ def work_order_action(request: HttpRequest, number: str, action: str) -> HttpRes
                 score=d["score"] if reached else None,
                 solved={"yes": True, "no": False}.get(d["solved"]) if reached else None,
                 note=d["note"],
+                next_attempt_at=d["next_attempt_at"],
             )
 
         return _run(request, work_order, form, "callback_form", do, _("Callback recorded."))

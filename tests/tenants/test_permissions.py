@@ -52,6 +52,8 @@ HOTLINE_PORTAL = {
     "kpis.read": ("get", "/kpis/"),
     "policy.change": ("post", "/administration/"),
     "sms.change": ("post", "/administration/sms/"),
+    "callback_policy.change": ("post", "/administration/callbacks/"),
+    "owner.number_verify": ("post", "/numbers-to-verify/"),
     "network.manage": ("post", "/administration/network/regions/"),
     "api_keys.manage": ("post", "/administration/api-keys/"),
     "webhooks.manage": ("post", "/administration/webhooks/"),
