@@ -297,3 +297,33 @@ def test_a_texted_score_never_closes(parts_work_order, hotline, junda_gateway, d
         attempt = wo.callbacks.get()
     assert (wo.state, wo.satisfaction) == ("resolved", 10)
     assert (attempt.party, attempt.solved) == ("owner_sms", None)
+
+
+def test_an_agent_corrects_a_number_in_the_queue(
+    parts_work_order, hotline, junda_gateway, dealer_actor, agent
+):
+    from tenants.models import Role
+
+    from ..conftest import client_for, person
+
+    resolve(junda_gateway, dealer_actor, parts_work_order.number)
+    with tenant_context(hotline):
+        decisions.callback_record(work_order_id=parts_work_order.pk, actor=agent, outcome="wrong_number")
+        check = NumberCheck.objects.get()
+    connection.set_schema_to_public()
+    portal = client_for(hotline, person("hq.agent2", hotline, Role.HOTLINE_AGENT))
+    page = portal.get("/numbers-to-verify/").content.decode()
+    assert parts_work_order.number in page
+    assert "verify-queue" in portal.get("/work-orders/?verify=on").content.decode()
+
+    refused = portal.post("/numbers-to-verify/", {"check": check.pk, "mobile": "0571-1234"})
+    assert refused.status_code == 400
+    assert "11" in refused.content.decode()  # the rule is named beside the field
+    done = portal.post("/numbers-to-verify/", {"check": check.pk, "mobile": "13900002222"})
+    assert done.status_code == 302
+    assert parts_work_order.number not in portal.get("/numbers-to-verify/").content.decode()
+    with tenant_context(hotline):
+        assert (
+            WorkOrder.objects.select_related("owner").get(pk=parts_work_order.pk).owner.mobile
+            == "13900002222"
+        )
