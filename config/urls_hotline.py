@@ -29,6 +29,12 @@ urlpatterns = [
     path("administration/calendar/", administration.calendar, name="admin-calendar"),
     path("administration/sms/", administration.sms_templates, name="admin-sms"),
     path("administration/callbacks/", callbacks.callback_policy, name="admin-callbacks"),
+    path("administration/questionnaires/", callbacks.questionnaires, name="admin-questionnaires"),
+    path(
+        "administration/questionnaires/<str:purpose>/",
+        callbacks.questionnaires,
+        name="admin-questionnaires",
+    ),
     path("administration/users/", people.staff, name="admin-users"),
     path("administration/users/<int:pk>/role/", people.staff_role, name="admin-user-role"),
     path("administration/users/<int:pk>/revoke/", people.staff_revoke, name="admin-user-revoke"),

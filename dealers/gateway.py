@@ -31,12 +31,14 @@ from hotline.models import (
     Clock,
     ClockKind,
     ClockState,
+    Questionnaire,
     RelayedEvent,
     State,
     WorkOrder,
     WorkOrderEvent,
 )
 from hotline.selectors import feed_position, kpi_rows, relayed_after, search_matches, with_list_columns
+from hotline.services.questionnaires import questionnaire_for
 from tenants.models import Manufacturer, NetworkMembership, Tenant
 from tenants.permissions import require
 
@@ -79,6 +81,8 @@ class DealerWorkOrder:
     contact_attempts: list[ContactAttempt] = field(default_factory=list)
     # This dealer's own callbacks to the owner since the work order last reached it.
     callbacks: list[CallbackAttempt] = field(default_factory=list)
+    # The questionnaire a callback on this work order answers now (its items prefetched).
+    questionnaire: Questionnaire | None = None
 
     @property
     def can_withdraw(self) -> bool:
@@ -331,8 +335,12 @@ class DealerGateway:
                 callbacks=list(
                     work_order.callbacks.filter(
                         party=CallbackParty.DEALER, dealer_id=self.dealer.pk, at__gte=work_order.dispatched_at
-                    ).order_by("at", "id")
+                    )
+                    .select_related("questionnaire")
+                    .prefetch_related("answers__item")
+                    .order_by("at", "id")
                 ),
+                questionnaire=questionnaire_for(work_order),
             )
         key = {"manufacturer_id": manufacturer.pk, "work_order_id": work_order.pk}
         view.assignment = Assignment.objects.filter(**key).first()

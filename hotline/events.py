@@ -354,6 +354,8 @@ CATALOGUE: dict[EventKind, EventSpec] = {
             "sms_requested",
             "next_attempt_at",
             "note",
+            "questionnaire",
+            "answers",
         ),
     ),
     K.DEALER_CALLBACK_RECORDED: EventSpec(
@@ -370,6 +372,8 @@ CATALOGUE: dict[EventKind, EventSpec] = {
             "reminder_given",
             "next_attempt_at",
             "note",
+            "questionnaire",
+            "answers",
         ),
     ),
     K.CALLBACK_SCHEDULED: EventSpec(

@@ -380,7 +380,11 @@ def work_order_page(number: str, *, manufacturer_id: int) -> WorkOrderPage:
         part_lines=list(work_order.part_lines.all()),
         clocks=list(work_order.clocks.order_by("started_at", "kind")),
         events=list(work_order.events.order_by("id")),
-        callbacks=list(work_order.callbacks.order_by("at")),
+        callbacks=list(
+            work_order.callbacks.select_related("questionnaire")
+            .prefetch_related("answers__item")
+            .order_by("at")
+        ),
         transfers=transfers,
         extensions=list(work_order.extension_requests.order_by("-requested_at")),
         repeats=list(work_order.repeats.order_by("-received_at")),

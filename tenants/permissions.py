@@ -116,6 +116,7 @@ PERMISSIONS: dict[str, Permission] = {
         _p("policy.change", H, HOTLINE_ADMINS, _lazy("Change the SLA policy and calendar")),
         _p("callback_policy.change", H, HOTLINE_ADMINS, _lazy("Change the callback policy")),
         _p("sms.change", H, HOTLINE_ADMINS, _lazy("Change the texts to owners")),
+        _p("questionnaire.change", H, HOTLINE_ADMINS, _lazy("Change the callback questionnaires")),
         _p("network.manage", H, HOTLINE_ADMINS, _lazy("Manage the network")),
         _p("api_keys.manage", H, HOTLINE_ADMINS, _lazy("Manage API keys")),
         _p("webhooks.manage", H, HOTLINE_ADMINS, _lazy("Manage webhooks")),

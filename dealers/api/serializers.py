@@ -189,6 +189,14 @@ class DealerCallbackIn(serializers.Serializer):
         required=False, allow_null=True, default=None, help_text=_("Reached: is the fault fully fixed?")
     )
     reminder_given = serializers.BooleanField(required=False, default=False)
+    answers = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text=_(
+            "Reached: the questionnaire's answers by item code — a score 1 to 10, true/false, "
+            "or detailed/partly/not_explained. “score” is the overall item."
+        ),
+    )
     next_attempt_at = serializers.DateTimeField(
         required=False,
         allow_null=True,

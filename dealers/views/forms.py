@@ -5,7 +5,17 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from hotline.models import Acceptance, CallbackOutcome, ClockKind, ContactMethod, Severity, State, StockCheck
+from hotline.models import (
+    Acceptance,
+    CallbackOutcome,
+    ClockKind,
+    ContactMethod,
+    Questionnaire,
+    Severity,
+    State,
+    StockCheck,
+)
+from hotline.questionnaire_form import answers_of, questionnaire_fields_add
 
 
 class InboxFilter(forms.Form):
@@ -47,6 +57,7 @@ class DealerActionForm(forms.Form):
         *args,
         staff: list[tuple[str, str]] | None = None,
         windows: list[str] | None = None,
+        questionnaire: Questionnaire | None = None,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -181,6 +192,15 @@ class DealerCallbackForm(DealerActionForm):
         help_text=_("“Call later” and “not the owner”: the time agreed (within 14 days)"),
     )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, questionnaire: Questionnaire | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        questionnaire_fields_add(self, questionnaire)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        cleaned["answers"] = answers_of(cleaned)
+        return cleaned
 
 
 class WithdrawForm(DealerActionForm):

@@ -225,7 +225,8 @@ def _context(request: HttpRequest, view: DealerWorkOrder, **forms: Any) -> dict[
         "request_lines": forms.get("request_lines", _part_line_rows(lines, {})),
         "request_line_errors": forms.get("request_line_errors"),
         **{
-            f"{name}_form": forms.get(f"{name}_form") or action.form(staff=staff, windows=_running(view))
+            f"{name}_form": forms.get(f"{name}_form")
+            or action.form(staff=staff, windows=_running(view), questionnaire=view.questionnaire)
             for name, action in DEALER_ACTIONS.items()
         },
         "open_tab": forms.get("open_tab", ""),
@@ -253,7 +254,9 @@ def work_order_action(request: HttpRequest, manufacturer: str, number: str, acti
     view = gateway.work_order(manufacturer, number)  # 404 before anything when not routed here
     if not may(request.membership.role, declared.permission):
         raise PermissionDenied
-    form = declared.form(request.POST, staff=_staff(request), windows=_running(view))
+    form = declared.form(
+        request.POST, staff=_staff(request), windows=_running(view), questionnaire=view.questionnaire
+    )
     extra: dict[str, Any] = {}
     if form.is_valid():
         try:

@@ -220,11 +220,29 @@ class CallbackIn(serializers.Serializer):
         help_text=_("“call_later” (required) and “not_owner”: the time agreed, within 14 days."),
     )
     note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+    answers = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text=_(
+            "Reached: the questionnaire's answers by item code — a score 1 to 10, true/false, "
+            "or detailed/partly/not_explained. “score” is the overall item."
+        ),
+    )
+
+
+class CallbackAnswerOut(serializers.Serializer):
+    code = serializers.CharField(source="item.code")
+    question = serializers.CharField(source="item.text")
+    dimension = serializers.CharField(source="item.dimension")
+    kind = serializers.CharField(source="item.kind")
+    value = serializers.JSONField(help_text=_("A score, true/false, or detailed/partly/not_explained."))
 
 
 class CallbackOut(serializers.Serializer):
     party = serializers.CharField()
     outcome = serializers.CharField()
+    questionnaire = serializers.IntegerField(allow_null=True, help_text=_("The version answered."))
+    answers = CallbackAnswerOut(many=True)
     next_attempt_at = serializers.DateTimeField(allow_null=True)
     score = serializers.IntegerField(allow_null=True)
     solved = serializers.BooleanField(allow_null=True)

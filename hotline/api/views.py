@@ -178,12 +178,15 @@ class RecordCallback(_Action):
             solved=data.get("solved"),
             note=data.get("note", ""),
             next_attempt_at=data.get("next_attempt_at"),
+            answers=data.get("answers") or None,
         )
 
     def answer(self, number: str, result: Any) -> Response:
         work_order = _read(number)
         body = {
             "party": result.party,
+            "questionnaire": result.questionnaire.version if result.questionnaire else None,
+            "answers": list(result.answers.select_related("item")),
             "next_attempt_at": result.next_attempt_at,
             "outcome": result.outcome,
             "score": result.score,

@@ -22,6 +22,15 @@ from .choices import (
 from .clocks import CalendarOverride, Clock, ClockState, SlaPolicy, SlaWindow
 from .followup import CallbackAttempt, ExtensionRequest, TransferRequest
 from .owner import Gender, Owner, Vehicle, VehicleUse
+from .questionnaire import (
+    AnswerKind,
+    CallbackAnswer,
+    DetailAnswer,
+    Dimension,
+    Questionnaire,
+    QuestionnaireItem,
+    QuestionnairePurpose,
+)
 from .relay import Outbox, RelayCounter, RelayedEvent, RelayFeed
 from .sms import OwnerSms, OwnerSmsKind, OwnerSmsReply, OwnerSmsTemplate
 from .work_order import MAX_PART_LINES, DailySequence, PartLine, WorkOrder, WorkOrderEvent
@@ -33,7 +42,9 @@ __all__ = [
     "OPEN_STATES",
     "RESCHEDULING_OUTCOMES",
     "Acceptance",
+    "AnswerKind",
     "CalendarOverride",
+    "CallbackAnswer",
     "CallbackAttempt",
     "CallbackOutcome",
     "CallbackParty",
@@ -46,6 +57,8 @@ __all__ = [
     "ContactMethod",
     "DailySequence",
     "DecisionState",
+    "DetailAnswer",
+    "Dimension",
     "ExtensionRequest",
     "Gender",
     "HotlineVerification",
@@ -58,6 +71,9 @@ __all__ = [
     "OwnerSmsReply",
     "OwnerSmsTemplate",
     "PartLine",
+    "Questionnaire",
+    "QuestionnaireItem",
+    "QuestionnairePurpose",
     "RelayCounter",
     "RelayFeed",
     "RelayedEvent",

@@ -36,6 +36,10 @@ class CallbackAttempt(models.Model):
     # "Call later" and "not the owner": when to try again (the caller is reminded then).
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # The questionnaire version a reached callback answered (its answers: ``answers``).
+    questionnaire = models.ForeignKey(
+        "hotline.Questionnaire", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["work_order", "at", "id"]

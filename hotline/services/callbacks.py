@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -51,6 +52,13 @@ from ..state import transition
 from ..vin import MOBILE_RE
 from .clocks import clocks_start, clocks_stop
 from .events import event_append
+from .questionnaires import (
+    answers_check,
+    answers_save,
+    answers_summary,
+    overall_answer_save,
+    questionnaire_for,
+)
 from .work_orders import _reopen, work_order_lock, work_order_save
 
 FAILED_ATTEMPTS_BEFORE_SMS = 4
@@ -158,7 +166,6 @@ def _check(
     errors: Errors,
     *,
     outcome: str,
-    score: int | None,
     solved: bool | None,
     next_attempt_at: dt.datetime | None,
     now: dt.datetime,
@@ -166,13 +173,8 @@ def _check(
     if outcome not in CallbackOutcome.values:
         errors["outcome"] = [_("Choose how the call went.")]
         return
-    if outcome == CallbackOutcome.REACHED:
-        if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 10:
-            errors["score"] = [_("A reached owner gives a score from 1 to 10.")]
-        if solved is None:
-            errors["solved"] = [_("Ask whether the fault is fully fixed.")]
-    elif score is not None:
-        errors["score"] = [_("Only a reached owner gives a score.")]
+    if outcome == CallbackOutcome.REACHED and solved is None:
+        errors["solved"] = [_("Ask whether the fault is fully fixed.")]
     if outcome == CallbackOutcome.CALL_LATER and next_attempt_at is None:
         errors["next_attempt_at"] = [_("Record the time agreed with the owner for the next call.")]
     if next_attempt_at is not None:
@@ -245,23 +247,29 @@ def callback_record(
     solved: bool | None = None,
     note: str = "",
     next_attempt_at: dt.datetime | None = None,
+    answers: dict[str, Any] | None = None,
 ) -> CallbackAttempt:
     """One hotline callback attempt. Reached and fixed: closed. Reached and not fixed: reopened.
 
     "Call later" and "not the owner" schedule the next attempt (the agent is
     reminded then). An empty or wrong number goes to the numbers to verify.
     Other outcomes are failures; the fourth since resolution texts the owner for
-    a score, unless a callback found the number empty or wrong.
+    a score, unless a callback found the number empty or wrong. A reached callback
+    answers the questionnaire (``answers`` by item code; ``score`` is the overall item).
     """
     errors: Errors = {}
     now = timezone.now()
-    _check(errors, outcome=outcome, score=score, solved=solved, next_attempt_at=next_attempt_at, now=now)
-    if errors:
-        raise ValidationError(errors)
+    _check(errors, outcome=outcome, solved=solved, next_attempt_at=next_attempt_at, now=now)
     reached = outcome == CallbackOutcome.REACHED
     with transaction.atomic():
         work_order = work_order_lock(work_order_id)
         transition(work_order, "record_callback")
+        given = answers_check(
+            errors, questionnaire_for(work_order), reached=reached, score=score, answers=answers
+        )
+        if errors:
+            raise ValidationError(errors)
+        score = given.score if given else None
         attempt = CallbackAttempt.objects.create(
             work_order=work_order,
             at=now,
@@ -301,7 +309,10 @@ def callback_record(
             ),
             next_attempt_at=next_attempt_at,
             note=attempt.note,
+            **answers_summary(given),
         )
+        if given:
+            answers_save(attempt, given)
         _schedule(work_order, attempt, actor, now)
         _number_check(work_order, attempt, actor, now)
         if reached:
@@ -335,6 +346,7 @@ def owner_score_record(*, work_order_id: int, actor: Actor, score: int, note: st
             score=score,
             note=(note or "").strip(),
         )
+        overall_answer_save(attempt, questionnaire_for(work_order), score)
         work_order.satisfaction = score
         work_order_save(work_order, "satisfaction")
         event_append(
@@ -368,6 +380,7 @@ def dealer_callback_record(
     reminder_given: bool = False,
     next_attempt_at: dt.datetime | None = None,
     note: str = "",
+    answers: dict[str, Any] | None = None,
 ) -> CallbackAttempt:
     """The dealer's callback to the owner after resolution: while resolved, and for the
     policy's days after closure.
@@ -385,13 +398,17 @@ def dealer_callback_record(
         errors["at"] = [_("This time is in the future.")]
     if method not in ContactMethod.values:
         errors["method"] = [_("Choose how the owner was called back.")]
-    _check(errors, outcome=outcome, score=score, solved=solved, next_attempt_at=next_attempt_at, now=now)
-    if errors:
-        raise ValidationError(errors)
+    _check(errors, outcome=outcome, solved=solved, next_attempt_at=next_attempt_at, now=now)
     reached = outcome == CallbackOutcome.REACHED
     with transaction.atomic():
         work_order = work_order_lock(work_order_id, dealer_id)
         transition(work_order, "record_dealer_callback")
+        given = answers_check(
+            errors, questionnaire_for(work_order), reached=reached, score=score, answers=answers
+        )
+        if errors:
+            raise ValidationError(errors)
+        score = given.score if given else None
         policy = callback_policy_current()
         if work_order.state == State.CLOSED:
             limit = work_order.closed_at + dt.timedelta(days=policy.dealer_callback_days_after_closure)
@@ -434,7 +451,10 @@ def dealer_callback_record(
             reminder_given=attempt.reminder_given,
             next_attempt_at=next_attempt_at,
             note=attempt.note,
+            **answers_summary(given),
         )
+        if given:
+            answers_save(attempt, given)
         _schedule(work_order, attempt, actor, now)
         _number_check(work_order, attempt, actor, now)
         if reached and work_order.state == State.RESOLVED:

@@ -1,13 +1,15 @@
-"""The hotline's callback pages: the callback policy (who verifies, who closes) and the queue
-of owners' numbers to verify."""
+"""The hotline's callback pages: the callback policy (who verifies, who closes), the
+questionnaires, and the queue of owners' numbers to verify."""
 
 from __future__ import annotations
+
+import re
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -15,9 +17,19 @@ from django.utils.translation import gettext_lazy as _lazy
 from config.portal import actor_of, apply_errors
 from tenants.permissions import may
 
-from ..models import CallbackPolicy, HotlineVerification
+from ..models import (
+    AnswerKind,
+    CallbackPolicy,
+    Dimension,
+    HotlineVerification,
+    Questionnaire,
+    QuestionnairePurpose,
+)
 from ..selectors import number_checks_pending
 from ..services.callbacks import callback_policy_current, callback_policy_publish, number_check_decide
+from ..services.questionnaires import questionnaire_current, questionnaire_publish
+
+ITEM_FIELD = re.compile(r"^items\[(\d+)\](?:\.(\w+))?$")
 
 
 class CallbackPolicyForm(forms.Form):
@@ -121,4 +133,98 @@ def numbers_to_verify(request: HttpRequest) -> HttpResponse:
         "hotline/work_orders/numbers_to_verify.html",
         {"checks": checks, "form": form, "may_verify": may(request.membership.role, "owner.number_verify")},
         status=400 if form is not None and form.errors else 200,
+    )
+
+
+# --- the questionnaires ---------------------------------------------------------------------
+
+
+class QuestionnaireItemForm(forms.Form):
+    code = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
+    text = forms.CharField(label=_lazy("Question (Chinese)"), max_length=300)
+    text_en = forms.CharField(label=_lazy("Question (English)"), max_length=300, required=False)
+    kind = forms.ChoiceField(label=_lazy("Answered by"), choices=AnswerKind.choices)
+    dimension = forms.ChoiceField(label=_lazy("Dimension"), choices=Dimension.choices)
+    required = forms.BooleanField(label=_lazy("Required"), required=False)
+    overall = forms.BooleanField(label=_lazy("Overall score"), required=False)
+
+
+QuestionnaireItems = forms.formset_factory(
+    QuestionnaireItemForm, extra=3, can_delete=True, max_num=30, validate_max=True
+)
+
+
+class QuestionnaireNoteForm(forms.Form):
+    note = forms.CharField(label=_lazy("Note"), required=False, max_length=200)
+
+
+@login_required
+def questionnaires(request: HttpRequest, purpose: str = QuestionnairePurpose.SERVICE) -> HttpResponse:
+    """One questionnaire's current version and its versions; administrators publish a new one."""
+    if purpose not in QuestionnairePurpose.values:
+        raise Http404
+    is_admin = may(request.membership.role, "questionnaire.change")
+    if request.method == "POST" and not is_admin:
+        raise PermissionDenied(_("Only the customer-service centre's administrators may do this."))
+    current = questionnaire_current(purpose)
+    initial = [
+        {
+            "code": item.code,
+            "text": item.text,
+            "text_en": item.text_en,
+            "kind": item.kind,
+            "dimension": item.dimension,
+            "required": item.required,
+            "overall": item.overall,
+        }
+        for item in current.items.all()
+    ]
+    formset = QuestionnaireItems(request.POST or None, initial=initial, prefix="items")
+    note_form = QuestionnaireNoteForm(request.POST or None)
+    if request.method == "POST" and formset.is_valid() and note_form.is_valid():
+        kept = [
+            form
+            for form in formset.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")  # blank extra rows: none
+        ]
+        items = [{k: v for k, v in form.cleaned_data.items() if k != "DELETE"} for form in kept]
+        try:
+            published = questionnaire_publish(
+                actor=actor_of(request), purpose=purpose, items=items, note=note_form.cleaned_data["note"]
+            )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                match = ITEM_FIELD.match(name)
+                if match and 0 < int(match[1]) <= len(kept):
+                    form = kept[int(match[1]) - 1]
+                    field = match[2] if match[2] in form.fields else None
+                    for error in errors:
+                        form.add_error(field, error)
+                elif name == "note":
+                    for error in errors:
+                        note_form.add_error("note", error)
+                else:
+                    for error in errors:
+                        note_form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("%(questionnaire)s questionnaire version %(v)s published.")
+                % {"questionnaire": published.get_purpose_display(), "v": published.version},
+            )
+            return redirect("admin-questionnaires", purpose=purpose)
+    failed = request.method == "POST"
+    return render(
+        request,
+        "hotline/admin/questionnaires.html",
+        {
+            "purpose": purpose,
+            "purposes": QuestionnairePurpose.choices,
+            "current": current,
+            "formset": formset,
+            "note_form": note_form,
+            "versions": Questionnaire.objects.filter(purpose=purpose).order_by("-version")[:20],
+            "is_admin": is_admin,
+        },
+        status=400 if failed else 200,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -12,11 +14,13 @@ from ..models import (
     Category,
     Channel,
     Gender,
+    Questionnaire,
     Severity,
     State,
     VehicleUse,
     WorkOrderType,
 )
+from ..questionnaire_form import answers_of, questionnaire_fields_add
 
 
 def _blank(choices) -> list:
@@ -154,6 +158,15 @@ class CallbackForm(forms.Form):
         help_text=_("“Call later” and “not the owner”: the time agreed (within 14 days)"),
     )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, questionnaire: Questionnaire | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        questionnaire_fields_add(self, questionnaire)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        cleaned["answers"] = answers_of(cleaned)
+        return cleaned
 
 
 class ReasonForm(forms.Form):

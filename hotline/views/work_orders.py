@@ -51,6 +51,7 @@ from ..selectors import (
 from ..services import decisions
 from ..services.callbacks import hotline_verification_needed
 from ..services.clocks import tenant_time_zone
+from ..services.questionnaires import questionnaire_for
 from ..services.routing import dealer_suggest
 from ..services.work_orders import (
     intake_errors,
@@ -433,7 +434,8 @@ def _context(request: HttpRequest, number: str, **forms: Any) -> dict[str, Any]:
         "extensions": page.extensions,
         "repeats": page.repeats,
         "created_by": page.created_by,
-        "callback_form": forms.get("callback_form") or CallbackForm(),
+        "callback_form": forms.get("callback_form")
+        or CallbackForm(questionnaire=questionnaire_for(work_order)),
         "reopen_form": forms.get("reopen_form") or ReasonForm(prefix="reopen"),
         "close_form": forms.get("close_form") or ReasonForm(prefix="close"),
         "cancel_form": forms.get("cancel_form") or ReasonForm(prefix="cancel"),
@@ -491,7 +493,7 @@ def work_order_action(request: HttpRequest, number: str, action: str) -> HttpRes
         raise PermissionDenied
     actor = actor_of(request)
     if action == "callback":
-        form = CallbackForm(request.POST)
+        form = CallbackForm(request.POST, questionnaire=questionnaire_for(work_order))
 
         def do(d: dict) -> Any:
             reached = d["outcome"] == CallbackOutcome.REACHED
@@ -503,6 +505,7 @@ def work_order_action(request: HttpRequest, number: str, action: str) -> HttpRes
                 solved={"yes": True, "no": False}.get(d["solved"]) if reached else None,
                 note=d["note"],
                 next_attempt_at=d["next_attempt_at"],
+                answers=d["answers"],
             )
 
         return _run(request, work_order, form, "callback_form", do, _("Callback recorded."))
