@@ -1,4 +1,5 @@
-"""Scheduler jobs over every manufacturer's hotline schema: due clocks, texts to owners.
+"""Scheduler jobs over every manufacturer's hotline schema: due clocks, texts to owners,
+texted-only results closed as "closed — not verified".
 
 Listed in ``SCHEDULER_JOBS``; ``manage.py run_scheduler`` calls each in a loop
 and sleeps until the earliest next due time they return (or its idle poll,
@@ -16,6 +17,7 @@ from django.utils import timezone
 from tenants.context import each_tenant
 from tenants.models import TenantType
 
+from .services.callbacks import work_orders_close_unverified
 from .services.clocks import clocks_fire_due
 from .services.owner_sms import owner_sms_send_due
 
@@ -35,3 +37,8 @@ def fire_due_clocks() -> float | None:
 def send_owner_sms() -> float | None:
     """Send every hotline's due text messages to owners."""
     return _every_hotline(owner_sms_send_due, "owner texts")
+
+
+def close_unverified() -> float | None:
+    """Close every hotline's texted-only results as "closed — not verified" when the policy says."""
+    return _every_hotline(work_orders_close_unverified, "closed — not verified")

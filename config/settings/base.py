@@ -328,6 +328,7 @@ SCHEDULER_JOBS: list[str] = [
     "hotline.scheduler.fire_due_clocks",
     "notifications.outbound.deliver_everywhere",
     "hotline.scheduler.send_owner_sms",
+    "hotline.scheduler.close_unverified",
     "tenants.services.api_keys.idempotency_records_purge",
 ]
 # Webhook endpoints must be https:// (production); plain http is allowed while developing.

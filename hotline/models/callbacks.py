@@ -34,6 +34,14 @@ class CallbackPolicy(models.Model):
         _("verify scores below"), default=8, validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
     dealer_may_close = models.BooleanField(_("the dealer may close after its own callback"), default=False)
+    # An owner's texted score alone leaves the work order resolved; after this many days
+    # without a person reaching the owner it closes as "closed — not verified".
+    unverified_close_days = models.PositiveSmallIntegerField(
+        _("close texted-only results as not verified after (days)"),
+        default=7,
+        db_default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
     # How long after closure the dealer may still record a callback.
     dealer_callback_days_after_closure = models.PositiveSmallIntegerField(
         _("dealer callbacks after closure (days)"), default=7, validators=[MaxValueValidator(90)]

@@ -24,6 +24,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, Min, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -98,6 +99,7 @@ def callback_policy_publish(
     score_threshold: int = 8,
     dealer_may_close: bool = False,
     dealer_callback_days_after_closure: int = 7,
+    unverified_close_days: int = 7,
     note: str = "",
 ) -> CallbackPolicy:
     """A new version of the callback policy; work orders already closed keep how they closed."""
@@ -112,6 +114,9 @@ def callback_policy_publish(
     days = dealer_callback_days_after_closure
     if not isinstance(days, int) or not 0 <= days <= 90:
         errors["dealer_callback_days_after_closure"] = [_("Between 0 and 90 days.")]
+    unverified = unverified_close_days
+    if not isinstance(unverified, int) or isinstance(unverified, bool) or not 1 <= unverified <= 30:
+        errors["unverified_close_days"] = [_("Between 1 and 30 days.")]
     if len(note or "") > 200:
         errors["note"] = [_("At most 200 characters.")]
     if errors:
@@ -127,6 +132,7 @@ def callback_policy_publish(
             score_threshold=score_threshold,
             dealer_may_close=dealer_may_close,
             dealer_callback_days_after_closure=days,
+            unverified_close_days=unverified,
         )
 
 
@@ -217,11 +223,21 @@ def _number_check(work_order: WorkOrder, attempt: CallbackAttempt, actor: Actor,
 
 
 def _close(
-    work_order: WorkOrder, actor: Actor, now: dt.datetime, *, verified_by: str, score: int | None
+    work_order: WorkOrder,
+    actor: Actor,
+    now: dt.datetime,
+    *,
+    verified_by: str,
+    score: int | None,
+    unverified: bool = False,
+    reason: str = "",
 ) -> None:
     before, after = transition(work_order, "close")
     work_order.closed_at = now
-    work_order_save(work_order, "closed_at", "satisfaction")
+    work_order.closed_unverified = unverified
+    if reason:
+        work_order.closure_reason = reason
+    work_order_save(work_order, "closed_at", "satisfaction", "closed_unverified", "closure_reason")
     event_append(
         work_order,
         EventKind.CLOSED,
@@ -231,6 +247,7 @@ def _close(
         state_after=after,
         verified_by=verified_by,
         score=score,
+        **({"reason": reason} if reason else {}),
     )
     clocks_stop(work_order, None, at=now, actor=actor, reason="callback")
 
@@ -327,8 +344,10 @@ def callback_record(
 
 def owner_score_record(*, work_order_id: int, actor: Actor, score: int, note: str = "") -> CallbackAttempt:
     """The owner's texted score: it answers how satisfied they are, never whether the fault
-    is fixed. The work order stays resolved until a person's callback confirms it (or a
-    supervisor closes it); the score counts as the work order's satisfaction."""
+    is fixed. The work order stays resolved until a person's callback confirms it, a
+    supervisor closes it, or the policy's days pass and it closes as "closed — not
+    verified" (``work_orders_close_unverified``); the score answers the questionnaire's
+    overall item and counts as the work order's satisfaction."""
     if not isinstance(score, int) or not 1 <= score <= 10:
         raise ValidationError({"score": [_("A score is from 1 to 10.")]})
     with transaction.atomic():
@@ -362,6 +381,58 @@ def owner_score_record(*, work_order_id: int, actor: Actor, score: int, note: st
             note=attempt.note,
         )
     return attempt
+
+
+# --- "closed — not verified" -----------------------------------------------------------------
+
+POLICY_ACTOR = Actor(user_id=None, name="callback policy", tenant_id=None, role="system")
+
+
+def _texted_only() -> Any:
+    """Resolved work orders answered since resolution by the owner's text only (no person
+    reached the owner since), with the time of the first texted answer (``texted_at``)."""
+    since = {"work_order": OuterRef("pk"), "at__gte": OuterRef("resolved_at")}
+    texted = (
+        CallbackAttempt.objects.filter(party=CallbackParty.OWNER_SMS, **since).order_by("at").values("at")[:1]
+    )
+    person = CallbackAttempt.objects.filter(
+        party__in=[CallbackParty.HOTLINE, CallbackParty.DEALER], outcome=CallbackOutcome.REACHED, **since
+    )
+    return (
+        WorkOrder.objects.filter(state=State.RESOLVED)
+        .annotate(texted_at=Subquery(texted))
+        .filter(texted_at__isnull=False)
+        .exclude(Exists(person))
+    )
+
+
+def work_orders_close_unverified(now: dt.datetime | None = None, *, limit: int = 200) -> dt.datetime | None:
+    """Close as "closed — not verified" the resolved work orders whose only answer is the
+    owner's texted score, once the callback policy's days have passed since it came and no
+    person has reached the owner. Each in a transaction of its own, checked again under the
+    row lock; the ``work_order.closed`` event says ``verified_by: not_verified``. Returns when
+    the next one falls due (the scheduler sleeps until then), or None."""
+    now = now or timezone.now()
+    policy = callback_policy_current()
+    wait = dt.timedelta(days=policy.unverified_close_days)
+    reason = _("Closed — not verified: only the owner's texted score, nobody confirmed the fault is fixed.")
+    due = list(_texted_only().filter(texted_at__lte=now - wait).values_list("pk", flat=True)[:limit])
+    for work_order_id in due:
+        with transaction.atomic():
+            work_order = work_order_lock(work_order_id)
+            if not _texted_only().filter(pk=work_order_id, texted_at__lte=now - wait).exists():
+                continue  # a person reached the owner meanwhile, or it changed state
+            _close(
+                work_order,
+                POLICY_ACTOR,
+                now,
+                verified_by="not_verified",
+                score=work_order.satisfaction,
+                unverified=True,
+                reason=reason,
+            )
+    upcoming = _texted_only().aggregate(first=Min("texted_at"))["first"]
+    return None if upcoming is None else upcoming + wait
 
 
 # --- the dealer's callback ------------------------------------------------------------------

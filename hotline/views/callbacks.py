@@ -54,6 +54,12 @@ class CallbackPolicyForm(forms.Form):
     dealer_callback_days_after_closure = forms.IntegerField(
         label=_lazy("Dealer callbacks accepted after closure (days)"), min_value=0, max_value=90
     )
+    unverified_close_days = forms.IntegerField(
+        label=_lazy("Close a texted-only result as “closed — not verified” after (days)"),
+        min_value=1,
+        max_value=30,
+        help_text=_lazy("When the owner answered only by text and nobody reached the owner since."),
+    )
     note = forms.CharField(label=_lazy("Note"), required=False, max_length=200)
 
 
@@ -71,6 +77,7 @@ def callback_policy(request: HttpRequest) -> HttpResponse:
             "score_threshold",
             "dealer_may_close",
             "dealer_callback_days_after_closure",
+            "unverified_close_days",
         )
     }
     form = CallbackPolicyForm(request.POST or None, initial=initial)

@@ -53,6 +53,7 @@ HOTLINE_PORTAL = {
     "policy.change": ("post", "/administration/"),
     "sms.change": ("post", "/administration/sms/"),
     "callback_policy.change": ("post", "/administration/callbacks/"),
+    "questionnaire.change": ("post", "/administration/questionnaires/"),
     "owner.number_verify": ("post", "/numbers-to-verify/"),
     "network.manage": ("post", "/administration/network/regions/"),
     "api_keys.manage": ("post", "/administration/api-keys/"),
