@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from hotline.views import administration, callbacks, home, kpis, sms_replies, webhooks, work_orders
+from hotline.views import administration, callbacks, home, kpis, owner, sms_replies, webhooks, work_orders
 from notifications import views as notification_views
 from parts_tickets import views as parts_views
 from tenants.views import people
@@ -14,6 +14,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("network/", home.network, name="network"),
     path("sms/replies/<slug:provider>/<str:token>/", sms_replies.sms_replies, name="sms-replies"),
+    path("o/<str:token>/", owner.owner_answer, name="owner-answer"),
     path("api/v1/", include("config.api.urls_hotline")),
     path("work-orders/", work_orders.board, name="board"),
     path("work-orders/new/", work_orders.intake, name="intake"),

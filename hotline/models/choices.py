@@ -69,6 +69,7 @@ class ContactMethod(models.TextChoices):
     SMS = "sms", _("SMS")
     VISIT = "visit", _("In person")
     WECHAT = "wechat", _("WeChat")
+    ONLINE = "online", _("Online")
 
 
 class CallbackOutcome(models.TextChoices):
@@ -102,6 +103,7 @@ class CallbackParty(models.TextChoices):
     HOTLINE = "hotline", _("Hotline")
     DEALER = "dealer", _("Dealer")
     OWNER_SMS = "owner_sms", _("By the owner, by text")
+    OWNER_ONLINE = "owner_online", _("By the owner, online")
 
 
 class NumberCheckState(models.TextChoices):

@@ -389,20 +389,22 @@ POLICY_ACTOR = Actor(user_id=None, name="callback policy", tenant_id=None, role=
 
 
 def _texted_only() -> Any:
-    """Resolved work orders answered since resolution by the owner's text only (no person
-    reached the owner since), with the time of the first texted answer (``texted_at``)."""
+    """Resolved work orders answered since resolution by the owner alone, by text or online
+    (no person reached the owner since), with the time of the first answer (``texted_at``)."""
     since = {"work_order": OuterRef("pk"), "at__gte": OuterRef("resolved_at")}
-    texted = (
-        CallbackAttempt.objects.filter(party=CallbackParty.OWNER_SMS, **since).order_by("at").values("at")[:1]
-    )
+    owner = [CallbackParty.OWNER_SMS, CallbackParty.OWNER_ONLINE]
+    texted = CallbackAttempt.objects.filter(party__in=owner, **since).order_by("at").values("at")[:1]
     person = CallbackAttempt.objects.filter(
         party__in=[CallbackParty.HOTLINE, CallbackParty.DEALER], outcome=CallbackOutcome.REACHED, **since
     )
+    # An owner who says online that the fault is not fixed waits for a person, however long.
+    not_fixed = CallbackAttempt.objects.filter(party=CallbackParty.OWNER_ONLINE, solved=False, **since)
     return (
         WorkOrder.objects.filter(state=State.RESOLVED)
         .annotate(texted_at=Subquery(texted))
         .filter(texted_at__isnull=False)
         .exclude(Exists(person))
+        .exclude(Exists(not_fixed))
     )
 
 

@@ -3,7 +3,8 @@
 Which events text the owner: a work order dispatched (received, and which
 dealer will call within which time), parts received at the dealer (come in),
 and the fourth failed callback attempt (please reply with a score from 1 to
-10; never to a number a callback found empty or wrong). The wording is the
+10, or answer online through the signed link, ``{link}``; never to a number a
+callback found empty or wrong). The wording is the
 manufacturer's (``OwnerSmsTemplate``), Simplified Chinese by default. A reply
 with a score is recorded as the owner's score; it never closes the work order.
 """
@@ -16,7 +17,7 @@ import re
 import string
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from config.actor import Actor
 from notifications.sms import InboundSms, SmsMessage, sms_backend
 from tenants.permissions import require
+from tenants.selectors import portal_url
 
 from ..events import EventKind
 from ..models import (
@@ -37,6 +39,7 @@ from ..models import (
     WorkOrderEvent,
 )
 from .callbacks import owner_score_record
+from .owner_link import owner_link_token
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +50,7 @@ DEFAULT_TEXTS = {
     "请联系服务顾问预约进店。工单号 {number}。",
     OwnerSmsKind.SCORE_REQUEST: "【{brand}】尊敬的{owner}，我们多次致电未能联系到您。"
     "请回复 1-10 的数字为本次处理打分（10 分为非常满意），"
-    "工单号 {number}。",
+    "或打开 {link} 在线评价并告诉我们故障是否已排除。工单号 {number}。",
 }
 MAX_ATTEMPTS = 5
 
@@ -76,6 +79,7 @@ def owner_sms_text(
     body = templates.get(kind) or DEFAULT_TEXTS[kind]
     contact = Clock.objects.filter(work_order=work_order, kind="first_contact").order_by("-id").first()
     hours = round(contact.budget_minutes / 60) if contact else 2
+    token = owner_link_token(work_order) if "{link}" in body else ""
     return body.format_map(
         _Blank(
             brand=brand,
@@ -83,6 +87,7 @@ def owner_sms_text(
             number=work_order.number,
             dealer=work_order.dealer_name,
             hours=hours,
+            link=portal_url(connection.tenant, f"/o/{token}/") if token else "",
         )
     )
 
@@ -241,7 +246,7 @@ __all__ = [
 ]
 
 
-PLACEHOLDERS = ("brand", "owner", "number", "dealer", "hours")
+PLACEHOLDERS = ("brand", "owner", "number", "dealer", "hours", "link")
 
 
 def owner_sms_template_set(
