@@ -108,10 +108,18 @@ def test_an_owner_who_says_not_fixed_online_is_never_closed_by_the_timeout(
 )
 def test_a_hostile_link_gets_the_plain_page(score_requested, hotline, mangle):  # noqa: F811
     response = client_for(hotline).get(mangle(link_path(hotline)))
-    assert response.status_code == 404
+    assert response.status_code == 404  # the plain page (or, with a "/" inside, no page at all)
     html = response.content.decode()
-    assert 'data-testid="owner-link-unavailable"' in html
     assert score_requested.complaint not in html
+    assert score_requested.dealer_name not in html
+
+
+def test_a_tampered_link_gets_the_plain_page_saying_nothing(score_requested, hotline):  # noqa: F811
+    response = client_for(hotline).post(link_path(hotline)[:-3] + "x/", answer())
+    assert response.status_code == 404
+    assert 'data-testid="owner-link-unavailable"' in response.content.decode()
+    with tenant_context(hotline):
+        assert not CallbackAttempt.objects.filter(party="owner_online").exists()
 
 
 def test_an_expired_a_foreign_or_a_finished_link_reveals_nothing(
