@@ -355,6 +355,16 @@ def demo_load(stdout=None) -> int:
     return len(added)
 
 
+# A reached callback's answers in the demo: the service questionnaire's required items and a few more.
+DEMO_ANSWERS = {
+    "diagnosis": 9,
+    "repair_quality": 8,
+    "greeted": True,
+    "work_explained": "detailed",
+    "on_time": True,
+}
+
+
 def _questionnaires_load(manufacturer: Manufacturer) -> list[str]:
     """The callback manual's service and sales questionnaires; in the service one the
     diagnosis and repair-quality scores are required, as the manual's statistics need them."""
@@ -533,7 +543,12 @@ def _advance(manufacturer, work_order, goal, agent) -> None:
     if goal == "closed":
         with tenant_context(manufacturer.hotline):
             decisions.callback_record(
-                work_order_id=work_order.pk, actor=agent, outcome="reached", score=9, solved=True
+                work_order_id=work_order.pk,
+                actor=agent,
+                outcome="reached",
+                score=9,
+                solved=True,
+                answers=DEMO_ANSWERS,
             )
 
 
