@@ -19,6 +19,8 @@ from .events import EventKind
 from .models import (
     OPEN_STATES,
     CallbackAttempt,
+    CallbackOutcome,
+    CallbackParty,
     Category,
     Clock,
     ClockKind,
@@ -496,6 +498,10 @@ def _kpi_counts() -> dict[str, Count]:
     )
     decided = Q(clocks__met__isnull=False) | Q(clocks__breached_at__isnull=False)
     met = Q(clocks__met=True)
+    reached = Q(
+        callbacks__outcome=CallbackOutcome.REACHED,
+        callbacks__party__in=(CallbackParty.HOTLINE, CallbackParty.DEALER),
+    )
     return {
         "total": Count("pk", distinct=True),
         "response_decided": Count("clocks", filter=response & decided, distinct=True),
@@ -507,10 +513,14 @@ def _kpi_counts() -> dict[str, Count]:
         ),
         "repeats": Count("pk", distinct=True, filter=Q(repeat_of__isnull=False)),
         "reopened": Count("pk", distinct=True, filter=Q(reopen_count__gt=0)),
-        "scored": Count("pk", distinct=True, filter=Q(satisfaction__isnull=False)),
-        "band_high": Count("pk", distinct=True, filter=Q(satisfaction__gte=8)),
-        "band_mid": Count("pk", distinct=True, filter=Q(satisfaction__gte=6, satisfaction__lt=8)),
-        "band_low": Count("pk", distinct=True, filter=Q(satisfaction__lt=6)),
+        # Over reached callbacks by a person (hotline.satisfaction): an owner's texted score
+        # or online answer sets ``satisfaction`` but is no callback.
+        "scored": Count("callbacks", distinct=True, filter=reached & Q(callbacks__score__isnull=False)),
+        "band_high": Count("callbacks", distinct=True, filter=reached & Q(callbacks__score__gte=8)),
+        "band_mid": Count(
+            "callbacks", distinct=True, filter=reached & Q(callbacks__score__gte=6, callbacks__score__lt=8)
+        ),
+        "band_low": Count("callbacks", distinct=True, filter=reached & Q(callbacks__score__lt=6)),
     }
 
 
@@ -558,9 +568,9 @@ def kpi_rows(
     Timely response: first-contact windows met among those decided (stopped, or missed).
     Timely completion: the completion window of parts work orders and the answer window of
     the others, likewise. Overdue: work orders with a running window past its due time now.
-    Repeat and reopen rates: share of the work orders. Satisfaction bands from callback
-    scores: 8–10, 6–7, below 6. Each row has a ``key`` (dealer code, region id, category,
-    first day of the week or month) and a ``label`` for people.
+    Repeat and reopen rates: share of the work orders. Satisfaction bands: overall scores of
+    reached callbacks by a person, 8–10, 6–7, 1–5. Each row has a ``key`` (dealer code,
+    region id, category, first day of the week or month) and a ``label`` for people.
     """
 
     qs = _kpi_work_orders(since=since, until=until, dealer_id=dealer_id, dealer_code=dealer_code)

@@ -22,6 +22,7 @@ from ..models import (
     WorkOrder,
     WorkOrderType,
 )
+from ..satisfaction import SATISFACTION_GROUPS
 from ..selectors import KPI_GROUPS
 
 
@@ -311,3 +312,84 @@ class KpiOut(serializers.Serializer):
     totals = KpiFigures()
     group = serializers.ChoiceField(choices=KPI_GROUPS, allow_null=True)
     rows = KpiRow(many=True, help_text=_("Per group; empty without a group."))
+
+
+class SatisfactionFilter(KpiFilter):
+    group = serializers.ChoiceField(
+        choices=SATISFACTION_GROUPS,
+        required=False,
+        help_text=_(
+            "Also give the figures per dealer, region, hotline agent (who recorded the work order), "
+            "or week or month of receipt."
+        ),
+    )
+
+
+class SatisfactionFigures(serializers.Serializer):
+    work_orders = serializers.IntegerField(
+        help_text=_("Work orders received in the period, cancelled ones left out.")
+    )
+    attempted = serializers.IntegerField(help_text=_("Of these, called back at least once by a person."))
+    reached = serializers.IntegerField(help_text=_("Of these, reached at least once."))
+    success_rate = serializers.FloatField(
+        allow_null=True, help_text=_("Callback success, percent: reached ÷ called back (work orders).")
+    )
+    reached_callbacks = serializers.IntegerField(help_text=_("Reached callbacks by a person."))
+    scored = serializers.IntegerField(help_text=_("Reached callbacks that gave an overall score."))
+    band_high = serializers.IntegerField(help_text=_("Scored callbacks with 8–10 (fully satisfied)."))
+    band_mid = serializers.IntegerField(help_text=_("Scored callbacks with 6–7 (basically satisfied)."))
+    band_low = serializers.IntegerField(help_text=_("Scored callbacks with 1–5 (unsatisfied)."))
+    high_rate = serializers.FloatField(
+        allow_null=True, help_text=_("Fully satisfied, percent of scored callbacks.")
+    )
+    mid_rate = serializers.FloatField(
+        allow_null=True, help_text=_("Basically satisfied, percent of scored callbacks.")
+    )
+    low_rate = serializers.FloatField(
+        allow_null=True, help_text=_("Unsatisfied, percent of scored callbacks.")
+    )
+    closed_unverified = serializers.IntegerField(help_text=_("Closed — not verified."))
+    failed = serializers.IntegerField(help_text=_("Called back and never reached."))
+
+
+class SatisfactionRow(SatisfactionFigures):
+    key = serializers.CharField(
+        help_text=_("Dealer code, region id, user id, or the first day of the period.")
+    )
+    label = serializers.CharField()
+
+
+class WeakItem(serializers.Serializer):
+    questionnaire = serializers.CharField()
+    code = serializers.CharField()
+    question = serializers.CharField()
+    dimension = serializers.CharField(source="dimension_code")
+    answers = serializers.IntegerField()
+    index = serializers.FloatField(
+        help_text=_(
+            "0–100: 100 when every answer is the best (10, yes, in detail), 0 when every one is the worst."
+        )
+    )
+
+
+class FailedCallback(serializers.Serializer):
+    number = serializers.CharField()
+    dealer_code = serializers.CharField()
+    dealer_name = serializers.CharField()
+    state = serializers.CharField()
+    attempts = serializers.IntegerField()
+    last_at = serializers.DateTimeField()
+    last_outcome = serializers.CharField()
+    last_party = serializers.CharField()
+
+
+class SatisfactionOut(serializers.Serializer):
+    totals = SatisfactionFigures()
+    group = serializers.ChoiceField(choices=SATISFACTION_GROUPS, allow_null=True)
+    rows = SatisfactionRow(many=True, help_text=_("Per group; empty without a group."))
+    weakest = WeakItem(
+        many=True, help_text=_("The three weakest questionnaire items, the overall one apart.")
+    )
+    failed = FailedCallback(
+        many=True, help_text=_("Work orders called back and never reached, newest first.")
+    )

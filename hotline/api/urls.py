@@ -10,6 +10,7 @@ urlpatterns = [
     path("work-orders/<str:number>/reopen/", views.Reopen.as_view()),
     path("work-orders/<str:number>/cancel/", views.Cancel.as_view()),
     path("kpis/", views.Kpis.as_view(), name="api-kpis"),
+    path("kpis/satisfaction/", views.Satisfaction.as_view(), name="api-kpis-satisfaction"),
     path("webhooks/", webhooks.EndpointList.as_view(), name="api-webhooks"),
     path("webhooks/<int:pk>/", webhooks.EndpointDetail.as_view(), name="api-webhook"),
     path("webhooks/<int:pk>/rotate-secret/", webhooks.EndpointRotate.as_view()),

@@ -25,6 +25,7 @@ from tenants.api.permissions import Declared
 from tenants.models import Manufacturer
 
 from ..models import WorkOrder
+from ..satisfaction import callback_facts, failed_callbacks, figures_of, satisfaction_rows, weakest_items
 from ..selectors import kpi_rows, kpi_totals, part_lines_of, work_orders_for_hotline
 from ..services import decisions
 from ..services import work_orders as services
@@ -35,6 +36,8 @@ from .serializers import (
     KpiFilter,
     KpiOut,
     ReasonIn,
+    SatisfactionFilter,
+    SatisfactionOut,
     WorkOrderFilter,
     WorkOrderIn,
     WorkOrderOut,
@@ -260,3 +263,40 @@ class Kpis(HotlineView):
             kpi_rows(group=group, time_zone=zoneinfo.ZoneInfo(tenant_time_zone()), **period) if group else []
         )
         return Response(KpiOut({"totals": kpi_totals(**period), "group": group, "rows": rows}).data)
+
+
+class Satisfaction(HotlineView):
+    permission_actions = {"GET": "kpis.read"}
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="kpis_satisfaction_read",
+        parameters=[SatisfactionFilter],
+        responses={200: SatisfactionOut, **problems(READ_ERRORS)},
+        summary="Satisfaction from callbacks over the work orders received in a period: success rate, "
+        "bands, weakest items, closed — not verified, failed callbacks",
+    )
+    def get(self, request: Request) -> Response:
+        filters = SatisfactionFilter(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        values = filters.validated_data
+        facts = callback_facts(
+            since=values.get("since"), until=values.get("until"), dealer_code=values.get("dealer", "")
+        )
+        group = values.get("group") or None
+        rows = (
+            satisfaction_rows(facts, group=group, time_zone=zoneinfo.ZoneInfo(tenant_time_zone()))
+            if group
+            else []
+        )
+        return Response(
+            SatisfactionOut(
+                {
+                    "totals": figures_of(facts),
+                    "group": group,
+                    "rows": rows,
+                    "weakest": weakest_items(facts),
+                    "failed": failed_callbacks(facts),
+                }
+            ).data
+        )
