@@ -18,8 +18,9 @@ from django_tenants.utils import tenant_context
 
 from config.actor import Actor
 from dealers.gateway import DealerGateway
-from hotline.models import Owner, Vehicle, WorkOrder
+from hotline.models import Owner, QuestionnairePurpose, Vehicle, WorkOrder
 from hotline.services import decisions
+from hotline.services.questionnaires import questionnaire_current, questionnaire_publish
 from hotline.services.work_orders import Intake, work_order_create
 from hotline.vin import with_check_digit
 from parts_tickets import services as parts
@@ -347,9 +348,46 @@ def demo_load(stdout=None) -> int:
         with tenant_context(manufacturer.hotline), transaction.atomic():
             for vin in _owners_load(owners, dealer_ids):
                 say(f"vehicle {vin} created")
+            for questionnaire in _questionnaires_load(manufacturer):
+                say(f"questionnaire {questionnaire} ready")
         for number in _work_orders_load(manufacturer):
             say(f"work order {number} created")
     return len(added)
+
+
+# A reached callback's answers in the demo: the service questionnaire's required items and a few more.
+DEMO_ANSWERS = {
+    "diagnosis": 9,
+    "repair_quality": 8,
+    "greeted": True,
+    "work_explained": "detailed",
+    "on_time": True,
+}
+
+
+def _questionnaires_load(manufacturer: Manufacturer) -> list[str]:
+    """The callback manual's service and sales questionnaires; in the service one the
+    diagnosis and repair-quality scores are required, as the manual's statistics need them."""
+    service = questionnaire_current(QuestionnairePurpose.SERVICE)
+    sales = questionnaire_current(QuestionnairePurpose.SALES)
+    if service.version == 1:
+        admin = Actor(user_id=None, name="demo", tenant_id=manufacturer.hotline_id, role=Role.HOTLINE_ADMIN)
+        items = [
+            {
+                "code": item.code,
+                "text": item.text,
+                "text_en": item.text_en,
+                "kind": item.kind,
+                "dimension": item.dimension,
+                "required": item.required or item.code in ("diagnosis", "repair_quality"),
+                "overall": item.overall,
+            }
+            for item in service.items.all()
+        ]
+        service = questionnaire_publish(
+            actor=admin, purpose=QuestionnairePurpose.SERVICE, items=items, note="diagnosis, repair quality"
+        )
+    return [str(service), str(sales)]
 
 
 # (owner's mobile, type, category, severity, complaint, demand, part lines, how far it got)
@@ -505,7 +543,12 @@ def _advance(manufacturer, work_order, goal, agent) -> None:
     if goal == "closed":
         with tenant_context(manufacturer.hotline):
             decisions.callback_record(
-                work_order_id=work_order.pk, actor=agent, outcome="reached", score=9, solved=True
+                work_order_id=work_order.pk,
+                actor=agent,
+                outcome="reached",
+                score=9,
+                solved=True,
+                answers=DEMO_ANSWERS,
             )
 
 

@@ -2,7 +2,18 @@
 
 from django.urls import include, path
 
-from hotline.views import administration, calls, home, kpis, notes, sms_replies, webhooks, work_orders
+from hotline.views import (
+    administration,
+    callbacks,
+    calls,
+    home,
+    kpis,
+    notes,
+    owner,
+    sms_replies,
+    webhooks,
+    work_orders,
+)
 from notifications import views as notification_views
 from parts_tickets import views as parts_views
 from tenants.views import people
@@ -14,11 +25,13 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("network/", home.network, name="network"),
     path("sms/replies/<slug:provider>/<token:token>/", sms_replies.sms_replies, name="sms-replies"),
+    path("o/<str:token>/", owner.owner_answer, name="owner-answer"),  # signed: the view checks it
     path("api/v1/", include("config.api.urls_hotline")),
     path("work-orders/", work_orders.board, name="board"),
     path("work-orders/new/", work_orders.intake, name="intake"),
     path("work-orders/new/hints/", work_orders.intake_hints, name="intake-hints"),
     path("work-orders/bulk/", work_orders.board_bulk_reassign, name="board-bulk"),
+    path("numbers-to-verify/", callbacks.numbers_to_verify, name="numbers-to-verify"),
     path("work-orders/<code:number>/", work_orders.work_order_page_view, name="work-order"),
     path("work-orders/<code:number>/notes/", notes.note_add, name="work-order-note"),
     path("work-orders/<code:number>/owner-calls/", notes.owner_call_add, name="work-order-owner-call"),
@@ -33,6 +46,13 @@ urlpatterns = [
     path("administration/", administration.sla_policy, name="admin-policy"),
     path("administration/calendar/", administration.calendar, name="admin-calendar"),
     path("administration/sms/", administration.sms_templates, name="admin-sms"),
+    path("administration/callbacks/", callbacks.callback_policy, name="admin-callbacks"),
+    path("administration/questionnaires/", callbacks.questionnaires, name="admin-questionnaires"),
+    path(
+        "administration/questionnaires/<slug:purpose>/",
+        callbacks.questionnaires,
+        name="admin-questionnaires",
+    ),
     path("administration/users/", people.staff, name="admin-users"),
     path("administration/users/<id:pk>/role/", people.staff_role, name="admin-user-role"),
     path("administration/users/<id:pk>/revoke/", people.staff_revoke, name="admin-user-revoke"),

@@ -20,7 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from hotline.services import handling
+from hotline.services import callbacks, handling
 from parts_tickets.services import parts_received_confirm, parts_request_raise
 from tenants.models import Manufacturer, NetworkMembership
 from tenants.permissions import roles_allowed
@@ -140,6 +140,26 @@ DEALER_ACTIONS: dict[str, DealerAction] = {
             api.ResolveIn,
             _lazy("Reported resolved; the hotline will call the owner back."),
             "Report the work order resolved, with the result and the owner's acceptance",
+        ),
+        DealerAction(
+            "callback",
+            "callbacks",
+            callbacks.dealer_callback_record,
+            None,
+            forms.DealerCallbackForm,
+            api.DealerCallbackIn,
+            _lazy("Callback recorded."),
+            "Record the dealer's callback to the owner after resolution (outcome, score, fault fixed)",
+        ),
+        DealerAction(
+            "withdraw",
+            "withdraw-resolution",
+            callbacks.resolution_withdraw,
+            None,
+            forms.WithdrawForm,
+            api.WithdrawIn,
+            _lazy("Resolution withdrawn; the work order is back in processing."),
+            "Withdraw the resolution after a callback in which the owner says the fault is not fixed",
         ),
         DealerAction(
             "extension",

@@ -26,15 +26,20 @@ from config.listing import PAGE_SIZE, Cursor, Page, Sort, ordered, page_ids, row
 from hotline.events import EventKind, dealer_view
 from hotline.models import (
     OPEN_STATES,
+    CallbackAttempt,
+    CallbackParty,
     Clock,
     ClockKind,
     ClockState,
+    Questionnaire,
     RelayedEvent,
     State,
     WorkOrder,
     WorkOrderEvent,
 )
+from hotline.satisfaction import callback_facts, failed_callbacks, figures_by, figures_of, weakest_items
 from hotline.selectors import feed_position, kpi_rows, relayed_after, search_matches, with_list_columns
+from hotline.services.questionnaires import questionnaire_for
 from tenants.models import Manufacturer, NetworkMembership, Tenant
 from tenants.permissions import require
 
@@ -75,6 +80,19 @@ class DealerWorkOrder:
     assignment: Assignment | None = None
     notes: list[InternalNote] = field(default_factory=list)
     contact_attempts: list[ContactAttempt] = field(default_factory=list)
+    # This dealer's own callbacks to the owner since the work order last reached it.
+    callbacks: list[CallbackAttempt] = field(default_factory=list)
+    # The questionnaire a callback on this work order answers now (its items prefetched).
+    questionnaire: Questionnaire | None = None
+
+    @property
+    def can_withdraw(self) -> bool:
+        """The dealer's latest reached callback since resolution found the fault not fixed."""
+        resolved = self.work_order.resolved_at
+        reached = [
+            c for c in self.callbacks if c.outcome == "reached" and resolved is not None and c.at >= resolved
+        ]
+        return bool(reached) and reached[-1].solved is False
 
 
 class DealerGateway:
@@ -315,6 +333,15 @@ class DealerGateway:
                 parts_requests=list(
                     work_order.parts_requests.filter(dealer_id=self.dealer.pk).prefetch_related("lines")
                 ),
+                callbacks=list(
+                    work_order.callbacks.filter(
+                        party=CallbackParty.DEALER, dealer_id=self.dealer.pk, at__gte=work_order.dispatched_at
+                    )
+                    .select_related("questionnaire")
+                    .prefetch_related("answers__item")
+                    .order_by("at", "id")
+                ),
+                questionnaire=questionnaire_for(work_order),
             )
         key = {"manufacturer_id": manufacturer.pk, "work_order_id": work_order.pk}
         view.assignment = Assignment.objects.filter(**key).first()
@@ -367,11 +394,7 @@ class DealerGateway:
         return out
 
     def kpis(self, *, since: dt.datetime, until: dt.datetime, time_zone: Any) -> list[dict]:
-        """The dealer's own figures per manufacturer, and callback scores per assignee.
-
-        Each row is one network's ``kpi_rows`` for this dealer, plus ``by_assignee``:
-        {user id: [scores]} of the work orders received in the period.
-        """
+        """The dealer's own figures: each network's ``kpi_rows`` for this dealer."""
         out = []
         for place in self.places.values():
             manufacturer = place.manufacturer
@@ -379,25 +402,47 @@ class DealerGateway:
                 rows = kpi_rows(
                     group="dealer", since=since, until=until, time_zone=time_zone, dealer_id=self.dealer.pk
                 )
-                scores = dict(
-                    WorkOrder.objects.filter(
-                        self._visible(manufacturer),
-                        received_at__gte=since,
-                        received_at__lt=until,
-                        satisfaction__isnull=False,
-                    ).values_list("pk", "satisfaction")
+            out.extend({**row, "manufacturer": manufacturer.name} for row in rows)
+        return out
+
+    def satisfaction(self, *, since: dt.datetime, until: dt.datetime) -> dict[str, Any]:
+        """The satisfaction figures (``hotline.satisfaction``) of the work orders routed here and
+        received in the period: in total, per manufacturer, per service advisor (whom the work
+        order is assigned to here), each manufacturer's weakest questionnaire items, and the
+        failed callbacks."""
+        facts, per_manufacturer, weakest, failed = [], [], [], []
+        for place in self.places.values():
+            manufacturer = place.manufacturer
+            with tenant_context(manufacturer.hotline):
+                mine = callback_facts(
+                    since=since,
+                    until=until,
+                    dealer_id=self.dealer.pk,
+                    work_orders=WorkOrder.objects.filter(self._visible(manufacturer)),
                 )
+                items = weakest_items(mine)
             assignees = dict(
                 Assignment.objects.filter(
-                    manufacturer_id=manufacturer.pk, work_order_id__in=scores
+                    manufacturer_id=manufacturer.pk, work_order_id__in=[f.work_order_id for f in mine]
                 ).values_list("work_order_id", "assignee_id")
             )
-            by_assignee: dict[int | None, list[int]] = {}
-            for work_order_id, score in scores.items():
-                by_assignee.setdefault(assignees.get(work_order_id), []).append(score)
-            for row in rows:
-                out.append({**row, "manufacturer": manufacturer.name, "by_assignee": by_assignee})
-        return out
+            for f in mine:
+                f.assignee_id = assignees.get(f.work_order_id)
+            facts.extend(mine)
+            per_manufacturer.append({"manufacturer": manufacturer.name, **figures_of(mine)})
+            weakest.extend({"manufacturer": manufacturer.name, **item} for item in items)
+            failed.extend(
+                {"manufacturer": manufacturer.name, "manufacturer_code": manufacturer.code, **row}
+                for row in failed_callbacks(mine)
+            )
+        failed.sort(key=lambda r: r["last_at"], reverse=True)
+        return {
+            "totals": figures_of(facts),
+            "per_manufacturer": per_manufacturer,
+            "by_advisor": figures_by(facts, lambda f: f.assignee_id),
+            "weakest": weakest,
+            "failed": failed,
+        }
 
     # --- actions ----------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from notifications.rules import (
+    DEALER_CALLBACK_DUTY,
     DEALER_ON_DUTY,
     DEALER_PARTS,
     HOTLINE_SUPERVISORS,
@@ -65,6 +66,11 @@ class EventKind(StrEnum):
     EXTENSION_DECIDED = "extension.decided"
     CALLBACK_RECORDED = "callback.recorded"
     OWNER_CALLED = "owner.called"
+    DEALER_CALLBACK_RECORDED = "callback.dealer_recorded"
+    CALLBACK_SCHEDULED = "callback.scheduled"
+    RESOLUTION_WITHDRAWN = "work_order.resolution_withdrawn"
+    NUMBER_TO_VERIFY = "owner.number_to_verify"
+    NUMBER_VERIFIED = "owner.number_verified"
 
 
 AudienceRule = Audience | Callable[[dict[str, Any]], Audience]
@@ -94,9 +100,12 @@ PARTS_LINE = ("request", "request_state", "line", "part_code")
 
 
 def _clock_warning(data: dict[str, Any]) -> Audience:
-    """The callback window is the hotline's own: its agent; any other window: the dealer on duty."""
+    """The callback window is the hotline's own: its agent; the dealer's callback window: its
+    customer-relations manager and callback specialists; any other window: the dealer on duty."""
     if data.get("clock_kind") == "callback":
         return Audience(recorder=True)
+    if data.get("clock_kind") == "dealer_callback":
+        return Audience(dealer_roles=DEALER_CALLBACK_DUTY)
     return Audience(dealer_roles=DEALER_ON_DUTY)
 
 
@@ -110,6 +119,11 @@ def _clock_escalated(data: dict[str, Any]) -> Audience:
     if data.get("clock_kind") == "callback":
         return Audience(hotline_roles=HOTLINE_SUPERVISORS)
     return Audience.escalation(data.get("escalate_to") or ())
+
+
+def _dealer_callback(data: dict[str, Any]) -> Audience:
+    """A dealer's callback that finds the fault not fixed is news for the hotline's agent."""
+    return Audience(recorder=True) if data.get("solved") is False else NOBODY
 
 
 K = EventKind
@@ -331,7 +345,61 @@ CATALOGUE: dict[EventKind, EventSpec] = {
         _("Callback"),
         _("Callback to the owner of %(number)s"),
         NOBODY,
-        _fields("attempt", "outcome", "score", "solved", "failed_attempts", "sms_requested"),
+        _fields(
+            "attempt",
+            "party",
+            "outcome",
+            "score",
+            "solved",
+            "failed_attempts",
+            "sms_requested",
+            "next_attempt_at",
+            "note",
+            "questionnaire",
+            "answers",
+        ),
+    ),
+    K.DEALER_CALLBACK_RECORDED: EventSpec(
+        _("Dealer's callback"),
+        _("The dealer called back the owner of %(number)s"),
+        _dealer_callback,
+        _fields(
+            "attempt",
+            "outcome",
+            "method",
+            "caller",
+            "score",
+            "solved",
+            "reminder_given",
+            "next_attempt_at",
+            "note",
+            "questionnaire",
+            "answers",
+        ),
+    ),
+    K.CALLBACK_SCHEDULED: EventSpec(
+        _("Next callback attempt agreed"),
+        _("Time to call back the owner of %(number)s"),
+        Audience(caller=True),
+        _fields("attempt", "next_attempt_at", "notify_at"),
+    ),
+    K.RESOLUTION_WITHDRAWN: EventSpec(
+        _("Resolution withdrawn by the dealer"),
+        _("The dealer withdrew its resolution of %(number)s"),
+        RECORDER,
+        _fields(*STATE_CHANGE, "attempt", "reason"),
+    ),
+    K.NUMBER_TO_VERIFY: EventSpec(
+        _("Owner's number to verify"),
+        _("The owner's number of %(number)s needs verifying"),
+        NOBODY,
+        _fields("check", "outcome"),
+    ),
+    K.NUMBER_VERIFIED: EventSpec(
+        _("Owner's number verified"),
+        _("The owner's number of %(number)s was verified"),
+        NOBODY,
+        _fields("check", "result", "note"),
     ),
     # The owner called the hotline about the work order: the dealer on duty hears why, not what
     # the agent wrote down (that stays with the hotline).
@@ -365,6 +433,9 @@ DETAIL_LABELS = {
     "clock_kind": _("Window"),
     "by": _("By"),
     "topic": _("Topic"),
+    "method": _("How"),
+    "caller": _("Caller"),
+    "next_attempt_at": _("Next attempt"),
 }
 # Why a window stopped, as the services record it.
 STOP_REASONS = {
@@ -377,6 +448,8 @@ STOP_REASONS = {
     "close_without_callback": _("closed without a callback"),
     "reopen": _("reopened"),
     "reopened": _("reopened"),
+    "dealer_callback": _("the dealer called the owner back"),
+    "withdrawn": _("resolution withdrawn"),
 }
 
 

@@ -1,4 +1,5 @@
-"""The scheduler's job over every manufacturer's hotline schema: firing due clocks.
+"""Scheduler jobs over every manufacturer's hotline schema: due clocks, and texted-only results
+closed as "closed — not verified".
 
 Listed in ``SCHEDULER_JOBS``; ``manage.py run_scheduler`` calls each in a loop
 and sleeps until the earliest next due time they return (or its idle poll,
@@ -16,6 +17,7 @@ from django.utils import timezone
 from tenants.context import each_tenant
 from tenants.models import TenantType
 
+from .services.callbacks import work_orders_close_unverified
 from .services.clocks import clocks_fire_due
 
 
@@ -29,3 +31,8 @@ def _every_hotline(work: Callable[[], dt.datetime | None], name: str) -> float |
 def fire_due_clocks() -> float | None:
     """Fire due clocks everywhere."""
     return _every_hotline(lambda: clocks_fire_due()[1], "clocks")
+
+
+def close_unverified() -> float | None:
+    """Close every hotline's texted-only results as "closed — not verified" when the policy says."""
+    return _every_hotline(work_orders_close_unverified, "closed — not verified")

@@ -22,6 +22,7 @@ from .models import (
     Call,
     CallbackAttempt,
     CallbackOutcome,
+    CallbackParty,
     CallState,
     Category,
     Clock,
@@ -29,6 +30,8 @@ from .models import (
     ClockState,
     DecisionState,
     ExtensionRequest,
+    NumberCheck,
+    NumberCheckState,
     Owner,
     PartLine,
     RelayCounter,
@@ -232,13 +235,18 @@ def board_work_orders(
 
 
 def numbers_to_verify() -> Q:
-    """Open work orders whose owner's number was wrong on the last callback attempt: the
-    owner's details need correcting before anyone can call again."""
-    last = CallbackAttempt.objects.filter(work_order=OuterRef("pk")).order_by("-at", "-id")
-    return Q(state__in=OPEN_STATES) & Q(
-        pk__in=WorkOrder.objects.annotate(last_outcome=Subquery(last.values("outcome")[:1]))
-        .filter(last_outcome=CallbackOutcome.WRONG_NUMBER)
-        .values("pk")
+    """Open work orders whose owner's number a callback found empty or wrong and nobody has
+    corrected yet (or marked the owner unreachable): no text goes there meanwhile."""
+    pending = NumberCheck.objects.filter(work_order=OuterRef("pk"), state=NumberCheckState.PENDING)
+    return Q(state__in=OPEN_STATES) & Q(Exists(pending))
+
+
+def number_checks_pending() -> QuerySet[NumberCheck]:
+    """The queue of owners' numbers to verify, oldest first, with their work orders and owners."""
+    return (
+        NumberCheck.objects.filter(state=NumberCheckState.PENDING, work_order__state__in=OPEN_STATES)
+        .select_related("work_order", "work_order__owner", "attempt")
+        .order_by("raised_at", "id")
     )
 
 
@@ -377,7 +385,11 @@ def work_order_page(number: str, *, manufacturer_id: int) -> WorkOrderPage:
         part_lines=list(work_order.part_lines.all()),
         clocks=list(work_order.clocks.order_by("started_at", "kind")),
         events=list(work_order.events.order_by("id")),
-        callbacks=list(work_order.callbacks.order_by("at")),
+        callbacks=list(
+            work_order.callbacks.select_related("questionnaire")
+            .prefetch_related("answers__item")
+            .order_by("at")
+        ),
         transfers=transfers,
         extensions=list(work_order.extension_requests.order_by("-requested_at")),
         repeats=list(work_order.repeats.order_by("-received_at")),
@@ -489,6 +501,10 @@ def _kpi_counts() -> dict[str, Count]:
     )
     decided = Q(clocks__met__isnull=False) | Q(clocks__breached_at__isnull=False)
     met = Q(clocks__met=True)
+    reached = Q(
+        callbacks__outcome=CallbackOutcome.REACHED,
+        callbacks__party__in=(CallbackParty.HOTLINE, CallbackParty.DEALER),
+    )
     return {
         "total": Count("pk", distinct=True),
         "response_decided": Count("clocks", filter=response & decided, distinct=True),
@@ -500,10 +516,14 @@ def _kpi_counts() -> dict[str, Count]:
         ),
         "repeats": Count("pk", distinct=True, filter=Q(repeat_of__isnull=False)),
         "reopened": Count("pk", distinct=True, filter=Q(reopen_count__gt=0)),
-        "scored": Count("pk", distinct=True, filter=Q(satisfaction__isnull=False)),
-        "band_high": Count("pk", distinct=True, filter=Q(satisfaction__gte=8)),
-        "band_mid": Count("pk", distinct=True, filter=Q(satisfaction__gte=6, satisfaction__lt=8)),
-        "band_low": Count("pk", distinct=True, filter=Q(satisfaction__lt=6)),
+        # Over reached callbacks by a person (hotline.satisfaction): an owner's texted score
+        # or online answer sets ``satisfaction`` but is no callback.
+        "scored": Count("callbacks", distinct=True, filter=reached & Q(callbacks__score__isnull=False)),
+        "band_high": Count("callbacks", distinct=True, filter=reached & Q(callbacks__score__gte=8)),
+        "band_mid": Count(
+            "callbacks", distinct=True, filter=reached & Q(callbacks__score__gte=6, callbacks__score__lt=8)
+        ),
+        "band_low": Count("callbacks", distinct=True, filter=reached & Q(callbacks__score__lt=6)),
     }
 
 
@@ -551,9 +571,9 @@ def kpi_rows(
     Timely response: first-contact windows met among those decided (stopped, or missed).
     Timely completion: the completion window of parts work orders and the answer window of
     the others, likewise. Overdue: work orders with a running window past its due time now.
-    Repeat and reopen rates: share of the work orders. Satisfaction bands from callback
-    scores: 8–10, 6–7, below 6. Each row has a ``key`` (dealer code, region id, category,
-    first day of the week or month) and a ``label`` for people.
+    Repeat and reopen rates: share of the work orders. Satisfaction bands: overall scores of
+    reached callbacks by a person, 8–10, 6–7, 1–5. Each row has a ``key`` (dealer code,
+    region id, category, first day of the week or month) and a ``label`` for people.
     """
 
     qs = _kpi_work_orders(since=since, until=until, dealer_id=dealer_id, dealer_code=dealer_code)

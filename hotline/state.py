@@ -24,6 +24,10 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "parts_rejected": (frozenset({S.AWAITING_PARTS}), S.PROCESSING),
     "resolve": (frozenset({S.PROCESSING}), S.RESOLVED),
     "record_callback": (frozenset({S.RESOLVED}), None),
+    # The dealer's own callback: while resolved, and (the service checks how long) after closure.
+    "record_dealer_callback": (frozenset({S.RESOLVED, S.CLOSED}), None),
+    # The dealer's callback found the fault not fixed: the dealer takes its resolution back.
+    "withdraw_resolution": (frozenset({S.RESOLVED}), S.PROCESSING),
     "close": (frozenset({S.RESOLVED}), S.CLOSED),
     "close_without_callback": (frozenset({S.RESOLVED}), S.CLOSED),
     "reopen": (frozenset({S.RESOLVED, S.CLOSED}), S.REOPENED),

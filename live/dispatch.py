@@ -54,6 +54,11 @@ def tells_of(
                 created_by_id=event.work_order.created_by_id,
                 email_by_default=spec.email,
                 always=spec.always,
+                caller=(
+                    (event.actor_tenant_id, event.actor_user_id)
+                    if event.actor_tenant_id and event.actor_user_id
+                    else None
+                ),
             )
         )
     return tells

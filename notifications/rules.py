@@ -18,6 +18,8 @@ from tenants.models import ROLES_BY_TENANT_TYPE, Membership, Role, TenantType
 DEALER_ON_DUTY = frozenset({Role.DEALER_CRM_MANAGER, Role.SERVICE_ADVISOR, Role.SERVICE_MANAGER})
 DEALER_PARTS = DEALER_ON_DUTY | {Role.PARTS_CLERK}
 HOTLINE_SUPERVISORS = frozenset({Role.HOTLINE_SUPERVISOR})
+# Who is warned that the dealer's own callback window runs out.
+DEALER_CALLBACK_DUTY = frozenset({Role.DEALER_CRM_MANAGER, Role.CALLBACK_SPECIALIST})
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Audience:
     dealer_roles: frozenset[str] = frozenset()
     hotline_roles: frozenset[str] = frozenset()
     recorder: bool = False  # the hotline agent who recorded the work order
+    caller: bool = False  # the person whose action appended the event (a reminder to them)
 
     @classmethod
     def escalation(cls, roles: Iterable[str]) -> Audience:
@@ -39,7 +42,7 @@ class Audience:
 
     @property
     def is_nobody(self) -> bool:
-        return not (self.dealer_roles or self.hotline_roles or self.recorder)
+        return not (self.dealer_roles or self.hotline_roles or self.recorder or self.caller)
 
 
 NOBODY = Audience()
@@ -54,6 +57,7 @@ def recipients(
     dealer_id: int | None,
     created_by_id: int,
     cache: MemberCache | None = None,
+    caller: tuple[int, int] | None = None,
 ) -> list[tuple[int, int]]:
     """(tenant id, user id) pairs to tell (no dealer: the hotline's people only)."""
     cache = {} if cache is None else cache
@@ -79,4 +83,10 @@ def recipients(
     # Only people who still work there.
     hotline &= _members(hotline_id, {r.value for r in Role})
     dealer_pairs = [(dealer_id, u) for u in sorted(dealer)] if dealer_id is not None else []
-    return dealer_pairs + [(hotline_id, u) for u in sorted(hotline)]
+    pairs = dealer_pairs + [(hotline_id, u) for u in sorted(hotline)]
+    if audience.caller and caller is not None and caller not in pairs:
+        tenant_id, user_id = caller
+        # Only while they still work there, and only in this work order's hotline or dealer.
+        if tenant_id in (hotline_id, dealer_id) and user_id in _members(tenant_id, {r.value for r in Role}):
+            pairs.append(caller)
+    return pairs

@@ -39,6 +39,7 @@ class Tell:
     created_by_id: int
     email_by_default: bool = False
     always: bool = False  # escalations: in the app and by e-mail, whatever the person chose
+    caller: tuple[int, int] | None = None  # (tenant, user) whose action appended the event
 
 
 def notifications_file(tells: list[Tell]) -> dict[tuple[int, int], int]:
@@ -58,6 +59,7 @@ def notifications_file(tells: list[Tell]) -> dict[tuple[int, int], int]:
                 dealer_id=tell.dealer_id,
                 created_by_id=tell.created_by_id,
                 cache=members,
+                caller=tell.caller,
             )
             for tenant_id, user_id in pairs:
                 row = Notification(

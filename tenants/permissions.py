@@ -50,6 +50,8 @@ DEALER_ADMINS = frozenset({R.GENERAL_MANAGER, R.DEALER_CRM_MANAGER})
 DEALER_HANDLERS = frozenset(
     {R.DEALER_CRM_MANAGER, R.SERVICE_ADVISOR, R.SERVICE_MANAGER, R.SERVICE_DIRECTOR, R.GENERAL_MANAGER}
 )
+# Who calls the owner back after resolution (回访): the callback specialists and the handlers.
+DEALER_CALLBACKS = DEALER_HANDLERS | {R.CALLBACK_SPECIALIST}
 # Who decides for the dealer: assignment, more time, another dealer.
 DEALER_MANAGERS = frozenset({R.DEALER_CRM_MANAGER, R.SERVICE_MANAGER, R.SERVICE_DIRECTOR, R.GENERAL_MANAGER})
 # Who handles parts: the stock check, the parts-centre request, the receipt.
@@ -103,6 +105,7 @@ PERMISSIONS: dict[str, Permission] = {
         ),
         _p("work_order.create", H, HOTLINE_STAFF, _lazy("Record a work order"), frozenset({INTEGRATION})),
         _p("work_order.callback", H, HOTLINE_STAFF, _lazy("Record a callback"), frozenset({INTEGRATION})),
+        _p("owner.number_verify", H, HOTLINE_STAFF, _lazy("Verify an owner's number")),
         _p("work_order.reopen", H, HOTLINE_STAFF, _lazy("Reopen a work order"), frozenset({INTEGRATION})),
         # The hotline's own notes (never shown to the dealer) and the owner's calls about a work order.
         _p("work_order.note", H, HOTLINE_STAFF, _lazy("Add a hotline note"), frozenset({INTEGRATION})),
@@ -120,7 +123,9 @@ PERMISSIONS: dict[str, Permission] = {
         _p("extension.decide", H, HOTLINE_SUPERVISORS, _lazy("Decide an extension request")),
         _p("kpis.read", H, HOTLINE_STAFF, _lazy("Read the KPIs"), frozenset({INTEGRATION}), writes=False),
         _p("policy.change", H, HOTLINE_ADMINS, _lazy("Change the SLA policy and calendar")),
+        _p("callback_policy.change", H, HOTLINE_ADMINS, _lazy("Change the callback policy")),
         _p("sms.change", H, HOTLINE_ADMINS, _lazy("Change the texts to owners")),
+        _p("questionnaire.change", H, HOTLINE_ADMINS, _lazy("Change the callback questionnaires")),
         _p("network.manage", H, HOTLINE_ADMINS, _lazy("Manage the network")),
         _p("api_keys.manage", H, HOTLINE_ADMINS, _lazy("Manage API keys")),
         _p("webhooks.manage", H, HOTLINE_ADMINS, _lazy("Manage webhooks")),
@@ -147,6 +152,14 @@ PERMISSIONS: dict[str, Permission] = {
         _p("dealer.parts", D, DEALER_PARTS, _lazy("Ask the parts centre"), frozenset({INTEGRATION})),
         _p("dealer.received", D, DEALER_PARTS, _lazy("Confirm parts received"), frozenset({INTEGRATION})),
         _p("dealer.resolve", D, DEALER_HANDLERS, _lazy("Report resolved"), frozenset({INTEGRATION})),
+        _p(
+            "dealer.callback",
+            D,
+            DEALER_CALLBACKS,
+            _lazy("Call the owner back after resolution"),
+            frozenset({INTEGRATION}),
+        ),
+        _p("dealer.withdraw", D, DEALER_HANDLERS, _lazy("Withdraw the resolution"), frozenset({INTEGRATION})),
         _p("dealer.extension", D, DEALER_MANAGERS, _lazy("Ask for more time"), frozenset({INTEGRATION})),
         _p("dealer.transfer", D, DEALER_MANAGERS, _lazy("Ask for another dealer"), frozenset({INTEGRATION})),
         # A first contact or an offered solution by senior management answers a major complaint.

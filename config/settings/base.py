@@ -420,8 +420,9 @@ TENANT_ROLLOUT_LOCK_TIMEOUT = env("TENANT_ROLLOUT_LOCK_TIMEOUT", default="5s")
 TENANT_ROLLOUT_SCHEMAS_PER_CONNECTION = env.int("TENANT_ROLLOUT_SCHEMAS_PER_CONNECTION", default=500)
 
 # The scheduler process (manage.py run_scheduler) runs only what is time-critical: firing the
-# clocks. Each job returns the seconds until it next has work, or None.
-SCHEDULER_JOBS: list[str] = ["hotline.scheduler.fire_due_clocks"]
+# clocks, and closing what the callback policy lets close unverified. Each job returns the
+# seconds until it next has work, or None.
+SCHEDULER_JOBS: list[str] = ["hotline.scheduler.fire_due_clocks", "hotline.scheduler.close_unverified"]
 # Webhook endpoints must be https:// (production); plain http is allowed while developing.
 WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=not DEBUG)
 # Deliveries never go to loopback, link-local, private or reserved addresses

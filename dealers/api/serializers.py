@@ -10,6 +10,7 @@ from config.api.schema import service_checked
 from hotline.api.serializers import NOT_BLANK, PartLineIn, VehicleOut
 from hotline.models import (
     Acceptance,
+    CallbackOutcome,
     Category,
     Channel,
     ClockKind,
@@ -226,3 +227,42 @@ class TransferIn(serializers.Serializer):
     suggested_dealer = serializers.CharField(
         max_length=32, required=False, help_text=_("Dealer code of a better-placed dealer.")
     )
+
+
+class DealerCallbackIn(serializers.Serializer):
+    at = MomentField(
+        required=False, allow_null=True, default=None, help_text=_("When (ISO 8601); defaults to now.")
+    )
+    method = serializers.ChoiceField(choices=ContactMethod.choices)
+    outcome = serializers.ChoiceField(choices=CallbackOutcome.choices)
+    score = service_checked(
+        serializers.IntegerField,
+        {"minimum": 1, "maximum": 10},
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Reached: overall satisfaction, 1 to 10."),
+    )
+    solved = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text=_("Reached: is the fault fully fixed?")
+    )
+    reminder_given = serializers.BooleanField(required=False, default=False)
+    answers = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text=_(
+            "Reached: the questionnaire's answers by item code — a score 1 to 10, true/false, "
+            "or detailed/partly/not_explained. “score” is the overall item."
+        ),
+    )
+    next_attempt_at = MomentField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("“call_later” (required) and “not_owner”: the time agreed, within 14 days."),
+    )
+    note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
+class WithdrawIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, allow_blank=True)

@@ -6,7 +6,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from config.bounds import MomentFormField
-from hotline.models import Acceptance, ClockKind, ContactMethod, Severity, State, StockCheck
+from hotline.models import (
+    Acceptance,
+    CallbackOutcome,
+    ClockKind,
+    ContactMethod,
+    Questionnaire,
+    Severity,
+    State,
+    StockCheck,
+)
+from hotline.questionnaire_form import answers_of, questionnaire_fields_add
 
 
 class InboxFilter(forms.Form):
@@ -48,6 +58,7 @@ class DealerActionForm(forms.Form):
         *args,
         staff: list[tuple[str, str]] | None = None,
         windows: list[str] | None = None,
+        questionnaire: Questionnaire | None = None,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -146,3 +157,52 @@ class TransferForm(DealerActionForm):
     reason = forms.CharField(
         label=_("Why another dealer should handle it"), widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+YES_NO = [("", _("Choose…")), ("yes", _("Yes")), ("no", _("No"))]
+
+
+def _yes_no(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+class DealerCallbackForm(DealerActionForm):
+    """The dealer's callback to the owner after resolution (回访)."""
+
+    at = MomentFormField(
+        label=_("When"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Empty: now"),
+    )
+    method = forms.ChoiceField(label=_("How"), choices=ContactMethod.choices)
+    outcome = forms.ChoiceField(
+        label=_("How the call went"), choices=[("", _("Choose…")), *CallbackOutcome.choices]
+    )
+    score = forms.IntegerField(
+        label=_("Overall satisfaction (1–10)"), required=False, min_value=1, max_value=10
+    )
+    solved = forms.TypedChoiceField(
+        label=_("Fault fully fixed?"), required=False, choices=YES_NO, coerce=_yes_no, empty_value=None
+    )
+    reminder_given = forms.BooleanField(label=_("Next-service reminder given"), required=False)
+    next_attempt_at = MomentFormField(
+        label=_("Next attempt at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("“Call later” and “not the owner”: the time agreed (within 14 days)"),
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, questionnaire: Questionnaire | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        questionnaire_fields_add(self, questionnaire)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        cleaned["answers"] = answers_of(cleaned)
+        return cleaned
+
+
+class WithdrawForm(DealerActionForm):
+    reason = forms.CharField(label=_("What is still to be done"), widget=forms.Textarea(attrs={"rows": 2}))

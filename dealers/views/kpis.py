@@ -1,4 +1,5 @@
-"""The dealer's own figures: its rates and overdue per network, satisfaction per service advisor."""
+"""The dealer's own figures: its rates and overdue per network; satisfaction from callbacks
+per network and per service advisor, the weakest questionnaire items, the failed callbacks."""
 
 from __future__ import annotations
 
@@ -10,11 +11,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from config.exports import table_download
 from hotline.exports import SATISFACTION_BANDS
-from hotline.views.kpis import kpi_form, period
+from hotline.views.kpis import (
+    FAILED_ON_PAGE,
+    SATISFACTION_KEYS,
+    bands_legend,
+    failed_headers,
+    failed_table,
+    kpi_form,
+    period,
+    satisfaction_headers,
+)
 from tenants.permissions import may
 
 from ..gateway import DealerGateway
@@ -29,24 +40,18 @@ def kpis(request: HttpRequest) -> HttpResponse:
     form = kpi_form(request, zone)
     form.fields.pop("group")
     form.fields.pop("trend")
+    form.fields.pop("by")
     start, end, _group = period(form, zone)
     rows = DealerGateway(request.tenant).kpis(since=start, until=end, time_zone=zone)
+    sat = DealerGateway(request.tenant).satisfaction(since=start, until=end)
     names = dict(_staff(request))
-    scores: dict[str, list[int]] = {}
-    for row in rows:
-        for user_id, values in row["by_assignee"].items():
-            name = names.get(str(user_id), "") if user_id else _("Not assigned")
-            scores.setdefault(name or str(user_id), []).extend(values)
-    advisors = [
+    sat_rows = [
         {
-            "name": name,
-            "count": len(v),
-            "average": round(sum(v) / len(v), 1),
-            "high": sum(1 for s in v if s >= 8),
-            "mid": sum(1 for s in v if 6 <= s < 8),
-            "low": sum(1 for s in v if s < 6),
+            "key": str(user_id or ""),
+            "label": names.get(str(user_id), str(user_id)) if user_id else _("Not assigned"),
+            **figures,
         }
-        for name, v in sorted(scores.items())
+        for user_id, figures in sat["by_advisor"]
     ]
     headers = [
         _("Manufacturer"),
@@ -73,18 +78,30 @@ def kpis(request: HttpRequest) -> HttpResponse:
         ]
         for r in rows
     ]
-    advisor_headers = [
-        _("Assigned to"),
-        _("Callback scores"),
-        _("Average score"),
-        *SATISFACTION_BANDS,
+    sat_headers = satisfaction_headers(_("Service advisor"))
+    failed = [
+        {
+            **f,
+            "link": reverse("work-order", args=[f["manufacturer_code"], f["number"]]),
+            "dealer_name": f["manufacturer"],
+            "dealer_code": "",
+        }
+        for f in sat["failed"]
     ]
-    advisor_table = [[a["name"], a["count"], a["average"], a["high"], a["mid"], a["low"]] for a in advisors]
     export, fmt = request.GET.get("export"), request.GET.get("format", "csv")
     if export == "kpis":
         return table_download(f"kpis-{request.tenant.slug}", headers, table, fmt)
-    if export == "advisors":
-        return table_download(f"satisfaction-{request.tenant.slug}", advisor_headers, advisor_table, fmt)
+    if export == "satisfaction":
+        return table_download(
+            f"satisfaction-{request.tenant.slug}",
+            sat_headers,
+            [[r[k] for k in SATISFACTION_KEYS] for r in sat_rows],
+            fmt,
+        )
+    if export == "failed":
+        return table_download(
+            f"failed-callbacks-{request.tenant.slug}", failed_headers(), failed_table(failed, zone), fmt
+        )
     return render(
         request,
         "dealers/kpis.html",
@@ -92,8 +109,14 @@ def kpis(request: HttpRequest) -> HttpResponse:
             "form": form,
             "headers": headers,
             "table": table,
-            "advisor_headers": advisor_headers,
-            "advisor_table": advisor_table,
+            "satisfaction": sat["totals"],
+            "per_manufacturer": sat["per_manufacturer"],
+            "sat_rows": sat_rows,
+            "sat_headers": sat_headers,
+            "bands": bands_legend(),
+            "weakest": sat["weakest"],
+            "failed": failed[:FAILED_ON_PAGE],
+            "failed_count": len(failed),
             "query": request.GET.urlencode(),
             "since": start.date(),
             "until": (end - dt.timedelta(days=1)).date(),

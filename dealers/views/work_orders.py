@@ -25,6 +25,7 @@ from config.exports import list_download
 from config.listing import Cursor
 from config.portal import actor_of, apply_errors, live_page, sort_links
 from hotline.models import MAX_PART_LINES, OPEN_STATES, ClockKind, StockCheck
+from hotline.scripts import callback_script
 from tenants.permissions import may
 from tenants.selectors import saved_views_for, staff_of
 
@@ -224,11 +225,14 @@ def _context(request: HttpRequest, view: DealerWorkOrder, **forms: Any) -> dict[
         "request_lines": forms.get("request_lines", _part_line_rows(lines, {})),
         "request_line_errors": forms.get("request_line_errors"),
         **{
-            f"{name}_form": forms.get(f"{name}_form") or action.form(staff=staff, windows=_running(view))
+            f"{name}_form": forms.get(f"{name}_form")
+            or action.form(staff=staff, windows=_running(view), questionnaire=view.questionnaire)
             for name, action in DEALER_ACTIONS.items()
         },
         "open_tab": forms.get("open_tab", ""),
         "parts_centre_needed": wo.stock_check == StockCheck.PARTS_CENTRE,
+        "can_withdraw": view.can_withdraw,
+        "script": callback_script(wo.owner, org=wo.dealer_name),
     }
 
 
@@ -250,7 +254,9 @@ def work_order_action(request: HttpRequest, manufacturer: str, number: str, acti
     view = gateway.work_order(manufacturer, number)  # 404 before anything when not routed here
     if not may(request.membership.role, declared.permission):
         raise PermissionDenied
-    form = declared.form(request.POST, staff=_staff(request), windows=_running(view))
+    form = declared.form(
+        request.POST, staff=_staff(request), windows=_running(view), questionnaire=view.questionnaire
+    )
     extra: dict[str, Any] = {}
     if form.is_valid():
         try:

@@ -17,6 +17,7 @@ from config.bounds import MAX_MILEAGE_KM, MAX_PART_QUANTITY
 from ..models import (
     Acceptance,
     CallbackOutcome,
+    CallbackParty,
     Category,
     Channel,
     Gender,
@@ -28,6 +29,7 @@ from ..models import (
     WorkOrder,
     WorkOrderType,
 )
+from ..satisfaction import SATISFACTION_GROUPS
 from ..selectors import KPI_GROUPS
 from ..vin import MOBILE_RE, PLATE_RE
 
@@ -180,6 +182,7 @@ class WorkOrderOut(serializers.ModelSerializer):
             "first_contact_at",
             "resolved_at",
             "closed_at",
+            "closed_unverified",
             "dealer",
             "owner",
             "vehicle",
@@ -215,6 +218,7 @@ class WorkOrderOut(serializers.ModelSerializer):
             "first_contact_at": when(wo.first_contact_at),
             "resolved_at": when(wo.resolved_at),
             "closed_at": when(wo.closed_at),
+            "closed_unverified": wo.closed_unverified,
             "dealer": self.get_dealer(wo),
             "owner": self.get_owner(wo),
             "vehicle": self.get_vehicle(wo),
@@ -282,13 +286,39 @@ class CallbackIn(serializers.Serializer):
         help_text=_("1 to 10; required when reached."),
     )
     solved = serializers.BooleanField(
-        required=False, allow_null=True, default=None, help_text=_("Required when reached.")
+        required=False, allow_null=True, default=None, help_text=_("When reached: is the fault fully fixed?")
+    )
+    next_attempt_at = MomentField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("“call_later” (required) and “not_owner”: the time agreed, within 14 days."),
     )
     note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+    answers = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text=_(
+            "Reached: the questionnaire's answers by item code — a score 1 to 10, true/false, "
+            "or detailed/partly/not_explained. “score” is the overall item."
+        ),
+    )
+
+
+class CallbackAnswerOut(serializers.Serializer):
+    code = serializers.CharField(source="item.code")
+    question = serializers.CharField(source="item.text")
+    dimension = serializers.CharField(source="item.dimension")
+    kind = serializers.CharField(source="item.kind")
+    value = serializers.JSONField(help_text=_("A score, true/false, or detailed/partly/not_explained."))
 
 
 class CallbackOut(serializers.Serializer):
+    party = serializers.ChoiceField(choices=CallbackParty.choices)
     outcome = serializers.ChoiceField(choices=CallbackOutcome.choices)
+    questionnaire = serializers.IntegerField(allow_null=True, help_text=_("The version answered."))
+    answers = CallbackAnswerOut(many=True)
+    next_attempt_at = serializers.DateTimeField(allow_null=True)
     score = serializers.IntegerField(allow_null=True)
     solved = serializers.BooleanField(allow_null=True)
     at = serializers.DateTimeField()
@@ -354,3 +384,84 @@ class KpiOut(serializers.Serializer):
     totals = KpiFigures()
     group = serializers.ChoiceField(choices=KPI_GROUPS, allow_null=True)
     rows = KpiRow(many=True, help_text=_("Per group; empty without a group."))
+
+
+class SatisfactionFilter(KpiFilter):
+    group = serializers.ChoiceField(
+        choices=SATISFACTION_GROUPS,
+        required=False,
+        help_text=_(
+            "Also give the figures per dealer, region, hotline agent (who recorded the work order), "
+            "or week or month of receipt."
+        ),
+    )
+
+
+class SatisfactionFigures(serializers.Serializer):
+    work_orders = serializers.IntegerField(
+        help_text=_("Work orders received in the period, cancelled ones left out.")
+    )
+    attempted = serializers.IntegerField(help_text=_("Of these, called back at least once by a person."))
+    reached = serializers.IntegerField(help_text=_("Of these, reached at least once."))
+    success_rate = serializers.FloatField(
+        allow_null=True, help_text=_("Callback success, percent: reached ÷ called back (work orders).")
+    )
+    reached_callbacks = serializers.IntegerField(help_text=_("Reached callbacks by a person."))
+    scored = serializers.IntegerField(help_text=_("Reached callbacks that gave an overall score."))
+    band_high = serializers.IntegerField(help_text=_("Scored callbacks with 8–10 (fully satisfied)."))
+    band_mid = serializers.IntegerField(help_text=_("Scored callbacks with 6–7 (basically satisfied)."))
+    band_low = serializers.IntegerField(help_text=_("Scored callbacks with 1–5 (unsatisfied)."))
+    high_rate = serializers.FloatField(
+        allow_null=True, help_text=_("Fully satisfied, percent of scored callbacks.")
+    )
+    mid_rate = serializers.FloatField(
+        allow_null=True, help_text=_("Basically satisfied, percent of scored callbacks.")
+    )
+    low_rate = serializers.FloatField(
+        allow_null=True, help_text=_("Unsatisfied, percent of scored callbacks.")
+    )
+    closed_unverified = serializers.IntegerField(help_text=_("Closed — not verified."))
+    failed = serializers.IntegerField(help_text=_("Called back and never reached."))
+
+
+class SatisfactionRow(SatisfactionFigures):
+    key = serializers.CharField(
+        help_text=_("Dealer code, region id, user id, or the first day of the period.")
+    )
+    label = serializers.CharField()
+
+
+class WeakItem(serializers.Serializer):
+    questionnaire = serializers.CharField()
+    code = serializers.CharField()
+    question = serializers.CharField()
+    dimension = serializers.CharField(source="dimension_code")
+    answers = serializers.IntegerField()
+    index = serializers.FloatField(
+        help_text=_(
+            "0–100: 100 when every answer is the best (10, yes, in detail), 0 when every one is the worst."
+        )
+    )
+
+
+class FailedCallback(serializers.Serializer):
+    number = serializers.CharField()
+    dealer_code = serializers.CharField()
+    dealer_name = serializers.CharField()
+    state = serializers.CharField()
+    attempts = serializers.IntegerField()
+    last_at = serializers.DateTimeField()
+    last_outcome = serializers.CharField()
+    last_party = serializers.CharField()
+
+
+class SatisfactionOut(serializers.Serializer):
+    totals = SatisfactionFigures()
+    group = serializers.ChoiceField(choices=SATISFACTION_GROUPS, allow_null=True)
+    rows = SatisfactionRow(many=True, help_text=_("Per group; empty without a group."))
+    weakest = WeakItem(
+        many=True, help_text=_("The three weakest questionnaire items, the overall one apart.")
+    )
+    failed = FailedCallback(
+        many=True, help_text=_("Work orders called back and never reached, newest first.")
+    )

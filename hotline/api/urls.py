@@ -13,6 +13,7 @@ urlpatterns = [
     path("work-orders/<code:number>/cancel/", views.Cancel.as_view()),
     path("kpis/", views.Kpis.as_view(), name="api-kpis"),
     path("telephony/calls/", telephony.TelephonyCalls.as_view(), name="api-telephony-calls"),
+    path("kpis/satisfaction/", views.Satisfaction.as_view(), name="api-kpis-satisfaction"),
     path("webhooks/", webhooks.EndpointList.as_view(), name="api-webhooks"),
     path("webhooks/<id:pk>/", webhooks.EndpointDetail.as_view(), name="api-webhook"),
     path("webhooks/<id:pk>/rotate-secret/", webhooks.EndpointRotate.as_view()),

@@ -26,6 +26,7 @@ from tenants.api.permissions import Declared
 from tenants.models import Manufacturer
 
 from ..models import WorkOrder
+from ..satisfaction import callback_facts, failed_callbacks, figures_of, satisfaction_rows, weakest_items
 from ..selectors import kpi_rows, kpi_totals, part_lines_of, work_orders_for_hotline
 from ..services import decisions
 from ..services import work_orders as services
@@ -36,6 +37,8 @@ from .serializers import (
     KpiFilter,
     KpiOut,
     ReasonIn,
+    SatisfactionFilter,
+    SatisfactionOut,
     WorkOrderFilter,
     WorkOrderIn,
     WorkOrderOut,
@@ -194,10 +197,11 @@ class RecordCallback(_Action):
 
     @_write(
         "work_orders_record_callback",
-        "Record a callback to the owner (reached and solved closes; not solved reopens)",
-        "Records the hotline's callback to the owner of a resolved work order. Reached and solved "
-        "closes it (when reached, `score` 1 to 10 and `solved` are required); reached and not "
-        "solved reopens it to the same dealer; not reached leaves it resolved for another attempt.",
+        "Record the hotline's callback to the owner (reached and fixed closes; not fixed reopens)",
+        "Records the hotline's callback to the owner of a resolved work order. Reached and fault "
+        "fixed closes it (when reached, `score` 1 to 10, `solved` and the questionnaire's required "
+        "answers are required); reached and not fixed reopens it to the same dealer; not reached "
+        "leaves it resolved for another attempt (docs/work-orders.md, callbacks).",
         CallbackIn,
         CallbackOut,
         201,
@@ -213,11 +217,17 @@ class RecordCallback(_Action):
             score=data.get("score"),
             solved=data.get("solved"),
             note=data.get("note", ""),
+            next_attempt_at=data.get("next_attempt_at"),
+            answers=data.get("answers") or None,
         )
 
     def answer(self, number: str, result: Any) -> Response:
         work_order = _read(number)
         body = {
+            "party": result.party,
+            "questionnaire": result.questionnaire.version if result.questionnaire else None,
+            "answers": list(result.answers.select_related("item")),
+            "next_attempt_at": result.next_attempt_at,
             "outcome": result.outcome,
             "score": result.score,
             "solved": result.solved,
@@ -310,3 +320,40 @@ class Kpis(HotlineView):
             kpi_rows(group=group, time_zone=zoneinfo.ZoneInfo(tenant_time_zone()), **period) if group else []
         )
         return Response(KpiOut({"totals": kpi_totals(**period), "group": group, "rows": rows}).data)
+
+
+class Satisfaction(HotlineView):
+    permission_actions = {"GET": "kpis.read"}
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="kpis_satisfaction_read",
+        parameters=[SatisfactionFilter],
+        responses={200: SatisfactionOut, **problems(READ_ERRORS)},
+        summary="Satisfaction from callbacks over the work orders received in a period: success rate, "
+        "bands, weakest items, closed — not verified, failed callbacks",
+    )
+    def get(self, request: Request) -> Response:
+        filters = SatisfactionFilter(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        values = filters.validated_data
+        facts = callback_facts(
+            since=values.get("since"), until=values.get("until"), dealer_code=values.get("dealer", "")
+        )
+        group = values.get("group") or None
+        rows = (
+            satisfaction_rows(facts, group=group, time_zone=zoneinfo.ZoneInfo(tenant_time_zone()))
+            if group
+            else []
+        )
+        return Response(
+            SatisfactionOut(
+                {
+                    "totals": figures_of(facts),
+                    "group": group,
+                    "rows": rows,
+                    "weakest": weakest_items(facts),
+                    "failed": failed_callbacks(facts),
+                }
+            ).data
+        )

@@ -1,13 +1,20 @@
+from .callbacks import CallbackPolicy, NumberCheck
 from .calls import MISSED_CAUSES, AgentExtension, Call, CallCause, CallDirection, CallState
 from .choices import (
+    BAD_NUMBER_OUTCOMES,
+    FAILED_OUTCOMES,
     OPEN_STATES,
+    RESCHEDULING_OUTCOMES,
     Acceptance,
     CallbackOutcome,
+    CallbackParty,
     Category,
     Channel,
     ClockKind,
     ContactMethod,
     DecisionState,
+    HotlineVerification,
+    NumberCheckState,
     Severity,
     State,
     StockCheck,
@@ -17,24 +24,40 @@ from .clocks import CalendarOverride, Clock, ClockState, SlaPolicy, SlaWindow
 from .followup import CallbackAttempt, ExtensionRequest, TransferRequest
 from .notes import NOTE_MAX_LENGTH, HotlineNote, OwnerCallLog, OwnerCallTopic
 from .owner import Gender, Owner, Vehicle, VehicleUse
+from .questionnaire import (
+    AnswerKind,
+    CallbackAnswer,
+    DetailAnswer,
+    Dimension,
+    Questionnaire,
+    QuestionnaireItem,
+    QuestionnairePurpose,
+)
 from .relay import Outbox, RelayCounter, RelayedEvent, RelayFeed
 from .sms import OwnerSms, OwnerSmsKind, OwnerSmsReply, OwnerSmsTemplate
 from .work_order import MAX_PART_LINES, DailySequence, PartLine, WorkOrder, WorkOrderEvent
 
 __all__ = [
+    "BAD_NUMBER_OUTCOMES",
+    "FAILED_OUTCOMES",
     "MAX_PART_LINES",
     "MISSED_CAUSES",
     "NOTE_MAX_LENGTH",
     "OPEN_STATES",
+    "RESCHEDULING_OUTCOMES",
     "Acceptance",
     "AgentExtension",
+    "AnswerKind",
     "CalendarOverride",
     "Call",
     "CallCause",
     "CallDirection",
     "CallState",
+    "CallbackAnswer",
     "CallbackAttempt",
     "CallbackOutcome",
+    "CallbackParty",
+    "CallbackPolicy",
     "Category",
     "Channel",
     "Clock",
@@ -43,9 +66,14 @@ __all__ = [
     "ContactMethod",
     "DailySequence",
     "DecisionState",
+    "DetailAnswer",
+    "Dimension",
     "ExtensionRequest",
     "Gender",
     "HotlineNote",
+    "HotlineVerification",
+    "NumberCheck",
+    "NumberCheckState",
     "Outbox",
     "Owner",
     "OwnerCallLog",
@@ -55,6 +83,9 @@ __all__ = [
     "OwnerSmsReply",
     "OwnerSmsTemplate",
     "PartLine",
+    "Questionnaire",
+    "QuestionnaireItem",
+    "QuestionnairePurpose",
     "RelayCounter",
     "RelayFeed",
     "RelayedEvent",

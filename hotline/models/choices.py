@@ -69,15 +69,55 @@ class ContactMethod(models.TextChoices):
     SMS = "sms", _("SMS")
     VISIT = "visit", _("In person")
     WECHAT = "wechat", _("WeChat")
+    ONLINE = "online", _("Online")
 
 
 class CallbackOutcome(models.TextChoices):
+    """How a callback went, as the callback manual lists the outcomes."""
+
     REACHED = "reached", _("Reached")
-    NO_ANSWER = "no_answer", _("No answer")
     REFUSED = "refused", _("Refused")
     BUSY = "busy", _("Busy")
+    NO_ANSWER = "no_answer", _("No answer")
+    UNREACHABLE = "unreachable", _("Cannot be connected")
     SWITCHED_OFF = "switched_off", _("Switched off")
+    SUSPENDED = "suspended", _("Number suspended")
+    CALLS_BARRED = "calls_barred", _("Incoming calls barred")
+    EMPTY_NUMBER = "empty_number", _("Number does not exist")
+    NOT_OWNER = "not_owner", _("Not the owner")
     WRONG_NUMBER = "wrong_number", _("Wrong number")
+    CALL_LATER = "call_later", _("Call later (time agreed)")
+
+
+# Outcomes that schedule the next attempt instead of counting as a failure.
+RESCHEDULING_OUTCOMES = frozenset({CallbackOutcome.CALL_LATER, CallbackOutcome.NOT_OWNER})
+# Outcomes that say the number itself is bad: no text goes there; the number is checked.
+BAD_NUMBER_OUTCOMES = frozenset({CallbackOutcome.EMPTY_NUMBER, CallbackOutcome.WRONG_NUMBER})
+# What counts towards the failed attempts after which the owner is texted.
+FAILED_OUTCOMES = frozenset(CallbackOutcome.values) - {CallbackOutcome.REACHED} - RESCHEDULING_OUTCOMES
+
+
+class CallbackParty(models.TextChoices):
+    """Who made a callback: the hotline verifying, the dealer, or the owner answering by text."""
+
+    HOTLINE = "hotline", _("Hotline")
+    DEALER = "dealer", _("Dealer")
+    OWNER_SMS = "owner_sms", _("By the owner, by text")
+    OWNER_ONLINE = "owner_online", _("By the owner, online")
+
+
+class NumberCheckState(models.TextChoices):
+    PENDING = "pending", _("To verify")
+    CORRECTED = "corrected", _("Mobile corrected")
+    UNREACHABLE = "unreachable", _("Owner unreachable")
+
+
+class HotlineVerification(models.TextChoices):
+    """Which resolved work orders the hotline calls back itself to verify."""
+
+    ALL = "all", _("Every work order")
+    SAMPLE = "sample", _("A random sample")
+    EXCEPTIONS = "exceptions", _("Only where the dealer's callback is missing, failed or poor")
 
 
 class ClockKind(models.TextChoices):
@@ -86,6 +126,7 @@ class ClockKind(models.TextChoices):
     SENIOR_ANSWER = "senior_answer", _("Major complaint answered by senior management")
     COMPLETION = "completion", _("Parts work order completed")
     CALLBACK = "callback", _("Callback after resolution")
+    DEALER_CALLBACK = "dealer_callback", _("Dealer's callback after resolution")
 
 
 class DecisionState(models.TextChoices):

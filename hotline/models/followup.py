@@ -6,25 +6,44 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .choices import CallbackOutcome, ClockKind, DecisionState
+from .choices import CallbackOutcome, CallbackParty, ClockKind, ContactMethod, DecisionState
 from .work_order import WorkOrder
 
 
 class CallbackAttempt(models.Model):
-    """One attempt by the hotline to call the owner back (回访), reached or not."""
+    """One attempt to call the owner back (回访), reached or not: by the hotline verifying,
+    by the dealer's callback specialist, or the owner's own answer by text."""
 
     work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="callbacks")
     at = models.DateTimeField(_("called at"))
     agent_id = models.BigIntegerField()
+    party = models.CharField(
+        _("by"), max_length=12, choices=CallbackParty.choices, default=CallbackParty.HOTLINE
+    )
+    # The dealer whose staff called (public tenant id); empty for the hotline and the owner.
+    dealer_id = models.BigIntegerField(null=True, blank=True)
+    caller_name = models.CharField(_("caller"), max_length=60, blank=True)
+    method = models.CharField(
+        _("method"), max_length=8, choices=ContactMethod.choices, default=ContactMethod.PHONE
+    )
     outcome = models.CharField(_("outcome"), max_length=16, choices=CallbackOutcome.choices)
     score = models.PositiveSmallIntegerField(
         _("score (1–10)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
-    solved = models.BooleanField(_("problem solved"), null=True, blank=True)
+    # "Is the fault fully fixed?": a question apart from satisfaction; empty when nobody asked.
+    solved = models.BooleanField(_("fault fully fixed"), null=True, blank=True)
+    reminder_given = models.BooleanField(_("next-service reminder given"), null=True, blank=True)
+    # "Call later" and "not the owner": when to try again (the caller is reminded then).
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # The questionnaire version a reached callback answered (its answers: ``answers``).
+    questionnaire = models.ForeignKey(
+        "hotline.Questionnaire", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["work_order", "at", "id"]
+        indexes = [models.Index(fields=["work_order", "party", "at"])]
 
     def __str__(self) -> str:
         return f"{self.work_order_id}:{self.outcome}"

@@ -73,6 +73,9 @@ class WorkOrder(models.Model):
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closure_reason = models.TextField(_("closure reason"), blank=True)
+    # Closed by the callback policy's timeout on the owner's texted score alone: nobody
+    # confirmed the fault is fixed ("closed — not verified", counted apart).
+    closed_unverified = models.BooleanField(_("closed — not verified"), default=False, db_default=False)
     satisfaction = models.PositiveSmallIntegerField(
         _("satisfaction"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
     )

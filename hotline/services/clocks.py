@@ -27,13 +27,23 @@ from ..events import EventKind
 from ..models import Clock, ClockKind, ClockState, SlaPolicy, WorkOrder, WorkOrderEvent
 from ..models.choices import Severity, WorkOrderType
 from .events import event_append, event_build
-from .policy import _require_admin, calendar_for, policy_current, window_for
+from .policy import _require_admin, calendar_for, default_window, policy_current, window_for
 
 # Who is told of a breach, by escalation level (notifications resolve these to people).
 ESCALATION_ROLES = {
     1: ["dealer_crm_manager", "service_manager"],
     2: ["general_manager", "hotline_supervisor"],
 }
+# The dealer's own callback window escalates inside the dealer: service manager, then general manager.
+ESCALATION_ROLES_BY_KIND = {
+    ClockKind.DEALER_CALLBACK: {1: ["service_manager"], 2: ["general_manager"]},
+}
+
+
+def escalation_roles(kind: str, level: int) -> list[str]:
+    return ESCALATION_ROLES_BY_KIND.get(kind, ESCALATION_ROLES)[level]
+
+
 DISPATCH_KINDS = (ClockKind.FIRST_CONTACT, ClockKind.ANSWER, ClockKind.SENIOR_ANSWER, ClockKind.COMPLETION)
 
 
@@ -94,7 +104,7 @@ def clocks_start(
     calendars: dict[str, BusinessCalendar] = {}
     clocks = []
     for kind in kinds:
-        window = window_for(policy, kind, work_order, windows)
+        window = window_for(policy, kind, work_order, windows) or default_window(policy, kind)
         if window is None or not _applies(kind, work_order):
             continue
         if window.calendar not in calendars:
@@ -300,7 +310,7 @@ def clock_fire(
                     now,
                     **common,
                     level=1,
-                    escalate_to=ESCALATION_ROLES[1],
+                    escalate_to=escalation_roles(clock.kind, 1),
                     notify_at=now,
                 )
             )
@@ -314,7 +324,7 @@ def clock_fire(
                     now,
                     **common,
                     level=2,
-                    escalate_to=ESCALATION_ROLES[2],
+                    escalate_to=escalation_roles(clock.kind, 2),
                     notify_at=now,
                 )
             )

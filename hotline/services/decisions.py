@@ -13,97 +13,20 @@ from tenants.permissions import require
 
 from ..events import EventKind
 from ..models import (
-    CallbackAttempt,
-    CallbackOutcome,
-    ClockKind,
     DecisionState,
     ExtensionRequest,
     TransferRequest,
     WorkOrder,
 )
 from ..state import transition
+
+# The hotline's callback lives with the dealer's in ``callbacks``; callers find it here too.
+from .callbacks import FAILED_ATTEMPTS_BEFORE_SMS, callback_record  # noqa: F401
 from .clocks import DISPATCH_KINDS, clock_extend, clocks_start, clocks_stop
 from .events import event_append
 from .handling import transfer_request
 from .routing import network_place
-from .work_orders import _reopen, work_order_end, work_order_lock, work_order_save
-
-FAILED_ATTEMPTS_BEFORE_SMS = 4
-
-
-def callback_record(
-    *,
-    work_order_id: int,
-    actor: Actor,
-    outcome: str,
-    score: int | None = None,
-    solved: bool | None = None,
-    note: str = "",
-) -> CallbackAttempt:
-    """One callback attempt. Reached and solved: closed. Reached and not solved: reopened.
-
-    Not reached: the attempt is logged; after four failed attempts the event says
-    so, and the owner is asked by SMS to reply with a score.
-    """
-    errors: dict[str, list[str]] = {}
-    if outcome not in CallbackOutcome.values:
-        errors["outcome"] = [_("Choose how the call went.")]
-    if outcome == CallbackOutcome.REACHED:
-        if not isinstance(score, int) or not 1 <= score <= 10:
-            errors["score"] = [_("A reached owner gives a score from 1 to 10.")]
-        if solved is None:
-            errors["solved"] = [_("Ask whether the problem is really solved.")]
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        work_order = work_order_lock(work_order_id)
-        transition(work_order, "record_callback")
-        now = timezone.now()
-        attempt = CallbackAttempt.objects.create(
-            work_order=work_order,
-            at=now,
-            agent_id=actor.user_id or 0,
-            outcome=outcome,
-            score=score if outcome == CallbackOutcome.REACHED else None,
-            solved=solved if outcome == CallbackOutcome.REACHED else None,
-            note=note.strip(),
-        )
-        failed = work_order.callbacks.exclude(outcome=CallbackOutcome.REACHED).count()
-        event_append(
-            work_order,
-            EventKind.CALLBACK_RECORDED,
-            actor,
-            now,
-            attempt=attempt.pk,
-            outcome=outcome,
-            score=attempt.score,
-            solved=attempt.solved,
-            failed_attempts=failed,
-            sms_requested=(outcome != CallbackOutcome.REACHED and failed == FAILED_ATTEMPTS_BEFORE_SMS),
-        )
-        if outcome == CallbackOutcome.REACHED:
-            work_order.satisfaction = score
-            if solved:
-                before, after = transition(work_order, "close")
-                work_order.closed_at = now
-                work_order_save(work_order, "closed_at", "satisfaction")
-                event_append(
-                    work_order,
-                    EventKind.CLOSED,
-                    actor,
-                    now,
-                    state_before=before,
-                    state_after=after,
-                    verified_by="callback",
-                    score=score,
-                )
-                clocks_stop(work_order, [ClockKind.CALLBACK], at=now, actor=actor, reason="callback")
-            else:
-                work_order_save(work_order, "satisfaction")
-                _reopen(
-                    work_order, actor=actor, at=now, reason=_("The owner says the problem is not solved.")
-                )
-    return attempt
+from .work_orders import work_order_end, work_order_lock, work_order_save
 
 
 def work_order_close_without_callback(*, work_order_id: int, actor: Actor, reason: str) -> WorkOrder:

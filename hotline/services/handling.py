@@ -145,7 +145,7 @@ def work_order_resolve(
     result_summary: str,
     owner_acceptance: str,
 ) -> WorkOrder:
-    """The dealer reports it resolved; the hotline's callback window starts."""
+    """The dealer reports it resolved; the hotline's and the dealer's callback windows start."""
     errors: dict[str, list[str]] = {}
     if not (result_summary or "").strip():
         errors["result_summary"] = [_("Summarise how the problem was solved.")]
@@ -172,7 +172,7 @@ def work_order_resolve(
             owner_acceptance=owner_acceptance,
         )
         clocks_stop(work_order, None, at=now, actor=actor, reason="resolved")
-        clocks_start(work_order, [ClockKind.CALLBACK], at=now, actor=actor)
+        clocks_start(work_order, [ClockKind.CALLBACK, ClockKind.DEALER_CALLBACK], at=now, actor=actor)
     return work_order
 
 

@@ -3,8 +3,10 @@
 Which events text the owner: a work order dispatched (received, and which
 dealer will call within which time), parts received at the dealer (come in),
 and the fourth failed callback attempt (please reply with a score from 1 to
-10). The wording is the manufacturer's (``OwnerSmsTemplate``), Simplified
-Chinese by default. A reply with a score is recorded as a reached callback.
+10, or answer online through the signed link, ``{link}``; never to a number a
+callback found empty or wrong). The wording is the
+manufacturer's (``OwnerSmsTemplate``), Simplified Chinese by default. A reply
+with a score is recorded as the owner's score; it never closes the work order.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 import string
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,10 +27,10 @@ from notifications.backlog import backlog_touch
 from notifications.sms import InboundSms, SmsMessage, sms_backend
 from tenants.context import current_tenant, enqueue_on_commit
 from tenants.permissions import require
+from tenants.selectors import portal_url
 
 from ..events import EventKind
 from ..models import (
-    CallbackOutcome,
     Clock,
     OwnerSms,
     OwnerSmsKind,
@@ -38,7 +40,8 @@ from ..models import (
     WorkOrder,
     WorkOrderEvent,
 )
-from .decisions import callback_record
+from .callbacks import owner_score_record
+from .owner_link import owner_link_token
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +52,7 @@ DEFAULT_TEXTS = {
     "请联系服务顾问预约进店。工单号 {number}。",
     OwnerSmsKind.SCORE_REQUEST: "【{brand}】尊敬的{owner}，我们多次致电未能联系到您。"
     "请回复 1-10 的数字为本次处理打分（10 分为非常满意），"
-    "工单号 {number}。",
+    "或打开 {link} 在线评价并告诉我们故障是否已排除。工单号 {number}。",
 }
 MAX_ATTEMPTS = 5
 SEND_TASK = "hotline.owner_sms_send"
@@ -79,6 +82,7 @@ def owner_sms_text(
     body = templates.get(kind) or DEFAULT_TEXTS[kind]
     contact = Clock.objects.filter(work_order=work_order, kind="first_contact").order_by("-id").first()
     hours = round(contact.budget_minutes / 60) if contact else 2
+    token = owner_link_token(work_order) if "{link}" in body else ""
     return body.format_map(
         _Blank(
             brand=brand,
@@ -86,6 +90,7 @@ def owner_sms_text(
             number=work_order.number,
             dealer=work_order.dealer_name,
             hours=hours,
+            link=portal_url(connection.tenant, f"/o/{token}/") if token else "",
         )
     )
 
@@ -174,10 +179,11 @@ def normalise_mobile(value: str) -> str:
 
 
 def owner_sms_reply(*, mobile: str, text: str) -> WorkOrder | None:
-    """An owner's reply: a score 1–10 for the work order we asked about, as a reached callback.
+    """An owner's reply: a score 1–10 for the work order we asked about.
 
-    6 and above (basically or fully satisfied) closes the work order; below 6
-    reopens it. Returns the work order, or None when the reply answers nothing.
+    The score answers how satisfied the owner is, never whether the fault is
+    fixed: the work order stays resolved until a person confirms it. Returns the
+    work order, or None when the reply answers nothing.
     """
 
     text = (text or "").replace("十", "10").strip()
@@ -198,14 +204,7 @@ def owner_sms_reply(*, mobile: str, text: str) -> WorkOrder | None:
         return None
     score = int(match.group(1))
     actor = Actor(user_id=None, name=f"SMS {mobile}", tenant_id=None, role="owner")
-    callback_record(
-        work_order_id=asked.work_order_id,
-        actor=actor,
-        outcome=CallbackOutcome.REACHED,
-        score=score,
-        solved=score >= 6,
-        note=f"SMS: {text[:200]}",
-    )
+    owner_score_record(work_order_id=asked.work_order_id, actor=actor, score=score, note=f"SMS: {text[:200]}")
     return WorkOrder.objects.get(pk=asked.work_order_id)
 
 
@@ -256,7 +255,7 @@ __all__ = [
 ]
 
 
-PLACEHOLDERS = ("brand", "owner", "number", "dealer", "hours")
+PLACEHOLDERS = ("brand", "owner", "number", "dealer", "hours", "link")
 
 
 def owner_sms_template_set(

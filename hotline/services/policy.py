@@ -56,7 +56,27 @@ DEFAULT_WINDOWS = (
         work_order_type=WorkOrderType.PARTS_SHORTAGE,
     ),
     WindowSpec(ClockKind.CALLBACK, 3 * DAY, warn_before=(8 * HOUR,)),
+    WindowSpec(ClockKind.DEALER_CALLBACK, 3 * DAY, warn_before=(8 * HOUR,), second_escalation_after=DAY),
 )
+# Windows a policy published before they existed still gets, at their defaults.
+LATER_WINDOWS = (ClockKind.DEALER_CALLBACK,)
+
+
+def default_window(policy: SlaPolicy, kind: str) -> SlaWindow | None:
+    """For a policy without a window of ``kind`` added since it was published: the default one
+    (unsaved); None for any other kind (a policy may leave that window out on purpose)."""
+    if kind not in LATER_WINDOWS or any(w.kind == kind for w in policy.windows.all()):
+        return None
+    spec = next(w for w in DEFAULT_WINDOWS if w.kind == kind)
+    return SlaWindow(
+        policy=policy,
+        kind=spec.kind,
+        minutes=spec.minutes,
+        calendar=spec.calendar,
+        warn_before=list(spec.warn_before),
+        second_escalation_after=spec.second_escalation_after,
+        paused_in=list(spec.paused_in),
+    )
 
 
 def policy_current() -> SlaPolicy:

@@ -474,9 +474,16 @@ def _reopen(work_order: WorkOrder, *, actor: Actor, reason: str, at: dt.datetime
     before, after = transition(work_order, "reopen")
     work_order.reopen_count += 1
     work_order.first_contact_at = work_order.resolved_at = work_order.closed_at = None
+    work_order.closed_unverified = False
     work_order.dispatched_at = at
     work_order_save(
-        work_order, "reopen_count", "first_contact_at", "resolved_at", "closed_at", "dispatched_at"
+        work_order,
+        "reopen_count",
+        "first_contact_at",
+        "resolved_at",
+        "closed_at",
+        "closed_unverified",
+        "dispatched_at",
     )
     event_append(
         work_order,

@@ -21,11 +21,13 @@ from ..models import (
     Channel,
     Gender,
     OwnerCallTopic,
+    Questionnaire,
     Severity,
     State,
     VehicleUse,
     WorkOrderType,
 )
+from ..questionnaire_form import answers_of, questionnaire_fields_add
 from ..selectors import network_active, regions_of
 from ..services.clocks import tenant_time_zone
 
@@ -189,11 +191,26 @@ class CallbackForm(forms.Form):
     outcome = forms.ChoiceField(label=_("How the call went"), choices=CallbackOutcome.choices)
     score = forms.IntegerField(label=_("Score (1–10)"), required=False, min_value=1, max_value=10)
     solved = forms.ChoiceField(
-        label=_("Problem really solved?"),
+        label=_("Fault fully fixed?"),
         required=False,
         choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))],
     )
+    next_attempt_at = MomentFormField(
+        label=_("Next attempt at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("“Call later” and “not the owner”: the time agreed (within 14 days)"),
+    )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, questionnaire: Questionnaire | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        questionnaire_fields_add(self, questionnaire)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        cleaned["answers"] = answers_of(cleaned)
+        return cleaned
 
 
 class ReasonForm(forms.Form):

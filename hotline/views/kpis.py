@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,15 @@ from tenants.permissions import may
 from tenants.selectors import network_of_manufacturer
 
 from ..exports import KPI_KEYS, kpi_headers
+from ..models import State
+from ..satisfaction import (
+    BANDS,
+    callback_facts,
+    failed_callbacks,
+    figures_of,
+    satisfaction_rows,
+    weakest_items,
+)
 from ..selectors import kpi_rows, kpi_totals
 from ..services.clocks import tenant_time_zone
 from ..services.policy import KPI_TARGETS, kpi_targets, policy_current
@@ -33,8 +43,18 @@ GROUPS = [
 ]
 
 
+SATISFACTION_BY = [
+    ("dealer", _("Dealer")),
+    ("region", _("Region")),
+    ("agent", _("Hotline agent")),
+    ("week", _("Week")),
+    ("month", _("Month")),
+]
+
+
 class KpiFilter(forms.Form):
     group = forms.ChoiceField(label=_("Group by"), choices=GROUPS, required=False)
+    by = forms.ChoiceField(label=_("Satisfaction by"), choices=SATISFACTION_BY, required=False)
     trend = forms.ChoiceField(
         label=_("Trend by"), choices=[("week", _("Week")), ("month", _("Month"))], required=False
     )
@@ -46,6 +66,81 @@ class KpiFilter(forms.Form):
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             self.add_error("until", _("The end of the period is before its start."))
         return data
+
+
+def satisfaction_headers(group_label: str) -> list[str]:
+    return [
+        group_label,
+        *(
+            str(h)
+            for h in (
+                _("Work orders"),
+                _("Called back"),
+                _("Reached"),
+                _("Callback success %"),
+                _("Scored callbacks"),
+                _("Fully satisfied % (8–10)"),
+                _("Basically satisfied % (6–7)"),
+                _("Unsatisfied % (1–5)"),
+                _("Closed — not verified"),
+                _("Failed callbacks"),
+            )
+        ),
+    ]
+
+
+SATISFACTION_KEYS = [
+    "label",
+    "work_orders",
+    "attempted",
+    "reached",
+    "success_rate",
+    "scored",
+    "high_rate",
+    "mid_rate",
+    "low_rate",
+    "closed_unverified",
+    "failed",
+]
+
+
+def failed_headers() -> list[str]:
+    return [
+        str(h)
+        for h in (
+            _("Work order"),
+            _("Dealer"),
+            _("State"),
+            _("Attempts"),
+            _("Last attempt"),
+            _("Last outcome"),
+            _("By"),
+        )
+    ]
+
+
+def failed_table(failed: list[dict[str, Any]], zone: zoneinfo.ZoneInfo) -> list[list[Any]]:
+    return [
+        [
+            f["number"],
+            f"{f['dealer_code']} {f['dealer_name']}",
+            str(State(f["state"]).label),
+            f["attempts"],
+            f"{f['last_at'].astimezone(zone):%Y-%m-%d %H:%M}",
+            f["last_outcome_label"],
+            f["last_party_label"],
+        ]
+        for f in failed
+    ]
+
+
+def bands_legend() -> list[dict[str, Any]]:
+    """The satisfaction bands as the page writes them down."""
+    names = {"high": _("Fully satisfied"), "mid": _("Basically satisfied"), "low": _("Unsatisfied")}
+    return [{"name": name, "label": names[name], "lowest": lo, "highest": hi} for name, lo, hi in BANDS]
+
+
+FAILED_ON_PAGE = 50
 
 
 DEFAULT_DAYS = 30
@@ -170,12 +265,26 @@ def kpis(request: HttpRequest) -> HttpResponse:
     trends = trend_rows(kpi_rows(group=trend, since=start, until=end, time_zone=zone), targets)
     for row in trends:
         row["drill"] = drill_of(trend, row["key"], dealer_ids)
+    by = (form.cleaned_data.get("by") if form.is_valid() else "") or "dealer"
+    facts = callback_facts(since=start, until=end)
+    sat_rows = satisfaction_rows(facts, group=by, time_zone=zone)
+    sat_headers = satisfaction_headers(str(dict(SATISFACTION_BY)[by]))
+    failed = failed_callbacks(facts)
     export, fmt = request.GET.get("export"), request.GET.get("format", "csv")
     stamp = f"{start:%Y%m%d}-{(end - dt.timedelta(days=1)):%Y%m%d}"
     if export == "kpis":
         return table_download(
             f"kpis-{group}-{stamp}", kpi_headers(), [[r[k] for k in KPI_KEYS] for r in rows], fmt
         )
+    if export == "satisfaction":
+        return table_download(
+            f"satisfaction-{by}-{stamp}",
+            sat_headers,
+            [[r[k] for k in SATISFACTION_KEYS] for r in sat_rows],
+            fmt,
+        )
+    if export == "failed":
+        return table_download(f"failed-callbacks-{stamp}", failed_headers(), failed_table(failed, zone), fmt)
     return render(
         request,
         "hotline/kpis.html",
@@ -194,6 +303,15 @@ def kpis(request: HttpRequest) -> HttpResponse:
             "targets": against_targets(totals, targets),
             "trends": trends,
             "trend": trend,
+            "satisfaction": figures_of(facts),
+            "sat_rows": sat_rows,
+            "sat_headers": sat_headers,
+            "bands": bands_legend(),
+            "weakest": weakest_items(facts),
+            "failed": [
+                {**f, "link": reverse("work-order", args=[f["number"]])} for f in failed[:FAILED_ON_PAGE]
+            ],
+            "failed_count": len(failed),
             "drill": f"state=all&received_from={start.date().isoformat()}"
             f"&received_to={(end - dt.timedelta(days=1)).date().isoformat()}",
         },

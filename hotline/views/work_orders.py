@@ -30,7 +30,8 @@ from tenants.permissions import may
 from tenants.selectors import saved_views_for
 from tenants.services.idempotency import StoredAnswer, idempotency_answer, idempotency_claim
 
-from ..models import MAX_PART_LINES, CallbackOutcome, Channel, ClockKind, Owner, Vehicle, WorkOrder
+from ..models import MAX_PART_LINES, CallbackOutcome, Channel, ClockKind, Owner, State, Vehicle, WorkOrder
+from ..scripts import callback_script
 from ..selectors import (
     BOARD_SORTS,
     board_work_orders_sorted,
@@ -50,7 +51,9 @@ from ..selectors import (
     work_orders_recent_of,
 )
 from ..services import decisions
+from ..services.callbacks import hotline_verification_needed
 from ..services.clocks import tenant_time_zone
+from ..services.questionnaires import questionnaire_for
 from ..services.routing import dealer_suggest
 from ..services.work_orders import (
     intake_errors,
@@ -421,7 +424,8 @@ def _context(request: HttpRequest, number: str, **forms: Any) -> dict[str, Any]:
         "owner_calls": owner_calls,
         "note_form": forms.get("note_form") or HotlineNoteForm(prefix="note"),
         "owner_call_form": forms.get("owner_call_form") or OwnerCallForm(prefix="owner_call"),
-        "callback_form": forms.get("callback_form") or CallbackForm(),
+        "callback_form": forms.get("callback_form")
+        or CallbackForm(questionnaire=questionnaire_for(work_order)),
         "reopen_form": forms.get("reopen_form") or ReasonForm(prefix="reopen"),
         "close_form": forms.get("close_form") or ReasonForm(prefix="close"),
         "cancel_form": forms.get("cancel_form") or ReasonForm(prefix="cancel"),
@@ -431,6 +435,11 @@ def _context(request: HttpRequest, number: str, **forms: Any) -> dict[str, Any]:
         "reassign_form": forms.get("reassign_form")
         or ReassignForm(prefix="reassign", network=network, current=work_order.dealer_id),
         "open_tab": forms.get("open_tab", ""),
+        "script": callback_script(
+            work_order.owner,
+            org=_("%(brand)s customer-service centre") % {"brand": request.tenant.manufacturer.name},
+        ),
+        "verification_needed": work_order.state == State.RESOLVED and hotline_verification_needed(work_order),
     }
 
 
@@ -474,7 +483,7 @@ def work_order_action(request: HttpRequest, number: str, action: str) -> HttpRes
         raise PermissionDenied
     actor = actor_of(request)
     if action == "callback":
-        form = CallbackForm(request.POST)
+        form = CallbackForm(request.POST, questionnaire=questionnaire_for(work_order))
 
         def do(d: dict) -> Any:
             reached = d["outcome"] == CallbackOutcome.REACHED
@@ -485,6 +494,8 @@ def work_order_action(request: HttpRequest, number: str, action: str) -> HttpRes
                 score=d["score"] if reached else None,
                 solved={"yes": True, "no": False}.get(d["solved"]) if reached else None,
                 note=d["note"],
+                next_attempt_at=d["next_attempt_at"],
+                answers=d["answers"],
             )
 
         return _run(request, work_order, form, "callback_form", do, _("Callback recorded."))

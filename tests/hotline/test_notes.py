@@ -52,7 +52,8 @@ def test_a_note_stays_with_the_hotline(manufacturer, network, hotline, hotline_a
     assert notes == [SECRET_NOTE]
     assert events == events_before  # nothing relayed: no dealer, webhook or notification carries it
     page = client.get(f"/work-orders/{routed}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert SECRET_NOTE in page and "Hotline notes" in page
+    assert SECRET_NOTE in page
+    assert "Hotline notes" in page
     dealer_page = _dealer_page(manufacturer, network, routed)
     assert dealer_page.status_code == 200
     assert SECRET_NOTE not in dealer_page.content.decode()
@@ -85,7 +86,8 @@ def test_an_owner_call_is_logged_and_the_dealer_hears_why_not_what(
     assert calls == [("chasing", SUMMARY)]
     assert events[-1] == "owner.called"
     page = client.get(f"/work-orders/{routed}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert SUMMARY in page and "车主询问进展" in page
+    assert SUMMARY in page
+    assert "车主询问进展" in page
 
     dealer_page = _dealer_page(manufacturer, network, routed).content.decode()
     assert "The owner called the hotline" in dealer_page
@@ -135,7 +137,8 @@ def test_a_bad_owner_call_names_the_field_and_saves_nothing(
     assert f'id="id_owner_call-{field}_error"' in body
     assert says in body
     _notes, calls, events = _rows(hotline, routed)
-    assert calls == [] and events == events_before
+    assert calls == []
+    assert events == events_before
 
 
 def test_the_api_adds_and_lists_notes_and_calls(hotline, routed):
@@ -172,7 +175,8 @@ def test_the_api_refuses_bad_input_by_field_and_saves_nothing(hotline, routed, p
     assert response.status_code == 400, response.content
     assert field in response.content.decode()
     notes, calls, _events = _rows(hotline, routed)
-    assert notes == [] and calls == []
+    assert notes == []
+    assert calls == []
 
 
 def test_a_read_key_reads_but_does_not_write(hotline, routed):
@@ -207,7 +211,8 @@ def test_strangers_get_a_404_and_learn_nothing(
         url = f"/api/v1/work-orders/{routed}/{path}/"
         assert api_client(hotline, foreign_key).get(url).status_code == 401
         response = api_client(foreign_hotline, foreign_key).get(url)
-        assert response.status_code == 404 and SECRET_NOTE not in response.content.decode()
+        assert response.status_code == 404
+        assert SECRET_NOTE not in response.content.decode()
     # The dealer's host has no such paths, and its key reaches no hotline.
     junda = network["junda"]
     junda_client = client_for(junda, person("junda.svc", junda, Role.SERVICE_ADVISOR))
@@ -215,7 +220,8 @@ def test_strangers_get_a_404_and_learn_nothing(
     dealer_key = api_key_create(tenant=junda, name="DMS", scope="write").secret
     assert api_client(hotline, dealer_key).get(f"/api/v1/work-orders/{routed}/notes/").status_code == 401
     notes, calls, _events = _rows(hotline, routed)
-    assert notes == [SECRET_NOTE] and calls == []
+    assert notes == [SECRET_NOTE]
+    assert calls == []
 
 
 def test_the_dealer_on_duty_is_told_the_owner_called_and_nobody_of_a_note(

@@ -97,8 +97,14 @@ def test_after_four_failed_callbacks_the_owner_replies_with_a_score(
         assert owner_sms_reply(mobile="13802561234", text="after 3pm") is None  # not a score
         work_order = owner_sms_reply(mobile="+86 138 0256 1234", text="给9分，谢谢")
         callback = work_order.callbacks.order_by("-id").first()
-    assert (work_order.state, work_order.satisfaction) == ("closed", 9)
-    assert (callback.outcome, callback.score) == ("reached", 9)
+    # The score says how satisfied the owner is, not that the fault is fixed: nothing closes.
+    assert (work_order.state, work_order.satisfaction) == ("resolved", 9)
+    assert (callback.party, callback.outcome, callback.score, callback.solved) == (
+        "owner_sms",
+        "reached",
+        9,
+        None,
+    )
 
 
 class JsonHandler(BaseHTTPRequestHandler):

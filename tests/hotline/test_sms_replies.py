@@ -100,7 +100,7 @@ def test_an_aliyun_push_records_the_score_once_however_often_it_comes(score_requ
     assert first.status_code == again.status_code == 200
     assert first.json() == again.json() == {"code": 0, "msg": "成功"}
     assert state(hotline, score_requested) == (
-        "closed",
+        "resolved",  # a score is not "fixed": a person confirms it
         9,
         [9],
         [
@@ -129,7 +129,7 @@ def test_a_tencent_push_records_the_score_once(score_requested, hotline):
     assert first.json() == again.json() == {"result": 0, "errmsg": "OK"}
     work_order_state, satisfaction, reached, replies = state(hotline, score_requested)
     assert (satisfaction, reached) == (4, [4])
-    assert work_order_state != "resolved"  # below 6 reopens it
+    assert work_order_state == "resolved"  # a score never reopens or closes: a person calls back
     assert [r[:2] for r in replies] == [("tencent", OWNER)]
 
 

@@ -39,4 +39,7 @@ def test_each_action_is_allowed_exactly_in_its_states(action, state):
 def test_closed_and_cancelled_are_final_except_reopening_a_closed_one():
     leaving = {action for action, (allowed, _t) in TRANSITIONS.items() if State.CANCELLED in allowed}
     assert leaving == set()
-    assert {action for action, (allowed, _t) in TRANSITIONS.items() if State.CLOSED in allowed} == {"reopen"}
+    in_closed = {action for action, (allowed, _t) in TRANSITIONS.items() if State.CLOSED in allowed}
+    assert in_closed == {"reopen", "record_dealer_callback"}
+    # The dealer's late callback is recorded on a closed work order without leaving it.
+    assert TRANSITIONS["record_dealer_callback"][1] is None
