@@ -68,6 +68,17 @@ OPERATIONS = {
         "Reports the work order resolved, with how and whether the owner accepted it; the hotline "
         "then calls the owner back.",
     ),
+    "callback": (
+        "dealer_work_orders_record_callback",
+        "Records the dealer's callback to the owner after resolution (allowed while resolved and for "
+        "the callback policy's days after closure): how, the outcome as the manual lists them, and when "
+        "reached the questionnaire's answers, the overall score and whether the fault is fully fixed.",
+    ),
+    "withdraw": (
+        "dealer_work_orders_withdraw_resolution",
+        "Withdraws the dealer's resolution after its own callback found the fault not fixed: the work "
+        "order is back in processing and its answer window runs again.",
+    ),
     "extension": (
         "dealer_work_orders_request_extension",
         "Asks the hotline for more time on one running window, with the reason; a supervisor decides.",

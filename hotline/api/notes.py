@@ -76,9 +76,11 @@ class WorkOrderNotes(HotlineView):
 
     @extend_schema(
         tags=TAG,
-        operation_id="work_order_notes_list",
+        operation_id="work_orders_notes_list",
         responses={200: HotlineNoteOut(many=True), **problems(READ_ERRORS)},
         summary="The hotline's notes on a work order, oldest first",
+        description="Lists the hotline's internal notes on one work order, oldest first, each with its "
+        "author and time. Notes stay in the hotline: no dealer page, webhook or notification carries them.",
     )
     def get(self, request: Request, number: str) -> Response:
         notes, _calls = hotline_notes_of(_work_order(number))
@@ -86,11 +88,14 @@ class WorkOrderNotes(HotlineView):
 
     @extend_schema(
         tags=TAG,
-        operation_id="work_order_notes_create",
+        operation_id="work_orders_notes_create",
         request=HotlineNoteIn,
         parameters=[IDEMPOTENCY_KEY],
         responses={201: HotlineNoteOut, **problems(WRITE_ERRORS)},
         summary="Add a hotline note (never shown to the dealer)",
+        description="Adds an internal note of the hotline to one work order (at most 2,000 characters). "
+        "It is kept with its author and time and is never shown to the dealer; an `Idempotency-Key` "
+        "makes a retry safe.",
     )
     def post(self, request: Request, number: str) -> Response:
         serializer = HotlineNoteIn(data=request.data)
@@ -112,9 +117,11 @@ class WorkOrderOwnerCalls(HotlineView):
 
     @extend_schema(
         tags=TAG,
-        operation_id="work_order_owner_calls_list",
+        operation_id="work_orders_owner_calls_list",
         responses={200: OwnerCallOut(many=True), **problems(READ_ERRORS)},
         summary="The owner's logged calls about a work order, oldest first",
+        description="Lists the calls the owner made to the hotline about one work order, oldest first: "
+        "when, the topic and the agent's summary.",
     )
     def get(self, request: Request, number: str) -> Response:
         _notes, calls = hotline_notes_of(_work_order(number))
@@ -122,11 +129,14 @@ class WorkOrderOwnerCalls(HotlineView):
 
     @extend_schema(
         tags=TAG,
-        operation_id="work_order_owner_calls_create",
+        operation_id="work_orders_owner_calls_create",
         request=OwnerCallIn,
         parameters=[IDEMPOTENCY_KEY],
         responses={201: OwnerCallOut, **problems(WRITE_ERRORS)},
         summary="Log a call from the owner about a work order (the dealer is told the topic)",
+        description="Logs a call the owner made to the hotline about one work order: when (not in the "
+        "future, not before the work order was received), the topic and a summary. The dealer's "
+        "timeline shows that the owner called and the topic, never the summary.",
     )
     def post(self, request: Request, number: str) -> Response:
         serializer = OwnerCallIn(data=request.data)

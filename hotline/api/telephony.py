@@ -88,6 +88,11 @@ class TelephonyCalls(HotlineView):
         parameters=[IDEMPOTENCY_KEY],
         responses={200: CallEventOut, **problems(WRITE_ERRORS)},
         summary="A call's new call, answer or hang-up; the ringing agents' browsers pop the caller up",
+        description="For the hotline's telephony system (an integration key): reports a call's new "
+        "call, answer or hang-up with the caller's number and the ringing agents' extensions or user "
+        "names. The ringing agents' pages show the caller's owner record, open and recent work orders "
+        "and the repeat warning; an answer closes the others' pop-ups. Repeated or late events change "
+        "nothing.",
     )
     def post(self, request: Request) -> Response:
         data = CallEventIn(data=request.data)

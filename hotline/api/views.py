@@ -332,6 +332,11 @@ class Satisfaction(HotlineView):
         responses={200: SatisfactionOut, **problems(READ_ERRORS)},
         summary="Satisfaction from callbacks over the work orders received in a period: success rate, "
         "bands, weakest items, closed — not verified, failed callbacks",
+        description="Satisfaction from the callbacks people made (the hotline's and the dealer's, not "
+        "the owner's own texted or online answers) over the work orders received in `[since, until)`: "
+        "the callback success rate, the shares of reached callbacks scoring 8–10, 6–7 and 1–5, the "
+        "three weakest questionnaire items, the count closed as not verified and the failed callbacks; "
+        "rows per `group` when one is given.",
     )
     def get(self, request: Request) -> Response:
         filters = SatisfactionFilter(data=request.query_params)
