@@ -21,6 +21,8 @@ from hotline.services.clocks import clocks_fire_due
 from hotline.state import IllegalTransition
 from live.relay import relay_everywhere
 
+from ..conftest import dispatch_relayed
+
 pytestmark = pytest.mark.django_db
 
 
@@ -236,6 +238,7 @@ def test_the_dealers_callback_window_warns_its_callback_staff_then_escalates_to_
 def sms_kinds(hotline) -> list[str]:
     connection.set_schema_to_public()
     relay_everywhere()
+    dispatch_relayed()  # what the workers do with the relayed events: the owner's texts queued
     with tenant_context(hotline):
         return list(OwnerSms.objects.values_list("kind", flat=True))
 

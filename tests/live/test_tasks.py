@@ -100,10 +100,11 @@ def test_a_real_worker_does_every_side_effect_of_a_new_work_order(worker, world)
     assert mail.outbox[0].to == ["crm@junda.example"]
     with tenant_context(dealer):
         assert list(Notification.objects.values_list("kind", flat=True)) == ["work_order.dispatched"]
-        assert WebhookDelivery.objects.get().status == "delivered"
+        assert wait_for(lambda: WebhookDelivery.objects.get().status == "delivered")
     with tenant_context(hotline):
         assert not RelayedEvent.objects.filter(dispatched_at__isnull=True).exists()
-        assert OwnerSms.objects.get().status == "sent"
+        # The text leaves before its row says so: the worker commits "sent" just after.
+        assert wait_for(lambda: OwnerSms.objects.get().status == "sent")
     assert {json.loads(r["body"])["kind"] for r in world["receiver"].requests} == {"work_order.dispatched"}
 
 
