@@ -21,4 +21,15 @@ class Migration(migrations.Migration):
             name='closed_unverified',
             field=models.BooleanField(db_default=False, default=False, verbose_name='closed — not verified'),
         ),
+        migrations.AlterField(
+            model_name='callbackattempt',
+            name='method',
+            field=models.CharField(choices=[('phone', 'Phone'), ('sms', 'SMS'), ('visit', 'In person'), ('wechat', 'WeChat'), ('online', 'Online')], default='phone', max_length=8, verbose_name='method'),
+        ),
+        migrations.AlterField(
+            model_name='callbackattempt',
+            name='party',
+            field=models.CharField(choices=[('hotline', 'Hotline'), ('dealer', 'Dealer'), ('owner_sms', 'By the owner, by text'), ('owner_online', 'By the owner, online')], default='hotline', max_length=12, verbose_name='by'),
+        ),
+    
     ]

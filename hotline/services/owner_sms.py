@@ -17,7 +17,7 @@ import re
 import string
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -90,7 +90,7 @@ def owner_sms_text(
             number=work_order.number,
             dealer=work_order.dealer_name,
             hours=hours,
-            link=portal_url(connection.tenant, f"/o/{token}/") if token else "",
+            link=portal_url(current_tenant(), f"/o/{token}/") if token else "",
         )
     )
 

@@ -854,6 +854,7 @@ def test_the_settings_the_chart_sets_load_in_the_products_production_settings(re
                     "access_key": "LTAImedia",
                     "secret_key": "m",
                     "location": "complaint-desk",
+                    "addressing_style": "virtual",
                     "default_acl": "private",
                     "querystring_auth": True,
                     "file_overwrite": False,
