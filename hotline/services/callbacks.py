@@ -222,6 +222,17 @@ def _number_check(work_order: WorkOrder, attempt: CallbackAttempt, actor: Actor,
     event_append(work_order, EventKind.NUMBER_TO_VERIFY, actor, now, check=check.pk, outcome=attempt.outcome)
 
 
+def _attempt_followed_up(
+    work_order: WorkOrder, attempt: CallbackAttempt, given: Any, actor: Actor, now: dt.datetime
+) -> None:
+    """What every recorded callback, the hotline's or the dealer's, brings: its answers kept, the
+    next attempt scheduled, a bad number sent to be verified."""
+    if given:
+        answers_save(attempt, given)
+    _schedule(work_order, attempt, actor, now)
+    _number_check(work_order, attempt, actor, now)
+
+
 def _close(
     work_order: WorkOrder,
     actor: Actor,
@@ -328,10 +339,7 @@ def callback_record(
             note=attempt.note,
             **answers_summary(given),
         )
-        if given:
-            answers_save(attempt, given)
-        _schedule(work_order, attempt, actor, now)
-        _number_check(work_order, attempt, actor, now)
+        _attempt_followed_up(work_order, attempt, given, actor, now)
         if reached:
             work_order.satisfaction = score
             if solved:
@@ -526,10 +534,7 @@ def dealer_callback_record(
             note=attempt.note,
             **answers_summary(given),
         )
-        if given:
-            answers_save(attempt, given)
-        _schedule(work_order, attempt, actor, now)
-        _number_check(work_order, attempt, actor, now)
+        _attempt_followed_up(work_order, attempt, given, actor, now)
         if reached and work_order.state == State.RESOLVED:
             clocks_stop(work_order, [ClockKind.DEALER_CALLBACK], at=at, actor=actor, reason="dealer_callback")
             if (
