@@ -48,6 +48,7 @@ urlpatterns = [
     path("administration/sms/", administration.sms_templates, name="admin-sms"),
     path("administration/callbacks/", callbacks.callback_policy, name="admin-callbacks"),
     path("administration/questionnaires/", callbacks.questionnaires, name="admin-questionnaires"),
+    path("administration/scripts/", callbacks.callback_scripts, name="admin-scripts"),
     path(
         "administration/questionnaires/<slug:purpose>/",
         callbacks.questionnaires,

@@ -28,6 +28,7 @@ from hotline.models import (
     OPEN_STATES,
     CallbackAttempt,
     CallbackParty,
+    CallbackScript,
     Clock,
     ClockKind,
     ClockState,
@@ -40,6 +41,7 @@ from hotline.models import (
 from hotline.satisfaction import callback_facts, failed_callbacks, figures_by, figures_of, weakest_items
 from hotline.selectors import feed_position, kpi_rows, relayed_after, search_matches, with_list_columns
 from hotline.services.questionnaires import questionnaire_for
+from hotline.services.scripts import script_current
 from tenants.models import Manufacturer, NetworkMembership, Tenant
 from tenants.permissions import require
 
@@ -84,6 +86,8 @@ class DealerWorkOrder:
     callbacks: list[CallbackAttempt] = field(default_factory=list)
     # The questionnaire a callback on this work order answers now (its items prefetched).
     questionnaire: Questionnaire | None = None
+    # The manufacturer's callback script (its newest version), shown beside the callback form.
+    script: CallbackScript | None = None
 
     @property
     def can_withdraw(self) -> bool:
@@ -342,6 +346,7 @@ class DealerGateway:
                     .order_by("at", "id")
                 ),
                 questionnaire=questionnaire_for(work_order),
+                script=script_current(),
             )
         key = {"manufacturer_id": manufacturer.pk, "work_order_id": work_order.pk}
         view.assignment = Assignment.objects.filter(**key).first()

@@ -126,6 +126,7 @@ PERMISSIONS: dict[str, Permission] = {
         _p("callback_policy.change", H, HOTLINE_ADMINS, _lazy("Change the callback policy")),
         _p("sms.change", H, HOTLINE_ADMINS, _lazy("Change the texts to owners")),
         _p("questionnaire.change", H, HOTLINE_ADMINS, _lazy("Change the callback questionnaires")),
+        _p("callback_script.change", H, HOTLINE_ADMINS, _lazy("Change the callback script")),
         _p("network.manage", H, HOTLINE_ADMINS, _lazy("Manage the network")),
         _p("api_keys.manage", H, HOTLINE_ADMINS, _lazy("Manage API keys")),
         _p("webhooks.manage", H, HOTLINE_ADMINS, _lazy("Manage webhooks")),

@@ -25,7 +25,7 @@ from config.exports import list_download
 from config.listing import Cursor
 from config.portal import actor_of, apply_errors, live_page, sort_links
 from hotline.models import MAX_PART_LINES, OPEN_STATES, ClockKind, StockCheck
-from hotline.scripts import callback_script
+from hotline.services.scripts import callback_script
 from tenants.permissions import may
 from tenants.selectors import saved_views_for, staff_of
 
@@ -232,7 +232,7 @@ def _context(request: HttpRequest, view: DealerWorkOrder, **forms: Any) -> dict[
         "open_tab": forms.get("open_tab", ""),
         "parts_centre_needed": wo.stock_check == StockCheck.PARTS_CENTRE,
         "can_withdraw": view.can_withdraw,
-        "script": callback_script(wo.owner, org=wo.dealer_name),
+        "script": callback_script(wo.owner, org=wo.dealer_name, script=view.script),
     }
 
 

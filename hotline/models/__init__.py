@@ -34,6 +34,7 @@ from .questionnaire import (
     QuestionnairePurpose,
 )
 from .relay import Outbox, RelayCounter, RelayedEvent, RelayFeed
+from .scripts import CallbackScript, ScriptSituation, in_reader_language
 from .sms import OwnerSms, OwnerSmsKind, OwnerSmsReply, OwnerSmsTemplate
 from .work_order import MAX_PART_LINES, DailySequence, PartLine, WorkOrder, WorkOrderEvent
 
@@ -58,6 +59,7 @@ __all__ = [
     "CallbackOutcome",
     "CallbackParty",
     "CallbackPolicy",
+    "CallbackScript",
     "Category",
     "Channel",
     "Clock",
@@ -89,6 +91,7 @@ __all__ = [
     "RelayCounter",
     "RelayFeed",
     "RelayedEvent",
+    "ScriptSituation",
     "Severity",
     "SlaPolicy",
     "SlaWindow",
@@ -100,4 +103,5 @@ __all__ = [
     "WorkOrder",
     "WorkOrderEvent",
     "WorkOrderType",
+    "in_reader_language",
 ]

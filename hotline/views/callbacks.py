@@ -20,16 +20,35 @@ from tenants.permissions import may
 from ..models import (
     AnswerKind,
     CallbackPolicy,
+    CallbackScript,
     Dimension,
+    Gender,
     HotlineVerification,
+    Owner,
     Questionnaire,
     QuestionnairePurpose,
 )
 from ..selectors import number_checks_pending
 from ..services.callbacks import callback_policy_current, callback_policy_publish, number_check_decide
 from ..services.questionnaires import questionnaire_current, questionnaire_publish
+from ..services.scripts import MAX_SITUATIONS, callback_script, script_current, script_publish
 
-ITEM_FIELD = re.compile(r"^items\[(\d+)\](?:\.(\w+))?$")
+
+def _rows_errors(exc: ValidationError, rows: str, kept: list[forms.Form], form: forms.Form) -> None:
+    """A service's errors on a formset's rows (``<rows>[<n>].<field>``, n from 1 over the rows
+    sent) put on those rows; every other error goes to ``form``, on its field if it has one."""
+    pattern = re.compile(rf"^{re.escape(rows)}\[(\d+)\](?:\.(\w+))?$")
+    for name, errors in exc.message_dict.items():
+        match = pattern.match(name)
+        if match and 0 < int(match[1]) <= len(kept):
+            row = kept[int(match[1]) - 1]
+            field = match[2] if match[2] in row.fields else None
+            for error in errors:
+                row.add_error(field, error)
+        else:
+            field = name if name in form.fields else None
+            for error in errors:
+                form.add_error(field, error)
 
 
 class CallbackPolicyForm(forms.Form):
@@ -200,19 +219,7 @@ def questionnaires(request: HttpRequest, purpose: str = QuestionnairePurpose.SER
                 actor=actor_of(request), purpose=purpose, items=items, note=note_form.cleaned_data["note"]
             )
         except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                match = ITEM_FIELD.match(name)
-                if match and 0 < int(match[1]) <= len(kept):
-                    form = kept[int(match[1]) - 1]
-                    field = match[2] if match[2] in form.fields else None
-                    for error in errors:
-                        form.add_error(field, error)
-                elif name == "note":
-                    for error in errors:
-                        note_form.add_error("note", error)
-                else:
-                    for error in errors:
-                        note_form.add_error(None, error)
+            _rows_errors(exc, "items", kept, note_form)
         else:
             messages.success(
                 request,
@@ -234,4 +241,86 @@ def questionnaires(request: HttpRequest, purpose: str = QuestionnairePurpose.SER
             "is_admin": is_admin,
         },
         status=400 if failed else 200,
+    )
+
+
+# --- the callback script --------------------------------------------------------------------
+
+
+class ScriptForm(forms.Form):
+    opening = forms.CharField(label=_lazy("Opening (Chinese)"), max_length=1000, widget=forms.Textarea)
+    opening_en = forms.CharField(
+        label=_lazy("Opening (English)"), max_length=1000, required=False, widget=forms.Textarea
+    )
+    closing = forms.CharField(label=_lazy("Closing (Chinese)"), max_length=1000, widget=forms.Textarea)
+    closing_en = forms.CharField(
+        label=_lazy("Closing (English)"), max_length=1000, required=False, widget=forms.Textarea
+    )
+    note = forms.CharField(label=_lazy("Note"), required=False, max_length=200)
+
+
+class SituationForm(forms.Form):
+    title = forms.CharField(label=_lazy("Situation (Chinese)"), max_length=100)
+    title_en = forms.CharField(label=_lazy("Situation (English)"), max_length=100, required=False)
+    say = forms.CharField(label=_lazy("What to say (Chinese)"), max_length=1000, widget=forms.Textarea)
+    say_en = forms.CharField(
+        label=_lazy("What to say (English)"), max_length=1000, required=False, widget=forms.Textarea
+    )
+    never = forms.CharField(
+        label=_lazy("What never to say (Chinese)"), max_length=1000, required=False, widget=forms.Textarea
+    )
+    never_en = forms.CharField(
+        label=_lazy("What never to say (English)"), max_length=1000, required=False, widget=forms.Textarea
+    )
+
+
+Situations = forms.formset_factory(
+    SituationForm, extra=2, can_delete=True, max_num=MAX_SITUATIONS, validate_max=True
+)
+SCRIPT_FIELDS = ("opening", "opening_en", "closing", "closing_en")
+SITUATION_FIELDS = ("title", "title_en", "say", "say_en", "never", "never_en")
+
+
+@login_required
+def callback_scripts(request: HttpRequest) -> HttpResponse:
+    """The callback script as the callback forms show it, and its versions; administrators
+    publish a new version (both languages)."""
+    is_admin = may(request.membership.role, "callback_script.change")
+    if request.method == "POST" and not is_admin:
+        raise PermissionDenied(_("Only the customer-service centre's administrators may do this."))
+    current = script_current()
+    form = ScriptForm(request.POST or None, initial={name: getattr(current, name) for name in SCRIPT_FIELDS})
+    formset = Situations(
+        request.POST or None,
+        initial=[{name: getattr(s, name) for name in SITUATION_FIELDS} for s in current.situations.all()],
+        prefix="situations",
+    )
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        kept = [row for row in formset.forms if row.cleaned_data and not row.cleaned_data.get("DELETE")]
+        try:
+            published = script_publish(
+                actor=actor_of(request),
+                situations=[{name: row.cleaned_data[name] for name in SITUATION_FIELDS} for row in kept],
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            _rows_errors(exc, "situations", kept, form)
+        else:
+            messages.success(
+                request, _("Callback script version %(v)s published.") % {"v": published.version}
+            )
+            return redirect("admin-scripts")
+    example = Owner(name="王建华", gender=Gender.MALE)
+    return render(
+        request,
+        "hotline/admin/scripts.html",
+        {
+            "current": current,
+            "script": callback_script(example, org=request.tenant.name, script=current),
+            "form": form,
+            "formset": formset,
+            "versions": CallbackScript.objects.order_by("-version")[:20],
+            "is_admin": is_admin,
+        },
+        status=400 if request.method == "POST" else 200,
     )

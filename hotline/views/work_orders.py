@@ -31,7 +31,6 @@ from tenants.selectors import saved_views_for
 from tenants.services.idempotency import StoredAnswer, idempotency_answer, idempotency_claim
 
 from ..models import MAX_PART_LINES, CallbackOutcome, Channel, ClockKind, Owner, State, Vehicle, WorkOrder
-from ..scripts import callback_script
 from ..selectors import (
     BOARD_SORTS,
     board_work_orders_sorted,
@@ -55,6 +54,7 @@ from ..services.callbacks import hotline_verification_needed
 from ..services.clocks import tenant_time_zone
 from ..services.questionnaires import questionnaire_for
 from ..services.routing import dealer_suggest
+from ..services.scripts import callback_script
 from ..services.work_orders import (
     intake_errors,
     intake_from,

@@ -57,6 +57,7 @@ HOTLINE_PORTAL = {
     "sms.change": ("post", "/administration/sms/"),
     "callback_policy.change": ("post", "/administration/callbacks/"),
     "questionnaire.change": ("post", "/administration/questionnaires/"),
+    "callback_script.change": ("post", "/administration/scripts/"),
     "owner.number_verify": ("post", "/numbers-to-verify/"),
     "network.manage": ("post", "/administration/network/regions/"),
     "api_keys.manage": ("post", "/administration/api-keys/"),
