@@ -8,13 +8,15 @@ import datetime as dt
 import pytest
 import time_machine
 from django_tenants.utils import tenant_context
+from rest_framework.test import APIClient
 
 from hotline.models import CallbackAnswer, CallbackAttempt, WorkOrder
 from hotline.services.questionnaires import questionnaire_for
 from hotline.services.work_orders import work_order_create
 from tenants.models import Role
+from tenants.services.api_keys import api_key_create
 
-from ..conftest import api_session, client_for, parts_intake, person
+from ..conftest import api_client, api_session, client_for, host_of, parts_intake, person
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +168,32 @@ def test_a_bad_period_names_the_field(hotline, network):
     response = client.get("/api/v1/kpis/satisfaction/", {"group": "nonsense"})
     assert response.status_code == 400
     assert "group" in str(response.json())
+
+
+@time_machine.travel(NOON + dt.timedelta(hours=2), tick=False)
+def test_strangers_learn_nothing_of_the_figures(hotline, network, other_manufacturer, data_set):
+    """Another manufacturer's people get the plain 404 on this hotline's figures (its keys a 401)
+    and see only their own on theirs; another dealer of the network sees none of 君达's."""
+    numbers, _expected, _weakest = data_set
+    foreigner = person("dy.supervisor", other_manufacturer.hotline, Role.HOTLINE_SUPERVISOR)
+    stranger = APIClient(HTTP_HOST=host_of(hotline))
+    stranger.cookies = client_for(other_manufacturer.hotline, foreigner).cookies
+    response = stranger.get("/api/v1/kpis/satisfaction/")
+    assert response.status_code == 404
+    assert numbers[2] not in response.content.decode()
+    foreign_key = api_key_create(tenant=other_manufacturer.hotline, name="DY CRM", scope="read").secret
+    assert api_client(hotline, foreign_key).get("/api/v1/kpis/satisfaction/").status_code == 401
+
+    own = api_session(other_manufacturer.hotline, foreigner).get("/api/v1/kpis/satisfaction/").json()
+    assert own["totals"]["attempted"] == 0
+    assert own["failed"] == []
+    assert numbers[2] not in str(own)
+
+    neighbour = client_for(
+        network["pengcheng"], person("pc.crm", network["pengcheng"], Role.DEALER_CRM_MANAGER)
+    )
+    page = neighbour.get("/kpis/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert page.context["satisfaction"]["attempted"] == 0
+    assert list(page.context["failed"]) == []
+    assert numbers[2] not in page.content.decode()
