@@ -68,7 +68,7 @@ MANUFACTURERS = [
 PARTS_CENTRES = [
     ("HQ", "PC-GZ", "华骐华南配件分中心", "广州", [("SOUTH", "华南大区")]),
     ("HQ", "PC-SH", "华骐华东配件分中心", "上海", [("EAST", "华东大区")]),
-    ("DY", "PC-WH", "东岳华中配件中心", "武汉", [("CENTRAL", "华中大区"), ("SOUTH", "华南大区")]),
+    ("DY", "PC-WH", "东岳华中配件分中心", "武汉", [("CENTRAL", "华中大区"), ("SOUTH", "华南大区")]),
 ]
 # (manufacturer, dealer code, slug, name, region, province, city)
 DEALERS = [
@@ -407,9 +407,9 @@ WORK_ORDERS = {
         (
             "13922876543",
             "complaint",
-            "service_attitude",
+            "waiting_time",
             "normal",
-            "保养时服务顾问态度冷淡，承诺的 1 小时交车 2 小时仍未开工。",
+            "保养时服务顾问说约 1 小时可完成，车主等了 2 小时仍未安排保养。",
             "要求道歉并说明原因。",
             [],
             "dispatched",
@@ -426,12 +426,13 @@ WORK_ORDERS = {
         ),
         (
             "13916628890",
-            "parts_shortage",
-            "parts_shortage",
+            "complaint",
+            "repair_quality",
             "normal",
-            "空调鼓风机异响，报价 200 元，实际配件价格超过 1000 元。",
-            "按最初报价更换并核实配件号。",
-            [("HK-80210-S5", "鼓风机总成", 1), ("HK-80215-S5", "鼓风机电阻", 1)],
+            "保养时报修空调异响，当晚仍响；复查说鼓风机损坏、约 200 元，更换前又改口称报错了零件，"
+            "实际 1000 多元。车主认为首次检修不彻底，应由服务站负责。",
+            "按最初报价更换鼓风机，并解释损坏与保养的关系。",
+            [],
             "resolved",
         ),
         (
@@ -557,7 +558,7 @@ def _ship_everything(manufacturer, work_order) -> None:
 
     with tenant_context(manufacturer.hotline):
         for request in PartsRequest.objects.filter(work_order_id=work_order.pk):
-            centre = Actor(user_id=None, name="配件中心", tenant_id=None, role="parts_centre")
+            centre = Actor(user_id=None, name="配件分中心", tenant_id=None, role="parts_centre")
             parts.parts_request_acknowledge(
                 request_id=request.pk, parts_centre_id=request.parts_centre_id, actor=centre
             )
