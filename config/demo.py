@@ -461,6 +461,15 @@ WORK_ORDERS = {
 }
 
 
+# The rest of a demo complaint's record, where there is more to it (by the owner's mobile).
+RECORDS = {
+    "13922876543": {
+        "complainant": {"name": "赵敏", "phone": "13922876544", "relation": "车主配偶"},
+        "preferred_contact_time": "工作日 18:00 以后",
+    },
+}
+
+
 def _work_orders_load(manufacturer: Manufacturer) -> list[str]:
     """A few work orders per hotline, taken through the real services to different states."""
 
@@ -491,6 +500,7 @@ def _work_orders_load(manufacturer: Manufacturer) -> list[str]:
                 owner={"name": owner.name, "mobile": owner.mobile, "city": owner.city},
                 vehicle={"vin": vehicle.vin, "model": vehicle.model} if vehicle else None,
                 part_lines=[{"part_code": c, "part_name": n, "quantity": q} for c, n, q in lines],
+                **RECORDS.get(mobile, {}),
             )
             work_order = work_order_create(manufacturer=manufacturer, actor=agent, intake=intake)
         created.append(work_order.number)
@@ -534,6 +544,16 @@ def _advance(manufacturer, work_order, goal, agent) -> None:
         if work_order.type == "parts_shortage":
             _ship_everything(manufacturer, work_order)
             gateway.act("received", code, number, actor=actor)
+        gateway.act(
+            "repair",
+            code,
+            number,
+            actor=actor,
+            repair_order_number=f"RO{number[len(code) :]}",
+            service_advisor="刘洋",
+            repair_team="机电一组",
+            labour_description="按车主反映的问题检查、维修并试车",
+        )
         gateway.act(
             "resolve",
             code,

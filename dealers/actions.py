@@ -132,6 +132,16 @@ DEALER_ACTIONS: dict[str, DealerAction] = {
             "Confirm the shipped parts were received",
         ),
         DealerAction(
+            "repair",
+            "repair-order",
+            handling.work_order_record_repair,
+            None,
+            forms.RepairForm,
+            api.RepairIn,
+            _lazy("Repair record saved."),
+            "Record the repair order: its number, the service advisor, the repair team and the labour",
+        ),
+        DealerAction(
             "resolve",
             "resolve",
             handling.work_order_resolve,

@@ -69,6 +69,7 @@ class EventKind(StrEnum):
     DEALER_CALLBACK_RECORDED = "callback.dealer_recorded"
     CALLBACK_SCHEDULED = "callback.scheduled"
     RESOLUTION_WITHDRAWN = "work_order.resolution_withdrawn"
+    REPAIR_RECORDED = "work_order.repair_recorded"
     NUMBER_TO_VERIFY = "owner.number_to_verify"
     NUMBER_VERIFIED = "owner.number_verified"
 
@@ -164,6 +165,12 @@ CATALOGUE: dict[EventKind, EventSpec] = {
         _("Stock checked for %(number)s"),
         NOBODY,
         _fields("result", "needs_parts_centre", "note"),
+    ),
+    K.REPAIR_RECORDED: EventSpec(
+        _("Repair record"),
+        _("Repair record of %(number)s"),
+        NOBODY,
+        _fields("repair_order_number", "service_advisor", "repair_team", "labour_description"),
     ),
     K.PARTS_RECEIVED: EventSpec(
         _("Parts received"),

@@ -19,6 +19,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "record_first_contact": (frozenset({S.DISPATCHED, S.REOPENED}), S.PROCESSING),
     "record_contact_attempt": (frozenset({S.DISPATCHED, S.REOPENED, S.PROCESSING, S.AWAITING_PARTS}), None),
     "record_stock_check": (frozenset({S.PROCESSING}), None),
+    # The dealer's repair record: from the first contact until the work order is closed.
+    "record_repair": (frozenset({S.PROCESSING, S.AWAITING_PARTS, S.RESOLVED, S.REOPENED}), None),
     "raise_parts_request": (frozenset({S.PROCESSING}), S.AWAITING_PARTS),
     "confirm_parts_received": (frozenset({S.AWAITING_PARTS}), S.PROCESSING),
     "parts_rejected": (frozenset({S.AWAITING_PARTS}), S.PROCESSING),

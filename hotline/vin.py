@@ -80,3 +80,25 @@ def validate_plate(value: str) -> None:
             ),
             code="plate_format",
         )
+
+
+POSTCODE_RE = re.compile(r"^\d{6}$")
+LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(?:-\d{1,6})?$")
+
+
+def validate_postcode(value: str) -> None:
+    """A mainland postcode: 6 digits."""
+    if not POSTCODE_RE.match(value or ""):
+        raise ValidationError(_("A postcode has 6 digits (e.g. 510000)."), code="postcode_format")
+
+
+def validate_phone(value: str) -> None:
+    """A mobile number, or a landline with its area code (020-12345678, extension after a dash)."""
+    if not (MOBILE_RE.match(value or "") or LANDLINE_RE.match(value or "")):
+        raise ValidationError(
+            _(
+                "A phone number is a mobile number (11 digits starting with 1) or a landline with its "
+                "area code (e.g. 020-12345678)."
+            ),
+            code="phone_format",
+        )

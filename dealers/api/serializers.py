@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from config.api.fields import IdField, MomentField
 from config.api.schema import service_checked
-from hotline.api.serializers import NOT_BLANK, PartLineIn, VehicleOut
+from hotline.api.serializers import NOT_BLANK, ComplainantOut, PartLineIn, RepairOut, VehicleOut
 from hotline.models import (
     Acceptance,
     CallbackOutcome,
@@ -132,7 +132,12 @@ class DealerOwnerOut(serializers.Serializer):
 
     name = serializers.CharField()
     mobile = serializers.CharField()
+    landline = serializers.CharField()
+    email = serializers.CharField()
+    province = serializers.CharField()
     city = serializers.CharField()
+    address = serializers.CharField()
+    postcode = serializers.CharField()
 
 
 class DealerWorkOrderOut(serializers.Serializer):
@@ -150,6 +155,12 @@ class DealerWorkOrderOut(serializers.Serializer):
     complaint = serializers.CharField()
     owner_demand = serializers.CharField()
     owner = DealerOwnerOut()
+    complainant = ComplainantOut()
+    preferred_contact_time = serializers.CharField()
+    incident_at = serializers.DateTimeField(allow_null=True)
+    sales_contract_number = serializers.CharField()
+    sales_consultant = serializers.CharField()
+    repair = RepairOut()
     vehicle = VehicleOut(allow_null=True)
     stock_check = serializers.ChoiceField(
         choices=StockCheck.choices, allow_blank=True, help_text=_("Empty until the stock check.")
@@ -176,6 +187,13 @@ class ContactIn(serializers.Serializer):
     reached = serializers.BooleanField()
     agreed = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
     solution_offered = serializers.BooleanField(required=False, default=False)
+
+
+class RepairIn(serializers.Serializer):
+    repair_order_number = service_checked(serializers.CharField, NOT_BLANK, max_length=40, allow_blank=True)
+    service_advisor = serializers.CharField(max_length=60, allow_blank=True, required=False, default="")
+    repair_team = serializers.CharField(max_length=60, allow_blank=True, required=False, default="")
+    labour_description = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
 class AssignIn(serializers.Serializer):

@@ -18,6 +18,7 @@ from config.api.base import ApiView, check_if_match, etag_of
 from config.api.contract import ANSWER_HEADERS
 from config.api.schema import READ_ERRORS, WRITE_ERRORS, WRITE_HEADERS, problems
 from config.listing import Cursor
+from hotline.api.serializers import complainant_of, repair_of
 from tenants.api.authentication import actor_of
 from tenants.api.idempotency import idempotent
 from tenants.api.permissions import Declared
@@ -25,7 +26,7 @@ from tenants.models import User
 
 from ..actions import DealerAction
 from ..gateway import DealerGateway, DealerWorkOrder, InboxRow
-from .serializers import DealerWorkOrderOut, InboxFilter, InboxOut
+from .serializers import DealerOwnerOut, DealerWorkOrderOut, InboxFilter, InboxOut
 
 TAG = ["dealer"]
 MANUFACTURER = OpenApiParameter(
@@ -62,6 +63,12 @@ OPERATIONS = {
     "received": (
         "dealer_work_orders_confirm_parts_received",
         "Confirms the parts the centre shipped were received.",
+    ),
+    "repair": (
+        "dealer_work_orders_record_repair",
+        "Records (or corrects) the dealer's repair record: the repair order's number, the service "
+        "advisor, the repair team and the labour done; allowed from the first contact until closure. "
+        "The hotline sees it as `repair`.",
     ),
     "resolve": (
         "dealer_work_orders_resolve",
@@ -186,7 +193,13 @@ def _plain(view: DealerWorkOrder) -> dict:
         "resolved_at": wo.resolved_at,
         "complaint": wo.complaint,
         "owner_demand": wo.owner_demand,
-        "owner": {"name": wo.owner.name, "mobile": wo.owner.mobile, "city": wo.owner.city},
+        "owner": {name: getattr(wo.owner, name) for name in DealerOwnerOut().fields},
+        "complainant": complainant_of(wo),
+        "preferred_contact_time": wo.preferred_contact_time,
+        "incident_at": wo.incident_at,
+        "sales_contract_number": wo.sales_contract_number,
+        "sales_consultant": wo.sales_consultant,
+        "repair": repair_of(wo),
         "vehicle": (
             {"vin": wo.vehicle.vin, "plate": wo.vehicle.plate, "model": wo.vehicle.model}
             if wo.vehicle

@@ -15,6 +15,7 @@ from hotline.models import (
     Severity,
     State,
     StockCheck,
+    WorkOrder,
 )
 from hotline.questionnaire_form import answers_of, questionnaire_fields_add
 
@@ -59,6 +60,7 @@ class DealerActionForm(forms.Form):
         staff: list[tuple[str, str]] | None = None,
         windows: list[str] | None = None,
         questionnaire: Questionnaire | None = None,
+        work_order: WorkOrder | None = None,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -132,6 +134,25 @@ class PartsRequestForm(DealerActionForm):
 
 class PartsReceivedForm(DealerActionForm):
     note = forms.CharField(label=_("Note"), required=False)
+
+
+class RepairForm(DealerActionForm):
+    """The dealer's repair record; shown with what is recorded already."""
+
+    repair_order_number = forms.CharField(label=_("Repair order number"), max_length=40)
+    service_advisor = forms.CharField(label=_("Service advisor"), max_length=60, required=False)
+    repair_team = forms.CharField(label=_("Repair team"), max_length=60, required=False)
+    labour_description = forms.CharField(
+        label=_("Labour description"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, work_order: WorkOrder | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if work_order is not None and not self.is_bound:
+            self.initial = {name: getattr(work_order, name) for name in self.fields}
 
 
 class ResolveForm(DealerActionForm):

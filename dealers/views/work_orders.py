@@ -226,7 +226,9 @@ def _context(request: HttpRequest, view: DealerWorkOrder, **forms: Any) -> dict[
         "request_line_errors": forms.get("request_line_errors"),
         **{
             f"{name}_form": forms.get(f"{name}_form")
-            or action.form(staff=staff, windows=_running(view), questionnaire=view.questionnaire)
+            or action.form(
+                staff=staff, windows=_running(view), questionnaire=view.questionnaire, work_order=wo
+            )
             for name, action in DEALER_ACTIONS.items()
         },
         "open_tab": forms.get("open_tab", ""),

@@ -57,6 +57,29 @@ class OwnerIn(serializers.Serializer):
     province = serializers.CharField(max_length=30, allow_blank=True, required=False)
     city = serializers.CharField(max_length=30, allow_blank=True, required=False)
     address = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    postcode = service_checked(
+        serializers.CharField,
+        {"pattern": "^$|^[0-9]{6}$"},
+        max_length=6,
+        allow_blank=True,
+        required=False,
+        help_text=_("6 digits."),
+    )
+
+
+class ComplainantIn(serializers.Serializer):
+    """Who complained, when not the owner: name and phone together."""
+
+    name = serializers.CharField(max_length=60, allow_blank=True, required=False)
+    phone = serializers.CharField(
+        max_length=20,
+        allow_blank=True,
+        required=False,
+        help_text=_("A mobile number, or a landline with its area code (020-12345678)."),
+    )
+    relation = serializers.CharField(
+        max_length=30, allow_blank=True, required=False, help_text=_("e.g. 家属, 司机")
+    )
 
 
 class VehicleIn(serializers.Serializer):
@@ -126,6 +149,17 @@ class WorkOrderIn(serializers.Serializer):
     received_at = MomentField(
         required=False, help_text=_("When the call came in; defaults to now, never in the future.")
     )
+    complainant = ComplainantIn(
+        required=False, allow_null=True, help_text=_("Who complained, when not the owner.")
+    )
+    preferred_contact_time = serializers.CharField(max_length=60, allow_blank=True, required=False)
+    incident_at = MomentField(
+        required=False,
+        allow_null=True,
+        help_text=_("When it happened; not after the complaint was received."),
+    )
+    sales_contract_number = serializers.CharField(max_length=40, allow_blank=True, required=False)
+    sales_consultant = serializers.CharField(max_length=60, allow_blank=True, required=False)
 
 
 class WorkOrderDealer(serializers.Serializer):
@@ -141,6 +175,36 @@ class OwnerOut(serializers.Serializer):
     mobile = serializers.CharField()
     province = serializers.CharField()
     city = serializers.CharField()
+
+
+class ComplainantOut(serializers.Serializer):
+    """Who complained when not the owner; every field empty text when the owner did."""
+
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    relation = serializers.CharField()
+
+
+class RepairOut(serializers.Serializer):
+    """The dealer's repair record; every field empty text until the dealer records it."""
+
+    order_number = serializers.CharField()
+    service_advisor = serializers.CharField()
+    team = serializers.CharField()
+    labour_description = serializers.CharField()
+
+
+def complainant_of(wo: WorkOrder) -> dict[str, str]:
+    return {"name": wo.complainant_name, "phone": wo.complainant_phone, "relation": wo.complainant_relation}
+
+
+def repair_of(wo: WorkOrder) -> dict[str, str]:
+    return {
+        "order_number": wo.repair_order_number,
+        "service_advisor": wo.service_advisor,
+        "team": wo.repair_team,
+        "labour_description": wo.labour_description,
+    }
 
 
 class VehicleOut(serializers.Serializer):
@@ -167,6 +231,8 @@ class WorkOrderOut(serializers.ModelSerializer):
     vehicle = serializers.SerializerMethodField()
     repeat_of = serializers.CharField(source="repeat_number", allow_null=True, default=None)
     part_lines = PartLineOut(many=True)
+    complainant = ComplainantOut(read_only=True)
+    repair = RepairOut(read_only=True)
 
     class Meta:
         model = WorkOrder
@@ -188,6 +254,12 @@ class WorkOrderOut(serializers.ModelSerializer):
             "vehicle",
             "complaint",
             "owner_demand",
+            "complainant",
+            "preferred_contact_time",
+            "incident_at",
+            "sales_contract_number",
+            "sales_consultant",
+            "repair",
             "stock_check",
             "needs_parts_centre",
             "result_summary",
@@ -224,6 +296,12 @@ class WorkOrderOut(serializers.ModelSerializer):
             "vehicle": self.get_vehicle(wo),
             "complaint": wo.complaint,
             "owner_demand": wo.owner_demand,
+            "complainant": complainant_of(wo),
+            "preferred_contact_time": wo.preferred_contact_time,
+            "incident_at": when(wo.incident_at),
+            "sales_contract_number": wo.sales_contract_number,
+            "sales_consultant": wo.sales_consultant,
+            "repair": repair_of(wo),
             "stock_check": wo.stock_check,
             "needs_parts_centre": wo.needs_parts_centre,
             "result_summary": wo.result_summary,

@@ -11,7 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..vin import validate_mobile, validate_plate, validate_vin
+from ..vin import validate_mobile, validate_plate, validate_postcode, validate_vin
 
 
 class Gender(models.TextChoices):
@@ -34,6 +34,7 @@ class Owner(models.Model):
     province = models.CharField(_("province"), max_length=30, blank=True)
     city = models.CharField(_("city"), max_length=30, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=6, blank=True, validators=[validate_postcode])
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -56,6 +56,19 @@ class WorkOrder(models.Model):
     complaint = models.TextField(_("complaint"))
     owner_demand = models.TextField(_("owner's demand"), blank=True)
     received_at = models.DateTimeField(_("received at"))
+    # Who complained when it is not the owner (a relative, the driver, a company's fleet manager).
+    complainant_name = models.CharField(_("complainant"), max_length=60, blank=True)
+    complainant_phone = models.CharField(_("complainant's phone"), max_length=20, blank=True)
+    complainant_relation = models.CharField(_("relation to the owner"), max_length=30, blank=True)
+    preferred_contact_time = models.CharField(_("preferred contact time"), max_length=60, blank=True)
+    incident_at = models.DateTimeField(_("when it happened"), null=True, blank=True)
+    sales_contract_number = models.CharField(_("sales contract number"), max_length=40, blank=True)
+    sales_consultant = models.CharField(_("sales consultant"), max_length=60, blank=True)
+    # The dealer's repair record (维修工单): the repair order, who received the car, who worked on it.
+    repair_order_number = models.CharField(_("repair order number"), max_length=40, blank=True)
+    service_advisor = models.CharField(_("service advisor"), max_length=60, blank=True)
+    repair_team = models.CharField(_("repair team"), max_length=60, blank=True)
+    labour_description = models.TextField(_("labour description"), blank=True)
     # Routing: the dealer tenant and its place in this manufacturer's network (public schema ids).
     dealer_id = models.BigIntegerField(_("dealer"), db_index=True)
     network_membership_id = models.BigIntegerField()

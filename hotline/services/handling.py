@@ -137,6 +137,50 @@ def work_order_record_stock_check(
     return work_order
 
 
+REPAIR_LIMITS = {
+    "repair_order_number": 40,
+    "service_advisor": 60,
+    "repair_team": 60,
+    "labour_description": 2000,
+}
+
+
+def work_order_record_repair(
+    *,
+    work_order_id: int,
+    actor: Actor,
+    dealer_id: int | None = None,
+    repair_order_number: str = "",
+    service_advisor: str = "",
+    repair_team: str = "",
+    labour_description: str = "",
+) -> WorkOrder:
+    """The dealer's repair record (维修工单): the repair order's number, the service advisor, the
+    repair team and the labour done. Each save replaces the record; the hotline sees it."""
+    values = {
+        "repair_order_number": (repair_order_number or "").strip(),
+        "service_advisor": (service_advisor or "").strip(),
+        "repair_team": (repair_team or "").strip(),
+        "labour_description": (labour_description or "").strip(),
+    }
+    errors: dict[str, list[str]] = {}
+    for name, limit in REPAIR_LIMITS.items():
+        if len(values[name]) > limit:
+            errors[name] = [_("At most %(n)s characters.") % {"n": limit}]
+    if not values["repair_order_number"]:
+        errors.setdefault("repair_order_number", []).append(_("Give the repair order's number."))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        work_order = work_order_lock(work_order_id, dealer_id)
+        transition(work_order, "record_repair")
+        for name, value in values.items():
+            setattr(work_order, name, value)
+        work_order_save(work_order, *values)
+        event_append(work_order, EventKind.REPAIR_RECORDED, actor, timezone.now(), **values)
+    return work_order
+
+
 def work_order_resolve(
     *,
     work_order_id: int,

@@ -41,13 +41,17 @@ from ..models import (
     WorkOrderType,
 )
 from ..state import transition
+from ..vin import validate_phone
 from .clocks import DISPATCH_KINDS, clocks_follow_state, clocks_start, clocks_stop, tenant_time_zone
 from .events import event_append
 from .policy import policy_current
 from .routing import dealer_suggest, network_place
 
 Errors = dict[str, list[str]]
-OWNER_FIELDS = ("name", "gender", "mobile", "landline", "email", "province", "city", "address")
+OWNER_FIELDS = ("name", "gender", "mobile", "landline", "email", "province", "city", "address", "postcode")
+# The rest of the complaint's record (the Toyota forms' 抱怨客户联系处理表 and 紧急投诉应对联络表).
+COMPLAINANT_FIELDS = ("name", "phone", "relation")
+RECORD_LIMITS = {"preferred_contact_time": 60, "sales_contract_number": 40, "sales_consultant": 60}
 VEHICLE_FIELDS = ("vin", "plate", "model", "purchase_date", "mileage_km", "use")
 
 
@@ -66,6 +70,12 @@ class Intake:
     part_lines: list[dict[str, Any]] = field(default_factory=list)
     dealer_id: int | None = None  # None: take the suggestion
     received_at: dt.datetime | None = None
+    # Who complained when not the owner: name, phone, relation (all empty: the owner).
+    complainant: dict[str, Any] | None = None
+    preferred_contact_time: str = ""
+    incident_at: dt.datetime | None = None
+    sales_contract_number: str = ""
+    sales_consultant: str = ""
 
 
 def intake_from(*, manufacturer: Manufacturer, values: Mapping[str, Any]) -> Intake:
@@ -100,6 +110,9 @@ def intake_from(*, manufacturer: Manufacturer, values: Mapping[str, Any]) -> Int
         part_lines=[dict(line) for line in values.get("part_lines") or []],
         dealer_id=dealer_id,
         received_at=values.get("received_at"),
+        complainant=dict(values.get("complainant") or {}) or None,
+        incident_at=values.get("incident_at"),
+        **{name: values.get(name) or "" for name in RECORD_LIMITS},
     )
 
 
@@ -267,7 +280,38 @@ def _intake_checked(intake: Intake) -> tuple[Errors, Owner, dict[str, Any] | Non
         _add(errors, "received_at", _("The time received cannot be in the future."))
     elif received_at < EARLIEST:
         _add(errors, "received_at", _("Give a time between 2000 and 2099."))
+    _check_record(intake, received_at, errors)
     return errors, owner_draft, vehicle_values, lines, received_at
+
+
+def _check_record(intake: Intake, received_at: dt.datetime, errors: Errors) -> None:
+    """The complainant (name and phone together, when not the owner), when it happened (before
+    the call), and the record's texts within their lengths."""
+    complainant = {k: str((intake.complainant or {}).get(k) or "").strip() for k in COMPLAINANT_FIELDS}
+    if any(complainant.values()):
+        if not complainant["name"]:
+            _add(
+                errors, "complainant.name", _("Name the person complaining (or leave the complainant empty).")
+            )
+        elif len(complainant["name"]) > 60:
+            _add(errors, "complainant.name", _("At most %(n)s characters.") % {"n": 60})
+        if not complainant["phone"]:
+            _add(errors, "complainant.phone", _("Give the complainant's phone number."))
+        else:
+            try:
+                validate_phone(complainant["phone"])
+            except ValidationError as exc:
+                _add(errors, "complainant.phone", exc.messages[0])
+        if len(complainant["relation"]) > 30:
+            _add(errors, "complainant.relation", _("At most %(n)s characters.") % {"n": 30})
+    for name, limit in RECORD_LIMITS.items():
+        if len(str(getattr(intake, name) or "")) > limit:
+            _add(errors, name, _("At most %(n)s characters.") % {"n": limit})
+    if intake.incident_at is not None:
+        if intake.incident_at > received_at + dt.timedelta(minutes=5):
+            _add(errors, "incident_at", _("It cannot have happened after the complaint was received."))
+        elif intake.incident_at < EARLIEST:
+            _add(errors, "incident_at", _("Give a time between 2000 and 2099."))
 
 
 def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intake) -> WorkOrder:
@@ -345,6 +389,11 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
             dispatched_at=now,
             created_by_id=actor.user_id or 0,
             repeat_of=repeat_of,
+            complainant_name=str((intake.complainant or {}).get("name") or "").strip(),
+            complainant_phone=str((intake.complainant or {}).get("phone") or "").strip(),
+            complainant_relation=str((intake.complainant or {}).get("relation") or "").strip(),
+            incident_at=intake.incident_at,
+            **{name: str(getattr(intake, name) or "").strip() for name in RECORD_LIMITS},
         )
         PartLine.objects.bulk_create(PartLine(work_order=work_order, **line) for line in lines)
         event_append(

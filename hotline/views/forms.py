@@ -30,6 +30,7 @@ from ..models import (
 from ..questionnaire_form import answers_of, questionnaire_fields_add
 from ..selectors import network_active, regions_of
 from ..services.clocks import tenant_time_zone
+from ..services.work_orders import COMPLAINANT_FIELDS, OWNER_FIELDS
 
 
 def _blank(choices) -> list:
@@ -134,6 +135,32 @@ class IntakeForm(forms.Form):
     owner_province = forms.CharField(label=_("Province"), max_length=30, required=False)
     owner_city = forms.CharField(label=_("City"), max_length=30, required=False)
     owner_address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    owner_postcode = forms.CharField(label=_("Postcode"), max_length=6, required=False)
+    complainant_name = forms.CharField(
+        label=_("Complainant, when not the owner"), max_length=60, required=False
+    )
+    complainant_phone = forms.CharField(
+        label=_("Complainant's phone"),
+        max_length=20,
+        required=False,
+        help_text=_("Required with a complainant: a mobile or a landline with its area code."),
+    )
+    complainant_relation = forms.CharField(
+        label=_("Relation to the owner"), max_length=30, required=False, help_text=_("e.g. 家属, 司机")
+    )
+    preferred_contact_time = forms.CharField(
+        label=_("Preferred contact time"),
+        max_length=60,
+        required=False,
+        help_text=_("e.g. 工作日 9:00–12:00"),
+    )
+    incident_at = MomentFormField(
+        label=_("When it happened"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    sales_contract_number = forms.CharField(label=_("Sales contract number"), max_length=40, required=False)
+    sales_consultant = forms.CharField(label=_("Sales consultant"), max_length=60, required=False)
     vehicle_vin = forms.CharField(label=_("VIN"), max_length=17, required=False)
     vehicle_plate = forms.CharField(label=_("Licence plate"), max_length=10, required=False)
     vehicle_model = forms.CharField(
@@ -161,8 +188,9 @@ class IntakeForm(forms.Form):
         """The valid form as ``intake_from`` takes it (the API's shape); ``raw``: what was typed,
         valid or not, to find every error of the service at once."""
         data = self.cleaned_data if not raw else {name: (self.data.get(name) or "") for name in self.fields}
-        owner = ("name", "gender", "mobile", "landline", "email", "province", "city", "address")
+        owner = OWNER_FIELDS
         vehicle = ("vin", "plate", "model", "purchase_date", "mileage_km", "use")
+        record = ("preferred_contact_time", "sales_contract_number", "sales_consultant")
         return {
             **{name: data[name] for name in ("type", "category", "severity", "channel", "complaint")},
             "owner_demand": data["owner_demand"],
@@ -170,14 +198,16 @@ class IntakeForm(forms.Form):
             "vehicle": {name: data[f"vehicle_{name}"] for name in vehicle},
             "part_lines": part_lines,
             "dealer": data["dealer"],
+            "complainant": {name: data[f"complainant_{name}"] for name in COMPLAINANT_FIELDS},
+            # What was typed is not yet a time: the form's own field says what is wrong with it.
+            "incident_at": data["incident_at"] if not raw else None,
+            **{name: data[name] for name in record},
         }
 
     # Service error keys ("owner.mobile", "vehicle.vin", ...) to this form's fields.
     ALIASES = {
-        **{
-            f"owner.{n}": f"owner_{n}"
-            for n in ("name", "gender", "mobile", "landline", "email", "province", "city", "address")
-        },
+        **{f"owner.{n}": f"owner_{n}" for n in OWNER_FIELDS},
+        **{f"complainant.{n}": f"complainant_{n}" for n in COMPLAINANT_FIELDS},
         **{
             f"vehicle.{n}": f"vehicle_{n}"
             for n in ("vin", "plate", "model", "purchase_date", "mileage_km", "use")
