@@ -2,10 +2,10 @@
 
 Which events text the owner: a work order dispatched (received, and which
 dealer will call by when: ``{due}``, the first-contact clock's due time in the
-owner's words, "今天 17:30 前" / "by 17:30 today", never the window's length), parts received at the dealer (come in),
-and the fourth failed callback attempt (please reply with a score from 1 to
-10, or answer online through the signed link, ``{link}``; never to a number a
-callback found empty or wrong). The wording is the
+owner's words, "今天 17:30 前" / "by 17:30 today", never the window's length),
+parts received at the dealer (come in), and the fourth failed callback attempt
+(please reply with a score from 1 to 10, or answer online through the signed
+link, ``{link}``; never to a number a callback found empty or wrong). The wording is the
 manufacturer's (``OwnerSmsTemplate``), Simplified Chinese by default. A reply
 with a score is recorded as the owner's score; it never closes the work order.
 """
@@ -157,7 +157,8 @@ def owner_sms_enqueue(events: list[WorkOrderEvent], *, brand: str) -> int:
             event_id=event.pk,
             kind=kind,
             mobile=event.work_order.owner.mobile,
-            text=owner_sms_text(kind, event.work_order, brand, templates),
+            # "today" / "tomorrow" as of the event the text tells of
+            text=owner_sms_text(kind, event.work_order, brand, templates, now=event.at),
             next_attempt_at=now,
         )
         for event, kind in texting
