@@ -5,7 +5,7 @@ from django.db import migrations, models
 # "在 {hours} 小时内" / "within {hours} hours" promised the window's length, not what the
 # clock says: saved texts get the due time in the owner's words instead.
 HOURS_PHRASES = [
-    (re.compile(r"\{hours\}\s*(?:个)?小时内"), "{due}"),
+    (re.compile(r"\s*\{hours\}\s*(?:个)?小时内"), "{due}"),
     (re.compile(r"within\s+\{hours\}\s+hours?", re.IGNORECASE), "{due}"),
 ]
 

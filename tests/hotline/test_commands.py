@@ -77,7 +77,7 @@ def test_a_bad_date_is_named(hotline):
 def test_an_administrator_enters_a_years_published_schedule(hotline):
     person("hq.admin", hotline, Role.HOTLINE_ADMIN)
 
-    with pytest.raises(CommandError, match="Nothing was changed.*year"):
+    with pytest.raises(CommandError, match=r"Nothing was changed.*year"):
         run("--as", "hq.admin", "--enter-year", "2026")  # official already
 
     out = run("--as", "hq.admin", "--holiday", "2030-02-04", "--name", "春节", "--enter-year", "2030")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import importlib
 import json
 import re
 import threading
@@ -457,3 +458,15 @@ def test_a_template_may_not_promise_a_window_length(admin, in_hotline):
     assert "body" in elsewhere.value.message_dict
 
     owner_sms_template_set(actor=admin, kind="received", body="{dealer}将在{due}与您联系。")
+
+
+def test_saved_wordings_that_promised_hours_are_rewritten_to_the_due_time():
+    migration = importlib.import_module("hotline.migrations.0021_calendar_years")
+
+    def rewritten(body: str) -> str:
+        for pattern, replacement in migration.HOURS_PHRASES:
+            body = pattern.sub(replacement, body)
+        return body
+
+    assert rewritten("{dealer}将在 {hours} 小时内与您联系。") == "{dealer}将在{due}与您联系。"
+    assert rewritten("{dealer} will call you within {hours} hours.") == "{dealer} will call you {due}."
