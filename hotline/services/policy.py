@@ -343,7 +343,9 @@ def calendar_year_enter(*, actor: Actor, year: int, at: dt.datetime | None = Non
     """
     _require_admin(actor)
     errors: list[str] = []
-    if year_status(year, calendar_entered_years()) is not YearStatus.PROVISIONAL:
+    if not 1901 <= year <= 2099:
+        errors.append(_("Give a year from 1901 to 2099."))
+    elif year_status(year, calendar_entered_years()) is not YearStatus.PROVISIONAL:
         errors.append(_("%(year)s is not provisional: its schedule is already known.") % {"year": year})
     elif not CalendarOverride.objects.filter(
         day__gte=dt.date(year, 1, 1), day__lte=dt.date(year, 12, 31), is_working_day=False

@@ -130,6 +130,10 @@ def test_only_a_provisional_year_with_entered_holidays_can_be_marked_entered(adm
         calendar_year_enter(actor=admin, year=2026)
     assert "not provisional" in str(published.value.message_dict["year"])
 
+    with pytest.raises(ValidationError) as far:
+        calendar_year_enter(actor=admin, year=0)
+    assert "year" in far.value.message_dict
+
     calendar_override_set(actor=admin, day=dt.date(2028, 1, 26), is_working_day=False, name="春节")
     with pytest.raises(PermissionDenied):
         calendar_year_enter(actor=supervisor, year=2028)
