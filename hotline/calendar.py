@@ -4,8 +4,11 @@ Working days follow the Chinese official calendar (public holidays, and the
 weekend days made working days around them, 调休) from the ``chinese-calendar``
 package, corrected by the manufacturer's own overrides. A year the package does
 not cover yet (the State Council publishes each year's schedule in the autumn
-before) falls back to Monday–Friday, plus whatever overrides administrators
-have entered; it never raises.
+before) is *provisional*: Monday–Friday less the statutory holidays, the
+fixed-date ones as the national rules set them and the lunar ones (and the
+Qingming solar term) computed with ``lunar-python``; it never raises. Once
+administrators have entered a year's published schedule as overrides and marked
+the year entered, the overrides alone correct Monday–Friday for that year.
 
 All arithmetic happens in the tenant's local time: a working day is a local
 calendar date.
@@ -14,12 +17,14 @@ calendar date.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 import chinese_calendar
+from lunar_python import Lunar, Solar
 
 DAY = dt.timedelta(days=1)
 
@@ -30,12 +35,90 @@ class CalendarKind(StrEnum):
     BUSINESS_HOURS = "business_hours"  # only business hours of working days count
 
 
-def official_is_working_day(day: dt.date) -> bool:
-    """The official schedule; Monday–Friday for a year not published yet."""
+class YearStatus(StrEnum):
+    OFFICIAL = "official"  # the State Council's schedule, as the chinese-calendar package ships it
+    ENTERED = "entered"  # administrators entered the published schedule as overrides
+    PROVISIONAL = "provisional"  # computed from the statutory rules until the schedule is known
+
+
+def official_schedule_known(year: int) -> bool:
+    """Whether the chinese-calendar package ships the State Council's schedule for ``year``."""
+    try:
+        chinese_calendar.is_workday(dt.date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def year_status(year: int, entered_years: frozenset[int] = frozenset()) -> YearStatus:
+    if official_schedule_known(year):
+        return YearStatus.OFFICIAL
+    if year in entered_years:
+        return YearStatus.ENTERED
+    return YearStatus.PROVISIONAL
+
+
+def _lunar(year: int, month: int, day: int) -> dt.date:
+    solar = Lunar.fromYmd(year, month, day).getSolar()
+    return dt.date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+
+def _qingming(year: int) -> dt.date:
+    solar = Solar.fromYmd(year, 6, 1).getLunar().getJieQiTable()["清明"]
+    return dt.date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+
+@functools.lru_cache(maxsize=64)
+def provisional_holidays(year: int) -> dict[dt.date, str]:
+    """The days off of a year whose schedule is not published, with their names.
+
+    The statutory days of the national holiday rules (全国年节及纪念日放假办法, as
+    amended for 2025): 元旦 1 Jan; 春节 the eve and the first three days of the
+    lunar year; 清明 (the solar term); 劳动节 1–2 May; 端午 (5th of the 5th lunar
+    month); 中秋 (15th of the 8th); 国庆 1–3 Oct. The two long holidays are taken
+    as every published schedule has taken them: 春节 from the eve to the seventh
+    day, 国庆 1–7 Oct. A statutory day of a short holiday that falls on a
+    weekend or on another holiday gives the next weekday off instead. The
+    make-up working weekends are never guessed: a provisional year only ever
+    has more days off than the published one, never fewer.
+    """
+    days: dict[dt.date, str] = {}
+    new_year = _lunar(year, 1, 1)
+    for offset in range(-1, 7):  # eve … seventh day
+        days[new_year + offset * DAY] = "春节"
+    for offset in range(7):
+        days[dt.date(year, 10, 1) + offset * DAY] = "国庆节"
+    short = [
+        (dt.date(year, 1, 1), "元旦"),
+        (_qingming(year), "清明节"),
+        (dt.date(year, 5, 1), "劳动节"),
+        (dt.date(year, 5, 2), "劳动节"),
+        (_lunar(year, 5, 5), "端午节"),
+        (_lunar(year, 8, 15), "中秋节"),
+    ]
+    for day, name in short:
+        if day not in days and day.weekday() < 5:
+            days[day] = name
+            continue
+        days.setdefault(day, name)
+        while day in days or day.weekday() >= 5:
+            day += DAY
+        days[day] = name
+    return dict(sorted(days.items()))
+
+
+def official_is_working_day(day: dt.date, entered_years: frozenset[int] = frozenset()) -> bool:
+    """The official schedule; for a year not published yet, the provisional one.
+
+    A year whose schedule administrators have entered counts Monday–Friday here:
+    their overrides (applied by ``BusinessCalendar``) carry its holidays.
+    """
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
-        return day.weekday() < 5
+        if day.year in entered_years:
+            return day.weekday() < 5
+        return day.weekday() < 5 and day not in provisional_holidays(day.year)
 
 
 @dataclass(frozen=True)
@@ -43,6 +126,8 @@ class BusinessCalendar:
     kind: CalendarKind
     time_zone: str = "Asia/Shanghai"
     overrides: Mapping[dt.date, bool] = field(default_factory=dict)  # date → is working day
+    # Years whose published schedule administrators have entered: no provisional holidays there.
+    entered_years: frozenset[int] = frozenset()
     opens: dt.time = dt.time(8, 30)
     closes: dt.time = dt.time(17, 30)
 
@@ -53,7 +138,7 @@ class BusinessCalendar:
     def is_working_day(self, day: dt.date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
-        return official_is_working_day(day)
+        return official_is_working_day(day, self.entered_years)
 
     def _intervals(
         self, moment: dt.datetime, step: dt.timedelta

@@ -20,7 +20,7 @@ from .choices import (
     StockCheck,
     WorkOrderType,
 )
-from .clocks import CalendarOverride, Clock, ClockState, SlaPolicy, SlaWindow
+from .clocks import CalendarOverride, CalendarYear, Clock, ClockState, SlaPolicy, SlaWindow
 from .followup import CallbackAttempt, ExtensionRequest, TransferRequest
 from .notes import NOTE_MAX_LENGTH, HotlineNote, OwnerCallLog, OwnerCallTopic
 from .owner import Gender, Owner, Vehicle, VehicleUse
@@ -50,6 +50,7 @@ __all__ = [
     "AgentExtension",
     "AnswerKind",
     "CalendarOverride",
+    "CalendarYear",
     "Call",
     "CallCause",
     "CallDirection",

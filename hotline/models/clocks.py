@@ -87,6 +87,24 @@ class CalendarOverride(models.Model):
         return f"{self.day} {'working' if self.is_working_day else 'holiday'}"
 
 
+class CalendarYear(models.Model):
+    """A year whose published schedule administrators have entered as ``CalendarOverride`` rows.
+
+    From then on that year counts Monday–Friday corrected by the overrides, no
+    longer the provisional holidays (``hotline.calendar.provisional_holidays``).
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    entered_at = models.DateTimeField(_("entered at"))
+    entered_by = models.CharField(_("entered by"), max_length=150)
+
+    class Meta:
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
 class ClockState(models.TextChoices):
     RUNNING = "running", _("Running")
     PAUSED = "paused", _("Paused")

@@ -435,13 +435,16 @@ def clocks_recalculate(*, actor: Actor, at: dt.datetime | None = None) -> int:
     """Explicit administrator action: move running clocks onto the current policy version.
 
     Clocks already breached keep their record; each moved clock logs its old
-    and new due time. Returns how many clocks moved.
+    and new due time. Then running clocks on a working-day or business-hours
+    calendar that never paused are counted again from their start on today's
+    calendar (a year's published schedule entered over its provisional holidays,
+    or a corrected date). Returns how many clocks moved.
     """
 
     _require_admin(actor)
     at = at or timezone.now()
     policy = policy_current()
-    moved = 0
+    moved_ids: list[int] = []
     with transaction.atomic():
         for clock in (
             Clock.objects.select_for_update(of=("self",))
@@ -481,5 +484,50 @@ def clocks_recalculate(*, actor: Actor, at: dt.datetime | None = None) -> int:
                 due_after=clock.due_at,
                 policy_version=policy.version,
             )
-            moved += 1
+            moved_ids.append(clock.pk)
+        return len(moved_ids) + _recount_on_current_calendar(actor, at, policy, moved_ids)
+
+
+def _recount_on_current_calendar(
+    actor: Actor, at: dt.datetime, policy: SlaPolicy, moved_ids: list[int]
+) -> int:
+    """Running, never-paused, unbreached clocks on a counted calendar, counted again from their start."""
+    moved = 0
+    calendars: dict[str, BusinessCalendar] = {}
+    for clock in (
+        Clock.objects.select_for_update(of=("self",))
+        .select_related("work_order")
+        .filter(
+            state=ClockState.RUNNING,
+            breached_at__isnull=True,
+            paused_seconds=0,
+            policy_version=policy.version,
+        )
+        .exclude(calendar=CalendarKind.WALL.value)
+        .exclude(pk__in=moved_ids)
+    ):
+        if clock.calendar not in calendars:
+            calendars[clock.calendar] = calendar_for(clock.calendar, policy, tenant_time_zone())
+        calendar = calendars[clock.calendar]
+        budget = dt.timedelta(minutes=clock.budget_minutes + clock.extended_minutes)
+        due = calendar.add(clock.started_at, budget)
+        if due == clock.due_at:
+            continue
+        before = clock.due_at
+        _set_due(clock, due, calendar)
+        clock.warnings_fired = sum(1 for t in _warn_times(clock) if t <= at)
+        clock.next_fire_at = _next_fire(clock)
+        clock.save()
+        event_append(
+            clock.work_order,
+            EventKind.CLOCK_RECALCULATED,
+            actor,
+            at,
+            clock=clock.pk,
+            clock_kind=clock.kind,
+            due_before=before,
+            due_after=clock.due_at,
+            policy_version=policy.version,
+        )
+        moved += 1
     return moved

@@ -1,25 +1,28 @@
 """Text messages to the car owner: queued by the relay, sent by the scheduler, replies parsed.
 
 Which events text the owner: a work order dispatched (received, and which
-dealer will call within which time), parts received at the dealer (come in),
-and the fourth failed callback attempt (please reply with a score from 1 to
-10, or answer online through the signed link, ``{link}``; never to a number a
-callback found empty or wrong). The wording is the
+dealer will call by when: ``{due}``, the first-contact clock's due time in the
+owner's words, "今天 17:30 前" / "by 17:30 today", never the window's length),
+parts received at the dealer (come in), and the fourth failed callback attempt
+(please reply with a score from 1 to 10, or answer online through the signed
+link, ``{link}``; never to a number a callback found empty or wrong). The wording is the
 manufacturer's (``OwnerSmsTemplate``), Simplified Chinese by default. A reply
 with a score is recorded as the owner's score; it never closes the work order.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import logging
 import re
 import string
+import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from config.actor import Actor
@@ -41,13 +44,14 @@ from ..models import (
     WorkOrderEvent,
 )
 from .callbacks import owner_score_record
+from .clocks import tenant_time_zone
 from .owner_link import owner_link_token
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TEXTS = {
     OwnerSmsKind.RECEIVED: "【{brand}】尊敬的{owner}，您的反馈已受理（工单号 {number}），"
-    "{dealer}将在 {hours} 小时内与您联系。",
+    "{dealer}将在{due}与您联系。",
     OwnerSmsKind.PARTS_ARRIVED: "【{brand}】尊敬的{owner}，您需要的配件已到达{dealer}，"
     "请联系服务顾问预约进店。工单号 {number}。",
     OwnerSmsKind.SCORE_REQUEST: "【{brand}】尊敬的{owner}，我们多次致电未能联系到您。"
@@ -73,15 +77,59 @@ class _Blank(dict):
         return ""
 
 
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def owner_due_phrase(due: dt.datetime, *, now: dt.datetime, time_zone: str, language: str) -> str:
+    """When something is due, as the owner says it: "今天 17:30 前", "by 10:30 on 1 December"."""
+    tz = zoneinfo.ZoneInfo(time_zone)
+    local, today = due.astimezone(tz), now.astimezone(tz).date()
+    time = local.strftime("%H:%M")
+    with translation.override(language):
+        if local.date() == today:
+            return _("by %(time)s today") % {"time": time}
+        if local.date() == today + dt.timedelta(days=1):
+            return _("by %(time)s tomorrow") % {"time": time}
+        parts = {
+            "day": local.day,
+            "month": local.month,
+            "month_name": calendar.month_name[local.month],
+            "year": local.year,
+        }
+        if local.year == today.year:
+            date = _("%(day)s %(month_name)s") % parts
+        else:
+            date = _("%(day)s %(month_name)s %(year)s") % parts
+        return _("by %(time)s on %(date)s") % {"time": time, "date": date}
+
+
 def owner_sms_text(
-    kind: str, work_order: WorkOrder, brand: str, templates: dict[str, str] | None = None
+    kind: str,
+    work_order: WorkOrder,
+    brand: str,
+    templates: dict[str, str] | None = None,
+    *,
+    now: dt.datetime | None = None,
 ) -> str:
-    """The message as the owner reads it, in the manufacturer's wording or the default."""
+    """The message as the owner reads it, in the manufacturer's wording or the default.
+
+    ``{due}`` is the due time the first-contact clock actually has (on its own
+    calendar: business hours make a Friday-evening work order due on Monday), in
+    the tenant's time zone and in the message's language (Chinese when the text is).
+    """
     if templates is None:
         templates = dict(OwnerSmsTemplate.objects.values_list("kind", "body"))
     body = templates.get(kind) or DEFAULT_TEXTS[kind]
     contact = Clock.objects.filter(work_order=work_order, kind="first_contact").order_by("-id").first()
-    hours = round(contact.budget_minutes / 60) if contact else 2
+    hours = round(contact.budget_minutes / 60) if contact else 2  # {hours}: texts saved before {due}
+    due = ""
+    if contact is not None and "{due}" in body:
+        due = owner_due_phrase(
+            contact.due_at,
+            now=now or timezone.now(),
+            time_zone=tenant_time_zone(),
+            language="zh-hans" if CJK.search(body) else "en",
+        )
     token = owner_link_token(work_order) if "{link}" in body else ""
     return body.format_map(
         _Blank(
@@ -90,6 +138,7 @@ def owner_sms_text(
             number=work_order.number,
             dealer=work_order.dealer_name,
             hours=hours,
+            due=due,
             link=portal_url(current_tenant(), f"/o/{token}/") if token else "",
         )
     )
@@ -108,7 +157,8 @@ def owner_sms_enqueue(events: list[WorkOrderEvent], *, brand: str) -> int:
             event_id=event.pk,
             kind=kind,
             mobile=event.work_order.owner.mobile,
-            text=owner_sms_text(kind, event.work_order, brand, templates),
+            # "today" / "tomorrow" as of the event the text tells of
+            text=owner_sms_text(kind, event.work_order, brand, templates, now=event.at),
             next_attempt_at=now,
         )
         for event, kind in texting
@@ -246,6 +296,7 @@ def owner_sms_replies_receive(replies: list[InboundSms]) -> list[OwnerSmsReply]:
 
 
 __all__ = [
+    "owner_due_phrase",
     "owner_sms_attempt",
     "owner_sms_enqueue",
     "owner_sms_replies_receive",
@@ -255,7 +306,7 @@ __all__ = [
 ]
 
 
-PLACEHOLDERS = ("brand", "owner", "number", "dealer", "hours", "link")
+PLACEHOLDERS = ("brand", "owner", "number", "dealer", "due", "link")
 
 
 def owner_sms_template_set(
@@ -276,7 +327,16 @@ def owner_sms_template_set(
         except ValueError:
             names, errors["body"] = set(), [_("A brace is not closed; write placeholders as {owner}.")]
         unknown = names - set(PLACEHOLDERS)
-        if unknown:
+        if "hours" in names:
+            errors["body"] = [
+                _(
+                    "{hours} promised the window's length, not when the dealer is due; "
+                    "write {due}, the due time in the owner's words."
+                )
+            ]
+        elif "due" in names and kind != OwnerSmsKind.RECEIVED:
+            errors["body"] = [_("{due} is known only in the message that the work order was received.")]
+        elif unknown:
             errors["body"] = [
                 _("Unknown placeholder(s): %(names)s. Allowed: %(allowed)s.")
                 % {

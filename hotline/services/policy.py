@@ -7,14 +7,16 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.actor import Actor
 from tenants.permissions import require
 
-from ..calendar import BusinessCalendar, CalendarKind
+from ..calendar import BusinessCalendar, CalendarKind, YearStatus, provisional_holidays, year_status
 from ..models import (
     CalendarOverride,
+    CalendarYear,
     Category,
     ClockKind,
     Severity,
@@ -262,12 +264,18 @@ def window_for(
     return best
 
 
+def calendar_entered_years() -> frozenset[int]:
+    """Years whose published schedule administrators have entered (no provisional holidays)."""
+    return frozenset(CalendarYear.objects.values_list("year", flat=True))
+
+
 def calendar_for(calendar: str, policy: SlaPolicy, time_zone: str) -> BusinessCalendar:
     overrides = dict(CalendarOverride.objects.values_list("day", "is_working_day"))
     return BusinessCalendar(
         kind=CalendarKind(calendar),
         time_zone=time_zone,
         overrides=overrides,
+        entered_years=calendar_entered_years(),
         opens=policy.business_opens,
         closes=policy.business_closes,
     )
@@ -282,3 +290,74 @@ def calendar_override_set(
         day=day, defaults={"is_working_day": is_working_day, "name": name}
     )
     return override
+
+
+@dataclass(frozen=True)
+class CalendarYearView:
+    """One year as the calendar screen shows it."""
+
+    year: int
+    status: YearStatus
+    holidays: dict[dt.date, str]  # the provisional days off; empty unless provisional
+    entered: CalendarYear | None
+
+    @property
+    def provisional(self) -> bool:
+        return self.status is YearStatus.PROVISIONAL
+
+
+def calendar_years(today: dt.date) -> list[CalendarYearView]:
+    """This year and next, each official, entered by administrators, or provisional."""
+    entered = {y.year: y for y in CalendarYear.objects.filter(year__in=[today.year, today.year + 1])}
+    views = []
+    for year in (today.year, today.year + 1):
+        status = year_status(year, frozenset(entered))
+        views.append(
+            CalendarYearView(
+                year=year,
+                status=status,
+                holidays=provisional_holidays(year) if status is YearStatus.PROVISIONAL else {},
+                entered=entered.get(year),
+            )
+        )
+    return views
+
+
+def calendar_next_year_provisional(today: dt.date) -> int | None:
+    """From 1 October (``today`` in the tenant's zone): next year, while it is still provisional."""
+    if today.month < 10:
+        return None
+    year = today.year + 1
+    if year_status(year, calendar_entered_years()) is YearStatus.PROVISIONAL:
+        return year
+    return None
+
+
+def calendar_year_enter(*, actor: Actor, year: int, at: dt.datetime | None = None) -> CalendarYear:
+    """Mark ``year``'s published schedule as entered: its overrides replace the provisional holidays.
+
+    Before: the year is provisional and administrators have entered its holidays
+    (and make-up working days) as overrides. After: the year counts Monday–Friday
+    corrected by those overrides; who and when are recorded. Running clocks keep
+    their due times until the explicit ``clocks_recalculate`` moves them.
+    """
+    _require_admin(actor)
+    errors: list[str] = []
+    if not 1901 <= year <= 2099:
+        errors.append(_("Give a year from 1901 to 2099."))
+    elif year_status(year, calendar_entered_years()) is not YearStatus.PROVISIONAL:
+        errors.append(_("%(year)s is not provisional: its schedule is already known.") % {"year": year})
+    elif not CalendarOverride.objects.filter(
+        day__gte=dt.date(year, 1, 1), day__lte=dt.date(year, 12, 31), is_working_day=False
+    ).exists():
+        errors.append(
+            _("Enter %(year)s's holidays and make-up working days above first; none is entered yet.")
+            % {"year": year}
+        )
+    if errors:
+        raise ValidationError({"year": errors})
+    with transaction.atomic():
+        entered, _created = CalendarYear.objects.get_or_create(
+            year=year, defaults={"entered_at": at or timezone.now(), "entered_by": actor.name[:150]}
+        )
+    return entered

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import zoneinfo
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -50,11 +52,14 @@ from tenants.services.provisioning import (
 from tenants.services.signin import auth_event_record
 
 from ..models import CalendarOverride, OwnerSmsKind, OwnerSmsTemplate
+from ..services.clocks import tenant_time_zone
 from ..services.owner_sms import DEFAULT_TEXTS, PLACEHOLDERS, owner_sms_template_set
 from ..services.policy import (
     KPI_TARGETS,
     WindowSpec,
     calendar_override_set,
+    calendar_year_enter,
+    calendar_years,
     kpi_targets,
     policy_current,
     policy_publish,
@@ -218,12 +223,44 @@ class OverrideForm(forms.Form):
     name = forms.CharField(label=_lazy("Name"), required=False, max_length=60)
 
 
+class YearEnteredForm(forms.Form):
+    year = forms.TypedChoiceField(label=_lazy("Year"), coerce=int)
+
+    def __init__(self, *args, years: list[int], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(y, str(y)) for y in years]
+
+
+def _tenant_today() -> dt.date:
+    return timezone.localdate(timezone.now(), zoneinfo.ZoneInfo(tenant_time_zone()))
+
+
 @login_required
 def calendar(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         _require(request, "policy.change")
-    form = OverrideForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    today = _tenant_today()
+    years = calendar_years(today)
+    entering = request.method == "POST" and request.POST.get("action") == "enter_year"
+    form = OverrideForm(request.POST if request.method == "POST" and not entering else None)
+    year_form = YearEnteredForm(
+        request.POST if entering else None, years=[y.year for y in years if y.provisional]
+    )
+    if entering and year_form.is_valid():
+        try:
+            calendar_year_enter(actor=actor_of(request), year=year_form.cleaned_data["year"])
+        except PermissionDenied as exc:
+            _refused(request, exc)
+        except ValidationError as exc:
+            apply_errors(year_form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(year)s's schedule is entered; running clocks keep their due times until recalculated.")
+                % {"year": year_form.cleaned_data["year"]},
+            )
+            return redirect("admin-calendar")
+    if request.method == "POST" and not entering and form.is_valid():
         d = form.cleaned_data
         try:
             calendar_override_set(
@@ -239,18 +276,19 @@ def calendar(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Calendar updated."))
             return redirect("admin-calendar")
-    today = dt.date.today()  # noqa: DTZ011 (a list of dates, not an instant)
     return render(
         request,
         "hotline/admin/calendar.html",
         {
             "form": form,
+            "year_form": year_form,
+            "years": years,
             "is_admin": _may(request, "policy.change"),
             "overrides": CalendarOverride.objects.filter(day__gte=today.replace(month=1, day=1)).order_by(
                 "day"
             ),
         },
-        status=400 if form.errors else 200,
+        status=400 if form.errors or year_form.errors else 200,
     )
 
 

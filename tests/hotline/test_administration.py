@@ -75,3 +75,20 @@ def test_holidays_and_texts_are_set_by_administrators_only(admin_client, hotline
 
 def test_the_network_page_lists_the_networks_dealers(dealer, admin_client):
     assert "HQ-GD-001" in admin_client.get("/administration/network/").content.decode()
+
+
+def test_the_text_messages_page_offers_the_due_time_not_hours(admin_client):
+    page = admin_client.get("/administration/sms/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "{due}" in page
+    assert "{hours}" not in page
+    assert "以车主的说法写出" in page
+    assert "将在{due}与您联系" in page  # the default wording of the received text
+
+    refused = admin_client.post(
+        "/administration/sms/",
+        {"kind": "received", "body": "将在 {hours} 小时内联系您"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert refused.status_code == 400
+    assert "write {due}" in refused.content.decode()

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 from django_tenants.utils import tenant_context
 
-from hotline.models import CalendarOverride, SlaPolicy
+from hotline.models import CalendarOverride, CalendarYear, SlaPolicy
 from tenants.models import Role
 
 from ..conftest import person
@@ -72,3 +72,16 @@ def test_a_bad_date_is_named(hotline):
 
     with pytest.raises(CommandError, match="2027-13-01"):
         run("--as", "hq.admin", "--holiday", "2027-13-01")
+
+
+def test_an_administrator_enters_a_years_published_schedule(hotline):
+    person("hq.admin", hotline, Role.HOTLINE_ADMIN)
+
+    with pytest.raises(CommandError, match=r"Nothing was changed.*year"):
+        run("--as", "hq.admin", "--enter-year", "2026")  # official already
+
+    out = run("--as", "hq.admin", "--holiday", "2030-02-04", "--name", "春节", "--enter-year", "2030")
+
+    assert "2030: published schedule entered" in out
+    with tenant_context(hotline):
+        assert CalendarYear.objects.get().entered_by == "hq.admin"

@@ -5,26 +5,34 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import importlib
 import json
 import re
 import threading
 import time
 import urllib.parse
+import zoneinfo
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import time_machine
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from hotline.models import OwnerSms
+from hotline.models import Clock, OwnerSms
 from hotline.services import decisions
-from hotline.services.owner_sms import owner_sms_reply
+from hotline.services.owner_sms import owner_due_phrase, owner_sms_reply, owner_sms_template_set
+from hotline.services.policy import DEFAULT_WINDOWS, WindowSpec, policy_publish
+from hotline.services.work_orders import work_order_create
 from live.relay import relay_everywhere
 from notifications.sms import AliyunSmsBackend, SmsMessage, TencentSmsBackend, aliyun_signature
 
-from ..conftest import dispatch_relayed, work_outbound
+from ..conftest import dispatch_relayed, parts_intake, work_outbound
 
 pytestmark = pytest.mark.django_db
+
+BEIJING = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
 def relayed(hotline) -> list[OwnerSms]:
@@ -45,7 +53,11 @@ def test_the_owner_is_told_who_will_call_within_what_time(parts_work_order, hotl
     lines = [json.loads(x) for x in (tmp_path / "sms.jsonl").read_text().splitlines()]
     assert sms.kind == "received"
     assert "gz-junda 4S店" in sms.text
-    assert "2 小时内" in sms.text
+    with tenant_context(hotline):
+        due = Clock.objects.get(work_order=parts_work_order, kind="first_contact").due_at
+    local = due.astimezone(BEIJING)
+    assert re.search(rf"将在(今天|明天) {local:%H:%M} 前与您联系", sms.text)
+    assert "小时内" not in sms.text
     assert parts_work_order.number in sms.text
     assert (sms.status, sms.attempts) == ("sent", 1)
     assert lines == [
@@ -375,3 +387,86 @@ def test_an_unreachable_tencent_is_a_failed_attempt_to_retry(tencent, settings):
     assert not result.ok
     assert not result.permanent
     assert result.error
+
+
+def beijing(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=BEIJING)
+
+
+def test_on_business_hours_a_friday_evening_text_promises_monday_morning(
+    manufacturer, network, agent, admin, hotline, in_hotline
+):
+    windows = [
+        WindowSpec("first_contact", 120, calendar="business_hours", warn_before=(30,))
+        if w.kind == "first_contact"
+        else w
+        for w in DEFAULT_WINDOWS
+    ]
+    policy_publish(
+        actor=admin, windows=windows, business_opens=dt.time(8, 30), business_closes=dt.time(17, 30)
+    )
+    # Friday 27 Nov 2026, 17:50 in Beijing, after closing: 2 business hours end Monday 10:30.
+    with time_machine.travel(beijing(2026, 11, 27, 17, 50), tick=False):
+        work_order = work_order_create(
+            manufacturer=manufacturer, actor=agent, intake=parts_intake(dealer_id=network["junda"].pk)
+        )
+    [sms] = relayed(hotline)  # later: "today" and "tomorrow" are as of the dispatch
+
+    assert "将在11月30日 10:30 前与您联系" in sms.text
+    assert "小时" not in sms.text
+    assert work_order.number in sms.text
+
+
+def test_an_english_text_promises_the_due_time_in_english(
+    manufacturer, network, agent, admin, hotline, in_hotline
+):
+    owner_sms_template_set(
+        actor=admin, kind="received", body="{brand}: {dealer} will call you {due} about {number}."
+    )
+    with time_machine.travel(beijing(2026, 11, 30, 16, 50), tick=False):  # Monday, wall clock: 18:50
+        work_order_create(
+            manufacturer=manufacturer, actor=agent, intake=parts_intake(dealer_id=network["junda"].pk)
+        )
+    [sms] = relayed(hotline)  # later: "today" and "tomorrow" are as of the dispatch
+
+    assert "will call you by 18:50 today about" in sms.text
+
+
+def test_the_due_time_in_the_owners_words():
+    now = beijing(2026, 11, 30, 16, 0)
+
+    def phrase(due: dt.datetime, language: str) -> str:
+        return owner_due_phrase(due, now=now, time_zone="Asia/Shanghai", language=language)
+
+    assert phrase(beijing(2026, 11, 30, 17, 30), "zh-hans") == "今天 17:30 前"
+    assert phrase(beijing(2026, 12, 1, 10, 30), "zh-hans") == "明天 10:30 前"
+    assert phrase(beijing(2026, 12, 7, 10, 30), "zh-hans") == "12月7日 10:30 前"
+    assert phrase(beijing(2027, 1, 4, 9, 0), "zh-hans") == "2027年1月4日 09:00 前"
+    assert phrase(beijing(2026, 11, 30, 17, 30), "en") == "by 17:30 today"
+    assert phrase(beijing(2026, 12, 1, 10, 30), "en") == "by 10:30 tomorrow"
+    assert phrase(beijing(2026, 12, 1, 10, 30).astimezone(dt.UTC), "en") == "by 10:30 tomorrow"
+    assert phrase(beijing(2026, 12, 7, 10, 30), "en") == "by 10:30 on 7 December"
+    assert phrase(beijing(2027, 1, 4, 9, 0), "en") == "by 09:00 on 4 January 2027"
+
+
+def test_a_template_may_not_promise_a_window_length(admin, in_hotline):
+    with pytest.raises(ValidationError) as hours:
+        owner_sms_template_set(actor=admin, kind="received", body="{dealer}将在 {hours} 小时内与您联系。")
+    assert "{due}" in str(hours.value.message_dict["body"])
+    with pytest.raises(ValidationError) as elsewhere:
+        owner_sms_template_set(actor=admin, kind="parts_arrived", body="配件已到，请在{due}来店。")
+    assert "body" in elsewhere.value.message_dict
+
+    owner_sms_template_set(actor=admin, kind="received", body="{dealer}将在{due}与您联系。")
+
+
+def test_saved_wordings_that_promised_hours_are_rewritten_to_the_due_time():
+    migration = importlib.import_module("hotline.migrations.0020_calendar_years")
+
+    def rewritten(body: str) -> str:
+        for pattern, replacement in migration.HOURS_PHRASES:
+            body = pattern.sub(replacement, body)
+        return body
+
+    assert rewritten("{dealer}将在 {hours} 小时内与您联系。") == "{dealer}将在{due}与您联系。"
+    assert rewritten("{dealer} will call you within {hours} hours.") == "{dealer} will call you {due}."

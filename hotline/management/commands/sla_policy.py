@@ -13,14 +13,21 @@ from django_tenants.utils import tenant_context
 
 from config.actor import Actor
 from hotline.services.clocks import clocks_recalculate
-from hotline.services.policy import WindowSpec, calendar_override_set, policy_current, policy_publish
+from hotline.services.policy import (
+    WindowSpec,
+    calendar_override_set,
+    calendar_year_enter,
+    policy_current,
+    policy_publish,
+)
 from tenants.models import Manufacturer, Membership, User
 
 
 class Command(BaseCommand):
     help = (
         "Show a manufacturer's SLA policy (--show), publish a new version from JSON "
-        "(--publish FILE), set calendar dates (--holiday/--working-day DATE), or move "
+        "(--publish FILE), set calendar dates (--holiday/--working-day DATE), mark a year's "
+        "published schedule entered (--enter-year YEAR), or move "
         "running clocks onto the newest version (--recalculate). Changes need --as, a "
         "hotline administrator's user name, and are logged under that person."
     )
@@ -33,6 +40,12 @@ class Command(BaseCommand):
         parser.add_argument("--holiday", action="append", default=[], metavar="YYYY-MM-DD")
         parser.add_argument("--working-day", action="append", default=[], metavar="YYYY-MM-DD")
         parser.add_argument("--name", default="", help="Name of the dates, e.g. 元旦")
+        parser.add_argument(
+            "--enter-year",
+            type=int,
+            metavar="YEAR",
+            help="The dates of YEAR's published schedule are entered",
+        )
         parser.add_argument("--recalculate", action="store_true")
 
     def handle(self, *args, **o):
@@ -53,6 +66,9 @@ class Command(BaseCommand):
                     calendar_override_set(
                         actor=actor, day=_date(value), is_working_day=working, name=o["name"]
                     )
+                if o["enter_year"]:
+                    calendar_year_enter(actor=actor, year=o["enter_year"])
+                    self.stdout.write(f"{o['enter_year']}: published schedule entered")
                 if o["recalculate"]:
                     self.stdout.write(f"{clocks_recalculate(actor=actor)} running clocks moved")
                 self._show()
