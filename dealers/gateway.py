@@ -46,7 +46,7 @@ from tenants.models import Manufacturer, NetworkMembership, Tenant
 from tenants.permissions import require
 
 from .actions import DEALER_ACTIONS, DealerAction
-from .models import Assignment, ContactAttempt, InternalNote
+from .models import Assignment, ContactAttempt, DepartmentHandoff, InternalNote
 from .services import WorkOrderRef
 
 INBOX_ROWS = 500  # per network, for the API's inbox
@@ -82,6 +82,8 @@ class DealerWorkOrder:
     assignment: Assignment | None = None
     notes: list[InternalNote] = field(default_factory=list)
     contact_attempts: list[ContactAttempt] = field(default_factory=list)
+    # Inside the dealership: the departments it was handed to, and their answers.
+    handoffs: list[DepartmentHandoff] = field(default_factory=list)
     # This dealer's own callbacks to the owner since the work order last reached it.
     callbacks: list[CallbackAttempt] = field(default_factory=list)
     # The questionnaire a callback on this work order answers now (its items prefetched).
@@ -140,7 +142,8 @@ class DealerGateway:
     ) -> QuerySet[WorkOrder]:
         """One network's part of the inbox (evaluate it in the manufacturer's schema)."""
         qs = with_list_columns(
-            WorkOrder.objects.filter(self._visible(manufacturer)).select_related("owner", "vehicle")
+            WorkOrder.objects.filter(self._visible(manufacturer)).select_related("owner", "vehicle"),
+            internal=True,
         )
         if open_only:
             qs = qs.filter(state__in=OPEN_STATES)
@@ -352,6 +355,7 @@ class DealerGateway:
         view.assignment = Assignment.objects.filter(**key).first()
         view.notes = list(InternalNote.objects.filter(**key))
         view.contact_attempts = list(ContactAttempt.objects.filter(**key))
+        view.handoffs = list(DepartmentHandoff.objects.filter(**key))
         return view
 
     def relayed_since(

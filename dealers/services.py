@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from config.actor import Actor
 from tenants.models import Membership
 
-from .models import Assignment, ContactAttempt, InternalNote
+from .models import Assignment, ContactAttempt, DepartmentHandoff, InternalNote
 
 
 class WorkOrderRef(NamedTuple):
@@ -51,6 +51,37 @@ def assignment_set(*, ref: WorkOrderRef, actor: Actor, assignee_id: int) -> Assi
         },
     )
     return assignment
+
+
+def department_hand_off(
+    *, ref: WorkOrderRef, actor: Actor, department: str, head_id: int
+) -> DepartmentHandoff:
+    """The department's head who takes the complaint (a member of this dealer's staff)."""
+    if not Membership.objects.filter(tenant_id=ref.dealer_id, user_id=head_id, is_active=True).exists():
+        raise ValidationError({"head_id": [_("Choose a member of this dealer.")]})
+    return DepartmentHandoff.objects.create(
+        **ref.columns(),
+        department=department,
+        head_id=head_id,
+        handed_by_id=actor.user_id or 0,
+        handed_at=timezone.now(),
+    )
+
+
+def department_answer(*, ref: WorkOrderRef, actor: Actor, result: str) -> DepartmentHandoff:
+    """What the department found and did, on its latest hand-off (kept here only)."""
+    handoff = (
+        DepartmentHandoff.objects.filter(manufacturer_id=ref.manufacturer_id, work_order_id=ref.work_order_id)
+        .order_by("-handed_at", "-id")
+        .first()
+    )
+    if handoff is None:  # the service found a running window, so a hand-off was recorded
+        raise ValidationError({"result": [_("No department has this work order yet: hand it to one first.")]})
+    handoff.result = result.strip()
+    handoff.result_by_id = actor.user_id or 0
+    handoff.result_at = timezone.now()
+    handoff.save(update_fields=["result", "result_by_id", "result_at"])
+    return handoff
 
 
 def note_add(*, ref: WorkOrderRef, actor: Actor, text: str) -> InternalNote:

@@ -20,12 +20,15 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.rules import (
     DEALER_CALLBACK_DUTY,
+    DEALER_CRM,
     DEALER_ON_DUTY,
     DEALER_PARTS,
     HOTLINE_SUPERVISORS,
     NOBODY,
     Audience,
 )
+
+from .models.choices import DEALER_INTERNAL_KINDS
 
 
 class EventKind(StrEnum):
@@ -69,6 +72,9 @@ class EventKind(StrEnum):
     DEALER_CALLBACK_RECORDED = "callback.dealer_recorded"
     CALLBACK_SCHEDULED = "callback.scheduled"
     RESOLUTION_WITHDRAWN = "work_order.resolution_withdrawn"
+    HANDED_OFF = "work_order.handed_off"
+    DEPARTMENT_ANSWERED = "work_order.department_answered"
+    PROGRESS_REPORTED = "work_order.progress_reported"
     REPAIR_RECORDED = "work_order.repair_recorded"
     NUMBER_TO_VERIFY = "owner.number_to_verify"
     NUMBER_VERIFIED = "owner.number_verified"
@@ -107,6 +113,8 @@ def _clock_warning(data: dict[str, Any]) -> Audience:
         return Audience(recorder=True)
     if data.get("clock_kind") == "dealer_callback":
         return Audience(dealer_roles=DEALER_CALLBACK_DUTY)
+    if data.get("clock_kind") in DEALER_INTERNAL_KINDS:
+        return Audience(dealer_roles=DEALER_CRM)
     return Audience(dealer_roles=DEALER_ON_DUTY)
 
 
@@ -165,6 +173,25 @@ CATALOGUE: dict[EventKind, EventSpec] = {
         _("Stock checked for %(number)s"),
         NOBODY,
         _fields("result", "needs_parts_centre", "note"),
+    ),
+    K.HANDED_OFF: EventSpec(
+        _("Handed to a department"),
+        _("%(number)s handed to a department"),
+        NOBODY,
+        _fields("department"),
+    ),
+    K.DEPARTMENT_ANSWERED: EventSpec(
+        _("Department answered"),
+        _("The department answered on %(number)s"),
+        NOBODY,
+        _fields("department"),
+    ),
+    K.PROGRESS_REPORTED: EventSpec(
+        _("Progress report from the dealer"),
+        _("Progress report from the dealer on %(number)s"),
+        RECORDER,
+        _fields("text"),
+        email=True,
     ),
     K.REPAIR_RECORDED: EventSpec(
         _("Repair record"),
@@ -443,6 +470,11 @@ DETAIL_LABELS = {
     "method": _("How"),
     "caller": _("Caller"),
     "next_attempt_at": _("Next attempt"),
+    "department": _("Department"),
+    "text": _("Report"),
+    "repair_order_number": _("Repair order number"),
+    "service_advisor": _("Service advisor"),
+    "repair_team": _("Repair team"),
 }
 # Why a window stopped, as the services record it.
 STOP_REASONS = {
@@ -457,6 +489,8 @@ STOP_REASONS = {
     "reopened": _("reopened"),
     "dealer_callback": _("the dealer called the owner back"),
     "withdrawn": _("resolution withdrawn"),
+    "handed_off": _("handed to the department"),
+    "department_answered": _("the department answered"),
 }
 
 

@@ -17,6 +17,7 @@ from tenants.selectors import network_of_manufacturer
 
 from .events import EventKind
 from .models import (
+    DEALER_INTERNAL_KINDS,
     OPEN_STATES,
     AgentExtension,
     Call,
@@ -157,23 +158,29 @@ def search_matches(q: str) -> Q:
     return Q(pk__in=RawSQL(sql, patterns * 5))  # noqa: S611 -- the text is a parameter
 
 
-def _running(work_order: Any = None) -> QuerySet[Clock]:
-    return Clock.objects.filter(
+def _running(work_order: Any = None, *, internal: bool = False) -> QuerySet[Clock]:
+    """Running windows; the dealer's internal ones only when ``internal`` (the dealer's lists)."""
+    qs = Clock.objects.filter(
         work_order=OuterRef("pk") if work_order is None else work_order, state=ClockState.RUNNING
-    ).order_by("due_at", "pk")
+    )
+    if not internal:
+        qs = qs.exclude(kind__in=DEALER_INTERNAL_KINDS)
+    return qs.order_by("due_at", "pk")
 
 
-def with_list_columns(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
+def with_list_columns(qs: QuerySet[WorkOrder], *, internal: bool = False) -> QuerySet[WorkOrder]:
     """The columns of a list of work orders: the most urgent running window (its due time, kind
-    and first warning), whether one is missed, since when it awaits parts, who recorded it."""
+    and first warning), whether one is missed, since when it awaits parts, who recorded it.
+    The dealer's internal windows count only in the dealer's own lists (``internal``)."""
     awaiting = WorkOrderEvent.objects.filter(
         work_order=OuterRef("pk"), kind=EventKind.PARTS_REQUESTED
     ).order_by("-id")
+    running = _running(internal=internal)
     return qs.annotate(
-        next_due=Subquery(_running().values("due_at")[:1]),
-        next_kind=Subquery(_running().values("kind")[:1]),
-        next_warn=Subquery(_running().values("warn_times")[:1]),
-        is_overdue=Exists(_running().filter(due_at__lt=timezone.now())),
+        next_due=Subquery(running.values("due_at")[:1]),
+        next_kind=Subquery(running.values("kind")[:1]),
+        next_warn=Subquery(running.values("warn_times")[:1]),
+        is_overdue=Exists(running.filter(due_at__lt=timezone.now())),
         awaiting_since=Subquery(awaiting.values("at")[:1]),
         agent_name=Subquery(User.objects.filter(pk=OuterRef("created_by_id")).values("full_name")[:1]),
     )
@@ -334,7 +341,7 @@ def work_orders_for_supervisors() -> dict[str, list[WorkOrder]]:
     base = _with_clocks(WorkOrder.objects.select_related("owner"))
     escalated = Clock.objects.filter(
         work_order=OuterRef("pk"), escalation_level__gt=0, stopped_at__isnull=True
-    )
+    ).exclude(kind__in=DEALER_INTERNAL_KINDS)
     pending = Q(transfer_requests__state=DecisionState.PENDING) | Q(
         extension_requests__state=DecisionState.PENDING
     )
@@ -364,6 +371,8 @@ class WorkOrderPage:
     repeats: list[WorkOrder]
     created_by: str
     network: list[NetworkMembership] = field(default_factory=list)
+    # The dealer's windows inside the dealership: how many run, how many were missed (no more).
+    internal_clocks: dict[str, int] = field(default_factory=dict)
 
 
 def work_order_by_number(number: str) -> WorkOrder:
@@ -380,11 +389,20 @@ def work_order_page(number: str, *, manufacturer_id: int) -> WorkOrderPage:
     for transfer in transfers:
         transfer.suggested_name = names.get(transfer.suggested_dealer_id, "")
     creator = User.objects.filter(pk=work_order.created_by_id).first()
+    clocks = list(work_order.clocks.order_by("started_at", "kind"))
     return WorkOrderPage(
         work_order=work_order,
         part_lines=list(work_order.part_lines.all()),
-        clocks=list(work_order.clocks.order_by("started_at", "kind")),
-        events=list(work_order.events.order_by("id")),
+        clocks=[c for c in clocks if c.kind not in DEALER_INTERNAL_KINDS],
+        internal_clocks={
+            "running": sum(1 for c in clocks if c.kind in DEALER_INTERNAL_KINDS and c.stopped_at is None),
+            "missed": sum(1 for c in clocks if c.kind in DEALER_INTERNAL_KINDS and c.breached_at is not None),
+        },
+        events=[
+            e
+            for e in work_order.events.order_by("id")
+            if not (e.kind.startswith("clock.") and e.data.get("clock_kind") in DEALER_INTERNAL_KINDS)
+        ],
         callbacks=list(
             work_order.callbacks.select_related("questionnaire")
             .prefetch_related("answers__item")
@@ -512,7 +530,13 @@ def _kpi_counts() -> dict[str, Count]:
         "completion_decided": Count("clocks", filter=completion & decided, distinct=True),
         "completion_met": Count("clocks", filter=completion & met, distinct=True),
         "overdue": Count(
-            "pk", distinct=True, filter=Q(clocks__state=ClockState.RUNNING, clocks__due_at__lt=now)
+            "pk",
+            distinct=True,
+            filter=Q(
+                clocks__state=ClockState.RUNNING,
+                clocks__due_at__lt=now,
+                clocks__kind__in=[k for k in ClockKind.values if k not in DEALER_INTERNAL_KINDS],
+            ),
         ),
         "repeats": Count("pk", distinct=True, filter=Q(repeat_of__isnull=False)),
         "reopened": Count("pk", distinct=True, filter=Q(reopen_count__gt=0)),

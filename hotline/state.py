@@ -19,6 +19,14 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "record_first_contact": (frozenset({S.DISPATCHED, S.REOPENED}), S.PROCESSING),
     "record_contact_attempt": (frozenset({S.DISPATCHED, S.REOPENED, S.PROCESSING, S.AWAITING_PARTS}), None),
     "record_stock_check": (frozenset({S.PROCESSING}), None),
+    # Inside the dealership: the responsible department takes it, and answers customer relations.
+    "hand_off": (frozenset({S.DISPATCHED, S.PROCESSING, S.AWAITING_PARTS, S.REOPENED}), None),
+    "department_answer": (frozenset({S.DISPATCHED, S.PROCESSING, S.AWAITING_PARTS, S.REOPENED}), None),
+    # The dealer tells the customer-service centre how it is going.
+    "report_progress": (
+        frozenset({S.DISPATCHED, S.PROCESSING, S.AWAITING_PARTS, S.REOPENED, S.RESOLVED}),
+        None,
+    ),
     # The dealer's repair record: from the first contact until the work order is closed.
     "record_repair": (frozenset({S.PROCESSING, S.AWAITING_PARTS, S.RESOLVED, S.REOPENED}), None),
     "raise_parts_request": (frozenset({S.PROCESSING}), S.AWAITING_PARTS),

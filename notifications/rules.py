@@ -20,6 +20,7 @@ DEALER_PARTS = DEALER_ON_DUTY | {Role.PARTS_CLERK}
 HOTLINE_SUPERVISORS = frozenset({Role.HOTLINE_SUPERVISOR})
 # Who is warned that the dealer's own callback window runs out.
 DEALER_CALLBACK_DUTY = frozenset({Role.DEALER_CRM_MANAGER, Role.CALLBACK_SPECIALIST})
+DEALER_CRM = frozenset({Role.DEALER_CRM_MANAGER})
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,27 @@ PERMISSIONS: dict[str, Permission] = {
         _p("dealer.resolve", D, DEALER_HANDLERS, _lazy("Report resolved"), frozenset({INTEGRATION})),
         _p("dealer.repair", D, DEALER_HANDLERS, _lazy("Record the repair order"), frozenset({INTEGRATION})),
         _p(
+            "dealer.hand_off",
+            D,
+            DEALER_MANAGERS,
+            _lazy("Hand a complaint to a department"),
+            frozenset({INTEGRATION}),
+        ),
+        _p(
+            "dealer.department_answer",
+            D,
+            DEALER_HANDLERS | {R.PARTS_CLERK},  # the parts department's head may be its clerk
+            _lazy("Record a department's answer"),
+            frozenset({INTEGRATION}),
+        ),
+        _p(
+            "dealer.progress",
+            D,
+            DEALER_HANDLERS,
+            _lazy("Report progress to the customer-service centre"),
+            frozenset({INTEGRATION}),
+        ),
+        _p(
             "dealer.callback",
             D,
             DEALER_CALLBACKS,

@@ -16,6 +16,7 @@ from hotline.models import (
     ClockKind,
     ClockState,
     ContactMethod,
+    Department,
     Severity,
     State,
     StockCheck,
@@ -194,6 +195,19 @@ class RepairIn(serializers.Serializer):
     service_advisor = serializers.CharField(max_length=60, allow_blank=True, required=False, default="")
     repair_team = serializers.CharField(max_length=60, allow_blank=True, required=False, default="")
     labour_description = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
+class HandOffIn(serializers.Serializer):
+    department = serializers.ChoiceField(choices=Department.choices)
+    head_id = IdField(help_text=_("A user id of a member of this dealer: the department's head."))
+
+
+class DepartmentAnswerIn(serializers.Serializer):
+    result = service_checked(serializers.CharField, NOT_BLANK, max_length=5000, allow_blank=True)
+
+
+class ProgressReportIn(serializers.Serializer):
+    text = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
 
 
 class AssignIn(serializers.Serializer):

@@ -64,6 +64,22 @@ OPERATIONS = {
         "dealer_work_orders_confirm_parts_received",
         "Confirms the parts the centre shipped were received.",
     ),
+    "hand_off": (
+        "dealer_work_orders_hand_off",
+        "Hands the complaint to the responsible department (sales, service, parts, finance, customer "
+        "relations) and its head, a member of this dealer: stops the 30-minute hand-off window and "
+        "starts the department's 48-hour window. The manufacturer sees only the department.",
+    ),
+    "department_answer": (
+        "dealer_work_orders_record_department_answer",
+        "Records the department's answer to customer relations (kept by this dealer only); stops the "
+        "department's window. Refused while no department has the work order.",
+    ),
+    "progress": (
+        "dealer_work_orders_report_progress",
+        "Reports progress to the customer-service centre: the hotline sees it on the timeline and the "
+        "agent who recorded the complaint is told. Internal notes stay internal.",
+    ),
     "repair": (
         "dealer_work_orders_record_repair",
         "Records (or corrects) the dealer's repair record: the repair order's number, the service "

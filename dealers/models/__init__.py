@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from hotline.models.choices import ContactMethod
+from hotline.models.choices import ContactMethod, Department
 
 
 class WorkOrderRef(models.Model):
@@ -74,3 +74,23 @@ class ContactAttempt(WorkOrderRef):
 
     def __str__(self) -> str:
         return f"{self.work_order_number} {self.at:%Y-%m-%d %H:%M}"
+
+
+class DepartmentHandoff(WorkOrderRef):
+    """The complaint handed to a department's head inside the dealership, and the department's
+    answer to customer relations (the manufacturer sees only that these happened)."""
+
+    department = models.CharField(_("department"), max_length=20, choices=Department.choices)
+    head_id = models.BigIntegerField(_("department head"))
+    handed_by_id = models.BigIntegerField()
+    handed_at = models.DateTimeField()
+    result = models.TextField(_("the department's result"), blank=True)
+    result_by_id = models.BigIntegerField(null=True, blank=True)
+    result_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["handed_at", "id"]
+        indexes = [models.Index(fields=["manufacturer_id", "work_order_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.work_order_number} → {self.department}"

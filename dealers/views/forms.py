@@ -11,6 +11,7 @@ from hotline.models import (
     CallbackOutcome,
     ClockKind,
     ContactMethod,
+    Department,
     Questionnaire,
     Severity,
     State,
@@ -93,6 +94,35 @@ class AssignForm(DealerActionForm):
     def __init__(self, *args, staff: list[tuple[str, str]] | None = None, **kwargs) -> None:
         super().__init__(*args, staff=staff, **kwargs)
         self.fields["assignee_id"].choices = [("", "—"), *(staff or [])]
+
+
+class HandOffForm(DealerActionForm):
+    """The complaint to the responsible department's head (within 30 minutes of dispatch)."""
+
+    department = forms.ChoiceField(label=_("Department"), choices=[("", "—"), *Department.choices])
+    head_id = forms.TypedChoiceField(label=_("Department head"), coerce=int)
+
+    def __init__(self, *args, staff: list[tuple[str, str]] | None = None, **kwargs) -> None:
+        super().__init__(*args, staff=staff, **kwargs)
+        self.fields["head_id"].choices = [("", "—"), *(staff or [])]
+
+
+class DepartmentAnswerForm(DealerActionForm):
+    result = forms.CharField(
+        label=_("What the department found and did"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Seen only by this dealer; the manufacturer sees that the department answered."),
+    )
+
+
+class ProgressReportForm(DealerActionForm):
+    text = forms.CharField(
+        label=_("Progress report to the customer-service centre"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The hotline sees it, and the agent who recorded the complaint is told."),
+    )
 
 
 class NoteForm(DealerActionForm):

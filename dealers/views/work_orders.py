@@ -210,6 +210,8 @@ def _context(request: HttpRequest, view: DealerWorkOrder, **forms: Any) -> dict[
     wo = view.work_order
     for note in view.notes:
         note.author = names.get(str(note.author_id), "")
+    for handoff in view.handoffs:
+        handoff.head_name = names.get(str(handoff.head_id), "")
     lines = [
         {"part_code": p.part_code, "part_name": p.part_name, "quantity": p.quantity} for p in view.part_lines
     ]

@@ -2,6 +2,7 @@ from .callbacks import CallbackPolicy, NumberCheck
 from .calls import MISSED_CAUSES, AgentExtension, Call, CallCause, CallDirection, CallState
 from .choices import (
     BAD_NUMBER_OUTCOMES,
+    DEALER_INTERNAL_KINDS,
     FAILED_OUTCOMES,
     OPEN_STATES,
     RESCHEDULING_OUTCOMES,
@@ -13,6 +14,7 @@ from .choices import (
     ClockKind,
     ContactMethod,
     DecisionState,
+    Department,
     HotlineVerification,
     NumberCheckState,
     Severity,
@@ -40,6 +42,7 @@ from .work_order import MAX_PART_LINES, DailySequence, PartLine, WorkOrder, Work
 
 __all__ = [
     "BAD_NUMBER_OUTCOMES",
+    "DEALER_INTERNAL_KINDS",
     "FAILED_OUTCOMES",
     "MAX_PART_LINES",
     "MISSED_CAUSES",
@@ -69,6 +72,7 @@ __all__ = [
     "ContactMethod",
     "DailySequence",
     "DecisionState",
+    "Department",
     "DetailAnswer",
     "Dimension",
     "ExtensionRequest",

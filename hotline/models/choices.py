@@ -127,6 +127,24 @@ class ClockKind(models.TextChoices):
     COMPLETION = "completion", _("Parts work order completed")
     CALLBACK = "callback", _("Callback after resolution")
     DEALER_CALLBACK = "dealer_callback", _("Dealer's callback after resolution")
+    # The dealer's own, inside the dealership: the hotline sees only how many run and were missed.
+    INTERNAL_HANDOFF = "internal_handoff", _("Handed to the responsible department's head")
+    DEPARTMENT_RESULT = "department_result", _("Department's result to customer relations")
+
+
+# Windows the dealer keeps inside the dealership (its CRM manager is warned; never shown in detail
+# to the hotline).
+DEALER_INTERNAL_KINDS = frozenset({ClockKind.INTERNAL_HANDOFF, ClockKind.DEPARTMENT_RESULT})
+
+
+class Department(models.TextChoices):
+    """The dealer's departments a complaint is handed to (the Toyota manual's 责任部门)."""
+
+    SALES = "sales", _("Sales")
+    SERVICE = "service", _("After-sales service")
+    PARTS = "parts", _("Parts")
+    FINANCE = "finance", _("Finance")
+    CUSTOMER_RELATIONS = "customer_relations", _("Customer relations")
 
 
 class DecisionState(models.TextChoices):

@@ -35,8 +35,11 @@ ESCALATION_ROLES = {
     2: ["general_manager", "hotline_supervisor"],
 }
 # The dealer's own callback window escalates inside the dealer: service manager, then general manager.
+# The windows inside the dealership escalate to its customer-relations manager, then its general manager.
 ESCALATION_ROLES_BY_KIND = {
     ClockKind.DEALER_CALLBACK: {1: ["service_manager"], 2: ["general_manager"]},
+    ClockKind.INTERNAL_HANDOFF: {1: ["dealer_crm_manager"], 2: ["general_manager"]},
+    ClockKind.DEPARTMENT_RESULT: {1: ["dealer_crm_manager"], 2: ["general_manager"]},
 }
 
 
@@ -44,7 +47,13 @@ def escalation_roles(kind: str, level: int) -> list[str]:
     return ESCALATION_ROLES_BY_KIND.get(kind, ESCALATION_ROLES)[level]
 
 
-DISPATCH_KINDS = (ClockKind.FIRST_CONTACT, ClockKind.ANSWER, ClockKind.SENIOR_ANSWER, ClockKind.COMPLETION)
+DISPATCH_KINDS = (
+    ClockKind.FIRST_CONTACT,
+    ClockKind.ANSWER,
+    ClockKind.SENIOR_ANSWER,
+    ClockKind.COMPLETION,
+    ClockKind.INTERNAL_HANDOFF,
+)
 
 
 def tenant_time_zone() -> str:

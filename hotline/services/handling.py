@@ -21,8 +21,10 @@ from ..events import EventKind
 from ..models import (
     Acceptance,
     ClockKind,
+    ClockState,
     ContactMethod,
     DecisionState,
+    Department,
     ExtensionRequest,
     StockCheck,
     TransferRequest,
@@ -134,6 +136,75 @@ def work_order_record_stock_check(
             needs_parts_centre=work_order.needs_parts_centre,
             note=note.strip(),
         )
+    return work_order
+
+
+def work_order_hand_off(
+    *, work_order_id: int, actor: Actor, dealer_id: int | None = None, department: str, head_id: int
+) -> WorkOrder:
+    """The complaint handed to the responsible department's head: the hand-off window stops and
+    the department's 48-hour window starts (the dealer's own rows say who the head is)."""
+    if department not in Department.values:
+        raise ValidationError({"department": [_("Choose the responsible department.")]})
+    with transaction.atomic():
+        work_order = work_order_lock(work_order_id, dealer_id)
+        transition(work_order, "hand_off")
+        now = timezone.now()
+        event_append(work_order, EventKind.HANDED_OFF, actor, now, department=department)
+        clocks_stop(work_order, [ClockKind.INTERNAL_HANDOFF], at=now, actor=actor, reason="handed_off")
+        if (
+            not work_order.clocks.filter(kind=ClockKind.DEPARTMENT_RESULT)
+            .exclude(state=ClockState.STOPPED)
+            .exists()
+        ):
+            clocks_start(work_order, [ClockKind.DEPARTMENT_RESULT], at=now, actor=actor)
+    return work_order
+
+
+def work_order_department_answer(
+    *, work_order_id: int, actor: Actor, dealer_id: int | None = None, result: str
+) -> WorkOrder:
+    """The department's head answers customer relations: the department's window stops. What
+    the department found stays the dealer's (its own rows); the log says only that it answered."""
+    if not (result or "").strip():
+        raise ValidationError({"result": [_("Write what the department found and did.")]})
+    if len(result) > 5000:
+        raise ValidationError({"result": [_("At most %(n)s characters.") % {"n": 5000}]})
+    with transaction.atomic():
+        work_order = work_order_lock(work_order_id, dealer_id)
+        transition(work_order, "department_answer")
+        running = (
+            work_order.clocks.filter(kind=ClockKind.DEPARTMENT_RESULT)
+            .exclude(state=ClockState.STOPPED)
+            .first()
+        )
+        if running is None:
+            raise ValidationError(
+                {"result": [_("No department has this work order yet: hand it to one first.")]}
+            )
+        now = timezone.now()
+        last = work_order.events.filter(kind=EventKind.HANDED_OFF).order_by("-at", "-id").first()
+        department = last.data.get("department", "") if last else ""
+        event_append(work_order, EventKind.DEPARTMENT_ANSWERED, actor, now, department=department)
+        clocks_stop(
+            work_order, [ClockKind.DEPARTMENT_RESULT], at=now, actor=actor, reason="department_answered"
+        )
+    return work_order
+
+
+def work_order_progress_report(
+    *, work_order_id: int, actor: Actor, dealer_id: int | None = None, text: str
+) -> WorkOrder:
+    """A progress report to the customer-service centre: on the hotline's timeline, and the agent
+    who recorded the complaint is told. (The dealer's notes stay internal.)"""
+    if not (text or "").strip():
+        raise ValidationError({"text": [_("Write what to report.")]})
+    if len(text) > 2000:
+        raise ValidationError({"text": [_("At most %(n)s characters.") % {"n": 2000}]})
+    with transaction.atomic():
+        work_order = work_order_lock(work_order_id, dealer_id)
+        transition(work_order, "report_progress")
+        event_append(work_order, EventKind.PROGRESS_REPORTED, actor, timezone.now(), text=text.strip())
     return work_order
 
 

@@ -59,9 +59,13 @@ DEFAULT_WINDOWS = (
     ),
     WindowSpec(ClockKind.CALLBACK, 3 * DAY, warn_before=(8 * HOUR,)),
     WindowSpec(ClockKind.DEALER_CALLBACK, 3 * DAY, warn_before=(8 * HOUR,), second_escalation_after=DAY),
+    # Inside the dealership (the Toyota manual): the complaint reaches the responsible department's
+    # head within 30 minutes, and the department answers customer relations within 48 hours.
+    WindowSpec(ClockKind.INTERNAL_HANDOFF, 30, warn_before=(10,), second_escalation_after=HOUR),
+    WindowSpec(ClockKind.DEPARTMENT_RESULT, 2 * DAY, warn_before=(8 * HOUR,), second_escalation_after=DAY),
 )
 # Windows a policy published before they existed still gets, at their defaults.
-LATER_WINDOWS = (ClockKind.DEALER_CALLBACK,)
+LATER_WINDOWS = (ClockKind.DEALER_CALLBACK, ClockKind.INTERNAL_HANDOFF, ClockKind.DEPARTMENT_RESULT)
 
 
 def default_window(policy: SlaPolicy, kind: str) -> SlaWindow | None:

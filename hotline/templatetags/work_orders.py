@@ -15,6 +15,7 @@ from ..models import (
     CallbackOutcome,
     Category,
     ClockKind,
+    Department,
     OwnerCallTopic,
     Severity,
     State,
@@ -31,6 +32,7 @@ CHOICE_FIELDS = {
     "result": StockCheck,
     "outcome": CallbackOutcome,
     "topic": OwnerCallTopic,
+    "department": Department,
 }
 
 

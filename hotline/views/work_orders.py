@@ -414,6 +414,7 @@ def _context(request: HttpRequest, number: str, **forms: Any) -> dict[str, Any]:
         "wo": work_order,
         "part_lines": page.part_lines,
         "clocks": page.clocks,
+        "internal_clocks": page.internal_clocks,
         "events": page.events,
         "callbacks": page.callbacks,
         "transfers": page.transfers,

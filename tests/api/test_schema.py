@@ -56,6 +56,9 @@ DEALER_OPERATIONS = {
     "dealer_work_orders_request_transfer",
     "dealer_work_orders_resolve",
     "dealer_work_orders_record_repair",
+    "dealer_work_orders_hand_off",
+    "dealer_work_orders_record_department_answer",
+    "dealer_work_orders_report_progress",
     "dealer_work_orders_withdraw_resolution",
     "inbox_list",
 }
