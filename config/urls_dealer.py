@@ -11,6 +11,7 @@ from .urls_common import urlpatterns as common
 
 urlpatterns = [
     path("", dashboard.dashboard, name="home"),
+    path("digest/", dashboard.digest, name="digest"),
     path("work-orders/", work_orders.inbox, name="inbox"),
     path("work-orders/bulk/", work_orders.inbox_bulk_assign, name="inbox-bulk"),
     path("work-orders/<code:manufacturer>/<code:number>/", work_orders.work_order_page, name="work-order"),

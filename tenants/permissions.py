@@ -153,6 +153,12 @@ PERMISSIONS: dict[str, Permission] = {
         _p("dealer.parts", D, DEALER_PARTS, _lazy("Ask the parts centre"), frozenset({INTEGRATION})),
         _p("dealer.received", D, DEALER_PARTS, _lazy("Confirm parts received"), frozenset({INTEGRATION})),
         _p("dealer.resolve", D, DEALER_HANDLERS, _lazy("Report resolved"), frozenset({INTEGRATION})),
+        _p(
+            "dealer.digest",
+            D,
+            frozenset({R.GENERAL_MANAGER}),
+            _lazy("Receive the daily digest of new complaints"),
+        ),
         _p("dealer.repair", D, DEALER_HANDLERS, _lazy("Record the repair order"), frozenset({INTEGRATION})),
         _p(
             "dealer.hand_off",

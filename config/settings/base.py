@@ -241,6 +241,7 @@ CELERY_BEAT_SCHEDULE = {
     "idempotency-purge": {"task": "tenants.idempotency_records_purge", "schedule": 600.0},
     "jobs-sweep": {"task": "tenants.jobs_sweep", "schedule": 60.0},
     "jobs-purge": {"task": "tenants.jobs_purge", "schedule": 3600.0},
+    "digest-sweep": {"task": "dealers.digest_sweep", "schedule": 300.0},
 }
 
 # --- Identity: global users, membership and role per tenant (tenants.models.Membership).

@@ -94,3 +94,24 @@ class DepartmentHandoff(WorkOrderRef):
 
     def __str__(self) -> str:
         return f"{self.work_order_number} → {self.department}"
+
+
+class DailyDigest(models.Model):
+    """One person's e-mail of the complaints that reached the dealer the day before: made once per
+    person and local day (the sweep that makes it can run any number of times), sent once."""
+
+    user_id = models.BigIntegerField()
+    day = models.DateField()  # the local day it is sent on; it covers the day before
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user_id", "day"], name="one_digest_per_person_and_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}"

@@ -90,6 +90,7 @@ DEALER_PORTAL = {
         for name, action in DEALER_ACTIONS.items()
     },
     "dealer.kpis.read": ("get", "/kpis/"),
+    "dealer.digest": ("post", "/digest/"),
     "networks.accept": ("post", "/administration/networks/"),
     "dealer.staff.manage": ("post", "/administration/users/"),
     "dealer.audit.read": ("get", "/administration/audit/"),

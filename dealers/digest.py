@@ -1,0 +1,154 @@
+"""The general manager's daily digest of new complaints (opt-in), by e-mail each morning.
+
+A general manager chooses it on the dealer's dashboard (cell ``dealer.digest``; the
+choice is a notification preference of the kind ``daily_digest``). From 08:00 in the
+dealer's time zone, the sweep makes one ``DailyDigest`` row per subscriber and day:
+the work orders every manufacturer dispatched to the dealer the day before, with the
+major complaints first, and how many of the dealer's work orders are overdue now. A
+task sends each row once after it commits; the sweep queues again a row whose task was
+lost, so a restart loses no digest and sends none twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Exists, OuterRef, Q, When
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_tenants.utils import tenant_context
+
+from config.actor import Actor
+from hotline.models import Clock, ClockState, Severity, WorkOrder
+from notifications.models import NotificationPreference
+from notifications.services import notification_preference_set
+from tenants.context import current_tenant, enqueue_on_commit
+from tenants.models import Membership, NetworkMembership, Tenant, User
+from tenants.permissions import may, require
+
+from .models import DailyDigest
+
+DIGEST_KIND = "daily_digest"
+SEND_TASK = "dealers.digest_send"
+SEND_FROM = dt.time(8, 0)
+MAX_LINES = 100
+
+
+def digest_wanted(user_id: int) -> bool:
+    return NotificationPreference.objects.filter(user_id=user_id, kind=DIGEST_KIND, email=True).exists()
+
+
+def digest_choose(*, actor: Actor, wanted: bool) -> None:
+    """The person's own choice (in the dealer's schema)."""
+    require(actor, "dealer.digest")
+    notification_preference_set(user_id=actor.user_id, kind=DIGEST_KIND, in_app=False, email=wanted)
+
+
+def _zone(tenant: Tenant) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(getattr(tenant, "time_zone", "") or settings.TIME_ZONE)
+
+
+def digest_text(dealer: Tenant, day: dt.date) -> tuple[str, str]:
+    """Subject and body: the work orders dispatched to ``dealer`` on the local day before ``day``."""
+    zone = _zone(dealer)
+    start = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(0), tzinfo=zone)
+    end = start + dt.timedelta(days=1)
+    now = timezone.now()
+    lines: list[str] = []
+    count = majors = overdue = 0
+    places = NetworkMembership.objects.filter(dealer=dealer).select_related("manufacturer__hotline")
+    for place in places:
+        manufacturer = place.manufacturer
+        with tenant_context(manufacturer.hotline):
+            mine = WorkOrder.objects.filter(dealer_id=dealer.pk)
+            new = list(
+                mine.filter(dispatched_at__gte=start, dispatched_at__lt=end)
+                .select_related("owner")
+                .order_by(Case(When(severity=Severity.MAJOR, then=0), default=1), "dispatched_at")
+            )
+            late = Clock.objects.filter(work_order=OuterRef("pk"), state=ClockState.RUNNING, due_at__lt=now)
+            overdue += mine.filter(Exists(late)).filter(~Q(state__in=("closed", "cancelled"))).count()
+        count += len(new)
+        for wo in new:
+            majors += wo.severity == Severity.MAJOR
+            if len(lines) < MAX_LINES:
+                mark = f"[{Severity(wo.severity).label}] " if wo.severity == Severity.MAJOR else ""
+                lines.append(
+                    f"{mark}{manufacturer.name} {wo.number} · {wo.get_category_display()} · "
+                    f"{wo.owner.name} · {wo.complaint[:60]}"
+                )
+    subject = _("%(dealer)s: %(n)s new complaints on %(day)s") % {
+        "dealer": dealer.name,
+        "n": count,
+        "day": (day - dt.timedelta(days=1)).isoformat(),
+    }
+    summary = _("New: %(n)s, of which major: %(major)s. Overdue now: %(overdue)s.") % {
+        "n": count,
+        "major": majors,
+        "overdue": overdue,
+    }
+    more = count - len(lines)
+    tail = [_("…and %(n)s more in the inbox.") % {"n": more}] if more > 0 else []
+    body = (
+        "\n".join([summary, "", *lines, *tail])
+        if lines
+        else "\n".join([summary, "", _("No new complaints.")])
+    )
+    return subject, body
+
+
+def digests_make(now: dt.datetime | None = None) -> list[int]:
+    """In a dealer's schema: today's digest of each subscribed general manager, once it is 08:00
+    here; the ids of digests made and not yet on their way (or whose task was lost)."""
+    dealer = current_tenant()
+    now = now or timezone.now()
+    local = now.astimezone(_zone(dealer))
+    if local.time() < SEND_FROM:
+        return []
+    day = local.date()
+    subscribers = set(
+        NotificationPreference.objects.filter(kind=DIGEST_KIND, email=True).values_list("user_id", flat=True)
+    )
+    allowed = [
+        m.user_id
+        for m in Membership.objects.filter(tenant=dealer, user_id__in=subscribers, is_active=True)
+        if may(m.role, "dealer.digest")
+    ]
+    missing = [u for u in allowed if not DailyDigest.objects.filter(user_id=u, day=day).exists()]
+    if missing:
+        with translation.override(settings.LANGUAGE_CODE):
+            subject, body = digest_text(dealer, day)
+        for user_id in missing:
+            try:
+                with transaction.atomic():
+                    DailyDigest.objects.create(user_id=user_id, day=day, subject=subject, body=body)
+            except IntegrityError:  # another sweep made it first
+                pass
+    lease = now - dt.timedelta(seconds=settings.OUTBOUND_LEASE_SECONDS)
+    waiting = DailyDigest.objects.filter(sent_at__isnull=True).filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=lease)
+    )
+    ids = list(waiting.values_list("pk", flat=True))
+    for digest_id in ids:
+        enqueue_on_commit(SEND_TASK, digest_id)
+    DailyDigest.objects.filter(pk__in=ids).update(enqueued_at=now)
+    return ids
+
+
+def digest_send(digest_id: int) -> bool:
+    """In the dealer's schema: e-mail one digest if not sent yet (row locked: sent once). A person
+    gone or without an address gets nothing, and it is not tried again."""
+    with transaction.atomic():
+        digest = DailyDigest.objects.select_for_update().filter(pk=digest_id, sent_at__isnull=True).first()
+        if digest is None:
+            return False
+        user = User.objects.filter(pk=digest.user_id, is_active=True).first()
+        if user is not None and user.email:
+            send_mail(digest.subject, digest.body, None, [user.email])
+        digest.sent_at = timezone.now()
+        digest.save(update_fields=["sent_at"])
+    return True
