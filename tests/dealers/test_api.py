@@ -38,7 +38,7 @@ def test_inbox_and_a_parts_work_order_handled_to_resolution(
     assert (row["manufacturer"], row["number"], row["next_due"]["kind"]) == (
         "HQ",
         parts_work_order.number,
-        "first_contact",
+        "internal_handoff",  # the dealer's own inbox: the hand-off to a department comes first
     )
 
     read = crm_client.get(url(parts_work_order))

@@ -163,7 +163,8 @@ def test_an_unsolved_callback_reopens_to_the_same_dealer_with_fresh_clocks(
         wo = WorkOrder.objects.get(pk=parts_work_order.pk)
         running = set(wo.clocks.filter(state="running").values_list("kind", flat=True))
     assert (wo.state, wo.reopen_count, wo.dealer_id) == ("reopened", 1, parts_work_order.dealer_id)
-    assert running == {"first_contact", "answer", "completion"}
+    # The dealer hands the reopened complaint to a department again (its own window).
+    assert running == {"first_contact", "answer", "completion", "internal_handoff"}
 
 
 def test_an_illegal_transition_says_which_states_allow_it(parts_work_order, junda_gateway, dealer_actor):
@@ -206,7 +207,8 @@ def test_one_merged_inbox_across_networks(parts_work_order, junda_gateway):
     rows = junda_gateway.inbox()
 
     assert [(r.manufacturer.code, r.work_order.number) for r in rows] == [("HQ", parts_work_order.number)]
-    assert rows[0].next_due.kind == "first_contact"
+    # The dealer's own inbox counts its internal window: the hand-off to a department, in 30 minutes.
+    assert rows[0].next_due.kind == "internal_handoff"
 
 
 def test_transfer_approved_moves_the_work_order_and_its_clocks(
@@ -236,7 +238,7 @@ def test_transfer_approved_moves_the_work_order_and_its_clocks(
         wo = WorkOrder.objects.get(pk=parts_work_order.pk)
         fresh = wo.clocks.filter(state="running", started_at__gte=wo.dispatched_at).count()
     assert wo.dealer_id == network["pengcheng"].pk
-    assert fresh == 3
+    assert fresh == 4  # first contact, answer, completion, and the new dealer's hand-off
     with pytest.raises(Http404):
         junda_gateway.work_order("HQ", parts_work_order.number)
     with tenant_context(network["pengcheng"]):

@@ -34,7 +34,12 @@ def test_parts_work_order_is_numbered_routed_and_clocked(parts_work_order, netwo
         ("HQ-37110-01", 1),
         ("HQ-80210-07", 2),
     ]
-    assert set(Clock.objects.values_list("kind", flat=True)) == {"first_contact", "answer", "completion"}
+    assert set(Clock.objects.values_list("kind", flat=True)) == {
+        "first_contact",
+        "answer",
+        "completion",
+        "internal_handoff",  # the dealer's own: to the responsible department within 30 minutes
+    }
     assert list(wo.events.values_list("kind", flat=True))[:2] == [
         "work_order.created",
         "work_order.dispatched",
