@@ -33,12 +33,14 @@ from hotline.models import (
     ClockState,
     Questionnaire,
     RelayedEvent,
+    Severity,
     State,
     WorkOrder,
     WorkOrderEvent,
 )
 from hotline.satisfaction import callback_facts, failed_callbacks, figures_by, figures_of, weakest_items
 from hotline.selectors import feed_position, kpi_rows, relayed_after, search_matches, with_list_columns
+from hotline.services.major import senior_answers_awaiting
 from hotline.services.questionnaires import questionnaire_for
 from tenants.models import Manufacturer, NetworkMembership, Tenant
 from tenants.permissions import require
@@ -84,6 +86,11 @@ class DealerWorkOrder:
     callbacks: list[CallbackAttempt] = field(default_factory=list)
     # The questionnaire a callback on this work order answers now (its items prefetched).
     questionnaire: Questionnaire | None = None
+    # Answers recorded on a senior manager's behalf that they have not confirmed yet.
+    awaiting_senior: list[WorkOrderEvent] = field(default_factory=list)
+
+    def awaiting_confirmation_by(self, user_id: int) -> list[WorkOrderEvent]:
+        return [e for e in self.awaiting_senior if e.data.get("on_behalf_of") == user_id]
 
     @property
     def can_withdraw(self) -> bool:
@@ -301,6 +308,17 @@ class DealerGateway:
         awaiting.sort(key=lambda r: r.work_order.awaiting_since or far)
         return {"figures": figures, "awaiting_parts": awaiting[:8]}
 
+    def major_open(self) -> int:
+        """How many open major complaints (重大投诉) are routed here, across every network: the
+        inbox's pinned badge."""
+        count = 0
+        assignments: dict[tuple[int, int], int] = {}
+        for place in self.places.values():
+            qs = self._inbox_query(place.manufacturer, assignments, severity=Severity.MAJOR)
+            with tenant_context(place.manufacturer.hotline):
+                count += qs.count()
+        return count
+
     def work_order(self, manufacturer_code: str, number: str) -> DealerWorkOrder:
         manufacturer = self._manufacturer(manufacturer_code)
         with tenant_context(manufacturer.hotline):
@@ -342,6 +360,7 @@ class DealerGateway:
                     .order_by("at", "id")
                 ),
                 questionnaire=questionnaire_for(work_order),
+                awaiting_senior=senior_answers_awaiting(work_order),
             )
         key = {"manufacturer_id": manufacturer.pk, "work_order_id": work_order.pk}
         view.assignment = Assignment.objects.filter(**key).first()

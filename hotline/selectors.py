@@ -37,8 +37,10 @@ from .models import (
     RelayCounter,
     RelayedEvent,
     RelayFeed,
+    Severity,
     State,
     TransferRequest,
+    UpgradeRequest,
     Vehicle,
     WorkOrder,
     WorkOrderEvent,
@@ -302,8 +304,10 @@ def dashboard_for_hotline(*, user_id: int | None, today: dt.datetime) -> Dashboa
 
 def work_orders_awaiting_decision() -> QuerySet[WorkOrder]:
     """Work orders with a transfer or extension request waiting for a supervisor."""
-    pending = Q(transfer_requests__state=DecisionState.PENDING) | Q(
-        extension_requests__state=DecisionState.PENDING
+    pending = (
+        Q(transfer_requests__state=DecisionState.PENDING)
+        | Q(extension_requests__state=DecisionState.PENDING)
+        | Q(upgrade_requests__state=DecisionState.PENDING)
     )
     return WorkOrder.objects.filter(pk__in=WorkOrder.objects.filter(pending).values("pk"))
 
@@ -335,14 +339,20 @@ def work_orders_for_supervisors() -> dict[str, list[WorkOrder]]:
     escalated = Clock.objects.filter(
         work_order=OuterRef("pk"), escalation_level__gt=0, stopped_at__isnull=True
     )
-    pending = Q(transfer_requests__state=DecisionState.PENDING) | Q(
-        extension_requests__state=DecisionState.PENDING
+    pending = (
+        Q(transfer_requests__state=DecisionState.PENDING)
+        | Q(extension_requests__state=DecisionState.PENDING)
+        | Q(upgrade_requests__state=DecisionState.PENDING)
     )
     queues = {
         "overdue": base.filter(is_overdue=True).order_by("next_due"),
         "escalated": base.filter(Exists(escalated)).order_by("next_due"),
         "callback": base.filter(state=State.RESOLVED).order_by("resolved_at"),
         "decision": base.filter(pending).distinct().order_by("received_at"),
+        # Major complaints (重大投诉) still open, most urgent first.
+        "major": base.filter(severity=Severity.MAJOR, state__in=OPEN_STATES).order_by(
+            F("next_due").asc(nulls_last=True)
+        ),
     }
     return {name: list(qs[:QUEUE_ROWS]) for name, qs in queues.items()}
 
@@ -362,6 +372,7 @@ class WorkOrderPage:
     transfers: list[TransferRequest]
     extensions: list[ExtensionRequest]
     repeats: list[WorkOrder]
+    upgrades: list[UpgradeRequest]
     created_by: str
     network: list[NetworkMembership] = field(default_factory=list)
 
@@ -393,6 +404,7 @@ def work_order_page(number: str, *, manufacturer_id: int) -> WorkOrderPage:
         transfers=transfers,
         extensions=list(work_order.extension_requests.order_by("-requested_at")),
         repeats=list(work_order.repeats.order_by("-received_at")),
+        upgrades=list(work_order.upgrade_requests.order_by("-requested_at")),
         created_by=(creator.get_full_name() or creator.username) if creator else "",
         network=network,
     )

@@ -176,6 +176,15 @@ class ContactIn(serializers.Serializer):
     reached = serializers.BooleanField()
     agreed = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
     solution_offered = serializers.BooleanField(required=False, default=False)
+    on_behalf_of_id = IdField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "A general manager's or service director's user id: the answer is theirs and stops the "
+            "major-complaint window once they confirm it."
+        ),
+    )
 
 
 class AssignIn(serializers.Serializer):
@@ -220,6 +229,14 @@ class ExtensionIn(serializers.Serializer):
         help_text=_("More minutes for the window: 1 minute to 30 days."),
     )
     reason = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
+
+
+class UpgradeIn(serializers.Serializer):
+    reason = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
+
+
+class SeniorConfirmIn(serializers.Serializer):
+    """Nothing to send: the caller confirms the answers recorded on their own behalf."""
 
 
 class TransferIn(serializers.Serializer):

@@ -83,6 +83,17 @@ class ContactForm(DealerActionForm):
         label=_("What was said or agreed"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     solution_offered = forms.BooleanField(label=_("A solution was offered"), required=False)
+    on_behalf_of_id = forms.TypedChoiceField(
+        label=_("On behalf of (senior management)"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("The general manager or service director whose answer this is; they confirm it."),
+    )
+
+    def __init__(self, *args, staff: list[tuple[str, str]] | None = None, **kwargs) -> None:
+        super().__init__(*args, staff=staff, **kwargs)
+        self.fields["on_behalf_of_id"].choices = [("", "—"), *(staff or [])]
 
 
 class AssignForm(DealerActionForm):
@@ -151,6 +162,16 @@ class ExtensionForm(DealerActionForm):
             self.fields["clock_kind"].choices = [
                 (kind, label) for kind, label in ClockKind.choices if kind in windows
             ]
+
+
+class UpgradeForm(DealerActionForm):
+    reason = forms.CharField(
+        label=_("Why this is a major complaint"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class SeniorConfirmForm(DealerActionForm):
+    """The senior manager confirms the answer recorded on their behalf (nothing to fill in)."""
 
 
 class TransferForm(DealerActionForm):

@@ -117,6 +117,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "saved_views": saved_views_for(request.tenant, request.user, "inbox"),
             "current_view": request.GET.get("view", ""),
             "assign_form": DEALER_ACTIONS["assign"].form(staff=staff, prefix="bulk"),
+            "major_open": gateway.major_open(),
         },
     )
 
@@ -232,6 +233,7 @@ def _context(request: HttpRequest, view: DealerWorkOrder, **forms: Any) -> dict[
         "open_tab": forms.get("open_tab", ""),
         "parts_centre_needed": wo.stock_check == StockCheck.PARTS_CENTRE,
         "can_withdraw": view.can_withdraw,
+        "to_confirm": view.awaiting_confirmation_by(request.user.pk),
         "script": callback_script(wo.owner, org=wo.dealer_name),
     }
 

@@ -21,7 +21,7 @@ from .choices import (
     WorkOrderType,
 )
 from .clocks import CalendarOverride, Clock, ClockState, SlaPolicy, SlaWindow
-from .followup import CallbackAttempt, ExtensionRequest, TransferRequest
+from .followup import CallbackAttempt, ExtensionRequest, TransferRequest, UpgradeRequest
 from .notes import NOTE_MAX_LENGTH, HotlineNote, OwnerCallLog, OwnerCallTopic
 from .owner import Gender, Owner, Vehicle, VehicleUse
 from .questionnaire import (
@@ -95,6 +95,7 @@ __all__ = [
     "State",
     "StockCheck",
     "TransferRequest",
+    "UpgradeRequest",
     "Vehicle",
     "VehicleUse",
     "WorkOrder",

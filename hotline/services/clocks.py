@@ -35,8 +35,14 @@ ESCALATION_ROLES = {
     2: ["general_manager", "hotline_supervisor"],
 }
 # The dealer's own callback window escalates inside the dealer: service manager, then general manager.
+# A major complaint's senior-answer window: its missed deadline goes straight to the people a major
+# complaint is told to (senior management, the service manager, the hotline's supervisors).
 ESCALATION_ROLES_BY_KIND = {
     ClockKind.DEALER_CALLBACK: {1: ["service_manager"], 2: ["general_manager"]},
+    ClockKind.SENIOR_ANSWER: {
+        1: ["general_manager", "service_director", "service_manager", "hotline_supervisor"],
+        2: ["general_manager", "service_director", "dealer_crm_manager", "hotline_supervisor"],
+    },
 }
 
 
