@@ -31,6 +31,8 @@ CHOICE_FIELDS = {
     "result": StockCheck,
     "outcome": CallbackOutcome,
     "topic": OwnerCallTopic,
+    "severity_after": Severity,
+    "category_after": Category,
 }
 
 

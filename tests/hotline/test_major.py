@@ -21,7 +21,7 @@ from hotline.services import major
 from hotline.services.clocks import clocks_fire_due
 from hotline.services.decisions import transfer_decide
 from hotline.services.handling import transfer_request
-from hotline.services.work_orders import work_order_create
+from hotline.services.work_orders import work_order_create, work_order_reopen
 from live.relay import relay_everywhere
 from notifications.models import Notification
 from notifications.services import notification_preference_set
@@ -369,3 +369,31 @@ def test_senior_answer_warnings_go_to_senior_management_and_supervisors(crew):
     assert {crew["gm"].pk, crew["sd"].pk, crew["sm"].pk} <= warned
     assert crew["sa"].pk not in warned
     assert crew["supervisor"].pk in _told(crew["hotline"], "clock.warning")
+
+
+def test_a_reopened_major_complaint_is_news_for_senior_management_and_supervisors(crew):
+    with time_machine.travel(TUESDAY_10, tick=False):
+        work_order = _create(crew, severity="major")
+        _contact(crew, work_order.number, "sd")
+        _act(crew, "stock", work_order.number, "sm", result="own_stock", note="")
+        _act(
+            crew,
+            "resolve",
+            work_order.number,
+            "sm",
+            result_summary="已免费更换大灯总成",
+            owner_acceptance="accepted",
+        )
+        _deliver()
+    reopened_at = TUESDAY_10 + dt.timedelta(days=1)
+    with time_machine.travel(reopened_at, tick=False):
+        with tenant_context(crew["hotline"]):
+            work_order_reopen(
+                work_order_id=work_order.pk, actor=crew["agent_actor"], reason="车主称大灯仍闪烁"
+            )
+        _deliver()
+    assert {crew["gm"].pk, crew["sd"].pk, crew["sm"].pk} <= _told(crew["junda"], "work_order.reopened")
+    assert crew["supervisor"].pk in _told(crew["hotline"], "work_order.reopened")
+    clocks = _senior_clocks(crew, work_order)
+    assert [c.state for c in clocks] == [ClockState.STOPPED, ClockState.RUNNING]
+    assert clocks[1].started_at == reopened_at
