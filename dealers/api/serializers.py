@@ -59,6 +59,11 @@ class InboxFilter(serializers.Serializer):
         required=False, default=True, help_text=_("Only open work orders (default).")
     )
     assignee = IdField(required=False, help_text=_("Only those assigned to this user id."))
+    severity = serializers.ChoiceField(
+        choices=Severity.choices,
+        required=False,
+        help_text=_("Only this severity: `major` is the queue of major complaints."),
+    )
     cursor = serializers.CharField(
         required=False, max_length=500, help_text=_("The `next_cursor` of the previous page.")
     )

@@ -139,6 +139,7 @@ class Inbox(DealerView):
             size=values["page_size"],
             open_only=values["open_only"],
             assignee_id=values.get("assignee"),
+            severity=values.get("severity", ""),
         )
         results = [_inbox_row(row) for row in page.rows]
         body = {"results": results, "count": page.total, "next_cursor": page.next}

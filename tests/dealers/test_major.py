@@ -193,6 +193,9 @@ def test_the_api_asks_for_an_upgrade_and_confirms_a_senior_answer(hotline, netwo
     assert contact.status_code == 200, contact.json()
     assert _senior_clock(hotline, orders["major"]).state == ClockState.RUNNING
     assert crm.post(major + "senior-answer-confirmation/", {}, format="json").status_code == 403
+    inbox = crm.get("/api/v1/inbox/?severity=major").json()["results"]
+    assert [row["number"] for row in inbox] == [orders["major"].number]
+    assert crm.get("/api/v1/inbox/?severity=urgent").status_code == 400
     sd = api_session(junda, junda_people["sd"])
     confirmed = sd.post(major + "senior-answer-confirmation/", {}, format="json")
     assert confirmed.status_code == 200, confirmed.json()
