@@ -50,7 +50,8 @@ class DealerActionForm(forms.Form):
     """A dealer action's form: its cleaned data are the action's arguments.
 
     ``staff``: the people here (who can be assigned); ``windows``: the work order's running
-    windows (what more time can be asked for).
+    windows (what more time can be asked for); ``seniors``: the senior managers here (on whose
+    behalf an answer can be recorded).
     """
 
     def __init__(
@@ -59,6 +60,7 @@ class DealerActionForm(forms.Form):
         staff: list[tuple[str, str]] | None = None,
         windows: list[str] | None = None,
         questionnaire: Questionnaire | None = None,
+        seniors: list[tuple[str, str]] | None = None,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -91,9 +93,9 @@ class ContactForm(DealerActionForm):
         help_text=_("The general manager or service director whose answer this is; they confirm it."),
     )
 
-    def __init__(self, *args, staff: list[tuple[str, str]] | None = None, **kwargs) -> None:
-        super().__init__(*args, staff=staff, **kwargs)
-        self.fields["on_behalf_of_id"].choices = [("", "—"), *(staff or [])]
+    def __init__(self, *args, seniors: list[tuple[str, str]] | None = None, **kwargs) -> None:
+        super().__init__(*args, seniors=seniors, **kwargs)
+        self.fields["on_behalf_of_id"].choices = [("", "—"), *(seniors or [])]
 
 
 class AssignForm(DealerActionForm):

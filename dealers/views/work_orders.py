@@ -26,7 +26,7 @@ from config.listing import Cursor
 from config.portal import actor_of, apply_errors, live_page, sort_links
 from hotline.models import MAX_PART_LINES, OPEN_STATES, ClockKind, StockCheck
 from hotline.scripts import callback_script
-from tenants.permissions import may
+from tenants.permissions import may, roles_allowed
 from tenants.selectors import saved_views_for, staff_of
 
 from ..actions import DEALER_ACTIONS
@@ -38,6 +38,16 @@ def _staff(request: HttpRequest) -> list[tuple[str, str]]:
     return [
         (str(m.user_id), f"{m.user.get_full_name() or m.user.username} · {m.get_role_display()}")
         for m in staff_of(request.tenant)
+    ]
+
+
+def _seniors(request: HttpRequest) -> list[tuple[str, str]]:
+    """The senior managers here: on whose behalf an answer to a major complaint can be recorded."""
+    senior = roles_allowed("dealer.senior_confirm")
+    return [
+        (str(m.user_id), f"{m.user.get_full_name() or m.user.username} · {m.get_role_display()}")
+        for m in staff_of(request.tenant)
+        if m.role in senior
     ]
 
 
@@ -207,6 +217,7 @@ def _running(view: DealerWorkOrder) -> list[str]:
 
 def _context(request: HttpRequest, view: DealerWorkOrder, **forms: Any) -> dict[str, Any]:
     staff = _staff(request)
+    seniors = _seniors(request)
     names = dict(staff)
     wo = view.work_order
     for note in view.notes:
@@ -227,7 +238,9 @@ def _context(request: HttpRequest, view: DealerWorkOrder, **forms: Any) -> dict[
         "request_line_errors": forms.get("request_line_errors"),
         **{
             f"{name}_form": forms.get(f"{name}_form")
-            or action.form(staff=staff, windows=_running(view), questionnaire=view.questionnaire)
+            or action.form(
+                staff=staff, windows=_running(view), questionnaire=view.questionnaire, seniors=seniors
+            )
             for name, action in DEALER_ACTIONS.items()
         },
         "open_tab": forms.get("open_tab", ""),
@@ -257,7 +270,11 @@ def work_order_action(request: HttpRequest, manufacturer: str, number: str, acti
     if not may(request.membership.role, declared.permission):
         raise PermissionDenied
     form = declared.form(
-        request.POST, staff=_staff(request), windows=_running(view), questionnaire=view.questionnaire
+        request.POST,
+        staff=_staff(request),
+        windows=_running(view),
+        questionnaire=view.questionnaire,
+        seniors=_seniors(request),
     )
     extra: dict[str, Any] = {}
     if form.is_valid():

@@ -97,6 +97,10 @@ def test_the_service_director_confirms_on_the_page_what_was_recorded_for_them(
     work_order = orders["major"]
     url = f"/work-orders/HQ/{work_order.number}/"
     crm = client_for(junda, junda_people["crm"])
+    choices = crm.get(url).content.decode().split('name="on_behalf_of_id"')[1].split("</select>")[0]
+    assert "junda.sd" in choices
+    assert "zhao.gm" in choices
+    assert "junda.crm" not in choices  # only senior management can be answered for
     recorded = crm.post(
         url + "contact/",
         {
