@@ -450,46 +450,42 @@ CATALOGUE: dict[EventKind, EventSpec] = {
         DEALER_NEWS,
         _fields("call_log", "topic"),
     ),
+    K.RECLASSIFIED: EventSpec(
+        _("Severity or category changed"),
+        _("%(number)s was reclassified"),
+        MAJOR_AWARE_DEALER_NEWS,
+        _fields(
+            "severity_before",
+            "severity_after",
+            "category_before",
+            "category_after",
+            "reason",
+            "request",
+            "major",
+        ),
+        email=True,
+    ),
+    K.UPGRADE_REQUESTED: EventSpec(
+        _("Asked to make it a major complaint"),
+        _("The dealer asks that %(number)s be a major complaint"),
+        SUPERVISORS,
+        _fields("request", "reason"),
+        email=True,
+    ),
+    K.UPGRADE_REFUSED: EventSpec(
+        _("Request for a major complaint refused"),
+        _("%(number)s stays a normal complaint"),
+        DEALER_NEWS,
+        _fields("request", "reason"),
+    ),
+    K.SENIOR_ANSWER_CONFIRMED: EventSpec(
+        _("Senior management confirmed the answer"),
+        _("Senior management answered major complaint %(number)s"),
+        MAJOR_NEWS,
+        _fields("contact_event", "on_behalf_of", "on_behalf_of_name"),
+    ),
 }
 
-CATALOGUE.update(
-    {
-        K.RECLASSIFIED: EventSpec(
-            _("Severity or category changed"),
-            _("%(number)s was reclassified"),
-            MAJOR_AWARE_DEALER_NEWS,
-            _fields(
-                "severity_before",
-                "severity_after",
-                "category_before",
-                "category_after",
-                "reason",
-                "request",
-                "major",
-            ),
-            email=True,
-        ),
-        K.UPGRADE_REQUESTED: EventSpec(
-            _("Asked to make it a major complaint"),
-            _("The dealer asks that %(number)s be a major complaint"),
-            SUPERVISORS,
-            _fields("request", "reason"),
-            email=True,
-        ),
-        K.UPGRADE_REFUSED: EventSpec(
-            _("Request for a major complaint refused"),
-            _("%(number)s stays a normal complaint"),
-            DEALER_NEWS,
-            _fields("request", "reason"),
-        ),
-        K.SENIOR_ANSWER_CONFIRMED: EventSpec(
-            _("Senior management confirmed the answer"),
-            _("Senior management answered major complaint %(number)s"),
-            MAJOR_NEWS,
-            _fields("contact_event", "on_behalf_of", "on_behalf_of_name"),
-        ),
-    }
-)
 
 # Fields of the manufacturer's log a dealer never receives (where a work order was before).
 HIDDEN_FROM_DEALERS = frozenset({"from_dealer_id", "from_dealer_code"})
