@@ -46,6 +46,7 @@ from .models import (
     WorkOrderEvent,
     WorkOrderType,
 )
+from .services.major import senior_answers_awaiting
 from .services.policy import policy_current
 
 
@@ -373,6 +374,8 @@ class WorkOrderPage:
     extensions: list[ExtensionRequest]
     repeats: list[WorkOrder]
     upgrades: list[UpgradeRequest]
+    # Answers recorded on a senior manager's behalf, not yet confirmed by them.
+    awaiting_senior: list[WorkOrderEvent]
     created_by: str
     network: list[NetworkMembership] = field(default_factory=list)
 
@@ -405,6 +408,7 @@ def work_order_page(number: str, *, manufacturer_id: int) -> WorkOrderPage:
         extensions=list(work_order.extension_requests.order_by("-requested_at")),
         repeats=list(work_order.repeats.order_by("-received_at")),
         upgrades=list(work_order.upgrade_requests.order_by("-requested_at")),
+        awaiting_senior=senior_answers_awaiting(work_order),
         created_by=(creator.get_full_name() or creator.username) if creator else "",
         network=network,
     )

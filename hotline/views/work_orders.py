@@ -438,6 +438,7 @@ def _context(request: HttpRequest, number: str, **forms: Any) -> dict[str, Any]:
         or TransferDecisionForm(prefix="transfer", network=network),
         "extension_form": forms.get("extension_form") or ExtensionDecisionForm(prefix="extension"),
         "upgrades": page.upgrades,
+        "awaiting_senior": page.awaiting_senior,
         "reclassify_form": forms.get("reclassify_form")
         or ReclassifyForm(
             prefix="reclassify", initial={"severity": work_order.severity, "category": work_order.category}

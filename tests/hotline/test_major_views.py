@@ -260,3 +260,26 @@ def test_the_api_of_another_manufacturer_gets_404(hotline, other_manufacturer, r
     )
     assert response.status_code == 404
     assert _state(hotline, work_order) == ("normal", "parts_shortage", 0)
+
+
+def test_the_hotline_sees_an_answer_awaiting_the_senior_managers_confirmation(
+    hotline, network, manufacturer, agent, supervisor_client
+):
+    junda = network["junda"]
+    director = person("junda.sd", junda, Role.SERVICE_DIRECTOR)
+    with tenant_context(hotline):
+        work_order = work_order_create(
+            manufacturer=manufacturer, actor=agent, intake=parts_intake(dealer_id=junda.pk, severity="major")
+        )
+    url = f"/work-orders/{work_order.number}/"
+    assert 'data-testid="senior-awaiting"' not in supervisor_client.get(url).content.decode()
+    crm = Actor(user_id=201, name="黄丽", tenant_id=junda.pk, role="dealer_crm_manager")
+    with tenant_context(junda):
+        DealerGateway(junda).act(
+            "contact", "HQ", work_order.number, actor=crm, at=None, whom="王建华", method="phone",
+            reached=True, agreed="服务总监致歉", solution_offered=True, on_behalf_of_id=director.pk,
+        )  # fmt: skip
+    page = supervisor_client.get(url).content.decode()
+    section = page.split('data-testid="senior-awaiting"')[1].split("</section>")[0]
+    assert "junda.sd" in section
+    assert "服务总监致歉" in section
