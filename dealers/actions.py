@@ -20,7 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from hotline.services import callbacks, handling
+from hotline.services import callbacks, handling, major
 from parts_tickets.services import parts_received_confirm, parts_request_raise
 from tenants.models import Manufacturer, NetworkMembership
 from tenants.permissions import roles_allowed
@@ -221,6 +221,26 @@ DEALER_ACTIONS: dict[str, DealerAction] = {
             _lazy("Transfer requested; a hotline supervisor decides."),
             "Ask the hotline to give the work order to another dealer",
             prepare=_suggested_dealer,
+        ),
+        DealerAction(
+            "upgrade",
+            "upgrade-requests",
+            major.upgrade_request,
+            None,
+            forms.UpgradeForm,
+            api.UpgradeIn,
+            _lazy("Asked to make it a major complaint; a hotline supervisor decides."),
+            "Ask the hotline to treat the work order as a major complaint (重大投诉)",
+        ),
+        DealerAction(
+            "senior_confirm",
+            "senior-answer-confirmation",
+            major.senior_answer_confirm,
+            None,
+            forms.SeniorConfirmForm,
+            api.SeniorConfirmIn,
+            _lazy("Your answer is confirmed; the major-complaint window has stopped."),
+            "Senior management: confirm the answer recorded on your behalf (stops the senior-answer window)",
         ),
     )
 }

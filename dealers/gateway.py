@@ -34,12 +34,14 @@ from hotline.models import (
     ClockState,
     Questionnaire,
     RelayedEvent,
+    Severity,
     State,
     WorkOrder,
     WorkOrderEvent,
 )
 from hotline.satisfaction import callback_facts, failed_callbacks, figures_by, figures_of, weakest_items
 from hotline.selectors import feed_position, kpi_rows, relayed_after, search_matches, with_list_columns
+from hotline.services.major import senior_answers_awaiting
 from hotline.services.questionnaires import questionnaire_for
 from hotline.services.scripts import script_current
 from tenants.models import Manufacturer, NetworkMembership, Tenant
@@ -90,6 +92,11 @@ class DealerWorkOrder:
     questionnaire: Questionnaire | None = None
     # The manufacturer's callback script (its newest version), shown beside the callback form.
     script: CallbackScript | None = None
+    # Answers recorded on a senior manager's behalf that they have not confirmed yet.
+    awaiting_senior: list[WorkOrderEvent] = field(default_factory=list)
+
+    def awaiting_confirmation_by(self, user_id: int) -> list[WorkOrderEvent]:
+        return [e for e in self.awaiting_senior if e.data.get("on_behalf_of") == user_id]
 
     @property
     def can_withdraw(self) -> bool:
@@ -308,6 +315,17 @@ class DealerGateway:
         awaiting.sort(key=lambda r: r.work_order.awaiting_since or far)
         return {"figures": figures, "awaiting_parts": awaiting[:8]}
 
+    def major_open(self) -> int:
+        """How many open major complaints (重大投诉) are routed here, across every network: the
+        inbox's pinned badge."""
+        count = 0
+        assignments: dict[tuple[int, int], int] = {}
+        for place in self.places.values():
+            qs = self._inbox_query(place.manufacturer, assignments, severity=Severity.MAJOR)
+            with tenant_context(place.manufacturer.hotline):
+                count += qs.count()
+        return count
+
     def work_order(self, manufacturer_code: str, number: str) -> DealerWorkOrder:
         manufacturer = self._manufacturer(manufacturer_code)
         with tenant_context(manufacturer.hotline):
@@ -350,6 +368,7 @@ class DealerGateway:
                 ),
                 questionnaire=questionnaire_for(work_order),
                 script=script_current(),
+                awaiting_senior=senior_answers_awaiting(work_order),
             )
         key = {"manufacturer_id": manufacturer.pk, "work_order_id": work_order.pk}
         view.assignment = Assignment.objects.filter(**key).first()

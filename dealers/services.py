@@ -107,6 +107,7 @@ def contact_attempt_add(
     reached: bool,
     agreed: str = "",
     solution_offered: bool = False,
+    on_behalf_of_id: int | None = None,
 ) -> ContactAttempt:
     """The dealer's own log of a contact attempt (the hotline's service recorded it first)."""
     return ContactAttempt.objects.create(

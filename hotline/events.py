@@ -24,6 +24,7 @@ from notifications.rules import (
     DEALER_ON_DUTY,
     DEALER_PARTS,
     HOTLINE_SUPERVISORS,
+    MAJOR_COMPLAINT_DEALER,
     NOBODY,
     Audience,
 )
@@ -78,6 +79,10 @@ class EventKind(StrEnum):
     REPAIR_RECORDED = "work_order.repair_recorded"
     NUMBER_TO_VERIFY = "owner.number_to_verify"
     NUMBER_VERIFIED = "owner.number_verified"
+    RECLASSIFIED = "work_order.reclassified"
+    UPGRADE_REQUESTED = "upgrade.requested"
+    UPGRADE_REFUSED = "upgrade.refused"
+    SENIOR_ANSWER_CONFIRMED = "work_order.senior_answer_confirmed"
 
 
 AudienceRule = Audience | Callable[[dict[str, Any]], Audience]
@@ -95,6 +100,11 @@ class EventSpec:
     def audience_for(self, data: dict[str, Any]) -> Audience:
         return self.audience(data) if callable(self.audience) else self.audience
 
+    def always_for(self, data: dict[str, Any]) -> bool:
+        """Escalations, and news of a major complaint (``major`` in its data), reach people in the
+        app and by e-mail whatever they chose."""
+        return self.always or bool(data.get("major"))
+
 
 def _fields(*names: str) -> frozenset[str]:
     return frozenset(names)
@@ -104,11 +114,17 @@ STATE_CHANGE = ("state_before", "state_after")
 CLOCK = ("clock", "clock_kind")
 FIRED = (*CLOCK, "due_at", "notify_at")
 PARTS_LINE = ("request", "request_state", "line", "part_code")
+# A contact with the owner; ``on_behalf_of``: the senior manager (user id) whose answer it records,
+# who confirms it before it counts for the senior-answer window.
+CONTACT = ("whom", "method", "reached", "agreed", "solution_offered", "on_behalf_of", "on_behalf_of_name")
 
 
 def _clock_warning(data: dict[str, Any]) -> Audience:
     """The callback window is the hotline's own: its agent; the dealer's callback window: its
-    customer-relations manager and callback specialists; any other window: the dealer on duty."""
+    customer-relations manager and callback specialists; the senior-answer window of a major
+    complaint: those a major complaint is told to; any other window: the dealer on duty."""
+    if data.get("clock_kind") == "senior_answer":
+        return MAJOR_NEWS
     if data.get("clock_kind") == "callback":
         return Audience(recorder=True)
     if data.get("clock_kind") == "dealer_callback":
@@ -130,6 +146,14 @@ def _clock_escalated(data: dict[str, Any]) -> Audience:
     return Audience.escalation(data.get("escalate_to") or ())
 
 
+def _senior_to_confirm(data: dict[str, Any]) -> Audience:
+    """A contact recorded on a senior manager's behalf is news for that senior manager alone
+    (they are asked to confirm it); other contact attempts tell nobody."""
+    if data.get("on_behalf_of"):
+        return Audience(dealer_users=frozenset({int(data["on_behalf_of"])}))
+    return NOBODY
+
+
 def _dealer_callback(data: dict[str, Any]) -> Audience:
     """A dealer's callback that finds the fault not fixed is news for the hotline's agent."""
     return Audience(recorder=True) if data.get("solved") is False else NOBODY
@@ -137,6 +161,22 @@ def _dealer_callback(data: dict[str, Any]) -> Audience:
 
 K = EventKind
 DEALER_NEWS = Audience(dealer_roles=DEALER_ON_DUTY)
+# A major complaint is news at once for the dealer's senior management and service manager and
+# for the hotline's supervisors, besides whoever the event tells anyway.
+MAJOR_NEWS = Audience(dealer_roles=MAJOR_COMPLAINT_DEALER, hotline_roles=HOTLINE_SUPERVISORS)
+
+
+def _major_too(base: Audience) -> Callable[[dict[str, Any]], Audience]:
+    """``base``, and when the event is about a major complaint (``major`` in its data) also
+    ``MAJOR_NEWS``."""
+
+    def audience(data: dict[str, Any]) -> Audience:
+        return base | MAJOR_NEWS if data.get("major") else base
+
+    return audience
+
+
+MAJOR_AWARE_DEALER_NEWS = _major_too(DEALER_NEWS)
 PARTS_NEWS = Audience(dealer_roles=DEALER_PARTS)
 RECORDER = Audience(recorder=True)
 SUPERVISORS = Audience(hotline_roles=HOTLINE_SUPERVISORS)
@@ -152,21 +192,21 @@ CATALOGUE: dict[EventKind, EventSpec] = {
     K.DISPATCHED: EventSpec(
         _("Sent to the dealer"),
         _("New work order %(number)s"),
-        DEALER_NEWS,
-        _fields("dealer_id", "dealer_code", "dealer_name", "routing"),
+        MAJOR_AWARE_DEALER_NEWS,
+        _fields("dealer_id", "dealer_code", "dealer_name", "routing", "major"),
         email=True,
     ),
     K.FIRST_CONTACT: EventSpec(
         _("First contact with the owner"),
         _("Dealer contacted the owner of %(number)s"),
-        RECORDER,
-        _fields(*STATE_CHANGE, "whom", "method", "reached", "agreed", "solution_offered"),
+        lambda data: RECORDER | _senior_to_confirm(data),
+        _fields(*STATE_CHANGE, *CONTACT),
     ),
     K.CONTACT_ATTEMPT: EventSpec(
         _("Contact attempt"),
         _("Contact attempt for %(number)s"),
-        NOBODY,
-        _fields("whom", "method", "reached", "agreed", "solution_offered"),
+        _senior_to_confirm,
+        _fields(*CONTACT),
     ),
     K.STOCK_CHECKED: EventSpec(
         _("Stock checked"),
@@ -226,8 +266,8 @@ CATALOGUE: dict[EventKind, EventSpec] = {
     K.REOPENED: EventSpec(
         _("Reopened"),
         _("Work order %(number)s reopened"),
-        DEALER_NEWS,
-        _fields(*STATE_CHANGE, "reason", "reopen_count"),
+        MAJOR_AWARE_DEALER_NEWS,
+        _fields(*STATE_CHANGE, "reason", "reopen_count", "major"),
     ),
     K.REPEATED: EventSpec(
         _("The owner complained again"),
@@ -244,8 +284,9 @@ CATALOGUE: dict[EventKind, EventSpec] = {
     K.TRANSFERRED: EventSpec(
         _("Transferred to another dealer"),
         _("Work order %(number)s transferred to you"),
-        DEALER_NEWS,
+        MAJOR_AWARE_DEALER_NEWS,
         _fields(
+            "major",
             *STATE_CHANGE,
             "request",
             "reason",
@@ -443,7 +484,42 @@ CATALOGUE: dict[EventKind, EventSpec] = {
         DEALER_NEWS,
         _fields("call_log", "topic"),
     ),
+    K.RECLASSIFIED: EventSpec(
+        _("Severity or category changed"),
+        _("%(number)s was reclassified"),
+        MAJOR_AWARE_DEALER_NEWS,
+        _fields(
+            "severity_before",
+            "severity_after",
+            "category_before",
+            "category_after",
+            "reason",
+            "request",
+            "major",
+        ),
+        email=True,
+    ),
+    K.UPGRADE_REQUESTED: EventSpec(
+        _("Asked to make it a major complaint"),
+        _("The dealer asks that %(number)s be a major complaint"),
+        SUPERVISORS,
+        _fields("request", "reason"),
+        email=True,
+    ),
+    K.UPGRADE_REFUSED: EventSpec(
+        _("Request for a major complaint refused"),
+        _("%(number)s stays a normal complaint"),
+        DEALER_NEWS,
+        _fields("request", "reason"),
+    ),
+    K.SENIOR_ANSWER_CONFIRMED: EventSpec(
+        _("Senior management confirmed the answer"),
+        _("Senior management answered major complaint %(number)s"),
+        MAJOR_NEWS,
+        _fields("contact_event", "on_behalf_of", "on_behalf_of_name"),
+    ),
 }
+
 
 # Fields of the manufacturer's log a dealer never receives (where a work order was before).
 HIDDEN_FROM_DEALERS = frozenset({"from_dealer_id", "from_dealer_code"})
@@ -475,6 +551,9 @@ DETAIL_LABELS = {
     "repair_order_number": _("Repair order number"),
     "service_advisor": _("Service advisor"),
     "repair_team": _("Repair team"),
+    "on_behalf_of_name": _("On behalf of"),
+    "severity_after": _("Severity"),
+    "category_after": _("Category"),
 }
 # Why a window stopped, as the services record it.
 STOP_REASONS = {
@@ -491,6 +570,8 @@ STOP_REASONS = {
     "withdrawn": _("resolution withdrawn"),
     "handed_off": _("handed to the department"),
     "department_answered": _("the department answered"),
+    "downgraded": _("no longer a major complaint"),
+    "senior_confirmed": _("senior management confirmed the answer"),
 }
 
 

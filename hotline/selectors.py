@@ -38,13 +38,16 @@ from .models import (
     RelayCounter,
     RelayedEvent,
     RelayFeed,
+    Severity,
     State,
     TransferRequest,
+    UpgradeRequest,
     Vehicle,
     WorkOrder,
     WorkOrderEvent,
     WorkOrderType,
 )
+from .services.major import senior_answers_awaiting
 from .services.policy import policy_current
 
 
@@ -309,8 +312,10 @@ def dashboard_for_hotline(*, user_id: int | None, today: dt.datetime) -> Dashboa
 
 def work_orders_awaiting_decision() -> QuerySet[WorkOrder]:
     """Work orders with a transfer or extension request waiting for a supervisor."""
-    pending = Q(transfer_requests__state=DecisionState.PENDING) | Q(
-        extension_requests__state=DecisionState.PENDING
+    pending = (
+        Q(transfer_requests__state=DecisionState.PENDING)
+        | Q(extension_requests__state=DecisionState.PENDING)
+        | Q(upgrade_requests__state=DecisionState.PENDING)
     )
     return WorkOrder.objects.filter(pk__in=WorkOrder.objects.filter(pending).values("pk"))
 
@@ -342,14 +347,20 @@ def work_orders_for_supervisors() -> dict[str, list[WorkOrder]]:
     escalated = Clock.objects.filter(
         work_order=OuterRef("pk"), escalation_level__gt=0, stopped_at__isnull=True
     ).exclude(kind__in=DEALER_INTERNAL_KINDS)
-    pending = Q(transfer_requests__state=DecisionState.PENDING) | Q(
-        extension_requests__state=DecisionState.PENDING
+    pending = (
+        Q(transfer_requests__state=DecisionState.PENDING)
+        | Q(extension_requests__state=DecisionState.PENDING)
+        | Q(upgrade_requests__state=DecisionState.PENDING)
     )
     queues = {
         "overdue": base.filter(is_overdue=True).order_by("next_due"),
         "escalated": base.filter(Exists(escalated)).order_by("next_due"),
         "callback": base.filter(state=State.RESOLVED).order_by("resolved_at"),
         "decision": base.filter(pending).distinct().order_by("received_at"),
+        # Major complaints (重大投诉) still open, most urgent first.
+        "major": base.filter(severity=Severity.MAJOR, state__in=OPEN_STATES).order_by(
+            F("next_due").asc(nulls_last=True)
+        ),
     }
     return {name: list(qs[:QUEUE_ROWS]) for name, qs in queues.items()}
 
@@ -369,6 +380,9 @@ class WorkOrderPage:
     transfers: list[TransferRequest]
     extensions: list[ExtensionRequest]
     repeats: list[WorkOrder]
+    upgrades: list[UpgradeRequest]
+    # Answers recorded on a senior manager's behalf, not yet confirmed by them.
+    awaiting_senior: list[WorkOrderEvent]
     created_by: str
     network: list[NetworkMembership] = field(default_factory=list)
     # The dealer's windows inside the dealership: how many run, how many were missed (no more).
@@ -411,6 +425,8 @@ def work_order_page(number: str, *, manufacturer_id: int) -> WorkOrderPage:
         transfers=transfers,
         extensions=list(work_order.extension_requests.order_by("-requested_at")),
         repeats=list(work_order.repeats.order_by("-received_at")),
+        upgrades=list(work_order.upgrade_requests.order_by("-requested_at")),
+        awaiting_senior=senior_answers_awaiting(work_order),
         created_by=(creator.get_full_name() or creator.username) if creator else "",
         network=network,
     )

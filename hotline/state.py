@@ -44,6 +44,10 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "cancel": (frozenset({S.DISPATCHED, S.PROCESSING, S.AWAITING_PARTS, S.REOPENED}), S.CANCELLED),
     "request_transfer": (frozenset({S.DISPATCHED, S.PROCESSING, S.REOPENED}), None),
     "transfer": (frozenset({S.DISPATCHED, S.PROCESSING, S.REOPENED}), S.DISPATCHED),
+    # Severity and category may change while the work order is still the dealer's to handle.
+    "reclassify": (frozenset({S.DISPATCHED, S.PROCESSING, S.AWAITING_PARTS, S.REOPENED, S.RESOLVED}), None),
+    "request_upgrade": (frozenset({S.DISPATCHED, S.PROCESSING, S.AWAITING_PARTS, S.REOPENED}), None),
+    "confirm_senior_answer": (frozenset({S.DISPATCHED, S.PROCESSING, S.AWAITING_PARTS, S.REOPENED}), None),
     "request_extension": (
         frozenset({S.DISPATCHED, S.PROCESSING, S.AWAITING_PARTS, S.REOPENED, S.RESOLVED}),
         None,

@@ -53,7 +53,7 @@ def tells_of(
                 dealer_id=event.dealer_id if event.dealer_id in active_dealers else None,
                 created_by_id=event.work_order.created_by_id,
                 email_by_default=spec.email,
-                always=spec.always,
+                always=spec.always_for(event.data),
                 caller=(
                     (event.actor_tenant_id, event.actor_user_id)
                     if event.actor_tenant_id and event.actor_user_id

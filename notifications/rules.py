@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tenants.models import ROLES_BY_TENANT_TYPE, Membership, Role, TenantType
+from tenants.permissions import DEALER_SENIOR
 
 # Dealer staff on duty for a work order; with the parts clerk for parts-centre progress.
 DEALER_ON_DUTY = frozenset({Role.DEALER_CRM_MANAGER, Role.SERVICE_ADVISOR, Role.SERVICE_MANAGER})
@@ -21,6 +22,9 @@ HOTLINE_SUPERVISORS = frozenset({Role.HOTLINE_SUPERVISOR})
 # Who is warned that the dealer's own callback window runs out.
 DEALER_CALLBACK_DUTY = frozenset({Role.DEALER_CRM_MANAGER, Role.CALLBACK_SPECIALIST})
 DEALER_CRM = frozenset({Role.DEALER_CRM_MANAGER})
+# Who at the dealer hears of a major complaint (重大投诉) at once: senior management (the declared
+# set, ``tenants/permissions.py``) and the service manager.
+MAJOR_COMPLAINT_DEALER = frozenset({str(r) for r in DEALER_SENIOR} | {Role.SERVICE_MANAGER})
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,16 @@ class Audience:
     hotline_roles: frozenset[str] = frozenset()
     recorder: bool = False  # the hotline agent who recorded the work order
     caller: bool = False  # the person whose action appended the event (a reminder to them)
+    dealer_users: frozenset[int] = frozenset()  # named people of the dealer, while they still work there
+
+    def __or__(self, other: Audience) -> Audience:
+        return Audience(
+            dealer_roles=self.dealer_roles | other.dealer_roles,
+            hotline_roles=self.hotline_roles | other.hotline_roles,
+            recorder=self.recorder or other.recorder,
+            caller=self.caller or other.caller,
+            dealer_users=self.dealer_users | other.dealer_users,
+        )
 
     @classmethod
     def escalation(cls, roles: Iterable[str]) -> Audience:
@@ -43,7 +57,9 @@ class Audience:
 
     @property
     def is_nobody(self) -> bool:
-        return not (self.dealer_roles or self.hotline_roles or self.recorder or self.caller)
+        return not (
+            self.dealer_roles or self.hotline_roles or self.recorder or self.caller or self.dealer_users
+        )
 
 
 NOBODY = Audience()
@@ -77,8 +93,10 @@ def recipients(
 
     if audience.is_nobody:
         return []
-    dealer = _members(dealer_id, audience.dealer_roles)
-    hotline = _members(hotline_id, audience.hotline_roles)
+    dealer = set(_members(dealer_id, audience.dealer_roles))
+    if audience.dealer_users:
+        dealer |= audience.dealer_users & _members(dealer_id, {r.value for r in Role})
+    hotline = set(_members(hotline_id, audience.hotline_roles))
     if audience.recorder:
         hotline.add(created_by_id)
     # Only people who still work there.

@@ -121,6 +121,9 @@ PERMISSIONS: dict[str, Permission] = {
         _p("work_order.reassign", H, HOTLINE_SUPERVISORS, _lazy("Reassign to another dealer")),
         _p("transfer.decide", H, HOTLINE_SUPERVISORS, _lazy("Decide a transfer request")),
         _p("extension.decide", H, HOTLINE_SUPERVISORS, _lazy("Decide an extension request")),
+        # Severity and category after intake: supervisors change them, and decide a dealer's request.
+        _p("work_order.reclassify", H, HOTLINE_SUPERVISORS, _lazy("Reclassify severity and category")),
+        _p("upgrade.decide", H, HOTLINE_SUPERVISORS, _lazy("Decide a request to make it a major complaint")),
         _p("kpis.read", H, HOTLINE_STAFF, _lazy("Read the KPIs"), frozenset({INTEGRATION}), writes=False),
         _p("policy.change", H, HOTLINE_ADMINS, _lazy("Change the SLA policy and calendar")),
         _p("callback_policy.change", H, HOTLINE_ADMINS, _lazy("Change the callback policy")),
@@ -191,8 +194,17 @@ PERMISSIONS: dict[str, Permission] = {
         _p("dealer.withdraw", D, DEALER_HANDLERS, _lazy("Withdraw the resolution"), frozenset({INTEGRATION})),
         _p("dealer.extension", D, DEALER_MANAGERS, _lazy("Ask for more time"), frozenset({INTEGRATION})),
         _p("dealer.transfer", D, DEALER_MANAGERS, _lazy("Ask for another dealer"), frozenset({INTEGRATION})),
+        _p(
+            "dealer.upgrade",
+            D,
+            DEALER_HANDLERS,
+            _lazy("Ask to make it a major complaint"),
+            frozenset({INTEGRATION}),
+        ),
         # A first contact or an offered solution by senior management answers a major complaint.
         _p("dealer.senior_answer", D, DEALER_SENIOR, _lazy("Answer a major complaint")),
+        # A contact recorded on a senior manager's behalf counts once that person confirms it.
+        _p("dealer.senior_confirm", D, DEALER_SENIOR, _lazy("Confirm my answer to a major complaint")),
         _p(
             "dealer.kpis.read",
             D,

@@ -60,6 +60,11 @@ class InboxFilter(serializers.Serializer):
         required=False, default=True, help_text=_("Only open work orders (default).")
     )
     assignee = IdField(required=False, help_text=_("Only those assigned to this user id."))
+    severity = serializers.ChoiceField(
+        choices=Severity.choices,
+        required=False,
+        help_text=_("Only this severity: `major` is the queue of major complaints."),
+    )
     cursor = serializers.CharField(
         required=False, max_length=500, help_text=_("The `next_cursor` of the previous page.")
     )
@@ -188,6 +193,15 @@ class ContactIn(serializers.Serializer):
     reached = serializers.BooleanField()
     agreed = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
     solution_offered = serializers.BooleanField(required=False, default=False)
+    on_behalf_of_id = IdField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "A general manager's or service director's user id: the answer is theirs and stops the "
+            "major-complaint window once they confirm it."
+        ),
+    )
 
 
 class RepairIn(serializers.Serializer):
@@ -252,6 +266,14 @@ class ExtensionIn(serializers.Serializer):
         help_text=_("More minutes for the window: 1 minute to 30 days."),
     )
     reason = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
+
+
+class UpgradeIn(serializers.Serializer):
+    reason = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
+
+
+class SeniorConfirmIn(serializers.Serializer):
+    """Nothing to send: the caller confirms the answers recorded on their own behalf."""
 
 
 class TransferIn(serializers.Serializer):

@@ -110,6 +110,18 @@ OPERATIONS = {
         "dealer_work_orders_request_transfer",
         "Asks the hotline to route the work order to another dealer, with the reason; a supervisor decides.",
     ),
+    "upgrade": (
+        "dealer_work_orders_request_upgrade",
+        "Asks the hotline to treat the work order as a major complaint (重大投诉), with the reason; a "
+        "supervisor grants it (the senior-answer window starts then) or refuses it. One pending "
+        "request at a time.",
+    ),
+    "senior_confirm": (
+        "dealer_work_orders_confirm_senior_answer",
+        "Senior management (general manager, service director) confirms the answer a contact recorded "
+        "on their behalf (`on_behalf_of_id`); the senior-answer window of the major complaint stops "
+        "now. Sessions of senior management only; nothing to send.",
+    ),
 }
 
 
@@ -150,6 +162,7 @@ class Inbox(DealerView):
             size=values["page_size"],
             open_only=values["open_only"],
             assignee_id=values.get("assignee"),
+            severity=values.get("severity", ""),
         )
         results = [_inbox_row(row) for row in page.rows]
         body = {"results": results, "count": page.total, "next_cursor": page.next}

@@ -52,7 +52,8 @@ class DealerActionForm(forms.Form):
     """A dealer action's form: its cleaned data are the action's arguments.
 
     ``staff``: the people here (who can be assigned); ``windows``: the work order's running
-    windows (what more time can be asked for).
+    windows (what more time can be asked for); ``seniors``: the senior managers here (on whose
+    behalf an answer can be recorded).
     """
 
     def __init__(
@@ -62,6 +63,7 @@ class DealerActionForm(forms.Form):
         windows: list[str] | None = None,
         questionnaire: Questionnaire | None = None,
         work_order: WorkOrder | None = None,
+        seniors: list[tuple[str, str]] | None = None,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -86,6 +88,17 @@ class ContactForm(DealerActionForm):
         label=_("What was said or agreed"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     solution_offered = forms.BooleanField(label=_("A solution was offered"), required=False)
+    on_behalf_of_id = forms.TypedChoiceField(
+        label=_("On behalf of (senior management)"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("The general manager or service director whose answer this is; they confirm it."),
+    )
+
+    def __init__(self, *args, seniors: list[tuple[str, str]] | None = None, **kwargs) -> None:
+        super().__init__(*args, seniors=seniors, **kwargs)
+        self.fields["on_behalf_of_id"].choices = [("", "—"), *(seniors or [])]
 
 
 class AssignForm(DealerActionForm):
@@ -202,6 +215,16 @@ class ExtensionForm(DealerActionForm):
             self.fields["clock_kind"].choices = [
                 (kind, label) for kind, label in ClockKind.choices if kind in windows
             ]
+
+
+class UpgradeForm(DealerActionForm):
+    reason = forms.CharField(
+        label=_("Why this is a major complaint"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class SeniorConfirmForm(DealerActionForm):
+    """The senior manager confirms the answer recorded on their behalf (nothing to fill in)."""
 
 
 class TransferForm(DealerActionForm):

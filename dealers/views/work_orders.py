@@ -26,7 +26,7 @@ from config.listing import Cursor
 from config.portal import actor_of, apply_errors, live_page, sort_links
 from hotline.models import MAX_PART_LINES, OPEN_STATES, ClockKind, StockCheck
 from hotline.services.scripts import callback_script
-from tenants.permissions import may
+from tenants.permissions import may, roles_allowed
 from tenants.selectors import saved_views_for, staff_of
 
 from ..actions import DEALER_ACTIONS
@@ -38,6 +38,16 @@ def _staff(request: HttpRequest) -> list[tuple[str, str]]:
     return [
         (str(m.user_id), f"{m.user.get_full_name() or m.user.username} · {m.get_role_display()}")
         for m in staff_of(request.tenant)
+    ]
+
+
+def _seniors(request: HttpRequest) -> list[tuple[str, str]]:
+    """The senior managers here: on whose behalf an answer to a major complaint can be recorded."""
+    senior = roles_allowed("dealer.senior_confirm")
+    return [
+        (str(m.user_id), f"{m.user.get_full_name() or m.user.username} · {m.get_role_display()}")
+        for m in staff_of(request.tenant)
+        if m.role in senior
     ]
 
 
@@ -117,6 +127,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "saved_views": saved_views_for(request.tenant, request.user, "inbox"),
             "current_view": request.GET.get("view", ""),
             "assign_form": DEALER_ACTIONS["assign"].form(staff=staff, prefix="bulk"),
+            "major_open": gateway.major_open(),
         },
     )
 
@@ -206,6 +217,7 @@ def _running(view: DealerWorkOrder) -> list[str]:
 
 def _context(request: HttpRequest, view: DealerWorkOrder, **forms: Any) -> dict[str, Any]:
     staff = _staff(request)
+    seniors = _seniors(request)
     names = dict(staff)
     wo = view.work_order
     for note in view.notes:
@@ -229,13 +241,18 @@ def _context(request: HttpRequest, view: DealerWorkOrder, **forms: Any) -> dict[
         **{
             f"{name}_form": forms.get(f"{name}_form")
             or action.form(
-                staff=staff, windows=_running(view), questionnaire=view.questionnaire, work_order=wo
+                staff=staff,
+                windows=_running(view),
+                questionnaire=view.questionnaire,
+                work_order=wo,
+                seniors=seniors,
             )
             for name, action in DEALER_ACTIONS.items()
         },
         "open_tab": forms.get("open_tab", ""),
         "parts_centre_needed": wo.stock_check == StockCheck.PARTS_CENTRE,
         "can_withdraw": view.can_withdraw,
+        "to_confirm": view.awaiting_confirmation_by(request.user.pk),
         "script": callback_script(wo.owner, org=wo.dealer_name, script=view.script),
     }
 
@@ -259,7 +276,11 @@ def work_order_action(request: HttpRequest, manufacturer: str, number: str, acti
     if not may(request.membership.role, declared.permission):
         raise PermissionDenied
     form = declared.form(
-        request.POST, staff=_staff(request), windows=_running(view), questionnaire=view.questionnaire
+        request.POST,
+        staff=_staff(request),
+        windows=_running(view),
+        questionnaire=view.questionnaire,
+        seniors=_seniors(request),
     )
     extra: dict[str, Any] = {}
     if form.is_valid():

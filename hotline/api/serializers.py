@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api.fields import DayField, MomentField
+from config.api.fields import DayField, IdField, MomentField
 from config.api.schema import service_checked
 from config.bounds import MAX_MILEAGE_KM, MAX_PART_QUANTITY
 
@@ -404,6 +404,18 @@ class CallbackOut(serializers.Serializer):
 
 
 class ReasonIn(serializers.Serializer):
+    reason = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
+
+
+class ReclassifyIn(serializers.Serializer):
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    category = serializers.ChoiceField(choices=Category.choices)
+    reason = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
+
+
+class UpgradeDecisionIn(serializers.Serializer):
+    request = IdField(help_text=_("The id of the dealer's pending upgrade request."))
+    grant = serializers.BooleanField(help_text=_("True: make it a major complaint; false: refuse."))
     reason = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -28,7 +29,7 @@ from tenants.models import Manufacturer
 from ..models import WorkOrder
 from ..satisfaction import callback_facts, failed_callbacks, figures_of, satisfaction_rows, weakest_items
 from ..selectors import kpi_rows, kpi_totals, part_lines_of, work_orders_for_hotline
-from ..services import decisions
+from ..services import decisions, major
 from ..services import work_orders as services
 from ..services.clocks import tenant_time_zone
 from .serializers import (
@@ -37,8 +38,10 @@ from .serializers import (
     KpiFilter,
     KpiOut,
     ReasonIn,
+    ReclassifyIn,
     SatisfactionFilter,
     SatisfactionOut,
+    UpgradeDecisionIn,
     WorkOrderFilter,
     WorkOrderIn,
     WorkOrderOut,
@@ -291,6 +294,60 @@ class Cancel(_Action):
     def act(self, work_order: WorkOrder, data: dict) -> Any:
         return services.work_order_cancel(
             work_order_id=work_order.pk, actor=actor_of(self.request), reason=data["reason"]
+        )
+
+
+class Reclassify(_Action):
+    permission_actions = {"POST": "work_order.reclassify"}
+    input_serializer = ReclassifyIn
+
+    @_write(
+        "work_orders_reclassify",
+        "Supervisor: change the severity (normal / major complaint) and the category, with the reason",
+        "Changes the severity and/or category of an open or resolved work order, logged with the reason. "
+        "Made a major complaint (重大投诉) while the dealer still owes an answer, the senior-answer "
+        "window starts now and the dealer's senior management, its service manager and the hotline's "
+        "supervisors are told at once; made normal again, that window stops and stays on record "
+        "(docs/work-orders.md, major complaints). Supervisors' sessions only.",
+        ReclassifyIn,
+    )
+    def post(self, request: Request, number: str) -> Response:
+        return super().post(request, number)
+
+    def act(self, work_order: WorkOrder, data: dict) -> Any:
+        return major.work_order_reclassify(
+            work_order_id=work_order.pk,
+            actor=actor_of(self.request),
+            severity=data["severity"],
+            category=data["category"],
+            reason=data["reason"],
+        )
+
+
+class UpgradeDecision(_Action):
+    permission_actions = {"POST": "upgrade.decide"}
+    input_serializer = UpgradeDecisionIn
+
+    @_write(
+        "work_orders_upgrade_decision",
+        "Supervisor: grant or refuse the dealer's request to make it a major complaint",
+        "Decides the dealer's pending request (`request`, its id on this work order; another work "
+        "order's is 404) to treat the work order as a major complaint, with the reason. Granted, the "
+        "work order becomes major as by `work_orders_reclassify`; refused, the dealer is told. "
+        "Supervisors' sessions only.",
+        UpgradeDecisionIn,
+    )
+    def post(self, request: Request, number: str) -> Response:
+        return super().post(request, number)
+
+    def act(self, work_order: WorkOrder, data: dict) -> Any:
+        if not work_order.upgrade_requests.filter(pk=data["request"]).exists():
+            raise Http404
+        return major.upgrade_decide(
+            request_id=data["request"],
+            actor=actor_of(self.request),
+            grant=data["grant"],
+            reason=data["reason"],
         )
 
 

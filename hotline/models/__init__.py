@@ -23,7 +23,7 @@ from .choices import (
     WorkOrderType,
 )
 from .clocks import CalendarOverride, CalendarYear, Clock, ClockState, SlaPolicy, SlaWindow
-from .followup import CallbackAttempt, ExtensionRequest, TransferRequest
+from .followup import CallbackAttempt, ExtensionRequest, TransferRequest, UpgradeRequest
 from .notes import NOTE_MAX_LENGTH, HotlineNote, OwnerCallLog, OwnerCallTopic
 from .owner import Gender, Owner, Vehicle, VehicleUse
 from .questionnaire import (
@@ -103,6 +103,7 @@ __all__ = [
     "State",
     "StockCheck",
     "TransferRequest",
+    "UpgradeRequest",
     "Vehicle",
     "VehicleUse",
     "WorkOrder",

@@ -97,3 +97,30 @@ class ExtensionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"extension {self.work_order_id} {self.clock_kind} {self.state}"
+
+
+class UpgradeRequest(models.Model):
+    """A dealer asks that a work order be treated as a major complaint (重大投诉); a hotline
+    supervisor grants (the severity changes, the senior-answer window starts) or refuses it."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="upgrade_requests")
+    dealer_id = models.BigIntegerField()
+    reason = models.TextField(_("reason"))
+    requested_by_id = models.BigIntegerField()
+    requested_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=DecisionState.choices, default=DecisionState.PENDING)
+    decided_by_id = models.BigIntegerField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work_order"],
+                condition=models.Q(state="pending"),
+                name="one_pending_upgrade_per_work_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"upgrade {self.work_order_id} {self.state}"

@@ -35,11 +35,17 @@ ESCALATION_ROLES = {
     2: ["general_manager", "hotline_supervisor"],
 }
 # The dealer's own callback window escalates inside the dealer: service manager, then general manager.
-# The windows inside the dealership escalate to its customer-relations manager, then its general manager.
+# The windows inside the dealership escalate to its customer-relations manager, then its general
+# manager. A major complaint's senior-answer window: its missed deadline goes straight to the people
+# a major complaint is told to (senior management, the service manager, the hotline's supervisors).
 ESCALATION_ROLES_BY_KIND = {
     ClockKind.DEALER_CALLBACK: {1: ["service_manager"], 2: ["general_manager"]},
     ClockKind.INTERNAL_HANDOFF: {1: ["dealer_crm_manager"], 2: ["general_manager"]},
     ClockKind.DEPARTMENT_RESULT: {1: ["dealer_crm_manager"], 2: ["general_manager"]},
+    ClockKind.SENIOR_ANSWER: {
+        1: ["general_manager", "service_director", "service_manager", "hotline_supervisor"],
+        2: ["general_manager", "service_director", "dealer_crm_manager", "hotline_supervisor"],
+    },
 }
 
 

@@ -23,7 +23,7 @@ from ..state import transition
 # The hotline's callback lives with the dealer's in ``callbacks``; callers find it here too.
 from .callbacks import FAILED_ATTEMPTS_BEFORE_SMS, callback_record  # noqa: F401
 from .clocks import DISPATCH_KINDS, clock_extend, clocks_start, clocks_stop
-from .events import event_append
+from .events import event_append, major_flag
 from .handling import transfer_request
 from .routing import network_place
 from .work_orders import work_order_end, work_order_lock, work_order_save
@@ -113,6 +113,7 @@ def transfer_decide(
                 dealer_code=place.dealer_code,
                 dealer_name=place.dealer.name,
                 reason=request.decision_reason,
+                **major_flag(work_order),
             )
             clocks_start(work_order, DISPATCH_KINDS, at=now, actor=actor)
         else:

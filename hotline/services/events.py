@@ -10,7 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from config.actor import Actor
 
 from ..events import CATALOGUE, EventKind
-from ..models import WorkOrder, WorkOrderEvent
+from ..models import Severity, WorkOrder, WorkOrderEvent
 
 
 def _plain(value: Any) -> Any:
@@ -58,3 +58,9 @@ def event_append(
     event = event_build(work_order, event_kind, actor, at, **data)
     event.save()
     return event
+
+
+def major_flag(work_order: WorkOrder) -> dict[str, bool]:
+    """``{"major": True}`` for a major complaint (its news then goes to ``MAJOR_NEWS`` at once),
+    nothing otherwise: the data of other work orders' events stays as it was."""
+    return {"major": True} if work_order.severity == Severity.MAJOR else {}

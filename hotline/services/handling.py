@@ -34,6 +34,7 @@ from ..models import (
 from ..state import transition
 from .clocks import clocks_start, clocks_stop
 from .events import event_append
+from .major import senior_of
 from .work_orders import work_order_lock, work_order_save
 
 
@@ -56,12 +57,16 @@ def work_order_record_contact(
     reached: bool,
     agreed: str = "",
     solution_offered: bool = False,
+    on_behalf_of_id: int | None = None,
 ) -> WorkOrder:
     """A contact attempt with the owner. The first one that reaches them is the first contact.
 
     The first contact moves the work order to processing and stops the
     first-contact clock; an offered solution stops the answer clock, and one
-    given by the general manager also the major-complaint clock.
+    given by senior management (general manager, service director) also the
+    major-complaint clock. Recorded by someone else on a senior manager's behalf
+    (``on_behalf_of_id``), it stops that clock only when the senior manager
+    confirms it (``major.senior_answer_confirm``); they are told at once.
     """
     errors: dict[str, list[str]] = {}
     at = _when(at, errors)
@@ -73,8 +78,17 @@ def work_order_record_contact(
         errors.setdefault("agreed", []).append(_("Record what was said or agreed."))
     if errors:
         raise ValidationError(errors)
+    if on_behalf_of_id == actor.user_id:
+        on_behalf_of_id = None  # their own answer: it counts at once
     with transaction.atomic():
         work_order = work_order_lock(work_order_id, dealer_id)
+        senior = None
+        if on_behalf_of_id is not None:
+            senior = senior_of(work_order.dealer_id, on_behalf_of_id)
+            if senior is None:
+                raise ValidationError(
+                    {"on_behalf_of_id": [_("Choose a general manager or service director of this dealer.")]}
+                )
         if at < work_order.dispatched_at - dt.timedelta(minutes=1):
             raise ValidationError(
                 {"at": [_("The contact cannot be before the work order reached the dealer.")]}
@@ -89,6 +103,9 @@ def work_order_record_contact(
             "agreed": agreed.strip(),
             "solution_offered": solution_offered,
         }
+        if senior is not None:
+            data["on_behalf_of"] = senior.user_id
+            data["on_behalf_of_name"] = senior.user.get_full_name() or senior.user.username
         if first:
             work_order.first_contact_at = at
             work_order_save(work_order, "first_contact_at")
@@ -106,7 +123,7 @@ def work_order_record_contact(
             event_append(work_order, EventKind.CONTACT_ATTEMPT, actor, at, **data)
         if reached and solution_offered:
             kinds = [ClockKind.ANSWER]
-            if may(actor.role, "dealer.senior_answer"):
+            if senior is None and may(actor.role, "dealer.senior_answer"):
                 kinds.append(ClockKind.SENIOR_ANSWER)
             clocks_stop(work_order, kinds, at=at, actor=actor, reason="answered")
     return work_order

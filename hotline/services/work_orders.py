@@ -43,7 +43,7 @@ from ..models import (
 from ..state import transition
 from ..vin import validate_phone
 from .clocks import DISPATCH_KINDS, clocks_follow_state, clocks_start, clocks_stop, tenant_time_zone
-from .events import event_append
+from .events import event_append, major_flag
 from .policy import policy_current
 from .routing import dealer_suggest, network_place
 
@@ -417,6 +417,7 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
             dealer_code=place.dealer_code,
             dealer_name=place.dealer.name,
             routing=reason,
+            **major_flag(work_order),
         )
         if repeat_of is not None:
             event_append(repeat_of, EventKind.REPEATED, actor, now, by=work_order.number)
@@ -543,6 +544,7 @@ def _reopen(work_order: WorkOrder, *, actor: Actor, reason: str, at: dt.datetime
         state_after=after,
         reason=reason,
         reopen_count=work_order.reopen_count,
+        **major_flag(work_order),
     )
     clocks_stop(work_order, None, at=at, actor=actor, reason="reopened")
     clocks_start(work_order, DISPATCH_KINDS, at=at, actor=actor)

@@ -33,6 +33,8 @@ CHOICE_FIELDS = {
     "outcome": CallbackOutcome,
     "topic": OwnerCallTopic,
     "department": Department,
+    "severity_after": Severity,
+    "category_after": Category,
 }
 
 

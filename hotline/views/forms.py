@@ -272,6 +272,23 @@ class ExtensionDecisionForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class ReclassifyForm(forms.Form):
+    """A supervisor's change of severity and category (重大投诉 or not), with the reason."""
+
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class UpgradeDecisionForm(forms.Form):
+    request = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+    grant = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("", _("Choose…")), ("yes", _("Make it a major complaint")), ("no", _("Refuse"))],
+    )
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class ReassignForm(forms.Form):
     to_dealer = forms.ChoiceField(label=_("New dealer"))
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -49,7 +49,7 @@ from ..selectors import (
     work_orders_for_supervisors,
     work_orders_recent_of,
 )
-from ..services import decisions
+from ..services import decisions, major
 from ..services.callbacks import hotline_verification_needed
 from ..services.clocks import tenant_time_zone
 from ..services.questionnaires import questionnaire_for
@@ -71,7 +71,9 @@ from .forms import (
     OwnerCallForm,
     ReasonForm,
     ReassignForm,
+    ReclassifyForm,
     TransferDecisionForm,
+    UpgradeDecisionForm,
     board_filters_of,
 )
 
@@ -84,6 +86,8 @@ ACTION_PERMISSIONS = {
     "transfer": "transfer.decide",
     "extension": "extension.decide",
     "reassign": "work_order.reassign",
+    "reclassify": "work_order.reclassify",
+    "upgrade": "upgrade.decide",
 }
 
 
@@ -232,6 +236,7 @@ def queues(request: HttpRequest) -> HttpResponse:
         "escalated": _("Escalated"),
         "callback": _("Awaiting callback"),
         "decision": _("Awaiting my decision"),
+        "major": _("Major complaints"),
     }
     queued = work_orders_for_supervisors()
     return render(
@@ -433,6 +438,13 @@ def _context(request: HttpRequest, number: str, **forms: Any) -> dict[str, Any]:
         "transfer_form": forms.get("transfer_form")
         or TransferDecisionForm(prefix="transfer", network=network),
         "extension_form": forms.get("extension_form") or ExtensionDecisionForm(prefix="extension"),
+        "upgrades": page.upgrades,
+        "awaiting_senior": page.awaiting_senior,
+        "reclassify_form": forms.get("reclassify_form")
+        or ReclassifyForm(
+            prefix="reclassify", initial={"severity": work_order.severity, "category": work_order.category}
+        ),
+        "upgrade_form": forms.get("upgrade_form") or UpgradeDecisionForm(prefix="upgrade"),
         "reassign_form": forms.get("reassign_form")
         or ReassignForm(prefix="reassign", network=network, current=work_order.dealer_id),
         "open_tab": forms.get("open_tab", ""),
@@ -560,6 +572,31 @@ def work_order_action(request: HttpRequest, number: str, action: str) -> HttpRes
         return _run(
             request, work_order, form, "extension_form", decide_extension, _("Extension request decided.")
         )
+    if action == "reclassify":
+        return _run(
+            request,
+            work_order,
+            ReclassifyForm(request.POST, prefix="reclassify"),
+            "reclassify_form",
+            lambda d: major.work_order_reclassify(
+                work_order_id=work_order.pk,
+                actor=actor,
+                severity=d["severity"],
+                category=d["category"],
+                reason=d["reason"],
+            ),
+            _("Work order reclassified."),
+        )
+    if action == "upgrade":
+        form = UpgradeDecisionForm(request.POST, prefix="upgrade")
+
+        def decide_upgrade(d: dict) -> Any:
+            request_id = _own_request(work_order.upgrade_requests, d["request"])
+            return major.upgrade_decide(
+                request_id=request_id, actor=actor, grant=d["grant"] == "yes", reason=d["reason"]
+            )
+
+        return _run(request, work_order, form, "upgrade_form", decide_upgrade, _("Upgrade request decided."))
     if action == "reassign":
         form = ReassignForm(
             request.POST,

@@ -98,6 +98,8 @@ HOTLINE_FORMS = {
     "transfer": ["transfer-request", "transfer-approve", "transfer-to_dealer", "transfer-reason"],
     "extension": ["extension-request", "extension-grant", "extension-reason"],
     "reassign": ["reassign-to_dealer", "reassign-reason"],
+    "reclassify": ["reclassify-severity", "reclassify-category", "reclassify-reason"],
+    "upgrade": ["upgrade-request", "upgrade-grant", "upgrade-reason"],
 }
 
 
@@ -119,7 +121,7 @@ def test_hotline_work_order_forms(agent_browser, parts_work_order, hotline, netw
 
 
 DEALER_FORMS = {
-    "contact": ["at", "whom", "method", "reached", "agreed", "solution_offered"],
+    "contact": ["at", "whom", "method", "reached", "agreed", "solution_offered", "on_behalf_of_id"],
     "assign": ["assignee_id"],
     "note": ["text"],
     "stock": ["result", "note"],
@@ -128,6 +130,7 @@ DEALER_FORMS = {
     "resolve": ["result_summary", "owner_acceptance"],
     "extension": ["clock_kind", "minutes", "reason"],
     "transfer": ["reason"],
+    "upgrade": ["reason"],
 }
 
 

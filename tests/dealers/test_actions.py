@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.urls import get_resolver
 from django_tenants.utils import tenant_context
@@ -43,6 +44,7 @@ def test_the_portal_offers_a_form_for_each_declared_action(parts_work_order, jun
     view = junda_gateway.work_order("HQ", parts_work_order.number)
     request = rf.get("/")
     request.tenant = junda_gateway.dealer
+    request.user = AnonymousUser()
 
     context = _context(request, view)
 

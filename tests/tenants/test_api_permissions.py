@@ -39,6 +39,9 @@ BODIES = {
     "resolve/": {"result_summary": "已解决", "owner_acceptance": "accepted"},
     "extension-requests/": {"clock_kind": "answer", "minutes": 60, "reason": "原因"},
     "transfer-requests/": {"reason": "原因"},
+    "upgrade-requests/": {"reason": "原因"},
+    "reclassify/": {"severity": "major", "category": "service_attitude", "reason": "原因"},
+    "upgrade-decision/": {"request": 1, "grant": True, "reason": "原因"},
 }
 
 

@@ -52,6 +52,8 @@ HOTLINE_PORTAL = {
     "work_order.reassign": ("post", "/work-orders/{n}/reassign/"),
     "transfer.decide": ("post", "/work-orders/{n}/transfer/"),
     "extension.decide": ("post", "/work-orders/{n}/extension/"),
+    "work_order.reclassify": ("post", "/work-orders/{n}/reclassify/"),
+    "upgrade.decide": ("post", "/work-orders/{n}/upgrade/"),
     "kpis.read": ("get", "/kpis/"),
     "policy.change": ("post", "/administration/"),
     "sms.change": ("post", "/administration/sms/"),
@@ -77,6 +79,8 @@ HOTLINE_API = {
     "work_order.note": ("post", "/api/v1/work-orders/{n}/notes/"),
     "work_order.owner_call": ("post", "/api/v1/work-orders/{n}/owner-calls/"),
     "work_order.close": ("post", "/api/v1/work-orders/{n}/verify/"),
+    "work_order.reclassify": ("post", "/api/v1/work-orders/{n}/reclassify/"),
+    "upgrade.decide": ("post", "/api/v1/work-orders/{n}/upgrade-decision/"),
     "kpis.read": ("get", "/api/v1/kpis/"),
     "telephony.push": ("post", "/api/v1/telephony/calls/"),
     "webhooks.manage": ("get", "/api/v1/webhooks/"),
@@ -160,6 +164,9 @@ def test_the_findings_of_the_audit_are_declared_away():
     assert not may("integration:write", "work_order.cancel")
     assert may(Role.SERVICE_DIRECTOR, "dealer.senior_answer")
     assert may(Role.GENERAL_MANAGER, "dealer.senior_answer")
+    assert may(Role.SERVICE_DIRECTOR, "dealer.senior_confirm")
+    assert not may(Role.DEALER_CRM_MANAGER, "dealer.senior_confirm")
+    assert not may(Role.HOTLINE_AGENT, "work_order.reclassify")
     assert {Role.HOTLINE_ADMIN, Role.HOTLINE_SUPERVISOR, Role.PLATFORM_OPERATOR} <= MFA_REQUIRED_ROLES
 
 
