@@ -42,6 +42,10 @@ BODIES = {
     "upgrade-requests/": {"reason": "原因"},
     "reclassify/": {"severity": "major", "category": "service_attitude", "reason": "原因"},
     "upgrade-decision/": {"request": 1, "grant": True, "reason": "原因"},
+    "repair-order/": {"repair_order_number": "RO-1"},
+    "department/": {"department": "service", "head_id": 1},
+    "department-answer/": {"result": "已处理"},
+    "progress-reports/": {"text": "进展"},
 }
 
 
