@@ -31,8 +31,10 @@ from hotline.models import (
     Clock,
     ClockKind,
     ClockState,
+    Conclusion,
     Questionnaire,
     RelayedEvent,
+    RootCause,
     State,
     WorkOrder,
     WorkOrderEvent,
@@ -44,7 +46,7 @@ from tenants.models import Manufacturer, NetworkMembership, Tenant
 from tenants.permissions import require
 
 from .actions import DEALER_ACTIONS, DealerAction
-from .models import Assignment, ContactAttempt, InternalNote
+from .models import Assignment, ContactAttempt, InternalNote, PersonAtFault
 from .services import WorkOrderRef
 
 INBOX_ROWS = 500  # per network, for the API's inbox
@@ -84,6 +86,11 @@ class DealerWorkOrder:
     callbacks: list[CallbackAttempt] = field(default_factory=list)
     # The questionnaire a callback on this work order answers now (its items prefetched).
     questionnaire: Questionnaire | None = None
+    # The dealer's conclusion (with the hotline's review), the manufacturer's root causes in use
+    # (code, name) for the resolve form, and the person at fault (this dealer's own row).
+    conclusion: Conclusion | None = None
+    root_causes: list[tuple[str, str]] = field(default_factory=list)
+    person_at_fault: PersonAtFault | None = None
 
     @property
     def can_withdraw(self) -> bool:
@@ -342,8 +349,13 @@ class DealerGateway:
                     .order_by("at", "id")
                 ),
                 questionnaire=questionnaire_for(work_order),
+                conclusion=Conclusion.objects.select_related("root_cause")
+                .filter(work_order=work_order)
+                .first(),
+                root_causes=[(c.code, c.name) for c in RootCause.objects.filter(active=True)],
             )
         key = {"manufacturer_id": manufacturer.pk, "work_order_id": work_order.pk}
+        view.person_at_fault = PersonAtFault.objects.filter(**key).first()
         view.assignment = Assignment.objects.filter(**key).first()
         view.notes = list(InternalNote.objects.filter(**key))
         view.contact_attempts = list(ContactAttempt.objects.filter(**key))
@@ -478,12 +490,20 @@ class DealerGateway:
                     raise Http404
                 result = None
                 if action.service is not None:
+                    # What is the dealer's alone (the person at fault) never reaches the hotline's schema.
+                    shared = {k: v for k, v in arguments.items() if k not in action.own_only}
                     result = action.service(
-                        work_order_id=work_order_id, dealer_id=self.dealer.pk, actor=actor, **arguments
+                        work_order_id=work_order_id, dealer_id=self.dealer.pk, actor=actor, **shared
                     )
             if action.own is not None:
                 ref = WorkOrderRef(self.dealer.pk, manufacturer.pk, work_order_id, number)
-                result = action.own(ref=ref, actor=actor, **arguments)
+                own = (
+                    {k: v for k, v in arguments.items() if k in action.own_only}
+                    if action.own_only
+                    else arguments
+                )
+                own_result = action.own(ref=ref, actor=actor, **own)
+                result = result if action.own_only else own_result
         return result
 
     def lock_version(self, manufacturer_code: str, number: str) -> int:

@@ -28,6 +28,7 @@ from .models import (
     Clock,
     ClockKind,
     ClockState,
+    Conclusion,
     DecisionState,
     ExtensionRequest,
     NumberCheck,
@@ -364,6 +365,7 @@ class WorkOrderPage:
     repeats: list[WorkOrder]
     created_by: str
     network: list[NetworkMembership] = field(default_factory=list)
+    conclusion: Conclusion | None = None
 
 
 def work_order_by_number(number: str) -> WorkOrder:
@@ -395,6 +397,7 @@ def work_order_page(number: str, *, manufacturer_id: int) -> WorkOrderPage:
         repeats=list(work_order.repeats.order_by("-received_at")),
         created_by=(creator.get_full_name() or creator.username) if creator else "",
         network=network,
+        conclusion=Conclusion.objects.select_related("root_cause").filter(work_order=work_order).first(),
     )
 
 
@@ -414,18 +417,25 @@ def work_orders_for_hotline(
     ``vehicle_vin``, ``repeat_number``, ...), not as related objects: a page of
     200 rows builds 200 model instances instead of 800.
     """
-    return _work_orders_filtered(
-        state=state,
-        work_order_type=work_order_type,
-        category=category,
-        severity=severity,
-        dealer_code=dealer_code,
-        since=since,
-        until=until,
-    ).annotate(
-        **{f"owner_{name}": F(f"owner__{name}") for name in ("name", "gender", "mobile", "province", "city")},
-        **{f"vehicle_{name}": F(f"vehicle__{name}") for name in ("vin", "plate", "model")},
-        repeat_number=F("repeat_of__number"),
+    return (
+        _work_orders_filtered(
+            state=state,
+            work_order_type=work_order_type,
+            category=category,
+            severity=severity,
+            dealer_code=dealer_code,
+            since=since,
+            until=until,
+        )
+        .annotate(
+            **{
+                f"owner_{name}": F(f"owner__{name}")
+                for name in ("name", "gender", "mobile", "province", "city")
+            },
+            **{f"vehicle_{name}": F(f"vehicle__{name}") for name in ("vin", "plate", "model")},
+            repeat_number=F("repeat_of__number"),
+        )
+        .select_related("conclusion__root_cause")
     )
 
 

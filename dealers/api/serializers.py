@@ -5,20 +5,24 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from config.api.fields import IdField, MomentField
+from config.api.fields import DayField, IdField, MomentField
 from config.api.schema import service_checked
-from hotline.api.serializers import NOT_BLANK, PartLineIn, VehicleOut
+from hotline.api.serializers import NOT_BLANK, ConclusionOut, PartLineIn, VehicleOut
 from hotline.models import (
     Acceptance,
+    Apologiser,
     CallbackOutcome,
     Category,
     Channel,
     ClockKind,
     ClockState,
     ContactMethod,
+    RemedyType,
+    Responsibility,
     Severity,
     State,
     StockCheck,
+    Validity,
     WorkOrderType,
 )
 from parts_tickets.models import LineState, RequestState
@@ -135,6 +139,12 @@ class DealerOwnerOut(serializers.Serializer):
     city = serializers.CharField()
 
 
+class DealerConclusionOut(ConclusionOut):
+    person_at_fault = serializers.CharField(
+        help_text=_("Only this dealer sees it (never the manufacturer); empty when nobody was named.")
+    )
+
+
 class DealerWorkOrderOut(serializers.Serializer):
     manufacturer = serializers.CharField(help_text=_("The manufacturer's code."))
     number = serializers.CharField()
@@ -164,6 +174,7 @@ class DealerWorkOrderOut(serializers.Serializer):
     parts_requests = PartsRequestOut(many=True)
     assignee_id = serializers.IntegerField(allow_null=True)
     notes = NoteOut(many=True)
+    conclusion = DealerConclusionOut(allow_null=True, help_text=_("Null until first resolved."))
     version = serializers.IntegerField()
 
 
@@ -210,6 +221,63 @@ class NoteOnlyIn(serializers.Serializer):
 class ResolveIn(serializers.Serializer):
     result_summary = service_checked(serializers.CharField, NOT_BLANK, max_length=5000, allow_blank=True)
     owner_acceptance = serializers.ChoiceField(choices=Acceptance.choices)
+    validity = serializers.ChoiceField(choices=Validity.choices, help_text=_("Is the complaint valid?"))
+    invalid_reason = serializers.CharField(
+        max_length=2000,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text=_("Required when partly_valid or not_valid: why (e.g. misuse, as explained to the owner)."),
+    )
+    responsibility = serializers.ChoiceField(choices=Responsibility.choices)
+    root_cause = serializers.CharField(
+        max_length=40, help_text=_("The code of a root cause in use in the manufacturer's list.")
+    )
+    remedy_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=RemedyType.choices),
+        max_length=len(RemedyType.values),
+        help_text=_("At least one remedy, each once."),
+    )
+    remedy_amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        max_value=1_000_000,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("CNY with at most 2 decimals; required (above 0) for a refund or compensation."),
+    )
+    apologised_by = serializers.ChoiceField(
+        choices=Apologiser.choices,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text=_("Required when the remedies include an apology."),
+    )
+    corrective_action = serializers.CharField(
+        max_length=2000,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text=_("What will be done so it does not recur; required unless not_valid."),
+    )
+    corrective_owner = serializers.CharField(
+        max_length=120, allow_blank=True, required=False, default="", help_text=_("Required with an action.")
+    )
+    corrective_due = DayField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Required with an action: a date from today to a year ahead."),
+    )
+    person_at_fault = serializers.CharField(
+        max_length=120,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text=_("Kept by this dealer only; the manufacturer never receives it."),
+    )
 
 
 class ExtensionIn(serializers.Serializer):

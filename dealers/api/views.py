@@ -18,6 +18,7 @@ from config.api.base import ApiView, check_if_match, etag_of
 from config.api.contract import ANSWER_HEADERS
 from config.api.schema import READ_ERRORS, WRITE_ERRORS, WRITE_HEADERS, problems
 from config.listing import Cursor
+from hotline.api.serializers import conclusion_out
 from tenants.api.authentication import actor_of
 from tenants.api.idempotency import idempotent
 from tenants.api.permissions import Declared
@@ -65,8 +66,12 @@ OPERATIONS = {
     ),
     "resolve": (
         "dealer_work_orders_resolve",
-        "Reports the work order resolved, with how and whether the owner accepted it; the hotline "
-        "then calls the owner back.",
+        "Reports the work order resolved, with how and whether the owner accepted it, and the "
+        "conclusion: validity (with the reason when not fully valid), responsibility, root cause (a "
+        "code of the manufacturer's list), remedies (who apologised; the amount in CNY for a refund "
+        "or compensation) and the corrective action with its owner and due date. Every missing or "
+        "wrong field is named at once. `person_at_fault` stays with this dealer: the manufacturer "
+        "never receives it. The hotline then calls the owner back.",
     ),
     "callback": (
         "dealer_work_orders_record_callback",
@@ -212,6 +217,14 @@ def _plain(view: DealerWorkOrder) -> dict:
         ],
         "assignee_id": view.assignment.assignee_id if view.assignment else None,
         "notes": _notes(view),
+        "conclusion": (
+            {
+                **conclusion_out(view.conclusion),
+                "person_at_fault": view.person_at_fault.name if view.person_at_fault else "",
+            }
+            if view.conclusion is not None
+            else None
+        ),
         "version": wo.version,
     }
 

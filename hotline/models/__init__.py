@@ -21,6 +21,16 @@ from .choices import (
     WorkOrderType,
 )
 from .clocks import CalendarOverride, Clock, ClockState, SlaPolicy, SlaWindow
+from .conclusion import (
+    PAID_REMEDIES,
+    REASON_NEEDED,
+    Apologiser,
+    Conclusion,
+    RemedyType,
+    Responsibility,
+    RootCause,
+    Validity,
+)
 from .followup import CallbackAttempt, ExtensionRequest, TransferRequest
 from .notes import NOTE_MAX_LENGTH, HotlineNote, OwnerCallLog, OwnerCallTopic
 from .owner import Gender, Owner, Vehicle, VehicleUse
@@ -44,10 +54,13 @@ __all__ = [
     "MISSED_CAUSES",
     "NOTE_MAX_LENGTH",
     "OPEN_STATES",
+    "PAID_REMEDIES",
+    "REASON_NEEDED",
     "RESCHEDULING_OUTCOMES",
     "Acceptance",
     "AgentExtension",
     "AnswerKind",
+    "Apologiser",
     "CalendarOverride",
     "Call",
     "CallCause",
@@ -63,6 +76,7 @@ __all__ = [
     "Clock",
     "ClockKind",
     "ClockState",
+    "Conclusion",
     "ContactMethod",
     "DailySequence",
     "DecisionState",
@@ -89,12 +103,16 @@ __all__ = [
     "RelayCounter",
     "RelayFeed",
     "RelayedEvent",
+    "RemedyType",
+    "Responsibility",
+    "RootCause",
     "Severity",
     "SlaPolicy",
     "SlaWindow",
     "State",
     "StockCheck",
     "TransferRequest",
+    "Validity",
     "Vehicle",
     "VehicleUse",
     "WorkOrder",

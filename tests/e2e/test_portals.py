@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
 
@@ -140,6 +141,17 @@ def test_a_parts_work_order_from_the_call_to_its_closure_live_on_both_portals(wo
     dealer.fill(
         "[data-testid=resolve-form] textarea[name=result_summary]", "更换前大灯总成和鼓风机，试车正常。"
     )
+    # The conclusion: valid, parts supply, the root cause, an apology by the service manager.
+    form = "[data-testid=resolve-form]"
+    dealer.select_option(f"{form} select[name=validity]", "valid")
+    dealer.select_option(f"{form} select[name=responsibility]", "parts_supply")
+    dealer.select_option(f"{form} select[name=root_cause]", "parts-not-stocked")
+    dealer.check(f"{form} input[name=remedy_types][value=apology]")
+    dealer.select_option(f"{form} select[name=apologised_by]", "service_manager")
+    dealer.fill(f"{form} textarea[name=corrective_action]", "常用灯具保持安全库存")
+    dealer.fill(f"{form} input[name=corrective_owner]", "配件经理")
+    due = (timezone.now() + dt.timedelta(days=30)).date().isoformat()
+    dealer.fill(f"{form} input[name=corrective_due]", due)
     dealer.click("[data-testid=resolve-form] button[type=submit]")
     expect(dealer.locator("[data-testid=state]")).to_have_attribute("data-state", "resolved")
 
