@@ -186,7 +186,8 @@ def test_the_conclusion_is_kept_and_the_person_at_fault_never_reaches_the_hotlin
 
     # Both pages show the conclusion; only the dealer's names the person at fault.
     page = client_for(hotline, agent).get(f"/work-orders/{parts_work_order.number}/").content.decode()
-    assert 'data-testid="conclusion"' in page and "李明" not in page
+    assert 'data-testid="conclusion"' in page
+    assert "李明" not in page
     dealer_page = client_for(network["junda"], crm).get(f"/work-orders/HQ/{parts_work_order.number}/")
     assert "配件专员 李明" in dealer_page.content.decode()
 
