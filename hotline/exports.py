@@ -23,7 +23,7 @@ from tenants.jobs import JobKind, JobResult, Progress, job_kind_register
 from tenants.models import BackgroundJob
 
 from .models import PartLine
-from .selectors import KPI_GROUPS, board_work_orders_sorted, kpi_rows, kpi_totals
+from .selectors import KPI_GROUPS, board_work_orders_sorted, conclusion_breakdown, kpi_rows, kpi_totals
 from .services.clocks import tenant_time_zone
 from .views.forms import BoardFilter, board_filters_of
 
@@ -186,13 +186,31 @@ def kpi_headers() -> list[str]:
     ]
 
 
+CONCLUSION_KEYS = ["dimension_label", "label", "count", "share", "remedy_cost"]
+
+
+def conclusion_headers() -> list[str]:
+    """The conclusions' breakdown, on the KPI page and in its files, in the order of ``CONCLUSION_KEYS``."""
+    return [
+        str(h)
+        for h in (
+            _lazy("By"),
+            _lazy("Group"),
+            _lazy("Work orders"),
+            _lazy("Share of concluded %"),
+            _lazy("Remedy cost (CNY)"),
+        )
+    ]
+
+
 def kpi_params(data: QueryDict | dict) -> dict[str, Any]:
     """The KPI page's period (dates, checked again by the run)."""
     return {name: str(data.get(name) or "")[:10] for name in ("since", "until")}
 
 
 def export_kpis(job: BackgroundJob, progress: Progress, folder: Path) -> JobResult:
-    """One sheet per grouping (dealer, region, category, week, month) of the period, and the totals."""
+    """One sheet per grouping (dealer, region, category, week, month) of the period, the totals,
+    and the conclusions by validity, responsibility, root cause and dealer with their remedy cost."""
     zone = zoneinfo.ZoneInfo(tenant_time_zone())
     today = dt.datetime.now(zone).date()
     since, until = _day(job.params.get("since")), _day(job.params.get("until"))
@@ -212,6 +230,10 @@ def export_kpis(job: BackgroundJob, progress: Progress, folder: Path) -> JobResu
         for row in kpi_rows(group=group, since=start, until=end, time_zone=zone):
             sheet.append([cell_safe(row["label"]), *(cell_safe(row[k]) for k in keys)])
         progress(i, len(KPI_GROUPS))
+    sheet = book.create_sheet(str(_lazy("Conclusions")))
+    sheet.append(conclusion_headers())
+    for row in conclusion_breakdown(since=start, until=end)["rows"]:
+        sheet.append([cell_safe(row[k]) for k in CONCLUSION_KEYS])
     path = folder / f"kpis-{job.pk}.xlsx"
     book.save(path)
     return JobResult(path, f"kpis-{since:%Y%m%d}-{until:%Y%m%d}.xlsx")

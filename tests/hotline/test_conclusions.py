@@ -324,3 +324,36 @@ def test_a_second_resolution_replaces_the_conclusion_and_clears_the_review(
         )
     with in_schema(junda_gateway.dealer):
         assert not PersonAtFault.objects.exists()
+
+
+def test_the_kpis_break_conclusions_down_with_their_remedy_cost(
+    parts_work_order, hotline, network, junda_gateway, dealer_actor, manufacturer, agent
+):
+    processing(parts_work_order, junda_gateway, dealer_actor)
+    resolve(
+        parts_work_order,
+        junda_gateway,
+        dealer_actor,
+        validity="partly_valid",
+        invalid_reason="灯泡为车主自行更换",
+        remedy_types=["apology", "compensation"],
+        remedy_amount="200.00",
+    )
+    user = person("concl.kpis", hotline, Role.HOTLINE_SUPERVISOR)
+    browser = client_for(hotline, user)
+    page = browser.get("/kpis/")
+    assert page.status_code == 200
+    figures = {(r["dimension"], r["key"]): r for r in page.context["conclusions"]["rows"]}
+    assert figures[("validity", "partly_valid")]["count"] == 1
+    assert figures[("responsibility", "parts_supply")]["share"] == 100.0
+    assert figures[("root_cause", "parts-not-stocked")]["remedy_cost"] == Decimal("200.00")
+    assert page.context["conclusions"]["remedy_cost"] == Decimal("200.00")
+    html = page.content.decode()
+    assert 'data-testid="conclusions"' in html
+    assert 'data-key="parts-not-stocked"' in html
+
+    export = browser.get("/kpis/?export=conclusions&format=csv")
+    assert export.status_code == 200
+    text = export.content.decode("utf-8-sig")
+    assert "200.00" in text
+    assert "partly" in text.lower() or "部分成立" in text
