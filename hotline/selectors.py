@@ -807,3 +807,14 @@ def conclusion_breakdown(
         "paid": totals["paid"],
         "rows": rows,
     }
+
+
+def root_causes(*, in_use_only: bool = False) -> list[RootCause]:
+    """The manufacturer's root causes in their order (only those in use, for a new conclusion)."""
+    qs = RootCause.objects.all()
+    return list(qs.filter(active=True) if in_use_only else qs)
+
+
+def root_cause_by_id(pk: int) -> RootCause:
+    """One root cause of this hotline; ``RootCause.DoesNotExist`` (a 404) otherwise."""
+    return RootCause.objects.get(pk=pk)

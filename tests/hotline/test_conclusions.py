@@ -357,3 +357,60 @@ def test_the_kpis_break_conclusions_down_with_their_remedy_cost(
     text = export.content.decode("utf-8-sig")
     assert "200.00" in text
     assert "partly" in text.lower() or "部分成立" in text
+
+
+def test_administrators_keep_the_list_of_root_causes(hotline, other_manufacturer, parts_work_order):
+    admin_browser = client_for(hotline, person("concl.admin", hotline, Role.HOTLINE_ADMIN))
+    page = admin_browser.get("/administration/root-causes/")
+    assert page.status_code == 200
+    assert 'data-code="wrong-quote"' in page.content.decode()
+
+    bad = admin_browser.post(
+        "/administration/root-causes/", {"add-code": "Bad Code!", "add-name_zh": "", "add-name_en": "x"}
+    )
+    assert bad.status_code == 400
+    assert 'id="id_add-code_error"' in bad.content.decode()
+    assert 'id="id_add-name_zh_error"' in bad.content.decode()
+    added = admin_browser.post(
+        "/administration/root-causes/",
+        {
+            "add-code": "gift-stock",
+            "add-name_zh": "活动礼品备货不足",
+            "add-name_en": "Campaign gifts ran out",
+        },
+    )
+    assert added.status_code == 302
+    with tenant_context(hotline):
+        cause = RootCause.objects.get(code="gift-stock")
+        assert cause.position > RootCause.objects.get(code="other").position
+        misuse = RootCause.objects.get(code="customer-misuse")
+    retired = admin_browser.post(
+        f"/administration/root-causes/{misuse.pk}/",
+        {f"c{misuse.pk}-name_zh": "客户使用不当", f"c{misuse.pk}-name_en": "Misuse"},
+    )
+    assert retired.status_code == 302
+    with tenant_context(hotline):
+        misuse.refresh_from_db()
+        assert (misuse.active, misuse.name_en) == (False, "Misuse")
+
+    # An agent reads the list but changes nothing.
+    agent_browser = client_for(hotline, person("concl.reader", hotline, Role.HOTLINE_AGENT))
+    assert agent_browser.get("/administration/root-causes/").status_code == 200
+    refused = agent_browser.post(
+        f"/administration/root-causes/{misuse.pk}/",
+        {f"c{misuse.pk}-name_zh": "改", f"c{misuse.pk}-name_en": "Changed", f"c{misuse.pk}-active": "on"},
+    )
+    assert refused.status_code == 403
+    with tenant_context(hotline):
+        misuse.refresh_from_db()
+        assert (misuse.active, misuse.name_en) == (False, "Misuse")
+
+    # Another manufacturer's administrator finds no such root cause.
+    other_admin = person("concl.other", other_manufacturer.hotline, Role.HOTLINE_ADMIN)
+    foreign = client_for(other_manufacturer.hotline, other_admin).post(
+        f"/administration/root-causes/{cause.pk}/",
+        {f"c{cause.pk}-name_zh": "改", f"c{cause.pk}-name_en": "Changed"},
+    )
+    assert foreign.status_code == 404
+    with tenant_context(other_manufacturer.hotline):
+        assert not RootCause.objects.filter(code="gift-stock").exists()
