@@ -230,7 +230,7 @@ def export_kpis(job: BackgroundJob, progress: Progress, folder: Path) -> JobResu
         for row in kpi_rows(group=group, since=start, until=end, time_zone=zone):
             sheet.append([cell_safe(row["label"]), *(cell_safe(row[k]) for k in keys)])
         progress(i, len(KPI_GROUPS))
-    sheet = book.create_sheet(str(_lazy("Conclusions")))
+    sheet = book.create_sheet("conclusions")
     sheet.append(conclusion_headers())
     for row in conclusion_breakdown(since=start, until=end)["rows"]:
         sheet.append([cell_safe(row[k]) for k in CONCLUSION_KEYS])

@@ -754,7 +754,8 @@ def conclusion_breakdown(
     """The conclusions of the work orders received in the period (cancelled ones left out).
 
     ``concluded``: how many have one, ``remedy_cost`` their remedies' amounts (CNY) and
-    ``paid`` how many cost anything; ``rows`` per validity, responsibility, root cause and
+    ``paid`` how many cost anything, ``unconcluded`` how many were resolved without one;
+    ``rows`` per validity, responsibility, root cause and
     dealer: the count, its share of the concluded (percent, one decimal) and the remedy cost,
     most frequent first within each dimension.
     """
@@ -803,6 +804,8 @@ def conclusion_breakdown(
             )
     return {
         "concluded": concluded,
+        # Resolved through the API without a conclusion (version-1 clients).
+        "unconcluded": work_orders.filter(resolved_at__isnull=False, conclusion__isnull=True).count(),
         "remedy_cost": totals["remedy_cost"] or Decimal("0.00"),
         "paid": totals["paid"],
         "rows": rows,

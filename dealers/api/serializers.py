@@ -25,6 +25,7 @@ from hotline.models import (
     Validity,
     WorkOrderType,
 )
+from hotline.services.conclusions import CONCLUSION_FIELDS
 from parts_tickets.models import LineState, RequestState
 
 
@@ -218,10 +219,23 @@ class NoteOnlyIn(serializers.Serializer):
     note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
+# The resolve body's fields that make up the conclusion (the person at fault is one of them).
+CONCLUSION_FIELDS_GIVEN = frozenset({*CONCLUSION_FIELDS, "person_at_fault"})
+
+
 class ResolveIn(serializers.Serializer):
+    """The result and the conclusion. A body with no conclusion field at all resolves as version 1
+    did (the API grows only by addition); any conclusion field asks for the whole conclusion, every
+    missing or wrong field named at once."""
+
     result_summary = service_checked(serializers.CharField, NOT_BLANK, max_length=5000, allow_blank=True)
     owner_acceptance = serializers.ChoiceField(choices=Acceptance.choices)
-    validity = serializers.ChoiceField(choices=Validity.choices, help_text=_("Is the complaint valid?"))
+    validity = serializers.ChoiceField(
+        choices=Validity.choices,
+        required=False,
+        default="",
+        help_text=_("Is the complaint valid? Required with the conclusion."),
+    )
     invalid_reason = serializers.CharField(
         max_length=2000,
         allow_blank=True,
@@ -229,14 +243,26 @@ class ResolveIn(serializers.Serializer):
         default="",
         help_text=_("Required when partly_valid or not_valid: why (e.g. misuse, as explained to the owner)."),
     )
-    responsibility = serializers.ChoiceField(choices=Responsibility.choices)
+    responsibility = serializers.ChoiceField(
+        choices=Responsibility.choices,
+        required=False,
+        default="",
+        help_text=_("Who is responsible. Required with the conclusion."),
+    )
     root_cause = serializers.CharField(
-        max_length=40, help_text=_("The code of a root cause in use in the manufacturer's list.")
+        max_length=40,
+        required=False,
+        default="",
+        help_text=_(
+            "The code of a root cause in use in the manufacturer's list. Required with the conclusion."
+        ),
     )
     remedy_types = serializers.ListField(
         child=serializers.ChoiceField(choices=RemedyType.choices),
         max_length=len(RemedyType.values),
-        help_text=_("At least one remedy, each once."),
+        required=False,
+        default=list,
+        help_text=_("At least one remedy, each once. Required with the conclusion."),
     )
     remedy_amount = serializers.DecimalField(
         max_digits=12,
@@ -278,6 +304,11 @@ class ResolveIn(serializers.Serializer):
         default="",
         help_text=_("Kept by this dealer only; the manufacturer never receives it."),
     )
+
+    def validate(self, attrs: dict) -> dict:
+        given = set(getattr(self, "initial_data", None) or {})
+        attrs["conclusion_omitted"] = not (given & CONCLUSION_FIELDS_GIVEN)
+        return attrs
 
 
 class ExtensionIn(serializers.Serializer):

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from config.actor import Actor
 from tenants.permissions import require
@@ -249,6 +250,7 @@ def conclusion_review(*, work_order_id: int, actor: Actor, opinion: str) -> Conc
 # --- the manufacturer's list of root causes ------------------------------------------------
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+CODE_RULE = _lazy("A code of lower-case letters, digits, - and _ (at most 40).")
 
 
 def _cause_values(name_zh: str, name_en: str) -> tuple[str, str, dict[str, list[str]]]:
@@ -271,7 +273,7 @@ def root_cause_add(*, actor: Actor, code: str, name_zh: str, name_en: str) -> Ro
     zh, en, errors = _cause_values(name_zh, name_en)
     code = str(code or "").strip().lower()
     if not CODE.match(code):
-        errors["code"] = [_("A code of lower-case letters, digits, - and _ (at most 40).")]
+        errors["code"] = [str(CODE_RULE)]
     elif RootCause.objects.filter(code=code).exists():
         errors["code"] = [_("This code is already in the list.")]
     if errors:

@@ -146,6 +146,7 @@ def work_order_resolve(
     dealer_id: int | None = None,
     result_summary: str,
     owner_acceptance: str,
+    conclusion_omitted: bool = False,
     **conclusion: Any,
 ) -> WorkOrder:
     """The dealer reports it resolved, with its conclusion; the callback windows start.
@@ -153,7 +154,8 @@ def work_order_resolve(
     The conclusion (``conclusions.conclusion_check``: validity, responsibility, root cause,
     remedy, corrective action) is required and replaces an earlier one; every missing or
     wrong field is named at once and nothing changes. The ``work_order.resolved`` event
-    carries it.
+    carries it. ``conclusion_omitted``: a version-1 API client sent no conclusion field at
+    all; the work order resolves without one (an earlier one stays), counted apart by the KPIs.
     """
     errors: dict[str, list[str]] = {}
     if not (result_summary or "").strip():
@@ -164,10 +166,11 @@ def work_order_resolve(
     if unknown:
         raise TypeError(f"work_order_resolve() got unexpected arguments: {', '.join(sorted(unknown))}")
     values: dict[str, Any] = {}
-    try:
-        values = conclusion_check(**conclusion)
-    except ValidationError as error:
-        errors.update(error.message_dict)
+    if not conclusion_omitted:
+        try:
+            values = conclusion_check(**conclusion)
+        except ValidationError as error:
+            errors.update(error.message_dict)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -178,7 +181,10 @@ def work_order_resolve(
         work_order.result_summary = result_summary.strip()
         work_order.owner_acceptance = owner_acceptance
         work_order_save(work_order, "resolved_at", "result_summary", "owner_acceptance")
-        conclusion_write(work_order, values, actor, now)
+        data: dict[str, Any] = {}
+        if values:
+            conclusion_write(work_order, values, actor, now)
+            data["conclusion"] = conclusion_data(values)
         event_append(
             work_order,
             EventKind.RESOLVED,
@@ -188,7 +194,7 @@ def work_order_resolve(
             state_after=after,
             result_summary=work_order.result_summary,
             owner_acceptance=owner_acceptance,
-            conclusion=conclusion_data(values),
+            **data,
         )
         clocks_stop(work_order, None, at=now, actor=actor, reason="resolved")
         clocks_start(work_order, [ClockKind.CALLBACK, ClockKind.DEALER_CALLBACK], at=now, actor=actor)

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import RegexValidator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from tenants.permissions import may
 
 from ..models import RootCause
 from ..selectors import root_cause_by_id, root_causes
-from ..services.conclusions import root_cause_add, root_cause_change
+from ..services.conclusions import CODE, CODE_RULE, root_cause_add, root_cause_change
 
 
 class RootCauseAddForm(forms.Form):
@@ -25,6 +26,7 @@ class RootCauseAddForm(forms.Form):
         label=_lazy("Code"),
         max_length=40,
         help_text=_lazy("Lower-case letters, digits, - and _; never changes"),
+        validators=[RegexValidator(CODE, CODE_RULE)],
     )
     name_zh = forms.CharField(label=_lazy("Name (Chinese)"), max_length=80)
     name_en = forms.CharField(label=_lazy("Name (English)"), max_length=120)

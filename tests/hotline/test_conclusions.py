@@ -209,11 +209,15 @@ def test_the_dealer_api_names_each_missing_field_in_the_readers_language(
         assert answer.status_code == 400
         assert list(answer.json()["errors"]) == ["apologised_by"]
         assert words in answer.json()["errors"]["apologised_by"][0]
-        missing = client.post(
-            base, {"result_summary": "已更换", "owner_acceptance": "accepted"}, format="json"
-        )
+        partial = {"result_summary": "已更换", "owner_acceptance": "accepted", "validity": "valid"}
+        missing = client.post(base, partial, format="json")
         assert missing.status_code == 400
-        assert {"validity", "responsibility", "root_cause", "remedy_types"} <= set(missing.json()["errors"])
+        assert set(missing.json()["errors"]) == {
+            "responsibility",
+            "root_cause",
+            "remedy_types",
+            "corrective_action",
+        }
     assert unchanged(parts_work_order, hotline)
     done = api_session(network["junda"], crm).post(
         base,
@@ -414,3 +418,23 @@ def test_administrators_keep_the_list_of_root_causes(hotline, other_manufacturer
     assert foreign.status_code == 404
     with tenant_context(other_manufacturer.hotline):
         assert not RootCause.objects.filter(code="gift-stock").exists()
+
+
+def test_a_version_1_client_that_sends_no_conclusion_still_resolves(
+    parts_work_order, hotline, network, junda_gateway, dealer_actor
+):
+    """The API grows only by addition: a body without any conclusion field resolves as before,
+    and the KPI page counts it as resolved without a conclusion."""
+    processing(parts_work_order, junda_gateway, dealer_actor)
+    crm = person("concl.v1", network["junda"], Role.DEALER_CRM_MANAGER)
+    answer = api_session(network["junda"], crm).post(
+        f"/api/v1/work-orders/HQ/{parts_work_order.number}/resolve/",
+        {"result_summary": "已更换", "owner_acceptance": "accepted"},
+        format="json",
+    )
+    assert answer.status_code == 200, answer.json()
+    assert (answer.json()["state"], answer.json()["conclusion"]) == ("resolved", None)
+    supervisor = client_for(hotline, person("concl.v1.sup", hotline, Role.HOTLINE_SUPERVISOR))
+    page = supervisor.get("/kpis/")
+    assert page.context["conclusions"]["unconcluded"] == 1
+    assert 'data-testid="unconcluded"' in page.content.decode()
