@@ -233,7 +233,6 @@ class ResolveIn(serializers.Serializer):
     validity = serializers.ChoiceField(
         choices=Validity.choices,
         required=False,
-        default="",
         help_text=_("Is the complaint valid? Required with the conclusion."),
     )
     invalid_reason = serializers.CharField(
@@ -246,7 +245,6 @@ class ResolveIn(serializers.Serializer):
     responsibility = serializers.ChoiceField(
         choices=Responsibility.choices,
         required=False,
-        default="",
         help_text=_("Who is responsible. Required with the conclusion."),
     )
     root_cause = serializers.CharField(
@@ -278,7 +276,6 @@ class ResolveIn(serializers.Serializer):
         choices=Apologiser.choices,
         allow_blank=True,
         required=False,
-        default="",
         help_text=_("Required when the remedies include an apology."),
     )
     corrective_action = serializers.CharField(

@@ -12,6 +12,7 @@ SCHEMA = "/api/v1/schema/?format=json"
 
 # The operation ids are the names of every generated client's functions: they never change within v1.
 HOTLINE_OPERATIONS = {
+    "work_orders_review",
     "kpis_read",
     "kpis_satisfaction_read",
     "parts_requests_acknowledge",
