@@ -250,7 +250,6 @@ class ResolveIn(serializers.Serializer):
     root_cause = serializers.CharField(
         max_length=40,
         required=False,
-        default="",
         help_text=_(
             "The code of a root cause in use in the manufacturer's list. Required with the conclusion."
         ),

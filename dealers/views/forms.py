@@ -181,9 +181,16 @@ class ResolveForm(DealerActionForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("What will be done so it does not happen again (required unless not valid)"),
     )
-    corrective_owner = forms.CharField(label=_("Corrective action owner"), required=False, max_length=120)
+    corrective_owner = forms.CharField(
+        label=_("Corrective action owner"),
+        required=False,
+        max_length=120,
+        widget=forms.TextInput(attrs={"data-required-with": "corrective_action"}),
+    )
     corrective_due = forms.DateField(
-        label=_("Corrective action due"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Corrective action due"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "data-required-with": "corrective_action"}),
     )
     person_at_fault = forms.CharField(
         label=_("Person at fault"),

@@ -277,6 +277,24 @@ def test_the_hotline_reviews_a_closed_work_orders_conclusion(
         wo = WorkOrder.objects.get(pk=parts_work_order.pk)
         assert wo.events.filter(kind="work_order.reviewed").count() == 1
 
+    # The portal's review form on the closed work order's page replaces it.
+    browser = client_for(hotline, user)
+    shown = browser.get(f"/work-orders/{parts_work_order.number}/").content.decode()
+    assert 'data-testid="review-form"' in shown
+    refused = browser.post(f"/work-orders/{parts_work_order.number}/review/", {"review-opinion": ""})
+    assert refused.status_code == 400
+    assert 'id="id_review-opinion_error"' in refused.content.decode()
+    saved = browser.post(
+        f"/work-orders/{parts_work_order.number}/review/",
+        {"review-opinion": "原因分析到位，整改措施需在月底前完成。"},
+    )
+    assert saved.status_code == 302
+    with tenant_context(hotline):
+        assert (
+            WorkOrder.objects.get(pk=parts_work_order.pk).events.filter(kind="work_order.reviewed").count()
+            == 2
+        )
+
     # The dealer reads the review on its page.
     crm = person("concl.read", network["junda"], Role.DEALER_CRM_MANAGER)
     page = client_for(network["junda"], crm).get(f"/work-orders/HQ/{parts_work_order.number}/")
