@@ -1,4 +1,4 @@
-"""The hotline's background exports: the complaint register and the KPI workbook.
+"""The hotline's background exports: the complaint register (with each conclusion) and the KPI workbook.
 
 Registered as background jobs (``tenants/jobs.py``) when the app is ready; each
 runs in the hotline's schema on a worker and writes its file row by row, so a
@@ -22,7 +22,7 @@ from config.exports import cell_safe, table_write
 from tenants.jobs import JobKind, JobResult, Progress, job_kind_register
 from tenants.models import BackgroundJob
 
-from .models import PartLine
+from .models import Conclusion, PartLine
 from .selectors import KPI_GROUPS, board_work_orders_sorted, conclusion_breakdown, kpi_rows, kpi_totals
 from .services.clocks import tenant_time_zone
 from .views.forms import BoardFilter, board_filters_of
@@ -71,6 +71,11 @@ def _register_headers() -> list[str]:
             _lazy("Callback score"),
             _lazy("Repeat of"),
             _lazy("Reopened"),
+            _lazy("Validity"),
+            _lazy("Responsibility"),
+            _lazy("Root cause"),
+            _lazy("Remedy amount (CNY)"),
+            _lazy("Review opinion"),
             _lazy("Missing parts"),
         )
     ]
@@ -115,8 +120,13 @@ def _register_page(page: list, local: Any) -> Iterator[list[Any]]:
     parts: dict[int, list[str]] = {}
     for line in PartLine.objects.filter(work_order__in=page).order_by("work_order_id", "line_no"):
         parts.setdefault(line.work_order_id, []).append(f"{line.part_code} {line.part_name} ×{line.quantity}")
+    conclusions = {
+        c.work_order_id: c
+        for c in Conclusion.objects.filter(work_order__in=page).select_related("root_cause")
+    }
     for wo in page:
         vehicle = wo.vehicle
+        conclusion = conclusions.get(wo.pk)
         yield [
             wo.number,
             local(wo.received_at),
@@ -141,6 +151,11 @@ def _register_page(page: list, local: Any) -> Iterator[list[Any]]:
             wo.satisfaction,
             wo.repeat_of.number if wo.repeat_of else "",
             wo.reopen_count,
+            conclusion.get_validity_display() if conclusion else "",
+            conclusion.get_responsibility_display() if conclusion else "",
+            conclusion.root_cause.name if conclusion else "",
+            conclusion.remedy_amount if conclusion else "",
+            conclusion.review_opinion if conclusion else "",
             "; ".join(parts.get(wo.pk, [])),
         ]
 
