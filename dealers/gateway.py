@@ -502,7 +502,8 @@ class DealerGateway:
                     if action.own_only
                     else arguments
                 )
-                own_result = action.own(ref=ref, actor=actor, **own)
+                with tenant_context(self.dealer):  # the dealer's own rows, whoever called
+                    own_result = action.own(ref=ref, actor=actor, **own)
                 result = result if action.own_only else own_result
         return result
 
