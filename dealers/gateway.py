@@ -361,6 +361,13 @@ class DealerGateway:
         view.contact_attempts = list(ContactAttempt.objects.filter(**key))
         return view
 
+    def root_causes(self, manufacturer_code: str) -> list[RootCause]:
+        """The root causes in use in the list of a manufacturer whose network this dealer is in
+        (what a conclusion's ``root_cause`` names); 404 for any other manufacturer."""
+        manufacturer = self._manufacturer(manufacturer_code)
+        with tenant_context(manufacturer.hotline):
+            return list(RootCause.objects.filter(active=True))
+
     def relayed_since(
         self,
         since: dict[str, int],

@@ -59,6 +59,16 @@ class InboxOut(serializers.Serializer):
     )
 
 
+class RootCauseRowOut(serializers.Serializer):
+    code = serializers.CharField(help_text=_("What a conclusion's `root_cause` gives."))
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+
+
+class RootCausesOut(serializers.Serializer):
+    results = RootCauseRowOut(many=True)
+
+
 class InboxFilter(serializers.Serializer):
     open_only = serializers.BooleanField(
         required=False, default=True, help_text=_("Only open work orders (default).")

@@ -26,7 +26,7 @@ from tenants.models import User
 
 from ..actions import DealerAction
 from ..gateway import DealerGateway, DealerWorkOrder, InboxRow
-from .serializers import DealerWorkOrderOut, InboxFilter, InboxOut
+from .serializers import DealerWorkOrderOut, InboxFilter, InboxOut, RootCausesOut
 
 TAG = ["dealer"]
 MANUFACTURER = OpenApiParameter(
@@ -136,6 +136,25 @@ class Inbox(DealerView):
         results = [_inbox_row(row) for row in page.rows]
         body = {"results": results, "count": page.total, "next_cursor": page.next}
         return Response(InboxOut(body).data)
+
+
+class RootCauses(DealerView):
+    permission_actions = {"GET": "inbox.read"}
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="dealer_root_causes_list",
+        parameters=[MANUFACTURER],
+        responses={200: RootCausesOut, **problems(READ_ERRORS)},
+        summary="The root causes in use in a manufacturer's list",
+        description="The codes (with their Chinese and English names) a conclusion's `root_cause` "
+        "may name when reporting a work order of this manufacturer resolved, in the list's order. "
+        "A manufacturer whose network this dealer is not in is 404.",
+    )
+    def get(self, request: Request, manufacturer: str) -> Response:
+        causes = self.gateway.root_causes(manufacturer)
+        rows = [{"code": c.code, "name_zh": c.name_zh, "name_en": c.name_en} for c in causes]
+        return Response(RootCausesOut({"results": rows}).data)
 
 
 def _inbox_row(row: InboxRow) -> dict:

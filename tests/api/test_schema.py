@@ -45,6 +45,7 @@ HOTLINE_OPERATIONS = {
     "work_orders_verify",
 }
 DEALER_OPERATIONS = {
+    "dealer_root_causes_list",
     "dealer_work_orders_add_note",
     "dealer_work_orders_assign",
     "dealer_work_orders_confirm_parts_received",

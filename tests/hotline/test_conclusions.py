@@ -456,3 +456,17 @@ def test_a_version_1_client_that_sends_no_conclusion_still_resolves(
     page = supervisor.get("/kpis/")
     assert page.context["conclusions"]["unconcluded"] == 1
     assert 'data-testid="unconcluded"' in page.content.decode()
+
+
+def test_a_dealers_system_reads_the_root_causes_of_its_manufacturers_only(hotline, network, foreign_dealer):
+    with tenant_context(hotline):
+        RootCause.objects.filter(code="other").update(active=False)
+    crm = person("concl.codes", network["junda"], Role.DEALER_CRM_MANAGER)
+    listed = api_session(network["junda"], crm).get("/api/v1/root-causes/HQ/")
+    assert listed.status_code == 200
+    codes = [row["code"] for row in listed.json()["results"]]
+    assert codes[0] == "parts-not-stocked"
+    assert "wrong-quote" in codes
+    assert "other" not in codes
+    stranger = person("concl.codes.dy", foreign_dealer, Role.DEALER_CRM_MANAGER)
+    assert api_session(foreign_dealer, stranger).get("/api/v1/root-causes/HQ/").status_code == 404
