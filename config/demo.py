@@ -20,6 +20,7 @@ from config.actor import Actor
 from dealers.gateway import DealerGateway
 from hotline.models import Owner, QuestionnairePurpose, Vehicle, WorkOrder
 from hotline.services import decisions
+from hotline.services.conclusions import conclusion_check, conclusion_review, conclusion_write
 from hotline.services.questionnaires import questionnaire_current, questionnaire_publish
 from hotline.services.work_orders import Intake, work_order_create
 from hotline.vin import with_check_digit
@@ -352,6 +353,8 @@ def demo_load(stdout=None) -> int:
                 say(f"questionnaire {questionnaire} published")
         for number in _work_orders_load(manufacturer):
             say(f"work order {number} created")
+        for number in _conclusions_load(manufacturer):
+            say(f"conclusion of {number} recorded")
     return len(added)
 
 
@@ -561,6 +564,7 @@ def _advance(manufacturer, work_order, goal, agent) -> None:
             actor=actor,
             result_summary="已按车主要求处理完毕",
             owner_acceptance="accepted",
+            **_demo_conclusion(work_order.complaint),
         )
     if goal == "closed":
         with tenant_context(manufacturer.hotline):
@@ -572,6 +576,78 @@ def _advance(manufacturer, work_order, goal, agent) -> None:
                 solved=True,
                 answers=DEMO_ANSWERS,
             )
+            conclusion_review(work_order_id=work_order.pk, actor=agent, opinion=DEMO_REVIEW)
+
+
+# The conclusions of the resolved and closed demo cases, after the handbook's cases: a misquoted
+# blower (case 5) and a campaign gift promised by phone and gone at the station (case 6).
+DEMO_CONCLUSIONS = {
+    "鼓风机": {
+        "validity": "valid",
+        "responsibility": "dealer_service",
+        "root_cause": "wrong-quote",
+        "remedy_types": ["apology", "waived_labour"],
+        "remedy_amount": "180.00",
+        "apologised_by": "service_manager",
+        "corrective_action": "服务顾问报价前核对配件号与价格；交车前复检空调系统",
+        "corrective_owner": "服务经理",
+        "person_at_fault": "服务顾问 刘洋",
+    },
+    "礼品": {
+        "validity": "valid",
+        "responsibility": "dealer_service",
+        "root_cause": "booking-not-recorded",
+        "remedy_types": ["apology", "gift"],
+        "remedy_amount": "60.00",
+        "apologised_by": "service_manager",
+        "corrective_action": "电话预约时登记车主的礼品需求并预留；活动礼品余量在前台公示",
+        "corrective_owner": "客户关系部经理",
+    },
+    "": {
+        "validity": "partly_valid",
+        "invalid_reason": "部分诉求超出保修政策，已向车主耐心说明",
+        "responsibility": "dealer_service",
+        "root_cause": "staff-communication",
+        "remedy_types": ["apology", "explanation"],
+        "apologised_by": "service_advisor",
+        "corrective_action": "接待人员沟通技巧培训",
+        "corrective_owner": "服务经理",
+    },
+}
+DEMO_REVIEW = "原因分析清楚，整改措施可行；请在期限内完成并在月度分析中反馈。"
+
+
+def _demo_conclusion(complaint: str) -> dict:
+    """A demo case's conclusion (found by what the complaint is about), its corrective action due
+    a month from today."""
+    key = next((k for k in DEMO_CONCLUSIONS if k and k in complaint), "")
+    values = dict(DEMO_CONCLUSIONS[key])
+    values["corrective_due"] = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)
+    return values
+
+
+def _conclusions_load(manufacturer: Manufacturer) -> list[str]:
+    """Demo work orders resolved before conclusions existed get theirs (and the closed one its
+    review); those that have one are left as they are. The numbers given one now."""
+    done = []
+    with tenant_context(manufacturer.hotline):
+        agent_user = User.objects.get(username=f"{manufacturer.code.lower()}.agent")
+        agent = Actor(
+            user_id=agent_user.pk,
+            name=agent_user.full_name,
+            tenant_id=manufacturer.hotline_id,
+            role=Role.HOTLINE_AGENT,
+        )
+        missing = WorkOrder.objects.filter(state__in=["resolved", "closed"], conclusion__isnull=True)
+        for work_order in missing:
+            values = _demo_conclusion(work_order.complaint)
+            values.pop("person_at_fault", None)
+            with transaction.atomic():
+                conclusion_write(work_order, conclusion_check(**values), agent, work_order.resolved_at)
+                if work_order.state == "closed":
+                    conclusion_review(work_order_id=work_order.pk, actor=agent, opinion=DEMO_REVIEW)
+            done.append(work_order.number)
+    return done
 
 
 def _ship_everything(manufacturer, work_order) -> None:

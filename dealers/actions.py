@@ -41,6 +41,8 @@ class DealerAction:
     done: Promise  # the portal's message
     summary: str  # the API's
     prepare: Callable[[Manufacturer, dict[str, Any]], dict[str, Any]] | None = None
+    # Arguments that stay in the dealer's schema: only ``own`` receives them, never the service.
+    own_only: frozenset[str] = frozenset()
 
     @property
     def permission(self) -> str:
@@ -175,11 +177,12 @@ DEALER_ACTIONS: dict[str, DealerAction] = {
             "resolve",
             "resolve",
             handling.work_order_resolve,
-            None,
+            own.person_at_fault_set,
             forms.ResolveForm,
             api.ResolveIn,
             _lazy("Reported resolved; the hotline will call the owner back."),
-            "Report the work order resolved, with the result and the owner's acceptance",
+            "Report the work order resolved, with the result, the owner's acceptance and the conclusion",
+            own_only=frozenset({"person_at_fault"}),
         ),
         DealerAction(
             "callback",

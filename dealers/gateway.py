@@ -32,8 +32,10 @@ from hotline.models import (
     Clock,
     ClockKind,
     ClockState,
+    Conclusion,
     Questionnaire,
     RelayedEvent,
+    RootCause,
     Severity,
     State,
     WorkOrder,
@@ -48,7 +50,7 @@ from tenants.models import Manufacturer, NetworkMembership, Tenant
 from tenants.permissions import require
 
 from .actions import DEALER_ACTIONS, DealerAction
-from .models import Assignment, ContactAttempt, DepartmentHandoff, InternalNote
+from .models import Assignment, ContactAttempt, DepartmentHandoff, InternalNote, PersonAtFault
 from .services import WorkOrderRef
 
 INBOX_ROWS = 500  # per network, for the API's inbox
@@ -97,6 +99,12 @@ class DealerWorkOrder:
 
     def awaiting_confirmation_by(self, user_id: int) -> list[WorkOrderEvent]:
         return [e for e in self.awaiting_senior if e.data.get("on_behalf_of") == user_id]
+
+    # The dealer's conclusion (with the hotline's review), the manufacturer's root causes in use
+    # (code, name) for the resolve form, and the person at fault (this dealer's own row).
+    conclusion: Conclusion | None = None
+    root_causes: list[tuple[str, str]] = field(default_factory=list)
+    person_at_fault: PersonAtFault | None = None
 
     @property
     def can_withdraw(self) -> bool:
@@ -369,13 +377,25 @@ class DealerGateway:
                 questionnaire=questionnaire_for(work_order),
                 script=script_current(),
                 awaiting_senior=senior_answers_awaiting(work_order),
+                conclusion=Conclusion.objects.select_related("root_cause")
+                .filter(work_order=work_order)
+                .first(),
+                root_causes=[(c.code, c.name) for c in RootCause.objects.filter(active=True)],
             )
         key = {"manufacturer_id": manufacturer.pk, "work_order_id": work_order.pk}
+        view.person_at_fault = PersonAtFault.objects.filter(**key).first()
         view.assignment = Assignment.objects.filter(**key).first()
         view.notes = list(InternalNote.objects.filter(**key))
         view.contact_attempts = list(ContactAttempt.objects.filter(**key))
         view.handoffs = list(DepartmentHandoff.objects.filter(**key))
         return view
+
+    def root_causes(self, manufacturer_code: str) -> list[RootCause]:
+        """The root causes in use in the list of a manufacturer whose network this dealer is in
+        (what a conclusion's ``root_cause`` names); 404 for any other manufacturer."""
+        manufacturer = self._manufacturer(manufacturer_code)
+        with tenant_context(manufacturer.hotline):
+            return list(RootCause.objects.filter(active=True))
 
     def relayed_since(
         self,
@@ -506,12 +526,21 @@ class DealerGateway:
                     raise Http404
                 result = None
                 if action.service is not None:
+                    # What is the dealer's alone (the person at fault) never reaches the hotline's schema.
+                    shared = {k: v for k, v in arguments.items() if k not in action.own_only}
                     result = action.service(
-                        work_order_id=work_order_id, dealer_id=self.dealer.pk, actor=actor, **arguments
+                        work_order_id=work_order_id, dealer_id=self.dealer.pk, actor=actor, **shared
                     )
             if action.own is not None:
                 ref = WorkOrderRef(self.dealer.pk, manufacturer.pk, work_order_id, number)
-                result = action.own(ref=ref, actor=actor, **arguments)
+                own = (
+                    {k: v for k, v in arguments.items() if k in action.own_only}
+                    if action.own_only
+                    else arguments
+                )
+                with tenant_context(self.dealer):  # the dealer's own rows, whoever called
+                    own_result = action.own(ref=ref, actor=actor, **own)
+                result = result if action.own_only else own_result
         return result
 
     def lock_version(self, manufacturer_code: str, number: str) -> int:

@@ -1,4 +1,4 @@
-"""Writes to the dealer's own schema: assignment, internal notes, contact attempts.
+"""Writes to the dealer's own schema: assignment, internal notes, contact attempts, the person at fault.
 
 Called by ``dealers.gateway.DealerGateway.act`` with the dealer's schema active,
 after the gateway found the work order routed here, in the same transaction as
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from config.actor import Actor
 from tenants.models import Membership
 
-from .models import Assignment, ContactAttempt, DepartmentHandoff, InternalNote
+from .models import Assignment, ContactAttempt, DepartmentHandoff, InternalNote, PersonAtFault
 
 
 class WorkOrderRef(NamedTuple):
@@ -119,3 +119,26 @@ def contact_attempt_add(
         reached=reached,
         note=agreed.strip(),
     )
+
+
+def person_at_fault_set(
+    *, ref: WorkOrderRef, actor: Actor, person_at_fault: str = ""
+) -> PersonAtFault | None:
+    """The conclusion's person at fault, kept here only; an empty name removes an earlier one."""
+    name = (person_at_fault or "").strip()
+    if len(name) > 120:
+        raise ValidationError({"person_at_fault": [_("Write at most 120 characters.")]})
+    key = {"manufacturer_id": ref.manufacturer_id, "work_order_id": ref.work_order_id}
+    if not name:
+        PersonAtFault.objects.filter(**key).delete()
+        return None
+    row, _created = PersonAtFault.objects.update_or_create(
+        **key,
+        defaults={
+            "work_order_number": ref.number,
+            "name": name,
+            "recorded_by_id": actor.user_id or 0,
+            "recorded_at": timezone.now(),
+        },
+    )
+    return row

@@ -41,6 +41,7 @@ class EventKind(StrEnum):
     PARTS_RECEIVED = "work_order.parts_received"
     PARTS_UNAVAILABLE = "work_order.parts_unavailable"
     RESOLVED = "work_order.resolved"
+    REVIEWED = "work_order.reviewed"
     CLOSED = "work_order.closed"
     REOPENED = "work_order.reopened"
     REPEATED = "work_order.repeated"
@@ -255,7 +256,14 @@ CATALOGUE: dict[EventKind, EventSpec] = {
         _("Reported resolved"),
         _("Dealer resolved %(number)s; call the owner back"),
         RECORDER,
-        _fields(*STATE_CHANGE, "result_summary", "owner_acceptance"),
+        _fields(*STATE_CHANGE, "result_summary", "owner_acceptance", "conclusion"),
+    ),
+    # The hotline's review opinion (客服部复核意见) on a closed work order's conclusion.
+    K.REVIEWED: EventSpec(
+        _("Review opinion recorded"),
+        _("The hotline reviewed the conclusion of %(number)s"),
+        DEALER_NEWS,
+        _fields("opinion"),
     ),
     K.CLOSED: EventSpec(
         _("Closed"),
@@ -554,6 +562,7 @@ DETAIL_LABELS = {
     "on_behalf_of_name": _("On behalf of"),
     "severity_after": _("Severity"),
     "category_after": _("Category"),
+    "opinion": _("Review opinion"),
 }
 # Why a window stopped, as the services record it.
 STOP_REASONS = {

@@ -1,4 +1,4 @@
-"""The hotline's background exports: the complaint register and the KPI workbook.
+"""The hotline's background exports: the complaint register (with each conclusion) and the KPI workbook.
 
 Registered as background jobs (``tenants/jobs.py``) when the app is ready; each
 runs in the hotline's schema on a worker and writes its file row by row, so a
@@ -22,8 +22,8 @@ from config.exports import cell_safe, table_write
 from tenants.jobs import JobKind, JobResult, Progress, job_kind_register
 from tenants.models import BackgroundJob
 
-from .models import PartLine
-from .selectors import KPI_GROUPS, board_work_orders_sorted, kpi_rows, kpi_totals
+from .models import Conclusion, PartLine
+from .selectors import KPI_GROUPS, board_work_orders_sorted, conclusion_breakdown, kpi_rows, kpi_totals
 from .services.clocks import tenant_time_zone
 from .views.forms import BoardFilter, board_filters_of
 
@@ -80,6 +80,11 @@ def _register_headers() -> list[str]:
             _lazy("Callback score"),
             _lazy("Repeat of"),
             _lazy("Reopened"),
+            _lazy("Validity"),
+            _lazy("Responsibility"),
+            _lazy("Root cause"),
+            _lazy("Remedy amount (CNY)"),
+            _lazy("Review opinion"),
             _lazy("Missing parts"),
         )
     ]
@@ -124,8 +129,13 @@ def _register_page(page: list, local: Any) -> Iterator[list[Any]]:
     parts: dict[int, list[str]] = {}
     for line in PartLine.objects.filter(work_order__in=page).order_by("work_order_id", "line_no"):
         parts.setdefault(line.work_order_id, []).append(f"{line.part_code} {line.part_name} ×{line.quantity}")
+    conclusions = {
+        c.work_order_id: c
+        for c in Conclusion.objects.filter(work_order__in=page).select_related("root_cause")
+    }
     for wo in page:
         vehicle = wo.vehicle
+        conclusion = conclusions.get(wo.pk)
         yield [
             wo.number,
             local(wo.received_at),
@@ -159,6 +169,11 @@ def _register_page(page: list, local: Any) -> Iterator[list[Any]]:
             wo.satisfaction,
             wo.repeat_of.number if wo.repeat_of else "",
             wo.reopen_count,
+            conclusion.get_validity_display() if conclusion else "",
+            conclusion.get_responsibility_display() if conclusion else "",
+            conclusion.root_cause.name if conclusion else "",
+            conclusion.remedy_amount if conclusion else "",
+            conclusion.review_opinion if conclusion else "",
             "; ".join(parts.get(wo.pk, [])),
         ]
 
@@ -204,13 +219,31 @@ def kpi_headers() -> list[str]:
     ]
 
 
+CONCLUSION_KEYS = ["dimension_label", "label", "count", "share", "remedy_cost"]
+
+
+def conclusion_headers() -> list[str]:
+    """The conclusions' breakdown, on the KPI page and in its files, in the order of ``CONCLUSION_KEYS``."""
+    return [
+        str(h)
+        for h in (
+            _lazy("By"),
+            _lazy("Group"),
+            _lazy("Work orders"),
+            _lazy("Share of concluded %"),
+            _lazy("Remedy cost (CNY)"),
+        )
+    ]
+
+
 def kpi_params(data: QueryDict | dict) -> dict[str, Any]:
     """The KPI page's period (dates, checked again by the run)."""
     return {name: str(data.get(name) or "")[:10] for name in ("since", "until")}
 
 
 def export_kpis(job: BackgroundJob, progress: Progress, folder: Path) -> JobResult:
-    """One sheet per grouping (dealer, region, category, week, month) of the period, and the totals."""
+    """One sheet per grouping (dealer, region, category, week, month) of the period, the totals,
+    and the conclusions by validity, responsibility, root cause and dealer with their remedy cost."""
     zone = zoneinfo.ZoneInfo(tenant_time_zone())
     today = dt.datetime.now(zone).date()
     since, until = _day(job.params.get("since")), _day(job.params.get("until"))
@@ -230,6 +263,10 @@ def export_kpis(job: BackgroundJob, progress: Progress, folder: Path) -> JobResu
         for row in kpi_rows(group=group, since=start, until=end, time_zone=zone):
             sheet.append([cell_safe(row["label"]), *(cell_safe(row[k]) for k in keys)])
         progress(i, len(KPI_GROUPS))
+    sheet = book.create_sheet("conclusions")
+    sheet.append(conclusion_headers())
+    for row in conclusion_breakdown(since=start, until=end)["rows"]:
+        sheet.append([cell_safe(row[k]) for k in CONCLUSION_KEYS])
     path = folder / f"kpis-{job.pk}.xlsx"
     book.save(path)
     return JobResult(path, f"kpis-{since:%Y%m%d}-{until:%Y%m%d}.xlsx")

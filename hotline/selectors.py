@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 
 from config.listing import PAGE_SIZE, Cursor, Page, Sort, ordered, page_of, sort_from
 from tenants.models import NetworkMembership, Region, User
@@ -29,6 +31,7 @@ from .models import (
     Clock,
     ClockKind,
     ClockState,
+    Conclusion,
     DecisionState,
     ExtensionRequest,
     NumberCheck,
@@ -38,10 +41,13 @@ from .models import (
     RelayCounter,
     RelayedEvent,
     RelayFeed,
+    Responsibility,
+    RootCause,
     Severity,
     State,
     TransferRequest,
     UpgradeRequest,
+    Validity,
     Vehicle,
     WorkOrder,
     WorkOrderEvent,
@@ -387,6 +393,7 @@ class WorkOrderPage:
     network: list[NetworkMembership] = field(default_factory=list)
     # The dealer's windows inside the dealership: how many run, how many were missed (no more).
     internal_clocks: dict[str, int] = field(default_factory=dict)
+    conclusion: Conclusion | None = None
 
 
 def work_order_by_number(number: str) -> WorkOrder:
@@ -429,6 +436,7 @@ def work_order_page(number: str, *, manufacturer_id: int) -> WorkOrderPage:
         awaiting_senior=senior_answers_awaiting(work_order),
         created_by=(creator.get_full_name() or creator.username) if creator else "",
         network=network,
+        conclusion=Conclusion.objects.select_related("root_cause").filter(work_order=work_order).first(),
     )
 
 
@@ -448,18 +456,25 @@ def work_orders_for_hotline(
     ``vehicle_vin``, ``repeat_number``, ...), not as related objects: a page of
     200 rows builds 200 model instances instead of 800.
     """
-    return _work_orders_filtered(
-        state=state,
-        work_order_type=work_order_type,
-        category=category,
-        severity=severity,
-        dealer_code=dealer_code,
-        since=since,
-        until=until,
-    ).annotate(
-        **{f"owner_{name}": F(f"owner__{name}") for name in ("name", "gender", "mobile", "province", "city")},
-        **{f"vehicle_{name}": F(f"vehicle__{name}") for name in ("vin", "plate", "model")},
-        repeat_number=F("repeat_of__number"),
+    return (
+        _work_orders_filtered(
+            state=state,
+            work_order_type=work_order_type,
+            category=category,
+            severity=severity,
+            dealer_code=dealer_code,
+            since=since,
+            until=until,
+        )
+        .annotate(
+            **{
+                f"owner_{name}": F(f"owner__{name}")
+                for name in ("name", "gender", "mobile", "province", "city")
+            },
+            **{f"vehicle_{name}": F(f"vehicle__{name}") for name in ("vin", "plate", "model")},
+            repeat_number=F("repeat_of__number"),
+        )
+        .select_related("conclusion__root_cause")
     )
 
 
@@ -757,3 +772,92 @@ def hotline_notes_of(work_order: WorkOrder) -> tuple[list[Any], list[Any]]:
     for call in calls:
         call.author = names.get(call.agent_id, "")
     return notes, calls
+
+
+# --- conclusions: validity, responsibility, root cause and remedy cost ----------------------
+
+CONCLUSION_DIMENSIONS = {
+    "validity": _lazy("Validity"),
+    "responsibility": _lazy("Responsibility"),
+    "root_cause": _lazy("Root cause"),
+    "dealer": _lazy("Dealer"),
+}
+
+
+def conclusion_breakdown(
+    *,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    dealer_id: int | None = None,
+    dealer_code: str = "",
+) -> dict[str, Any]:
+    """The conclusions of the work orders received in the period (cancelled ones left out).
+
+    ``concluded``: how many have one, ``remedy_cost`` their remedies' amounts (CNY) and
+    ``paid`` how many cost anything, ``unconcluded`` how many were resolved without one;
+    ``rows`` per validity, responsibility, root cause and
+    dealer: the count, its share of the concluded (percent, one decimal) and the remedy cost,
+    most frequent first within each dimension.
+    """
+    work_orders = _kpi_work_orders(since=since, until=until, dealer_id=dealer_id, dealer_code=dealer_code)
+    qs = Conclusion.objects.filter(work_order__in=work_orders)
+    totals = qs.aggregate(
+        concluded=Count("id"),
+        remedy_cost=Sum("remedy_amount"),
+        paid=Count("id", filter=Q(remedy_amount__gt=0)),
+    )
+    concluded = totals["concluded"]
+    causes = {c.code: c.name for c in RootCause.objects.all()}
+    names = dict(work_orders.values_list("dealer_code", "dealer_name").distinct())
+    labels: dict[str, Any] = {
+        "validity": lambda key: Validity(key).label,
+        "responsibility": lambda key: Responsibility(key).label,
+        "root_cause": lambda key: causes.get(key, key),
+        "dealer": lambda key: f"{key} {names.get(key, '')}".strip(),
+    }
+    columns = {
+        "validity": "validity",
+        "responsibility": "responsibility",
+        "root_cause": "root_cause__code",
+        "dealer": "work_order__dealer_code",
+    }
+    rows = []
+    for dimension, column in columns.items():
+        grouped = (
+            qs.values(column)
+            .annotate(count=Count("id"), cost=Sum("remedy_amount"))
+            .order_by("-count", column)
+        )
+        for row in grouped:
+            key = row[column]
+            label = str(labels[dimension](key))
+            rows.append(
+                {
+                    "dimension": dimension,
+                    "dimension_label": str(CONCLUSION_DIMENSIONS[dimension]),
+                    "key": key,
+                    "label": label,
+                    "count": row["count"],
+                    "share": _percent(row["count"], concluded),
+                    "remedy_cost": row["cost"] or Decimal("0.00"),
+                }
+            )
+    return {
+        "concluded": concluded,
+        # Resolved through the API without a conclusion (version-1 clients).
+        "unconcluded": work_orders.filter(resolved_at__isnull=False, conclusion__isnull=True).count(),
+        "remedy_cost": totals["remedy_cost"] or Decimal("0.00"),
+        "paid": totals["paid"],
+        "rows": rows,
+    }
+
+
+def root_causes(*, in_use_only: bool = False) -> list[RootCause]:
+    """The manufacturer's root causes in their order (only those in use, for a new conclusion)."""
+    qs = RootCause.objects.all()
+    return list(qs.filter(active=True) if in_use_only else qs)
+
+
+def root_cause_by_id(pk: int) -> RootCause:
+    """One root cause of this hotline; ``RootCause.DoesNotExist`` (a 404) otherwise."""
+    return RootCause.objects.get(pk=pk)

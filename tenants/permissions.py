@@ -116,6 +116,14 @@ PERMISSIONS: dict[str, Permission] = {
             _lazy("Log a call from the owner"),
             frozenset({INTEGRATION}),
         ),
+        # The customer-service department's review of a closed work order's conclusion (客服部复核意见).
+        _p(
+            "work_order.review",
+            H,
+            HOTLINE_STAFF,
+            _lazy("Record the review opinion"),
+            frozenset({INTEGRATION}),
+        ),
         _p("work_order.cancel", H, HOTLINE_SUPERVISORS, _lazy("Cancel a work order")),
         _p("work_order.close", H, HOTLINE_SUPERVISORS, _lazy("Close without a callback")),
         _p("work_order.reassign", H, HOTLINE_SUPERVISORS, _lazy("Reassign to another dealer")),
@@ -130,6 +138,7 @@ PERMISSIONS: dict[str, Permission] = {
         _p("sms.change", H, HOTLINE_ADMINS, _lazy("Change the texts to owners")),
         _p("questionnaire.change", H, HOTLINE_ADMINS, _lazy("Change the callback questionnaires")),
         _p("callback_script.change", H, HOTLINE_ADMINS, _lazy("Change the callback script")),
+        _p("root_causes.change", H, HOTLINE_ADMINS, _lazy("Change the list of root causes")),
         _p("network.manage", H, HOTLINE_ADMINS, _lazy("Manage the network")),
         _p("api_keys.manage", H, HOTLINE_ADMINS, _lazy("Manage API keys")),
         _p("webhooks.manage", H, HOTLINE_ADMINS, _lazy("Manage webhooks")),

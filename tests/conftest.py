@@ -264,6 +264,30 @@ LINES = [
 ]
 
 
+def conclusion(**changes: object) -> dict:
+    """A complete conclusion as a resolve takes it (its due date a month after now, frozen or not)."""
+    due = (timezone.now() + dt.timedelta(days=30)).date()
+    return {
+        "validity": "valid",
+        "responsibility": "parts_supply",
+        "root_cause": "parts-not-stocked",
+        "remedy_types": ["apology", "free_repair"],
+        "apologised_by": "service_manager",
+        "corrective_action": "常用灯具保持安全库存",
+        "corrective_owner": "配件经理",
+        "corrective_due": due,
+        **changes,
+    }
+
+
+def conclusion_posted(**changes: object) -> dict:
+    """The conclusion as a form or JSON body carries it (the date as text)."""
+    values = conclusion(**changes)
+    if isinstance(values.get("corrective_due"), dt.date):
+        values["corrective_due"] = values["corrective_due"].isoformat()
+    return values
+
+
 def parts_intake(**changes: object) -> Intake:
     values = {
         "type": "parts_shortage",

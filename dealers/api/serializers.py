@@ -5,11 +5,19 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from config.api.fields import IdField, MomentField
+from config.api.fields import DayField, IdField, MomentField
 from config.api.schema import service_checked
-from hotline.api.serializers import NOT_BLANK, ComplainantOut, PartLineIn, RepairOut, VehicleOut
+from hotline.api.serializers import (
+    NOT_BLANK,
+    ComplainantOut,
+    ConclusionOut,
+    PartLineIn,
+    RepairOut,
+    VehicleOut,
+)
 from hotline.models import (
     Acceptance,
+    Apologiser,
     CallbackOutcome,
     Category,
     Channel,
@@ -17,11 +25,15 @@ from hotline.models import (
     ClockState,
     ContactMethod,
     Department,
+    RemedyType,
+    Responsibility,
     Severity,
     State,
     StockCheck,
+    Validity,
     WorkOrderType,
 )
+from hotline.services.conclusions import CONCLUSION_FIELDS
 from parts_tickets.models import LineState, RequestState
 
 
@@ -53,6 +65,16 @@ class InboxOut(serializers.Serializer):
     next_cursor = serializers.CharField(
         allow_null=True, help_text=_("Pass back as `cursor` for the next page; null on the last.")
     )
+
+
+class RootCauseRowOut(serializers.Serializer):
+    code = serializers.CharField(help_text=_("What a conclusion's `root_cause` gives."))
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+
+
+class RootCausesOut(serializers.Serializer):
+    results = RootCauseRowOut(many=True)
 
 
 class InboxFilter(serializers.Serializer):
@@ -146,6 +168,12 @@ class DealerOwnerOut(serializers.Serializer):
     postcode = serializers.CharField()
 
 
+class DealerConclusionOut(ConclusionOut):
+    person_at_fault = serializers.CharField(
+        help_text=_("Only this dealer sees it (never the manufacturer); empty when nobody was named.")
+    )
+
+
 class DealerWorkOrderOut(serializers.Serializer):
     manufacturer = serializers.CharField(help_text=_("The manufacturer's code."))
     number = serializers.CharField()
@@ -181,6 +209,7 @@ class DealerWorkOrderOut(serializers.Serializer):
     parts_requests = PartsRequestOut(many=True)
     assignee_id = serializers.IntegerField(allow_null=True)
     notes = NoteOut(many=True)
+    conclusion = DealerConclusionOut(allow_null=True, help_text=_("Null until first resolved."))
     version = serializers.IntegerField()
 
 
@@ -253,9 +282,92 @@ class NoteOnlyIn(serializers.Serializer):
     note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
+# The resolve body's fields that make up the conclusion (the person at fault is one of them).
+CONCLUSION_FIELDS_GIVEN = frozenset({*CONCLUSION_FIELDS, "person_at_fault"})
+
+
 class ResolveIn(serializers.Serializer):
+    """The result and the conclusion. A body with no conclusion field at all resolves as version 1
+    did (the API grows only by addition); any conclusion field asks for the whole conclusion, every
+    missing or wrong field named at once."""
+
     result_summary = service_checked(serializers.CharField, NOT_BLANK, max_length=5000, allow_blank=True)
     owner_acceptance = serializers.ChoiceField(choices=Acceptance.choices)
+    validity = serializers.ChoiceField(
+        choices=Validity.choices,
+        required=False,
+        help_text=_("Is the complaint valid? Required with the conclusion."),
+    )
+    invalid_reason = serializers.CharField(
+        max_length=2000,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text=_("Required when partly_valid or not_valid: why (e.g. misuse, as explained to the owner)."),
+    )
+    responsibility = serializers.ChoiceField(
+        choices=Responsibility.choices,
+        required=False,
+        help_text=_("Who is responsible. Required with the conclusion."),
+    )
+    root_cause = serializers.CharField(
+        max_length=40,
+        required=False,
+        help_text=_(
+            "The code of a root cause in use in the manufacturer's list. Required with the conclusion."
+        ),
+    )
+    remedy_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=RemedyType.choices),
+        max_length=len(RemedyType.values),
+        required=False,
+        default=list,
+        help_text=_("At least one remedy, each once. Required with the conclusion."),
+    )
+    remedy_amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        max_value=1_000_000,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("CNY with at most 2 decimals; required (above 0) for a refund or compensation."),
+    )
+    apologised_by = serializers.ChoiceField(
+        choices=Apologiser.choices,
+        allow_blank=True,
+        required=False,
+        help_text=_("Required when the remedies include an apology."),
+    )
+    corrective_action = serializers.CharField(
+        max_length=2000,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text=_("What will be done so it does not recur; required unless not_valid."),
+    )
+    corrective_owner = serializers.CharField(
+        max_length=120, allow_blank=True, required=False, default="", help_text=_("Required with an action.")
+    )
+    corrective_due = DayField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Required with an action: a date from today to a year ahead."),
+    )
+    person_at_fault = serializers.CharField(
+        max_length=120,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text=_("Kept by this dealer only; the manufacturer never receives it."),
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        given = set(getattr(self, "initial_data", None) or {})
+        attrs["conclusion_omitted"] = not (given & CONCLUSION_FIELDS_GIVEN)
+        return attrs
 
 
 class ExtensionIn(serializers.Serializer):

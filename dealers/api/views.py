@@ -18,7 +18,7 @@ from config.api.base import ApiView, check_if_match, etag_of
 from config.api.contract import ANSWER_HEADERS
 from config.api.schema import READ_ERRORS, WRITE_ERRORS, WRITE_HEADERS, problems
 from config.listing import Cursor
-from hotline.api.serializers import complainant_of, repair_of
+from hotline.api.serializers import complainant_of, conclusion_out, repair_of
 from tenants.api.authentication import actor_of
 from tenants.api.idempotency import idempotent
 from tenants.api.permissions import Declared
@@ -26,7 +26,7 @@ from tenants.models import User
 
 from ..actions import DealerAction
 from ..gateway import DealerGateway, DealerWorkOrder, InboxRow
-from .serializers import DealerOwnerOut, DealerWorkOrderOut, InboxFilter, InboxOut
+from .serializers import DealerOwnerOut, DealerWorkOrderOut, InboxFilter, InboxOut, RootCausesOut
 
 TAG = ["dealer"]
 MANUFACTURER = OpenApiParameter(
@@ -88,8 +88,12 @@ OPERATIONS = {
     ),
     "resolve": (
         "dealer_work_orders_resolve",
-        "Reports the work order resolved, with how and whether the owner accepted it; the hotline "
-        "then calls the owner back.",
+        "Reports the work order resolved, with how and whether the owner accepted it, and the "
+        "conclusion: validity (with the reason when not fully valid), responsibility, root cause (a "
+        "code of the manufacturer's list), remedies (who apologised; the amount in CNY for a refund "
+        "or compensation) and the corrective action with its owner and due date. Every missing or "
+        "wrong field is named at once. `person_at_fault` stays with this dealer: the manufacturer "
+        "never receives it. The hotline then calls the owner back.",
     ),
     "callback": (
         "dealer_work_orders_record_callback",
@@ -167,6 +171,25 @@ class Inbox(DealerView):
         results = [_inbox_row(row) for row in page.rows]
         body = {"results": results, "count": page.total, "next_cursor": page.next}
         return Response(InboxOut(body).data)
+
+
+class RootCauses(DealerView):
+    permission_actions = {"GET": "inbox.read"}
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="dealer_root_causes_list",
+        parameters=[MANUFACTURER],
+        responses={200: RootCausesOut, **problems(READ_ERRORS)},
+        summary="The root causes in use in a manufacturer's list",
+        description="The codes (with their Chinese and English names) a conclusion's `root_cause` "
+        "may name when reporting a work order of this manufacturer resolved, in the list's order. "
+        "A manufacturer whose network this dealer is not in is 404.",
+    )
+    def get(self, request: Request, manufacturer: str) -> Response:
+        causes = self.gateway.root_causes(manufacturer)
+        rows = [{"code": c.code, "name_zh": c.name_zh, "name_en": c.name_en} for c in causes]
+        return Response(RootCausesOut({"results": rows}).data)
 
 
 def _inbox_row(row: InboxRow) -> dict:
@@ -254,6 +277,14 @@ def _plain(view: DealerWorkOrder) -> dict:
         ],
         "assignee_id": view.assignment.assignee_id if view.assignment else None,
         "notes": _notes(view),
+        "conclusion": (
+            {
+                **conclusion_out(view.conclusion),
+                "person_at_fault": view.person_at_fault.name if view.person_at_fault else "",
+            }
+            if view.conclusion is not None
+            else None
+        ),
         "version": wo.version,
     }
 

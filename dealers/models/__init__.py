@@ -115,3 +115,24 @@ class DailyDigest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.day}"
+
+
+class PersonAtFault(WorkOrderRef):
+    """Who at the dealer was at fault, from the dealer's conclusion (the manufacturer never sees it).
+
+    One row per work order, set again by each resolution; none when the dealer named nobody.
+    """
+
+    name = models.CharField(_("person at fault"), max_length=120)
+    recorded_by_id = models.BigIntegerField()
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["manufacturer_id", "work_order_id"], name="one_person_at_fault_per_work_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_order_number}: {self.name}"

@@ -8,14 +8,18 @@ from django.utils.translation import gettext_lazy as _
 from config.bounds import MomentFormField
 from hotline.models import (
     Acceptance,
+    Apologiser,
     CallbackOutcome,
     ClockKind,
     ContactMethod,
     Department,
     Questionnaire,
+    RemedyType,
+    Responsibility,
     Severity,
     State,
     StockCheck,
+    Validity,
     WorkOrder,
 )
 from hotline.questionnaire_form import answers_of, questionnaire_fields_add
@@ -64,6 +68,7 @@ class DealerActionForm(forms.Form):
         questionnaire: Questionnaire | None = None,
         work_order: WorkOrder | None = None,
         seniors: list[tuple[str, str]] | None = None,
+        root_causes: list[tuple[str, str]] | None = None,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -198,9 +203,69 @@ class RepairForm(DealerActionForm):
             self.initial = {name: getattr(work_order, name) for name in self.fields}
 
 
+CHOOSE = [("", _("Choose…"))]
+
+
 class ResolveForm(DealerActionForm):
+    """The result and the conclusion (the service checks the rules between the fields)."""
+
     result_summary = forms.CharField(label=_("Result summary"), widget=forms.Textarea(attrs={"rows": 3}))
     owner_acceptance = forms.ChoiceField(label=_("The owner's acceptance"), choices=Acceptance.choices)
+    validity = forms.ChoiceField(label=_("Is the complaint valid?"), choices=[*CHOOSE, *Validity.choices])
+    invalid_reason = forms.CharField(
+        label=_("Why not (fully) valid"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when partly or not valid; e.g. misuse, as explained to the owner"),
+    )
+    responsibility = forms.ChoiceField(label=_("Responsibility"), choices=[*CHOOSE, *Responsibility.choices])
+    root_cause = forms.ChoiceField(label=_("Root cause"), choices=CHOOSE)
+    remedy_types = forms.MultipleChoiceField(
+        label=_("Remedy"), choices=RemedyType.choices, widget=forms.CheckboxSelectMultiple
+    )
+    remedy_amount = forms.DecimalField(
+        label=_("Remedy amount (CNY)"),
+        required=False,
+        min_value=0,
+        max_value=1_000_000,
+        decimal_places=2,
+        help_text=_("Required for a refund or compensation"),
+    )
+    apologised_by = forms.ChoiceField(
+        label=_("Who apologised"),
+        required=False,
+        choices=[("", "—"), *Apologiser.choices],
+        help_text=_("Required when the remedy includes an apology"),
+    )
+    corrective_action = forms.CharField(
+        label=_("Corrective action"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What will be done so it does not happen again (required unless not valid)"),
+    )
+    corrective_owner = forms.CharField(
+        label=_("Corrective action owner"),
+        required=False,
+        max_length=120,
+        widget=forms.TextInput(attrs={"data-required-with": "corrective_action"}),
+    )
+    corrective_due = forms.DateField(
+        label=_("Corrective action due"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "data-required-with": "corrective_action"}),
+    )
+    person_at_fault = forms.CharField(
+        label=_("Person at fault"),
+        required=False,
+        max_length=120,
+        help_text=_("Only your dealership sees this; the manufacturer never does"),
+    )
+
+    def __init__(self, *args, root_causes: list[tuple[str, str]] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["root_cause"].choices = [*CHOOSE, *(root_causes or [])]
 
 
 class ExtensionForm(DealerActionForm):

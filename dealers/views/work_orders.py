@@ -215,6 +215,26 @@ def _running(view: DealerWorkOrder) -> list[str]:
     return [c.kind for c in view.clocks if c.stopped_at is None]
 
 
+def _resolve_initial(view: DealerWorkOrder) -> dict[str, Any] | None:
+    """A work order resolved before (withdrawn or reopened since): its last conclusion to start from."""
+    c = view.conclusion
+    if c is None:
+        return None
+    return {
+        "validity": c.validity,
+        "invalid_reason": c.invalid_reason,
+        "responsibility": c.responsibility,
+        "root_cause": c.root_cause.code,
+        "remedy_types": c.remedy_types,
+        "remedy_amount": c.remedy_amount,
+        "apologised_by": c.apologised_by,
+        "corrective_action": c.corrective_action,
+        "corrective_owner": c.corrective_owner,
+        "corrective_due": c.corrective_due,
+        "person_at_fault": view.person_at_fault.name if view.person_at_fault else "",
+    }
+
+
 def _context(request: HttpRequest, view: DealerWorkOrder, **forms: Any) -> dict[str, Any]:
     staff = _staff(request)
     seniors = _seniors(request)
@@ -246,6 +266,8 @@ def _context(request: HttpRequest, view: DealerWorkOrder, **forms: Any) -> dict[
                 questionnaire=view.questionnaire,
                 work_order=wo,
                 seniors=seniors,
+                root_causes=view.root_causes,
+                initial=_resolve_initial(view) if name == "resolve" else None,
             )
             for name, action in DEALER_ACTIONS.items()
         },
@@ -281,6 +303,7 @@ def work_order_action(request: HttpRequest, manufacturer: str, number: str, acti
         windows=_running(view),
         questionnaire=view.questionnaire,
         seniors=_seniors(request),
+        root_causes=view.root_causes,
     )
     extra: dict[str, Any] = {}
     if form.is_valid():

@@ -16,15 +16,20 @@ from config.bounds import MAX_MILEAGE_KM, MAX_PART_QUANTITY
 
 from ..models import (
     Acceptance,
+    Apologiser,
     CallbackOutcome,
     CallbackParty,
     Category,
     Channel,
+    Conclusion,
     Gender,
     PartLine,
+    RemedyType,
+    Responsibility,
     Severity,
     State,
     StockCheck,
+    Validity,
     VehicleUse,
     WorkOrder,
     WorkOrderType,
@@ -222,6 +227,60 @@ class PartLineOut(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RootCauseOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField(help_text=_("In the reader's language."))
+
+
+class ConclusionOut(serializers.Serializer):
+    """The dealer's conclusion as the hotline sees it (never the dealer's person at fault)."""
+
+    validity = serializers.ChoiceField(choices=Validity.choices)
+    invalid_reason = serializers.CharField(help_text=_("Why the complaint is partly or not valid."))
+    responsibility = serializers.ChoiceField(choices=Responsibility.choices)
+    root_cause = RootCauseOut()
+    remedy_types = serializers.ListField(child=serializers.ChoiceField(choices=RemedyType.choices))
+    remedy_amount = serializers.CharField(help_text=_('CNY with 2 decimals, e.g. "1250.00".'))
+    apologised_by = serializers.ChoiceField(choices=Apologiser.choices, allow_blank=True)
+    corrective_action = serializers.CharField()
+    corrective_owner = serializers.CharField()
+    corrective_due = serializers.DateField(allow_null=True)
+    concluded_at = serializers.DateTimeField()
+    review_opinion = serializers.CharField(
+        help_text=_("The hotline's review (客服部复核意见); empty until then.")
+    )
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+
+
+def conclusion_out(conclusion: Conclusion | None) -> dict | None:
+    """A conclusion as ``ConclusionOut`` shows it."""
+    if conclusion is None:
+        return None
+
+    def when(value: dt.datetime | None) -> str | None:
+        return timezone.localtime(value).isoformat() if value else None
+
+    return {
+        "validity": conclusion.validity,
+        "invalid_reason": conclusion.invalid_reason,
+        "responsibility": conclusion.responsibility,
+        "root_cause": {"code": conclusion.root_cause.code, "name": conclusion.root_cause.name},
+        "remedy_types": list(conclusion.remedy_types),
+        "remedy_amount": f"{conclusion.remedy_amount:.2f}",
+        "apologised_by": conclusion.apologised_by,
+        "corrective_action": conclusion.corrective_action,
+        "corrective_owner": conclusion.corrective_owner,
+        "corrective_due": conclusion.corrective_due.isoformat() if conclusion.corrective_due else None,
+        "concluded_at": when(conclusion.concluded_at),
+        "review_opinion": conclusion.review_opinion,
+        "reviewed_at": when(conclusion.reviewed_at),
+    }
+
+
+class ReviewIn(serializers.Serializer):
+    opinion = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
+
+
 class WorkOrderOut(serializers.ModelSerializer):
     state = serializers.ChoiceField(choices=State.choices)
     stock_check = serializers.ChoiceField(choices=StockCheck.choices, allow_blank=True)
@@ -233,6 +292,7 @@ class WorkOrderOut(serializers.ModelSerializer):
     part_lines = PartLineOut(many=True)
     complainant = ComplainantOut(read_only=True)
     repair = RepairOut(read_only=True)
+    conclusion = serializers.SerializerMethodField()
 
     class Meta:
         model = WorkOrder
@@ -268,6 +328,7 @@ class WorkOrderOut(serializers.ModelSerializer):
             "reopen_count",
             "repeat_of",
             "part_lines",
+            "conclusion",
             "version",
         ]
         read_only_fields = fields
@@ -310,8 +371,17 @@ class WorkOrderOut(serializers.ModelSerializer):
             "reopen_count": wo.reopen_count,
             "repeat_of": wo.repeat_number,
             "part_lines": self._part_lines(wo),
+            "conclusion": self.get_conclusion(wo),
             "version": wo.version,
         }
+
+    @extend_schema_field(ConclusionOut(allow_null=True))
+    def get_conclusion(self, wo: WorkOrder) -> dict | None:
+        try:
+            conclusion = wo.conclusion
+        except Conclusion.DoesNotExist:
+            return None
+        return conclusion_out(conclusion)
 
     def _part_lines(self, wo: WorkOrder) -> list[dict]:
         if "part_lines" in self.context:  # a page's lines, read in one query

@@ -13,6 +13,7 @@ urlpatterns = [
     path("work-orders/<code:number>/cancel/", views.Cancel.as_view()),
     path("work-orders/<code:number>/reclassify/", views.Reclassify.as_view()),
     path("work-orders/<code:number>/upgrade-decision/", views.UpgradeDecision.as_view()),
+    path("work-orders/<code:number>/review/", views.Review.as_view()),
     path("kpis/", views.Kpis.as_view(), name="api-kpis"),
     path("telephony/calls/", telephony.TelephonyCalls.as_view(), name="api-telephony-calls"),
     path("kpis/satisfaction/", views.Satisfaction.as_view(), name="api-kpis-satisfaction"),

@@ -29,7 +29,7 @@ from tenants.models import Manufacturer
 from ..models import WorkOrder
 from ..satisfaction import callback_facts, failed_callbacks, figures_of, satisfaction_rows, weakest_items
 from ..selectors import kpi_rows, kpi_totals, part_lines_of, work_orders_for_hotline
-from ..services import decisions, major
+from ..services import conclusions, decisions, major
 from ..services import work_orders as services
 from ..services.clocks import tenant_time_zone
 from .serializers import (
@@ -39,6 +39,7 @@ from .serializers import (
     KpiOut,
     ReasonIn,
     ReclassifyIn,
+    ReviewIn,
     SatisfactionFilter,
     SatisfactionOut,
     UpgradeDecisionIn,
@@ -348,6 +349,28 @@ class UpgradeDecision(_Action):
             actor=actor_of(self.request),
             grant=data["grant"],
             reason=data["reason"],
+        )
+
+
+class Review(_Action):
+    permission_actions = {"POST": "work_order.review"}
+    input_serializer = ReviewIn
+
+    @_write(
+        "work_orders_review",
+        "Record the hotline's review opinion (客服部复核意见) on a closed work order's conclusion",
+        "Records the customer-service department's review opinion on the dealer's conclusion of a "
+        "closed work order (`opinion`, up to 2,000 characters); a later review replaces the earlier "
+        "one, both stay on the timeline. A work order that is not closed, or has no conclusion, is "
+        "refused with `opinion` named. The dealer on duty is told.",
+        ReviewIn,
+    )
+    def post(self, request: Request, number: str) -> Response:
+        return super().post(request, number)
+
+    def act(self, work_order: WorkOrder, data: dict) -> Any:
+        return conclusions.conclusion_review(
+            work_order_id=work_order.pk, actor=actor_of(self.request), opinion=data["opinion"]
         )
 
 

@@ -23,6 +23,16 @@ from .choices import (
     WorkOrderType,
 )
 from .clocks import CalendarOverride, CalendarYear, Clock, ClockState, SlaPolicy, SlaWindow
+from .conclusion import (
+    PAID_REMEDIES,
+    REASON_NEEDED,
+    Apologiser,
+    Conclusion,
+    RemedyType,
+    Responsibility,
+    RootCause,
+    Validity,
+)
 from .followup import CallbackAttempt, ExtensionRequest, TransferRequest, UpgradeRequest
 from .notes import NOTE_MAX_LENGTH, HotlineNote, OwnerCallLog, OwnerCallTopic
 from .owner import Gender, Owner, Vehicle, VehicleUse
@@ -48,10 +58,13 @@ __all__ = [
     "MISSED_CAUSES",
     "NOTE_MAX_LENGTH",
     "OPEN_STATES",
+    "PAID_REMEDIES",
+    "REASON_NEEDED",
     "RESCHEDULING_OUTCOMES",
     "Acceptance",
     "AgentExtension",
     "AnswerKind",
+    "Apologiser",
     "CalendarOverride",
     "CalendarYear",
     "Call",
@@ -69,6 +82,7 @@ __all__ = [
     "Clock",
     "ClockKind",
     "ClockState",
+    "Conclusion",
     "ContactMethod",
     "DailySequence",
     "DecisionState",
@@ -96,6 +110,9 @@ __all__ = [
     "RelayCounter",
     "RelayFeed",
     "RelayedEvent",
+    "RemedyType",
+    "Responsibility",
+    "RootCause",
     "ScriptSituation",
     "Severity",
     "SlaPolicy",
@@ -104,6 +121,7 @@ __all__ = [
     "StockCheck",
     "TransferRequest",
     "UpgradeRequest",
+    "Validity",
     "Vehicle",
     "VehicleUse",
     "WorkOrder",

@@ -8,6 +8,7 @@ notes, assignment) are written there in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -33,6 +34,7 @@ from ..models import (
 )
 from ..state import transition
 from .clocks import clocks_start, clocks_stop
+from .conclusions import CONCLUSION_FIELDS, conclusion_check, conclusion_data, conclusion_write
 from .events import event_append
 from .major import senior_of
 from .work_orders import work_order_lock, work_order_save
@@ -276,13 +278,31 @@ def work_order_resolve(
     dealer_id: int | None = None,
     result_summary: str,
     owner_acceptance: str,
+    conclusion_omitted: bool = False,
+    **conclusion: Any,
 ) -> WorkOrder:
-    """The dealer reports it resolved; the hotline's and the dealer's callback windows start."""
+    """The dealer reports it resolved, with its conclusion; the callback windows start.
+
+    The conclusion (``conclusions.conclusion_check``: validity, responsibility, root cause,
+    remedy, corrective action) is required and replaces an earlier one; every missing or
+    wrong field is named at once and nothing changes. The ``work_order.resolved`` event
+    carries it. ``conclusion_omitted``: a version-1 API client sent no conclusion field at
+    all; the work order resolves without one (an earlier one stays), counted apart by the KPIs.
+    """
     errors: dict[str, list[str]] = {}
     if not (result_summary or "").strip():
         errors["result_summary"] = [_("Summarise how the problem was solved.")]
     if owner_acceptance not in Acceptance.values:
         errors["owner_acceptance"] = [_("Record whether the owner accepted the solution.")]
+    unknown = set(conclusion) - set(CONCLUSION_FIELDS)
+    if unknown:
+        raise TypeError(f"work_order_resolve() got unexpected arguments: {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = {}
+    if not conclusion_omitted:
+        try:
+            values = conclusion_check(**conclusion)
+        except ValidationError as error:
+            errors.update(error.message_dict)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -293,6 +313,10 @@ def work_order_resolve(
         work_order.result_summary = result_summary.strip()
         work_order.owner_acceptance = owner_acceptance
         work_order_save(work_order, "resolved_at", "result_summary", "owner_acceptance")
+        data: dict[str, Any] = {}
+        if values:
+            conclusion_write(work_order, values, actor, now)
+            data["conclusion"] = conclusion_data(values)
         event_append(
             work_order,
             EventKind.RESOLVED,
@@ -302,6 +326,7 @@ def work_order_resolve(
             state_after=after,
             result_summary=work_order.result_summary,
             owner_acceptance=owner_acceptance,
+            **data,
         )
         clocks_stop(work_order, None, at=now, actor=actor, reason="resolved")
         clocks_start(work_order, [ClockKind.CALLBACK, ClockKind.DEALER_CALLBACK], at=now, actor=actor)

@@ -247,6 +247,14 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class ReviewForm(forms.Form):
+    """The customer-service department's review of the dealer's conclusion (客服部复核意见)."""
+
+    opinion = forms.CharField(
+        label=_("Review opinion"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
 class TransferDecisionForm(forms.Form):
     request = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
     # Nothing preselected: the supervisor decides.

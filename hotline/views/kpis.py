@@ -20,7 +20,7 @@ from config.exports import table_download
 from tenants.permissions import may
 from tenants.selectors import network_of_manufacturer
 
-from ..exports import KPI_KEYS, kpi_headers
+from ..exports import CONCLUSION_KEYS, KPI_KEYS, conclusion_headers, kpi_headers
 from ..models import State
 from ..satisfaction import (
     BANDS,
@@ -30,7 +30,7 @@ from ..satisfaction import (
     satisfaction_rows,
     weakest_items,
 )
-from ..selectors import kpi_rows, kpi_totals
+from ..selectors import conclusion_breakdown, kpi_rows, kpi_totals
 from ..services.clocks import tenant_time_zone
 from ..services.policy import KPI_TARGETS, kpi_targets, policy_current
 
@@ -283,6 +283,14 @@ def kpis(request: HttpRequest) -> HttpResponse:
             [[r[k] for k in SATISFACTION_KEYS] for r in sat_rows],
             fmt,
         )
+    conclusions = conclusion_breakdown(since=start, until=end)
+    if export == "conclusions":
+        return table_download(
+            f"conclusions-{stamp}",
+            conclusion_headers(),
+            [[r[k] for k in CONCLUSION_KEYS] for r in conclusions["rows"]],
+            fmt,
+        )
     if export == "failed":
         return table_download(f"failed-callbacks-{stamp}", failed_headers(), failed_table(failed, zone), fmt)
     return render(
@@ -312,6 +320,7 @@ def kpis(request: HttpRequest) -> HttpResponse:
                 {**f, "link": reverse("work-order", args=[f["number"]])} for f in failed[:FAILED_ON_PAGE]
             ],
             "failed_count": len(failed),
+            "conclusions": conclusions,
             "drill": f"state=all&received_from={start.date().isoformat()}"
             f"&received_to={(end - dt.timedelta(days=1)).date().isoformat()}",
         },

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -52,6 +53,7 @@ from ..selectors import (
 from ..services import decisions, major
 from ..services.callbacks import hotline_verification_needed
 from ..services.clocks import tenant_time_zone
+from ..services.conclusions import conclusion_review
 from ..services.questionnaires import questionnaire_for
 from ..services.routing import dealer_suggest
 from ..services.scripts import callback_script
@@ -72,6 +74,7 @@ from .forms import (
     ReasonForm,
     ReassignForm,
     ReclassifyForm,
+    ReviewForm,
     TransferDecisionForm,
     UpgradeDecisionForm,
     board_filters_of,
@@ -88,6 +91,7 @@ ACTION_PERMISSIONS = {
     "reassign": "work_order.reassign",
     "reclassify": "work_order.reclassify",
     "upgrade": "upgrade.decide",
+    "review": "work_order.review",
 }
 
 
@@ -447,6 +451,16 @@ def _context(request: HttpRequest, number: str, **forms: Any) -> dict[str, Any]:
         "upgrade_form": forms.get("upgrade_form") or UpgradeDecisionForm(prefix="upgrade"),
         "reassign_form": forms.get("reassign_form")
         or ReassignForm(prefix="reassign", network=network, current=work_order.dealer_id),
+        "conclusion": page.conclusion,
+        "review_form": forms.get("review_form")
+        or (
+            ReviewForm(prefix="review", initial={"opinion": page.conclusion.review_opinion})
+            if page.conclusion is not None
+            and work_order.state == State.CLOSED
+            and may(request.membership.role, "work_order.review")
+            else None
+        ),
+        "review_action": reverse("work-order-action", args=[work_order.number, "review"]),
         "open_tab": forms.get("open_tab", ""),
         "script": callback_script(
             work_order.owner,
@@ -512,6 +526,15 @@ def work_order_action(request: HttpRequest, number: str, action: str) -> HttpRes
             )
 
         return _run(request, work_order, form, "callback_form", do, _("Callback recorded."))
+    if action == "review":
+        return _run(
+            request,
+            work_order,
+            ReviewForm(request.POST, prefix="review"),
+            "review_form",
+            lambda d: conclusion_review(work_order_id=work_order.pk, actor=actor, opinion=d["opinion"]),
+            _("Review opinion recorded."),
+        )
     if action == "reopen":
         return _run(
             request,

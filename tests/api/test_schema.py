@@ -12,6 +12,7 @@ SCHEMA = "/api/v1/schema/?format=json"
 
 # The operation ids are the names of every generated client's functions: they never change within v1.
 HOTLINE_OPERATIONS = {
+    "work_orders_review",
     "kpis_read",
     "kpis_satisfaction_read",
     "parts_requests_acknowledge",
@@ -46,6 +47,7 @@ HOTLINE_OPERATIONS = {
     "work_orders_verify",
 }
 DEALER_OPERATIONS = {
+    "dealer_root_causes_list",
     "dealer_work_orders_add_note",
     "dealer_work_orders_assign",
     "dealer_work_orders_confirm_parts_received",

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from hotline.models import Owner, Vehicle, WorkOrder, WorkOrderEvent
+from hotline.models import Conclusion, Owner, Vehicle, WorkOrder, WorkOrderEvent
 from hotline.vin import validate_mobile, validate_plate, validate_vin
 from tenants.models import (
     Manufacturer,
@@ -93,3 +93,26 @@ def test_demo_work_orders_went_through_the_real_services():
     connection.set_schema_to_public()
     assert states == {"dispatched", "processing", "awaiting_parts", "resolved", "closed"}
     assert kinds.index("work_order.first_contact") < kinds.index("work_order.closed")
+
+
+def test_resolved_and_closed_demo_work_orders_carry_a_conclusion_and_a_second_run_adds_none():
+    call_command("load_demo")
+    huaqi = Manufacturer.objects.get(code="HQ")
+    with tenant_context(huaqi.hotline):
+        finished = WorkOrder.objects.filter(state__in=["resolved", "closed"])
+        assert finished.count() == Conclusion.objects.filter(work_order__in=finished).count() == 2
+        closed = Conclusion.objects.get(work_order__state="closed")
+        assert closed.review_opinion
+        # A database loaded before conclusions existed: a later run gives them theirs, once.
+        Conclusion.objects.all().delete()
+    connection.set_schema_to_public()
+    call_command("load_demo")
+    with tenant_context(huaqi.hotline):
+        assert Conclusion.objects.count() == 2
+        assert Conclusion.objects.get(work_order__state="closed").review_opinion
+        rows = list(Conclusion.objects.order_by("pk").values_list("pk", "root_cause__code"))
+    connection.set_schema_to_public()
+    call_command("load_demo")
+    with tenant_context(huaqi.hotline):
+        assert list(Conclusion.objects.order_by("pk").values_list("pk", "root_cause__code")) == rows
+    connection.set_schema_to_public()

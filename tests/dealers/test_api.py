@@ -9,7 +9,7 @@ from hotline.models import WorkOrder
 from tenants.models import Role
 from tenants.services.api_keys import api_key_create
 
-from ..conftest import api_client, api_session, in_schema, person
+from ..conftest import api_client, api_session, conclusion_posted, in_schema, person
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_inbox_and_a_parts_work_order_handled_to_resolution(
     assert len(again.json()["parts_requests"]) == 1
     early = dms.post(
         url(parts_work_order, "resolve/"),
-        {"result_summary": "已更换", "owner_acceptance": "accepted"},
+        {"result_summary": "已更换", "owner_acceptance": "accepted", **conclusion_posted()},
         format="json",
     )
     assert early.status_code == 409

@@ -10,7 +10,7 @@ from hotline.models import CallbackAttempt, WorkOrder
 from tenants.models import Role
 from tenants.services.api_keys import api_key_create
 
-from ..conftest import api_client, api_session, client_for, intake_post, numbers, person
+from ..conftest import api_client, api_session, client_for, conclusion_posted, intake_post, numbers, person
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,10 @@ def test_the_whole_callback_path_through_both_portals(agent_client, hotline, dea
     specialist = client_for(dealer, person("hfy", dealer, Role.CALLBACK_SPECIALIST))
     url = f"/work-orders/HQ/{number}/"
     crm.post(url + "contact/", {"whom": "王建华", "method": "phone", "reached": "yes", "agreed": "到店检查"})
-    crm.post(url + "resolve/", {"result_summary": "更换大灯", "owner_acceptance": "accepted"})
+    crm.post(
+        url + "resolve/",
+        {"result_summary": "更换大灯", "owner_acceptance": "accepted", **conclusion_posted()},
+    )
 
     page = specialist.get(url).content.decode()
     assert 'data-testid="dealer-callback-form"' in page
@@ -47,7 +50,10 @@ def test_the_whole_callback_path_through_both_portals(agent_client, hotline, dea
     assert crm.post(url + "withdraw/", {"reason": "再次检查线束"}).status_code == 302
     assert state(hotline, number) == "processing"
 
-    crm.post(url + "resolve/", {"result_summary": "更换线束", "owner_acceptance": "accepted"})
+    crm.post(
+        url + "resolve/",
+        {"result_summary": "更换线束", "owner_acceptance": "accepted", **conclusion_posted()},
+    )
     fixed = {"method": "visit", "outcome": "reached", "score": "9", "solved": "yes", "reminder_given": "on"}
     assert specialist.post(url + "callback/", fixed).status_code == 302
     assert state(hotline, number) == "resolved"  # the default policy: the hotline verifies
@@ -72,7 +78,11 @@ def test_the_whole_callback_path_through_the_api(hotline, network, parts_work_or
         {"whom": "王建华", "method": "phone", "reached": True, "agreed": "到店"},
         format="json",
     )
-    dms.post(base + "resolve/", {"result_summary": "已更换", "owner_acceptance": "accepted"}, format="json")
+    dms.post(
+        base + "resolve/",
+        {"result_summary": "已更换", "owner_acceptance": "accepted", **conclusion_posted()},
+        format="json",
+    )
 
     bad = dms.post(base + "callbacks/", {"method": "phone", "outcome": "reached", "score": 0}, format="json")
     assert bad.status_code == 400
@@ -82,7 +92,11 @@ def test_the_whole_callback_path_through_the_api(hotline, network, parts_work_or
     assert dms.post(base + "callbacks/", not_fixed, format="json").status_code == 200
     withdrawn = dms.post(base + "withdraw-resolution/", {"reason": "再修"}, format="json")
     assert (withdrawn.status_code, withdrawn.json()["state"]) == (200, "processing")
-    dms.post(base + "resolve/", {"result_summary": "再次更换", "owner_acceptance": "accepted"}, format="json")
+    dms.post(
+        base + "resolve/",
+        {"result_summary": "再次更换", "owner_acceptance": "accepted", **conclusion_posted()},
+        format="json",
+    )
     fixed = {"method": "wechat", "outcome": "reached", "score": 9, "solved": True, "reminder_given": True}
     answer = dms.post(base + "callbacks/", fixed, format="json")
     assert answer.status_code == 200

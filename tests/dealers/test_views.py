@@ -9,7 +9,7 @@ from django_tenants.utils import tenant_context
 from hotline.models import WorkOrder
 from tenants.models import Role
 
-from ..conftest import client_for, intake_post, numbers, person
+from ..conftest import client_for, conclusion_posted, intake_post, numbers, person
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,9 @@ def test_the_dealer_works_the_order_and_another_dealer_gets_404(
     stranger = client_for(other_dealer, person("other-crm", other_dealer, Role.DEALER_CRM_MANAGER))
     assert stranger.get(url).status_code == 404
     assert (
-        stranger.post(url + "resolve/", {"result_summary": "x", "owner_acceptance": "accepted"}).status_code
+        stranger.post(
+            url + "resolve/", {"result_summary": "x", "owner_acceptance": "accepted", **conclusion_posted()}
+        ).status_code
         == 404
     )
     assert number not in stranger.get("/work-orders/").content.decode()
@@ -76,7 +78,10 @@ def test_the_dealer_sees_its_own_rates_and_satisfaction_per_advisor(
     url = f"/work-orders/HQ/{number}/"
     crm.post(url + "assign/", {"assignee_id": str(dealer_user.pk)})
     crm.post(url + "contact/", {"whom": "王建华", "method": "phone", "reached": "yes", "agreed": "道歉"})
-    crm.post(url + "resolve/", {"result_summary": "已向车主道歉并培训员工", "owner_acceptance": "accepted"})
+    crm.post(
+        url + "resolve/",
+        {"result_summary": "已向车主道歉并培训员工", "owner_acceptance": "accepted", **conclusion_posted()},
+    )
     assert (
         agent_client.post(
             f"/work-orders/{number}/callback/", {"outcome": "reached", "score": "9", "solved": "yes"}

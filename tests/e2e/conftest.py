@@ -186,3 +186,22 @@ def shoot(page, name: str) -> None:
         return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def fill_conclusion(page, form: str = "[data-testid=resolve-form]") -> None:
+    """The resolve form's conclusion, as a dealer fills it: valid, parts supply, the root cause,
+    an apology by the service manager, a corrective action due in a month."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    page.select_option(f"{form} select[name=validity]", "valid")
+    page.select_option(f"{form} select[name=responsibility]", "parts_supply")
+    page.select_option(f"{form} select[name=root_cause]", "parts-not-stocked")
+    page.check(f"{form} input[name=remedy_types][value=apology]")
+    page.select_option(f"{form} select[name=apologised_by]", "service_manager")
+    page.fill(f"{form} textarea[name=corrective_action]", "常用灯具保持安全库存")
+    page.fill(f"{form} input[name=corrective_owner]", "配件经理")
+    page.fill(
+        f"{form} input[name=corrective_due]", (timezone.now() + dt.timedelta(days=30)).date().isoformat()
+    )

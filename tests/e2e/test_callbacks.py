@@ -15,7 +15,7 @@ from hotline.services.callbacks import callback_policy_publish
 from hotline.services.work_orders import work_order_create
 
 from ..conftest import parts_intake
-from .conftest import signed_in
+from .conftest import fill_conclusion, signed_in
 from .test_portals import world  # noqa: F401 (the fixture)
 
 
@@ -42,6 +42,7 @@ def _resolve(page, summary: str) -> None:
     form = _open(page, "resolve-form")
     form.locator("textarea[name=result_summary]").fill(summary)
     form.locator("select[name=owner_acceptance]").select_option("accepted")
+    fill_conclusion(page)
     form.locator("button[type=submit]").click()
 
 

@@ -16,7 +16,7 @@ from parts_tickets.models import PartsRequest
 from tenants.models import Role
 
 from ..conftest import VIN, authenticator_for, host_of, join, parts_intake, person
-from .conftest import shoot, signed_in
+from .conftest import fill_conclusion, shoot, signed_in
 
 
 @pytest.fixture
@@ -140,6 +140,7 @@ def test_a_parts_work_order_from_the_call_to_its_closure_live_on_both_portals(wo
     dealer.fill(
         "[data-testid=resolve-form] textarea[name=result_summary]", "更换前大灯总成和鼓风机，试车正常。"
     )
+    fill_conclusion(dealer)
     dealer.click("[data-testid=resolve-form] button[type=submit]")
     expect(dealer.locator("[data-testid=state]")).to_have_attribute("data-state", "resolved")
 

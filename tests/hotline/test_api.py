@@ -20,6 +20,7 @@ from ..conftest import (
     api_intake,
     api_session,
     client_for,
+    conclusion_posted,
     in_schema,
     owner,
     person,
@@ -268,7 +269,7 @@ def test_the_api_gives_the_figures_of_the_kpi_page(hotline, network, integration
         )
     resolved = dms.post(
         f"/api/v1/work-orders/HQ/{complaint['number']}/resolve/",
-        {"result_summary": "已向车主道歉并培训员工", "owner_acceptance": "accepted"},
+        {"result_summary": "已向车主道歉并培训员工", "owner_acceptance": "accepted", **conclusion_posted()},
         format="json",
     )
     assert resolved.status_code == 200

@@ -21,7 +21,7 @@ from hotline.services.clocks import clocks_fire_due
 from hotline.state import IllegalTransition
 from live.relay import relay_everywhere
 
-from ..conftest import dispatch_relayed
+from ..conftest import conclusion, dispatch_relayed
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,13 @@ def resolve(gateway, actor, number: str) -> None:
         agreed="当天处理",
     )
     gateway.act(
-        "resolve", "HQ", number, actor=actor, result_summary="已更换大灯总成", owner_acceptance="accepted"
+        "resolve",
+        "HQ",
+        number,
+        actor=actor,
+        result_summary="已更换大灯总成",
+        owner_acceptance="accepted",
+        **conclusion(),
     )
 
 
@@ -93,7 +99,13 @@ def test_the_dealer_calls_back_finds_it_not_fixed_withdraws_resolves_again_and_t
     assert EventKind.RESOLUTION_WITHDRAWN in kinds(hotline, parts_work_order)
 
     junda_gateway.act(
-        "resolve", "HQ", n, actor=dealer_actor, result_summary="更换线束", owner_acceptance="accepted"
+        "resolve",
+        "HQ",
+        n,
+        actor=dealer_actor,
+        result_summary="更换线束",
+        owner_acceptance="accepted",
+        **conclusion(),
     )
     callback(junda_gateway, specialist, n, score=9, solved=True, reminder_given=True)
     # Sampled for the hotline's verification: the dealer's good callback does not close it.

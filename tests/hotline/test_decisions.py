@@ -19,6 +19,8 @@ from hotline.state import IllegalTransition
 from parts_tickets import services as parts
 from parts_tickets.models import PartsRequest
 
+from ..conftest import conclusion
+
 pytestmark = pytest.mark.django_db
 
 
@@ -115,6 +117,7 @@ def test_a_parts_work_order_from_intake_to_verified_closure(
         actor=dealer_actor,
         result_summary="更换前大灯总成，车主确认正常",
         owner_acceptance="accepted",
+        **conclusion(),
     )
     assert reload(parts_work_order, hotline).state == "resolved"
     assert clock(parts_work_order, "completion", hotline).met is True
@@ -154,7 +157,13 @@ def test_an_unsolved_callback_reopens_to_the_same_dealer_with_fresh_clocks(
     )
     junda_gateway.act("stock", "HQ", number, actor=dealer_actor, result="own_stock")
     junda_gateway.act(
-        "resolve", "HQ", number, actor=dealer_actor, result_summary="已更换", owner_acceptance="partly"
+        "resolve",
+        "HQ",
+        number,
+        actor=dealer_actor,
+        result_summary="已更换",
+        owner_acceptance="partly",
+        **conclusion(),
     )
     with tenant_context(hotline):
         decisions.callback_record(
@@ -176,6 +185,7 @@ def test_an_illegal_transition_says_which_states_allow_it(parts_work_order, jund
             actor=dealer_actor,
             result_summary="x",
             owner_acceptance="accepted",
+            **conclusion(),
         )
 
     message = caught.value.messages[0]
@@ -199,6 +209,7 @@ def test_a_foreign_or_outside_dealer_sees_nothing(foreign_dealer, parts_work_ord
                         actor=dealer_actor,
                         result_summary="x",
                         owner_acceptance="accepted",
+                        **conclusion(),
                     )
     connection.set_schema_to_public()
 
@@ -301,7 +312,13 @@ def test_closing_without_callback_needs_a_supervisor_and_a_reason(
         agreed="已处理",
     )
     junda_gateway.act(
-        "resolve", "HQ", n, actor=dealer_actor, result_summary="已更换", owner_acceptance="accepted"
+        "resolve",
+        "HQ",
+        n,
+        actor=dealer_actor,
+        result_summary="已更换",
+        owner_acceptance="accepted",
+        **conclusion(),
     )
     with tenant_context(hotline):
         with pytest.raises(PermissionDenied):

@@ -20,7 +20,7 @@ from hotline.services.work_orders import work_order_cancel, work_order_create
 from parts_tickets import services as parts
 from tenants.models import NetworkMembership
 
-from ..conftest import OTHER_VIN, join, owner, parts_intake, vehicle
+from ..conftest import OTHER_VIN, conclusion, join, owner, parts_intake, vehicle
 
 pytestmark = pytest.mark.django_db
 BJ = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -42,6 +42,7 @@ def test_a_dealer_loses_the_race_with_a_transfer(parts_work_order, network, hotl
                 dealer_id=network["junda"].pk,
                 result_summary="x",
                 owner_acceptance="accepted",
+                **conclusion(),
             )
         assert WorkOrder.objects.get(pk=parts_work_order.pk).state == "dispatched"
 

@@ -18,7 +18,7 @@ from hotline.models import CallbackAttempt, OwnerSms, WorkOrder
 from hotline.services.callbacks import work_orders_close_unverified
 from hotline.services.owner_link import owner_link_token
 
-from ..conftest import client_for, host_of
+from ..conftest import client_for, conclusion, host_of
 from .test_sms_replies import score_requested  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db
@@ -175,5 +175,6 @@ def test_a_link_from_an_earlier_resolution_does_not_answer_the_next(
             actor=dealer_actor,
             result_summary="再次更换",
             owner_acceptance="accepted",
+            **conclusion(),
         )
     assert client_for(hotline).get(f"/o/{old}/").status_code == 404

@@ -28,7 +28,7 @@ from hotline.services.work_orders import work_order_create
 from live.relay import relay_everywhere
 from notifications.sms import AliyunSmsBackend, SmsMessage, TencentSmsBackend, aliyun_signature
 
-from ..conftest import dispatch_relayed, parts_intake, work_outbound
+from ..conftest import conclusion, dispatch_relayed, parts_intake, work_outbound
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +95,13 @@ def test_after_four_failed_callbacks_the_owner_replies_with_a_score(
         agreed="当天处理",
     )
     junda_gateway.act(
-        "resolve", "HQ", n, actor=dealer_actor, result_summary="已更换", owner_acceptance="accepted"
+        "resolve",
+        "HQ",
+        n,
+        actor=dealer_actor,
+        result_summary="已更换",
+        owner_acceptance="accepted",
+        **conclusion(),
     )
     with tenant_context(hotline):
         for outcome in ("no_answer", "busy", "switched_off", "no_answer"):

@@ -14,7 +14,7 @@ from hotline.services.clocks import clocks_fire_due
 from hotline.services.decisions import callback_record
 from hotline.services.work_orders import work_order_cancel, work_order_create
 
-from ..conftest import owner, parts_intake
+from ..conftest import conclusion, owner, parts_intake
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +69,7 @@ def test_timely_rates_follow_the_windows_of_each_kind_and_cancelled_work_orders_
         actor=dealer_actor,
         result_summary="已向车主道歉并培训员工",
         owner_acceptance="accepted",
+        **conclusion(),
     )
     with tenant_context(hotline):
         callback_record(

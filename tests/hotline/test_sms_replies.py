@@ -16,7 +16,7 @@ from live.relay import relay_everywhere
 from notifications.sms import sms_reply_token
 from tenants.selectors import portal_url
 
-from ..conftest import client_for, work_outbound
+from ..conftest import client_for, conclusion, work_outbound
 
 pytestmark = pytest.mark.django_db
 OWNER = "13802561234"
@@ -38,7 +38,13 @@ def score_requested(parts_work_order, hotline, junda_gateway, dealer_actor, agen
         agreed="当天处理",
     )
     junda_gateway.act(
-        "resolve", "HQ", n, actor=dealer_actor, result_summary="已更换", owner_acceptance="accepted"
+        "resolve",
+        "HQ",
+        n,
+        actor=dealer_actor,
+        result_summary="已更换",
+        owner_acceptance="accepted",
+        **conclusion(),
     )
     with tenant_context(hotline):
         for outcome in ("no_answer", "busy", "switched_off", "no_answer"):

@@ -94,7 +94,7 @@ def test_the_kpi_workbook_has_a_sheet_per_grouping(redis_worker, hotline_with_wo
     assert wait_for(lambda: BackgroundJob.objects.get(pk=job.pk).state == JobState.DONE)
     response = agent.get(f"/jobs/{job.pk}/download/")
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
-    assert book.sheetnames[1:] == ["dealer", "region", "category", "week", "month"]
+    assert book.sheetnames[1:] == ["dealer", "region", "category", "week", "month", "conclusions"]
     totals = list(book.worksheets[0].iter_rows(values_only=True))
     assert totals[1][1] == 3  # every work order of the last 30 days
     dealers = list(book["dealer"].iter_rows(values_only=True))
