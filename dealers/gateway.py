@@ -35,6 +35,7 @@ from hotline.models import (
     Questionnaire,
     RelayedEvent,
     State,
+    TechSupportRequest,
     WorkOrder,
     WorkOrderEvent,
 )
@@ -88,6 +89,12 @@ class DealerWorkOrder:
     questionnaire: Questionnaire | None = None
     # The manufacturer's callback script (its newest version), shown beside the callback form.
     script: CallbackScript | None = None
+    # This dealer's questions to the manufacturer's technical support, with their answers.
+    tech_support: list[TechSupportRequest] = field(default_factory=list)
+
+    @property
+    def tech_support_open(self) -> bool:
+        return any(r.state == "open" for r in self.tech_support)
 
     @property
     def can_withdraw(self) -> bool:
@@ -347,6 +354,7 @@ class DealerGateway:
                 ),
                 questionnaire=questionnaire_for(work_order),
                 script=script_current(),
+                tech_support=list(work_order.tech_support_requests.filter(dealer_id=self.dealer.pk)),
             )
         key = {"manufacturer_id": manufacturer.pk, "work_order_id": work_order.pk}
         view.assignment = Assignment.objects.filter(**key).first()

@@ -11,7 +11,7 @@ from here. ``tests/hotline/test_events.py`` fails when a kind lacks any of them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from notifications.rules import (
     DEALER_CALLBACK_DUTY,
     DEALER_ON_DUTY,
+    DEALER_OWNER_UPDATE,
     DEALER_PARTS,
     HOTLINE_SUPERVISORS,
     NOBODY,
@@ -72,6 +73,9 @@ class EventKind(StrEnum):
     REPAIR_RECORDED = "work_order.repair_recorded"
     NUMBER_TO_VERIFY = "owner.number_to_verify"
     NUMBER_VERIFIED = "owner.number_verified"
+    TECH_SUPPORT_REQUESTED = "tech_support.requested"
+    TECH_SUPPORT_ANSWERED = "tech_support.answered"
+    TECH_SUPPORT_CLOSED = "tech_support.closed"
 
 
 AudienceRule = Audience | Callable[[dict[str, Any]], Audience]
@@ -107,13 +111,20 @@ def _clock_warning(data: dict[str, Any]) -> Audience:
         return Audience(recorder=True)
     if data.get("clock_kind") == "dealer_callback":
         return Audience(dealer_roles=DEALER_CALLBACK_DUTY)
+    if data.get("clock_kind") == "owner_update":  # call the owner waiting for parts
+        return Audience(dealer_roles=DEALER_OWNER_UPDATE, assignee=True)
+    if data.get("clock_kind") == "tech_support":  # the hotline's own window
+        return SUPERVISORS
     return Audience(dealer_roles=DEALER_ON_DUTY)
 
 
 def _clock_breached(data: dict[str, Any]) -> Audience:
     if data.get("clock_kind") == "callback":
         return Audience(recorder=True)
-    return Audience.escalation(data.get("escalate_to") or ())
+    audience = Audience.escalation(data.get("escalate_to") or ())
+    if data.get("clock_kind") == "owner_update":
+        return replace(audience, assignee=True)
+    return audience
 
 
 def _clock_escalated(data: dict[str, Any]) -> Audience:
@@ -305,7 +316,7 @@ CATALOGUE: dict[EventKind, EventSpec] = {
     ),
     K.PARTS_LINE_ALLOCATED: EventSpec(_("Part allocated"), PARTS_UPDATE, PARTS_NEWS, _fields(*PARTS_LINE)),
     K.PARTS_LINE_BACK_ORDERED: EventSpec(
-        _("Part back-ordered"), PARTS_UPDATE, PARTS_NEWS, _fields(*PARTS_LINE, "expected_date")
+        _("Part back-ordered"), PARTS_UPDATE, PARTS_NEWS, _fields(*PARTS_LINE, "expected_date", "owner_texted")
     ),
     K.PARTS_LINE_SHIPPED: EventSpec(
         _("Part shipped"),
@@ -408,6 +419,28 @@ CATALOGUE: dict[EventKind, EventSpec] = {
         NOBODY,
         _fields("check", "result", "note"),
     ),
+    # The dealer asks the manufacturer's technical support: the hotline's supervisors see to an
+    # answer; the answer and the closing are news for the dealer on duty.
+    K.TECH_SUPPORT_REQUESTED: EventSpec(
+        _("Technical support requested"),
+        _("Technical support requested for %(number)s"),
+        SUPERVISORS,
+        _fields("request", "diss_reference", "question"),
+        email=True,
+    ),
+    K.TECH_SUPPORT_ANSWERED: EventSpec(
+        _("Technical support answered"),
+        _("Technical support answered for %(number)s"),
+        DEALER_NEWS,
+        _fields("request", "answer"),
+        email=True,
+    ),
+    K.TECH_SUPPORT_CLOSED: EventSpec(
+        _("Technical support request closed"),
+        _("Technical support request closed for %(number)s"),
+        DEALER_NEWS,
+        _fields("request", "reason"),
+    ),
     # The owner called the hotline about the work order: the dealer on duty hears why, not what
     # the agent wrote down (that stays with the hotline).
     K.OWNER_CALLED: EventSpec(
@@ -443,6 +476,10 @@ DETAIL_LABELS = {
     "method": _("How"),
     "caller": _("Caller"),
     "next_attempt_at": _("Next attempt"),
+    "diss_reference": _("DISS reference"),
+    "question": _("Question"),
+    "answer": _("Answer"),
+    "expected_date": _("Expected date"),
 }
 # Why a window stopped, as the services record it.
 STOP_REASONS = {
@@ -457,6 +494,10 @@ STOP_REASONS = {
     "reopened": _("reopened"),
     "dealer_callback": _("the dealer called the owner back"),
     "withdrawn": _("resolution withdrawn"),
+    "parts_not_awaited": _("parts no longer awaited"),
+    "owner_contacted": _("the owner was contacted"),
+    "tech_support_answered": _("technical support answered"),
+    "tech_support_closed": _("technical-support request closed"),
 }
 
 

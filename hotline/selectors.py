@@ -38,6 +38,7 @@ from .models import (
     RelayedEvent,
     RelayFeed,
     State,
+    TechSupportRequest,
     TransferRequest,
     Vehicle,
     WorkOrder,
@@ -364,6 +365,7 @@ class WorkOrderPage:
     repeats: list[WorkOrder]
     created_by: str
     network: list[NetworkMembership] = field(default_factory=list)
+    tech_support: list[TechSupportRequest] = field(default_factory=list)
 
 
 def work_order_by_number(number: str) -> WorkOrder:
@@ -392,6 +394,7 @@ def work_order_page(number: str, *, manufacturer_id: int) -> WorkOrderPage:
         ),
         transfers=transfers,
         extensions=list(work_order.extension_requests.order_by("-requested_at")),
+        tech_support=list(work_order.tech_support_requests.all()),
         repeats=list(work_order.repeats.order_by("-received_at")),
         created_by=(creator.get_full_name() or creator.username) if creator else "",
         network=network,

@@ -36,6 +36,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "cancel": (frozenset({S.DISPATCHED, S.PROCESSING, S.AWAITING_PARTS, S.REOPENED}), S.CANCELLED),
     "request_transfer": (frozenset({S.DISPATCHED, S.PROCESSING, S.REOPENED}), None),
     "transfer": (frozenset({S.DISPATCHED, S.PROCESSING, S.REOPENED}), S.DISPATCHED),
+    # The dealer asks the manufacturer's technical support while it works on the repair.
+    "request_tech_support": (frozenset({S.PROCESSING, S.AWAITING_PARTS}), None),
     "request_extension": (
         frozenset({S.DISPATCHED, S.PROCESSING, S.AWAITING_PARTS, S.REOPENED, S.RESOLVED}),
         None,

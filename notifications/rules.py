@@ -20,6 +20,8 @@ DEALER_PARTS = DEALER_ON_DUTY | {Role.PARTS_CLERK}
 HOTLINE_SUPERVISORS = frozenset({Role.HOTLINE_SUPERVISOR})
 # Who is warned that the dealer's own callback window runs out.
 DEALER_CALLBACK_DUTY = frozenset({Role.DEALER_CRM_MANAGER, Role.CALLBACK_SPECIALIST})
+# Who is reminded to call an owner waiting for parts (with the work order's assignee).
+DEALER_OWNER_UPDATE = frozenset({Role.DEALER_CRM_MANAGER})
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Audience:
     hotline_roles: frozenset[str] = frozenset()
     recorder: bool = False  # the hotline agent who recorded the work order
     caller: bool = False  # the person whose action appended the event (a reminder to them)
+    assignee: bool = False  # the dealer's person the work order is assigned to, if any
 
     @classmethod
     def escalation(cls, roles: Iterable[str]) -> Audience:
@@ -42,7 +45,7 @@ class Audience:
 
     @property
     def is_nobody(self) -> bool:
-        return not (self.dealer_roles or self.hotline_roles or self.recorder or self.caller)
+        return not (self.dealer_roles or self.hotline_roles or self.recorder or self.caller or self.assignee)
 
 
 NOBODY = Audience()
@@ -58,6 +61,7 @@ def recipients(
     created_by_id: int,
     cache: MemberCache | None = None,
     caller: tuple[int, int] | None = None,
+    assignee: int | None = None,
 ) -> list[tuple[int, int]]:
     """(tenant id, user id) pairs to tell (no dealer: the hotline's people only)."""
     cache = {} if cache is None else cache
@@ -77,6 +81,9 @@ def recipients(
     if audience.is_nobody:
         return []
     dealer = _members(dealer_id, audience.dealer_roles)
+    if audience.assignee and assignee is not None and dealer_id is not None:
+        # Only while they still work at the dealer.
+        dealer |= {assignee} & _members(dealer_id, {r.value for r in Role})
     hotline = _members(hotline_id, audience.hotline_roles)
     if audience.recorder:
         hotline.add(created_by_id)

@@ -180,6 +180,15 @@ class TransferForm(DealerActionForm):
     )
 
 
+class TechSupportForm(DealerActionForm):
+    diss_reference = forms.CharField(label=_("DISS case number"), max_length=40)
+    question = forms.CharField(
+        label=_("Question to technical support"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 YES_NO = [("", _("Choose…")), ("yes", _("Yes")), ("no", _("No"))]
 
 

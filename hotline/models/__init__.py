@@ -18,6 +18,7 @@ from .choices import (
     Severity,
     State,
     StockCheck,
+    TechSupportState,
     WorkOrderType,
 )
 from .clocks import CalendarOverride, CalendarYear, Clock, ClockState, SlaPolicy, SlaWindow
@@ -35,10 +36,15 @@ from .questionnaire import (
 )
 from .relay import Outbox, RelayCounter, RelayedEvent, RelayFeed
 from .scripts import CallbackScript, ScriptSituation, in_reader_language
+from .techsupport import DISS_REFERENCE_MAX, QUESTION_MAX, TechSupportRequest
 from .sms import OwnerSms, OwnerSmsKind, OwnerSmsReply, OwnerSmsTemplate
 from .work_order import MAX_PART_LINES, DailySequence, PartLine, WorkOrder, WorkOrderEvent
 
 __all__ = [
+    "DISS_REFERENCE_MAX",
+    "QUESTION_MAX",
+    "TechSupportRequest",
+    "TechSupportState",
     "BAD_NUMBER_OUTCOMES",
     "FAILED_OUTCOMES",
     "MAX_PART_LINES",

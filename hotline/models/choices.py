@@ -127,9 +127,17 @@ class ClockKind(models.TextChoices):
     COMPLETION = "completion", _("Parts work order completed")
     CALLBACK = "callback", _("Callback after resolution")
     DEALER_CALLBACK = "dealer_callback", _("Dealer's callback after resolution")
+    OWNER_UPDATE = "owner_update", _("Owner kept informed while parts are awaited")
+    TECH_SUPPORT = "tech_support", _("Technical support answered")
 
 
 class DecisionState(models.TextChoices):
     PENDING = "pending", _("Awaiting decision")
     APPROVED = "approved", _("Approved")
     REFUSED = "refused", _("Refused")
+
+
+class TechSupportState(models.TextChoices):
+    OPEN = "open", _("Open")
+    ANSWERED = "answered", _("Answered")
+    CLOSED = "closed", _("Closed")

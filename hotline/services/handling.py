@@ -30,7 +30,7 @@ from ..models import (
     WorkOrderType,
 )
 from ..state import transition
-from .clocks import clocks_start, clocks_stop
+from .clocks import clocks_start, clocks_stop, owner_update_restart
 from .events import event_append
 from .work_orders import work_order_lock, work_order_save
 
@@ -59,7 +59,8 @@ def work_order_record_contact(
 
     The first contact moves the work order to processing and stops the
     first-contact clock; an offered solution stops the answer clock, and one
-    given by the general manager also the major-complaint clock.
+    given by the general manager also the major-complaint clock. While parts are
+    awaited, every contact that reaches the owner restarts the owner-update clock.
     """
     errors: dict[str, list[str]] = {}
     at = _when(at, errors)
@@ -102,6 +103,8 @@ def work_order_record_contact(
             clocks_stop(work_order, [ClockKind.FIRST_CONTACT], at=at, actor=actor, reason="first_contact")
         else:
             event_append(work_order, EventKind.CONTACT_ATTEMPT, actor, at, **data)
+        if reached:
+            owner_update_restart(work_order, at=at, actor=actor)
         if reached and solution_offered:
             kinds = [ClockKind.ANSWER]
             if may(actor.role, "dealer.senior_answer"):

@@ -30,7 +30,17 @@ from tenants.permissions import may
 from tenants.selectors import saved_views_for
 from tenants.services.idempotency import StoredAnswer, idempotency_answer, idempotency_claim
 
-from ..models import MAX_PART_LINES, CallbackOutcome, Channel, ClockKind, Owner, State, Vehicle, WorkOrder
+from ..models import (
+    MAX_PART_LINES,
+    CallbackOutcome,
+    Channel,
+    ClockKind,
+    Owner,
+    State,
+    TechSupportRequest,
+    Vehicle,
+    WorkOrder,
+)
 from ..selectors import (
     BOARD_SORTS,
     board_work_orders_sorted,
@@ -49,7 +59,7 @@ from ..selectors import (
     work_orders_for_supervisors,
     work_orders_recent_of,
 )
-from ..services import decisions
+from ..services import decisions, techsupport
 from ..services.callbacks import hotline_verification_needed
 from ..services.clocks import tenant_time_zone
 from ..services.questionnaires import questionnaire_for
@@ -71,6 +81,7 @@ from .forms import (
     OwnerCallForm,
     ReasonForm,
     ReassignForm,
+    TechSupportAnswerForm,
     TransferDecisionForm,
     board_filters_of,
 )
@@ -84,6 +95,7 @@ ACTION_PERMISSIONS = {
     "transfer": "transfer.decide",
     "extension": "extension.decide",
     "reassign": "work_order.reassign",
+    "tech_support": "tech_support.answer",
 }
 
 
@@ -432,6 +444,8 @@ def _context(request: HttpRequest, number: str, **forms: Any) -> dict[str, Any]:
         "transfer_form": forms.get("transfer_form")
         or TransferDecisionForm(prefix="transfer", network=network),
         "extension_form": forms.get("extension_form") or ExtensionDecisionForm(prefix="extension"),
+        "tech_support": page.tech_support,
+        "tech_support_form": forms.get("tech_support_form") or TechSupportAnswerForm(prefix="tech_support"),
         "reassign_form": forms.get("reassign_form")
         or ReassignForm(prefix="reassign", network=network, current=work_order.dealer_id),
         "open_tab": forms.get("open_tab", ""),
@@ -559,6 +573,25 @@ def work_order_action(request: HttpRequest, number: str, action: str) -> HttpRes
         return _run(
             request, work_order, form, "extension_form", decide_extension, _("Extension request decided.")
         )
+    if action == "tech_support":
+        form = TechSupportAnswerForm(request.POST, prefix="tech_support")
+
+        def settle(d: dict) -> Any:
+            if d["close"]:
+                return techsupport.tech_support_close(
+                    work_order_id=work_order.pk, request=d["request"], actor=actor, reason=d["reason"]
+                )
+            return techsupport.tech_support_answer(
+                work_order_id=work_order.pk, request=d["request"], actor=actor, answer=d["answer"]
+            )
+
+        def do_settle(d: dict) -> Any:
+            try:
+                return settle(d)
+            except TechSupportRequest.DoesNotExist as exc:  # another work order's request
+                raise Http404 from exc
+
+        return _run(request, work_order, form, "tech_support_form", do_settle, _("Technical support settled."))
     if action == "reassign":
         form = ReassignForm(
             request.POST,
