@@ -316,7 +316,10 @@ CATALOGUE: dict[EventKind, EventSpec] = {
     ),
     K.PARTS_LINE_ALLOCATED: EventSpec(_("Part allocated"), PARTS_UPDATE, PARTS_NEWS, _fields(*PARTS_LINE)),
     K.PARTS_LINE_BACK_ORDERED: EventSpec(
-        _("Part back-ordered"), PARTS_UPDATE, PARTS_NEWS, _fields(*PARTS_LINE, "expected_date", "owner_texted")
+        _("Part back-ordered"),
+        PARTS_UPDATE,
+        PARTS_NEWS,
+        _fields(*PARTS_LINE, "expected_date", "owner_texted"),
     ),
     K.PARTS_LINE_SHIPPED: EventSpec(
         _("Part shipped"),

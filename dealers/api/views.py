@@ -94,6 +94,14 @@ OPERATIONS = {
         "dealer_work_orders_request_transfer",
         "Asks the hotline to route the work order to another dealer, with the reason; a supervisor decides.",
     ),
+    "tech_support": (
+        "dealer_work_orders_request_tech_support",
+        "Asks the manufacturer's technical support about the work order: the number of the case opened "
+        "in DISS (`diss_reference`, letters, digits and - _ / .) and the question. While the work order "
+        "is in processing or awaiting parts, one request at a time; the hotline answers within its "
+        "window (2 working days by default) and, if the SLA policy says so, the completion window waits "
+        "meanwhile.",
+    ),
 }
 
 

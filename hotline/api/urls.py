@@ -10,8 +10,13 @@ urlpatterns = [
     path("work-orders/<code:number>/owner-calls/", notes.WorkOrderOwnerCalls.as_view()),
     path("work-orders/<code:number>/verify/", views.Verify.as_view()),
     path("work-orders/<code:number>/tech-support/", techsupport.TechSupportList.as_view()),
-    path("work-orders/<code:number>/tech-support/<code:ticket>/answer/", techsupport.TechSupportAnswer.as_view()),
-    path("work-orders/<code:number>/tech-support/<code:ticket>/close/", techsupport.TechSupportClose.as_view()),
+    path(
+        "work-orders/<code:number>/tech-support/<code:ticket>/answer/",
+        techsupport.TechSupportAnswer.as_view(),
+    ),
+    path(
+        "work-orders/<code:number>/tech-support/<code:ticket>/close/", techsupport.TechSupportClose.as_view()
+    ),
     path("work-orders/<code:number>/reopen/", views.Reopen.as_view()),
     path("work-orders/<code:number>/cancel/", views.Cancel.as_view()),
     path("kpis/", views.Kpis.as_view(), name="api-kpis"),

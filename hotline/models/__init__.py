@@ -36,21 +36,19 @@ from .questionnaire import (
 )
 from .relay import Outbox, RelayCounter, RelayedEvent, RelayFeed
 from .scripts import CallbackScript, ScriptSituation, in_reader_language
-from .techsupport import DISS_REFERENCE_MAX, QUESTION_MAX, TechSupportRequest
 from .sms import OwnerSms, OwnerSmsKind, OwnerSmsReply, OwnerSmsTemplate
+from .techsupport import DISS_REFERENCE_MAX, QUESTION_MAX, TechSupportRequest
 from .work_order import MAX_PART_LINES, DailySequence, PartLine, WorkOrder, WorkOrderEvent
 
 __all__ = [
-    "DISS_REFERENCE_MAX",
-    "QUESTION_MAX",
-    "TechSupportRequest",
-    "TechSupportState",
     "BAD_NUMBER_OUTCOMES",
+    "DISS_REFERENCE_MAX",
     "FAILED_OUTCOMES",
     "MAX_PART_LINES",
     "MISSED_CAUSES",
     "NOTE_MAX_LENGTH",
     "OPEN_STATES",
+    "QUESTION_MAX",
     "RESCHEDULING_OUTCOMES",
     "Acceptance",
     "AgentExtension",
@@ -104,6 +102,8 @@ __all__ = [
     "SlaWindow",
     "State",
     "StockCheck",
+    "TechSupportRequest",
+    "TechSupportState",
     "TransferRequest",
     "Vehicle",
     "VehicleUse",

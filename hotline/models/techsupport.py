@@ -17,9 +17,7 @@ class TechSupportRequest(models.Model):
     question); the hotline answers it or closes it. One open request per work order at a time:
     its ``tech_support`` clock is the hotline's."""
 
-    work_order = models.ForeignKey(
-        WorkOrder, on_delete=models.PROTECT, related_name="tech_support_requests"
-    )
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="tech_support_requests")
     number = models.CharField(max_length=32, unique=True)
     dealer_id = models.BigIntegerField()
     diss_reference = models.CharField(_("DISS reference"), max_length=DISS_REFERENCE_MAX)

@@ -83,9 +83,10 @@ def _kind_for(event: WorkOrderEvent) -> str | None:
 
 def owner_textable(work_order: WorkOrder) -> bool:
     """The owner has a mobile that no callback found empty or wrong (or an agent corrected it)."""
-    return bool(work_order.owner.mobile) and not work_order.number_checks.exclude(
-        state=NumberCheckState.CORRECTED
-    ).exists()
+    return (
+        bool(work_order.owner.mobile)
+        and not work_order.number_checks.exclude(state=NumberCheckState.CORRECTED).exists()
+    )
 
 
 def back_order_is_news(work_order: WorkOrder, expected_date: dt.date) -> bool:
@@ -128,7 +129,12 @@ def owner_due_phrase(due: dt.datetime, *, now: dt.datetime, time_zone: str, lang
 
 def owner_date_phrase(day: dt.date, *, today: dt.date, language: str) -> str:
     """A date as the owner says it: "12月5日" / "5 December" (with the year when not this year)."""
-    parts = {"day": day.day, "month": day.month, "month_name": calendar.month_name[day.month], "year": day.year}
+    parts = {
+        "day": day.day,
+        "month": day.month,
+        "month_name": calendar.month_name[day.month],
+        "year": day.year,
+    }
     with translation.override(language):
         if day.year == today.year:
             return _("%(day)s %(month_name)s") % parts
@@ -199,9 +205,7 @@ def owner_sms_enqueue(events: list[WorkOrderEvent], *, brand: str) -> int:
             kind=kind,
             mobile=event.work_order.owner.mobile,
             # "today" / "tomorrow" as of the event the text tells of
-            text=owner_sms_text(
-                kind, event.work_order, brand, templates, now=event.at, date=_date_of(event)
-            ),
+            text=owner_sms_text(kind, event.work_order, brand, templates, now=event.at, date=_date_of(event)),
             next_attempt_at=now,
         )
         for event, kind in texting

@@ -73,7 +73,9 @@ def tech_support_request(
         limit=DISS_REFERENCE_MAX,
     )
     if "diss_reference" not in errors and not DISS_RE.fullmatch(diss):
-        errors["diss_reference"] = [_("A DISS case number has letters and digits, with - _ / . between them.")]
+        errors["diss_reference"] = [
+            _("A DISS case number has letters and digits, with - _ / . between them.")
+        ]
     question = _text(question, "question", errors, empty=_("Ask your question."))
     if errors:
         raise ValidationError(errors)
@@ -144,7 +146,9 @@ def tech_support_answer(*, work_order_id: int, request: str, actor: Actor, answe
         found.state, found.answer = TechSupportState.ANSWERED, answer
         found.answered_by_name, found.answered_at = actor.name, now
         found.save()
-        event_append(work_order, EventKind.TECH_SUPPORT_ANSWERED, actor, now, request=found.number, answer=answer)
+        event_append(
+            work_order, EventKind.TECH_SUPPORT_ANSWERED, actor, now, request=found.number, answer=answer
+        )
         _settled(work_order, actor, "tech_support_answered")
     return found
 
@@ -163,7 +167,9 @@ def tech_support_close(*, work_order_id: int, request: str, actor: Actor, reason
         found.state, found.close_reason = TechSupportState.CLOSED, reason
         found.closed_by_name, found.closed_at = actor.name, now
         found.save()
-        event_append(work_order, EventKind.TECH_SUPPORT_CLOSED, actor, now, request=found.number, reason=reason)
+        event_append(
+            work_order, EventKind.TECH_SUPPORT_CLOSED, actor, now, request=found.number, reason=reason
+        )
         _settled(work_order, actor, "tech_support_closed")
     return found
 

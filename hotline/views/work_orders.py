@@ -591,7 +591,9 @@ def work_order_action(request: HttpRequest, number: str, action: str) -> HttpRes
             except TechSupportRequest.DoesNotExist as exc:  # another work order's request
                 raise Http404 from exc
 
-        return _run(request, work_order, form, "tech_support_form", do_settle, _("Technical support settled."))
+        return _run(
+            request, work_order, form, "tech_support_form", do_settle, _("Technical support settled.")
+        )
     if action == "reassign":
         form = ReassignForm(
             request.POST,

@@ -36,7 +36,21 @@ TUESDAY = dt.datetime(2025, 11, 4, 10, 0, tzinfo=BJ)
 CENTRE = Actor(user_id=None, name="华南 WMS", tenant_id=None, role="parts_centre")
 
 
+@pytest.fixture
+def parts_work_order(manufacturer, network, agent, in_hotline):
+    """A parts work order routed to 广州骏达 on Tuesday at 09:00 (the tests move on from there)."""
+    with time_machine.travel(TUESDAY - dt.timedelta(hours=1), tick=False):
+        return work_order_create(
+            manufacturer=manufacturer, actor=agent, intake=parts_intake(dealer_id=network["junda"].pk)
+        )
+
+
 def contact(gateway, actor, number: str, *, reached: bool = True, at: dt.datetime | None = None) -> None:
+    with tenant_context(gateway.dealer):
+        _contact(gateway, actor, number, reached=reached, at=at)
+
+
+def _contact(gateway, actor, number: str, *, reached: bool, at: dt.datetime | None) -> None:
     gateway.act(
         "contact",
         "HQ",
@@ -53,7 +67,8 @@ def contact(gateway, actor, number: str, *, reached: bool = True, at: dt.datetim
 def awaiting_parts(gateway, actor, number: str):
     """Contacted, then a parts request raised: the work order waits for parts."""
     contact(gateway, actor, number)
-    request = gateway.act("parts", "HQ", number, actor=actor)
+    with tenant_context(gateway.dealer):
+        request = gateway.act("parts", "HQ", number, actor=actor)
     connection.set_schema_to_public()
     return request
 
@@ -235,7 +250,8 @@ def test_the_owner_update_clock_runs_while_parts_are_awaited_and_restarts_on_eac
                     tracking_number="SF1",
                     actor=CENTRE,
                 )
-        junda_gateway.act("received", "HQ", n, actor=dealer_actor)
+        with tenant_context(junda_gateway.dealer):
+            junda_gateway.act("received", "HQ", n, actor=dealer_actor)
         connection.set_schema_to_public()
     first, second = owner_clocks(hotline, parts_work_order)
     assert (second.state, second.met) == ("stopped", True)
@@ -290,9 +306,7 @@ def test_the_owner_update_warning_and_breach_remind_the_assignee_and_the_crm_man
     relay_everywhere()
     dispatch_relayed()
     with tenant_context(junda):
-        warned = set(
-            Notification.objects.filter(kind="clock.warning").values_list("user_id", flat=True)
-        )
+        warned = set(Notification.objects.filter(kind="clock.warning").values_list("user_id", flat=True))
     assert warned == {crm.pk, assignee.pk}
     assert other.pk not in warned
 
