@@ -170,7 +170,9 @@ class ExtensionForm(DealerActionForm):
         if windows is not None:
             # Only the windows still running can be given more time.
             self.fields["clock_kind"].choices = [
-                (kind, label) for kind, label in ClockKind.choices if kind in windows
+                (kind, label)
+                for kind, label in ClockKind.choices
+                if kind in windows and kind != ClockKind.TECH_SUPPORT  # the hotline's own window
             ]
 
 

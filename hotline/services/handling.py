@@ -236,6 +236,10 @@ def extension_request(
     errors: dict[str, list[str]] = {}
     if clock_kind not in ClockKind.values:
         errors["clock_kind"] = [_("Choose the window to extend.")]
+    elif clock_kind == ClockKind.TECH_SUPPORT:
+        errors["clock_kind"] = [
+            _("The hotline's window to answer technical support is not the dealer's to extend.")
+        ]
     if not isinstance(minutes, int) or minutes < 1 or minutes > 60 * 24 * 30:
         errors["minutes"] = [_("Ask for between 1 minute and 30 days.")]
     if not (reason or "").strip():

@@ -337,3 +337,31 @@ def test_the_dealer_is_told_of_the_answer_and_the_supervisors_of_the_question():
     answered = CATALOGUE[EventKind.TECH_SUPPORT_ANSWERED].audience_for({})
     assert asked.hotline_roles == frozenset({"hotline_supervisor"})
     assert "dealer_crm_manager" in answered.dealer_roles
+
+
+def test_administrators_choose_on_the_policy_page_whether_technical_support_pauses_completion(hotline):
+    from hotline.models import SlaPolicy
+
+    admin = client_for(hotline, person("hq.admin", hotline, Role.HOTLINE_ADMIN))
+    form = admin.get("/administration/").context["form"]
+    assert form["tech_support_pauses_completion"].value() is True
+    data = {name: form[name].value() or "" for name in form.fields}
+    data["tech_support_pauses_completion"] = ""  # unticked
+
+    assert admin.post("/administration/", data).status_code == 302
+    with tenant_context(hotline):
+        latest = SlaPolicy.objects.order_by("-version").first()
+    assert (latest.version, latest.tech_support_pauses_completion) == (2, False)
+
+
+def test_the_dealer_cannot_stretch_the_hotlines_answer_window(
+    parts_work_order, hotline, junda_gateway, dealer_actor
+):
+    n = parts_work_order.number
+    contacted(junda_gateway, dealer_actor, n)
+    ask(junda_gateway, dealer_actor, n)
+    with pytest.raises(ValidationError) as caught:
+        junda_gateway.act(
+            "extension", "HQ", n, actor=dealer_actor, clock_kind="tech_support", minutes=60, reason="等厂家"
+        )
+    assert "clock_kind" in caught.value.message_dict
