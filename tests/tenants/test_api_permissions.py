@@ -37,6 +37,7 @@ BODIES = {
     "notes/": {"text": "备注"},
     "stock-check/": {"result": "parts_centre"},
     "resolve/": {"result_summary": "已解决", "owner_acceptance": "accepted"},
+    "repair-order/": {"repair_order_number": "RO-1"},
     "extension-requests/": {"clock_kind": "answer", "minutes": 60, "reason": "原因"},
     "transfer-requests/": {"reason": "原因"},
     "tech-support-requests/": {"diss_reference": "DISS-1", "question": "是否需刷写？"},
