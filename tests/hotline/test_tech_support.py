@@ -365,3 +365,34 @@ def test_the_dealer_cannot_stretch_the_hotlines_answer_window(
             "extension", "HQ", n, actor=dealer_actor, clock_kind="tech_support", minutes=60, reason="等厂家"
         )
     assert "clock_kind" in caught.value.message_dict
+
+
+def test_supervisors_are_told_of_the_question_and_the_dealer_on_duty_of_the_answer(
+    parts_work_order, hotline, network, junda_gateway, dealer_actor, agent
+):
+    from live.relay import relay_everywhere
+    from notifications.models import Notification
+
+    from ..conftest import dispatch_relayed
+
+    junda = network["junda"]
+    supervisor = person("hq.sup", hotline, Role.HOTLINE_SUPERVISOR)
+    crm = person("junda.crm", junda, Role.DEALER_CRM_MANAGER)
+    n = parts_work_order.number
+    contacted(junda_gateway, dealer_actor, n)
+    request = ask(junda_gateway, dealer_actor, n)
+    with tenant_context(hotline):
+        tech_support_answer(
+            work_order_id=parts_work_order.pk, request=request.number, actor=agent, answer="需刷写。"
+        )
+    connection.set_schema_to_public()
+    relay_everywhere()
+    dispatch_relayed()
+
+    with tenant_context(hotline):
+        told_here = set(Notification.objects.values_list("user_id", "kind"))
+    with tenant_context(junda):
+        told_there = set(Notification.objects.values_list("user_id", "kind"))
+    assert (supervisor.pk, "tech_support.requested") in told_here
+    assert (crm.pk, "tech_support.answered") in told_there
+    assert (crm.pk, "tech_support.requested") not in told_there
