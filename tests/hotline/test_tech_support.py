@@ -241,6 +241,11 @@ def test_the_dealer_asks_in_its_portal_and_the_hotline_answers_in_its_own(
     assert "是否需刷写？" in shown
     empty = agent.post(f"/work-orders/{n}/tech_support/", {"tech_support-request": f"{n}-T1"})
     assert empty.status_code == 400
+    elsewhere = agent.post(
+        f"/work-orders/{n}/tech_support/",
+        {"tech_support-request": f"{n}-T9", "tech_support-answer": "答复"},
+    )
+    assert elsewhere.status_code == 404  # not a request of this work order
     answered = agent.post(
         f"/work-orders/{n}/tech_support/",
         {"tech_support-request": f"{n}-T1", "tech_support-answer": "需刷写 BCM。"},
