@@ -20,7 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from hotline.services import callbacks, handling, major
+from hotline.services import callbacks, handling, major, techsupport
 from parts_tickets.services import parts_received_confirm, parts_request_raise
 from tenants.models import Manufacturer, NetworkMembership
 from tenants.permissions import roles_allowed
@@ -203,6 +203,16 @@ DEALER_ACTIONS: dict[str, DealerAction] = {
             api.WithdrawIn,
             _lazy("Resolution withdrawn; the work order is back in processing."),
             "Withdraw the resolution after a callback in which the owner says the fault is not fixed",
+        ),
+        DealerAction(
+            "tech_support",
+            "tech-support-requests",
+            techsupport.tech_support_request,
+            None,
+            forms.TechSupportForm,
+            api.TechSupportIn,
+            _lazy("Sent to the manufacturer's technical support; the hotline will answer."),
+            "Ask the manufacturer's technical support (the DISS case and the question)",
         ),
         DealerAction(
             "extension",

@@ -38,6 +38,7 @@ from hotline.models import (
     RootCause,
     Severity,
     State,
+    TechSupportRequest,
     WorkOrder,
     WorkOrderEvent,
 )
@@ -105,6 +106,12 @@ class DealerWorkOrder:
     conclusion: Conclusion | None = None
     root_causes: list[tuple[str, str]] = field(default_factory=list)
     person_at_fault: PersonAtFault | None = None
+    # This dealer's questions to the manufacturer's technical support, with their answers.
+    tech_support: list[TechSupportRequest] = field(default_factory=list)
+
+    @property
+    def tech_support_open(self) -> bool:
+        return any(r.state == "open" for r in self.tech_support)
 
     @property
     def can_withdraw(self) -> bool:
@@ -381,6 +388,7 @@ class DealerGateway:
                 .filter(work_order=work_order)
                 .first(),
                 root_causes=[(c.code, c.name) for c in RootCause.objects.filter(active=True)],
+                tech_support=list(work_order.tech_support_requests.filter(dealer_id=self.dealer.pk)),
             )
         key = {"manufacturer_id": manufacturer.pk, "work_order_id": work_order.pk}
         view.person_at_fault = PersonAtFault.objects.filter(**key).first()

@@ -11,7 +11,7 @@ from here. ``tests/hotline/test_events.py`` fails when a kind lacks any of them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -22,6 +22,7 @@ from notifications.rules import (
     DEALER_CALLBACK_DUTY,
     DEALER_CRM,
     DEALER_ON_DUTY,
+    DEALER_OWNER_UPDATE,
     DEALER_PARTS,
     HOTLINE_SUPERVISORS,
     MAJOR_COMPLAINT_DEALER,
@@ -84,6 +85,9 @@ class EventKind(StrEnum):
     UPGRADE_REQUESTED = "upgrade.requested"
     UPGRADE_REFUSED = "upgrade.refused"
     SENIOR_ANSWER_CONFIRMED = "work_order.senior_answer_confirmed"
+    TECH_SUPPORT_REQUESTED = "tech_support.requested"
+    TECH_SUPPORT_ANSWERED = "tech_support.answered"
+    TECH_SUPPORT_CLOSED = "tech_support.closed"
 
 
 AudienceRule = Audience | Callable[[dict[str, Any]], Audience]
@@ -132,13 +136,20 @@ def _clock_warning(data: dict[str, Any]) -> Audience:
         return Audience(dealer_roles=DEALER_CALLBACK_DUTY)
     if data.get("clock_kind") in DEALER_INTERNAL_KINDS:
         return Audience(dealer_roles=DEALER_CRM)
+    if data.get("clock_kind") == "owner_update":  # call the owner waiting for parts
+        return Audience(dealer_roles=DEALER_OWNER_UPDATE, assignee=True)
+    if data.get("clock_kind") == "tech_support":  # the hotline's own window
+        return SUPERVISORS
     return Audience(dealer_roles=DEALER_ON_DUTY)
 
 
 def _clock_breached(data: dict[str, Any]) -> Audience:
     if data.get("clock_kind") == "callback":
         return Audience(recorder=True)
-    return Audience.escalation(data.get("escalate_to") or ())
+    audience = Audience.escalation(data.get("escalate_to") or ())
+    if data.get("clock_kind") == "owner_update":
+        return replace(audience, assignee=True)
+    return audience
 
 
 def _clock_escalated(data: dict[str, Any]) -> Audience:
@@ -381,7 +392,10 @@ CATALOGUE: dict[EventKind, EventSpec] = {
     ),
     K.PARTS_LINE_ALLOCATED: EventSpec(_("Part allocated"), PARTS_UPDATE, PARTS_NEWS, _fields(*PARTS_LINE)),
     K.PARTS_LINE_BACK_ORDERED: EventSpec(
-        _("Part back-ordered"), PARTS_UPDATE, PARTS_NEWS, _fields(*PARTS_LINE, "expected_date")
+        _("Part back-ordered"),
+        PARTS_UPDATE,
+        PARTS_NEWS,
+        _fields(*PARTS_LINE, "expected_date", "owner_texted"),
     ),
     K.PARTS_LINE_SHIPPED: EventSpec(
         _("Part shipped"),
@@ -484,6 +498,28 @@ CATALOGUE: dict[EventKind, EventSpec] = {
         NOBODY,
         _fields("check", "result", "note"),
     ),
+    # The dealer asks the manufacturer's technical support: the hotline's supervisors see to an
+    # answer; the answer and the closing are news for the dealer on duty.
+    K.TECH_SUPPORT_REQUESTED: EventSpec(
+        _("Technical support requested"),
+        _("Technical support requested for %(number)s"),
+        SUPERVISORS,
+        _fields("request", "diss_reference", "question"),
+        email=True,
+    ),
+    K.TECH_SUPPORT_ANSWERED: EventSpec(
+        _("Technical support answered"),
+        _("Technical support answered for %(number)s"),
+        DEALER_NEWS,
+        _fields("request", "answer"),
+        email=True,
+    ),
+    K.TECH_SUPPORT_CLOSED: EventSpec(
+        _("Technical support request closed"),
+        _("Technical support request closed for %(number)s"),
+        DEALER_NEWS,
+        _fields("request", "reason"),
+    ),
     # The owner called the hotline about the work order: the dealer on duty hears why, not what
     # the agent wrote down (that stays with the hotline).
     K.OWNER_CALLED: EventSpec(
@@ -563,6 +599,10 @@ DETAIL_LABELS = {
     "severity_after": _("Severity"),
     "category_after": _("Category"),
     "opinion": _("Review opinion"),
+    "diss_reference": _("DISS reference"),
+    "question": _("Question"),
+    "answer": _("Answer"),
+    "expected_date": _("Expected date"),
 }
 # Why a window stopped, as the services record it.
 STOP_REASONS = {
@@ -581,6 +621,10 @@ STOP_REASONS = {
     "department_answered": _("the department answered"),
     "downgraded": _("no longer a major complaint"),
     "senior_confirmed": _("senior management confirmed the answer"),
+    "parts_not_awaited": _("parts no longer awaited"),
+    "owner_contacted": _("the owner was contacted"),
+    "tech_support_answered": _("technical support answered"),
+    "tech_support_closed": _("technical-support request closed"),
 }
 
 

@@ -45,6 +45,7 @@ from .models import (
     RootCause,
     Severity,
     State,
+    TechSupportRequest,
     TransferRequest,
     UpgradeRequest,
     Validity,
@@ -394,6 +395,7 @@ class WorkOrderPage:
     # The dealer's windows inside the dealership: how many run, how many were missed (no more).
     internal_clocks: dict[str, int] = field(default_factory=dict)
     conclusion: Conclusion | None = None
+    tech_support: list[TechSupportRequest] = field(default_factory=list)
 
 
 def work_order_by_number(number: str) -> WorkOrder:
@@ -431,6 +433,7 @@ def work_order_page(number: str, *, manufacturer_id: int) -> WorkOrderPage:
         ),
         transfers=transfers,
         extensions=list(work_order.extension_requests.order_by("-requested_at")),
+        tech_support=list(work_order.tech_support_requests.all()),
         repeats=list(work_order.repeats.order_by("-received_at")),
         upgrades=list(work_order.upgrade_requests.order_by("-requested_at")),
         awaiting_senior=senior_answers_awaiting(work_order),

@@ -48,6 +48,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "reclassify": (frozenset({S.DISPATCHED, S.PROCESSING, S.AWAITING_PARTS, S.REOPENED, S.RESOLVED}), None),
     "request_upgrade": (frozenset({S.DISPATCHED, S.PROCESSING, S.AWAITING_PARTS, S.REOPENED}), None),
     "confirm_senior_answer": (frozenset({S.DISPATCHED, S.PROCESSING, S.AWAITING_PARTS, S.REOPENED}), None),
+    # The dealer asks the manufacturer's technical support while it works on the repair.
+    "request_tech_support": (frozenset({S.PROCESSING, S.AWAITING_PARTS}), None),
     "request_extension": (
         frozenset({S.DISPATCHED, S.PROCESSING, S.AWAITING_PARTS, S.REOPENED, S.RESOLVED}),
         None,

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from dealers.models import Assignment
 from hotline.events import CATALOGUE, EventKind
 from hotline.models import RelayedEvent, WorkOrderEvent
 from hotline.services.owner_sms import owner_sms_enqueue
@@ -37,6 +38,7 @@ def tells_of(
     """Each event as the catalogue says to tell it. A dealer is told only of events that
     happened while the work order was theirs, and only while it is in the network."""
     tells = []
+    assignees = _assignees(events, manufacturer=manufacturer, active_dealers=active_dealers)
     for event in events:
         spec = CATALOGUE[EventKind(event.kind)]
         tells.append(
@@ -59,9 +61,30 @@ def tells_of(
                     if event.actor_tenant_id and event.actor_user_id
                     else None
                 ),
+                assignee=assignees.get((event.dealer_id, event.work_order_id)),
             )
         )
     return tells
+
+
+def _assignees(
+    events: list[WorkOrderEvent], *, manufacturer: Manufacturer, active_dealers: set[int]
+) -> dict[tuple[int, int], int]:
+    """(dealer, work order) → the person the dealer assigned it to, for the events whose
+    audience includes the assignee (read in each dealer's own schema)."""
+    wanted: dict[int, set[int]] = {}
+    for event in events:
+        spec = CATALOGUE[EventKind(event.kind)]
+        if event.dealer_id in active_dealers and spec.audience_for(event.data).assignee:
+            wanted.setdefault(event.dealer_id, set()).add(event.work_order_id)
+    found: dict[tuple[int, int], int] = {}
+    for dealer in Tenant.objects.filter(pk__in=list(wanted)):
+        with tenant_context(dealer):
+            for work_order_id, assignee_id in Assignment.objects.filter(
+                manufacturer_id=manufacturer.pk, work_order_id__in=wanted[dealer.pk]
+            ).values_list("work_order_id", "assignee_id"):
+                found[(dealer.pk, work_order_id)] = assignee_id
+    return found
 
 
 DISPATCH_TASK = "live.relayed_events_dispatch"

@@ -25,6 +25,8 @@ DEALER_CRM = frozenset({Role.DEALER_CRM_MANAGER})
 # Who at the dealer hears of a major complaint (重大投诉) at once: senior management (the declared
 # set, ``tenants/permissions.py``) and the service manager.
 MAJOR_COMPLAINT_DEALER = frozenset({str(r) for r in DEALER_SENIOR} | {Role.SERVICE_MANAGER})
+# Who is reminded to call an owner waiting for parts (with the work order's assignee).
+DEALER_OWNER_UPDATE = frozenset({Role.DEALER_CRM_MANAGER})
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Audience:
     recorder: bool = False  # the hotline agent who recorded the work order
     caller: bool = False  # the person whose action appended the event (a reminder to them)
     dealer_users: frozenset[int] = frozenset()  # named people of the dealer, while they still work there
+    assignee: bool = False  # the dealer's person the work order is assigned to, if any
 
     def __or__(self, other: Audience) -> Audience:
         return Audience(
@@ -44,6 +47,7 @@ class Audience:
             recorder=self.recorder or other.recorder,
             caller=self.caller or other.caller,
             dealer_users=self.dealer_users | other.dealer_users,
+            assignee=self.assignee or other.assignee,
         )
 
     @classmethod
@@ -58,7 +62,12 @@ class Audience:
     @property
     def is_nobody(self) -> bool:
         return not (
-            self.dealer_roles or self.hotline_roles or self.recorder or self.caller or self.dealer_users
+            self.dealer_roles
+            or self.hotline_roles
+            or self.recorder
+            or self.caller
+            or self.dealer_users
+            or self.assignee
         )
 
 
@@ -75,6 +84,7 @@ def recipients(
     created_by_id: int,
     cache: MemberCache | None = None,
     caller: tuple[int, int] | None = None,
+    assignee: int | None = None,
 ) -> list[tuple[int, int]]:
     """(tenant id, user id) pairs to tell (no dealer: the hotline's people only)."""
     cache = {} if cache is None else cache
@@ -96,6 +106,9 @@ def recipients(
     dealer = set(_members(dealer_id, audience.dealer_roles))
     if audience.dealer_users:
         dealer |= audience.dealer_users & _members(dealer_id, {r.value for r in Role})
+    if audience.assignee and assignee is not None and dealer_id is not None:
+        # Only while they still work at the dealer.
+        dealer |= {assignee} & _members(dealer_id, {r.value for r in Role})
     hotline = set(_members(hotline_id, audience.hotline_roles))
     if audience.recorder:
         hotline.add(created_by_id)

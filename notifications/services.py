@@ -40,6 +40,7 @@ class Tell:
     email_by_default: bool = False
     always: bool = False  # escalations: in the app and by e-mail, whatever the person chose
     caller: tuple[int, int] | None = None  # (tenant, user) whose action appended the event
+    assignee: int | None = None  # the dealer's assignee of the work order (a user id), if any
 
 
 def notifications_file(tells: list[Tell]) -> dict[tuple[int, int], int]:
@@ -60,6 +61,7 @@ def notifications_file(tells: list[Tell]) -> dict[tuple[int, int], int]:
                 created_by_id=tell.created_by_id,
                 cache=members,
                 caller=tell.caller,
+                assignee=tell.assignee,
             )
             for tenant_id, user_id in pairs:
                 row = Notification(

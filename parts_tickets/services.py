@@ -17,6 +17,7 @@ from config.actor import Actor
 from hotline.events import EventKind
 from hotline.models import WorkOrder, WorkOrderEvent, WorkOrderType
 from hotline.services.events import event_append
+from hotline.services.owner_sms import back_order_is_news
 from hotline.services.work_orders import (
     check_part_lines,
     work_order_lock,
@@ -200,6 +201,11 @@ def parts_line_allocate(
 def parts_line_back_order(
     *, request_id: int, parts_centre_id: int, line_no: int, expected_date: dt.date, actor: Actor
 ) -> PartsRequestLine:
+    """The line waits for stock until ``expected_date`` (again with a new date: the date moved).
+
+    The event says whether the owner is texted the date (``owner_texted``): only when
+    it differs from the last date they were told and their number is not to be verified.
+    """
     if not isinstance(expected_date, dt.date) or expected_date < timezone.localdate():
         raise ValidationError({"expected_date": [_("Give the expected date, today or later.")]})
     with transaction.atomic():
@@ -215,6 +221,8 @@ def parts_line_back_order(
             line=line_no,
             part_code=line.part_code,
             expected_date=expected_date,
+            # The owner is texted the date (after commit, by the relay) when it is news to them.
+            owner_texted=back_order_is_news(request.work_order, expected_date),
         )
     return line
 

@@ -132,6 +132,14 @@ PERMISSIONS: dict[str, Permission] = {
         # Severity and category after intake: supervisors change them, and decide a dealer's request.
         _p("work_order.reclassify", H, HOTLINE_SUPERVISORS, _lazy("Reclassify severity and category")),
         _p("upgrade.decide", H, HOTLINE_SUPERVISORS, _lazy("Decide a request to make it a major complaint")),
+        # The manufacturer's technical support answers a dealer's question through the hotline.
+        _p(
+            "tech_support.answer",
+            H,
+            HOTLINE_STAFF,
+            _lazy("Answer or close a technical-support request"),
+            frozenset({INTEGRATION}),
+        ),
         _p("kpis.read", H, HOTLINE_STAFF, _lazy("Read the KPIs"), frozenset({INTEGRATION}), writes=False),
         _p("policy.change", H, HOTLINE_ADMINS, _lazy("Change the SLA policy and calendar")),
         _p("callback_policy.change", H, HOTLINE_ADMINS, _lazy("Change the callback policy")),
@@ -160,6 +168,13 @@ PERMISSIONS: dict[str, Permission] = {
         _p("inbox.read", D, DEALER_STAFF, _lazy("Read the inbox"), frozenset({INTEGRATION}), writes=False),
         _p("dealer.contact", D, DEALER_HANDLERS, _lazy("Record a contact"), frozenset({INTEGRATION})),
         _p("dealer.assign", D, DEALER_MANAGERS, _lazy("Assign"), frozenset({INTEGRATION})),
+        _p(
+            "dealer.tech_support",
+            D,
+            DEALER_HANDLERS,
+            _lazy("Ask the manufacturer's technical support"),
+            frozenset({INTEGRATION}),
+        ),
         _p("dealer.note", D, DEALER_STAFF, _lazy("Add an internal note"), frozenset({INTEGRATION})),
         _p("dealer.stock", D, DEALER_PARTS, _lazy("Record the stock check"), frozenset({INTEGRATION})),
         _p("dealer.parts", D, DEALER_PARTS, _lazy("Ask the parts centre"), frozenset({INTEGRATION})),

@@ -395,6 +395,17 @@ class TransferIn(serializers.Serializer):
     )
 
 
+class TechSupportIn(serializers.Serializer):
+    diss_reference = service_checked(
+        serializers.CharField,
+        NOT_BLANK,
+        max_length=40,
+        allow_blank=True,
+        help_text=_("The number of the case opened in DISS (letters, digits, - _ / .)."),
+    )
+    question = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
+
+
 class DealerCallbackIn(serializers.Serializer):
     at = MomentField(
         required=False, allow_null=True, default=None, help_text=_("When (ISO 8601); defaults to now.")

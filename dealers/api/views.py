@@ -126,6 +126,14 @@ OPERATIONS = {
         "on their behalf (`on_behalf_of_id`); the senior-answer window of the major complaint stops "
         "now. Sessions of senior management only; nothing to send.",
     ),
+    "tech_support": (
+        "dealer_work_orders_request_tech_support",
+        "Asks the manufacturer's technical support about the work order: the number of the case opened "
+        "in DISS (`diss_reference`, letters, digits and - _ / .) and the question. While the work order "
+        "is in processing or awaiting parts, one request at a time; the hotline answers within its "
+        "window (2 working days by default) and, if the SLA policy says so, the completion window waits "
+        "meanwhile.",
+    ),
 }
 
 

@@ -278,7 +278,9 @@ class ExtensionForm(DealerActionForm):
         if windows is not None:
             # Only the windows still running can be given more time.
             self.fields["clock_kind"].choices = [
-                (kind, label) for kind, label in ClockKind.choices if kind in windows
+                (kind, label)
+                for kind, label in ClockKind.choices
+                if kind in windows and kind != ClockKind.TECH_SUPPORT  # the hotline's own window
             ]
 
 
@@ -295,6 +297,15 @@ class SeniorConfirmForm(DealerActionForm):
 class TransferForm(DealerActionForm):
     reason = forms.CharField(
         label=_("Why another dealer should handle it"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class TechSupportForm(DealerActionForm):
+    diss_reference = forms.CharField(label=_("DISS case number"), max_length=40)
+    question = forms.CharField(
+        label=_("Question to technical support"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import notes, telephony, views, webhooks
+from . import notes, techsupport, telephony, views, webhooks
 
 urlpatterns = [
     path("work-orders/", views.WorkOrderList.as_view(), name="api-work-orders"),
@@ -9,6 +9,14 @@ urlpatterns = [
     path("work-orders/<code:number>/notes/", notes.WorkOrderNotes.as_view(), name="api-work-order-notes"),
     path("work-orders/<code:number>/owner-calls/", notes.WorkOrderOwnerCalls.as_view()),
     path("work-orders/<code:number>/verify/", views.Verify.as_view()),
+    path("work-orders/<code:number>/tech-support/", techsupport.TechSupportList.as_view()),
+    path(
+        "work-orders/<code:number>/tech-support/<code:ticket>/answer/",
+        techsupport.TechSupportAnswer.as_view(),
+    ),
+    path(
+        "work-orders/<code:number>/tech-support/<code:ticket>/close/", techsupport.TechSupportClose.as_view()
+    ),
     path("work-orders/<code:number>/reopen/", views.Reopen.as_view()),
     path("work-orders/<code:number>/cancel/", views.Cancel.as_view()),
     path("work-orders/<code:number>/reclassify/", views.Reclassify.as_view()),

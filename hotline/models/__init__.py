@@ -20,6 +20,7 @@ from .choices import (
     Severity,
     State,
     StockCheck,
+    TechSupportState,
     WorkOrderType,
 )
 from .clocks import CalendarOverride, CalendarYear, Clock, ClockState, SlaPolicy, SlaWindow
@@ -48,17 +49,20 @@ from .questionnaire import (
 from .relay import Outbox, RelayCounter, RelayedEvent, RelayFeed
 from .scripts import CallbackScript, ScriptSituation, in_reader_language
 from .sms import OwnerSms, OwnerSmsKind, OwnerSmsReply, OwnerSmsTemplate
+from .techsupport import DISS_REFERENCE_MAX, QUESTION_MAX, TechSupportRequest
 from .work_order import MAX_PART_LINES, DailySequence, PartLine, WorkOrder, WorkOrderEvent
 
 __all__ = [
     "BAD_NUMBER_OUTCOMES",
     "DEALER_INTERNAL_KINDS",
+    "DISS_REFERENCE_MAX",
     "FAILED_OUTCOMES",
     "MAX_PART_LINES",
     "MISSED_CAUSES",
     "NOTE_MAX_LENGTH",
     "OPEN_STATES",
     "PAID_REMEDIES",
+    "QUESTION_MAX",
     "REASON_NEEDED",
     "RESCHEDULING_OUTCOMES",
     "Acceptance",
@@ -119,6 +123,8 @@ __all__ = [
     "SlaWindow",
     "State",
     "StockCheck",
+    "TechSupportRequest",
+    "TechSupportState",
     "TransferRequest",
     "UpgradeRequest",
     "Validity",

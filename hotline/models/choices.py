@@ -130,6 +130,8 @@ class ClockKind(models.TextChoices):
     # The dealer's own, inside the dealership: the hotline sees only how many run and were missed.
     INTERNAL_HANDOFF = "internal_handoff", _("Handed to the responsible department's head")
     DEPARTMENT_RESULT = "department_result", _("Department's result to customer relations")
+    OWNER_UPDATE = "owner_update", _("Owner kept informed while parts are awaited")
+    TECH_SUPPORT = "tech_support", _("Technical support answered")
 
 
 # Windows the dealer keeps inside the dealership (its CRM manager is warned; never shown in detail
@@ -151,3 +153,9 @@ class DecisionState(models.TextChoices):
     PENDING = "pending", _("Awaiting decision")
     APPROVED = "approved", _("Approved")
     REFUSED = "refused", _("Refused")
+
+
+class TechSupportState(models.TextChoices):
+    OPEN = "open", _("Open")
+    ANSWERED = "answered", _("Answered")
+    CLOSED = "closed", _("Closed")

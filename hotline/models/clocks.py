@@ -33,6 +33,11 @@ class SlaPolicy(models.Model):
     )
     # What the manufacturer aims for, per KPI figure, in percent (``KPI_TARGETS`` says which way).
     targets = models.JSONField(_("KPI targets"), default=dict, blank=True)
+    # Whether an open technical-support request pauses the parts work order's completion clock
+    # (the dealer waits for the manufacturer's answer, as it waits for parts).
+    tech_support_pauses_completion = models.BooleanField(
+        _("an open technical-support request pauses the completion window"), default=True
+    )
 
     class Meta:
         ordering = ["-version"]

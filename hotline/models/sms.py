@@ -10,6 +10,7 @@ class OwnerSmsKind(models.TextChoices):
     RECEIVED = "received", _("Work order received")
     PARTS_ARRIVED = "parts_arrived", _("Parts arrived")
     SCORE_REQUEST = "score_request", _("Please reply with a score")
+    PARTS_BACK_ORDERED = "parts_back_ordered", _("Parts back-ordered, with the expected date")
 
 
 class OwnerSmsTemplate(models.Model):

@@ -25,7 +25,7 @@ from tenants.context import current_tenant
 from ..calendar import BusinessCalendar, CalendarKind
 from ..events import EventKind
 from ..models import Clock, ClockKind, ClockState, SlaPolicy, WorkOrder, WorkOrderEvent
-from ..models.choices import Severity, WorkOrderType
+from ..models.choices import Severity, State, TechSupportState, WorkOrderType
 from .events import event_append, event_build
 from .policy import _require_admin, calendar_for, default_window, policy_current, window_for
 
@@ -46,6 +46,11 @@ ESCALATION_ROLES_BY_KIND = {
         1: ["general_manager", "service_director", "service_manager", "hotline_supervisor"],
         2: ["general_manager", "service_director", "dealer_crm_manager", "hotline_supervisor"],
     },
+    # Nobody called the owner while parts are awaited: the CRM manager (and the assignee,
+    # whom the event's audience adds), then the service manager.
+    ClockKind.OWNER_UPDATE: {1: ["dealer_crm_manager"], 2: ["dealer_crm_manager", "service_manager"]},
+    # The hotline's own window to answer a dealer's technical-support request.
+    ClockKind.TECH_SUPPORT: {1: ["hotline_supervisor"], 2: ["hotline_supervisor"]},
 }
 
 
@@ -107,6 +112,8 @@ def _applies(kind: str, work_order: WorkOrder) -> bool:
         return work_order.severity == Severity.MAJOR
     if kind == ClockKind.COMPLETION:
         return work_order.type == WorkOrderType.PARTS_SHORTAGE
+    if kind == ClockKind.OWNER_UPDATE:
+        return work_order.state == State.AWAITING_PARTS
     return True
 
 
@@ -199,10 +206,17 @@ def clocks_stop(
 
 
 def clocks_follow_state(work_order: WorkOrder, *, at: dt.datetime, actor: Actor) -> None:
-    """Pause the clocks whose policy pauses them in the new state; resume the others."""
+    """Pause the clocks whose policy pauses them in the new state (or, for the completion
+    window, while a technical-support request is open, if the policy says so); resume the others."""
+    held = work_order.tech_support_requests.filter(state=TechSupportState.OPEN).exists()
+    policies: dict[int, SlaPolicy] = {}
     for clock in work_order.clocks.exclude(state=ClockState.STOPPED).select_for_update():
         clock.work_order = work_order
-        pause = work_order.state in clock.paused_in
+        pause = work_order.state in clock.paused_in or (
+            held
+            and clock.kind == ClockKind.COMPLETION
+            and _policy(clock.policy_version, policies).tech_support_pauses_completion
+        )
         if pause and clock.state == ClockState.RUNNING:
             calendar = clock_calendar(clock)
             # Rounded up: a paused clock never loses the fraction of a second it had left.
@@ -236,6 +250,25 @@ def clocks_follow_state(work_order: WorkOrder, *, at: dt.datetime, actor: Actor)
                 clock_kind=clock.kind,
                 due_at=clock.due_at,
             )
+
+
+def owner_update_follow_state(work_order: WorkOrder, *, at: dt.datetime, actor: Actor) -> None:
+    """Awaiting parts: one owner-update clock runs (started on entering the state); in any
+    other state none does (stopped on leaving it)."""
+    if work_order.state == State.AWAITING_PARTS:
+        if not work_order.clocks.filter(kind=ClockKind.OWNER_UPDATE, state=ClockState.RUNNING).exists():
+            clocks_start(work_order, [ClockKind.OWNER_UPDATE], at=at, actor=actor)
+    else:
+        clocks_stop(work_order, [ClockKind.OWNER_UPDATE], at=at, actor=actor, reason="parts_not_awaited")
+
+
+def owner_update_restart(work_order: WorkOrder, *, at: dt.datetime, actor: Actor) -> None:
+    """A contact that reached the owner while parts are awaited: the owner-update clock stops
+    (met) and a new one starts from the contact (a new row, so each interval keeps its outcome)."""
+    if work_order.state != State.AWAITING_PARTS:
+        return
+    clocks_stop(work_order, [ClockKind.OWNER_UPDATE], at=at, actor=actor, reason="owner_contacted")
+    clocks_start(work_order, [ClockKind.OWNER_UPDATE], at=at, actor=actor)
 
 
 def clock_extend(clock: Clock, *, minutes: int, at: dt.datetime, actor: Actor, reason: str) -> None:

@@ -33,7 +33,7 @@ from ..models import (
     WorkOrderType,
 )
 from ..state import transition
-from .clocks import clocks_start, clocks_stop
+from .clocks import clocks_start, clocks_stop, owner_update_restart
 from .conclusions import CONCLUSION_FIELDS, conclusion_check, conclusion_data, conclusion_write
 from .events import event_append
 from .major import senior_of
@@ -68,7 +68,8 @@ def work_order_record_contact(
     given by senior management (general manager, service director) also the
     major-complaint clock. Recorded by someone else on a senior manager's behalf
     (``on_behalf_of_id``), it stops that clock only when the senior manager
-    confirms it (``major.senior_answer_confirm``); they are told at once.
+    confirms it (``major.senior_answer_confirm``); they are told at once. While parts
+    are awaited, every contact that reaches the owner restarts the owner-update clock.
     """
     errors: dict[str, list[str]] = {}
     at = _when(at, errors)
@@ -123,6 +124,8 @@ def work_order_record_contact(
             clocks_stop(work_order, [ClockKind.FIRST_CONTACT], at=at, actor=actor, reason="first_contact")
         else:
             event_append(work_order, EventKind.CONTACT_ATTEMPT, actor, at, **data)
+        if reached:
+            owner_update_restart(work_order, at=at, actor=actor)
         if reached and solution_offered:
             kinds = [ClockKind.ANSWER]
             if senior is None and may(actor.role, "dealer.senior_answer"):
@@ -346,6 +349,10 @@ def extension_request(
     errors: dict[str, list[str]] = {}
     if clock_kind not in ClockKind.values:
         errors["clock_kind"] = [_("Choose the window to extend.")]
+    elif clock_kind == ClockKind.TECH_SUPPORT:
+        errors["clock_kind"] = [
+            _("The hotline's window to answer technical support is not the dealer's to extend.")
+        ]
     if not isinstance(minutes, int) or minutes < 1 or minutes > 60 * 24 * 30:
         errors["minutes"] = [_("Ask for between 1 minute and 30 days.")]
     if not (reason or "").strip():

@@ -3,9 +3,13 @@
 Which events text the owner: a work order dispatched (received, and which
 dealer will call by when: ``{due}``, the first-contact clock's due time in the
 owner's words, "今天 17:30 前" / "by 17:30 today", never the window's length),
-parts received at the dealer (come in), and the fourth failed callback attempt
+parts received at the dealer (come in), a part back-ordered by the parts centre
+(``{date}``, the expected date in the owner's words, "12月5日"; only when the date
+is news to the owner: a changed date texts again, the same date never twice), and
+the fourth failed callback attempt
 (please reply with a score from 1 to 10, or answer online through the signed
-link, ``{link}``; never to a number a callback found empty or wrong). The wording is the
+link, ``{link}``). No text goes to a number a callback found empty or wrong
+(the numbers to verify) until an agent corrects it. The wording is the
 manufacturer's (``OwnerSmsTemplate``), Simplified Chinese by default. A reply
 with a score is recorded as the owner's score; it never closes the work order.
 """
@@ -35,6 +39,7 @@ from tenants.selectors import portal_url
 from ..events import EventKind
 from ..models import (
     Clock,
+    NumberCheckState,
     OwnerSms,
     OwnerSmsKind,
     OwnerSmsReply,
@@ -57,6 +62,8 @@ DEFAULT_TEXTS = {
     OwnerSmsKind.SCORE_REQUEST: "【{brand}】尊敬的{owner}，我们多次致电未能联系到您。"
     "请回复 1-10 的数字为本次处理打分（10 分为非常满意），"
     "或打开 {link} 在线评价并告诉我们故障是否已排除。工单号 {number}。",
+    OwnerSmsKind.PARTS_BACK_ORDERED: "【{brand}】尊敬的{owner}，您所需的配件暂时缺货，"
+    "预计{date}到达{dealer}，到货后我们将通知您预约进店。工单号 {number}。",
 }
 MAX_ATTEMPTS = 5
 SEND_TASK = "hotline.owner_sms_send"
@@ -69,7 +76,33 @@ def _kind_for(event: WorkOrderEvent) -> str | None:
         return OwnerSmsKind.PARTS_ARRIVED
     if event.kind == EventKind.CALLBACK_RECORDED and event.data.get("sms_requested"):
         return OwnerSmsKind.SCORE_REQUEST
+    if event.kind == EventKind.PARTS_LINE_BACK_ORDERED and event.data.get("owner_texted"):
+        return OwnerSmsKind.PARTS_BACK_ORDERED
     return None
+
+
+def owner_textable(work_order: WorkOrder) -> bool:
+    """The owner has a mobile that no callback found empty or wrong (or an agent corrected it)."""
+    return (
+        bool(work_order.owner.mobile)
+        and not work_order.number_checks.exclude(state=NumberCheckState.CORRECTED).exists()
+    )
+
+
+def back_order_is_news(work_order: WorkOrder, expected_date: dt.date) -> bool:
+    """Whether a back-order's expected date should be texted to the owner: they can be texted,
+    and it differs from the last date a back-order texted them (the same date never twice)."""
+    if not owner_textable(work_order):
+        return False
+    told = (
+        WorkOrderEvent.objects.filter(
+            work_order=work_order, kind=EventKind.PARTS_LINE_BACK_ORDERED, data__owner_texted=True
+        )
+        .order_by("-id")
+        .values_list("data__expected_date", flat=True)
+        .first()
+    )
+    return told != expected_date.isoformat()
 
 
 class _Blank(dict):
@@ -90,17 +123,22 @@ def owner_due_phrase(due: dt.datetime, *, now: dt.datetime, time_zone: str, lang
             return _("by %(time)s today") % {"time": time}
         if local.date() == today + dt.timedelta(days=1):
             return _("by %(time)s tomorrow") % {"time": time}
-        parts = {
-            "day": local.day,
-            "month": local.month,
-            "month_name": calendar.month_name[local.month],
-            "year": local.year,
-        }
-        if local.year == today.year:
-            date = _("%(day)s %(month_name)s") % parts
-        else:
-            date = _("%(day)s %(month_name)s %(year)s") % parts
+        date = owner_date_phrase(local.date(), today=today, language=language)
         return _("by %(time)s on %(date)s") % {"time": time, "date": date}
+
+
+def owner_date_phrase(day: dt.date, *, today: dt.date, language: str) -> str:
+    """A date as the owner says it: "12月5日" / "5 December" (with the year when not this year)."""
+    parts = {
+        "day": day.day,
+        "month": day.month,
+        "month_name": calendar.month_name[day.month],
+        "year": day.year,
+    }
+    with translation.override(language):
+        if day.year == today.year:
+            return _("%(day)s %(month_name)s") % parts
+        return _("%(day)s %(month_name)s %(year)s") % parts
 
 
 def owner_sms_text(
@@ -110,12 +148,14 @@ def owner_sms_text(
     templates: dict[str, str] | None = None,
     *,
     now: dt.datetime | None = None,
+    date: dt.date | None = None,
 ) -> str:
     """The message as the owner reads it, in the manufacturer's wording or the default.
 
     ``{due}`` is the due time the first-contact clock actually has (on its own
     calendar: business hours make a Friday-evening work order due on Monday), in
-    the tenant's time zone and in the message's language (Chinese when the text is).
+    the tenant's time zone and in the message's language (Chinese when the text is);
+    ``{date}`` is ``date`` (a back-order's expected date) in the same words.
     """
     if templates is None:
         templates = dict(OwnerSmsTemplate.objects.values_list("kind", "body"))
@@ -123,13 +163,14 @@ def owner_sms_text(
     contact = Clock.objects.filter(work_order=work_order, kind="first_contact").order_by("-id").first()
     hours = round(contact.budget_minutes / 60) if contact else 2  # {hours}: texts saved before {due}
     due = ""
+    language = "zh-hans" if CJK.search(body) else "en"
+    now = now or timezone.now()
     if contact is not None and "{due}" in body:
-        due = owner_due_phrase(
-            contact.due_at,
-            now=now or timezone.now(),
-            time_zone=tenant_time_zone(),
-            language="zh-hans" if CJK.search(body) else "en",
-        )
+        due = owner_due_phrase(contact.due_at, now=now, time_zone=tenant_time_zone(), language=language)
+    when = ""
+    if date is not None and "{date}" in body:
+        today = now.astimezone(zoneinfo.ZoneInfo(tenant_time_zone())).date()
+        when = owner_date_phrase(date, today=today, language=language)
     token = owner_link_token(work_order) if "{link}" in body else ""
     return body.format_map(
         _Blank(
@@ -139,9 +180,15 @@ def owner_sms_text(
             dealer=work_order.dealer_name,
             hours=hours,
             due=due,
+            date=when,
             link=portal_url(current_tenant(), f"/o/{token}/") if token else "",
         )
     )
+
+
+def _date_of(event: WorkOrderEvent) -> dt.date | None:
+    value = event.data.get("expected_date")
+    return dt.date.fromisoformat(value) if value else None
 
 
 def owner_sms_enqueue(events: list[WorkOrderEvent], *, brand: str) -> int:
@@ -158,7 +205,7 @@ def owner_sms_enqueue(events: list[WorkOrderEvent], *, brand: str) -> int:
             kind=kind,
             mobile=event.work_order.owner.mobile,
             # "today" / "tomorrow" as of the event the text tells of
-            text=owner_sms_text(kind, event.work_order, brand, templates, now=event.at),
+            text=owner_sms_text(kind, event.work_order, brand, templates, now=event.at, date=_date_of(event)),
             next_attempt_at=now,
         )
         for event, kind in texting
@@ -296,6 +343,8 @@ def owner_sms_replies_receive(replies: list[InboundSms]) -> list[OwnerSmsReply]:
 
 
 __all__ = [
+    "back_order_is_news",
+    "owner_date_phrase",
     "owner_due_phrase",
     "owner_sms_attempt",
     "owner_sms_enqueue",
@@ -303,10 +352,13 @@ __all__ = [
     "owner_sms_reply",
     "owner_sms_template_set",
     "owner_sms_text",
+    "owner_textable",
 ]
 
 
-PLACEHOLDERS = ("brand", "owner", "number", "dealer", "due", "link")
+PLACEHOLDERS = ("brand", "owner", "number", "dealer", "due", "date", "link")
+# Placeholders only one message knows (the others know every other placeholder).
+PLACEHOLDER_KINDS = {"due": OwnerSmsKind.RECEIVED, "date": OwnerSmsKind.PARTS_BACK_ORDERED}
 
 
 def owner_sms_template_set(
@@ -334,8 +386,12 @@ def owner_sms_template_set(
                     "write {due}, the due time in the owner's words."
                 )
             ]
-        elif "due" in names and kind != OwnerSmsKind.RECEIVED:
+        elif "due" in names and kind != PLACEHOLDER_KINDS["due"]:
             errors["body"] = [_("{due} is known only in the message that the work order was received.")]
+        elif "date" in names and kind != PLACEHOLDER_KINDS["date"]:
+            errors["body"] = [_("{date} is known only in the message that parts are back-ordered.")]
+        elif kind == PLACEHOLDER_KINDS["date"] and "date" not in names:
+            errors["body"] = [_("This message must tell the owner the expected date: write {date}.")]
         elif unknown:
             errors["body"] = [
                 _("Unknown placeholder(s): %(names)s. Allowed: %(allowed)s.")

@@ -63,9 +63,31 @@ DEFAULT_WINDOWS = (
     # head within 30 minutes, and the department answers customer relations within 48 hours.
     WindowSpec(ClockKind.INTERNAL_HANDOFF, 30, warn_before=(10,), second_escalation_after=HOUR),
     WindowSpec(ClockKind.DEPARTMENT_RESULT, 2 * DAY, warn_before=(8 * HOUR,), second_escalation_after=DAY),
+    # While parts are awaited the dealer calls the owner at least every 3 working days.
+    WindowSpec(
+        ClockKind.OWNER_UPDATE,
+        3 * DAY,
+        calendar=CalendarKind.WORKING_DAYS.value,
+        warn_before=(4 * HOUR,),
+        second_escalation_after=DAY,
+    ),
+    # The hotline answers a dealer's technical-support request within 2 working days.
+    WindowSpec(
+        ClockKind.TECH_SUPPORT,
+        2 * DAY,
+        calendar=CalendarKind.WORKING_DAYS.value,
+        warn_before=(4 * HOUR,),
+        second_escalation_after=DAY,
+    ),
 )
 # Windows a policy published before they existed still gets, at their defaults.
-LATER_WINDOWS = (ClockKind.DEALER_CALLBACK, ClockKind.INTERNAL_HANDOFF, ClockKind.DEPARTMENT_RESULT)
+LATER_WINDOWS = (
+    ClockKind.DEALER_CALLBACK,
+    ClockKind.INTERNAL_HANDOFF,
+    ClockKind.DEPARTMENT_RESULT,
+    ClockKind.OWNER_UPDATE,
+    ClockKind.TECH_SUPPORT,
+)
 
 
 def default_window(policy: SlaPolicy, kind: str) -> SlaWindow | None:
@@ -115,8 +137,10 @@ def _create(
     closes: dt.time,
     repeat_window_days: int,
     targets: dict[str, float] | None = None,
+    tech_support_pauses_completion: bool = True,
 ) -> SlaPolicy:
     policy = SlaPolicy.objects.create(
+        tech_support_pauses_completion=tech_support_pauses_completion,
         version=version,
         note=note,
         created_by_id=created_by_id,
@@ -174,16 +198,23 @@ def policy_publish(
     business_closes: dt.time = dt.time(17, 30),
     repeat_window_days: int = 30,
     targets: dict[str, float] | None = None,
+    tech_support_pauses_completion: bool | None = None,
 ) -> SlaPolicy:
     """A new policy version. Running clocks keep the version they started under.
 
     ``targets``: the KPI targets in percent (``KPI_TARGETS``); None keeps the current ones.
+    ``tech_support_pauses_completion``: whether an open technical-support request pauses
+    the completion window; None keeps the current choice (yes by default).
     """
     _require_admin(actor)
     errors: dict[str, list[str]] = {}
+    last = SlaPolicy.objects.order_by("-version").first()
     if targets is None:  # the latest version's, without making one
-        last = SlaPolicy.objects.order_by("-version").first()
         targets = dict(last.targets) if last is not None else {}
+    if tech_support_pauses_completion is None:
+        tech_support_pauses_completion = last.tech_support_pauses_completion if last is not None else True
+    elif not isinstance(tech_support_pauses_completion, bool):
+        errors["tech_support_pauses_completion"] = [_("Say yes or no.")]
     for name, value in targets.items():
         if name not in KPI_TARGETS:
             errors.setdefault(f"targets.{name}", []).append(_("Unknown figure."))
@@ -246,6 +277,7 @@ def policy_publish(
             closes=business_closes,
             repeat_window_days=repeat_window_days,
             targets={name: float(value) for name, value in targets.items()},
+            tech_support_pauses_completion=tech_support_pauses_completion,
         )
 
 

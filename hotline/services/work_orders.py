@@ -42,7 +42,14 @@ from ..models import (
 )
 from ..state import transition
 from ..vin import validate_phone
-from .clocks import DISPATCH_KINDS, clocks_follow_state, clocks_start, clocks_stop, tenant_time_zone
+from .clocks import (
+    DISPATCH_KINDS,
+    clocks_follow_state,
+    clocks_start,
+    clocks_stop,
+    owner_update_follow_state,
+    tenant_time_zone,
+)
 from .events import event_append, major_flag
 from .policy import policy_current
 from .routing import dealer_suggest, network_place
@@ -552,8 +559,10 @@ def _reopen(work_order: WorkOrder, *, actor: Actor, reason: str, at: dt.datetime
 
 
 def work_order_state_changed(work_order: WorkOrder, *, at: dt.datetime, actor: Actor) -> None:
-    """After any state change: pause or resume the clocks whose policy says so."""
+    """After any state change: pause or resume the clocks whose policy says so; the
+    owner-update clock runs exactly while parts are awaited."""
     clocks_follow_state(work_order, at=at, actor=actor)
+    owner_update_follow_state(work_order, at=at, actor=actor)
 
 
 __all__ = [

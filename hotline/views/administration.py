@@ -116,6 +116,11 @@ class PolicyForm(forms.Form):
         label=_lazy("Target: fully satisfied (8–10), at least % of scores"), min_value=0, max_value=100
     )
 
+    tech_support_pauses_completion = forms.BooleanField(
+        label=_lazy("An open technical-support request pauses the parts work order's completion window"),
+        required=False,
+    )
+
     def __init__(self, *args, windows: list, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.windows = windows
@@ -154,6 +159,7 @@ def sla_policy(request: HttpRequest) -> HttpResponse:
         "business_opens": policy.business_opens,
         "business_closes": policy.business_closes,
         "repeat_window_days": policy.repeat_window_days,
+        "tech_support_pauses_completion": policy.tech_support_pauses_completion,
         **{f"target_{name}": value for name, value in kpi_targets(policy).items()},
     }
     if request.method == "POST":
@@ -184,6 +190,7 @@ def sla_policy(request: HttpRequest) -> HttpResponse:
                 business_closes=d["business_closes"],
                 repeat_window_days=d["repeat_window_days"],
                 targets={name: d[f"target_{name}"] for name in KPI_TARGETS},
+                tech_support_pauses_completion=d["tech_support_pauses_completion"],
             )
         except PermissionDenied as exc:
             _refused(request, exc)

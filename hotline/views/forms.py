@@ -297,6 +297,17 @@ class UpgradeDecisionForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class TechSupportAnswerForm(forms.Form):
+    """The hotline answers a technical-support request, or closes it with the reason."""
+
+    request = forms.CharField(widget=forms.HiddenInput, max_length=32)
+    answer = forms.CharField(
+        label=_("Answer"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    close = forms.BooleanField(label=_("Close without an answer (give the reason below)"), required=False)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+
+
 class ReassignForm(forms.Form):
     to_dealer = forms.ChoiceField(label=_("New dealer"))
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))

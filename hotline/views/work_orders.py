@@ -31,7 +31,17 @@ from tenants.permissions import may
 from tenants.selectors import saved_views_for
 from tenants.services.idempotency import StoredAnswer, idempotency_answer, idempotency_claim
 
-from ..models import MAX_PART_LINES, CallbackOutcome, Channel, ClockKind, Owner, State, Vehicle, WorkOrder
+from ..models import (
+    MAX_PART_LINES,
+    CallbackOutcome,
+    Channel,
+    ClockKind,
+    Owner,
+    State,
+    TechSupportRequest,
+    Vehicle,
+    WorkOrder,
+)
 from ..selectors import (
     BOARD_SORTS,
     board_work_orders_sorted,
@@ -50,7 +60,7 @@ from ..selectors import (
     work_orders_for_supervisors,
     work_orders_recent_of,
 )
-from ..services import decisions, major
+from ..services import decisions, major, techsupport
 from ..services.callbacks import hotline_verification_needed
 from ..services.clocks import tenant_time_zone
 from ..services.conclusions import conclusion_review
@@ -75,6 +85,7 @@ from .forms import (
     ReassignForm,
     ReclassifyForm,
     ReviewForm,
+    TechSupportAnswerForm,
     TransferDecisionForm,
     UpgradeDecisionForm,
     board_filters_of,
@@ -92,6 +103,7 @@ ACTION_PERMISSIONS = {
     "reclassify": "work_order.reclassify",
     "upgrade": "upgrade.decide",
     "review": "work_order.review",
+    "tech_support": "tech_support.answer",
 }
 
 
@@ -449,6 +461,8 @@ def _context(request: HttpRequest, number: str, **forms: Any) -> dict[str, Any]:
             prefix="reclassify", initial={"severity": work_order.severity, "category": work_order.category}
         ),
         "upgrade_form": forms.get("upgrade_form") or UpgradeDecisionForm(prefix="upgrade"),
+        "tech_support": page.tech_support,
+        "tech_support_form": forms.get("tech_support_form") or TechSupportAnswerForm(prefix="tech_support"),
         "reassign_form": forms.get("reassign_form")
         or ReassignForm(prefix="reassign", network=network, current=work_order.dealer_id),
         "conclusion": page.conclusion,
@@ -620,6 +634,27 @@ def work_order_action(request: HttpRequest, number: str, action: str) -> HttpRes
             )
 
         return _run(request, work_order, form, "upgrade_form", decide_upgrade, _("Upgrade request decided."))
+    if action == "tech_support":
+        form = TechSupportAnswerForm(request.POST, prefix="tech_support")
+
+        def settle(d: dict) -> Any:
+            if d["close"]:
+                return techsupport.tech_support_close(
+                    work_order_id=work_order.pk, request=d["request"], actor=actor, reason=d["reason"]
+                )
+            return techsupport.tech_support_answer(
+                work_order_id=work_order.pk, request=d["request"], actor=actor, answer=d["answer"]
+            )
+
+        def do_settle(d: dict) -> Any:
+            try:
+                return settle(d)
+            except TechSupportRequest.DoesNotExist as exc:  # another work order's request
+                raise Http404 from exc
+
+        return _run(
+            request, work_order, form, "tech_support_form", do_settle, _("Technical support settled.")
+        )
     if action == "reassign":
         form = ReassignForm(
             request.POST,

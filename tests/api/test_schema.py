@@ -44,6 +44,9 @@ HOTLINE_OPERATIONS = {
     "work_orders_record_callback",
     "work_orders_reopen",
     "work_orders_upgrade_decision",
+    "work_orders_tech_support_answer",
+    "work_orders_tech_support_close",
+    "work_orders_tech_support_list",
     "work_orders_verify",
 }
 DEALER_OPERATIONS = {
@@ -58,6 +61,7 @@ DEALER_OPERATIONS = {
     "dealer_work_orders_record_stock_check",
     "dealer_work_orders_request_extension",
     "dealer_work_orders_request_parts",
+    "dealer_work_orders_request_tech_support",
     "dealer_work_orders_request_transfer",
     "dealer_work_orders_request_upgrade",
     "dealer_work_orders_resolve",
@@ -70,8 +74,12 @@ DEALER_OPERATIONS = {
 }
 
 
-# Under a work order's address, but answering its parts requests, notes or logged calls (no version).
+# Under a work order's address, but answering its parts requests, notes, logged calls or
+# technical-support requests (no version).
 ANSWERS_NO_RECORD = {
+    "work_orders_tech_support_answer",
+    "work_orders_tech_support_close",
+    "work_orders_tech_support_list",
     "work_orders_parts_requests_list",
     "work_orders_notes_list",
     "work_orders_notes_create",

@@ -46,6 +46,9 @@ BODIES = {
     "department/": {"department": "service", "head_id": 1},
     "department-answer/": {"result": "已处理"},
     "progress-reports/": {"text": "进展"},
+    "tech-support-requests/": {"diss_reference": "DISS-1", "question": "是否需刷写？"},
+    "answer/": {"answer": "答复"},
+    "close/": {"reason": "原因"},
 }
 
 
@@ -170,7 +173,10 @@ def test_every_endpoint_refuses_every_outsider(hotline, network, parts_request, 
                 continue
             number = parts_request.number if "parts-centre" in template else work_order.number
             path = (
-                template.replace("{number}", number).replace("{line_no}", "1").replace("{manufacturer}", "HQ")
+                template.replace("{number}", number)
+                .replace("{line_no}", "1")
+                .replace("{manufacturer}", "HQ")
+                .replace("{ticket}", f"{number}-T1")
             )
             for caller, client in outsiders[host]:
                 if _allowed(caller, method, template):

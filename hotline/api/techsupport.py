@@ -1,0 +1,134 @@
+"""Hotline API: the dealers' technical-support requests of a work order, answered or closed here.
+
+The same services as the portal (``hotline.services.techsupport``); a request is
+named by its number within the work order (``HQ20261124-00001-T1``), and a number
+of another work order is a 404.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from config.api.schema import IDEMPOTENCY_KEY, READ_ERRORS, WRITE_ERRORS, problems, service_checked
+from tenants.api.authentication import actor_of
+from tenants.api.idempotency import idempotent
+
+from ..models import QUESTION_MAX, TechSupportRequest, TechSupportState, WorkOrder
+from ..selectors import work_order_by_number
+from ..services.techsupport import tech_support_answer, tech_support_close
+from .serializers import NOT_BLANK
+from .views import TAG, HotlineView
+
+
+class TechSupportOut(serializers.Serializer):
+    number = serializers.CharField()
+    state = serializers.ChoiceField(choices=TechSupportState.choices)
+    diss_reference = serializers.CharField()
+    question = serializers.CharField()
+    raised_at = serializers.DateTimeField()
+    raised_by = serializers.CharField(source="raised_by_name")
+    answer = serializers.CharField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+    answered_by = serializers.CharField(source="answered_by_name")
+    close_reason = serializers.CharField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+
+class TechSupportAnswerIn(serializers.Serializer):
+    answer = service_checked(serializers.CharField, NOT_BLANK, max_length=QUESTION_MAX, allow_blank=True)
+
+
+class TechSupportCloseIn(serializers.Serializer):
+    reason = service_checked(serializers.CharField, NOT_BLANK, max_length=QUESTION_MAX, allow_blank=True)
+
+
+def _work_order(number: str) -> WorkOrder:
+    return work_order_by_number(number)  # DoesNotExist: 404
+
+
+class TechSupportList(HotlineView):
+    permission_actions = {"GET": "work_order.read"}
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="work_orders_tech_support_list",
+        responses={200: TechSupportOut(many=True), **problems(READ_ERRORS)},
+        summary="The dealers' technical-support requests of a work order, oldest first",
+        description="Lists the questions the dealer asked the manufacturer's technical support about one "
+        "work order (the DISS case number and the question), oldest first, with the answer or the "
+        "reason it was closed.",
+    )
+    def get(self, request: Request, number: str) -> Response:
+        rows = TechSupportRequest.objects.filter(work_order=_work_order(number))
+        return Response(TechSupportOut(rows, many=True).data)
+
+
+class _Settle(HotlineView):
+    permission_actions = {"POST": "tech_support.answer"}
+    input_serializer: type[serializers.Serializer]
+
+    def settle(self, work_order: WorkOrder, ticket: str, data: dict) -> TechSupportRequest:
+        raise NotImplementedError
+
+    def post(self, request: Request, number: str, ticket: str) -> Response:
+        serializer = self.input_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        def run() -> Response:
+            found = self.settle(_work_order(number), ticket, serializer.validated_data)
+            return Response(TechSupportOut(found).data)
+
+        return idempotent(request, run)
+
+
+class TechSupportAnswer(_Settle):
+    input_serializer = TechSupportAnswerIn
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="work_orders_tech_support_answer",
+        request=TechSupportAnswerIn,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: TechSupportOut, **problems(WRITE_ERRORS)},
+        summary="Answer a dealer's technical-support request",
+        description="Answers an open technical-support request (at most 2,000 characters): the dealer "
+        "on duty is told, the hotline's answer window stops and, if the SLA policy paused the completion "
+        "window for it, that window runs again. A request already answered or closed is refused "
+        "(`request`); an `Idempotency-Key` makes a retry safe.",
+    )
+    def post(self, request: Request, number: str, ticket: str) -> Response:
+        return super().post(request, number, ticket)
+
+    def settle(self, work_order: WorkOrder, ticket: str, data: dict) -> TechSupportRequest:
+        return tech_support_answer(
+            work_order_id=work_order.pk, request=ticket, actor=actor_of(self.request), answer=data["answer"]
+        )
+
+
+class TechSupportClose(_Settle):
+    input_serializer = TechSupportCloseIn
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="work_orders_tech_support_close",
+        request=TechSupportCloseIn,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: TechSupportOut, **problems(WRITE_ERRORS)},
+        summary="Close a dealer's technical-support request without a written answer, with the reason",
+        description="Closes an open technical-support request with the reason (answered on the phone, no "
+        "longer needed): the dealer on duty is told and the windows follow as for an answer. "
+        "An `Idempotency-Key` makes a retry safe.",
+    )
+    def post(self, request: Request, number: str, ticket: str) -> Response:
+        return super().post(request, number, ticket)
+
+    def settle(self, work_order: WorkOrder, ticket: str, data: dict) -> TechSupportRequest:
+        return tech_support_close(
+            work_order_id=work_order.pk, request=ticket, actor=actor_of(self.request), reason=data["reason"]
+        )
+
+
+__all__ = ["TechSupportAnswer", "TechSupportClose", "TechSupportList"]
