@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from config.api.fields import IdField, MomentField
 from config.api.schema import service_checked
-from hotline.api.serializers import NOT_BLANK, ComplainantOut, PartLineIn, RepairOut, VehicleOut
+from hotline.api.serializers import NOT_BLANK, ComplainantOut, LocationOut, PartLineIn, RepairOut, VehicleOut
 from hotline.models import (
     Acceptance,
     CallbackOutcome,
@@ -161,6 +161,7 @@ class DealerWorkOrderOut(serializers.Serializer):
     sales_contract_number = serializers.CharField()
     sales_consultant = serializers.CharField()
     repair = RepairOut()
+    location = LocationOut(allow_null=True, help_text=_("Roadside rescue: where the car stands; else null."))
     vehicle = VehicleOut(allow_null=True)
     stock_check = serializers.ChoiceField(
         choices=StockCheck.choices, allow_blank=True, help_text=_("Empty until the stock check.")
@@ -194,6 +195,13 @@ class RepairIn(serializers.Serializer):
     service_advisor = serializers.CharField(max_length=60, allow_blank=True, required=False, default="")
     repair_team = serializers.CharField(max_length=60, allow_blank=True, required=False, default="")
     labour_description = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
+class ArrivalIn(serializers.Serializer):
+    arrival_promised_at = MomentField(
+        help_text=_("When the rescue will be at the car, as promised to the owner (within 24 hours).")
+    )
+    note = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
 
 
 class AssignIn(serializers.Serializer):

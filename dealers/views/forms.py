@@ -155,6 +155,17 @@ class RepairForm(DealerActionForm):
             self.initial = {name: getattr(work_order, name) for name in self.fields}
 
 
+class ArrivalForm(DealerActionForm):
+    """Roadside rescue: when the rescue will be at the car, as promised to the owner."""
+
+    arrival_promised_at = MomentFormField(
+        label=_("Arrival promised for"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Within 24 hours."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
 class ResolveForm(DealerActionForm):
     result_summary = forms.CharField(label=_("Result summary"), widget=forms.Textarea(attrs={"rows": 3}))
     owner_acceptance = forms.ChoiceField(label=_("The owner's acceptance"), choices=Acceptance.choices)

@@ -127,6 +127,7 @@ class ClockKind(models.TextChoices):
     COMPLETION = "completion", _("Parts work order completed")
     CALLBACK = "callback", _("Callback after resolution")
     DEALER_CALLBACK = "dealer_callback", _("Dealer's callback after resolution")
+    ARRIVAL_PROMISED = "arrival_promised", _("Rescue arrival time promised")
 
 
 class DecisionState(models.TextChoices):

@@ -44,7 +44,13 @@ def escalation_roles(kind: str, level: int) -> list[str]:
     return ESCALATION_ROLES_BY_KIND.get(kind, ESCALATION_ROLES)[level]
 
 
-DISPATCH_KINDS = (ClockKind.FIRST_CONTACT, ClockKind.ANSWER, ClockKind.SENIOR_ANSWER, ClockKind.COMPLETION)
+DISPATCH_KINDS = (
+    ClockKind.FIRST_CONTACT,
+    ClockKind.ANSWER,
+    ClockKind.SENIOR_ANSWER,
+    ClockKind.COMPLETION,
+    ClockKind.ARRIVAL_PROMISED,
+)
 
 
 def tenant_time_zone() -> str:
@@ -92,6 +98,8 @@ def _applies(kind: str, work_order: WorkOrder) -> bool:
         return work_order.severity == Severity.MAJOR
     if kind == ClockKind.COMPLETION:
         return work_order.type == WorkOrderType.PARTS_SHORTAGE
+    if kind == ClockKind.ARRIVAL_PROMISED:
+        return work_order.type == WorkOrderType.RESCUE
     return True
 
 
@@ -104,7 +112,10 @@ def clocks_start(
     calendars: dict[str, BusinessCalendar] = {}
     clocks = []
     for kind in kinds:
-        window = window_for(policy, kind, work_order, windows) or default_window(policy, kind)
+        window = window_for(policy, kind, work_order, windows)
+        later = default_window(policy, kind, work_order.type)
+        if later is not None and (window is None or later.specificity > window.specificity):
+            window = later  # a window added since the policy was published, at its default
         if window is None or not _applies(kind, work_order):
             continue
         if window.calendar not in calendars:

@@ -59,17 +59,66 @@ DEFAULT_WINDOWS = (
     ),
     WindowSpec(ClockKind.CALLBACK, 3 * DAY, warn_before=(8 * HOUR,)),
     WindowSpec(ClockKind.DEALER_CALLBACK, 3 * DAY, warn_before=(8 * HOUR,), second_escalation_after=DAY),
+    # Roadside rescue: 24x7 wall-clock and in minutes. The rescuing dealer calls the owner within
+    # 15 minutes and promises an arrival time within 30.
+    WindowSpec(
+        ClockKind.FIRST_CONTACT,
+        15,
+        warn_before=(5,),
+        second_escalation_after=30,
+        work_order_type=WorkOrderType.RESCUE,
+    ),
+    WindowSpec(
+        ClockKind.ARRIVAL_PROMISED,
+        30,
+        warn_before=(10,),
+        second_escalation_after=30,
+        work_order_type=WorkOrderType.RESCUE,
+    ),
 )
-# Windows a policy published before they existed still gets, at their defaults.
-LATER_WINDOWS = (ClockKind.DEALER_CALLBACK,)
+# Windows a policy published before they existed still gets, at their defaults: (kind, type).
+LATER_WINDOWS = (
+    (ClockKind.DEALER_CALLBACK, ""),
+    (ClockKind.FIRST_CONTACT, WorkOrderType.RESCUE),
+    (ClockKind.ARRIVAL_PROMISED, WorkOrderType.RESCUE),
+)
 
 
-def default_window(policy: SlaPolicy, kind: str) -> SlaWindow | None:
-    """For a policy without a window of ``kind`` added since it was published: the default one
-    (unsaved); None for any other kind (a policy may leave that window out on purpose)."""
-    if kind not in LATER_WINDOWS or any(w.kind == kind for w in policy.windows.all()):
+def default_window(policy: SlaPolicy, kind: str, work_order_type: str = "") -> SlaWindow | None:
+    """For a policy without a window added since it was published (``LATER_WINDOWS``): the
+    default one (unsaved), when it applies to ``work_order_type``; None otherwise (a policy may
+    leave any other window out on purpose). A policy that has any window of that kind for that
+    type (or, for a window of every type, of that kind at all) keeps its own."""
+    later = [t for k, t in LATER_WINDOWS if k == kind and t in ("", work_order_type)]
+    if not later:
         return None
-    spec = next(w for w in DEFAULT_WINDOWS if w.kind == kind)
+    windows = list(policy.windows.all())
+    for window_type in sorted(later, reverse=True):  # the type's own first
+        if window_type and any(w.kind == kind and w.work_order_type == window_type for w in windows):
+            return None
+        if not window_type and any(w.kind == kind for w in windows):
+            continue
+        spec = next(w for w in DEFAULT_WINDOWS if w.kind == kind and w.work_order_type == window_type)
+        return _unsaved(policy, spec)
+    return None
+
+
+def policy_windows(policy: SlaPolicy) -> list[SlaWindow]:
+    """The policy's windows as the policy page edits them: its own, then the windows added since
+    it was published, at their defaults (unsaved), so publishing the next version keeps them."""
+    windows = list(policy.windows.order_by("id"))
+    for kind, work_order_type in LATER_WINDOWS:
+        if work_order_type:
+            missing = not any(w.kind == kind and w.work_order_type == work_order_type for w in windows)
+        else:
+            missing = not any(w.kind == kind for w in windows)
+        if missing:
+            spec = next(w for w in DEFAULT_WINDOWS if w.kind == kind and w.work_order_type == work_order_type)
+            windows.append(_unsaved(policy, spec))
+    return windows
+
+
+def _unsaved(policy: SlaPolicy, spec: WindowSpec) -> SlaWindow:
     return SlaWindow(
         policy=policy,
         kind=spec.kind,
@@ -78,6 +127,7 @@ def default_window(policy: SlaPolicy, kind: str) -> SlaWindow | None:
         warn_before=list(spec.warn_before),
         second_escalation_after=spec.second_escalation_after,
         paused_in=list(spec.paused_in),
+        work_order_type=spec.work_order_type,
     )
 
 
