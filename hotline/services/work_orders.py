@@ -477,7 +477,9 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
             complainant_relation=str((intake.complainant or {}).get("relation") or "").strip(),
             incident_at=intake.incident_at,
             **{name: str(getattr(intake, name) or "").strip() for name in RECORD_LIMITS},
-            **{f"location_{name}": location[name] for name in (*LOCATION_LIMITS, "latitude", "longitude")},
+            **{f"location_{name}": location.get(name, "") for name in LOCATION_LIMITS},
+            location_latitude=location.get("latitude"),
+            location_longitude=location.get("longitude"),
             drivable=location.get("drivable"),
         )
         PartLine.objects.bulk_create(PartLine(work_order=work_order, **line) for line in lines)

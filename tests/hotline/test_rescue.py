@@ -455,7 +455,7 @@ def test_the_intake_hints_show_the_nearest_rescuers_with_distance_and_duty_phone
     )
     html = hints.content.decode()
     assert html.index("HQ-GD-002") < html.index("HQ-GD-001")  # 鹏城 first, the nearer
-    assert "6.3 km" in html
+    assert "6.4 km" in html  # by haversine
     assert "0755-83330000" in html
     assert "HQ-GD-003" not in html  # inactive
     complaint = agent.get("/work-orders/new/hints/", {"type": "complaint"}).content.decode()
