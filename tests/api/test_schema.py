@@ -56,6 +56,7 @@ DEALER_OPERATIONS = {
     "dealer_work_orders_request_transfer",
     "dealer_work_orders_resolve",
     "dealer_work_orders_record_repair",
+    "dealer_work_orders_promise_arrival",
     "dealer_work_orders_withdraw_resolution",
     "inbox_list",
 }
