@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import translation
 from django_tenants.utils import tenant_context
 
 from hotline.models import Clock, Owner, Vehicle, WorkOrder, WorkOrderEvent
@@ -160,7 +161,7 @@ def test_without_coordinates_the_same_district_then_the_same_city_then_the_provi
 
 
 def test_nowhere_near_any_rescuing_dealer_the_agent_must_choose(manufacturer, hotline, agent, rescuers):
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused, translation.override("en"):
         create(
             manufacturer,
             agent,
@@ -508,3 +509,23 @@ def test_the_dealer_declares_its_rescue_service_and_another_dealer_cannot(manufa
         "/administration/network/"
     )
     assert "020-38880000" in network_page.content.decode()
+
+
+def test_a_station_that_cannot_go_asks_for_a_transfer_with_its_reason(manufacturer, hotline, agent, rescuers):
+    wo = create(manufacturer, agent, hotline, location=rescue_location(**NEAR_SHENZHEN))
+    connection.set_schema_to_public()
+    pengcheng = rescuers["pengcheng"]
+    crm = client_for(pengcheng, person("pc.crm", pengcheng, Role.DEALER_CRM_MANAGER))
+
+    asked = crm.post(
+        f"/work-orders/HQ/{wo.number}/transfer/",
+        {"reason": "救援车正在惠州出车，两小时内无法到达"},
+    )
+
+    assert asked.status_code == 302
+    with tenant_context(hotline):
+        requested = WorkOrderEvent.objects.get(work_order=wo, kind="transfer.requested")
+    assert requested.data["reason"] == "救援车正在惠州出车，两小时内无法到达"
+    connection.set_schema_to_public()
+    supervisor = client_for(hotline, person("hq.supervisor", hotline, Role.HOTLINE_SUPERVISOR))
+    assert "救援车正在惠州出车" in supervisor.get(f"/work-orders/{wo.number}/").content.decode()
