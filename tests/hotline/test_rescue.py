@@ -529,3 +529,37 @@ def test_a_station_that_cannot_go_asks_for_a_transfer_with_its_reason(manufactur
     connection.set_schema_to_public()
     supervisor = client_for(hotline, person("hq.supervisor", hotline, Role.HOTLINE_SUPERVISOR))
     assert "救援车正在惠州出车" in supervisor.get(f"/work-orders/{wo.number}/").content.decode()
+
+
+def test_the_api_records_a_rescue_and_both_apis_show_where_the_car_stands(hotline, rescuers):
+    client = api_client(hotline, api_key_create(tenant=hotline, name="呼叫中心 CTI", scope="write").secret)
+    body = api_intake(
+        type="rescue",
+        category="rescue",
+        part_lines=[],
+        location=rescue_location(latitude="22.600000", longitude="114.050000", drivable=True),
+    )
+    body.pop("dealer")
+
+    created = client.post(WORK_ORDERS_API, body, format="json")
+
+    assert created.status_code == 201, created.json()
+    out = created.json()
+    assert out["dealer"]["code"] == "HQ-GD-002"
+    assert out["location"] == {
+        "province": "广东",
+        "city": "深圳",
+        "district": "龙华区",
+        "address": "广深高速 K98 处应急车道",
+        "latitude": 22.6,
+        "longitude": 114.05,
+        "drivable": True,
+        "arrival_promised_at": None,
+    }
+    pengcheng = rescuers["pengcheng"]
+    dms = api_client(pengcheng, api_key_create(tenant=pengcheng, name="DMS", scope="read").secret)
+    seen = dms.get(f"/api/v1/work-orders/HQ/{out['number']}/").json()
+    assert seen["location"]["address"] == "广深高速 K98 处应急车道"
+    assert {c["kind"] for c in seen["clocks"]} >= {"first_contact", "arrival_promised"}
+    parts = client.get(WORK_ORDERS_API).json()
+    assert parts["results"][0]["location"]["city"] == "深圳"

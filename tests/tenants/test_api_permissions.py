@@ -39,6 +39,8 @@ BODIES = {
     "resolve/": {"result_summary": "已解决", "owner_acceptance": "accepted"},
     "extension-requests/": {"clock_kind": "answer", "minutes": 60, "reason": "原因"},
     "transfer-requests/": {"reason": "原因"},
+    "repair-order/": {"repair_order_number": "RO-1"},
+    "arrival-promise/": {"arrival_promised_at": (timezone.now() + dt.timedelta(minutes=40)).isoformat()},
 }
 
 
