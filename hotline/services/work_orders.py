@@ -11,7 +11,6 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -25,6 +24,7 @@ from config.actor import Actor
 from config.bounds import EARLIEST, MAX_PART_QUANTITY
 from tenants.models import Manufacturer, NetworkMembership
 from tenants.permissions import require
+from tenants.services.rescue import coordinate_checked
 
 from ..events import EventKind
 from ..models import (
@@ -56,7 +56,6 @@ RECORD_LIMITS = {"preferred_contact_time": 60, "sales_contract_number": 40, "sal
 VEHICLE_FIELDS = ("vin", "plate", "model", "purchase_date", "mileage_km", "use")
 # Where a car waiting for roadside rescue stands: the texts (all required) and their lengths.
 LOCATION_LIMITS = {"province": 30, "city": 30, "district": 30, "address": 200}
-LOCATION_FIELDS = (*LOCATION_LIMITS, "latitude", "longitude", "drivable")
 
 
 @dataclass
@@ -329,19 +328,6 @@ def _check_record(intake: Intake, received_at: dt.datetime, errors: Errors) -> N
             _add(errors, "incident_at", _("Give a time between 2000 and 2099."))
 
 
-def _coordinate(value: Any, low: float, high: float) -> tuple[Decimal | None, str]:
-    """A latitude or longitude in degrees (at most 6 decimals kept), or why it is not one."""
-    if isinstance(value, bool):
-        return None, _("Give the coordinate in decimal degrees, e.g. 31.230416.")
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        return None, _("Give the coordinate in decimal degrees, e.g. 31.230416.")
-    if not number.is_finite() or not low <= number <= high:
-        return None, _("Between %(low)s and %(high)s degrees.") % {"low": low, "high": high}
-    return number.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP), ""
-
-
 def location_checked(raw: Mapping[str, Any] | None, errors: Errors) -> dict[str, Any]:
     """Where the car stands, cleaned: province, city, district and address required, coordinates
     both or neither (latitude −90..90, longitude −180..180), drivable yes or no. Errors are keyed
@@ -359,7 +345,7 @@ def location_checked(raw: Mapping[str, Any] | None, errors: Errors) -> dict[str,
         value = raw.get(name)
         clean[name] = None
         if value not in ("", None):
-            clean[name], problem = _coordinate(value, low, high)
+            clean[name], problem = coordinate_checked(value, low, high)
             if problem:
                 _add(errors, f"location.{name}", problem)
     given = [name for name in ("latitude", "longitude") if raw.get(name) not in ("", None)]

@@ -26,22 +26,29 @@ from ..permissions import require
 DUTY_PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|[48]00-?\d{3}-?\d{4})$")
 
 
-def _coordinate(value: Any, low: int, high: int, name: str, errors: dict[str, list[str]]) -> Decimal | None:
-    if value in ("", None):
-        return None
+def coordinate_checked(value: Any, low: int, high: int) -> tuple[Decimal | None, str]:
+    """A latitude (−90..90) or longitude (−180..180) in decimal degrees, kept to 6 decimals
+    (about 0.1 m), or why it is not one. The same rule for a dealer's place and a car's location."""
+    if isinstance(value, bool):
+        return None, _("Give the coordinate in decimal degrees, e.g. 31.230416.")
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        number = Decimal("NaN")
+        return None, _("Give the coordinate in decimal degrees, e.g. 31.230416.")
     if not number.is_finite():
-        errors.setdefault(name, []).append(_("Give the coordinate in decimal degrees, e.g. 31.230416."))
-        return None
+        return None, _("Give the coordinate in decimal degrees, e.g. 31.230416.")
     if not low <= number <= high:
-        errors.setdefault(name, []).append(
-            _("Between %(low)s and %(high)s degrees.") % {"low": low, "high": high}
-        )
+        return None, _("Between %(low)s and %(high)s degrees.") % {"low": low, "high": high}
+    return number.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP), ""
+
+
+def _coordinate(value: Any, low: int, high: int, name: str, errors: dict[str, list[str]]) -> Decimal | None:
+    if value in ("", None):
         return None
-    return number.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+    number, problem = coordinate_checked(value, low, high)
+    if problem:
+        errors.setdefault(name, []).append(problem)
+    return number
 
 
 def network_rescue_declare(
