@@ -84,38 +84,39 @@ LATER_WINDOWS = (
 )
 
 
+def _later_missing(windows: list[SlaWindow]) -> list[WindowSpec]:
+    """The windows of ``LATER_WINDOWS`` a policy lacks: none of that kind for that type (for a
+    window of every type: none of that kind at all)."""
+    return [
+        next(
+            spec for spec in DEFAULT_WINDOWS if spec.kind == kind and spec.work_order_type == work_order_type
+        )
+        for kind, work_order_type in LATER_WINDOWS
+        if not any(
+            w.kind == kind and (not work_order_type or w.work_order_type == work_order_type) for w in windows
+        )
+    ]
+
+
 def default_window(policy: SlaPolicy, kind: str, work_order_type: str = "") -> SlaWindow | None:
     """For a policy without a window added since it was published (``LATER_WINDOWS``): the
-    default one (unsaved), when it applies to ``work_order_type``; None otherwise (a policy may
-    leave any other window out on purpose). A policy that has any window of that kind for that
-    type (or, for a window of every type, of that kind at all) keeps its own."""
-    later = [t for k, t in LATER_WINDOWS if k == kind and t in ("", work_order_type)]
-    if not later:
+    default one (unsaved) of ``kind`` that applies to ``work_order_type``; None otherwise (a
+    policy may leave any other window out on purpose)."""
+    candidates = [
+        spec
+        for spec in _later_missing(list(policy.windows.all()))
+        if spec.kind == kind and spec.work_order_type in ("", work_order_type)
+    ]
+    if not candidates:
         return None
-    windows = list(policy.windows.all())
-    for window_type in sorted(later, reverse=True):  # the type's own first
-        if window_type and any(w.kind == kind and w.work_order_type == window_type for w in windows):
-            return None
-        if not window_type and any(w.kind == kind for w in windows):
-            continue
-        spec = next(w for w in DEFAULT_WINDOWS if w.kind == kind and w.work_order_type == window_type)
-        return _unsaved(policy, spec)
-    return None
+    return _unsaved(policy, max(candidates, key=lambda spec: bool(spec.work_order_type)))
 
 
 def policy_windows(policy: SlaPolicy) -> list[SlaWindow]:
     """The policy's windows as the policy page edits them: its own, then the windows added since
     it was published, at their defaults (unsaved), so publishing the next version keeps them."""
     windows = list(policy.windows.order_by("id"))
-    for kind, work_order_type in LATER_WINDOWS:
-        if work_order_type:
-            missing = not any(w.kind == kind and w.work_order_type == work_order_type for w in windows)
-        else:
-            missing = not any(w.kind == kind for w in windows)
-        if missing:
-            spec = next(w for w in DEFAULT_WINDOWS if w.kind == kind and w.work_order_type == work_order_type)
-            windows.append(_unsaved(policy, spec))
-    return windows
+    return windows + [_unsaved(policy, spec) for spec in _later_missing(windows)]
 
 
 def _unsaved(policy: SlaPolicy, spec: WindowSpec) -> SlaWindow:

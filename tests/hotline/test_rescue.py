@@ -16,7 +16,7 @@ from django.utils import translation
 from django_tenants.utils import tenant_context
 
 from hotline.models import Clock, Owner, Vehicle, WorkOrder, WorkOrderEvent
-from hotline.services.policy import DEFAULT_WINDOWS, WindowSpec, policy_publish
+from hotline.services.policy import DEFAULT_WINDOWS, WindowSpec, default_window, policy_publish
 from hotline.services.work_orders import Intake, work_order_create
 from live.relay import relay_everywhere
 from notifications.models import Notification
@@ -563,3 +563,19 @@ def test_the_api_records_a_rescue_and_both_apis_show_where_the_car_stands(hotlin
     assert {c["kind"] for c in seen["clocks"]} >= {"first_contact", "arrival_promised"}
     parts = client.get(WORK_ORDERS_API).json()
     assert parts["results"][0]["location"]["city"] == "深圳"
+
+
+def test_windows_added_later_apply_to_older_policies_by_kind_and_type(hotline, admin):
+    without = [w for w in DEFAULT_WINDOWS if w.kind != "dealer_callback" and w.work_order_type != "rescue"]
+    with tenant_context(hotline):
+        older = policy_publish(actor=admin, windows=without)
+        assert default_window(older, "dealer_callback").minutes == 3 * 24 * 60
+        assert default_window(older, "dealer_callback", "rescue").minutes == 3 * 24 * 60
+        assert default_window(older, "first_contact", "rescue").minutes == 15
+        assert default_window(older, "first_contact", "complaint") is None  # its own 2 hours stand
+        assert default_window(older, "arrival_promised", "complaint") is None
+        current = policy_publish(actor=admin, windows=list(DEFAULT_WINDOWS))
+        assert [default_window(current, k, "rescue") for k in ("dealer_callback", "first_contact")] == [
+            None,
+            None,
+        ]
