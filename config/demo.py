@@ -26,7 +26,7 @@ from hotline.services.work_orders import Intake, work_order_create
 from hotline.vin import with_check_digit
 from parts_tickets import services as parts
 from parts_tickets.models import PartsRequest
-from tenants.models import Manufacturer, PartsCentre, Region, Role, Tenant, User
+from tenants.models import Manufacturer, NetworkMembership, PartsCentre, Region, Role, Tenant, User
 from tenants.permissions import mfa_required
 from tenants.selectors import portal_url
 from tenants.services.provisioning import (
@@ -39,6 +39,7 @@ from tenants.services.provisioning import (
     region_create,
     user_create,
 )
+from tenants.services.rescue import network_rescue_declare
 from tenants.services.schemas import public_tenant_ensure
 
 DEMO_PASSWORD = "Demo-2026-pass"  # noqa: S105 -- printed by the run command for the demo only
@@ -84,6 +85,15 @@ DEALERS = [
     ("DY", "DY-GD-008", "gz-junda", "广州骏达汽车服务有限公司", "SOUTH", "广东", "广州"),
     ("DY", "DY-HN-001", "cs-xingsha", "长沙星沙东岳4S店", "CENTRAL", "湖南", "长沙"),
 ]
+
+# Dealers running a 24-hour roadside rescue: (manufacturer, dealer code) → district, latitude,
+# longitude (GCJ-02, as a Chinese map gives them), duty phone.
+RESCUE = {
+    ("HQ", "HQ-GD-001"): ("天河区", "23.137000", "113.329000", "020-38881100"),
+    ("HQ", "HQ-GD-002"): ("福田区", "22.543100", "114.057900", "0755-83330000"),
+    ("HQ", "HQ-GD-004"): ("东城区", "23.021000", "113.777000", "0769-22330000"),
+    ("HQ", "HQ-SH-001"): ("浦东新区", "31.221500", "121.544000", "021-58880000"),
+}
 
 
 @dataclass(frozen=True)
@@ -326,6 +336,22 @@ def demo_load(stdout=None) -> int:
         if (m_code, slug) not in index.joined:
             dealer_provision(DealerSpec(m_code, code, slug, name, region, province, city), index)
             say(f"dealer {slug} joined {m_code}")
+    for (m_code, code), (district, latitude, longitude, phone) in RESCUE.items():
+        place = NetworkMembership.objects.get(manufacturer__code=m_code, dealer_code=code)
+        if not place.offers_rescue:
+            network_rescue_declare(
+                actor=Actor(
+                    user_id=None, name="demo", tenant_id=place.dealer_id, role=Role.DEALER_CRM_MANAGER
+                ),
+                dealer=place.dealer,
+                place_id=place.pk,
+                offers_rescue=True,
+                duty_phone=phone,
+                district=district,
+                latitude=latitude,
+                longitude=longitude,
+            )
+            say(f"dealer {code} offers 24-hour rescue")
     with transaction.atomic():
         for demo_user in USERS:
             user = User.objects.filter(username=demo_user.username).first()

@@ -25,6 +25,7 @@ urlpatterns = [
     path("administration/users/<id:pk>/role/", people.staff_role, name="admin-user-role"),
     path("administration/users/<id:pk>/revoke/", people.staff_revoke, name="admin-user-revoke"),
     path("administration/networks/", administration.networks, name="admin-networks"),
+    path("administration/networks/rescue/", administration.network_rescue, name="admin-networks-rescue"),
     path("administration/audit/", people.audit_log, name="admin-audit"),
     path("notifications/", notification_views.notification_centre, name="notifications"),
     path("api/v1/", include("config.api.urls_dealer")),

@@ -174,6 +174,16 @@ DEALER_ACTIONS: dict[str, DealerAction] = {
             "Record the repair order: its number, the service advisor, the repair team and the labour",
         ),
         DealerAction(
+            "arrival",
+            "arrival-promise",
+            handling.work_order_record_arrival_promised,
+            None,
+            forms.ArrivalForm,
+            api.ArrivalIn,
+            _lazy("Arrival time recorded."),
+            "Roadside rescue: record when the rescue will be at the car, as promised to the owner",
+        ),
+        DealerAction(
             "resolve",
             "resolve",
             handling.work_order_resolve,

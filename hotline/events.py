@@ -79,6 +79,9 @@ class EventKind(StrEnum):
     DEPARTMENT_ANSWERED = "work_order.department_answered"
     PROGRESS_REPORTED = "work_order.progress_reported"
     REPAIR_RECORDED = "work_order.repair_recorded"
+    ARRIVAL_PROMISED = "rescue.arrival_promised"
+    # Addressed to the owner's usual dealer when another dealer is sent to rescue the car.
+    SERVICING_DEALER_INFORMED = "rescue.servicing_dealer_informed"
     NUMBER_TO_VERIFY = "owner.number_to_verify"
     NUMBER_VERIFIED = "owner.number_verified"
     RECLASSIFIED = "work_order.reclassified"
@@ -250,6 +253,19 @@ CATALOGUE: dict[EventKind, EventSpec] = {
         _("Repair record of %(number)s"),
         NOBODY,
         _fields("repair_order_number", "service_advisor", "repair_team", "labour_description"),
+    ),
+    K.ARRIVAL_PROMISED: EventSpec(
+        _("Rescue arrival time promised"),
+        _("%(number)s: the rescuing dealer promised an arrival time"),
+        RECORDER,
+        _fields("arrival_promised_at", "note"),
+    ),
+    K.SERVICING_DEALER_INFORMED: EventSpec(
+        _("Servicing dealer informed of the rescue"),
+        _("Your customer's car is being rescued by another dealer (%(number)s)"),
+        DEALER_NEWS,
+        _fields("rescuing_dealer_code", "rescuing_dealer_name", "city", "district"),
+        email=True,
     ),
     K.PARTS_RECEIVED: EventSpec(
         _("Parts received"),

@@ -74,6 +74,8 @@ def _register_headers() -> list[str]:
             _lazy("Repair order number"),
             _lazy("Service advisor"),
             _lazy("Repair team"),
+            _lazy("Where the car stands"),
+            _lazy("Arrival promised for"),
             _lazy("First contact"),
             _lazy("Resolved"),
             _lazy("Closed"),
@@ -163,6 +165,12 @@ def _register_page(page: list, local: Any) -> Iterator[list[Any]]:
             wo.repair_order_number,
             wo.service_advisor,
             wo.repair_team,
+            " ".join(
+                filter(
+                    None, [wo.location_province, wo.location_city, wo.location_district, wo.location_address]
+                )
+            ),
+            local(wo.arrival_promised_at),
             local(wo.first_contact_at),
             local(wo.resolved_at),
             local(wo.closed_at),

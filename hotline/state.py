@@ -29,6 +29,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     ),
     # The dealer's repair record: from the first contact until the work order is closed.
     "record_repair": (frozenset({S.PROCESSING, S.AWAITING_PARTS, S.RESOLVED, S.REOPENED}), None),
+    # Roadside rescue: the rescuing dealer promises when it will be at the car.
+    "promise_arrival": (frozenset({S.DISPATCHED, S.PROCESSING, S.REOPENED}), None),
     "raise_parts_request": (frozenset({S.PROCESSING}), S.AWAITING_PARTS),
     "confirm_parts_received": (frozenset({S.AWAITING_PARTS}), S.PROCESSING),
     "parts_rejected": (frozenset({S.AWAITING_PARTS}), S.PROCESSING),

@@ -209,6 +209,13 @@ PERMISSIONS: dict[str, Permission] = {
             frozenset({INTEGRATION}),
         ),
         _p(
+            "dealer.arrival",
+            D,
+            DEALER_HANDLERS,
+            _lazy("Promise the rescue's arrival time"),
+            frozenset({INTEGRATION}),
+        ),
+        _p(
             "dealer.callback",
             D,
             DEALER_CALLBACKS,
@@ -237,6 +244,8 @@ PERMISSIONS: dict[str, Permission] = {
             writes=False,
         ),
         _p("networks.accept", D, DEALER_ADMINS, _lazy("Accept a network invitation")),
+        # Roadside rescue: whether this dealer offers it in a network, its duty phone and position.
+        _p("networks.rescue", D, DEALER_ADMINS, _lazy("Declare the 24-hour rescue service")),
         # --- every tenant: its people, roles and audit log ----------------------------------
         _p("staff.manage", H, HOTLINE_ADMINS, _lazy("Manage people and roles")),
         _p("audit.read", H, HOTLINE_ADMINS, _lazy("Read the sign-in audit log"), writes=False),

@@ -11,6 +11,7 @@ from hotline.api.serializers import (
     NOT_BLANK,
     ComplainantOut,
     ConclusionOut,
+    LocationOut,
     PartLineIn,
     RepairOut,
     VehicleOut,
@@ -195,6 +196,7 @@ class DealerWorkOrderOut(serializers.Serializer):
     sales_contract_number = serializers.CharField()
     sales_consultant = serializers.CharField()
     repair = RepairOut()
+    location = LocationOut(allow_null=True, help_text=_("Roadside rescue: where the car stands; else null."))
     vehicle = VehicleOut(allow_null=True)
     stock_check = serializers.ChoiceField(
         choices=StockCheck.choices, allow_blank=True, help_text=_("Empty until the stock check.")
@@ -251,6 +253,13 @@ class DepartmentAnswerIn(serializers.Serializer):
 
 class ProgressReportIn(serializers.Serializer):
     text = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
+
+
+class ArrivalIn(serializers.Serializer):
+    arrival_promised_at = MomentField(
+        help_text=_("When the rescue will be at the car, as promised to the owner (within 24 hours).")
+    )
+    note = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
 
 
 class AssignIn(serializers.Serializer):

@@ -18,7 +18,7 @@ from config.api.base import ApiView, check_if_match, etag_of
 from config.api.contract import ANSWER_HEADERS
 from config.api.schema import READ_ERRORS, WRITE_ERRORS, WRITE_HEADERS, problems
 from config.listing import Cursor
-from hotline.api.serializers import complainant_of, conclusion_out, repair_of
+from hotline.api.serializers import complainant_of, conclusion_out, location_of, repair_of
 from tenants.api.authentication import actor_of
 from tenants.api.idempotency import idempotent
 from tenants.api.permissions import Declared
@@ -85,6 +85,12 @@ OPERATIONS = {
         "Records (or corrects) the dealer's repair record: the repair order's number, the service "
         "advisor, the repair team and the labour done; allowed from the first contact until closure. "
         "The hotline sees it as `repair`.",
+    ),
+    "arrival": (
+        "dealer_work_orders_promise_arrival",
+        "Roadside rescue: records when the rescue will be at the car, as promised to the owner "
+        "(within 24 hours); stops the arrival-time window. A later promise replaces the time. "
+        "Another type of work order is refused naming `arrival_promised_at`.",
     ),
     "resolve": (
         "dealer_work_orders_resolve",
@@ -260,6 +266,7 @@ def _plain(view: DealerWorkOrder) -> dict:
         "sales_contract_number": wo.sales_contract_number,
         "sales_consultant": wo.sales_consultant,
         "repair": repair_of(wo),
+        "location": location_of(wo),
         "vehicle": (
             {"vin": wo.vehicle.vin, "plate": wo.vehicle.plate, "model": wo.vehicle.model}
             if wo.vehicle

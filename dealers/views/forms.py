@@ -203,6 +203,17 @@ class RepairForm(DealerActionForm):
             self.initial = {name: getattr(work_order, name) for name in self.fields}
 
 
+class ArrivalForm(DealerActionForm):
+    """Roadside rescue: when the rescue will be at the car, as promised to the owner."""
+
+    arrival_promised_at = MomentFormField(
+        label=_("Arrival promised for"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Within 24 hours."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
 CHOOSE = [("", _("Choose…"))]
 
 

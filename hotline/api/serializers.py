@@ -133,6 +133,69 @@ class PartLineIn(serializers.Serializer):
     )
 
 
+class LocationIn(serializers.Serializer):
+    """Roadside rescue: where the car stands. Required for type ``rescue``, refused for any other."""
+
+    province = serializers.CharField(max_length=30, allow_blank=True, required=False)
+    city = serializers.CharField(max_length=30, allow_blank=True, required=False)
+    district = serializers.CharField(max_length=30, allow_blank=True, required=False)
+    address = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    latitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=-90,
+        max_value=90,
+        required=False,
+        allow_null=True,
+        help_text=_("GCJ-02 (as Chinese maps give it), decimal degrees; with longitude or not at all."),
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+        required=False,
+        allow_null=True,
+        help_text=_("GCJ-02 (as Chinese maps give it), decimal degrees; with latitude or not at all."),
+    )
+    drivable = serializers.BooleanField(
+        required=False, allow_null=True, help_text=_("Whether the car can still be driven.")
+    )
+
+
+class LocationOut(serializers.Serializer):
+    """Where a car waiting for rescue stands, and the rescuing dealer's promised arrival."""
+
+    province = serializers.CharField()
+    city = serializers.CharField()
+    district = serializers.CharField()
+    address = serializers.CharField()
+    latitude = serializers.FloatField(allow_null=True, help_text=_("GCJ-02, decimal degrees."))
+    longitude = serializers.FloatField(allow_null=True, help_text=_("GCJ-02, decimal degrees."))
+    drivable = serializers.BooleanField(allow_null=True)
+    arrival_promised_at = serializers.DateTimeField(
+        allow_null=True, help_text=_("Empty until the rescuing dealer promises a time.")
+    )
+
+
+def location_of(wo: WorkOrder) -> dict[str, Any] | None:
+    """A rescue's location; None for any other work order."""
+    if wo.type != WorkOrderType.RESCUE:
+        return None
+    return {
+        "province": wo.location_province,
+        "city": wo.location_city,
+        "district": wo.location_district,
+        "address": wo.location_address,
+        "latitude": float(wo.location_latitude) if wo.location_latitude is not None else None,
+        "longitude": float(wo.location_longitude) if wo.location_longitude is not None else None,
+        "drivable": wo.drivable,
+        "arrival_promised_at": (
+            timezone.localtime(wo.arrival_promised_at).isoformat() if wo.arrival_promised_at else None
+        ),
+    }
+
+
 class WorkOrderIn(serializers.Serializer):
     type = serializers.ChoiceField(choices=WorkOrderType.choices)
     category = serializers.ChoiceField(choices=Category.choices)
@@ -165,6 +228,11 @@ class WorkOrderIn(serializers.Serializer):
     )
     sales_contract_number = serializers.CharField(max_length=40, allow_blank=True, required=False)
     sales_consultant = serializers.CharField(max_length=60, allow_blank=True, required=False)
+    location = LocationIn(
+        required=False,
+        allow_null=True,
+        help_text=_("Roadside rescue: where the car stands (required for type rescue, refused otherwise)."),
+    )
 
 
 class WorkOrderDealer(serializers.Serializer):
@@ -293,6 +361,7 @@ class WorkOrderOut(serializers.ModelSerializer):
     complainant = ComplainantOut(read_only=True)
     repair = RepairOut(read_only=True)
     conclusion = serializers.SerializerMethodField()
+    location = LocationOut(read_only=True, allow_null=True)
 
     class Meta:
         model = WorkOrder
@@ -320,6 +389,7 @@ class WorkOrderOut(serializers.ModelSerializer):
             "sales_contract_number",
             "sales_consultant",
             "repair",
+            "location",
             "stock_check",
             "needs_parts_centre",
             "result_summary",
@@ -363,6 +433,7 @@ class WorkOrderOut(serializers.ModelSerializer):
             "sales_contract_number": wo.sales_contract_number,
             "sales_consultant": wo.sales_consultant,
             "repair": repair_of(wo),
+            "location": location_of(wo),
             "stock_check": wo.stock_check,
             "needs_parts_centre": wo.needs_parts_centre,
             "result_summary": wo.result_summary,

@@ -132,6 +132,7 @@ class ClockKind(models.TextChoices):
     DEPARTMENT_RESULT = "department_result", _("Department's result to customer relations")
     OWNER_UPDATE = "owner_update", _("Owner kept informed while parts are awaited")
     TECH_SUPPORT = "tech_support", _("Technical support answered")
+    ARRIVAL_PROMISED = "arrival_promised", _("Rescue arrival time promised")
 
 
 # Windows the dealer keeps inside the dealership (its CRM manager is warned; never shown in detail

@@ -64,6 +64,21 @@ class WorkOrder(models.Model):
     incident_at = models.DateTimeField(_("when it happened"), null=True, blank=True)
     sales_contract_number = models.CharField(_("sales contract number"), max_length=40, blank=True)
     sales_consultant = models.CharField(_("sales consultant"), max_length=60, blank=True)
+    # Roadside rescue (道路救援): where the car stands, as the owner tells it at intake. Coordinates
+    # are GCJ-02, as Chinese maps (AMap, Tencent, Baidu's converted) give them.
+    location_province = models.CharField(_("province where the car stands"), max_length=30, blank=True)
+    location_city = models.CharField(_("city where the car stands"), max_length=30, blank=True)
+    location_district = models.CharField(_("district where the car stands"), max_length=30, blank=True)
+    location_address = models.CharField(_("where the car stands"), max_length=200, blank=True)
+    location_latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    location_longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    drivable = models.BooleanField(_("can be driven"), null=True, blank=True)
+    # The rescuing dealer's promise: when its truck or technician will be at the car.
+    arrival_promised_at = models.DateTimeField(_("arrival promised for"), null=True, blank=True)
     # The dealer's repair record (维修工单): the repair order, who received the car, who worked on it.
     repair_order_number = models.CharField(_("repair order number"), max_length=40, blank=True)
     service_advisor = models.CharField(_("service advisor"), max_length=60, blank=True)

@@ -64,6 +64,7 @@ DISPATCH_KINDS = (
     ClockKind.SENIOR_ANSWER,
     ClockKind.COMPLETION,
     ClockKind.INTERNAL_HANDOFF,
+    ClockKind.ARRIVAL_PROMISED,
 )
 
 
@@ -114,6 +115,8 @@ def _applies(kind: str, work_order: WorkOrder) -> bool:
         return work_order.type == WorkOrderType.PARTS_SHORTAGE
     if kind == ClockKind.OWNER_UPDATE:
         return work_order.state == State.AWAITING_PARTS
+    if kind == ClockKind.ARRIVAL_PROMISED:
+        return work_order.type == WorkOrderType.RESCUE
     return True
 
 
@@ -126,7 +129,10 @@ def clocks_start(
     calendars: dict[str, BusinessCalendar] = {}
     clocks = []
     for kind in kinds:
-        window = window_for(policy, kind, work_order, windows) or default_window(policy, kind)
+        window = window_for(policy, kind, work_order, windows)
+        later = default_window(policy, kind, work_order.type)
+        if later is not None and (window is None or later.specificity > window.specificity):
+            window = later  # a window added since the policy was published, at its default
         if window is None or not _applies(kind, work_order):
             continue
         if window.calendar not in calendars:

@@ -274,6 +274,58 @@ def work_order_record_repair(
     return work_order
 
 
+# A promise further ahead than this is no rescue: the owner is waiting at the roadside.
+ARRIVAL_HORIZON = dt.timedelta(hours=24)
+
+
+def work_order_record_arrival_promised(
+    *,
+    work_order_id: int,
+    actor: Actor,
+    dealer_id: int | None = None,
+    arrival_promised_at: dt.datetime | None,
+    note: str = "",
+) -> WorkOrder:
+    """Roadside rescue: the rescuing dealer records when it promised the owner to be at the car.
+
+    Stops the "arrival time promised" window (met or breached, kept on record); a later promise
+    replaces the time and is logged again. Only rescue work orders, while open before resolution;
+    the time lies between now (5 minutes' grace) and 24 hours ahead.
+    """
+    errors: dict[str, list[str]] = {}
+    now = timezone.now()
+    note = (note or "").strip()
+    if arrival_promised_at is None:
+        errors["arrival_promised_at"] = [_("Give the time promised to the owner.")]
+    elif arrival_promised_at < now - dt.timedelta(minutes=5):
+        errors["arrival_promised_at"] = [_("The promised arrival cannot be in the past.")]
+    elif arrival_promised_at > now + ARRIVAL_HORIZON:
+        errors["arrival_promised_at"] = [_("A rescue arrives within 24 hours.")]
+    if len(note) > 500:
+        errors["note"] = [_("At most %(n)s characters.") % {"n": 500}]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        work_order = work_order_lock(work_order_id, dealer_id)
+        if work_order.type != WorkOrderType.RESCUE:
+            raise ValidationError(
+                {"arrival_promised_at": [_("Only a roadside-rescue work order has an arrival time.")]}
+            )
+        transition(work_order, "promise_arrival")
+        work_order.arrival_promised_at = arrival_promised_at
+        work_order_save(work_order, "arrival_promised_at")
+        event_append(
+            work_order,
+            EventKind.ARRIVAL_PROMISED,
+            actor,
+            now,
+            arrival_promised_at=arrival_promised_at,
+            note=note,
+        )
+        clocks_stop(work_order, [ClockKind.ARRIVAL_PROMISED], at=now, actor=actor, reason="arrival_promised")
+    return work_order
+
+
 def work_order_resolve(
     *,
     work_order_id: int,

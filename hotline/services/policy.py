@@ -79,23 +79,71 @@ DEFAULT_WINDOWS = (
         warn_before=(4 * HOUR,),
         second_escalation_after=DAY,
     ),
+    # Roadside rescue: 24x7 wall-clock and in minutes. The rescuing dealer calls the owner within
+    # 15 minutes and promises an arrival time within 30.
+    WindowSpec(
+        ClockKind.FIRST_CONTACT,
+        15,
+        warn_before=(5,),
+        second_escalation_after=30,
+        work_order_type=WorkOrderType.RESCUE,
+    ),
+    WindowSpec(
+        ClockKind.ARRIVAL_PROMISED,
+        30,
+        warn_before=(10,),
+        second_escalation_after=30,
+        work_order_type=WorkOrderType.RESCUE,
+    ),
 )
-# Windows a policy published before they existed still gets, at their defaults.
+# Windows a policy published before they existed still gets, at their defaults: (kind, type).
 LATER_WINDOWS = (
-    ClockKind.DEALER_CALLBACK,
-    ClockKind.INTERNAL_HANDOFF,
-    ClockKind.DEPARTMENT_RESULT,
-    ClockKind.OWNER_UPDATE,
-    ClockKind.TECH_SUPPORT,
+    (ClockKind.DEALER_CALLBACK, ""),
+    (ClockKind.INTERNAL_HANDOFF, ""),
+    (ClockKind.DEPARTMENT_RESULT, ""),
+    (ClockKind.OWNER_UPDATE, ""),
+    (ClockKind.TECH_SUPPORT, ""),
+    (ClockKind.FIRST_CONTACT, WorkOrderType.RESCUE),
+    (ClockKind.ARRIVAL_PROMISED, WorkOrderType.RESCUE),
 )
 
 
-def default_window(policy: SlaPolicy, kind: str) -> SlaWindow | None:
-    """For a policy without a window of ``kind`` added since it was published: the default one
-    (unsaved); None for any other kind (a policy may leave that window out on purpose)."""
-    if kind not in LATER_WINDOWS or any(w.kind == kind for w in policy.windows.all()):
+def _later_missing(windows: list[SlaWindow]) -> list[WindowSpec]:
+    """The windows of ``LATER_WINDOWS`` a policy lacks: none of that kind for that type (for a
+    window of every type: none of that kind at all)."""
+    return [
+        next(
+            spec for spec in DEFAULT_WINDOWS if spec.kind == kind and spec.work_order_type == work_order_type
+        )
+        for kind, work_order_type in LATER_WINDOWS
+        if not any(
+            w.kind == kind and (not work_order_type or w.work_order_type == work_order_type) for w in windows
+        )
+    ]
+
+
+def default_window(policy: SlaPolicy, kind: str, work_order_type: str = "") -> SlaWindow | None:
+    """For a policy without a window added since it was published (``LATER_WINDOWS``): the
+    default one (unsaved) of ``kind`` that applies to ``work_order_type``; None otherwise (a
+    policy may leave any other window out on purpose)."""
+    candidates = [
+        spec
+        for spec in _later_missing(list(policy.windows.all()))
+        if spec.kind == kind and spec.work_order_type in ("", work_order_type)
+    ]
+    if not candidates:
         return None
-    spec = next(w for w in DEFAULT_WINDOWS if w.kind == kind)
+    return _unsaved(policy, max(candidates, key=lambda spec: bool(spec.work_order_type)))
+
+
+def policy_windows(policy: SlaPolicy) -> list[SlaWindow]:
+    """The policy's windows as the policy page edits them: its own, then the windows added since
+    it was published, at their defaults (unsaved), so publishing the next version keeps them."""
+    windows = list(policy.windows.order_by("id"))
+    return windows + [_unsaved(policy, spec) for spec in _later_missing(windows)]
+
+
+def _unsaved(policy: SlaPolicy, spec: WindowSpec) -> SlaWindow:
     return SlaWindow(
         policy=policy,
         kind=spec.kind,
@@ -104,6 +152,7 @@ def default_window(policy: SlaPolicy, kind: str) -> SlaWindow | None:
         warn_before=list(spec.warn_before),
         second_escalation_after=spec.second_escalation_after,
         paused_in=list(spec.paused_in),
+        work_order_type=spec.work_order_type,
     )
 
 

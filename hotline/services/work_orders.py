@@ -24,6 +24,7 @@ from config.actor import Actor
 from config.bounds import EARLIEST, MAX_PART_QUANTITY
 from tenants.models import Manufacturer, NetworkMembership
 from tenants.permissions import require
+from tenants.services.rescue import coordinate_checked
 
 from ..events import EventKind
 from ..models import (
@@ -50,9 +51,9 @@ from .clocks import (
     owner_update_follow_state,
     tenant_time_zone,
 )
-from .events import event_append, major_flag
+from .events import event_append, event_build, major_flag
 from .policy import policy_current
-from .routing import dealer_suggest, network_place
+from .routing import dealer_suggest, network_place, rescue_dealers_suggest
 
 Errors = dict[str, list[str]]
 OWNER_FIELDS = ("name", "gender", "mobile", "landline", "email", "province", "city", "address", "postcode")
@@ -60,6 +61,8 @@ OWNER_FIELDS = ("name", "gender", "mobile", "landline", "email", "province", "ci
 COMPLAINANT_FIELDS = ("name", "phone", "relation")
 RECORD_LIMITS = {"preferred_contact_time": 60, "sales_contract_number": 40, "sales_consultant": 60}
 VEHICLE_FIELDS = ("vin", "plate", "model", "purchase_date", "mileage_km", "use")
+# Where a car waiting for roadside rescue stands: the texts (all required) and their lengths.
+LOCATION_LIMITS = {"province": 30, "city": 30, "district": 30, "address": 200}
 
 
 @dataclass
@@ -83,6 +86,9 @@ class Intake:
     incident_at: dt.datetime | None = None
     sales_contract_number: str = ""
     sales_consultant: str = ""
+    # Roadside rescue: province, city, district, address, latitude/longitude (GCJ-02, optional),
+    # drivable (True/False). Required for rescue, refused for any other type.
+    location: dict[str, Any] | None = None
 
 
 def intake_from(*, manufacturer: Manufacturer, values: Mapping[str, Any]) -> Intake:
@@ -119,8 +125,15 @@ def intake_from(*, manufacturer: Manufacturer, values: Mapping[str, Any]) -> Int
         received_at=values.get("received_at"),
         complainant=dict(values.get("complainant") or {}) or None,
         incident_at=values.get("incident_at"),
+        location=_location_given(values.get("location")),
         **{name: values.get(name) or "" for name in RECORD_LIMITS},
     )
+
+
+def _location_given(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A location whose fields are all empty is no location."""
+    location = {k: v for k, v in dict(values or {}).items() if v not in ("", None)}
+    return location or None
 
 
 def _add(errors: Errors, name: str, message: str) -> None:
@@ -288,6 +301,7 @@ def _intake_checked(intake: Intake) -> tuple[Errors, Owner, dict[str, Any] | Non
     elif received_at < EARLIEST:
         _add(errors, "received_at", _("Give a time between 2000 and 2099."))
     _check_record(intake, received_at, errors)
+    _check_location(intake, errors)
     return errors, owner_draft, vehicle_values, lines, received_at
 
 
@@ -321,6 +335,46 @@ def _check_record(intake: Intake, received_at: dt.datetime, errors: Errors) -> N
             _add(errors, "incident_at", _("Give a time between 2000 and 2099."))
 
 
+def location_checked(raw: Mapping[str, Any] | None, errors: Errors) -> dict[str, Any]:
+    """Where the car stands, cleaned: province, city, district and address required, coordinates
+    both or neither (latitude −90..90, longitude −180..180), drivable yes or no. Errors are keyed
+    ``location.<field>``."""
+    raw = dict(raw or {})
+    clean: dict[str, Any] = {}
+    for name, limit in LOCATION_LIMITS.items():
+        value = str(raw.get(name) or "").strip()
+        if not value:
+            _add(errors, f"location.{name}", _("Required for a roadside rescue."))
+        elif len(value) > limit:
+            _add(errors, f"location.{name}", _("At most %(n)s characters.") % {"n": limit})
+        clean[name] = value
+    for name, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
+        value = raw.get(name)
+        clean[name] = None
+        if value not in ("", None):
+            clean[name], problem = coordinate_checked(value, low, high)
+            if problem:
+                _add(errors, f"location.{name}", problem)
+    given = [name for name in ("latitude", "longitude") if raw.get(name) not in ("", None)]
+    if len(given) == 1:
+        other = "longitude" if given[0] == "latitude" else "latitude"
+        _add(errors, f"location.{other}", _("Give both coordinates, or neither."))
+    drivable = raw.get("drivable")
+    if isinstance(drivable, str):
+        drivable = {"yes": True, "true": True, "no": False, "false": False}.get(drivable.strip().lower())
+    if not isinstance(drivable, bool):
+        _add(errors, "location.drivable", _("Say whether the car can be driven (yes or no)."))
+    clean["drivable"] = drivable if isinstance(drivable, bool) else None
+    return clean
+
+
+def _check_location(intake: Intake, errors: Errors) -> None:
+    if intake.type == WorkOrderType.RESCUE:
+        location_checked(intake.location, errors)
+    elif intake.location:
+        _add(errors, "location", _("Only roadside-rescue work orders record where the car stands."))
+
+
 def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intake) -> WorkOrder:
     """Record a work order, route it to a dealer and start its clocks.
 
@@ -333,6 +387,8 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
     errors, owner_draft, vehicle_values, lines, received_at = _intake_checked(intake)
     if errors:
         raise ValidationError(errors)
+    is_rescue = intake.type == WorkOrderType.RESCUE
+    location = location_checked(intake.location, {}) if is_rescue else {}
 
     with transaction.atomic():
         # Two agents recording the same new owner or vehicle at once make one record, not two.
@@ -361,6 +417,19 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
             vehicle.save()
         if intake.dealer_id is not None:
             place, reason = network_place(manufacturer, intake.dealer_id), "chosen"
+        elif is_rescue:
+            # Routed by where the car stands, never by the owner's usual dealer.
+            suggestions = rescue_dealers_suggest(manufacturer, location=location, limit=1)
+            if not suggestions:
+                raise ValidationError(
+                    {
+                        "dealer": [
+                            _("No active dealer offering 24-hour rescue near %(place)s; please choose one.")
+                            % {"place": " ".join(filter(None, [location["city"], location["district"]]))}
+                        ]
+                    }
+                )
+            place, reason = suggestions[0].place, f"rescue_{suggestions[0].reason}"
         else:
             place, reason = dealer_suggest(manufacturer, vehicle=vehicle, city=owner.city)
             if place is None:
@@ -401,6 +470,10 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
             complainant_relation=str((intake.complainant or {}).get("relation") or "").strip(),
             incident_at=intake.incident_at,
             **{name: str(getattr(intake, name) or "").strip() for name in RECORD_LIMITS},
+            **{f"location_{name}": location.get(name, "") for name in LOCATION_LIMITS},
+            location_latitude=location.get("latitude"),
+            location_longitude=location.get("longitude"),
+            drivable=location.get("drivable"),
         )
         PartLine.objects.bulk_create(PartLine(work_order=work_order, **line) for line in lines)
         event_append(
@@ -426,10 +499,36 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
             routing=reason,
             **major_flag(work_order),
         )
+        servicing = vehicle.servicing_dealer_id if vehicle is not None else None
+        if is_rescue and servicing and servicing != place.dealer_id:
+            _servicing_dealer_inform(manufacturer, work_order, servicing, actor, now)
         if repeat_of is not None:
             event_append(repeat_of, EventKind.REPEATED, actor, now, by=work_order.number)
         clocks_start(work_order, DISPATCH_KINDS, at=now, actor=actor)
     return work_order
+
+
+def _servicing_dealer_inform(
+    manufacturer: Manufacturer, work_order: WorkOrder, servicing_id: int, actor: Actor, at: dt.datetime
+) -> None:
+    """The owner's usual dealer learns that its customer's car is being rescued by another: an
+    event addressed to it (its people are told after commit, like any event), while the work
+    order stays with the rescuing dealer. A servicing dealer no longer active is not told."""
+    if not NetworkMembership.objects.filter(
+        manufacturer=manufacturer, dealer_id=servicing_id, is_active=True
+    ).exists():
+        return
+    event_build(
+        work_order.pk,
+        EventKind.SERVICING_DEALER_INFORMED,
+        actor,
+        at,
+        _dealer_id=servicing_id,
+        rescuing_dealer_code=work_order.dealer_code,
+        rescuing_dealer_name=work_order.dealer_name,
+        city=work_order.location_city,
+        district=work_order.location_district,
+    ).save()
 
 
 def _earlier_complaint(owner: Owner, vehicle: Vehicle | None, received_at: dt.datetime) -> WorkOrder | None:

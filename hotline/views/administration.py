@@ -63,6 +63,7 @@ from ..services.policy import (
     kpi_targets,
     policy_current,
     policy_publish,
+    policy_windows,
 )
 
 DIRECTORY_SUFFIXES = (".csv", ".xlsx")
@@ -154,7 +155,7 @@ class PolicyForm(forms.Form):
 @login_required
 def sla_policy(request: HttpRequest) -> HttpResponse:
     policy = policy_current()
-    windows = list(policy.windows.order_by("id"))
+    windows = policy_windows(policy)
     initial = {
         "business_opens": policy.business_opens,
         "business_closes": policy.business_closes,

@@ -32,6 +32,8 @@ from ..selectors import network_active, regions_of
 from ..services.clocks import tenant_time_zone
 from ..services.work_orders import COMPLAINANT_FIELDS, OWNER_FIELDS
 
+LOCATION_FORM_FIELDS = ("province", "city", "district", "address", "latitude", "longitude", "drivable")
+
 
 def _blank(choices) -> list:
     return [("", _("All")), *choices]
@@ -175,6 +177,33 @@ class IntakeForm(forms.Form):
     )
     vehicle_mileage_km = forms.CharField(label=_("Mileage (km)"), required=False)
     vehicle_use = forms.ChoiceField(label=_("Vehicle use"), choices=VehicleUse.choices, required=False)
+    # Roadside rescue: where the car stands (the service requires them for rescue, refuses them else).
+    location_province = forms.CharField(label=_("Province"), max_length=30, required=False)
+    location_city = forms.CharField(label=_("City"), max_length=30, required=False)
+    location_district = forms.CharField(label=_("District or county"), max_length=30, required=False)
+    location_address = forms.CharField(
+        label=_("Road, landmark or address"),
+        max_length=200,
+        required=False,
+        help_text=_("e.g. G4 京港澳高速 K1234"),
+    )
+    location_latitude = forms.CharField(
+        label=_("Latitude"),
+        max_length=20,
+        required=False,
+        help_text=_("Optional, GCJ-02 as Chinese maps give it"),
+    )
+    location_longitude = forms.CharField(
+        label=_("Longitude"),
+        max_length=20,
+        required=False,
+        help_text=_("Optional, GCJ-02 as Chinese maps give it"),
+    )
+    location_drivable = forms.ChoiceField(
+        label=_("Can the car be driven?"),
+        required=False,
+        choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))],
+    )
     dealer = forms.ChoiceField(label=_("Dealer"), required=False)
 
     def __init__(self, *args, network: list[NetworkMembership], **kwargs) -> None:
@@ -202,6 +231,7 @@ class IntakeForm(forms.Form):
             # What was typed is not yet a time: the form's own field says what is wrong with it.
             "incident_at": data["incident_at"] if not raw else None,
             **{name: data[name] for name in record},
+            "location": {name: data[f"location_{name}"] for name in LOCATION_FORM_FIELDS},
         }
 
     # Service error keys ("owner.mobile", "vehicle.vin", ...) to this form's fields.
@@ -213,6 +243,8 @@ class IntakeForm(forms.Form):
             for n in ("vin", "plate", "model", "purchase_date", "mileage_km", "use")
         },
         "vehicle": "vehicle_vin",
+        **{f"location.{n}": f"location_{n}" for n in LOCATION_FORM_FIELDS},
+        "location": "location_province",
         "part_lines": None,
     }
 

@@ -41,6 +41,7 @@ from ..models import (
     TechSupportRequest,
     Vehicle,
     WorkOrder,
+    WorkOrderType,
 )
 from ..selectors import (
     BOARD_SORTS,
@@ -65,11 +66,12 @@ from ..services.callbacks import hotline_verification_needed
 from ..services.clocks import tenant_time_zone
 from ..services.conclusions import conclusion_review
 from ..services.questionnaires import questionnaire_for
-from ..services.routing import dealer_suggest
+from ..services.routing import RescueSuggestion, dealer_suggest, rescue_dealers_suggest
 from ..services.scripts import callback_script
 from ..services.work_orders import (
     intake_errors,
     intake_from,
+    location_checked,
     work_order_cancel,
     work_order_create,
     work_order_reopen,
@@ -381,6 +383,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     suggestion = None
     if owner is not None or vehicle is not None:
         suggestion, _reason = dealer_suggest(manufacturer, vehicle=vehicle, city=owner.city if owner else "")
+    rescue = _rescue_suggestions(request, request.POST if request.method == "POST" else request.GET)
     return render(
         request,
         "hotline/work_orders/intake.html",
@@ -392,6 +395,7 @@ def intake(request: HttpRequest) -> HttpResponse:
             "vehicle": vehicle,
             "recent": work_orders_recent_of(owner),
             "suggestion": suggestion,
+            **rescue,
             "lines": _line_rows(lines, line_errors),
             "max_lines": MAX_PART_LINES,
             "line_errors": line_errors.get("all"),
@@ -413,8 +417,24 @@ def intake_hints(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "hotline/work_orders/_hints.html",
-        {"suggestion": suggestion, "recent": work_orders_recent_of(owner)},
+        {
+            "suggestion": suggestion,
+            "recent": work_orders_recent_of(owner),
+            **_rescue_suggestions(request, request.GET),
+        },
     )
+
+
+def _rescue_suggestions(request: HttpRequest, data: Any) -> dict[str, Any]:
+    """For a rescue: the nearest dealers offering 24-hour rescue to where the car stands (what the
+    service routes to when no dealer is chosen), with their distance and duty phone."""
+    if data.get("type") != WorkOrderType.RESCUE:
+        return {"is_rescue": False, "rescuers": []}
+    raw = {name: data.get(f"location_{name}") or "" for name in ("province", "city", "district")}
+    raw |= {name: data.get(f"location_{name}") or None for name in ("latitude", "longitude")}
+    location = location_checked(raw, {})
+    rescuers: list[RescueSuggestion] = rescue_dealers_suggest(request.tenant.manufacturer, location=location)
+    return {"is_rescue": True, "rescuers": rescuers}
 
 
 # --- one work order ------------------------------------------------------------------------

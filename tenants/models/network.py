@@ -123,6 +123,15 @@ class NetworkMembership(models.Model):
     )
     province = models.CharField(_("province"), max_length=30)
     city = models.CharField(_("city"), max_length=30)
+    # Roadside rescue: the dealer's district and position (GCJ-02, as Chinese maps give them),
+    # whether it runs a 24-hour rescue service for this brand, and the duty phone to call.
+    district = models.CharField(_("district"), max_length=30, blank=True, default="", db_default="")
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    offers_rescue = models.BooleanField(_("24-hour roadside rescue"), default=False, db_default=False)
+    rescue_duty_phone = models.CharField(
+        _("rescue duty phone"), max_length=20, blank=True, default="", db_default=""
+    )
     is_active = models.BooleanField(_("active"), default=True)
     joined_at = models.DateTimeField(_("joined at"), auto_now_add=True)
     # The hotline created this dealer tenant itself (counted against its quota).

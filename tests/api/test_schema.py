@@ -69,6 +69,7 @@ DEALER_OPERATIONS = {
     "dealer_work_orders_hand_off",
     "dealer_work_orders_record_department_answer",
     "dealer_work_orders_report_progress",
+    "dealer_work_orders_promise_arrival",
     "dealer_work_orders_withdraw_resolution",
     "inbox_list",
 }

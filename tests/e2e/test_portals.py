@@ -247,3 +247,16 @@ def test_pages_render_in_the_browsers_language(world, new_context, locale, expec
         shoot(agent, "hotline-administration")
         agent.goto(world["url"]["hotline"] + "/notifications/")
         shoot(agent, "hotline-notifications")
+
+
+def test_where_the_car_stands_is_asked_only_for_a_rescue(world, new_context):
+    agent = signed_in(new_context, world["url"]["hotline"], "hq.agent", locale="en-US")
+    agent.goto(f"{world['url']['hotline']}/work-orders/new/")
+    location = agent.locator("[data-testid=rescue-location]")
+
+    expect(location).to_be_hidden()
+    agent.select_option("[name=type]", "rescue")
+    expect(location).to_be_visible()
+    agent.fill("[name=location_city]", "深圳")
+    agent.select_option("[name=type]", "complaint")
+    expect(location).to_be_hidden()

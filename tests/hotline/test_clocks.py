@@ -106,7 +106,9 @@ def test_a_policy_change_applies_to_clocks_started_after_it(
     parts_work_order, manufacturer, agent, supervisor, admin
 ):
     windows = [
-        w if w.kind != "first_contact" else WindowSpec("first_contact", 60, warn_before=(10,))
+        w
+        if w.kind != "first_contact" or w.work_order_type
+        else WindowSpec("first_contact", 60, warn_before=(10,))
         for w in DEFAULT_WINDOWS
     ]
     with pytest.raises(PermissionDenied):

@@ -404,7 +404,7 @@ def test_on_business_hours_a_friday_evening_text_promises_monday_morning(
 ):
     windows = [
         WindowSpec("first_contact", 120, calendar="business_hours", warn_before=(30,))
-        if w.kind == "first_contact"
+        if w.kind == "first_contact" and not w.work_order_type
         else w
         for w in DEFAULT_WINDOWS
     ]

@@ -49,6 +49,7 @@ BODIES = {
     "tech-support-requests/": {"diss_reference": "DISS-1", "question": "是否需刷写？"},
     "answer/": {"answer": "答复"},
     "close/": {"reason": "原因"},
+    "arrival-promise/": {"arrival_promised_at": (timezone.now() + dt.timedelta(minutes=40)).isoformat()},
 }
 
 

@@ -101,6 +101,7 @@ DEALER_PORTAL = {
     "dealer.kpis.read": ("get", "/kpis/"),
     "dealer.digest": ("post", "/digest/"),
     "networks.accept": ("post", "/administration/networks/"),
+    "networks.rescue": ("post", "/administration/networks/rescue/"),
     "dealer.staff.manage": ("post", "/administration/users/"),
     "dealer.audit.read": ("get", "/administration/audit/"),
 }

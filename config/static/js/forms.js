@@ -5,6 +5,9 @@
  *   Without a summary, the first field in error takes the focus.
  * - A field that becomes required once another is filled ([data-required-with="name"])
  *   is marked required (and announced so) while the other has a value.
+ * - A fieldset that belongs to one choice of another field ([data-shown-with="name"]
+ *   [data-shown-value="value"]) is hidden while that field has another value; without
+ *   script it is always shown, and its legend says when it applies.
  */
 (function () {
   "use strict";
@@ -45,6 +48,17 @@
       if (!needed && mark.isConnected) mark.remove();
     }
     other.addEventListener("input", refresh);
+    refresh();
+  });
+
+  document.querySelectorAll("[data-shown-with]").forEach(function (part) {
+    const form = part.closest("form");
+    const other = form && form.elements.namedItem(part.dataset.shownWith);
+    if (!other) return;
+    function refresh() {
+      part.hidden = other.value !== part.dataset.shownValue;
+    }
+    other.addEventListener("change", refresh);
     refresh();
   });
 })();
