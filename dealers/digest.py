@@ -27,9 +27,10 @@ from hotline.models import Clock, ClockState, Severity, WorkOrder
 from notifications.models import NotificationPreference
 from notifications.services import notification_preference_set
 from tenants.context import current_tenant, enqueue_on_commit
-from tenants.models import Membership, NetworkMembership, Tenant, User
+from tenants.models import Membership, Tenant, User
 from tenants.permissions import may, require
 
+from .gateway import DealerGateway
 from .models import DailyDigest
 
 DIGEST_KIND = "daily_digest"
@@ -60,11 +61,13 @@ def digest_text(dealer: Tenant, day: dt.date) -> tuple[str, str]:
     now = timezone.now()
     lines: list[str] = []
     count = majors = overdue = 0
-    places = NetworkMembership.objects.filter(dealer=dealer).select_related("manufacturer__hotline")
-    for place in places:
+    # Only the networks the dealer is active in, and the work orders routed to it there: what
+    # its inbox shows (a dealer taken out of a network no longer hears of that network's).
+    gateway = DealerGateway(dealer)
+    for place in gateway.places.values():
         manufacturer = place.manufacturer
         with tenant_context(manufacturer.hotline):
-            mine = WorkOrder.objects.filter(dealer_id=dealer.pk)
+            mine = WorkOrder.objects.filter(gateway.visible(manufacturer))
             new = list(
                 mine.filter(dispatched_at__gte=start, dispatched_at__lt=end)
                 .select_related("owner")

@@ -114,6 +114,11 @@ class DealerWorkOrder:
         return any(r.state == "open" for r in self.tech_support)
 
     @property
+    def awaiting_department(self) -> bool:
+        """Handed to a department that has not answered yet."""
+        return bool(self.handoffs) and self.handoffs[-1].result_at is None
+
+    @property
     def can_withdraw(self) -> bool:
         """The dealer's latest reached callback since resolution found the fault not fixed."""
         resolved = self.work_order.resolved_at
@@ -142,7 +147,8 @@ class DealerGateway:
                 return place.manufacturer
         raise Http404
 
-    def _visible(self, manufacturer: Manufacturer) -> Q:
+    def visible(self, manufacturer: Manufacturer) -> Q:
+        """The work orders routed to this dealer in that manufacturer's network (an active place)."""
         place = self.places[manufacturer.pk]
         return Q(dealer_id=self.dealer.pk, network_membership_id=place.pk)
 
@@ -164,7 +170,7 @@ class DealerGateway:
     ) -> QuerySet[WorkOrder]:
         """One network's part of the inbox (evaluate it in the manufacturer's schema)."""
         qs = with_list_columns(
-            WorkOrder.objects.filter(self._visible(manufacturer)).select_related("owner", "vehicle"),
+            WorkOrder.objects.filter(self.visible(manufacturer)).select_related("owner", "vehicle"),
             internal=True,
         )
         if open_only:
@@ -345,7 +351,7 @@ class DealerGateway:
         manufacturer = self._manufacturer(manufacturer_code)
         with tenant_context(manufacturer.hotline):
             work_order = (
-                WorkOrder.objects.filter(self._visible(manufacturer), number=number)
+                WorkOrder.objects.filter(self.visible(manufacturer), number=number)
                 .select_related("owner", "vehicle")
                 .first()
             )
@@ -384,8 +390,9 @@ class DealerGateway:
                 questionnaire=questionnaire_for(work_order),
                 script=script_current(),
                 awaiting_senior=senior_answers_awaiting(work_order),
+                # A conclusion made before the work order reached this dealer is another dealer's.
                 conclusion=Conclusion.objects.select_related("root_cause")
-                .filter(work_order=work_order)
+                .filter(work_order=work_order, concluded_at__gte=work_order.dispatched_at)
                 .first(),
                 root_causes=[(c.code, c.name) for c in RootCause.objects.filter(active=True)],
                 tech_support=list(work_order.tech_support_requests.filter(dealer_id=self.dealer.pk)),
@@ -474,7 +481,7 @@ class DealerGateway:
                     since=since,
                     until=until,
                     dealer_id=self.dealer.pk,
-                    work_orders=WorkOrder.objects.filter(self._visible(manufacturer)),
+                    work_orders=WorkOrder.objects.filter(self.visible(manufacturer)),
                 )
                 items = weakest_items(mine)
             assignees = dict(
@@ -526,7 +533,7 @@ class DealerGateway:
         with transaction.atomic():
             with tenant_context(manufacturer.hotline):
                 work_order_id = (
-                    WorkOrder.objects.filter(self._visible(manufacturer), number=number)
+                    WorkOrder.objects.filter(self.visible(manufacturer), number=number)
                     .values_list("pk", flat=True)
                     .first()
                 )
@@ -561,7 +568,7 @@ class DealerGateway:
         with tenant_context(manufacturer.hotline):
             version = (
                 WorkOrder.objects.select_for_update()
-                .filter(self._visible(manufacturer), number=number)
+                .filter(self.visible(manufacturer), number=number)
                 .values_list("version", flat=True)
                 .first()
             )

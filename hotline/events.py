@@ -664,3 +664,16 @@ def event_title(kind: str, number: str) -> str:
 def dealer_view(data: dict[str, Any]) -> dict[str, Any]:
     """An event's data as a dealer may see it."""
     return {k: v for k, v in data.items() if k not in HIDDEN_FROM_DEALERS}
+
+
+def dealer_internal(kind: str, data: dict[str, Any]) -> bool:
+    """An event of a window the dealer keeps inside the dealership (the hotline sees only counts)."""
+    return kind.startswith("clock.") and data.get("clock_kind") in DEALER_INTERNAL_KINDS
+
+
+def hotline_view(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """An event's data as the hotline's people and systems see it: of the dealer's internal
+    windows, only which window it was (no due times, no one escalated to)."""
+    if dealer_internal(kind, data):
+        return {"clock_kind": data.get("clock_kind")}
+    return data

@@ -17,7 +17,7 @@ from config.listing import PAGE_SIZE, Cursor, Page, Sort, ordered, page_of, sort
 from tenants.models import NetworkMembership, Region, User
 from tenants.selectors import network_of_manufacturer
 
-from .events import EventKind
+from .events import EventKind, dealer_internal
 from .models import (
     DEALER_INTERNAL_KINDS,
     OPEN_STATES,
@@ -421,11 +421,7 @@ def work_order_page(number: str, *, manufacturer_id: int) -> WorkOrderPage:
             "running": sum(1 for c in clocks if c.kind in DEALER_INTERNAL_KINDS and c.stopped_at is None),
             "missed": sum(1 for c in clocks if c.kind in DEALER_INTERNAL_KINDS and c.breached_at is not None),
         },
-        events=[
-            e
-            for e in work_order.events.order_by("id")
-            if not (e.kind.startswith("clock.") and e.data.get("clock_kind") in DEALER_INTERNAL_KINDS)
-        ],
+        events=[e for e in work_order.events.order_by("id") if not dealer_internal(e.kind, e.data)],
         callbacks=list(
             work_order.callbacks.select_related("questionnaire")
             .prefetch_related("answers__item")

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-from hotline.events import dealer_view
+from hotline.events import dealer_view, hotline_view
 from hotline.models import RelayedEvent, WorkOrderEvent
 
 
@@ -26,7 +26,7 @@ def event_message(
         "work_order": work_order.number,
         "state": work_order.state,
         "dealer_id": event.dealer_id,
-        "data": dealer_view(event.data) if for_dealer else event.data,
+        "data": dealer_view(event.data) if for_dealer else hotline_view(event.kind, event.data),
     }
 
 

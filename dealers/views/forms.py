@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.bounds import MomentFormField
 from hotline.models import (
+    DEALER_INTERNAL_KINDS,
     Acceptance,
     Apologiser,
     CallbackOutcome,
@@ -291,7 +292,8 @@ class ExtensionForm(DealerActionForm):
             self.fields["clock_kind"].choices = [
                 (kind, label)
                 for kind, label in ClockKind.choices
-                if kind in windows and kind != ClockKind.TECH_SUPPORT  # the hotline's own window
+                # Not the hotline's own window, nor the dealership's internal ones.
+                if kind in windows and kind != ClockKind.TECH_SUPPORT and kind not in DEALER_INTERNAL_KINDS
             ]
 
 

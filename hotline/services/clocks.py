@@ -525,19 +525,7 @@ def clocks_recalculate(*, actor: Actor, at: dt.datetime | None = None) -> int:
                 left = old_calendar.between(at, clock.due_at) + dt.timedelta(minutes=delta)
                 _set_due(clock, calendar.add(at, max(left, dt.timedelta(0))), calendar)
                 clock.warnings_fired = sum(1 for t in _warn_times(clock) if t <= at)
-            clock.next_fire_at = _next_fire(clock)
-            clock.save()
-            event_append(
-                clock.work_order,
-                EventKind.CLOCK_RECALCULATED,
-                actor,
-                at,
-                clock=clock.pk,
-                clock_kind=clock.kind,
-                due_before=before,
-                due_after=clock.due_at,
-                policy_version=policy.version,
-            )
+            _save_recalculated(clock, actor=actor, at=at, before=before, policy=policy)
             moved_ids.append(clock.pk)
         return len(moved_ids) + _recount_on_current_calendar(actor, at, policy, moved_ids)
 
@@ -570,18 +558,25 @@ def _recount_on_current_calendar(
         before = clock.due_at
         _set_due(clock, due, calendar)
         clock.warnings_fired = sum(1 for t in _warn_times(clock) if t <= at)
-        clock.next_fire_at = _next_fire(clock)
-        clock.save()
-        event_append(
-            clock.work_order,
-            EventKind.CLOCK_RECALCULATED,
-            actor,
-            at,
-            clock=clock.pk,
-            clock_kind=clock.kind,
-            due_before=before,
-            due_after=clock.due_at,
-            policy_version=policy.version,
-        )
+        _save_recalculated(clock, actor=actor, at=at, before=before, policy=policy)
         moved += 1
     return moved
+
+
+def _save_recalculated(
+    clock: Clock, *, actor: Actor, at: dt.datetime, before: dt.datetime | None, policy: SlaPolicy
+) -> None:
+    """A clock with its new due time saved, and the move on the work order's log."""
+    clock.next_fire_at = _next_fire(clock)
+    clock.save()
+    event_append(
+        clock.work_order,
+        EventKind.CLOCK_RECALCULATED,
+        actor,
+        at,
+        clock=clock.pk,
+        clock_kind=clock.kind,
+        due_before=before,
+        due_after=clock.due_at,
+        policy_version=policy.version,
+    )

@@ -15,6 +15,7 @@ from ..events import EventKind
 from ..models import (
     DecisionState,
     ExtensionRequest,
+    TechSupportState,
     TransferRequest,
     WorkOrder,
 )
@@ -89,6 +90,17 @@ def transfer_decide(
             work_order.dealer_code, work_order.dealer_name = place.dealer_code, place.dealer.name
             work_order.region_id, work_order.dispatched_at = place.region_id, now
             work_order.first_contact_at = None
+            # What the old dealer recorded of its own handling is not the new dealer's: its repair
+            # record and rescue promise go (the log keeps them), its open questions are closed.
+            work_order.repair_order_number = work_order.service_advisor = ""
+            work_order.repair_team = work_order.labour_description = ""
+            work_order.arrival_promised_at = None
+            work_order.tech_support_requests.filter(state=TechSupportState.OPEN).update(
+                state=TechSupportState.CLOSED,
+                close_reason=_("The work order was transferred to another dealer."),
+                closed_by_name=actor.name,
+                closed_at=now,
+            )
             work_order_save(
                 work_order,
                 "dealer_id",
@@ -98,6 +110,11 @@ def transfer_decide(
                 "region_id",
                 "dispatched_at",
                 "first_contact_at",
+                "repair_order_number",
+                "service_advisor",
+                "repair_team",
+                "labour_description",
+                "arrival_promised_at",
             )
             event_append(
                 work_order,

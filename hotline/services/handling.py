@@ -20,6 +20,7 @@ from tenants.permissions import may
 
 from ..events import EventKind
 from ..models import (
+    DEALER_INTERNAL_KINDS,
     Acceptance,
     ClockKind,
     ClockState,
@@ -404,6 +405,10 @@ def extension_request(
     elif clock_kind == ClockKind.TECH_SUPPORT:
         errors["clock_kind"] = [
             _("The hotline's window to answer technical support is not the dealer's to extend.")
+        ]
+    elif clock_kind in DEALER_INTERNAL_KINDS:
+        errors["clock_kind"] = [
+            _("The dealership's own windows are its own to keep; the hotline does not extend them.")
         ]
     if not isinstance(minutes, int) or minutes < 1 or minutes > 60 * 24 * 30:
         errors["minutes"] = [_("Ask for between 1 minute and 30 days.")]

@@ -293,15 +293,20 @@ def script_publish(
         cleaned.append(situation)
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        script_current()  # the manual's version 1 first, so versions count from it
-        last = CallbackScript.objects.select_for_update().order_by("-version").first()
-        created = _create(
-            last.version + 1,
-            {**texts, "situations": cleaned},
-            note=(note or "").strip(),
-            actor_id=actor.user_id,
-        )
+    script_current()  # the manual's version 1 first, so versions count from it
+    try:
+        with transaction.atomic():
+            last = CallbackScript.objects.select_for_update().order_by("-version").first()
+            created = _create(
+                last.version + 1,
+                {**texts, "situations": cleaned},
+                note=(note or "").strip(),
+                actor_id=actor.user_id,
+            )
+    except IntegrityError:  # another administrator published that version a moment before
+        raise ValidationError(
+            {"__all__": [_("Someone published a new version a moment ago: look at it, then publish again.")]}
+        ) from None
     return _with_situations(CallbackScript.objects.filter(pk=created.pk)).get()
 
 

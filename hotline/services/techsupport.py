@@ -12,7 +12,9 @@ is waiting for the manufacturer, as it waits for parts.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -128,50 +130,78 @@ def _settled(work_order: WorkOrder, actor: Actor, reason: str) -> None:
     clocks_follow_state(work_order, at=now, actor=actor)
 
 
+def _settle(
+    *,
+    work_order_id: int,
+    request: str,
+    actor: Actor,
+    field: str,
+    text: str,
+    empty: str,
+    record: Callable[[TechSupportRequest, str, dt.datetime], None],
+    kind: EventKind,
+    reason: str,
+) -> TechSupportRequest:
+    """Answer or close an open request: the text checked, the request updated by ``record``, the
+    event appended, the hotline's window stopped and the completion window let run again."""
+    require(actor, "tech_support.answer")
+    errors: Errors = {}
+    text = _text(text, field, errors, empty=empty)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        work_order = work_order_lock(work_order_id)
+        found = _open_request(work_order, request)
+        now = timezone.now()
+        record(found, text, now)
+        found.save()
+        event_append(work_order, kind, actor, now, request=found.number, **{field: text})
+        _settled(work_order, actor, reason)
+    return found
+
+
 def tech_support_answer(*, work_order_id: int, request: str, actor: Actor, answer: str) -> TechSupportRequest:
     """The hotline answers an open request (named by its number within the work order).
 
     Appends ``tech_support.answered`` (the dealer on duty is told), stops the hotline's
     window and lets the completion window run again.
     """
-    require(actor, "tech_support.answer")
-    errors: Errors = {}
-    answer = _text(answer, "answer", errors, empty=_("Write the answer."))
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        work_order = work_order_lock(work_order_id)
-        found = _open_request(work_order, request)
-        now = timezone.now()
-        found.state, found.answer = TechSupportState.ANSWERED, answer
+
+    def record(found: TechSupportRequest, text: str, now: dt.datetime) -> None:
+        found.state, found.answer = TechSupportState.ANSWERED, text
         found.answered_by_name, found.answered_at = actor.name, now
-        found.save()
-        event_append(
-            work_order, EventKind.TECH_SUPPORT_ANSWERED, actor, now, request=found.number, answer=answer
-        )
-        _settled(work_order, actor, "tech_support_answered")
-    return found
+
+    return _settle(
+        work_order_id=work_order_id,
+        request=request,
+        actor=actor,
+        field="answer",
+        text=answer,
+        empty=_("Write the answer."),
+        record=record,
+        kind=EventKind.TECH_SUPPORT_ANSWERED,
+        reason="tech_support_answered",
+    )
 
 
 def tech_support_close(*, work_order_id: int, request: str, actor: Actor, reason: str) -> TechSupportRequest:
     """The hotline closes an open request without a written answer, with the reason."""
-    require(actor, "tech_support.answer")
-    errors: Errors = {}
-    reason = _text(reason, "reason", errors, empty=_("Say why the request is closed."))
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        work_order = work_order_lock(work_order_id)
-        found = _open_request(work_order, request)
-        now = timezone.now()
-        found.state, found.close_reason = TechSupportState.CLOSED, reason
+
+    def record(found: TechSupportRequest, text: str, now: dt.datetime) -> None:
+        found.state, found.close_reason = TechSupportState.CLOSED, text
         found.closed_by_name, found.closed_at = actor.name, now
-        found.save()
-        event_append(
-            work_order, EventKind.TECH_SUPPORT_CLOSED, actor, now, request=found.number, reason=reason
-        )
-        _settled(work_order, actor, "tech_support_closed")
-    return found
+
+    return _settle(
+        work_order_id=work_order_id,
+        request=request,
+        actor=actor,
+        field="reason",
+        text=reason,
+        empty=_("Say why the request is closed."),
+        record=record,
+        kind=EventKind.TECH_SUPPORT_CLOSED,
+        reason="tech_support_closed",
+    )
 
 
 __all__ = ["tech_support_answer", "tech_support_close", "tech_support_request"]

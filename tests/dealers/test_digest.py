@@ -119,3 +119,19 @@ def test_only_the_general_manager_may_choose_it_and_only_subscribers_get_it(netw
         digest_sweep()
     with tenant_context(junda):
         assert not DailyDigest.objects.exists()
+
+
+def test_a_network_the_dealer_left_is_not_in_its_digest(manufacturer, hotline, network, gm):
+    from tenants.models import NetworkMembership
+
+    junda = network["junda"]
+    with time_machine.travel(MONDAY_10, tick=False):
+        client_for(junda, gm).post("/digest/", {"wanted": "yes"})
+    number = record(manufacturer, hotline, junda, MONDAY_10)
+    NetworkMembership.objects.filter(dealer=junda).update(is_active=False)
+    with time_machine.travel(TUESDAY_0805, tick=False):
+        digest_sweep()
+    with tenant_context(junda):
+        digest = DailyDigest.objects.get()
+    assert number not in digest.body
+    assert "华骐" not in digest.body
