@@ -27,7 +27,7 @@ from notifications.models import Notification
 from notifications.services import notification_preference_set
 from tenants.models import Role
 
-from ..conftest import join, parts_intake, person, work_outbound
+from ..conftest import conclusion, join, parts_intake, person, work_outbound
 
 pytestmark = pytest.mark.django_db
 
@@ -383,6 +383,7 @@ def test_a_reopened_major_complaint_is_news_for_senior_management_and_supervisor
             "sm",
             result_summary="已免费更换大灯总成",
             owner_acceptance="accepted",
+            **conclusion(),
         )
         _deliver()
     reopened_at = TUESDAY_10 + dt.timedelta(days=1)

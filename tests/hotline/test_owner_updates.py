@@ -26,7 +26,7 @@ from notifications.models import Notification
 from parts_tickets import services as parts
 from tenants.models import Role
 
-from ..conftest import dispatch_relayed, parts_intake, person
+from ..conftest import conclusion, dispatch_relayed, parts_intake, person
 
 pytestmark = pytest.mark.django_db
 
@@ -147,7 +147,13 @@ def test_no_back_order_text_goes_to_a_number_to_verify_until_it_is_corrected(
     with time_machine.travel(TUESDAY, tick=False):
         contact(junda_gateway, dealer_actor, n)
         junda_gateway.act(
-            "resolve", "HQ", n, actor=dealer_actor, result_summary="已更换", owner_acceptance="accepted"
+            "resolve",
+            "HQ",
+            n,
+            actor=dealer_actor,
+            result_summary="已更换",
+            owner_acceptance="accepted",
+            **conclusion(),
         )
         connection.set_schema_to_public()
         with tenant_context(hotline):
