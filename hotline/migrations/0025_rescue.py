@@ -65,4 +65,21 @@ class Migration(migrations.Migration):
             name='kind',
             field=models.CharField(choices=[('first_contact', 'First contact'), ('answer', 'Answer to the owner'), ('senior_answer', 'Major complaint answered by senior management'), ('completion', 'Parts work order completed'), ('callback', 'Callback after resolution'), ('dealer_callback', "Dealer's callback after resolution"), ('arrival_promised', 'Rescue arrival time promised')], max_length=20, verbose_name='window'),
         ),
-    ]
+        # The clock kinds of every window (choices only).
+        migrations.AlterField(
+            model_name='clock',
+            name='kind',
+            field=models.CharField(choices=[('first_contact', 'First contact'), ('answer', 'Answer to the owner'), ('senior_answer', 'Major complaint answered by senior management'), ('completion', 'Parts work order completed'), ('callback', 'Callback after resolution'), ('dealer_callback', "Dealer's callback after resolution"), ('internal_handoff', "Handed to the responsible department's head"), ('department_result', "Department's result to customer relations"), ('owner_update', 'Owner kept informed while parts are awaited'), ('tech_support', 'Technical support answered'), ('arrival_promised', 'Rescue arrival time promised')], max_length=20),
+        ),
+        migrations.AlterField(
+            model_name='extensionrequest',
+            name='clock_kind',
+            field=models.CharField(choices=[('first_contact', 'First contact'), ('answer', 'Answer to the owner'), ('senior_answer', 'Major complaint answered by senior management'), ('completion', 'Parts work order completed'), ('callback', 'Callback after resolution'), ('dealer_callback', "Dealer's callback after resolution"), ('internal_handoff', "Handed to the responsible department's head"), ('department_result', "Department's result to customer relations"), ('owner_update', 'Owner kept informed while parts are awaited'), ('tech_support', 'Technical support answered'), ('arrival_promised', 'Rescue arrival time promised')], max_length=20, verbose_name='window'),
+        ),
+        migrations.AlterField(
+            model_name='slawindow',
+            name='kind',
+            field=models.CharField(choices=[('first_contact', 'First contact'), ('answer', 'Answer to the owner'), ('senior_answer', 'Major complaint answered by senior management'), ('completion', 'Parts work order completed'), ('callback', 'Callback after resolution'), ('dealer_callback', "Dealer's callback after resolution"), ('internal_handoff', "Handed to the responsible department's head"), ('department_result', "Department's result to customer relations"), ('owner_update', 'Owner kept informed while parts are awaited'), ('tech_support', 'Technical support answered'), ('arrival_promised', 'Rescue arrival time promised')], max_length=20, verbose_name='window'),
+        ),
+    
+]
