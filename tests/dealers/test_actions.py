@@ -37,7 +37,7 @@ def test_the_api_offers_exactly_the_declared_actions():
 
     for action in DEALER_ACTIONS.values():
         assert f"work-orders/<code:manufacturer>/<code:number>/{action.api_path}/" in patterns
-    assert len(patterns) == len(DEALER_ACTIONS) + 2  # and the inbox and the work order
+    assert len(patterns) == len(DEALER_ACTIONS) + 3  # and the inbox, the work order, the root causes
 
 
 def test_the_portal_offers_a_form_for_each_declared_action(parts_work_order, junda_gateway, rf):
