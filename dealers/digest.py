@@ -17,13 +17,12 @@ import zoneinfo
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, OuterRef, Q, When
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_tenants.utils import tenant_context
 
 from config.actor import Actor
-from hotline.models import Clock, ClockState, Severity, WorkOrder
+from hotline.models import Severity
 from notifications.models import NotificationPreference
 from notifications.services import notification_preference_set
 from tenants.context import current_tenant, enqueue_on_commit
@@ -58,32 +57,17 @@ def digest_text(dealer: Tenant, day: dt.date) -> tuple[str, str]:
     zone = _zone(dealer)
     start = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(0), tzinfo=zone)
     end = start + dt.timedelta(days=1)
-    now = timezone.now()
     lines: list[str] = []
-    count = majors = overdue = 0
-    # Only the networks the dealer is active in, and the work orders routed to it there: what
-    # its inbox shows (a dealer taken out of a network no longer hears of that network's).
-    gateway = DealerGateway(dealer)
-    for place in gateway.places.values():
-        manufacturer = place.manufacturer
-        with tenant_context(manufacturer.hotline):
-            mine = WorkOrder.objects.filter(gateway.visible(manufacturer))
-            new = list(
-                mine.filter(dispatched_at__gte=start, dispatched_at__lt=end)
-                .select_related("owner")
-                .order_by(Case(When(severity=Severity.MAJOR, then=0), default=1), "dispatched_at")
-            )
-            late = Clock.objects.filter(work_order=OuterRef("pk"), state=ClockState.RUNNING, due_at__lt=now)
-            overdue += mine.filter(Exists(late)).filter(~Q(state__in=("closed", "cancelled"))).count()
-        count += len(new)
-        for wo in new:
-            majors += wo.severity == Severity.MAJOR
-            if len(lines) < MAX_LINES:
-                mark = f"[{Severity(wo.severity).label}] " if wo.severity == Severity.MAJOR else ""
-                lines.append(
-                    f"{mark}{manufacturer.name} {wo.number} · {wo.get_category_display()} · "
-                    f"{wo.owner.name} · {wo.complaint[:60]}"
-                )
+    new, overdue = DealerGateway(dealer).dispatched_between(start, end)
+    new.sort(key=lambda row: (row[1].severity != Severity.MAJOR, row[1].dispatched_at))  # major first
+    count = len(new)
+    majors = sum(1 for _m, wo in new if wo.severity == Severity.MAJOR)
+    for manufacturer, wo in new[:MAX_LINES]:
+        mark = f"[{Severity(wo.severity).label}] " if wo.severity == Severity.MAJOR else ""
+        lines.append(
+            f"{mark}{manufacturer.name} {wo.number} · {wo.get_category_display()} · "
+            f"{wo.owner.name} · {wo.complaint[:60]}"
+        )
     subject = _("%(dealer)s: %(n)s new complaints on %(day)s") % {
         "dealer": dealer.name,
         "n": count,

@@ -44,6 +44,7 @@ from hotline.models import (
 )
 from hotline.satisfaction import callback_facts, failed_callbacks, figures_by, figures_of, weakest_items
 from hotline.selectors import feed_position, kpi_rows, relayed_after, search_matches, with_list_columns
+from hotline.services.conclusions import root_causes_ensure
 from hotline.services.major import senior_answers_awaiting
 from hotline.services.questionnaires import questionnaire_for
 from hotline.services.scripts import script_current
@@ -126,6 +127,12 @@ class DealerWorkOrder:
             c for c in self.callbacks if c.outcome == "reached" and resolved is not None and c.at >= resolved
         ]
         return bool(reached) and reached[-1].solved is False
+
+
+def _root_causes_in_use() -> list[RootCause]:
+    """In the hotline's schema: its root causes in use (its first list made on first use)."""
+    root_causes_ensure()
+    return list(RootCause.objects.filter(active=True))
 
 
 class DealerGateway:
@@ -394,7 +401,7 @@ class DealerGateway:
                 conclusion=Conclusion.objects.select_related("root_cause")
                 .filter(work_order=work_order, concluded_at__gte=work_order.dispatched_at)
                 .first(),
-                root_causes=[(c.code, c.name) for c in RootCause.objects.filter(active=True)],
+                root_causes=[(c.code, c.name) for c in _root_causes_in_use()],
                 tech_support=list(work_order.tech_support_requests.filter(dealer_id=self.dealer.pk)),
             )
         key = {"manufacturer_id": manufacturer.pk, "work_order_id": work_order.pk}
@@ -405,12 +412,36 @@ class DealerGateway:
         view.handoffs = list(DepartmentHandoff.objects.filter(**key))
         return view
 
+    def dispatched_between(
+        self, start: dt.datetime, end: dt.datetime
+    ) -> tuple[list[tuple[Manufacturer, WorkOrder]], int]:
+        """The work orders dispatched to this dealer in ``[start, end)`` in every network it is
+        active in (its owner read with it), and how many of its open work orders are overdue now."""
+        now = timezone.now()
+        rows: list[tuple[Manufacturer, WorkOrder]] = []
+        overdue = 0
+        for place in self.places.values():
+            manufacturer = place.manufacturer
+            with tenant_context(manufacturer.hotline):
+                mine = WorkOrder.objects.filter(self.visible(manufacturer))
+                rows += [
+                    (manufacturer, wo)
+                    for wo in mine.filter(dispatched_at__gte=start, dispatched_at__lt=end).select_related(
+                        "owner"
+                    )
+                ]
+                late = Clock.objects.filter(
+                    work_order=OuterRef("pk"), state=ClockState.RUNNING, due_at__lt=now
+                )
+                overdue += mine.filter(Exists(late), state__in=OPEN_STATES).count()
+        return rows, overdue
+
     def root_causes(self, manufacturer_code: str) -> list[RootCause]:
         """The root causes in use in the list of a manufacturer whose network this dealer is in
         (what a conclusion's ``root_cause`` names); 404 for any other manufacturer."""
         manufacturer = self._manufacturer(manufacturer_code)
         with tenant_context(manufacturer.hotline):
-            return list(RootCause.objects.filter(active=True))
+            return _root_causes_in_use()
 
     def relayed_since(
         self,

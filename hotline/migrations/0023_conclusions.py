@@ -5,36 +5,6 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-# The first list of root causes, drawn from the manufacturer handbook's cases (a manufacturer's
-# administrators rename, retire or add to it). Frozen here: later edits are the tenants' own.
-ROOT_CAUSES = [
-    ("parts-not-stocked", "常用配件未备足库存", "A common part was not kept in stock"),
-    ("owner-not-told-parts", "配件到货未及时通知客户", "The owner was not told when the part arrived"),
-    ("tech-support-waiting", "技术支持被动等待", "Technical support was waited for, not chased"),
-    ("diagnosis-incomplete", "故障检查判断不彻底", "The fault was not fully diagnosed"),
-    ("handover-inspection", "交车前质量检验不到位", "The quality check before handover was missed"),
-    ("wrong-quote", "零件或价格报错", "A wrong part or price was quoted"),
-    ("booking-not-recorded", "预约信息未登记或未传达", "The booking details were not recorded or passed on"),
-    ("staff-communication", "接待人员态度或沟通不当", "Staff attitude or communication"),
-    ("rescue-not-provided", "未按规范提供救援", "Roadside rescue was not provided as required"),
-    ("no-follow-up", "未主动跟踪客户问题", "The owner's problem was not followed up"),
-    ("poor-scheduling", "作业安排不合理导致等待", "Poor workshop scheduling kept the owner waiting"),
-    ("promise-not-kept", "对客户的承诺未兑现", "A promise to the owner was not kept"),
-    ("charges-not-explained", "收费未向客户解释清楚", "The charges were not explained to the owner"),
-    ("product-defect", "产品设计或制造缺陷", "A design or manufacturing defect"),
-    ("customer-misuse", "客户使用不当", "The vehicle was not used as intended"),
-    ("other", "其他", "Other"),
-]
-
-
-def seed_root_causes(apps, schema_editor):
-    RootCause = apps.get_model("hotline", "RootCause")
-    for position, (code, name_zh, name_en) in enumerate(ROOT_CAUSES, start=1):
-        RootCause.objects.get_or_create(
-            code=code, defaults={"name_zh": name_zh, "name_en": name_en, "position": position}
-        )
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -84,5 +54,4 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('remedy_amount__gte', 0)), name='conclusion_remedy_amount_not_negative')],
             },
         ),
-        migrations.RunPython(seed_root_causes, migrations.RunPython.noop),
     ]

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -108,6 +108,43 @@ def _text(value: Any, name: str, errors: dict[str, list[str]], limit: int = MAX_
     return text
 
 
+# The first list of root causes, drawn from the manufacturer handbook's cases; a manufacturer's
+# administrators rename, retire or add to it. Made on first use in each hotline (so a new
+# hotline, cloned from an empty template, gets it too).
+ROOT_CAUSES = [
+    ("parts-not-stocked", "常用配件未备足库存", "A common part was not kept in stock"),
+    ("owner-not-told-parts", "配件到货未及时通知客户", "The owner was not told when the part arrived"),
+    ("tech-support-waiting", "技术支持被动等待", "Technical support was waited for, not chased"),
+    ("diagnosis-incomplete", "故障检查判断不彻底", "The fault was not fully diagnosed"),
+    ("handover-inspection", "交车前质量检验不到位", "The quality check before handover was missed"),
+    ("wrong-quote", "零件或价格报错", "A wrong part or price was quoted"),
+    ("booking-not-recorded", "预约信息未登记或未传达", "The booking details were not recorded or passed on"),
+    ("staff-communication", "接待人员态度或沟通不当", "Staff attitude or communication"),
+    ("rescue-not-provided", "未按规范提供救援", "Roadside rescue was not provided as required"),
+    ("no-follow-up", "未主动跟踪客户问题", "The owner's problem was not followed up"),
+    ("poor-scheduling", "作业安排不合理导致等待", "Poor workshop scheduling kept the owner waiting"),
+    ("promise-not-kept", "对客户的承诺未兑现", "A promise to the owner was not kept"),
+    ("charges-not-explained", "收费未向客户解释清楚", "The charges were not explained to the owner"),
+    ("product-defect", "产品设计或制造缺陷", "A design or manufacturing defect"),
+    ("customer-misuse", "客户使用不当", "The vehicle was not used as intended"),
+    ("other", "其他", "Other"),
+]
+
+
+def root_causes_ensure() -> None:
+    """The first list of root causes, where this hotline has none yet."""
+    if RootCause.objects.exists():
+        return
+    try:
+        with transaction.atomic():
+            RootCause.objects.bulk_create(
+                RootCause(code=code, name_zh=zh, name_en=en, position=n)
+                for n, (code, zh, en) in enumerate(ROOT_CAUSES, start=1)
+            )
+    except IntegrityError:  # made by a concurrent first use
+        pass
+
+
 def conclusion_check(
     *,
     validity: str = "",
@@ -142,6 +179,7 @@ def conclusion_check(
     if not code:
         errors["root_cause"] = [_("Choose the root cause.")]
     else:
+        root_causes_ensure()
         cause = RootCause.objects.filter(code=code, active=True).first()
         if cause is None:
             errors["root_cause"] = [_("“%(code)s” is not a root cause in this list.") % {"code": code[:40]}]

@@ -18,7 +18,7 @@ from tenants.permissions import may
 
 from ..models import RootCause
 from ..selectors import root_cause_by_id, root_causes
-from ..services.conclusions import CODE, CODE_RULE, root_cause_add, root_cause_change
+from ..services.conclusions import CODE, CODE_RULE, root_cause_add, root_cause_change, root_causes_ensure
 
 
 class RootCauseAddForm(forms.Form):
@@ -46,6 +46,7 @@ def _page(
     change_form: forms.Form | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    root_causes_ensure()
     rows = [
         {
             "cause": cause,

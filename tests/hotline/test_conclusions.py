@@ -12,6 +12,7 @@ from django_tenants.utils import tenant_context
 from dealers.models import PersonAtFault
 from hotline.models import Conclusion, RootCause, WorkOrder
 from hotline.services import decisions
+from hotline.services.conclusions import root_causes_ensure
 from tenants.models import Role
 
 from ..conftest import api_session, client_for, conclusion, conclusion_posted, in_schema, person
@@ -108,6 +109,7 @@ def test_each_broken_rule_is_named_and_nothing_changes(
 def test_a_retired_root_cause_is_no_longer_offered(parts_work_order, hotline, junda_gateway, dealer_actor):
     processing(parts_work_order, junda_gateway, dealer_actor)
     with tenant_context(hotline):
+        root_causes_ensure()
         RootCause.objects.filter(code="parts-not-stocked").update(active=False)
     with pytest.raises(ValidationError) as caught:
         resolve(parts_work_order, junda_gateway, dealer_actor)
@@ -460,6 +462,7 @@ def test_a_version_1_client_that_sends_no_conclusion_still_resolves(
 
 def test_a_dealers_system_reads_the_root_causes_of_its_manufacturers_only(hotline, network, foreign_dealer):
     with tenant_context(hotline):
+        root_causes_ensure()
         RootCause.objects.filter(code="other").update(active=False)
     crm = person("concl.codes", network["junda"], Role.DEALER_CRM_MANAGER)
     listed = api_session(network["junda"], crm).get("/api/v1/root-causes/HQ/")

@@ -96,6 +96,24 @@
     });
   });
 
+  // --- a live refresh never takes away what a person is doing ---
+  // A region refreshed live is replaced whole; while a form in it has entries the person has
+  // not sent yet, or a section they opened, the refresh waits (sending the form reloads the page).
+  document.addEventListener("input", function (e) {
+    const form = e.target.closest && e.target.closest("form");
+    if (form) form.dataset.editing = "1";
+  });
+  document.addEventListener("click", function (e) {
+    const summary = e.target.closest && e.target.closest("details > summary");
+    if (summary) summary.parentElement.dataset.opened = "1";
+  });
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    const region = e.detail && e.detail.elt;
+    if (region && region.querySelector && region.querySelector("form[data-editing], details[data-opened][open]")) {
+      e.preventDefault();
+    }
+  });
+
   if (!topics.length || !window.WebSocket) return;
 
   // --- the socket ---
