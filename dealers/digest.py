@@ -17,17 +17,18 @@ import zoneinfo
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from config.actor import Actor
 from hotline.models import Severity
+from hotline.services.clocks import tenant_time_zone
 from notifications.models import NotificationPreference
+from notifications.outbound import due_ids, mark_enqueued
 from notifications.services import notification_preference_set
 from tenants.context import current_tenant, enqueue_on_commit
 from tenants.models import Membership, Tenant, User
-from tenants.permissions import may, require
+from tenants.permissions import require, roles_allowed
 
 from .gateway import DealerGateway
 from .models import DailyDigest
@@ -48,13 +49,14 @@ def digest_choose(*, actor: Actor, wanted: bool) -> None:
     notification_preference_set(user_id=actor.user_id, kind=DIGEST_KIND, in_app=False, email=wanted)
 
 
-def _zone(tenant: Tenant) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(getattr(tenant, "time_zone", "") or settings.TIME_ZONE)
+def _zone() -> zoneinfo.ZoneInfo:
+    """The current tenant's (the dealer's) time zone."""
+    return zoneinfo.ZoneInfo(tenant_time_zone())
 
 
 def digest_text(dealer: Tenant, day: dt.date) -> tuple[str, str]:
     """Subject and body: the work orders dispatched to ``dealer`` on the local day before ``day``."""
-    zone = _zone(dealer)
+    zone = _zone()
     start = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(0), tzinfo=zone)
     end = start + dt.timedelta(days=1)
     lines: list[str] = []
@@ -93,19 +95,18 @@ def digests_make(now: dt.datetime | None = None) -> list[int]:
     here; the ids of digests made and not yet on their way (or whose task was lost)."""
     dealer = current_tenant()
     now = now or timezone.now()
-    local = now.astimezone(_zone(dealer))
+    local = now.astimezone(_zone())
     if local.time() < SEND_FROM:
         return []
     day = local.date()
-    subscribers = set(
-        NotificationPreference.objects.filter(kind=DIGEST_KIND, email=True).values_list("user_id", flat=True)
+    subscribers = NotificationPreference.objects.filter(kind=DIGEST_KIND, email=True).values_list(
+        "user_id", flat=True
     )
-    allowed = [
-        m.user_id
-        for m in Membership.objects.filter(tenant=dealer, user_id__in=subscribers, is_active=True)
-        if may(m.role, "dealer.digest")
-    ]
-    missing = [u for u in allowed if not DailyDigest.objects.filter(user_id=u, day=day).exists()]
+    allowed = Membership.objects.filter(
+        tenant=dealer, user_id__in=subscribers, is_active=True, role__in=roles_allowed("dealer.digest")
+    ).values_list("user_id", flat=True)
+    made = set(DailyDigest.objects.filter(day=day).values_list("user_id", flat=True))
+    missing = [u for u in allowed if u not in made]
     if missing:
         with translation.override(settings.LANGUAGE_CODE):
             subject, body = digest_text(dealer, day)
@@ -115,14 +116,11 @@ def digests_make(now: dt.datetime | None = None) -> list[int]:
                     DailyDigest.objects.create(user_id=user_id, day=day, subject=subject, body=body)
             except IntegrityError:  # another sweep made it first
                 pass
-    lease = now - dt.timedelta(seconds=settings.OUTBOUND_LEASE_SECONDS)
-    waiting = DailyDigest.objects.filter(sent_at__isnull=True).filter(
-        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=lease)
-    )
-    ids = list(waiting.values_list("pk", flat=True))
+    unsent = DailyDigest.objects.filter(sent_at__isnull=True)
+    ids = due_ids(unsent, now=now, due="created_at", enqueued="enqueued_at")
     for digest_id in ids:
         enqueue_on_commit(SEND_TASK, digest_id)
-    DailyDigest.objects.filter(pk__in=ids).update(enqueued_at=now)
+    mark_enqueued(unsent, ids, now=now, enqueued="enqueued_at")
     return ids
 
 

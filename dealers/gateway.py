@@ -43,7 +43,14 @@ from hotline.models import (
     WorkOrderEvent,
 )
 from hotline.satisfaction import callback_facts, failed_callbacks, figures_by, figures_of, weakest_items
-from hotline.selectors import feed_position, kpi_rows, relayed_after, search_matches, with_list_columns
+from hotline.selectors import (
+    feed_position,
+    kpi_rows,
+    relayed_after,
+    root_causes,
+    search_matches,
+    with_list_columns,
+)
 from hotline.services.conclusions import root_causes_ensure
 from hotline.services.major import senior_answers_awaiting
 from hotline.services.questionnaires import questionnaire_for
@@ -132,7 +139,7 @@ class DealerWorkOrder:
 def _root_causes_in_use() -> list[RootCause]:
     """In the hotline's schema: its root causes in use (its first list made on first use)."""
     root_causes_ensure()
-    return list(RootCause.objects.filter(active=True))
+    return root_causes(in_use_only=True)
 
 
 class DealerGateway:
@@ -347,14 +354,17 @@ class DealerGateway:
         """How many open major complaints (重大投诉) are routed here, across every network: the
         inbox's pinned badge."""
         count = 0
-        assignments: dict[tuple[int, int], int] = {}
         for place in self.places.values():
-            qs = self._inbox_query(place.manufacturer, assignments, severity=Severity.MAJOR)
             with tenant_context(place.manufacturer.hotline):
-                count += qs.count()
+                count += WorkOrder.objects.filter(
+                    self.visible(place.manufacturer), state__in=OPEN_STATES, severity=Severity.MAJOR
+                ).count()
         return count
 
-    def work_order(self, manufacturer_code: str, number: str) -> DealerWorkOrder:
+    def work_order(self, manufacturer_code: str, number: str, *, page: bool = True) -> DealerWorkOrder:
+        """One work order routed here, with what the dealer sees of it. ``page``: also what only
+        the portal's page shows (the callback script, the root causes to choose from, answers
+        awaiting a senior manager, technical-support requests, department hand-offs)."""
         manufacturer = self._manufacturer(manufacturer_code)
         with tenant_context(manufacturer.hotline):
             work_order = (
@@ -395,21 +405,23 @@ class DealerGateway:
                     .order_by("at", "id")
                 ),
                 questionnaire=questionnaire_for(work_order),
-                script=script_current(),
-                awaiting_senior=senior_answers_awaiting(work_order),
                 # A conclusion made before the work order reached this dealer is another dealer's.
                 conclusion=Conclusion.objects.select_related("root_cause")
                 .filter(work_order=work_order, concluded_at__gte=work_order.dispatched_at)
                 .first(),
-                root_causes=[(c.code, c.name) for c in _root_causes_in_use()],
-                tech_support=list(work_order.tech_support_requests.filter(dealer_id=self.dealer.pk)),
             )
+            if page:
+                view.script = script_current()
+                view.awaiting_senior = senior_answers_awaiting(work_order)
+                view.root_causes = [(c.code, c.name) for c in _root_causes_in_use()]
+                view.tech_support = list(work_order.tech_support_requests.filter(dealer_id=self.dealer.pk))
         key = {"manufacturer_id": manufacturer.pk, "work_order_id": work_order.pk}
         view.person_at_fault = PersonAtFault.objects.filter(**key).first()
         view.assignment = Assignment.objects.filter(**key).first()
         view.notes = list(InternalNote.objects.filter(**key))
         view.contact_attempts = list(ContactAttempt.objects.filter(**key))
-        view.handoffs = list(DepartmentHandoff.objects.filter(**key))
+        if page:
+            view.handoffs = list(DepartmentHandoff.objects.filter(**key))
         return view
 
     def dispatched_between(

@@ -22,7 +22,6 @@ from notifications.rules import (
     DEALER_CALLBACK_DUTY,
     DEALER_CRM,
     DEALER_ON_DUTY,
-    DEALER_OWNER_UPDATE,
     DEALER_PARTS,
     HOTLINE_SUPERVISORS,
     MAJOR_COMPLAINT_DEALER,
@@ -140,7 +139,7 @@ def _clock_warning(data: dict[str, Any]) -> Audience:
     if data.get("clock_kind") in DEALER_INTERNAL_KINDS:
         return Audience(dealer_roles=DEALER_CRM)
     if data.get("clock_kind") == "owner_update":  # call the owner waiting for parts
-        return Audience(dealer_roles=DEALER_OWNER_UPDATE, assignee=True)
+        return Audience(dealer_roles=DEALER_CRM, assignee=True)
     if data.get("clock_kind") == "tech_support":  # the hotline's own window
         return SUPERVISORS
     return Audience(dealer_roles=DEALER_ON_DUTY)

@@ -25,8 +25,6 @@ DEALER_CRM = frozenset({Role.DEALER_CRM_MANAGER})
 # Who at the dealer hears of a major complaint (重大投诉) at once: senior management (the declared
 # set, ``tenants/permissions.py``) and the service manager.
 MAJOR_COMPLAINT_DEALER = frozenset({str(r) for r in DEALER_SENIOR} | {Role.SERVICE_MANAGER})
-# Who is reminded to call an owner waiting for parts (with the work order's assignee).
-DEALER_OWNER_UPDATE = frozenset({Role.DEALER_CRM_MANAGER})
 
 
 @dataclass(frozen=True)

@@ -324,7 +324,7 @@ class WorkOrderDetail(DealerView):
 
 
 def _detail(gateway: DealerGateway, manufacturer: str, number: str) -> Response:
-    view = gateway.work_order(manufacturer, number)
+    view = gateway.work_order(manufacturer, number, page=False)
     return Response(DealerWorkOrderOut(_plain(view)).data, headers={"ETag": etag_of(view.work_order.version)})
 
 

@@ -31,8 +31,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "f": data["figures"],
             "awaiting": data["awaiting_parts"],
             "networks": networks_of_dealer(request.tenant),
-            "digest_allowed": may(request.membership.role, "dealer.digest"),
-            "digest_wanted": digest_wanted(request.user.pk),
+            "digest_allowed": (allowed := may(request.membership.role, "dealer.digest")),
+            "digest_wanted": allowed and digest_wanted(request.user.pk),
         },
     )
 

@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from config.bounds import MomentFormField
 from hotline.models import (
-    DEALER_INTERNAL_KINDS,
     Acceptance,
     Apologiser,
     CallbackOutcome,
@@ -24,6 +23,7 @@ from hotline.models import (
     WorkOrder,
 )
 from hotline.questionnaire_form import answers_of, questionnaire_fields_add
+from hotline.services.handling import DEALER_EXTENDABLE
 
 
 class InboxFilter(forms.Form):
@@ -292,8 +292,7 @@ class ExtensionForm(DealerActionForm):
             self.fields["clock_kind"].choices = [
                 (kind, label)
                 for kind, label in ClockKind.choices
-                # Not the hotline's own window, nor the dealership's internal ones.
-                if kind in windows and kind != ClockKind.TECH_SUPPORT and kind not in DEALER_INTERNAL_KINDS
+                if kind in windows and kind in DEALER_EXTENDABLE
             ]
 
 

@@ -34,21 +34,24 @@ from ..gateway import INBOX_SORTS, DealerGateway, DealerWorkOrder
 from .forms import InboxFilter
 
 
+def _members(request: HttpRequest) -> list[tuple[str, str, str]]:
+    """The people here as (user id, "name · role", role), read once per request."""
+    if not hasattr(request, "_dealer_members"):
+        request._dealer_members = [
+            (str(m.user_id), f"{m.user.get_full_name() or m.user.username} · {m.get_role_display()}", m.role)
+            for m in staff_of(request.tenant)
+        ]
+    return request._dealer_members
+
+
 def _staff(request: HttpRequest) -> list[tuple[str, str]]:
-    return [
-        (str(m.user_id), f"{m.user.get_full_name() or m.user.username} · {m.get_role_display()}")
-        for m in staff_of(request.tenant)
-    ]
+    return [(user_id, label) for user_id, label, _role in _members(request)]
 
 
 def _seniors(request: HttpRequest) -> list[tuple[str, str]]:
     """The senior managers here: on whose behalf an answer to a major complaint can be recorded."""
     senior = roles_allowed("dealer.senior_confirm")
-    return [
-        (str(m.user_id), f"{m.user.get_full_name() or m.user.username} · {m.get_role_display()}")
-        for m in staff_of(request.tenant)
-        if m.role in senior
-    ]
+    return [(user_id, label) for user_id, label, role in _members(request) if role in senior]
 
 
 def inbox_filters(request: HttpRequest) -> tuple[InboxFilter, dict[str, Any]]:

@@ -45,6 +45,11 @@ VIN = {"pattern": "^[A-HJ-NPR-Za-hj-npr-z0-9]{17}$", "minLength": 17, "maxLength
 PLATE = {"pattern": "^$|" + PLATE_RE.pattern.replace("A-HJ-NP-Z", "A-HJ-NP-Za-hj-np-z")}
 
 
+def when(value: dt.datetime | None) -> str | None:
+    """A moment as the API gives it: ISO 8601 in the tenant's zone (None stays None)."""
+    return timezone.localtime(value).isoformat() if value else None
+
+
 class OwnerIn(serializers.Serializer):
     """The owner as the caller gives them; a known mobile number updates that owner."""
 
@@ -190,9 +195,7 @@ def location_of(wo: WorkOrder) -> dict[str, Any] | None:
         "latitude": float(wo.location_latitude) if wo.location_latitude is not None else None,
         "longitude": float(wo.location_longitude) if wo.location_longitude is not None else None,
         "drivable": wo.drivable,
-        "arrival_promised_at": (
-            timezone.localtime(wo.arrival_promised_at).isoformat() if wo.arrival_promised_at else None
-        ),
+        "arrival_promised_at": when(wo.arrival_promised_at),
     }
 
 
@@ -324,10 +327,6 @@ def conclusion_out(conclusion: Conclusion | None) -> dict | None:
     """A conclusion as ``ConclusionOut`` shows it."""
     if conclusion is None:
         return None
-
-    def when(value: dt.datetime | None) -> str | None:
-        return timezone.localtime(value).isoformat() if value else None
-
     return {
         "validity": conclusion.validity,
         "invalid_reason": conclusion.invalid_reason,
@@ -405,10 +404,6 @@ class WorkOrderOut(serializers.ModelSerializer):
 
     def to_representation(self, wo: WorkOrder) -> dict:
         """The same fields as declared, built directly: lists of 50–200 rows are the hot path."""
-
-        def when(value: dt.datetime | None) -> str | None:
-            return timezone.localtime(value).isoformat() if value else None
-
         return {
             "number": wo.number,
             "type": wo.type,

@@ -12,15 +12,14 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api.schema import IDEMPOTENCY_KEY, READ_ERRORS, WRITE_ERRORS, problems, service_checked
+from config.api.schema import READ_ERRORS, WRITE_ERRORS, WRITE_HEADERS, problems, service_checked
 from tenants.api.authentication import actor_of
-from tenants.api.idempotency import idempotent
 
 from ..models import QUESTION_MAX, TechSupportRequest, TechSupportState, WorkOrder
 from ..selectors import work_order_by_number
 from ..services.techsupport import tech_support_answer, tech_support_close
 from .serializers import NOT_BLANK
-from .views import TAG, HotlineView
+from .views import TAG, HotlineView, _Action
 
 
 class TechSupportOut(serializers.Serializer):
@@ -45,10 +44,6 @@ class TechSupportCloseIn(serializers.Serializer):
     reason = service_checked(serializers.CharField, NOT_BLANK, max_length=QUESTION_MAX, allow_blank=True)
 
 
-def _work_order(number: str) -> WorkOrder:
-    return work_order_by_number(number)  # DoesNotExist: 404
-
-
 class TechSupportList(HotlineView):
     permission_actions = {"GET": "work_order.read"}
 
@@ -62,26 +57,28 @@ class TechSupportList(HotlineView):
         "reason it was closed.",
     )
     def get(self, request: Request, number: str) -> Response:
-        rows = TechSupportRequest.objects.filter(work_order=_work_order(number))
+        rows = TechSupportRequest.objects.filter(work_order=work_order_by_number(number))  # 404 if none
         return Response(TechSupportOut(rows, many=True).data)
 
 
-class _Settle(HotlineView):
+class _Settle(_Action):
+    """A write on one request of a work order: as every other write, the work order locked and
+    ``If-Match`` checked first; the answer is the request."""
+
     permission_actions = {"POST": "tech_support.answer"}
-    input_serializer: type[serializers.Serializer]
 
     def settle(self, work_order: WorkOrder, ticket: str, data: dict) -> TechSupportRequest:
         raise NotImplementedError
 
     def post(self, request: Request, number: str, ticket: str) -> Response:
-        serializer = self.input_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        self.ticket = ticket
+        return super().post(request, number)
 
-        def run() -> Response:
-            found = self.settle(_work_order(number), ticket, serializer.validated_data)
-            return Response(TechSupportOut(found).data)
+    def act(self, work_order: WorkOrder, data: dict) -> TechSupportRequest:
+        return self.settle(work_order, self.ticket, data)
 
-        return idempotent(request, run)
+    def answer(self, number: str, result: TechSupportRequest) -> Response:
+        return Response(TechSupportOut(result).data)
 
 
 class TechSupportAnswer(_Settle):
@@ -91,13 +88,14 @@ class TechSupportAnswer(_Settle):
         tags=TAG,
         operation_id="work_orders_tech_support_answer",
         request=TechSupportAnswerIn,
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=WRITE_HEADERS,
         responses={200: TechSupportOut, **problems(WRITE_ERRORS)},
         summary="Answer a dealer's technical-support request",
         description="Answers an open technical-support request (at most 2,000 characters): the dealer "
         "on duty is told, the hotline's answer window stops and, if the SLA policy paused the completion "
         "window for it, that window runs again. A request already answered or closed is refused "
-        "(`request`); an `Idempotency-Key` makes a retry safe.",
+        "(`request`); `If-Match` with the work order's `ETag` refuses it (412) if the work order changed "
+        "since; an `Idempotency-Key` makes a retry safe.",
     )
     def post(self, request: Request, number: str, ticket: str) -> Response:
         return super().post(request, number, ticket)
@@ -115,12 +113,12 @@ class TechSupportClose(_Settle):
         tags=TAG,
         operation_id="work_orders_tech_support_close",
         request=TechSupportCloseIn,
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=WRITE_HEADERS,
         responses={200: TechSupportOut, **problems(WRITE_ERRORS)},
         summary="Close a dealer's technical-support request without a written answer, with the reason",
         description="Closes an open technical-support request with the reason (answered on the phone, no "
         "longer needed): the dealer on duty is told and the windows follow as for an answer. "
-        "An `Idempotency-Key` makes a retry safe.",
+        "`If-Match` and `Idempotency-Key` as for an answer.",
     )
     def post(self, request: Request, number: str, ticket: str) -> Response:
         return super().post(request, number, ticket)

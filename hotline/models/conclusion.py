@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from .scripts import in_reader_language
 from .work_order import WorkOrder
 
 
@@ -80,7 +80,7 @@ class RootCause(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+        return in_reader_language(self.name_zh, self.name_en)
 
 
 class Conclusion(models.Model):

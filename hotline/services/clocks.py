@@ -130,7 +130,7 @@ def clocks_start(
     clocks = []
     for kind in kinds:
         window = window_for(policy, kind, work_order, windows)
-        later = default_window(policy, kind, work_order.type)
+        later = default_window(policy, kind, work_order.type, windows)
         if later is not None and (window is None or later.specificity > window.specificity):
             window = later  # a window added since the policy was published, at its default
         if window is None or not _applies(kind, work_order):
@@ -214,17 +214,17 @@ def clocks_stop(
 def clocks_follow_state(work_order: WorkOrder, *, at: dt.datetime, actor: Actor) -> None:
     """Pause the clocks whose policy pauses them in the new state (or, for the completion
     window, while a technical-support request is open, if the policy says so); resume the others."""
-    held = work_order.tech_support_requests.filter(state=TechSupportState.OPEN).exists()
+    held: bool | None = None  # an open technical-support request: asked only for a completion clock
     policies: dict[int, SlaPolicy] = {}
     for clock in work_order.clocks.exclude(state=ClockState.STOPPED).select_for_update():
         clock.work_order = work_order
-        pause = work_order.state in clock.paused_in or (
-            held
-            and clock.kind == ClockKind.COMPLETION
-            and _policy(clock.policy_version, policies).tech_support_pauses_completion
-        )
+        pause = work_order.state in clock.paused_in
+        if not pause and clock.kind == ClockKind.COMPLETION:
+            if held is None:
+                held = work_order.tech_support_requests.filter(state=TechSupportState.OPEN).exists()
+            pause = held and _policy(clock.policy_version, policies).tech_support_pauses_completion
         if pause and clock.state == ClockState.RUNNING:
-            calendar = clock_calendar(clock)
+            calendar = clock_calendar(clock, policies)
             # Rounded up: a paused clock never loses the fraction of a second it had left.
             clock.remaining_seconds = math.ceil(calendar.between(at, clock.due_at).total_seconds())
             clock.state, clock.paused_at, clock.next_fire_at = ClockState.PAUSED, at, None
@@ -239,7 +239,7 @@ def clocks_follow_state(work_order: WorkOrder, *, at: dt.datetime, actor: Actor)
                 remaining_seconds=clock.remaining_seconds,
             )
         elif not pause and clock.state == ClockState.PAUSED:
-            calendar = clock_calendar(clock)
+            calendar = clock_calendar(clock, policies)
             remaining = dt.timedelta(seconds=clock.remaining_seconds or 0)
             if remaining > dt.timedelta(0):
                 _set_due(clock, calendar.add(at, remaining), calendar)
@@ -266,6 +266,11 @@ def owner_update_follow_state(work_order: WorkOrder, *, at: dt.datetime, actor: 
             clocks_start(work_order, [ClockKind.OWNER_UPDATE], at=at, actor=actor)
     else:
         clocks_stop(work_order, [ClockKind.OWNER_UPDATE], at=at, actor=actor, reason="parts_not_awaited")
+
+
+def clock_open(work_order: WorkOrder, kind: str) -> Clock | None:
+    """The work order's clock of ``kind`` still running or paused, if any."""
+    return work_order.clocks.filter(kind=kind).exclude(state=ClockState.STOPPED).first()
 
 
 def owner_update_restart(work_order: WorkOrder, *, at: dt.datetime, actor: Actor) -> None:

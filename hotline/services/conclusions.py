@@ -316,9 +316,12 @@ def root_cause_add(*, actor: Actor, code: str, name_zh: str, name_en: str) -> Ro
         errors["code"] = [_("This code is already in the list.")]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        last = RootCause.objects.aggregate(last=Max("position"))["last"] or 0
-        return RootCause.objects.create(code=code, name_zh=zh, name_en=en, position=last + 1)
+    try:
+        with transaction.atomic():
+            last = RootCause.objects.aggregate(last=Max("position"))["last"] or 0
+            return RootCause.objects.create(code=code, name_zh=zh, name_en=en, position=last + 1)
+    except IntegrityError:  # added by another administrator a moment before
+        raise ValidationError({"code": [_("This code is already in the list.")]}) from None
 
 
 def root_cause_change(*, actor: Actor, cause_id: int, name_zh: str, name_en: str, active: bool) -> RootCause:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.actor import Actor
@@ -27,7 +26,7 @@ from .clocks import DISPATCH_KINDS, clock_extend, clocks_start, clocks_stop
 from .events import event_append, major_flag
 from .handling import transfer_request
 from .routing import network_place
-from .work_orders import work_order_end, work_order_lock, work_order_save
+from .work_orders import request_decision, work_order_end, work_order_save
 
 
 def work_order_close_without_callback(*, work_order_id: int, actor: Actor, reason: str) -> WorkOrder:
@@ -42,18 +41,6 @@ def work_order_close_without_callback(*, work_order_id: int, actor: Actor, reaso
         verified_by="supervisor",
         missing_reason=_("Closing without a callback needs a reason."),
     )
-
-
-def _decision(model: type, request_id: int, actor: Actor, reason: str) -> tuple:
-    """A pending request and its work order, both locked, marked as decided by ``actor`` now."""
-    request = model.objects.select_for_update().get(pk=request_id)
-    if request.state != DecisionState.PENDING:
-        raise ValidationError({"request": [_("This request was already decided.")]})
-    work_order = work_order_lock(request.work_order_id)
-    now = timezone.now()
-    request.decided_by_id, request.decided_at = actor.user_id, now
-    request.decision_reason = (reason or "").strip()
-    return request, work_order, now
 
 
 def transfer_decide(
@@ -75,7 +62,7 @@ def transfer_decide(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        request, work_order, now = _decision(TransferRequest, request_id, actor, reason)
+        request, work_order, now = request_decision(TransferRequest, request_id, actor, reason)
         if approve:
             if to_dealer_id == work_order.dealer_id:
                 raise ValidationError({"to_dealer": [_("Choose a different dealer.")]})
@@ -151,7 +138,7 @@ def extension_decide(*, request_id: int, actor: Actor, grant: bool, reason: str 
     """Grant (the clock's due time moves, logged) or refuse an extension request."""
     require(actor, "extension.decide")
     with transaction.atomic():
-        request, work_order, now = _decision(ExtensionRequest, request_id, actor, reason)
+        request, work_order, now = request_decision(ExtensionRequest, request_id, actor, reason)
         if grant:
             clock = (
                 work_order.clocks.select_for_update()

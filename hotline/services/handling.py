@@ -23,7 +23,6 @@ from ..models import (
     DEALER_INTERNAL_KINDS,
     Acceptance,
     ClockKind,
-    ClockState,
     ContactMethod,
     DecisionState,
     Department,
@@ -34,11 +33,15 @@ from ..models import (
     WorkOrderType,
 )
 from ..state import transition
-from .clocks import clocks_start, clocks_stop, owner_update_restart
+from .clocks import clock_open, clocks_start, clocks_stop, owner_update_restart
 from .conclusions import CONCLUSION_FIELDS, conclusion_check, conclusion_data, conclusion_write
 from .events import event_append
 from .major import senior_of
 from .work_orders import work_order_lock, work_order_save
+
+# The windows a dealer may ask more time on: not the hotline's own (technical support), not the
+# dealership's internal ones (its own to keep).
+DEALER_EXTENDABLE = frozenset(ClockKind.values) - {ClockKind.TECH_SUPPORT} - DEALER_INTERNAL_KINDS
 
 
 def _when(at: dt.datetime | None, errors: dict[str, list[str]], name: str = "at") -> dt.datetime:
@@ -175,11 +178,7 @@ def work_order_hand_off(
         now = timezone.now()
         event_append(work_order, EventKind.HANDED_OFF, actor, now, department=department)
         clocks_stop(work_order, [ClockKind.INTERNAL_HANDOFF], at=now, actor=actor, reason="handed_off")
-        if (
-            not work_order.clocks.filter(kind=ClockKind.DEPARTMENT_RESULT)
-            .exclude(state=ClockState.STOPPED)
-            .exists()
-        ):
+        if clock_open(work_order, ClockKind.DEPARTMENT_RESULT) is None:
             clocks_start(work_order, [ClockKind.DEPARTMENT_RESULT], at=now, actor=actor)
     return work_order
 
@@ -196,12 +195,7 @@ def work_order_department_answer(
     with transaction.atomic():
         work_order = work_order_lock(work_order_id, dealer_id)
         transition(work_order, "department_answer")
-        running = (
-            work_order.clocks.filter(kind=ClockKind.DEPARTMENT_RESULT)
-            .exclude(state=ClockState.STOPPED)
-            .first()
-        )
-        if running is None:
+        if clock_open(work_order, ClockKind.DEPARTMENT_RESULT) is None:
             raise ValidationError(
                 {"result": [_("No department has this work order yet: hand it to one first.")]}
             )

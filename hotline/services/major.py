@@ -23,7 +23,6 @@ from ..events import EventKind
 from ..models import (
     Category,
     ClockKind,
-    ClockState,
     DecisionState,
     Severity,
     State,
@@ -32,9 +31,9 @@ from ..models import (
     WorkOrderEvent,
 )
 from ..state import transition
-from .clocks import clocks_follow_state, clocks_start, clocks_stop
+from .clocks import clock_open, clocks_follow_state, clocks_start, clocks_stop
 from .events import event_append
-from .work_orders import work_order_lock, work_order_save
+from .work_orders import request_decision, work_order_lock, work_order_save
 
 # States in which the dealer still owes the owner an answer: an upgrade then starts the window.
 ANSWER_OWED = frozenset({State.DISPATCHED, State.PROCESSING, State.AWAITING_PARTS, State.REOPENED})
@@ -73,11 +72,13 @@ def _reclassify(
     )
     if downgraded:
         clocks_stop(work_order, [ClockKind.SENIOR_ANSWER], at=now, actor=actor, reason="downgraded")
-    if upgraded and work_order.state in ANSWER_OWED:
-        running = work_order.clocks.filter(kind=ClockKind.SENIOR_ANSWER).exclude(state=ClockState.STOPPED)
-        if not running.exists():
-            clocks_start(work_order, [ClockKind.SENIOR_ANSWER], at=now, actor=actor)
-            clocks_follow_state(work_order, at=now, actor=actor)
+    if (
+        upgraded
+        and work_order.state in ANSWER_OWED
+        and clock_open(work_order, ClockKind.SENIOR_ANSWER) is None
+    ):
+        clocks_start(work_order, [ClockKind.SENIOR_ANSWER], at=now, actor=actor)
+        clocks_follow_state(work_order, at=now, actor=actor)
     return work_order
 
 
@@ -150,13 +151,7 @@ def upgrade_decide(*, request_id: int, actor: Actor, grant: bool, reason: str) -
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Record the reason for the decision.")]})
     with transaction.atomic():
-        request = UpgradeRequest.objects.select_for_update().get(pk=request_id)
-        if request.state != DecisionState.PENDING:
-            raise ValidationError({"request": [_("This request was already decided.")]})
-        work_order = work_order_lock(request.work_order_id)
-        now = timezone.now()
-        request.decided_by_id, request.decided_at = actor.user_id, now
-        request.decision_reason = reason.strip()
+        request, work_order, now = request_decision(UpgradeRequest, request_id, actor, reason)
         if grant:
             request.state = DecisionState.APPROVED
             request.save()

@@ -122,13 +122,15 @@ def _later_missing(windows: list[SlaWindow]) -> list[WindowSpec]:
     ]
 
 
-def default_window(policy: SlaPolicy, kind: str, work_order_type: str = "") -> SlaWindow | None:
+def default_window(
+    policy: SlaPolicy, kind: str, work_order_type: str = "", windows: list[SlaWindow] | None = None
+) -> SlaWindow | None:
     """For a policy without a window added since it was published (``LATER_WINDOWS``): the
     default one (unsaved) of ``kind`` that applies to ``work_order_type``; None otherwise (a
-    policy may leave any other window out on purpose)."""
+    policy may leave any other window out on purpose). ``windows``: the policy's, if read."""
     candidates = [
         spec
-        for spec in _later_missing(list(policy.windows.all()))
+        for spec in _later_missing(windows if windows is not None else list(policy.windows.all()))
         if spec.kind == kind and spec.work_order_type in ("", work_order_type)
     ]
     if not candidates:

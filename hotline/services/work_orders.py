@@ -33,6 +33,7 @@ from ..models import (
     Category,
     Channel,
     ClockKind,
+    DecisionState,
     Owner,
     PartLine,
     Severity,
@@ -264,10 +265,23 @@ def intake_errors(intake: Intake) -> Errors:
     """Every error of an intake at once, keyed by field (``owner.mobile``, ``part_lines[2].quantity``),
     without saving anything: what ``work_order_create`` would refuse. A form shows them all in
     one pass, with its own, rather than one round at a time."""
-    return _intake_checked(intake)[0]
+    return _intake_checked(intake).errors
 
 
-def _intake_checked(intake: Intake) -> tuple[Errors, Owner, dict[str, Any] | None, list[dict], dt.datetime]:
+@dataclass
+class _Checked:
+    """An intake's values as checked, ready to save."""
+
+    errors: Errors
+    owner: Owner
+    vehicle: dict[str, Any] | None
+    lines: list[dict]
+    received_at: dt.datetime
+    complainant: dict[str, str]
+    location: dict[str, Any]
+
+
+def _intake_checked(intake: Intake) -> _Checked:
     errors: Errors = {}
     _check_choice(errors, "type", intake.type, WorkOrderType)
     _check_choice(errors, "category", intake.category, Category)
@@ -300,14 +314,14 @@ def _intake_checked(intake: Intake) -> tuple[Errors, Owner, dict[str, Any] | Non
         _add(errors, "received_at", _("The time received cannot be in the future."))
     elif received_at < EARLIEST:
         _add(errors, "received_at", _("Give a time between 2000 and 2099."))
-    _check_record(intake, received_at, errors)
-    _check_location(intake, errors)
-    return errors, owner_draft, vehicle_values, lines, received_at
+    complainant = _check_record(intake, received_at, errors)
+    location = _check_location(intake, errors)
+    return _Checked(errors, owner_draft, vehicle_values, lines, received_at, complainant, location)
 
 
-def _check_record(intake: Intake, received_at: dt.datetime, errors: Errors) -> None:
+def _check_record(intake: Intake, received_at: dt.datetime, errors: Errors) -> dict[str, str]:
     """The complainant (name and phone together, when not the owner), when it happened (before
-    the call), and the record's texts within their lengths."""
+    the call), and the record's texts within their lengths; the complainant as saved."""
     complainant = {k: str((intake.complainant or {}).get(k) or "").strip() for k in COMPLAINANT_FIELDS}
     if any(complainant.values()):
         if not complainant["name"]:
@@ -333,6 +347,7 @@ def _check_record(intake: Intake, received_at: dt.datetime, errors: Errors) -> N
             _add(errors, "incident_at", _("It cannot have happened after the complaint was received."))
         elif intake.incident_at < EARLIEST:
             _add(errors, "incident_at", _("Give a time between 2000 and 2099."))
+    return complainant
 
 
 def location_checked(raw: Mapping[str, Any] | None, errors: Errors) -> dict[str, Any]:
@@ -368,11 +383,13 @@ def location_checked(raw: Mapping[str, Any] | None, errors: Errors) -> dict[str,
     return clean
 
 
-def _check_location(intake: Intake, errors: Errors) -> None:
+def _check_location(intake: Intake, errors: Errors) -> dict[str, Any]:
+    """Where the car stands, as saved (rescue only; refused for any other type)."""
     if intake.type == WorkOrderType.RESCUE:
-        location_checked(intake.location, errors)
-    elif intake.location:
+        return location_checked(intake.location, errors)
+    if intake.location:
         _add(errors, "location", _("Only roadside-rescue work orders record where the car stands."))
+    return {}
 
 
 def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intake) -> WorkOrder:
@@ -384,11 +401,17 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
     unless everything is valid.
     """
     require(actor, "work_order.create")
-    errors, owner_draft, vehicle_values, lines, received_at = _intake_checked(intake)
-    if errors:
-        raise ValidationError(errors)
+    checked = _intake_checked(intake)
+    if checked.errors:
+        raise ValidationError(checked.errors)
+    owner_draft, vehicle_values, lines, received_at = (
+        checked.owner,
+        checked.vehicle,
+        checked.lines,
+        checked.received_at,
+    )
     is_rescue = intake.type == WorkOrderType.RESCUE
-    location = location_checked(intake.location, {}) if is_rescue else {}
+    location = checked.location
 
     with transaction.atomic():
         # Two agents recording the same new owner or vehicle at once make one record, not two.
@@ -465,9 +488,7 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
             dispatched_at=now,
             created_by_id=actor.user_id or 0,
             repeat_of=repeat_of,
-            complainant_name=str((intake.complainant or {}).get("name") or "").strip(),
-            complainant_phone=str((intake.complainant or {}).get("phone") or "").strip(),
-            complainant_relation=str((intake.complainant or {}).get("relation") or "").strip(),
+            **{f"complainant_{name}": value for name, value in checked.complainant.items()},
             incident_at=intake.incident_at,
             **{name: str(getattr(intake, name) or "").strip() for name in RECORD_LIMITS},
             **{f"location_{name}": location.get(name, "") for name in LOCATION_LIMITS},
@@ -556,6 +577,22 @@ def work_order_lock(work_order_id: int, dealer_id: int | None = None) -> WorkOrd
     if dealer_id is not None and work_order.dealer_id != dealer_id:
         raise Http404
     return work_order
+
+
+def request_decision(model: type, request_id: int, actor: Actor, reason: str) -> tuple:
+    """A pending request about a work order (transfer, extension, upgrade) and its work order,
+    both locked, the request marked as decided by ``actor`` now. The work order is locked first,
+    as every other write locks it (the API locks it before anything), so two deciders never
+    wait on each other."""
+    work_order_id = model.objects.filter(pk=request_id).values_list("work_order_id", flat=True).get()
+    work_order = work_order_lock(work_order_id)
+    request = model.objects.select_for_update().get(pk=request_id)
+    if request.state != DecisionState.PENDING:
+        raise ValidationError({"request": [_("This request was already decided.")]})
+    now = timezone.now()
+    request.decided_by_id, request.decided_at = actor.user_id, now
+    request.decision_reason = (reason or "").strip()
+    return request, work_order, now
 
 
 def work_order_lock_by_number(number: str) -> WorkOrder:

@@ -69,6 +69,7 @@ from ..services.questionnaires import questionnaire_for
 from ..services.routing import RescueSuggestion, dealer_suggest, rescue_dealers_suggest
 from ..services.scripts import callback_script
 from ..services.work_orders import (
+    OWNER_FIELDS,
     intake_errors,
     intake_from,
     location_checked,
@@ -270,7 +271,7 @@ def queues(request: HttpRequest) -> HttpResponse:
 def _intake_initial(owner: Owner | None, vehicle: Vehicle | None) -> dict[str, Any]:
     initial: dict[str, Any] = {"token": uuid.uuid4().hex}
     if owner is not None:
-        for name in ("name", "gender", "mobile", "landline", "email", "province", "city", "address"):
+        for name in OWNER_FIELDS:
             initial[f"owner_{name}"] = getattr(owner, name)
     if vehicle is not None:
         for name in ("vin", "plate", "model", "purchase_date", "mileage_km", "use"):

@@ -90,7 +90,15 @@ def test_demo_work_orders_went_through_the_real_services():
         states = set(WorkOrder.objects.values_list("state", flat=True))
         closed = WorkOrder.objects.get(state="closed")
         kinds = list(closed.events.values_list("kind", flat=True))
+        # The handbook's cases filed as it files them: the two-hour wait under waiting time, the
+        # misquoted blower a repair-quality complaint (no parts shortage).
+        filed = {
+            wo.complaint[:12]: (wo.type, wo.category)
+            for wo in WorkOrder.objects.filter(complaint__contains="小时")
+            | WorkOrder.objects.filter(complaint__contains="鼓风机")
+        }
     connection.set_schema_to_public()
+    assert sorted(filed.values()) == [("complaint", "repair_quality"), ("complaint", "waiting_time")]
     assert states == {"dispatched", "processing", "awaiting_parts", "resolved", "closed"}
     assert kinds.index("work_order.first_contact") < kinds.index("work_order.closed")
 

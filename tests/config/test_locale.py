@@ -42,3 +42,19 @@ def test_every_template_text_is_translated_into_chinese():
         )
     assert len(found) > 150
     assert untranslated == []
+
+
+def test_the_chinese_ui_speaks_the_handbooks_terms():
+    """来电/来人/函件, 配件类投诉, 配件分中心, 兄弟站调配, 客户关系部经理: the words the manufacturers'
+    handbooks use, not paraphrases."""
+    from django.utils import translation
+
+    from hotline.models import Category, Channel, StockCheck, WorkOrderType
+    from tenants.models import Role
+
+    with translation.override("zh-hans"):
+        assert [str(Channel(c).label) for c in ("phone", "walk_in", "letter")] == ["来电", "来人", "函件"]
+        assert str(WorkOrderType.PARTS_SHORTAGE.label) == str(Category.PARTS_SHORTAGE.label) == "配件类投诉"
+        assert str(StockCheck.SIBLING_TRANSFER.label) == "兄弟站调配"
+        assert "配件分中心" in str(StockCheck.PARTS_CENTRE.label)
+        assert str(Role.DEALER_CRM_MANAGER.label) == "客户关系部经理"

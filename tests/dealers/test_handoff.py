@@ -179,3 +179,35 @@ def test_the_api_hands_off_and_a_stranger_learns_nothing(hotline, network, forei
     assert "parts" not in answer.content.decode()
     with tenant_context(network["junda"]):
         assert DepartmentHandoff.objects.get().result == ""
+
+
+def test_a_department_that_does_not_answer_warns_and_escalates_to_the_crm_manager(
+    hotline, network, staff, recorded
+):
+    wo, _agent = recorded
+    url = f"/work-orders/HQ/{wo.number}/"
+    with time_machine.travel(NOON + dt.timedelta(minutes=10), tick=False):
+        crm = client_for(network["junda"], staff["crm"])
+        crm.post(url + "hand_off/", {"department": "parts", "head_id": staff["clerk"].pk})
+    due = clocks_of(hotline, wo)["department_result"].due_at
+    assert due == NOON + dt.timedelta(minutes=10, hours=48)
+    with tenant_context(hotline):
+        clocks_fire_due(due - dt.timedelta(hours=8))  # the warning, 8 hours before
+        clocks_fire_due(due + dt.timedelta(minutes=1))  # missed
+        fired = {
+            e.kind: e.data
+            for e in WorkOrder.objects.get(pk=wo.pk).events.filter(data__clock_kind="department_result")
+        }
+    assert EventKind.CLOCK_WARNING in fired
+    assert fired[EventKind.CLOCK_BREACHED]["escalate_to"] == ["dealer_crm_manager"]
+    connection.set_schema_to_public()
+    relay_everywhere()
+    dispatch_relayed()
+    with tenant_context(network["junda"]):
+        told = set(
+            Notification.objects.filter(kind__startswith="clock.", work_order_number=wo.number).values_list(
+                "user_id", "kind"
+            )
+        )
+    assert (staff["crm"].pk, "clock.warning") in told
+    assert (staff["crm"].pk, "clock.breached") in told

@@ -11,7 +11,6 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django_tenants.utils import tenant_context
 
-from hotline.calendar import official_schedule_known
 from hotline.models import CalendarOverride, CalendarYear, Clock, WorkOrderEvent
 from hotline.services.clocks import clocks_recalculate
 from hotline.services.policy import calendar_override_set, calendar_year_enter
@@ -20,10 +19,7 @@ from tenants.models import Role, User
 
 from ..conftest import client_for, parts_intake, person
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(official_schedule_known(2028), reason="the official data already covers 2028"),
-]
+pytestmark = pytest.mark.django_db
 
 BEIJING = zoneinfo.ZoneInfo("Asia/Shanghai")
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}

@@ -98,21 +98,34 @@
 
   // --- a live refresh never takes away what a person is doing ---
   // A region refreshed live is replaced whole; while a form in it has entries the person has
-  // not sent yet, or a section they opened, the refresh waits (sending the form reloads the page).
+  // not sent yet, or a section they opened, the refresh waits (sending the form reloads the
+  // page). Closing that section, or clearing the form, lets the waiting refresh happen.
+  const BUSY = "form[data-editing], details[data-opened][open]";
   document.addEventListener("input", function (e) {
     const form = e.target.closest && e.target.closest("form");
     if (form) form.dataset.editing = "1";
   });
+  document.addEventListener("reset", function (e) { delete e.target.dataset.editing; refreshWaiting(); });
   document.addEventListener("click", function (e) {
     const summary = e.target.closest && e.target.closest("details > summary");
     if (summary) summary.parentElement.dataset.opened = "1";
   });
+  document.addEventListener("toggle", function (e) {
+    if (!e.target.open) { delete e.target.dataset.opened; refreshWaiting(); }
+  }, true);
   document.addEventListener("htmx:beforeRequest", function (e) {
     const region = e.detail && e.detail.elt;
-    if (region && region.querySelector && region.querySelector("form[data-editing], details[data-opened][open]")) {
+    if (region && region.querySelector && region.querySelector(BUSY)) {
+      region.dataset.stale = "1";
       e.preventDefault();
     }
   });
+  function refreshWaiting() {
+    const waiting = document.querySelectorAll("[data-stale]");
+    if (!waiting.length || document.querySelector(BUSY)) return;
+    waiting.forEach(function (region) { delete region.dataset.stale; });
+    body.dispatchEvent(new CustomEvent("live", { detail: {} }));
+  }
 
   if (!topics.length || !window.WebSocket) return;
 
