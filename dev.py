@@ -164,19 +164,29 @@ def supervise() -> int:
         signal.signal(signal.SIGINT, previous)
 
 
+# What the browser tests need from Debian: the browser, and a font with Chinese glyphs (without
+# one, pages in Chinese render as boxes in the screenshots the tests keep).
+BROWSER_PACKAGES = {"chromium": "/usr/bin/chromium", "fonts-wqy-microhei": "/usr/share/fonts/truetype/wqy"}
+
+
 def ensure_chromium() -> None:
     """The browser tests (tests/e2e) drive Debian's Chromium; install it when missing and allowed."""
     import shutil
 
-    if os.path.exists("/usr/bin/chromium") or shutil.which("chromium") or os.environ.get("CHROMIUM_PATH"):
+    missing = [name for name, path in BROWSER_PACKAGES.items() if not os.path.exists(path)]
+    if os.environ.get("CHROMIUM_PATH") or shutil.which("chromium"):
+        missing = [name for name in missing if name != "chromium"]
+    if not missing:
         return
     if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
-        print("• Chromium is missing: installing it with apt-get (the browser tests need it)", flush=True)
-        apt = ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]
+        print(f"• installing {', '.join(missing)} with apt-get (the browser tests need it)", flush=True)
+        apt = ["apt-get", "install", "-y", "--no-install-recommends", *missing]
         if subprocess.run(apt).returncode != 0:
             subprocess.run(["apt-get", "update"])
             subprocess.run(apt)
-    if not (os.path.exists("/usr/bin/chromium") or shutil.which("chromium")):
+    if not (
+        os.path.exists("/usr/bin/chromium") or shutil.which("chromium") or os.environ.get("CHROMIUM_PATH")
+    ):
         print(
             "• Chromium is not installed (apt-get install -y chromium, or set CHROMIUM_PATH): "
             "the browser tests in tests/e2e will fail.",
@@ -184,11 +194,30 @@ def ensure_chromium() -> None:
         )
 
 
+def test_workers() -> int:
+    """How many pytest-xdist workers the whole suite runs on (``TEST_WORKERS``; else one per core
+    this process may use, at most 4: each worker holds a test database, servers and a browser)."""
+    if os.environ.get("TEST_WORKERS"):
+        return max(1, int(os.environ["TEST_WORKERS"]))
+    return max(1, min(4, len(os.sched_getaffinity(0))))
+
+
 def test(args: list[str]) -> int:
+    """With arguments: pytest with them. Without: the whole suite, first everything but the fault
+    tests on ``test_workers()`` workers, then the fault tests alone (they stop and start the
+    PostgreSQL and Redis servers every worker uses)."""
     ensure_chromium()
     started = start_services("config.settings.test")
+    pytest = [sys.executable, "-m", "pytest"]
     try:
-        return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=ROOT).returncode
+        if args:
+            return subprocess.run([*pytest, *args], cwd=ROOT).returncode
+        workers = test_workers()
+        parallel = ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
+        print(f"• the suite on {workers} worker(s), then the fault tests alone", flush=True)
+        first = subprocess.run([*pytest, *parallel, "-m", "not faults"], cwd=ROOT).returncode
+        second = subprocess.run([*pytest, "-m", "faults"], cwd=ROOT).returncode
+        return first or second
     finally:
         stop_services(started)
 

@@ -11,6 +11,7 @@ soon as the cap is passed, without handing anything on. A declared
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,8 +25,21 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 
+# The API's uploads of a file to a work order (hotline: the number; dealer: manufacturer and number).
+FILE_UPLOAD = re.compile(r"^/api/v1/work-orders/(?:[A-Za-z0-9][A-Za-z0-9_-]*/){1,2}attachments/$")
+# What a multipart body adds to the file it carries (boundaries, part headers), with room to spare.
+MULTIPART_ALLOWANCE = 64 * 1024
+
+
+def file_upload_cap() -> int:
+    """The largest body an upload of one file takes: the largest file, and its wrapping."""
+    return settings.ATTACHMENT_MAX_BYTES + MULTIPART_ALLOWANCE
+
+
 def cap_for(path: str) -> int | None:
     """The largest body a path takes, or None for paths Django's own limits cover."""
+    if FILE_UPLOAD.match(path):
+        return file_upload_cap()
     if path.startswith("/api/"):
         return settings.API_MAX_BODY_BYTES
     if path.startswith("/sms/replies/"):

@@ -10,10 +10,11 @@ from celery import bootsteps
 from tenant_schemas_celery.app import CeleryApp
 
 from config.heartbeat import heartbeat
+from config.tasks import TASK_CLASS
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
-app = CeleryApp("complaint_desk")
+app = CeleryApp("complaint_desk", task_cls=TASK_CLASS)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -101,6 +101,7 @@ class DemoUser:
     username: str
     full_name: str
     grants: tuple[tuple[str, str], ...]  # (tenant slug, role)
+    parts_centre: str = ""  # parts-centre staff: the code of their centre (of the hotline's maker)
 
 
 USERS = [
@@ -111,6 +112,8 @@ USERS = [
     DemoUser("dy.agent", "陈静", (("dongyue", Role.HOTLINE_AGENT),)),
     DemoUser("dy.supervisor", "刘洋", (("dongyue", Role.HOTLINE_SUPERVISOR),)),
     DemoUser("dy.admin", "杨帆", (("dongyue", Role.HOTLINE_ADMIN),)),
+    # The 华南 parts centre's clerk: its requests on the parts-centre portal of 华骐's host.
+    DemoUser("hq.pc-gz", "韩梅", (("huaqi", Role.PARTS_CENTRE_STAFF),), parts_centre="PC-GZ"),
     DemoUser("junda.crm", "黄丽", (("gz-junda", Role.DEALER_CRM_MANAGER),)),
     DemoUser("junda.sa", "周杰", (("gz-junda", Role.SERVICE_ADVISOR),)),
     DemoUser("junda.sm", "吴磊", (("gz-junda", Role.SERVICE_MANAGER),)),
@@ -361,7 +364,13 @@ def demo_load(stdout=None) -> int:
                 )
                 say(f"user {demo_user.username} created")
             for slug, role in demo_user.grants:
-                membership_grant(user=user, tenant=Tenant.objects.get(slug=slug), role=role)
+                tenant = Tenant.objects.get(slug=slug)
+                centre = (
+                    PartsCentre.objects.get(manufacturer__hotline=tenant, code=demo_user.parts_centre)
+                    if demo_user.parts_centre
+                    else None
+                )
+                membership_grant(user=user, tenant=tenant, role=role, parts_centre=centre)
             # Roles that need a second factor get a demo authenticator with a published secret.
             if any(mfa_required(role) for _slug, role in demo_user.grants):
                 TOTPDevice.objects.get_or_create(
@@ -756,6 +765,8 @@ def demo_banner() -> str:
         for user in USERS:
             if user.username in present:
                 where = ", ".join(f"{slug} ({Role(role).label})" for slug, role in user.grants)
+                if user.parts_centre:
+                    where += f" {user.parts_centre}: /parts-centre/"
                 lines.append(f"  {user.username:15} {user.full_name:8} {where}")
         lines += [
             "",

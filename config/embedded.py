@@ -13,6 +13,7 @@ import logging
 import os
 import subprocess
 import time
+import urllib.parse
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -96,6 +97,18 @@ def postgres_stop() -> None:
 
 def _redis_socket() -> Path:
     return data_dir() / "redis" / "redis.sock"
+
+
+def redis_db_shifted(url: str, by: int) -> str:
+    """``url`` with its database index moved ``by`` (``unix://…?db=N`` or ``redis://…/N``)."""
+    base, _, query = url.partition("?")
+    params = parse_qs(query)
+    if "db" in params:
+        params["db"] = [str(int(params["db"][0]) + by)]
+        return f"{base}?{urllib.parse.urlencode(params, doseq=True)}"
+    parts = urlsplit(url)
+    db = int(parts.path.strip("/") or 0)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{db + by}"))
 
 
 def redis_url(db: int = 0) -> str:

@@ -9,8 +9,10 @@ once. In production Kubernetes does this (docs/deploy.md, docs/operations.md).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
+import tempfile
 import threading
 import time
 from collections.abc import Iterable
@@ -20,6 +22,19 @@ from typing import TextIO
 # A process counts as started after this many seconds; dying sooner is retried with back-off.
 START_SECONDS = 3
 STOP_WAIT_SECONDS = 15
+# A Unix socket's path has room for 107 bytes (sun_path); supervisord refuses a longer one.
+SOCKET_PATH_BYTES = 100
+
+
+def control_socket(folder: Path) -> Path:
+    """Where supervisord listens for its control commands: in ``folder``, or, when that path
+    would be too long for a Unix socket (a checkout deep in the file tree), in the temporary
+    directory under a name taken from ``folder``."""
+    path = folder / "supervisord.sock"
+    if len(os.fsencode(path)) <= SOCKET_PATH_BYTES:
+        return path
+    digest = hashlib.sha256(os.fsencode(folder.resolve())).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"complaint-desk-supervisor-{digest}.sock"
 
 
 def procfile(path: Path) -> dict[str, str]:
@@ -36,6 +51,7 @@ def supervisord_conf(processes: dict[str, str], *, folder: Path, cwd: Path) -> P
     """A supervisord configuration for ``processes`` under ``folder`` (logs, pid, socket)."""
     logs = folder / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    socket = control_socket(folder)
     sections = [
         "[supervisord]",
         "nodaemon=true",
@@ -44,13 +60,13 @@ def supervisord_conf(processes: dict[str, str], *, folder: Path, cwd: Path) -> P
         "loglevel=warn",
         "",
         "[unix_http_server]",
-        f"file={folder / 'supervisord.sock'}",
+        f"file={socket}",
         "",
         "[rpcinterface:supervisor]",
         "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
         "",
         "[supervisorctl]",
-        f"serverurl=unix://{folder / 'supervisord.sock'}",
+        f"serverurl=unix://{socket}",
     ]
     for name, command in processes.items():
         # The Procfile's lines use the shell's ${VAR:-default}: a shell runs each, then becomes it.

@@ -1,7 +1,7 @@
 """URLs every host serves, whatever its tenant type."""
 
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import path
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
@@ -22,7 +22,7 @@ urlpatterns = [
     path("invitations/<token:secret>/", invitations.invitation_take, name="invitation"),
     path("views/", portal.saved_view_save_view, name="saved-view-save"),
     path("views/<id:pk>/delete/", portal.saved_view_delete_view, name="saved-view-delete"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", account.language_set, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True), name="favicon"),
 ]

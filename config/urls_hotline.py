@@ -2,10 +2,13 @@
 
 from django.urls import include, path
 
+from hotline.events import notifying_kinds
 from hotline.views import (
     administration,
+    attachments,
     callbacks,
     calls,
+    conversation,
     home,
     kpis,
     notes,
@@ -16,11 +19,14 @@ from hotline.views import (
     work_orders,
 )
 from notifications import views as notification_views
+from parts_tickets import portal as parts_portal
 from parts_tickets import views as parts_views
 from tenants.views import people
 
 from .urls_common import handler403, handler404, handler500
 from .urls_common import urlpatterns as common
+
+NOTIFYING = notifying_kinds()
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -35,7 +41,24 @@ urlpatterns = [
     path("numbers-to-verify/", callbacks.numbers_to_verify, name="numbers-to-verify"),
     path("work-orders/<code:number>/", work_orders.work_order_page_view, name="work-order"),
     path("work-orders/<code:number>/notes/", notes.note_add, name="work-order-note"),
+    path("work-orders/<code:number>/attachments/", attachments.attachment_add, name="work-order-attachments"),
+    path(
+        "work-orders/<code:number>/attachments/remove/",
+        attachments.attachment_remove_view,
+        name="work-order-attachment-remove",
+    ),
+    path(
+        "work-orders/<code:number>/attachments/<id:pk>/",
+        attachments.attachment_download,
+        name="work-order-attachment",
+    ),
+    path(
+        "work-orders/<code:number>/attachments/<id:pk>/thumbnail/",
+        attachments.attachment_thumbnail,
+        name="work-order-attachment-thumbnail",
+    ),
     path("work-orders/<code:number>/owner-calls/", notes.owner_call_add, name="work-order-owner-call"),
+    path("work-orders/<code:number>/messages/", conversation.message_add, name="work-order-message"),
     path("work-orders/<code:number>/<slug:action>/", work_orders.work_order_action, name="work-order-action"),
     path("queues/", work_orders.queues, name="queues"),
     path("calls/", calls.calls, name="calls"),
@@ -94,7 +117,31 @@ urlpatterns = [
         webhooks.webhook_action,
         name="admin-webhook-action",
     ),
+    # The parts-centre portal: a centre's own staff work its requests (parts_tickets/portal.py).
+    path("parts-centre/", parts_portal.queue, name="parts-centre"),
+    path("parts-centre/<code:number>/", parts_portal.request_page, name="parts-centre-request"),
+    path(
+        "parts-centre/<code:number>/acknowledge/",
+        parts_portal.acknowledge,
+        name="parts-centre-acknowledge",
+    ),
+    path(
+        "parts-centre/<code:number>/lines/<id:line_no>/<slug:action>/",
+        parts_portal.line_action,
+        name="parts-centre-line",
+    ),
     path("notifications/", notification_views.notification_centre, name="notifications"),
+    path(
+        "notifications/preferences/",
+        notification_views.notification_preferences,
+        {"kinds": NOTIFYING},
+        name="notification-preferences",
+    ),
+    path("administration/robots/", notification_views.robot_list, {"kinds": NOTIFYING}, name="robots"),
+    path(
+        "administration/robots/<id:pk>/", notification_views.robot_detail, {"kinds": NOTIFYING}, name="robot"
+    ),
+    path("administration/robots/<id:pk>/test/", notification_views.robot_test, name="robot-test"),
     *common,
 ]
 

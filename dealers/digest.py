@@ -108,9 +108,15 @@ def digests_make(now: dt.datetime | None = None) -> list[int]:
     made = set(DailyDigest.objects.filter(day=day).values_list("user_id", flat=True))
     missing = [u for u in allowed if u not in made]
     if missing:
-        with translation.override(settings.LANGUAGE_CODE):
-            subject, body = digest_text(dealer, day)
+        # Each in the person's own language (the one they last chose), written once per language.
+        languages = dict(User.objects.filter(pk__in=missing).values_list("pk", "preferred_language"))
+        texts: dict[str, tuple[str, str]] = {}
         for user_id in missing:
+            language = languages.get(user_id) or settings.LANGUAGE_CODE
+            if language not in texts:
+                with translation.override(language):
+                    texts[language] = digest_text(dealer, day)
+            subject, body = texts[language]
             try:
                 with transaction.atomic():
                     DailyDigest.objects.create(user_id=user_id, day=day, subject=subject, body=body)

@@ -12,11 +12,24 @@ happen in one transaction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.http import Http404
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -26,6 +39,7 @@ from config.listing import PAGE_SIZE, Cursor, Page, Sort, ordered, page_ids, row
 from hotline.events import EventKind, dealer_view
 from hotline.models import (
     OPEN_STATES,
+    Attachment,
     CallbackAttempt,
     CallbackParty,
     CallbackScript,
@@ -33,6 +47,7 @@ from hotline.models import (
     ClockKind,
     ClockState,
     Conclusion,
+    Message,
     Questionnaire,
     RelayedEvent,
     RootCause,
@@ -44,14 +59,22 @@ from hotline.models import (
 )
 from hotline.satisfaction import callback_facts, failed_callbacks, figures_by, figures_of, weakest_items
 from hotline.selectors import (
+    Conversation,
+    OwnerHistory,
+    attachments_visible,
+    conversation_of,
+    dealer_windows_running,
     feed_position,
     kpi_rows,
+    owner_history,
     relayed_after,
     root_causes,
     search_matches,
     with_list_columns,
 )
+from hotline.services.attachments import attachment_remove, attachments_add
 from hotline.services.conclusions import root_causes_ensure
+from hotline.services.conversation import conversation_mark_read, message_post
 from hotline.services.major import senior_answers_awaiting
 from hotline.services.questionnaires import questionnaire_for
 from hotline.services.scripts import script_current
@@ -116,6 +139,10 @@ class DealerWorkOrder:
     person_at_fault: PersonAtFault | None = None
     # This dealer's questions to the manufacturer's technical support, with their answers.
     tech_support: list[TechSupportRequest] = field(default_factory=list)
+    # The owner's other work orders this dealer handles, their vehicles, this dealer's callbacks.
+    history: OwnerHistory | None = None
+    # The files on the work order this dealer sees: the hotline's and its own.
+    attachments: list[Attachment] = field(default_factory=list)
 
     @property
     def tech_support_open(self) -> bool:
@@ -200,9 +227,8 @@ class DealerGateway:
             qs = qs.filter(is_overdue=True)
         if due_within:
             now = timezone.now()
-            soon = Clock.objects.filter(
+            soon = dealer_windows_running(
                 work_order=OuterRef("pk"),
-                state=ClockState.RUNNING,
                 due_at__gte=now,
                 due_at__lt=now + dt.timedelta(minutes=due_within),
             )
@@ -236,9 +262,7 @@ class DealerGateway:
             with tenant_context(manufacturer.hotline):
                 orders = list(ordered(qs, "next_due", False)[:limit])
                 due = {}
-                for clock in Clock.objects.filter(work_order__in=orders, state=ClockState.RUNNING).order_by(
-                    "due_at"
-                ):
+                for clock in dealer_windows_running(work_order__in=orders):
                     due.setdefault(clock.work_order_id, clock)
             rows += [
                 InboxRow(
@@ -331,11 +355,7 @@ class DealerGateway:
                 "overdue": self._inbox_query(manufacturer, assignments, overdue=True),
                 "awaiting_parts": self._inbox_query(manufacturer, assignments, state=State.AWAITING_PARTS),
                 "callbacks": self._inbox_query(manufacturer, assignments, state=State.RESOLVED).filter(
-                    Exists(
-                        Clock.objects.filter(
-                            work_order=OuterRef("pk"), kind=ClockKind.CALLBACK, state=ClockState.RUNNING
-                        )
-                    )
+                    Exists(dealer_windows_running(work_order=OuterRef("pk"), kind=ClockKind.DEALER_CALLBACK))
                 ),
             }
             with tenant_context(manufacturer.hotline):
@@ -409,12 +429,16 @@ class DealerGateway:
                 conclusion=Conclusion.objects.select_related("root_cause")
                 .filter(work_order=work_order, concluded_at__gte=work_order.dispatched_at)
                 .first(),
+                attachments=list(attachments_visible(work_order, dealer_id=self.dealer.pk)),
             )
             if page:
                 view.script = script_current()
                 view.awaiting_senior = senior_answers_awaiting(work_order)
                 view.root_causes = [(c.code, c.name) for c in _root_causes_in_use()]
                 view.tech_support = list(work_order.tech_support_requests.filter(dealer_id=self.dealer.pk))
+                view.history = owner_history(
+                    work_order, visible=self.visible(manufacturer), callbacks_of_dealer=self.dealer.pk
+                )
         key = {"manufacturer_id": manufacturer.pk, "work_order_id": work_order.pk}
         view.person_at_fault = PersonAtFault.objects.filter(**key).first()
         view.assignment = Assignment.objects.filter(**key).first()
@@ -423,6 +447,74 @@ class DealerGateway:
         if page:
             view.handoffs = list(DepartmentHandoff.objects.filter(**key))
         return view
+
+    def _routed_id(self, manufacturer: Manufacturer, number: str) -> int:
+        """In the manufacturer's schema: the id of a work order routed here, or ``Http404``."""
+        work_order_id = (
+            WorkOrder.objects.filter(self.visible(manufacturer), number=number)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if work_order_id is None:
+            raise Http404
+        return work_order_id
+
+    def attachment(self, manufacturer_code: str, number: str, attachment_id: int) -> Attachment:
+        """One file of a work order routed here that this dealer may see (the hotline's or its own);
+        ``Http404`` for anything else, another dealer's or another network's file included."""
+        manufacturer = self._manufacturer(manufacturer_code)
+        with tenant_context(manufacturer.hotline):
+            work_order_id = self._routed_id(manufacturer, number)
+            found = (
+                attachments_visible(WorkOrder(pk=work_order_id), dealer_id=self.dealer.pk)
+                .filter(pk=attachment_id)
+                .first()
+            )
+        if found is None:
+            raise Http404
+        return found
+
+    def attach(
+        self,
+        manufacturer_code: str,
+        number: str,
+        *,
+        actor: Actor,
+        files: list[Any],
+        message_id: int | None = None,
+    ) -> list[Attachment]:
+        """Attach files to a work order routed here (``hotline.services.attachments.attachments_add``,
+        in the manufacturer's schema, its own transaction); refused to a role without ``dealer.attach``."""
+        require(actor, "dealer.attach")
+        manufacturer = self._manufacturer(manufacturer_code)
+        with tenant_context(manufacturer.hotline):
+            work_order_id = self._routed_id(manufacturer, number)
+            return attachments_add(
+                work_order_id=work_order_id,
+                actor=actor,
+                files=files,
+                dealer_id=self.dealer.pk,
+                message_id=message_id,
+            )
+
+    def attachment_remove(
+        self, manufacturer_code: str, number: str, attachment_id: int, *, actor: Actor
+    ) -> None:
+        """Take one of this dealer's files off a work order routed here; ``Http404`` for a file it
+        does not see, ``PermissionDenied`` for one it may not remove."""
+        require(actor, "dealer.attachment_remove")
+        manufacturer = self._manufacturer(manufacturer_code)
+        with tenant_context(manufacturer.hotline):
+            work_order_id = self._routed_id(manufacturer, number)
+            try:
+                attachment_remove(
+                    work_order_id=work_order_id,
+                    attachment_id=attachment_id,
+                    actor=actor,
+                    dealer_id=self.dealer.pk,
+                )
+            except Attachment.DoesNotExist as exc:
+                raise Http404 from exc
 
     def dispatched_between(
         self, start: dt.datetime, end: dt.datetime
@@ -442,9 +534,7 @@ class DealerGateway:
                         "owner"
                     )
                 ]
-                late = Clock.objects.filter(
-                    work_order=OuterRef("pk"), state=ClockState.RUNNING, due_at__lt=now
-                )
+                late = dealer_windows_running(work_order=OuterRef("pk"), due_at__lt=now)
                 overdue += mine.filter(Exists(late), state__in=OPEN_STATES).count()
         return rows, overdue
 
@@ -600,6 +690,52 @@ class DealerGateway:
                     own_result = action.own(ref=ref, actor=actor, **own)
                 result = result if action.own_only else own_result
         return result
+
+    # --- the conversation with the customer-service centre -----------------------------------
+
+    def conversation(
+        self, manufacturer_code: str, number: str, *, reader: tuple[int, int] | None, mark_read: bool = False
+    ) -> Conversation:
+        """This dealer's conversation with the hotline on a work order routed here, as ``reader``
+        (tenant id, user id) sees it, with the people who may be mentioned; ``mark_read``: the
+        reader has now read it all (what was new to them stays marked in the answer)."""
+        manufacturer = self._manufacturer(manufacturer_code)
+        with tenant_context(manufacturer.hotline):
+            work_order = WorkOrder.objects.get(pk=self._routed_id(manufacturer, number))
+            view = conversation_of(
+                work_order, reader=reader, dealer_id=self.dealer.pk, hotline=manufacturer.hotline
+            )
+            if mark_read and reader is not None:
+                conversation_mark_read(
+                    work_order=work_order, tenant_id=reader[0], user_id=reader[1], dealer_id=self.dealer.pk
+                )
+        return view
+
+    def message_post(
+        self,
+        manufacturer_code: str,
+        number: str,
+        *,
+        actor: Actor,
+        text: str,
+        mentions: list[int],
+        files: Sequence[Any] = (),
+    ) -> Message:
+        """A message to the hotline in the conversation on a work order routed here (404 else);
+        the hotline's service checks again, under the row lock, that it is still routed here."""
+        require(actor, "dealer.message")
+        manufacturer = self._manufacturer(manufacturer_code)
+        with transaction.atomic(), tenant_context(manufacturer.hotline):
+            message = message_post(
+                work_order_id=self._routed_id(manufacturer, number),
+                actor=actor,
+                text=text,
+                mentions=mentions,
+                dealer_id=self.dealer.pk,
+                files=files,
+            )
+            prefetch_related_objects([message], "mentions")  # read here, in the hotline's schema
+        return message
 
     def lock_version(self, manufacturer_code: str, number: str) -> int:
         """Lock a work order this dealer may act on, in the caller's transaction; its version.

@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.actor import Actor
-from tenants.models import Membership
+from notifications.sentences import ASSIGNED
+from notifications.services import notification_tell_here
+from tenants.models import Manufacturer, Membership, User
 
 from .models import Assignment, ContactAttempt, DepartmentHandoff, InternalNote, PersonAtFault
 
@@ -50,7 +52,29 @@ def assignment_set(*, ref: WorkOrderRef, actor: Actor, assignee_id: int) -> Assi
             "assigned_at": timezone.now(),
         },
     )
+    _tell_assignee(ref=ref, actor=actor, assignee_id=assignee_id)
     return assignment
+
+
+def _tell_assignee(*, ref: WorkOrderRef, actor: Actor, assignee_id: int) -> None:
+    """The person a work order is assigned to is told (unless they took it themselves), and the
+    dealer's robots hear of it."""
+    assignee = User.objects.filter(pk=assignee_id).first()
+    code = Manufacturer.objects.filter(pk=ref.manufacturer_id).values_list("code", flat=True).first() or ""
+    notification_tell_here(
+        user_ids=set() if assignee_id == actor.user_id else {assignee_id},
+        kind=ASSIGNED,
+        manufacturer_code=code,
+        work_order_number=ref.number,
+        facts={
+            "who": actor.name,
+            "by": "person" if actor.user_id else "system",
+            "data": {
+                "assignee_id": assignee_id,
+                "assignee_name": assignee.get_full_name() if assignee else "",
+            },
+        },
+    )
 
 
 def department_hand_off(

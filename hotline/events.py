@@ -90,6 +90,9 @@ class EventKind(StrEnum):
     TECH_SUPPORT_REQUESTED = "tech_support.requested"
     TECH_SUPPORT_ANSWERED = "tech_support.answered"
     TECH_SUPPORT_CLOSED = "tech_support.closed"
+    ATTACHMENT_ADDED = "attachment.added"
+    ATTACHMENT_REMOVED = "attachment.removed"
+    MESSAGE_POSTED = "conversation.message_posted"
 
 
 AudienceRule = Audience | Callable[[dict[str, Any]], Audience]
@@ -166,6 +169,14 @@ def _senior_to_confirm(data: dict[str, Any]) -> Audience:
     if data.get("on_behalf_of"):
         return Audience(dealer_users=frozenset({int(data["on_behalf_of"])}))
     return NOBODY
+
+
+def _mentioned(data: dict[str, Any]) -> Audience:
+    """A message in the conversation is news for the people it mentions, on either side."""
+    return Audience(
+        hotline_users=frozenset(int(u) for u in data.get("mentioned_hotline") or ()),
+        dealer_users=frozenset(int(u) for u in data.get("mentioned_dealer") or ()),
+    )
 
 
 def _dealer_callback(data: dict[str, Any]) -> Audience:
@@ -543,6 +554,15 @@ CATALOGUE: dict[EventKind, EventSpec] = {
         DEALER_NEWS,
         _fields("call_log", "topic"),
     ),
+    # A message in the conversation between the hotline and the dealer: the people it mentions
+    # are told; its text is the conversation's (both sides read it there).
+    K.MESSAGE_POSTED: EventSpec(
+        _("Message in the conversation"),
+        _("You were mentioned in the conversation on %(number)s"),
+        _mentioned,
+        _fields("message", "side", "dealer_name", "excerpt", "mentioned_hotline", "mentioned_dealer"),
+        email=True,
+    ),
     K.RECLASSIFIED: EventSpec(
         _("Severity or category changed"),
         _("%(number)s was reclassified"),
@@ -576,6 +596,19 @@ CATALOGUE: dict[EventKind, EventSpec] = {
         _("Senior management answered major complaint %(number)s"),
         MAJOR_NEWS,
         _fields("contact_event", "on_behalf_of", "on_behalf_of_name"),
+    ),
+    # A file attached to the work order, or taken off it: both pages show the files, nobody is told.
+    K.ATTACHMENT_ADDED: EventSpec(
+        _("File attached"),
+        _("A file was attached to %(number)s"),
+        NOBODY,
+        _fields("attachment", "name", "content_type", "size", "side"),
+    ),
+    K.ATTACHMENT_REMOVED: EventSpec(
+        _("File removed"),
+        _("A file was removed from %(number)s"),
+        NOBODY,
+        _fields("attachment", "name", "content_type", "size", "side"),
     ),
 }
 
@@ -618,6 +651,7 @@ DETAIL_LABELS = {
     "question": _("Question"),
     "answer": _("Answer"),
     "expected_date": _("Expected date"),
+    "name": _("File"),
 }
 # Why a window stopped, as the services record it.
 STOP_REASONS = {
@@ -676,3 +710,14 @@ def hotline_view(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     if dealer_internal(kind, data):
         return {"clock_kind": data.get("clock_kind")}
     return data
+
+
+def notifying_kinds() -> list[tuple[str, Promise]]:
+    """The kinds of news that tell people (their audience is not nobody), with their labels; and
+    the dealer's assignment of a work order to one of its people (told inside the dealership)."""
+    from notifications.sentences import ASSIGNED
+
+    kinds: list[tuple[str, Promise]] = [
+        (k.value, s.label) for k, s in CATALOGUE.items() if s.audience is not NOBODY
+    ]
+    return [*kinds, (ASSIGNED, _("Assigned to one of the dealer's people"))]

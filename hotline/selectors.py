@@ -14,14 +14,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
 
 from config.listing import PAGE_SIZE, Cursor, Page, Sort, ordered, page_of, sort_from
-from tenants.models import NetworkMembership, Region, User
+from tenants.models import Membership, NetworkMembership, Region, Tenant, User
+from tenants.permissions import roles_allowed
 from tenants.selectors import network_of_manufacturer
 
 from .events import EventKind, dealer_internal
 from .models import (
     DEALER_INTERNAL_KINDS,
+    HOTLINE_OWN_KINDS,
     OPEN_STATES,
     AgentExtension,
+    Attachment,
+    AttachmentSide,
     Call,
     CallbackAttempt,
     CallbackOutcome,
@@ -34,6 +38,8 @@ from .models import (
     Conclusion,
     DecisionState,
     ExtensionRequest,
+    Message,
+    MessageRead,
     NumberCheck,
     NumberCheckState,
     Owner,
@@ -44,6 +50,7 @@ from .models import (
     Responsibility,
     RootCause,
     Severity,
+    Side,
     State,
     TechSupportRequest,
     TransferRequest,
@@ -169,13 +176,24 @@ def search_matches(q: str) -> Q:
 
 
 def _running(work_order: Any = None, *, internal: bool = False) -> QuerySet[Clock]:
-    """Running windows; the dealer's internal ones only when ``internal`` (the dealer's lists)."""
+    """Running windows. The hotline's lists: all but the dealer's internal ones; the dealer's
+    lists (``internal``): all but the hotline's own (``dealer_windows_running``)."""
+    if internal:
+        return dealer_windows_running(work_order=OuterRef("pk") if work_order is None else work_order)
     qs = Clock.objects.filter(
         work_order=OuterRef("pk") if work_order is None else work_order, state=ClockState.RUNNING
     )
-    if not internal:
-        qs = qs.exclude(kind__in=DEALER_INTERNAL_KINDS)
-    return qs.order_by("due_at", "pk")
+    return qs.exclude(kind__in=DEALER_INTERNAL_KINDS).order_by("due_at", "pk")
+
+
+def dealer_windows_running(**filters: Any) -> QuerySet[Clock]:
+    """The running windows a dealer must meet (its own internal ones included, the hotline's own
+    callback and technical-support answer not), most urgent first."""
+    return (
+        Clock.objects.filter(state=ClockState.RUNNING, **filters)
+        .exclude(kind__in=HOTLINE_OWN_KINDS)
+        .order_by("due_at", "pk")
+    )
 
 
 def with_list_columns(qs: QuerySet[WorkOrder], *, internal: bool = False) -> QuerySet[WorkOrder]:
@@ -396,6 +414,7 @@ class WorkOrderPage:
     internal_clocks: dict[str, int] = field(default_factory=dict)
     conclusion: Conclusion | None = None
     tech_support: list[TechSupportRequest] = field(default_factory=list)
+    history: OwnerHistory | None = None
 
 
 def work_order_by_number(number: str) -> WorkOrder:
@@ -436,6 +455,48 @@ def work_order_page(number: str, *, manufacturer_id: int) -> WorkOrderPage:
         created_by=(creator.get_full_name() or creator.username) if creator else "",
         network=network,
         conclusion=Conclusion.objects.select_related("root_cause").filter(work_order=work_order).first(),
+        history=owner_history(work_order),
+    )
+
+
+@dataclass
+class OwnerHistory:
+    """The owner's other work orders, vehicles and callbacks: what the person on the phone needs
+    to know before promising anything."""
+
+    work_orders: list[WorkOrder]
+    total: int
+    open: int
+    vehicles: list[Vehicle]
+    callbacks: list[CallbackAttempt]
+
+    def __bool__(self) -> bool:
+        return bool(self.total or len(self.vehicles) > 1 or self.callbacks)
+
+
+OWNER_HISTORY_ROWS = 20
+
+
+def owner_history(
+    work_order: WorkOrder, *, visible: Q | None = None, callbacks_of_dealer: int | None = None
+) -> OwnerHistory:
+    """The owner's other work orders (newest first; ``visible`` narrows them to what a dealer may
+    see), their vehicles, and the callbacks on those work orders (``callbacks_of_dealer``: only
+    that dealer's own)."""
+    others = WorkOrder.objects.filter(owner_id=work_order.owner_id).exclude(pk=work_order.pk)
+    if visible is not None:
+        others = others.filter(visible)
+    counts = others.aggregate(total=Count("id"), open=Count("id", filter=Q(state__in=OPEN_STATES)))
+    rows = list(others.select_related("vehicle").order_by("-received_at", "-id")[:OWNER_HISTORY_ROWS])
+    callbacks = CallbackAttempt.objects.filter(work_order__in=others).select_related("work_order")
+    if callbacks_of_dealer is not None:
+        callbacks = callbacks.filter(party=CallbackParty.DEALER, dealer_id=callbacks_of_dealer)
+    return OwnerHistory(
+        work_orders=rows,
+        total=counts["total"],
+        open=counts["open"],
+        vehicles=list(Vehicle.objects.filter(owner_id=work_order.owner_id).order_by("-purchase_date", "-id")),
+        callbacks=list(callbacks.order_by("-at", "-id")[:OWNER_HISTORY_ROWS]),
     )
 
 
@@ -759,6 +820,17 @@ def agent_extensions() -> dict[int, str]:
     return dict(AgentExtension.objects.values_list("user_id", "extension"))
 
 
+def attachments_visible(work_order: WorkOrder, *, dealer_id: int | None = None) -> QuerySet[Attachment]:
+    """A work order's files as one side sees them: the hotline all of them; a dealer the hotline's
+    and its own (never those another dealer attached before the work order came here)."""
+    rows = Attachment.objects.filter(work_order=work_order)
+    if dealer_id is not None:
+        rows = rows.filter(
+            Q(side=AttachmentSide.HOTLINE) | Q(side=AttachmentSide.DEALER, dealer_id=dealer_id)
+        )
+    return rows
+
+
 def hotline_notes_of(work_order: WorkOrder) -> tuple[list[Any], list[Any]]:
     """The hotline's notes and the owner's logged calls on a work order, oldest first, each with
     ``author`` (the agent's name)."""
@@ -860,3 +932,87 @@ def root_causes(*, in_use_only: bool = False) -> list[RootCause]:
 def root_cause_by_id(pk: int) -> RootCause:
     """One root cause of this hotline; ``RootCause.DoesNotExist`` (a 404) otherwise."""
     return RootCause.objects.get(pk=pk)
+
+
+# --- the conversation between the hotline and the dealer ------------------------------------
+
+
+@dataclass(frozen=True)
+class Participant:
+    """Someone who may read a work order's conversation, and so be mentioned in it."""
+
+    user_id: int
+    tenant_id: int
+    name: str
+    side: str  # ``Side``: hotline or dealer
+    org: str  # the hotline's or the dealer's name
+
+
+def conversation_people(work_order: WorkOrder, hotline: Tenant) -> list[Participant]:
+    """Who may be mentioned in a work order's conversation: the hotline's staff who may read
+    work orders, and the staff of the dealer it is routed to; each by name."""
+    roles = {Side.HOTLINE: roles_allowed("work_order.read"), Side.DEALER: roles_allowed("inbox.read")}
+    tenants = {Side.HOTLINE: hotline.pk}
+    if work_order.dealer_id:
+        tenants[Side.DEALER] = work_order.dealer_id
+    names = dict(Tenant.objects.filter(pk__in=tenants.values()).values_list("pk", "name"))
+    people: list[Participant] = []
+    seen: set[int] = set()
+    for side, tenant_id in tenants.items():
+        members = (
+            Membership.objects.filter(tenant_id=tenant_id, is_active=True, role__in=list(roles[side]))
+            .select_related("user")
+            .order_by("user__username")
+        )
+        for m in members:
+            if m.user_id in seen or not m.user.is_active:
+                continue
+            seen.add(m.user_id)
+            name = m.user.get_full_name() or m.user.username
+            people.append(Participant(m.user_id, tenant_id, name, side, names.get(tenant_id, "")))
+    return people
+
+
+@dataclass
+class Conversation:
+    """A work order's conversation as one reader sees it: its messages oldest first (each with
+    ``mentioned``, the names it mentions, and ``is_new``), how many are unread, and the people
+    who may be mentioned."""
+
+    messages: list[Message]
+    last_read_id: int
+    unread: int
+    people: list[Participant] = field(default_factory=list)
+
+
+def conversation_of(
+    work_order: WorkOrder,
+    *,
+    reader: tuple[int, int] | None,
+    dealer_id: int | None = None,
+    hotline: Tenant | None = None,
+) -> Conversation:
+    """The conversation on a work order for ``reader`` (tenant id, user id). With ``dealer_id``
+    only that dealer's conversation (a dealer never reads what the hotline wrote with another);
+    with ``hotline`` also the people who may be mentioned. A message is new to its reader when it
+    comes after what they last read and someone else wrote it."""
+    messages = work_order.messages.all()
+    if dealer_id is not None:
+        messages = messages.filter(dealer_id=dealer_id)
+    rows = list(messages.prefetch_related("mentions", "attachments").order_by("id"))
+    last_read = 0
+    if reader is not None:
+        last_read = (
+            MessageRead.objects.filter(work_order=work_order, tenant_id=reader[0], user_id=reader[1])
+            .values_list("last_read_id", flat=True)
+            .first()
+        ) or 0
+    unread = 0
+    for message in rows:
+        message.mentioned = [m.name for m in message.mentions.all()]
+        message.files = list(message.attachments.all())
+        own = reader is not None and (message.author_tenant_id, message.author_id) == reader
+        message.is_new = reader is not None and message.pk > last_read and not own
+        unread += message.is_new
+    people = conversation_people(work_order, hotline) if hotline is not None else []
+    return Conversation(rows, last_read, unread, people)

@@ -33,6 +33,7 @@ from hotline.selectors import feed_position, feed_positions_of, relayed_after
 from notifications.services import unread_count
 from tenants.context import each_tenant
 from tenants.models import Tenant, TenantType
+from tenants.permissions import may
 from tenants.selectors import membership_for, memberships_active, sessions_alive
 
 from .audiences import board_group, inbox_group, session_group, user_group, work_order_group
@@ -281,6 +282,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         ):
             raise Refused("bad since")  # positions are whole numbers a bigint holds, per stream id
         since = {str(k): v for k, v in since.items()}
+        hotline_only = topic in ("board", "work_order") and self.tenant.type == TenantType.HOTLINE
+        if hotline_only and not may(self.membership.role, "work_order.read"):
+            raise Refused(f"topic {topic!r} for this role")  # parts-centre staff: not the board
         if topic == "board" and self.tenant.type == TenantType.HOTLINE:
             with tenant_context(self.tenant):
                 self._feed_from({str(self.tenant.pk): feed_position()}, since)

@@ -9,14 +9,17 @@ the sending (``notifications/outbound.py``).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
 
 from dealers.models import Assignment
-from hotline.events import CATALOGUE, EventKind
+from hotline.events import CATALOGUE, EventKind, dealer_view
 from hotline.models import RelayedEvent, WorkOrderEvent
+from hotline.models.choices import ClockKind
+from hotline.models.notes import OwnerCallTopic
 from hotline.services.owner_sms import owner_sms_enqueue
 from notifications.services import Tell, notifications_file
 from notifications.webhooks import webhooks_enqueue
@@ -30,6 +33,34 @@ def _notify_at(event: WorkOrderEvent) -> dt.datetime:
     """When people are told: a warning waits for business hours (the clock says when)."""
     value = event.data.get("notify_at")
     return dt.datetime.fromisoformat(value) if value else event.at
+
+
+def facts_of(event: WorkOrderEvent) -> dict[str, Any]:
+    """What a notification keeps of an event to say what happened (``notifications/sentences.py``):
+    who acted, the event's fields as a dealer may see them, labels as their source text, the
+    owner's name and the vehicle's plate."""
+    data = dealer_view(event.data)
+    if event.kind.startswith("parts.") or event.kind == EventKind.PARTS_UNAVAILABLE:
+        by = "parts_centre"
+    elif event.actor_user_id:
+        by = "person"
+    else:
+        by = "system"
+    labels = {}
+    with translation.override("en"):  # kept as their source text, translated when shown
+        for name, choices in (("clock_kind", ClockKind), ("topic", OwnerCallTopic)):
+            if data.get(name) in choices.values:
+                labels[name] = str(choices(data[name]).label)
+    work_order = event.work_order
+    vehicle = work_order.vehicle
+    return {
+        "who": event.actor_name if by == "person" else "",
+        "by": by,
+        "data": data,
+        "labels": labels,
+        "owner": work_order.owner.name,
+        "plate": (vehicle.plate if vehicle is not None else "") or "",
+    }
 
 
 def tells_of(
@@ -62,6 +93,7 @@ def tells_of(
                     else None
                 ),
                 assignee=assignees.get((event.dealer_id, event.work_order_id)),
+                facts=facts_of(event),
             )
         )
     return tells
@@ -103,7 +135,9 @@ def relayed_events_dispatch(*, manufacturer: Manufacturer, event_ids: list[int])
         rows = list(
             RelayedEvent.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(event_id__in=event_ids, dispatched_at__isnull=True)
-            .select_related("event", "event__work_order", "event__work_order__owner")
+            .select_related(
+                "event", "event__work_order", "event__work_order__owner", "event__work_order__vehicle"
+            )
             .order_by("position")
         )
         if not rows:

@@ -20,7 +20,9 @@ from hotline.services.calls import CALL_PUSH_TASK, call_push_done
 from hotline.services.owner_sms import SEND_TASK as TEXT_TASK
 from hotline.services.owner_sms import pending_texts
 from notifications.outbound import due_ids, mark_enqueued, next_look
-from notifications.services import EMAIL_TASK, pending_emails
+from notifications.robots import SEND_TASK as ROBOT_TASK
+from notifications.robots import pending_robot_deliveries
+from notifications.services import EMAIL_TASK, UNREAD_PUSH_TASK, pending_emails, unread_count
 from notifications.webhooks import SEND_TASK as WEBHOOK_TASK
 from notifications.webhooks import pending_deliveries
 from tenants.context import TRANSIENT, current_tenant, each_tenant, enqueue_on_commit
@@ -28,6 +30,19 @@ from tenants.models import Manufacturer, Tenant, TenantType, WebhookBacklog
 
 from .audiences import user_group
 from .dispatch import DISPATCH_TASK, relayed_events_dispatch, undispatched
+
+
+def _group_send(pushes: list[tuple[str, dict]]) -> None:
+    """Each (group, message) to the channel layer, in order."""
+    if not pushes:
+        return
+    layer = get_channel_layer()
+
+    async def send_all() -> None:
+        for group, message in pushes:
+            await layer.group_send(group, message)
+
+    async_to_sync(send_all)()
 
 
 @shared_task(
@@ -42,14 +57,20 @@ def relayed_events_dispatch_task(event_ids: list[int]) -> None:
     """In a hotline's schema: notifications, webhooks and texts of these relayed events."""
     manufacturer = Manufacturer.objects.get(hotline=current_tenant())
     pushes = relayed_events_dispatch(manufacturer=manufacturer, event_ids=event_ids)
-    if pushes:
-        layer = get_channel_layer()
+    _group_send(pushes)
 
-        async def send_all() -> None:
-            for group, message in pushes:
-                await layer.group_send(group, message)
 
-        async_to_sync(send_all)()
+@shared_task(name=UNREAD_PUSH_TASK, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def unread_push_task(user_ids: list[int]) -> int:
+    """In a tenant's schema: each person's unread count, as it is now, to their open pages (news
+    told inside the tenant, such as an assignment). Run twice, it shows the same."""
+    tenant = current_tenant()
+    pushes = [
+        (user_group(tenant.pk, user_id), {"type": "live.notification", "unread": unread_count(user_id)})
+        for user_id in user_ids
+    ]
+    _group_send(pushes)
+    return len(pushes)
 
 
 def _outbound_queue(tenant: Tenant, now: dt.datetime) -> dt.datetime | None:
@@ -57,6 +78,7 @@ def _outbound_queue(tenant: Tenant, now: dt.datetime) -> dt.datetime | None:
     kinds = [
         (pending_deliveries(), WEBHOOK_TASK, "next_attempt_at", "enqueued_at"),
         (pending_emails(), EMAIL_TASK, "notify_at", "email_enqueued_at"),
+        (pending_robot_deliveries(), ROBOT_TASK, "next_attempt_at", "enqueued_at"),
     ]
     if tenant.type == TenantType.HOTLINE:
         kinds.append((pending_texts(), TEXT_TASK, "next_attempt_at", "enqueued_at"))
@@ -135,12 +157,6 @@ def call_push_task(call_id: int) -> int:
         )
         for user_id in sorted(mine | set(call.ringing_user_ids))
     ]
-    layer = get_channel_layer()
-
-    async def send_all() -> None:
-        for group, message in pushes:
-            await layer.group_send(group, message)
-
-    async_to_sync(send_all)()
+    _group_send(pushes)
     call_push_done(call.pk, call.version)
     return len(pushes)

@@ -37,6 +37,7 @@ class Audience:
     caller: bool = False  # the person whose action appended the event (a reminder to them)
     dealer_users: frozenset[int] = frozenset()  # named people of the dealer, while they still work there
     assignee: bool = False  # the dealer's person the work order is assigned to, if any
+    hotline_users: frozenset[int] = frozenset()  # named people of the hotline, while they still work there
 
     def __or__(self, other: Audience) -> Audience:
         return Audience(
@@ -46,6 +47,7 @@ class Audience:
             caller=self.caller or other.caller,
             dealer_users=self.dealer_users | other.dealer_users,
             assignee=self.assignee or other.assignee,
+            hotline_users=self.hotline_users | other.hotline_users,
         )
 
     @classmethod
@@ -66,6 +68,7 @@ class Audience:
             or self.caller
             or self.dealer_users
             or self.assignee
+            or self.hotline_users
         )
 
 
@@ -110,6 +113,7 @@ def recipients(
     hotline = set(_members(hotline_id, audience.hotline_roles))
     if audience.recorder:
         hotline.add(created_by_id)
+    hotline |= audience.hotline_users
     # Only people who still work there.
     hotline &= _members(hotline_id, {r.value for r in Role})
     dealer_pairs = [(dealer_id, u) for u in sorted(dealer)] if dealer_id is not None else []

@@ -115,6 +115,7 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
 class Answer:
     status: int | None  # the receiver's HTTP status; None when there was none
     error: str  # "" or one of REFUSED, UNREACHABLE, BAD_URL
+    body: bytes = b""  # the start of the answer's body (at most MAX_ANSWER_BYTES)
 
 
 def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> Answer:
@@ -135,8 +136,8 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> A
     try:
         connection.request("POST", path, body=body, headers=headers)
         response = connection.getresponse()
-        response.read(MAX_ANSWER_BYTES)
-        return Answer(response.status, "")
+        body = response.read(MAX_ANSWER_BYTES)
+        return Answer(response.status, "", body)
     except (OSError, http.client.HTTPException, ValueError):
         return Answer(None, UNREACHABLE)
     finally:

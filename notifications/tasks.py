@@ -12,6 +12,8 @@ from celery import shared_task
 
 from tenants.context import TRANSIENT, enqueue_on_commit
 
+from .robots import SEND_TASK as ROBOT_TASK
+from .robots import robot_delivery_attempt
 from .services import EMAIL_TASK, notification_email_attempt
 from .webhooks import SEND_TASK, webhook_delivery_attempt
 
@@ -37,3 +39,10 @@ def webhook_delivery_send(delivery_id: int) -> None:
 def notification_email_send(notification_id: int) -> None:
     """E-mail one notification (a mail server that is away: tried again, up to every 10 min)."""
     notification_email_attempt(notification_id)
+
+
+@shared_task(name=ROBOT_TASK, acks_late=True, **RETRY)
+def robot_delivery_send(delivery_id: int) -> None:
+    """Post one robot delivery (or the digest of its robot's held ones); a failure waits for its
+    next attempt, which the outbound sweep queues when it falls due."""
+    robot_delivery_attempt(delivery_id)

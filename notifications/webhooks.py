@@ -47,10 +47,10 @@ LONGEST_WAIT = 6 * 3600  # retries back off to every six hours and never give up
 SEND_TASK = "notifications.webhook_delivery_send"
 
 
-def webhook_endpoint_create(
-    *, url: str, event_kinds: list[str] | None = None, description: str = ""
-) -> WebhookEndpoint:
-    """A new endpoint in the current tenant's schema; its secret is shown to the admin once."""
+def public_url_check(url: str, *, field: str = "url") -> None:
+    """An address the platform may send to: a valid http(s) URL (https only where required) whose
+    host is not in the platform's own networks (``safe_http``); ``ValidationError`` on ``field``
+    otherwise. A host that does not resolve yet passes: each delivery checks again."""
     schemes = ["https"] if settings.WEBHOOKS_REQUIRE_HTTPS else ["http", "https"]
     try:
         URLValidator(schemes=schemes)(url)
@@ -58,18 +58,25 @@ def webhook_endpoint_create(
             safe_http.check_url(url, schemes=tuple(schemes))
     except safe_http.AddressRefused as exc:
         raise ValidationError(
-            {"url": [_("This address is not allowed: it is not on the public internet.")]}
+            {field: [_("This address is not allowed: it is not on the public internet.")]}
         ) from exc
     except (ValidationError, ValueError) as exc:
         raise ValidationError(
             {
-                "url": [
+                field: [
                     _("Enter a valid https:// address.")
                     if settings.WEBHOOKS_REQUIRE_HTTPS
                     else _("Enter a valid http(s):// address.")
                 ]
             }
         ) from exc
+
+
+def webhook_endpoint_create(
+    *, url: str, event_kinds: list[str] | None = None, description: str = ""
+) -> WebhookEndpoint:
+    """A new endpoint in the current tenant's schema; its secret is shown to the admin once."""
+    public_url_check(url)
     return WebhookEndpoint.objects.create(
         url=url, event_kinds=list(event_kinds or []), description=description, secret=secrets.token_hex(32)
     )

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
 from hotline.models import WorkOrder
 from tenants.models import NetworkMembership, PartsCentre
 
-from .models import LineState, PartsRequest, PartsRequestLine
+from .models import LineState, PartsRequest, PartsRequestLine, RequestState
 
 
 def parts_requests_for_centre(
@@ -37,6 +37,49 @@ def parts_requests_for_centre(
     if since is not None:
         requests = requests.filter(raised_at__gte=since)
     return requests
+
+
+OPEN_REQUEST_STATES = (RequestState.SUBMITTED, RequestState.ACKNOWLEDGED, RequestState.IN_PROGRESS)
+
+
+def parts_queue_for_centre(
+    *,
+    parts_centre_id: int,
+    manufacturer_id: int,
+    state: str = "open",
+    dealer_code: str = "",
+    number: str = "",
+) -> QuerySet[PartsRequest]:
+    """The centre's queue for its people: open requests first, the longest waiting on top, then
+    the rest newest first. ``state``: ``open`` (the default), ``all`` or one request state;
+    ``number``: any part of the request's or the work order's number."""
+    requests = parts_requests_for_centre(
+        parts_centre_id=parts_centre_id,
+        manufacturer_id=manufacturer_id,
+        state="" if state in ("open", "all") else state,
+        dealer_code=dealer_code,
+    ).select_related("work_order__vehicle")
+    if state == "open":
+        requests = requests.filter(state__in=OPEN_REQUEST_STATES)
+    if number:
+        requests = requests.filter(Q(number__icontains=number) | Q(work_order__number__icontains=number))
+    open_first = Case(
+        When(state__in=OPEN_REQUEST_STATES, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    waiting_since = Case(When(state__in=OPEN_REQUEST_STATES, then=F("raised_at")), default=None)
+    return requests.alias(open_first=open_first, waiting=waiting_since).order_by(
+        "open_first", F("waiting").asc(nulls_last=True), "-raised_at", "-id"
+    )
+
+
+def dealers_of_requests(manufacturer_id: int, dealer_ids: set[int]) -> dict[int, tuple[str, str]]:
+    """Dealer code and name in the manufacturer's network, per dealer tenant id."""
+    return {
+        dealer_id: (code, name)
+        for dealer_id, code, name in NetworkMembership.objects.filter(
+            manufacturer_id=manufacturer_id, dealer_id__in=dealer_ids
+        ).values_list("dealer_id", "dealer_code", "dealer__name")
+    }
 
 
 def parts_request_for_centre(*, parts_centre_id: int, number: str) -> PartsRequest:

@@ -8,15 +8,16 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from config.error_pages import not_found
 
 from .models import AuthEventKind
-from .permissions import mfa_required
+from .permissions import may_open, mfa_required, start_page
 from .selectors import (
     LAST_SEEN,
     SIGNED_IN_AT,
@@ -84,6 +85,10 @@ class MembershipMiddleware:
     the same 404 as for any unknown address, so it tells nothing about the tenant.
     A member whose role needs a second factor (``tenants.permissions.MFA_REQUIRED_ROLES``)
     and whose session has none is signed out: the sign-in asks for it.
+
+    A member whose role works in one portal of the host (``CONFINED_ROLES``: parts-centre
+    staff) starts there instead of the host's start page and is refused (403) every other
+    page the host serves; an address the host does not serve stays the plain 404.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -102,6 +107,14 @@ class MembershipMiddleware:
             else:
                 request.membership = membership  # type: ignore[attr-defined]
         return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view, args, kwargs) -> HttpResponse | None:
+        membership = getattr(request, "membership", None)
+        if membership is None or may_open(membership.role, request.path_info):
+            return None
+        if request.path_info == "/":
+            return HttpResponseRedirect(start_page(membership.role))
+        raise PermissionDenied
 
 
 class TenantTimezoneMiddleware:

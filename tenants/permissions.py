@@ -56,7 +56,12 @@ DEALER_CALLBACKS = DEALER_HANDLERS | {R.CALLBACK_SPECIALIST}
 DEALER_MANAGERS = frozenset({R.DEALER_CRM_MANAGER, R.SERVICE_MANAGER, R.SERVICE_DIRECTOR, R.GENERAL_MANAGER})
 # Who handles parts: the stock check, the parts-centre request, the receipt.
 DEALER_PARTS = frozenset({R.DEALER_CRM_MANAGER, R.PARTS_CLERK, R.SERVICE_MANAGER, R.SERVICE_DIRECTOR})
+# Who attaches photos and documents to a work order: whoever works it, parts included.
+DEALER_ATTACH = DEALER_HANDLERS | {R.PARTS_CLERK, R.CALLBACK_SPECIALIST}
 OPERATORS = frozenset({R.PLATFORM_OPERATOR})
+# A regional parts centre's own people (配件分中心): members of the manufacturer's hotline tenant
+# who hold their role for one centre (``Membership.parts_centre``) and see its requests only.
+PARTS_CENTRE_PEOPLE = frozenset({R.PARTS_CENTRE_STAFF})
 
 # Machines: an API key is "<kind>" (parts_centre, integration); its scope limits it to reads.
 PARTS_CENTRE = ApiKeyKind.PARTS_CENTRE.value
@@ -116,6 +121,19 @@ PERMISSIONS: dict[str, Permission] = {
             _lazy("Log a call from the owner"),
             frozenset({INTEGRATION}),
         ),
+        # Files on a work order (photos, PDFs, office documents): attach, take off one's own; a
+        # supervisor takes off anyone's (in the service only: the same address as one's own).
+        _p("work_order.attach", H, HOTLINE_STAFF, _lazy("Attach files"), frozenset({INTEGRATION})),
+        _p("work_order.attachment_remove", H, HOTLINE_STAFF, _lazy("Remove a file one attached")),
+        _p("work_order.attachment_remove_any", H, HOTLINE_SUPERVISORS, _lazy("Remove anyone's file")),
+        # The conversation with the dealer on a work order (shared with it, unlike the notes).
+        _p(
+            "work_order.message",
+            H,
+            HOTLINE_STAFF,
+            _lazy("Write to the dealer in the conversation"),
+            frozenset({INTEGRATION}),
+        ),
         # The customer-service department's review of a closed work order's conclusion (客服部复核意见).
         _p(
             "work_order.review",
@@ -150,15 +168,23 @@ PERMISSIONS: dict[str, Permission] = {
         _p("network.manage", H, HOTLINE_ADMINS, _lazy("Manage the network")),
         _p("api_keys.manage", H, HOTLINE_ADMINS, _lazy("Manage API keys")),
         _p("webhooks.manage", H, HOTLINE_ADMINS, _lazy("Manage webhooks")),
+        _p("robots.manage", H, HOTLINE_ADMINS, _lazy("Manage group-chat robots")),
+        # A parts centre's requests: its systems through its key, its people on its portal.
         _p(
             "parts.read",
             H,
-            NO_ONE,
+            PARTS_CENTRE_PEOPLE,
             _lazy("Read parts-support requests"),
             frozenset({PARTS_CENTRE}),
             writes=False,
         ),
-        _p("parts.work", H, NO_ONE, _lazy("Work parts-support requests"), frozenset({PARTS_CENTRE})),
+        _p(
+            "parts.work",
+            H,
+            PARTS_CENTRE_PEOPLE,
+            _lazy("Work parts-support requests"),
+            frozenset({PARTS_CENTRE}),
+        ),
         # The telephony system reports calls; agents see their callers and return missed calls.
         _p("telephony.push", H, NO_ONE, _lazy("Report telephony calls"), frozenset({INTEGRATION})),
         _p("calls.read", H, HOTLINE_STAFF, _lazy("See incoming calls"), writes=False),
@@ -176,6 +202,18 @@ PERMISSIONS: dict[str, Permission] = {
             frozenset({INTEGRATION}),
         ),
         _p("dealer.note", D, DEALER_STAFF, _lazy("Add an internal note"), frozenset({INTEGRATION})),
+        # The dealer's files on a work order (the hotline sees them); its managers remove any of them.
+        _p("dealer.attach", D, DEALER_ATTACH, _lazy("Attach files"), frozenset({INTEGRATION})),
+        _p("dealer.attachment_remove", D, DEALER_ATTACH, _lazy("Remove a file one attached")),
+        _p("dealer.attachment_remove_any", D, DEALER_MANAGERS, _lazy("Remove any of our files")),
+        # The conversation with the customer-service centre: everyone here who sees the work order.
+        _p(
+            "dealer.message",
+            D,
+            DEALER_STAFF,
+            _lazy("Write to the customer-service centre in the conversation"),
+            frozenset({INTEGRATION}),
+        ),
         _p("dealer.stock", D, DEALER_PARTS, _lazy("Record the stock check"), frozenset({INTEGRATION})),
         _p("dealer.parts", D, DEALER_PARTS, _lazy("Ask the parts centre"), frozenset({INTEGRATION})),
         _p("dealer.received", D, DEALER_PARTS, _lazy("Confirm parts received"), frozenset({INTEGRATION})),
@@ -251,6 +289,7 @@ PERMISSIONS: dict[str, Permission] = {
         _p("audit.read", H, HOTLINE_ADMINS, _lazy("Read the sign-in audit log"), writes=False),
         _p("dealer.staff.manage", D, DEALER_ADMINS, _lazy("Manage people and roles")),
         _p("dealer.audit.read", D, DEALER_ADMINS, _lazy("Read the sign-in audit log"), writes=False),
+        _p("dealer.robots.manage", D, DEALER_ADMINS, _lazy("Manage group-chat robots")),
         # --- the platform -------------------------------------------------------------------
         _p("platform.dealers.create", P, OPERATORS, _lazy("Create dealer tenants")),
         _p("platform.invitations.accept", P, OPERATORS, _lazy("Accept an invitation for a dealer")),
@@ -262,6 +301,33 @@ PERMISSIONS: dict[str, Permission] = {
 MFA_REQUIRED_ROLES = frozenset(
     str(r) for r in HOTLINE_SUPERVISORS | DEALER_ADMINS | OPERATORS | DEALER_SENIOR
 )
+
+
+# Roles held on a host for one part of it: the address of their portal (their start page).
+# Every other page of the host is refused them (403) but the ones every person shares.
+CONFINED_ROLES = {str(R.PARTS_CENTRE_STAFF): "/parts-centre/"}
+SHARED_PATHS = (
+    "/login/",
+    "/logout/",
+    "/account/",
+    "/switch/",
+    "/invitations/",
+    "/i18n/",
+    "/jsi18n/",
+    "/favicon.ico",
+    "/api/v1/parts-centre/",  # the same requests through the API (the session's centre only)
+)
+
+
+def start_page(role: str) -> str | None:
+    """The portal a confined role works in, or None: the role has the whole host's portal."""
+    return CONFINED_ROLES.get(role)
+
+
+def may_open(role: str, path: str) -> bool:
+    """Whether a member in ``role`` may open ``path`` on their tenant's host at all."""
+    home = CONFINED_ROLES.get(role)
+    return home is None or path.startswith(home) or path.startswith(SHARED_PATHS)
 
 
 def key_principal(kind: str, scope: str) -> str:

@@ -25,6 +25,7 @@ from rest_framework.test import APIClient
 from tenant_schemas_celery.app import CeleryApp
 
 from config.actor import Actor
+from config.tasks import TASK_CLASS
 from dealers.gateway import DealerGateway
 from hotline.models import WorkOrder
 from hotline.services.owner_sms import owner_sms_attempt, pending_texts
@@ -140,10 +141,15 @@ def other_dealer(manufacturer: Manufacturer) -> Tenant:
     return join(manufacturer, "sz-pengcheng", "HQ-GD-002", city="深圳").dealer
 
 
-def person(username: str, tenant: Tenant | None = None, role: str | None = None) -> User:
+def person(
+    username: str,
+    tenant: Tenant | None = None,
+    role: str | None = None,
+    parts_centre: PartsCentre | None = None,
+) -> User:
     user = user_create(username=username, password=PASSWORD, full_name=username)
     if tenant is not None and role is not None:
-        membership_grant(user=user, tenant=tenant, role=role)
+        membership_grant(user=user, tenant=tenant, role=role, parts_centre=parts_centre)
     return user
 
 
@@ -205,7 +211,7 @@ def committed_tenants(transactional_db) -> Iterator[None]:
 @contextmanager
 def celery_on(broker_url: str | None = None, name: str = "complaint_desk_test") -> Iterator[CeleryApp]:
     """The project's Celery app, made current, on the settings' broker (Redis) or ``broker_url``."""
-    app = CeleryApp(name)
+    app = CeleryApp(name, task_cls=TASK_CLASS)
     app.config_from_object("django.conf:settings", namespace="CELERY")
     if broker_url:  # a server other runs may share: a queue of this run's own
         app.conf.broker_url = broker_url

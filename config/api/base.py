@@ -13,22 +13,35 @@ from django.utils.translation import gettext as _
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from .deprecation import deprecation_of
 from .problems import PayloadTooLarge, PreconditionFailed
 
 
 class ApiView(APIView):
-    """Authentication and rate limit (from the settings) and the body size, for every endpoint."""
+    """Authentication and rate limit (from the settings), body size and deprecations, for every endpoint."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > settings.API_MAX_BODY_BYTES:
-            raise PayloadTooLarge(
-                _("The request body may be at most %(limit)s bytes.") % {"limit": settings.API_MAX_BODY_BYTES}
-            )
+        limit = self.body_limit()
+        if length > limit:
+            raise PayloadTooLarge(_("The request body may be at most %(limit)s bytes.") % {"limit": limit})
         super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        """A deprecated operation says so on every answer, refusals included (``config.api.deprecation``)."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        notice = deprecation_of(self, request.method or "")
+        if notice is not None:
+            for name, value in notice.headers().items():
+                response[name] = value
+        return response
+
+    def body_limit(self) -> int:
+        """The largest body this endpoint takes (an upload of files takes more: ``config.body_limit``)."""
+        return settings.API_MAX_BODY_BYTES
 
 
 def etag_of(version: int) -> str:

@@ -6,12 +6,15 @@ can forget:
 
 - every operation names its response headers (``ETag``, ``Location``,
   ``Idempotent-Replayed``, ``Retry-After``, ``WWW-Authenticate``) and every
-  status the server can answer (405 and 500 included, as problem documents);
+  status the server can answer (405, 500 and 503 included, as problem documents);
 - the links between operations (``x-links`` on an operation: an answer's
   field feeds the next operation's parameter), which clients and the
   stateful contract tests follow;
-- deprecations (``deprecated: true`` on an operation, answered with a
-  ``Deprecation`` header, see ``DeprecationHeader``);
+- deprecations: an operation whose handler is marked ``@deprecated``
+  (``config.api.deprecation``) says ``deprecated: true``, when and until when
+  in its description, and declares the ``Deprecation``, ``Sunset`` and
+  ``Link`` headers every answer of it carries;
+- an example for every request and response body (``config.api.examples``);
 - the schema is served in English whatever the caller's language, and two
   fetches are byte-identical (operations, components and keys sorted).
 """
@@ -27,11 +30,12 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from .deprecation import NOTICE
+from .examples import attach_examples
 from .schema import DESCRIPTIONS, REFUSES_BLANK
 
 ANSWER_HEADERS = "x-answer-headers"
 LINKS = "x-links"
-DEPRECATED_SINCE = "x-deprecated-since"
 
 HEADERS: dict[str, dict[str, Any]] = {
     "ETag": {
@@ -66,15 +70,27 @@ HEADERS: dict[str, dict[str, Any]] = {
         "example": 'Bearer realm="api"',
     },
     "Deprecation": {
-        "description": "Present on a deprecated operation: `@<unix time>` of the deprecation (RFC 9745). "
-        "It keeps working within v1; see the changelog for its replacement.",
-        "required": False,
+        "description": "This operation is deprecated: `@<unix time>` of the deprecation (RFC 9745). "
+        "It keeps working within v1; the changelog names its replacement.",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^@-?[0-9]+$"},
+    },
+    "Sunset": {
+        "description": "When this deprecated operation stops working (RFC 8594, an HTTP date).",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "Link": {
+        "description": 'Where the deprecation and the replacement are described (`rel="deprecation"`).',
+        "required": True,
         "schema": {"type": "string"},
     },
 }
+# Answers that do not reach the operation's handler (and so carry no deprecation headers).
+NOT_HANDLED = ("405", "500", "503")
 
 # The statuses every operation can answer, whatever it declares itself.
-ALWAYS = (405, 500)
+ALWAYS = (405, 500, 503)
 
 
 def _problem_response(code: int) -> dict[str, Any]:
@@ -90,9 +106,14 @@ def _finish_operation(method: str, operation: dict[str, Any]) -> None:
         responses.setdefault(str(code), _problem_response(code))
     answer_headers = operation.pop(ANSWER_HEADERS, [])
     links = operation.pop(LINKS, {})
-    since = operation.pop(DEPRECATED_SINCE, None)
-    if since:
+    notice = operation.pop(NOTICE, None)
+    if notice:
         operation["deprecated"] = True
+        until = f" It stops working on {notice['sunset']} (`Sunset`)." if notice["sunset"] else ""
+        operation["description"] = (
+            f"**Deprecated since {notice['since']}**, see the changelog for its replacement.{until}\n\n"
+            + operation.get("description", "")
+        )
     idempotent = any(
         p.get("in") == "header" and p.get("name") == "Idempotency-Key"
         for p in operation.get("parameters", [])
@@ -107,12 +128,15 @@ def _finish_operation(method: str, operation: dict[str, Any]) -> None:
                 headers["Idempotent-Replayed"] = HEADERS["Idempotent-Replayed"]
             if status_code in links:
                 response["links"] = dict(sorted(links[status_code].items()))
-        if since:
-            headers["Deprecation"] = HEADERS["Deprecation"]
+        if notice and status_code not in NOT_HANDLED:
+            for name, value in notice["headers"].items():
+                headers[name] = {**HEADERS[name], "example": value}
         if status_code == "401":
             headers["WWW-Authenticate"] = HEADERS["WWW-Authenticate"]
         if status_code == "429":
             headers["Retry-After"] = HEADERS["Retry-After"]
+        if status_code == "503":  # always says when to come back (config.error_pages)
+            headers["Retry-After"] = {**HEADERS["Retry-After"], "required": True}
         if headers:
             response["headers"] = dict(sorted(headers.items()))
     operation["responses"] = dict(sorted(responses.items()))
@@ -153,6 +177,7 @@ def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bo
         for method, operation in methods.items():
             if isinstance(operation, dict) and "responses" in operation:
                 _finish_operation(method, operation)
+    attach_examples(result)
     components = result.get("components", {})
     for kind in list(components):
         components[kind] = dict(sorted(components[kind].items()))

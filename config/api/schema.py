@@ -36,6 +36,8 @@ DESCRIPTIONS = {
     422: "The `Idempotency-Key` was used with a different request.",
     429: "Rate limit reached; `Retry-After` says when to try again.",
     500: "A fault on our side. Retry with the same `Idempotency-Key`: a write is never done twice.",
+    503: "The service is briefly unavailable (its database is reconnecting); retry after `Retry-After` "
+    "seconds with the same `Idempotency-Key`.",
 }
 
 READ_ERRORS = (400, 401, 403, 404, 429)

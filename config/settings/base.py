@@ -266,6 +266,8 @@ LOGIN_FREE_FAILURES = 5
 LOGIN_BACKOFF_MAX_SECONDS = 15 * 60
 LOGIN_NEW_SOURCE_FAILURES_PER_DAY = 50
 RATELIMIT_VIEW = "tenants.views.auth.rate_limited"
+# The owner's signed link (no sign-in): requests per client address, GET and POST together.
+OWNER_LINK_RATE_PER_IP = env("OWNER_LINK_RATE_PER_IP", default="30/m")
 # Two-factor sign-in (django-otp, TOTP): the issuer shown in authenticator apps.
 OTP_TOTP_ISSUER = "Complaint Desk"
 # A sign-in waiting for its second factor expires after this many seconds.
@@ -321,9 +323,15 @@ STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Files attached to work orders (in the same storage): the largest one file may be, and per work
+# order at most so many files and so many bytes in all; a portal upload takes at most so many at once.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+ATTACHMENT_MAX_PER_WORK_ORDER = env.int("ATTACHMENT_MAX_PER_WORK_ORDER", default=30)
+ATTACHMENT_MAX_TOTAL_BYTES = env.int("ATTACHMENT_MAX_TOTAL_BYTES", default=200 * 1024 * 1024)
+ATTACHMENT_MAX_FILES_PER_UPLOAD = 10
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api.deprecation.ContractSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "tenants.api.authentication.ApiKeyAuthentication",
         "tenants.api.authentication.SessionAuthentication",

@@ -15,9 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api.base import ApiView, check_if_match, etag_of
-from config.api.contract import ANSWER_HEADERS
-from config.api.schema import READ_ERRORS, WRITE_ERRORS, WRITE_HEADERS, problems
+from config.api.contract import ANSWER_HEADERS, LINKS
+from config.api.schema import IDEMPOTENCY_KEY, READ_ERRORS, WRITE_ERRORS, WRITE_HEADERS, problems
 from config.listing import Cursor
+from hotline.api.conversation import MessageIn, MessageOut, message_out, reader_of
 from hotline.api.serializers import complainant_of, conclusion_out, location_of, repair_of
 from tenants.api.authentication import actor_of
 from tenants.api.idempotency import idempotent
@@ -153,6 +154,23 @@ class DealerView(ApiView):
         return self._gateway
 
 
+def _work_order_links(source: str) -> dict[str, dict]:
+    """OpenAPI links from a work order in an answer (at ``source``) to what a dealer does with it next."""
+    parameters = {
+        "manufacturer": f"$response.body#{source}/manufacturer",
+        "number": f"$response.body#{source}/number",
+    }
+    links = {"read": {"operationId": "dealer_work_orders_read", "parameters": parameters}}
+    for name, (operation_id, _description) in OPERATIONS.items():
+        links[_camel(name)] = {"operationId": operation_id, "parameters": parameters}
+    return links
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(word.title() for word in rest)
+
+
 class Inbox(DealerView):
     permission_actions = {"GET": "inbox.read"}
 
@@ -161,6 +179,7 @@ class Inbox(DealerView):
         operation_id="inbox_list",
         parameters=[InboxFilter],
         responses={200: InboxOut, **problems(READ_ERRORS)},
+        extensions={LINKS: {"200": {"read": _work_order_links("/results/0")["read"]}}},
         summary="Work orders routed to this dealer in every network, most urgent first",
         description="The dealer's work orders across every manufacturer's network it belongs to, "
         "the one whose running window is due first at the top, one page at a time: pass "
@@ -328,6 +347,53 @@ def _detail(gateway: DealerGateway, manufacturer: str, number: str) -> Response:
     return Response(DealerWorkOrderOut(_plain(view)).data, headers={"ETag": etag_of(view.work_order.version)})
 
 
+class WorkOrderMessages(DealerView):
+    """The conversation with the customer-service centre on a work order routed here."""
+
+    permission_actions = {"GET": "inbox.read", "POST": "dealer.message"}
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="dealer_work_orders_messages_list",
+        parameters=[MANUFACTURER],
+        responses={200: MessageOut(many=True), **problems(READ_ERRORS)},
+        summary="The conversation with the customer-service centre on a work order, oldest first",
+        description="Lists the messages this dealer and the manufacturer's customer-service centre wrote "
+        "to each other on one work order routed here, oldest first: who wrote each (a person, or the name "
+        "of a system's API key), from which side, the people mentioned, and whether it is new to the "
+        "person calling. What the hotline wrote with another dealer is not here. Reading here does not "
+        "mark anything read; opening the work order's page does. Another dealer's work order is 404.",
+    )
+    def get(self, request: Request, manufacturer: str, number: str) -> Response:
+        conversation = self.gateway.conversation(manufacturer, number, reader=reader_of(request))
+        return Response(MessageOut([message_out(m) for m in conversation.messages], many=True).data)
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="dealer_work_orders_messages_create",
+        request=MessageIn,
+        parameters=[MANUFACTURER, IDEMPOTENCY_KEY],
+        responses={201: MessageOut, **problems(WRITE_ERRORS)},
+        summary="Write to the customer-service centre in the work order's conversation",
+        description="Adds a message (1 to 2,000 characters) to the conversation with the manufacturer's "
+        "customer-service centre on one work order routed here. `mentions` names people to tell by user "
+        "id: this dealer's staff and the hotline's staff; anyone else is refused naming `mentions`, and "
+        "nothing is saved. An `Idempotency-Key` makes a retry safe.",
+    )
+    def post(self, request: Request, manufacturer: str, number: str) -> Response:
+        serializer = MessageIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+
+        def run() -> Response:
+            message = self.gateway.message_post(
+                manufacturer, number, actor=actor_of(request), text=data["text"], mentions=data["mentions"]
+            )
+            return Response(MessageOut(message_out(message)).data, status=201)
+
+        return idempotent(request, run)
+
+
 class DealerActionView(DealerView):
     """One declared dealer action (``dealers/actions.py``): its serializer's data are its arguments."""
 
@@ -365,6 +431,6 @@ def action_view(action: DealerAction) -> type[DealerActionView]:
             request=action.serializer,
             parameters=[MANUFACTURER, *WRITE_HEADERS],
             responses={200: DealerWorkOrderOut, **problems(WRITE_ERRORS)},
-            extensions=VERSIONED,
+            extensions={**VERSIONED, LINKS: {"200": _work_order_links("")}},
         )
     )(view)

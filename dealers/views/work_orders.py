@@ -25,7 +25,11 @@ from config.exports import list_download
 from config.listing import Cursor
 from config.portal import actor_of, apply_errors, live_page, sort_links
 from hotline.models import MAX_PART_LINES, OPEN_STATES, ClockKind, StockCheck
+from hotline.selectors import Conversation
+from hotline.services.attachments import attachment_may_remove
 from hotline.services.scripts import callback_script
+from hotline.views.forms import AttachmentForm, MessageForm
+from hotline.views.work_orders import file_addresses
 from tenants.permissions import may, roles_allowed
 from tenants.selectors import saved_views_for, staff_of
 
@@ -238,6 +242,41 @@ def _resolve_initial(view: DealerWorkOrder) -> dict[str, Any] | None:
     }
 
 
+def _attachments_context(request: HttpRequest, view: DealerWorkOrder, form: Any = None) -> dict[str, Any]:
+    """The files this dealer sees, with the addresses the page links and whether the person may
+    remove each; the upload form."""
+    code, number = view.manufacturer.code, view.work_order.number
+    actor = actor_of(request)
+    file_addresses(view.attachments, code, number)
+    for row in view.attachments:
+        row.removable = attachment_may_remove(row, actor, dealer_id=request.tenant.pk)
+    return {
+        "attachments": view.attachments,
+        "attachment_form": form or AttachmentForm(prefix="attach"),
+        "can_attach": may(request.membership.role, "dealer.attach"),
+        "attach_action": reverse("work-order-attachments", args=[code, number]),
+        "remove_action": reverse("work-order-attachment-remove", args=[code, number]),
+    }
+
+
+def _conversation(
+    request: HttpRequest, view: DealerWorkOrder, conversation: Conversation | None, form: MessageForm | None
+) -> dict[str, Any]:
+    """The conversation with the customer-service centre, as the person signed in reads it."""
+    manufacturer, number = view.manufacturer.code, view.work_order.number
+    if conversation is None:
+        reader = (request.tenant.pk, request.user.pk)
+        conversation = DealerGateway(request.tenant).conversation(manufacturer, number, reader=reader)
+    for message in conversation.messages:
+        file_addresses(message.files, manufacturer, number)
+    return {
+        "conversation": conversation,
+        "message_form": form or MessageForm(prefix="message", people=conversation.people),
+        "message_action": reverse("work-order-message", args=[manufacturer, number]),
+        "can_post": may(request.membership.role, "dealer.message"),
+    }
+
+
 def _context(request: HttpRequest, view: DealerWorkOrder, **forms: Any) -> dict[str, Any]:
     staff = _staff(request)
     seniors = _seniors(request)
@@ -279,14 +318,50 @@ def _context(request: HttpRequest, view: DealerWorkOrder, **forms: Any) -> dict[
         "can_withdraw": view.can_withdraw,
         "to_confirm": view.awaiting_confirmation_by(request.user.pk),
         "script": callback_script(wo.owner, org=wo.dealer_name, script=view.script),
+        **_attachments_context(request, view, forms.get("attachment_form")),
+        **_conversation(request, view, forms.get("conversation"), forms.get("message_form")),
     }
 
 
 @login_required
 @live_page
 def work_order_page(request: HttpRequest, manufacturer: str, number: str) -> HttpResponse:
-    view = DealerGateway(request.tenant).work_order(manufacturer, number)
-    return render(request, "dealers/work_order.html", _context(request, view))
+    """The work order's page. Opening it reads the conversation (what was new stays marked on the
+    page just opened); a live refresh of the open page does not (``HX-Request``)."""
+    gateway = DealerGateway(request.tenant)
+    view = gateway.work_order(manufacturer, number)
+    reader = (request.tenant.pk, request.user.pk)
+    opened = not request.headers.get("HX-Request")
+    conversation = gateway.conversation(manufacturer, number, reader=reader, mark_read=opened)
+    return render(request, "dealers/work_order.html", _context(request, view, conversation=conversation))
+
+
+@login_required
+@require_POST
+def message_add(request: HttpRequest, manufacturer: str, number: str) -> HttpResponse:
+    """A message to the customer-service centre; bad input shows the page again with the errors."""
+    gateway = DealerGateway(request.tenant)
+    view = gateway.work_order(manufacturer, number)  # 404 before anything when not routed here
+    if not may(request.membership.role, "dealer.message"):
+        raise PermissionDenied
+    people = gateway.conversation(manufacturer, number, reader=None).people
+    form = MessageForm(request.POST, request.FILES, prefix="message", people=people)
+    if form.is_valid():
+        try:
+            gateway.message_post(
+                manufacturer,
+                number,
+                actor=actor_of(request),
+                text=form.cleaned_data["text"],
+                mentions=form.cleaned_data["mentions"],
+                files=form.cleaned_data["file"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc, {})
+        else:
+            messages.success(request, _("Message sent."))
+            return redirect(f"{reverse('work-order', args=[manufacturer, number])}#conversation")
+    return render(request, "dealers/work_order.html", _context(request, view, message_form=form), status=400)
 
 
 @login_required

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import notes, techsupport, telephony, views, webhooks
+from . import attachments, conversation, notes, techsupport, telephony, views, webhooks
 
 urlpatterns = [
     path("work-orders/", views.WorkOrderList.as_view(), name="api-work-orders"),
@@ -8,6 +8,9 @@ urlpatterns = [
     path("work-orders/<code:number>/callbacks/", views.RecordCallback.as_view()),
     path("work-orders/<code:number>/notes/", notes.WorkOrderNotes.as_view(), name="api-work-order-notes"),
     path("work-orders/<code:number>/owner-calls/", notes.WorkOrderOwnerCalls.as_view()),
+    path("work-orders/<code:number>/attachments/", attachments.WorkOrderAttachments.as_view()),
+    path("work-orders/<code:number>/attachments/<id:pk>/", attachments.WorkOrderAttachmentFile.as_view()),
+    path("work-orders/<code:number>/messages/", conversation.WorkOrderMessages.as_view()),
     path("work-orders/<code:number>/verify/", views.Verify.as_view()),
     path("work-orders/<code:number>/tech-support/", techsupport.TechSupportList.as_view()),
     path(

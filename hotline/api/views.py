@@ -57,6 +57,19 @@ WORK_ORDER_LINKS = {
     "partsRequests": {"operationId": "work_orders_parts_requests_list", "parameters": NUMBER},
     "callback": {"operationId": "work_orders_record_callback", "parameters": NUMBER},
     "reopen": {"operationId": "work_orders_reopen", "parameters": NUMBER},
+    "verify": {"operationId": "work_orders_verify", "parameters": NUMBER},
+    "cancel": {"operationId": "work_orders_cancel", "parameters": NUMBER},
+    "reclassify": {"operationId": "work_orders_reclassify", "parameters": NUMBER},
+    "review": {"operationId": "work_orders_review", "parameters": NUMBER},
+    "notes": {"operationId": "work_orders_notes_list", "parameters": NUMBER},
+    "addNote": {"operationId": "work_orders_notes_create", "parameters": NUMBER},
+    "ownerCalls": {"operationId": "work_orders_owner_calls_list", "parameters": NUMBER},
+    "logOwnerCall": {"operationId": "work_orders_owner_calls_create", "parameters": NUMBER},
+    "techSupport": {"operationId": "work_orders_tech_support_list", "parameters": NUMBER},
+}
+# From the newest work order of a page to it.
+FIRST_WORK_ORDER = {
+    "read": {"operationId": "work_orders_read", "parameters": {"number": "$response.body#/results/0/number"}}
 }
 
 
@@ -89,6 +102,7 @@ class WorkOrderList(HotlineView):
         operation_id="work_orders_list",
         parameters=[WorkOrderFilter, *CURSOR_PARAMETERS],
         responses={200: paginated(WorkOrderOut), **problems(READ_ERRORS)},
+        extensions={LINKS: {"200": FIRST_WORK_ORDER}},
         summary="Work orders, newest first, with filters",
         description="The hotline's work orders, newest first, one page at a time: pass `next_cursor` "
         "back as `cursor` for the next page. Filters combine; times are ISO 8601 with an offset.",
@@ -191,7 +205,9 @@ def _write(
         request=request,
         parameters=WRITE_HEADERS,
         responses={code: response, **problems(WRITE_ERRORS)},
-        extensions=VERSIONED,
+        extensions={**VERSIONED, LINKS: {str(code): WORK_ORDER_LINKS}}
+        if response is WorkOrderOut
+        else VERSIONED,
     )
 
 

@@ -1,9 +1,11 @@
+from .attachments import Attachment, AttachmentSide
 from .callbacks import CallbackPolicy, NumberCheck
 from .calls import MISSED_CAUSES, AgentExtension, Call, CallCause, CallDirection, CallState
 from .choices import (
     BAD_NUMBER_OUTCOMES,
     DEALER_INTERNAL_KINDS,
     FAILED_OUTCOMES,
+    HOTLINE_OWN_KINDS,
     OPEN_STATES,
     RESCHEDULING_OUTCOMES,
     Acceptance,
@@ -34,6 +36,7 @@ from .conclusion import (
     RootCause,
     Validity,
 )
+from .conversation import MESSAGE_MAX_LENGTH, Message, MessageMention, MessageRead, Side
 from .followup import CallbackAttempt, ExtensionRequest, TransferRequest, UpgradeRequest
 from .notes import NOTE_MAX_LENGTH, HotlineNote, OwnerCallLog, OwnerCallTopic
 from .owner import Gender, Owner, Vehicle, VehicleUse
@@ -57,7 +60,9 @@ __all__ = [
     "DEALER_INTERNAL_KINDS",
     "DISS_REFERENCE_MAX",
     "FAILED_OUTCOMES",
+    "HOTLINE_OWN_KINDS",
     "MAX_PART_LINES",
+    "MESSAGE_MAX_LENGTH",
     "MISSED_CAUSES",
     "NOTE_MAX_LENGTH",
     "OPEN_STATES",
@@ -69,6 +74,8 @@ __all__ = [
     "AgentExtension",
     "AnswerKind",
     "Apologiser",
+    "Attachment",
+    "AttachmentSide",
     "CalendarOverride",
     "CalendarYear",
     "Call",
@@ -97,6 +104,9 @@ __all__ = [
     "Gender",
     "HotlineNote",
     "HotlineVerification",
+    "Message",
+    "MessageMention",
+    "MessageRead",
     "NumberCheck",
     "NumberCheckState",
     "Outbox",
@@ -119,6 +129,7 @@ __all__ = [
     "RootCause",
     "ScriptSituation",
     "Severity",
+    "Side",
     "SlaPolicy",
     "SlaWindow",
     "State",

@@ -138,6 +138,9 @@ class ClockKind(models.TextChoices):
 # Windows the dealer keeps inside the dealership (its CRM manager is warned; never shown in detail
 # to the hotline).
 DEALER_INTERNAL_KINDS = frozenset({ClockKind.INTERNAL_HANDOFF, ClockKind.DEPARTMENT_RESULT})
+# Windows the hotline itself must meet (its callback to verify, its technical support's answer):
+# shown on the dealer's page, but never the dealer's work in its inbox, dashboard or figures.
+HOTLINE_OWN_KINDS = frozenset({ClockKind.CALLBACK, ClockKind.TECH_SUPPORT})
 
 
 class Department(models.TextChoices):
@@ -154,6 +157,8 @@ class DecisionState(models.TextChoices):
     PENDING = "pending", _("Awaiting decision")
     APPROVED = "approved", _("Approved")
     REFUSED = "refused", _("Refused")
+    # Made moot before anyone decided: the work order ended or went to another dealer.
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class TechSupportState(models.TextChoices):

@@ -53,6 +53,7 @@ from ..state import transition
 from ..vin import MOBILE_RE
 from .clocks import clocks_start, clocks_stop
 from .events import event_append
+from .policy import publishing
 from .questionnaires import (
     answers_check,
     answers_save,
@@ -60,7 +61,7 @@ from .questionnaires import (
     overall_answer_save,
     questionnaire_for,
 )
-from .work_orders import _reopen, work_order_lock, work_order_save
+from .work_orders import _reopen, requests_withdraw, work_order_lock, work_order_save
 
 FAILED_ATTEMPTS_BEFORE_SMS = 4
 # "Call later": the agreed time lies in the future, at most this far ahead.
@@ -121,7 +122,7 @@ def callback_policy_publish(
         errors["note"] = [_("At most 200 characters.")]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
+    with publishing():
         last = CallbackPolicy.objects.select_for_update().order_by("-version").first()
         return CallbackPolicy.objects.create(
             version=(last.version + 1) if last else 1,
@@ -244,6 +245,7 @@ def _close(
     reason: str = "",
 ) -> None:
     before, after = transition(work_order, "close")
+    requests_withdraw(work_order, now, _("The work order ended before a decision."))
     work_order.closed_at = now
     work_order.closed_unverified = unverified
     if reason:

@@ -26,7 +26,7 @@ from .clocks import DISPATCH_KINDS, clock_extend, clocks_start, clocks_stop
 from .events import event_append, major_flag
 from .handling import transfer_request
 from .routing import network_place
-from .work_orders import request_decision, work_order_end, work_order_save
+from .work_orders import request_decision, requests_withdraw, work_order_end, work_order_save
 
 
 def work_order_close_without_callback(*, work_order_id: int, actor: Actor, reason: str) -> WorkOrder:
@@ -82,6 +82,12 @@ def transfer_decide(
             work_order.repair_order_number = work_order.service_advisor = ""
             work_order.repair_team = work_order.labour_description = ""
             work_order.arrival_promised_at = None
+            requests_withdraw(
+                work_order,
+                now,
+                _("The work order went to another dealer before a decision."),
+                transfers=False,
+            )
             work_order.tech_support_requests.filter(state=TechSupportState.OPEN).update(
                 state=TechSupportState.CLOSED,
                 close_reason=_("The work order was transferred to another dealer."),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -240,6 +242,20 @@ def _require_admin(actor: Actor) -> None:
     require(actor, "policy.change")
 
 
+@contextmanager
+def publishing() -> Iterator[None]:
+    """One new version of a versioned setting (policy, callback policy, questionnaire, script),
+    made in one transaction. Two administrators publishing at the same moment both read the
+    same latest version; the second to commit is refused with a message, not a 500."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        raise ValidationError(
+            {"__all__": [_("Someone published a new version a moment ago: look at it, then publish again.")]}
+        ) from None
+
+
 def policy_publish(
     *,
     actor: Actor,
@@ -317,7 +333,7 @@ def policy_publish(
         errors.setdefault("business_closes", []).append(_("Business hours must close after they open."))
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
+    with publishing():
         last = SlaPolicy.objects.select_for_update().order_by("-version").first()
         return _create(
             version=(last.version + 1) if last else 1,

@@ -37,6 +37,7 @@ from ..models import (
     QuestionnairePurpose,
     WorkOrder,
 )
+from .policy import publishing
 
 MAX_ITEMS = 30
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
@@ -327,8 +328,8 @@ def questionnaire_publish(
                 counter += 1
             item["code"] = f"q{counter}"
             taken.add(item["code"])
-    with transaction.atomic():
-        questionnaire_current(purpose)  # the manual's version 1 first, so versions count from it
+    questionnaire_current(purpose)  # the manual's version 1 first, so versions count from it
+    with publishing():
         last = Questionnaire.objects.select_for_update().filter(purpose=purpose).order_by("-version").first()
         created = _create(
             purpose, last.version + 1, cleaned, note=(note or "").strip(), actor_id=actor.user_id

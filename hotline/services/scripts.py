@@ -25,6 +25,7 @@ from config.actor import Actor
 from tenants.permissions import require
 
 from ..models import CallbackScript, Gender, Owner, ScriptSituation, in_reader_language
+from .policy import publishing
 
 MAX_SITUATIONS = 20
 PLACEHOLDERS = ("address", "org")
@@ -294,19 +295,14 @@ def script_publish(
     if errors:
         raise ValidationError(errors)
     script_current()  # the manual's version 1 first, so versions count from it
-    try:
-        with transaction.atomic():
-            last = CallbackScript.objects.select_for_update().order_by("-version").first()
-            created = _create(
-                last.version + 1,
-                {**texts, "situations": cleaned},
-                note=(note or "").strip(),
-                actor_id=actor.user_id,
-            )
-    except IntegrityError:  # another administrator published that version a moment before
-        raise ValidationError(
-            {"__all__": [_("Someone published a new version a moment ago: look at it, then publish again.")]}
-        ) from None
+    with publishing():
+        last = CallbackScript.objects.select_for_update().order_by("-version").first()
+        created = _create(
+            last.version + 1,
+            {**texts, "situations": cleaned},
+            note=(note or "").strip(),
+            actor_id=actor.user_id,
+        )
     return _with_situations(CallbackScript.objects.filter(pk=created.pk)).get()
 
 

@@ -34,10 +34,13 @@ from ..models import (
     Channel,
     ClockKind,
     DecisionState,
+    ExtensionRequest,
     Owner,
     PartLine,
     Severity,
     State,
+    TransferRequest,
+    UpgradeRequest,
     Vehicle,
     WorkOrder,
     WorkOrderType,
@@ -595,6 +598,20 @@ def request_decision(model: type, request_id: int, actor: Actor, reason: str) ->
     return request, work_order, now
 
 
+def requests_withdraw(work_order: WorkOrder, at: dt.datetime, reason: str, *, transfers: bool = True) -> int:
+    """The dealer's requests still awaiting a decision that the work order's moving on made moot
+    (it ended, or went to another dealer): withdrawn with ``reason``, out of the supervisors'
+    queue. ``transfers=False`` leaves transfer requests (the one being approved is decided by
+    its caller). Returns how many."""
+    kinds = (ExtensionRequest, UpgradeRequest, *((TransferRequest,) if transfers else ()))
+    return sum(
+        model.objects.filter(work_order=work_order, state=DecisionState.PENDING).update(
+            state=DecisionState.WITHDRAWN, decided_at=at, decision_reason=reason
+        )
+        for model in kinds
+    )
+
+
 def work_order_lock_by_number(number: str) -> WorkOrder:
     """The work order of that number, locked for the rest of the transaction (``DoesNotExist``: 404)."""
     return WorkOrder.objects.select_for_update().get(number=number)
@@ -637,6 +654,7 @@ def work_order_end(
             **event_data,
         )
         clocks_stop(work_order, None, at=now, actor=actor, reason=action)
+        requests_withdraw(work_order, now, _("The work order ended before a decision."))
     return work_order
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from config.portal import human_duration
@@ -96,3 +98,13 @@ def timeline(context: Any, events: list[Any]) -> dict[str, Any]:
         {"key": g, "label": labels[g], "current": shown == [g]} for g in GROUPS
     ]
     return {"entries": entries, "filters": filters, "path": request.path}
+
+
+@register.filter
+def with_mentions(text: str, names: list[str]) -> str:
+    """A message's text, escaped, with each ``@name`` of a person it mentions marked."""
+    html = str(escape(text or ""))
+    for name in sorted(set(names or ()), key=len, reverse=True):
+        written = str(escape(f"@{name}"))
+        html = html.replace(written, f'<mark class="mention">{written}</mark>')
+    return mark_safe(html)  # noqa: S308 - built from escaped text only

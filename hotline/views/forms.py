@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from config.bounds import MAX_ID, MomentFormField
 from tenants.models import NetworkMembership
 
 from ..models import (
+    MESSAGE_MAX_LENGTH,
     NOTE_MAX_LENGTH,
     CallbackOutcome,
     Category,
@@ -353,6 +355,57 @@ class ReassignForm(forms.Form):
         ]
 
 
+class _MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class _FilesField(forms.FileField):
+    """Several files from one input; the service checks each by its content."""
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(_FilesField, self).clean(f, initial) for f in files if f]
+
+
+# What the file choosers offer (the service decides by the content, whatever the name).
+ATTACHMENT_ACCEPT = "image/jpeg,image/png,image/webp,image/heic,.pdf,.doc,.docx,.xls,.xlsx,.pptx"
+
+
+class MessageForm(forms.Form):
+    """A message in the conversation on a work order, on either portal; ``people``: who may be
+    mentioned (``hotline.selectors.conversation_people``)."""
+
+    text = forms.CharField(
+        label=pgettext_lazy("conversation", "Message"),
+        max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Both the customer-service centre and the dealer read it."),
+    )
+    mentions = forms.TypedMultipleChoiceField(
+        label=_("Mention"),
+        required=False,
+        coerce=int,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+        help_text=_("The people you mention are told. Hold Ctrl (⌘ on a Mac) to choose several."),
+    )
+    file = _FilesField(
+        label=_("Files"),
+        required=False,
+        allow_empty_file=True,  # "empty" is the service's to say, naming the file
+        widget=_MultipleFileInput(attrs={"accept": ATTACHMENT_ACCEPT}),
+        help_text=_(
+            "Photos, PDFs or office documents sent with the message; they join the work order's files."
+        ),
+    )
+
+    def __init__(self, *args, people: Iterable[Any] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for p in people:
+            groups.setdefault(p.org, []).append((p.user_id, p.name))
+        self.fields["mentions"].choices = list(groups.items())
+
+
 class HotlineNoteForm(forms.Form):
     text = forms.CharField(
         label=_("Hotline note"),
@@ -378,3 +431,19 @@ class OwnerCallForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("The dealer is told that the owner called and why, not what you write here."),
     )
+
+
+class AttachmentForm(forms.Form):
+    """Files for a work order (both portals): photos, PDFs, office documents."""
+
+    file = _FilesField(
+        label=_("Files"),
+        required=False,  # "choose a file" is the service's to say, with the other rules
+        allow_empty_file=True,  # so is "empty", naming the file
+        widget=_MultipleFileInput(attrs={"accept": ATTACHMENT_ACCEPT}),
+        help_text=_("Photos (JPEG, PNG, WebP), PDFs, Word, Excel and PowerPoint documents; several at once."),
+    )
+
+
+class AttachmentRemoveForm(forms.Form):
+    attachment = forms.IntegerField(min_value=1, max_value=MAX_ID)

@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
 
 from config.portal import apply_errors
 
@@ -64,15 +66,22 @@ class OwnerAnswerForm(forms.Form):
         return cleaned
 
 
-def _plain(request: HttpRequest) -> HttpResponse:
-    response = render(request, "hotline/owner/unavailable.html", status=404)
+def _plain(request: HttpRequest, *, busy: bool = False) -> HttpResponse:
+    """The page that says nothing about any work order; ``busy``: too many requests from one
+    address (429, try again in a minute)."""
+    response = render(request, "hotline/owner/unavailable.html", {"busy": busy}, status=429 if busy else 404)
     response["Cache-Control"] = "no-store"
+    if busy:
+        response["Retry-After"] = "60"
     return response
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=lambda g, r: settings.OWNER_LINK_RATE_PER_IP, block=False)
 def owner_answer(request: HttpRequest, token: str) -> HttpResponse:
+    if getattr(request, "limited", False):  # one address trying link after link
+        return _plain(request, busy=True)
     work_order = owner_link_work_order(token)
     if work_order is None:
         return _plain(request)

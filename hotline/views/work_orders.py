@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 import zoneinfo
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from config.actor import Actor
 from config.errors import DomainError
 from config.exports import list_download
 from config.listing import Cursor
@@ -33,6 +35,7 @@ from tenants.services.idempotency import StoredAnswer, idempotency_answer, idemp
 
 from ..models import (
     MAX_PART_LINES,
+    Attachment,
     CallbackOutcome,
     Channel,
     ClockKind,
@@ -45,9 +48,11 @@ from ..models import (
 )
 from ..selectors import (
     BOARD_SORTS,
+    attachments_visible,
     board_work_orders_sorted,
     call_by_id,
     call_card,
+    conversation_of,
     hotline_notes_of,
     network_active,
     owner_by_id,
@@ -62,9 +67,11 @@ from ..selectors import (
     work_orders_recent_of,
 )
 from ..services import decisions, major, techsupport
+from ..services.attachments import attachment_may_remove
 from ..services.callbacks import hotline_verification_needed
 from ..services.clocks import tenant_time_zone
 from ..services.conclusions import conclusion_review
+from ..services.conversation import conversation_mark_read
 from ..services.questionnaires import questionnaire_for
 from ..services.routing import RescueSuggestion, dealer_suggest, rescue_dealers_suggest
 from ..services.scripts import callback_script
@@ -78,11 +85,13 @@ from ..services.work_orders import (
     work_order_reopen,
 )
 from .forms import (
+    AttachmentForm,
     BoardFilter,
     CallbackForm,
     ExtensionDecisionForm,
     HotlineNoteForm,
     IntakeForm,
+    MessageForm,
     OwnerCallForm,
     ReasonForm,
     ReassignForm,
@@ -448,6 +457,51 @@ def _work_order_or_404(number: str) -> WorkOrder:
         raise Http404 from exc
 
 
+def file_addresses(rows: Iterable[Attachment], *route: Any) -> None:
+    """Give each file the addresses a page links: the file and its thumbnail, on the route of
+    the work order (the hotline: its number; a dealer: the manufacturer's code and the number)."""
+    for row in rows:
+        row.url = reverse("work-order-attachment", args=[*route, row.pk])
+        row.thumbnail_url = reverse("work-order-attachment-thumbnail", args=[*route, row.pk])
+
+
+def attachments_shown(work_order: WorkOrder, actor: Actor) -> list[Attachment]:
+    """The work order's files with the addresses the hotline's page links and whether the
+    person may remove each."""
+    rows = list(attachments_visible(work_order))
+    file_addresses(rows, work_order.number)
+    for row in rows:
+        row.removable = attachment_may_remove(row, actor)
+    return rows
+
+
+def _attachments_context(request: HttpRequest, work_order: WorkOrder, form: Any = None) -> dict[str, Any]:
+    return {
+        "attachments": attachments_shown(work_order, actor_of(request)),
+        "attachment_form": form or AttachmentForm(prefix="attach"),
+        "can_attach": may(request.membership.role, "work_order.attach"),
+        "attach_action": reverse("work-order-attachments", args=[work_order.number]),
+        "remove_action": reverse("work-order-attachment-remove", args=[work_order.number]),
+    }
+
+
+def conversation_context(
+    request: HttpRequest, work_order: WorkOrder, form: MessageForm | None = None
+) -> dict[str, Any]:
+    """The conversation section of the work order's page, as the person signed in reads it."""
+    conversation = conversation_of(
+        work_order, reader=(request.tenant.pk, request.user.pk), hotline=request.tenant
+    )
+    for message in conversation.messages:
+        file_addresses(message.files, work_order.number)
+    return {
+        "conversation": conversation,
+        "message_form": form or MessageForm(prefix="message", people=conversation.people),
+        "message_action": reverse("work-order-message", args=[work_order.number]),
+        "can_post": may(request.membership.role, "work_order.message"),
+    }
+
+
 def _context(request: HttpRequest, number: str, **forms: Any) -> dict[str, Any]:
     page = work_order_page(number, manufacturer_id=request.tenant.manufacturer.pk)
     work_order, network = page.work_order, page.network
@@ -462,6 +516,7 @@ def _context(request: HttpRequest, number: str, **forms: Any) -> dict[str, Any]:
         "transfers": page.transfers,
         "extensions": page.extensions,
         "repeats": page.repeats,
+        "history": page.history,
         "created_by": page.created_by,
         "notes": notes,
         "owner_calls": owner_calls,
@@ -502,14 +557,22 @@ def _context(request: HttpRequest, number: str, **forms: Any) -> dict[str, Any]:
             org=_("%(brand)s customer-service centre") % {"brand": request.tenant.manufacturer.name},
         ),
         "verification_needed": work_order.state == State.RESOLVED and hotline_verification_needed(work_order),
+        **_attachments_context(request, work_order, forms.get("attachment_form")),
+        **conversation_context(request, work_order, forms.get("message_form")),
     }
 
 
 @login_required
 @live_page
 def work_order_page_view(request: HttpRequest, number: str) -> HttpResponse:
-    _work_order_or_404(number)
-    return render(request, "hotline/work_orders/detail.html", _context(request, number))
+    """The work order's page. Opening it reads its conversation (what was new stays marked on the
+    page just opened); a live refresh of the open page does not, so what arrives while it is open
+    stays marked new until the person opens the page again."""
+    work_order = _work_order_or_404(number)
+    response = render(request, "hotline/work_orders/detail.html", _context(request, number))
+    if not request.headers.get("HX-Request"):
+        conversation_mark_read(work_order=work_order, tenant_id=request.tenant.pk, user_id=request.user.pk)
+    return response
 
 
 def _run(

@@ -1,7 +1,9 @@
 """Parts-centre API: a centre's systems list, read and work its parts-support requests.
 
-Only a parts centre's key reaches these endpoints, on its manufacturer's host;
-every lookup is filtered by that centre, so another centre's request is a 404.
+A parts centre's key reaches these endpoints on its manufacturer's host, and so
+does the session of the centre's own staff (their portal's requests, the same
+services); every lookup is filtered by that centre, so another centre's request
+is a 404.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from config.api.base import ApiView, check_if_match, etag_of
 from config.api.contract import ANSWER_HEADERS, LINKS
 from config.api.pagination import CURSOR_PARAMETERS, NewestFirst, paginated
 from config.api.schema import READ_ERRORS, WRITE_ERRORS, WRITE_HEADERS, problems
-from tenants.api.authentication import ApiKeyAuthentication, actor_of
+from tenants.api.authentication import ApiKeyAuthentication, SessionAuthentication, actor_of
 from tenants.api.idempotency import idempotent
 from tenants.api.permissions import Declared
 
@@ -47,22 +49,40 @@ LINE_NO = OpenApiParameter("line_no", int, OpenApiParameter.PATH, description="T
 VERSIONED = {ANSWER_HEADERS: ["ETag"]}
 NUMBER = {"number": "$response.body#/number"}
 # What a centre does next with a request it holds (OpenAPI links; the stateful tests follow them).
+LINE = {**NUMBER, "line_no": "$response.body#/lines/0/line_no"}
 REQUEST_LINKS = {
     "read": {"operationId": "parts_requests_read", "parameters": NUMBER},
     "acknowledge": {"operationId": "parts_requests_acknowledge", "parameters": NUMBER},
+    "allocateLine": {"operationId": "parts_requests_allocate_line", "parameters": LINE},
+    "backOrderLine": {"operationId": "parts_requests_back_order_line", "parameters": LINE},
+    "rejectLine": {"operationId": "parts_requests_reject_line", "parameters": LINE},
     "ship": {"operationId": "parts_requests_ship", "parameters": NUMBER},
     "reportDelivered": {"operationId": "parts_requests_report_delivered", "parameters": NUMBER},
+}
+# From the newest request of a page to it.
+FIRST_REQUEST = {
+    "read": {
+        "operationId": "parts_requests_read",
+        "parameters": {"number": "$response.body#/results/0/number"},
+    }
 }
 
 
 class PartsCentreView(ApiView):
-    authentication_classes = [ApiKeyAuthentication]  # centres work through keys only
+    # A centre's systems with its key; its staff with their portal session (Declared: their role).
+    authentication_classes = [ApiKeyAuthentication, SessionAuthentication]
     permission_classes = [Declared]
     permission_actions = {"GET": "parts.read", "POST": "parts.work"}
 
     @property
     def centre_id(self) -> int:
-        return self.request.auth.parts_centre_id
+        if self.request.auth is not None:
+            return self.request.auth.parts_centre_id
+        return self.request._request.membership.parts_centre_id
+
+    @property
+    def manufacturer_id(self) -> int:
+        return self.request._request.tenant.manufacturer.pk
 
 
 def _detail(request: PartsRequest, status_code: int = 200) -> Response:
@@ -78,6 +98,7 @@ class PartsRequestList(PartsCentreView):
         operation_id="parts_requests_list",
         parameters=[PartsRequestFilter, *CURSOR_PARAMETERS],
         responses={200: paginated(PartsRequestOut), **problems(READ_ERRORS)},
+        extensions={LINKS: {"200": FIRST_REQUEST}},
         summary="The centre's parts-support requests, newest first",
         description="The parts-support requests raised for the regions this centre serves, newest "
         "first, one page at a time (pass `next_cursor` back as `cursor`). Poll with `since` for new "
@@ -88,7 +109,7 @@ class PartsRequestList(PartsCentreView):
         filters.is_valid(raise_exception=True)
         requests = parts_requests_for_centre(
             parts_centre_id=self.centre_id,
-            manufacturer_id=request.auth.parts_centre.manufacturer_id,
+            manufacturer_id=self.manufacturer_id,
             state=filters.validated_data.get("state", ""),
             dealer_code=filters.validated_data.get("dealer", ""),
             since=filters.validated_data.get("since"),

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import serializers
@@ -27,8 +29,19 @@ def principal_of(request: Request) -> str:
     return f"user:{request.user.pk}"
 
 
+def _value_of(value: Any) -> str:
+    """A value of the body as the fingerprint takes it: an uploaded file by its name, size and content."""
+    if isinstance(value, UploadedFile):
+        digest = hashlib.sha256()
+        for chunk in value.chunks():
+            digest.update(chunk)
+        value.seek(0)
+        return f"{value.name}:{value.size}:{digest.hexdigest()}"
+    return str(value)
+
+
 def _fingerprint(request: Request) -> str:
-    body = json.dumps(request.data, sort_keys=True, ensure_ascii=False, default=str)
+    body = json.dumps(request.data, sort_keys=True, ensure_ascii=False, default=_value_of)
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 

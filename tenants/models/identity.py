@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .network import PartsCentre
 from .tenant import Tenant, TenantType
 
 
@@ -45,12 +46,16 @@ class Role(models.TextChoices):
     SERVICE_DIRECTOR = "service_director", _("Service director")
     CALLBACK_SPECIALIST = "callback_specialist", _("Callback specialist")
     RECEPTIONIST = "receptionist", _("Receptionist")
+    # A regional parts centre's staff: on its manufacturer's hotline host, its own requests only
+    PARTS_CENTRE_STAFF = "parts_centre_staff", _("Parts-centre staff")
     # Public host
     PLATFORM_OPERATOR = "platform_operator", _("Platform operator")
 
 
 ROLES_BY_TENANT_TYPE: dict[str, frozenset[str]] = {
-    TenantType.HOTLINE: frozenset({Role.HOTLINE_AGENT, Role.HOTLINE_SUPERVISOR, Role.HOTLINE_ADMIN}),
+    TenantType.HOTLINE: frozenset(
+        {Role.HOTLINE_AGENT, Role.HOTLINE_SUPERVISOR, Role.HOTLINE_ADMIN, Role.PARTS_CENTRE_STAFF}
+    ),
     TenantType.DEALER: frozenset(
         {
             Role.DEALER_CRM_MANAGER,
@@ -67,8 +72,20 @@ ROLES_BY_TENANT_TYPE: dict[str, frozenset[str]] = {
 }
 
 
+# Roles held for one parts centre of the tenant's manufacturer: the membership names the centre.
+CENTRE_ROLES = frozenset({Role.PARTS_CENTRE_STAFF})
+
+
+def centre_iff_centre_role(prefix: str = "") -> models.Q:
+    """A row names a parts centre exactly when its role is held for one (``CENTRE_ROLES``)."""
+    roles = [str(r) for r in CENTRE_ROLES]
+    return models.Q(role__in=roles, parts_centre__isnull=False) | (
+        ~models.Q(role__in=roles) & models.Q(parts_centre__isnull=True)
+    )
+
+
 class Membership(models.Model):
-    """A user's membership of one tenant, with one role there."""
+    """A user's membership of one tenant, with one role there (and, for a centre role, the centre)."""
 
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
@@ -77,13 +94,27 @@ class Membership(models.Model):
         Tenant, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("tenant")
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    # Parts-centre staff: the one centre (of the hotline's manufacturer) whose requests they work.
+    parts_centre = models.ForeignKey(
+        PartsCentre,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("parts centre"),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
-        constraints = [models.UniqueConstraint(fields=["user", "tenant"], name="membership_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "tenant"], name="membership_unique"),
+            models.CheckConstraint(
+                condition=centre_iff_centre_role(), name="membership_centre_iff_centre_role"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.tenant.slug}: {self.role}"

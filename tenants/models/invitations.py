@@ -13,8 +13,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .identity import Role, User
-from .network import Manufacturer, Region
+from .identity import Role, User, centre_iff_centre_role
+from .network import Manufacturer, PartsCentre, Region
 from .tenant import Tenant
 
 
@@ -25,6 +25,15 @@ class Invitation(models.Model):
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     email = models.EmailField(_("e-mail"))
     full_name = models.CharField(_("full name"), max_length=60, blank=True)
+    # A parts-centre role is offered for one centre of the hotline's manufacturer.
+    parts_centre = models.ForeignKey(
+        PartsCentre,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("parts centre"),
+    )
     digest = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -35,6 +44,11 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=centre_iff_centre_role(), name="invitation_centre_iff_centre_role"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.email} → {self.tenant_id} ({self.role})"

@@ -38,18 +38,20 @@ from ..models import (
     Membership,
     NetworkInvitation,
     NetworkMembership,
+    PartsCentre,
     Region,
     Tenant,
     TenantType,
     User,
 )
-from ..models.identity import ROLES_BY_TENANT_TYPE, Role
+from ..models.identity import CENTRE_ROLES, ROLES_BY_TENANT_TYPE, Role
 from ..models.network import code_validator
 from ..selectors import portal_url
 from .directory import DirectoryReport, RowError, directory_validate
 from .provisioning import (
     DealerSpec,
     DirectoryIndex,
+    centre_errors,
     check_slug,
     dealer_provision,
     dealer_tenant_new,
@@ -84,9 +86,19 @@ class SentInvitation:
 
 
 def invitation_send(
-    *, request: HttpRequest | None, tenant: Tenant, by: User, email: str, role: str, full_name: str = ""
+    *,
+    request: HttpRequest | None,
+    tenant: Tenant,
+    by: User,
+    email: str,
+    role: str,
+    full_name: str = "",
+    parts_centre: PartsCentre | None = None,
 ) -> SentInvitation:
-    """Invite a person by e-mail into ``tenant`` in ``role``; nothing is granted until they accept."""
+    """Invite a person by e-mail into ``tenant`` in ``role``; nothing is granted until they accept.
+
+    Parts-centre staff are invited for one ``parts_centre`` of the hotline's manufacturer.
+    """
     errors: dict[str, list[str]] = {}
     email = (email or "").strip()
     try:
@@ -95,11 +107,14 @@ def invitation_send(
         errors["email"] = [_("Enter a valid e-mail address.")]
     if role not in ROLES_BY_TENANT_TYPE.get(tenant.type, frozenset()):
         errors["role"] = [_("Choose one of this workplace's roles.")]
+    else:
+        errors.update(centre_errors(tenant, role, parts_centre))
     _errors(errors)
     secret = _secret(PEOPLE_LEAD)
     invitation = Invitation.objects.create(
         tenant=tenant,
         role=role,
+        parts_centre=parts_centre if role in CENTRE_ROLES else None,
         email=email,
         full_name=(full_name or "").strip()[:60],
         digest=_digest(secret),
@@ -148,7 +163,9 @@ def invitation_accept(*, request: HttpRequest | None, invitation: Invitation, us
             or locked.expires_at <= timezone.now()
         ):
             raise ValidationError({"__all__": [_("This invitation is no longer valid.")]})
-        membership = membership_grant(user=user, tenant=locked.tenant, role=locked.role)
+        membership = membership_grant(
+            user=user, tenant=locked.tenant, role=locked.role, parts_centre=locked.parts_centre
+        )
         locked.accepted_at, locked.accepted_by = timezone.now(), user
         locked.save(update_fields=["accepted_at", "accepted_by"])
         auth_event_record(
@@ -161,11 +178,26 @@ def invitation_accept(*, request: HttpRequest | None, invitation: Invitation, us
 def member_role_change(
     *, request: HttpRequest | None, membership: Membership, role: str, by: User
 ) -> Membership:
-    """A member of the tenant gets another role of the tenant's type (not their own)."""
+    """A member of the tenant gets another role of the tenant's type (not their own).
+
+    A parts centre's role is held for one centre: it is given by invitation (with the centre)
+    and not changed into, or out of, here.
+    """
     if membership.user_id == by.pk:
         raise ValidationError({"role": [_("You cannot change your own role; ask another administrator.")]})
     if role not in ROLES_BY_TENANT_TYPE.get(membership.tenant.type, frozenset()):
         raise ValidationError({"role": [_("Choose one of this workplace's roles.")]})
+    if (role in CENTRE_ROLES or membership.role in CENTRE_ROLES) and role != membership.role:
+        raise ValidationError(
+            {
+                "role": [
+                    _(
+                        "Parts-centre staff work for one parts centre: revoke the membership and "
+                        "send an invitation for the other role."
+                    )
+                ]
+            }
+        )
     before = membership.role
     Membership.objects.filter(pk=membership.pk).update(role=role)
     membership.role = role

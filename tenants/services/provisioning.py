@@ -32,7 +32,7 @@ from ..models import (
     TenantType,
     User,
 )
-from ..models.identity import ROLES_BY_TENANT_TYPE
+from ..models.identity import CENTRE_ROLES, ROLES_BY_TENANT_TYPE
 from ..models.network import code_validator, prefix_validator
 from ..models.tenant import RESERVED_SLUGS, slug_validator
 
@@ -419,8 +419,25 @@ def user_create(
     return candidate
 
 
-def membership_grant(*, user: User, tenant: Tenant, role: str) -> Membership:
-    """Give ``user`` a role in ``tenant`` (replacing the role they had there)."""
+def centre_errors(tenant: Tenant, role: str, parts_centre: PartsCentre | None) -> Errors:
+    """A centre role names one parts centre of the tenant's manufacturer; no other role names one."""
+    if role not in CENTRE_ROLES:
+        return (
+            {"parts_centre": [_("Only parts-centre staff work for a parts centre.")]} if parts_centre else {}
+        )
+    manufacturer_id = Manufacturer.objects.filter(hotline=tenant).values_list("pk", flat=True).first()
+    if parts_centre is None or manufacturer_id is None or parts_centre.manufacturer_id != manufacturer_id:
+        return {"parts_centre": [_("Choose one of this manufacturer's parts centres.")]}
+    return {}
+
+
+def membership_grant(
+    *, user: User, tenant: Tenant, role: str, parts_centre: PartsCentre | None = None
+) -> Membership:
+    """Give ``user`` a role in ``tenant`` (replacing the role they had there).
+
+    Parts-centre staff hold their role for one ``parts_centre`` of the hotline's manufacturer.
+    """
     if role not in ROLES_BY_TENANT_TYPE.get(tenant.type, frozenset()):
         allowed = ", ".join(sorted(ROLES_BY_TENANT_TYPE.get(tenant.type, ())))
         raise ValidationError(
@@ -431,8 +448,11 @@ def membership_grant(*, user: User, tenant: Tenant, role: str) -> Membership:
                 ]
             }
         )
+    errors = centre_errors(tenant, role, parts_centre)
+    if errors:
+        raise ValidationError(errors)
     membership, _created = Membership.objects.update_or_create(
-        user=user, tenant=tenant, defaults={"role": role, "is_active": True}
+        user=user, tenant=tenant, defaults={"role": role, "is_active": True, "parts_centre": parts_centre}
     )
     return membership
 

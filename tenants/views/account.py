@@ -1,7 +1,8 @@
-"""A person's own account: the password, two-factor sign-in, recovery codes."""
+"""A person's own account: the password, two-factor sign-in, recovery codes, the language."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ..models import AuthEventKind
@@ -29,6 +31,23 @@ from ..services.signin import auth_event_record
 from .auth import CodeForm
 
 SETUP_DEVICE = "account_totp_setup"
+
+
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The top bar's language switch (Django's ``set_language``); a signed-in person's choice is
+    also kept on the account, so e-mails and the daily digest are written in it and a sign-in
+    on another device starts in it."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if (
+        request.method == "POST"
+        and request.user.is_authenticated
+        and language in dict(settings.LANGUAGES)
+        and request.user.preferred_language != language
+    ):
+        request.user.preferred_language = language
+        request.user.save(update_fields=["preferred_language"])
+    return response
 
 
 @login_required

@@ -109,7 +109,30 @@ def _complete(request: HttpRequest, user: User, device: Any | None) -> HttpRespo
         samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE,
     )
+    _language_carry(request, response, user)
     return response
+
+
+def _language_carry(request: HttpRequest, response: HttpResponse, user: User) -> None:
+    """A language chosen on this device is the account's if it has none yet; otherwise the
+    account's language follows the person to a device that has none chosen."""
+    languages = dict(settings.LANGUAGES)
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if chosen in languages:
+        if not user.preferred_language:
+            user.preferred_language = chosen
+            user.save(update_fields=["preferred_language"])
+    elif user.preferred_language in languages:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.preferred_language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
 
 
 def _pending_user(request: HttpRequest) -> User | None:

@@ -25,8 +25,8 @@ from django.views.decorators.http import require_POST
 from config.exports import table_download
 from config.portal import apply_errors
 
-from ..models import AuthEvent, AuthEventKind, Invitation, Membership, Role, TenantType
-from ..models.identity import ROLES_BY_TENANT_TYPE
+from ..models import AuthEvent, AuthEventKind, Invitation, Membership, PartsCentre, Role, TenantType
+from ..models.identity import CENTRE_ROLES, ROLES_BY_TENANT_TYPE
 from ..permissions import may
 from ..services.invitations import invitation_send, member_role_change
 from ..services.provisioning import membership_revoke
@@ -54,17 +54,28 @@ class InviteForm(forms.Form):
     email = forms.EmailField(label=_lazy("E-mail"))
     full_name = forms.CharField(label=_lazy("Full name"), required=False, max_length=60)
     role = forms.ChoiceField(label=_lazy("Role"))
+    parts_centre = forms.ModelChoiceField(
+        label=_lazy("Parts centre"),
+        queryset=PartsCentre.objects.none(),
+        required=False,
+        help_text=_lazy("Parts-centre staff only: the centre whose requests they work."),
+    )
 
-    def __init__(self, *args, tenant_type: str, **kwargs) -> None:
+    def __init__(self, *args, tenant, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = _role_choices(tenant_type)
+        self.fields["role"].choices = _role_choices(tenant.type)
+        manufacturer = getattr(tenant, "manufacturer", None) if tenant.type == TenantType.HOTLINE else None
+        if manufacturer is None:
+            del self.fields["parts_centre"]
+        else:
+            self.fields["parts_centre"].queryset = PartsCentre.objects.filter(manufacturer=manufacturer)
 
 
 @login_required
 def staff(request: HttpRequest) -> HttpResponse:
     """The people here and their roles; administrators invite, change roles and revoke."""
     can_manage = may(request.membership.role, STAFF_ACTION.get(request.tenant.type, ""))
-    form = InviteForm(request.POST or None, tenant_type=request.tenant.type)
+    form = InviteForm(request.POST or None, tenant=request.tenant)
     sent = None
     if request.method == "POST":
         _require(request, STAFF_ACTION)
@@ -78,15 +89,16 @@ def staff(request: HttpRequest) -> HttpResponse:
                     email=d["email"],
                     role=d["role"],
                     full_name=d["full_name"],
+                    parts_centre=d.get("parts_centre"),
                 )
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
                 messages.success(request, _("Invitation sent to %(email)s.") % {"email": d["email"]})
-                form = InviteForm(tenant_type=request.tenant.type)
+                form = InviteForm(tenant=request.tenant)
     members = (
         Membership.objects.filter(tenant=request.tenant)
-        .select_related("user")
+        .select_related("user", "parts_centre")
         .order_by("role", "user__username")
     )
     return render(
@@ -96,9 +108,10 @@ def staff(request: HttpRequest) -> HttpResponse:
             "form": form,
             "members": members,
             "sent": sent,
-            "roles": _role_choices(request.tenant.type),
+            # A parts centre's role is given by invitation, for its centre, and not changed into here.
+            "roles": [(r, label) for r, label in _role_choices(request.tenant.type) if r not in CENTRE_ROLES],
             "is_admin": can_manage,
-            "invitations": Invitation.objects.filter(
+            "invitations": Invitation.objects.select_related("parts_centre").filter(
                 tenant=request.tenant,
                 accepted_at__isnull=True,
                 revoked_at__isnull=True,

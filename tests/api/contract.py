@@ -32,6 +32,8 @@ CONTRACT_HEADERS = {
     "retry-after",
     "www-authenticate",
     "deprecation",
+    "sunset",
+    "link",
 }
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 

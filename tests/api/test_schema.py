@@ -12,7 +12,12 @@ SCHEMA = "/api/v1/schema/?format=json"
 
 # The operation ids are the names of every generated client's functions: they never change within v1.
 HOTLINE_OPERATIONS = {
+    "work_orders_messages_list",
+    "work_orders_messages_create",
     "work_orders_review",
+    "work_orders_attachments_create",
+    "work_orders_attachments_download",
+    "work_orders_attachments_list",
     "kpis_read",
     "kpis_satisfaction_read",
     "parts_requests_acknowledge",
@@ -50,7 +55,12 @@ HOTLINE_OPERATIONS = {
     "work_orders_verify",
 }
 DEALER_OPERATIONS = {
+    "dealer_work_orders_messages_list",
+    "dealer_work_orders_messages_create",
     "dealer_root_causes_list",
+    "dealer_work_orders_attachments_create",
+    "dealer_work_orders_attachments_download",
+    "dealer_work_orders_attachments_list",
     "dealer_work_orders_add_note",
     "dealer_work_orders_assign",
     "dealer_work_orders_confirm_parts_received",
@@ -75,9 +85,15 @@ DEALER_OPERATIONS = {
 }
 
 
-# Under a work order's address, but answering its parts requests, notes, logged calls or
-# technical-support requests (no version).
+# Under a work order's address, but answering its parts requests, notes, logged calls,
+# technical-support requests or files (no version).
 ANSWERS_NO_RECORD = {
+    "work_orders_attachments_list",
+    "work_orders_attachments_create",
+    "work_orders_attachments_download",
+    "dealer_work_orders_attachments_list",
+    "dealer_work_orders_attachments_create",
+    "dealer_work_orders_attachments_download",
     "work_orders_tech_support_answer",
     "work_orders_tech_support_close",
     "work_orders_tech_support_list",
@@ -86,6 +102,10 @@ ANSWERS_NO_RECORD = {
     "work_orders_notes_create",
     "work_orders_owner_calls_list",
     "work_orders_owner_calls_create",
+    "work_orders_messages_list",
+    "work_orders_messages_create",
+    "dealer_work_orders_messages_list",
+    "dealer_work_orders_messages_create",
 }
 
 
@@ -126,9 +146,10 @@ def test_every_operation_is_described_in_its_own_words(schemas, host):
 def test_every_status_and_header_the_server_sends_is_declared(schemas, host):
     for path, method, operation in operations(schemas[host]):
         responses = operation["responses"]
-        for code in ("400", "401", "403", "404", "405", "429", "500"):
+        for code in ("400", "401", "403", "404", "405", "429", "500", "503"):
             assert "application/problem+json" in responses[code]["content"], (path, method, code)
         assert "Retry-After" in responses["429"]["headers"]
+        assert responses["503"]["headers"]["Retry-After"]["required"] is True
         assert "WWW-Authenticate" in responses["401"]["headers"]
         success = [code for code in responses if code.startswith("2")]
         assert len(success) == 1, (path, method)

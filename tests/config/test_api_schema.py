@@ -42,7 +42,8 @@ def test_hotline_schema_names_every_endpoint_error_and_scheme(hotline_schema):
             headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
             assert "Idempotency-Key" in headers, path
     centre = hotline_schema["paths"]["/api/v1/parts-centre/parts-requests/"]["get"]
-    assert centre["security"] == [{"apiKey": []}, {"apiKeyHeader": []}]  # either header, keys only
+    # Either header of a parts centre's key, or the session of the centre's staff signed in.
+    assert centre["security"] == [{"apiKey": []}, {"apiKeyHeader": []}, {"session": []}]
     assert {p["name"] for p in centre["parameters"]} >= {"state", "dealer", "since", "cursor"}
 
 

@@ -134,3 +134,59 @@ def test_hotline_host_refuses_junk(case, hotline_headers, hotline):
 @FUZZ
 def test_dealer_host_refuses_junk(case, dealer_headers, network, hotline):
     _refused_and_unchanged(case, dealer_headers["Host"], dealer_headers["key"], [hotline, network["junda"]])
+
+
+# Stateful: sequences of calls that follow the schema's OpenAPI links (a page of work orders → one
+# of them → an action on it; a centre's requests → one → its lines), each answer checked as above.
+hotline_workflow = schemathesis.openapi.from_dict(_schema("config.urls_hotline"))
+dealer_workflow = schemathesis.openapi.from_dict(_schema("config.urls_dealer"))
+for _workflow_schema in (hotline_workflow, dealer_workflow):
+    _workflow_schema.config.phases.stateful.inference.algorithms = []  # the documented links only
+    _workflow_schema.config.generation.update(modes=[GenerationMode.POSITIVE])
+STEPS = settings(
+    max_examples=10,
+    stateful_step_count=5,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def _workflow(schema, credentials, followed: list):
+    class Workflow(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            host, secret = credentials(case)
+            return {"app": APP, "headers": {"Host": host, "Authorization": f"Bearer {secret}"}}
+
+        def before_call(self, case):
+            if case.method == "GET" and "{" not in case.path:
+                case.query = {}  # a workflow starts from the whole list, not from a filter that finds nothing
+
+        def after_call(self, response, case):
+            followed.append((case.operation.label, response.status_code))
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS)
+
+    return Workflow
+
+
+def test_hotline_host_follows_its_links(hotline_headers):
+    followed: list = []
+
+    def credentials(case):
+        centre = case.path.startswith("/api/v1/parts-centre/")
+        return hotline_headers["Host"], hotline_headers["centre" if centre else "integration"]
+
+    _workflow(hotline_workflow, credentials, followed).run(settings=STEPS)
+    assert ("GET /api/v1/parts-centre/parts-requests/{number}/", 200) in followed
+
+
+def test_dealer_host_follows_its_links(dealer_headers):
+    followed: list = []
+
+    def credentials(case):
+        return dealer_headers["Host"], dealer_headers["key"]
+
+    _workflow(dealer_workflow, credentials, followed).run(settings=STEPS)
+    assert ("GET /api/v1/work-orders/{manufacturer}/{number}/", 200) in followed

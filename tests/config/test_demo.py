@@ -57,6 +57,13 @@ def test_demo_is_complete_and_idempotent():
     both = Tenant.objects.filter(networks__manufacturer=huaqi).filter(networks__manufacturer=dongyue)
     assert list(both.values_list("slug", flat=True)) == ["gz-junda"]
     assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
+    # The 华南 parts centre's clerk works its requests on 华骐's host.
+    clerk = Membership.objects.get(user__username="hq.pc-gz")
+    assert (clerk.tenant.slug, clerk.role, clerk.parts_centre.code) == (
+        "huaqi",
+        "parts_centre_staff",
+        "PC-GZ",
+    )
     # One person in two stores of a group.
     assert Counter(Membership.objects.values_list("user__username", flat=True))["zhao.gm"] == 2
 

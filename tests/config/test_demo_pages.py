@@ -11,7 +11,8 @@ from django_tenants.utils import tenant_context
 
 from config.demo import DEMO_PASSWORD, demo_totp_key
 from hotline.models import WorkOrder
-from tenants.models import Manufacturer, Tenant
+from parts_tickets.models import PartsRequest
+from tenants.models import Manufacturer, PartsCentre, Tenant
 
 from ..conftest import host_of
 
@@ -64,6 +65,20 @@ def test_every_page_of_the_demo_renders(language):
             assert hotline.get(path).status_code == 200, (username, path)
         for number, _state, _dealer in work_orders:
             assert hotline.get(f"/work-orders/{number}/").status_code == 200, number
+
+    # The 华南 parts centre's clerk: its queue in every state, each of its requests, nothing else.
+    centre = signed_in(huaqi.hotline, "hq.pc-gz", language)
+    with tenant_context(huaqi.hotline):
+        requests = list(PartsRequest.objects.values_list("number", "parts_centre_id"))
+    connection.set_schema_to_public()
+    south = PartsCentre.objects.get(manufacturer=huaqi, code="PC-GZ").pk
+    assert any(centre_id == south for _n, centre_id in requests)
+    for path in ("/parts-centre/", "/parts-centre/?state=all", "/parts-centre/?state=shipped", "/switch/"):
+        assert centre.get(path).status_code == 200, path
+    for number, centre_id in requests:
+        expected = 200 if centre_id == south else 404
+        assert centre.get(f"/parts-centre/{number}/").status_code == expected, number
+    assert centre.get("/work-orders/").status_code == 403
 
     dealers = {dealer_id for _n, _s, dealer_id in work_orders}
     for dealer in Tenant.objects.filter(pk__in=dealers):

@@ -46,6 +46,13 @@ def test_with_the_database_away_the_api_answers_503_problem_json(committed_tenan
     assert response["Retry-After"] == "15"
     assert response.json()["type"].endswith("/unavailable")
     assert response.json()["title"] == "The service is reconnecting; try again in a few seconds."
+    # and the published contract says so: a 503 with Retry-After, its body a problem document
+    schema = api_client(hotline).get("/api/v1/schema/?format=json").json()
+    declared = schema["paths"]["/api/v1/work-orders/"]["get"]["responses"]["503"]
+    assert declared["headers"]["Retry-After"]["required"] is True
+    assert list(declared["content"]) == ["application/problem+json"]
+    problem = schema["components"]["schemas"]["Problem"]
+    assert set(problem["required"]) <= set(response.json()) <= set(problem["properties"])
 
 
 @pytest.mark.django_db(transaction=True)

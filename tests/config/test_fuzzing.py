@@ -2,13 +2,16 @@
 the live socket's subscribe frame. A refused request writes nothing.
 
 Each property runs twice in CI: with a fixed seed, and with a fresh random one whose value is in
-the test's id (rerun a failure with ``-k <seed>``).
+the test's id (rerun a failure with ``-k <seed>``). Under pytest-xdist every worker collects the
+same ids, so the fresh seed comes from the run's id there.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
+import zlib
 from collections.abc import Callable
 
 import pytest
@@ -24,7 +27,8 @@ from parts_tickets.models import PartsRequest
 from ..conftest import client_for, host_of, intake_post
 from ..live.test_consumers import Client, live  # noqa: F401  (the live fixture)
 
-SEEDS = [20261201, random.randrange(2**32)]
+RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+SEEDS = [20261201, zlib.crc32(RUN.encode()) if RUN else random.randrange(2**32)]
 EXAMPLES = settings(
     max_examples=15,
     deadline=None,

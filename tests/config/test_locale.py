@@ -13,6 +13,7 @@ TEMPLATE_DIRS = [
     "dealers/templates",
     "notifications/templates",
     "tenants/templates",
+    "parts_tickets/templates",
 ]
 TRANSLATE = re.compile(r"""\{% translate (["'])(.+?)\1(?: context (["'])(.+?)\3)?""")
 BLOCK = re.compile(r"\{% blocktranslate[^%]*%\}(.*?)\{% (?:plural|endblocktranslate) %\}", re.S)

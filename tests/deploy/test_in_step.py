@@ -33,6 +33,8 @@ NOT_FOR_THE_CHART = {
     "SMS_FILE": "the console SMS backend's copy of each text, for development; the pods' root "
     "filesystem is read-only",
     "EMAIL_BACKEND": "production sends mail through SMTP, configured by EMAIL_URL",
+    "PYTEST_XDIST_WORKER": "tests only: which parallel test worker this is (its own Redis database)",
+    "REDIS_URL_WORKER": "tests only: the worker whose Redis database REDIS_URL already names",
 }
 # Set by the chart for something other than the product's settings.
 CHART_ONLY = {

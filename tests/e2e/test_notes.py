@@ -5,16 +5,10 @@ never what the agent wrote."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
 
-from config.actor import Actor
-from hotline.services.work_orders import work_order_create
-
-from ..conftest import parts_intake
 from .conftest import signed_in
-from .test_portals import live, world  # noqa: F401 (the fixture)
+from .test_portals import live, recorded_for_junda, world  # noqa: F401 (the fixture)
 
 
 @pytest.mark.parametrize(
@@ -32,15 +26,7 @@ def test_the_agent_logs_the_owners_call_and_a_note_and_the_dealer_sees_only_the_
     topic,
     called,
 ):
-    hotline = world["hotline"]
-    with tenant_context(hotline):
-        work_order = work_order_create(
-            manufacturer=world["manufacturer"],
-            actor=Actor(user_id=1, name="李娜", tenant_id=hotline.pk, role="hotline_agent"),
-            intake=parts_intake(dealer_id=world["junda"].pk),
-        )
-    connection.set_schema_to_public()
-    number, code = work_order.number, world["manufacturer"].code
+    number, code = recorded_for_junda(world)
     dealer = signed_in(new_context, world["url"]["junda"], "junda.crm", locale=dealer_locale)
     dealer.goto(f"{world['url']['junda']}/work-orders/{code}/{number}/")
     live(dealer)

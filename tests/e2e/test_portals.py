@@ -50,6 +50,19 @@ def live(page) -> None:
     expect(page.locator("body[data-live-state=open]")).to_have_count(1)
 
 
+def recorded_for_junda(world) -> tuple[str, str]:
+    """A parts work order the agent 李娜 recorded for 广州骏达: its number and the manufacturer's code."""
+    hotline = world["hotline"]
+    with tenant_context(hotline):
+        work_order = work_order_create(
+            manufacturer=world["manufacturer"],
+            actor=Actor(user_id=1, name="李娜", tenant_id=hotline.pk, role="hotline_agent"),
+            intake=parts_intake(dealer_id=world["junda"].pk),
+        )
+    connection.set_schema_to_public()
+    return work_order.number, world["manufacturer"].code
+
+
 def fill_intake(page, lines: list[tuple[str, str, str]]) -> None:
     page.select_option("select[name=type]", "parts_shortage")
     page.select_option("select[name=category]", "parts_shortage")
@@ -164,7 +177,7 @@ def test_a_parts_work_order_from_the_call_to_its_closure_live_on_both_portals(wo
     dealer.set_viewport_size({"width": 820, "height": 1180})  # a tablet held upright
     shoot(dealer, "dealer-work-order-tablet")
     dealer.goto(f"{world['url']['junda']}/notifications/")
-    expect(dealer.locator("[data-testid=notifications] li").first).to_be_visible()
+    expect(dealer.locator("[data-testid=notification-group]").first).to_be_visible()
     shoot(dealer, "dealer-notifications")
 
 
@@ -260,3 +273,11 @@ def test_where_the_car_stands_is_asked_only_for_a_rescue(world, new_context):
     agent.fill("[name=location_city]", "深圳")
     agent.select_option("[name=type]", "complaint")
     expect(location).to_be_hidden()
+    # What was typed there for a rescue is not sent with another type (the server refuses a
+    # location for any other), and comes back if the type goes back to rescue.
+    fill_intake(agent, [("HQ-37110-01", "前大灯总成", "1")])
+    agent.select_option("[name=type]", "rescue")
+    expect(agent.locator("[name=location_city]")).to_have_value("深圳")
+    agent.select_option("[name=type]", "parts_shortage")
+    agent.click("[data-testid=save-work-order]")
+    expect(agent.locator("[data-testid=state]")).to_have_attribute("data-state", "dispatched")

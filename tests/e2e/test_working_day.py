@@ -82,10 +82,19 @@ def main_pages(day) -> dict[str, list[str]]:
             "/queues/",
             "/kpis/",
             "/notifications/",
+            "/notifications/preferences/",
             "/network/",
             "/administration/",
         ],
-        "junda": ["/", "/work-orders/", f"/work-orders/HQ/{first}/", "/kpis/", "/notifications/"],
+        "junda": [
+            "/",
+            "/work-orders/",
+            f"/work-orders/HQ/{first}/",
+            "/kpis/",
+            "/notifications/",
+            "/notifications/preferences/",
+            "/administration/robots/",
+        ],
     }
 
 

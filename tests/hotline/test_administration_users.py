@@ -68,3 +68,57 @@ def test_others_cannot_revoke_and_foreign_memberships_are_out_of_reach(
         assert client.post(f"/administration/users/{membership.pk}/revoke/").status_code == 404
         membership.refresh_from_db()
         assert membership.is_active is True
+
+
+def test_an_administrator_invites_parts_centre_staff_for_one_of_the_makers_centres(
+    hotline, admin, manufacturer, other_manufacturer
+):
+    from tenants.models import Invitation, PartsCentre
+    from tenants.services.provisioning import parts_centre_create
+
+    client = client_for(hotline, admin)
+    south = PartsCentre.objects.get(manufacturer=manufacturer, code="PC-GZ")
+    far = parts_centre_create(manufacturer=other_manufacturer, code="PC-CS", name="东岳长沙配件库")
+    page = client.get("/administration/users/").content.decode()
+    assert "华南配件分中心" in page
+    assert "东岳长沙配件库" not in page
+
+    invite = {"email": "han.mei@example.cn", "role": "parts_centre_staff"}
+    for centre in ("", str(far.pk), "x"):
+        refused = client.post(
+            "/administration/users/", {**invite, "parts_centre": centre}, HTTP_ACCEPT_LANGUAGE="en"
+        )
+        assert refused.status_code == 400
+        assert refused.context["form"].errors["parts_centre"]
+    agent_with_centre = {"email": "li@example.cn", "role": "hotline_agent", "parts_centre": str(south.pk)}
+    assert client.post("/administration/users/", agent_with_centre).status_code == 400
+    assert not Invitation.objects.exists()
+
+    sent = client.post("/administration/users/", {**invite, "parts_centre": str(south.pk)})
+    assert sent.status_code == 200
+    link = sent.context["sent"].url.split("://", 1)[1].split("/", 1)[1]
+    opened = client_for(hotline).get(f"/{link}")
+    assert "华南配件分中心" in opened.content.decode()
+    taken = client_for(hotline).post(
+        f"/{link}",
+        {"with": "new", "new_username": "han.mei", "full_name": "韩梅", "new_password": PASSWORD},
+    )
+    assert taken.status_code == 302
+    membership = Membership.objects.get(user__username="han.mei")
+    assert (membership.tenant, membership.role, membership.parts_centre) == (
+        hotline,
+        "parts_centre_staff",
+        south,
+    )
+    listing = client.get("/administration/users/").content.decode()
+    assert 'data-testid="member-centre">华南配件分中心' in listing
+
+    # Their role is not changed into another one here (nor anyone's into theirs): revoke and invite.
+    changed = client.post(f"/administration/users/{membership.pk}/role/", {"role": "hotline_admin"})
+    assert changed.status_code == 302
+    membership.refresh_from_db()
+    assert membership.role == "parts_centre_staff"
+    agent = Membership.objects.get(user=person("agent2", hotline, Role.HOTLINE_AGENT))
+    client.post(f"/administration/users/{agent.pk}/role/", {"role": "parts_centre_staff"})
+    agent.refresh_from_db()
+    assert agent.role == "hotline_agent"

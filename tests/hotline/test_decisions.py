@@ -415,3 +415,61 @@ def test_assignment_goes_to_the_dealerships_own_staff_only(
 
     assert [r.assignee_id for r in junda_gateway.inbox(assignee_id=advisor.pk)] == [advisor.pk]
     assert junda_gateway.inbox(assignee_id=stranger.pk) == []
+
+
+def dealer_asks(junda_gateway, dealer_actor, number: str, *, transfer: bool = True) -> list:
+    asked = [
+        junda_gateway.act(
+            "extension",
+            "HQ",
+            number,
+            actor=dealer_actor,
+            clock_kind="answer",
+            minutes=60,
+            reason="等待厂家回复",
+        ),
+        junda_gateway.act("upgrade", "HQ", number, actor=dealer_actor, reason="车主表示要向媒体投诉"),
+    ]
+    if transfer:
+        asked.append(junda_gateway.act("transfer", "HQ", number, actor=dealer_actor, reason="车辆在深圳"))
+    return asked
+
+
+def test_a_cancelled_work_order_leaves_no_request_in_the_supervisors_queue(
+    parts_work_order, hotline, junda_gateway, dealer_actor, supervisor
+):
+    from hotline.selectors import work_orders_for_supervisors
+    from hotline.services.work_orders import work_order_cancel
+
+    asked = dealer_asks(junda_gateway, dealer_actor, parts_work_order.number)
+    with tenant_context(hotline):
+        assert [wo.pk for wo in work_orders_for_supervisors()["decision"]] == [parts_work_order.pk]
+        work_order_cancel(work_order_id=parts_work_order.pk, actor=supervisor, reason="重复录入")
+        assert list(work_orders_for_supervisors()["decision"]) == []
+        withdrawn = [type(r).objects.get(pk=r.pk) for r in asked]
+        with pytest.raises(ValidationError):  # nothing left to decide
+            decisions.extension_decide(request_id=asked[0].pk, actor=supervisor, grant=True)
+    assert {r.state for r in withdrawn} == {"withdrawn"}
+    assert all(r.decided_at is not None and r.decision_reason for r in withdrawn)
+
+
+def test_a_transfer_withdraws_the_old_dealers_requests_and_the_new_dealer_starts_clean(
+    parts_work_order, network, hotline, junda_gateway, dealer_actor, supervisor, manufacturer
+):
+    from hotline.selectors import work_orders_for_supervisors
+
+    extension, upgrade = dealer_asks(junda_gateway, dealer_actor, parts_work_order.number, transfer=False)
+    with tenant_context(hotline):
+        moved = decisions.work_order_reassign(
+            manufacturer=manufacturer,
+            work_order_id=parts_work_order.pk,
+            actor=supervisor,
+            to_dealer_id=network["pengcheng"].pk,
+            reason="车辆在深圳",
+        )
+        extension.refresh_from_db()
+        upgrade.refresh_from_db()
+        queue = list(work_orders_for_supervisors()["decision"])
+    assert moved.state == "approved"
+    assert (extension.state, upgrade.state) == ("withdrawn", "withdrawn")
+    assert queue == []

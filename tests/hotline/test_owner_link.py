@@ -178,3 +178,19 @@ def test_a_link_from_an_earlier_resolution_does_not_answer_the_next(
             **conclusion(),
         )
     assert client_for(hotline).get(f"/o/{old}/").status_code == 404
+
+
+def test_one_address_trying_link_after_link_is_slowed_down(score_requested, hotline, settings):  # noqa: F811
+    settings.OWNER_LINK_RATE_PER_IP = "3/m"
+    path = link_path(hotline)
+    owner = client_for(hotline)
+    guesses = [owner.get(path[:-3] + f"{n}x/") for n in range(3)]
+    assert [g.status_code for g in guesses] == [404, 404, 404]
+    slowed = owner.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans")  # even the right link, for a minute
+    assert slowed.status_code == 429
+    assert slowed["Retry-After"] == "60"
+    html = slowed.content.decode()
+    assert "请稍等一分钟" in html
+    assert score_requested.complaint not in html
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=2)):
+        assert owner.get(path).status_code == 200

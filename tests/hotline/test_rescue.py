@@ -352,6 +352,10 @@ def test_the_servicing_dealer_is_told_when_another_dealer_rescues_its_customer(
     # Told, not given the work order: it stays the rescuing dealer's.
     connection.set_schema_to_public()
     assert client_for(junda, junda_crm).get(f"/work-orders/HQ/{wo.number}/").status_code == 404
+    # ... so the notification centre names the work order without a link to that 404.
+    centre = client_for(junda, junda_crm).get("/notifications/").content.decode()
+    assert wo.number in centre
+    assert f"/work-orders/HQ/{wo.number}/" not in centre
     pengcheng_crm  # noqa: B018 (a member, so that 鹏城 has someone to tell)
 
 

@@ -101,7 +101,7 @@ class Client:
         )
 
     async def open(self) -> None:
-        connected, _code = await self.communicator.connect()
+        connected, _code = await self.communicator.connect(timeout=5)  # a loaded machine is slow to accept
         assert connected
 
     async def send(self, payload: object) -> None:
@@ -171,6 +171,37 @@ def test_a_dealer_cannot_watch_the_board_or_another_dealers_work_order(live):
     assert frames[0] == {"type": "error", "error": "refused", "topic": "board"}
     assert frames[1] == {"type": "error", "error": "refused", "topic": "work_order"}
     assert frames[-1] == {"type": "subscribed", "topic": "inbox"}
+
+
+def test_a_parts_centres_person_on_the_hotline_host_cannot_watch_the_board_or_a_work_order(live):
+    """A member of the hotline for one parts centre is not hotline staff: no board, no work order."""
+    from tenants.models import PartsCentre
+
+    hotline = live["hotline"]
+    south = PartsCentre.objects.get(manufacturer=live["manufacturer"], code="PC-GZ")
+    clerk = person("pc.gz", hotline, Role.PARTS_CENTRE_STAFF, parts_centre=south)
+    live["hosts"]["centre"] = host_of(hotline)
+    live["cookies"]["centre"] = f"sessionid={client_for(hotline, clerk).cookies['sessionid'].value}"
+    wo = new_work_order(live)
+
+    async def scenario() -> list[dict]:
+        centre = Client(live, "centre")
+        await centre.open()
+        frames = []
+        await centre.send({"action": "subscribe", "topic": "board"})
+        frames.append(await centre.communicator.receive_json_from(timeout=5))
+        await centre.send({"action": "subscribe", "topic": "work_order", "number": wo.number})
+        frames.append(await centre.communicator.receive_json_from(timeout=5))
+        await centre.send({"action": "subscribe", "topic": "notifications"})  # still connected
+        frames += await centre.frames_until("subscribed")
+        await centre.communicator.disconnect()
+        return frames
+
+    frames = async_to_sync(scenario)()
+
+    assert frames[0] == {"type": "error", "error": "refused", "topic": "board"}
+    assert frames[1] == {"type": "error", "error": "refused", "topic": "work_order"}
+    assert frames[-1] == {"type": "subscribed", "topic": "notifications"}
 
 
 def test_reconnecting_with_the_last_position_replays_exactly_the_gap(live):
@@ -277,6 +308,42 @@ def test_dealer_staff_are_told_of_a_new_work_order_once_with_a_live_unread_count
         assert not Notification.objects.exists()
     assert len(titles) == 1
     assert titles[0][1] == "work_order.dispatched"
+
+
+def test_a_person_given_a_work_order_by_their_manager_sees_the_unread_count_live(live, redis_worker):
+    from dealers.gateway import DealerGateway
+
+    wo = new_work_order(live)
+    manager = Actor(user_id=9, name="陈经理", tenant_id=live["junda"].pk, role="dealer_crm_manager")
+
+    def assign() -> None:
+        from django.db import connections
+
+        from tenants.models import User
+
+        try:
+            with tenant_context(live["junda"]):
+                assignee = User.objects.get(username="junda.crm")
+                DealerGateway(live["junda"]).act(
+                    "assign", "HQ", wo.number, actor=manager, assignee_id=assignee.pk
+                )
+        finally:
+            connections.close_all()
+
+    async def scenario() -> list[dict]:
+        crm = Client(live, "junda")
+        await crm.open()
+        await crm.send({"action": "subscribe", "topic": "notifications"})
+        frames = await crm.frames_until("subscribed")
+        await asyncio.get_running_loop().run_in_executor(None, assign)
+        frames.append(await crm.communicator.receive_json_from(timeout=10))
+        await crm.communicator.disconnect()
+        return frames
+
+    frames = async_to_sync(scenario)()
+
+    assert frames[0] == {"type": "notification", "unread": 0}
+    assert frames[-1] == {"type": "notification", "unread": 1}
 
 
 def test_the_agent_hears_of_the_first_contact_and_the_resolution(live):
@@ -498,7 +565,7 @@ def test_redis_stopped_and_restarted_during_a_burst_loses_nothing(live, own_redi
         await board.frames_until("subscribed")
         await loop.run_in_executor(None, burst, 2)
         while not await board.communicator.receive_nothing(timeout=0.5):
-            seen.append((await board.communicator.receive_json_from())["position"])
+            seen.append((await board.communicator.receive_json_from(timeout=5))["position"])
         await loop.run_in_executor(None, stop)  # Redis goes away mid-burst ...
         await loop.run_in_executor(None, burst, 2)  # ... these cannot be published
         await loop.run_in_executor(None, start)  # it comes back, empty
@@ -512,7 +579,7 @@ def test_redis_stopped_and_restarted_during_a_burst_loses_nothing(live, own_redi
         seen += [f["position"] for f in frames if f["type"] == "event"]
         await loop.run_in_executor(None, burst, 1)  # and live again
         while not await again.communicator.receive_nothing(timeout=0.5):
-            seen.append((await again.communicator.receive_json_from())["position"])
+            seen.append((await again.communicator.receive_json_from(timeout=5))["position"])
         await again.communicator.disconnect()
         return seen
 
@@ -561,7 +628,7 @@ async def drain(client: Client) -> list[int]:
     """Positions of everything the socket receives until it has been quiet for a while."""
     seen = []
     while not await client.communicator.receive_nothing(timeout=0.7):
-        seen.append((await client.communicator.receive_json_from())["position"])
+        seen.append((await client.communicator.receive_json_from(timeout=5))["position"])
     return seen
 
 

@@ -18,7 +18,7 @@ def handshake(
         if cookie:
             headers.append((b"cookie", cookie.encode()))
         communicator = WebsocketCommunicator(websocket_application, path, headers=headers)
-        connected, code = await communicator.connect()
+        connected, code = await communicator.connect(timeout=5)
         await communicator.disconnect()
         return connected, code
 

@@ -35,6 +35,7 @@ BODIES = {
     "contacts/": {"whom": "王建华", "method": "phone", "reached": False},
     "assignment/": {"assignee_id": 1},
     "notes/": {"text": "备注"},
+    "messages/": {"text": "消息"},
     "stock-check/": {"result": "parts_centre"},
     "resolve/": {"result_summary": "已解决", "owner_acceptance": "accepted", **conclusion_posted()},
     "extension-requests/": {"clock_kind": "answer", "minutes": 60, "reason": "原因"},

@@ -10,6 +10,8 @@ on every one of them, and another tenant's key a 401: they learn nothing.
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django_tenants.utils import tenant_context
 
@@ -19,9 +21,18 @@ from dealers.gateway import DealerGateway
 from hotline.models import Clock, ClockState, WorkOrder
 from hotline.services.calls import call_event_record
 from hotline.services.work_orders import work_order_create
-from tenants.models import ROLES_BY_TENANT_TYPE, ApiKeyScope, Role, TenantType
-from tenants.permissions import KEY_PRINCIPALS, MFA_REQUIRED_ROLES, PERMISSIONS, may
+from tenants.models import ROLES_BY_TENANT_TYPE, ApiKeyScope, Membership, Role, TenantType
+from tenants.permissions import (
+    KEY_PRINCIPALS,
+    MFA_REQUIRED_ROLES,
+    PERMISSIONS,
+    allowed_actions,
+    may,
+    may_open,
+    start_page,
+)
 from tenants.services.api_keys import api_key_create
+from tenants.services.provisioning import membership_grant, parts_centre_create
 
 from ..conftest import api_client, api_session, centre, client_for, host_of, parts_intake, person
 
@@ -46,6 +57,9 @@ HOTLINE_PORTAL = {
     "work_order.callback": ("post", "/work-orders/{n}/callback/"),
     "work_order.note": ("post", "/work-orders/{n}/notes/"),
     "work_order.owner_call": ("post", "/work-orders/{n}/owner-calls/"),
+    "work_order.attach": ("post", "/work-orders/{n}/attachments/"),
+    "work_order.attachment_remove": ("post", "/work-orders/{n}/attachments/remove/"),
+    "work_order.message": ("post", "/work-orders/{n}/messages/"),
     "work_order.reopen": ("post", "/work-orders/{n}/reopen/"),
     "work_order.cancel": ("post", "/work-orders/{n}/cancel/"),
     "work_order.close": ("post", "/work-orders/{n}/close/"),
@@ -67,11 +81,14 @@ HOTLINE_PORTAL = {
     "network.manage": ("post", "/administration/network/regions/"),
     "api_keys.manage": ("post", "/administration/api-keys/"),
     "webhooks.manage": ("post", "/administration/webhooks/"),
+    "robots.manage": ("post", "/administration/robots/"),
     "staff.manage": ("post", "/administration/users/"),
     "audit.read": ("get", "/administration/audit/"),
     "calls.read": ("get", "/calls/"),
     "calls.return": ("post", "/calls/{c}/returned/"),
     "telephony.manage": ("post", "/administration/telephony/"),
+    "parts.read": ("get", "/parts-centre/"),
+    "parts.work": ("post", "/parts-centre/{p}/acknowledge/"),
 }
 HOTLINE_API = {
     "work_order.read": ("get", "/api/v1/work-orders/"),
@@ -81,6 +98,8 @@ HOTLINE_API = {
     "work_order.cancel": ("post", "/api/v1/work-orders/{n}/cancel/"),
     "work_order.note": ("post", "/api/v1/work-orders/{n}/notes/"),
     "work_order.owner_call": ("post", "/api/v1/work-orders/{n}/owner-calls/"),
+    "work_order.attach": ("post", "/api/v1/work-orders/{n}/attachments/"),
+    "work_order.message": ("post", "/api/v1/work-orders/{n}/messages/"),
     "work_order.close": ("post", "/api/v1/work-orders/{n}/verify/"),
     "work_order.reclassify": ("post", "/api/v1/work-orders/{n}/reclassify/"),
     "upgrade.decide": ("post", "/api/v1/work-orders/{n}/upgrade-decision/"),
@@ -98,12 +117,16 @@ DEALER_PORTAL = {
         action.permission: ("post", f"/work-orders/HQ/{{n}}/{name}/")
         for name, action in DEALER_ACTIONS.items()
     },
+    "dealer.attach": ("post", "/work-orders/HQ/{n}/attachments/"),
+    "dealer.attachment_remove": ("post", "/work-orders/HQ/{n}/attachments/remove/"),
+    "dealer.message": ("post", "/work-orders/HQ/{n}/messages/"),
     "dealer.kpis.read": ("get", "/kpis/"),
     "dealer.digest": ("post", "/digest/"),
     "networks.accept": ("post", "/administration/networks/"),
     "networks.rescue": ("post", "/administration/networks/rescue/"),
     "dealer.staff.manage": ("post", "/administration/users/"),
     "dealer.audit.read": ("get", "/administration/audit/"),
+    "dealer.robots.manage": ("post", "/administration/robots/"),
 }
 DEALER_API = {
     "inbox.read": ("get", "/api/v1/inbox/"),
@@ -111,14 +134,17 @@ DEALER_API = {
         action.permission: ("post", f"/api/v1/work-orders/HQ/{{n}}/{action.api_path}/")
         for action in DEALER_ACTIONS.values()
     },
+    "dealer.attach": ("post", "/api/v1/work-orders/HQ/{n}/attachments/"),
+    "dealer.message": ("post", "/api/v1/work-orders/HQ/{n}/messages/"),
 }
 PLATFORM_PORTAL = {
     "platform.dealers.create": ("post", "/dealers/", {"form": "create"}),
     "platform.invitations.accept": ("post", "/dealers/", {"form": "accept"}),
     "platform.audit.read": ("get", "/audit/"),
 }
-# Not an address of its own: a first contact by senior management answers a major complaint.
-SERVICE_ONLY = {"dealer.senior_answer"}
+# Not an address of its own: a first contact by senior management answers a major complaint;
+# removing someone else's file is the same address as removing one's own.
+SERVICE_ONLY = {"dealer.senior_answer", "work_order.attachment_remove_any", "dealer.attachment_remove_any"}
 
 
 def call(client: Client, probe: tuple, **values: str) -> int:
@@ -176,6 +202,40 @@ def test_the_findings_of_the_audit_are_declared_away():
     assert {Role.HOTLINE_ADMIN, Role.HOTLINE_SUPERVISOR, Role.PLATFORM_OPERATOR} <= MFA_REQUIRED_ROLES
 
 
+def test_parts_centre_staff_work_their_requests_and_nothing_else_of_the_hotline():
+    """Like the centre's key: its requests, read and worked; none of the hotline's actions.
+    Like the agents and the parts clerks they work with, no second factor is required."""
+    role = Role.PARTS_CENTRE_STAFF
+    assert allowed_actions(role) == {"parts.read", "parts.work"}
+    assert role not in MFA_REQUIRED_ROLES
+    assert start_page(role) == "/parts-centre/"
+    assert may_open(role, "/parts-centre/HQ1-P1/")
+    assert may_open(role, "/logout/")
+    assert not may_open(role, "/work-orders/")
+    assert not may_open(role, "/")
+    assert may_open(Role.HOTLINE_AGENT, "/work-orders/")
+
+
+def test_a_parts_centre_role_names_one_centre_of_the_hotlines_manufacturer(
+    manufacturer, hotline, other_manufacturer
+):
+    far = parts_centre_create(manufacturer=other_manufacturer, code="PC-CS", name="东岳长沙配件库")
+    user = person("pc")
+    for parts_centre in (None, far):
+        with pytest.raises(ValidationError) as refused:
+            membership_grant(
+                user=user, tenant=hotline, role=Role.PARTS_CENTRE_STAFF, parts_centre=parts_centre
+            )
+        assert "parts_centre" in refused.value.message_dict
+    with pytest.raises(ValidationError):
+        membership_grant(
+            user=user, tenant=hotline, role=Role.HOTLINE_AGENT, parts_centre=centre(manufacturer, "PC-GZ")
+        )
+    assert not Membership.objects.filter(user=user).exists()
+    with pytest.raises(IntegrityError), transaction.atomic():  # the database holds to it as well
+        Membership.objects.create(user=user, tenant=hotline, role=Role.PARTS_CENTRE_STAFF)
+
+
 @pytest.fixture
 def routed(manufacturer, network, agent, parts_request, hotline):
     """A parts work order routed to 广州骏达, with its parts request raised; a missed call."""
@@ -189,10 +249,15 @@ def routed(manufacturer, network, agent, parts_request, hotline):
 
 def test_the_hotline_cells(manufacturer, hotline, other_manufacturer, routed):
     problems = []
+    # Parts-centre staff hold their role for one centre: 华南 (whose is the request), 东岳's own.
+    far = parts_centre_create(manufacturer=other_manufacturer, code="PC-CS", name="东岳长沙配件库")
     for role in sorted(ROLES_BY_TENANT_TYPE[TenantType.HOTLINE]):
-        portal = client_for(hotline, person(f"own.{role}", hotline, role))
-        api = api_session(hotline, person(f"api.{role}", hotline, role))
-        foreigner = person(f"dy.{role}", other_manufacturer.hotline, role)
+        own, theirs = (
+            (centre(manufacturer, "PC-GZ"), far) if role == Role.PARTS_CENTRE_STAFF else (None, None)
+        )
+        portal = client_for(hotline, person(f"own.{role}", hotline, role, own))
+        api = api_session(hotline, person(f"api.{role}", hotline, role, own))
+        foreigner = person(f"dy.{role}", other_manufacturer.hotline, role, theirs)
         for action, probe in HOTLINE_PORTAL.items():
             allowed = may(role, action)
             problems.append(check_cell(call(portal, probe, **routed), allowed, f"portal {role} {action}"))

@@ -6,8 +6,8 @@
  * - A field that becomes required once another is filled ([data-required-with="name"])
  *   is marked required (and announced so) while the other has a value.
  * - A fieldset that belongs to one choice of another field ([data-shown-with="name"]
- *   [data-shown-value="value"]) is hidden while that field has another value; without
- *   script it is always shown, and its legend says when it applies.
+ *   [data-shown-value="value"]) is hidden, and its fields not sent, while that field has
+ *   another value; without script it is always shown, and its legend says when it applies.
  */
 (function () {
   "use strict";
@@ -57,6 +57,11 @@
     if (!other) return;
     function refresh() {
       part.hidden = other.value !== part.dataset.shownValue;
+      // Hidden, it is not sent either: what was typed there belongs to the other choice and
+      // comes back with it.
+      part.querySelectorAll("input, select, textarea").forEach(function (control) {
+        control.disabled = part.hidden;
+      });
     }
     other.addEventListener("change", refresh);
     refresh();

@@ -120,6 +120,14 @@
       e.preventDefault();
     }
   });
+  // A refresh already under way when the person started is not swapped in either.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    const region = e.detail && e.detail.elt;
+    if (region && region.querySelector && region.querySelector(BUSY)) {
+      region.dataset.stale = "1";
+      e.detail.shouldSwap = false;
+    }
+  });
   function refreshWaiting() {
     const waiting = document.querySelectorAll("[data-stale]");
     if (!waiting.length || document.querySelector(BUSY)) return;

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tenants.models import Role, Tenant, User
+from tenants.models import PartsCentre, Role, Tenant, User
 from tenants.services.provisioning import membership_grant, user_create
 
 from ._errors import command_error
@@ -12,7 +12,8 @@ from ._errors import command_error
 class Command(BaseCommand):
     help = (
         "Create a user (or take an existing one) and give them a role in a tenant: "
-        "--grant <tenant slug>:<role>, repeatable. Roles: " + ", ".join(Role.values)
+        "--grant <tenant slug>:<role>, repeatable (parts-centre staff: "
+        "<hotline slug>:parts_centre_staff:<centre code>). Roles: " + ", ".join(Role.values)
     )
 
     def add_arguments(self, parser):
@@ -20,16 +21,22 @@ class Command(BaseCommand):
         parser.add_argument("--password", help="Required for a new user")
         parser.add_argument("--full-name", default="")
         parser.add_argument("--email", default="")
-        parser.add_argument("--grant", action="append", default=[], metavar="SLUG:ROLE")
+        parser.add_argument("--grant", action="append", default=[], metavar="SLUG:ROLE[:CENTRE]")
 
     def handle(self, *args, **o):
         grants = []
         for grant in o["grant"]:
             slug, _sep, role = grant.partition(":")
+            role, _sep, centre_code = role.partition(":")
             tenant = Tenant.objects.filter(slug=slug).first()
             if tenant is None:
                 raise CommandError(_("grant: unknown tenant “%(slug)s”.") % {"slug": slug})
-            grants.append((tenant, role))
+            centre = None
+            if centre_code:
+                centre = PartsCentre.objects.filter(manufacturer__hotline=tenant, code=centre_code).first()
+                if centre is None:
+                    raise CommandError(_("grant: unknown parts centre “%(code)s”.") % {"code": centre_code})
+            grants.append((tenant, role, centre))
         try:
             with transaction.atomic():
                 user = User.objects.filter(username=o["username"]).first()
@@ -40,8 +47,8 @@ class Command(BaseCommand):
                         full_name=o["full_name"],
                         email=o["email"],
                     )
-                for tenant, role in grants:
-                    membership_grant(user=user, tenant=tenant, role=role)
+                for tenant, role, centre in grants:
+                    membership_grant(user=user, tenant=tenant, role=role, parts_centre=centre)
         except ValidationError as exc:
             raise command_error(exc) from exc
         self.stdout.write(self.style.SUCCESS(f"{user.username}: {len(grants)} role(s) granted"))
