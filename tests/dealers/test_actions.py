@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.urls import get_resolver
 from django_tenants.utils import tenant_context
@@ -12,6 +11,7 @@ from config.actor import Actor
 from dealers.actions import DEALER_ACTIONS
 from dealers.views.work_orders import _context
 from hotline.models import WorkOrder, WorkOrderEvent
+from tenants.models import Membership, Role, User
 from tenants.permissions import PERMISSIONS
 
 pytestmark = pytest.mark.django_db
@@ -37,18 +37,34 @@ def test_the_api_offers_exactly_the_declared_actions():
 
     for action in DEALER_ACTIONS.values():
         assert f"work-orders/<code:manufacturer>/<code:number>/{action.api_path}/" in patterns
-    assert len(patterns) == len(DEALER_ACTIONS) + 3  # and the inbox, the work order, the root causes
+    one = "work-orders/<code:manufacturer>/<code:number>/"
+    assert patterns - {f"{one}{action.api_path}/" for action in DEALER_ACTIONS.values()} == {
+        "inbox/",
+        "root-causes/<code:manufacturer>/",
+        one,
+        f"{one}attachments/",
+        f"{one}attachments/<id:pk>/",
+        f"{one}messages/",
+    }  # and nothing else: the inbox, the root causes, the work order with its files and conversation
 
 
+@pytest.mark.urls("config.urls_dealer")
 def test_the_portal_offers_a_form_for_each_declared_action(parts_work_order, junda_gateway, rf):
     view = junda_gateway.work_order("HQ", parts_work_order.number)
     request = rf.get("/")
     request.tenant = junda_gateway.dealer
-    request.user = AnonymousUser()
+    request.user = User.objects.create_user("advisor@junda.example", password="x", full_name="李顾问")
+    request.membership = Membership.objects.create(
+        user=request.user, tenant=junda_gateway.dealer, role=Role.SERVICE_MANAGER
+    )
 
     context = _context(request, view)
 
-    assert {k for k in context if k.endswith("_form")} == {f"{name}_form" for name in DEALER_ACTIONS}
+    # one form per declared action, and the conversation's and the files' own forms
+    assert {k for k in context if k.endswith("_form")} == {f"{name}_form" for name in DEALER_ACTIONS} | {
+        "message_form",
+        "attachment_form",
+    }
 
 
 def test_a_role_the_action_does_not_allow_is_refused_and_nothing_changes(
