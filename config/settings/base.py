@@ -11,6 +11,8 @@ from urllib.parse import unquote
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from config.embedded import celery_broker_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 
@@ -211,7 +213,7 @@ LIVE_SWEEP_SECONDS = env.float("LIVE_SWEEP_SECONDS", default=10.0)
 # --- Celery (tenant-aware: a task runs in the schema it was sent from). Side effects are rows
 # first and tasks second (notifications/outbound.py): a task is queued on commit with its row's
 # id, and the beat sweeps queue again whatever a lost message left waiting.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL.replace("unix://", "redis+socket://", 1))
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=celery_broker_url(REDIS_URL))
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
