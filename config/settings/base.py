@@ -37,6 +37,10 @@ TENANT_CREATION_FAKES_MIGRATIONS = True
 TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("TENANT_MIGRATION_PROCESSES", default=2)
 TENANT_MULTIPROCESSING_CHUNKS = 8
 TENANT_COLOR_ADMIN_APPS = False
+# `SET search_path` once per connection and tenant switch, not before every cursor (half of a
+# work order creation's statements). Safe because django-tenants forgets the path on rollback,
+# savepoint rollback and close, when PostgreSQL undoes or drops it (tests/tenants/test_search_path.py).
+TENANT_LIMIT_SET_CALLS = True
 
 SHARED_APPS = [
     "django_tenants",

@@ -121,10 +121,20 @@ def _applies(kind: str, work_order: WorkOrder) -> bool:
 
 
 def clocks_start(
-    work_order: WorkOrder, kinds: Iterable[str], *, at: dt.datetime, actor: Actor
+    work_order: WorkOrder,
+    kinds: Iterable[str],
+    *,
+    at: dt.datetime,
+    actor: Actor,
+    events: list[WorkOrderEvent] | None = None,
+    policy: SlaPolicy | None = None,
 ) -> list[Clock]:
-    """Start the windows of ``kinds`` that apply to the work order, under the current policy."""
-    policy = policy_current()
+    """Start the windows of ``kinds`` that apply to the work order, under the current policy.
+
+    The clocks go in as one statement and their ``clock.started`` events as another; a caller
+    that writes events of its own passes ``events`` and inserts the ones added there itself;
+    one that has read the current policy already passes it."""
+    policy = policy or policy_current()
     windows = list(policy.windows.all())
     calendars: dict[str, BusinessCalendar] = {}
     clocks = []
@@ -151,20 +161,29 @@ def clocks_start(
         )
         _set_due(clock, calendar.add(at, dt.timedelta(minutes=window.minutes)), calendar)
         clock.next_fire_at = _next_fire(clock)
-        clock.save()
         clocks.append(clock)
-        event_append(
+    if not clocks:
+        return clocks
+    Clock.objects.bulk_create(clocks)
+    started = [
+        event_build(
             work_order,
             EventKind.CLOCK_STARTED,
             actor,
             at,
             clock=clock.pk,
-            clock_kind=kind,
+            clock_kind=clock.kind,
             due_at=clock.due_at,
             policy_version=policy.version,
-            calendar=window.calendar,
-            minutes=window.minutes,
+            calendar=clock.calendar,
+            minutes=clock.budget_minutes,
         )
+        for clock in clocks
+    ]
+    if events is None:
+        WorkOrderEvent.objects.bulk_create(started)
+    else:
+        events.extend(started)
     return clocks
 
 

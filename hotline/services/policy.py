@@ -373,9 +373,12 @@ def calendar_entered_years() -> frozenset[int]:
 
 
 def calendar_for(calendar: str, policy: SlaPolicy, time_zone: str) -> BusinessCalendar:
+    kind = CalendarKind(calendar)
+    if kind is CalendarKind.WALL:  # every minute counts: the official calendar is never read
+        return BusinessCalendar(kind=kind, time_zone=time_zone)
     overrides = dict(CalendarOverride.objects.values_list("day", "is_working_day"))
     return BusinessCalendar(
-        kind=CalendarKind(calendar),
+        kind=kind,
         time_zone=time_zone,
         overrides=overrides,
         entered_years=calendar_entered_years(),

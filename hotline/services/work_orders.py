@@ -8,6 +8,7 @@ leaves side effects to the event relay (the event rows are the outbox).
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from ..models import (
     UpgradeRequest,
     Vehicle,
     WorkOrder,
+    WorkOrderEvent,
     WorkOrderType,
 )
 from ..state import transition
@@ -471,9 +473,12 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
                     }
                 )
         now = timezone.now()
-        repeat_of = _earlier_complaint(owner, vehicle, received_at)
+        policy = policy_current()
+        repeat_of = _earlier_complaint(owner, vehicle, received_at, policy.repeat_window_days)
         work_order = WorkOrder.objects.create(
-            number=work_order_number(manufacturer, received_at),
+            # The day's serial is taken last (below): its row stays locked until commit, and
+            # every creation of the hotline waits for it.
+            number=f"~{uuid.uuid4().hex[:23]}",
             type=intake.type,
             category=intake.category,
             severity=intake.severity,
@@ -500,7 +505,26 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
             drivable=location.get("drivable"),
         )
         PartLine.objects.bulk_create(PartLine(work_order=work_order, **line) for line in lines)
-        event_append(
+        later: list[WorkOrderEvent] = [
+            event_build(
+                work_order,
+                EventKind.DISPATCHED,
+                actor,
+                now,
+                dealer_id=place.dealer_id,
+                dealer_code=place.dealer_code,
+                dealer_name=place.dealer.name,
+                routing=reason,
+                **major_flag(work_order),
+            )
+        ]
+        servicing = vehicle.servicing_dealer_id if vehicle is not None else None
+        if is_rescue and servicing and servicing != place.dealer_id:
+            later.extend(_servicing_dealer_inform(manufacturer, work_order, servicing, actor, now))
+        clocks_start(work_order, DISPATCH_KINDS, at=now, actor=actor, events=later, policy=policy)
+        work_order.number = work_order_number(manufacturer, received_at)
+        WorkOrder.objects.filter(pk=work_order.pk).update(number=work_order.number)
+        created = event_build(
             work_order,
             EventKind.CREATED,
             actor,
@@ -512,51 +536,41 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
             part_lines=lines,
             repeat_of=repeat_of.number if repeat_of else None,
         )
-        event_append(
-            work_order,
-            EventKind.DISPATCHED,
-            actor,
-            now,
-            dealer_id=place.dealer_id,
-            dealer_code=place.dealer_code,
-            dealer_name=place.dealer.name,
-            routing=reason,
-            **major_flag(work_order),
-        )
-        servicing = vehicle.servicing_dealer_id if vehicle is not None else None
-        if is_rescue and servicing and servicing != place.dealer_id:
-            _servicing_dealer_inform(manufacturer, work_order, servicing, actor, now)
         if repeat_of is not None:
-            event_append(repeat_of, EventKind.REPEATED, actor, now, by=work_order.number)
-        clocks_start(work_order, DISPATCH_KINDS, at=now, actor=actor)
+            later.append(event_build(repeat_of, EventKind.REPEATED, actor, now, by=work_order.number))
+        WorkOrderEvent.objects.bulk_create([created, *later])
     return work_order
 
 
 def _servicing_dealer_inform(
     manufacturer: Manufacturer, work_order: WorkOrder, servicing_id: int, actor: Actor, at: dt.datetime
-) -> None:
+) -> list[WorkOrderEvent]:
     """The owner's usual dealer learns that its customer's car is being rescued by another: an
     event addressed to it (its people are told after commit, like any event), while the work
     order stays with the rescuing dealer. A servicing dealer no longer active is not told."""
     if not NetworkMembership.objects.filter(
         manufacturer=manufacturer, dealer_id=servicing_id, is_active=True
     ).exists():
-        return
-    event_build(
-        work_order.pk,
-        EventKind.SERVICING_DEALER_INFORMED,
-        actor,
-        at,
-        _dealer_id=servicing_id,
-        rescuing_dealer_code=work_order.dealer_code,
-        rescuing_dealer_name=work_order.dealer_name,
-        city=work_order.location_city,
-        district=work_order.location_district,
-    ).save()
+        return []
+    return [
+        event_build(
+            work_order.pk,
+            EventKind.SERVICING_DEALER_INFORMED,
+            actor,
+            at,
+            _dealer_id=servicing_id,
+            rescuing_dealer_code=work_order.dealer_code,
+            rescuing_dealer_name=work_order.dealer_name,
+            city=work_order.location_city,
+            district=work_order.location_district,
+        )
+    ]
 
 
-def _earlier_complaint(owner: Owner, vehicle: Vehicle | None, received_at: dt.datetime) -> WorkOrder | None:
-    window = dt.timedelta(days=policy_current().repeat_window_days)
+def _earlier_complaint(
+    owner: Owner, vehicle: Vehicle | None, received_at: dt.datetime, window_days: int
+) -> WorkOrder | None:
+    window = dt.timedelta(days=window_days)
     # The owner is the one with this mobile, the vehicle the one with this VIN: indexed keys.
     same = Q(owner=owner)
     if vehicle is not None:

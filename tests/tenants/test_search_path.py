@@ -1,0 +1,57 @@
+"""The search path is set once per connection and tenant (``TENANT_LIMIT_SET_CALLS``), and never
+trusted after PostgreSQL undid it: a query after a rolled-back transaction or savepoint in which
+the path was set still reads the tenant's tables."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django_tenants.utils import tenant_context
+
+from config.actor import Actor
+from hotline.models import WorkOrder
+from hotline.services.work_orders import work_order_create
+from tenants.models import Tenant
+
+from ..conftest import join, parts_intake
+
+
+class Undone(Exception):
+    pass
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_query_after_a_rolled_back_transaction_reads_the_tenant(committed_tenants, manufacturer):
+    connection.close()
+    connection.set_tenant(manufacturer.hotline)
+    with pytest.raises(Undone), transaction.atomic():
+        assert WorkOrder.objects.count() == 0  # the path is first set inside this transaction
+        raise Undone  # and its rollback takes it back to the server's default
+    assert WorkOrder.objects.count() == 0
+    connection.set_schema_to_public()
+    assert Tenant.objects.filter(pk=manufacturer.hotline_id).exists()
+
+
+@pytest.mark.django_db
+def test_a_query_after_a_rolled_back_savepoint_reads_the_tenant(manufacturer):
+    assert Tenant.objects.exists()  # public's path, set in the outer transaction
+    with pytest.raises(Undone), transaction.atomic():
+        connection.set_tenant(manufacturer.hotline)
+        assert WorkOrder.objects.count() == 0  # the tenant's path, set inside the savepoint
+        raise Undone  # rolling back to the savepoint takes it back to public's
+    assert WorkOrder.objects.count() == 0
+    connection.set_schema_to_public()
+
+
+@pytest.mark.django_db
+def test_switching_tenants_switches_the_tables_read(manufacturer, other_manufacturer):
+    dealer = join(manufacturer, "gz-junda", "HQ-GD-001")
+    actor = Actor(user_id=1, name="李娜", tenant_id=manufacturer.hotline_id, role="hotline_agent")
+    with tenant_context(manufacturer.hotline):
+        work_order_create(
+            manufacturer=manufacturer, actor=actor, intake=parts_intake(dealer_id=dealer.dealer_id)
+        )
+        assert WorkOrder.objects.count() == 1
+        with tenant_context(other_manufacturer.hotline):
+            assert WorkOrder.objects.count() == 0
+        assert WorkOrder.objects.count() == 1
