@@ -20,13 +20,22 @@ class Undone(Exception):
     pass
 
 
+def count_then_undo(tenant: Tenant | None = None) -> None:
+    """Count work orders in a transaction (or savepoint) that then rolls back; with ``tenant``,
+    switch to it inside first, so its search path is set inside and undone with the rest."""
+    with transaction.atomic():
+        if tenant is not None:
+            connection.set_tenant(tenant)
+        assert WorkOrder.objects.count() == 0
+        raise Undone
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_query_after_a_rolled_back_transaction_reads_the_tenant(committed_tenants, manufacturer):
     connection.close()
     connection.set_tenant(manufacturer.hotline)
-    with pytest.raises(Undone), transaction.atomic():
-        assert WorkOrder.objects.count() == 0  # the path is first set inside this transaction
-        raise Undone  # and its rollback takes it back to the server's default
+    with pytest.raises(Undone):  # the path is first set inside, and the rollback undoes it
+        count_then_undo()
     assert WorkOrder.objects.count() == 0
     connection.set_schema_to_public()
     assert Tenant.objects.filter(pk=manufacturer.hotline_id).exists()
@@ -35,10 +44,8 @@ def test_a_query_after_a_rolled_back_transaction_reads_the_tenant(committed_tena
 @pytest.mark.django_db
 def test_a_query_after_a_rolled_back_savepoint_reads_the_tenant(manufacturer):
     assert Tenant.objects.exists()  # public's path, set in the outer transaction
-    with pytest.raises(Undone), transaction.atomic():
-        connection.set_tenant(manufacturer.hotline)
-        assert WorkOrder.objects.count() == 0  # the tenant's path, set inside the savepoint
-        raise Undone  # rolling back to the savepoint takes it back to public's
+    with pytest.raises(Undone):  # the tenant's path is set inside the savepoint, then undone
+        count_then_undo(manufacturer.hotline)
     assert WorkOrder.objects.count() == 0
     connection.set_schema_to_public()
 
