@@ -15,6 +15,12 @@ In one run, on a database of its own (``complaint_desk_bench``):
 4. The list endpoint with ``--rows`` work orders in the hotline schema (one client).
 5. CPU per request of a trivial DRF view and a plain Django view (in-process).
 
+CPU per create is the web workers' CPU plus the PostgreSQL server's over the closed-loop run,
+divided by the creates answered; F's is pgbench's CPU plus the server's over its run, divided by
+its transactions: their ratio is the figure the issue sets (≤ 6×). The day's serial row is locked
+from the upsert to the commit; a benchmark-only trigger records when each transaction took it, and
+the commit time comes from ``track_commit_timestamp``: the hold, measured by the database itself.
+
 The load generator runs on the same machine (a small asyncio HTTP/1.1 client).
 """
 
@@ -36,7 +42,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import pct, reset_database, run_step, setup  # noqa: E402
+from bench.clocks import ensure_commit_timestamps  # noqa: E402
+from bench.common import Meter, pct, postmaster_pid, reset_database, run_step, server_cpu_s, setup  # noqa: E402
 
 HOST = "bench-api.localhost"
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
@@ -70,6 +77,22 @@ def step_prepare() -> dict:
         )
     key = api_key_create(tenant=m.hotline, name="bench", scope="write").secret
     with connection.cursor() as cursor:
+        # When each transaction took the day's serial row (benchmark only): an AFTER trigger
+        # runs once the row is locked; the commit time comes from track_commit_timestamp.
+        cursor.execute(
+            f"""
+            SET search_path = "{m.hotline.schema_name}", public;
+            CREATE TABLE bench_serial_taken (xid text, at timestamptz);
+            CREATE FUNCTION bench_serial_taken() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO bench_serial_taken VALUES (pg_current_xact_id()::text, clock_timestamp());
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER bench_serial_taken AFTER INSERT OR UPDATE ON hotline_dailysequence
+                FOR EACH ROW EXECUTE FUNCTION bench_serial_taken();
+            SET search_path = public;
+            """
+        )
         cursor.execute("SELECT version()")
         version = cursor.fetchone()[0].split(",")[0]
     return {
@@ -165,6 +188,35 @@ def step_cpu(rounds: int, per_round: int) -> dict:
     return {name: 1e6 * seconds / count for name, seconds in spent.items()}
 
 
+def step_serial_hold(schema: str) -> dict:
+    """How long each transaction held the day's serial row (its commit minus when it took it),
+    then forget them: the next run measures its own."""
+    setup()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT extract(epoch FROM pg_xact_commit_timestamp(xid::xid) - at)
+            FROM "{schema}".bench_serial_taken
+            WHERE pg_xact_commit_timestamp(xid::xid) IS NOT NULL
+            """
+        )
+        holds = sorted(1000 * row[0] for row in cursor.fetchall())
+        cursor.execute(f'TRUNCATE "{schema}".bench_serial_taken')
+    if not holds:
+        return {"count": 0}
+    mean = sum(holds) / len(holds)
+    return {
+        "count": len(holds),
+        "mean_ms": mean,
+        "p50_ms": pct(holds, 50),
+        "p99_ms": pct(holds, 99),
+        "max_ms": holds[-1],
+        "creates_per_s_the_lock_allows": 1000 / mean,
+    }
+
+
 STEPS = {"prepare": step_prepare}
 
 
@@ -243,6 +295,7 @@ def pgbench(database_url: str, schema: str, seconds: int, clients: int) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
         script.write(PGBENCH_SCRIPT)
     env = {**os.environ, "PGOPTIONS": f"-c search_path={schema},public"}
+    meter = Meter()
     output = subprocess.run(
         [
             binary,
@@ -270,11 +323,17 @@ def pgbench(database_url: str, schema: str, seconds: int, clients: int) -> dict:
         stderr=subprocess.STDOUT,
         text=True,
     ).stdout
+    used = meter.stop()
     os.unlink(script.name)
     tps = float(re.search(r"tps = ([\d.]+)", output).group(1))
     latency = re.search(r"latency average = ([\d.]+) ms", output)
+    transactions = int(re.search(r"number of transactions actually processed: (\d+)", output).group(1))
     return {
         "tps": tps,
+        "transactions": transactions,
+        "cpu_ms_per_transaction": 1000 * (used["client_cpu_s"] + (used["server_cpu_s"] or 0)) / transactions,
+        "pgbench_cpu_s": used["client_cpu_s"],
+        "server_cpu_s": used["server_cpu_s"],
         "latency_avg_ms": float(latency.group(1)) if latency else None,
         "clients": clients,
         "seconds": seconds,
@@ -384,6 +443,7 @@ async def closed_loop(key: str, connections: int, seconds: float, make: callable
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     latencies: list[float] = []
     statuses: dict[int, int] = {}
+    answered = [0]  # every successful answer, the warm-up's too (for CPU per request)
     start = time.perf_counter()
     measure_from, stop = start + warmup, start + warmup + seconds
 
@@ -393,12 +453,13 @@ async def closed_loop(key: str, connections: int, seconds: float, make: callable
             method, path, body = make()
             status, _data = await conn.request(method, path, headers, body)
             done = time.perf_counter()
+            answered[0] += status in (200, 201)
             if now >= measure_from:
                 latencies.append(done - now)
                 statuses[status] = statuses.get(status, 0) + 1
 
     await asyncio.gather(*(worker() for _ in range(connections)))
-    return _figures(latencies, statuses, seconds)
+    return {**_figures(latencies, statuses, seconds), "answered": answered[0]}
 
 
 async def open_loop(key: str, rate: float, seconds: float, make: callable, connections: int = 64) -> dict:
@@ -440,9 +501,8 @@ class Server:
             "API_RATE_READ": UNLIMITED,
             "API_RATE_WRITE": UNLIMITED,
             "LOG_LEVEL": "WARNING",
-            # Under ASGI each request runs in its own thread, so persistent connections would
-            # pile up per thread (and exhaust max_connections); one connection per request.
-            "CONN_MAX_AGE": "0",
+            # As in production (Procfile): each worker keeps a pool of connections.
+            "DB_POOL_MAX_SIZE": "10",
         }
         self.process = subprocess.Popen(
             [
@@ -475,6 +535,10 @@ class Server:
                 time.sleep(0.5)
         raise RuntimeError("uvicorn did not start")
 
+    def cpu_s(self) -> float:
+        """CPU seconds of the server and its workers so far."""
+        return server_cpu_s(self.process.pid)
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
@@ -493,6 +557,8 @@ def main() -> None:
             result = step_seed(int(o.args[0]))
         elif o.step == "cpu":
             result = step_cpu(int(o.args[0]), int(o.args[1]))
+        elif o.step == "serial_hold":
+            result = step_serial_hold(o.args[0])
         elif o.step == "pgbench":
             result = pgbench(o.args[0], o.args[1], int(o.args[2]), int(o.args[3]))
         else:
@@ -504,6 +570,7 @@ def main() -> None:
     results_dir = ROOT / "bench" / "results"
     results_dir.mkdir(exist_ok=True)
     print(f"API benchmark, {os.cpu_count()} cores, load average {os.getloadavg()}", flush=True)
+    ensure_commit_timestamps()
     reset_database()
     prep = run_step(__file__, "prepare")
     (results_dir / "api-prepare.json").write_text(json.dumps(prep))
@@ -514,16 +581,27 @@ def main() -> None:
         __file__, "pgbench", prep["database_url"], prep["schema"], str(o.seconds), str(o.connections)
     )
     print("F (pgbench, same inserts):", json.dumps(report["pgbench"]), flush=True)
+    run_step(__file__, "serial_hold", prep["schema"])  # pgbench's own holds are not the API's
 
     setup()
+    postmaster = postmaster_pid()
     server = Server(prep["database_url"])
     try:
 
         def create() -> tuple:
             return "POST", "/api/v1/work-orders/", work_order_body()
 
+        web0, db0 = server.cpu_s(), server_cpu_s(postmaster)
         report["max"] = asyncio.run(closed_loop(prep["key"], o.connections, o.seconds, create))
+        web, db = server.cpu_s() - web0, server_cpu_s(postmaster) - db0
+        report["max"]["cpu_ms_per_create"] = 1000 * (web + db) / report["max"]["answered"]
+        report["max"]["web_cpu_ms_per_create"] = 1000 * web / report["max"]["answered"]
+        report["max"]["db_cpu_ms_per_create"] = 1000 * db / report["max"]["answered"]
         print("API creates, closed loop:", json.dumps(report["max"]), flush=True)
+        report["serial_hold"] = run_step(__file__, "serial_hold", prep["schema"])
+        print(
+            "the day's serial row held (database's measure):", json.dumps(report["serial_hold"]), flush=True
+        )
         target = 0.7 * report["max"]["rate"]
         report["at_70"] = asyncio.run(open_loop(prep["key"], target, o.seconds, create))
         report["at_70"]["target_rate"] = target
@@ -557,11 +635,20 @@ def main() -> None:
     f = report["pgbench"]["tps"]
     api = report["max"]["rate"]
     cpu = report["cpu_us"]
+    floor_cpu = report["pgbench"]["cpu_ms_per_transaction"]
+    hold = report["serial_hold"]
     print(
         f"""
-F (pgbench, same inserts, {o.connections} clients): {f:.0f} transactions/s
+Load average at start {report["load_average_start"]}, at end {report["load_average_end"]}
+F (pgbench, same inserts, {o.connections} clients): {f:.0f} transactions/s,
+  CPU (pgbench + PostgreSQL) {floor_cpu:.2f} ms per transaction
 API creates (uvicorn, 2 workers, {o.connections} connections): {api:.0f}/s = {api / f:.2f} × F,
   p50 {report["max"]["p50_ms"]:.1f} ms, p99 {report["max"]["p99_ms"]:.1f} ms
+API create CPU (web + PostgreSQL): {report["max"]["cpu_ms_per_create"]:.2f} ms
+  (web {report["max"]["web_cpu_ms_per_create"]:.2f}, PostgreSQL {report["max"]["db_cpu_ms_per_create"]:.2f})
+  = {report["max"]["cpu_ms_per_create"] / floor_cpu:.1f} × F's per transaction (target ≤ 6×)
+The day's serial row held p50 {hold.get("p50_ms", 0):.2f} ms, p99 {hold.get("p99_ms", 0):.2f} ms
+  (target p99 ≤ 3 ms): one hotline's creates/s the lock allows {hold.get("creates_per_s_the_lock_allows", 0):.0f}
 At 70 % ({report["at_70"]["target_rate"]:.0f}/s, open loop): p50 {report["at_70"]["p50_ms"]:.1f} ms,
   p99 {report["at_70"]["p99_ms"]:.1f} ms, max {report["at_70"]["max_ms"]:.1f} ms
 List with {report["seed"]["rows"]} work orders, p99: """

@@ -13,7 +13,10 @@ by position (a reconnecting client asks for what came after its last one).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
+from collections.abc import Callable, Collection, Coroutine
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -31,9 +34,35 @@ logger = logging.getLogger(__name__)
 
 BATCH = 500
 
+Runner = Callable[[Callable[[], Coroutine[Any, Any, None]]], None]
 
-def relay_pending(*, manufacturer: Manufacturer, layer: Any = None) -> int:
-    """Relay the current (hotline) schema's pending events; return how many were relayed."""
+
+def _run_once(send: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    async_to_sync(send)()
+
+
+class Publisher:
+    """One event loop kept for a process's life, on a thread of its own: the channel layer keeps
+    its Redis connections per loop, so a long-running relay reuses them instead of opening a
+    loop and a connection on every pass."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="relay-publisher", daemon=True)
+        self.thread.start()
+
+    def __call__(self, send: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        asyncio.run_coroutine_threadsafe(send(), self.loop).result(timeout=30)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
+        self.loop.close()
+
+
+def relay_pending(*, manufacturer: Manufacturer, layer: Any = None, run: Runner = _run_once) -> int:
+    """Relay the current (hotline) schema's pending events; return how many were relayed.
+    ``run`` runs the publishing coroutine (by default on an event loop of its own)."""
     layer = layer or get_channel_layer()
     hotline_id, code = manufacturer.hotline_id, manufacturer.code
     sent = 0
@@ -78,11 +107,11 @@ def relay_pending(*, manufacturer: Manufacturer, layer: Any = None) -> int:
                 unique_fields=["dealer_id"],
                 update_fields=["last"],
             )
-        _publish(layer, messages)
+        _publish(layer, messages, run)
         sent += len(events)
 
 
-def _publish(layer: Any, messages: list[tuple[str, dict]]) -> None:
+def _publish(layer: Any, messages: list[tuple[str, dict]], run: Runner) -> None:
     """Send in order, in one event loop (the layer keeps its Redis connections per loop)."""
 
     async def send_all() -> None:
@@ -90,17 +119,23 @@ def _publish(layer: Any, messages: list[tuple[str, dict]]) -> None:
             await layer.group_send(group, message)
 
     try:
-        async_to_sync(send_all)()
+        run(send_all)
     except Exception:  # Redis away: clients catch up by position when they reconnect
         logger.exception("live publishing failed; clients will replay what they missed")
 
 
-def relay_everywhere(layer: Any = None) -> int:
-    """One pass over every manufacturer's hotline schema; one manufacturer's trouble does not
-    stop the others, and is raised after the pass (the relay process backs off and retries)."""
-    makers = {m.hotline_id: m for m in Manufacturer.objects.order_by("pk")}
+def relay_everywhere(
+    layer: Any = None, *, schemas: Collection[str] | None = None, run: Runner = _run_once
+) -> int:
+    """One pass over every manufacturer's hotline schema (or those of ``schemas``, the ones
+    whose events were just announced); one manufacturer's trouble does not stop the others, and
+    is raised after the pass (the relay process backs off and retries)."""
+    manufacturers = Manufacturer.objects.order_by("pk")
+    if schemas is not None:
+        manufacturers = manufacturers.filter(hotline__schema_name__in=list(schemas))
+    makers = {m.hotline_id: m for m in manufacturers}
     done = each_tenant(
-        lambda hotline: relay_pending(manufacturer=makers[hotline.pk], layer=layer),
+        lambda hotline: relay_pending(manufacturer=makers[hotline.pk], layer=layer, run=run),
         tenants=Tenant.objects.filter(pk__in=list(makers)).order_by("pk"),
         name="relay",
     )

@@ -16,7 +16,7 @@ from django_tenants.utils import tenant_context
 from config.actor import Actor
 from hotline.models import Outbox
 from hotline.services.work_orders import work_order_create
-from live.relay import relay_everywhere, relay_pending
+from live.relay import Publisher, relay_everywhere, relay_pending
 from live.routing import websocket_application
 from tenants.models import Role
 
@@ -721,3 +721,54 @@ def test_a_revoked_membership_closes_a_silent_socket_within_the_sweep(live, sett
 
     assert closing == {"type": "websocket.close", "code": 4404}
     assert other_open  # another dealer's staff keep their socket
+
+
+def test_a_pass_for_the_announced_hotlines_leaves_the_others_waiting_not_lost(live):
+    new_work_order(live)
+
+    assert relay_everywhere(schemas={"some_other_hotline"}) == 0
+    with tenant_context(live["hotline"]):
+        assert Outbox.objects.count() > 0  # still waiting: the next full pass takes them
+    assert relay_everywhere(schemas={live["hotline"].schema_name}) > 0
+    with tenant_context(live["hotline"]):
+        assert Outbox.objects.count() == 0
+
+
+def test_the_relay_process_publishes_pass_after_pass_on_its_one_loop(live):
+    publisher = Publisher()
+
+    def write_and_relay_on_the_publisher(n: int) -> None:
+        from django.db import connections
+
+        try:
+            new_work_order(live, n)
+            relay_everywhere(run=publisher)
+        finally:
+            connections.close_all()
+
+    async def scenario() -> list[list[dict]]:
+        board = Client(live, "agent")
+        await board.open()
+        await board.send({"action": "subscribe", "topic": "board"})
+        await board.frames_until("subscribed")
+        loop = asyncio.get_running_loop()
+        passes = []
+        for n in (0, 1):
+            await loop.run_in_executor(None, write_and_relay_on_the_publisher, n)
+            frames = await board.frames_until("event")
+            while not await board.communicator.receive_nothing(timeout=1):
+                frames.append(await board.communicator.receive_json_from(timeout=5))
+            passes.append(frames)
+        await board.communicator.disconnect()
+        return passes
+
+    try:
+        first, second = async_to_sync(scenario)()
+    finally:
+        publisher.close()
+
+    for frames in (first, second):
+        assert [e["kind"] for e in frames][:2] == ["work_order.created", "work_order.dispatched"]
+        assert len({e["work_order"] for e in frames}) == 1
+    positions = [e["position"] for e in first + second]
+    assert positions == list(range(positions[0], positions[0] + len(positions)))

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 
 from config.heartbeat import heartbeat
-from live.relay import relay_everywhere
+from live.relay import Publisher, relay_everywhere
 
 logger = logging.getLogger(__name__)
 LONGEST_BACKOFF = 10.0
@@ -37,12 +37,21 @@ class Command(BaseCommand):
             signal.signal(signum, lambda *_: stopping.set())
         self.listener: psycopg.Connection | None = None
         self.stdout.write("relay: started")
+        publisher = Publisher()
         backoff = 0.0
+        # The schemas whose events were announced; None: every hotline (at start, after a
+        # failure, and at least every --poll seconds, for anything announced while not listening).
+        announced: set[str] | None = None
+        everyone_at = 0.0
         while not stopping.is_set():
             try:
                 if self.listener is None:
-                    self.listener = self._listen()
-                relay_everywhere()
+                    self.listener, announced = self._listen(), None
+                if announced is not None and time.monotonic() - everyone_at >= options["poll"]:
+                    announced = None
+                if announced is None:
+                    everyone_at = time.monotonic()
+                relay_everywhere(schemas=announced, run=publisher)
                 backoff = 0.0
             except Exception:  # the database or Redis away: keep the events, back off, reconnect
                 backoff = min(backoff * 2 or 0.5, LONGEST_BACKOFF)
@@ -53,8 +62,10 @@ class Command(BaseCommand):
             heartbeat("relay")
             if options["once"]:
                 break
-            self._wait(backoff or options["poll"], stopping)
+            found = self._wait(backoff or options["poll"], stopping)
+            announced = None if backoff else found
         self._forget_connections()
+        publisher.close()
         self.stdout.write("relay: stopped")
 
     def _listen(self) -> psycopg.Connection:
@@ -72,22 +83,22 @@ class Command(BaseCommand):
             self.listener = None
         connection.close()
 
-    def _wait(self, seconds: float, stopping: threading.Event) -> None:
-        """Until a notification, ``seconds``, or a stop; a broken listener is dropped (and made
-        again on the next pass), never raised."""
+    def _wait(self, seconds: float, stopping: threading.Event) -> set[str] | None:
+        """Until a notification, ``seconds``, or a stop: the schemas announced (each notification
+        names the schema that wrote the event), or None when none was. A broken listener is
+        dropped (and made again on the next pass), never raised."""
         if self.listener is None:
             stopping.wait(seconds)
-            return
+            return None
         deadline = time.monotonic() + seconds
         try:
             while not stopping.is_set() and time.monotonic() < deadline:
                 ready, _, _ = select.select([self.listener.fileno()], [], [], min(0.5, seconds))
                 if ready:
                     # Drain every notification that arrived; one pass serves them all.
-                    for _notice in self.listener.notifies(timeout=0, stop_after=1000):
-                        pass
-                    return
+                    return {n.payload for n in self.listener.notifies(timeout=0, stop_after=1000)}
         except (psycopg.Error, OSError, ValueError):
             logger.warning("relay lost its LISTEN connection; it reconnects on the next pass")
             self._forget_connections()
             stopping.wait(min(seconds, 1.0))
+        return None
