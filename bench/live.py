@@ -46,7 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import pct, reset_database  # noqa: E402
+from bench.common import pct, reset_database, server_cpu_s  # noqa: E402
 
 BENCH_DB = "complaint_desk_bench_live"
 WORK = ROOT / ".data" / "bench-live"
@@ -490,6 +490,7 @@ def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
     restart = name != "floor" and args.restart_seconds > 0
     seconds = args.seconds + (args.restart_seconds if restart else 0)
     writer_out = WORK / f"{name}-writer.json"
+    cpu0 = {"web": server_cpu_s(server.pid), "relay": server_cpu_s(relay.pid)}
     writer = _spawn(
         [PYTHON, __file__, "--step", "writer", str(args.rate), str(seconds), str(writer_out)],
         cwd=ROOT,
@@ -508,6 +509,7 @@ def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
     log = json.loads(writer_out.read_text())
     # Let the clients converge: each has received everything its audience should.
     time.sleep(args.settle)
+    cpu = {k: server_cpu_s(p.pid) - cpu0[k] for k, p in (("web", server), ("relay", relay))}
     for p in procs:
         p.send_signal(signal.SIGTERM)
     for p in procs:
@@ -520,10 +522,10 @@ def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
         except subprocess.TimeoutExpired:
             p.kill()
     redis_server.stop()
-    return _figures(name, specs, outs, log, restart_at, rss_before, rss_idle, ready, args)
+    return _figures(name, specs, outs, log, restart_at, rss_before, rss_idle, ready, args, cpu)
 
 
-def _figures(name, specs, outs, log, restart_at, rss_before, rss_idle, ready, args) -> dict:
+def _figures(name, specs, outs, log, restart_at, rss_before, rss_idle, ready, args, cpu) -> dict:
     events = log["events"]
     # Event ids are per manufacturer's schema: an event is (stream, id).
     commit = {(e[1], e[0]): e[4] for e in events}
@@ -539,7 +541,7 @@ def _figures(name, specs, outs, log, restart_at, rss_before, rss_idle, ready, ar
         connects += data["connects"]
         resyncs += sum(data["resyncs"])
     steady_end = restart_at if restart_at else float("inf")
-    latencies, missing, twice, reordered, deliveries = [], 0, 0, 0, 0
+    latencies, missing, twice, reordered, deliveries, delivered = [], 0, 0, 0, 0, 0
     for spec, got in zip(clients, received, strict=True):
         expected = set(by_audience.get(spec["group"], []))
         first: dict[tuple[int, int], float] = {}
@@ -553,6 +555,7 @@ def _figures(name, specs, outs, log, restart_at, rss_before, rss_idle, ready, ar
                 reordered += 1
             last_by_wo[wo] = event_id
         missing += len(expected - set(first))
+        delivered += len(first)
         for key, t in first.items():
             if key in commit and commit[key] < steady_end:
                 latencies.append((t - commit[key]) * 1000)
@@ -572,6 +575,10 @@ def _figures(name, specs, outs, log, restart_at, rss_before, rss_idle, ready, ar
         else None,
         "server_rss_mib": {"before": rss_before / 1024, "idle_with_clients": rss_idle / 1024},
         "kib_per_idle_connection": (rss_idle - rss_before) / max(ready, 1),
+        # CPU while writing and settling (the idle sweep included), per delivery and per event.
+        "web_cpu_us_per_delivery": 1e6 * cpu["web"] / max(delivered, 1),
+        "relay_cpu_ms_per_event": 1e3 * cpu["relay"] / max(len(events), 1),
+        "load_average": os.getloadavg(),
         "missing": missing,
         "received_twice_on_wire": twice,
         "reordered": reordered,

@@ -26,7 +26,7 @@ from ..calendar import BusinessCalendar, CalendarKind
 from ..events import EventKind
 from ..models import Clock, ClockKind, ClockState, SlaPolicy, WorkOrder, WorkOrderEvent
 from ..models.choices import Severity, State, TechSupportState, WorkOrderType
-from .events import event_append, event_build
+from .events import event_append, event_build, events_insert_sql, events_json, iso_or_none
 from .policy import _require_admin, calendar_for, default_window, policy_current, window_for
 
 # Who is told of a breach, by escalation level (notifications resolve these to people).
@@ -410,10 +410,6 @@ def clock_fire(
     return events
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def _save_fired(batch: list[Clock], events: list[WorkOrderEvent]) -> None:
     """The batch's counters and its events, each in one statement with one JSON parameter.
 
@@ -427,24 +423,11 @@ def _save_fired(batch: list[Clock], events: list[WorkOrderEvent]) -> None:
         {
             "id": c.pk,
             "warnings_fired": c.warnings_fired,
-            "breached_at": _iso(c.breached_at),
+            "breached_at": iso_or_none(c.breached_at),
             "escalation_level": c.escalation_level,
-            "next_fire_at": _iso(c.next_fire_at),
+            "next_fire_at": iso_or_none(c.next_fire_at),
         }
         for c in batch
-    ]
-    rows = [
-        {
-            "work_order_id": e.work_order_id,
-            "dealer_id": e.dealer_id,
-            "kind": e.kind,
-            "at": _iso(e.at),
-            "actor_user_id": e.actor_user_id,
-            "actor_name": e.actor_name,
-            "actor_tenant_id": e.actor_tenant_id,
-            "data": e.data,
-        }
-        for e in events
     ]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -455,18 +438,8 @@ def _save_fired(batch: list[Clock], events: list[WorkOrderEvent]) -> None:
             "next_fire_at timestamptz) WHERE c.id = v.id",
             [json.dumps(clocks)],
         )
-        if rows:
-            cursor.execute(
-                "INSERT INTO hotline_workorderevent (work_order_id, dealer_id, kind, at, "
-                "actor_user_id, actor_name, actor_tenant_id, data) SELECT work_order_id, "
-                "dealer_id, kind, at, actor_user_id, actor_name, actor_tenant_id, data FROM "
-                "ROWS FROM (jsonb_to_recordset(%s::jsonb) AS (work_order_id bigint, "
-                "dealer_id bigint, kind text, at timestamptz, actor_user_id bigint, "
-                "actor_name text, actor_tenant_id bigint, data jsonb)) WITH ORDINALITY AS "
-                "x(work_order_id, dealer_id, kind, at, actor_user_id, actor_name, "
-                "actor_tenant_id, data, n) ORDER BY n",
-                [json.dumps(rows)],
-            )
+        if events:
+            cursor.execute(events_insert_sql(), [events_json(events)])
 
 
 def clocks_fire_due(now: dt.datetime | None = None, *, limit: int = 500) -> tuple[int, dt.datetime | None]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -64,3 +66,43 @@ def major_flag(work_order: WorkOrder) -> dict[str, bool]:
     """``{"major": True}`` for a major complaint (its news then goes to ``MAJOR_NEWS`` at once),
     nothing otherwise: the data of other work orders' events stays as it was."""
     return {"major": True} if work_order.severity == Severity.MAJOR else {}
+
+
+def iso_or_none(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def events_json(events: Iterable[WorkOrderEvent]) -> str:
+    """Events not yet saved, as the one JSON parameter of ``events_insert_sql``."""
+    return json.dumps(
+        [
+            {
+                "work_order_id": e.work_order_id,
+                "dealer_id": e.dealer_id,
+                "kind": e.kind,
+                "at": iso_or_none(e.at),
+                "actor_user_id": e.actor_user_id,
+                "actor_name": e.actor_name,
+                "actor_tenant_id": e.actor_tenant_id,
+                "data": e.data,
+            }
+            for e in events
+        ]
+    )
+
+
+def events_insert_sql(data: str = "x.data", joined: str = "") -> str:
+    """One INSERT of every event in one JSON parameter (``events_json``), in their order: the JSON
+    is encoded in C and unpacked by PostgreSQL, where a many-row INSERT would have seven
+    placeholders a row to convert. ``data`` may rewrite each event's data from ``joined``, a
+    relation (a CTE) joined to every row."""
+    # The caller's constant expressions only; every value is a parameter.
+    return (
+        "INSERT INTO hotline_workorderevent (work_order_id, dealer_id, kind, at, actor_user_id, "  # noqa: S608
+        f"actor_name, actor_tenant_id, data) SELECT x.work_order_id, x.dealer_id, x.kind, x.at, "
+        f"x.actor_user_id, x.actor_name, x.actor_tenant_id, {data} FROM {joined + ', ' if joined else ''}"
+        "ROWS FROM (jsonb_to_recordset(%s::jsonb) AS (work_order_id bigint, dealer_id bigint, "
+        "kind text, at timestamptz, actor_user_id bigint, actor_name text, actor_tenant_id bigint, "
+        "data jsonb)) WITH ORDINALITY AS x(work_order_id, dealer_id, kind, at, actor_user_id, "
+        "actor_name, actor_tenant_id, data, n) ORDER BY x.n"
+    )

@@ -57,7 +57,7 @@ from .clocks import (
     owner_update_follow_state,
     tenant_time_zone,
 )
-from .events import event_append, event_build, major_flag
+from .events import event_append, event_build, events_insert_sql, events_json, major_flag
 from .policy import policy_current
 from .routing import dealer_suggest, network_place, rescue_dealers_suggest
 
@@ -248,17 +248,51 @@ def _tz():
     return zoneinfo.ZoneInfo(tenant_time_zone())
 
 
-def work_order_number(manufacturer: Manufacturer, at: dt.datetime) -> str:
-    """``<prefix><yyyymmdd>-<serial>``, the serial counting per local day; safe under concurrency."""
+# The number in the events written with it (known only at the end): the created event's
+# ``number`` and the earlier work order's repeated event's ``by`` are set in SQL.
+NUMBER_TO_COME = ""
+
+_NUMBERED_DATA = (
+    "CASE x.kind "
+    f"WHEN '{EventKind.CREATED}' THEN jsonb_set(x.data, '{{number}}', to_jsonb(numbered.number)) "
+    f"WHEN '{EventKind.REPEATED}' THEN jsonb_set(x.data, '{{by}}', to_jsonb(numbered.number)) "
+    "ELSE x.data END"
+)
+
+# Constants only; every value is a parameter.
+_NUMBER_AND_EVENTS = f"""
+WITH serial AS (
+    INSERT INTO hotline_dailysequence (day, last) VALUES (%s, 1)
+    ON CONFLICT (day) DO UPDATE SET last = hotline_dailysequence.last + 1 RETURNING last
+), numbered AS (
+    UPDATE hotline_workorder
+    SET number = %s || lpad(serial.last::text, greatest(5, length(serial.last::text)), '0')
+    FROM serial WHERE hotline_workorder.id = %s RETURNING hotline_workorder.number
+), logged AS ({events_insert_sql(data=_NUMBERED_DATA, joined="numbered")})
+SELECT number FROM numbered
+"""  # noqa: S608
+
+
+def _numbered(
+    manufacturer: Manufacturer, work_order_id: int, at: dt.datetime, events: list[WorkOrderEvent]
+) -> str:
+    """Number the work order ``<prefix><yyyymmdd>-<serial>``, the serial counting per local day,
+    and write ``events`` with the number where it belongs, in one statement.
+
+    The day's serial row stays locked until the commit and every creation of the hotline waits
+    for it: it is taken last, and with nothing else to wait for between it and the commit."""
     day = at.astimezone(_tz()).date()
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO hotline_dailysequence (day, last) VALUES (%s, 1) ON CONFLICT (day) "
-            "DO UPDATE SET last = hotline_dailysequence.last + 1 RETURNING last",
-            [day],
+            _NUMBER_AND_EVENTS,
+            [
+                day,
+                f"{manufacturer.work_order_prefix}{day:%Y%m%d}-",
+                work_order_id,
+                events_json(events),
+            ],
         )
-        serial = cursor.fetchone()[0]
-    return f"{manufacturer.work_order_prefix}{day:%Y%m%d}-{serial:05d}"
+        return cursor.fetchone()[0]
 
 
 def owner_draft_values(owner: Owner) -> dict[str, Any]:
@@ -476,8 +510,6 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
         policy = policy_current()
         repeat_of = _earlier_complaint(owner, vehicle, received_at, policy.repeat_window_days)
         work_order = WorkOrder.objects.create(
-            # The day's serial is taken last (below): its row stays locked until commit, and
-            # every creation of the hotline waits for it.
             number=f"~{uuid.uuid4().hex[:23]}",
             type=intake.type,
             category=intake.category,
@@ -522,14 +554,12 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
         if is_rescue and servicing and servicing != place.dealer_id:
             later.extend(_servicing_dealer_inform(manufacturer, work_order, servicing, actor, now))
         clocks_start(work_order, DISPATCH_KINDS, at=now, actor=actor, events=later, policy=policy)
-        work_order.number = work_order_number(manufacturer, received_at)
-        WorkOrder.objects.filter(pk=work_order.pk).update(number=work_order.number)
         created = event_build(
             work_order,
             EventKind.CREATED,
             actor,
             now,
-            number=work_order.number,
+            number=NUMBER_TO_COME,
             type=work_order.type,
             severity=work_order.severity,
             category=work_order.category,
@@ -537,8 +567,8 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
             repeat_of=repeat_of.number if repeat_of else None,
         )
         if repeat_of is not None:
-            later.append(event_build(repeat_of, EventKind.REPEATED, actor, now, by=work_order.number))
-        WorkOrderEvent.objects.bulk_create([created, *later])
+            later.append(event_build(repeat_of, EventKind.REPEATED, actor, now, by=NUMBER_TO_COME))
+        work_order.number = _numbered(manufacturer, work_order.pk, received_at, [created, *later])
     return work_order
 
 
@@ -741,6 +771,5 @@ __all__ = [
     "work_order_cancel",
     "work_order_create",
     "work_order_lock",
-    "work_order_number",
     "work_order_reopen",
 ]

@@ -28,6 +28,8 @@ def test_parts_work_order_is_numbered_routed_and_clocked(parts_work_order, netwo
     wo = parts_work_order
 
     assert re.fullmatch(r"HQ\d{8}-00001", wo.number)
+    assert WorkOrder.objects.get(pk=wo.pk).number == wo.number  # as stored, not only as returned
+    assert wo.events.get(kind="work_order.created").data["number"] == wo.number
     assert wo.state == "dispatched"
     assert wo.dealer_id == network["junda"].pk
     assert [(p.part_code, p.quantity) for p in wo.part_lines.all()] == [
@@ -171,7 +173,8 @@ def test_a_new_complaint_for_the_same_vin_or_mobile_is_a_repeat(parts_work_order
 
     assert same_mobile.repeat_of == parts_work_order
     assert list(parts_work_order.repeats.all()) == [same_mobile]
-    assert parts_work_order.events.filter(kind="work_order.repeated").exists()
+    assert parts_work_order.events.get(kind="work_order.repeated").data == {"by": same_mobile.number}
+    assert same_mobile.events.get(kind="work_order.created").data["repeat_of"] == parts_work_order.number
 
 
 def test_event_log_refuses_updates_and_deletes(parts_work_order):
