@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from config.actor import Actor
@@ -453,21 +454,16 @@ def clocks_fire_due(now: dt.datetime | None = None, *, limit: int = 500) -> tupl
     while True:
         now_batch = now or timezone.now()
         with transaction.atomic():
+            # The clock rows alone are locked; the work order's dealer comes along in the same read.
             batch = list(
-                Clock.objects.select_for_update(skip_locked=True)
+                Clock.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(next_fire_at__lte=now_batch, state=ClockState.RUNNING)
+                .annotate(work_order_dealer_id=F("work_order__dealer_id"))
                 .order_by("next_fire_at")[:limit]
             )
             hours: dict[int, BusinessCalendar] = {}
-            dealers = dict(
-                WorkOrder.objects.filter(pk__in={c.work_order_id for c in batch}).values_list(
-                    "pk", "dealer_id"
-                )
-            )
             events = [
-                e
-                for clock in batch
-                for e in clock_fire(clock, now_batch, hours, dealers.get(clock.work_order_id))
+                e for clock in batch for e in clock_fire(clock, now_batch, hours, clock.work_order_dealer_id)
             ]
             _save_fired(batch, events)
             fired += len(events)

@@ -14,6 +14,8 @@ from config.actor import Actor
 from ..events import CATALOGUE, EventKind
 from ..models import Severity, WorkOrder, WorkOrderEvent
 
+_ENCODER = DjangoJSONEncoder()  # one for the process: its default() keeps no state
+
 
 def _plain(value: Any) -> Any:
     """JSON-ready: times as ISO 8601 with offset, decimals and the like as the JSON encoder does."""
@@ -22,7 +24,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
-        return DjangoJSONEncoder().default(value)
+        return _ENCODER.default(value)
     return value
 
 
