@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import pct, reset_database, run_step, setup  # noqa: E402
+from bench.common import Meter, pct, reset_database, run_step, setup  # noqa: E402
 
 MEASURED_PREFIX = "BENCH-M"
 
@@ -225,6 +225,65 @@ def _vin(i: int) -> str:
     return with_check_digit(f"LHKS5A2B0RG{i:06d}")
 
 
+# The floor of firing: one statement per batch of 500 claims the due clocks, marks them breached
+# and writes their events, with no Python between.
+FLOOR_FIRE = """
+WITH due AS (
+    SELECT c.id, c.work_order_id, c.kind, c.due_at FROM hotline_clock c
+    WHERE c.next_fire_at <= now() AND c.state = 'running'
+    ORDER BY c.next_fire_at LIMIT 500 FOR UPDATE SKIP LOCKED
+), fired AS (
+    UPDATE hotline_clock c SET breached_at = c.due_at, escalation_level = 1,
+        warnings_fired = jsonb_array_length(c.warn_before),
+        next_fire_at = c.due_at + make_interval(mins => c.second_escalation_after)
+    FROM due WHERE c.id = due.id
+)
+INSERT INTO hotline_workorderevent (work_order_id, dealer_id, kind, at, actor_name, data)
+SELECT due.work_order_id, w.dealer_id, 'clock.breached', now(), 'system',
+    jsonb_build_object('clock', due.id, 'clock_kind', due.kind, 'due_at', due.due_at, 'level', 1,
+                       'escalate_to', '[]'::jsonb, 'notify_at', now())
+FROM due JOIN hotline_workorder w ON w.id = due.work_order_id
+"""
+
+
+def step_fire_cpu(count: int) -> dict:
+    """CPU (this process + PostgreSQL) per fired clock: ``count`` overdue clocks fired by the
+    floor statement, then ``count`` others by the product's ``clocks_fire_due``."""
+    setup()
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    from hotline.services.clocks import clocks_fire_due
+
+    hotline = _hotline().hotline
+    figures = {}
+    for name in ("floor", "product"):
+        step_seed(count, -60, 0, f"CPU-{name[0].upper()}")
+        with tenant_context(hotline):
+            meter = Meter()
+            if name == "floor":
+                fired = 0
+                while True:
+                    with connection.cursor() as cursor:
+                        cursor.execute(FLOOR_FIRE)
+                        if cursor.rowcount == 0:
+                            break
+                        fired += cursor.rowcount
+            else:
+                fired, _next = clocks_fire_due()
+            used = meter.stop()
+        figures[name] = {
+            "fired": fired,
+            "cpu_us_per_clock": 1e6 * (used["client_cpu_s"] + (used["server_cpu_s"] or 0)) / max(fired, 1),
+            "python_cpu_us_per_clock": 1e6 * used["client_cpu_s"] / max(fired, 1),
+            "server_cpu_us_per_clock": 1e6 * (used["server_cpu_s"] or 0) / max(fired, 1),
+            "wall_s": used["wall_s"],
+            "load": [used["load_before"], used["load_after"]],
+        }
+    figures["ratio"] = figures["product"]["cpu_us_per_clock"] / figures["floor"]["cpu_us_per_clock"]
+    return figures
+
+
 STEPS = {"prepare": step_prepare, "lag": step_lag}
 
 
@@ -276,12 +335,17 @@ def main() -> None:
     parser.add_argument("--spread", type=int, default=5_000)
     parser.add_argument("--burst", type=int, default=10_000)
     parser.add_argument("--creates", type=int, default=300)
+    parser.add_argument(
+        "--fire-cpu", type=int, default=10_000, help="clocks fired per side of the CPU figure"
+    )
     parser.add_argument("--step")
     parser.add_argument("args", nargs="*")
     o = parser.parse_args()
     if o.step:
         if o.step == "seed":
             result = step_seed(int(o.args[0]), float(o.args[1]), float(o.args[2]), o.args[3])
+        elif o.step == "fire_cpu":
+            result = step_fire_cpu(int(o.args[0]))
         elif o.step == "create":
             result = step_create(int(o.args[0]))
         else:
@@ -295,6 +359,7 @@ def main() -> None:
         f"minute, twice {o.burst} in one second), {os.cpu_count()} cores",
         flush=True,
     )
+    load_start = os.getloadavg()
     ensure_commit_timestamps()
     reset_database()
     prep = run_step(__file__, "prepare")
@@ -330,6 +395,9 @@ def main() -> None:
     scheduler.stop()
     lag = run_step(__file__, "lag")
     creates = run_step(__file__, "create", str(o.creates))
+    load_end = os.getloadavg()
+    cpu = run_step(__file__, "fire_cpu", str(o.fire_cpu))
+    print("CPU per fired clock:", json.dumps(cpu), flush=True)
 
     def line(name: str, f: dict) -> str:
         if not f.get("count"):
@@ -349,6 +417,9 @@ Breach-detection lag (due time → committed breach event), {o.open} open clocks
 Scheduler while nothing is due: {100 * idle_cpu:.2f}% of one core
 Scheduler memory: {rss_empty:.1f} MiB with no open clocks, {rss_idle:.1f} MiB with {far},
   {rss_after:.1f} MiB (restarted process) after firing {o.spread + 2 * o.burst}
+CPU per fired clock (Python + PostgreSQL), {o.fire_cpu} each: the product {cpu["product"]["cpu_us_per_clock"]:.0f} µs,
+  the one-statement floor {cpu["floor"]["cpu_us_per_clock"]:.0f} µs: {cpu["ratio"]:.1f}× (target ≤ 2.5×)
+Load average at start {load_start}, after the lag runs {load_end}, after the CPU run {os.getloadavg()}
 Creating a work order through the service layer with {creates["present"]} present
   ({creates["created"]} parts work orders with one line): p50 {creates["p50_ms"]:.1f} ms,
   p99 {creates["p99_ms"]:.1f} ms
