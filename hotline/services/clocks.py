@@ -14,10 +14,10 @@ import datetime as dt
 import json
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from config.actor import Actor
@@ -27,7 +27,15 @@ from ..calendar import BusinessCalendar, CalendarKind
 from ..events import EventKind
 from ..models import Clock, ClockKind, ClockState, SlaPolicy, WorkOrder, WorkOrderEvent
 from ..models.choices import Severity, State, TechSupportState, WorkOrderType
-from .events import event_append, event_build, events_insert_sql, events_json, iso_or_none
+from .events import (
+    EventRow,
+    event_append,
+    event_build,
+    event_row,
+    events_insert_sql,
+    events_json,
+    iso_or_none,
+)
 from .policy import _require_admin, calendar_for, default_window, policy_current, window_for
 
 # Who is told of a breach, by escalation level (notifications resolve these to people).
@@ -94,11 +102,11 @@ def _set_due(clock: Clock, due: dt.datetime, calendar: BusinessCalendar) -> None
     ]
 
 
-def _warn_times(clock: Clock) -> list[dt.datetime]:
+def _warn_times(clock: Clock | DueClock) -> list[dt.datetime]:
     return [dt.datetime.fromisoformat(t) for t in clock.warn_times]
 
 
-def _next_fire(clock: Clock) -> dt.datetime | None:
+def _next_fire(clock: Clock | DueClock) -> dt.datetime | None:
     if clock.state != ClockState.RUNNING:
         return None
     if clock.breached_at is None:
@@ -333,12 +341,51 @@ def _people_hours(version: int, cache: dict[int, BusinessCalendar]) -> BusinessC
     return cache[version]
 
 
+@dataclass(slots=True)
+class DueClock:
+    """What firing reads and moves on of a claimed clock row (``clock_fire`` and ``_next_fire``
+    read a ``Clock`` the same way)."""
+
+    pk: int
+    work_order_id: int
+    kind: str
+    state: str
+    due_at: dt.datetime
+    warn_before: list[int]
+    warn_times: list[str]
+    warnings_fired: int
+    breached_at: dt.datetime | None
+    escalation_level: int
+    second_escalation_after: int
+    policy_version: int
+    next_fire_at: dt.datetime | None
+    dealer_id: int | None
+
+
+DUE_CLOCK_FIELDS = (
+    "pk",
+    "work_order_id",
+    "kind",
+    "state",
+    "due_at",
+    "warn_before",
+    "warn_times",
+    "warnings_fired",
+    "breached_at",
+    "escalation_level",
+    "second_escalation_after",
+    "policy_version",
+    "next_fire_at",
+    "work_order__dealer_id",
+)
+
+
 def clock_fire(
-    clock: Clock,
+    clock: DueClock,
     now: dt.datetime,
     hours: dict[int, BusinessCalendar] | None = None,
     dealer_id: int | None = None,
-) -> list[WorkOrderEvent]:
+) -> list[EventRow]:
     """What is due on a locked clock row: at most one warning, the breach, an escalation.
 
     Moves the row's counters on (not saved) and returns the events (not saved);
@@ -347,7 +394,7 @@ def clock_fire(
     business hours on a working day; a breach and an escalation do not wait.
     """
     hours = {} if hours is None else hours
-    events: list[WorkOrderEvent] = []
+    events: list[EventRow] = []
     system = Actor.system()
     while clock.next_fire_at is not None and clock.next_fire_at <= now:
         common = {
@@ -367,7 +414,7 @@ def clock_fire(
             clock.warnings_fired = latest + 1
             notify_at = _people_hours(clock.policy_version, hours).add(now, dt.timedelta(0))
             events.append(
-                event_build(
+                event_row(
                     clock.work_order_id,
                     EventKind.CLOCK_WARNING,
                     system,
@@ -382,7 +429,7 @@ def clock_fire(
             clock.warnings_fired = len(clock.warn_before)
             clock.escalation_level = 1
             events.append(
-                event_build(
+                event_row(
                     clock.work_order_id,
                     EventKind.CLOCK_BREACHED,
                     system,
@@ -396,7 +443,7 @@ def clock_fire(
         else:
             clock.escalation_level = 2
             events.append(
-                event_build(
+                event_row(
                     clock.work_order_id,
                     EventKind.CLOCK_ESCALATED,
                     system,
@@ -411,7 +458,7 @@ def clock_fire(
     return events
 
 
-def _save_fired(batch: list[Clock], events: list[WorkOrderEvent]) -> None:
+def _save_fired(batch: list[DueClock], events: list[EventRow]) -> None:
     """The batch's counters and its events, each in one statement with one JSON parameter.
 
     (Django's bulk_update builds a CASE per row and field, and a 500-row INSERT has
@@ -454,17 +501,17 @@ def clocks_fire_due(now: dt.datetime | None = None, *, limit: int = 500) -> tupl
     while True:
         now_batch = now or timezone.now()
         with transaction.atomic():
-            # The clock rows alone are locked; the work order's dealer comes along in the same read.
-            batch = list(
-                Clock.objects.select_for_update(skip_locked=True, of=("self",))
+            # The clock rows alone are locked; the work order's dealer comes along in the same
+            # read, and the rows are plain values, not model instances.
+            batch = [
+                DueClock(*row)
+                for row in Clock.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(next_fire_at__lte=now_batch, state=ClockState.RUNNING)
-                .annotate(work_order_dealer_id=F("work_order__dealer_id"))
-                .order_by("next_fire_at")[:limit]
-            )
-            hours: dict[int, BusinessCalendar] = {}
-            events = [
-                e for clock in batch for e in clock_fire(clock, now_batch, hours, clock.work_order_dealer_id)
+                .order_by("next_fire_at")
+                .values_list(*DUE_CLOCK_FIELDS)[:limit]
             ]
+            hours: dict[int, BusinessCalendar] = {}
+            events = [e for clock in batch for e in clock_fire(clock, now_batch, hours, clock.dealer_id)]
             _save_fired(batch, events)
             fired += len(events)
         if len(batch) < limit:
