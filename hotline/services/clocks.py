@@ -459,7 +459,7 @@ def clock_fire(
 
 
 def _save_fired(batch: list[DueClock], events: list[EventRow]) -> None:
-    """The batch's counters and its events, each in one statement with one JSON parameter.
+    """The batch's counters and its events in one statement, each with one JSON parameter.
 
     (Django's bulk_update builds a CASE per row and field, and a 500-row INSERT has
     3,500 placeholders to convert; one JSON document is encoded in C and unpacked
@@ -477,17 +477,20 @@ def _save_fired(batch: list[DueClock], events: list[EventRow]) -> None:
         }
         for c in batch
     ]
+    moved = (
+        "UPDATE hotline_clock AS c SET warnings_fired = v.warnings_fired, "
+        "breached_at = v.breached_at, escalation_level = v.escalation_level, "
+        "next_fire_at = v.next_fire_at FROM jsonb_to_recordset(%s::jsonb) AS "
+        "v(id bigint, warnings_fired int, breached_at timestamptz, escalation_level int, "
+        "next_fire_at timestamptz) WHERE c.id = v.id"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE hotline_clock AS c SET warnings_fired = v.warnings_fired, "
-            "breached_at = v.breached_at, escalation_level = v.escalation_level, "
-            "next_fire_at = v.next_fire_at FROM jsonb_to_recordset(%s::jsonb) AS "
-            "v(id bigint, warnings_fired int, breached_at timestamptz, escalation_level int, "
-            "next_fire_at timestamptz) WHERE c.id = v.id",
-            [json.dumps(clocks)],
-        )
-        if events:
-            cursor.execute(events_insert_sql(), [events_json(events)])
+        if events:  # one statement: the counters moved on and the events written
+            cursor.execute(
+                f"WITH moved AS ({moved}) {events_insert_sql()}", [json.dumps(clocks), events_json(events)]
+            )
+        else:
+            cursor.execute(moved, [json.dumps(clocks)])
 
 
 def clocks_fire_due(now: dt.datetime | None = None, *, limit: int = 500) -> tuple[int, dt.datetime | None]:
