@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import wait_for
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -126,13 +128,12 @@ def test_run_command_starts_every_process_and_stops_cleanly_then_reuses_data(tmp
         # A process counts as started once it has stayed up a few seconds (supervisor's
         # startsecs), which may be after the web process already answers.
         everyone_running = dict.fromkeys(("web", "worker", "scheduler", "relay", "beat"), "RUNNING")
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            states = first.states()
-            if {name: state for name, (state, _pid) in states.items()} == everyone_running:
-                break
-            time.sleep(0.5)
-        assert {name: state for name, (state, _pid) in states.items()} == everyone_running, out
+
+        def running() -> dict[str, str]:
+            return {name: state for name, (state, _pid) in first.states().items()}
+
+        assert wait_for(lambda: running() == everyone_running, seconds=30), out
+        states = first.states()
         # A process that dies is started again, without a human.
         os.kill(int(states["relay"][1]), signal.SIGKILL)
         deadline = time.monotonic() + 30

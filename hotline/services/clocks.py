@@ -10,6 +10,7 @@ never fire anything twice.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -135,7 +136,7 @@ def clocks_start(
     *,
     at: dt.datetime,
     actor: Actor,
-    events: list[WorkOrderEvent] | None = None,
+    events: list[EventRow] | None = None,
     policy: SlaPolicy | None = None,
 ) -> list[Clock]:
     """Start the windows of ``kinds`` that apply to the work order, under the current policy.
@@ -174,8 +175,9 @@ def clocks_start(
     if not clocks:
         return clocks
     Clock.objects.bulk_create(clocks)
+    make = event_build if events is None else event_row
     started = [
-        event_build(
+        make(
             work_order,
             EventKind.CLOCK_STARTED,
             actor,
@@ -362,21 +364,9 @@ class DueClock:
     dealer_id: int | None
 
 
-DUE_CLOCK_FIELDS = (
-    "pk",
-    "work_order_id",
-    "kind",
-    "state",
-    "due_at",
-    "warn_before",
-    "warn_times",
-    "warnings_fired",
-    "breached_at",
-    "escalation_level",
-    "second_escalation_after",
-    "policy_version",
-    "next_fire_at",
-    "work_order__dealer_id",
+# The query's names for DueClock's fields, in their order (the dealer is the work order's).
+DUE_CLOCK_FIELDS = tuple(
+    {"dealer_id": "work_order__dealer_id"}.get(f.name, f.name) for f in dataclasses.fields(DueClock)
 )
 
 

@@ -44,7 +44,6 @@ from ..models import (
     UpgradeRequest,
     Vehicle,
     WorkOrder,
-    WorkOrderEvent,
     WorkOrderType,
 )
 from ..state import transition
@@ -57,7 +56,7 @@ from .clocks import (
     owner_update_follow_state,
     tenant_time_zone,
 )
-from .events import event_append, event_build, events_insert_sql, events_json, major_flag
+from .events import EventRow, event_append, event_row, events_insert_sql, events_json, major_flag
 from .policy import policy_current
 from .routing import dealer_suggest, network_place, rescue_dealers_suggest
 
@@ -273,9 +272,7 @@ SELECT number FROM numbered
 """  # noqa: S608
 
 
-def _numbered(
-    manufacturer: Manufacturer, work_order_id: int, at: dt.datetime, events: list[WorkOrderEvent]
-) -> str:
+def _numbered(manufacturer: Manufacturer, work_order_id: int, at: dt.datetime, events: list[EventRow]) -> str:
     """Number the work order ``<prefix><yyyymmdd>-<serial>``, the serial counting per local day,
     and write ``events`` with the number where it belongs, in one statement.
 
@@ -537,8 +534,8 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
             drivable=location.get("drivable"),
         )
         PartLine.objects.bulk_create(PartLine(work_order=work_order, **line) for line in lines)
-        later: list[WorkOrderEvent] = [
-            event_build(
+        later: list[EventRow] = [
+            event_row(
                 work_order,
                 EventKind.DISPATCHED,
                 actor,
@@ -554,7 +551,7 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
         if is_rescue and servicing and servicing != place.dealer_id:
             later.extend(_servicing_dealer_inform(manufacturer, work_order, servicing, actor, now))
         clocks_start(work_order, DISPATCH_KINDS, at=now, actor=actor, events=later, policy=policy)
-        created = event_build(
+        created = event_row(
             work_order,
             EventKind.CREATED,
             actor,
@@ -567,14 +564,14 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
             repeat_of=repeat_of.number if repeat_of else None,
         )
         if repeat_of is not None:
-            later.append(event_build(repeat_of, EventKind.REPEATED, actor, now, by=NUMBER_TO_COME))
+            later.append(event_row(repeat_of, EventKind.REPEATED, actor, now, by=NUMBER_TO_COME))
         work_order.number = _numbered(manufacturer, work_order.pk, received_at, [created, *later])
     return work_order
 
 
 def _servicing_dealer_inform(
     manufacturer: Manufacturer, work_order: WorkOrder, servicing_id: int, actor: Actor, at: dt.datetime
-) -> list[WorkOrderEvent]:
+) -> list[EventRow]:
     """The owner's usual dealer learns that its customer's car is being rescued by another: an
     event addressed to it (its people are told after commit, like any event), while the work
     order stays with the rescuing dealer. A servicing dealer no longer active is not told."""
@@ -583,7 +580,7 @@ def _servicing_dealer_inform(
     ).exists():
         return []
     return [
-        event_build(
+        event_row(
             work_order.pk,
             EventKind.SERVICING_DEALER_INFORMED,
             actor,

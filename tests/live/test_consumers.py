@@ -737,12 +737,12 @@ def test_a_pass_for_the_announced_hotlines_leaves_the_others_waiting_not_lost(li
 def test_the_relay_process_publishes_pass_after_pass_on_its_one_loop(live):
     publisher = Publisher()
 
-    def write_and_relay_on_the_publisher(n: int) -> None:
+    def write_and_relay_on_the_publisher(n: int) -> int:
         from django.db import connections
 
         try:
             new_work_order(live, n)
-            relay_everywhere(run=publisher)
+            return relay_everywhere(run=publisher)
         finally:
             connections.close_all()
 
@@ -754,11 +754,8 @@ def test_the_relay_process_publishes_pass_after_pass_on_its_one_loop(live):
         loop = asyncio.get_running_loop()
         passes = []
         for n in (0, 1):
-            await loop.run_in_executor(None, write_and_relay_on_the_publisher, n)
-            frames = await board.frames_until("event")
-            while not await board.communicator.receive_nothing(timeout=1):
-                frames.append(await board.communicator.receive_json_from(timeout=5))
-            passes.append(frames)
+            relayed = await loop.run_in_executor(None, write_and_relay_on_the_publisher, n)
+            passes.append(await board.events(relayed))
         await board.communicator.disconnect()
         return passes
 
@@ -770,5 +767,6 @@ def test_the_relay_process_publishes_pass_after_pass_on_its_one_loop(live):
     for frames in (first, second):
         assert [e["kind"] for e in frames][:2] == ["work_order.created", "work_order.dispatched"]
         assert len({e["work_order"] for e in frames}) == 1
+    assert first[0]["work_order"] != second[0]["work_order"]
     positions = [e["position"] for e in first + second]
     assert positions == list(range(positions[0], positions[0] + len(positions)))
