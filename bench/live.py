@@ -5,14 +5,15 @@
 Prepares a database of its own (``complaint_desk_bench_live``, or
 ``BENCH_DATABASE_URL``): ``--makers`` manufacturers with ``--dealers`` dealers
 in all, two work orders per dealer, and a signed-in session per client. Then
-three phases in one run, each against a fresh Redis server that the benchmark
-starts itself (so it can restart it):
+the phases named by ``--phases`` (default ``live,floor``) in one run, each against a
+fresh Redis server that the benchmark starts itself (so it can restart it):
 
-1. ``classic``: the product (uvicorn + ``config.asgi``, the relay process) on
-   channels-redis' classic layer;
-2. ``pubsub``: the same on channels-redis' pub/sub layer;
-3. ``floor``: ``bench/live_floor.py``, a minimal uvicorn + websockets fan-out
-   server reading the same Redis the relay publishes to (pub/sub layer).
+- ``live``: the product (uvicorn + ``config.asgi``, the relay process) on its own
+  layer, ``live.layer.LiveChannelLayer`` (pub/sub with direct delivery);
+- ``pubsub``: the same on channels-redis' pub/sub layer as it comes;
+- ``classic``: the same on channels-redis' classic layer;
+- ``floor``: ``bench/live_floor.py``, a minimal uvicorn + websockets fan-out
+  server reading the same Redis the relay publishes to (pub/sub layer).
 
 In each phase the clients (hotline boards, ``--boards`` in all, and dealer
 inboxes, the rest) connect over loopback, subscribe, sit idle (memory per
@@ -427,12 +428,13 @@ def _wait_ready(files: list[Path], want: int, timeout: float) -> int:
 def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
     """One configuration: servers, clients, writer, optional Redis restart; returns figures."""
     print(f"• phase {name}", flush=True)
+    load_start = os.getloadavg()
     redis_server = Redis()
     redis_server.start()
     env = {
         **base_env,
         "REDIS_URL": redis_server.url,
-        "BENCH_LAYER": "classic" if name == "classic" else "pubsub",
+        "BENCH_LAYER": name if name in ("live", "pubsub", "classic") else "pubsub",
         "DJANGO_SETTINGS_MODULE": "bench.live_settings",
     }
     port = _free_port()
@@ -496,10 +498,14 @@ def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
         cwd=ROOT,
         env=env,
     )
-    restart_at = None
+    # The steady part, the same in every phase: --seconds of writing, no Redis restart (whose
+    # repair the floor does not do). CPU per delivery and per event are read over it.
+    time.sleep(args.seconds)
+    steady = {
+        "at": time.time(),
+        "cpu": {k: server_cpu_s(p.pid) - cpu0[k] for k, p in (("web", server), ("relay", relay))},
+    }
     if restart:
-        time.sleep(args.seconds)
-        restart_at = time.time()
         print("  stopping Redis", flush=True)
         redis_server.stop()
         time.sleep(1)
@@ -522,10 +528,12 @@ def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
         except subprocess.TimeoutExpired:
             p.kill()
     redis_server.stop()
-    return _figures(name, specs, outs, log, restart_at, rss_before, rss_idle, ready, args, cpu)
+    result = _figures(name, specs, outs, log, steady, rss_before, rss_idle, ready, args, cpu)
+    result["load_average_at_start"] = load_start
+    return result
 
 
-def _figures(name, specs, outs, log, restart_at, rss_before, rss_idle, ready, args, cpu) -> dict:
+def _figures(name, specs, outs, log, steady, rss_before, rss_idle, ready, args, cpu) -> dict:
     events = log["events"]
     # Event ids are per manufacturer's schema: an event is (stream, id).
     commit = {(e[1], e[0]): e[4] for e in events}
@@ -540,8 +548,9 @@ def _figures(name, specs, outs, log, restart_at, rss_before, rss_idle, ready, ar
         received += data["received"]
         connects += data["connects"]
         resyncs += sum(data["resyncs"])
-    steady_end = restart_at if restart_at else float("inf")
+    steady_end = steady["at"]
     latencies, missing, twice, reordered, deliveries, delivered = [], 0, 0, 0, 0, 0
+    received_steady = 0  # first receipts before the end of the steady part
     for spec, got in zip(clients, received, strict=True):
         expected = set(by_audience.get(spec["group"], []))
         first: dict[tuple[int, int], float] = {}
@@ -556,6 +565,7 @@ def _figures(name, specs, outs, log, restart_at, rss_before, rss_idle, ready, ar
             last_by_wo[wo] = event_id
         missing += len(expected - set(first))
         delivered += len(first)
+        received_steady += sum(1 for t in first.values() if t < steady_end)
         for key, t in first.items():
             if key in commit and commit[key] < steady_end:
                 latencies.append((t - commit[key]) * 1000)
@@ -575,9 +585,15 @@ def _figures(name, specs, outs, log, restart_at, rss_before, rss_idle, ready, ar
         else None,
         "server_rss_mib": {"before": rss_before / 1024, "idle_with_clients": rss_idle / 1024},
         "kib_per_idle_connection": (rss_idle - rss_before) / max(ready, 1),
-        # CPU while writing and settling (the idle sweep included), per delivery and per event.
-        "web_cpu_us_per_delivery": 1e6 * cpu["web"] / max(delivered, 1),
-        "relay_cpu_ms_per_event": 1e3 * cpu["relay"] / max(len(events), 1),
+        # CPU over the steady part (writing, no restart; idle timers and the sweep included),
+        # per delivery received and per event committed in it.
+        "web_cpu_us_per_delivery": 1e6 * steady["cpu"]["web"] / max(received_steady, 1),
+        "relay_cpu_ms_per_event": 1e3
+        * steady["cpu"]["relay"]
+        / max(sum(1 for e in events if e[4] < steady_end), 1),
+        # The same over the whole run, the Redis restart's repair and the settling included.
+        "web_cpu_us_per_delivery_whole_run": 1e6 * cpu["web"] / max(delivered, 1),
+        "relay_cpu_ms_per_event_whole_run": 1e3 * cpu["relay"] / max(len(events), 1),
         "load_average": os.getloadavg(),
         "missing": missing,
         "received_twice_on_wire": twice,
@@ -603,7 +619,7 @@ def main() -> None:
     parser.add_argument("--restart-seconds", type=float, default=10)
     parser.add_argument("--settle", type=float, default=10)
     parser.add_argument("--client-processes", type=int, default=2)
-    parser.add_argument("--phases", default="classic,pubsub,floor")
+    parser.add_argument("--phases", default="live,floor", help="of live, pubsub, classic, floor")
     parser.add_argument(
         "--uvicorn",
         type=shlex.split,
@@ -654,7 +670,44 @@ def main() -> None:
             if child.poll() is None:
                 child.kill()
     (WORK / "results.json").write_text(json.dumps(results, indent=1))
+    print_ratios(results)
     print(f"• figures in {WORK / 'results.json'}")
+
+
+def print_ratios(results: list[dict]) -> None:
+    """Each product phase against the floor of the same run: the issue's targets."""
+    floor = next((r for r in results if r["phase"] == "floor"), None)
+    if floor is None:
+        return
+    for r in results:
+        if r is floor:
+            continue
+        figures = {
+            "web CPU per delivery (target <= 1.5x)": (
+                r["web_cpu_us_per_delivery"],
+                floor["web_cpu_us_per_delivery"],
+                "us",
+            ),
+            "latency p99 (target <= 2x)": (
+                (r["latency_ms"] or {}).get("p99", float("nan")),
+                (floor["latency_ms"] or {}).get("p99", float("nan")),
+                "ms",
+            ),
+            "memory per idle connection (target <= 1.5x)": (
+                r["kib_per_idle_connection"],
+                floor["kib_per_idle_connection"],
+                "KiB",
+            ),
+        }
+        print(f"• {r['phase']} against the floor")
+        for label, (ours, base, unit) in figures.items():
+            ratio = ours / base if base else float("nan")
+            print(f"  {label}: {ours:.1f} {unit} vs {base:.1f} {unit} = {ratio:.2f}x")
+        print(
+            f"  relay CPU per event (target <= 2 ms): {r['relay_cpu_ms_per_event']:.2f} ms; "
+            f"lost {r['missing']}, twice {r['received_twice_on_wire']}, out of order {r['reordered']}; "
+            f"load average {r['load_average_at_start'][0]:.2f} at the start, {r['load_average'][0]:.2f} at the end"
+        )
 
 
 if __name__ == "__main__":

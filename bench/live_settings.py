@@ -1,7 +1,9 @@
 """Settings for the live-updates benchmark: its own database, the real apps and URLconfs.
 
-``BENCH_LAYER`` picks the channel layer: ``classic`` (channels-redis' list-based
-``RedisChannelLayer``) or ``pubsub`` (``RedisPubSubChannelLayer``, the product's default).
+``BENCH_LAYER`` picks the channel layer: ``live`` (the product's default,
+``live.layer.LiveChannelLayer``: the pub/sub layer with direct delivery), ``pubsub``
+(channels-redis' ``RedisPubSubChannelLayer`` as it comes) or ``classic`` (its list-based
+``RedisChannelLayer``).
 """
 
 import os
@@ -18,8 +20,9 @@ ALLOWED_HOSTS = ["*"]
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 LOGGING["loggers"]["live.relay"] = {"level": "ERROR"}  # noqa: F405
 CHANNEL_LAYERS["default"]["BACKEND"] = {  # noqa: F405
+    "live": "live.layer.LiveChannelLayer",
     "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
     "classic": "channels_redis.core.RedisChannelLayer",
-}[os.environ.get("BENCH_LAYER", "pubsub")]
+}[os.environ.get("BENCH_LAYER", "live")]
 # Bench users only; a real hasher would spend minutes on 400 passwords.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -17,9 +17,12 @@ import json
 import logging
 import re
 import time
+import types
 import weakref
+from collections.abc import Coroutine, Generator
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -37,6 +40,7 @@ from tenants.permissions import may
 from tenants.selectors import membership_for, memberships_active, sessions_alive
 
 from .audiences import board_group, inbox_group, session_group, user_group, work_order_group
+from .layer import LiveChannelLayer
 from .messages import event_message, replayed
 
 logger = logging.getLogger(__name__)
@@ -153,6 +157,39 @@ def _dealer_missed(gateway: DealerGateway, since: dict[str, int], **narrow: str)
     ]
 
 
+_encoded: tuple[dict[str, Any] | None, str] = (None, "")
+
+
+def event_frame(message: dict[str, Any]) -> str:
+    """The frame a socket gets for a ``live.event`` message: the message without the layer's
+    ``type`` and the feed's ``prev``. Encoded once per message, however many sockets of the
+    process it goes to (the layer offers one message to all of them in one go)."""
+    global _encoded
+    if _encoded[0] is not message:
+        frame = {k: v for k, v in message.items() if k not in ("type", "prev")} | {"type": "event"}
+        _encoded = (message, json.dumps(frame))
+    return _encoded[1]
+
+
+@types.coroutine
+def _rest_of(coroutine: Coroutine[Any, Any, Any], waiting: Any) -> Generator[Any, Any, Any]:
+    """Drive a coroutine that was started by hand and suspended on ``waiting`` to its end."""
+    try:
+        while True:
+            try:
+                sent = yield waiting
+            except BaseException as exc:
+                waiting = coroutine.throw(exc)
+            else:
+                waiting = coroutine.send(sent)
+    except StopIteration as done:
+        return done.value
+
+
+async def _finish(coroutine: Coroutine[Any, Any, Any], waiting: Any) -> None:
+    await _rest_of(coroutine, waiting)
+
+
 class Refused(Exception):
     """A subscription this connection may not have."""
 
@@ -164,6 +201,69 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     ``database_sync_to_async``; messages of one connection are handled one at a
     time, in order, so what was missed always goes out before what follows.
     """
+
+    # Direct delivery (live/layer.py): an event goes straight to the socket when the consumer
+    # is idle and the event is next in its feed; otherwise it waits in the socket's queue.
+    busy = False  # handling a message (a subscription, a catch-up, a queued event)
+    queued = 0  # events declined by the direct path and not handled yet
+    writing: asyncio.Future | None = None  # a direct write waiting for the socket to drain
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """As Channels' own, one message at a time, but without closing stale database
+        connections around each message: the handlers use the database only through
+        ``database_sync_to_async``, which does that in its own thread."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        self.busy = True
+        try:
+            if self.writing is not None:
+                await asyncio.wait([self.writing])  # a direct write still draining goes out first
+            await handler(message)
+        finally:
+            self.busy = False
+            if message["type"] == "live.event" and self.queued:
+                self.queued -= 1
+
+    def receive_directly(self, message: dict[str, Any]) -> bool:
+        """Offered by the layer: take an event that is next in order and write it now
+        (True), or decline (False) and handle it from the queue, after what is ahead."""
+        if message.get("type") != "live.event":
+            return False
+        if self.busy or self.queued or self.writing is not None:
+            self.queued += 1
+            return False
+        prev = message.get("prev")
+        if prev is not None:
+            stream, position = str(message["stream"]), message["position"]
+            last = self.feed.get(stream, prev)
+            if position <= last:
+                return True  # sent already, with an earlier catch-up
+            if prev > last:
+                self.queued += 1  # a gap: the consumer reads it from the log first
+                return False
+            self.feed[stream] = position
+        self._write(event_frame(message))
+        return True
+
+    def _write(self, text: str) -> None:
+        """Send a frame now; a socket whose buffer is full finishes in a task of its own, and
+        what follows waits for it."""
+        coroutine = self.base_send({"type": "websocket.send", "text": text})
+        try:
+            waiting = coroutine.send(None)
+        except StopIteration:
+            return
+        except Exception:  # the socket went away; its disconnect ends the consumer
+            logger.debug("direct live send failed", exc_info=True)
+            return
+        self.writing = asyncio.ensure_future(_finish(coroutine, waiting))
+        self.writing.add_done_callback(self._written)
+
+    def _written(self, writing: asyncio.Future) -> None:
+        self.writing = None
+        if not writing.cancelled() and writing.exception() is not None:
+            logger.debug("direct live send failed", exc_info=writing.exception())
 
     async def connect(self) -> None:
         self.tenant = self.scope["tenant"]
@@ -178,6 +278,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.session_key = getattr(session, "session_key", None) or ""
         await self.accept()
         _OPEN.add(self)
+        if isinstance(self.channel_layer, LiveChannelLayer):
+            self.channel_layer.receive_directly(self.channel_name, self.receive_directly)
         # Signing out (or an ended session) reaches this socket through its session's group.
         if self.session_key:
             try:
@@ -207,6 +309,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         _OPEN.discard(self)
+        if isinstance(self.channel_layer, LiveChannelLayer):
+            self.channel_layer.receive_directly(self.channel_name, None)
         loop = asyncio.get_running_loop()
         if loop in _SWEEPERS and not any(c for c in _OPEN if c.loop is loop):
             _SWEEPERS.pop(loop).cancel()
@@ -416,6 +520,4 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 self.feed[stream] = max(self.feed.get(stream, 0), earlier["position"])
 
     async def _forward(self, message: dict[str, Any]) -> None:
-        await self.send_json(
-            {k: v for k, v in message.items() if k not in ("type", "prev")} | {"type": "event"}
-        )
+        await self.send(text_data=event_frame(message))

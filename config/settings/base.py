@@ -184,11 +184,12 @@ RATELIMIT_FAIL_OPEN = True
 
 CHANNEL_LAYERS = {
     "default": {
-        # Pub/sub: one Redis message per group and web process, fanned out in the process; in
-        # bench/live.py it had far lower latency than the classic list-based layer.
+        # Pub/sub: one Redis message per group and web process, fanned out in the process
+        # (decoded once and written straight to the sockets that are in order: live/layer.py);
+        # in bench/live.py it had far lower latency than the classic list-based layer.
         # A socket's queue is unbounded here; what Redis loses while away is repaired by the
         # live sweep (docs/live.md).
-        "BACKEND": env("CHANNEL_LAYER_BACKEND", default="channels_redis.pubsub.RedisPubSubChannelLayer"),
+        "BACKEND": env("CHANNEL_LAYER_BACKEND", default="live.layer.LiveChannelLayer"),
         # The classic layer waits for messages with a 5 s BZPOPMIN; redis-py's default read
         # timeout is also 5 s, which would end idle sockets with a TimeoutError. Its pool
         # refuses (does not wait) past max_connections; the consumer joins groups a few at

@@ -16,6 +16,8 @@ from django_tenants.utils import tenant_context
 from config.actor import Actor
 from hotline.models import Outbox
 from hotline.services.work_orders import work_order_create
+from live.consumers import _OPEN as consumers_open
+from live.consumers import LiveConsumer
 from live.relay import Publisher, relay_everywhere, relay_pending
 from live.routing import websocket_application
 from tenants.models import Role
@@ -770,3 +772,83 @@ def test_the_relay_process_publishes_pass_after_pass_on_its_one_loop(live):
     assert first[0]["work_order"] != second[0]["work_order"]
     positions = [e["position"] for e in first + second]
     assert positions == list(range(positions[0], positions[0] + len(positions)))
+
+
+def opened_consumer(before: set) -> LiveConsumer:
+    """The consumer of the socket opened since ``before`` was taken (this process's open sockets)."""
+    (consumer,) = set(consumers_open) - before
+    return consumer
+
+
+def test_events_in_order_go_straight_to_the_sockets_of_the_process(live, monkeypatch):
+    """The layer decodes a group message once and each consumer that is in order writes it at
+    once: no consumer handles it from its queue."""
+    handled = []
+    handle = LiveConsumer.live_event
+
+    async def counted(self, message):
+        handled.append(message["id"])
+        await handle(self, message)
+
+    monkeypatch.setattr(LiveConsumer, "live_event", counted)
+
+    async def scenario() -> list[list[dict]]:
+        clients = [Client(live, "agent"), Client(live, "agent"), Client(live, "junda")]
+        for client, topic in zip(clients, ("board", "board", "inbox"), strict=True):
+            await client.open()
+            await client.send({"action": "subscribe", "topic": topic})
+            await client.frames_until("subscribed")
+        await asyncio.get_running_loop().run_in_executor(None, write_and_relay, live)
+        seen = [await client.events(2) for client in clients]
+        for client in clients:
+            await client.communicator.disconnect()
+        return seen
+
+    seen = async_to_sync(scenario)()
+
+    for frames in seen:
+        assert [(f["type"], f["position"]) for f in frames] == [("event", 1), ("event", 2)]
+        assert "prev" not in frames[0]
+    assert seen[0] == seen[1]  # both boards: the same frames
+    assert handled == []
+
+
+def test_a_socket_that_cannot_take_more_yet_gets_everything_in_order_once_it_drains(live):
+    """A socket whose buffer is full: its write waits, what follows waits behind it, and the
+    other sockets of the process are not held up."""
+
+    async def scenario() -> tuple[list[int], list[int], list[int]]:
+        before = set(consumers_open)
+        slow, quick = Client(live, "agent"), Client(live, "agent")
+        await slow.open()
+        consumer = opened_consumer(before)
+        await quick.open()
+        for client in (slow, quick):
+            await client.send({"action": "subscribe", "topic": "board"})
+            await client.frames_until("subscribed")
+        drained = asyncio.Event()
+        send = consumer.base_send
+
+        async def full_buffer(message):
+            if message["type"] == "websocket.send":
+                await drained.wait()
+            await send(message)
+
+        consumer.base_send = full_buffer
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, write_and_relay, live)
+        await loop.run_in_executor(None, write_and_relay, live)
+        quick_seen = await drain(quick)
+        slow_before = await drain(slow)
+        drained.set()
+        slow_seen = await drain(slow)
+        for client in (slow, quick):
+            await client.communicator.disconnect()
+        return quick_seen, slow_before, slow_seen
+
+    quick_seen, slow_before, slow_seen = async_to_sync(scenario)()
+
+    assert quick_seen == relayed_positions(live)
+    assert len(quick_seen) > 4
+    assert slow_before == []
+    assert slow_seen == quick_seen

@@ -1,0 +1,85 @@
+"""The channel layer of the web process: channels-redis' pub/sub layer, with each group
+message decoded once per process and offered to its sockets directly.
+
+A group message reaches a web process once (one Redis subscription per group and
+process). The pub/sub layer then queues the encoded message for every socket of
+the group, and each socket's consumer decodes it, encodes its own frame and sends
+it from a task of its own. Here the process decodes it once and offers it to each
+member's *direct receiver* (``receive_directly``), a plain function that either
+takes the message (writes it to its socket at once) or declines it; a declined
+message goes the usual way, into that socket's queue, so a socket that is busy,
+behind or writing still gets everything in order through its consumer.
+
+Only the delivery inside the process changes: what is published, to which groups,
+and who is a member of a group are channels-redis' own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer, RedisSingleShardConnection
+from channels_redis.utils import _wrap_close
+
+# Takes a decoded group message (True) or declines it (False: it is queued as usual).
+DirectReceiver = Callable[[dict[str, Any]], bool]
+
+
+class LiveChannelLayer(RedisPubSubChannelLayer):
+    """``receive_directly(channel, receiver)`` / ``receive_directly(channel, None)``: a socket's
+    consumer offers to take its group messages directly (and stops offering)."""
+
+    def _get_layer(self) -> _LoopLayer:
+        loop = asyncio.get_running_loop()
+        if loop not in self._layers:
+            self._layers[loop] = _LoopLayer(*self._args, **self._kwargs, channel_layer=self)
+            _wrap_close(self, loop)
+        return self._layers[loop]
+
+
+class _LoopLayer(RedisPubSubLoopLayer):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.direct: dict[str, DirectReceiver] = {}
+        # Not connected yet (connections open on first use): the same hosts, our shard.
+        self._shards = [_Shard(shard.host, self) for shard in self._shards]
+
+    def receive_directly(self, channel: str, receiver: DirectReceiver | None) -> None:
+        if receiver is None:
+            self.direct.pop(channel, None)
+        else:
+            self.direct[channel] = receiver
+
+    async def flush(self) -> None:
+        self.direct = {}
+        await super().flush()
+
+
+class _Shard(RedisSingleShardConnection):
+    channel_layer: _LoopLayer
+
+    def _receive_message(self, message: dict[str, Any] | None) -> None:
+        layer = self.channel_layer
+        if message is None:
+            return
+        name = message["channel"]
+        name = name.decode() if isinstance(name, bytes) else name
+        members = layer.groups.get(name)
+        if not members or not layer.direct or name in layer.channels:
+            super()._receive_message(message)
+            return
+        data = message["data"]
+        decoded = None
+        for channel in list(members):  # a receiver may close its socket meanwhile
+            queue = layer.channels.get(channel)
+            if queue is None:
+                continue
+            receiver = layer.direct.get(channel)
+            if receiver is not None:
+                if decoded is None:
+                    decoded = layer.channel_layer.deserialize(data)
+                if receiver(decoded):
+                    continue
+            queue.put_nowait(data)
