@@ -29,7 +29,9 @@ DirectReceiver = Callable[[dict[str, Any]], bool]
 
 class LiveChannelLayer(RedisPubSubChannelLayer):
     """``receive_directly(channel, receiver)`` / ``receive_directly(channel, None)``: a socket's
-    consumer offers to take its group messages directly (and stops offering)."""
+    consumer offers to take its group messages directly (and stops offering);
+    ``group_send_many([(group, message), ...])``: the relay's messages of one pass in one
+    round trip."""
 
     def _get_layer(self) -> _LoopLayer:
         loop = asyncio.get_running_loop()
@@ -56,9 +58,28 @@ class _LoopLayer(RedisPubSubLoopLayer):
         self.direct = {}
         await super().flush()
 
+    async def group_send_many(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
+        """Group messages in one round trip per Redis server, each group's in order."""
+        batches: dict[_Shard, list[tuple[str, bytes]]] = {}
+        for group, message in messages:
+            name = self._get_group_channel_name(group)
+            batches.setdefault(self._get_shard(name), []).append(
+                (name, self.channel_layer.serialize(message))
+            )
+        for shard, batch in batches.items():
+            await shard.publish_many(batch)
+
 
 class _Shard(RedisSingleShardConnection):
     channel_layer: _LoopLayer
+
+    async def publish_many(self, batch: list[tuple[str, bytes]]) -> None:
+        async with self._lock:
+            self._ensure_redis()
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for channel, data in batch:
+                    pipe.publish(channel, data)
+                await pipe.execute()
 
     def _receive_message(self, message: dict[str, Any] | None) -> None:
         layer = self.channel_layer

@@ -22,13 +22,15 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
+from django.utils import timezone
 
-from hotline.models import Outbox, RelayedEvent, RelayFeed, WorkOrderEvent
+from hotline.models import Outbox, WorkOrderEvent
 from tenants.context import each_tenant, enqueue_on_commit
-from tenants.models import Manufacturer, NetworkMembership, Tenant
+from tenants.models import Manufacturer, NetworkMembership
 
 from .audiences import audiences_of
 from .dispatch import DISPATCH_TASK
+from .layer import LiveChannelLayer
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,51 @@ class Publisher:
         self.loop.close()
 
 
+# What a live message reads of an event and its work order (``live.messages.event_message``).
+EVENT_FIELDS = (
+    "id",
+    "work_order_id",
+    "kind",
+    "at",
+    "dealer_id",
+    "data",
+    "work_order__number",
+    "work_order__state",
+)
+# The pass's bookkeeping in one statement: the outbox emptied of the events taken, their
+# positions recorded, the counter advanced (its row is locked by this transaction), each
+# dealer's feed moved to its last event of the pass; returns the feeds' previous positions.
+RELAYED_SQL = """
+WITH gone AS (DELETE FROM hotline_outbox WHERE event_id = ANY(%(ids)s)),
+relayed AS (
+    INSERT INTO hotline_relayedevent (position, event_id, relayed_at)
+    SELECT position, event_id, %(now)s FROM unnest(%(positions)s::bigint[], %(ids)s::bigint[])
+        AS t (position, event_id)
+),
+counter AS (UPDATE hotline_relaycounter SET last = %(last)s WHERE id = 1),
+before AS (SELECT dealer_id, last FROM hotline_relayfeed WHERE dealer_id = ANY(%(dealers)s)),
+feeds AS (
+    INSERT INTO hotline_relayfeed (dealer_id, last)
+    SELECT * FROM unnest(%(dealers)s::bigint[], %(dealer_lasts)s::bigint[])
+    ON CONFLICT (dealer_id) DO UPDATE SET last = EXCLUDED.last
+)
+SELECT dealer_id, last FROM before
+"""
+
+
+def _counter_locked(cursor: Any) -> int:
+    """The last position handed out, with the counter row locked until the commit."""
+    cursor.execute("SELECT last FROM hotline_relaycounter WHERE id = 1 FOR UPDATE")
+    row = cursor.fetchone()
+    if row is None:  # the schema's first relay
+        cursor.execute(
+            "INSERT INTO hotline_relaycounter (id, last) VALUES (1, 0) ON CONFLICT (id) DO NOTHING"
+        )
+        cursor.execute("SELECT last FROM hotline_relaycounter WHERE id = 1 FOR UPDATE")
+        row = cursor.fetchone()
+    return row[0]
+
+
 def relay_pending(*, manufacturer: Manufacturer, layer: Any = None, run: Runner = _run_once) -> int:
     """Relay the current (hotline) schema's pending events; return how many were relayed.
     ``run`` runs the publishing coroutine (by default on an event loop of its own)."""
@@ -67,54 +114,60 @@ def relay_pending(*, manufacturer: Manufacturer, layer: Any = None, run: Runner 
     hotline_id, code = manufacturer.hotline_id, manufacturer.code
     sent = 0
     while True:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "INSERT INTO hotline_relaycounter (id, last) VALUES (1, 0) ON CONFLICT (id) DO NOTHING"
-                )
-                cursor.execute("SELECT last FROM hotline_relaycounter WHERE id = 1 FOR UPDATE")
-                last = cursor.fetchone()[0]
+        with transaction.atomic(), connection.cursor() as cursor:
+            # The lock first: the statements after it see every event committed before it.
+            last = _counter_locked(cursor)
             ids = list(Outbox.objects.order_by("event_id").values_list("event_id", flat=True)[:BATCH])
             if not ids:
                 return sent
             events = list(
                 WorkOrderEvent.objects.filter(pk__in=ids)
-                .select_related("work_order", "work_order__owner")
+                .select_related("work_order")
+                .only(*EVENT_FIELDS)
                 .order_by("pk")
             )
             positions = {event.pk: last + i for i, event in enumerate(events, 1)}
-            RelayedEvent.objects.bulk_create(RelayedEvent(position=positions[e.pk], event=e) for e in events)
-            with connection.cursor() as cursor:
-                cursor.execute("UPDATE hotline_relaycounter SET last = %s WHERE id = 1", [last + len(events)])
-            Outbox.objects.filter(event_id__in=ids).delete()
             active = set(
                 NetworkMembership.objects.filter(manufacturer=manufacturer, is_active=True).values_list(
                     "dealer_id", flat=True
                 )
             )
+            # Each active dealer's last event of this pass (events in position order).
+            dealer_lasts = {e.dealer_id: positions[e.pk] for e in events if e.dealer_id in active}
+            cursor.execute(
+                RELAYED_SQL,
+                {
+                    "ids": [e.pk for e in events],
+                    "positions": [positions[e.pk] for e in events],
+                    "now": timezone.now(),
+                    "last": last + len(events),
+                    "dealers": list(dealer_lasts),
+                    "dealer_lasts": list(dealer_lasts.values()),
+                },
+            )
+            feeds = dict(cursor.fetchall())
+            if len(events) < len(ids):  # an outbox entry without its event: nothing to relay
+                Outbox.objects.filter(event_id__in=ids).delete()
             # Notifications, webhooks and texts: a task after the commit (a sweep if it is lost).
             enqueue_on_commit(DISPATCH_TASK, [event.pk for event in events])
-            dealers = {e.dealer_id for e in events if e.dealer_id in active}
-            feeds = dict(RelayFeed.objects.filter(dealer_id__in=dealers).values_list("dealer_id", "last"))
             messages = [
                 pair
                 for event in events
                 for pair in audiences_of(event, hotline_id, code, positions[event.pk], active, feeds)
             ]
-            RelayFeed.objects.bulk_create(
-                [RelayFeed(dealer_id=d, last=feeds[d]) for d in sorted(dealers)],
-                update_conflicts=True,
-                unique_fields=["dealer_id"],
-                update_fields=["last"],
-            )
         _publish(layer, messages, run)
         sent += len(events)
+        if len(ids) < BATCH:
+            return sent  # the outbox held less than a batch: nothing more was waiting
 
 
 def _publish(layer: Any, messages: list[tuple[str, dict]], run: Runner) -> None:
     """Send in order, in one event loop (the layer keeps its Redis connections per loop)."""
 
     async def send_all() -> None:
+        if isinstance(layer, LiveChannelLayer):
+            await layer.group_send_many(messages)  # one round trip
+            return
         for group, message in messages:
             await layer.group_send(group, message)
 
@@ -130,13 +183,13 @@ def relay_everywhere(
     """One pass over every manufacturer's hotline schema (or those of ``schemas``, the ones
     whose events were just announced); one manufacturer's trouble does not stop the others, and
     is raised after the pass (the relay process backs off and retries)."""
-    manufacturers = Manufacturer.objects.order_by("pk")
+    manufacturers = Manufacturer.objects.select_related("hotline").order_by("hotline_id")
     if schemas is not None:
         manufacturers = manufacturers.filter(hotline__schema_name__in=list(schemas))
     makers = {m.hotline_id: m for m in manufacturers}
     done = each_tenant(
         lambda hotline: relay_pending(manufacturer=makers[hotline.pk], layer=layer, run=run),
-        tenants=Tenant.objects.filter(pk__in=list(makers)).order_by("pk"),
+        tenants=[m.hotline for m in makers.values()],
         name="relay",
     )
     if done.failed:
