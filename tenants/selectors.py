@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import time
+import types
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -31,6 +33,19 @@ def session_expired(session: Mapping[str, Any], now: float | None = None) -> boo
     )
 
 
+@functools.lru_cache(maxsize=8192)
+def _session_data(encoded: str, _secret: str) -> Mapping[str, Any]:
+    """A stored session's data, decoded once while it is unchanged (the live sweep reads every
+    open socket's session every few seconds). Read-only: the same mapping is handed out again."""
+    return types.MappingProxyType(SessionStore().decode(encoded))
+
+
+@functools.lru_cache(maxsize=8192)
+def _session_auth_hash(password: str, _secret: str) -> str:
+    """The hash a session made with this (hashed) password carries, computed once per password."""
+    return User(password=password).get_session_auth_hash()
+
+
 def sessions_alive(keys: Iterable[str]) -> set[str]:
     """Of the session keys given, those still signed in: stored, not expired, not idle or too
     old, and made with the user's current password (a new password ends the others)."""
@@ -39,19 +54,23 @@ def sessions_alive(keys: Iterable[str]) -> set[str]:
         return set()
     now = time.time()
     rows = Session.objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
-    decoded = {row.session_key: SessionStore().decode(row.session_data) for row in rows}
-    users = {
-        u.pk: u
-        for u in User.objects.filter(
-            pk__in=[d.get(SESSION_KEY) for d in decoded.values() if d.get(SESSION_KEY)], is_active=True
-        )
+    decoded = {
+        key: _session_data(data, settings.SECRET_KEY)
+        for key, data in rows.values_list("session_key", "session_data")
     }
+    passwords = dict(
+        User.objects.filter(
+            pk__in=[d.get(SESSION_KEY) for d in decoded.values() if d.get(SESSION_KEY)], is_active=True
+        ).values_list("pk", "password")
+    )
     alive = set()
     for key, data in decoded.items():
-        user = users.get(int(data.get(SESSION_KEY) or 0))
-        if user is None or session_expired(data, now):
+        password = passwords.get(int(data.get(SESSION_KEY) or 0))
+        if password is None or session_expired(data, now):
             continue
-        if constant_time_compare(data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()):
+        if constant_time_compare(
+            data.get(HASH_SESSION_KEY, ""), _session_auth_hash(password, settings.SECRET_KEY)
+        ):
             alive.add(key)
     return alive
 
