@@ -203,10 +203,21 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     """
 
     # Direct delivery (live/layer.py): an event goes straight to the socket when the consumer
-    # is idle and the event is next in its feed; otherwise it waits in the socket's queue.
-    busy = False  # handling a message (a subscription, a catch-up, a queued event)
-    queued = 0  # events declined by the direct path and not handled yet
+    # is idle, nothing waits in its queue and the event is next in its feed; otherwise it
+    # waits in the socket's queue, behind what is there.
+    busy = False  # handling a message (connecting, a subscription, a catch-up, a queued one)
+    queued = 0  # messages the layer put in this socket's queue, not handled yet
     writing: asyncio.Future | None = None  # a direct write waiting for the socket to drain
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """However the consumer ends (a failed send, the database away mid catch-up), the layer
+        stops offering it messages and the sweep forgets it."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            _OPEN.discard(self)
+            if isinstance(self.channel_layer, LiveChannelLayer) and hasattr(self, "channel_name"):
+                self.channel_layer.receive_directly(self.channel_name, None)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """As Channels' own, one message at a time, but without closing stale database
@@ -222,16 +233,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await handler(message)
         finally:
             self.busy = False
-            if message["type"] == "live.event" and self.queued:
-                self.queued -= 1
+            if not message["type"].startswith("websocket.") and self.queued:
+                self.queued -= 1  # one from the layer's queue
 
-    def receive_directly(self, message: dict[str, Any]) -> bool:
-        """Offered by the layer: take an event that is next in order and write it now
-        (True), or decline (False) and handle it from the queue, after what is ahead."""
-        if message.get("type") != "live.event":
-            return False
-        if self.busy or self.queued or self.writing is not None:
-            self.queued += 1
+    def offer(self, message: dict[str, Any]) -> bool:
+        """From the layer: take an event that is next in order and write it now (True), or
+        decline (False) and handle it from the queue, after what is ahead of it."""
+        if message.get("type") != "live.event" or self.busy or self.queued or self.writing is not None:
             return False
         prev = message.get("prev")
         if prev is not None:
@@ -240,11 +248,14 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             if position <= last:
                 return True  # sent already, with an earlier catch-up
             if prev > last:
-                self.queued += 1  # a gap: the consumer reads it from the log first
-                return False
+                return False  # a gap: the consumer reads it from the log first
             self.feed[stream] = position
         self._write(event_frame(message))
         return True
+
+    def waiting(self) -> None:
+        """From the layer: a message was put in this socket's queue."""
+        self.queued += 1
 
     def _write(self, text: str) -> None:
         """Send a frame now; a socket whose buffer is full finishes in a task of its own, and
@@ -279,7 +290,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         _OPEN.add(self)
         if isinstance(self.channel_layer, LiveChannelLayer):
-            self.channel_layer.receive_directly(self.channel_name, self.receive_directly)
+            self.channel_layer.receive_directly(self.channel_name, self)
         # Signing out (or an ended session) reaches this socket through its session's group.
         if self.session_key:
             try:
@@ -309,8 +320,6 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         _OPEN.discard(self)
-        if isinstance(self.channel_layer, LiveChannelLayer):
-            self.channel_layer.receive_directly(self.channel_name, None)
         loop = asyncio.get_running_loop()
         if loop in _SWEEPERS and not any(c for c in _OPEN if c.loop is loop):
             _SWEEPERS.pop(loop).cancel()

@@ -5,10 +5,12 @@ A group message reaches a web process once (one Redis subscription per group and
 process). The pub/sub layer then queues the encoded message for every socket of
 the group, and each socket's consumer decodes it, encodes its own frame and sends
 it from a task of its own. Here the process decodes it once and offers it to each
-member's *direct receiver* (``receive_directly``), a plain function that either
-takes the message (writes it to its socket at once) or declines it; a declined
-message goes the usual way, into that socket's queue, so a socket that is busy,
-behind or writing still gets everything in order through its consumer.
+member's *direct receiver* (``receive_directly``): ``offer`` either takes the
+message (writes it to its socket at once) or declines it; a declined message goes
+the usual way, into that socket's queue, so a socket that is busy, behind or
+writing still gets everything in order through its consumer. ``waiting`` tells the
+receiver of each message put in its queue (a declined one, or one sent to its own
+channel), so it takes nothing directly while older messages wait there.
 
 Only the delivery inside the process changes: what is published, to which groups,
 and who is a member of a group are channels-redis' own.
@@ -17,14 +19,21 @@ and who is a member of a group are channels-redis' own.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Any
+import logging
+from typing import Any, Protocol
 
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer, RedisSingleShardConnection
 from channels_redis.utils import _wrap_close
 
-# Takes a decoded group message (True) or declines it (False: it is queued as usual).
-DirectReceiver = Callable[[dict[str, Any]], bool]
+logger = logging.getLogger(__name__)
+
+
+class DirectReceiver(Protocol):
+    def offer(self, message: dict[str, Any]) -> bool:
+        """Take a decoded group message (True), or decline it (False: it is queued as usual)."""
+
+    def waiting(self) -> None:
+        """A message was put in this receiver's queue."""
 
 
 class LiveChannelLayer(RedisPubSubChannelLayer):
@@ -87,20 +96,28 @@ class _Shard(RedisSingleShardConnection):
             return
         name = message["channel"]
         name = name.decode() if isinstance(name, bytes) else name
-        members = layer.groups.get(name)
-        if not members or not layer.direct or name in layer.channels:
+        if not layer.direct:
             super()._receive_message(message)
             return
         data = message["data"]
+        if name in layer.channels:  # to one socket's own channel
+            if name in layer.direct:
+                layer.direct[name].waiting()
+            layer.channels[name].put_nowait(data)
+            return
         decoded = None
-        for channel in list(members):  # a receiver may close its socket meanwhile
+        for channel in list(layer.groups.get(name, ())):  # a receiver may close its socket meanwhile
             queue = layer.channels.get(channel)
             if queue is None:
                 continue
             receiver = layer.direct.get(channel)
             if receiver is not None:
-                if decoded is None:
-                    decoded = layer.channel_layer.deserialize(data)
-                if receiver(decoded):
-                    continue
+                try:
+                    if decoded is None:
+                        decoded = layer.channel_layer.deserialize(data)
+                    if receiver.offer(decoded):
+                        continue
+                except Exception:  # the socket's consumer still gets it from its queue
+                    logger.exception("direct live delivery failed")
+                receiver.waiting()
             queue.put_nowait(data)

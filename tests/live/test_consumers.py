@@ -780,17 +780,23 @@ def opened_consumer(before: set) -> LiveConsumer:
     return consumer
 
 
-def test_events_in_order_go_straight_to_the_sockets_of_the_process(live, monkeypatch):
-    """The layer decodes a group message once and each consumer that is in order writes it at
-    once: no consumer handles it from its queue."""
-    handled = []
+@pytest.fixture
+def handled(monkeypatch) -> list[int]:
+    """The ids of the events consumers handle from their queues (not written directly)."""
+    ids: list[int] = []
     handle = LiveConsumer.live_event
 
     async def counted(self, message):
-        handled.append(message["id"])
+        ids.append(message["id"])
         await handle(self, message)
 
     monkeypatch.setattr(LiveConsumer, "live_event", counted)
+    return ids
+
+
+def test_events_in_order_go_straight_to_the_sockets_of_the_process(live, handled):
+    """The layer decodes a group message once and each consumer that is in order writes it at
+    once: no consumer handles it from its queue."""
 
     async def scenario() -> list[list[dict]]:
         clients = [Client(live, "agent"), Client(live, "agent"), Client(live, "junda")]
@@ -813,11 +819,12 @@ def test_events_in_order_go_straight_to_the_sockets_of_the_process(live, monkeyp
     assert handled == []
 
 
-def test_a_socket_that_cannot_take_more_yet_gets_everything_in_order_once_it_drains(live):
-    """A socket whose buffer is full: its write waits, what follows waits behind it, and the
-    other sockets of the process are not held up."""
+def test_a_socket_that_cannot_take_more_yet_gets_everything_in_order_once_it_drains(live, handled):
+    """A socket whose buffer is full: its write waits, what follows waits behind it in its
+    queue, the other sockets of the process are not held up; once drained, the socket takes
+    events directly again."""
 
-    async def scenario() -> tuple[list[int], list[int], list[int]]:
+    async def scenario() -> tuple[list[int], list[int], list[int], int, list[int]]:
         before = set(consumers_open)
         slow, quick = Client(live, "agent"), Client(live, "agent")
         await slow.open()
@@ -842,13 +849,19 @@ def test_a_socket_that_cannot_take_more_yet_gets_everything_in_order_once_it_dra
         slow_before = await drain(slow)
         drained.set()
         slow_seen = await drain(slow)
+        from_queue = len(handled)
+        await loop.run_in_executor(None, write_and_relay, live)
+        later = await drain(slow)
+        await drain(quick)
         for client in (slow, quick):
             await client.communicator.disconnect()
-        return quick_seen, slow_before, slow_seen
+        return quick_seen, slow_before, slow_seen, from_queue, later
 
-    quick_seen, slow_before, slow_seen = async_to_sync(scenario)()
+    quick_seen, slow_before, slow_seen, from_queue, later = async_to_sync(scenario)()
 
-    assert quick_seen == relayed_positions(live)
     assert len(quick_seen) > 4
     assert slow_before == []
     assert slow_seen == quick_seen
+    assert from_queue == len(quick_seen) - 1  # all but the first, which was written directly
+    assert later == relayed_positions(live)[len(quick_seen) :]
+    assert len(handled) == from_queue  # direct again
