@@ -260,7 +260,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     def _write(self, text: str) -> None:
         """Send a frame now; a socket whose buffer is full finishes in a task of its own, and
         what follows waits for it."""
-        coroutine = self.base_send({"type": "websocket.send", "text": text})
+        coroutine = self.socket_send({"type": "websocket.send", "text": text})
         try:
             waiting = coroutine.send(None)
         except StopIteration:
@@ -278,6 +278,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.tenant = self.scope["tenant"]
+        self.socket_send = self.scope.get("live.send", self.base_send)
         self.membership = self.scope["membership"]
         self.joined: set[str] = set()
         self.loop = asyncio.get_running_loop()

@@ -82,7 +82,9 @@ class TenantFromHostMiddleware:
         if tenant is None:
             await send({"type": "websocket.close", "code": 4404})
             return None
-        return await self.inner({**scope, "tenant": tenant}, receive, send)
+        # ``live.send``: the server's own send, for the consumer's event frames, which need
+        # nothing of the session middleware's wrapper (it acts on the handshake only).
+        return await self.inner({**scope, "tenant": tenant, "live.send": send}, receive, send)
 
 
 class MembershipMiddleware:
