@@ -177,16 +177,34 @@ def _publish(layer: Any, messages: list[tuple[str, dict]], run: Runner) -> None:
         logger.exception("live publishing failed; clients will replay what they missed")
 
 
+class Hotlines:
+    """The manufacturers by hotline schema, for a relay process: read again on a full pass and
+    when a schema it does not know is announced (a new manufacturer), not on every pass."""
+
+    def __init__(self) -> None:
+        self.by_schema: dict[str, Manufacturer] = {}
+
+    def of(self, schemas: Collection[str] | None) -> list[Manufacturer]:
+        if schemas is None or not set(schemas) <= self.by_schema.keys():
+            self.by_schema = {
+                m.hotline.schema_name: m
+                for m in Manufacturer.objects.select_related("hotline").order_by("hotline_id")
+            }
+        return [m for schema, m in self.by_schema.items() if schemas is None or schema in schemas]
+
+
 def relay_everywhere(
-    layer: Any = None, *, schemas: Collection[str] | None = None, run: Runner = _run_once
+    layer: Any = None,
+    *,
+    schemas: Collection[str] | None = None,
+    run: Runner = _run_once,
+    hotlines: Hotlines | None = None,
 ) -> int:
     """One pass over every manufacturer's hotline schema (or those of ``schemas``, the ones
     whose events were just announced); one manufacturer's trouble does not stop the others, and
-    is raised after the pass (the relay process backs off and retries)."""
-    manufacturers = Manufacturer.objects.select_related("hotline").order_by("hotline_id")
-    if schemas is not None:
-        manufacturers = manufacturers.filter(hotline__schema_name__in=list(schemas))
-    makers = {m.hotline_id: m for m in manufacturers}
+    is raised after the pass (the relay process backs off and retries). A relay process keeps
+    its ``hotlines``; without, they are read for this pass."""
+    makers = {m.hotline_id: m for m in (hotlines or Hotlines()).of(schemas)}
     done = each_tenant(
         lambda hotline: relay_pending(manufacturer=makers[hotline.pk], layer=layer, run=run),
         tenants=[m.hotline for m in makers.values()],

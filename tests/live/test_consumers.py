@@ -18,7 +18,7 @@ from hotline.models import Outbox
 from hotline.services.work_orders import work_order_create
 from live.consumers import _OPEN as consumers_open
 from live.consumers import LiveConsumer
-from live.relay import Publisher, relay_everywhere, relay_pending
+from live.relay import Hotlines, Publisher, relay_everywhere, relay_pending
 from live.routing import websocket_application
 from tenants.models import Role
 
@@ -734,6 +734,20 @@ def test_a_pass_for_the_announced_hotlines_leaves_the_others_waiting_not_lost(li
     assert relay_everywhere(schemas={live["hotline"].schema_name}) > 0
     with tenant_context(live["hotline"]):
         assert Outbox.objects.count() == 0
+
+
+def test_a_relay_process_learns_of_a_manufacturer_added_while_it_runs(live):
+    """The relay keeps the manufacturers between passes; a schema it does not know yet, once
+    announced, makes it read them again."""
+    from tenants.services.provisioning import manufacturer_create
+
+    hotlines = Hotlines()
+    assert [m.code for m in hotlines.of(None)] == ["HQ"]
+    added = manufacturer_create(code="DY", name="东岳汽车", slug="dongyue", work_order_prefix="DY")
+
+    assert [m.code for m in hotlines.of({added.hotline.schema_name})] == ["DY"]
+    new_work_order(live)
+    assert relay_everywhere(schemas={live["hotline"].schema_name}, hotlines=hotlines) > 0
 
 
 def test_the_relay_process_publishes_pass_after_pass_on_its_one_loop(live):

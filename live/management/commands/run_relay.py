@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 
 from config.heartbeat import heartbeat
-from live.relay import Publisher, relay_everywhere
+from live.relay import Hotlines, Publisher, relay_everywhere
 
 logger = logging.getLogger(__name__)
 LONGEST_BACKOFF = 10.0
@@ -38,6 +38,7 @@ class Command(BaseCommand):
         self.listener: psycopg.Connection | None = None
         self.stdout.write("relay: started")
         publisher = Publisher()
+        hotlines = Hotlines()
         backoff = 0.0
         # The schemas whose events were announced; None: every hotline (at start, after a
         # failure, and at least every --poll seconds, for anything announced while not listening).
@@ -51,7 +52,7 @@ class Command(BaseCommand):
                     announced = None
                 if announced is None:
                     everyone_at = time.monotonic()
-                relay_everywhere(schemas=announced, run=publisher)
+                relay_everywhere(schemas=announced, run=publisher, hotlines=hotlines)
                 backoff = 0.0
             except Exception:  # the database or Redis away: keep the events, back off, reconnect
                 backoff = min(backoff * 2 or 0.5, LONGEST_BACKOFF)
