@@ -59,7 +59,8 @@ class Publisher:
     def close(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=5)
-        self.loop.close()
+        if not self.thread.is_alive():  # a loop still running cannot be closed; the exit ends it
+            self.loop.close()
 
 
 # What a live message reads of an event and its work order (``live.messages.event_message``).
