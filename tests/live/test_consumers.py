@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -285,6 +286,69 @@ def test_the_relay_process_publishes_what_is_waiting(live):
 
     with tenant_context(live["hotline"]):
         assert Outbox.objects.count() == 0
+
+
+def test_the_relay_process_takes_what_was_never_announced_within_its_poll_though_others_keep_announcing(
+    live,
+):
+    """Events whose notification the relay never heard (written while it was not listening)
+    wait at most about ``--poll`` seconds, even while notifications for other schemas keep
+    waking it (each such wake-up visits only the schemas named)."""
+    import signal
+    import threading
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    relay = threading.main_thread()
+    waited: dict[str, float] = {}
+
+    def announce() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify('work_order_events', 'another_hotline')")
+
+    def write_unheard() -> None:
+        """The outbox trigger (and its notification) off, the outbox row put by hand."""
+        with tenant_context(live["hotline"]), connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
+            new_work_order(live)
+            cursor.execute("SET session_replication_role = DEFAULT")
+            cursor.execute(
+                "INSERT INTO hotline_outbox (event_id) SELECT id FROM hotline_workorderevent "
+                "WHERE id NOT IN (SELECT event_id FROM hotline_relayedevent)"
+            )
+
+    def others_keep_announcing() -> None:
+        try:
+            started = time.monotonic()
+            while time.monotonic() - started < 1.5:  # the relay's first (full) pass is over
+                announce()
+                time.sleep(0.05)
+            write_unheard()
+            written = time.monotonic()
+            while time.monotonic() - written < 8:
+                announce()
+                with tenant_context(live["hotline"]):
+                    if not Outbox.objects.exists():
+                        waited["seconds"] = time.monotonic() - written
+                        break
+                time.sleep(0.05)
+        finally:
+            connections.close_all()
+            signal.pthread_kill(relay.ident, signal.SIGTERM)
+
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    announcing = threading.Thread(target=others_keep_announcing)
+    try:
+        announcing.start()
+        call_command("run_relay", "--poll", "0.5", stdout=StringIO())
+    finally:
+        announcing.join()
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+
+    assert "seconds" in waited  # relayed while the others kept announcing (8 s at most here)
 
 
 def test_dealer_staff_are_told_of_a_new_work_order_once_with_a_live_unread_count(live):
