@@ -14,6 +14,7 @@ by position (a reconnecting client asks for what came after its last one).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 from collections.abc import Callable, Collection, Coroutine
@@ -24,9 +25,9 @@ from channels.layers import get_channel_layer
 from django.db import connection, transaction
 from django.utils import timezone
 
-from hotline.models import Outbox, WorkOrderEvent
+from hotline.models import Outbox, WorkOrder, WorkOrderEvent
 from tenants.context import each_tenant, enqueue_on_commit
-from tenants.models import Manufacturer, NetworkMembership
+from tenants.models import Manufacturer
 
 from .audiences import audiences_of
 from .dispatch import DISPATCH_TASK
@@ -63,17 +64,31 @@ class Publisher:
             self.loop.close()
 
 
-# What a live message reads of an event and its work order (``live.messages.event_message``).
-EVENT_FIELDS = (
-    "id",
-    "work_order_id",
-    "kind",
-    "at",
-    "dealer_id",
-    "data",
-    "work_order__number",
-    "work_order__state",
+# The pending events (oldest first, a batch at most) with what a live message reads of each
+# and of its work order (``live.messages.event_message``); an outbox entry whose event is
+# missing comes with nulls.
+PENDING_SQL = """
+SELECT o.event_id, e.work_order_id, e.kind, e.at, e.dealer_id, e.data, w.number, w.state
+FROM (SELECT event_id FROM hotline_outbox ORDER BY event_id LIMIT %s) AS o
+LEFT JOIN hotline_workorderevent AS e ON e.id = o.event_id
+LEFT JOIN hotline_workorder AS w ON w.id = e.work_order_id
+ORDER BY o.event_id
+"""
+ACTIVE_DEALERS_SQL = (
+    "SELECT dealer_id FROM tenants_networkmembership WHERE manufacturer_id = %s AND is_active"
 )
+
+
+def _pending_event(row: tuple) -> WorkOrderEvent:
+    """An event row of ``PENDING_SQL`` as the event (with its work order's number and state)."""
+    event_id, work_order_id, kind, at, dealer_id, data, number, state = row
+    event = WorkOrderEvent(
+        id=event_id, work_order_id=work_order_id, kind=kind, at=at, dealer_id=dealer_id, data=json.loads(data)
+    )
+    event.work_order = WorkOrder(id=work_order_id, number=number, state=state)
+    return event
+
+
 # The pass's bookkeeping in one statement: the outbox emptied of the events taken, their
 # positions recorded, the counter advanced (its row is locked by this transaction), each
 # dealer's feed moved to its last event of the pass; returns the feeds' previous positions.
@@ -118,21 +133,15 @@ def relay_pending(*, manufacturer: Manufacturer, layer: Any = None, run: Runner 
         with transaction.atomic(), connection.cursor() as cursor:
             # The lock first: the statements after it see every event committed before it.
             last = _counter_locked(cursor)
-            ids = list(Outbox.objects.order_by("event_id").values_list("event_id", flat=True)[:BATCH])
-            if not ids:
+            cursor.execute(PENDING_SQL, [BATCH])
+            rows = cursor.fetchall()
+            if not rows:
                 return sent
-            events = list(
-                WorkOrderEvent.objects.filter(pk__in=ids)
-                .select_related("work_order")
-                .only(*EVENT_FIELDS)
-                .order_by("pk")
-            )
+            ids = [row[0] for row in rows]
+            events = [_pending_event(row) for row in rows if row[1] is not None]
             positions = {event.pk: last + i for i, event in enumerate(events, 1)}
-            active = set(
-                NetworkMembership.objects.filter(manufacturer=manufacturer, is_active=True).values_list(
-                    "dealer_id", flat=True
-                )
-            )
+            cursor.execute(ACTIVE_DEALERS_SQL, [manufacturer.pk])
+            active = {dealer_id for (dealer_id,) in cursor.fetchall()}
             # Each active dealer's last event of this pass (events in position order).
             dealer_lasts = {e.dealer_id: positions[e.pk] for e in events if e.dealer_id in active}
             cursor.execute(
