@@ -23,7 +23,8 @@ from hotline.models.notes import OwnerCallTopic
 from hotline.services.owner_sms import owner_sms_enqueue
 from notifications.services import Tell, notifications_file
 from notifications.webhooks import webhooks_enqueue
-from tenants.models import Manufacturer, NetworkMembership, Tenant
+from tenants.models import Manufacturer, Tenant
+from tenants.selectors import dealers_active_in
 
 from .audiences import user_group
 from .messages import event_message
@@ -144,11 +145,7 @@ def relayed_events_dispatch(*, manufacturer: Manufacturer, event_ids: list[int])
             return []
         events = [row.event for row in rows]
         positions = {row.event_id: row.position for row in rows}
-        active = set(
-            NetworkMembership.objects.filter(manufacturer=manufacturer, is_active=True).values_list(
-                "dealer_id", flat=True
-            )
-        )
+        active = dealers_active_in(manufacturer.pk)
         unread = notifications_file(tells_of(events, manufacturer=manufacturer, active_dealers=active))
         _webhooks(events, positions, manufacturer=manufacturer, active_dealers=active)
         owner_sms_enqueue(events, brand=manufacturer.name)

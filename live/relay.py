@@ -28,6 +28,7 @@ from django.utils import timezone
 from hotline.models import Outbox, WorkOrder, WorkOrderEvent
 from tenants.context import each_tenant, enqueue_on_commit
 from tenants.models import Manufacturer
+from tenants.selectors import dealers_active_in
 
 from .audiences import audiences_of
 from .dispatch import DISPATCH_TASK
@@ -74,9 +75,6 @@ LEFT JOIN hotline_workorderevent AS e ON e.id = o.event_id
 LEFT JOIN hotline_workorder AS w ON w.id = e.work_order_id
 ORDER BY o.event_id
 """
-ACTIVE_DEALERS_SQL = (
-    "SELECT dealer_id FROM tenants_networkmembership WHERE manufacturer_id = %s AND is_active"
-)
 
 
 def _pending_event(row: tuple) -> WorkOrderEvent:
@@ -140,8 +138,7 @@ def relay_pending(*, manufacturer: Manufacturer, layer: Any = None, run: Runner 
             ids = [row[0] for row in rows]
             events = [_pending_event(row) for row in rows if row[1] is not None]
             positions = {event.pk: last + i for i, event in enumerate(events, 1)}
-            cursor.execute(ACTIVE_DEALERS_SQL, [manufacturer.pk])
-            active = {dealer_id for (dealer_id,) in cursor.fetchall()}
+            active = dealers_active_in(manufacturer.pk)
             # Each active dealer's last event of this pass (events in position order).
             dealer_lasts = {e.dealer_id: positions[e.pk] for e in events if e.dealer_id in active}
             cursor.execute(

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -150,6 +151,17 @@ def network_of_manufacturer(manufacturer_id: int) -> QuerySet[NetworkMembership]
         .select_related("dealer", "region")
         .order_by("region__code", "dealer_code")
     )
+
+
+def dealers_active_in(manufacturer_id: int) -> set[int]:
+    """The ids of the dealers that are active members of the manufacturer's network now (read on
+    every relay pass and dispatch: plain SQL, no query to build)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT dealer_id FROM tenants_networkmembership WHERE manufacturer_id = %s AND is_active",
+            [manufacturer_id],
+        )
+        return {dealer_id for (dealer_id,) in cursor.fetchall()}
 
 
 def staff_of(tenant: Tenant) -> QuerySet[Membership]:
