@@ -129,21 +129,22 @@ def test_run_command_starts_every_process_and_stops_cleanly_then_reuses_data(tmp
         # startsecs), which may be after the web process already answers.
         everyone_running = dict.fromkeys(("web", "worker", "scheduler", "relay", "beat"), "RUNNING")
 
-        def running() -> dict[str, str]:
-            return {name: state for name, (state, _pid) in first.states().items()}
+        seen: dict[str, tuple[str, str]] = {}
 
-        assert wait_for(lambda: running() == everyone_running, seconds=30), out
-        states = first.states()
+        def everyone_up() -> bool:
+            seen.update(first.states())
+            return {name: state for name, (state, _pid) in seen.items()} == everyone_running
+
+        assert wait_for(everyone_up, seconds=30), first.output()
+        relay_pid = seen["relay"][1]
         # A process that dies is started again, without a human.
-        os.kill(int(states["relay"][1]), signal.SIGKILL)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            again = first.states()["relay"]
-            if again[0] == "RUNNING" and again[1] != states["relay"][1]:
-                break
-            time.sleep(0.5)
-        else:
-            pytest.fail("the relay was not started again:\n" + first.output())
+        os.kill(int(relay_pid), signal.SIGKILL)
+
+        def relay_again() -> bool:
+            state, pid = first.states()["relay"]
+            return state == "RUNNING" and pid != relay_pid
+
+        assert wait_for(relay_again, seconds=30), "the relay was not started again:\n" + first.output()
         assert f"http://huaqi.localhost:{port}/" in out
         assert f"http://gz-junda.localhost:{port}/" in out
         assert "hq.agent" in out

@@ -26,14 +26,13 @@ from tenants.context import current_tenant
 
 from ..calendar import BusinessCalendar, CalendarKind
 from ..events import EventKind
-from ..models import Clock, ClockKind, ClockState, SlaPolicy, WorkOrder, WorkOrderEvent
+from ..models import Clock, ClockKind, ClockState, SlaPolicy, WorkOrder
 from ..models.choices import Severity, State, TechSupportState, WorkOrderType
 from .events import (
+    EVENTS_INSERT_SQL,
     EventRow,
     event_append,
-    event_build,
     event_row,
-    events_insert_sql,
     events_json,
     iso_or_none,
 )
@@ -175,9 +174,8 @@ def clocks_start(
     if not clocks:
         return clocks
     Clock.objects.bulk_create(clocks)
-    make = event_build if events is None else event_row
     started = [
-        make(
+        event_row(
             work_order,
             EventKind.CLOCK_STARTED,
             actor,
@@ -192,7 +190,8 @@ def clocks_start(
         for clock in clocks
     ]
     if events is None:
-        WorkOrderEvent.objects.bulk_create(started)
+        with connection.cursor() as cursor:
+            cursor.execute(EVENTS_INSERT_SQL, [events_json(started)])
     else:
         events.extend(started)
     return clocks
@@ -345,8 +344,8 @@ def _people_hours(version: int, cache: dict[int, BusinessCalendar]) -> BusinessC
 
 @dataclass(slots=True)
 class DueClock:
-    """What firing reads and moves on of a claimed clock row (``clock_fire`` and ``_next_fire``
-    read a ``Clock`` the same way)."""
+    """What firing reads and moves on of a claimed clock row, with its work order's dealer
+    (``_next_fire`` and ``_warn_times`` read a ``Clock`` the same way)."""
 
     pk: int
     work_order_id: int
@@ -371,10 +370,7 @@ DUE_CLOCK_FIELDS = tuple(
 
 
 def clock_fire(
-    clock: DueClock,
-    now: dt.datetime,
-    hours: dict[int, BusinessCalendar] | None = None,
-    dealer_id: int | None = None,
+    clock: DueClock, now: dt.datetime, hours: dict[int, BusinessCalendar] | None = None
 ) -> list[EventRow]:
     """What is due on a locked clock row: at most one warning, the breach, an escalation.
 
@@ -391,7 +387,7 @@ def clock_fire(
             "clock": clock.pk,
             "clock_kind": clock.kind,
             "due_at": clock.due_at,
-            "_dealer_id": dealer_id,
+            "_dealer_id": clock.dealer_id,
         }
         if clock.breached_at is None and now < clock.due_at:
             times = _warn_times(clock)
@@ -477,7 +473,7 @@ def _save_fired(batch: list[DueClock], events: list[EventRow]) -> None:
     with connection.cursor() as cursor:
         if events:  # one statement: the counters moved on and the events written
             cursor.execute(
-                f"WITH moved AS ({moved}) {events_insert_sql()}", [json.dumps(clocks), events_json(events)]
+                f"WITH moved AS ({moved}) {EVENTS_INSERT_SQL}", [json.dumps(clocks), events_json(events)]
             )
         else:
             cursor.execute(moved, [json.dumps(clocks)])
@@ -504,7 +500,7 @@ def clocks_fire_due(now: dt.datetime | None = None, *, limit: int = 500) -> tupl
                 .values_list(*DUE_CLOCK_FIELDS)[:limit]
             ]
             hours: dict[int, BusinessCalendar] = {}
-            events = [e for clock in batch for e in clock_fire(clock, now_batch, hours, clock.dealer_id)]
+            events = [e for clock in batch for e in clock_fire(clock, now_batch, hours)]
             _save_fired(batch, events)
             fired += len(events)
         if len(batch) < limit:

@@ -108,7 +108,7 @@ def iso_or_none(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def events_json(events: Iterable[WorkOrderEvent | EventRow]) -> str:
+def events_json(events: Iterable[EventRow]) -> str:
     """Events not yet saved, as the one JSON parameter of ``events_insert_sql``."""
     return json.dumps(
         [
@@ -116,7 +116,7 @@ def events_json(events: Iterable[WorkOrderEvent | EventRow]) -> str:
                 "work_order_id": e.work_order_id,
                 "dealer_id": e.dealer_id,
                 "kind": e.kind,
-                "at": iso_or_none(e.at),
+                "at": e.at.isoformat(),
                 "actor_user_id": e.actor_user_id,
                 "actor_name": e.actor_name,
                 "actor_tenant_id": e.actor_tenant_id,
@@ -142,3 +142,7 @@ def events_insert_sql(data: str = "x.data", joined: str = "") -> str:
         "data jsonb)) WITH ORDINALITY AS x(work_order_id, dealer_id, kind, at, actor_user_id, "
         "actor_name, actor_tenant_id, data, n) ORDER BY x.n"
     )
+
+
+# Every event of the JSON parameter, as it is.
+EVENTS_INSERT_SQL = events_insert_sql()

@@ -24,7 +24,7 @@ def nothing_saved() -> bool:
     )
 
 
-def test_parts_work_order_is_numbered_routed_and_clocked(parts_work_order, network):
+def test_parts_work_order_is_numbered_routed_and_clocked(parts_work_order, network, agent):
     wo = parts_work_order
 
     assert re.fullmatch(r"HQ\d{8}-00001", wo.number)
@@ -46,6 +46,15 @@ def test_parts_work_order_is_numbered_routed_and_clocked(parts_work_order, netwo
         "work_order.created",
         "work_order.dispatched",
     ]
+    # Written in one statement from JSON: who, when and for which dealer, as on any event.
+    for event in wo.events.filter(kind__in=["work_order.created", "clock.started"]):
+        assert (event.at, event.actor_user_id, event.actor_tenant_id, event.actor_name, event.dealer_id) == (
+            wo.dispatched_at,
+            agent.user_id,
+            agent.tenant_id,
+            agent.name,
+            network["junda"].pk,
+        )
 
 
 def test_numbers_count_up_per_day(manufacturer, network, agent, in_hotline):
