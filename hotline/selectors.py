@@ -500,6 +500,11 @@ def owner_history(
     )
 
 
+# The owner's and vehicle's fields a listed work order carries (as owner_<name>, vehicle_<name>).
+OWNER_LISTED = ("name", "gender", "mobile", "province", "city")
+VEHICLE_LISTED = ("vin", "plate", "model")
+
+
 def work_orders_for_hotline(
     *,
     state: str = "",
@@ -527,15 +532,26 @@ def work_orders_for_hotline(
             until=until,
         )
         .annotate(
-            **{
-                f"owner_{name}": F(f"owner__{name}")
-                for name in ("name", "gender", "mobile", "province", "city")
-            },
-            **{f"vehicle_{name}": F(f"vehicle__{name}") for name in ("vin", "plate", "model")},
+            **{f"owner_{name}": F(f"owner__{name}") for name in OWNER_LISTED},
+            **{f"vehicle_{name}": F(f"vehicle__{name}") for name in VEHICLE_LISTED},
             repeat_number=F("repeat_of__number"),
         )
         .select_related("conclusion__root_cause")
     )
+
+
+def work_order_created_as_listed(work_order: WorkOrder) -> WorkOrder:
+    """A work order just returned by ``work_order_create``, with what ``work_orders_for_hotline``
+    reads as annotations taken from the owner, vehicle and earlier complaint it was created
+    with (and no conclusion): its answer is the document a read gives, without reading it back."""
+    owner, vehicle, repeat_of = work_order.owner, work_order.vehicle, work_order.repeat_of
+    for name in OWNER_LISTED:
+        setattr(work_order, f"owner_{name}", getattr(owner, name))
+    for name in VEHICLE_LISTED:
+        setattr(work_order, f"vehicle_{name}", getattr(vehicle, name) if vehicle else None)
+    work_order.repeat_number = repeat_of.number if repeat_of else None
+    WorkOrder.conclusion.related.set_cached_value(work_order, None)
+    return work_order
 
 
 def part_lines_of(work_orders: list[WorkOrder]) -> dict[int, list[dict]]:

@@ -17,7 +17,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from .models import Domain, Membership, NetworkMembership, SavedView, Tenant, TenantType, User
+from config.rows import Join, Rows
+
+from .models import Membership, NetworkMembership, SavedView, Tenant, TenantType, User
 
 # Session keys: when the person signed in, and when the session was last used.
 SIGNED_IN_AT = "signed_in_at"
@@ -82,10 +84,15 @@ def normalise_host(host: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
+# Every request reads its tenant by host, with the hotline's manufacturer (dealer tenants have none).
+_TENANT_BY_HOST = Rows(Tenant, Join("manufacturer"))
+
+
 def tenant_for_hostname(hostname: str) -> Tenant | None:
-    """The tenant a host name resolves to, or None."""
-    domain = Domain.objects.select_related("tenant").filter(domain=normalise_host(hostname)).first()
-    return domain.tenant if domain else None
+    """The tenant a host name resolves to (a hotline's with its manufacturer read too), or None."""
+    return _TENANT_BY_HOST.one(
+        "t.id = (SELECT tenant_id FROM tenants_domain WHERE domain = %s)", [normalise_host(hostname)]
+    )
 
 
 def membership_for(user: User, tenant: Tenant) -> Membership | None:

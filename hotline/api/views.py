@@ -28,7 +28,13 @@ from tenants.models import Manufacturer
 
 from ..models import WorkOrder
 from ..satisfaction import callback_facts, failed_callbacks, figures_of, satisfaction_rows, weakest_items
-from ..selectors import kpi_rows, kpi_totals, part_lines_of, work_orders_for_hotline
+from ..selectors import (
+    kpi_rows,
+    kpi_totals,
+    part_lines_of,
+    work_order_created_as_listed,
+    work_orders_for_hotline,
+)
 from ..services import conclusions, decisions, major
 from ..services import work_orders as services
 from ..services.clocks import tenant_time_zone
@@ -143,8 +149,16 @@ class WorkOrderList(HotlineView):
         work_order = services.work_order_create(
             manufacturer=self.manufacturer, actor=actor_of(self.request), intake=intake
         )
-        return _detail(
-            work_order.number, status.HTTP_201_CREATED, Location=f"/api/v1/work-orders/{work_order.number}/"
+        # Answered from what was written (the document GET gives, tested), not read back.
+        work_order = work_order_created_as_listed(work_order)
+        context = {"part_lines": {work_order.pk: work_order.part_lines_written}}
+        return Response(
+            WorkOrderOut(work_order, context=context).data,
+            status=status.HTTP_201_CREATED,
+            headers={
+                "ETag": etag_of(work_order.version),
+                "Location": f"/api/v1/work-orders/{work_order.number}/",
+            },
         )
 
 

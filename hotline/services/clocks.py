@@ -36,7 +36,7 @@ from .events import (
     events_json,
     iso_or_none,
 )
-from .policy import _require_admin, calendar_for, default_window, policy_current, window_for
+from .policy import _require_admin, calendar_for, default_window, policy_current, window_for, windows_of
 
 # Who is told of a breach, by escalation level (notifications resolve these to people).
 ESCALATION_ROLES = {
@@ -144,7 +144,7 @@ def clocks_start(
     that writes events of its own passes ``events`` and inserts the ones added there itself;
     one that has read the current policy already passes it."""
     policy = policy or policy_current()
-    windows = list(policy.windows.all())
+    windows = list(windows_of(policy))
     calendars: dict[str, BusinessCalendar] = {}
     clocks = []
     for kind in kinds:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.actor import Actor
+from config.rows import Rows
 from tenants.permissions import require
 
 from ..calendar import BusinessCalendar, CalendarKind, YearStatus, provisional_holidays, year_status
@@ -140,6 +142,18 @@ def default_window(
     return _unsaved(policy, max(candidates, key=lambda spec: bool(spec.work_order_type)))
 
 
+def windows_of(policy: SlaPolicy) -> tuple[SlaWindow, ...]:
+    """The policy's own windows, read once per process: a published version never changes (the
+    next one is a new row), and the key holds the schema and the row's creation time, so a
+    schema made again with the same ids is read afresh. Callers only read them."""
+    return _windows_of(connection.schema_name, policy.pk, policy.created_at)
+
+
+@functools.lru_cache(maxsize=256)
+def _windows_of(schema: str, policy_id: int, created_at: dt.datetime) -> tuple[SlaWindow, ...]:
+    return tuple(SlaWindow.objects.filter(policy_id=policy_id).order_by("id"))
+
+
 def policy_windows(policy: SlaPolicy) -> list[SlaWindow]:
     """The policy's windows as the policy page edits them: its own, then the windows added since
     it was published, at their defaults (unsaved), so publishing the next version keeps them."""
@@ -160,9 +174,12 @@ def _unsaved(policy: SlaPolicy, spec: WindowSpec) -> SlaWindow:
     )
 
 
+_NEWEST = Rows(SlaPolicy)
+
+
 def policy_current() -> SlaPolicy:
     """The newest policy version; the defaults become version 1 on first use."""
-    policy = SlaPolicy.objects.order_by("-version").first()
+    policy = _NEWEST.one("TRUE ORDER BY t.version DESC")
     if policy is None:
         try:
             with transaction.atomic():

@@ -10,17 +10,19 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from config.rows import Join, Rows
 from tenants.models import Manufacturer, NetworkMembership
 
 from ..models import Vehicle
 
+# A dealer's place with the dealer and its region, as select_related gives them.
+_PLACE = Rows(NetworkMembership, Join("dealer", inner=True), Join("region"))
+
 
 def network_place(manufacturer: Manufacturer, dealer_id: int) -> NetworkMembership:
     """The dealer's active place in the network, or a field error on ``dealer``."""
-    place = (
-        NetworkMembership.objects.select_related("dealer", "region")
-        .filter(manufacturer=manufacturer, dealer_id=dealer_id, is_active=True)
-        .first()
+    place = _PLACE.one(
+        "t.manufacturer_id = %s AND t.dealer_id = %s AND t.is_active", [manufacturer.pk, dealer_id]
     )
     if place is None:
         raise ValidationError(

@@ -16,13 +16,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.actor import Actor
 from config.bounds import EARLIEST, MAX_PART_QUANTITY
+from config.rows import Rows
 from tenants.models import Manufacturer, NetworkMembership
 from tenants.permissions import require
 from tenants.services.rescue import coordinate_checked
@@ -107,12 +107,18 @@ def intake_from(*, manufacturer: Manufacturer, values: Mapping[str, Any]) -> Int
     dealer_id = None
     code = str(values.get("dealer") or "").strip()
     if code:
-        place = NetworkMembership.objects.filter(manufacturer=manufacturer, dealer_code=code).first()
-        if place is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT dealer_id FROM tenants_networkmembership"
+                " WHERE manufacturer_id = %s AND dealer_code = %s",
+                [manufacturer.pk, code],
+            )
+            found = cursor.fetchone()
+        if found is None:
             raise ValidationError(
                 {"dealer": [_("No dealer with the code %(code)s in this network.") % {"code": code}]}
             )
-        dealer_id = place.dealer_id
+        dealer_id = found[0]
     vehicle = {k: v for k, v in dict(values.get("vehicle") or {}).items() if v not in ("", None)}
     if not any(k != "use" for k in vehicle):
         vehicle = {}
@@ -428,13 +434,19 @@ def _check_location(intake: Intake, errors: Errors) -> dict[str, Any]:
     return {}
 
 
+_OWNER = Rows(Owner)
+_VEHICLE = Rows(Vehicle)
+
+
 def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intake) -> WorkOrder:
     """Record a work order, route it to a dealer and start its clocks.
 
     Owner and vehicle are found again by mobile number and VIN, and updated.
     A work order for the same VIN or mobile within the policy's repeat window
     is linked to the earlier one and counted as a repeat. Nothing is saved
-    unless everything is valid.
+    unless everything is valid. The work order returned carries its owner,
+    vehicle and earlier complaint, and ``part_lines_written`` (the lines as
+    stored: line_no, part_code, part_name, quantity).
     """
     require(actor, "work_order.create")
     checked = _intake_checked(intake)
@@ -457,7 +469,7 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
                 cursor.execute(
                     "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"vehicle:{vehicle_values['vin']}"]
                 )
-        owner = Owner.objects.select_for_update().filter(mobile=owner_draft.mobile).first()
+        owner = _OWNER.one("t.mobile = %s", [owner_draft.mobile], for_update=True)
         if owner is None:
             owner = owner_draft
         else:
@@ -467,7 +479,7 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
         owner.save()
         vehicle = None
         if vehicle_values:
-            vehicle = Vehicle.objects.select_for_update().filter(vin=vehicle_values["vin"]).first()
+            vehicle = _VEHICLE.one("t.vin = %s", [vehicle_values["vin"]], for_update=True)
             vehicle = vehicle or Vehicle(owner=owner)
             vehicle.owner = owner
             for name, value in vehicle_values.items():
@@ -566,6 +578,7 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
         if repeat_of is not None:
             later.append(event_row(repeat_of, EventKind.REPEATED, actor, now, by=NUMBER_TO_COME))
         work_order.number = _numbered(manufacturer, work_order.pk, received_at, [created, *later])
+    work_order.part_lines_written = lines
     return work_order
 
 
@@ -597,17 +610,18 @@ def _servicing_dealer_inform(
 def _earlier_complaint(
     owner: Owner, vehicle: Vehicle | None, received_at: dt.datetime, window_days: int
 ) -> WorkOrder | None:
+    """The newest work order of the same owner or vehicle (mobile, VIN: indexed keys) received
+    within the window, not cancelled: its id and number."""
     window = dt.timedelta(days=window_days)
-    # The owner is the one with this mobile, the vehicle the one with this VIN: indexed keys.
-    same = Q(owner=owner)
-    if vehicle is not None:
-        same |= Q(vehicle=vehicle)
-    return (
-        WorkOrder.objects.filter(same, received_at__gte=received_at - window, received_at__lte=received_at)
-        .exclude(state=State.CANCELLED)
-        .order_by("-received_at")
-        .first()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, number FROM hotline_workorder"
+            " WHERE (owner_id = %s OR vehicle_id = %s) AND received_at BETWEEN %s AND %s AND state <> %s"
+            " ORDER BY received_at DESC LIMIT 1",
+            [owner.pk, vehicle.pk if vehicle else None, received_at - window, received_at, State.CANCELLED],
+        )
+        row = cursor.fetchone()
+    return None if row is None else WorkOrder.from_db(connection.alias, ["id", "number"], row)
 
 
 def work_order_lock(work_order_id: int, dealer_id: int | None = None) -> WorkOrder:

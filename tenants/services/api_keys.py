@@ -13,6 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.rows import Join, Rows
+
 from ..models import ApiKey, ApiKeyKind, ApiKeyScope, IdempotencyRecord, PartsCentre, Tenant, TenantType
 
 KEY_LEAD = "cdk"
@@ -83,15 +85,17 @@ def api_key_revoke(*, tenant: Tenant, prefix: str) -> ApiKey:
     return api_key
 
 
+# Read on every API request (a revoked key is refused on the next one: nothing is kept).
+_KEY_BY_PREFIX = Rows(ApiKey, Join("parts_centre"))
+
+
 def api_key_for(secret: str, tenant: Tenant) -> ApiKey | None:
     """The active key ``secret`` names on ``tenant``'s host, or None (unknown, revoked, foreign)."""
     parts = secret.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_LEAD:
         return None
-    api_key = (
-        ApiKey.objects.select_related("parts_centre")
-        .filter(prefix=parts[1], tenant=tenant, revoked_at__isnull=True)
-        .first()
+    api_key = _KEY_BY_PREFIX.one(
+        "t.prefix = %s AND t.tenant_id = %s AND t.revoked_at IS NULL", [parts[1], tenant.pk]
     )
     if api_key is None or not hmac.compare_digest(api_key.digest, _digest(secret)):
         return None

@@ -6,6 +6,7 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from hotline.models import WorkOrder, WorkOrderEvent
@@ -68,6 +69,54 @@ def test_create_read_list_a_parts_work_order(hotline, integration_key):
     assert client.get(WORK_ORDERS_API, {"state": "closed"}).json()["results"] == []
     assert client.get(WORK_ORDERS_API, {"dealer": "HQ-GD-002"}).json()["results"] == []
     assert client.get("/api/v1/kpis/").json()["totals"]["total"] == 1
+
+
+@time_machine.travel(dt.datetime(2027, 3, 8, 12, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai")), tick=False)
+def test_the_created_answer_is_the_document_a_read_gives(hotline, integration_key):
+    """The 201 body is built from what the creation wrote; a read straight after gives the same
+    document, for a first complaint with every optional field and for a repeat without a car."""
+    client = api_client(hotline, integration_key)
+    first = client.post(
+        WORK_ORDERS_API,
+        api_intake(
+            owner=owner(name=" 王建华 ", gender="female"),
+            vehicle=vehicle(plate="粤a3k8m2", mileage_km=12000),
+            part_lines=[{"part_code": " hq-37110-01 ", "part_name": " 前大灯总成 ", "quantity": "2"}],
+            severity="major",
+            owner_demand=" 尽快到货 ",
+            received_at="2027-03-08T09:15:30.123456+08:00",
+            incident_at="2027-03-07T18:00:00+08:00",
+            complainant={"name": "王芳", "phone": "13902561234", "relation": "配偶"},
+            preferred_contact_time="工作日下午",
+            sales_contract_number="HT-2026-0042",
+            sales_consultant="李明",
+        ),
+        format="json",
+    )
+    assert first.status_code == 201, first.json()["errors"]
+    assert_same_as_read(client, first)
+    again = client.post(
+        WORK_ORDERS_API,
+        api_intake(
+            vehicle={},
+            received_at="2027-03-08T10:00:00+08:00",
+            type="complaint",
+            category="service_attitude",
+            part_lines=[],
+        ),
+        format="json",
+    )
+    assert again.status_code == 201, again.json()
+    assert again.json()["repeat_of"] == first.json()["number"]
+    assert again.json()["vehicle"] is None
+    assert again.json()["owner"]["gender"] == "male"  # the owner's record, updated by the call
+    assert_same_as_read(client, again)
+
+
+def assert_same_as_read(client, created) -> None:
+    read = client.get(created["Location"])
+    assert created.json() == read.json()
+    assert created["ETag"] == read["ETag"]
 
 
 def test_intake_refused_with_the_portals_rules_and_nothing_written(hotline, agent_client):

@@ -560,6 +560,7 @@ def test_the_api_records_a_rescue_and_both_apis_show_where_the_car_stands(hotlin
         "drivable": True,
         "arrival_promised_at": None,
     }
+    assert client.get(created["Location"]).json() == out  # the answer is the document a read gives
     pengcheng = rescuers["pengcheng"]
     dms = api_client(pengcheng, api_key_create(tenant=pengcheng, name="DMS", scope="read").secret)
     seen = dms.get(f"/api/v1/work-orders/HQ/{out['number']}/").json()

@@ -1,0 +1,108 @@
+"""Model instances read with plain SQL, for the few reads on every request's path.
+
+Building a query through the ORM (filters, joins, the select list of a wide
+model) costs more CPU than PostgreSQL spends answering it. ``Rows`` holds one
+fixed ``SELECT`` per use, written once, and turns its rows into the same model
+instances the ORM would: forward relations joined in come as their cached
+objects (as ``select_related`` gives them), reverse one-to-one relations too.
+The ``WHERE`` clause is the caller's, with ``%s`` parameters; nothing else is
+pasted in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, LiteralString, NamedTuple
+
+from django.db import connection
+from django.db.models import Model
+
+
+@dataclass(frozen=True)
+class Join:
+    """A relation read with the row: ``path`` is a field name on the main model (a forward
+    foreign key or one-to-one) or the accessor of a reverse one-to-one; ``inner`` drops rows
+    without it (a ``JOIN`` instead of a ``LEFT JOIN``)."""
+
+    path: str
+    inner: bool = False
+
+
+class _Layout(NamedTuple):
+    model: type[Model]
+    names: list[str]  # attnames, in the row's order
+    field: Any  # the relation it is cached on (None for the main model)
+    start: int  # its first column in the row
+
+
+class Rows:
+    """``SELECT`` of ``model`` (alias ``t``) and its ``joins`` (aliases ``j0``, ``j1``, ...)."""
+
+    def __init__(self, model: type[Model], *joins: Join) -> None:
+        self.model = model
+        self.joins = joins
+
+    @cached_property
+    def _parts(self) -> tuple[str, list[_Layout], list[tuple[int, Any, list]]]:
+        select: list[str] = []
+        layout: list[_Layout] = []
+        converters: list[tuple[int, Any, list]] = []  # as the ORM applies them (JSON, ...)
+
+        def add(model: type[Model], alias: str, field: Any) -> None:
+            concrete = model._meta.concrete_fields
+            layout.append(_Layout(model, [f.attname for f in concrete], field, len(select)))
+            for f in concrete:
+                col = f.get_col(alias)
+                found = connection.ops.get_db_converters(col) + f.get_db_converters(connection)
+                if found:
+                    converters.append((len(select), col, found))
+                select.append(f'{alias}."{f.column}"')
+
+        meta = self.model._meta
+        add(self.model, "t", None)
+        joins = []
+        for n, join in enumerate(self.joins):
+            field = meta.get_field(join.path)
+            alias = f"j{n}"
+            if field.concrete:  # forward: our column holds their key
+                on = f'{alias}."{field.target_field.column}" = t."{field.column}"'
+            else:  # reverse one-to-one: their column holds our key
+                remote = field.remote_field
+                on = f'{alias}."{remote.column}" = t."{remote.target_field.column}"'
+            add(field.related_model, alias, field)
+            table = field.related_model._meta.db_table
+            joins.append(f'{"JOIN" if join.inner else "LEFT JOIN"} "{table}" {alias} ON {on}')
+        # Names from the models' own metadata; no value is ever pasted in.
+        sql = f'SELECT {", ".join(select)} FROM "{meta.db_table}" t {" ".join(joins)}'  # noqa: S608
+        return sql, layout, converters
+
+    def one(self, where: LiteralString, params: Sequence[Any] = (), *, for_update: bool = False) -> Any:
+        """The first row ``where`` selects (``WHERE``, ``ORDER BY`` and ``LIMIT 1`` added), or None."""
+        sql, layout, converters = self._parts
+        tail = " FOR UPDATE OF t" if for_update else ""
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} WHERE {where} LIMIT 1{tail}", params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        if converters:
+            row = list(row)
+            for i, col, found in converters:
+                for convert in found:
+                    row[i] = convert(row[i], col, connection)
+        return self._instance(row, layout)
+
+    @staticmethod
+    def _instance(row: Sequence[Any], layout: list[_Layout]) -> Model:
+        first = layout[0]
+        main = first.model.from_db(connection.alias, first.names, row[: len(first.names)])
+        for part in layout[1:]:
+            values = row[part.start : part.start + len(part.names)]
+            pk = values[part.names.index(part.model._meta.pk.attname)]
+            obj = None if pk is None else part.model.from_db(connection.alias, part.names, values)
+            part.field.set_cached_value(main, obj)  # a reverse one-to-one cached as None has none
+            if obj is not None and not part.field.concrete:
+                part.field.remote_field.set_cached_value(obj, main)
+        return main

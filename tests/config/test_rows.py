@@ -1,0 +1,53 @@
+"""Plain-SQL reads give the same model instances the ORM gives, relations included."""
+
+from __future__ import annotations
+
+import pytest
+
+from config.rows import Join, Rows
+from hotline.models import SlaPolicy
+from hotline.services.policy import policy_current
+from tenants.models import Manufacturer, NetworkMembership, Tenant
+
+pytestmark = pytest.mark.django_db
+
+TENANT_WITH_MAKER = Rows(Tenant, Join("manufacturer"))
+PLACE = Rows(NetworkMembership, Join("dealer", inner=True), Join("region"))
+
+
+def fields_of(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def test_a_row_reads_as_the_orm_reads_it_with_its_relation_cached(hotline, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        read = TENANT_WITH_MAKER.one("t.id = %s", [hotline.pk])
+    with django_assert_num_queries(0):
+        maker = read.manufacturer
+    assert fields_of(read) == fields_of(Tenant.objects.get(pk=hotline.pk))
+    assert fields_of(maker) == fields_of(Manufacturer.objects.get(hotline=hotline))
+    assert maker.hotline is read  # the reverse side points back, as select_related leaves it
+
+
+def test_a_missing_reverse_relation_is_known_missing_without_a_query(dealer, django_assert_num_queries):
+    read = TENANT_WITH_MAKER.one("t.id = %s", [dealer.pk])
+    with django_assert_num_queries(0), pytest.raises(Tenant.manufacturer.RelatedObjectDoesNotExist):
+        read.manufacturer  # noqa: B018 (a dealer tenant has no manufacturer)
+
+
+def test_forward_relations_and_the_inner_join(manufacturer, dealer, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        place = PLACE.one("t.dealer_id = %s", [dealer.pk])
+    with django_assert_num_queries(0):
+        assert place.dealer.schema_name == dealer.schema_name
+        assert place.region.code == "SOUTH"
+    assert fields_of(place) == fields_of(NetworkMembership.objects.get(pk=place.pk))
+    assert PLACE.one("t.dealer_id = %s", [-1]) is None
+
+
+def test_json_columns_come_back_as_python_values(in_hotline):
+    policy = policy_current()
+    SlaPolicy.objects.filter(pk=policy.pk).update(targets={"first_response": 0.95, "labels": ["甲"]})
+    read = Rows(SlaPolicy).one("t.id = %s", [policy.pk])
+    assert read.targets == {"first_response": 0.95, "labels": ["甲"]}
+    assert read.created_at == SlaPolicy.objects.get(pk=policy.pk).created_at  # aware, as the ORM's
