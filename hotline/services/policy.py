@@ -393,12 +393,19 @@ def calendar_for(calendar: str, policy: SlaPolicy, time_zone: str) -> BusinessCa
     kind = CalendarKind(calendar)
     if kind is CalendarKind.WALL:  # every minute counts: the official calendar is never read
         return BusinessCalendar(kind=kind, time_zone=time_zone)
-    overrides = dict(CalendarOverride.objects.values_list("day", "is_working_day"))
+    # The overrides and the entered years in one round trip (read on every creation).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ARRAY(SELECT day FROM hotline_calendaroverride WHERE is_working_day),"
+            " ARRAY(SELECT day FROM hotline_calendaroverride WHERE NOT is_working_day),"
+            " ARRAY(SELECT year FROM hotline_calendaryear)"
+        )
+        working, off, entered = cursor.fetchone()
     return BusinessCalendar(
         kind=kind,
         time_zone=time_zone,
-        overrides=overrides,
-        entered_years=calendar_entered_years(),
+        overrides={**dict.fromkeys(working, True), **dict.fromkeys(off, False)},
+        entered_years=frozenset(entered),
         opens=policy.business_opens,
         closes=policy.business_closes,
     )

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from config.actor import Actor
 from config.bounds import EARLIEST, MAX_PART_QUANTITY
-from config.rows import Rows
+from config.rows import Rows, insert
 from tenants.models import Manufacturer, NetworkMembership
 from tenants.permissions import require
 from tenants.services.rescue import coordinate_checked
@@ -463,29 +463,33 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
 
     with transaction.atomic():
         # Two agents recording the same new owner or vehicle at once make one record, not two.
+        # One statement, row by row in the array's order: the owner's first, as every creation does.
+        keys = [f"owner:{owner_draft.mobile}"] + (
+            [f"vehicle:{vehicle_values['vin']}"] if vehicle_values else []
+        )
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"owner:{owner_draft.mobile}"])
-            if vehicle_values:
-                cursor.execute(
-                    "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"vehicle:{vehicle_values['vin']}"]
-                )
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest(%s::text[]) AS k", [keys])
         owner = _OWNER.one("t.mobile = %s", [owner_draft.mobile], for_update=True)
         if owner is None:
-            owner = owner_draft
+            owner = insert(owner_draft)
         else:
             for name, value in owner_draft_values(owner_draft).items():
                 if value:
                     setattr(owner, name, value)
-        owner.save()
+            owner.save()
         vehicle = None
         if vehicle_values:
             vehicle = _VEHICLE.one("t.vin = %s", [vehicle_values["vin"]], for_update=True)
+            known = vehicle is not None
             vehicle = vehicle or Vehicle(owner=owner)
             vehicle.owner = owner
             for name, value in vehicle_values.items():
                 if value not in (None, ""):
                     setattr(vehicle, name, value)
-            vehicle.save()
+            if known:
+                vehicle.save()
+            else:
+                insert(vehicle)
         if intake.dealer_id is not None:
             place, reason = network_place(manufacturer, intake.dealer_id), "chosen"
         elif is_rescue:
@@ -518,7 +522,7 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
         now = timezone.now()
         policy = policy_current()
         repeat_of = _earlier_complaint(owner, vehicle, received_at, policy.repeat_window_days)
-        work_order = WorkOrder.objects.create(
+        work_order = WorkOrder(
             number=f"~{uuid.uuid4().hex[:23]}",
             type=intake.type,
             category=intake.category,
@@ -545,6 +549,7 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
             location_longitude=location.get("longitude"),
             drivable=location.get("drivable"),
         )
+        insert(work_order)
         PartLine.objects.bulk_create(PartLine(work_order=work_order, **line) for line in lines)
         later: list[EventRow] = [
             event_row(

