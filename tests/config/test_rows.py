@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from config.rows import Join, Rows
-from hotline.models import SlaPolicy
+from django.db.models import Value
+from django.db.models.functions import Upper
+
+from config.rows import Join, Rows, insert
+from hotline.models import Owner, SlaPolicy
 from hotline.services.policy import policy_current
 from tenants.models import Manufacturer, NetworkMembership, Tenant
 
@@ -51,3 +54,22 @@ def test_json_columns_come_back_as_python_values(in_hotline):
     read = Rows(SlaPolicy).one("t.id = %s", [policy.pk])
     assert read.targets == {"first_response": 0.95, "labels": ["甲"]}
     assert read.created_at == SlaPolicy.objects.get(pk=policy.pk).created_at  # aware, as the ORM's
+
+
+def test_an_inserted_row_is_the_row_the_orm_would_have_written(in_hotline, django_assert_num_queries):
+    owner = Owner(name="王芳", mobile="13800000001", city="广州")
+    assert not Owner.objects.exists()  # (the connection's search path is set here)
+    with django_assert_num_queries(1):
+        insert(owner)
+    stored = Owner.objects.get(pk=owner.pk)
+    assert fields_of(stored) == fields_of(owner)
+    assert stored.gender == "unknown" and stored.created_at is not None  # the default, auto_now_add
+    owner.name = "王芳芳"
+    owner.save()  # known as stored: an update, not a second row
+    assert list(Owner.objects.values_list("name", flat=True)) == ["王芳芳"]
+
+
+def test_a_value_only_the_database_can_work_out_is_refused_and_nothing_written(in_hotline):
+    with pytest.raises(TypeError, match="Owner.name"):
+        insert(Owner(name=Upper(Value("wang")), mobile="13800000002"))
+    assert not Owner.objects.exists()
