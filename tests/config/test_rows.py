@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from django.db.models import Value
 from django.db.models.functions import Upper
 
