@@ -86,10 +86,12 @@ def _senior_clocks(crew, work_order) -> list[Clock]:
 
 
 def _deliver(now: dt.datetime | None = None) -> None:
-    """Relay what was written, then do what the workers do a second later (the sweep takes only
-    what was relayed before its own now)."""
-    relay_everywhere()
-    with time_machine.travel((now or timezone.now()) + dt.timedelta(seconds=1), tick=False):
+    """Relay what was written at ``now``, then do what the workers do a second later (the sweep
+    takes only what was relayed before its own now)."""
+    now = now or timezone.now()
+    with time_machine.travel(now, tick=False):
+        relay_everywhere()
+    with time_machine.travel(now + dt.timedelta(seconds=1), tick=False):
         work_outbound()
 
 
