@@ -8,7 +8,9 @@ rather than ending in a server error (docs/operations.md).
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from functools import cached_property
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
@@ -42,10 +44,23 @@ class _SharedClients(RedisCacheClient):
         return client
 
 
+# Django keeps its cache objects per context, and under ASGI every request has a context of its
+# own: without this, each request made a cache, a connection pool and a new Redis connection.
+# One client (and its pools) per configuration serves the whole process; a forked worker's
+# pools notice the fork and connect again.
+_CLIENTS: dict[tuple[str, ...], _SharedClients] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
 class FailOpenRedisCache(RedisCache):
-    def __init__(self, server: str, params: dict[str, Any]) -> None:
-        super().__init__(server, params)
-        self._class = _SharedClients
+    @cached_property
+    def _cache(self) -> _SharedClients:
+        key = (*self._servers, repr(sorted(self._options.items())))
+        with _CLIENTS_LOCK:
+            client = _CLIENTS.get(key)
+            if client is None:
+                client = _CLIENTS[key] = _SharedClients(self._servers, **self._options)
+        return client
 
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
         try:

@@ -80,7 +80,8 @@ class Rows:
         return sql, layout, converters
 
     def one(self, where: LiteralString, params: Sequence[Any] = (), *, for_update: bool = False) -> Any:
-        """The first row ``where`` selects (``WHERE``, ``ORDER BY`` and ``LIMIT 1`` added), or None."""
+        """The first row ``where`` selects, or None: ``where`` follows ``WHERE`` and may end with
+        an ``ORDER BY`` (without one, any matching row); ``LIMIT 1`` is added."""
         sql, layout, converters = self._parts
         tail = " FOR UPDATE OF t" if for_update else ""
         with connection.cursor() as cursor:
@@ -114,6 +115,7 @@ def insert(obj: Model) -> Model:
 
     The values are those ``save()`` sends (defaults, ``auto_now_add``, each field's database
     form); the models written this way have no ``save`` of their own and no signal receivers."""
+    obj._prepare_related_fields_for_save(operation_name="insert")  # refuses an unsaved relation
     sql, fields = _insert_parts(type(obj))
     values = []
     for field in fields:

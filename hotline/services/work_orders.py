@@ -468,8 +468,12 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
             [f"vehicle:{vehicle_values['vin']}"] if vehicle_values else []
         )
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest(%s::text[]) AS k", [keys])
-        owner = _OWNER.one("t.mobile = %s", [owner_draft.mobile], for_update=True)
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest(%s::text[]) WITH ORDINALITY AS u(k, n)"
+                " ORDER BY n",
+                [keys],
+            )
+        owner = _OWNER.one("t.mobile = %s ORDER BY t.id", [owner_draft.mobile], for_update=True)
         if owner is None:
             owner = insert(owner_draft)
         else:
@@ -616,17 +620,17 @@ def _earlier_complaint(
     owner: Owner, vehicle: Vehicle | None, received_at: dt.datetime, window_days: int
 ) -> WorkOrder | None:
     """The newest work order of the same owner or vehicle (mobile, VIN: indexed keys) received
-    within the window, not cancelled: its id and number."""
+    within the window, not cancelled: its id, number and dealer."""
     window = dt.timedelta(days=window_days)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, number FROM hotline_workorder"
+            "SELECT id, number, dealer_id FROM hotline_workorder"
             " WHERE (owner_id = %s OR vehicle_id = %s) AND received_at BETWEEN %s AND %s AND state <> %s"
             " ORDER BY received_at DESC LIMIT 1",
             [owner.pk, vehicle.pk if vehicle else None, received_at - window, received_at, State.CANCELLED],
         )
         row = cursor.fetchone()
-    return None if row is None else WorkOrder.from_db(connection.alias, ["id", "number"], row)
+    return None if row is None else WorkOrder.from_db(connection.alias, ["id", "number", "dealer_id"], row)
 
 
 def work_order_lock(work_order_id: int, dealer_id: int | None = None) -> WorkOrder:

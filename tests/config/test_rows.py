@@ -7,7 +7,7 @@ from django.db.models import Value
 from django.db.models.functions import Upper
 
 from config.rows import Join, Rows, insert
-from hotline.models import Owner, SlaPolicy
+from hotline.models import Owner, SlaPolicy, Vehicle
 from hotline.services.policy import policy_current
 from tenants.models import Manufacturer, NetworkMembership, Tenant
 
@@ -73,3 +73,10 @@ def test_a_value_only_the_database_can_work_out_is_refused_and_nothing_written(i
     with pytest.raises(TypeError, match=r"Owner\.name"):
         insert(Owner(name=Upper(Value("wang")), mobile="13800000002"))
     assert not Owner.objects.exists()
+
+
+def test_a_row_pointing_at_an_unsaved_one_is_refused_as_save_refuses_it(in_hotline):
+    unsaved = Owner(name="李娜", mobile="13800000003")
+    with pytest.raises(ValueError, match="unsaved related object 'owner'"):
+        insert(Vehicle(owner=unsaved, vin="LHGCM82633A004352"))
+    assert not Vehicle.objects.exists()
