@@ -473,7 +473,9 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
                 " ORDER BY n",
                 [keys],
             )
-        owner = _OWNER.one("t.mobile = %s ORDER BY t.id", [owner_draft.mobile], for_update=True)
+        # The oldest owner with the number. "id + 0": ordered by the key itself, the planner may walk
+        # the whole primary key looking for a number not yet known (a table without statistics).
+        owner = _OWNER.one("t.mobile = %s ORDER BY t.id + 0", [owner_draft.mobile], for_update=True)
         if owner is None:
             owner = insert(owner_draft)
         else:
