@@ -246,7 +246,7 @@ FROM due JOIN hotline_workorder w ON w.id = due.work_order_id
 """
 
 
-def step_fire_cpu(count: int, rounds: int = 3) -> dict:
+def step_fire_cpu(count: int, rounds: int = 5) -> dict:
     """CPU (this process + PostgreSQL) per fired clock: ``count`` overdue clocks fired by the
     floor statement, then ``count`` others by the product's ``clocks_fire_due``, ``rounds``
     times in turn; each side's median round (the server's CPU is read in 10 ms ticks, and
