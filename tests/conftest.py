@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -247,6 +247,48 @@ def someone_waits_for_a_lock(timeout: float = 20) -> bool:
                 return True
             time.sleep(0.02)
     return False
+
+
+def race(tenant: Tenant, first: Callable[[], object], second: Callable[[], object]) -> tuple[dict, bool]:
+    """Two people doing something at once, in ``tenant``: ``first`` runs in a transaction held
+    open until ``second``, started meanwhile on a connection of its own, is blocked on one of its
+    locks; then both finish. Returns what each returned (``"first"``, ``"second"``) or what the
+    second raised (``"error"``: what its request would have answered with), and whether the
+    second was really blocked."""
+    import threading
+
+    holding, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def hold() -> None:
+        try:
+            with tenant_context(tenant), transaction.atomic():
+                outcome["first"] = first()
+                holding.set()
+                release.wait(30)
+        finally:
+            holding.set()
+            connection.close()
+
+    def meet() -> None:
+        try:
+            with tenant_context(tenant):
+                outcome["second"] = second()
+        except Exception as exc:
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(30)
+    racer = threading.Thread(target=meet)
+    racer.start()
+    waited = someone_waits_for_a_lock()
+    release.set()
+    holder.join(30)
+    racer.join(30)
+    return outcome, waited
 
 
 def redis_server(folder) -> tuple[str, Callable[[], None], Callable[[], None]]:

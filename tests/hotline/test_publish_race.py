@@ -3,11 +3,8 @@ someone published a moment ago, nothing half-made stays, and nobody sees a 500."
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
 from django_tenants.utils import tenant_context
 
 from hotline.models import CallbackPolicy, Questionnaire, SlaPolicy
@@ -15,7 +12,7 @@ from hotline.services.callbacks import callback_policy_publish
 from hotline.services.policy import DEFAULT_WINDOWS, policy_publish
 from hotline.services.questionnaires import questionnaire_current, questionnaire_publish
 
-from ..conftest import someone_waits_for_a_lock
+from ..conftest import race
 
 PUBLISHES = {
     "SLA policy": (SlaPolicy, lambda actor: policy_publish(actor=actor, windows=list(DEFAULT_WINDOWS))),
@@ -45,38 +42,7 @@ def test_the_second_of_two_simultaneous_publishes_is_refused_not_a_500(
         publish(admin)  # version 1 (and the manual's questionnaire) exist before the race
         questionnaire_current("service")
         before = model.objects.count()
-    holding, release = threading.Event(), threading.Event()
-    outcome: dict[str, object] = {}
-
-    def first() -> None:  # publishes and holds its transaction open until told
-        try:
-            with tenant_context(hotline), transaction.atomic():
-                publish(admin)
-                holding.set()
-                release.wait(30)
-        finally:
-            holding.set()
-            connection.close()
-
-    def second() -> None:
-        try:
-            with tenant_context(hotline):
-                outcome["version"] = publish(admin).version
-        except Exception as exc:  # what the administrator's request would have answered with
-            outcome["error"] = exc
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=first)
-    holder.start()
-    assert holding.wait(30)
-    racer = threading.Thread(target=second)
-    racer.start()
-    waited = someone_waits_for_a_lock()
-    release.set()
-    holder.join(30)
-    racer.join(30)
-
+    outcome, waited = race(hotline, lambda: publish(admin), lambda: publish(admin).version)
     assert waited  # the second publish really met the first one's uncommitted version
     error = outcome.get("error")
     assert isinstance(error, ValidationError), error
