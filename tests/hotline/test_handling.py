@@ -6,6 +6,7 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.http import Http404
@@ -167,9 +168,16 @@ def test_warnings_of_a_working_day_window_count_back_in_working_time(parts_work_
     ]
 
 
-def test_a_pause_moves_the_due_time_by_the_counted_time_it_lasted(parts_work_order, hotline, dealer_actor):
+def test_a_pause_moves_the_due_time_by_the_counted_time_it_lasted(
+    manufacturer, network, agent, hotline, dealer_actor
+):
     with tenant_context(hotline):
-        wo = WorkOrder.objects.get(pk=parts_work_order.pk)
+        # A week with no holiday or make-up working day in the weeks after: around one, a
+        # week's pause moves the due time by more than a week.
+        with time_machine.travel(dt.datetime(2025, 11, 4, 10, 0, tzinfo=BJ), tick=False):
+            wo = work_order_create(
+                manufacturer=manufacturer, actor=agent, intake=parts_intake(dealer_id=network["junda"].pk)
+            )
         clock = Clock.objects.get(work_order=wo, kind="completion")
         due = clock.due_at
         paused = wo.dispatched_at + dt.timedelta(minutes=1)
