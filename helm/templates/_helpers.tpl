@@ -217,8 +217,8 @@ startupProbe:
 {{/*
 The most database connections the release's processes may hold at once, during a rolling
 update (a quarter more pods, rounded up, next to the old ones): the web tier's pools at its
-largest, one per worker process, two per relay (one for LISTEN), one per scheduler, one for
-beat, and the migration's processes. Without a web pool (dbPool.maxSize 0) the web tier holds
+largest, one per worker process, two per relay (one for LISTEN), two per scheduler (a burst of
+due clocks is fired by a second connection alongside), one for beat, and the migration's processes. Without a web pool (dbPool.maxSize 0) the web tier holds
 one per request in flight, which no value bounds: then it is empty.
 */}}
 {{- define "complaint-desk.peakConnections" -}}
@@ -229,7 +229,7 @@ one per request in flight, which no value bounds: then it is empty.
 {{- $scheduler := int .Values.scheduler.replicaCount }}
 {{- $total := mul (add $web (div (add $web 3) 4)) (int .Values.web.dbPool.maxSize) }}
 {{- $total = add $total (mul (add $worker (div (add $worker 3) 4)) (int .Values.worker.concurrency)) }}
-{{- $total = add $total (mul 2 (add $relay (div (add $relay 3) 4))) (add $scheduler (div (add $scheduler 3) 4)) 1 }}
+{{- $total = add $total (mul 2 (add $relay (div (add $relay 3) 4))) (mul 2 (add $scheduler (div (add $scheduler 3) 4))) 1 }}
 {{- add $total (int .Values.migrations.processes) 1 }}
 {{- end }}
 {{- end }}

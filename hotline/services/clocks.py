@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.actor import Actor
-from tenants.context import current_tenant
+from tenants.context import TenantPass, current_tenant, each_tenant
 
 from ..calendar import BusinessCalendar, CalendarKind
 from ..events import EventKind
@@ -496,13 +497,9 @@ def _save_fired(batch: list[DueClock], events: list[EventRow]) -> None:
             cursor.execute(moved, [json.dumps(clocks)])
 
 
-def clocks_fire_due(now: dt.datetime | None = None, *, limit: int = 500) -> tuple[int, dt.datetime | None]:
-    """Fire every due clock of the current schema, in batches; return (fired, next due time).
-
-    Each batch is claimed with ``FOR UPDATE SKIP LOCKED`` (another scheduler takes
-    other rows), and its counters and events are written in the same transaction,
-    so a crash before the commit fires nothing and a restart fires it then.
-    """
+def _fire_batches(now: dt.datetime | None, limit: int, *, first_only: bool = False) -> tuple[int, bool]:
+    """Fire batches of due clocks until one is not full (or after the first, with
+    ``first_only``); return the events written and whether more may be due."""
     fired = 0
     while True:
         now_batch = now or timezone.now()
@@ -513,7 +510,43 @@ def clocks_fire_due(now: dt.datetime | None = None, *, limit: int = 500) -> tupl
             _save_fired(batch, events)
             fired += len(events)
         if len(batch) < limit:
-            break
+            return fired, False
+        if first_only:
+            return fired, True
+
+
+def clocks_fire_due(now: dt.datetime | None = None, *, limit: int = 500) -> tuple[int, dt.datetime | None]:
+    """Fire every due clock of the current schema, in batches; return (fired, next due time).
+
+    Each batch is claimed with ``FOR UPDATE SKIP LOCKED`` (another scheduler takes
+    other rows), and its counters and events are written in the same transaction,
+    so a crash before the commit fires nothing and a restart fires it then. When
+    more than a batch is due (a burst), a second connection fires batches alongside
+    this one: while one builds its events the other's statement runs in PostgreSQL.
+    If it fails, its batch is rolled back and left to this loop or the next pass.
+    """
+    fired, more = _fire_batches(now, limit, first_only=True)
+    if more:
+        tenant = current_tenant()
+        alongside: list[TenantPass[int]] = []
+
+        def fire_alongside() -> None:
+            try:
+                alongside.append(
+                    each_tenant(
+                        lambda _: _fire_batches(now, limit)[0], tenants=[tenant], name="clocks alongside"
+                    )
+                )
+            finally:
+                connection.close()  # the thread's own connection
+
+        helper = threading.Thread(target=fire_alongside, name="clocks-alongside", daemon=True)
+        helper.start()
+        try:
+            fired += _fire_batches(now, limit)[0]
+        finally:
+            helper.join()
+        fired += sum(sum(done.results.values()) for done in alongside)
     upcoming = (
         Clock.objects.filter(next_fire_at__isnull=False)
         .order_by("next_fire_at")
