@@ -325,6 +325,15 @@ def redis_server(folder) -> tuple[str, Callable[[], None], Callable[[], None]]:
     return sock, start, stop
 
 
+@pytest.fixture
+def redis_of_its_own(tmp_path) -> Iterator[tuple[str, Callable[[], None], Callable[[], None]]]:
+    """``redis_server`` started for the test and stopped after it: (socket path, start, stop)."""
+    sock, start, stop = redis_server(tmp_path)
+    start()
+    yield sock, start, stop
+    stop()
+
+
 def wait_for(
     check: Callable[[], bool], seconds: float = 20.0, tolerate: tuple[type[Exception], ...] = ()
 ) -> bool:

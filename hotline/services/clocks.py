@@ -542,7 +542,7 @@ def clocks_fire_due(now: dt.datetime | None = None, *, limit: int = 500) -> tupl
             finally:
                 connection.close()  # the thread's own connection
 
-        helper = threading.Thread(target=fire_alongside, name="clocks-alongside", daemon=True)
+        helper = threading.Thread(target=fire_alongside, name="clocks-alongside")
         helper.start()
         try:
             fired += _fire_batches(now, limit)[0]

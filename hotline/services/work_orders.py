@@ -486,16 +486,15 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
         vehicle = None
         if vehicle_values:
             vehicle = _VEHICLE.one("t.vin = %s", [vehicle_values["vin"]], for_update=True)
-            known = vehicle is not None
             vehicle = vehicle or Vehicle(owner=owner)
             vehicle.owner = owner
             for name, value in vehicle_values.items():
                 if value not in (None, ""):
                     setattr(vehicle, name, value)
-            if known:
-                vehicle.save()
-            else:
+            if vehicle._state.adding:
                 insert(vehicle)
+            else:
+                vehicle.save()
         if intake.dealer_id is not None:
             place, reason = network_place(manufacturer, intake.dealer_id), "chosen"
         elif is_rescue:

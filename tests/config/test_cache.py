@@ -8,27 +8,21 @@ import contextvars
 import redis
 from django.core.cache import caches
 
-from ..conftest import redis_server
 
+def test_requests_in_contexts_of_their_own_share_the_processs_redis_connections(settings, redis_of_its_own):
+    sock, _start, _stop = redis_of_its_own  # a server of its own: only this test connects
+    settings.CACHES = {
+        name: {**cache, "LOCATION": f"unix://{sock}"} for name, cache in settings.CACHES.items()
+    }
+    server = redis.Redis(unix_socket_path=sock)
+    caches["default"].set("warm", 1)  # the process's first connection
+    before = server.info("stats")["total_connections_received"]
 
-def test_requests_in_contexts_of_their_own_share_the_processs_redis_connections(settings, tmp_path):
-    sock, start, stop = redis_server(tmp_path)  # a server of its own: only this test connects
-    start()
-    try:
-        settings.CACHES = {
-            name: {**cache, "LOCATION": f"unix://{sock}"} for name, cache in settings.CACHES.items()
-        }
-        server = redis.Redis(unix_socket_path=sock)
-        caches["default"].set("warm", 1)  # the process's first connection
-        before = server.info("stats")["total_connections_received"]
+    def a_request(n: int) -> None:  # what the rate limit and a cached read do in one request
+        caches["ratelimit"].add(f"hits:{n}", 0, 60)
+        assert caches["default"].get("warm") == 1
 
-        def a_request(n: int) -> None:  # what the rate limit and a cached read do in one request
-            caches["ratelimit"].add(f"hits:{n}", 0, 60)
-            assert caches["default"].get("warm") == 1
-
-        for n in range(20):
-            contextvars.Context().run(a_request, n)  # as the ASGI server gives each request
-        # this test's own connection to ask, and at most one more for the caches
-        assert server.info("stats")["total_connections_received"] - before <= 2
-    finally:
-        stop()
+    for n in range(20):
+        contextvars.Context().run(a_request, n)  # as the ASGI server gives each request
+    # this test's own connection to ask, and at most one more for the caches
+    assert server.info("stats")["total_connections_received"] - before <= 2

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from ..conftest import api_client, client_for, host_of, redis_server
+from ..conftest import api_client, client_for, host_of
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 
@@ -95,20 +95,16 @@ def test_with_redis_away_the_api_and_sign_in_still_answer(hotline, hotline_agent
     assert "Redis is unreachable" in caplog.text
 
 
-def test_the_cache_works_again_once_redis_is_back(tmp_path, caplog):
+def test_the_cache_works_again_once_redis_is_back(redis_of_its_own, caplog):
     from config.cache import FailOpenRedisCache
 
-    sock, start, stop = redis_server(tmp_path)
+    sock, start, stop = redis_of_its_own
+    cache = FailOpenRedisCache(f"unix://{sock}", {"OPTIONS": {"socket_timeout": 1}})
+    cache.set("calls", 1)
+    assert cache.get("calls") == 1
+    stop()
+    with caplog.at_level(logging.WARNING, logger="config.cache"):
+        assert cache.get("calls", "nothing") == "nothing"  # away: as if nothing were cached
     start()
-    try:
-        cache = FailOpenRedisCache(f"unix://{sock}", {"OPTIONS": {"socket_timeout": 1}})
-        cache.set("calls", 1)
-        assert cache.get("calls") == 1
-        stop()
-        with caplog.at_level(logging.WARNING, logger="config.cache"):
-            assert cache.get("calls", "nothing") == "nothing"  # away: as if nothing were cached
-        start()
-        cache.set("calls", 2)  # the same cache, no restart of the process
-        assert cache.get("calls") == 2
-    finally:
-        stop()
+    cache.set("calls", 2)  # the same cache, no restart of the process
+    assert cache.get("calls") == 2

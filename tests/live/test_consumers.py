@@ -32,7 +32,6 @@ from ..conftest import (
     owner,
     parts_intake,
     person,
-    redis_server,
     vehicle,
 )
 
@@ -547,10 +546,9 @@ def test_a_membership_revoked_after_the_handshake_closes_the_socket(live, monkey
 
 
 @pytest.fixture
-def own_redis(tmp_path, settings):
+def own_redis(redis_of_its_own, settings):
     """A Redis server of this test's own, so that it can be stopped and started again."""
-    sock, start, stop = redis_server(tmp_path)
-    start()
+    sock, start, stop = redis_of_its_own
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -559,7 +557,6 @@ def own_redis(tmp_path, settings):
     }
     channel_layers.backends = {}
     yield start, stop
-    stop()
     channel_layers.backends = {}
 
 
