@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
-from openpyxl import Workbook
 
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\n")
 CONTENT_TYPES = {
@@ -44,6 +43,8 @@ def table_write(path: Path, headers: Sequence[Any], rows: Iterable[Sequence[Any]
     header_cells = [cell_safe(str(h)) for h in headers]
     if fmt == "xlsx":
         path = path.with_suffix(".xlsx")
+        from openpyxl import Workbook  # a large package, loaded when a workbook is made or read
+
         book = Workbook(write_only=True)
         sheet = book.create_sheet()
         sheet.append(header_cells)

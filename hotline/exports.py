@@ -16,7 +16,6 @@ from typing import Any
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from openpyxl import Workbook
 
 from config.exports import cell_safe, table_write
 from tenants.jobs import JobKind, JobResult, Progress, job_kind_register
@@ -260,6 +259,8 @@ def export_kpis(job: BackgroundJob, progress: Progress, folder: Path) -> JobResu
     start = dt.datetime.combine(since, dt.time(), zone)
     end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), zone)
     headers, keys = kpi_headers(), KPI_KEYS[1:]
+    from openpyxl import Workbook  # a large package, loaded when a workbook is made or read
+
     book = Workbook(write_only=True)
     totals = book.create_sheet(str(_lazy("All")))
     totals.append(headers)

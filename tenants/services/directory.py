@@ -17,7 +17,6 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from ..models import NetworkMembership
 from .provisioning import DealerSpec, DirectoryIndex, check_dealer_spec, dealer_provision
@@ -105,6 +104,7 @@ def _read_csv(path: Path) -> list[list[str]]:
 
 
 def _read_xlsx(path: Path) -> list[list[str]]:
+    from openpyxl import load_workbook  # a large package, loaded when a workbook is made or read
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)

@@ -698,12 +698,12 @@ def test_helm_refuses_wrong_values_with_the_schemas_message(helm, changes, messa
         ),
         (
             {"web": {"autoscaling": {"maxReplicas": 20}}},
-            "the release's processes may open 276 database connections, more than "
+            "the release's processes may open 278 database connections, more than "
             "postgresql.maxConnections (200, 3 of them kept for superusers) allows",
         ),
         (
             {"postgresql": {"maxConnections": 100}},
-            "the release's processes may open 156 database connections, more than "
+            "the release's processes may open 158 database connections, more than "
             "postgresql.maxConnections (100, 3 of them kept for superusers) allows",
         ),
         (
