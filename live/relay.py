@@ -6,7 +6,8 @@ takes the counter row's lock (one relay at a time per schema, so events of a
 work order go out in the order they were written), numbers the pending events
 with gap-free positions and removes them from the outbox, in one transaction;
 after the commit it publishes them to the Channels groups of their audiences
-and queues the task that dispatches their side effects (``live/dispatch.py``). If the transaction
+and queues the task that dispatches their side effects (``live/dispatch.py``; a relay process
+queues one task for the events of several passes close together: ``Dispatches``). If the transaction
 fails the events stay in the outbox; if publishing fails, live clients catch up
 by position (a reconnecting client asks for what came after its last one).
 """
@@ -16,7 +17,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import threading
+import time
 from collections.abc import Callable, Collection, Coroutine
 from typing import Any
 
@@ -26,8 +29,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from hotline.models import Outbox, WorkOrder, WorkOrderEvent
-from tenants.context import each_tenant, enqueue_on_commit
-from tenants.models import Manufacturer
+from tenants.context import each_tenant, enqueue_in, enqueue_on_commit
+from tenants.models import Manufacturer, Tenant
 from tenants.selectors import dealers_active_in
 
 from .audiences import audiences_of
@@ -37,6 +40,9 @@ from .layer import LiveChannelLayer
 logger = logging.getLogger(__name__)
 
 BATCH = 500
+# A relay process queues a hotline's dispatch task at once, then at most one every this many
+# seconds, for the events relayed meanwhile (``Dispatches``).
+DISPATCH_HOLD = 0.2
 
 Runner = Callable[[Callable[[], Coroutine[Any, Any, None]]], None]
 
@@ -63,6 +69,51 @@ class Publisher:
         self.thread.join(timeout=5)
         if not self.thread.is_alive():  # a loop still running cannot be closed; the exit ends it
             self.loop.close()
+
+
+class Dispatches:
+    """The dispatch tasks of a relay process, one Celery message for the events of several passes.
+
+    A hotline's first relayed events are queued at once; events relayed within
+    ``hold`` seconds of that are held and queued together when the time is up
+    (``flush``, called by the relay's loop, which wakes for it: ``next_in``). At
+    tens of events a second this makes a few messages a second instead of one per
+    event; an event alone is not held. The events are committed as relayed before
+    they are held: a relay that dies holding some leaves them to the dispatch sweep,
+    as a lost message would.
+    """
+
+    def __init__(self, hold: float = DISPATCH_HOLD, clock: Callable[[], float] = time.monotonic) -> None:
+        self.hold, self.clock = hold, clock
+        self.sent_at: dict[int, float] = {}  # hotline id → when its last task was queued
+        self.held: dict[int, tuple[Tenant, list[int]]] = {}
+
+    def add(self, hotline: Tenant, event_ids: list[int]) -> None:
+        """Events of ``hotline`` just committed as relayed: queue their dispatch, or hold them."""
+        if hotline.pk in self.held:
+            self.held[hotline.pk][1].extend(event_ids)
+        elif self.clock() - self.sent_at.get(hotline.pk, -math.inf) >= self.hold:
+            self._send(hotline, list(event_ids))
+        else:
+            self.held[hotline.pk] = (hotline, list(event_ids))
+
+    def flush(self, *, everything: bool = False) -> None:
+        """Queue what has been held long enough (``everything``: all of it, on the way out)."""
+        now = self.clock()
+        for hotline_id, (hotline, event_ids) in list(self.held.items()):
+            if everything or now - self.sent_at[hotline_id] >= self.hold:
+                del self.held[hotline_id]
+                self._send(hotline, event_ids)
+
+    def next_in(self) -> float | None:
+        """Seconds until held events are to be queued, or None when none are held."""
+        if not self.held:
+            return None
+        return max(min(self.sent_at[pk] for pk in self.held) + self.hold - self.clock(), 0.0)
+
+    def _send(self, hotline: Tenant, event_ids: list[int]) -> None:
+        self.sent_at[hotline.pk] = self.clock()
+        enqueue_in(hotline, DISPATCH_TASK, event_ids)
 
 
 # The pending events (oldest first, a batch at most) with what a live message reads of each
@@ -121,9 +172,16 @@ def _counter_locked(cursor: Any) -> int:
     return row[0]
 
 
-def relay_pending(*, manufacturer: Manufacturer, layer: Any = None, run: Runner = _run_once) -> int:
+def relay_pending(
+    *,
+    manufacturer: Manufacturer,
+    layer: Any = None,
+    run: Runner = _run_once,
+    dispatches: Dispatches | None = None,
+) -> int:
     """Relay the current (hotline) schema's pending events; return how many were relayed.
-    ``run`` runs the publishing coroutine (by default on an event loop of its own)."""
+    ``run`` runs the publishing coroutine (by default on an event loop of its own); the
+    dispatch of their side effects is queued on commit, or handed to ``dispatches``."""
     layer = layer or get_channel_layer()
     hotline_id, code = manufacturer.hotline_id, manufacturer.code
     sent = 0
@@ -156,13 +214,16 @@ def relay_pending(*, manufacturer: Manufacturer, layer: Any = None, run: Runner 
             if len(events) < len(ids):  # an outbox entry without its event: nothing to relay
                 Outbox.objects.filter(event_id__in=ids).delete()
             # Notifications, webhooks and texts: a task after the commit (a sweep if it is lost).
-            enqueue_on_commit(DISPATCH_TASK, [event.pk for event in events])
+            if dispatches is None:
+                enqueue_on_commit(DISPATCH_TASK, [event.pk for event in events])
             messages = [
                 pair
                 for event in events
                 for pair in audiences_of(event, hotline_id, code, positions[event.pk], active, feeds)
             ]
         _publish(layer, messages, run)
+        if dispatches is not None and events:
+            dispatches.add(manufacturer.hotline, [event.pk for event in events])
         sent += len(events)
         if len(ids) < BATCH:
             return sent  # the outbox held less than a batch: nothing more was waiting
@@ -206,14 +267,18 @@ def relay_everywhere(
     schemas: Collection[str] | None = None,
     run: Runner = _run_once,
     hotlines: Hotlines | None = None,
+    dispatches: Dispatches | None = None,
 ) -> int:
     """One pass over every manufacturer's hotline schema (or those of ``schemas``, the ones
     whose events were just announced); one manufacturer's trouble does not stop the others, and
     is raised after the pass (the relay process backs off and retries). A relay process keeps
-    its ``hotlines``; without, they are read for this pass."""
+    its ``hotlines`` and its ``dispatches``; without, the hotlines are read for this pass and
+    each dispatch task is queued on commit."""
     makers = {m.hotline_id: m for m in (hotlines or Hotlines()).of(schemas)}
     done = each_tenant(
-        lambda hotline: relay_pending(manufacturer=makers[hotline.pk], layer=layer, run=run),
+        lambda hotline: relay_pending(
+            manufacturer=makers[hotline.pk], layer=layer, run=run, dispatches=dispatches
+        ),
         tenants=[m.hotline for m in makers.values()],
         name="relay",
     )

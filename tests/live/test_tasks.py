@@ -147,3 +147,92 @@ def test_what_a_lost_message_left_waiting_is_queued_again_by_the_sweeps(worker, 
     time.sleep(1)  # anything sent twice would have arrived by now
     assert len(world["receiver"].requests) == 2
     assert world["sms"].read_text().count("\n") == 1
+
+
+def test_the_relay_process_queues_one_dispatch_for_passes_close_together_and_loses_none(redis_worker, world):
+    """A hotline's first relayed events are dispatched at once; events relayed within the hold
+    after that go out together in one task when it is up; what is still held when the relay
+    stops goes out on its way out. Every event's side effects happen, each once."""
+    import signal
+    import threading
+    from io import StringIO
+
+    from celery.signals import before_task_publish
+    from django.core.management import call_command
+    from django.db import connections
+
+    from hotline.models import Outbox
+    from hotline.vin import with_check_digit
+    from live.dispatch import DISPATCH_TASK
+
+    from ..conftest import VIN, owner, vehicle
+
+    manufacturer, dealer = world["manufacturer"], world["dealer"]
+    hotline = manufacturer.hotline
+    agent = Actor(user_id=1, name="李娜", tenant_id=hotline.pk, role="hotline_agent")
+    queued: list[list[int]] = []
+    seen: dict[str, object] = {}
+    relay = threading.main_thread()
+
+    def count(sender=None, body=None, **_):
+        if sender == DISPATCH_TASK:
+            queued.append(body[0][0])
+
+    def record(n: int) -> set[int]:
+        """A work order recorded (its own owner and vehicle) and relayed; its events' ids."""
+        with tenant_context(hotline):
+            work_order = work_order_create(
+                manufacturer=manufacturer,
+                actor=agent,
+                intake=parts_intake(
+                    dealer_id=dealer.pk,
+                    owner=owner(mobile=f"1380256{n:04d}"),
+                    vehicle=vehicle(vin=with_check_digit(f"{VIN[:13]}{n:04d}"), plate=""),
+                ),
+            )
+            assert wait_for(lambda: not Outbox.objects.exists(), 10)
+            return set(
+                RelayedEvent.objects.filter(event__work_order=work_order).values_list("event_id", flat=True)
+            )
+
+    def dispatched(ids: set[int]) -> bool:
+        with tenant_context(hotline):
+            return not RelayedEvent.objects.filter(event_id__in=ids, dispatched_at__isnull=True).exists()
+
+    def drive() -> None:
+        try:
+            time.sleep(1)  # the relay listens
+            first = record(1)
+            seen["first_at_once"] = wait_for(lambda: dispatched(first), 4)  # the hold is 6 s
+            second, third = record(2), record(3)
+            seen["held"] = not dispatched(second) and not dispatched(third) and len(queued) == 1
+            seen["together"] = wait_for(lambda: dispatched(second | third), 15)
+            seen["queued"] = [set(ids) for ids in queued]
+            seen["events"] = (first, second | third)
+            fourth = record(4)
+            seen["fourth"] = fourth
+        finally:
+            connections.close_all()
+            signal.pthread_kill(relay.ident, signal.SIGTERM)
+
+    before_task_publish.connect(count)
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    driver = threading.Thread(target=drive)
+    try:
+        driver.start()
+        call_command("run_relay", "--poll", "0.5", "--dispatch-hold", "6", stdout=StringIO())
+    finally:
+        driver.join()
+        before_task_publish.disconnect(count)
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+
+    assert seen["first_at_once"]
+    assert seen["held"]
+    assert seen["together"]
+    assert seen["queued"] == list(seen["events"])  # two tasks: the first's, then the next two's
+    assert wait_for(lambda: dispatched(seen["fourth"]), 10)  # held at the stop: queued on the way out
+    assert [set(ids) for ids in queued[2:]] == [seen["fourth"]]
+    with tenant_context(dealer):
+        told = list(Notification.objects.values_list("kind", flat=True))
+    assert told.count("work_order.dispatched") == 4  # each work order once

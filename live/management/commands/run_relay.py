@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 
 from config.heartbeat import heartbeat
-from live.relay import Hotlines, Publisher, relay_everywhere
+from live.relay import DISPATCH_HOLD, Dispatches, Hotlines, Publisher, relay_everywhere
 
 logger = logging.getLogger(__name__)
 LONGEST_BACKOFF = 10.0
@@ -34,6 +34,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--poll", type=float, default=1.0)
         parser.add_argument("--once", action="store_true")
+        parser.add_argument(
+            "--dispatch-hold",
+            type=float,
+            default=DISPATCH_HOLD,
+            help="seconds a hotline's next dispatch task waits after its last, gathering the events "
+            "relayed meanwhile into one (default %(default)s)",
+        )
 
     def handle(self, *args, **options):
         stopping = threading.Event()
@@ -43,6 +50,7 @@ class Command(BaseCommand):
         self.stdout.write("relay: started")
         publisher = Publisher()
         hotlines = Hotlines()
+        dispatches = Dispatches(hold=options["dispatch_hold"])
         backoff = 0.0
         # The schemas whose events were announced; None: every hotline (at start, after a
         # failure, and at least every --poll seconds, for anything announced while not listening).
@@ -56,7 +64,7 @@ class Command(BaseCommand):
                     announced = None
                 if announced is None:
                     everyone_at = time.monotonic()
-                relay_everywhere(schemas=announced, run=publisher, hotlines=hotlines)
+                relay_everywhere(schemas=announced, run=publisher, hotlines=hotlines, dispatches=dispatches)
                 backoff = 0.0
             except Exception:  # the database or Redis away: keep the events, back off, reconnect
                 backoff = min(backoff * 2 or 0.5, LONGEST_BACKOFF)
@@ -64,11 +72,20 @@ class Command(BaseCommand):
                     "relay pass failed; the events stay in the outbox (next try in %.1fs)", backoff
                 )
                 self._forget_connections()
+            dispatches.flush()  # the held dispatch tasks whose time has come
             heartbeat("relay")
             if options["once"]:
                 break
-            found = self._wait(backoff or options["poll"], stopping)
-            announced = None if backoff else found
+            held = dispatches.next_in()
+            wait = backoff or options["poll"]
+            found = self._wait(wait if held is None else min(wait, held), stopping)
+            if backoff:
+                announced = None
+            elif found is None and held is not None and held < wait:
+                announced = set()  # woken to queue held dispatch tasks: nothing was announced
+            else:
+                announced = found
+        dispatches.flush(everything=True)
         self._forget_connections()
         publisher.close()
         self.stdout.write("relay: stopped")
