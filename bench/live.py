@@ -454,7 +454,7 @@ def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
     ]
     app = "bench.live_floor:app" if name == "floor" else "config.asgi:application"
     server = _spawn([PYTHON, "-m", "uvicorn", app, *uvicorn], cwd=ROOT, env=env)
-    relay = _spawn([PYTHON, "manage.py", "run_relay"], cwd=ROOT, env=env)
+    relay = _spawn([PYTHON, "manage.py", "run_relay", *args.relay], cwd=ROOT, env=env)
     time.sleep(3)
     rss_before = _rss_kib(server.pid)
     specs = json.loads((WORK / "clients.json").read_text())
@@ -625,6 +625,12 @@ def main() -> None:
         type=shlex.split,
         default=[],
         help="extra uvicorn options for both servers, in one quoted string",
+    )
+    parser.add_argument(
+        "--relay",
+        type=shlex.split,
+        default=[],
+        help="extra run_relay options, in one quoted string (e.g. '--dispatch-hold 0')",
     )
     parser.add_argument("--reuse", action="store_true", help="keep the prepared database")
     args = parser.parse_args()

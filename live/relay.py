@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 BATCH = 500
 # A relay process queues a hotline's dispatch task at once, then at most one every this many
 # seconds, for the events relayed meanwhile (``Dispatches``).
-DISPATCH_HOLD = 0.2
+DISPATCH_HOLD = 0.5
 
 Runner = Callable[[Callable[[], Coroutine[Any, Any, None]]], None]
 
