@@ -78,7 +78,7 @@ class Dispatches:
     ``hold`` seconds of that are held and queued together when the time is up
     (``flush``, called by the relay's loop, which wakes for it: ``next_in``). At
     tens of events a second this makes a few messages a second instead of one per
-    event; an event alone is not held. The events are committed as relayed before
+    event; an event after a quiet spell is not held. The events are committed as relayed before
     they are held: a relay that dies holding some leaves them to the dispatch sweep,
     as a lost message would.
     """
@@ -90,12 +90,13 @@ class Dispatches:
 
     def add(self, hotline: Tenant, event_ids: list[int]) -> None:
         """Events of ``hotline`` just committed as relayed: queue their dispatch, or hold them."""
-        if hotline.pk in self.held:
-            self.held[hotline.pk][1].extend(event_ids)
-        elif self.clock() - self.sent_at.get(hotline.pk, -math.inf) >= self.hold:
-            self._send(hotline, list(event_ids))
+        held = self.held.pop(hotline.pk, (hotline, []))[1] + list(event_ids)
+        # Queued now: the hold is over (a long pass may have kept the loop from flushing), or a
+        # task's worth (a burst's events go as tasks of a batch each, for several workers).
+        if self.clock() - self.sent_at.get(hotline.pk, -math.inf) >= self.hold or len(held) >= BATCH:
+            self._send(hotline, held)
         else:
-            self.held[hotline.pk] = (hotline, list(event_ids))
+            self.held[hotline.pk] = (hotline, held)
 
     def flush(self, *, everything: bool = False) -> None:
         """Queue what has been held long enough (``everything``: all of it, on the way out)."""
@@ -113,7 +114,8 @@ class Dispatches:
 
     def _send(self, hotline: Tenant, event_ids: list[int]) -> None:
         self.sent_at[hotline.pk] = self.clock()
-        enqueue_in(hotline, DISPATCH_TASK, event_ids)
+        for start in range(0, len(event_ids), BATCH):
+            enqueue_in(hotline, DISPATCH_TASK, event_ids[start : start + BATCH])
 
 
 # The pending events (oldest first, a batch at most) with what a live message reads of each

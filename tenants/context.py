@@ -31,7 +31,8 @@ def current_tenant() -> Tenant:
 
 
 def enqueue_in(tenant: Tenant, task: str, *args: Any) -> None:
-    """Queue the task named ``task`` now, to run in ``tenant``'s schema (a sweep's re-queue)."""
+    """Queue the task named ``task`` now, to run in ``tenant``'s schema (a sweep's re-queue, the
+    relay's held dispatch tasks)."""
     try:
         current_app.send_task(task, args=args, headers={"_schema_name": tenant.schema_name})
     except Exception:  # the broker is away: the next sweep tries again

@@ -211,6 +211,7 @@ def test_the_relay_process_queues_one_dispatch_for_passes_close_together_and_los
             seen["events"] = (first, second | third)
             fourth = record(4)
             seen["fourth"] = fourth
+            seen["fourth_held"] = len(queued) == 2
         finally:
             connections.close_all()
             signal.pthread_kill(relay.ident, signal.SIGTERM)
@@ -231,8 +232,64 @@ def test_the_relay_process_queues_one_dispatch_for_passes_close_together_and_los
     assert seen["held"]
     assert seen["together"]
     assert seen["queued"] == list(seen["events"])  # two tasks: the first's, then the next two's
+    assert seen["fourth_held"]
     assert wait_for(lambda: dispatched(seen["fourth"]), 10)  # held at the stop: queued on the way out
     assert [set(ids) for ids in queued[2:]] == [seen["fourth"]]
     with tenant_context(dealer):
         told = list(Notification.objects.values_list("kind", flat=True))
     assert told.count("work_order.dispatched") == 4  # each work order once
+
+
+def test_held_dispatch_tasks_go_when_the_hold_is_up_in_tasks_of_a_batch_at_most(redis_worker, world):
+    """The relay's hold, on a clock of the test's own: a hotline's events after a quiet spell go at
+    once, those within the hold wait for its end (however many passes add to them), and a burst
+    goes as tasks of one batch each."""
+    from celery.signals import before_task_publish
+
+    from live.dispatch import DISPATCH_TASK
+    from live.relay import BATCH, Dispatches
+
+    hotline = world["manufacturer"].hotline
+    now = [100.0]
+    dispatches = Dispatches(hold=0.5, clock=lambda: now[0])
+    queued: list[list[int]] = []
+
+    def count(sender=None, body=None, headers=None, **_):
+        if sender == DISPATCH_TASK:
+            assert headers["_schema_name"] == hotline.schema_name
+            queued.append(body[0][0])
+
+    before_task_publish.connect(count)
+    try:
+        dispatches.add(hotline, [1, 2])
+        assert queued == [[1, 2]]
+        assert dispatches.next_in() is None
+        now[0] += 0.1
+        dispatches.add(hotline, [3])
+        now[0] += 0.2
+        dispatches.add(hotline, [4])
+        dispatches.flush()
+        assert queued == [[1, 2]]
+        assert dispatches.next_in() == pytest.approx(0.2)
+        now[0] += 0.2
+        dispatches.flush()
+        assert queued == [[1, 2], [3, 4]]
+        assert dispatches.next_in() is None
+
+        now[0] += 0.1  # within the hold again: a burst goes at once, a batch a task
+        dispatches.add(hotline, list(range(10, 10 + BATCH + 7)))
+        assert queued[2:] == [list(range(10, 10 + BATCH)), list(range(10 + BATCH, 10 + BATCH + 7))]
+
+        now[0] += 0.1
+        dispatches.add(hotline, [5])
+        now[0] += 1.0  # a long pass kept the loop from flushing: the next add sends it all
+        dispatches.add(hotline, [6])
+        assert queued[4:] == [[5, 6]]
+
+        now[0] += 0.1
+        dispatches.add(hotline, [7])
+        dispatches.flush(everything=True)  # on the way out
+        assert queued[5:] == [[7]]
+        assert dispatches.next_in() is None
+    finally:
+        before_task_publish.disconnect(count)

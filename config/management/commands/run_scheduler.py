@@ -21,8 +21,9 @@ LONGEST_BACKOFF = 30.0
 
 class Command(BaseCommand):
     # Started again by its supervisor whenever it stops, so it starts fast: the system checks
-    # (about a third of a second, importing every middleware and view) are run once per
-    # release by the migrate job and `manage check --deploy`, as for the web and the workers.
+    # (about a third of a second, importing every middleware and view) are run by the migrate
+    # job of every release (and `manage check --deploy` before the first), as for the web and
+    # the workers.
     requires_system_checks = []
     help = (
         "Run the scheduler loop: each job in SCHEDULER_JOBS claims and fires the work "

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import logging
+import math
 import select
 import signal
 import threading
@@ -20,10 +22,19 @@ logger = logging.getLogger(__name__)
 LONGEST_BACKOFF = 10.0
 
 
+def _seconds(text: str) -> float:
+    """A command-line number of seconds: finite, not negative."""
+    value = float(text)
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (finite, 0 or more)")
+    return value
+
+
 class Command(BaseCommand):
     # Started again by its supervisor whenever it stops, so it starts fast: the system checks
-    # (about a third of a second, importing every middleware and view) are run once per
-    # release by the migrate job and `manage check --deploy`, as for the web and the workers.
+    # (about a third of a second, importing every middleware and view) are run by the migrate
+    # job of every release (and `manage check --deploy` before the first), as for the web and
+    # the workers.
     requires_system_checks = []
     help = (
         "Publish committed work-order events to the live channels. Wakes on the event "
@@ -36,7 +47,7 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true")
         parser.add_argument(
             "--dispatch-hold",
-            type=float,
+            type=_seconds,
             default=DISPATCH_HOLD,
             help="seconds a hotline's next dispatch task waits after its last, gathering the events "
             "relayed meanwhile into one (default %(default)s)",
@@ -78,7 +89,8 @@ class Command(BaseCommand):
                 break
             held = dispatches.next_in()
             wait = backoff or options["poll"]
-            found = self._wait(wait if held is None else min(wait, held), stopping)
+            # While backing off, held tasks wait with the rest (the broker is likely away too).
+            found = self._wait(wait if held is None or backoff else min(wait, held), stopping)
             if backoff:
                 announced = None
             elif found is None and held is not None and held < wait:
