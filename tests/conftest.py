@@ -334,6 +334,37 @@ def redis_of_its_own(tmp_path) -> Iterator[tuple[str, Callable[[], None], Callab
     stop()
 
 
+def run_relay_while(drive: Callable[[], None], *options: str) -> None:
+    """``manage.py run_relay`` with ``options`` in this thread (the main one: it sets signal
+    handlers) while ``drive`` runs in another; when ``drive`` is over, the relay is stopped as
+    its supervisor would stop it (SIGTERM) and this returns."""
+    import signal
+    import threading
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import connections
+
+    relay = threading.main_thread()
+
+    def driver() -> None:
+        try:
+            drive()
+        finally:
+            connections.close_all()
+            signal.pthread_kill(relay.ident, signal.SIGTERM)
+
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    thread = threading.Thread(target=driver)
+    try:
+        thread.start()
+        call_command("run_relay", *options, stdout=StringIO())
+    finally:
+        thread.join()
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+
+
 def wait_for(
     check: Callable[[], bool], seconds: float = 20.0, tolerate: tuple[type[Exception], ...] = ()
 ) -> bool:

@@ -32,6 +32,7 @@ from ..conftest import (
     owner,
     parts_intake,
     person,
+    run_relay_while,
     vehicle,
 )
 
@@ -288,20 +289,25 @@ def test_the_relay_process_publishes_what_is_waiting(live):
         assert Outbox.objects.count() == 0
 
 
+@pytest.mark.parametrize("option", ["--poll", "--dispatch-hold"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "soon"])
+def test_the_relay_process_refuses_a_number_of_seconds_it_cannot_wait(option, value):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match=f"argument {option}: .*{value}"):
+        call_command("run_relay", option, value, "--once", stdout=StringIO())
+
+
 def test_the_relay_process_takes_what_was_never_announced_within_its_poll_though_others_keep_announcing(
     live,
 ):
     """Events whose notification the relay never heard (written while it was not listening)
     wait at most about ``--poll`` seconds, even while notifications for other schemas keep
     waking it (each such wake-up visits only the schemas named)."""
-    import signal
-    import threading
-    from io import StringIO
+    from django.db import connection
 
-    from django.core.management import call_command
-    from django.db import connection, connections
-
-    relay = threading.main_thread()
     waited: dict[str, float] = {}
 
     def announce() -> None:
@@ -320,33 +326,21 @@ def test_the_relay_process_takes_what_was_never_announced_within_its_poll_though
             )
 
     def others_keep_announcing() -> None:
-        try:
-            started = time.monotonic()
-            while time.monotonic() - started < 1.5:  # the relay's first (full) pass is over
-                announce()
-                time.sleep(0.05)
-            write_unheard()
-            written = time.monotonic()
-            while time.monotonic() - written < 8:
-                announce()
-                with tenant_context(live["hotline"]):
-                    if not Outbox.objects.exists():
-                        waited["seconds"] = time.monotonic() - written
-                        break
-                time.sleep(0.05)
-        finally:
-            connections.close_all()
-            signal.pthread_kill(relay.ident, signal.SIGTERM)
+        started = time.monotonic()
+        while time.monotonic() - started < 1.5:  # the relay's first (full) pass is over
+            announce()
+            time.sleep(0.05)
+        write_unheard()
+        written = time.monotonic()
+        while time.monotonic() - written < 8:
+            announce()
+            with tenant_context(live["hotline"]):
+                if not Outbox.objects.exists():
+                    waited["seconds"] = time.monotonic() - written
+                    break
+            time.sleep(0.05)
 
-    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
-    announcing = threading.Thread(target=others_keep_announcing)
-    try:
-        announcing.start()
-        call_command("run_relay", "--poll", "0.5", stdout=StringIO())
-    finally:
-        announcing.join()
-        for signum, handler in handlers.items():
-            signal.signal(signum, handler)
+    run_relay_while(others_keep_announcing, "--poll", "0.5")
 
     assert "seconds" in waited  # relayed while the others kept announcing (8 s at most here)
 

@@ -43,7 +43,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--poll", type=float, default=1.0)
+        parser.add_argument("--poll", type=_seconds, default=1.0)
         parser.add_argument("--once", action="store_true")
         parser.add_argument(
             "--dispatch-hold",
