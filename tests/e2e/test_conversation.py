@@ -4,9 +4,16 @@ the dealer replies mentioning the agent, whose open page shows the reply live.""
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from django.db import connection
+from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
 
+from config.actor import Actor
+from hotline.models import WorkOrder
+from hotline.services.conversation import message_post
 from tenants.models import User
 
 from .conftest import shoot, signed_in
@@ -98,3 +105,69 @@ def test_the_agent_mentions_a_dealer_person_who_sees_it_live_and_replies(
     if locale == "zh-CN":
         agent.locator("[data-testid=attachments]").scroll_into_view_if_needed()
         shoot(agent, "hotline-work-order-conversation")
+
+
+def test_a_message_that_comes_while_the_page_is_fetching_the_one_before_still_shows(
+    world,  # noqa: F811
+    new_context,
+):
+    """Two messages a moment apart: the page's refresh for the first is still on its way (its
+    answer, taken before the second was written, is held back) when the second is announced; once
+    that answer is in, the page fetches again and shows both, without a reload."""
+    number, code = recorded_for_junda(world)
+    agent = User.objects.get(username="hq.agent")
+    actor = Actor(user_id=agent.pk, name="李娜", tenant_id=world["hotline"].pk, role="hotline_agent")
+    page_url = f"{world['url']['junda']}/work-orders/{code}/{number}/"
+
+    dealer = signed_in(new_context, world["url"]["junda"], "junda.crm")
+    dealer.goto(page_url)
+    live(dealer)
+    dealer.evaluate("window.lives = 0; document.body.addEventListener('live', () => window.lives++)")
+
+    held: list = []
+    holding = True
+
+    def refreshes(route) -> None:
+        if holding and route.request.headers.get("hx-request"):
+            # answered now, delivered later (fetched by Playwright, which resolves no tenant host)
+            request = route.request
+            host = request.url.split("/")[2]
+            answer = route.fetch(
+                url=request.url.replace(host, "127.0.0.1:" + host.rsplit(":", 1)[1], 1),
+                headers={**request.headers, "host": host},
+            )
+            held.append((route, answer))
+        else:
+            route.continue_()
+
+    dealer.route(page_url, refreshes)
+
+    def post(text: str) -> None:
+        with tenant_context(world["hotline"]):
+            message_post(work_order_id=work_order_id(number), actor=actor, text=text)
+        connection.set_schema_to_public()
+
+    post("车主下午三点到店。")
+    until(dealer, lambda: len(held) == 2)  # the work order and its thread
+
+    post("车主改为四点到店。")
+    until(dealer, lambda: dealer.evaluate("window.lives") == 2)
+    holding = False
+    for route, answer in held:
+        route.fulfill(response=answer)
+
+    thread = dealer.locator("[data-testid=message]")
+    expect(thread).to_have_count(2)
+    expect(thread.nth(1)).to_contain_text("车主改为四点到店。")
+
+
+def until(page, condition, seconds: float = 15) -> None:
+    """Wait, letting the page's events run, until ``condition()`` holds."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the page did not get there in time"
+        page.wait_for_timeout(50)
+
+
+def work_order_id(number: str) -> int:
+    return WorkOrder.objects.values_list("pk", flat=True).get(number=number)

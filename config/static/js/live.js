@@ -132,7 +132,34 @@
     const waiting = document.querySelectorAll("[data-stale]");
     if (!waiting.length || document.querySelector(BUSY)) return;
     waiting.forEach(function (region) { delete region.dataset.stale; });
-    body.dispatchEvent(new CustomEvent("live", { detail: {} }));
+    refresh({});
+  }
+
+  // --- a change announced while a region is still being fetched is not lost ---
+  // htmx would queue that refresh on the region its answer replaces, where it is dropped; so
+  // while any live region is on its way, the page notes the change and refreshes again once
+  // every answer is in (the answers may have been read before the change was written).
+  // (htmx tells of a replaced region's answer on its parent: the request is known by its cause.)
+  let fetching = 0, missed = null;
+  function isLiveRefresh(e) {
+    const config = e.detail && e.detail.requestConfig;
+    return !!(config && config.triggeringEvent && config.triggeringEvent.type === "live");
+  }
+  document.addEventListener("htmx:beforeSend", function (e) {
+    if (isLiveRefresh(e)) fetching += 1;
+  });
+  document.addEventListener("htmx:afterRequest", function (e) {
+    if (!isLiveRefresh(e)) return;
+    fetching = Math.max(0, fetching - 1);
+    if (fetching || !missed) return;
+    const detail = missed;
+    missed = null;
+    // After the swap's settling, which is when htmx wires up the regions it put in.
+    setTimeout(function () { refresh(detail); }, htmx.config.defaultSettleDelay);
+  });
+  function refresh(detail) {
+    if (fetching) missed = detail;
+    body.dispatchEvent(new CustomEvent("live", { detail: detail }));
   }
 
   if (!topics.length || !window.WebSocket) return;
@@ -151,7 +178,7 @@
     if (pending) return;
     pending = setTimeout(function () {
       pending = null;
-      body.dispatchEvent(new CustomEvent("live", { detail: detail }));
+      refresh(detail);
       // Screen readers hear that the page changed (an aria-live region), once per burst.
       if (status) {
         status.textContent = "";
