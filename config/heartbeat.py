@@ -8,6 +8,7 @@ or so) and restarted.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from pathlib import Path
@@ -19,14 +20,24 @@ def heartbeat_path(process: str) -> Path:
     return Path(settings.HEARTBEAT_DIR) / f"{process}.alive"
 
 
+# A loop going round many times a second touches its file once a second: the allowances are a
+# minute or so, and each touch is a few system calls.
+EVERY = 1.0
+_touched: dict[Path, float] = {}
+
+
 def heartbeat(process: str) -> None:
     """This process is alive and going round its loop now."""
     path = heartbeat_path(process)
+    now = time.monotonic()
+    if now - _touched.get(path, -math.inf) < EVERY:
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch()
     except OSError:  # a read-only or full disk must not stop the work itself
-        pass
+        return
+    _touched[path] = now
 
 
 def heartbeat_age(process: str) -> float | None:

@@ -31,7 +31,6 @@ from django.utils import timezone
 from hotline.models import Outbox, WorkOrder, WorkOrderEvent
 from tenants.context import each_tenant, enqueue_in, enqueue_on_commit
 from tenants.models import Manufacturer, Tenant
-from tenants.selectors import dealers_active_in
 
 from .audiences import audiences_of
 from .dispatch import DISPATCH_TASK
@@ -119,11 +118,16 @@ class Dispatches:
 
 
 # The pending events (oldest first, a batch at most) with what a live message reads of each
-# and of its work order (``live.messages.event_message``); an outbox entry whose event is
-# missing comes with nulls.
+# and of its work order (``live.messages.event_message``), and whether its dealer and (a
+# transfer's) the dealer it left are active members of the manufacturer's network now; an
+# outbox entry whose event is missing comes with nulls.
 PENDING_SQL = """
-SELECT o.event_id, e.work_order_id, e.kind, e.at, e.dealer_id, e.data, w.number, w.state
-FROM (SELECT event_id FROM hotline_outbox ORDER BY event_id LIMIT %s) AS o
+SELECT o.event_id, e.work_order_id, e.kind, e.at, e.dealer_id, e.data, w.number, w.state,
+    EXISTS (SELECT FROM tenants_networkmembership AS m WHERE m.manufacturer_id = %(manufacturer)s
+            AND m.is_active AND m.dealer_id = e.dealer_id),
+    EXISTS (SELECT FROM tenants_networkmembership AS m WHERE m.manufacturer_id = %(manufacturer)s
+            AND m.is_active AND m.dealer_id::text = e.data ->> 'from_dealer_id')
+FROM (SELECT event_id FROM hotline_outbox ORDER BY event_id LIMIT %(batch)s) AS o
 LEFT JOIN hotline_workorderevent AS e ON e.id = o.event_id
 LEFT JOIN hotline_workorder AS w ON w.id = e.work_order_id
 ORDER BY o.event_id
@@ -132,7 +136,7 @@ ORDER BY o.event_id
 
 def _pending_event(row: tuple) -> WorkOrderEvent:
     """An event row of ``PENDING_SQL`` as the event (with its work order's number and state)."""
-    event_id, work_order_id, kind, at, dealer_id, data, number, state = row
+    event_id, work_order_id, kind, at, dealer_id, data, number, state = row[:8]
     event = WorkOrderEvent(
         id=event_id, work_order_id=work_order_id, kind=kind, at=at, dealer_id=dealer_id, data=json.loads(data)
     )
@@ -191,14 +195,18 @@ def relay_pending(
         with transaction.atomic(), connection.cursor() as cursor:
             # The lock first: the statements after it see every event committed before it.
             last = _counter_locked(cursor)
-            cursor.execute(PENDING_SQL, [BATCH])
+            cursor.execute(PENDING_SQL, {"manufacturer": manufacturer.pk, "batch": BATCH})
             rows = cursor.fetchall()
             if not rows:
                 return sent
             ids = [row[0] for row in rows]
-            events = [_pending_event(row) for row in rows if row[1] is not None]
+            pending = [(_pending_event(row), row[8], row[9]) for row in rows if row[1] is not None]
+            events = [event for event, _, _ in pending]
             positions = {event.pk: last + i for i, event in enumerate(events, 1)}
-            active = dealers_active_in(manufacturer.pk)
+            # The active dealers among those these events concern (all that is asked of them).
+            active = {event.dealer_id for event, its_dealer, _ in pending if its_dealer} | {
+                int(event.data["from_dealer_id"]) for event, _, left in pending if left
+            }
             # Each active dealer's last event of this pass (events in position order).
             dealer_lasts = {e.dealer_id: positions[e.pk] for e in events if e.dealer_id in active}
             cursor.execute(

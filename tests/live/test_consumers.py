@@ -511,6 +511,39 @@ def test_after_a_transfer_each_dealer_hears_only_its_own_part(live):
     assert "sz-pengcheng" not in json.dumps(seen_a, ensure_ascii=False)
 
 
+class Heard:
+    """A channel layer that only notes the groups it is asked to send to."""
+
+    def __init__(self) -> None:
+        self.groups: list[str] = []
+
+    async def group_send(self, group: str, message: dict) -> None:
+        self.groups.append(group)
+
+
+def test_a_dealer_that_left_the_network_hears_nothing_more_of_its_work_orders(live):
+    from hotline.services.conversation import message_post
+    from live.audiences import board_group, inbox_group, work_order_group
+    from tenants.models import NetworkMembership
+
+    wo = new_work_order(live)
+    hotline, junda = live["hotline"], live["junda"]
+    agent = Actor(user_id=1, name="李娜", tenant_id=hotline.pk, role="hotline_agent")
+    while_a_member = Heard()
+    relay_everywhere(layer=while_a_member)
+    NetworkMembership.objects.filter(manufacturer=live["manufacturer"], dealer=junda).update(is_active=False)
+    with tenant_context(hotline):
+        message_post(work_order_id=wo.pk, actor=agent, text="车主已改约下周一到店。")
+    after_leaving = Heard()
+    relay_everywhere(layer=after_leaving)
+
+    assert inbox_group(junda.pk) in while_a_member.groups
+    assert work_order_group(hotline.pk, wo.pk, junda.pk) in while_a_member.groups
+    assert board_group(hotline.pk) in after_leaving.groups
+    assert inbox_group(junda.pk) not in after_leaving.groups
+    assert work_order_group(hotline.pk, wo.pk, junda.pk) not in after_leaving.groups
+
+
 def test_a_membership_revoked_after_the_handshake_closes_the_socket(live, monkeypatch):
     from live import consumers
     from tenants.models import Membership
