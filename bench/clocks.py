@@ -360,13 +360,22 @@ def ensure_commit_timestamps() -> None:
         embedded.postgres_url("postgres")
 
 
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: at least one scheduler fires the clocks")
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--open", type=int, default=100_000)
     parser.add_argument("--spread", type=int, default=5_000)
     parser.add_argument("--burst", type=int, default=10_000)
     parser.add_argument("--creates", type=int, default=300)
-    parser.add_argument("--schedulers", type=int, default=2, help="scheduler processes (the chart runs two)")
+    parser.add_argument(
+        "--schedulers", type=_at_least_one, default=2, help="scheduler processes (the chart runs two)"
+    )
     parser.add_argument(
         "--fire-cpu", type=int, default=10_000, help="clocks fired per side of the CPU figure"
     )

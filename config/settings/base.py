@@ -154,6 +154,15 @@ else:
 _database["CONN_HEALTH_CHECKS"] = _pool_max <= 0
 _database.setdefault("OPTIONS", {})["application_name"] = env("DB_APPLICATION_NAME", default="complaint-desk")
 DATABASES = {"default": _database}
+# Set by every session as it opens (config/database.py): a backend whose client's node vanished
+# gives up after about a minute (30 s of silence, then 3 probes 10 s apart; 60 s for unanswered
+# data) instead of the system's two hours, releasing the rows it held locked.
+DATABASE_SESSION_SETTINGS = {
+    "tcp_keepalives_idle": 30,
+    "tcp_keepalives_interval": 10,
+    "tcp_keepalives_count": 3,
+    "tcp_user_timeout": 60000,  # milliseconds
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
