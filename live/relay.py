@@ -28,6 +28,7 @@ from channels.layers import get_channel_layer
 from django.db import connection, transaction
 from django.utils import timezone
 
+from hotline.events import EventKind
 from hotline.models import Outbox, WorkOrder, WorkOrderEvent
 from tenants.context import each_tenant, enqueue_in, enqueue_on_commit
 from tenants.models import Manufacturer, Tenant
@@ -126,7 +127,8 @@ SELECT o.event_id, e.work_order_id, e.kind, e.at, e.dealer_id, e.data, w.number,
     EXISTS (SELECT FROM tenants_networkmembership AS m WHERE m.manufacturer_id = %(manufacturer)s
             AND m.is_active AND m.dealer_id = e.dealer_id),
     EXISTS (SELECT FROM tenants_networkmembership AS m WHERE m.manufacturer_id = %(manufacturer)s
-            AND m.is_active AND m.dealer_id::text = e.data ->> 'from_dealer_id')
+            AND m.is_active AND m.dealer_id = CASE WHEN e.kind = %(transferred)s
+                THEN (e.data ->> 'from_dealer_id')::bigint END)
 FROM (SELECT event_id FROM hotline_outbox ORDER BY event_id LIMIT %(batch)s) AS o
 LEFT JOIN hotline_workorderevent AS e ON e.id = o.event_id
 LEFT JOIN hotline_workorder AS w ON w.id = e.work_order_id
@@ -195,7 +197,10 @@ def relay_pending(
         with transaction.atomic(), connection.cursor() as cursor:
             # The lock first: the statements after it see every event committed before it.
             last = _counter_locked(cursor)
-            cursor.execute(PENDING_SQL, {"manufacturer": manufacturer.pk, "batch": BATCH})
+            cursor.execute(
+                PENDING_SQL,
+                {"manufacturer": manufacturer.pk, "batch": BATCH, "transferred": EventKind.TRANSFERRED.value},
+            )
             rows = cursor.fetchall()
             if not rows:
                 return sent

@@ -22,6 +22,8 @@ def imported_by(*command: str) -> set[str]:
         "DATABASE_URL": f"postgresql://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}",
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
     }
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = db["PASSWORD"]
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "manage.py", *command],
         cwd=ROOT,

@@ -136,29 +136,33 @@
   }
 
   // --- a change announced while a region is still being fetched is not lost ---
-  // htmx would queue that refresh on the region its answer replaces, where it is dropped; so
-  // while any live region is on its way, the page notes the change and refreshes again once
-  // every answer is in (the answers may have been read before the change was written).
-  // (htmx tells of a replaced region's answer on its parent: the request is known by its cause.)
+  // htmx would queue that refresh on the region its answer replaces, where it is dropped. So
+  // while any live region is on its way (until its answer is in and settled: htmx wires up the
+  // regions it put in when they settle), a change is only noted; once none is, the page
+  // refreshes for it (the answers may have been read before the change was written). Each
+  // request is counted until its own end (loaded, failed, aborted or timed out, whether or not
+  // its region is still on the page), so an answer that is not swapped in cannot leave the
+  // count up, and a failing one is not fetched again and again.
   let fetching = 0, missed = null;
   function isLiveRefresh(e) {
     const config = e.detail && e.detail.requestConfig;
     return !!(config && config.triggeringEvent && config.triggeringEvent.type === "live");
   }
   document.addEventListener("htmx:beforeSend", function (e) {
-    if (isLiveRefresh(e)) fetching += 1;
-  });
-  document.addEventListener("htmx:afterRequest", function (e) {
-    if (!isLiveRefresh(e)) return;
-    fetching = Math.max(0, fetching - 1);
-    if (fetching || !missed) return;
-    const detail = missed;
-    missed = null;
-    // After the swap's settling, which is when htmx wires up the regions it put in.
-    setTimeout(function () { refresh(detail); }, htmx.config.defaultSettleDelay);
+    if (!isLiveRefresh(e) || !e.detail.xhr) return;
+    fetching += 1;
+    e.detail.xhr.addEventListener("loadend", function () {
+      setTimeout(function () {
+        fetching -= 1;
+        if (fetching || !missed) return;
+        const detail = missed;
+        missed = null;
+        refresh(detail);
+      }, htmx.config.defaultSettleDelay);
+    });
   });
   function refresh(detail) {
-    if (fetching) missed = detail;
+    if (fetching) { missed = detail; return; }
     body.dispatchEvent(new CustomEvent("live", { detail: detail }));
   }
 

@@ -15,6 +15,7 @@ import psycopg
 from django.core.management.base import BaseCommand
 from django.db import connection
 
+from config.database import session_settings_set
 from config.heartbeat import heartbeat
 from live.relay import DISPATCH_HOLD, Dispatches, Hotlines, Publisher, relay_everywhere
 
@@ -107,6 +108,7 @@ class Command(BaseCommand):
         params.pop("cursor_factory", None)
         params.pop("context", None)
         listener = psycopg.connect(**params, autocommit=True, connect_timeout=5)
+        session_settings_set(listener)  # its backend, too, gives up on a vanished relay
         listener.execute("LISTEN work_order_events")
         return listener
 
