@@ -334,6 +334,27 @@ def redis_of_its_own(tmp_path) -> Iterator[tuple[str, Callable[[], None], Callab
     stop()
 
 
+def processes_database_url() -> str:
+    """The test database as a ``DATABASE_URL`` for a process of its own (a socket folder
+    percent-encoded; the password, if any, goes in ``PGPASSWORD``: see ``process_env``)."""
+    db = connection.settings_dict
+    host = (db["HOST"] or "").replace("/", "%2F")
+    return f"postgresql://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def process_env(**extra: str) -> dict[str, str]:
+    """The environment of a product process run by a test, on the test database."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": processes_database_url(),
+        **extra,
+    }
+    if connection.settings_dict.get("PASSWORD"):
+        env["PGPASSWORD"] = connection.settings_dict["PASSWORD"]
+    return env
+
+
 def run_relay_while(drive: Callable[[], None], *options: str) -> None:
     """``manage.py run_relay`` with ``options`` in this thread (the main one: it sets signal
     handlers) while ``drive`` runs in another; when ``drive`` is over, the relay is stopped as

@@ -26,7 +26,7 @@ from config.actor import Actor
 from hotline.services.work_orders import work_order_create
 from tenants.services.api_keys import api_key_create
 
-from ..conftest import host_of, join, parts_intake
+from ..conftest import host_of, join, parts_intake, processes_database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -143,9 +143,7 @@ def _each_from_its_own_schema(answers: list, hotlines: dict) -> None:
 
 
 def test_two_hundred_requests_at_once_share_a_bounded_pool(committed_tenants, two_hotlines):
-    db = connection.settings_dict
-    url = f"postgresql://{db['USER']}@{db['HOST'].replace('/', '%2F')}:{db['PORT'] or 5432}/{db['NAME']}"
-    with _web(url, "web-pool-test") as port:
+    with _web(processes_database_url(), "web-pool-test") as port:
         answers, peak = _burst(port, two_hotlines, 200, "web-pool-test")
 
     _each_from_its_own_schema(answers, two_hotlines)

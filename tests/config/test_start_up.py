@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from django.db import connection
+
+from ..conftest import process_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def imported_by(*command: str) -> set[str]:
     """The top-level packages ``manage.py <command>`` imports, run as its own process."""
-    db = connection.settings_dict
-    host = (db["HOST"] or "").replace("/", "%2F")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgresql://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}",
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-    }
-    if db.get("PASSWORD"):
-        env["PGPASSWORD"] = db["PASSWORD"]
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "manage.py", *command],
         cwd=ROOT,
-        env=env,
+        env=process_env(),
         capture_output=True,
         text=True,
         timeout=180,

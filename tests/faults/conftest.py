@@ -31,7 +31,7 @@ from tenants.models import Role
 from tenants.services.api_keys import api_key_create
 from tenants.services.provisioning import manufacturer_create, region_create
 
-from ..conftest import client_for, host_of, join, person
+from ..conftest import client_for, host_of, join, person, process_env
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -132,12 +132,8 @@ def stack(committed_tenants, tmp_path) -> Iterator[Stack]:
     folder = tmp_path
     port = free_port()
     receiver = Receiver()
-    db = connection.settings_dict
-    host = db["HOST"].replace("/", "%2F")
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgresql://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}",
+        **process_env(),
         "WEB_PORT": str(port),
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "PYTHONUNBUFFERED": "1",
