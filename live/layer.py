@@ -22,6 +22,8 @@ import asyncio
 import logging
 from typing import Any, Protocol
 
+import redis
+import redis.sentinel
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer, RedisSingleShardConnection
 from channels_redis.utils import _wrap_close
 
@@ -69,14 +71,18 @@ class _LoopLayer(RedisPubSubLoopLayer):
 
     async def group_send_many(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
         """Group messages in one round trip per Redis server, each group's in order."""
+        for shard, batch in self.by_shard(messages).items():
+            await shard.publish_many(batch)
+
+    def by_shard(self, messages: list[tuple[str, dict[str, Any]]]) -> dict[_Shard, list[tuple[str, bytes]]]:
+        """Group messages as (Redis channel, encoded message) pairs, by the shard that carries them."""
         batches: dict[_Shard, list[tuple[str, bytes]]] = {}
         for group, message in messages:
             name = self._get_group_channel_name(group)
             batches.setdefault(self._get_shard(name), []).append(
                 (name, self.channel_layer.serialize(message))
             )
-        for shard, batch in batches.items():
-            await shard.publish_many(batch)
+        return batches
 
 
 class _Shard(RedisSingleShardConnection):
@@ -121,3 +127,45 @@ class _Shard(RedisSingleShardConnection):
                     logger.exception("direct live delivery failed")
                 receiver.waiting()
             queue.put_nowait(data)
+
+
+class GroupPublisher:
+    """Publishes group messages from synchronous code, for a process that only publishes (the
+    relay): the layer's channels, shards and encoding, over blocking Redis clients kept for the
+    process's life, with no event loop or thread in between. ``publisher(messages)`` sends
+    ``[(group, message), ...]`` in order, in one round trip per Redis server."""
+
+    def __init__(self, layer: LiveChannelLayer) -> None:
+        # Names the channels and picks the shards; it is never connected (no loop runs it).
+        self.names = _LoopLayer(*layer._args, **layer._kwargs, channel_layer=layer)
+        self.clients: dict[_Shard, redis.Redis] = {}
+
+    def __call__(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
+        for shard, batch in self.names.by_shard(messages).items():
+            client = self.clients.get(shard)
+            if client is None:
+                client = self.clients[shard] = redis.Redis(connection_pool=_blocking_pool(shard.host))
+            with client.pipeline(transaction=False) as pipe:
+                for channel, data in batch:
+                    pipe.publish(channel, data)
+                pipe.execute()
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.connection_pool.disconnect()
+        self.clients = {}
+
+
+def _blocking_pool(host: dict[str, Any]) -> redis.ConnectionPool:
+    """A blocking client's pool for a layer's host entry, read as channels-redis reads it for
+    its own (asynchronous) pools: an ``address`` URL, a sentinel's master, or keyword arguments."""
+    host = dict(host)
+    if "address" in host:
+        return redis.ConnectionPool.from_url(host.pop("address"), **host)
+    master = host.pop("master_name", None)
+    if master is not None:
+        sentinels = redis.sentinel.Sentinel(
+            host.pop("sentinels"), sentinel_kwargs=host.pop("sentinel_kwargs", None)
+        )
+        return redis.sentinel.SentinelConnectionPool(master, sentinels, **host)
+    return redis.ConnectionPool(**host)

@@ -14,13 +14,11 @@ by position (a reconnecting client asks for what came after its last one).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import math
-import threading
 import time
-from collections.abc import Callable, Collection, Coroutine
+from collections.abc import Callable, Collection
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -44,31 +42,22 @@ BATCH = 500
 # seconds, for the events relayed meanwhile (``Dispatches``).
 DISPATCH_HOLD = 0.5
 
-Runner = Callable[[Callable[[], Coroutine[Any, Any, None]]], None]
+# Sends a pass's group messages, in order.
+Publish = Callable[[list[tuple[str, dict]]], None]
 
 
-def _run_once(send: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    async_to_sync(send)()
+def publish_once(messages: list[tuple[str, dict]]) -> None:
+    """Send on an event loop of its own (a pass outside the relay process: tests, commands)."""
+    layer = get_channel_layer()
 
+    async def send_all() -> None:
+        if isinstance(layer, LiveChannelLayer):
+            await layer.group_send_many(messages)  # one round trip
+            return
+        for group, message in messages:
+            await layer.group_send(group, message)
 
-class Publisher:
-    """One event loop kept for a process's life, on a thread of its own: the channel layer keeps
-    its Redis connections per loop, so a long-running relay reuses them instead of opening a
-    loop and a connection on every pass."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="relay-publisher", daemon=True)
-        self.thread.start()
-
-    def __call__(self, send: Callable[[], Coroutine[Any, Any, None]]) -> None:
-        asyncio.run_coroutine_threadsafe(send(), self.loop).result(timeout=30)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=5)
-        if not self.thread.is_alive():  # a loop still running cannot be closed; the exit ends it
-            self.loop.close()
+    async_to_sync(send_all)()
 
 
 class Dispatches:
@@ -183,14 +172,12 @@ def _counter_locked(cursor: Any) -> int:
 def relay_pending(
     *,
     manufacturer: Manufacturer,
-    layer: Any = None,
-    run: Runner = _run_once,
+    publish: Publish = publish_once,
     dispatches: Dispatches | None = None,
 ) -> int:
     """Relay the current (hotline) schema's pending events; return how many were relayed.
-    ``run`` runs the publishing coroutine (by default on an event loop of its own); the
-    dispatch of their side effects is queued on commit, or handed to ``dispatches``."""
-    layer = layer or get_channel_layer()
+    ``publish`` sends their messages (the relay process: a ``GroupPublisher``); the dispatch
+    of their side effects is queued on commit, or handed to ``dispatches``."""
     hotline_id, code = manufacturer.hotline_id, manufacturer.code
     sent = 0
     while True:
@@ -236,28 +223,15 @@ def relay_pending(
                 for event in events
                 for pair in audiences_of(event, hotline_id, code, positions[event.pk], active, feeds)
             ]
-        _publish(layer, messages, run)
+        try:
+            publish(messages)
+        except Exception:  # Redis away: clients catch up by position when they reconnect
+            logger.exception("live publishing failed; clients will replay what they missed")
         if dispatches is not None and events:
             dispatches.add(manufacturer.hotline, [event.pk for event in events])
         sent += len(events)
         if len(ids) < BATCH:
             return sent  # the outbox held less than a batch: nothing more was waiting
-
-
-def _publish(layer: Any, messages: list[tuple[str, dict]], run: Runner) -> None:
-    """Send in order, in one event loop (the layer keeps its Redis connections per loop)."""
-
-    async def send_all() -> None:
-        if isinstance(layer, LiveChannelLayer):
-            await layer.group_send_many(messages)  # one round trip
-            return
-        for group, message in messages:
-            await layer.group_send(group, message)
-
-    try:
-        run(send_all)
-    except Exception:  # Redis away: clients catch up by position when they reconnect
-        logger.exception("live publishing failed; clients will replay what they missed")
 
 
 class Hotlines:
@@ -277,10 +251,9 @@ class Hotlines:
 
 
 def relay_everywhere(
-    layer: Any = None,
     *,
     schemas: Collection[str] | None = None,
-    run: Runner = _run_once,
+    publish: Publish = publish_once,
     hotlines: Hotlines | None = None,
     dispatches: Dispatches | None = None,
 ) -> int:
@@ -292,7 +265,7 @@ def relay_everywhere(
     makers = {m.hotline_id: m for m in (hotlines or Hotlines()).of(schemas)}
     done = each_tenant(
         lambda hotline: relay_pending(
-            manufacturer=makers[hotline.pk], layer=layer, run=run, dispatches=dispatches
+            manufacturer=makers[hotline.pk], publish=publish, dispatches=dispatches
         ),
         tenants=[m.hotline for m in makers.values()],
         name="relay",

@@ -11,7 +11,6 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import channel_layers, get_channel_layer
 from channels.testing import WebsocketCommunicator
-from channels_redis.core import RedisChannelLayer
 from django_tenants.utils import tenant_context
 
 from config.actor import Actor
@@ -19,7 +18,8 @@ from hotline.models import Outbox
 from hotline.services.work_orders import work_order_create
 from live.consumers import _OPEN as consumers_open
 from live.consumers import LiveConsumer
-from live.relay import Hotlines, Publisher, relay_everywhere, relay_pending
+from live.layer import GroupPublisher, LiveChannelLayer
+from live.relay import Hotlines, relay_everywhere, relay_pending
 from live.routing import websocket_application
 from tenants.models import Role
 
@@ -236,9 +236,9 @@ def test_reconnecting_with_the_last_position_replays_exactly_the_gap(live):
 def test_redis_down_loses_nothing(live):
     """Publishing fails while Redis is away; a client that comes back replays every position."""
     new_work_order(live)
-    dead = RedisChannelLayer(hosts=["redis://127.0.0.1:1/0"])
+    dead = GroupPublisher(LiveChannelLayer(hosts=["redis://127.0.0.1:1/0"]))
     with tenant_context(live["hotline"]):
-        relayed = relay_pending(manufacturer=live["hotline"].manufacturer, layer=dead)
+        relayed = relay_pending(manufacturer=live["hotline"].manufacturer, publish=dead)
         assert Outbox.objects.count() == 0
 
     async def scenario() -> list[dict]:
@@ -512,13 +512,13 @@ def test_after_a_transfer_each_dealer_hears_only_its_own_part(live):
 
 
 class Heard:
-    """A channel layer that only notes the groups it is asked to send to."""
+    """A publisher that only notes the groups it is asked to send to."""
 
     def __init__(self) -> None:
         self.groups: list[str] = []
 
-    async def group_send(self, group: str, message: dict) -> None:
-        self.groups.append(group)
+    def __call__(self, messages: list[tuple[str, dict]]) -> None:
+        self.groups += [group for group, _ in messages]
 
 
 def test_a_dealer_that_left_the_network_hears_nothing_more_of_its_work_orders(live):
@@ -530,12 +530,12 @@ def test_a_dealer_that_left_the_network_hears_nothing_more_of_its_work_orders(li
     hotline, junda = live["hotline"], live["junda"]
     agent = Actor(user_id=1, name="李娜", tenant_id=hotline.pk, role="hotline_agent")
     while_a_member = Heard()
-    relay_everywhere(layer=while_a_member)
+    relay_everywhere(publish=while_a_member)
     NetworkMembership.objects.filter(manufacturer=live["manufacturer"], dealer=junda).update(is_active=False)
     with tenant_context(hotline):
         message_post(work_order_id=wo.pk, actor=agent, text="车主已改约下周一到店。")
     after_leaving = Heard()
-    relay_everywhere(layer=after_leaving)
+    relay_everywhere(publish=after_leaving)
 
     assert inbox_group(junda.pk) in while_a_member.groups
     assert work_order_group(hotline.pk, wo.pk, junda.pk) in while_a_member.groups
@@ -668,13 +668,12 @@ def test_a_board_left_idle_longer_than_the_redis_read_timeout_still_hears_news(l
 
 def write_unpublished(live, n: int) -> None:
     """A work order whose events the relay cannot publish: its Redis is away."""
-    from channels_redis.pubsub import RedisPubSubChannelLayer
     from django.db import connections
 
-    away = RedisPubSubChannelLayer(hosts=["unix:///nonexistent/redis.sock"])
+    away = GroupPublisher(LiveChannelLayer(hosts=["unix:///nonexistent/redis.sock"]))
     try:
         new_work_order(live, n)
-        relay_everywhere(layer=away)
+        relay_everywhere(publish=away)
     finally:
         connections.close_all()
 
@@ -803,15 +802,15 @@ def test_a_relay_process_learns_of_a_manufacturer_added_while_it_runs(live):
     assert relay_everywhere(schemas={live["hotline"].schema_name}, hotlines=hotlines) > 0
 
 
-def test_the_relay_process_publishes_pass_after_pass_on_its_one_loop(live):
-    publisher = Publisher()
+def test_the_relay_process_publishes_pass_after_pass_over_its_one_redis_connection(live):
+    publisher = GroupPublisher(get_channel_layer())
 
     def write_and_relay_on_the_publisher(n: int) -> int:
         from django.db import connections
 
         try:
             new_work_order(live, n)
-            return relay_everywhere(run=publisher)
+            return relay_everywhere(publish=publisher)
         finally:
             connections.close_all()
 
@@ -830,6 +829,8 @@ def test_the_relay_process_publishes_pass_after_pass_on_its_one_loop(live):
 
     try:
         first, second = async_to_sync(scenario)()
+        # Both passes went over one connection, kept between them.
+        assert [c.connection_pool._created_connections for c in publisher.clients.values()] == [1]
     finally:
         publisher.close()
 

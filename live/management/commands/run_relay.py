@@ -12,12 +12,14 @@ import threading
 import time
 
 import psycopg
+from channels.layers import get_channel_layer
 from django.core.management.base import BaseCommand
 from django.db import connection
 
 from config.database import session_settings_set
 from config.heartbeat import heartbeat
-from live.relay import DISPATCH_HOLD, Dispatches, Hotlines, Publisher, relay_everywhere
+from live.layer import GroupPublisher, LiveChannelLayer
+from live.relay import DISPATCH_HOLD, Dispatches, Hotlines, publish_once, relay_everywhere
 
 logger = logging.getLogger(__name__)
 LONGEST_BACKOFF = 10.0
@@ -60,7 +62,9 @@ class Command(BaseCommand):
             signal.signal(signum, lambda *_: stopping.set())
         self.listener: psycopg.Connection | None = None
         self.stdout.write("relay: started")
-        publisher = Publisher()
+        layer = get_channel_layer()
+        # Blocking Redis clients kept for the process's life (another layer: a loop per pass).
+        publish = GroupPublisher(layer) if isinstance(layer, LiveChannelLayer) else publish_once
         hotlines = Hotlines()
         dispatches = Dispatches(hold=options["dispatch_hold"])
         backoff = 0.0
@@ -76,7 +80,7 @@ class Command(BaseCommand):
                     announced = None
                 if announced is None:
                     everyone_at = time.monotonic()
-                relay_everywhere(schemas=announced, run=publisher, hotlines=hotlines, dispatches=dispatches)
+                relay_everywhere(schemas=announced, publish=publish, hotlines=hotlines, dispatches=dispatches)
                 backoff = 0.0
             except Exception:  # the database or Redis away: keep the events, back off, reconnect
                 backoff = min(backoff * 2 or 0.5, LONGEST_BACKOFF)
@@ -100,7 +104,8 @@ class Command(BaseCommand):
                 announced = found
         dispatches.flush(everything=True)
         self._forget_connections()
-        publisher.close()
+        if isinstance(publish, GroupPublisher):
+            publish.close()
         self.stdout.write("relay: stopped")
 
     def _listen(self) -> psycopg.Connection:
