@@ -45,29 +45,30 @@ def audiences_of(
     hotline_id: int,
     manufacturer_code: str,
     position: int,
-    active_dealers: set[int],
-    feeds: dict[int, int],
+    *,
+    dealer_prev: int | None,
+    left_active: bool,
 ) -> list[tuple[str, dict[str, Any]]]:
     """Each group that receives this event, with the message it receives.
 
     Board and inbox messages carry ``prev``, the position of the previous message
-    of that feed (``feeds`` holds each dealer's and is advanced here), so a socket
-    notices a missed one.
+    of that feed, so a socket notices a missed one: ``dealer_prev`` is the dealer's
+    (None: the dealer is not an active member of the network and hears nothing);
+    ``left_active``: a transfer's former dealer is one, and learns that it went.
     """
     full = event_message(event, position, hotline_id, manufacturer_code, for_dealer=False)
     groups = [
         (board_group(hotline_id), {**full, "prev": position - 1}),
         (work_order_group(hotline_id, event.work_order_id, "hotline"), full),
     ]
-    if event.dealer_id in active_dealers:
+    if dealer_prev is not None:
         dealer = event_message(event, position, hotline_id, manufacturer_code, for_dealer=True)
-        prev, feeds[event.dealer_id] = feeds.get(event.dealer_id, 0), position
         groups += [
-            (inbox_group(event.dealer_id), {**dealer, "prev": prev}),
+            (inbox_group(event.dealer_id), {**dealer, "prev": dealer_prev}),
             (work_order_group(hotline_id, event.work_order_id, event.dealer_id), dealer),
         ]
-    previous = event.data.get("from_dealer_id")
-    if event.kind == EventKind.TRANSFERRED and previous in active_dealers:
+    if event.kind == EventKind.TRANSFERRED and left_active:
+        previous = int(event.data["from_dealer_id"])
         gone = {**full, "kind": EventKind.TRANSFERRED_AWAY.value, "data": {}, "dealer_id": None}
         groups += [
             (inbox_group(previous), gone),

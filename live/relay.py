@@ -19,15 +19,15 @@ import logging
 import math
 import time
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import NamedTuple
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from hotline.events import EventKind
-from hotline.models import Outbox, WorkOrder, WorkOrderEvent
+from hotline.models import WorkOrder, WorkOrderEvent
 from tenants.context import each_tenant, enqueue_in, enqueue_on_commit
 from tenants.models import Manufacturer, Tenant
 
@@ -107,66 +107,32 @@ class Dispatches:
             enqueue_in(hotline, DISPATCH_TASK, event_ids[start : start + BATCH])
 
 
-# The pending events (oldest first, a batch at most) with what a live message reads of each
-# and of its work order (``live.messages.event_message``), and whether its dealer and (a
-# transfer's) the dealer it left are active members of the manufacturer's network now; an
-# outbox entry whose event is missing comes with nulls.
-PENDING_SQL = """
-SELECT o.event_id, e.work_order_id, e.kind, e.at, e.dealer_id, e.data, w.number, w.state,
-    EXISTS (SELECT FROM tenants_networkmembership AS m WHERE m.manufacturer_id = %(manufacturer)s
-            AND m.is_active AND m.dealer_id = e.dealer_id),
-    EXISTS (SELECT FROM tenants_networkmembership AS m WHERE m.manufacturer_id = %(manufacturer)s
-            AND m.is_active AND m.dealer_id = CASE WHEN e.kind = %(transferred)s
-                THEN (e.data ->> 'from_dealer_id')::bigint END)
-FROM (SELECT event_id FROM hotline_outbox ORDER BY event_id LIMIT %(batch)s) AS o
-LEFT JOIN hotline_workorderevent AS e ON e.id = o.event_id
-LEFT JOIN hotline_workorder AS w ON w.id = e.work_order_id
-ORDER BY o.event_id
-"""
+# One pass over the current hotline schema, as one statement and so one transaction of its own
+# (``public.relay_pass``, tenants/migrations/0013): it takes the counter row's lock, then numbers
+# the pending events (oldest first, a batch at most) and records them as relayed. Each row: the
+# event and what a live message reads of it and its work order (``live.messages.event_message``),
+# its position, whether its dealer and (a transfer's) the dealer it left are active members of the
+# manufacturer's network, and the position of the dealer's previous inbox message; an outbox
+# entry whose event is missing comes with nulls (and is removed).
+ONE_RELAY_SQL = "SELECT * FROM relay_pass(%s, %s, %s, %s)"
 
 
-def _pending_event(row: tuple) -> WorkOrderEvent:
-    """An event row of ``PENDING_SQL`` as the event (with its work order's number and state)."""
+class Pending(NamedTuple):
+    event: WorkOrderEvent
+    position: int
+    dealer_active: bool
+    left_active: bool
+    dealer_prev: int | None
+
+
+def _pending(row: tuple) -> Pending:
+    """A row of ``relay_pass`` as the event (with its work order's number and state)."""
     event_id, work_order_id, kind, at, dealer_id, data, number, state = row[:8]
     event = WorkOrderEvent(
         id=event_id, work_order_id=work_order_id, kind=kind, at=at, dealer_id=dealer_id, data=json.loads(data)
     )
     event.work_order = WorkOrder(id=work_order_id, number=number, state=state)
-    return event
-
-
-# The pass's bookkeeping in one statement: the outbox emptied of the events taken, their
-# positions recorded, the counter advanced (its row is locked by this transaction), each
-# dealer's feed moved to its last event of the pass; returns the feeds' previous positions.
-RELAYED_SQL = """
-WITH gone AS (DELETE FROM hotline_outbox WHERE event_id = ANY(%(ids)s)),
-relayed AS (
-    INSERT INTO hotline_relayedevent (position, event_id, relayed_at)
-    SELECT position, event_id, %(now)s FROM unnest(%(positions)s::bigint[], %(ids)s::bigint[])
-        AS t (position, event_id)
-),
-counter AS (UPDATE hotline_relaycounter SET last = %(last)s WHERE id = 1),
-before AS (SELECT dealer_id, last FROM hotline_relayfeed WHERE dealer_id = ANY(%(dealers)s)),
-feeds AS (
-    INSERT INTO hotline_relayfeed (dealer_id, last)
-    SELECT * FROM unnest(%(dealers)s::bigint[], %(dealer_lasts)s::bigint[])
-    ON CONFLICT (dealer_id) DO UPDATE SET last = EXCLUDED.last
-)
-SELECT dealer_id, last FROM before
-"""
-
-
-def _counter_locked(cursor: Any) -> int:
-    """The last position handed out, with the counter row locked until the commit."""
-    cursor.execute("SELECT last FROM hotline_relaycounter WHERE id = 1 FOR UPDATE")
-    row = cursor.fetchone()
-    if row is None:  # the schema's first relay
-        cursor.execute(
-            "INSERT INTO hotline_relaycounter (id, last) VALUES (1, 0) ON CONFLICT (id) DO NOTHING"
-        )
-        cursor.execute("SELECT last FROM hotline_relaycounter WHERE id = 1 FOR UPDATE")
-        row = cursor.fetchone()
-    return row[0]
+    return Pending(event, *row[8:])
 
 
 def relay_pending(
@@ -181,56 +147,38 @@ def relay_pending(
     hotline_id, code = manufacturer.hotline_id, manufacturer.code
     sent = 0
     while True:
-        with transaction.atomic(), connection.cursor() as cursor:
-            # The lock first: the statements after it see every event committed before it.
-            last = _counter_locked(cursor)
+        with connection.cursor() as cursor:
             cursor.execute(
-                PENDING_SQL,
-                {"manufacturer": manufacturer.pk, "batch": BATCH, "transferred": EventKind.TRANSFERRED.value},
+                ONE_RELAY_SQL, [manufacturer.pk, BATCH, EventKind.TRANSFERRED.value, timezone.now()]
             )
             rows = cursor.fetchall()
-            if not rows:
-                return sent
-            ids = [row[0] for row in rows]
-            pending = [(_pending_event(row), row[8], row[9]) for row in rows if row[1] is not None]
-            events = [event for event, _, _ in pending]
-            positions = {event.pk: last + i for i, event in enumerate(events, 1)}
-            # The active dealers among those these events concern (all that is asked of them).
-            active = {event.dealer_id for event, its_dealer, _ in pending if its_dealer} | {
-                int(event.data["from_dealer_id"]) for event, _, left in pending if left
-            }
-            # Each active dealer's last event of this pass (events in position order).
-            dealer_lasts = {e.dealer_id: positions[e.pk] for e in events if e.dealer_id in active}
-            cursor.execute(
-                RELAYED_SQL,
-                {
-                    "ids": [e.pk for e in events],
-                    "positions": [positions[e.pk] for e in events],
-                    "now": timezone.now(),
-                    "last": last + len(events),
-                    "dealers": list(dealer_lasts),
-                    "dealer_lasts": list(dealer_lasts.values()),
-                },
-            )
-            feeds = dict(cursor.fetchall())
-            if len(events) < len(ids):  # an outbox entry without its event: nothing to relay
-                Outbox.objects.filter(event_id__in=ids).delete()
+        pending = [_pending(row) for row in rows if row[1] is not None]
+        event_ids = [p.event.pk for p in pending]
+        if pending:
             # Notifications, webhooks and texts: a task after the commit (a sweep if it is lost).
             if dispatches is None:
-                enqueue_on_commit(DISPATCH_TASK, [event.pk for event in events])
-            messages = [
-                pair
-                for event in events
-                for pair in audiences_of(event, hotline_id, code, positions[event.pk], active, feeds)
-            ]
-        try:
-            publish(messages)
-        except Exception:  # Redis away: clients catch up by position when they reconnect
-            logger.exception("live publishing failed; clients will replay what they missed")
-        if dispatches is not None and events:
-            dispatches.add(manufacturer.hotline, [event.pk for event in events])
-        sent += len(events)
-        if len(ids) < BATCH:
+                enqueue_on_commit(DISPATCH_TASK, event_ids)
+            try:
+                publish(
+                    [
+                        pair
+                        for p in pending
+                        for pair in audiences_of(
+                            p.event,
+                            hotline_id,
+                            code,
+                            p.position,
+                            dealer_prev=p.dealer_prev,
+                            left_active=p.left_active,
+                        )
+                    ]
+                )
+            except Exception:  # Redis away: clients catch up by position when they reconnect
+                logger.exception("live publishing failed; clients will replay what they missed")
+            if dispatches is not None:
+                dispatches.add(manufacturer.hotline, event_ids)
+        sent += len(pending)
+        if len(rows) < BATCH:
             return sent  # the outbox held less than a batch: nothing more was waiting
 
 

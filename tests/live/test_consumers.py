@@ -289,6 +289,69 @@ def test_the_relay_process_publishes_what_is_waiting(live):
         assert Outbox.objects.count() == 0
 
 
+def test_a_relay_that_waited_for_another_relays_none_of_its_events_again(live):
+    """Two relays of one hotline at once: the second waits for the first's lock and then sees
+    what the first committed, so every event goes out once, at one position."""
+    import threading
+
+    from django.db import connections, transaction
+    from django.utils import timezone
+
+    from hotline.models import RelayedEvent
+    from live.relay import BATCH, ONE_RELAY_SQL
+
+    hotline = live["hotline"]
+    new_work_order(live)
+    before = relay_everywhere(publish=lambda _: None)  # the hotline's counter row exists
+    new_work_order(live, 1)
+    first_holds, first_may_commit = threading.Event(), threading.Event()
+    relayed: dict[str, object] = {}
+
+    def first() -> None:  # a pass that has numbered the events and not yet committed
+        try:
+            with tenant_context(hotline), transaction.atomic(), connections["default"].cursor() as cursor:
+                cursor.execute(
+                    ONE_RELAY_SQL, [live["manufacturer"].pk, BATCH, "work_order.transferred", timezone.now()]
+                )
+                relayed["first"] = len(cursor.fetchall())
+                first_holds.set()
+                first_may_commit.wait(30)
+        finally:
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            with tenant_context(hotline):
+                relayed["second"] = relay_pending(manufacturer=live["manufacturer"], publish=lambda _: None)
+        except Exception as error:
+            relayed["second"] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads[0].start()
+    assert first_holds.wait(30)
+    threads[1].start()
+    with connections["default"].cursor() as cursor:  # the second is waiting for the counter's lock
+        for _ in range(300):
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.02)
+        else:
+            pytest.fail("the second relay never waited for the first")
+    first_may_commit.set()
+    for thread in threads:
+        thread.join(30)
+
+    assert relayed["first"] > 0
+    assert relayed["second"] == 0
+    with tenant_context(hotline):
+        positions = list(RelayedEvent.objects.values_list("position", flat=True))
+        assert positions == list(range(1, before + relayed["first"] + 1))
+        assert Outbox.objects.count() == 0
+
+
 @pytest.mark.parametrize("option", ["--poll", "--dispatch-hold"])
 @pytest.mark.parametrize("value", ["nan", "inf", "-1", "soon"])
 def test_the_relay_process_refuses_a_number_of_seconds_it_cannot_wait(option, value):
