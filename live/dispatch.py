@@ -121,6 +121,8 @@ def _assignees(
 
 
 DISPATCH_TASK = "live.relayed_events_dispatch"
+# The same for the events of several hotlines (a relay process's held events), run in public.
+DISPATCH_MANY_TASK = "live.relayed_events_dispatch_many"
 
 
 def relayed_events_dispatch(*, manufacturer: Manufacturer, event_ids: list[int]) -> list[tuple[str, dict]]:

@@ -28,11 +28,11 @@ from django.utils import timezone
 
 from hotline.events import EventKind
 from hotline.models import WorkOrder, WorkOrderEvent
-from tenants.context import each_tenant, enqueue_in, enqueue_on_commit
+from tenants.context import each_tenant, enqueue_in, enqueue_on_commit, enqueue_public
 from tenants.models import Manufacturer, Tenant
 
 from .audiences import audiences_of
-from .dispatch import DISPATCH_TASK
+from .dispatch import DISPATCH_MANY_TASK, DISPATCH_TASK
 from .layer import LiveChannelLayer
 
 logger = logging.getLogger(__name__)
@@ -61,50 +61,66 @@ def publish_once(messages: list[tuple[str, dict]]) -> None:
 
 
 class Dispatches:
-    """The dispatch tasks of a relay process, one Celery message for the events of several passes.
+    """The dispatch tasks of a relay process: one Celery message for the events of several passes,
+    of every hotline it relays.
 
-    A hotline's first relayed events are queued at once; events relayed within
-    ``hold`` seconds of that are held and queued together when the time is up
-    (``flush``, called by the relay's loop, which wakes for it: ``next_in``). At
-    tens of events a second this makes a few messages a second instead of one per
-    event; an event after a quiet spell is not held. The events are committed as relayed before
-    they are held: a relay that dies holding some leaves them to the dispatch sweep,
-    as a lost message would.
+    The first events relayed after a quiet spell are queued at once; events relayed within
+    ``hold`` seconds of that, whichever hotline they belong to, are held and queued together
+    when the time is up (``flush``, called by the relay's loop, which wakes for it: ``next_in``).
+    At tens of events a second over several hotlines this makes a few messages a second
+    instead of one per event or per hotline. The events are committed as relayed before they
+    are held: a relay that dies holding some leaves them to the dispatch sweep, as a lost
+    message would.
     """
 
     def __init__(self, hold: float = DISPATCH_HOLD, clock: Callable[[], float] = time.monotonic) -> None:
         self.hold, self.clock = hold, clock
-        self.sent_at: dict[int, float] = {}  # hotline id → when its last task was queued
-        self.held: dict[int, tuple[Tenant, list[int]]] = {}
+        self.sent_at = -math.inf  # when the last task was queued
+        self.held: dict[int, tuple[Tenant, list[int]]] = {}  # hotline id → its events held
 
     def add(self, hotline: Tenant, event_ids: list[int]) -> None:
         """Events of ``hotline`` just committed as relayed: queue their dispatch, or hold them."""
-        held = self.held.pop(hotline.pk, (hotline, []))[1] + list(event_ids)
+        self.held.setdefault(hotline.pk, (hotline, []))[1].extend(event_ids)
         # Queued now: the hold is over (a long pass may have kept the loop from flushing), or a
         # task's worth (a burst's events go as tasks of a batch each, for several workers).
-        if self.clock() - self.sent_at.get(hotline.pk, -math.inf) >= self.hold or len(held) >= BATCH:
-            self._send(hotline, held)
-        else:
-            self.held[hotline.pk] = (hotline, held)
+        if (
+            self.clock() - self.sent_at >= self.hold
+            or sum(len(ids) for _, ids in self.held.values()) >= BATCH
+        ):
+            self._send()
 
     def flush(self, *, everything: bool = False) -> None:
         """Queue what has been held long enough (``everything``: all of it, on the way out)."""
-        now = self.clock()
-        for hotline_id, (hotline, event_ids) in list(self.held.items()):
-            if everything or now - self.sent_at[hotline_id] >= self.hold:
-                del self.held[hotline_id]
-                self._send(hotline, event_ids)
+        if self.held and (everything or self.clock() - self.sent_at >= self.hold):
+            self._send()
 
     def next_in(self) -> float | None:
         """Seconds until held events are to be queued, or None when none are held."""
         if not self.held:
             return None
-        return max(min(self.sent_at[pk] for pk in self.held) + self.hold - self.clock(), 0.0)
+        return max(self.sent_at + self.hold - self.clock(), 0.0)
 
-    def _send(self, hotline: Tenant, event_ids: list[int]) -> None:
-        self.sent_at[hotline.pk] = self.clock()
-        for start in range(0, len(event_ids), BATCH):
-            enqueue_in(hotline, DISPATCH_TASK, event_ids[start : start + BATCH])
+    def _send(self) -> None:
+        """Everything held, as tasks of a batch at most: each a hotline's ``DISPATCH_TASK`` in its
+        schema, or, for several hotlines, one ``DISPATCH_MANY_TASK`` naming each one's events."""
+        self.sent_at = self.clock()
+        task: list[tuple[Tenant, list[int]]] = []
+        for hotline, event_ids in self.held.values():
+            for start in range(0, len(event_ids), BATCH):
+                chunk = event_ids[start : start + BATCH]
+                if task and sum(len(ids) for _, ids in task) + len(chunk) > BATCH:
+                    _queue(task)
+                    task = []
+                task.append((hotline, chunk))
+        _queue(task)
+        self.held = {}
+
+
+def _queue(task: list[tuple[Tenant, list[int]]]) -> None:
+    if len(task) == 1:
+        enqueue_in(task[0][0], DISPATCH_TASK, task[0][1])
+    elif task:
+        enqueue_public(DISPATCH_MANY_TASK, [[hotline.schema_name, event_ids] for hotline, event_ids in task])
 
 
 # One pass over the current hotline schema, as one statement and so one transaction of its own

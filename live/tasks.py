@@ -29,7 +29,7 @@ from tenants.context import TRANSIENT, current_tenant, each_tenant, enqueue_on_c
 from tenants.models import Manufacturer, Tenant, TenantType, WebhookBacklog
 
 from .audiences import user_group
-from .dispatch import DISPATCH_TASK, relayed_events_dispatch, undispatched
+from .dispatch import DISPATCH_MANY_TASK, DISPATCH_TASK, relayed_events_dispatch, undispatched
 
 
 def _group_send(pushes: list[tuple[str, dict]]) -> None:
@@ -58,6 +58,36 @@ def relayed_events_dispatch_task(event_ids: list[int]) -> None:
     manufacturer = Manufacturer.objects.get(hotline=current_tenant())
     pushes = relayed_events_dispatch(manufacturer=manufacturer, event_ids=event_ids)
     _group_send(pushes)
+
+
+@shared_task(
+    name=DISPATCH_MANY_TASK,
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=None,
+)
+def relayed_events_dispatch_many_task(batches: list[tuple[str, list[int]]]) -> None:
+    """In public: for each (hotline schema, event ids), what ``relayed_events_dispatch_task`` does
+    there. One hotline's trouble does not hold up the others; it is raised after them, so a
+    passing one is tried again (the hotlines done have nothing left to do: a dispatch run twice
+    changes nothing) and a lasting one is left to the dispatch sweep."""
+    wanted = dict(batches)
+    makers = {
+        m.hotline_id: m
+        for m in Manufacturer.objects.select_related("hotline").filter(hotline__schema_name__in=list(wanted))
+    }
+
+    def dispatch(hotline: Tenant) -> None:
+        pushes = relayed_events_dispatch(
+            manufacturer=makers[hotline.pk], event_ids=wanted[hotline.schema_name]
+        )
+        _group_send(pushes)
+
+    done = each_tenant(dispatch, tenants=[m.hotline for m in makers.values()], name="dispatch")
+    if done.failed:
+        raise next(iter(done.failed.values()))
 
 
 @shared_task(name=UNREAD_PUSH_TASK, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)

@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from celery import current_app
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django_tenants.utils import tenant_context
+from django_tenants.utils import get_public_schema_name, tenant_context
 from redis.exceptions import RedisError
 
 from .models import Tenant
@@ -33,10 +33,19 @@ def current_tenant() -> Tenant:
 def enqueue_in(tenant: Tenant, task: str, *args: Any) -> None:
     """Queue the task named ``task`` now, to run in ``tenant``'s schema (a sweep's re-queue, the
     relay's held dispatch tasks)."""
+    _enqueue(tenant.schema_name, task, args)
+
+
+def enqueue_public(task: str, *args: Any) -> None:
+    """Queue the task named ``task`` now, to run in the public schema (it visits tenants itself)."""
+    _enqueue(get_public_schema_name(), task, args)
+
+
+def _enqueue(schema: str, task: str, args: tuple) -> None:
     try:
-        current_app.send_task(task, args=args, headers={"_schema_name": tenant.schema_name})
+        current_app.send_task(task, args=args, headers={"_schema_name": schema})
     except Exception:  # the broker is away: the next sweep tries again
-        logger.warning("could not queue %s%r in %s", task, args, tenant.schema_name, exc_info=True)
+        logger.warning("could not queue %s%r in %s", task, args, schema, exc_info=True)
 
 
 def enqueue_on_commit(task: str, *args: Any) -> None:

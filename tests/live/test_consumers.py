@@ -33,6 +33,7 @@ from ..conftest import (
     parts_intake,
     person,
     run_relay_while,
+    someone_waits_for_a_lock,
     vehicle,
 )
 
@@ -332,14 +333,7 @@ def test_a_relay_that_waited_for_another_relays_none_of_its_events_again(live):
     threads[0].start()
     assert first_holds.wait(30)
     threads[1].start()
-    with connections["default"].cursor() as cursor:  # the second is waiting for the counter's lock
-        for _ in range(300):
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
-            if cursor.fetchone()[0]:
-                break
-            time.sleep(0.02)
-        else:
-            pytest.fail("the second relay never waited for the first")
+    assert someone_waits_for_a_lock()  # the second, for the counter row the first holds
     first_may_commit.set()
     for thread in threads:
         thread.join(30)

@@ -276,3 +276,74 @@ def test_held_dispatch_tasks_go_when_the_hold_is_up_in_tasks_of_a_batch_at_most(
         assert dispatches.next_in() is None
     finally:
         before_task_publish.disconnect(count)
+
+
+def test_events_of_several_hotlines_relayed_close_together_go_in_one_task_and_are_each_told_once(
+    redis_worker, world
+):
+    """The relay process holds its dispatch tasks across hotlines: after the first events (queued
+    at once, in their hotline), what several hotlines relay within the hold goes as one task, and
+    a real worker dispatches each hotline's events in its own schema, once."""
+    from celery.signals import before_task_publish
+
+    from hotline.vin import with_check_digit
+    from live.dispatch import DISPATCH_MANY_TASK, DISPATCH_TASK
+    from live.relay import Dispatches
+    from tenants.services.provisioning import manufacturer_create, parts_centre_create, region_create
+
+    from ..conftest import VIN, owner, vehicle
+
+    first = world["manufacturer"]
+    second = manufacturer_create(code="DY", name="东岳汽车", slug="dongyue", work_order_prefix="DY")
+    centre = parts_centre_create(manufacturer=second, code="PC-DY", name="东岳华南配件中心")
+    region_create(manufacturer=second, code="SOUTH", name="华南大区", parts_centre=centre)
+    dealers = {first.pk: world["dealer"], second.pk: join(second, "sz-dongyue", "DY-GD-001").dealer}
+    person("dy.crm", dealers[second.pk], Role.DEALER_CRM_MANAGER)
+    now = [100.0]
+    dispatches = Dispatches(hold=0.5, clock=lambda: now[0])
+    queued: list[tuple[str, list]] = []
+
+    def count(sender=None, body=None, **_):
+        if sender in (DISPATCH_TASK, DISPATCH_MANY_TASK):
+            queued.append((sender, body[0][0]))
+
+    def record(manufacturer, n: int) -> None:
+        agent = Actor(user_id=1, name="李娜", tenant_id=manufacturer.hotline_id, role="hotline_agent")
+        with tenant_context(manufacturer.hotline):
+            work_order_create(
+                manufacturer=manufacturer,
+                actor=agent,
+                intake=parts_intake(
+                    dealer_id=dealers[manufacturer.pk].pk,
+                    owner=owner(mobile=f"1380256{n:04d}"),
+                    vehicle=vehicle(vin=with_check_digit(f"{VIN[:13]}{n:04d}"), plate=""),
+                ),
+            )
+
+    before_task_publish.connect(count)
+    try:
+        record(first, 1)
+        relay_everywhere(dispatches=dispatches)
+        assert [name for name, _ in queued] == [DISPATCH_TASK]  # after a quiet spell: at once
+        now[0] += 0.1
+        record(second, 2)
+        record(first, 3)
+        relay_everywhere(dispatches=dispatches)
+        dispatches.flush()
+        assert len(queued) == 1  # held
+        now[0] += 0.5
+        dispatches.flush()
+    finally:
+        before_task_publish.disconnect(count)
+
+    assert [name for name, _ in queued] == [DISPATCH_TASK, DISPATCH_MANY_TASK]
+    assert sorted(schema for schema, _ in queued[1][1]) == sorted(
+        [first.hotline.schema_name, second.hotline.schema_name]
+    )
+    for manufacturer in (first, second):
+        assert wait_for(lambda m=manufacturer: _dispatched(m.hotline))
+    time.sleep(1)  # anything dispatched twice would have been told by now
+    for manufacturer, work_orders in ((first, 2), (second, 1)):
+        with tenant_context(dealers[manufacturer.pk]):
+            told = list(Notification.objects.values_list("kind", flat=True))
+        assert told.count("work_order.dispatched") == work_orders
