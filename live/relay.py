@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Collection
 from typing import NamedTuple
 
+import psycopg
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection
@@ -130,7 +131,7 @@ def _queue(task: list[tuple[Tenant, list[int]]]) -> None:
 # its position, whether its dealer and (a transfer's) the dealer it left are active members of the
 # manufacturer's network, and the position of the dealer's previous inbox message; an outbox
 # entry whose event is missing comes with nulls (and is removed).
-ONE_RELAY_SQL = "SELECT * FROM relay_pass(%s, %s, %s, %s)"
+ONE_RELAY_SQL = "SELECT * FROM public.relay_pass(%s, %s, %s, %s, %s)"
 
 
 class Pending(NamedTuple):
@@ -151,6 +152,19 @@ def _pending(row: tuple) -> Pending:
     return Pending(event, *row[8:])
 
 
+def relay_one_pass(manufacturer: Manufacturer) -> list[tuple]:
+    """One call of ``relay_pass`` on the driver's own connection: the function names the schema
+    for its statements, so nothing here needs the search path set, or Django's cursor around it."""
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(
+            ONE_RELAY_SQL,
+            [connection.schema_name, manufacturer.pk, BATCH, EventKind.TRANSFERRED.value, timezone.now()],
+            prepare=False,  # no server-side prepared statement: a pooler may hand out another session
+        )
+        return cursor.fetchall()
+
+
 def relay_pending(
     *,
     manufacturer: Manufacturer,
@@ -163,11 +177,7 @@ def relay_pending(
     hotline_id, code = manufacturer.hotline_id, manufacturer.code
     sent = 0
     while True:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                ONE_RELAY_SQL, [manufacturer.pk, BATCH, EventKind.TRANSFERRED.value, timezone.now()]
-            )
-            rows = cursor.fetchall()
+        rows = relay_one_pass(manufacturer)
         pending = [_pending(row) for row in rows if row[1] is not None]
         event_ids = [p.event.pk for p in pending]
         if pending:

@@ -8,11 +8,12 @@ from django.db import migrations
 # them, their positions recorded (relayed at the caller's now), the counter and the dealers'
 # feeds advanced. An outbox entry whose event is missing comes back with nulls (and is
 # removed). In public, like the outbox trigger, because a new hotline schema is cloned
-# without functions; the unqualified tables resolve through search_path to the hotline
-# being relayed.
+# without functions; the unqualified tables resolve to the hotline named, whose schema the
+# call puts first on the search path for its own statements only (the caller's is put back).
 CREATE = """
 CREATE OR REPLACE FUNCTION public.relay_pass(
-    for_manufacturer bigint, batch_size integer, transferred_kind text, relayed_now timestamptz
+    hotline_schema text, for_manufacturer bigint, batch_size integer, transferred_kind text,
+    relayed_now timestamptz
 )
 RETURNS TABLE (
     event_id bigint, work_order_id bigint, kind text, at timestamptz, dealer_id bigint, data text,
@@ -23,7 +24,9 @@ LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
     counted bigint;
+    callers_path text := current_setting('search_path');
 BEGIN
+    PERFORM set_config('search_path', quote_ident(hotline_schema) || ', public', true);
     SELECT c.last INTO counted FROM hotline_relaycounter AS c WHERE c.id = 1 FOR UPDATE;
     IF NOT FOUND THEN
         INSERT INTO hotline_relaycounter (id, last) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
@@ -68,6 +71,7 @@ BEGIN
     SELECT f.event_id, f.work_order_id, f.kind, f.at, f.dealer_id, f.data, f.number, f.state, f.pos,
         f.dealer_active, f.left_active, f.prev
     FROM fed AS f ORDER BY f.event_id;
+    PERFORM set_config('search_path', callers_path, true);
 END $$;
 """
 
@@ -75,5 +79,5 @@ END $$;
 class Migration(migrations.Migration):
     dependencies = [("tenants", "0012_parts_centre_staff")]
     operations = [
-        migrations.RunSQL(CREATE, "DROP FUNCTION IF EXISTS public.relay_pass(bigint, integer, text, timestamptz)"),
+        migrations.RunSQL(CREATE, "DROP FUNCTION IF EXISTS public.relay_pass(text, bigint, integer, text, timestamptz)"),
     ]

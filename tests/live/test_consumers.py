@@ -290,16 +290,32 @@ def test_the_relay_process_publishes_what_is_waiting(live):
         assert Outbox.objects.count() == 0
 
 
+def test_a_relay_pass_inside_a_transaction_leaves_the_callers_search_path_as_it_was(live):
+    """The pass names its hotline's schema for its own statements only: what the caller runs after
+    it in the same transaction still reads the caller's schema."""
+    from django.db import connection, transaction
+
+    from live.relay import relay_one_pass
+
+    new_work_order(live)
+    with tenant_context(live["junda"]), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SHOW search_path")
+        before = cursor.fetchone()[0]
+        with tenant_context(live["hotline"]):
+            assert relay_one_pass(live["manufacturer"])
+        cursor.execute("SHOW search_path")
+        assert cursor.fetchone()[0] == before
+
+
 def test_a_relay_that_waited_for_another_relays_none_of_its_events_again(live):
     """Two relays of one hotline at once: the second waits for the first's lock and then sees
     what the first committed, so every event goes out once, at one position."""
     import threading
 
     from django.db import connections, transaction
-    from django.utils import timezone
 
     from hotline.models import RelayedEvent
-    from live.relay import BATCH, ONE_RELAY_SQL
+    from live.relay import relay_one_pass
 
     hotline = live["hotline"]
     new_work_order(live)
@@ -310,11 +326,8 @@ def test_a_relay_that_waited_for_another_relays_none_of_its_events_again(live):
 
     def first() -> None:  # a pass that has numbered the events and not yet committed
         try:
-            with tenant_context(hotline), transaction.atomic(), connections["default"].cursor() as cursor:
-                cursor.execute(
-                    ONE_RELAY_SQL, [live["manufacturer"].pk, BATCH, "work_order.transferred", timezone.now()]
-                )
-                relayed["first"] = len(cursor.fetchall())
+            with tenant_context(hotline), transaction.atomic():
+                relayed["first"] = len(relay_one_pass(live["manufacturer"]))
                 first_holds.set()
                 first_may_commit.wait(30)
         finally:
