@@ -23,21 +23,21 @@ def heartbeat_path(process: str) -> Path:
 # A loop going round many times a second touches its file once a second: the allowances are a
 # minute or so, and each touch is a few system calls.
 EVERY = 1.0
-_touched: dict[Path, float] = {}
+_touched: dict[tuple[str, str], float] = {}
 
 
 def heartbeat(process: str) -> None:
     """This process is alive and going round its loop now."""
+    now, key = time.monotonic(), (settings.HEARTBEAT_DIR, process)
+    if now - _touched.get(key, -math.inf) < EVERY:
+        return  # (before any path is built: this is called every time round a busy loop)
     path = heartbeat_path(process)
-    now = time.monotonic()
-    if now - _touched.get(path, -math.inf) < EVERY:
-        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch()
     except OSError:  # a read-only or full disk must not stop the work itself
         return
-    _touched[path] = now
+    _touched[key] = now
 
 
 def heartbeat_age(process: str) -> float | None:
