@@ -14,6 +14,7 @@ by position (a reconnecting client asks for what came after its last one).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -24,7 +25,7 @@ from typing import NamedTuple
 import psycopg
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from hotline.events import EventKind
@@ -39,8 +40,8 @@ from .layer import LiveChannelLayer
 logger = logging.getLogger(__name__)
 
 BATCH = 500
-# A relay process queues a hotline's dispatch task at once, then at most one every this many
-# seconds, for the events relayed meanwhile (``Dispatches``).
+# A relay process queues the dispatch of the first events after a quiet spell at once, then at
+# most one task every this many seconds, for what any hotline relayed meanwhile (``Dispatches``).
 DISPATCH_HOLD = 0.5
 
 # Sends a pass's group messages, in order.
@@ -153,15 +154,16 @@ def _pending(row: tuple) -> Pending:
 
 
 def relay_one_pass(manufacturer: Manufacturer) -> list[tuple]:
-    """One call of ``relay_pass`` on the driver's own connection: the function names the schema
-    for its statements, so nothing here needs the search path set, or Django's cursor around it."""
+    """One call of ``relay_pass`` for the manufacturer's hotline, on the driver's own connection:
+    the function names the schema for its statements, so nothing here needs the search path set,
+    or Django's cursor around it. Its errors are Django's (a broken connection is noticed); inside
+    a transaction it is a savepoint of its own, so a failure leaves the transaction usable."""
     connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(
-            ONE_RELAY_SQL,
-            [connection.schema_name, manufacturer.pk, BATCH, EventKind.TRANSFERRED.value, timezone.now()],
-            prepare=False,  # no server-side prepared statement: a pooler may hand out another session
-        )
+    params = [manufacturer.hotline.schema_name, manufacturer.pk, BATCH, EventKind.TRANSFERRED.value]
+    within = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    with within, connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        # No server-side prepared statement: a pooler may hand the next call another session.
+        cursor.execute(ONE_RELAY_SQL, [*params, timezone.now()], prepare=False)
         return cursor.fetchall()
 
 

@@ -70,9 +70,9 @@ def relayed_events_dispatch_task(event_ids: list[int]) -> None:
 )
 def relayed_events_dispatch_many_task(batches: list[tuple[str, list[int]]]) -> None:
     """In public: for each (hotline schema, event ids), what ``relayed_events_dispatch_task`` does
-    there. One hotline's trouble does not hold up the others; it is raised after them, so a
-    passing one is tried again (the hotlines done have nothing left to do: a dispatch run twice
-    changes nothing) and a lasting one is left to the dispatch sweep."""
+    there. One hotline's trouble does not hold up the others; it is raised after them, a passing
+    one first, so the task is tried again (the hotlines done have nothing left to do: a dispatch
+    run twice changes nothing); what a lasting one leaves is the dispatch sweep's."""
     wanted = dict(batches)
     makers = {
         m.hotline_id: m
@@ -86,8 +86,9 @@ def relayed_events_dispatch_many_task(batches: list[tuple[str, list[int]]]) -> N
         _group_send(pushes)
 
     done = each_tenant(dispatch, tenants=[m.hotline for m in makers.values()], name="dispatch")
-    if done.failed:
-        raise next(iter(done.failed.values()))
+    if done.failed:  # a passing trouble first: it is what makes the task be tried again
+        failures = list(done.failed.values())
+        raise next((e for e in failures if isinstance(e, TRANSIENT)), failures[0])
 
 
 @shared_task(name=UNREAD_PUSH_TASK, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)

@@ -61,7 +61,7 @@ BEGIN
     ),
     counter AS (
         UPDATE hotline_relaycounter AS c SET last = counted + (SELECT count(n.pos) FROM numbered AS n)
-        WHERE c.id = 1
+        WHERE c.id = 1 AND EXISTS (SELECT FROM numbered AS n WHERE n.pos IS NOT NULL)
     ),
     feeds AS (
         INSERT INTO hotline_relayfeed AS f (dealer_id, last)

@@ -290,21 +290,90 @@ def test_the_relay_process_publishes_what_is_waiting(live):
         assert Outbox.objects.count() == 0
 
 
+def test_a_relay_pass_numbers_events_gap_free_and_gives_each_inbox_message_its_previous_position(live):
+    """Two dealers' events interleaved over two passes, and an outbox entry whose event is gone:
+    positions follow on with no gap, each dealer's message names the position of that dealer's
+    one before (in the pass, or recorded by an earlier pass), and the entry is dropped."""
+    from django.db import connection
+
+    from hotline.models import RelayCounter, RelayedEvent, RelayFeed
+    from hotline.services.conversation import message_post
+    from live.relay import relay_one_pass
+
+    hotline, junda, pengcheng = live["hotline"], live["junda"], live["pengcheng"]
+    agent = Actor(user_id=1, name="李娜", tenant_id=hotline.pk, role="hotline_agent")
+    first = new_work_order(live)
+    with tenant_context(hotline):
+        work_order_create(
+            manufacturer=live["manufacturer"],
+            actor=agent,
+            intake=parts_intake(
+                dealer_id=pengcheng.pk,
+                owner=owner(mobile="13922876543"),
+                vehicle=vehicle(vin=OTHER_VIN, plate=""),
+            ),
+        )
+        message_post(work_order_id=first.pk, actor=agent, text="请尽快联系车主。")
+        gone = Outbox.objects.order_by("-event_id").first().event_id + 1000
+        Outbox.objects.create(event_id=gone)
+
+    def passed() -> list[tuple]:
+        with tenant_context(hotline):
+            return relay_one_pass(live["manufacturer"])
+
+    def expected(rows: list[tuple], feeds: dict[int, int]) -> list[int | None]:
+        """What each row's dealer heard last, as the relay worked it out before the pass was SQL."""
+        prevs = []
+        for row in rows:
+            dealer, position = row[4], row[8]
+            prevs.append(feeds.get(dealer, 0) if row[9] else None)
+            if row[9]:
+                feeds[dealer] = position
+        return prevs
+
+    rows = passed()
+    assert rows[-1][0] == gone
+    assert (rows[-1][1], rows[-1][8], rows[-1][11]) == (None, None, None)  # dropped, not numbered
+    numbered = rows[:-1]
+    assert {row[4] for row in numbered} == {junda.pk, pengcheng.pk}
+    assert [row[8] for row in numbered] == list(range(1, len(numbered) + 1))
+    feeds: dict[int, int] = {}
+    assert [row[11] for row in numbered] == expected(numbered, feeds)
+    with tenant_context(hotline):
+        assert not Outbox.objects.exists()
+        assert RelayCounter.objects.get().last == len(numbered)
+        assert dict(RelayFeed.objects.values_list("dealer_id", "last")) == feeds
+        message_post(work_order_id=first.pk, actor=agent, text="车主已到店。")
+    again = passed()
+    assert [row[8] for row in again] == list(range(len(numbered) + 1, len(numbered) + len(again) + 1))
+    assert [row[11] for row in again] == expected(again, feeds)
+    assert again[0][11] == max(row[8] for row in numbered if row[4] == junda.pk)
+    with tenant_context(hotline), connection.cursor() as cursor:
+        cursor.execute("SELECT xmin FROM hotline_relaycounter")
+        version = cursor.fetchone()
+    assert passed() == []  # nothing waiting: nothing numbered, the counter not even written
+    with tenant_context(hotline), connection.cursor() as cursor:
+        cursor.execute("SELECT xmin FROM hotline_relaycounter")
+        assert cursor.fetchone() == version
+        assert RelayCounter.objects.get().last == RelayedEvent.objects.count()
+
+
 def test_a_relay_pass_inside_a_transaction_leaves_the_callers_search_path_as_it_was(live):
     """The pass names its hotline's schema for its own statements only: what the caller runs after
-    it in the same transaction still reads the caller's schema."""
+    it in the same transaction, in another tenant's schema, still reads that tenant's tables."""
     from django.db import connection, transaction
 
     from live.relay import relay_one_pass
 
     new_work_order(live)
-    with tenant_context(live["junda"]), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SHOW search_path")
-        before = cursor.fetchone()[0]
-        with tenant_context(live["hotline"]):
-            assert relay_one_pass(live["manufacturer"])
-        cursor.execute("SHOW search_path")
-        assert cursor.fetchone()[0] == before
+    with tenant_context(live["junda"]), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW search_path")
+            before = cursor.fetchone()[0]
+        assert relay_one_pass(live["manufacturer"])
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW search_path")
+            assert cursor.fetchone()[0] == before
 
 
 def test_a_relay_that_waited_for_another_relays_none_of_its_events_again(live):

@@ -52,8 +52,8 @@ class Command(BaseCommand):
             "--dispatch-hold",
             type=_seconds,
             default=DISPATCH_HOLD,
-            help="seconds a hotline's next dispatch task waits after its last, gathering the events "
-            "relayed meanwhile into one (default %(default)s)",
+            help="seconds the next dispatch task waits after the last, gathering the events relayed "
+            "meanwhile, whichever hotlines, into one (default %(default)s)",
         )
 
     def handle(self, *args, **options):
