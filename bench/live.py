@@ -425,6 +425,19 @@ def _wait_ready(files: list[Path], want: int, timeout: float) -> int:
     return ready
 
 
+def _wait_quiet(pid: int, timeout: float = 90, busy: float = 0.05) -> float:
+    """Seconds until the server spends under ``busy`` of a core over a second (subscribing
+    thousands of sockets goes on after the last says so: group joins, catching up), so that
+    writing starts on an idle server in every phase."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        before = server_cpu_s(pid)
+        time.sleep(1)
+        if server_cpu_s(pid) - before < busy:
+            break
+    return time.monotonic() - started
+
+
 def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
     """One configuration: servers, clients, writer, optional Redis restart; returns figures."""
     print(f"• phase {name}", flush=True)
@@ -483,10 +496,14 @@ def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
             )
         )
     ready = _wait_ready([Path(str(o) + ".ready") for o in outs], len(specs), 180)
-    time.sleep(3)
+    # The live sweep's first look at a socket decodes its session (once while it is unchanged):
+    # a cost of connecting, not of the steady state, so a sweep goes over every socket first.
+    time.sleep(float(os.environ.get("LIVE_SWEEP_SECONDS", 10)) + 1)
+    quiet_after = _wait_quiet(server.pid)
     rss_idle = _rss_kib(server.pid)
     print(
-        f"  {ready} clients subscribed; server RSS {rss_before / 1024:.1f} → {rss_idle / 1024:.1f} MiB",
+        f"  {ready} clients subscribed; server quiet {quiet_after:.0f} s later; "
+        f"RSS {rss_before / 1024:.1f} → {rss_idle / 1024:.1f} MiB",
         flush=True,
     )
     restart = name != "floor" and args.restart_seconds > 0

@@ -110,16 +110,26 @@ async def _tell(consumer: LiveConsumer, message: dict[str, Any]) -> None:
         logger.warning("live sweep could not reach %s", consumer.channel_name, exc_info=True)
 
 
+# Sockets checked in one go by the sweep. Checking a session is Python work (its signature, the
+# user's password hash) done on a thread, which holds the interpreter lock while this process's
+# event loop waits for it between every write to a socket: the first sweep after thousands of
+# sockets connect (nothing decoded yet) stalled deliveries for half a second in one piece. In
+# pieces, the loop gets its turn between them.
+SWEEP_PIECE = 100
+
+
 async def _sweep_memberships(consumers: list[LiveConsumer]) -> None:
     """Sockets whose membership was revoked, or whose session ended (signed out, idle, too old,
     a new password), are told to close."""
-    pairs = {(c.membership.user_id, c.tenant.pk) for c in consumers}
-    members = await database_sync_to_async(memberships_active)(pairs)
-    alive = await database_sync_to_async(sessions_alive)({c.session_key for c in consumers})
-    for consumer in consumers:
-        member = (consumer.membership.user_id, consumer.tenant.pk) in members
-        if not member or consumer.session_key not in alive:
-            await _tell(consumer, {"type": "live.revoked"})
+    for start in range(0, len(consumers), SWEEP_PIECE):
+        piece = consumers[start : start + SWEEP_PIECE]
+        pairs = {(c.membership.user_id, c.tenant.pk) for c in piece}
+        members = await database_sync_to_async(memberships_active)(pairs)
+        alive = await database_sync_to_async(sessions_alive)({c.session_key for c in piece})
+        for consumer in piece:
+            member = (consumer.membership.user_id, consumer.tenant.pk) in members
+            if not member or consumer.session_key not in alive:
+                await _tell(consumer, {"type": "live.revoked"})
 
 
 async def _sweep_feeds(consumers: list[LiveConsumer]) -> dict[tuple[int, int | None], int]:

@@ -916,6 +916,37 @@ def test_a_revoked_membership_closes_a_silent_socket_within_the_sweep(live, sett
     assert other_open  # another dealer's staff keep their socket
 
 
+def test_the_sweep_checks_every_socket_piece_by_piece(live, settings, monkeypatch):
+    """The sweep goes over the sockets in pieces (the event loop gets its turn in between): with
+    a piece of one socket, both dealers' revoked sockets are still closed."""
+    from live import consumers
+    from tenants.models import Membership
+
+    settings.LIVE_SWEEP_SECONDS = 0.5
+    monkeypatch.setattr(consumers, "SWEEP_PIECE", 1)
+
+    def revoke() -> None:
+        from django.db import connections
+
+        try:
+            Membership.objects.filter(tenant__in=[live["junda"], live["pengcheng"]]).update(is_active=False)
+        finally:
+            connections.close_all()
+
+    async def scenario() -> list[dict]:
+        sockets = [Client(live, "junda"), Client(live, "pengcheng")]
+        for client in sockets:
+            await client.open()
+            await client.send({"action": "subscribe", "topic": "inbox"})
+            await client.frames_until("subscribed")
+        await asyncio.get_running_loop().run_in_executor(None, revoke)
+        return [await client.communicator.receive_output(timeout=5) for client in sockets]
+
+    closings = async_to_sync(scenario)()
+
+    assert closings == [{"type": "websocket.close", "code": 4404}] * 2
+
+
 def test_a_pass_for_the_announced_hotlines_leaves_the_others_waiting_not_lost(live):
     new_work_order(live)
 
