@@ -45,14 +45,17 @@ def _group_send(pushes: list[tuple[str, dict]]) -> None:
     async_to_sync(send_all)()
 
 
-@shared_task(
-    name=DISPATCH_TASK,
-    acks_late=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=None,
-)
+# A dispatch is tried until it is done (running it twice changes nothing), backing off to a minute.
+DISPATCH_RETRIES = {
+    "acks_late": True,
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "max_retries": None,
+}
+
+
+@shared_task(name=DISPATCH_TASK, **DISPATCH_RETRIES)
 def relayed_events_dispatch_task(event_ids: list[int]) -> None:
     """In a hotline's schema: notifications, webhooks and texts of these relayed events."""
     manufacturer = Manufacturer.objects.get(hotline=current_tenant())
@@ -60,14 +63,7 @@ def relayed_events_dispatch_task(event_ids: list[int]) -> None:
     _group_send(pushes)
 
 
-@shared_task(
-    name=DISPATCH_MANY_TASK,
-    acks_late=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=None,
-)
+@shared_task(name=DISPATCH_MANY_TASK, **DISPATCH_RETRIES)
 def relayed_events_dispatch_many_task(batches: list[tuple[str, list[int]]]) -> None:
     """In public: for each (hotline schema, event ids), what ``relayed_events_dispatch_task`` does
     there. One hotline's trouble does not hold up the others; it is raised after them, a passing
