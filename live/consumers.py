@@ -124,12 +124,17 @@ async def _sweep_memberships(consumers: list[LiveConsumer]) -> None:
     for start in range(0, len(consumers), SWEEP_PIECE):
         piece = consumers[start : start + SWEEP_PIECE]
         pairs = {(c.membership.user_id, c.tenant.pk) for c in piece}
-        members = await database_sync_to_async(memberships_active)(pairs)
-        alive = await database_sync_to_async(sessions_alive)({c.session_key for c in piece})
+        members, alive = await database_sync_to_async(_still_allowed)(pairs, {c.session_key for c in piece})
         for consumer in piece:
             member = (consumer.membership.user_id, consumer.tenant.pk) in members
             if not member or consumer.session_key not in alive:
                 await _tell(consumer, {"type": "live.revoked"})
+
+
+def _still_allowed(pairs: set[tuple[int, int]], keys: set[str]) -> tuple[set[tuple[int, int]], set[str]]:
+    """Of a piece's (user, tenant) pairs and session keys, the active memberships and the live
+    sessions: one trip to a thread for both."""
+    return memberships_active(pairs), sessions_alive(keys)
 
 
 async def _sweep_feeds(consumers: list[LiveConsumer]) -> dict[tuple[int, int | None], int]:

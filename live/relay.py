@@ -23,8 +23,6 @@ from collections.abc import Callable, Collection
 from typing import NamedTuple
 
 import psycopg
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -35,7 +33,7 @@ from tenants.models import Manufacturer, Tenant
 
 from .audiences import audiences_of
 from .dispatch import DISPATCH_MANY_TASK, DISPATCH_TASK
-from .layer import LiveChannelLayer
+from .layer import publish_once
 
 logger = logging.getLogger(__name__)
 
@@ -46,20 +44,6 @@ DISPATCH_HOLD = 0.5
 
 # Sends a pass's group messages, in order.
 Publish = Callable[[list[tuple[str, dict]]], None]
-
-
-def publish_once(messages: list[tuple[str, dict]]) -> None:
-    """Send on an event loop of its own (a pass outside the relay process: tests, commands)."""
-    layer = get_channel_layer()
-
-    async def send_all() -> None:
-        if isinstance(layer, LiveChannelLayer):
-            await layer.group_send_many(messages)  # one round trip
-            return
-        for group, message in messages:
-            await layer.group_send(group, message)
-
-    async_to_sync(send_all)()
 
 
 class Dispatches:
@@ -138,9 +122,8 @@ ONE_RELAY_SQL = "SELECT * FROM public.relay_pass(%s, %s, %s, %s, %s)"
 class Pending(NamedTuple):
     event: WorkOrderEvent
     position: int
-    dealer_active: bool
     left_active: bool
-    dealer_prev: int | None
+    dealer_prev: int | None  # None: its dealer is not an active member of the network
 
 
 def _pending(row: tuple) -> Pending:
@@ -150,7 +133,8 @@ def _pending(row: tuple) -> Pending:
         id=event_id, work_order_id=work_order_id, kind=kind, at=at, dealer_id=dealer_id, data=json.loads(data)
     )
     event.work_order = WorkOrder(id=work_order_id, number=number, state=state)
-    return Pending(event, *row[8:])
+    position, _dealer_active, left_active, dealer_prev = row[8:]  # (prev is null when inactive)
+    return Pending(event, position, left_active, dealer_prev)
 
 
 def relay_one_pass(manufacturer: Manufacturer) -> list[tuple]:

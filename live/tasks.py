@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from asgiref.sync import async_to_sync
 from celery import shared_task
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import timezone
 
@@ -30,20 +28,7 @@ from tenants.models import Manufacturer, Tenant, TenantType, WebhookBacklog
 
 from .audiences import user_group
 from .dispatch import DISPATCH_MANY_TASK, DISPATCH_TASK, relayed_events_dispatch, undispatched
-
-
-def _group_send(pushes: list[tuple[str, dict]]) -> None:
-    """Each (group, message) to the channel layer, in order."""
-    if not pushes:
-        return
-    layer = get_channel_layer()
-
-    async def send_all() -> None:
-        for group, message in pushes:
-            await layer.group_send(group, message)
-
-    async_to_sync(send_all)()
-
+from .layer import publish_once
 
 # A dispatch is tried until it is done (running it twice changes nothing), backing off to a minute.
 DISPATCH_RETRIES = {
@@ -60,7 +45,7 @@ def relayed_events_dispatch_task(event_ids: list[int]) -> None:
     """In a hotline's schema: notifications, webhooks and texts of these relayed events."""
     manufacturer = Manufacturer.objects.get(hotline=current_tenant())
     pushes = relayed_events_dispatch(manufacturer=manufacturer, event_ids=event_ids)
-    _group_send(pushes)
+    publish_once(pushes)
 
 
 @shared_task(name=DISPATCH_MANY_TASK, **DISPATCH_RETRIES)
@@ -79,7 +64,7 @@ def relayed_events_dispatch_many_task(batches: list[tuple[str, list[int]]]) -> N
         pushes = relayed_events_dispatch(
             manufacturer=makers[hotline.pk], event_ids=wanted[hotline.schema_name]
         )
-        _group_send(pushes)
+        publish_once(pushes)
 
     done = each_tenant(dispatch, tenants=[m.hotline for m in makers.values()], name="dispatch")
     if done.failed:  # a passing trouble first: it is what makes the task be tried again
@@ -96,7 +81,7 @@ def unread_push_task(user_ids: list[int]) -> int:
         (user_group(tenant.pk, user_id), {"type": "live.notification", "unread": unread_count(user_id)})
         for user_id in user_ids
     ]
-    _group_send(pushes)
+    publish_once(pushes)
     return len(pushes)
 
 
@@ -184,6 +169,6 @@ def call_push_task(call_id: int) -> int:
         )
         for user_id in sorted(mine | set(call.ringing_user_ids))
     ]
-    _group_send(pushes)
+    publish_once(pushes)
     call_push_done(call.pk, call.version)
     return len(pushes)

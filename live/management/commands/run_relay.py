@@ -18,8 +18,8 @@ from django.db import connection
 
 from config.database import session_settings_set
 from config.heartbeat import heartbeat
-from live.layer import GroupPublisher, LiveChannelLayer
-from live.relay import DISPATCH_HOLD, Dispatches, Hotlines, publish_once, relay_everywhere
+from live.layer import GroupPublisher, LiveChannelLayer, publish_once
+from live.relay import DISPATCH_HOLD, Dispatches, Hotlines, relay_everywhere
 
 logger = logging.getLogger(__name__)
 LONGEST_BACKOFF = 10.0
