@@ -1,0 +1,23 @@
+"""A hotline URLconf for tests/config/test_asgi.py: views that report the thread they run in."""
+
+from __future__ import annotations
+
+import threading
+
+from django.http import HttpRequest, JsonResponse
+from django.urls import path
+
+# Two requests meet here only if the server runs them side by side.
+meeting = threading.Barrier(2, timeout=10)
+
+
+def thread_of(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"view": threading.get_ident(), "started": getattr(request, "started_in", None)})
+
+
+def meet(request: HttpRequest) -> JsonResponse:
+    meeting.wait()
+    return JsonResponse({"view": threading.get_ident()})
+
+
+urlpatterns = [path("thread/", thread_of), path("meet/", meet)]

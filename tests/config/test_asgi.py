@@ -1,0 +1,87 @@
+"""HTTP under ASGI: a request's middleware and view run in one thread of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import threading
+
+import pytest
+from django.core.signals import request_started
+
+from config.asgi import OneTripASGIHandler
+
+from ..conftest import host_of
+from . import asgi_urls
+
+
+@pytest.fixture
+def handler(settings, hotline):
+    types = copy.deepcopy(settings.TENANT_TYPES)
+    types["hotline"]["URLCONF"] = "tests.config.asgi_urls"
+    settings.TENANT_TYPES = types
+    return OneTripASGIHandler()
+
+
+async def get(app, host: str, path: str) -> tuple[int, dict]:
+    sent: list[dict] = []
+    asked: list[bool] = []
+
+    async def receive() -> dict:
+        if asked:  # the client waits for the answer
+            await asyncio.Event().wait()
+        asked.append(True)
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [(b"host", host.encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    await app(scope, receive, send)
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return status, json.loads(body) if body else {}
+
+
+def test_a_request_starts_and_runs_its_view_in_the_same_thread(committed_tenants, hotline, handler):
+    # Django closes worn-out database connections when a request starts; that must happen in
+    # the thread whose connection the view then uses.
+    def note(sender, scope=None, **kwargs) -> None:
+        note.thread = threading.get_ident()
+
+    request_started.connect(note)
+    try:
+        status, body = asyncio.run(get(handler, host_of(hotline), "/thread/"))
+    finally:
+        request_started.disconnect(note)
+
+    assert status == 200
+    assert body["view"] == note.thread
+    assert body["view"] != threading.get_ident()  # not the event loop's thread
+
+
+def test_two_requests_in_flight_are_served_side_by_side(committed_tenants, hotline, handler):
+    asgi_urls.meeting.reset()
+    host = host_of(hotline)
+
+    async def both() -> list:
+        return await asyncio.gather(get(handler, host, "/meet/"), get(handler, host, "/meet/"))
+
+    (first, one), (second, other) = asyncio.run(both())
+
+    # Each view waited for the other: served one after the other, both would have timed out.
+    assert (first, second) == (200, 200)
+    assert one["view"] != other["view"]
