@@ -115,20 +115,39 @@ def insert(obj: Model) -> Model:
 
     The values are those ``save()`` sends (defaults, ``auto_now_add``, each field's database
     form); the models written this way have no ``save`` of their own and no signal receivers."""
-    obj._prepare_related_fields_for_save(operation_name="insert")  # refuses an unsaved relation
-    sql, fields = _insert_parts(type(obj))
-    values = []
-    for field in fields:
-        value = field.pre_save(obj, True)
-        if hasattr(value, "resolve_expression"):  # a database default or expression: the ORM's job
-            raise TypeError(f"{type(obj).__name__}.{field.name} needs the ORM's save()")
-        values.append(field.get_db_prep_save(value, connection))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        obj.pk = cursor.fetchone()[0]
-    obj._state.adding = False
-    obj._state.db = connection.alias
+    insert_all([obj])
     return obj
+
+
+def insert_all(objs: Sequence[Model]) -> None:
+    """Write the new instances ``objs`` of one model in one ``INSERT`` and give each its key,
+    as ``insert`` does for one (``bulk_create`` compiles the statement anew on every call)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    head, fields = _insert_parts(model)
+    values: list[Any] = []
+    for obj in objs:
+        if type(obj) is not model:
+            raise TypeError(
+                f"insert_all takes instances of one model: {model.__name__}, {type(obj).__name__}"
+            )
+        obj._prepare_related_fields_for_save(operation_name="insert")  # refuses an unsaved relation
+        for field in fields:
+            value = field.pre_save(obj, True)
+            if hasattr(value, "resolve_expression"):  # a database default or expression: the ORM's job
+                raise TypeError(f"{model.__name__}.{field.name} needs the ORM's save()")
+            values.append(field.get_db_prep_save(value, connection))
+    row = f"({', '.join(['%s'] * len(fields))})"
+    pk = model._meta.pk.column
+    with connection.cursor() as cursor:
+        # PostgreSQL returns the rows of a multi-row VALUES in their order (bulk_create relies on it too).
+        cursor.execute(f'{head} VALUES {", ".join([row] * len(objs))} RETURNING "{pk}"', values)
+        keys = cursor.fetchall()
+    for obj, (key,) in zip(objs, keys, strict=True):
+        obj.pk = key
+        obj._state.adding = False
+        obj._state.db = connection.alias
 
 
 @cache
@@ -136,7 +155,5 @@ def _insert_parts(model: type[Model]) -> tuple[str, list[Any]]:
     meta = model._meta
     fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
     columns = ", ".join(f'"{f.column}"' for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
     # Names from the model's own metadata; the values go as parameters.
-    sql = f'INSERT INTO "{meta.db_table}" ({columns}) VALUES ({marks}) RETURNING "{meta.pk.column}"'  # noqa: S608
-    return sql, fields
+    return f'INSERT INTO "{meta.db_table}" ({columns})', fields

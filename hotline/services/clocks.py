@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.actor import Actor
+from config.rows import insert_all
 from tenants.context import TenantPass, current_tenant, each_tenant
 
 from ..calendar import BusinessCalendar, CalendarKind
@@ -173,7 +174,7 @@ def clocks_start(
         clocks.append(clock)
     if not clocks:
         return clocks
-    Clock.objects.bulk_create(clocks)
+    insert_all(clocks)
     started = [
         event_row(
             work_order,

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from config.actor import Actor
 from config.bounds import EARLIEST, MAX_PART_QUANTITY
-from config.rows import Rows, insert
+from config.rows import Rows, insert, insert_all
 from tenants.models import Manufacturer, NetworkMembership
 from tenants.permissions import require
 from tenants.services.rescue import coordinate_checked
@@ -555,7 +555,7 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
             drivable=location.get("drivable"),
         )
         insert(work_order)
-        PartLine.objects.bulk_create(PartLine(work_order=work_order, **line) for line in lines)
+        insert_all([PartLine(work_order=work_order, **line) for line in lines])
         later: list[EventRow] = [
             event_row(
                 work_order,

@@ -6,7 +6,7 @@ import pytest
 from django.db.models import Value
 from django.db.models.functions import Upper
 
-from config.rows import Join, Rows, insert
+from config.rows import Join, Rows, insert, insert_all
 from hotline.models import Owner, SlaPolicy, Vehicle
 from hotline.services.policy import policy_current
 from tenants.models import Manufacturer, NetworkMembership, Tenant
@@ -79,4 +79,22 @@ def test_a_row_pointing_at_an_unsaved_one_is_refused_as_save_refuses_it(in_hotli
     unsaved = Owner(name="李娜", mobile="13800000003")
     with pytest.raises(ValueError, match="unsaved related object 'owner'"):
         insert(Vehicle(owner=unsaved, vin="LHGCM82633A004352"))
+    assert not Vehicle.objects.exists()
+
+
+def test_several_rows_go_in_one_statement_each_given_its_own_key(in_hotline, django_assert_num_queries):
+    owners = [Owner(name=f"车主{n}", mobile=f"1380000001{n}") for n in range(3)]
+    assert not Owner.objects.exists()
+    with django_assert_num_queries(1):
+        insert_all(owners)
+    for owner in owners:  # each key is its own row's, in order
+        assert fields_of(Owner.objects.get(pk=owner.pk)) == fields_of(owner)
+    assert len({owner.pk for owner in owners}) == 3
+
+
+def test_rows_of_two_models_are_refused_in_one_statement_and_nothing_written(in_hotline):
+    owner = insert(Owner(name="王芳", mobile="13800000001"))
+    with pytest.raises(TypeError, match="one model"):
+        insert_all([Owner(name="李娜", mobile="13800000003"), Vehicle(owner=owner, vin="LHGCM82633A004352")])
+    assert Owner.objects.count() == 1
     assert not Vehicle.objects.exists()
