@@ -8,11 +8,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 
 from .problems import PROBLEM_CONTENT_TYPE
+from .serializers import Serializer
 
 REFUSES_BLANK = "x-refuses-blank"
 
 
-class Problem(serializers.Serializer):
+class Problem(Serializer):
     """RFC 9457 problem details; ``errors`` names each bad field (``lines[1].quantity``)."""
 
     type = serializers.URLField()

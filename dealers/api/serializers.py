@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from config.api.fields import DayField, IdField, MomentField
 from config.api.schema import service_checked
+from config.api.serializers import Serializer
 from hotline.api.serializers import (
     NOT_BLANK,
     ComplainantOut,
@@ -38,12 +39,12 @@ from hotline.services.conclusions import CONCLUSION_FIELDS
 from parts_tickets.models import LineState, RequestState
 
 
-class NextDue(serializers.Serializer):
+class NextDue(Serializer):
     kind = serializers.ChoiceField(choices=ClockKind.choices)
     due_at = serializers.DateTimeField()
 
 
-class InboxRowOut(serializers.Serializer):
+class InboxRowOut(Serializer):
     manufacturer = serializers.CharField(help_text=_("The manufacturer's code."))
     number = serializers.CharField()
     type = serializers.ChoiceField(choices=WorkOrderType.choices)
@@ -60,7 +61,7 @@ class InboxRowOut(serializers.Serializer):
     version = serializers.IntegerField()
 
 
-class InboxOut(serializers.Serializer):
+class InboxOut(Serializer):
     results = InboxRowOut(many=True)
     count = serializers.IntegerField(help_text=_("Work orders matching the filters, on every page."))
     next_cursor = serializers.CharField(
@@ -68,17 +69,17 @@ class InboxOut(serializers.Serializer):
     )
 
 
-class RootCauseRowOut(serializers.Serializer):
+class RootCauseRowOut(Serializer):
     code = serializers.CharField(help_text=_("What a conclusion's `root_cause` gives."))
     name_zh = serializers.CharField()
     name_en = serializers.CharField()
 
 
-class RootCausesOut(serializers.Serializer):
+class RootCausesOut(Serializer):
     results = RootCauseRowOut(many=True)
 
 
-class InboxFilter(serializers.Serializer):
+class InboxFilter(Serializer):
     open_only = serializers.BooleanField(
         required=False, default=True, help_text=_("Only open work orders (default).")
     )
@@ -100,14 +101,14 @@ class InboxFilter(serializers.Serializer):
     )
 
 
-class PartLineOut(serializers.Serializer):
+class PartLineOut(Serializer):
     line_no = serializers.IntegerField()
     part_code = serializers.CharField()
     part_name = serializers.CharField()
     quantity = serializers.IntegerField()
 
 
-class ClockOut(serializers.Serializer):
+class ClockOut(Serializer):
     kind = serializers.ChoiceField(choices=ClockKind.choices)
     state = serializers.ChoiceField(choices=ClockState.choices)
     due_at = serializers.DateTimeField()
@@ -115,7 +116,7 @@ class ClockOut(serializers.Serializer):
     met = serializers.BooleanField(allow_null=True, help_text=_("Null while the window runs."))
 
 
-class EventOut(serializers.Serializer):
+class EventOut(Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField(help_text=_("What happened, e.g. `work_order.dispatched`."))
     at = serializers.DateTimeField()
@@ -135,7 +136,7 @@ class RequestLineOut(PartLineOut):
     shipped_at = serializers.DateTimeField(allow_null=True)
 
 
-class PartsRequestOut(serializers.Serializer):
+class PartsRequestOut(Serializer):
     number = serializers.CharField()
     state = serializers.ChoiceField(choices=RequestState.choices)
     raised_at = serializers.DateTimeField()
@@ -145,7 +146,7 @@ class PartsRequestOut(serializers.Serializer):
     lines = RequestLineOut(many=True)
 
 
-class NoteOut(serializers.Serializer):
+class NoteOut(Serializer):
     author_id = serializers.IntegerField(
         allow_null=True, help_text=_("The user id of the person who wrote it; null when a system wrote it.")
     )
@@ -156,7 +157,7 @@ class NoteOut(serializers.Serializer):
     at = serializers.DateTimeField()
 
 
-class DealerOwnerOut(serializers.Serializer):
+class DealerOwnerOut(Serializer):
     """The owner as a dealer sees them; every field always present (empty text when unknown)."""
 
     name = serializers.CharField()
@@ -175,7 +176,7 @@ class DealerConclusionOut(ConclusionOut):
     )
 
 
-class DealerWorkOrderOut(serializers.Serializer):
+class DealerWorkOrderOut(Serializer):
     manufacturer = serializers.CharField(help_text=_("The manufacturer's code."))
     number = serializers.CharField()
     type = serializers.ChoiceField(choices=WorkOrderType.choices)
@@ -215,7 +216,7 @@ class DealerWorkOrderOut(serializers.Serializer):
     version = serializers.IntegerField()
 
 
-class ContactIn(serializers.Serializer):
+class ContactIn(Serializer):
     at = MomentField(
         required=False, allow_null=True, default=None, help_text=_("When (ISO 8601); defaults to now.")
     )
@@ -235,47 +236,47 @@ class ContactIn(serializers.Serializer):
     )
 
 
-class RepairIn(serializers.Serializer):
+class RepairIn(Serializer):
     repair_order_number = service_checked(serializers.CharField, NOT_BLANK, max_length=40, allow_blank=True)
     service_advisor = serializers.CharField(max_length=60, allow_blank=True, required=False, default="")
     repair_team = serializers.CharField(max_length=60, allow_blank=True, required=False, default="")
     labour_description = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
-class HandOffIn(serializers.Serializer):
+class HandOffIn(Serializer):
     department = serializers.ChoiceField(choices=Department.choices)
     head_id = IdField(help_text=_("A user id of a member of this dealer: the department's head."))
 
 
-class DepartmentAnswerIn(serializers.Serializer):
+class DepartmentAnswerIn(Serializer):
     result = service_checked(serializers.CharField, NOT_BLANK, max_length=5000, allow_blank=True)
 
 
-class ProgressReportIn(serializers.Serializer):
+class ProgressReportIn(Serializer):
     text = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
 
 
-class ArrivalIn(serializers.Serializer):
+class ArrivalIn(Serializer):
     arrival_promised_at = MomentField(
         help_text=_("When the rescue will be at the car, as promised to the owner (within 24 hours).")
     )
     note = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
 
 
-class AssignIn(serializers.Serializer):
+class AssignIn(Serializer):
     assignee_id = IdField(help_text=_("A user id of a member of this dealer."))
 
 
-class NoteIn(serializers.Serializer):
+class NoteIn(Serializer):
     text = service_checked(serializers.CharField, NOT_BLANK, max_length=5000, allow_blank=True)
 
 
-class StockCheckIn(serializers.Serializer):
+class StockCheckIn(Serializer):
     result = serializers.ChoiceField(choices=StockCheck.choices)
     note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
-class PartsRequestIn(serializers.Serializer):
+class PartsRequestIn(Serializer):
     lines = PartLineIn(
         many=True,
         required=False,
@@ -287,7 +288,7 @@ class PartsRequestIn(serializers.Serializer):
     note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
-class NoteOnlyIn(serializers.Serializer):
+class NoteOnlyIn(Serializer):
     note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
@@ -295,7 +296,7 @@ class NoteOnlyIn(serializers.Serializer):
 CONCLUSION_FIELDS_GIVEN = frozenset({*CONCLUSION_FIELDS, "person_at_fault"})
 
 
-class ResolveIn(serializers.Serializer):
+class ResolveIn(Serializer):
     """The result and the conclusion. A body with no conclusion field at all resolves as version 1
     did (the API grows only by addition); any conclusion field asks for the whole conclusion, every
     missing or wrong field named at once."""
@@ -379,7 +380,7 @@ class ResolveIn(serializers.Serializer):
         return attrs
 
 
-class ExtensionIn(serializers.Serializer):
+class ExtensionIn(Serializer):
     clock_kind = serializers.ChoiceField(choices=ClockKind.choices)
     minutes = service_checked(
         serializers.IntegerField,
@@ -389,22 +390,22 @@ class ExtensionIn(serializers.Serializer):
     reason = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
 
 
-class UpgradeIn(serializers.Serializer):
+class UpgradeIn(Serializer):
     reason = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
 
 
-class SeniorConfirmIn(serializers.Serializer):
+class SeniorConfirmIn(Serializer):
     """Nothing to send: the caller confirms the answers recorded on their own behalf."""
 
 
-class TransferIn(serializers.Serializer):
+class TransferIn(Serializer):
     reason = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
     suggested_dealer = serializers.CharField(
         max_length=32, required=False, help_text=_("Dealer code of a better-placed dealer.")
     )
 
 
-class TechSupportIn(serializers.Serializer):
+class TechSupportIn(Serializer):
     diss_reference = service_checked(
         serializers.CharField,
         NOT_BLANK,
@@ -415,7 +416,7 @@ class TechSupportIn(serializers.Serializer):
     question = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
 
 
-class DealerCallbackIn(serializers.Serializer):
+class DealerCallbackIn(Serializer):
     at = MomentField(
         required=False, allow_null=True, default=None, help_text=_("When (ISO 8601); defaults to now.")
     )
@@ -450,5 +451,5 @@ class DealerCallbackIn(serializers.Serializer):
     note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
-class WithdrawIn(serializers.Serializer):
+class WithdrawIn(Serializer):
     reason = serializers.CharField(max_length=2000, allow_blank=True)

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from config.api.contract import ANSWER_HEADERS
 from config.api.fields import IdField
 from config.api.schema import IDEMPOTENCY_KEY, READ_ERRORS, WRITE_ERRORS, problems
+from config.api.serializers import Serializer
 from config.body_limit import file_upload_cap
 from config.files import stored_file_response
 from tenants.api.authentication import actor_of
@@ -42,7 +43,7 @@ UPLOAD_DESCRIPTION = (
 )
 
 
-class AttachmentUpload(serializers.Serializer):
+class AttachmentUpload(Serializer):
     file = serializers.FileField(
         allow_empty_file=True,  # refused by the service, naming the file
         help_text=_("One file, sent as multipart/form-data."),
@@ -52,7 +53,7 @@ class AttachmentUpload(serializers.Serializer):
     )
 
 
-class AttachmentOut(serializers.Serializer):
+class AttachmentOut(Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(help_text=_("The name it is shown and downloaded under."))
     content_type = serializers.CharField(help_text=_("The type read from the content."))

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from config.api.fields import IdField
 from config.api.schema import IDEMPOTENCY_KEY, READ_ERRORS, WRITE_ERRORS, problems
+from config.api.serializers import Serializer
 from tenants.api.authentication import actor_of
 from tenants.api.idempotency import idempotent
 
@@ -28,7 +29,7 @@ from .views import TAG, HotlineView
 MENTIONS_MAX = 50
 
 
-class MessageIn(serializers.Serializer):
+class MessageIn(Serializer):
     text = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, help_text=_("Both sides read it."))
     mentions = serializers.ListField(
         child=IdField(),
@@ -42,12 +43,12 @@ class MessageIn(serializers.Serializer):
     )
 
 
-class MentionOut(serializers.Serializer):
+class MentionOut(Serializer):
     user_id = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class MessageOut(serializers.Serializer):
+class MessageOut(Serializer):
     id = serializers.IntegerField()
     at = serializers.DateTimeField()
     side = serializers.ChoiceField(choices=Side.choices)

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from config.api.fields import MomentField
 from config.api.schema import IDEMPOTENCY_KEY, READ_ERRORS, WRITE_ERRORS, problems
+from config.api.serializers import Serializer
 from config.bounds import MAX_ID
 from tenants.api.authentication import actor_of
 from tenants.api.idempotency import idempotent
@@ -26,18 +27,18 @@ from ..services.notes import hotline_note_add, owner_call_log
 from .views import TAG, HotlineView
 
 
-class HotlineNoteIn(serializers.Serializer):
+class HotlineNoteIn(Serializer):
     text = serializers.CharField(max_length=NOTE_MAX_LENGTH, help_text=_("Only the hotline sees it."))
 
 
-class HotlineNoteOut(serializers.Serializer):
+class HotlineNoteOut(Serializer):
     id = serializers.IntegerField()
     at = serializers.DateTimeField()
     author = serializers.CharField()
     text = serializers.CharField()
 
 
-class OwnerCallIn(serializers.Serializer):
+class OwnerCallIn(Serializer):
     at = MomentField(required=False, allow_null=True, default=None, help_text=_("Empty: now."))
     topic = serializers.ChoiceField(choices=OwnerCallTopic.choices)
     summary = serializers.CharField(max_length=NOTE_MAX_LENGTH)
@@ -51,7 +52,7 @@ class OwnerCallIn(serializers.Serializer):
     )
 
 
-class OwnerCallOut(serializers.Serializer):
+class OwnerCallOut(Serializer):
     id = serializers.IntegerField()
     at = serializers.DateTimeField()
     author = serializers.CharField()

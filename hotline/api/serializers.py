@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from config.api.fields import DayField, IdField, MomentField
 from config.api.schema import service_checked
+from config.api.serializers import Serializer
 from config.bounds import MAX_MILEAGE_KM, MAX_PART_QUANTITY
 
 from ..models import (
@@ -50,7 +51,7 @@ def when(value: dt.datetime | None) -> str | None:
     return timezone.localtime(value).isoformat() if value else None
 
 
-class OwnerIn(serializers.Serializer):
+class OwnerIn(Serializer):
     """The owner as the caller gives them; a known mobile number updates that owner."""
 
     name = service_checked(serializers.CharField, NOT_BLANK, max_length=60, allow_blank=True)
@@ -77,7 +78,7 @@ class OwnerIn(serializers.Serializer):
     )
 
 
-class ComplainantIn(serializers.Serializer):
+class ComplainantIn(Serializer):
     """Who complained, when not the owner: name and phone together."""
 
     name = serializers.CharField(max_length=60, allow_blank=True, required=False)
@@ -92,7 +93,7 @@ class ComplainantIn(serializers.Serializer):
     )
 
 
-class VehicleIn(serializers.Serializer):
+class VehicleIn(Serializer):
     """The owner's vehicle: its VIN and model at least."""
 
     vin = service_checked(
@@ -126,7 +127,7 @@ class VehicleIn(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class PartLineIn(serializers.Serializer):
+class PartLineIn(Serializer):
     part_code = service_checked(serializers.CharField, NOT_BLANK, max_length=40, allow_blank=True)
     part_name = service_checked(serializers.CharField, NOT_BLANK, max_length=120, allow_blank=True)
     # At least 1: the service says so together with the other fields' errors.
@@ -138,7 +139,7 @@ class PartLineIn(serializers.Serializer):
     )
 
 
-class LocationIn(serializers.Serializer):
+class LocationIn(Serializer):
     """Roadside rescue: where the car stands. Required for type ``rescue``, refused for any other."""
 
     province = serializers.CharField(max_length=30, allow_blank=True, required=False)
@@ -168,7 +169,7 @@ class LocationIn(serializers.Serializer):
     )
 
 
-class LocationOut(serializers.Serializer):
+class LocationOut(Serializer):
     """Where a car waiting for rescue stands, and the rescuing dealer's promised arrival."""
 
     province = serializers.CharField()
@@ -199,7 +200,7 @@ def location_of(wo: WorkOrder) -> dict[str, Any] | None:
     }
 
 
-class WorkOrderIn(serializers.Serializer):
+class WorkOrderIn(Serializer):
     type = serializers.ChoiceField(choices=WorkOrderType.choices)
     category = serializers.ChoiceField(choices=Category.choices)
     channel = serializers.ChoiceField(choices=Channel.choices)
@@ -238,12 +239,12 @@ class WorkOrderIn(serializers.Serializer):
     )
 
 
-class WorkOrderDealer(serializers.Serializer):
+class WorkOrderDealer(Serializer):
     code = serializers.CharField(help_text=_("The dealer code in the manufacturer's network."))
     name = serializers.CharField()
 
 
-class OwnerOut(serializers.Serializer):
+class OwnerOut(Serializer):
     """The owner as a work order shows them; every field always present (empty text when unknown)."""
 
     name = serializers.CharField()
@@ -253,7 +254,7 @@ class OwnerOut(serializers.Serializer):
     city = serializers.CharField()
 
 
-class ComplainantOut(serializers.Serializer):
+class ComplainantOut(Serializer):
     """Who complained when not the owner; every field empty text when the owner did."""
 
     name = serializers.CharField()
@@ -261,7 +262,7 @@ class ComplainantOut(serializers.Serializer):
     relation = serializers.CharField()
 
 
-class RepairOut(serializers.Serializer):
+class RepairOut(Serializer):
     """The dealer's repair record; every field empty text until the dealer records it."""
 
     order_number = serializers.CharField()
@@ -283,7 +284,7 @@ def repair_of(wo: WorkOrder) -> dict[str, str]:
     }
 
 
-class VehicleOut(serializers.Serializer):
+class VehicleOut(Serializer):
     """The vehicle as a work order shows it; ``plate`` is empty text when not known."""
 
     vin = serializers.CharField()
@@ -298,12 +299,12 @@ class PartLineOut(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RootCauseOut(serializers.Serializer):
+class RootCauseOut(Serializer):
     code = serializers.CharField()
     name = serializers.CharField(help_text=_("In the reader's language."))
 
 
-class ConclusionOut(serializers.Serializer):
+class ConclusionOut(Serializer):
     """The dealer's conclusion as the hotline sees it (never the dealer's person at fault)."""
 
     validity = serializers.ChoiceField(choices=Validity.choices)
@@ -344,7 +345,7 @@ def conclusion_out(conclusion: Conclusion | None) -> dict | None:
     }
 
 
-class ReviewIn(serializers.Serializer):
+class ReviewIn(Serializer):
     opinion = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
 
 
@@ -480,7 +481,7 @@ class WorkOrderOut(serializers.ModelSerializer):
         }
 
 
-class WorkOrderFilter(serializers.Serializer):
+class WorkOrderFilter(Serializer):
     state = serializers.ChoiceField(choices=State.choices, required=False)
     type = serializers.ChoiceField(choices=WorkOrderType.choices, required=False)
     category = serializers.ChoiceField(choices=Category.choices, required=False)
@@ -490,7 +491,7 @@ class WorkOrderFilter(serializers.Serializer):
     until = MomentField(required=False, help_text=_("Received before (ISO 8601)."))
 
 
-class CallbackIn(serializers.Serializer):
+class CallbackIn(Serializer):
     outcome = serializers.ChoiceField(choices=CallbackOutcome.choices)
     score = service_checked(
         serializers.IntegerField,
@@ -519,7 +520,7 @@ class CallbackIn(serializers.Serializer):
     )
 
 
-class CallbackAnswerOut(serializers.Serializer):
+class CallbackAnswerOut(Serializer):
     code = serializers.CharField(source="item.code")
     question = serializers.CharField(source="item.text")
     dimension = serializers.CharField(source="item.dimension")
@@ -527,7 +528,7 @@ class CallbackAnswerOut(serializers.Serializer):
     value = serializers.JSONField(help_text=_("A score, true/false, or detailed/partly/not_explained."))
 
 
-class CallbackOut(serializers.Serializer):
+class CallbackOut(Serializer):
     party = serializers.ChoiceField(choices=CallbackParty.choices)
     outcome = serializers.ChoiceField(choices=CallbackOutcome.choices)
     questionnaire = serializers.IntegerField(allow_null=True, help_text=_("The version answered."))
@@ -539,23 +540,23 @@ class CallbackOut(serializers.Serializer):
     work_order = WorkOrderOut()
 
 
-class ReasonIn(serializers.Serializer):
+class ReasonIn(Serializer):
     reason = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
 
 
-class ReclassifyIn(serializers.Serializer):
+class ReclassifyIn(Serializer):
     severity = serializers.ChoiceField(choices=Severity.choices)
     category = serializers.ChoiceField(choices=Category.choices)
     reason = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
 
 
-class UpgradeDecisionIn(serializers.Serializer):
+class UpgradeDecisionIn(Serializer):
     request = IdField(help_text=_("The id of the dealer's pending upgrade request."))
     grant = serializers.BooleanField(help_text=_("True: make it a major complaint; false: refuse."))
     reason = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
 
 
-class KpiFilter(serializers.Serializer):
+class KpiFilter(Serializer):
     since = MomentField(required=False, help_text=_("Received at or after (ISO 8601)."))
     until = MomentField(required=False, help_text=_("Received before (ISO 8601)."))
     dealer = serializers.CharField(max_length=32, required=False, help_text=_("Dealer code."))
@@ -571,7 +572,7 @@ class KpiFilter(serializers.Serializer):
         return attrs
 
 
-class KpiFigures(serializers.Serializer):
+class KpiFigures(Serializer):
     total = serializers.IntegerField(
         help_text=_("Work orders received in the period, cancelled ones left out.")
     )
@@ -606,7 +607,7 @@ class KpiRow(KpiFigures):
     label = serializers.CharField()
 
 
-class KpiOut(serializers.Serializer):
+class KpiOut(Serializer):
     totals = KpiFigures()
     group = serializers.ChoiceField(choices=KPI_GROUPS, allow_null=True)
     rows = KpiRow(many=True, help_text=_("Per group; empty without a group."))
@@ -623,7 +624,7 @@ class SatisfactionFilter(KpiFilter):
     )
 
 
-class SatisfactionFigures(serializers.Serializer):
+class SatisfactionFigures(Serializer):
     work_orders = serializers.IntegerField(
         help_text=_("Work orders received in the period, cancelled ones left out.")
     )
@@ -657,7 +658,7 @@ class SatisfactionRow(SatisfactionFigures):
     label = serializers.CharField()
 
 
-class WeakItem(serializers.Serializer):
+class WeakItem(Serializer):
     questionnaire = serializers.CharField()
     code = serializers.CharField()
     question = serializers.CharField()
@@ -670,7 +671,7 @@ class WeakItem(serializers.Serializer):
     )
 
 
-class FailedCallback(serializers.Serializer):
+class FailedCallback(Serializer):
     number = serializers.CharField()
     dealer_code = serializers.CharField()
     dealer_name = serializers.CharField()
@@ -681,7 +682,7 @@ class FailedCallback(serializers.Serializer):
     last_party = serializers.CharField()
 
 
-class SatisfactionOut(serializers.Serializer):
+class SatisfactionOut(Serializer):
     totals = SatisfactionFigures()
     group = serializers.ChoiceField(choices=SATISFACTION_GROUPS, allow_null=True)
     rows = SatisfactionRow(many=True, help_text=_("Per group; empty without a group."))

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api.schema import READ_ERRORS, WRITE_ERRORS, WRITE_HEADERS, problems, service_checked
+from config.api.serializers import Serializer
 from tenants.api.authentication import actor_of
 
 from ..models import QUESTION_MAX, TechSupportRequest, TechSupportState, WorkOrder
@@ -22,7 +23,7 @@ from .serializers import NOT_BLANK
 from .views import TAG, HotlineView, _Action
 
 
-class TechSupportOut(serializers.Serializer):
+class TechSupportOut(Serializer):
     number = serializers.CharField()
     state = serializers.ChoiceField(choices=TechSupportState.choices)
     diss_reference = serializers.CharField()
@@ -36,11 +37,11 @@ class TechSupportOut(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
 
 
-class TechSupportAnswerIn(serializers.Serializer):
+class TechSupportAnswerIn(Serializer):
     answer = service_checked(serializers.CharField, NOT_BLANK, max_length=QUESTION_MAX, allow_blank=True)
 
 
-class TechSupportCloseIn(serializers.Serializer):
+class TechSupportCloseIn(Serializer):
     reason = service_checked(serializers.CharField, NOT_BLANK, max_length=QUESTION_MAX, allow_blank=True)
 
 

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from config.api.fields import MomentField
 from config.api.parsers import BoundedJSONParser
 from config.api.schema import IDEMPOTENCY_KEY, WRITE_ERRORS, problems
+from config.api.serializers import Serializer
 from tenants.api.idempotency import idempotent
 
 from ..models import CallDirection
@@ -38,7 +39,7 @@ class _OneOrMany(serializers.ListField):
         return super().to_internal_value(data)
 
 
-class CallEventIn(serializers.Serializer):
+class CallEventIn(Serializer):
     event = serializers.ChoiceField(choices=CALL_EVENTS)
     callId = serializers.CharField(max_length=100)
     direction = serializers.ChoiceField(choices=CallDirection.values, default=CallDirection.IN)
@@ -66,7 +67,7 @@ class CallEventIn(serializers.Serializer):
         return attrs
 
 
-class CallEventOut(serializers.Serializer):
+class CallEventOut(Serializer):
     callId = serializers.CharField(source="call.call_id")
     state = serializers.CharField(source="call.state")
     caller = serializers.CharField(source="call.caller")

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from config.api.base import ApiView
 from config.api.schema import IDEMPOTENCY_KEY, READ_ERRORS, WRITE_ERRORS, problems
+from config.api.serializers import Serializer
 from notifications.endpoints import (
     webhook_deliveries,
     webhook_endpoint_get,
@@ -33,7 +34,7 @@ TAG = ["webhooks"]
 KINDS = [k.value for k in EventKind]
 
 
-class EndpointOut(serializers.Serializer):
+class EndpointOut(Serializer):
     id = serializers.IntegerField()
     url = serializers.CharField()
     description = serializers.CharField()
@@ -46,7 +47,7 @@ class EndpointCreatedOut(EndpointOut):
     secret = serializers.CharField(help_text="The signing secret, returned this once.")
 
 
-class EndpointIn(serializers.Serializer):
+class EndpointIn(Serializer):
     url = serializers.CharField(max_length=500)
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     event_kinds = serializers.ListField(
@@ -54,13 +55,13 @@ class EndpointIn(serializers.Serializer):
     )
 
 
-class EndpointChangeIn(serializers.Serializer):
+class EndpointChangeIn(Serializer):
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
     event_kinds = serializers.ListField(child=serializers.ChoiceField(choices=KINDS), required=False)
     is_active = serializers.BooleanField(required=False)
 
 
-class DeliveryOut(serializers.Serializer):
+class DeliveryOut(Serializer):
     id = serializers.IntegerField()
     event_id = serializers.IntegerField()
     event_kind = serializers.CharField()
@@ -73,7 +74,7 @@ class DeliveryOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class SecretOut(serializers.Serializer):
+class SecretOut(Serializer):
     secret = serializers.CharField()
 
 

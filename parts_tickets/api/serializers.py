@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from config.api.fields import DayField, MomentField
 from config.api.schema import service_checked
+from config.api.serializers import Serializer
 from config.bounds import MAX_PART_QUANTITY
 from hotline.api.serializers import NOT_BLANK
 
@@ -36,7 +37,7 @@ class PartsLineOut(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PartsRequestDealer(serializers.Serializer):
+class PartsRequestDealer(Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
 
@@ -82,7 +83,7 @@ class PartsRequestDetailOut(PartsRequestOut):
         return serializers.DateTimeField().to_representation(value) if value else None
 
 
-class PartsRequestFilter(serializers.Serializer):
+class PartsRequestFilter(Serializer):
     state = serializers.ChoiceField(
         choices=RequestState.choices, required=False, help_text=_("Only requests in this state.")
     )
@@ -92,15 +93,15 @@ class PartsRequestFilter(serializers.Serializer):
     since = MomentField(required=False, help_text=_("Only requests raised at or after this time (ISO 8601)."))
 
 
-class BackOrderIn(serializers.Serializer):
+class BackOrderIn(Serializer):
     expected_date = DayField(help_text=_("When the part is expected (ISO 8601 date)."))
 
 
-class RejectIn(serializers.Serializer):
+class RejectIn(Serializer):
     reason = service_checked(serializers.CharField, NOT_BLANK, max_length=2000, allow_blank=True)
 
 
-class ShipmentLineIn(serializers.Serializer):
+class ShipmentLineIn(Serializer):
     line_no = serializers.IntegerField(min_value=1, max_value=6)
     quantity = serializers.IntegerField(
         min_value=1,
@@ -110,17 +111,17 @@ class ShipmentLineIn(serializers.Serializer):
     )
 
 
-class ShipmentIn(serializers.Serializer):
+class ShipmentIn(Serializer):
     carrier = service_checked(serializers.CharField, NOT_BLANK, max_length=60, allow_blank=True)
     tracking_number = service_checked(serializers.CharField, NOT_BLANK, max_length=60, allow_blank=True)
     lines = ShipmentLineIn(many=True, allow_empty=True)
 
 
-class DeliveredIn(serializers.Serializer):
+class DeliveredIn(Serializer):
     delivered_at = MomentField(required=False, help_text=_("Defaults to now."))
 
 
-class PartsCentreOut(serializers.Serializer):
+class PartsCentreOut(Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
 
@@ -140,5 +141,5 @@ class WorkOrderPartsRequestOut(PartsRequestDetailOut):
         return {"code": code, "name": name}
 
 
-class WorkOrderPartsRequestsOut(serializers.Serializer):
+class WorkOrderPartsRequestsOut(Serializer):
     results = WorkOrderPartsRequestOut(many=True)
