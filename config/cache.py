@@ -21,7 +21,8 @@ WARN_EVERY_SECONDS = 30.0
 _last_warning = [0.0]
 
 
-def _away(operation: str) -> None:
+def cache_unreachable(operation: str) -> None:
+    """Log (at most every WARN_EVERY_SECONDS) that ``operation`` went on without Redis."""
     if time.monotonic() - _last_warning[0] > WARN_EVERY_SECONDS:
         _last_warning[0] = time.monotonic()
         logger.warning("cache %s skipped: Redis is unreachable", operation, exc_info=True)
@@ -66,66 +67,66 @@ class FailOpenRedisCache(RedisCache):
         try:
             return super().get(key, default, version)
         except (RedisError, OSError):
-            _away("get")
+            cache_unreachable("get")
             return default
 
     def add(self, key: Any, value: Any, timeout: Any = None, version: int | None = None) -> bool:
         try:
             return super().add(key, value, timeout, version)
         except (RedisError, OSError):
-            _away("add")
+            cache_unreachable("add")
             return False
 
     def set(self, key: Any, value: Any, timeout: Any = None, version: int | None = None) -> None:
         try:
             super().set(key, value, timeout, version)
         except (RedisError, OSError):
-            _away("set")
+            cache_unreachable("set")
 
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
         try:
             return super().incr(key, delta, version)
         except (RedisError, OSError) as exc:
-            _away("incr")
+            cache_unreachable("incr")
             raise ValueError("cache unreachable") from exc
 
     def delete(self, key: Any, version: int | None = None) -> bool:
         try:
             return super().delete(key, version)
         except (RedisError, OSError):
-            _away("delete")
+            cache_unreachable("delete")
             return False
 
     def get_many(self, keys: Any, version: int | None = None) -> dict:
         try:
             return super().get_many(keys, version)
         except (RedisError, OSError):
-            _away("get_many")
+            cache_unreachable("get_many")
             return {}
 
     def set_many(self, data: dict, timeout: Any = None, version: int | None = None) -> list:
         try:
             return super().set_many(data, timeout, version)
         except (RedisError, OSError):
-            _away("set_many")
+            cache_unreachable("set_many")
             return list(data)
 
     def delete_many(self, keys: Any, version: int | None = None) -> None:
         try:
             super().delete_many(keys, version)
         except (RedisError, OSError):
-            _away("delete_many")
+            cache_unreachable("delete_many")
 
     def touch(self, key: Any, timeout: Any = None, version: int | None = None) -> bool:
         try:
             return super().touch(key, timeout, version)
         except (RedisError, OSError):
-            _away("touch")
+            cache_unreachable("touch")
             return False
 
     def has_key(self, key: Any, version: int | None = None) -> bool:
         try:
             return super().has_key(key, version)
         except (RedisError, OSError):
-            _away("has_key")
+            cache_unreachable("has_key")
             return False

@@ -1,38 +1,91 @@
-"""Requests per key (or per signed-in person and host), counted in Redis across processes."""
+"""Requests per key (or per signed-in person and host), counted in Redis across processes.
+
+Each request is one atomic call to Redis (``limits``' sliding-window counter: this
+window's count and the last one's, weighted by how much of it still overlaps the
+last minute). Concurrent requests in different processes cannot both take the
+last place, and the cost does not grow with the rate. With Redis away the API is
+not rate-limited (logged), as for sign-in (docs/operations.md).
+"""
 
 from __future__ import annotations
 
+import math
+import threading
+import time
 from typing import Any
 
+import redis
 from django.conf import settings
-from django.core.cache import caches
+from limits import RateLimitItemPerSecond
+from limits.errors import StorageError
+from limits.storage import RedisStorage
+from limits.strategies import SlidingWindowCounterRateLimiter
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
+from config.cache import cache_unreachable
+
 from ..models import ApiKey
+
+_limiters: dict[tuple[str, str], SlidingWindowCounterRateLimiter] = {}
+_limiters_lock = threading.Lock()
+
+
+def limiter() -> SlidingWindowCounterRateLimiter:
+    """The process's limiter on the rate-limit cache's Redis, one per configuration (a forked
+    worker's pool notices the fork and connects again)."""
+    config = settings.CACHES["ratelimit"]
+    options = config.get("OPTIONS", {})
+    key = (config["LOCATION"], repr(sorted(options.items())))
+    found = _limiters.get(key)
+    if found is None:
+        with _limiters_lock:
+            found = _limiters.get(key)
+            if found is None:
+                pool = redis.ConnectionPool.from_url(config["LOCATION"], **options)
+                storage = RedisStorage(
+                    "redis://",
+                    connection_pool=pool,
+                    key_prefix=config.get("KEY_PREFIX", ""),
+                    wrap_exceptions=True,
+                )
+                found = _limiters[key] = SlidingWindowCounterRateLimiter(storage)
+    return found
 
 
 class ApiRateThrottle(SimpleRateThrottle):
     """``API_RATE_WRITE`` for POSTs and ``API_RATE_READ`` otherwise; a 429 says when to retry."""
 
-    cache = caches["ratelimit"]
     cache_format = "api:%(scope)s:%(ident)s"
 
     def __init__(self) -> None:  # the rate depends on the request, see allow_request
-        pass
+        self.retry_after: float | None = None
 
     def allow_request(self, request: Request, view: Any) -> bool:
         self.scope = "read" if request.method in ("GET", "HEAD", "OPTIONS") else "write"
-        self.rate = settings.API_RATE_READ if self.scope == "read" else settings.API_RATE_WRITE
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        rate = settings.API_RATE_READ if self.scope == "read" else settings.API_RATE_WRITE
+        amount, seconds = self.parse_rate(rate)
+        item = RateLimitItemPerSecond(amount, seconds)
+        key = self.get_cache_key(request, view)
+        try:
+            if limiter().hit(item, key):
+                return True
+            reset_at = limiter().get_window_stats(item, key).reset_time
+        except StorageError:
+            cache_unreachable("rate limit")
+            return True
+        self.retry_after = max(1, math.ceil(reset_at - time.time()))
+        return False
+
+    def wait(self) -> float | None:
+        return self.retry_after
 
     def get_ident(self, request: Request) -> str:
         """The client's address as the web server reports it (it alone applies FORWARDED_ALLOW_IPS);
         DRF's own reading would take a client's X-Forwarded-For at its word."""
         return request.META.get("REMOTE_ADDR", "") or "unknown"
 
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
+    def get_cache_key(self, request: Request, view: Any) -> str:
         if isinstance(request.auth, ApiKey):
             ident = f"key{request.auth.pk}"
         elif request.user and request.user.is_authenticated:
