@@ -298,6 +298,17 @@ def _numbered(manufacturer: Manufacturer, work_order_id: int, at: dt.datetime, e
         return cursor.fetchone()[0]
 
 
+def _update(record: Owner | Vehicle, values: dict[str, Any], moved: list[str] | None = None) -> None:
+    """Give a known owner or vehicle the intake's ``values``, writing only the fields that differ
+    (and those the caller has ``moved``): nothing at all when the same owner and car are
+    reported again."""
+    changed = [name for name, value in values.items() if getattr(record, name) != value]
+    for name in changed:
+        setattr(record, name, values[name])
+    if changed or moved:
+        record.save(update_fields=[*changed, *(moved or [])])
+
+
 def owner_draft_values(owner: Owner) -> dict[str, Any]:
     """The owner's fields as the intake gave them (what updates a known owner)."""
     return {name: getattr(owner, name) for name in OWNER_FIELDS}
@@ -479,22 +490,17 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
         if owner is None:
             owner = insert(owner_draft)
         else:
-            for name, value in owner_draft_values(owner_draft).items():
-                if value:
-                    setattr(owner, name, value)
-            owner.save()
+            _update(owner, {name: value for name, value in owner_draft_values(owner_draft).items() if value})
         vehicle = None
         if vehicle_values:
             vehicle = _VEHICLE.one("t.vin = %s", [vehicle_values["vin"]], for_update=True)
-            vehicle = vehicle or Vehicle(owner=owner)
-            vehicle.owner = owner
-            for name, value in vehicle_values.items():
-                if value not in (None, ""):
-                    setattr(vehicle, name, value)
-            if vehicle._state.adding:
-                insert(vehicle)
+            given = {name: value for name, value in vehicle_values.items() if value not in (None, "")}
+            if vehicle is None:
+                vehicle = insert(Vehicle(owner=owner, **given))
             else:
-                vehicle.save()
+                moved = vehicle.owner_id != owner.pk
+                vehicle.owner = owner
+                _update(vehicle, given, moved=["owner"] if moved else [])
         if intake.dealer_id is not None:
             place, reason = network_place(manufacturer, intake.dealer_id), "chosen"
         elif is_rescue:

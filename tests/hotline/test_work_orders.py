@@ -6,6 +6,8 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from hotline.models import Clock, Owner, PartLine, Vehicle, WorkOrder
 from hotline.services.work_orders import work_order_create
@@ -130,6 +132,31 @@ def test_owner_and_vehicle_are_found_again_and_updated(manufacturer, network, ag
 
     assert Owner.objects.get().address == "新地址 1 号"
     assert Vehicle.objects.get().mileage_km == 30000
+
+
+def test_a_car_reported_by_its_new_owner_becomes_theirs(manufacturer, network, agent, in_hotline):
+    first = work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake())
+    second = work_order_create(
+        manufacturer=manufacturer,
+        actor=agent,
+        intake=parts_intake(owner=owner(mobile="13500000001", name="新车主")),
+    )
+
+    car = Vehicle.objects.get()
+    assert car.owner_id == second.owner_id != first.owner_id
+    assert car.owner.name == "新车主"
+
+
+def test_the_same_owner_and_car_reported_again_are_not_written_again(
+    manufacturer, network, agent, in_hotline
+):
+    work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake())
+    with CaptureQueriesContext(connection) as statements:
+        work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake())
+
+    written = [q["sql"] for q in statements if re.match(r'UPDATE "hotline_(owner|vehicle)"', q["sql"])]
+    assert written == []
+    assert Owner.objects.count() == Vehicle.objects.count() == 1
 
 
 def test_routing_suggests_servicing_then_selling_dealer_then_city(manufacturer, network, agent, in_hotline):
