@@ -163,6 +163,23 @@ def dealer_user(dealer: Tenant) -> User:
     return person("crm", dealer, Role.DEALER_CRM_MANAGER)
 
 
+def http_scope(host: str, path: str, method: str = "GET", headers: list | None = None) -> dict:
+    """An ASGI HTTP scope for ``path`` on ``host``, as a server hands it to the application."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [(b"host", host.encode()), *(headers or [])],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+
+
 def host_of(tenant: Tenant) -> str:
     return tenant.domains.get(is_primary=True).domain
 

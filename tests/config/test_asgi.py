@@ -12,7 +12,7 @@ from django.core.signals import request_started
 
 from config.asgi import OneTripASGIHandler
 
-from ..conftest import host_of
+from ..conftest import host_of, http_scope
 from . import asgi_urls
 
 
@@ -37,19 +37,7 @@ async def get(app, host: str, path: str) -> tuple[int, dict]:
     async def send(message: dict) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [(b"host", host.encode())],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
+    scope = http_scope(host, path)
     await app(scope, receive, send)
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")

@@ -8,7 +8,7 @@ from asgiref.sync import async_to_sync
 
 from config.asgi import application
 
-from ..conftest import host_of
+from ..conftest import host_of, http_scope
 
 
 def send_chunked(host: str, path: str, chunks: list[bytes], headers: list | None = None) -> tuple[int, int]:
@@ -30,24 +30,12 @@ def send_chunked(host: str, path: str, chunks: list[bytes], headers: list | None
     async def send(message: dict) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [
-            (b"host", host.encode()),
-            (b"content-type", b"application/json"),
-            (b"transfer-encoding", b"chunked"),
-            *(headers or []),
-        ],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
+    scope = http_scope(
+        host,
+        path,
+        "POST",
+        [(b"content-type", b"application/json"), (b"transfer-encoding", b"chunked"), *(headers or [])],
+    )
     async_to_sync(application)(scope, receive, send)
     start = next(m for m in sent if m["type"] == "http.response.start")
     return start["status"], len(read)
