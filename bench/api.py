@@ -549,6 +549,8 @@ def main() -> None:
     parser.add_argument("--step")
     parser.add_argument("args", nargs="*")
     o = parser.parse_args()
+    if o.rounds < 1:
+        parser.error("--rounds must be at least 1")
     if o.step:
         if o.step == "seed":
             result = step_seed(int(o.args[0]))
@@ -612,7 +614,8 @@ def main() -> None:
                 f"{one['cpu_ratio']:.2f}x F's CPU, {one['rate_ratio']:.2f} x F's rate",
                 flush=True,
             )
-        middle = sorted(report["rounds"], key=lambda r: r["cpu_ratio"])[len(report["rounds"]) // 2]
+        # The median round (of an even number, the lower of the two middle ones).
+        middle = sorted(report["rounds"], key=lambda r: r["cpu_ratio"])[(len(report["rounds"]) - 1) // 2]
         report["pgbench"], report["max"] = middle["pgbench"], middle["api"]
         report["pgbench_serial_hold"] = middle["pgbench"]["serial_hold"]
         report["serial_hold"] = middle["api"]["serial_hold"]

@@ -32,6 +32,10 @@ def _fresh(field: serializers.Field) -> serializers.Field:
         return copy.deepcopy(field)
     fresh = object.__new__(type(field))
     fresh.__dict__.update(field.__dict__)
+    # Its own validators and messages: a serializer may add to one field's without touching the rest.
+    if "_validators" in fresh.__dict__:
+        fresh._validators = list(fresh._validators)
+    fresh.error_messages = dict(fresh.error_messages)
     return fresh
 
 

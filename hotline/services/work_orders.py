@@ -36,6 +36,7 @@ from ..models import (
     ClockKind,
     DecisionState,
     ExtensionRequest,
+    Gender,
     Owner,
     PartLine,
     Severity,
@@ -310,8 +311,12 @@ def _update(record: Owner | Vehicle, values: dict[str, Any], moved: list[str] | 
 
 
 def owner_draft_values(owner: Owner) -> dict[str, Any]:
-    """The owner's fields as the intake gave them (what updates a known owner)."""
-    return {name: getattr(owner, name) for name in OWNER_FIELDS}
+    """The owner's fields as the intake gave them (what updates a known owner: blank values and
+    an unknown gender are no news, and leave what is recorded as it is)."""
+    values = {name: getattr(owner, name) for name in OWNER_FIELDS}
+    if values["gender"] == Gender.UNKNOWN:
+        values["gender"] = ""
+    return values
 
 
 def intake_errors(intake: Intake) -> Errors:

@@ -27,7 +27,7 @@ from config.cache import cache_unreachable
 
 from ..models import ApiKey
 
-_limiters: dict[tuple[str, str], SlidingWindowCounterRateLimiter] = {}
+_limiters: dict[tuple[str, str, str], SlidingWindowCounterRateLimiter] = {}
 _limiters_lock = threading.Lock()
 
 
@@ -36,7 +36,7 @@ def limiter() -> SlidingWindowCounterRateLimiter:
     worker's pool notices the fork and connects again)."""
     config = settings.CACHES["ratelimit"]
     options = config.get("OPTIONS", {})
-    key = (config["LOCATION"], repr(sorted(options.items())))
+    key = (config["LOCATION"], config.get("KEY_PREFIX", ""), repr(sorted(options.items())))
     found = _limiters.get(key)
     if found is None:
         with _limiters_lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator
 from rest_framework import serializers
 
 from config.api.serializers import Serializer
@@ -53,3 +54,14 @@ def test_a_default_changed_by_one_caller_is_not_the_next_callers():
     second = OrderIn(data={"number": 2, "lines": []})
     assert second.is_valid(), second.errors
     assert second.validated_data["tags"] == []
+
+
+def test_a_validator_added_to_one_instance_is_not_the_next_ones():
+    first = OrderIn(data={"number": 5, "lines": []})
+    first.fields["number"].validators.append(MaxValueValidator(3))
+    first.fields["number"].error_messages["min_value"] = "changed"
+    assert not first.is_valid()
+
+    second = OrderIn(data={"number": 5, "lines": []})
+    assert second.is_valid(), second.errors
+    assert second.fields["number"].error_messages["min_value"] != "changed"

@@ -134,6 +134,21 @@ def test_owner_and_vehicle_are_found_again_and_updated(manufacturer, network, ag
     assert Vehicle.objects.get().mileage_km == 30000
 
 
+def test_a_call_that_does_not_give_the_gender_leaves_the_recorded_one(
+    manufacturer, network, agent, in_hotline
+):
+    work_order_create(
+        manufacturer=manufacturer, actor=agent, intake=parts_intake(owner=owner(gender="female"))
+    )
+    without = {key: value for key, value in owner().items() if key != "gender"}
+    work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake(owner=without))
+    work_order_create(
+        manufacturer=manufacturer, actor=agent, intake=parts_intake(owner=owner(gender="unknown"))
+    )
+
+    assert Owner.objects.get().gender == "female"
+
+
 def test_a_car_reported_by_its_new_owner_becomes_theirs(manufacturer, network, agent, in_hotline):
     first = work_order_create(manufacturer=manufacturer, actor=agent, intake=parts_intake())
     second = work_order_create(
