@@ -63,6 +63,11 @@ class FailOpenRedisCache(RedisCache):
                 client = _CLIENTS[key] = _SharedClients(self._servers, **self._options)
         return client
 
+    def redis_client(self) -> Any:
+        """This configuration's one Redis client (its pool and timeouts), for a caller that talks
+        to Redis itself; it raises what Redis raises."""
+        return self._cache.get_client(write=True)
+
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
         try:
             return super().get(key, default, version)

@@ -299,15 +299,14 @@ def _numbered(manufacturer: Manufacturer, work_order_id: int, at: dt.datetime, e
         return cursor.fetchone()[0]
 
 
-def _update(record: Owner | Vehicle, values: dict[str, Any], moved: list[str] | None = None) -> None:
-    """Give a known owner or vehicle the intake's ``values``, writing only the fields that differ
-    (and those the caller has ``moved``): nothing at all when the same owner and car are
-    reported again."""
+def _update(record: Owner | Vehicle, values: dict[str, Any]) -> None:
+    """Give a known owner or vehicle the intake's ``values``, writing only the fields that differ:
+    nothing at all when the same owner and car are reported again."""
     changed = [name for name, value in values.items() if getattr(record, name) != value]
     for name in changed:
         setattr(record, name, values[name])
-    if changed or moved:
-        record.save(update_fields=[*changed, *(moved or [])])
+    if changed:
+        record.save(update_fields=changed)
 
 
 def owner_draft_values(owner: Owner) -> dict[str, Any]:
@@ -503,9 +502,8 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
             if vehicle is None:
                 vehicle = insert(Vehicle(owner=owner, **given))
             else:
-                moved = vehicle.owner_id != owner.pk
-                vehicle.owner = owner
-                _update(vehicle, given, moved=["owner"] if moved else [])
+                _update(vehicle, {"owner_id": owner.pk, **given})
+                vehicle.owner = owner  # held in memory: reading it again costs no query
         if intake.dealer_id is not None:
             place, reason = network_place(manufacturer, intake.dealer_id), "chosen"
         elif is_rescue:

@@ -14,8 +14,8 @@ import threading
 import time
 from typing import Any
 
-import redis
 from django.conf import settings
+from django.core.cache import caches
 from limits import RateLimitItemPerSecond
 from limits.errors import StorageError
 from limits.storage import RedisStorage
@@ -27,30 +27,26 @@ from config.cache import cache_unreachable
 
 from ..models import ApiKey
 
-_limiters: dict[tuple[str, str, str], SlidingWindowCounterRateLimiter] = {}
-_limiters_lock = threading.Lock()
+# The limiter of the current rate-limit cache configuration (settings replace the whole dict).
+_limiter: list[tuple[dict, SlidingWindowCounterRateLimiter]] = []
+_limiter_lock = threading.Lock()
 
 
 def limiter() -> SlidingWindowCounterRateLimiter:
-    """The process's limiter on the rate-limit cache's Redis, one per configuration (a forked
-    worker's pool notices the fork and connects again)."""
+    """The process's limiter, on the rate-limit cache's own Redis client and pool."""
     config = settings.CACHES["ratelimit"]
-    options = config.get("OPTIONS", {})
-    key = (config["LOCATION"], config.get("KEY_PREFIX", ""), repr(sorted(options.items())))
-    found = _limiters.get(key)
-    if found is None:
-        with _limiters_lock:
-            found = _limiters.get(key)
-            if found is None:
-                pool = redis.ConnectionPool.from_url(config["LOCATION"], **options)
+    if not (_limiter and _limiter[0][0] is config):
+        with _limiter_lock:
+            if not (_limiter and _limiter[0][0] is config):
+                pool = caches["ratelimit"].redis_client().connection_pool
                 storage = RedisStorage(
                     "redis://",
                     connection_pool=pool,
                     key_prefix=config.get("KEY_PREFIX", ""),
                     wrap_exceptions=True,
                 )
-                found = _limiters[key] = SlidingWindowCounterRateLimiter(storage)
-    return found
+                _limiter[:] = [(config, SlidingWindowCounterRateLimiter(storage))]
+    return _limiter[0][1]
 
 
 class ApiRateThrottle(SimpleRateThrottle):
