@@ -471,10 +471,18 @@ def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
     time.sleep(3)
     rss_before = _rss_kib(server.pid)
     specs = json.loads((WORK / "clients.json").read_text())
+    # Memory per connection two ways: the whole growth over all clients (the server's one-time
+    # costs of a first connection, which differ between the product and the floor, included),
+    # and the growth from --warm-clients to all of them (what each further connection adds).
+    warm = min(max(args.warm_clients, 0), len(specs) - 1)
+    parts = ([specs[:warm]] if warm else []) + [
+        specs[warm:][k :: args.client_processes] for k in range(args.client_processes)
+    ]
     procs, outs = [], []
-    for k in range(args.client_processes):
+
+    def start_clients(k: int) -> Path:
         part = WORK / f"{name}-specs-{k}.json"
-        part.write_text(json.dumps(specs[k :: args.client_processes]))
+        part.write_text(json.dumps(parts[k]))
         out = WORK / f"{name}-received-{k}.json"
         out.unlink(missing_ok=True)
         Path(str(out) + ".ready").unlink(missing_ok=True)
@@ -495,17 +503,32 @@ def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
                 env=env,
             )
         )
-    ready = _wait_ready([Path(str(o) + ".ready") for o in outs], len(specs), 180)
-    # The live sweep's first look at a socket decodes its session (once while it is unchanged):
-    # a cost of connecting, not of the steady state, so a sweep goes over every socket first.
-    time.sleep(float(os.environ.get("LIVE_SWEEP_SECONDS", 10)) + 1)
-    quiet_after = _wait_quiet(server.pid)
+        return Path(str(out) + ".ready")
+
+    def settled() -> float:
+        # The live sweep's first look at a socket decodes its session (once while it is
+        # unchanged): a cost of connecting, not of the steady state, so a sweep goes over every
+        # socket first.
+        time.sleep(float(os.environ.get("LIVE_SWEEP_SECONDS", 10)) + 1)
+        return _wait_quiet(server.pid)
+
+    rss_warm, warm_ready = rss_before, 0
+    if warm:
+        warm_ready = _wait_ready([start_clients(0)], warm, 180)
+        settled()
+        rss_warm = _rss_kib(server.pid)
+    ready = warm_ready + _wait_ready(
+        [start_clients(k) for k in range(1 if warm else 0, len(parts))], len(specs) - warm, 180
+    )
+    quiet_after = settled()
     rss_idle = _rss_kib(server.pid)
     print(
         f"  {ready} clients subscribed; server quiet {quiet_after:.0f} s later; "
-        f"RSS {rss_before / 1024:.1f} → {rss_idle / 1024:.1f} MiB",
+        f"RSS {rss_before / 1024:.1f} → {rss_warm / 1024:.1f} ({warm_ready} clients) "
+        f"→ {rss_idle / 1024:.1f} MiB",
         flush=True,
     )
+    rss = {"before": rss_before, "warm": rss_warm, "idle": rss_idle, "warm_ready": warm_ready}
     restart = name != "floor" and args.restart_seconds > 0
     seconds = args.seconds + (args.restart_seconds if restart else 0)
     writer_out = WORK / f"{name}-writer.json"
@@ -545,12 +568,12 @@ def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
         except subprocess.TimeoutExpired:
             p.kill()
     redis_server.stop()
-    result = _figures(name, specs, outs, log, steady, rss_before, rss_idle, ready, args, cpu)
+    result = _figures(name, parts, outs, log, steady, rss, ready, cpu)
     result["load_average_at_start"] = load_start
     return result
 
 
-def _figures(name, specs, outs, log, steady, rss_before, rss_idle, ready, args, cpu) -> dict:
+def _figures(name, parts, outs, log, steady, rss, ready, cpu) -> dict:
     events = log["events"]
     # Event ids are per manufacturer's schema: an event is (stream, id).
     commit = {(e[1], e[0]): e[4] for e in events}
@@ -558,7 +581,7 @@ def _figures(name, specs, outs, log, steady, rss_before, rss_idle, ready, args, 
     for event_id, hotline, _wo, dealer, _t in events:
         by_audience.setdefault(f"board.{hotline}", []).append((hotline, event_id))
         by_audience.setdefault(f"inbox.{dealer}", []).append((hotline, event_id))
-    clients = [c for k in range(len(outs)) for c in specs[k :: len(outs)]]
+    clients = [c for part in parts for c in part]
     received, connects, resyncs = [], [], 0
     for out in outs:
         data = json.loads(out.read_text())
@@ -600,8 +623,14 @@ def _figures(name, specs, outs, log, steady, rss_before, rss_idle, ready, args, 
         "latency_ms": {"p50": pct(ms, 50), "p99": pct(ms, 99), "p99.9": pct(ms, 99.9), "max": ms[-1]}
         if ms
         else None,
-        "server_rss_mib": {"before": rss_before / 1024, "idle_with_clients": rss_idle / 1024},
-        "kib_per_idle_connection": (rss_idle - rss_before) / max(ready, 1),
+        "server_rss_mib": {
+            "before": rss["before"] / 1024,
+            "with_warm_clients": rss["warm"] / 1024,
+            "idle_with_clients": rss["idle"] / 1024,
+        },
+        "kib_per_idle_connection": (rss["idle"] - rss["before"]) / max(ready, 1),
+        # What each connection after the first --warm-clients added.
+        "kib_per_added_connection": (rss["idle"] - rss["warm"]) / max(ready - rss["warm_ready"], 1),
         # CPU over the steady part (writing, no restart; idle timers and the sweep included),
         # per delivery received and per event committed in it.
         "web_cpu_us_per_delivery": 1e6 * steady["cpu"]["web"] / max(received_steady, 1),
@@ -636,6 +665,12 @@ def main() -> None:
     parser.add_argument("--restart-seconds", type=float, default=10)
     parser.add_argument("--settle", type=float, default=10)
     parser.add_argument("--client-processes", type=int, default=2)
+    parser.add_argument(
+        "--warm-clients",
+        type=int,
+        default=100,
+        help="clients connected (and the server's memory read) before the rest; 0: none",
+    )
     parser.add_argument("--phases", default="live,floor", help="of live, pubsub, classic, floor")
     parser.add_argument(
         "--uvicorn",
@@ -716,9 +751,14 @@ def print_ratios(results: list[dict]) -> None:
                 (floor["latency_ms"] or {}).get("p99", float("nan")),
                 "ms",
             ),
-            "memory per idle connection (target <= 1.5x)": (
+            "memory per idle connection, whole growth (target <= 1.5x)": (
                 r["kib_per_idle_connection"],
                 floor["kib_per_idle_connection"],
+                "KiB",
+            ),
+            "memory per idle connection after the first --warm-clients": (
+                r["kib_per_added_connection"],
+                floor["kib_per_added_connection"],
                 "KiB",
             ),
         }

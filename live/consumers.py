@@ -37,7 +37,7 @@ from notifications.services import unread_count
 from tenants.context import each_tenant
 from tenants.models import Tenant, TenantType
 from tenants.permissions import may
-from tenants.selectors import membership_for, memberships_active, sessions_alive
+from tenants.selectors import memberships_active, sessions_alive
 
 from .audiences import board_group, inbox_group, session_group, user_group, work_order_group
 from .layer import LiveChannelLayer
@@ -275,7 +275,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     def _write(self, text: str) -> None:
         """Send a frame now; a socket whose buffer is full finishes in a task of its own, and
         what follows waits for it."""
-        coroutine = self.socket_send({"type": "websocket.send", "text": text})
+        coroutine = self.base_send({"type": "websocket.send", "text": text})
         try:
             waiting = coroutine.send(None)
         except StopIteration:
@@ -292,17 +292,15 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             logger.debug("direct live send failed", exc_info=writing.exception())
 
     async def connect(self) -> None:
-        self.tenant = self.scope["tenant"]
-        self.socket_send = self.scope.get("live.send", self.base_send)
+        self.tenant = self.scope["tenant"]  # admitted by live.routing.LiveGate
         self.membership = self.scope["membership"]
+        self.session_key = self.scope.get("session_key", "")
         self.joined: set[str] = set()
         self.loop = asyncio.get_running_loop()
         # Board or inbox: per stream, the last position sent (to notice a missed message).
         self.feed: dict[str, int] = {}
         self.feed_owner = None if self.tenant.type == TenantType.HOTLINE else self.tenant.pk
         self.checked_at = time.monotonic()
-        session = self.scope.get("session")
-        self.session_key = getattr(session, "session_key", None) or ""
         await self.accept()
         _OPEN.add(self)
         if isinstance(self.channel_layer, LiveChannelLayer):
@@ -324,7 +322,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if time.monotonic() - self.checked_at < MEMBERSHIP_RECHECK_SECONDS:
             return True
         self.checked_at = time.monotonic()
-        if await database_sync_to_async(membership_for)(self.scope["user"], self.tenant):
+        pair = (self.membership.user_id, self.tenant.pk)
+        if await database_sync_to_async(memberships_active)({pair}):
             return True
         logger.info(
             "closing live socket of user %s on %s: no longer a member",

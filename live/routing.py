@@ -1,30 +1,44 @@
-"""WebSocket entry: the tenant comes from the Host header, as for HTTP.
+"""WebSocket entry: one gate from the handshake to the live consumer.
 
-django-tenants resolves tenants for HTTP only. Here the host is resolved into
-``scope["tenant"]`` before anything else runs; a connection to an unknown host,
-or from a user who is not a member of that tenant, is refused at the handshake.
-The consumer runs its database work in that tenant's schema within the
+django-tenants resolves tenants for HTTP only. Here, in one step and one trip to
+a thread, the gate checks what the HTTP stack checks for a page: the host is an
+allowed one and names a hotline's or a dealer's tenant, the page that opens the
+socket came from the same origin, the session cookie names a session that has
+not ended (idle, too old, another password), its user is an active member of
+that tenant, and a role that needs a second factor gave one. Anyone else is
+refused at the handshake (4404), whatever the reason, so a refusal tells nothing.
+
+One gate rather than a stack of middleware (origin validator, tenant, cookies,
+session, user, membership, router): each layer of a stack keeps its own copy of
+the connection's scope and a suspended frame for as long as the socket is open.
+The consumer keeps what it needs afterwards: the tenant, the membership and the
+session's key. It runs its database work in that tenant's schema within the
 synchronous function, since Django connections are per thread.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
-from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
-from channels.routing import URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
 from django.conf import settings
-from django.urls import path
+from django.contrib.auth import get_user
+from django.http.cookie import parse_cookie
+from django.http.request import validate_host
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from tenants.models import TenantType
+from tenants.models import Membership, Tenant, TenantType
 from tenants.permissions import mfa_required
 from tenants.selectors import membership_for, normalise_host, session_expired, tenant_for_hostname
 
 from .consumers import LiveConsumer
+
+LIVE_PATH = "/ws/live/"
+# Hotline and dealer hosts serve the live socket, as their URLconfs serve pages; the public host none.
+LIVE_TENANT_TYPES = (TenantType.HOTLINE, TenantType.DEALER)
 
 
 def _header(scope: dict[str, Any], wanted: bytes) -> str:
@@ -61,8 +75,36 @@ def same_origin(host: str, origin: str) -> bool:
     return normalise_host(parts.hostname) == normalise_host(host) and origin_port == _port_of_host(host)
 
 
-class TenantFromHostMiddleware:
-    """Puts the host's tenant into the scope, or refuses the connection.
+def _allowed_hosts() -> list[str]:
+    """``ALLOWED_HOSTS`` as Django's HTTP handling reads it (local names while debugging with none)."""
+    if settings.DEBUG and not settings.ALLOWED_HOSTS:
+        return [".localhost", "127.0.0.1", "[::1]"]
+    return settings.ALLOWED_HOSTS
+
+
+def admit(host: str, cookie: str) -> tuple[Tenant, Membership, str] | None:
+    """Who may open the live socket on ``host`` with this ``Cookie`` header: the host's tenant,
+    the member's active membership and the session's key; None for anyone else."""
+    tenant = tenant_for_hostname(host)
+    if tenant is None or tenant.type not in LIVE_TENANT_TYPES:
+        return None
+    key = parse_cookie(cookie).get(settings.SESSION_COOKIE_NAME)
+    if not key:
+        return None
+    session = import_module(settings.SESSION_ENGINE).SessionStore(key)
+    if session_expired(session):
+        return None
+    # Django's own reading of a session's user, the password's session hash verified.
+    membership = membership_for(get_user(SimpleNamespace(session=session)), tenant)
+    # A role that needs a second factor needs a session that gave one (django-otp marks it).
+    if membership is None or (mfa_required(membership.role) and not session.get(DEVICE_ID_SESSION_KEY)):
+        return None
+    membership.tenant = tenant  # one tenant object per socket, not a second copy read with it
+    return tenant, membership, key
+
+
+class LiveGate:
+    """The ``websocket`` application: admitted connections go on to ``LiveConsumer``.
 
     The page that opens the socket must come from the same origin (scheme, host
     and port): a page on one tenant's host (sibling subdomains are same-site for
@@ -70,64 +112,27 @@ class TenantFromHostMiddleware:
     socket with the visitor's session there.
     """
 
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
+    def __init__(self) -> None:
+        self.consumer = LiveConsumer.as_asgi()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         raw_host = _header(scope, b"host")
         host = normalise_host(raw_host)
-        tenant = None
-        if host and same_origin(raw_host, _header(scope, b"origin")):
-            tenant = await database_sync_to_async(tenant_for_hostname)(host)
-        if tenant is None:
-            await send({"type": "websocket.close", "code": 4404})
-            return None
-        # ``live.send``: the server's own send, for the consumer's event frames, which need
-        # nothing of the session middleware's wrapper (it acts on the handshake only).
-        return await self.inner({**scope, "tenant": tenant, "live.send": send}, receive, send)
-
-
-class MembershipMiddleware:
-    """After authentication: only members of the host's tenant may open a socket there, with a
-    session that has not ended (idle, too old) and gave a second factor where the role needs one."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        user = scope.get("user")
-        session = scope.get("session") or {}
-        membership = None
-        if user is not None and user.is_authenticated and not session_expired(session):
-            membership = await database_sync_to_async(membership_for)(user, scope["tenant"])
-        # A role that needs a second factor needs a session that gave one (django-otp marks it).
+        admitted = None
         if (
-            membership is not None
-            and mfa_required(membership.role)
-            and not session.get(DEVICE_ID_SESSION_KEY)
+            scope.get("path") == LIVE_PATH
+            and host
+            and validate_host(host, _allowed_hosts())
+            and same_origin(raw_host, _header(scope, b"origin"))
         ):
-            membership = None
-        if membership is None:
+            admitted = await database_sync_to_async(admit)(host, _header(scope, b"cookie"))
+        if admitted is None:
             await send({"type": "websocket.close", "code": 4404})
             return None
-        return await self.inner({**scope, "membership": membership}, receive, send)
+        tenant, membership, session_key = admitted
+        return await self.consumer(
+            {**scope, "tenant": tenant, "membership": membership, "session_key": session_key}, receive, send
+        )
 
 
-class RouterByTenantType:
-    """Like the URLconfs: hotline and dealer hosts serve the live socket; the public host none."""
-
-    def __init__(self) -> None:
-        live = [path("ws/live/", LiveConsumer.as_asgi())]
-        self.routers = {
-            TenantType.HOTLINE: URLRouter(live),
-            TenantType.DEALER: URLRouter(live),
-            TenantType.PUBLIC: URLRouter([]),
-        }
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        return await self.routers[scope["tenant"].type](scope, receive, send)
-
-
-websocket_application = AllowedHostsOriginValidator(
-    TenantFromHostMiddleware(AuthMiddlewareStack(MembershipMiddleware(RouterByTenantType())))
-)
+websocket_application = LiveGate()

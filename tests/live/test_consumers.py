@@ -1072,14 +1072,14 @@ def test_a_socket_that_cannot_take_more_yet_gets_everything_in_order_once_it_dra
             await client.send({"action": "subscribe", "topic": "board"})
             await client.frames_until("subscribed")
         drained = asyncio.Event()
-        send = consumer.socket_send
+        send = consumer.base_send
 
         async def full_buffer(message):
             if message["type"] == "websocket.send":
                 await drained.wait()
             await send(message)
 
-        consumer.socket_send = consumer.base_send = full_buffer
+        consumer.base_send = full_buffer
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, write_and_relay, live)
         await loop.run_in_executor(None, write_and_relay, live)

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import time
+
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
+from django.contrib.sessions.backends.db import SessionStore
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from live.routing import websocket_application
+from tenants.models import Role
+from tenants.selectors import LAST_SEEN, SIGNED_IN_AT
+from tenants.services.schemas import public_tenant_ensure
 
 from ..conftest import client_for, host_of, join, person
 
@@ -59,3 +66,56 @@ def test_a_page_on_another_port_of_the_same_host_cannot_open_the_socket(committe
     assert handshake(f"{host_of(dealer)}:8000", cookie, origin=f"{host_of(dealer)}:8001") == (False, 4404)
     same = handshake(f"{host_of(dealer)}:8000", cookie, origin=f"{host_of(dealer)}:8000", path="/ws/live/")
     assert same[0] is True
+
+
+def signed_in(tenant, user) -> tuple[str, SessionStore]:
+    """The ``Cookie`` header of the person's session on the tenant's host, and that session."""
+    key = client_for(tenant, user).cookies["sessionid"].value
+    return f"sessionid={key}", SessionStore(key)
+
+
+def test_the_gate_admits_a_member_whose_session_is_whole_and_refuses_it_once_any_part_is_not(
+    committed_tenants, manufacturer, settings
+):
+    dealer = join(manufacturer, "gz-junda", "HQ-GD-001").dealer
+    # The CRM manager's role needs a second factor: the sign-in asked for one.
+    user = person("crm", dealer, "dealer_crm_manager")
+    live = {"path": "/ws/live/"}
+
+    cookie, session = signed_in(dealer, user)
+    assert handshake(host_of(dealer), cookie, **live) == (True, None)
+    # The same session without the second factor it gave.
+    del session[DEVICE_ID_SESSION_KEY]
+    session.save()
+    assert handshake(host_of(dealer), cookie, **live) == (False, 4404)
+
+    # Idle past the limit, or older than the session's whole age.
+    limits = {LAST_SEEN: settings.SESSION_IDLE_SECONDS, SIGNED_IN_AT: settings.SESSION_COOKIE_AGE}
+    for mark, age in limits.items():
+        cookie, session = signed_in(dealer, user)
+        session[mark] = time.time() - age - 60
+        session.save()
+        assert handshake(host_of(dealer), cookie, **live) == (False, 4404)
+
+    # Another password since this session signed in.
+    cookie, _session = signed_in(dealer, user)
+    user.set_password("Another-2026-pass")
+    user.save()
+    assert handshake(host_of(dealer), cookie, **live) == (False, 4404)
+
+
+def test_the_socket_is_on_one_address_of_an_allowed_hotline_or_dealer_host_only(
+    committed_tenants, manufacturer, settings
+):
+    dealer = join(manufacturer, "gz-junda", "HQ-GD-001").dealer
+    cookie, _session = signed_in(dealer, person("advisor", dealer, "service_advisor"))
+    assert handshake(host_of(dealer), cookie, path="/ws/live/") == (True, None)
+
+    assert handshake(host_of(dealer), cookie, path="/ws/live/other/") == (False, 4404)
+    # The platform's own host serves no live socket, even to its operators.
+    platform = public_tenant_ensure()
+    operator_cookie, _session = signed_in(platform, person("operator", platform, Role.PLATFORM_OPERATOR))
+    assert handshake(host_of(platform), operator_cookie, path="/ws/live/") == (False, 4404)
+    # A host the deployment does not serve, though a tenant's domain names it.
+    settings.ALLOWED_HOSTS = ["elsewhere.example"]
+    assert handshake(host_of(dealer), cookie, path="/ws/live/") == (False, 4404)
