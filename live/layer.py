@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from typing import Any, Protocol
 
 import redis
@@ -61,6 +62,11 @@ class _LoopLayer(RedisPubSubLoopLayer):
         # Not connected yet (connections open on first use): the same hosts, our shard.
         self._shards = [_Shard(shard.host, self) for shard in self._shards]
 
+    async def _subscribe_to_channel(self, channel: str) -> None:
+        """As channels-redis' own, with a ``Mailbox`` for the channel's queue."""
+        self.channels[channel] = Mailbox()
+        await self._get_shard(channel).subscribe(channel)
+
     def receive_directly(self, channel: str, receiver: DirectReceiver | None) -> None:
         if receiver is None:
             self.direct.pop(channel, None)
@@ -85,6 +91,63 @@ class _LoopLayer(RedisPubSubLoopLayer):
                 (name, self.channel_layer.serialize(message))
             )
         return batches
+
+
+class Mailbox:
+    """A socket's channel queue: ``put_nowait`` and ``get`` as ``asyncio.Queue``'s, holding nothing
+    while it is empty.
+
+    A live socket's queue is nearly always empty (its events go straight to it) but lives as long
+    as the socket: an ``asyncio.Queue`` keeps three deques and an ``asyncio.Event`` for it, about
+    3 KiB a socket; this keeps two slots, the waiting reader's future and what waits.
+    """
+
+    __slots__ = ("_getters", "_items")
+
+    def __init__(self) -> None:
+        self._items: deque | None = None
+        self._getters: list[asyncio.Future] | None = None  # nearly always one: the socket's reader
+
+    def qsize(self) -> int:
+        return len(self._items) if self._items else 0
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def put_nowait(self, item: Any) -> None:
+        if self._items is None:
+            self._items = deque()
+        self._items.append(item)
+        self._wake_next()
+
+    async def get(self) -> Any:
+        while not self._items:
+            getter = asyncio.get_running_loop().create_future()
+            if self._getters is None:
+                self._getters = []
+            self._getters.append(getter)
+            try:
+                await getter
+            except BaseException:
+                getter.cancel()
+                if self._getters and getter in self._getters:
+                    self._getters.remove(getter)
+                elif self._items:
+                    self._wake_next()  # woken, then cancelled: the next reader takes the item
+                raise
+        item = self._items.popleft()
+        if not self._items:
+            self._items = None
+        return item
+
+    def _wake_next(self) -> None:
+        while self._getters:
+            getter = self._getters.pop(0)
+            if not getter.done():
+                getter.set_result(None)
+                break
+        if not self._getters:
+            self._getters = None
 
 
 class _Shard(RedisSingleShardConnection):
