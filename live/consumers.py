@@ -24,7 +24,9 @@ from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.http import Http404
 from django_tenants.utils import tenant_context
@@ -224,15 +226,72 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     queued = 0  # messages the layer put in this socket's queue, not handled yet
     writing: asyncio.Future | None = None  # a direct write waiting for the socket to drain
 
+    _reader: asyncio.Task | None = None  # handling what waits in the socket's mailbox
+    _ended: BaseException | None = None  # what ended the reader (and so the socket)
+
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """However the consumer ends (a failed send, the database away mid catch-up), the layer
         stops offering it messages and the sweep forgets it."""
+        layer = get_channel_layer(self.channel_layer_alias)
         try:
-            await super().__call__(scope, receive, send)
+            if isinstance(layer, LiveChannelLayer):
+                await self._serve(layer, scope, receive, send)
+            else:
+                await super().__call__(scope, receive, send)
         finally:
             _OPEN.discard(self)
             if isinstance(self.channel_layer, LiveChannelLayer) and hasattr(self, "channel_name"):
                 self.channel_layer.receive_directly(self.channel_name, None)
+
+    async def _serve(self, layer: LiveChannelLayer, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Channels' dispatch loop, for the layer of live.layer, without its cost per idle socket.
+
+        Channels keeps two tasks per socket, one waiting on the client and one on the socket's
+        channel, and waits on both with ``asyncio.wait`` (about 3 KiB a socket, for a channel
+        that nearly always stays empty: events go straight to the socket). Here the socket's
+        own task waits on the client, and a reader task exists only while the socket's mailbox
+        holds messages. Both handle their messages one at a time, in turn, as Channels' loop
+        does; whichever ends the socket (a close, a failure) ends it for both.
+        """
+        self.scope, self.channel_layer, self.base_send = scope, layer, send
+        self._turn = asyncio.Lock()
+        self._main = asyncio.current_task()
+        self.channel_name, self.mailbox = await layer.open_mailbox(self._mail)
+        try:
+            while True:
+                message = await receive()
+                async with self._turn:
+                    await self.dispatch(message)
+        except StopConsumer:
+            pass
+        except asyncio.CancelledError:
+            if self._ended is None:
+                raise
+            self._main.uncancel()  # cancelled by the reader, which ended the socket
+            if not isinstance(self._ended, StopConsumer):
+                raise self._ended from None
+        finally:
+            if self._reader is not None:
+                self._reader.cancel()
+            await layer.close_mailbox(self.channel_name)
+
+    def _mail(self) -> None:
+        """From the mailbox: a message was put in; the reader handles it, once it has its turn."""
+        if self._reader is None and self._ended is None:
+            self._reader = asyncio.get_running_loop().create_task(self._read_mail())
+
+    async def _read_mail(self) -> None:
+        try:
+            while not self.mailbox.empty():  # only this reader takes from it
+                async with self._turn:
+                    await self.dispatch(self.channel_layer.deserialize(self.mailbox.get_nowait()))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a close (StopConsumer) or a failure: the socket ends
+            self._ended = exc
+            self._main.cancel()
+        finally:
+            self._reader = None
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """As Channels' own, one message at a time, but without closing stale database

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections import deque
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import redis
@@ -45,7 +47,17 @@ class LiveChannelLayer(RedisPubSubChannelLayer):
     """``receive_directly(channel, receiver)`` / ``receive_directly(channel, None)``: a socket's
     consumer offers to take its group messages directly (and stops offering);
     ``group_send_many([(group, message), ...])``: the relay's messages of one pass in one
-    round trip."""
+    round trip.
+
+    ``open_mailbox(listener)`` / ``close_mailbox(channel)``: a channel of this process whose
+    messages wait in a ``Mailbox`` that calls ``listener()`` on each one put in, for a consumer
+    that reads them only when there are some (instead of a reader waiting on every socket)."""
+
+    async def open_mailbox(self, listener: Callable[[], None]) -> tuple[str, Mailbox]:
+        return await self._get_layer().open_mailbox(listener)
+
+    async def close_mailbox(self, channel: str) -> None:
+        await self._get_layer().close_mailbox(channel)
 
     def _get_layer(self) -> _LoopLayer:
         loop = asyncio.get_running_loop()
@@ -62,10 +74,25 @@ class _LoopLayer(RedisPubSubLoopLayer):
         # Not connected yet (connections open on first use): the same hosts, our shard.
         self._shards = [_Shard(shard.host, self) for shard in self._shards]
 
-    async def _subscribe_to_channel(self, channel: str) -> None:
+    async def _subscribe_to_channel(self, channel: str, listener: Callable[[], None] | None = None) -> None:
         """As channels-redis' own, with a ``Mailbox`` for the channel's queue."""
-        self.channels[channel] = Mailbox()
+        self.channels[channel] = Mailbox(listener)
         await self._get_shard(channel).subscribe(channel)
+
+    async def open_mailbox(self, listener: Callable[[], None]) -> tuple[str, Mailbox]:
+        """A new channel, as ``new_channel``'s, whose mailbox calls ``listener`` on each message."""
+        channel = f"{self.prefix}specific.{uuid.uuid4().hex}"
+        await self._subscribe_to_channel(channel, listener)
+        return channel, self.channels[channel]
+
+    async def close_mailbox(self, channel: str) -> None:
+        """Forget a channel at once (nothing more is put in its mailbox), then unsubscribe."""
+        if self.channels.pop(channel, None) is None:
+            return
+        try:
+            await self._get_shard(channel).unsubscribe(channel)
+        except Exception:  # Redis away: a reconnected subscription no longer includes it
+            logger.warning("could not unsubscribe %s", channel, exc_info=True)
 
     def receive_directly(self, channel: str, receiver: DirectReceiver | None) -> None:
         if receiver is None:
@@ -99,14 +126,16 @@ class Mailbox:
 
     A live socket's queue is nearly always empty (its events go straight to it) but lives as long
     as the socket: an ``asyncio.Queue`` keeps three deques and an ``asyncio.Event`` for it, about
-    3 KiB a socket; this keeps two slots, the waiting reader's future and what waits.
+    3 KiB a socket; this keeps three slots: what waits, the waiting readers' futures, and a
+    ``listener`` called after each put (for a reader that starts only when there is mail).
     """
 
-    __slots__ = ("_getters", "_items")
+    __slots__ = ("_getters", "_items", "listener")
 
-    def __init__(self) -> None:
+    def __init__(self, listener: Callable[[], None] | None = None) -> None:
         self._items: deque | None = None
         self._getters: list[asyncio.Future] | None = None  # nearly always one: the socket's reader
+        self.listener = listener
 
     def qsize(self) -> int:
         return len(self._items) if self._items else 0
@@ -119,6 +148,17 @@ class Mailbox:
             self._items = deque()
         self._items.append(item)
         self._wake_next()
+        if self.listener is not None:
+            self.listener()
+
+    def get_nowait(self) -> Any:
+        """The first message waiting; ``IndexError`` when there is none."""
+        if not self._items:
+            raise IndexError("empty mailbox")
+        item = self._items.popleft()
+        if not self._items:
+            self._items = None
+        return item
 
     async def get(self) -> Any:
         while not self._items:
@@ -135,10 +175,7 @@ class Mailbox:
                 elif self._items:
                     self._wake_next()  # woken, then cancelled: the next reader takes the item
                 raise
-        item = self._items.popleft()
-        if not self._items:
-            self._items = None
-        return item
+        return self.get_nowait()
 
     def _wake_next(self) -> None:
         while self._getters:

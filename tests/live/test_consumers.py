@@ -1103,3 +1103,81 @@ def test_a_socket_that_cannot_take_more_yet_gets_everything_in_order_once_it_dra
     assert from_queue == len(quick_seen) - 1  # all but the first, which was written directly
     assert later == relayed_positions(live)[len(quick_seen) :]
     assert len(handled) == from_queue  # direct again
+
+
+def test_a_message_to_the_sockets_channel_waits_for_the_frame_in_hand_and_a_closed_socket_leaves_no_channel(
+    live, monkeypatch
+):
+    """Sent to a socket's channel (the sweep's messages go this way): handled after the client's
+    frame in hand, at once when the socket is idle; once the socket closes, the process forgets
+    its channel."""
+    in_hand, go_on = asyncio.Event(), asyncio.Event()
+    subscribe = LiveConsumer.subscribe
+
+    async def held_subscribe(self, content):
+        in_hand.set()
+        await go_on.wait()
+        await subscribe(self, content)
+
+    monkeypatch.setattr(LiveConsumer, "subscribe", held_subscribe)
+
+    async def scenario() -> tuple[bool, list[dict], dict, bool, bool]:
+        layer = get_channel_layer()
+        before = set(consumers_open)
+        board = Client(live, "agent")
+        await board.open()
+        consumer = opened_consumer(before)
+        await board.send({"action": "subscribe", "topic": "notifications"})
+        await asyncio.wait_for(in_hand.wait(), 5)
+        await layer.send(consumer.channel_name, {"type": "live.notification", "unread": 7})
+        overtook = not await board.communicator.receive_nothing(timeout=0.5)
+        go_on.set()
+        in_turn = await board.events(3)
+        await layer.send(consumer.channel_name, {"type": "live.notification", "unread": 8})
+        while_idle = await board.communicator.receive_json_from(timeout=5)
+        await board.communicator.disconnect()
+        return (
+            overtook,
+            in_turn,
+            while_idle,
+            consumer.channel_name in layer._get_layer().channels,
+            consumer in consumers_open,
+        )
+
+    overtook, in_turn, while_idle, channel_kept, still_open = async_to_sync(scenario)()
+
+    assert not overtook
+    assert in_turn == [
+        {"type": "notification", "unread": 0},
+        {"type": "subscribed", "topic": "notifications"},
+        {"type": "notification", "unread": 7},
+    ]
+    assert while_idle == {"type": "notification", "unread": 8}
+    assert not channel_kept
+    assert not still_open
+
+
+def test_a_message_to_the_socket_that_cannot_be_handled_ends_the_socket(live):
+    """A failure while handling a message of the socket's channel ends the socket, as one while
+    handling a client's frame does, and the process forgets the socket and its channel."""
+
+    async def scenario() -> tuple[str, bool, bool]:
+        layer = get_channel_layer()
+        before = set(consumers_open)
+        board = Client(live, "agent")
+        await board.open()
+        consumer = opened_consumer(before)
+        await layer.send(consumer.channel_name, {"type": "live.unheard_of"})
+        ended = board.communicator.future
+        await asyncio.wait([ended], timeout=5)  # at once, not when the client next speaks
+        return (
+            str(ended.exception()) if ended.done() else "still open",
+            consumer.channel_name in layer._get_layer().channels,
+            consumer in consumers_open,
+        )
+
+    failure, channel_kept, still_open = async_to_sync(scenario)()
+
+    assert failure == "No handler for message type live.unheard_of"
+    assert not channel_kept
+    assert not still_open
