@@ -258,7 +258,7 @@ def step_writer(rate: float, seconds: float, out: str) -> None:
 # --- clients -------------------------------------------------------------------------------
 
 
-def step_clients(specs_file: str, port: int, floor: int, out: str) -> None:
+def step_clients(specs_file: str, port: int, floor: int, out: str, ramp: float) -> None:
     """Hold the given clients' sockets until SIGTERM; then write what each received."""
     import uvloop
     import websockets
@@ -335,7 +335,7 @@ def step_clients(specs_file: str, port: int, floor: int, out: str) -> None:
         for i, spec in enumerate(specs):
             tasks.append(asyncio.create_task(one(i, spec)))
             if i % 50 == 49:
-                await asyncio.sleep(0.05)  # a ramp, as people open their screens
+                await asyncio.sleep(50 / ramp)  # a ramp, as people open their screens
         status = Path(out + ".ready")
         while not stop.is_set():
             status.write_text(str(sum(subscribed)))
@@ -498,6 +498,7 @@ def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
                     str(port),
                     str(port if name == "floor" else 0),
                     str(out),
+                    str(args.ramp),
                 ],
                 cwd=ROOT,
                 env=env,
@@ -671,6 +672,12 @@ def main() -> None:
         default=100,
         help="clients connected (and the server's memory read) before the rest; 0: none",
     )
+    parser.add_argument(
+        "--ramp",
+        type=float,
+        default=1000,
+        help="connections opened per second by each client process (a reconnection storm: 1000)",
+    )
     parser.add_argument("--phases", default="live,floor", help="of live, pubsub, classic, floor")
     parser.add_argument(
         "--uvicorn",
@@ -693,7 +700,7 @@ def main() -> None:
         elif step == "writer":
             step_writer(float(rest[0]), float(rest[1]), rest[2])
         elif step == "clients":
-            step_clients(rest[0], int(rest[1]), int(rest[2]), rest[3])
+            step_clients(rest[0], int(rest[1]), int(rest[2]), rest[3], float(rest[4]))
         return
     from config import embedded
 
