@@ -125,10 +125,10 @@ async def _sweep_memberships(consumers: list[LiveConsumer]) -> None:
     a new password), are told to close."""
     for start in range(0, len(consumers), SWEEP_PIECE):
         piece = consumers[start : start + SWEEP_PIECE]
-        pairs = {(c.membership.user_id, c.tenant.pk) for c in piece}
+        pairs = {(c.user_id, c.tenant.pk) for c in piece}
         members, alive = await database_sync_to_async(_still_allowed)(pairs, {c.session_key for c in piece})
         for consumer in piece:
-            member = (consumer.membership.user_id, consumer.tenant.pk) in members
+            member = (consumer.user_id, consumer.tenant.pk) in members
             if not member or consumer.session_key not in alive:
                 await _tell(consumer, {"type": "live.revoked"})
 
@@ -229,19 +229,31 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     _reader: asyncio.Task | None = None  # handling what waits in the socket's mailbox
     _ended: BaseException | None = None  # what ended the reader (and so the socket)
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    def __init__(self, tenant: Tenant, user_id: int, role: str, session_key: str) -> None:
+        """Who was admitted (live.routing.LiveGate): the tenant, the member and the session."""
+        super().__init__()
+        self.tenant, self.user_id, self.role, self.session_key = tenant, user_id, role, session_key
+
+    def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Coroutine[Any, Any, None]:
+        """The socket's life: on the layer of live.layer, ``_serve``; on another, Channels' loop.
+        (A plain function returning the coroutine: no frame of its own per open socket.)"""
+        layer = get_channel_layer(self.channel_layer_alias)
+        if isinstance(layer, LiveChannelLayer):
+            return self._serve(layer, scope, receive, send)
+        return self._channels_loop(scope, receive, send)
+
+    async def _channels_loop(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._forget()
+
+    def _forget(self) -> None:
         """However the consumer ends (a failed send, the database away mid catch-up), the layer
         stops offering it messages and the sweep forgets it."""
-        layer = get_channel_layer(self.channel_layer_alias)
-        try:
-            if isinstance(layer, LiveChannelLayer):
-                await self._serve(layer, scope, receive, send)
-            else:
-                await super().__call__(scope, receive, send)
-        finally:
-            _OPEN.discard(self)
-            if isinstance(self.channel_layer, LiveChannelLayer) and hasattr(self, "channel_name"):
-                self.channel_layer.receive_directly(self.channel_name, None)
+        _OPEN.discard(self)
+        if isinstance(self.channel_layer, LiveChannelLayer) and hasattr(self, "channel_name"):
+            self.channel_layer.receive_directly(self.channel_name, None)
 
     async def _serve(self, layer: LiveChannelLayer, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """Channels' dispatch loop, for the layer of live.layer, without its cost per idle socket.
@@ -256,8 +268,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.scope, self.channel_layer, self.base_send = scope, layer, send
         self._turn = asyncio.Lock()
         self._main = asyncio.current_task()
-        self.channel_name, self.mailbox = await layer.open_mailbox(self._mail)
         try:
+            self.channel_name, self.mailbox = await layer.open_mailbox(self._mail)
             while True:
                 message = await receive()
                 async with self._turn:
@@ -271,9 +283,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             if not isinstance(self._ended, StopConsumer):
                 raise self._ended from None
         finally:
+            self._forget()
             if self._reader is not None:
                 self._reader.cancel()
-            await layer.close_mailbox(self.channel_name)
+            if hasattr(self, "channel_name"):
+                await layer.close_mailbox(self.channel_name)
 
     def _mail(self) -> None:
         """From the mailbox: a message was put in; the reader handles it, once it has its turn."""
@@ -351,9 +365,6 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             logger.debug("direct live send failed", exc_info=writing.exception())
 
     async def connect(self) -> None:
-        self.tenant = self.scope["tenant"]  # admitted by live.routing.LiveGate
-        self.membership = self.scope["membership"]
-        self.session_key = self.scope.get("session_key", "")
         self.joined: set[str] = set()
         self.loop = asyncio.get_running_loop()
         # Board or inbox: per stream, the last position sent (to notice a missed message).
@@ -381,12 +392,12 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if time.monotonic() - self.checked_at < MEMBERSHIP_RECHECK_SECONDS:
             return True
         self.checked_at = time.monotonic()
-        pair = (self.membership.user_id, self.tenant.pk)
+        pair = (self.user_id, self.tenant.pk)
         if await database_sync_to_async(memberships_active)({pair}):
             return True
         logger.info(
             "closing live socket of user %s on %s: no longer a member",
-            self.membership.user_id,
+            self.user_id,
             self.tenant.slug,
         )
         await self.close(code=4404)
@@ -426,7 +437,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             logger.warning(
                 "refused live subscription %s for user %s on %s",
                 exc,
-                self.membership.user_id,
+                self.user_id,
                 self.tenant.slug,
             )
             await self.send_json({"type": "error", "error": "refused", "topic": content.get("topic")})
@@ -470,7 +481,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             raise Refused("bad since")  # positions are whole numbers a bigint holds, per stream id
         since = {str(k): v for k, v in since.items()}
         hotline_only = topic in ("board", "work_order") and self.tenant.type == TenantType.HOTLINE
-        if hotline_only and not may(self.membership.role, "work_order.read"):
+        if hotline_only and not may(self.role, "work_order.read"):
             raise Refused(f"topic {topic!r} for this role")  # parts-centre staff: not the board
         if topic == "board" and self.tenant.type == TenantType.HOTLINE:
             with tenant_context(self.tenant):
@@ -486,9 +497,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
             def unread() -> int:
                 with tenant_context(self.tenant):
-                    return unread_count(self.membership.user_id)
+                    return unread_count(self.user_id)
 
-            return user_group(self.tenant.pk, self.membership.user_id), unread
+            return user_group(self.tenant.pk, self.user_id), unread
         raise Refused(f"topic {topic!r}")
 
     def _hotline_missed(self, since: dict[str, int], work_order_id: int | None = None) -> list[dict] | None:
@@ -541,7 +552,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         """From the sweep: this person is no longer a member here."""
         logger.info(
             "closing live socket of user %s on %s: no longer a member",
-            self.membership.user_id,
+            self.user_id,
             self.tenant.slug,
         )
         await self.close(code=4404)

@@ -11,13 +11,16 @@ refused at the handshake (4404), whatever the reason, so a refusal tells nothing
 One gate rather than a stack of middleware (origin validator, tenant, cookies,
 session, user, membership, router): each layer of a stack keeps its own copy of
 the connection's scope and a suspended frame for as long as the socket is open.
-The consumer keeps what it needs afterwards: the tenant, the membership and the
-session's key. It runs its database work in that tenant's schema within the
-synchronous function, since Django connections are per thread.
+The consumer keeps what it needs afterwards: the tenant, the member's user id and
+role, and the session's key. The sockets of one tenant share one tenant instance
+per process, for as long as its row reads the same at each handshake. The
+consumer runs its database work in that tenant's schema within the synchronous
+function, since Django connections are per thread.
 """
 
 from __future__ import annotations
 
+import weakref
 from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
@@ -30,7 +33,7 @@ from django.http.cookie import parse_cookie
 from django.http.request import validate_host
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from tenants.models import Membership, Tenant, TenantType
+from tenants.models import Tenant, TenantType
 from tenants.permissions import mfa_required
 from tenants.selectors import membership_for, normalise_host, session_expired, tenant_for_hostname
 
@@ -82,9 +85,9 @@ def _allowed_hosts() -> list[str]:
     return settings.ALLOWED_HOSTS
 
 
-def admit(host: str, cookie: str) -> tuple[Tenant, Membership, str] | None:
+def admit(host: str, cookie: str) -> tuple[Tenant, int, str, str] | None:
     """Who may open the live socket on ``host`` with this ``Cookie`` header: the host's tenant,
-    the member's active membership and the session's key; None for anyone else."""
+    the member's user id and role, and the session's key; None for anyone else."""
     tenant = tenant_for_hostname(host)
     if tenant is None or tenant.type not in LIVE_TENANT_TYPES:
         return None
@@ -99,8 +102,24 @@ def admit(host: str, cookie: str) -> tuple[Tenant, Membership, str] | None:
     # A role that needs a second factor needs a session that gave one (django-otp marks it).
     if membership is None or (mfa_required(membership.role) and not session.get(DEVICE_ID_SESSION_KEY)):
         return None
-    membership.tenant = tenant  # one tenant object per socket, not a second copy read with it
-    return tenant, membership, key
+    return tenant, membership.user_id, membership.role, key
+
+
+# The tenant instances the open sockets of this process hold, by the rows they were read from
+# (the tenant's and its manufacturer's): a tenant's sockets share one while its rows are unchanged.
+_TENANTS: weakref.WeakValueDictionary[tuple, Tenant] = weakref.WeakValueDictionary()
+
+
+def _row(instance: Any) -> tuple | None:
+    if instance is None:
+        return None
+    return tuple(getattr(instance, field.attname) for field in instance._meta.concrete_fields)
+
+
+def one_per_process(tenant: Tenant) -> Tenant:
+    """The instance of ``tenant`` this process's other sockets hold when its rows read the same
+    as the ones just read; otherwise ``tenant`` itself, which later sockets then share."""
+    return _TENANTS.setdefault((_row(tenant), _row(tenant._state.fields_cache.get("manufacturer"))), tenant)
 
 
 class LiveGate:
@@ -112,27 +131,30 @@ class LiveGate:
     socket with the visitor's session there.
     """
 
-    def __init__(self) -> None:
-        self.consumer = LiveConsumer.as_asgi()
-
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        consumer = await self.consumer_for(scope)
+        if consumer is None:
+            await send({"type": "websocket.close", "code": 4404})
+            return None
+        return await consumer(scope, receive, send)
+
+    async def consumer_for(self, scope: dict[str, Any]) -> LiveConsumer | None:
+        """The consumer of an admitted connection, or None. (Its own frame: what the checks read
+        is gone once they are done, not kept for as long as the socket is open.)"""
         raw_host = _header(scope, b"host")
         host = normalise_host(raw_host)
-        admitted = None
-        if (
+        if not (
             scope.get("path") == LIVE_PATH
             and host
             and validate_host(host, _allowed_hosts())
             and same_origin(raw_host, _header(scope, b"origin"))
         ):
-            admitted = await database_sync_to_async(admit)(host, _header(scope, b"cookie"))
-        if admitted is None:
-            await send({"type": "websocket.close", "code": 4404})
             return None
-        tenant, membership, session_key = admitted
-        return await self.consumer(
-            {**scope, "tenant": tenant, "membership": membership, "session_key": session_key}, receive, send
-        )
+        admitted = await database_sync_to_async(admit)(host, _header(scope, b"cookie"))
+        if admitted is None:
+            return None
+        tenant, user_id, role, session_key = admitted
+        return LiveConsumer(one_per_process(tenant), user_id, role, session_key)
 
 
 websocket_application = LiveGate()

@@ -1181,3 +1181,44 @@ def test_a_message_to_the_socket_that_cannot_be_handled_ends_the_socket(live):
     assert failure == "No handler for message type live.unheard_of"
     assert not channel_kept
     assert not still_open
+
+
+def test_the_sockets_of_a_tenant_share_its_instance_until_its_row_changes(live):
+    """A process holds one tenant instance for all its sockets of that tenant; after the row
+    changes, sockets opened later get the new row (and share it), those open keep theirs."""
+
+    def rename(name: str) -> None:
+        from django.db import connections
+
+        from tenants.models import Tenant
+
+        try:
+            Tenant.objects.filter(pk=live["hotline"].pk).update(name=name)
+        finally:
+            connections.close_all()
+
+    async def scenario() -> list:
+        loop = asyncio.get_running_loop()
+        clients, tenants = [], []
+        for rename_first in (None, None, "华骐热线（新）", None):
+            if rename_first:
+                await loop.run_in_executor(None, rename, rename_first)
+            before = set(consumers_open)
+            client = Client(live, "agent")
+            await client.open()
+            clients.append(client)
+            tenants.append(opened_consumer(before).tenant)
+        for client in clients:
+            await client.communicator.disconnect()
+        return tenants
+
+    try:
+        first, second, after_rename, later = async_to_sync(scenario)()
+    finally:
+        rename(live["hotline"].name)
+
+    assert second is first
+    assert after_rename is not first
+    assert after_rename.name == "华骐热线（新）"
+    assert first.name == live["hotline"].name
+    assert later is after_rename
