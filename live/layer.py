@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -74,16 +73,18 @@ class _LoopLayer(RedisPubSubLoopLayer):
         # Not connected yet (connections open on first use): the same hosts, our shard.
         self._shards = [_Shard(shard.host, self) for shard in self._shards]
 
-    async def _subscribe_to_channel(self, channel: str, listener: Callable[[], None] | None = None) -> None:
+    async def _subscribe_to_channel(self, channel: str) -> None:
         """As channels-redis' own, with a ``Mailbox`` for the channel's queue."""
-        self.channels[channel] = Mailbox(listener)
+        self.channels[channel] = Mailbox()
         await self._get_shard(channel).subscribe(channel)
 
     async def open_mailbox(self, listener: Callable[[], None]) -> tuple[str, Mailbox]:
-        """A new channel, as ``new_channel``'s, whose mailbox calls ``listener`` on each message."""
-        channel = f"{self.prefix}specific.{uuid.uuid4().hex}"
-        await self._subscribe_to_channel(channel, listener)
-        return channel, self.channels[channel]
+        """A new channel (``new_channel``'s) whose mailbox calls ``listener`` on each message.
+        (Nothing can be sent to it before its name is returned.)"""
+        channel = await self.new_channel()
+        mailbox = self.channels[channel]
+        mailbox.listener = listener
+        return channel, mailbox
 
     async def close_mailbox(self, channel: str) -> None:
         """Forget a channel at once (nothing more is put in its mailbox), then unsubscribe."""
@@ -132,10 +133,10 @@ class Mailbox:
 
     __slots__ = ("_getters", "_items", "listener")
 
-    def __init__(self, listener: Callable[[], None] | None = None) -> None:
+    def __init__(self) -> None:
         self._items: deque | None = None
         self._getters: list[asyncio.Future] | None = None  # nearly always one: the socket's reader
-        self.listener = listener
+        self.listener: Callable[[], None] | None = None
 
     def qsize(self) -> int:
         return len(self._items) if self._items else 0

@@ -99,9 +99,10 @@ def membership_for(user: User, tenant: Tenant) -> Membership | None:
     """The user's active membership of ``tenant``, or None: the one gate to a tenant's host."""
     if not user.is_authenticated or not user.is_active:
         return None
-    return (
-        Membership.objects.filter(user=user, tenant=tenant, is_active=True).select_related("tenant").first()
-    )
+    membership = Membership.objects.filter(user=user, tenant=tenant, is_active=True).first()
+    if membership is not None:
+        membership.tenant = tenant  # the caller's instance, not a second copy joined in
+    return membership
 
 
 def memberships_active(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
