@@ -1,9 +1,10 @@
 """ASGI entry point: HTTP through Django, WebSocket through Channels on the same tenant hosts."""
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import django
-from asgiref.sync import sync_to_async
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -20,9 +21,36 @@ class OneTripASGIHandler(ASGIHandler):
     middleware or view would still work, adapted by Django as under WSGI.
     """
 
+    # Request threads waiting for a request; more than this many idle are let go.
+    idle_threads_kept = 32
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._idle: list[ThreadPoolExecutor] = []
+
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
         self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
+
+    async def __call__(self, scope, receive, send) -> None:
+        """Django's entry point with the request's thread taken from those of finished requests.
+
+        Django gives each request a thread of its own (a ``ThreadSensitiveContext``), started for
+        it and stopped after it: all of its synchronous work runs there, one call at a time. Here
+        the thread is one a finished request left, started only when none is idle, and still the
+        request's alone while it lasts. Connections and other per-request state live in the
+        request's context, not in the thread, so nothing passes from one request to the next."""
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        executor = self._idle.pop() if self._idle else ThreadPoolExecutor(1, "request")
+        try:
+            async with ThreadSensitiveContext(executor=executor):
+                await self.handle(scope, receive, send)
+        finally:
+            if len(self._idle) < self.idle_threads_kept:
+                self._idle.append(executor)
+            else:
+                executor.shutdown(wait=False)
 
 
 django.setup(set_prefix=False)

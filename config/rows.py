@@ -7,7 +7,8 @@ instances the ORM would: forward relations joined in come as their cached
 objects (as ``select_related`` gives them), reverse one-to-one relations too.
 The ``WHERE`` clause is the caller's, with ``%s`` parameters; nothing else is
 pasted in. ``insert`` writes a new instance the same way: one fixed ``INSERT``
-per model, with the values the ORM's ``save`` would send.
+per model, with the values the ORM's ``save`` would send. ``fetch_last`` runs a
+transaction's last statement and its ``COMMIT`` in one round trip.
 """
 
 from __future__ import annotations
@@ -148,6 +149,32 @@ def insert_all(objs: Sequence[Model]) -> None:
         obj.pk = key
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+def fetch_last(sql: LiteralString, params: Sequence[Any]) -> tuple[Any, ...]:
+    """Run ``sql`` as the last statement of the enclosing ``transaction.atomic()`` block and
+    return its first row.
+
+    When that block is the outermost and will commit, the ``COMMIT`` goes with the statement,
+    in the same message (client-side binding: the simple protocol takes both), so the row locks
+    the statement takes are held only while PostgreSQL runs it and commits: never while this
+    process waits for the reply, for the interpreter lock and for a core before it can send
+    ``COMMIT``. The block's exit then finds the transaction committed, and its ``on_commit``
+    callbacks run as usual. Inside a larger transaction (a savepoint) the statement runs alone
+    and the outer block commits. Nothing may follow it in the block: a later statement would
+    run in a transaction of its own.
+
+    A failing statement leaves the ``COMMIT`` unsent and the block rolls back; a failing
+    ``COMMIT`` (a deferred constraint) raises from here, and the block's rollback finds nothing
+    left to undo."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("fetch_last runs inside transaction.atomic()")
+    commits = (
+        connection.commit_on_exit and len(connection.atomic_blocks) == 1 and not connection.needs_rollback
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql}; COMMIT" if commits else sql, params)
+        return cursor.fetchone()
 
 
 @cache

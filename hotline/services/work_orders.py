@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from config.actor import Actor
 from config.bounds import EARLIEST, MAX_PART_QUANTITY
-from config.rows import Rows, insert, insert_all
+from config.rows import Rows, fetch_last, insert, insert_all
 from tenants.models import Manufacturer, NetworkMembership
 from tenants.permissions import require
 from tenants.services.rescue import coordinate_checked
@@ -284,19 +284,12 @@ def _numbered(manufacturer: Manufacturer, work_order_id: int, at: dt.datetime, e
     and write ``events`` with the number where it belongs, in one statement.
 
     The day's serial row stays locked until the commit and every creation of the hotline waits
-    for it: it is taken last, and with nothing else to wait for between it and the commit."""
+    for it: it is taken by the creation's last statement, sent with its ``COMMIT``."""
     day = at.astimezone(_tz()).date()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _NUMBER_AND_EVENTS,
-            [
-                day,
-                f"{manufacturer.work_order_prefix}{day:%Y%m%d}-",
-                work_order_id,
-                events_json(events),
-            ],
-        )
-        return cursor.fetchone()[0]
+    return fetch_last(
+        _NUMBER_AND_EVENTS,
+        [day, f"{manufacturer.work_order_prefix}{day:%Y%m%d}-", work_order_id, events_json(events)],
+    )[0]
 
 
 def _update(record: Owner | Vehicle, values: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ import threading
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
+from django.utils import translation
 
 # Two requests meet here only if the server runs them side by side.
 meeting = threading.Barrier(2, timeout=10)
@@ -20,4 +21,10 @@ def meet(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"view": threading.get_ident()})
 
 
-urlpatterns = [path("thread/", thread_of), path("meet/", meet)]
+def state(request: HttpRequest) -> JsonResponse:
+    """The thread (by name: an ended thread's number can be given to a new one) and the language
+    the request is answered in."""
+    return JsonResponse({"thread": threading.current_thread().name, "language": translation.get_language()})
+
+
+urlpatterns = [path("thread/", thread_of), path("meet/", meet), path("state/", state)]

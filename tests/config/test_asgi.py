@@ -24,7 +24,7 @@ def handler(settings, hotline):
     return OneTripASGIHandler()
 
 
-async def get(app, host: str, path: str) -> tuple[int, dict]:
+async def get(app, host: str, path: str, headers: list | None = None) -> tuple[int, dict]:
     sent: list[dict] = []
     asked: list[bool] = []
 
@@ -37,7 +37,7 @@ async def get(app, host: str, path: str) -> tuple[int, dict]:
     async def send(message: dict) -> None:
         sent.append(message)
 
-    scope = http_scope(host, path)
+    scope = http_scope(host, path, headers=headers)
     await app(scope, receive, send)
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
@@ -73,3 +73,23 @@ def test_two_requests_in_flight_are_served_side_by_side(committed_tenants, hotli
     # Each view waited for the other: served one after the other, both would have timed out.
     assert (first, second) == (200, 200)
     assert one["view"] != other["view"]
+
+
+def test_a_finished_requests_thread_serves_the_next_with_nothing_of_the_first(
+    committed_tenants, hotline, handler
+):
+    # No thread is started for each request; but the language a request is answered in is its
+    # own, whatever the thread served before.
+    host = host_of(hotline)
+
+    async def one_after_the_other() -> list:
+        return [
+            await get(handler, host, "/state/", [(b"accept-language", b"en")]),
+            await get(handler, host, "/state/", [(b"accept-language", b"zh-hans")]),
+        ]
+
+    (first, one), (second, other) = asyncio.run(one_after_the_other())
+
+    assert (first, second) == (200, 200)
+    assert one["thread"] == other["thread"]
+    assert (one["language"], other["language"]) == ("en", "zh-hans")

@@ -3,9 +3,12 @@ vehicle record, and the second complaint is counted as a repeat of the first."""
 
 from __future__ import annotations
 
+import psycopg
+from django.db import connection, transaction
 from django_tenants.utils import tenant_context
 
 from hotline.models import Owner, Vehicle, WorkOrder
+from hotline.services import work_orders
 from hotline.services.work_orders import work_order_create
 
 from ..conftest import VIN, parts_intake, race
@@ -29,3 +32,70 @@ def test_the_same_new_owner_and_car_recorded_at_once_are_one_record(
         assert Vehicle.objects.filter(vin=VIN).count() == 1
         later = WorkOrder.objects.select_related("repeat_of").get(number=outcome["second"])
         assert later.repeat_of.number == outcome["first"]
+
+
+def test_the_days_serial_is_free_and_the_work_order_committed_once_its_number_is_given(
+    committed_tenants, hotline, network, agent, monkeypatch
+):
+    """The creation's last statement (the day's serial, the number, the events) goes with its
+    COMMIT: the moment the number comes back, another creation can take the serial and everyone
+    sees the work order. Were the COMMIT sent after the reply, the serial row would still be
+    locked here, every other creation of the hotline waiting behind this process."""
+    seen: dict[str, object] = {}
+    numbered = work_orders._numbered
+
+    def numbered_then_look(*args, **kwargs):
+        number = numbered(*args, **kwargs)
+        with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+            other.execute(f'SET search_path TO "{hotline.schema_name}"')
+            try:
+                seen["serial"] = other.execute(
+                    "SELECT last FROM hotline_dailysequence FOR UPDATE NOWAIT"
+                ).fetchall()
+            except psycopg.errors.LockNotAvailable:
+                seen["serial"] = "locked"
+            seen["visible"] = other.execute(
+                "SELECT count(*) FROM hotline_workorder WHERE number = %s", [number]
+            ).fetchone()[0]
+        return number
+
+    def create() -> WorkOrder:
+        return work_order_create(
+            manufacturer=hotline.manufacturer,
+            actor=agent,
+            intake=parts_intake(dealer_id=network["junda"].pk),
+        )
+
+    with tenant_context(hotline):
+        create()  # the day's serial row exists from here on
+        monkeypatch.setattr(work_orders, "_numbered", numbered_then_look)
+        created = create()
+        assert seen == {"serial": [(2,)], "visible": 1}
+        stored = WorkOrder.objects.get(pk=created.pk)
+        assert stored.number == created.number
+        assert stored.events.get(kind="work_order.created").data["number"] == created.number
+
+
+def test_a_creation_inside_a_larger_transaction_is_committed_by_that_transaction(
+    committed_tenants, hotline, network, agent
+):
+    """Inside a caller's own transaction the creation's last statement does not commit: what
+    the caller does after it still rolls back with it."""
+    with tenant_context(hotline):
+        try:
+            with transaction.atomic():
+                created = work_order_create(
+                    manufacturer=hotline.manufacturer,
+                    actor=agent,
+                    intake=parts_intake(dealer_id=network["junda"].pk),
+                )
+                raise RuntimeError("the caller fails after the creation")
+        except RuntimeError:
+            pass
+        assert not WorkOrder.objects.filter(number=created.number).exists()
+        again = work_order_create(
+            manufacturer=hotline.manufacturer,
+            actor=agent,
+            intake=parts_intake(dealer_id=network["junda"].pk),
+        )
+        assert again.number == created.number  # the serial rolled back too
