@@ -17,10 +17,13 @@ class Actor:
 
     @classmethod
     def system(cls) -> Actor:
-        return cls(user_id=None, name="system", tenant_id=None, role="system")
+        return _SYSTEM
 
     @classmethod
     def of(cls, user: Any, membership: Any) -> Actor:
         return cls(
             user_id=user.pk, name=user.get_full_name(), tenant_id=membership.tenant_id, role=membership.role
         )
+
+
+_SYSTEM = Actor(user_id=None, name="system", tenant_id=None, role="system")

@@ -485,7 +485,7 @@ def _save_fired(batch: list[DueClock], events: list[EventRow]) -> None:
     moved = (
         "UPDATE hotline_clock AS c SET warnings_fired = v.warnings_fired, "
         "breached_at = v.breached_at, escalation_level = v.escalation_level, "
-        "next_fire_at = v.next_fire_at FROM jsonb_to_recordset(%s::jsonb) AS "
+        "next_fire_at = v.next_fire_at FROM json_to_recordset(%s::json) AS "
         "v(id bigint, warnings_fired int, breached_at timestamptz, escalation_level int, "
         "next_fire_at timestamptz) WHERE c.id = v.id"
     )

@@ -20,15 +20,31 @@ _ENCODER = DjangoJSONEncoder()  # one for the process: its default() keeps no st
 
 _AS_IS = frozenset({str, int, bool, float, type(None)})
 
+# The last time turned into text, and its text: a batch of clock events carries the pass's
+# same instant in each of its events (one tuple, replaced whole: safe between threads).
+_last_time: tuple[Any, str] = (None, "")
+
+
+def _time_text(value: dt.datetime) -> str:
+    global _last_time
+    last = _last_time
+    if last[0] is value:
+        return last[1]
+    text = _ENCODER.default(value)
+    _last_time = (value, text)
+    return text
+
 
 def _plain(value: Any) -> Any:
     """JSON-ready: times as ISO 8601 with offset, decimals and the like as the JSON encoder does."""
     if type(value) in _AS_IS:  # most values, so asked first
         return value
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: v if type(v) in _AS_IS else _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [v if type(v) in _AS_IS else _plain(v) for v in value]
+    if type(value) is dt.datetime:
+        return _time_text(value)
     if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
         return _ENCODER.default(value)
     return value
@@ -56,8 +72,11 @@ def _event(
         work_order_id, dealer_id = work_order, data.pop("_dealer_id", None)
     else:
         work_order_id, dealer_id = work_order.pk, work_order.dealer_id
-    undeclared = set(data) - CATALOGUE[EventKind(event_kind)].fields
-    if undeclared:
+    # (A kind is a string enumeration: the catalogue finds it by its text, unknown text by the
+    # enumeration's own error.)
+    fields = (CATALOGUE.get(event_kind) or CATALOGUE[EventKind(event_kind)]).fields
+    if not data.keys() <= fields:
+        undeclared = set(data) - fields
         raise ValueError(f"{event_kind} declares no field {', '.join(sorted(undeclared))}")
     return make(
         work_order_id=work_order_id,
@@ -137,7 +156,7 @@ def events_insert_sql(data: str = "x.data", joined: str = "") -> str:
         "INSERT INTO hotline_workorderevent (work_order_id, dealer_id, kind, at, actor_user_id, "  # noqa: S608
         f"actor_name, actor_tenant_id, data) SELECT x.work_order_id, x.dealer_id, x.kind, x.at, "
         f"x.actor_user_id, x.actor_name, x.actor_tenant_id, {data} FROM {joined + ', ' if joined else ''}"
-        "ROWS FROM (jsonb_to_recordset(%s::jsonb) AS (work_order_id bigint, dealer_id bigint, "
+        "ROWS FROM (json_to_recordset(%s::json) AS (work_order_id bigint, dealer_id bigint, "
         "kind text, at timestamptz, actor_user_id bigint, actor_name text, actor_tenant_id bigint, "
         "data jsonb)) WITH ORDINALITY AS x(work_order_id, dealer_id, kind, at, actor_user_id, "
         "actor_name, actor_tenant_id, data, n) ORDER BY x.n"
