@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.actor import Actor
-from config.rows import insert_all
+from config.rows import insert_all_json
 from tenants.context import TenantPass, current_tenant, each_tenant
 
 from ..calendar import BusinessCalendar, CalendarKind
@@ -174,7 +174,7 @@ def clocks_start(
         clocks.append(clock)
     if not clocks:
         return clocks
-    insert_all(clocks)
+    insert_all_json(clocks)
     started = [
         event_row(
             work_order,

@@ -6,8 +6,8 @@ import pytest
 from django.db.models import Value
 from django.db.models.functions import Upper
 
-from config.rows import Join, Rows, insert, insert_all
-from hotline.models import Owner, SlaPolicy, Vehicle
+from config.rows import Join, Rows, insert, insert_all, insert_all_json
+from hotline.models import Clock, Owner, SlaPolicy, Vehicle
 from hotline.services.policy import policy_current
 from tenants.models import Manufacturer, NetworkMembership, Tenant
 
@@ -98,3 +98,28 @@ def test_rows_of_two_models_are_refused_in_one_statement_and_nothing_written(in_
         insert_all([Owner(name="李娜", mobile="13800000003"), Vehicle(owner=owner, vin="LHGCM82633A004352")])
     assert Owner.objects.count() == 1
     assert not Vehicle.objects.exists()
+
+
+def test_rows_sent_as_json_are_the_rows_the_orm_would_have_written_each_with_its_key(
+    parts_work_order, django_assert_num_queries
+):
+    started = list(parts_work_order.clocks.order_by("pk"))
+    copies = []
+    for n, clock in enumerate(started):
+        copy = Clock(**{f.attname: getattr(clock, f.attname) for f in Clock._meta.concrete_fields})
+        copy.pk, copy.warn_times, copy.remaining_seconds = None, [f"第{n}次"], n
+        copies.append(copy)
+    with django_assert_num_queries(1):
+        insert_all_json(copies)
+    assert len({copy.pk for copy in copies} | {clock.pk for clock in started}) == 2 * len(started)
+    for copy in copies:  # each key is its own row's (times, lists, nulls and numbers as given)
+        assert fields_of(Clock.objects.get(pk=copy.pk)) == fields_of(copy)
+
+
+def test_a_value_json_cannot_carry_is_refused_and_nothing_written(parts_work_order):
+    clock, before = parts_work_order.clocks.first(), parts_work_order.clocks.count()
+    copy = Clock(**{f.attname: getattr(clock, f.attname) for f in Clock._meta.concrete_fields})
+    copy.pk, copy.warn_times = None, {1.5j}
+    with pytest.raises(TypeError, match=r"Clock\.warn_times"):
+        insert_all_json([copy])
+    assert parts_work_order.clocks.count() == before
