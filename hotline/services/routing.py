@@ -19,8 +19,17 @@ from ..models import Vehicle
 _PLACE = Rows(NetworkMembership, Join("dealer", inner=True), Join("region"))
 
 
-def network_place(manufacturer: Manufacturer, dealer_id: int) -> NetworkMembership:
-    """The dealer's active place in the network, or a field error on ``dealer``."""
+def network_place(
+    manufacturer: Manufacturer, dealer_id: int, known: NetworkMembership | None = None
+) -> NetworkMembership:
+    """The dealer's active place in the network, or a field error on ``dealer``: ``known`` when it
+    is that place as the request read it already (``network_place_by_code``), else read now."""
+    if known is not None and (known.manufacturer_id, known.dealer_id, known.is_active) == (
+        manufacturer.pk,
+        dealer_id,
+        True,
+    ):
+        return known
     place = _PLACE.one(
         "t.manufacturer_id = %s AND t.dealer_id = %s AND t.is_active", [manufacturer.pk, dealer_id]
     )
@@ -34,6 +43,11 @@ def network_place(manufacturer: Manufacturer, dealer_id: int) -> NetworkMembersh
             }
         )
     return place
+
+
+def network_place_by_code(manufacturer: Manufacturer, code: str) -> NetworkMembership | None:
+    """The place in the network of the dealer with ``code``, active or not; None for no such code."""
+    return _PLACE.one("t.manufacturer_id = %s AND t.dealer_code = %s", [manufacturer.pk, code])
 
 
 def dealer_suggest(

@@ -59,7 +59,7 @@ from .clocks import (
 )
 from .events import EventRow, event_append, event_row, events_insert_sql, events_json, major_flag
 from .policy import policy_current
-from .routing import dealer_suggest, network_place, rescue_dealers_suggest
+from .routing import dealer_suggest, network_place, network_place_by_code, rescue_dealers_suggest
 
 Errors = dict[str, list[str]]
 OWNER_FIELDS = ("name", "gender", "mobile", "landline", "email", "province", "city", "address", "postcode")
@@ -85,6 +85,8 @@ class Intake:
     vehicle: dict[str, Any] | None = None
     part_lines: list[dict[str, Any]] = field(default_factory=list)
     dealer_id: int | None = None  # None: take the suggestion
+    # The chosen dealer's place as ``intake_from`` found it by its code (not read a second time).
+    dealer_place: NetworkMembership | None = field(default=None, repr=False, compare=False)
     received_at: dt.datetime | None = None
     # Who complained when not the owner: name, phone, relation (all empty: the owner).
     complainant: dict[str, Any] | None = None
@@ -105,21 +107,14 @@ def intake_from(*, manufacturer: Manufacturer, values: Mapping[str, Any]) -> Int
     ``dealer``: a dealer code of this network, or empty for the suggestion. An
     unknown dealer code is refused, naming the field.
     """
-    dealer_id = None
+    place = None
     code = str(values.get("dealer") or "").strip()
     if code:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT dealer_id FROM tenants_networkmembership"
-                " WHERE manufacturer_id = %s AND dealer_code = %s",
-                [manufacturer.pk, code],
-            )
-            found = cursor.fetchone()
-        if found is None:
+        place = network_place_by_code(manufacturer, code)
+        if place is None:
             raise ValidationError(
                 {"dealer": [_("No dealer with the code %(code)s in this network.") % {"code": code}]}
             )
-        dealer_id = found[0]
     vehicle = {k: v for k, v in dict(values.get("vehicle") or {}).items() if v not in ("", None)}
     if not any(k != "use" for k in vehicle):
         vehicle = {}
@@ -133,7 +128,8 @@ def intake_from(*, manufacturer: Manufacturer, values: Mapping[str, Any]) -> Int
         owner_demand=values.get("owner_demand") or "",
         vehicle=vehicle or None,
         part_lines=[dict(line) for line in values.get("part_lines") or []],
-        dealer_id=dealer_id,
+        dealer_id=place.dealer_id if place else None,
+        dealer_place=place,
         received_at=values.get("received_at"),
         complainant=dict(values.get("complainant") or {}) or None,
         incident_at=values.get("incident_at"),
@@ -498,7 +494,7 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
                 _update(vehicle, {"owner_id": owner.pk, **given})
                 vehicle.owner = owner  # held in memory: reading it again costs no query
         if intake.dealer_id is not None:
-            place, reason = network_place(manufacturer, intake.dealer_id), "chosen"
+            place, reason = network_place(manufacturer, intake.dealer_id, intake.dealer_place), "chosen"
         elif is_rescue:
             # Routed by where the car stands, never by the owner's usual dealer.
             suggestions = rescue_dealers_suggest(manufacturer, location=location, limit=1)

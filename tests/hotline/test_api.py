@@ -10,7 +10,7 @@ import time_machine
 from django.utils import timezone
 
 from hotline.models import WorkOrder, WorkOrderEvent
-from tenants.models import Role
+from tenants.models import NetworkMembership, Role
 from tenants.services.api_keys import api_key_create
 
 from ..conftest import (
@@ -140,6 +140,18 @@ def test_intake_refused_with_the_portals_rules_and_nothing_written(hotline, agen
     assert "part_lines" in agent_client.post(WORK_ORDERS_API, seven, format="json").json()["errors"]
     unknown = agent_client.post(WORK_ORDERS_API, api_intake(dealer="XX-000"), format="json")
     assert unknown.json()["errors"] == {"dealer": ["No dealer with the code XX-000 in this network."]}
+    assert count_work_orders(hotline) == 0
+
+
+def test_a_dealer_that_left_the_network_is_refused_by_its_code_and_nothing_written(
+    hotline, network, agent_client
+):
+    NetworkMembership.objects.filter(dealer=network["junda"]).update(is_active=False)
+    left = agent_client.post(WORK_ORDERS_API, api_intake(dealer="HQ-GD-001"), format="json")
+    assert left.status_code == 400
+    assert left.json()["errors"] == {
+        "dealer": ["This dealer is not an active member of the 华骐汽车 network."]
+    }
     assert count_work_orders(hotline) == 0
 
 
