@@ -3,7 +3,11 @@ vehicle record, and the second complaint is counted as a repeat of the first."""
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+
 import psycopg
+import time_machine
 from django.db import connection, transaction
 from django_tenants.utils import tenant_context
 
@@ -34,6 +38,11 @@ def test_the_same_new_owner_and_car_recorded_at_once_are_one_record(
         assert later.repeat_of.number == outcome["first"]
 
 
+# Mid-morning in Shanghai: both creations of a test fall on the same local day.
+MORNING = dt.datetime(2027, 3, 8, 10, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+
+
+@time_machine.travel(MORNING, tick=True)
 def test_the_days_serial_is_free_and_the_work_order_committed_once_its_number_is_given(
     committed_tenants, hotline, network, agent, monkeypatch
 ):
@@ -76,6 +85,7 @@ def test_the_days_serial_is_free_and_the_work_order_committed_once_its_number_is
         assert stored.events.get(kind="work_order.created").data["number"] == created.number
 
 
+@time_machine.travel(MORNING, tick=True)
 def test_a_creation_inside_a_larger_transaction_is_committed_by_that_transaction(
     committed_tenants, hotline, network, agent
 ):
