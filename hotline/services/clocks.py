@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg import postgres
+from psycopg.pq import Format
 
 from config.actor import Actor
 from config.rows import insert_all_json
@@ -380,8 +382,15 @@ def _json_list(text: str) -> list:
     return [] if text == "[]" else json.loads(text)  # most clocks warn no one: nothing to parse
 
 
+# psycopg's own loader of ``timestamptz`` text, compiled (Django registers one written in Python,
+# which parses two times a claimed clock with a regular expression): it gives the same instant,
+# aware, in the session's zone (UTC).
+_TIMES_LOADER = postgres.adapters.get_loader(postgres.types["timestamptz"].oid, Format.TEXT)
+
+
 def _due_clocks(now: dt.datetime, limit: int) -> list[DueClock]:
     with connection.cursor() as cursor:
+        cursor.cursor.adapters.register_loader("timestamptz", _TIMES_LOADER)
         cursor.execute(_DUE_SQL, [now, ClockState.RUNNING.value, limit])
         return [
             DueClock(*row[:5], _json_list(row[5]), _json_list(row[6]), *row[7:]) for row in cursor.fetchall()

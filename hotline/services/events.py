@@ -20,18 +20,26 @@ _ENCODER = DjangoJSONEncoder()  # one for the process: its default() keeps no st
 
 _AS_IS = frozenset({str, int, bool, float, type(None)})
 
-# The last time turned into text, and its text: a batch of clock events carries the pass's
-# same instant in each of its events (one tuple, replaced whole: safe between threads).
-_last_time: tuple[Any, str] = (None, "")
+# The two times last turned into text, with their texts, the latest first: a batch of clock
+# events carries the pass's same instant in each of its events, between times of their own
+# (one tuple, replaced whole: safe between threads).
+_last_times: tuple[Any, str, Any, str] = (None, "", None, "")
 
 
 def _time_text(value: dt.datetime) -> str:
-    global _last_time
-    last = _last_time
+    """The JSON encoder's text of a time (ISO 8601 to the millisecond, UTC written ``Z``), the
+    same instant's text reused while it is one of the last two asked for."""
+    global _last_times
+    last = _last_times
     if last[0] is value:
         return last[1]
-    text = _ENCODER.default(value)
-    _last_time = (value, text)
+    if last[2] is value:
+        _last_times = (value, last[3], last[0], last[1])
+        return last[3]
+    text = value.isoformat(timespec="milliseconds" if value.microsecond else "seconds")
+    if text.endswith("+00:00"):
+        text = text[:-6] + "Z"
+    _last_times = (value, text, last[0], last[1])
     return text
 
 
@@ -129,21 +137,24 @@ def iso_or_none(value: dt.datetime | None) -> str | None:
 
 def events_json(events: Iterable[EventRow]) -> str:
     """Events not yet saved, as the one JSON parameter of ``events_insert_sql``."""
-    return json.dumps(
-        [
+    rows = []
+    at, at_text = None, ""  # a batch's events mostly share their instant: its text made once
+    for e in events:
+        if e.at is not at:
+            at, at_text = e.at, e.at.isoformat()
+        rows.append(
             {
                 "work_order_id": e.work_order_id,
                 "dealer_id": e.dealer_id,
                 "kind": e.kind,
-                "at": e.at.isoformat(),
+                "at": at_text,
                 "actor_user_id": e.actor_user_id,
                 "actor_name": e.actor_name,
                 "actor_tenant_id": e.actor_tenant_id,
                 "data": e.data,
             }
-            for e in events
-        ]
-    )
+        )
+    return json.dumps(rows)
 
 
 def events_insert_sql(data: str = "x.data", joined: str = "") -> str:

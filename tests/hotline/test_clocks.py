@@ -10,6 +10,7 @@ import zoneinfo
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import close_old_connections, connection
 from django_tenants.utils import tenant_context
 
@@ -59,6 +60,29 @@ def test_warnings_breach_and_escalation_fire_in_order_and_once(parts_work_order)
     assert len(fired(parts_work_order)) == 4
     clock = first_contact(parts_work_order)
     assert (clock.breached_at, clock.escalation_level, clock.next_fire_at) == (due, 2, None)
+
+
+def test_fired_events_carry_the_due_time_and_notify_time_as_written_in_json(parts_work_order):
+    """The times the scheduler reads back from PostgreSQL land in the event as the same
+    instants: UTC, to the millisecond when there are fractions, written Z."""
+    clock = first_contact(parts_work_order)
+    due = clock.due_at
+    now = (due + dt.timedelta(minutes=1)).replace(microsecond=345678)
+
+    clocks_fire_due(now)
+
+    event = WorkOrderEvent.objects.get(
+        work_order=parts_work_order, kind="clock.breached", data__clock=clock.pk
+    )
+    written = DjangoJSONEncoder().default
+    assert event.data["due_at"] == written(due.astimezone(dt.UTC))
+    assert event.data["due_at"].endswith("Z")
+    assert event.data["notify_at"] == written(now.astimezone(dt.UTC))
+    assert event.data["notify_at"].endswith(f"{now.second:02}.345Z")
+    assert dt.datetime.fromisoformat(event.data["due_at"]) == due.replace(
+        microsecond=due.microsecond // 1000 * 1000
+    )
+    assert event.at == now
 
 
 def test_a_scheduler_that_was_down_fires_the_breach_without_stale_warnings(parts_work_order):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone, translation
 
 from config.actor import Actor
 from hotline.events import CATALOGUE, EventKind, event_label, event_title
-from hotline.services.events import event_build
+from hotline.services.events import event_build, event_row
 from notifications.rules import Audience
 
 
@@ -57,3 +61,33 @@ def test_who_is_told_of_a_missed_window_depends_on_the_window():
 
     assert dealer_window == Audience(dealer_roles=frozenset({"service_manager"}))
     assert callback == Audience(recorder=True)
+
+
+def test_times_in_event_data_read_as_the_json_encoder_writes_them_also_when_they_alternate():
+    """A batch of clock events alternates the pass's instant with each clock's own due time:
+    every one of them keeps its own text (to the millisecond, UTC written Z, local zones with
+    their offset), however the times follow one another."""
+    encoder = DjangoJSONEncoder()
+    shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
+    now = dt.datetime(2026, 3, 2, 1, 30, 0, 123456, tzinfo=dt.UTC)
+    dues = [
+        dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 2, 9, 0, 0, 999, tzinfo=shanghai),
+        dt.datetime(2026, 3, 2, 1, 0, 0, 1000, tzinfo=zoneinfo.ZoneInfo("UTC")),
+        dt.datetime(2026, 3, 1, 23, 59, 59),  # naive: no offset written
+    ]
+    actor = Actor.system()
+
+    for due in [*dues, *reversed(dues), dues[0]]:
+        row = event_row(
+            1, EventKind.CLOCK_BREACHED, actor, now, clock=1, clock_kind="answer", due_at=due, notify_at=now
+        )
+
+        assert row.data["due_at"] == encoder.default(due)
+        assert row.data["notify_at"] == encoder.default(now) == "2026-03-02T01:30:00.123Z"
+    assert [encoder.default(d) for d in dues] == [
+        "2026-03-02T01:00:00Z",
+        "2026-03-02T09:00:00.000+08:00",
+        "2026-03-02T01:00:00.001Z",
+        "2026-03-01T23:59:59",
+    ]
