@@ -44,14 +44,20 @@ class _Layout(NamedTuple):
 
 
 class Rows:
-    """``SELECT`` of ``model`` (alias ``t``) and its ``joins`` (aliases ``j0``, ``j1``, ...)."""
+    """``SELECT`` of ``model`` (alias ``t``) and its ``joins`` (aliases ``j0``, ``j1``, ...); with
+    ``schema``, every table named with it (read whatever the session's search path)."""
 
-    def __init__(self, model: type[Model], *joins: Join) -> None:
+    def __init__(self, model: type[Model], *joins: Join, schema: str = "") -> None:
         self.model = model
         self.joins = joins
+        self.schema = schema
+
+    def _table(self, model: type[Model]) -> str:
+        table = f'"{model._meta.db_table}"'
+        return f'"{self.schema}".{table}' if self.schema else table
 
     @cached_property
-    def _parts(self) -> tuple[str, list[_Layout], list[tuple[int, Any, list]]]:
+    def _parts(self) -> tuple[tuple[str, str], list[_Layout], list[tuple[int, Any, list]]]:
         select: list[str] = []
         layout: list[_Layout] = []
         converters: list[tuple[int, Any, list]] = []  # as the ORM applies them (JSON, ...)
@@ -78,22 +84,40 @@ class Rows:
                 remote = field.remote_field
                 on = f'{alias}."{remote.column}" = t."{remote.target_field.column}"'
             add(field.related_model, alias, field)
-            table = field.related_model._meta.db_table
-            joins.append(f'{"JOIN" if join.inner else "LEFT JOIN"} "{table}" {alias} ON {on}')
+            table = self._table(field.related_model)
+            joins.append(f"{'JOIN' if join.inner else 'LEFT JOIN'} {table} {alias} ON {on}")
         # Names from the models' own metadata; no value is ever pasted in.
-        sql = f'SELECT {", ".join(select)} FROM "{meta.db_table}" t {" ".join(joins)}'  # noqa: S608
+        sql = (f"SELECT {', '.join(select)}", f" FROM {self._table(self.model)} t {' '.join(joins)}")
         return sql, layout, converters
 
     def one(self, where: LiteralString, params: Sequence[Any] = (), *, for_update: bool = False) -> Any:
         """The first row ``where`` selects, or None: ``where`` follows ``WHERE`` and may end with
         an ``ORDER BY`` (without one, any matching row); ``LIMIT 1`` is added."""
-        sql, layout, converters = self._parts
+        return self.one_with("", where, params, for_update=for_update)[0]
+
+    def one_with(
+        self,
+        also: LiteralString,
+        where: LiteralString,
+        params: Sequence[Any] = (),
+        *,
+        for_update: bool = False,
+    ) -> tuple[Any, tuple[Any, ...]]:
+        """``one``, with the values of the expressions ``also`` (``, expr, ...``, selected after
+        the row's columns, with parameters of their own before those of ``where``) read with it:
+        ``(None, ())`` when no row is selected."""
+        (columns, tables), layout, converters = self._parts
         tail = " FOR UPDATE OF t" if for_update else ""
         with connection.cursor() as cursor:
-            cursor.execute(f"{sql} WHERE {where} LIMIT 1{tail}", params)
+            cursor.execute(f"{columns}{also}{tables} WHERE {where} LIMIT 1{tail}", params)
             row = cursor.fetchone()
         if row is None:
-            return None
+            return None, ()
+        width = layout[-1].start + len(layout[-1].names)
+        row, extra = row[:width], row[width:]
+        return self._converted(row, layout, converters), tuple(extra)
+
+    def _converted(self, row: Sequence[Any], layout: list[_Layout], converters: list) -> Model:
         if converters:
             row = list(row)
             for i, col, found in converters:

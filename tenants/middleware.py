@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import DisallowedHost, PermissionDenied
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseRedirect
 from django.utils import timezone
 from django_tenants.middleware.main import TenantMainMiddleware
 
@@ -24,7 +24,7 @@ from .selectors import (
     membership_for,
     normalise_host,
     session_expired,
-    tenant_for_hostname,
+    tenant_for_hostname_entered,
 )
 from .services.signin import auth_event_record
 
@@ -42,11 +42,21 @@ class TenantMiddleware(TenantMainMiddleware):
     def hostname_from_request(request: HttpRequest) -> str:
         return normalise_host(request.get_host())
 
-    def get_tenant(self, domain_model, hostname: str):
-        tenant = tenant_for_hostname(hostname)
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        # django-tenants' steps, with the host looked up in the public schema by name and the
+        # tenant's search path set by the lookup itself: no SET before it, none after.
+        try:
+            hostname = self.hostname_from_request(request)
+        except DisallowedHost:
+            connection.set_schema_to_public()
+            return HttpResponseNotFound()
+        tenant = tenant_for_hostname_entered(hostname)
         if tenant is None:
-            raise domain_model.DoesNotExist
-        return tenant
+            return self.no_tenant_found(request, hostname)
+        tenant.domain_url = hostname
+        request.tenant = tenant
+        self.setup_url_routing(request)
+        return None
 
     def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:
         connection.set_schema_to_public()

@@ -84,15 +84,32 @@ def normalise_host(host: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-# Every request reads its tenant by host, with the hotline's manufacturer (dealer tenants have none).
-_TENANT_BY_HOST = Rows(Tenant, Join("manufacturer"))
+# Every request reads its tenant by host, with the hotline's manufacturer (dealer tenants have
+# none): in the public schema, named, whatever the session's search path.
+_TENANT_BY_HOST = Rows(Tenant, Join("manufacturer"), schema="public")
+_BY_HOST = 't.id = (SELECT tenant_id FROM "public"."tenants_domain" WHERE domain = %s)'
+# The tenant's search path, written as django-tenants' SET writes it: its schema quoted, then the
+# rest (a parameter); set for the session, as SET does (a rollback undoes it).
+_PATH_SET = ", set_config('search_path', '\"' || replace(t.schema_name, '\"', '\"\"') || '\"' || %s, false)"
 
 
 def tenant_for_hostname(hostname: str) -> Tenant | None:
     """The tenant a host name resolves to (a hotline's with its manufacturer read too), or None."""
-    return _TENANT_BY_HOST.one(
-        "t.id = (SELECT tenant_id FROM tenants_domain WHERE domain = %s)", [normalise_host(hostname)]
-    )
+    return _TENANT_BY_HOST.one(_BY_HOST, [normalise_host(hostname)])
+
+
+def tenant_for_hostname_entered(hostname: str) -> Tenant | None:
+    """``tenant_for_hostname`` for a request: the same statement, sent with the session's search
+    path left as it is, sets the path of the tenant it finds (``config/postgresql``) and makes
+    it the connection's tenant; None leaves both as they were."""
+    with connection.search_path_left_alone():
+        tenant, also = _TENANT_BY_HOST.one_with(
+            _PATH_SET, _BY_HOST, [connection.tenant_search_path_tail(), normalise_host(hostname)]
+        )
+    if tenant is not None:
+        connection.set_tenant(tenant)
+        connection.search_path_was_set(also[0])
+    return tenant
 
 
 def membership_for(user: User, tenant: Tenant) -> Membership | None:

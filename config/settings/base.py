@@ -130,7 +130,7 @@ ASGI_APPLICATION = "config.asgi.application"
 # --- Database and Redis: from the environment (the embedded servers fill these locally).
 _database = env.db_url("DATABASE_URL", default="postgresql://postgres@localhost/complaint_desk")
 _database["HOST"] = unquote(_database.get("HOST") or "")  # a socket folder arrives percent-encoded
-_database["ENGINE"] = "django_tenants.postgresql_backend"
+_database["ENGINE"] = "config.postgresql"  # django-tenants' backend (config/postgresql/base.py)
 # The web process (Procfile: DB_POOL_MAX_SIZE=10) keeps a pool of connections (psycopg's,
 # through Django): under ASGI each request would otherwise open a connection of its own.
 # django-tenants sets search_path on a connection each time it is taken from the pool, so no

@@ -1,19 +1,23 @@
 """The search path is set once per connection and tenant (``TENANT_LIMIT_SET_CALLS``), and never
 trusted after PostgreSQL undid it: a query after a rolled-back transaction or savepoint in which
-the path was set still reads the tenant's tables."""
+the path was set still reads the tenant's tables. A request's host lookup sets its tenant's path
+in the same statement: requests send no ``SET`` and still read each its own host's tenant."""
 
 from __future__ import annotations
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
+from rest_framework.test import APIClient
 
 from config.actor import Actor
 from hotline.models import WorkOrder
 from hotline.services.work_orders import work_order_create
 from tenants.models import Tenant
+from tenants.services.api_keys import api_key_create
 
-from ..conftest import join, parts_intake
+from ..conftest import api_client, join, parts_intake
 
 
 class Undone(Exception):
@@ -62,3 +66,50 @@ def test_switching_tenants_switches_the_tables_read(manufacturer, other_manufact
         with tenant_context(other_manufacturer.hotline):
             assert WorkOrder.objects.count() == 0
         assert WorkOrder.objects.count() == 1
+
+
+def sets_of_the_path(queries: CaptureQueriesContext) -> list[str]:
+    return [
+        q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("SET SEARCH_PATH")
+    ]
+
+
+@pytest.mark.django_db
+def test_requests_to_two_hotlines_in_turn_read_each_its_own_without_setting_the_path(
+    manufacturer, other_manufacturer, parts_work_order
+):
+    ours = api_client(
+        manufacturer.hotline, api_key_create(tenant=manufacturer.hotline, name="BI", scope="read").secret
+    )
+    theirs = api_client(
+        other_manufacturer.hotline,
+        api_key_create(tenant=other_manufacturer.hotline, name="BI", scope="read").secret,
+    )
+    connection.set_schema_to_public()
+
+    with CaptureQueriesContext(connection) as queries:
+        listed = [
+            client.get("/api/v1/work-orders/").json()["results"] for client in (ours, theirs, ours, theirs)
+        ]
+        unknown = APIClient(HTTP_HOST="nobody.localhost").get("/api/v1/work-orders/")
+
+    numbers = [[row["number"] for row in rows] for rows in listed]
+    assert numbers == [[parts_work_order.number], [], [parts_work_order.number], []]
+    assert unknown.status_code == 404
+    assert sets_of_the_path(queries) == []
+    assert Tenant.objects.filter(pk=manufacturer.hotline_id).exists()  # an unknown host leaves public's path
+
+
+@pytest.mark.django_db
+def test_a_path_set_by_a_statement_is_trusted_only_when_it_is_the_tenant_s(manufacturer, other_manufacturer):
+    connection.set_tenant(manufacturer.hotline)
+    with connection.cursor() as cursor:  # the session reads the other hotline's tables
+        cursor.execute(
+            "SELECT set_config('search_path', %s, false)",
+            [f'"{other_manufacturer.hotline.schema_name}",public'],
+        )
+    connection.search_path_was_set(f'"{other_manufacturer.hotline.schema_name}","public"')
+    with CaptureQueriesContext(connection) as queries:
+        assert WorkOrder.objects.count() == 0
+
+    assert sets_of_the_path(queries) == [f'SET search_path = "{manufacturer.hotline.schema_name}","public"']
