@@ -39,7 +39,15 @@ from .events import (
     events_json,
     iso_or_none,
 )
-from .policy import _require_admin, calendar_for, default_window, policy_current, window_for, windows_of
+from .policy import (
+    CalendarDays,
+    _require_admin,
+    calendar_for,
+    default_window,
+    policy_current,
+    window_for,
+    windows_of,
+)
 
 # Who is told of a breach, by escalation level (notifications resolve these to people).
 ESCALATION_ROLES = {
@@ -140,12 +148,14 @@ def clocks_start(
     actor: Actor,
     events: list[EventRow] | None = None,
     policy: SlaPolicy | None = None,
+    days: CalendarDays | None = None,
 ) -> list[Clock]:
     """Start the windows of ``kinds`` that apply to the work order, under the current policy.
 
     The clocks go in as one statement and their ``clock.started`` events as another; a caller
     that writes events of its own passes ``events`` and inserts the ones added there itself;
-    one that has read the current policy already passes it."""
+    one that has read the current policy already passes it, and the official calendar's
+    corrections (``days``) if it read them with it."""
     policy = policy or policy_current()
     windows = list(windows_of(policy))
     calendars: dict[str, BusinessCalendar] = {}
@@ -158,7 +168,7 @@ def clocks_start(
         if window is None or not _applies(kind, work_order):
             continue
         if window.calendar not in calendars:
-            calendars[window.calendar] = calendar_for(window.calendar, policy, tenant_time_zone())
+            calendars[window.calendar] = calendar_for(window.calendar, policy, tenant_time_zone(), days)
         calendar = calendars[window.calendar]
         clock = Clock(
             work_order=work_order,

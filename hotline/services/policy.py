@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, LiteralString, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -175,6 +176,18 @@ def _unsaved(policy: SlaPolicy, spec: WindowSpec) -> SlaWindow:
 
 
 _NEWEST = Rows(SlaPolicy)
+
+
+def policy_current_with(
+    also: LiteralString, params: Sequence[Any]
+) -> tuple[SlaPolicy, tuple[Any, ...] | None]:
+    """The newest policy version, with the values of the expressions ``also`` (``Rows.one_with``:
+    they may read the policy's columns as ``t.<column>``) read in the same statement; None for
+    them when the policy had to be made first (``policy_current``)."""
+    policy, values = _NEWEST.one_with(also, "TRUE ORDER BY t.version DESC", params)
+    if policy is None:
+        return policy_current(), None
+    return policy, values
 
 
 def policy_current() -> SlaPolicy:
@@ -389,18 +402,39 @@ def calendar_entered_years() -> frozenset[int]:
     return frozenset(CalendarYear.objects.values_list("year", flat=True))
 
 
-def calendar_for(calendar: str, policy: SlaPolicy, time_zone: str) -> BusinessCalendar:
+class CalendarDays(NamedTuple):
+    """The official calendar as administrators corrected it: the dates made working days, the
+    dates made days off, and the years whose published schedule they entered."""
+
+    working: list[dt.date]
+    off: list[dt.date]
+    entered: list[int]
+
+
+# ``CalendarDays`` as three columns of a statement (a creation reads them with its policy).
+CALENDAR_DAYS_COLUMNS = (
+    "ARRAY(SELECT day FROM hotline_calendaroverride WHERE is_working_day), "
+    "ARRAY(SELECT day FROM hotline_calendaroverride WHERE NOT is_working_day), "
+    "ARRAY(SELECT year FROM hotline_calendaryear)"
+)
+
+
+def calendar_days() -> CalendarDays:
+    """The overrides and the entered years, in one round trip."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {CALENDAR_DAYS_COLUMNS}")
+        return CalendarDays(*cursor.fetchone())
+
+
+def calendar_for(
+    calendar: str, policy: SlaPolicy, time_zone: str, days: CalendarDays | None = None
+) -> BusinessCalendar:
+    """The calendar a clock of ``calendar`` counts on; ``days``: the official calendar's
+    corrections, if read already (else read here, unless every minute counts)."""
     kind = CalendarKind(calendar)
     if kind is CalendarKind.WALL:  # every minute counts: the official calendar is never read
         return BusinessCalendar(kind=kind, time_zone=time_zone)
-    # The overrides and the entered years in one round trip (read on every creation).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT ARRAY(SELECT day FROM hotline_calendaroverride WHERE is_working_day),"
-            " ARRAY(SELECT day FROM hotline_calendaroverride WHERE NOT is_working_day),"
-            " ARRAY(SELECT year FROM hotline_calendaryear)"
-        )
-        working, off, entered = cursor.fetchone()
+    working, off, entered = days if days is not None else calendar_days()
     return BusinessCalendar(
         kind=kind,
         time_zone=time_zone,

@@ -8,6 +8,7 @@ leaves side effects to the event relay (the event rows are the outbox).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 import zoneinfo
 from collections.abc import Mapping
@@ -40,6 +41,7 @@ from ..models import (
     Owner,
     PartLine,
     Severity,
+    SlaPolicy,
     State,
     TransferRequest,
     UpgradeRequest,
@@ -58,7 +60,7 @@ from .clocks import (
     tenant_time_zone,
 )
 from .events import EventRow, event_append, event_row, events_insert_sql, events_json, major_flag
-from .policy import policy_current
+from .policy import CALENDAR_DAYS_COLUMNS, CalendarDays, policy_current_with
 from .routing import dealer_suggest, network_place, network_place_by_code, rescue_dealers_suggest
 
 Errors = dict[str, list[str]]
@@ -523,8 +525,7 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
                     }
                 )
         now = timezone.now()
-        policy = policy_current()
-        repeat_of = _earlier_complaint(owner, vehicle, received_at, policy.repeat_window_days)
+        policy, repeat_of, days = _policy_and_earlier_complaint(owner, vehicle, received_at)
         work_order = WorkOrder(
             number=f"~{uuid.uuid4().hex[:23]}",
             type=intake.type,
@@ -570,7 +571,7 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
         servicing = vehicle.servicing_dealer_id if vehicle is not None else None
         if is_rescue and servicing and servicing != place.dealer_id:
             later.extend(_servicing_dealer_inform(manufacturer, work_order, servicing, actor, now))
-        clocks_start(work_order, DISPATCH_KINDS, at=now, actor=actor, events=later, policy=policy)
+        clocks_start(work_order, DISPATCH_KINDS, at=now, actor=actor, events=later, policy=policy, days=days)
         created = event_row(
             work_order,
             EventKind.CREATED,
@@ -615,21 +616,32 @@ def _servicing_dealer_inform(
     ]
 
 
-def _earlier_complaint(
-    owner: Owner, vehicle: Vehicle | None, received_at: dt.datetime, window_days: int
-) -> WorkOrder | None:
-    """The newest work order of the same owner or vehicle (mobile, VIN: indexed keys) received
-    within the window, not cancelled: its id, number and dealer."""
-    window = dt.timedelta(days=window_days)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, number, dealer_id FROM hotline_workorder"
-            " WHERE (owner_id = %s OR vehicle_id = %s) AND received_at BETWEEN %s AND %s AND state <> %s"
-            " ORDER BY received_at DESC LIMIT 1",
-            [owner.pk, vehicle.pk if vehicle else None, received_at - window, received_at, State.CANCELLED],
-        )
-        row = cursor.fetchone()
-    return None if row is None else WorkOrder.from_db(connection.alias, ["id", "number", "dealer_id"], row)
+# The newest work order of the same owner or vehicle (mobile, VIN: indexed keys) received within
+# the policy's repeat window (days of 24 hours) before this one, not cancelled: its id, number
+# and dealer; and the official calendar's corrections. Read with the policy, as ``t``.
+_EARLIER_AND_DAYS = (
+    ", (SELECT json_build_array(id, number, dealer_id) FROM hotline_workorder"  # noqa: S608 (constants only)
+    " WHERE (owner_id = %s OR vehicle_id = %s) AND state <> %s AND received_at BETWEEN"
+    " %s::timestamptz - make_interval(secs => t.repeat_window_days * 86400) AND %s::timestamptz"
+    f" ORDER BY received_at DESC LIMIT 1), {CALENDAR_DAYS_COLUMNS}"
+)
+
+
+def _policy_and_earlier_complaint(
+    owner: Owner, vehicle: Vehicle | None, received_at: dt.datetime
+) -> tuple[SlaPolicy, WorkOrder | None, CalendarDays]:
+    """The current policy, the earlier complaint within its repeat window (or None) and the
+    official calendar's corrections, in one statement."""
+    params = [owner.pk, vehicle.pk if vehicle else None, State.CANCELLED, received_at, received_at]
+    policy, values = policy_current_with(_EARLIER_AND_DAYS, params)
+    if values is None:  # the policy's first use made it: read again, with it
+        policy, values = policy_current_with(_EARLIER_AND_DAYS, params)
+    earlier, days = values[0], CalendarDays(*values[1:])
+    if isinstance(earlier, str):
+        earlier = json.loads(earlier)
+    if earlier is None:
+        return policy, None, days
+    return policy, WorkOrder.from_db(connection.alias, ["id", "number", "dealer_id"], earlier), days
 
 
 def work_order_lock(work_order_id: int, dealer_id: int | None = None) -> WorkOrder:

@@ -310,6 +310,33 @@ def test_repeats_by_vin_within_the_window_and_not_after_cancellation(
     assert by_vin.repeat_of == again
 
 
+def test_the_repeat_window_counts_back_from_each_receipt_both_ends_included(
+    manufacturer, network, agent, hotline
+):
+    """The default policy's 30 days: a complaint received 30 days to the minute after the first is
+    a repeat of it; one received a minute later is not, and counts as no one's later repeat."""
+    shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
+    first_at = dt.datetime(2026, 3, 2, 10, 0, tzinfo=shanghai)
+
+    def create(mobile: str, received_at: dt.datetime) -> WorkOrder:
+        return work_order_create(
+            manufacturer=manufacturer,
+            actor=agent,
+            intake=parts_intake(owner=owner(mobile=mobile), received_at=received_at),
+        )
+
+    with (
+        time_machine.travel(dt.datetime(2026, 4, 10, 9, 0, tzinfo=shanghai), tick=False),
+        tenant_context(hotline),
+    ):
+        first = create("13500000011", first_at)
+        past_the_window = create("13500000012", first_at + dt.timedelta(days=30, minutes=1))
+        at_the_edge = create("13500000013", first_at + dt.timedelta(days=30))
+
+    assert past_the_window.repeat_of is None
+    assert at_the_edge.repeat_of == first  # the later receipt is no earlier complaint of it
+
+
 def test_an_unanswered_call_leaves_the_first_contact_clock_running(
     parts_work_order, hotline, junda_gateway, dealer_actor
 ):
