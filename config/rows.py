@@ -6,7 +6,8 @@ fixed ``SELECT`` per use, written once, and turns its rows into the same model
 instances the ORM would: forward relations joined in come as their cached
 objects (as ``select_related`` gives them), reverse one-to-one relations too.
 The ``WHERE`` clause is the caller's, with ``%s`` parameters; nothing else is
-pasted in. ``insert`` writes a new instance the same way: one fixed ``INSERT``
+pasted in (``one_or_insert``: the row, or else a new one written, in one
+statement). ``insert`` writes a new instance the same way: one fixed ``INSERT``
 per model, with the values the ORM's ``save`` would send (``insert_all_json``: many
 rows as one JSON parameter). ``fetch_last`` runs a
 transaction's last statement and its ``COMMIT`` in one round trip.
@@ -116,6 +117,35 @@ class Rows:
         width = layout[-1].start + len(layout[-1].names)
         row, extra = row[:width], row[width:]
         return self._converted(row, layout, converters), tuple(extra)
+
+    def one_or_insert(self, where: LiteralString, params: Sequence[Any], new: Model) -> tuple[Model, bool]:
+        """The first row ``where`` selects, locked (``FOR UPDATE``), or else ``new`` written as
+        ``insert`` writes it, in one statement: ``(the instance, whether it is new)``. For a
+        ``Rows`` of ``new``'s model alone (no joins). Two callers looking for the same row at
+        once must be kept apart by the caller (a lock taken before), as with a read and an
+        ``insert``."""
+        if self.joins or type(new) is not self.model:
+            raise TypeError(f"one_or_insert writes a {self.model.__name__} read without joins")
+        (columns, tables), layout, converters = self._parts
+        _model, head, fields, raw = _saved_values([new])
+        values = [
+            field.get_db_prep_save(value, connection) for field, value in zip(fields, raw[0], strict=True)
+        ]
+        typed = ", ".join(f"%s::{field.db_type(connection)}" for field in fields)
+        returned = ", ".join(f'"{field.column}"' for field in self.model._meta.concrete_fields)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                # Names and types from the model's own metadata; every value is a parameter.
+                f"WITH found AS ({columns}{tables} WHERE {where} LIMIT 1 FOR UPDATE OF t), "  # noqa: S608
+                f"made AS ({head} SELECT {typed} WHERE NOT EXISTS (SELECT FROM found) RETURNING {returned}) "
+                "SELECT *, FALSE FROM found UNION ALL SELECT *, TRUE FROM made",
+                [*params, *values],
+            )
+            *row, made = cursor.fetchone()
+        if made:
+            _keys_given([new], [(row[layout[0].names.index(self.model._meta.pk.attname)],)])
+            return new, True
+        return self._converted(row, layout, converters), False
 
     def _converted(self, row: Sequence[Any], layout: list[_Layout], converters: list) -> Model:
         if converters:

@@ -481,18 +481,19 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
             )
         # The oldest owner with the number. "id + 0": ordered by the key itself, the planner may walk
         # the whole primary key looking for a number not yet known (a table without statistics).
-        owner = _OWNER.one("t.mobile = %s ORDER BY t.id + 0", [owner_draft.mobile], for_update=True)
-        if owner is None:
-            owner = insert(owner_draft)
-        else:
+        # Each found and locked, or else written, in one statement.
+        owner, made = _OWNER.one_or_insert(
+            "t.mobile = %s ORDER BY t.id + 0", [owner_draft.mobile], owner_draft
+        )
+        if not made:
             _update(owner, {name: value for name, value in owner_draft_values(owner_draft).items() if value})
         vehicle = None
         if vehicle_values:
-            vehicle = _VEHICLE.one("t.vin = %s", [vehicle_values["vin"]], for_update=True)
             given = {name: value for name, value in vehicle_values.items() if value not in (None, "")}
-            if vehicle is None:
-                vehicle = insert(Vehicle(owner=owner, **given))
-            else:
+            vehicle, made = _VEHICLE.one_or_insert(
+                "t.vin = %s", [vehicle_values["vin"]], Vehicle(owner=owner, **given)
+            )
+            if not made:
                 _update(vehicle, {"owner_id": owner.pk, **given})
                 vehicle.owner = owner  # held in memory: reading it again costs no query
         if intake.dealer_id is not None:

@@ -69,6 +69,33 @@ def test_an_inserted_row_is_the_row_the_orm_would_have_written(in_hotline, djang
     assert list(Owner.objects.values_list("name", flat=True)) == ["王芳芳"]
 
 
+def test_a_row_found_is_read_and_nothing_written_else_the_new_one_is_written_in_one_statement(
+    in_hotline, django_assert_num_queries
+):
+    owners = Rows(Owner)
+    assert not Owner.objects.exists()  # (the connection's search path is set here)
+    first = Owner(name="王芳", mobile="13800000001", city="广州", email="wf@example.com")
+    with django_assert_num_queries(1):
+        made, is_new = owners.one_or_insert("t.mobile = %s ORDER BY t.id + 0", ["13800000001"], first)
+    assert (made, is_new) == (first, True)
+    assert fields_of(Owner.objects.get(pk=first.pk)) == fields_of(first)  # as the ORM would have written it
+
+    second_draft = Owner(name="王芳二", mobile="13800000001")
+    with django_assert_num_queries(1):
+        found, is_new = owners.one_or_insert("t.mobile = %s ORDER BY t.id + 0", ["13800000001"], second_draft)
+    assert is_new is False
+    assert fields_of(found) == fields_of(first)  # the row as stored, not the draft
+    assert second_draft.pk is None
+    assert list(Owner.objects.values_list("name", flat=True)) == ["王芳"]
+
+
+def test_one_or_insert_takes_only_an_instance_of_its_own_model(in_hotline):
+    with pytest.raises(TypeError, match="one_or_insert writes a Owner"):
+        Rows(Owner).one_or_insert("t.mobile = %s", ["13800000001"], Vehicle(vin="LHKS5A2B0RG000001"))
+    assert not Owner.objects.exists()
+    assert not Vehicle.objects.exists()
+
+
 def test_a_value_only_the_database_can_work_out_is_refused_and_nothing_written(in_hotline):
     with pytest.raises(TypeError, match=r"Owner\.name"):
         insert(Owner(name=Upper(Value("wang")), mobile="13800000002"))
