@@ -131,8 +131,7 @@ class Rows:
         values = [
             field.get_db_prep_save(value, connection) for field, value in zip(fields, raw[0], strict=True)
         ]
-        typed = ", ".join(f"%s::{field.db_type(connection)}" for field in fields)
-        returned = ", ".join(f'"{field.column}"' for field in self.model._meta.concrete_fields)
+        typed, returned = _typed_parts(self.model)
         with connection.cursor() as cursor:
             cursor.execute(
                 # Names and types from the model's own metadata; every value is a parameter.
@@ -293,6 +292,15 @@ def _json_parts(model: type[Model]) -> tuple[str, str]:
     select = ", ".join(f'x."{f.column}"' for f in fields)
     record = ", ".join(f'"{f.column}" {f.db_type(connection)}' for f in fields)
     return select, record
+
+
+@cache
+def _typed_parts(model: type[Model]) -> tuple[str, str]:
+    """The placeholders of an ``INSERT … SELECT``, each cast to its column's type, and every
+    column, in a row's order, for ``RETURNING``."""
+    _head, fields = _insert_parts(model)
+    typed = ", ".join(f"%s::{f.db_type(connection)}" for f in fields)
+    return typed, ", ".join(f'"{f.column}"' for f in model._meta.concrete_fields)
 
 
 @cache
