@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -294,12 +295,17 @@ def _json_parts(model: type[Model]) -> tuple[str, str]:
     return select, record
 
 
+_MODIFIER = re.compile(r"\(.*?\)")
+
+
 @cache
 def _typed_parts(model: type[Model]) -> tuple[str, str]:
     """The placeholders of an ``INSERT … SELECT``, each cast to its column's type, and every
     column, in a row's order, for ``RETURNING``."""
     _head, fields = _insert_parts(model)
-    typed = ", ".join(f"%s::{f.db_type(connection)}" for f in fields)
+    # The type without its modifier (``varchar``, not ``varchar(20)``): an explicit cast to the
+    # column's own type would cut a text too long for it where the INSERT refuses it.
+    typed = ", ".join("%s::" + _MODIFIER.sub("", f.db_type(connection)) for f in fields)
     return typed, ", ".join(f'"{f.column}"' for f in model._meta.concrete_fields)
 
 

@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
+from config.postgresql.base import DatabaseWrapper
 from config.rows import Join, Rows
 
 from .models import Membership, NetworkMembership, SavedView, Tenant, TenantType, User
@@ -88,9 +89,10 @@ def normalise_host(host: str) -> str:
 # none): in the public schema, named, whatever the session's search path.
 _TENANT_BY_HOST = Rows(Tenant, Join("manufacturer"), schema="public")
 _BY_HOST = 't.id = (SELECT tenant_id FROM "public"."tenants_domain" WHERE domain = %s)'
-# The tenant's search path, written as django-tenants' SET writes it: its schema quoted, then the
-# rest (a parameter); set for the session, as SET does (a rollback undoes it).
-_PATH_SET = ", set_config('search_path', '\"' || replace(t.schema_name, '\"', '\"\"') || '\"' || %s, false)"
+# The tenant's search path, as django-tenants' SET writes it (config/postgresql), set for the
+# session as SET does (a rollback undoes it).
+_PATH, _PATH_PARAMS = DatabaseWrapper.search_path_of("t.schema_name")
+_PATH_SET = f", set_config('search_path', {_PATH}, false)"
 
 
 def tenant_for_hostname(hostname: str) -> Tenant | None:
@@ -104,7 +106,7 @@ def tenant_for_hostname_entered(hostname: str) -> Tenant | None:
     it the connection's tenant; None leaves both as they were."""
     with connection.search_path_left_alone():
         tenant, also = _TENANT_BY_HOST.one_with(
-            _PATH_SET, _BY_HOST, [connection.tenant_search_path_tail(), normalise_host(hostname)]
+            _PATH_SET, _BY_HOST, [*_PATH_PARAMS, normalise_host(hostname)]
         )
     if tenant is not None:
         connection.set_tenant(tenant)

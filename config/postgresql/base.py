@@ -29,20 +29,29 @@ class DatabaseWrapper(tenants_backend.DatabaseWrapper):
     @contextmanager
     def search_path_left_alone(self) -> Iterator[None]:
         """Statements run inside send no ``SET search_path`` first: they name every table with
-        its schema."""
+        its schema. The path set before is no longer trusted (a statement inside may change it
+        and fail before ``search_path_was_set``): unless one of them sets it and says so, the
+        next statement after sets the tenant's."""
         self._path_left_alone = True
+        self.search_path_set_schemas = None
         try:
             yield
         finally:
             self._path_left_alone = False
 
     @staticmethod
-    def tenant_search_path_tail() -> str:
-        """What follows a tenant's own schema in its search path, as ``SET`` writes it."""
-        return "".join(
-            f",{quote_schema_name(s)}"
-            for s in [get_public_schema_name(), *tenants_backend.EXTRA_SEARCH_PATHS]
-        )
+    def search_path_of(column: str) -> tuple[str, list[str]]:
+        """SQL for the search path django-tenants sets for the schema named in ``column``, as its
+        ``SET`` writes it, and the expression's parameters: the schema quoted, then the public
+        schema (unless it is the public schema itself) and any extra paths."""
+        public = get_public_schema_name()
+        extra = "".join(f",{quote_schema_name(s)}" for s in tenants_backend.EXTRA_SEARCH_PATHS)
+        quoted = f"'\"' || replace({column}, '\"', '\"\"') || '\"'"
+        return f"{quoted} || CASE WHEN {column} = %s THEN %s ELSE %s END", [
+            public,
+            extra,
+            f",{quote_schema_name(public)}{extra}",
+        ]
 
     def search_path_was_set(self, text: str) -> None:
         """A statement of this session set its search path to ``text``: when that is the path of

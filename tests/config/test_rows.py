@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import DataError, transaction
 from django.db.models import Value
 from django.db.models.functions import Upper
 
@@ -87,6 +88,14 @@ def test_a_row_found_is_read_and_nothing_written_else_the_new_one_is_written_in_
     assert fields_of(found) == fields_of(first)  # the row as stored, not the draft
     assert second_draft.pk is None
     assert list(Owner.objects.values_list("name", flat=True)) == ["王芳"]
+
+
+def test_a_new_row_too_long_for_its_column_is_refused_not_cut(in_hotline):
+    with pytest.raises(DataError), transaction.atomic():
+        Rows(Owner).one_or_insert(
+            "t.mobile = %s", ["13800000001"], Owner(name="王" * 61, mobile="13800000001")
+        )
+    assert not Owner.objects.exists()
 
 
 def test_one_or_insert_takes_only_an_instance_of_its_own_model(in_hotline):

@@ -15,9 +15,10 @@ from config.actor import Actor
 from hotline.models import WorkOrder
 from hotline.services.work_orders import work_order_create
 from tenants.models import Tenant
+from tenants.selectors import tenant_for_hostname_entered
 from tenants.services.api_keys import api_key_create
 
-from ..conftest import api_client, join, parts_intake
+from ..conftest import api_client, host_of, join, parts_intake
 
 
 class Undone(Exception):
@@ -101,6 +102,19 @@ def test_requests_to_two_hotlines_in_turn_read_each_its_own_without_setting_the_
 
 
 @pytest.mark.django_db
+def test_the_platform_s_own_host_is_entered_without_a_set_either(platform, manufacturer):
+    connection.set_tenant(manufacturer.hotline)
+    assert WorkOrder.objects.count() == 0  # the session reads the hotline's tables
+    with CaptureQueriesContext(connection) as queries:
+        entered = tenant_for_hostname_entered(host_of(platform))
+        assert Tenant.objects.filter(pk=platform.pk).exists()  # public's tables, read with its path
+
+    assert entered == platform
+    assert connection.schema_name == "public"
+    assert sets_of_the_path(queries) == []
+
+
+@pytest.mark.django_db
 def test_a_path_set_by_a_statement_is_trusted_only_when_it_is_the_tenant_s(manufacturer, other_manufacturer):
     connection.set_tenant(manufacturer.hotline)
     with connection.cursor() as cursor:  # the session reads the other hotline's tables
@@ -109,6 +123,29 @@ def test_a_path_set_by_a_statement_is_trusted_only_when_it_is_the_tenant_s(manuf
             [f'"{other_manufacturer.hotline.schema_name}",public'],
         )
     connection.search_path_was_set(f'"{other_manufacturer.hotline.schema_name}","public"')
+    with CaptureQueriesContext(connection) as queries:
+        assert WorkOrder.objects.count() == 0
+
+    assert sets_of_the_path(queries) == [f'SET search_path = "{manufacturer.hotline.schema_name}","public"']
+
+
+def set_other_path_then_fail(path: str) -> None:
+    """A statement run with the path left alone sets another path, then its caller fails before
+    saying which path it set."""
+    with connection.search_path_left_alone():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('search_path', %s, false)", [path])
+        raise Undone
+
+
+@pytest.mark.django_db
+def test_a_lookup_failing_after_it_set_the_path_leaves_the_path_to_be_set_again(
+    manufacturer, other_manufacturer
+):
+    connection.set_tenant(manufacturer.hotline)
+    assert WorkOrder.objects.count() == 0  # the hotline's path, set and trusted
+    with pytest.raises(Undone):
+        set_other_path_then_fail(f'"{other_manufacturer.hotline.schema_name}",public')
     with CaptureQueriesContext(connection) as queries:
         assert WorkOrder.objects.count() == 0
 
