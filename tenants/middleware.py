@@ -16,7 +16,7 @@ from django_tenants.middleware.main import TenantMainMiddleware
 
 from config.error_pages import not_found
 
-from .models import AuthEventKind
+from .models import AuthEventKind, Tenant
 from .permissions import may_open, mfa_required, start_page
 from .selectors import (
     LAST_SEEN,
@@ -24,11 +24,21 @@ from .selectors import (
     membership_for,
     normalise_host,
     session_expired,
-    tenant_for_hostname_entered,
+    tenant_for_hostname_setting_path,
 )
 from .services.signin import auth_event_record
 
 LAST_SEEN_EVERY = 60  # seconds: the session is written at most this often for being used
+
+
+def host_entered(hostname: str) -> Tenant | None:
+    """The host's tenant, made the connection's with the search path its lookup set (no ``SET``
+    follows); None leaves the connection as it was."""
+    tenant, path = tenant_for_hostname_setting_path(hostname)
+    if tenant is not None:
+        connection.set_tenant(tenant)
+        connection.search_path_was_set(path)
+    return tenant
 
 
 class TenantMiddleware(TenantMainMiddleware):
@@ -50,7 +60,7 @@ class TenantMiddleware(TenantMainMiddleware):
         except DisallowedHost:
             connection.set_schema_to_public()
             return HttpResponseNotFound()
-        tenant = tenant_for_hostname_entered(hostname)
+        tenant = host_entered(hostname)
         if tenant is None:
             return self.no_tenant_found(request, hostname)
         tenant.domain_url = hostname

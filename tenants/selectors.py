@@ -100,18 +100,15 @@ def tenant_for_hostname(hostname: str) -> Tenant | None:
     return _TENANT_BY_HOST.one(_BY_HOST, [normalise_host(hostname)])
 
 
-def tenant_for_hostname_entered(hostname: str) -> Tenant | None:
+def tenant_for_hostname_setting_path(hostname: str) -> tuple[Tenant | None, str]:
     """``tenant_for_hostname`` for a request: the same statement, sent with the session's search
-    path left as it is, sets the path of the tenant it finds (``config/postgresql``) and makes
-    it the connection's tenant; None leaves both as they were."""
+    path left as it is, sets the path of the tenant it finds (``config/postgresql``); returns
+    the tenant and the path set (None and "" when none is found: the path stays as it was)."""
     with connection.search_path_left_alone():
         tenant, also = _TENANT_BY_HOST.one_with(
             _PATH_SET, _BY_HOST, [*_PATH_PARAMS, normalise_host(hostname)]
         )
-    if tenant is not None:
-        connection.set_tenant(tenant)
-        connection.search_path_was_set(also[0])
-    return tenant
+    return tenant, (also[0] if also else "")
 
 
 def membership_for(user: User, tenant: Tenant) -> Membership | None:

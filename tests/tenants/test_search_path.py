@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 from config.actor import Actor
 from hotline.models import WorkOrder
 from hotline.services.work_orders import work_order_create
+from tenants.middleware import host_entered
 from tenants.models import Tenant
-from tenants.selectors import tenant_for_hostname_entered
 from tenants.services.api_keys import api_key_create
 
 from ..conftest import api_client, host_of, join, parts_intake
@@ -106,7 +106,7 @@ def test_the_platform_s_own_host_is_entered_without_a_set_either(platform, manuf
     connection.set_tenant(manufacturer.hotline)
     assert WorkOrder.objects.count() == 0  # the session reads the hotline's tables
     with CaptureQueriesContext(connection) as queries:
-        entered = tenant_for_hostname_entered(host_of(platform))
+        entered = host_entered(host_of(platform))
         assert Tenant.objects.filter(pk=platform.pk).exists()  # public's tables, read with its path
 
     assert entered == platform
