@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django_tenants.utils import get_public_schema_name
 
 from config.postgresql.base import DatabaseWrapper
 from config.rows import Join, Rows
@@ -87,8 +88,9 @@ def normalise_host(host: str) -> str:
 
 # Every request reads its tenant by host, with the hotline's manufacturer (dealer tenants have
 # none): in the public schema, named, whatever the session's search path.
-_TENANT_BY_HOST = Rows(Tenant, Join("manufacturer"), schema="public")
-_BY_HOST = 't.id = (SELECT tenant_id FROM "public"."tenants_domain" WHERE domain = %s)'
+_PUBLIC = get_public_schema_name()
+_TENANT_BY_HOST = Rows(Tenant, Join("manufacturer"), schema=_PUBLIC)
+_BY_HOST = f't.id = (SELECT tenant_id FROM "{_PUBLIC}"."tenants_domain" WHERE domain = %s)'  # noqa: S608 (the schema's name from settings)
 # The tenant's search path, as django-tenants' SET writes it (config/postgresql), set for the
 # session as SET does (a rollback undoes it).
 _PATH, _PATH_PARAMS = DatabaseWrapper.search_path_of("t.schema_name")

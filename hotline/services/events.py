@@ -27,8 +27,8 @@ _last_times: tuple[Any, str, Any, str] = (None, "", None, "")
 
 
 def _time_text(value: dt.datetime) -> str:
-    """The JSON encoder's text of a time (ISO 8601 to the millisecond, UTC written ``Z``), the
-    same instant's text reused while it is one of the last two asked for."""
+    """The JSON encoder's text of a time, the same instant's text reused while it is one of the
+    last two asked for."""
     global _last_times
     last = _last_times
     if last[0] is value:
@@ -36,9 +36,7 @@ def _time_text(value: dt.datetime) -> str:
     if last[2] is value:
         _last_times = (value, last[3], last[0], last[1])
         return last[3]
-    text = value.isoformat(timespec="milliseconds" if value.microsecond else "seconds")
-    if text.endswith("+00:00"):
-        text = text[:-6] + "Z"
+    text = _ENCODER.default(value)
     _last_times = (value, text, last[0], last[1])
     return text
 

@@ -178,15 +178,13 @@ def _unsaved(policy: SlaPolicy, spec: WindowSpec) -> SlaWindow:
 _NEWEST = Rows(SlaPolicy)
 
 
-def policy_current_with(
-    also: LiteralString, params: Sequence[Any]
-) -> tuple[SlaPolicy, tuple[Any, ...] | None]:
-    """The newest policy version, with the values of the expressions ``also`` (``Rows.one_with``:
-    they may read the policy's columns as ``t.<column>``) read in the same statement; None for
-    them when the policy had to be made first (``policy_current``)."""
+def policy_current_with(also: LiteralString, params: Sequence[Any]) -> tuple[SlaPolicy, tuple[Any, ...]]:
+    """``policy_current``, with the values of the expressions ``also`` (``Rows.one_with``: they
+    may read the policy's columns as ``t.<column>``) read in the same statement."""
     policy, values = _NEWEST.one_with(also, "TRUE ORDER BY t.version DESC", params)
-    if policy is None:
-        return policy_current(), None
+    if policy is None:  # its first use makes the default policy: read again, with it
+        policy_current()
+        policy, values = _NEWEST.one_with(also, "TRUE ORDER BY t.version DESC", params)
     return policy, values
 
 

@@ -8,7 +8,6 @@ leaves side effects to the event relay (the event rows are the outbox).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 import zoneinfo
 from collections.abc import Mapping
@@ -634,12 +633,8 @@ def _policy_and_earlier_complaint(
     """The current policy, the earlier complaint within its repeat window (or None) and the
     official calendar's corrections, in one statement."""
     params = [owner.pk, vehicle.pk if vehicle else None, State.CANCELLED, received_at, received_at]
-    policy, values = policy_current_with(_EARLIER_AND_DAYS, params)
-    if values is None:  # the policy's first use made it: read again, with it
-        policy, values = policy_current_with(_EARLIER_AND_DAYS, params)
-    earlier, days = values[0], CalendarDays(*values[1:])
-    if isinstance(earlier, str):
-        earlier = json.loads(earlier)
+    policy, (earlier, *days) = policy_current_with(_EARLIER_AND_DAYS, params)
+    days = CalendarDays(*days)
     if earlier is None:
         return policy, None, days
     return policy, WorkOrder.from_db(connection.alias, ["id", "number", "dealer_id"], earlier), days
