@@ -310,13 +310,16 @@ def test_repeats_by_vin_within_the_window_and_not_after_cancellation(
     assert by_vin.repeat_of == again
 
 
+@pytest.mark.parametrize("published_days", [None, 7])
 def test_the_repeat_window_counts_back_from_each_receipt_both_ends_included(
-    manufacturer, network, agent, hotline
+    published_days, manufacturer, network, agent, admin, hotline
 ):
-    """The default policy's 30 days: a complaint received 30 days to the minute after the first is
-    a repeat of it; one received a minute later is not, and counts as no one's later repeat."""
+    """The policy's window (the default's 30 days, or a published policy's 7): a complaint
+    received that many days to the minute after the first is a repeat of it; one received a
+    minute later is not, and counts as no one's later repeat."""
     shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
     first_at = dt.datetime(2026, 3, 2, 10, 0, tzinfo=shanghai)
+    window = dt.timedelta(days=published_days or 30)
 
     def create(mobile: str, received_at: dt.datetime) -> WorkOrder:
         return work_order_create(
@@ -329,36 +332,14 @@ def test_the_repeat_window_counts_back_from_each_receipt_both_ends_included(
         time_machine.travel(dt.datetime(2026, 4, 10, 9, 0, tzinfo=shanghai), tick=False),
         tenant_context(hotline),
     ):
+        if published_days:
+            policy_publish(actor=admin, windows=list(DEFAULT_WINDOWS), repeat_window_days=published_days)
         first = create("13500000011", first_at)
-        past_the_window = create("13500000012", first_at + dt.timedelta(days=30, minutes=1))
-        at_the_edge = create("13500000013", first_at + dt.timedelta(days=30))
+        past_the_window = create("13500000012", first_at + window + dt.timedelta(minutes=1))
+        at_the_edge = create("13500000013", first_at + window)
 
     assert past_the_window.repeat_of is None
     assert at_the_edge.repeat_of == first  # the later receipt is no earlier complaint of it
-
-
-def test_the_repeat_window_is_the_published_policy_s(manufacturer, network, agent, admin, hotline):
-    shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
-    first_at = dt.datetime(2026, 3, 2, 10, 0, tzinfo=shanghai)
-
-    def create(mobile: str, received_at: dt.datetime) -> WorkOrder:
-        return work_order_create(
-            manufacturer=manufacturer,
-            actor=agent,
-            intake=parts_intake(owner=owner(mobile=mobile), received_at=received_at),
-        )
-
-    with (
-        time_machine.travel(dt.datetime(2026, 4, 10, 9, 0, tzinfo=shanghai), tick=False),
-        tenant_context(hotline),
-    ):
-        policy_publish(actor=admin, windows=list(DEFAULT_WINDOWS), repeat_window_days=7)
-        first = create("13500000021", first_at)
-        past_the_window = create("13500000022", first_at + dt.timedelta(days=7, minutes=1))
-        at_the_edge = create("13500000023", first_at + dt.timedelta(days=7))
-
-    assert past_the_window.repeat_of is None
-    assert at_the_edge.repeat_of == first
 
 
 def test_an_unanswered_call_leaves_the_first_contact_clock_running(
