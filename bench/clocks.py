@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import BENCH_DB, Meter, pct, reset_database, run_step, setup  # noqa: E402
+from bench.common import BENCH_DB, Meter, pct, reset_database, run_step, settle, setup  # noqa: E402
 
 MEASURED_PREFIX = "BENCH-M"
 
@@ -246,19 +246,14 @@ FROM due JOIN hotline_workorder w ON w.id = due.work_order_id
 """
 
 
-def _settle(connection) -> None:
-    """The seeding's after-effects done before a measured round, so that neither side pays for
-    them: its dead rows vacuumed, its statistics taken, its dirty pages written out. (The
-    server's CPU is read over every PostgreSQL process, autovacuum and checkpointer included.)"""
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM (ANALYZE) hotline_clock, hotline_workorder, hotline_workorderevent")
-        cursor.execute("CHECKPOINT")
+# What a round writes: settled before each (``bench.common.settle``).
+WRITTEN = "hotline_clock, hotline_workorder, hotline_workorderevent"
 
 
 def step_fire_cpu(count: int, rounds: int = 5) -> dict:
     """CPU (this process + PostgreSQL) per fired clock: ``count`` overdue clocks fired by the
     floor statement, then ``count`` others by the product's ``clocks_fire_due``, ``rounds``
-    times in turn, each after ``_settle``; each side's median round (the server's CPU is read
+    times in turn, each after ``settle``; each side's median round (the server's CPU is read
     in 10 ms ticks, and autovacuum may still run in any round)."""
     setup()
     from django.db import connection
@@ -272,7 +267,7 @@ def step_fire_cpu(count: int, rounds: int = 5) -> dict:
         for name in ("floor", "product"):
             step_seed(count, -60, 0, f"CPU-{name[0].upper()}{n}")
             with tenant_context(hotline):
-                _settle(connection)
+                settle(connection, WRITTEN)
                 meter = Meter()
                 if name == "floor":
                     fired = 0

@@ -48,6 +48,16 @@ def reset_database(name: str = BENCH_DB) -> None:
     embedded.postgres_url(name)
 
 
+def settle(connection, tables: str = "") -> None:
+    """A run's after-effects done before a measured round, so that neither side pays for them:
+    the dead rows of ``tables`` (a comma-separated list; none: the whole database) vacuumed,
+    their statistics taken, the dirty pages written out. (The server's CPU is read over every PostgreSQL process, autovacuum
+    and checkpointer included.)"""
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {tables}")
+        cursor.execute("CHECKPOINT")
+
+
 def run_step(script: str, name: str, *args: str) -> dict:
     """Run ``script --step name args`` in a fresh process; its last stdout line is JSON."""
     started = time.perf_counter()

@@ -276,16 +276,19 @@ def step_clients(specs_file: str, port: int, floor: int, out: str, ramp: float) 
         delay = 0.2
         while not stop.is_set():
             try:
-                if floor:
-                    uri, kwargs = f"ws://127.0.0.1:{floor}/?g={spec['group']}", {}
-                else:
-                    uri = f"ws://{spec['host']}:{port}/ws/live/"
-                    kwargs = {
-                        "host": "127.0.0.1",
-                        "port": port,
-                        "origin": f"http://{spec['host']}:{port}",
-                        "additional_headers": {"Cookie": spec["cookie"]},
-                    }
+                # The same handshake for both (host, origin, session cookie): the floor ignores them.
+                server_port = floor or port
+                uri = (
+                    f"ws://{spec['host']}:{floor}/?g={spec['group']}"
+                    if floor
+                    else f"ws://{spec['host']}:{port}/ws/live/"
+                )
+                kwargs = {
+                    "host": "127.0.0.1",
+                    "port": server_port,
+                    "origin": f"http://{spec['host']}:{server_port}",
+                    "additional_headers": {"Cookie": spec["cookie"]},
+                }
                 async with websockets.connect(uri, open_timeout=None, max_queue=None, **kwargs) as ws:
                     connects[i] += 1
                     delay = 0.2

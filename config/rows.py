@@ -110,7 +110,7 @@ class Rows:
         ``(None, ())`` when no row is selected."""
         (columns, tables), layout, converters = self._parts
         tail = " FOR UPDATE OF t" if for_update else ""
-        with connection.cursor() as cursor:
+        with connection.prepared_cursor() as cursor:
             cursor.execute(f"{columns}{also}{tables} WHERE {where} LIMIT 1{tail}", params)
             row = cursor.fetchone()
         if row is None:
@@ -133,7 +133,7 @@ class Rows:
             field.get_db_prep_save(value, connection) for field, value in zip(fields, raw[0], strict=True)
         ]
         typed, returned = _typed_parts(self.model)
-        with connection.cursor() as cursor:
+        with connection.prepared_cursor() as cursor:
             cursor.execute(
                 # Names and types from the model's own metadata; every value is a parameter.
                 f"WITH found AS ({columns}{tables} WHERE {where} LIMIT 1 FOR UPDATE OF t), "  # noqa: S608
@@ -191,7 +191,7 @@ def insert_all(objs: Sequence[Model]) -> None:
     ]
     row = f"({', '.join(['%s'] * len(fields))})"
     pk = model._meta.pk.column
-    with connection.cursor() as cursor:
+    with connection.prepared_cursor() as cursor:
         # PostgreSQL returns the rows of a multi-row VALUES in their order (bulk_create relies on it too).
         cursor.execute(f'{head} VALUES {", ".join([row] * len(objs))} RETURNING "{pk}"', values)
         _keys_given(objs, cursor.fetchall())
@@ -219,7 +219,7 @@ def insert_all_json(objs: Sequence[Model]) -> None:
         rows.append(row)
     select, record = _json_parts(model)
     pk = model._meta.pk.column
-    with connection.cursor() as cursor:
+    with connection.prepared_cursor() as cursor:
         cursor.execute(
             # Names and types from the model's own metadata; the rows are the one parameter.
             f"WITH written AS ({head} SELECT {select} FROM ROWS FROM (json_to_recordset(%s::json) "  # noqa: S608

@@ -107,11 +107,13 @@ def provisional_holidays(year: int) -> dict[dt.date, str]:
     return dict(sorted(days.items()))
 
 
+@functools.lru_cache(maxsize=4096)
 def official_is_working_day(day: dt.date, entered_years: frozenset[int] = frozenset()) -> bool:
     """The official schedule; for a year not published yet, the provisional one.
 
     A year whose schedule administrators have entered counts Monday–Friday here:
-    their overrides (applied by ``BusinessCalendar``) carry its holidays.
+    their overrides (applied by ``BusinessCalendar``) carry its holidays. Remembered: the
+    schedules are the installed library's, fixed while the process runs.
     """
     try:
         return chinese_calendar.is_workday(day)

@@ -59,16 +59,21 @@ _SWEEPERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task] = 
 # Joining and leaving groups, a few at a time per process: when thousands of sockets
 # (re)subscribe at once, each call would otherwise open its own Redis connection.
 LAYER_CALLS_AT_ONCE = 32
-_LAYER_SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+_SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]] = (
     weakref.WeakKeyDictionary()
 )
 
 
+def loop_slots(name: str, size: int) -> asyncio.Semaphore:
+    """The ``size`` places of this event loop for the calls named ``name``."""
+    slots = _SLOTS.setdefault(asyncio.get_running_loop(), {})
+    if name not in slots:
+        slots[name] = asyncio.Semaphore(size)
+    return slots[name]
+
+
 def _layer_slot() -> asyncio.Semaphore:
-    loop = asyncio.get_running_loop()
-    if loop not in _LAYER_SLOTS:
-        _LAYER_SLOTS[loop] = asyncio.Semaphore(LAYER_CALLS_AT_ONCE)
-    return _LAYER_SLOTS[loop]
+    return loop_slots("layer", LAYER_CALLS_AT_ONCE)
 
 
 async def _sweep_forever() -> None:

@@ -37,9 +37,15 @@ from tenants.models import Tenant, TenantType
 from tenants.permissions import mfa_required
 from tenants.selectors import membership_for, normalise_host, session_expired, tenant_for_hostname
 
-from .consumers import LiveConsumer
+from .consumers import LiveConsumer, loop_slots
 
 LIVE_PATH = "/ws/live/"
+# Handshakes checked at once by a process (by one thread, one after the other). In a storm of
+# reconnections the others wait here, each holding no more than its place in line: handed to
+# the thread all at once, each held a call of its own in the thread's queue until its turn, and
+# what those held, freed among the sockets' lasting objects, left the process about 8 KiB larger
+# per open socket (docs/benchmarks.md).
+ADMISSIONS_AT_ONCE = 4
 # Hotline and dealer hosts serve the live socket, as their URLconfs serve pages; the public host none.
 LIVE_TENANT_TYPES = (TenantType.HOTLINE, TenantType.DEALER)
 
@@ -150,7 +156,8 @@ class LiveGate:
             and same_origin(raw_host, _header(scope, b"origin"))
         ):
             return None
-        admitted = await database_sync_to_async(admit)(host, _header(scope, b"cookie"))
+        async with loop_slots("admission", ADMISSIONS_AT_ONCE):
+            admitted = await database_sync_to_async(admit)(host, _header(scope, b"cookie"))
         if admitted is None:
             return None
         tenant, user_id, role, session_key = admitted

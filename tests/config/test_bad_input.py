@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from django_tenants.utils import tenant_context
 
 from ..conftest import WORK_ORDERS_API, api_client, api_intake, client_for, host_of, intake_post, person
 
@@ -80,3 +83,26 @@ def test_a_nul_byte_in_a_form_field(agent_client, hotline):
     assert response.status_code == 400
     assert host_of(hotline)  # the tenant still answers afterwards
     assert agent_client.get("/work-orders/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("key", "field", "where"),
+    [
+        ("complaint", "complaint", lambda body: body),
+        ("owner.name", "name", lambda body: body["owner"]),
+        ("part_lines[1].part_name", "part_name", lambda body: body["part_lines"][0]),
+    ],
+)
+def test_a_lone_surrogate_in_a_text(hotline, network, integration, key, field, where):
+    from hotline.models import WorkOrder
+
+    body = api_intake()
+    where(body)[field] = "前大灯\ud800闪烁"  # sent as the JSON escape \ud800, valid JSON
+    response = api_client(hotline, integration).post(
+        WORK_ORDERS_API, json.dumps(body), content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert "U+D800" in str(response.json()["errors"][key])
+    with tenant_context(hotline):
+        assert not WorkOrder.objects.exists()

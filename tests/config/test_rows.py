@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.db import DataError, transaction
+from django.db import DataError, NotSupportedError, connection, transaction
 from django.db.models import Value
 from django.db.models.functions import Upper
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import tenant_context
 
 from config.rows import Join, Rows, insert, insert_all, insert_all_json
 from hotline.models import Clock, Owner, SlaPolicy, Vehicle
@@ -159,3 +161,44 @@ def test_a_value_json_cannot_carry_is_refused_and_nothing_written(parts_work_ord
     with pytest.raises(TypeError, match=r"Clock\.warn_times"):
         insert_all_json([copy])
     assert parts_work_order.clocks.count() == before
+
+
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [statement for (statement,) in cursor.fetchall()]
+
+
+def test_a_statement_prepared_once_reads_each_hotline_s_own_rows(manufacturer, other_manufacturer):
+    for maker, name in ((manufacturer, "华骐的车主"), (other_manufacturer, "东岳的车主")):
+        with tenant_context(maker.hotline):
+            insert(Owner(name=name, mobile="13800000001"))
+    owners, read = Rows(Owner), []
+    for maker in (manufacturer, other_manufacturer, manufacturer, other_manufacturer):
+        with tenant_context(maker.hotline):
+            read.append(owners.one("t.mobile = %s", ["13800000001"]).name)
+    connection.set_schema_to_public()
+    assert read == ["华骐的车主", "东岳的车主", "华骐的车主", "东岳的车主"]
+    # One statement, prepared once on this connection, read in both schemas in turn.
+    assert sum(s.endswith("WHERE t.mobile = $1 LIMIT 1") for s in prepared_statements()) == 1
+
+
+def test_a_statement_whose_column_changed_type_fails_once_then_runs_unprepared(in_hotline):
+    owners = Rows(Owner)
+    # A statement of this test's own: the connection keeps running it unprepared afterwards.
+    by_city = "t.mobile = %s AND t.city = %s"
+    insert(Owner(name="王芳", mobile="13800000001", city="广州"))
+    assert owners.one(by_city, ["13800000001", "广州"]).name == "王芳"  # prepared
+    with connection.cursor() as cursor:  # as another process's migration would, unseen by this one
+        cursor.execute("ALTER TABLE hotline_owner ALTER COLUMN city TYPE varchar(99)")
+    with pytest.raises(NotSupportedError, match="cached plan"), transaction.atomic():
+        owners.one(by_city, ["13800000001", "广州"])
+    assert owners.one(by_city, ["13800000001", "广州"]).name == "王芳"
+    assert owners.one(by_city, ["13800000001", "广州"]).name == "王芳"
+
+
+def test_a_prepared_statement_is_captured_with_its_values_written_in(in_hotline):
+    insert(Owner(name="王芳", mobile="13800000001"))
+    with CaptureQueriesContext(connection) as queries:
+        Rows(Owner).one("t.mobile = %s", ["13800000001"])
+    assert "t.mobile = '13800000001'" in queries.captured_queries[-1]["sql"]

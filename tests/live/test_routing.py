@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from asgiref.sync import async_to_sync
@@ -9,7 +10,7 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.sessions.backends.db import SessionStore
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from live.routing import websocket_application
+from live.routing import ADMISSIONS_AT_ONCE, websocket_application
 from tenants.models import Role
 from tenants.selectors import LAST_SEEN, SIGNED_IN_AT
 from tenants.services.schemas import public_tenant_ensure
@@ -119,3 +120,29 @@ def test_the_socket_is_on_one_address_of_an_allowed_hotline_or_dealer_host_only(
     # A host the deployment does not serve, though a tenant's domain names it.
     settings.ALLOWED_HOSTS = ["elsewhere.example"]
     assert handshake(host_of(dealer), cookie, path="/ws/live/") == (False, 4404)
+
+
+def test_handshakes_arriving_at_once_each_get_their_own_answer(committed_tenants, manufacturer):
+    dealer = join(manufacturer, "gz-junda", "HQ-GD-001").dealer
+    other = join(manufacturer, "sz-pengcheng", "HQ-GD-002").dealer
+    members = [signed_in(dealer, person(f"sa{n}", dealer, "service_advisor"))[0] for n in range(3)]
+    foreign = signed_in(other, person("crm", other, "service_advisor"))[0]
+    # Three times as many as are checked at once: members, a foreign session, no session at all.
+    cookies = [*members, foreign, ""] * ADMISSIONS_AT_ONCE
+    host = host_of(dealer)
+
+    async def attempt(cookie: str) -> tuple[bool, int | None]:
+        headers = [(b"host", host.encode()), (b"origin", f"http://{host}".encode())]
+        if cookie:
+            headers.append((b"cookie", cookie.encode()))
+        communicator = WebsocketCommunicator(websocket_application, "/ws/live/", headers=headers)
+        answer = await communicator.connect(timeout=20)
+        await communicator.disconnect()
+        return answer
+
+    async def storm() -> list[tuple[bool, int | None]]:
+        return await asyncio.gather(*(attempt(cookie) for cookie in cookies))
+
+    answers = async_to_sync(storm)()
+    expected = [(True, None)] * 3 + [(False, 4404)] * 2
+    assert answers == expected * ADMISSIONS_AT_ONCE
