@@ -8,6 +8,7 @@ tenant a test creates (a cloned schema) disappears with the test's transaction.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -57,6 +58,22 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         templates_migrate()
         public_tenant_ensure()
+    yield
+    with django_db_blocker.unblock():
+        _other_sessions_end()
+
+
+def _other_sessions_end() -> None:
+    """Before the test database is dropped, the sessions other threads of this process left open
+    end: a finished thread's connection closes only when the garbage collector frees it, and an
+    in-process server's or worker's thread may still hold one. DROP DATABASE refuses to run
+    while any other session uses the database."""
+    gc.collect()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 # The official holiday data the suite counts on: the State Council's schedules up to 2026, as

@@ -71,7 +71,7 @@ def server(committed_tenants, redis_worker) -> Iterator[int]:
     import uvicorn
     from django.db import connections
 
-    from config.asgi import application
+    from config.asgi import application, django_asgi_app
     from live.relay import relay_everywhere
 
     port = _free_port()
@@ -101,6 +101,7 @@ def server(committed_tenants, redis_worker) -> Iterator[int]:
     uv.should_exit = True
     relayer.join(10)
     web.join(10)
+    django_asgi_app.release_threads()
 
 
 @pytest.fixture(scope="module")
