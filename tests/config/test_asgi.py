@@ -93,3 +93,26 @@ def test_a_finished_requests_thread_serves_the_next_with_nothing_of_the_first(
     assert (first, second) == (200, 200)
     assert one["thread"] == other["thread"]
     assert (one["language"], other["language"]) == ("en", "zh-hans")
+
+
+def test_released_request_threads_leave_no_database_session_open(committed_tenants):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, connections
+
+    def open_session() -> int:
+        with connections["default"].cursor() as cursor:  # the thread's own connection, left open
+            cursor.execute("SELECT pg_backend_pid()")
+            return cursor.fetchone()[0]
+
+    handler = OneTripASGIHandler()
+    executor = ThreadPoolExecutor(1, "request")
+    pid = executor.submit(open_session).result()
+    handler._idle.append(executor)  # as a finished request leaves its thread
+
+    handler.release_threads()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
+        assert cursor.fetchone()[0] == 0
+    assert handler._idle == []
