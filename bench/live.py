@@ -13,7 +13,11 @@ fresh Redis server that the benchmark starts itself (so it can restart it):
 - ``pubsub``: the same on channels-redis' pub/sub layer as it comes;
 - ``classic``: the same on channels-redis' classic layer;
 - ``floor``: ``bench/live_floor.py``, a minimal uvicorn + websockets fan-out
-  server reading the same Redis the relay publishes to (pub/sub layer).
+  server reading the same Redis the relay publishes to (pub/sub layer);
+- ``paired``: ``live`` and ``floor`` at once, on one Redis, relay and writer, each
+  server with clients of its own: both servers' CPU per delivery is read over the
+  same seconds, every ``--window`` seconds, and their ratio taken window by window
+  (the machine's speed, which drifts from minute to minute, weighs on both alike).
 
 In each phase the clients (hotline boards, ``--boards`` in all, and dealer
 inboxes, the rest) connect over loopback, subscribe, sit idle (memory per
@@ -31,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import contextlib
 import json
 import os
@@ -38,6 +43,7 @@ import random
 import shlex
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -441,56 +447,43 @@ def _wait_quiet(pid: int, timeout: float = 90, busy: float = 0.05) -> float:
     return time.monotonic() - started
 
 
-def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
-    """One configuration: servers, clients, writer, optional Redis restart; returns figures."""
-    print(f"• phase {name}", flush=True)
-    load_start = os.getloadavg()
-    redis_server = Redis()
-    redis_server.start()
-    env = {
-        **base_env,
-        "REDIS_URL": redis_server.url,
-        "BENCH_LAYER": name if name in ("live", "pubsub", "classic") else "pubsub",
-        "DJANGO_SETTINGS_MODULE": "bench.live_settings",
-    }
-    port = _free_port()
-    # The same server options for both; per-message deflate as the Procfile's web process has it.
-    uvicorn = [
-        "--port",
-        str(port),
-        "--ws",
-        "websockets-sansio",
-        "--lifespan",
-        "off",
-        "--no-access-log",
-        "--log-level",
-        "warning",
-        *_procfile_deflate(),
-        *args.uvicorn,
-    ]
-    app = "bench.live_floor:app" if name == "floor" else "config.asgi:application"
-    server = _spawn([PYTHON, "-m", "uvicorn", app, *uvicorn], cwd=ROOT, env=env)
-    relay = _spawn([PYTHON, "manage.py", "run_relay", *args.relay], cwd=ROOT, env=env)
-    time.sleep(3)
-    rss_before = _rss_kib(server.pid)
-    specs = json.loads((WORK / "clients.json").read_text())
-    # Memory per connection two ways: the whole growth over all clients (the server's one-time
-    # costs of a first connection, which differ between the product and the floor, included),
-    # and the growth from --warm-clients to all of them (what each further connection adds).
-    warm = min(max(args.warm_clients, 0), len(specs) - 1)
-    parts = ([specs[:warm]] if warm else []) + [
-        specs[warm:][k :: args.client_processes] for k in range(args.client_processes)
-    ]
-    procs, outs = [], []
+class Side:
+    """One web server of a phase (the product's or the floor's) and its client processes."""
 
-    def start_clients(k: int) -> Path:
-        part = WORK / f"{name}-specs-{k}.json"
-        part.write_text(json.dumps(parts[k]))
-        out = WORK / f"{name}-received-{k}.json"
+    def __init__(self, kind: str, label: str, args: argparse.Namespace, env: dict) -> None:
+        self.kind, self.label, self.env = kind, label, env
+        self.port = _free_port()
+        # The same server options for both; per-message deflate as the Procfile's web process has it.
+        uvicorn = [
+            "--port",
+            str(self.port),
+            "--ws",
+            "websockets-sansio",
+            "--lifespan",
+            "off",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            *_procfile_deflate(),
+            *args.uvicorn,
+        ]
+        app = "bench.live_floor:app" if kind == "floor" else "config.asgi:application"
+        self.server = _spawn([PYTHON, "-m", "uvicorn", app, *uvicorn], cwd=ROOT, env=env)
+        self.procs: list[subprocess.Popen] = []
+        self.outs: list[Path] = []
+        self.parts: list[list[dict]] = []
+        self.rss: dict = {}
+        self.ready = 0
+
+    def start_clients(self, k: int, ramp: float) -> Path:
+        part = WORK / f"{self.label}-specs-{k}.json"
+        part.write_text(json.dumps(self.parts[k]))
+        out = WORK / f"{self.label}-received-{k}.json"
         out.unlink(missing_ok=True)
         Path(str(out) + ".ready").unlink(missing_ok=True)
-        outs.append(out)
-        procs.append(
+        self.outs.append(out)
+        floor = str(self.port if self.kind == "floor" else 0)
+        self.procs.append(
             _spawn(
                 [
                     PYTHON,
@@ -498,56 +491,121 @@ def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
                     "--step",
                     "clients",
                     str(part),
-                    str(port),
-                    str(port if name == "floor" else 0),
+                    str(self.port),
+                    floor,
                     str(out),
-                    str(args.ramp),
+                    str(ramp),
                 ],
                 cwd=ROOT,
-                env=env,
+                env=self.env,
             )
         )
         return Path(str(out) + ".ready")
 
-    def settled() -> float:
+    def settled(self) -> float:
         # The live sweep's first look at a socket decodes its session (once while it is
         # unchanged): a cost of connecting, not of the steady state, so a sweep goes over every
         # socket first.
         time.sleep(float(os.environ.get("LIVE_SWEEP_SECONDS", 10)) + 1)
-        return _wait_quiet(server.pid)
+        return _wait_quiet(self.server.pid)
 
-    rss_warm, warm_ready = rss_before, 0
-    if warm:
-        warm_ready = _wait_ready([start_clients(0)], warm, 180)
-        settled()
-        rss_warm = _rss_kib(server.pid)
-    ready = warm_ready + _wait_ready(
-        [start_clients(k) for k in range(1 if warm else 0, len(parts))], len(specs) - warm, 180
-    )
-    quiet_after = settled()
-    rss_idle = _rss_kib(server.pid)
-    print(
-        f"  {ready} clients subscribed; server quiet {quiet_after:.0f} s later; "
-        f"RSS {rss_before / 1024:.1f} → {rss_warm / 1024:.1f} ({warm_ready} clients) "
-        f"→ {rss_idle / 1024:.1f} MiB",
-        flush=True,
-    )
-    rss = {"before": rss_before, "warm": rss_warm, "idle": rss_idle, "warm_ready": warm_ready}
+    def connect(self, args: argparse.Namespace) -> None:
+        """Open every client's socket and wait until they are subscribed and the server is quiet,
+        reading the server's memory before, after the first --warm-clients, and at the end."""
+        specs = json.loads((WORK / "clients.json").read_text())
+        rss_before = _rss_kib(self.server.pid)
+        # Memory per connection two ways: the whole growth over all clients (the server's one-time
+        # costs of a first connection, which differ between the product and the floor, included),
+        # and the growth from --warm-clients to all of them (what each further connection adds).
+        warm = min(max(args.warm_clients, 0), len(specs) - 1)
+        self.parts = ([specs[:warm]] if warm else []) + [
+            specs[warm:][k :: args.client_processes] for k in range(args.client_processes)
+        ]
+        rss_warm, warm_ready = rss_before, 0
+        if warm:
+            warm_ready = _wait_ready([self.start_clients(0, args.ramp)], warm, 180)
+            self.settled()
+            rss_warm = _rss_kib(self.server.pid)
+        self.ready = warm_ready + _wait_ready(
+            [self.start_clients(k, args.ramp) for k in range(1 if warm else 0, len(self.parts))],
+            len(specs) - warm,
+            180,
+        )
+        quiet_after = self.settled()
+        rss_idle = _rss_kib(self.server.pid)
+        print(
+            f"  {self.label}: {self.ready} clients subscribed; server quiet {quiet_after:.0f} s later; "
+            f"RSS {rss_before / 1024:.1f} → {rss_warm / 1024:.1f} ({warm_ready} clients) "
+            f"→ {rss_idle / 1024:.1f} MiB",
+            flush=True,
+        )
+        self.rss = {"before": rss_before, "warm": rss_warm, "idle": rss_idle, "warm_ready": warm_ready}
+
+    def stop(self) -> None:
+        for p in self.procs:
+            p.send_signal(signal.SIGTERM)
+        for p in self.procs:
+            p.wait()
+        self.server.send_signal(signal.SIGTERM)
+
+
+def phase(name: str, args: argparse.Namespace, base_env: dict) -> list[dict]:
+    """One configuration: servers, clients, writer, optional Redis restart; returns figures.
+
+    ``paired`` runs the product (``live``) and the floor at once, on the same Redis, relay and
+    writer, each with its own clients: their CPU is read over the same seconds, window by
+    window, so that the machine's changing speed weighs on both alike."""
+    print(f"• phase {name}", flush=True)
+    load_start = os.getloadavg()
+    redis_server = Redis()
+    redis_server.start()
+    env = {
+        **base_env,
+        "REDIS_URL": redis_server.url,
+        "BENCH_LAYER": name
+        if name in ("live", "pubsub", "classic")
+        else "live"
+        if name == "paired"
+        else "pubsub",
+        "DJANGO_SETTINGS_MODULE": "bench.live_settings",
+    }
+    kinds = ["floor", "live"] if name == "paired" else [name]
+    sides = [Side(kind, f"{name}-{kind}" if name == "paired" else name, args, env) for kind in kinds]
+    relay = _spawn([PYTHON, "manage.py", "run_relay", *args.relay], cwd=ROOT, env=env)
+    time.sleep(3)
+    for side in sides:  # one after the other: each side's memory is read while the other is idle
+        side.connect(args)
     restart = name != "floor" and args.restart_seconds > 0
     seconds = args.seconds + (args.restart_seconds if restart else 0)
     writer_out = WORK / f"{name}-writer.json"
-    cpu0 = {"web": server_cpu_s(server.pid), "relay": server_cpu_s(relay.pid)}
+    processes = {**{side.label: side.server for side in sides}, "relay": relay}
+
+    def cpu_now() -> dict[str, float]:
+        return {label: server_cpu_s(p.pid) for label, p in processes.items()}
+
+    # What each server spends with every socket open and nothing to deliver (its timers, the
+    # live sweep), read over --idle seconds before writing starts.
+    idle0 = cpu_now()
+    time.sleep(args.idle)
+    idle = {k: (v - idle0[k]) / args.idle for k, v in cpu_now().items()}
+    cpu0 = cpu_now()
     writer = _spawn(
         [PYTHON, __file__, "--step", "writer", str(args.rate), str(seconds), str(writer_out)],
         cwd=ROOT,
         env=env,
     )
     # The steady part, the same in every phase: --seconds of writing, no Redis restart (whose
-    # repair the floor does not do). CPU per delivery and per event are read over it.
-    time.sleep(args.seconds)
+    # repair the floor does not do). CPU per delivery and per event are read over it, and over
+    # each --window seconds of it.
+    windows = [(time.time(), cpu0)]
+    steady_end = time.monotonic() + args.seconds
+    while (left := steady_end - time.monotonic()) > 0:
+        time.sleep(min(args.window, left))
+        windows.append((time.time(), cpu_now()))
     steady = {
-        "at": time.time(),
-        "cpu": {k: server_cpu_s(p.pid) - cpu0[k] for k, p in (("web", server), ("relay", relay))},
+        "at": windows[-1][0],
+        "cpu": {k: windows[-1][1][k] - cpu0[k] for k in processes},
+        "windows": windows,
     }
     if restart:
         print("  stopping Redis", flush=True)
@@ -559,25 +617,29 @@ def phase(name: str, args: argparse.Namespace, base_env: dict) -> dict:
     log = json.loads(writer_out.read_text())
     # Let the clients converge: each has received everything its audience should.
     time.sleep(args.settle)
-    cpu = {k: server_cpu_s(p.pid) - cpu0[k] for k, p in (("web", server), ("relay", relay))}
-    for p in procs:
-        p.send_signal(signal.SIGTERM)
-    for p in procs:
-        p.wait()
-    for p in (server, relay):
-        p.send_signal(signal.SIGTERM)
-    for p in (server, relay):
+    cpu = {k: v - cpu0[k] for k, v in cpu_now().items()}
+    for side in sides:
+        side.stop()
+    relay.send_signal(signal.SIGTERM)
+    for p in processes.values():
         try:
             p.wait(10)
         except subprocess.TimeoutExpired:
             p.kill()
     redis_server.stop()
-    result = _figures(name, parts, outs, log, steady, rss, ready, cpu)
-    result["load_average_at_start"] = load_start
-    return result
+    results = []
+    for side in sides:
+        result = _figures(
+            side.label, side.parts, side.outs, log, steady, side.rss, side.ready, cpu, side.label
+        )
+        result["load_average_at_start"] = load_start
+        result["web_cpu_idle_ms_per_s"] = 1e3 * idle[side.label]
+        results.append(result)
+    return results
 
 
-def _figures(name, parts, outs, log, steady, rss, ready, cpu) -> dict:
+def _figures(name, parts, outs, log, steady, rss, ready, cpu, web) -> dict:
+    """A side's figures; ``web`` names its server in the CPU readings."""
     events = log["events"]
     # Event ids are per manufacturer's schema: an event is (stream, id).
     commit = {(e[1], e[0]): e[4] for e in events}
@@ -595,6 +657,8 @@ def _figures(name, parts, outs, log, steady, rss, ready, cpu) -> dict:
     steady_end = steady["at"]
     latencies, missing, twice, reordered, deliveries, delivered = [], 0, 0, 0, 0, 0
     received_steady = 0  # first receipts before the end of the steady part
+    bounds = [at for at, _ in steady["windows"]]
+    in_window = [0] * (len(bounds) - 1)  # first receipts in each window of the steady part
     for spec, got in zip(clients, received, strict=True):
         expected = set(by_audience.get(spec["group"], []))
         first: dict[tuple[int, int], float] = {}
@@ -610,6 +674,9 @@ def _figures(name, parts, outs, log, steady, rss, ready, cpu) -> dict:
         missing += len(expected - set(first))
         delivered += len(first)
         received_steady += sum(1 for t in first.values() if t < steady_end)
+        for t in first.values():
+            if bounds[0] <= t < steady_end:
+                in_window[bisect.bisect_right(bounds, t) - 1] += 1
         for key, t in first.items():
             if key in commit and commit[key] < steady_end:
                 latencies.append((t - commit[key]) * 1000)
@@ -637,12 +704,19 @@ def _figures(name, parts, outs, log, steady, rss, ready, cpu) -> dict:
         "kib_per_added_connection": (rss["idle"] - rss["warm"]) / max(ready - rss["warm_ready"], 1),
         # CPU over the steady part (writing, no restart; idle timers and the sweep included),
         # per delivery received and per event committed in it.
-        "web_cpu_us_per_delivery": 1e6 * steady["cpu"]["web"] / max(received_steady, 1),
+        "web_cpu_us_per_delivery": 1e6 * steady["cpu"][web] / max(received_steady, 1),
+        # The same, window by window (--window seconds each).
+        "web_cpu_us_per_delivery_by_window": [
+            1e6 * (after[web] - before[web]) / max(n, 1)
+            for (_, before), (_, after), n in zip(
+                steady["windows"][:-1], steady["windows"][1:], in_window, strict=True
+            )
+        ],
         "relay_cpu_ms_per_event": 1e3
         * steady["cpu"]["relay"]
         / max(sum(1 for e in events if e[4] < steady_end), 1),
         # The same over the whole run, the Redis restart's repair and the settling included.
-        "web_cpu_us_per_delivery_whole_run": 1e6 * cpu["web"] / max(delivered, 1),
+        "web_cpu_us_per_delivery_whole_run": 1e6 * cpu[web] / max(delivered, 1),
         "relay_cpu_ms_per_event_whole_run": 1e3 * cpu["relay"] / max(len(events), 1),
         "load_average": os.getloadavg(),
         "missing": missing,
@@ -681,7 +755,16 @@ def main() -> None:
         default=1000,
         help="connections opened per second by each client process (a reconnection storm: 1000)",
     )
-    parser.add_argument("--phases", default="live,floor", help="of live, pubsub, classic, floor")
+    parser.add_argument("--phases", default="live,floor", help="of live, pubsub, classic, floor, paired")
+    parser.add_argument(
+        "--idle", type=float, default=10, help="seconds over which the servers' idle CPU is read"
+    )
+    parser.add_argument(
+        "--window",
+        type=float,
+        default=5,
+        help="seconds per window of the steady part over which CPU per delivery is also read",
+    )
     parser.add_argument(
         "--uvicorn",
         type=shlex.split,
@@ -732,7 +815,7 @@ def main() -> None:
         )
         redis_server.stop()
     try:
-        results = [phase(name, args, base_env) for name in args.phases.split(",")]
+        results = [result for name in args.phases.split(",") for result in phase(name, args, base_env)]
     finally:
         for child in _CHILDREN:
             if child.poll() is None:
@@ -744,11 +827,13 @@ def main() -> None:
 
 def print_ratios(results: list[dict]) -> None:
     """Each product phase against the floor of the same run: the issue's targets."""
-    floor = next((r for r in results if r["phase"] == "floor"), None)
-    if floor is None:
-        return
+    by_phase = {r["phase"]: r for r in results}
     for r in results:
-        if r is floor:
+        if r["phase"].endswith("floor"):
+            continue
+        # A paired phase's product against the floor that ran beside it; else the run's floor phase.
+        floor = by_phase.get("paired-floor" if r["phase"].startswith("paired-") else "floor")
+        if floor is None:
             continue
         figures = {
             "web CPU per delivery (target <= 1.5x)": (
@@ -776,6 +861,25 @@ def print_ratios(results: list[dict]) -> None:
         for label, (ours, base, unit) in figures.items():
             ratio = ours / base if base else float("nan")
             print(f"  {label}: {ours:.1f} {unit} vs {base:.1f} {unit} = {ratio:.2f}x")
+        print(
+            f"  web CPU while idle, every socket open: {r['web_cpu_idle_ms_per_s']:.1f} ms a second "
+            f"vs {floor['web_cpu_idle_ms_per_s']:.1f} ms"
+        )
+        if floor["phase"] == "paired-floor":
+            ratios = [
+                ours / base
+                for ours, base in zip(
+                    r["web_cpu_us_per_delivery_by_window"],
+                    floor["web_cpu_us_per_delivery_by_window"],
+                    strict=True,
+                )
+                if base
+            ]
+            print(
+                "  web CPU per delivery, window by window, the same seconds on both: "
+                + ", ".join(f"{x:.2f}" for x in ratios)
+                + f"x; median {statistics.median(ratios):.2f}x"
+            )
         print(
             f"  relay CPU per event (target <= 2 ms): {r['relay_cpu_ms_per_event']:.2f} ms; "
             f"lost {r['missing']}, twice {r['received_twice_on_wire']}, out of order {r['reordered']}; "
