@@ -58,16 +58,12 @@ def sessions_alive(keys: Iterable[str]) -> set[str]:
     if not keys:
         return set()
     now = time.time()
-    rows = Session.objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
     decoded = {
         key: _session_data(data, settings.SECRET_KEY)
-        for key, data in rows.values_list("session_key", "session_data")
+        for key, data in _public_rows(_SESSIONS_STORED, [list(keys), timezone.now()])
     }
-    passwords = dict(
-        User.objects.filter(
-            pk__in=[d.get(SESSION_KEY) for d in decoded.values() if d.get(SESSION_KEY)], is_active=True
-        ).values_list("pk", "password")
-    )
+    users = {int(d[SESSION_KEY]) for d in decoded.values() if d.get(SESSION_KEY)}
+    passwords = dict(_public_rows(_PASSWORDS_ACTIVE, [list(users)])) if users else {}
     alive = set()
     for key, data in decoded.items():
         password = passwords.get(int(data.get(SESSION_KEY) or 0))
@@ -95,6 +91,32 @@ _BY_HOST = f't.id = (SELECT tenant_id FROM "{_PUBLIC}"."tenants_domain" WHERE do
 # session as SET does (a rollback undoes it).
 _PATH, _PATH_PARAMS = DatabaseWrapper.search_path_of("t.schema_name")
 _PATH_SET = f", set_config('search_path', {_PATH}, false)"
+
+
+# The live sweep checks every open socket's session and membership every few seconds: fixed
+# statements over arrays, prepared once per connection (an ORM query with a list of a hundred
+# keys costs more to build than to answer).
+_SESSIONS_STORED = (
+    f'SELECT session_key, session_data FROM "{_PUBLIC}"."{Session._meta.db_table}" '  # noqa: S608 (names from settings and models)
+    "WHERE session_key = ANY(%s) AND expire_date > %s"
+)
+_PASSWORDS_ACTIVE = (
+    f'SELECT id, password FROM "{_PUBLIC}"."{User._meta.db_table}" WHERE id = ANY(%s) AND is_active'  # noqa: S608
+)
+_MEMBERSHIPS_ACTIVE = (
+    f'SELECT m.user_id, m.tenant_id FROM "{_PUBLIC}"."{Membership._meta.db_table}" m '  # noqa: S608
+    f'JOIN "{_PUBLIC}"."{User._meta.db_table}" u ON u.id = m.user_id '
+    "JOIN unnest(%s::bigint[], %s::bigint[]) AS p (user_id, tenant_id) "
+    "ON p.user_id = m.user_id AND p.tenant_id = m.tenant_id "
+    "WHERE m.is_active AND u.is_active"
+)
+
+
+def _public_rows(sql: str, params: list[Any]) -> list[tuple]:
+    """The rows of one of the fixed statements above (every table named with its schema)."""
+    with connection.search_path_left_alone(), connection.prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def tenant_for_hostname(hostname: str) -> Tenant | None:
@@ -127,13 +149,8 @@ def memberships_active(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
     """Of the (user id, tenant id) pairs given, those that are still active memberships."""
     if not pairs:
         return set()
-    found = Membership.objects.filter(
-        is_active=True,
-        user__is_active=True,
-        user_id__in={u for u, _t in pairs},
-        tenant_id__in={t for _u, t in pairs},
-    ).values_list("user_id", "tenant_id")
-    return set(found) & pairs
+    users, tenants = zip(*pairs, strict=True)
+    return set(_public_rows(_MEMBERSHIPS_ACTIVE, [list(users), list(tenants)]))
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:

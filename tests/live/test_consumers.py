@@ -884,9 +884,11 @@ def test_a_quiet_feed_that_missed_messages_gets_them_within_the_sweep(live, who,
     assert seen == relayed_positions(live)
 
 
-def test_a_revoked_membership_closes_a_silent_socket_within_the_sweep(live, settings):
-    """No frame from the client needed: the sweep re-checks every open socket."""
-    from tenants.models import Membership
+@pytest.mark.parametrize("revoked", ["membership", "account"])
+def test_a_revoked_membership_closes_a_silent_socket_within_the_sweep(live, settings, revoked):
+    """No frame from the client needed: the sweep re-checks every open socket. The membership
+    revoked, or the person's account switched off (every membership with it)."""
+    from tenants.models import Membership, User
 
     settings.LIVE_SWEEP_SECONDS = 0.5
 
@@ -894,7 +896,10 @@ def test_a_revoked_membership_closes_a_silent_socket_within_the_sweep(live, sett
         from django.db import connections
 
         try:
-            Membership.objects.filter(tenant=live["junda"]).update(is_active=False)
+            if revoked == "membership":
+                Membership.objects.filter(tenant=live["junda"]).update(is_active=False)
+            else:
+                User.objects.filter(username="junda.crm").update(is_active=False)
         finally:
             connections.close_all()
 
