@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import time
 import types
 from collections.abc import Iterable, Mapping
@@ -51,26 +52,34 @@ def _session_auth_hash(password: str, _secret: str) -> str:
     return User(password=password).get_session_auth_hash()
 
 
+@functools.lru_cache(maxsize=8192)
+def _made_with(encoded: str, password: str, secret: str) -> bool:
+    """Whether a stored session was made with this (hashed) password: checked once while
+    neither changes."""
+    return constant_time_compare(
+        _session_data(encoded, secret).get(HASH_SESSION_KEY, ""), _session_auth_hash(password, secret)
+    )
+
+
 def sessions_alive(keys: Iterable[str]) -> set[str]:
     """Of the session keys given, those still signed in: stored, not expired, not idle or too
     old, and made with the user's current password (a new password ends the others)."""
-    keys = {k for k in keys if k}
+    keys = [k for k in set(keys) if k]
     if not keys:
         return set()
-    now = time.time()
-    decoded = {
-        key: _session_data(data, settings.SECRET_KEY)
-        for key, data in _public_rows(_SESSIONS_STORED, [list(keys), timezone.now()])
-    }
-    users = {int(d[SESSION_KEY]) for d in decoded.values() if d.get(SESSION_KEY)}
-    passwords = dict(_public_rows(_PASSWORDS_ACTIVE, [list(users)])) if users else {}
+    now, secret = time.time(), settings.SECRET_KEY
+    stored = _public_rows(_SESSIONS_STORED, [json.dumps(keys), timezone.now()])
+    users = {}
+    for key, encoded in stored:
+        users[key] = int(_session_data(encoded, secret).get(SESSION_KEY) or 0)
+    passwords = dict(_public_rows(_PASSWORDS_ACTIVE, [json.dumps(list(set(users.values())))]))
     alive = set()
-    for key, data in decoded.items():
-        password = passwords.get(int(data.get(SESSION_KEY) or 0))
-        if password is None or session_expired(data, now):
-            continue
-        if constant_time_compare(
-            data.get(HASH_SESSION_KEY, ""), _session_auth_hash(password, settings.SECRET_KEY)
+    for key, encoded in stored:
+        password = passwords.get(users[key])
+        if (
+            password is not None
+            and _made_with(encoded, password, secret)
+            and not session_expired(_session_data(encoded, secret), now)
         ):
             alive.add(key)
     return alive
@@ -94,20 +103,22 @@ _PATH_SET = f", set_config('search_path', {_PATH}, false)"
 
 
 # The live sweep checks every open socket's session and membership every few seconds: fixed
-# statements over arrays, prepared once per connection (an ORM query with a list of a hundred
-# keys costs more to build than to answer).
+# statements, prepared once per connection, each with its list of keys as one JSON parameter (an
+# ORM query with a list of a hundred keys costs more to build than to answer, and psycopg dumps
+# an array parameter element by element in Python).
 _SESSIONS_STORED = (
-    f'SELECT session_key, session_data FROM "{_PUBLIC}"."{Session._meta.db_table}" '  # noqa: S608 (names from settings and models)
-    "WHERE session_key = ANY(%s) AND expire_date > %s"
+    f"SELECT s.session_key, s.session_data FROM json_array_elements_text(%s::json) AS k (key) "  # noqa: S608 (names from settings and models)
+    f'JOIN "{_PUBLIC}"."{Session._meta.db_table}" s ON s.session_key = k.key WHERE s.expire_date > %s'
 )
 _PASSWORDS_ACTIVE = (
-    f'SELECT id, password FROM "{_PUBLIC}"."{User._meta.db_table}" WHERE id = ANY(%s) AND is_active'  # noqa: S608
+    f"SELECT u.id, u.password FROM json_array_elements_text(%s::json) AS k (id) "  # noqa: S608
+    f'JOIN "{_PUBLIC}"."{User._meta.db_table}" u ON u.id = k.id::bigint WHERE u.is_active'
 )
 _MEMBERSHIPS_ACTIVE = (
-    f'SELECT m.user_id, m.tenant_id FROM "{_PUBLIC}"."{Membership._meta.db_table}" m '  # noqa: S608
+    f"SELECT m.user_id, m.tenant_id FROM json_array_elements(%s::json) AS p (pair) "  # noqa: S608
+    f'JOIN "{_PUBLIC}"."{Membership._meta.db_table}" m '
+    "ON m.user_id = (p.pair->>0)::bigint AND m.tenant_id = (p.pair->>1)::bigint "
     f'JOIN "{_PUBLIC}"."{User._meta.db_table}" u ON u.id = m.user_id '
-    "JOIN unnest(%s::bigint[], %s::bigint[]) AS p (user_id, tenant_id) "
-    "ON p.user_id = m.user_id AND p.tenant_id = m.tenant_id "
     "WHERE m.is_active AND u.is_active"
 )
 
@@ -149,8 +160,7 @@ def memberships_active(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
     """Of the (user id, tenant id) pairs given, those that are still active memberships."""
     if not pairs:
         return set()
-    users, tenants = zip(*pairs, strict=True)
-    return set(_public_rows(_MEMBERSHIPS_ACTIVE, [list(users), list(tenants)]))
+    return set(_public_rows(_MEMBERSHIPS_ACTIVE, [json.dumps(list(pairs))])) & pairs
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:
