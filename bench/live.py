@@ -757,13 +757,18 @@ def main() -> None:
     )
     parser.add_argument("--phases", default="live,floor", help="of live, pubsub, classic, floor, paired")
     parser.add_argument(
-        "--idle", type=float, default=10, help="seconds over which the servers' idle CPU is read"
+        "--idle",
+        type=float,
+        default=20,
+        help="seconds over which the servers' idle CPU is read (a multiple of the 20 s keepalive pings)",
     )
     parser.add_argument(
         "--window",
         type=float,
-        default=5,
-        help="seconds per window of the steady part over which CPU per delivery is also read",
+        default=20,
+        help="seconds per window of the steady part over which CPU per delivery is also read (the "
+        "floor's sockets connect within a second or two, so their keepalive pings, server's and "
+        "client's every 20 s, come in one burst: a window shorter than 20 s finds it or not)",
     )
     parser.add_argument(
         "--uvicorn",
