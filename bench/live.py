@@ -343,8 +343,9 @@ def step_clients(specs_file: str, port: int, floor: int, out: str, ramp: float) 
         tasks = []
         for i, spec in enumerate(specs):
             tasks.append(asyncio.create_task(one(i, spec)))
-            if i % 50 == 49:
-                await asyncio.sleep(50 / ramp)  # a ramp, as people open their screens
+            # One at a time, evenly, as people open their screens (not fifty at once: their
+            # keepalive pings, every 20 s, would come fifty at once too).
+            await asyncio.sleep(1 / ramp)
         status = Path(out + ".ready")
         while not stop.is_set():
             status.write_text(str(sum(subscribed)))
