@@ -563,11 +563,7 @@ def phase(name: str, args: argparse.Namespace, base_env: dict) -> list[dict]:
     env = {
         **base_env,
         "REDIS_URL": redis_server.url,
-        "BENCH_LAYER": name
-        if name in ("live", "pubsub", "classic")
-        else "live"
-        if name == "paired"
-        else "pubsub",
+        "BENCH_LAYER": {"floor": "pubsub", "paired": "live"}.get(name, name),
         "DJANGO_SETTINGS_MODULE": "bench.live_settings",
     }
     kinds = ["floor", "live"] if name == "paired" else [name]

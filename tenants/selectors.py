@@ -69,10 +69,9 @@ def sessions_alive(keys: Iterable[str]) -> set[str]:
         return set()
     now, secret = time.time(), settings.SECRET_KEY
     stored = _public_rows(_SESSIONS_STORED, [json.dumps(keys), timezone.now()])
-    users = {}
-    for key, encoded in stored:
-        users[key] = int(_session_data(encoded, secret).get(SESSION_KEY) or 0)
-    passwords = dict(_public_rows(_PASSWORDS_ACTIVE, [json.dumps(list(set(users.values())))]))
+    users = {key: int(_session_data(encoded, secret).get(SESSION_KEY) or 0) for key, encoded in stored}
+    ids = list(set(users.values()) - {0})
+    passwords = dict(_public_rows(_PASSWORDS_ACTIVE, [json.dumps(ids)])) if ids else {}
     alive = set()
     for key, encoded in stored:
         password = passwords.get(users[key])
@@ -124,8 +123,9 @@ _MEMBERSHIPS_ACTIVE = (
 
 
 def _public_rows(sql: str, params: list[Any]) -> list[tuple]:
-    """The rows of one of the fixed statements above (every table named with its schema)."""
-    with connection.search_path_left_alone(), connection.prepared_cursor() as cursor:
+    """The rows of one of the fixed statements above (every table named with its schema, so
+    whatever search path the connection has set for its tenant serves)."""
+    with connection.prepared_cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
