@@ -194,15 +194,31 @@ def relay_pending(
             return sent  # the outbox held less than a batch: nothing more was waiting
 
 
-class Hotlines:
-    """The manufacturers by hotline schema, for a relay process: read again on a full pass and
-    when a schema it does not know is announced (a new manufacturer), not on every pass."""
+# How long a relay process keeps the manufacturers it read for its full passes (every --poll
+# seconds): a manufacturer added since is read at once when its schema is announced, and within
+# this many seconds when it never is.
+HOTLINES_KEPT = 60.0
 
-    def __init__(self) -> None:
+
+class Hotlines:
+    """The manufacturers by hotline schema, for a relay process: read again when a schema it does
+    not know is announced (a new manufacturer), on a full pass once ``kept`` seconds have gone by,
+    and after ``forget`` (a new listening connection, a failed pass); not on every pass."""
+
+    def __init__(self, kept: float = HOTLINES_KEPT, clock: Callable[[], float] = time.monotonic) -> None:
+        self.kept, self.clock = kept, clock
         self.by_schema: dict[str, Manufacturer] = {}
+        self.read_at = -math.inf
+
+    def forget(self) -> None:
+        """The next pass reads the manufacturers again."""
+        self.read_at = -math.inf
 
     def of(self, schemas: Collection[str] | None) -> list[Manufacturer]:
-        if schemas is None or not set(schemas) <= self.by_schema.keys():
+        if (schemas is None and self.clock() - self.read_at >= self.kept) or not set(
+            schemas or ()
+        ) <= self.by_schema.keys():
+            self.read_at = self.clock()
             self.by_schema = {
                 m.hotline.schema_name: m
                 for m in Manufacturer.objects.select_related("hotline").order_by("hotline_id")

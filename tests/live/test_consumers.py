@@ -977,6 +977,30 @@ def test_a_relay_process_learns_of_a_manufacturer_added_while_it_runs(live):
     assert relay_everywhere(schemas={live["hotline"].schema_name}, hotlines=hotlines) > 0
 
 
+def test_a_relay_process_keeps_the_manufacturers_for_its_full_passes_and_reads_them_within_a_minute(
+    live,
+):
+    """A full pass (every --poll seconds) does not read the manufacturers again while they are
+    fresh; a manufacturer never announced is found once they are a minute old, or at once after
+    ``forget`` (a new listening connection, a failed pass)."""
+    from tenants.services.provisioning import manufacturer_create
+
+    now = [1000.0]
+    hotlines = Hotlines(clock=lambda: now[0])
+    assert [m.code for m in hotlines.of(None)] == ["HQ"]
+    manufacturer_create(code="DY", name="东岳汽车", slug="dongyue", work_order_prefix="DY")
+
+    now[0] += 59
+    assert [m.code for m in hotlines.of(None)] == ["HQ"]
+    now[0] += 1
+    assert [m.code for m in hotlines.of(None)] == ["HQ", "DY"]
+
+    manufacturer_create(code="NX", name="南星汽车", slug="nanxing", work_order_prefix="NX")
+    assert [m.code for m in hotlines.of(None)] == ["HQ", "DY"]
+    hotlines.forget()
+    assert [m.code for m in hotlines.of(None)] == ["HQ", "DY", "NX"]
+
+
 def test_the_relay_process_publishes_pass_after_pass_over_its_one_redis_connection(live):
     publisher = GroupPublisher(get_channel_layer())
 

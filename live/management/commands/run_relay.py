@@ -76,6 +76,7 @@ class Command(BaseCommand):
             try:
                 if self.listener is None:
                     self.listener, announced = self._listen(), None
+                    hotlines.forget()  # what was added while not listening is read with the rest
                 if announced is not None and time.monotonic() - everyone_at >= options["poll"]:
                     announced = None
                 if announced is None:
@@ -88,6 +89,7 @@ class Command(BaseCommand):
                     "relay pass failed; the events stay in the outbox (next try in %.1fs)", backoff
                 )
                 self._forget_connections()
+                hotlines.forget()  # a hotline gone (its schema dropped) fails the pass
             dispatches.flush()  # the held dispatch tasks whose time has come
             heartbeat("relay")
             if options["once"]:
