@@ -1,6 +1,6 @@
 """API benchmark: work-order creation through the production ASGI server, against pgbench doing the same inserts.
 
-    .venv/bin/python bench/api.py [--seconds 20] [--connections 16] [--rows 1000000] [--rounds 3]
+    .venv/bin/python bench/api.py [--seconds 20] [--connections 16] [--rows 1000000] [--rounds 3] [--pods 2]
 
 In one run, on a database of its own (``complaint_desk_bench``):
 
@@ -8,9 +8,12 @@ In one run, on a database of its own (``complaint_desk_bench``):
    the same order with the least statements (owner, vehicle, work order, two
    part lines, three clocks, then the day's serial, the number and five events;
    one transaction) against the hotline schema.
-2. The API under uvicorn (``config.asgi``, 2 workers, as in production) creates
-   parts work orders with two lines over ``--connections`` keep-alive
-   connections as fast as it answers: the maximum sustained rate. 1 and 2 run
+2. The API under uvicorn (``config.asgi``) creates parts work orders with two
+   lines over ``--connections`` keep-alive connections as fast as it answers:
+   the maximum sustained rate. As in production, each web process is a pod of
+   its own (the Procfile's ``web``, one process per pod, ``--pods`` of them,
+   default 2) and the connections are spread over them in turn, as the Ingress
+   spreads them over the pods. 1 and 2 run
    in turn ``--rounds`` times, each ratio taken within its round; the round
    with the median CPU ratio is reported in full. Each of the two starts after the
    database is settled (``VACUUM (ANALYZE)``, ``CHECKPOINT``): the work the last
@@ -20,7 +23,7 @@ In one run, on a database of its own (``complaint_desk_bench``):
 4. The list endpoint with ``--rows`` work orders in the hotline schema (one client).
 5. CPU per request of a trivial DRF view and a plain Django view (in-process).
 
-CPU per create is the web workers' CPU plus the PostgreSQL server's over the closed-loop run,
+CPU per create is the web processes' CPU plus the PostgreSQL server's over the closed-loop run,
 divided by the creates answered; F's is pgbench's CPU plus the server's over its run, divided by
 its transactions: their ratio is the figure the issue sets (≤ 6×). The day's serial row is locked
 from the upsert to the commit; a benchmark-only trigger records when each transaction took it, and
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -60,7 +64,9 @@ from bench.common import (  # noqa: E402
 )
 
 HOST = "bench-api.localhost"
-PORT = int(os.environ.get("BENCH_PORT", "8765"))
+PORT = int(os.environ.get("BENCH_PORT", "8765"))  # the first web process's; the next ones follow
+PODS = [2]  # web processes (``--pods``)
+_next_pod = itertools.count()
 UNLIMITED = "100000000/min"
 
 
@@ -359,7 +365,11 @@ def _pgbench_binary() -> str:
 
 
 class Connection:
-    def __init__(self) -> None:
+    def __init__(self, port: int | None = None) -> None:
+        # Each new connection goes to the next web process in turn, as the Ingress spreads them over
+        # the pods. (One server with ``--workers`` instead lets whichever worker wakes first accept:
+        # an earlier version of this benchmark had 14 of its 16 connections on one of two workers.)
+        self.port = PORT + next(_next_pod) % PODS[0] if port is None else port
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -367,7 +377,7 @@ class Connection:
         for attempt in (1, 2):
             fresh = self.writer is None
             if fresh:
-                self.reader, self.writer = await asyncio.open_connection("127.0.0.1", PORT)
+                self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
             head = [f"{method} {path} HTTP/1.1", f"Host: {HOST}", f"Content-Length: {len(body)}"]
             head += [f"{k}: {v}" for k, v in headers.items()]
             try:
@@ -497,7 +507,7 @@ async def open_loop(key: str, rate: float, seconds: float, make: callable, conne
 
 
 class Server:
-    """uvicorn with the production entry point, 2 workers."""
+    """The production web process (the Procfile's ``web``), one per pod: ``PODS[0]`` of them."""
 
     def __init__(self, database_url: str) -> None:
         env = {
@@ -508,47 +518,60 @@ class Server:
             "API_RATE_READ": UNLIMITED,
             "API_RATE_WRITE": UNLIMITED,
             "LOG_LEVEL": "WARNING",
-            # As in production (Procfile): each worker keeps a pool of connections.
+            # As in production (Procfile): each process keeps a pool of connections.
             "DB_POOL_MAX_SIZE": "10",
         }
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "config.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(PORT),
-                "--workers",
-                "2",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-                "--timeout-keep-alive",
-                "60",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
+        ports = [PORT + n for n in range(PODS[0])]
+        self.processes = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "config.asgi:application",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--ws",
+                    "websockets-sansio",
+                    "--ws-per-message-deflate",
+                    "false",
+                    "--lifespan",
+                    "off",
+                    "--no-access-log",
+                    "--log-level",
+                    "warning",
+                    "--timeout-keep-alive",
+                    "60",
+                ],
+                cwd=ROOT,
+                env=env,
+            )
+            for port in ports
+        ]
         deadline = time.time() + 60
-        while time.time() < deadline:
+        waiting = list(ports)
+        while waiting and time.time() < deadline:
             try:
-                status, _ = asyncio.run(Connection().request("GET", "/healthz", {}))
+                status, _ = asyncio.run(Connection(waiting[0]).request("GET", "/healthz", {}))
                 if status == 200:
-                    return
+                    waiting.pop(0)
             except OSError:
                 time.sleep(0.5)
-        raise RuntimeError("uvicorn did not start")
+        if waiting:
+            self.stop()
+            raise RuntimeError(f"uvicorn did not start on port {waiting[0]}")
 
     def cpu_s(self) -> float:
-        """CPU seconds of the server and its workers so far."""
-        return server_cpu_s(self.process.pid)
+        """CPU seconds of the web processes so far."""
+        return sum(server_cpu_s(process.pid) for process in self.processes)
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            process.wait(timeout=30)
 
 
 def main() -> None:
@@ -557,11 +580,15 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3, help="F and the API in turn, this many times")
+    parser.add_argument("--pods", type=int, default=2, help="web processes, one per pod as in production")
     parser.add_argument("--step")
     parser.add_argument("args", nargs="*")
     o = parser.parse_args()
     if o.rounds < 1:
         parser.error("--rounds must be at least 1")
+    if o.pods < 1:
+        parser.error("--pods must be at least 1")
+    PODS[0] = o.pods
     if o.step:
         if o.step == "seed":
             result = step_seed(int(o.args[0]))
@@ -585,7 +612,7 @@ def main() -> None:
     prep = run_step(__file__, "prepare")
     (results_dir / "api-prepare.json").write_text(json.dumps(prep))
     print("prepared", prep["postgres"], flush=True)
-    report: dict = {"postgres": prep["postgres"], "load_average_start": os.getloadavg()}
+    report: dict = {"postgres": prep["postgres"], "pods": o.pods, "load_average_start": os.getloadavg()}
 
     setup()
     from django.db import connection
@@ -607,9 +634,11 @@ def main() -> None:
             )
             floor["serial_hold"] = run_step(__file__, "serial_hold", prep["schema"])
             settle(connection)
-            web0, db0 = server.cpu_s(), server_cpu_s(postmaster)
+            web0, db0, client0 = server.cpu_s(), server_cpu_s(postmaster), time.process_time()
             api = asyncio.run(closed_loop(prep["key"], o.connections, o.seconds, create))
             web, db = server.cpu_s() - web0, server_cpu_s(postmaster) - db0
+            # The load generator's own CPU (not counted in the API's): it shares the same cores.
+            api["client_cpu_ms_per_create"] = 1000 * (time.process_time() - client0) / api["answered"]
             api["cpu_ms_per_create"] = 1000 * (web + db) / api["answered"]
             api["web_cpu_ms_per_create"] = 1000 * web / api["answered"]
             api["db_cpu_ms_per_create"] = 1000 * db / api["answered"]
@@ -625,7 +654,8 @@ def main() -> None:
             print(
                 f"round {n + 1}: F {floor['tps']:.0f}/s, {floor['cpu_ms_per_transaction']:.2f} ms; "
                 f"API {api['rate']:.0f}/s, {api['cpu_ms_per_create']:.2f} ms "
-                f"(web {api['web_cpu_ms_per_create']:.2f}, PostgreSQL {api['db_cpu_ms_per_create']:.2f}): "
+                f"(web {api['web_cpu_ms_per_create']:.2f}, PostgreSQL {api['db_cpu_ms_per_create']:.2f}; "
+                f"load generator {api['client_cpu_ms_per_create']:.2f}): "
                 f"{one['cpu_ratio']:.2f}x F's CPU, {one['rate_ratio']:.2f} x F's rate",
                 flush=True,
             )
@@ -684,11 +714,13 @@ Load average at start {report["load_average_start"]}, at end {report["load_avera
 The median round (by CPU ratio):
 F (pgbench, same inserts, {o.connections} clients): {f:.0f} transactions/s,
   CPU (pgbench + PostgreSQL) {floor_cpu:.2f} ms per transaction
-API creates (uvicorn, 2 workers, {o.connections} connections): {api:.0f}/s = {api / f:.2f} × F,
+API creates (uvicorn, {o.pods} web processes, {o.connections} connections): {api:.0f}/s = {api / f:.2f} × F,
   p50 {report["max"]["p50_ms"]:.1f} ms, p99 {report["max"]["p99_ms"]:.1f} ms
 API create CPU (web + PostgreSQL): {report["max"]["cpu_ms_per_create"]:.2f} ms
   (web {report["max"]["web_cpu_ms_per_create"]:.2f}, PostgreSQL {report["max"]["db_cpu_ms_per_create"]:.2f})
   = {report["max"]["cpu_ms_per_create"] / floor_cpu:.1f} × F's per transaction (target ≤ 6×)
+Cores busy: F {f * floor_cpu / 1000:.2f} (pgbench and PostgreSQL); the API {api * report["max"]["cpu_ms_per_create"] / 1000:.2f}
+  (web and PostgreSQL) and its load generator {api * report["max"]["client_cpu_ms_per_create"] / 1000:.2f}
 The day's serial row held by pgbench p50 {report["pgbench_serial_hold"].get("p50_ms", 0):.2f} ms, p99 {report["pgbench_serial_hold"].get("p99_ms", 0):.2f} ms
 The day's serial row held by the API p50 {hold.get("p50_ms", 0):.2f} ms, p99 {hold.get("p99_ms", 0):.2f} ms
   (target p99 ≤ 3 ms): one hotline's creates/s the lock allows {hold.get("creates_per_s_the_lock_allows", 0):.0f}
