@@ -268,11 +268,12 @@ def redis_worker(committed_tenants) -> Iterator[CeleryApp]:
         yield app
 
 
-def someone_waits_for_a_lock(timeout: float = 20) -> bool:
-    """Whether another session of this database is blocked on a lock (row, index or advisory)."""
+def someone_waits_for_a_lock(timeout: float = 20, unless: Callable[[], bool] = lambda: False) -> bool:
+    """Whether another session of this database is blocked on a lock (row, index or advisory);
+    looked for until ``timeout`` or until ``unless()`` says there is no one left to wait."""
     deadline = time.monotonic() + timeout
     with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not unless():
             cursor.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                 "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
@@ -283,12 +284,17 @@ def someone_waits_for_a_lock(timeout: float = 20) -> bool:
     return False
 
 
-def race(tenant: Tenant, first: Callable[[], object], second: Callable[[], object]) -> tuple[dict, bool]:
-    """Two people doing something at once, in ``tenant``: ``first`` runs in a transaction held
-    open until ``second``, started meanwhile on a connection of its own, is blocked on one of its
-    locks; then both finish. Returns what each returned (``"first"``, ``"second"``) or what the
-    second raised (``"error"``: what its request would have answered with), and whether the
-    second was really blocked."""
+def race(
+    tenant: Tenant,
+    first: Callable[[], object],
+    second: Callable[[], object],
+    second_in: Tenant | None = None,
+) -> tuple[dict, bool]:
+    """Two people doing something at once, in ``tenant`` (the second in ``second_in`` if given):
+    ``first`` runs in a transaction held open until ``second``, started meanwhile on a connection
+    of its own, is blocked on one of its locks or has finished; then both finish. Returns what
+    each returned (``"first"``, ``"second"``) or what the second raised (``"error"``: what its
+    request would have answered with), and whether the second was really blocked."""
     import threading
 
     holding, release = threading.Event(), threading.Event()
@@ -306,7 +312,7 @@ def race(tenant: Tenant, first: Callable[[], object], second: Callable[[], objec
 
     def meet() -> None:
         try:
-            with tenant_context(tenant):
+            with tenant_context(second_in or tenant):
                 outcome["second"] = second()
         except Exception as exc:
             outcome["error"] = exc
@@ -318,7 +324,7 @@ def race(tenant: Tenant, first: Callable[[], object], second: Callable[[], objec
     assert holding.wait(30)
     racer = threading.Thread(target=meet)
     racer.start()
-    waited = someone_waits_for_a_lock()
+    waited = someone_waits_for_a_lock(unless=lambda: not racer.is_alive())
     release.set()
     holder.join(30)
     racer.join(30)

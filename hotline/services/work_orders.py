@@ -469,13 +469,15 @@ def work_order_create(*, manufacturer: Manufacturer, actor: Actor, intake: Intak
     with transaction.atomic():
         # Two agents recording the same new owner or vehicle at once make one record, not two.
         # One statement, row by row in the array's order: the owner's first, as every creation does.
+        # Each lock is the hotline's own (its schema is half of the key): another manufacturer's
+        # hotline recording the same mobile at the same moment neither waits nor learns of it.
         keys = [f"owner:{owner_draft.mobile}"] + (
             [f"vehicle:{vehicle_values['vin']}"] if vehicle_values else []
         )
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest(%s::text[]) WITH ORDINALITY AS u(k, n)"
-                " ORDER BY n",
+                "SELECT pg_advisory_xact_lock(hashtext(current_schema()), hashtext(k))"
+                " FROM unnest(%s::text[]) WITH ORDINALITY AS u(k, n) ORDER BY n",
                 [keys],
             )
         # The oldest owner with the number. "id + 0": ordered by the key itself, the planner may walk

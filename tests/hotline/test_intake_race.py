@@ -11,6 +11,7 @@ import time_machine
 from django.db import connection, transaction
 from django_tenants.utils import tenant_context
 
+from config.actor import Actor
 from hotline.models import Owner, Vehicle, WorkOrder
 from hotline.services import work_orders
 from hotline.services.work_orders import work_order_create
@@ -36,6 +37,38 @@ def test_the_same_new_owner_and_car_recorded_at_once_are_one_record(
         assert Vehicle.objects.filter(vin=VIN).count() == 1
         later = WorkOrder.objects.select_related("repeat_of").get(number=outcome["second"])
         assert later.repeat_of.number == outcome["first"]
+
+
+def test_another_hotline_recording_the_same_owner_and_car_at_once_does_not_wait(
+    committed_tenants, hotline, network, agent, other_manufacturer, foreign_dealer
+):
+    """What keeps two agents of one hotline from making two records of one new owner is that
+    hotline's own: another manufacturer's hotline recording the same mobile and VIN at the same
+    moment goes straight through, and learns nothing from a wait."""
+    other = other_manufacturer.hotline
+    other_agent = Actor(user_id=301, name="赵敏", tenant_id=other.pk, role="hotline_agent")
+
+    def record() -> str:
+        return work_order_create(
+            manufacturer=hotline.manufacturer,
+            actor=agent,
+            intake=parts_intake(dealer_id=network["junda"].pk),
+        ).number
+
+    def record_elsewhere() -> str:
+        return work_order_create(
+            manufacturer=other_manufacturer,
+            actor=other_agent,
+            intake=parts_intake(dealer_id=foreign_dealer.pk),
+        ).number
+
+    outcome, waited = race(hotline, record, record_elsewhere, second_in=other)
+    assert not waited
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["second"].startswith("DY")
+    with tenant_context(other):
+        assert Owner.objects.filter(mobile=parts_intake().owner["mobile"]).count() == 1
+        assert WorkOrder.objects.get(number=outcome["second"]).repeat_of is None
 
 
 # Mid-morning in Shanghai: both creations of a test fall on the same local day.
