@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 
 import psycopg
 import time_machine
@@ -19,16 +20,21 @@ from hotline.services.work_orders import work_order_create
 from ..conftest import VIN, parts_intake, race
 
 
+def recording(manufacturer, actor: Actor, dealer) -> Callable[[], str]:
+    """An agent of ``manufacturer``'s hotline recording the usual owner and car for ``dealer``."""
+
+    def record() -> str:
+        return work_order_create(
+            manufacturer=manufacturer, actor=actor, intake=parts_intake(dealer_id=dealer.pk)
+        ).number
+
+    return record
+
+
 def test_the_same_new_owner_and_car_recorded_at_once_are_one_record(
     committed_tenants, hotline, network, agent
 ):
-    def record() -> str:
-        return work_order_create(
-            manufacturer=hotline.manufacturer,
-            actor=agent,
-            intake=parts_intake(dealer_id=network["junda"].pk),
-        ).number
-
+    record = recording(hotline.manufacturer, agent, network["junda"])
     outcome, waited = race(hotline, record, record)
     assert waited  # the second recording really met the first one's uncommitted owner
     assert "error" not in outcome, outcome.get("error")
@@ -48,21 +54,12 @@ def test_another_hotline_recording_the_same_owner_and_car_at_once_does_not_wait(
     other = other_manufacturer.hotline
     other_agent = Actor(user_id=301, name="赵敏", tenant_id=other.pk, role="hotline_agent")
 
-    def record() -> str:
-        return work_order_create(
-            manufacturer=hotline.manufacturer,
-            actor=agent,
-            intake=parts_intake(dealer_id=network["junda"].pk),
-        ).number
-
-    def record_elsewhere() -> str:
-        return work_order_create(
-            manufacturer=other_manufacturer,
-            actor=other_agent,
-            intake=parts_intake(dealer_id=foreign_dealer.pk),
-        ).number
-
-    outcome, waited = race(hotline, record, record_elsewhere, second_in=other)
+    outcome, waited = race(
+        hotline,
+        recording(hotline.manufacturer, agent, network["junda"]),
+        recording(other_manufacturer, other_agent, foreign_dealer),
+        second_in=other,
+    )
     assert not waited
     assert "error" not in outcome, outcome.get("error")
     assert outcome["second"].startswith("DY")
