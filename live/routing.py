@@ -22,20 +22,24 @@ from __future__ import annotations
 
 import weakref
 from importlib import import_module
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.contrib.auth import get_user
 from django.http.cookie import parse_cookie
 from django.http.request import validate_host
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from tenants.models import Tenant, TenantType
 from tenants.permissions import mfa_required
-from tenants.selectors import membership_for, normalise_host, session_expired, tenant_for_hostname
+from tenants.selectors import (
+    membership_for,
+    normalise_host,
+    session_expired,
+    session_user,
+    tenant_for_hostname,
+)
 
 from .consumers import LiveConsumer, loop_slots
 
@@ -103,8 +107,9 @@ def admit(host: str, cookie: str) -> tuple[Tenant, int, str, str] | None:
     session = import_module(settings.SESSION_ENGINE).SessionStore(key)
     if session_expired(session):
         return None
-    # Django's own reading of a session's user, the password's session hash verified.
-    membership = membership_for(get_user(SimpleNamespace(session=session)), tenant)
+    # The session's user as Django reads it, the password's session hash verified.
+    user = session_user(session)
+    membership = membership_for(user, tenant) if user is not None else None
     # A role that needs a second factor needs a session that gave one (django-otp marks it).
     if membership is None or (mfa_required(membership.role) and not session.get(DEVICE_ID_SESSION_KEY)):
         return None

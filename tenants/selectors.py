@@ -10,9 +10,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -39,26 +40,59 @@ def session_expired(session: Mapping[str, Any], now: float | None = None) -> boo
     )
 
 
+def _secrets() -> tuple[str, ...]:
+    """The key sessions are signed with now, then the earlier ones still accepted
+    (``SECRET_KEY_FALLBACKS``, while a new key is rolled out)."""
+    return (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS)
+
+
 @functools.lru_cache(maxsize=8192)
-def _session_data(encoded: str, _secret: str) -> Mapping[str, Any]:
+def _session_data(encoded: str, _secrets: tuple[str, ...]) -> Mapping[str, Any]:
     """A stored session's data, decoded once while it is unchanged (the live sweep reads every
     open socket's session every few seconds). Read-only: the same mapping is handed out again."""
     return types.MappingProxyType(SessionStore().decode(encoded))
 
 
 @functools.lru_cache(maxsize=8192)
-def _session_auth_hash(password: str, _secret: str) -> str:
-    """The hash a session made with this (hashed) password carries, computed once per password."""
-    return User(password=password).get_session_auth_hash()
+def _session_auth_hashes(password: str, _secrets: tuple[str, ...]) -> tuple[str, ...]:
+    """The hashes a session made with this (hashed) password may carry, under the current key
+    and under each earlier one still accepted: computed once per password."""
+    user = User(password=password)
+    return (user.get_session_auth_hash(), *user.get_session_auth_fallback_hash())
+
+
+def session_hash_matches(session_hash: str, password: str) -> bool:
+    """Whether a session's hash was made with this (hashed) password, under the current key or
+    an earlier one still accepted, as Django's ``get_user`` checks it."""
+    return bool(session_hash) and any(
+        constant_time_compare(session_hash, made) for made in _session_auth_hashes(password, _secrets())
+    )
 
 
 @functools.lru_cache(maxsize=8192)
-def _made_with(encoded: str, password: str, secret: str) -> bool:
+def _made_with(encoded: str, password: str, secrets: tuple[str, ...]) -> bool:
     """Whether a stored session was made with this (hashed) password: checked once while
     neither changes."""
-    return constant_time_compare(
-        _session_data(encoded, secret).get(HASH_SESSION_KEY, ""), _session_auth_hash(password, secret)
-    )
+    return session_hash_matches(_session_data(encoded, secrets).get(HASH_SESSION_KEY, ""), password)
+
+
+def session_user(session: Mapping[str, Any]) -> User | None:
+    """The person a stored session is signed in as, read as Django's ``get_user`` reads it (the
+    backend that signed them in, an active user, the password's session hash), or None; the
+    session is left as it is. (Django's ``get_user``, meeting a hash made under an earlier key,
+    moves the session to a new key, which a WebSocket handshake could not give the browser: the
+    person's next page does that.)"""
+    try:
+        user_id = User._meta.pk.to_python(session[SESSION_KEY])
+        backend = session[BACKEND_SESSION_KEY]
+    except (KeyError, ValidationError):
+        return None
+    if backend not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    user = load_backend(backend).get_user(user_id)
+    if user is None or not session_hash_matches(session.get(HASH_SESSION_KEY, ""), user.password):
+        return None
+    return user
 
 
 def sessions_alive(keys: Iterable[str]) -> set[str]:
@@ -67,7 +101,7 @@ def sessions_alive(keys: Iterable[str]) -> set[str]:
     keys = [k for k in set(keys) if k]
     if not keys:
         return set()
-    now, secret = time.time(), settings.SECRET_KEY
+    now, secret = time.time(), _secrets()
     stored = _public_rows(_SESSIONS_STORED, [json.dumps(keys), timezone.now()])
     users = {key: int(_session_data(encoded, secret).get(SESSION_KEY) or 0) for key, encoded in stored}
     ids = list(set(users.values()) - {0})

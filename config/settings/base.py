@@ -18,6 +18,9 @@ env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="")
+# Earlier keys still accepted while a new SECRET_KEY is rolled out (comma-separated): sessions
+# and links signed with them stay valid, and each session moves to the new key on its next page.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 # Every portal lives at <tenant slug>.<BASE_DOMAIN>; the platform operators' at BASE_DOMAIN.
 BASE_DOMAIN = env("BASE_DOMAIN", default="localhost")

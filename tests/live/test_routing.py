@@ -12,7 +12,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 
 from live.routing import ADMISSIONS_AT_ONCE, websocket_application
 from tenants.models import Role
-from tenants.selectors import LAST_SEEN, SIGNED_IN_AT
+from tenants.selectors import LAST_SEEN, SIGNED_IN_AT, sessions_alive
 from tenants.services.schemas import public_tenant_ensure
 
 from ..conftest import client_for, host_of, join, person
@@ -146,3 +146,32 @@ def test_handshakes_arriving_at_once_each_get_their_own_answer(committed_tenants
     answers = async_to_sync(storm)()
     expected = [(True, None)] * 3 + [(False, 4404)] * 2
     assert answers == expected * ADMISSIONS_AT_ONCE
+
+
+def test_a_new_secret_key_keeps_sockets_of_sessions_signed_under_the_key_it_replaces(
+    committed_tenants, manufacturer, settings
+):
+    """While a new ``SECRET_KEY`` is rolled out with the old one among the fallbacks, a
+    session signed under the old key opens its socket and the sweep keeps it, and the session
+    is still there under its own key for the person's next page (which moves it to the new
+    key); once the old key is dropped, neither."""
+    dealer = join(manufacturer, "gz-junda", "HQ-GD-001").dealer
+    user = person("advisor", dealer, "service_advisor")
+    live = {"path": "/ws/live/"}
+    cookie, session = signed_in(dealer, user)
+    key = session.session_key
+
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-key-for-this-test-only-not-secret"
+    assert handshake(host_of(dealer), cookie, **live) == (True, None)
+    assert sessions_alive([key]) == {key}
+    assert SessionStore().exists(key)
+    page = client_for(dealer)
+    page.cookies["sessionid"] = key
+    assert page.get("/").status_code == 200  # still signed in
+
+    settings.SECRET_KEY_FALLBACKS = []
+    cookie, session = signed_in(dealer, user)
+    settings.SECRET_KEY = "yet-another-key-for-this-test-only-not-secret"
+    assert handshake(host_of(dealer), cookie, **live) == (False, 4404)
+    assert sessions_alive([session.session_key]) == set()
