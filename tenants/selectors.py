@@ -61,19 +61,19 @@ def _session_auth_hashes(password: str, _secrets: tuple[str, ...]) -> tuple[str,
     return (user.get_session_auth_hash(), *user.get_session_auth_fallback_hash())
 
 
-def session_hash_matches(session_hash: str, password: str) -> bool:
+def session_hash_matches(session_hash: str, password: str, secrets: tuple[str, ...] | None = None) -> bool:
     """Whether a session's hash was made with this (hashed) password, under the current key or
-    an earlier one still accepted, as Django's ``get_user`` checks it."""
-    return bool(session_hash) and any(
-        constant_time_compare(session_hash, made) for made in _session_auth_hashes(password, _secrets())
-    )
+    an earlier one still accepted (``secrets``, read from the settings when not given), as
+    Django's ``get_user`` checks it."""
+    made = _session_auth_hashes(password, secrets or _secrets())
+    return bool(session_hash) and any(constant_time_compare(session_hash, one) for one in made)
 
 
 @functools.lru_cache(maxsize=8192)
 def _made_with(encoded: str, password: str, secrets: tuple[str, ...]) -> bool:
     """Whether a stored session was made with this (hashed) password: checked once while
     neither changes."""
-    return session_hash_matches(_session_data(encoded, secrets).get(HASH_SESSION_KEY, ""), password)
+    return session_hash_matches(_session_data(encoded, secrets).get(HASH_SESSION_KEY, ""), password, secrets)
 
 
 def session_user(session: Mapping[str, Any]) -> User | None:

@@ -20,7 +20,7 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="")
 # Earlier keys still accepted while a new SECRET_KEY is rolled out (comma-separated): sessions
 # and links signed with them stay valid, and each session moves to the new key on its next page.
-SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+SECRET_KEY_FALLBACKS = [key.strip() for key in env.list("SECRET_KEY_FALLBACKS", default=[]) if key.strip()]
 
 # Every portal lives at <tenant slug>.<BASE_DOMAIN>; the platform operators' at BASE_DOMAIN.
 BASE_DOMAIN = env("BASE_DOMAIN", default="localhost")

@@ -3,12 +3,14 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import BASE_DOMAIN, env
+from .base import BASE_DOMAIN, SECRET_KEY_FALLBACKS, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY", default="")
 if len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("SECRET_KEY must be set to at least 32 random characters.")
+if any(len(key) < 32 for key in SECRET_KEY_FALLBACKS):
+    raise ImproperlyConfigured("Each key of SECRET_KEY_FALLBACKS must be at least 32 characters.")
 for _name in ("DATABASE_URL", "REDIS_URL"):
     if not env(_name, default=""):
         raise ImproperlyConfigured(f"{_name} must be set in production.")

@@ -15,14 +15,14 @@ CHECK = (
 )
 
 
-def run_production(**env: str) -> subprocess.CompletedProcess[str]:
+def run_production(check: str = CHECK, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "DEBUG", "SMS_REPLY_SECRET", "FORWARDED_ALLOW_IPS"}
+        if k not in {"SECRET_KEY", "SECRET_KEY_FALLBACKS", "DEBUG", "SMS_REPLY_SECRET", "FORWARDED_ALLOW_IPS"}
     }
     return subprocess.run(
-        [sys.executable, "-c", CHECK],
+        [sys.executable, "-c", check],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -57,6 +57,21 @@ def test_production_refuses_to_trust_every_proxy():
 
     assert result.returncode != 0
     assert "FORWARDED_ALLOW_IPS must list" in result.stderr
+
+
+def test_production_takes_earlier_secret_keys_each_as_long_as_the_key_itself():
+    fallbacks = (
+        "import django; django.setup(); from django.conf import settings as s; print(s.SECRET_KEY_FALLBACKS)"
+    )
+    keys = {"SECRET_KEY": "x" * 50, "SMS_REPLY_SECRET": "y" * 40}
+
+    taken = run_production(fallbacks, **keys, SECRET_KEY_FALLBACKS=f"{'o' * 40}, {'p' * 40} ,")
+    short = run_production(fallbacks, **keys, SECRET_KEY_FALLBACKS=f"{'o' * 40},short")
+
+    assert taken.returncode == 0, taken.stderr
+    assert taken.stdout.strip() == repr(["o" * 40, "p" * 40])  # spaces and empty entries dropped
+    assert short.returncode != 0
+    assert "Each key of SECRET_KEY_FALLBACKS must be at least 32 characters" in short.stderr
 
 
 def test_printed_links_use_the_port_the_web_process_listens_on():

@@ -169,6 +169,7 @@ OPERATOR_SECRETS = {
 KEYS_IN_VALUES = {
     "existingSecret": "",
     "secretKey": "s" * 50,
+    "secretKeyFallbacks": "o" * 50,
     "smsReplySecret": "r" * 40,
     "emailUrl": "smtp+tls://desk%40example.cn:pw@smtp.example.cn:587",
 }
