@@ -61,11 +61,10 @@ def _session_auth_hashes(password: str, _secrets: tuple[str, ...]) -> tuple[str,
     return (user.get_session_auth_hash(), *user.get_session_auth_fallback_hash())
 
 
-def session_hash_matches(session_hash: str, password: str, secrets: tuple[str, ...] | None = None) -> bool:
+def _hash_matches(session_hash: str, password: str, secrets: tuple[str, ...]) -> bool:
     """Whether a session's hash was made with this (hashed) password, under the current key or
-    an earlier one still accepted (``secrets``, read from the settings when not given), as
-    Django's ``get_user`` checks it."""
-    made = _session_auth_hashes(password, secrets or _secrets())
+    an earlier one still accepted (``secrets``), as Django's ``get_user`` checks it."""
+    made = _session_auth_hashes(password, secrets)
     return bool(session_hash) and any(constant_time_compare(session_hash, one) for one in made)
 
 
@@ -73,7 +72,7 @@ def session_hash_matches(session_hash: str, password: str, secrets: tuple[str, .
 def _made_with(encoded: str, password: str, secrets: tuple[str, ...]) -> bool:
     """Whether a stored session was made with this (hashed) password: checked once while
     neither changes."""
-    return session_hash_matches(_session_data(encoded, secrets).get(HASH_SESSION_KEY, ""), password, secrets)
+    return _hash_matches(_session_data(encoded, secrets).get(HASH_SESSION_KEY, ""), password, secrets)
 
 
 def session_user(session: Mapping[str, Any]) -> User | None:
@@ -90,7 +89,7 @@ def session_user(session: Mapping[str, Any]) -> User | None:
     if backend not in settings.AUTHENTICATION_BACKENDS:
         return None
     user = load_backend(backend).get_user(user_id)
-    if user is None or not session_hash_matches(session.get(HASH_SESSION_KEY, ""), user.password):
+    if user is None or not _hash_matches(session.get(HASH_SESSION_KEY, ""), user.password, _secrets()):
         return None
     return user
 
