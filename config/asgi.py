@@ -1,24 +1,36 @@
 """ASGI entry point: HTTP through Django, WebSocket through Channels on the same tenant hosts."""
 
+import asyncio
+import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import django
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
-from django.core.handlers.asgi import ASGIHandler
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.http import FileResponse, HttpRequest
+from django.http.response import HttpResponseBase
+from django.urls import set_script_prefix
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 
 class OneTripASGIHandler(ASGIHandler):
-    """Django's ASGI handler with the middleware and the view run in one trip to the request's thread.
+    """Django's ASGI handler with each request's synchronous work done in one trip to its thread.
 
-    Every middleware and view here is synchronous. Django's own handler builds an asynchronous
-    chain, so each request went to its thread for the middleware, back to the event loop for
-    the URL resolution, and to the thread again for the view: three hand-overs instead of one.
-    Here the chain is built as under WSGI and the whole of it runs in one ``sync_to_async``
-    (thread-sensitive: the request's own thread, as Django gives it). An asynchronous
-    middleware or view would still work, adapted by Django as under WSGI.
+    Every middleware and view here is synchronous. Django's own handler goes to the request's
+    thread for the ``request_started`` receivers, again for the middleware and the view (more
+    than once: its chain is built asynchronous), again to log an error answer and again to
+    close the response after sending it. Here one trip does all of it: ``request_started`` is
+    sent, the request built, the chain (built as under WSGI) run and, for an answer whose body
+    is already written, the response closed (``request_finished``: the database connection goes
+    back before the bytes go out). A streamed answer is closed after it is sent, as Django does.
+    A client that goes away is sent nothing more; its request, once in its thread, is carried
+    through and finished there. An asynchronous middleware or view would still work, adapted by
+    Django as under WSGI.
     """
 
     # Request threads waiting for a request; more than this many idle are let go.
@@ -30,7 +42,68 @@ class OneTripASGIHandler(ASGIHandler):
 
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
-        self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
+        self._answer_in_thread = sync_to_async(self._answer, thread_sensitive=True)
+
+    def _answer(self, scope: dict, body_file: Any) -> HttpResponseBase:
+        """All of a request's synchronous work, in its thread: started, built, answered and,
+        unless its body is streamed, closed."""
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, response = self.create_request(scope, body_file)
+        if request is not None:
+            response = self.get_response(request)
+            response._handler_class = self.__class__
+            if isinstance(response, FileResponse):
+                response.block_size = self.chunk_size
+        if not response.streaming:
+            response.close()
+        return response
+
+    async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
+        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+
+    async def handle(self, scope: dict, receive: Any, send: Any) -> None:
+        """Django's ``handle`` (the client's going away watched while the request is served),
+        with the synchronous work in one trip."""
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        set_script_prefix(get_script_prefix(scope))
+
+        async def answer() -> HttpResponseBase:
+            response = await self._answer_in_thread(scope, body_file)
+            with contextlib.suppress(asyncio.CancelledError):  # the client went away meanwhile
+                await self.send_response(response, send)
+            return response
+
+        tasks = [
+            # The listener first: it raises nothing unexpected that would keep the answer running.
+            asyncio.create_task(self.listen_for_disconnect(receive)),
+            asyncio.create_task(answer()),
+        ]
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in tasks:
+            if task.done():
+                try:
+                    task.result()
+                except RequestAborted:
+                    pass
+                except AssertionError:
+                    body_file.close()
+                    raise
+            else:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        try:
+            response = tasks[1].result()
+        except asyncio.CancelledError:
+            # Gone before its answer: the thread may still be at work; this runs after it there.
+            await signals.request_finished.asend(sender=self.__class__)
+        else:
+            if response.streaming:
+                await sync_to_async(response.close, thread_sensitive=True)()
+        body_file.close()
 
     async def __call__(self, scope, receive, send) -> None:
         """Django's entry point with the request's thread taken from those of finished requests.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.urls import path
 from django.utils import translation
 
@@ -27,4 +27,32 @@ def state(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"thread": threading.current_thread().name, "language": translation.get_language()})
 
 
-urlpatterns = [path("thread/", thread_of), path("meet/", meet), path("state/", state)]
+async def _parts():
+    for part in (b"one,", b"two,", b"three"):
+        yield part
+
+
+def streamed(request: HttpRequest) -> StreamingHttpResponse:
+    return StreamingHttpResponse(_parts())
+
+
+# Set by the test once its client has gone: the view is still at work until then.
+client_gone = threading.Event()
+
+
+slow_views: list[int] = []  # the threads the slow view ran in
+
+
+def slow(request: HttpRequest) -> JsonResponse:
+    client_gone.wait(timeout=10)
+    slow_views.append(threading.get_ident())
+    return JsonResponse({"view": threading.get_ident()})
+
+
+urlpatterns = [
+    path("thread/", thread_of),
+    path("meet/", meet),
+    path("state/", state),
+    path("streamed/", streamed),
+    path("slow/", slow),
+]

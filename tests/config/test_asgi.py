@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.core.signals import request_started
+from django.core.signals import request_finished, request_started
 
 from config.asgi import OneTripASGIHandler
 
@@ -24,7 +26,7 @@ def handler(settings, hotline):
     return OneTripASGIHandler()
 
 
-async def get(app, host: str, path: str, headers: list | None = None) -> tuple[int, dict]:
+async def serve(app, host: str, path: str, headers: list | None = None) -> tuple[int, bytes]:
     sent: list[dict] = []
     asked: list[bool] = []
 
@@ -40,7 +42,11 @@ async def get(app, host: str, path: str, headers: list | None = None) -> tuple[i
     scope = http_scope(host, path, headers=headers)
     await app(scope, receive, send)
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
-    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+async def get(app, host: str, path: str, headers: list | None = None) -> tuple[int, dict]:
+    status, body = await serve(app, host, path, headers)
     return status, json.loads(body) if body else {}
 
 
@@ -59,6 +65,115 @@ def test_a_request_starts_and_runs_its_view_in_the_same_thread(committed_tenants
     assert status == 200
     assert body["view"] == note.thread
     assert body["view"] != threading.get_ident()  # not the event loop's thread
+
+
+class _Trips(ThreadPoolExecutor):
+    """A request thread that counts the times work is handed to it."""
+
+    def __init__(self) -> None:
+        super().__init__(1, "request")
+        self.trips = 0
+
+    def submit(self, *args, **kwargs):
+        self.trips += 1
+        return super().submit(*args, **kwargs)
+
+
+@pytest.fixture
+def signals_seen():
+    """("started" | "finished", thread) for each request_started and request_finished, in order."""
+    seen: list[tuple[str, int]] = []
+
+    def started(sender, **kwargs) -> None:
+        seen.append(("started", threading.get_ident()))
+
+    def finished(sender, **kwargs) -> None:
+        seen.append(("finished", threading.get_ident()))
+
+    request_started.connect(started)
+    request_finished.connect(finished)
+    yield seen
+    request_started.disconnect(started)
+    request_finished.disconnect(finished)
+
+
+def test_a_request_is_started_answered_and_finished_in_one_trip_to_its_thread(
+    committed_tenants, hotline, handler, signals_seen
+):
+    # Each hand-over to the request's thread and back costs CPU on every request: one, not three.
+    handler._idle.append(thread := _Trips())
+
+    status, body = asyncio.run(get(handler, host_of(hotline), "/thread/"))
+
+    assert status == 200
+    assert signals_seen == [("started", body["view"]), ("finished", body["view"])]
+    assert thread.trips == 1
+
+
+def test_an_error_answer_is_logged_in_the_same_trip(committed_tenants, hotline, handler, caplog):
+    handler._idle.append(thread := _Trips())
+
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        status, _ = asyncio.run(serve(handler, host_of(hotline), "/nowhere/"))
+
+    assert status == 404
+    assert [r.getMessage() for r in caplog.records if r.name == "django.request"] == ["Not Found: /nowhere/"]
+    assert thread.trips == 1
+
+
+def test_a_streamed_answer_is_finished_after_its_last_part_is_sent(
+    committed_tenants, hotline, handler, signals_seen
+):
+    sent: list[str] = []
+    asked: list[bool] = []
+
+    async def receive() -> dict:
+        if asked:  # the client waits for the answer
+            await asyncio.Event().wait()
+        asked.append(True)
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message.get("body", b"").decode() or message["type"])
+
+    def finished(sender, **kwargs) -> None:
+        sent.append("finished")
+
+    request_finished.connect(finished)
+    try:
+        asyncio.run(handler(http_scope(host_of(hotline), "/streamed/"), receive, send))
+    finally:
+        request_finished.disconnect(finished)
+
+    assert sent == ["http.response.start", "one,", "two,", "three", "http.response.body", "finished"]
+
+
+def test_a_client_gone_before_its_answer_gets_none_and_the_request_still_finishes(
+    committed_tenants, hotline, handler, signals_seen
+):
+    asgi_urls.client_gone.clear()
+    asgi_urls.slow_views.clear()
+    sent: list[dict] = []
+    asked: list[bool] = []
+
+    async def receive() -> dict:
+        if not asked:
+            asked.append(True)
+            return {"type": "http.request", "body": b"", "more_body": False}
+        # The client hangs up while the view is at work; the view ends a moment later.
+        asyncio.get_running_loop().call_later(0.2, asgi_urls.client_gone.set)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    asyncio.run(handler(http_scope(host_of(hotline), "/slow/"), receive, send))
+
+    assert sent == []
+    [view] = asgi_urls.slow_views
+    # Its database connection is given back in its own thread, once the view is done with it.
+    assert signals_seen[0] == ("started", view)
+    assert signals_seen[-1] == ("finished", view)
 
 
 def test_two_requests_in_flight_are_served_side_by_side(committed_tenants, hotline, handler):
