@@ -1,14 +1,17 @@
 """The serializer every API document and input is declared with.
 
 DRF gives each serializer instance its own copy of the declared fields with
-``copy.deepcopy``, which builds every field again from its arguments: for a
-work-order creation (four nested serializers, about forty fields) that was two
-thirds of the input's validation. A field holds no state of a request until it
-is bound to its serializer, and binding only sets attributes on the field. So a
-plain field is copied by its attributes, a nested serializer is built again from
-its arguments as given (DRF copies each argument in depth first; none of them is
-changed by building), with a fresh copy of its child, and a list or dict field or
-a default that could be changed in place is still copied in depth, as DRF does.
+``copy.deepcopy``, which builds every field again from its arguments, and then
+binds each copy to the instance: for a work-order creation (four nested
+serializers, about forty fields) that was two thirds of the input's validation.
+A field holds no state of a request until it is bound to its serializer, and
+binding only sets attributes on the field. So each class notes once, per
+declared field, the attributes a bound copy has (its parent aside), and each
+instance's fields are made from those already bound: a plain field or a nested
+serializer (with its own context and, for a list of them, its own child) is a
+new object with those attributes, its own validators and messages. A list or
+dict field, or a default that could be changed in place, is still copied in
+depth, as DRF does, and then bound.
 
 Every text field refuses lone surrogates (which PostgreSQL cannot store) as DRF
 has it do, with DRF's message, by one regular-expression search rather than a
@@ -19,9 +22,11 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
 from rest_framework import serializers
+from rest_framework.utils.serializer_helpers import BindingDict
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 _MUTABLE = (list, dict, set, bytearray)
@@ -62,6 +67,61 @@ def _fresh(field: serializers.Field) -> serializers.Field:
     return fresh
 
 
+class _Recipe(NamedTuple):
+    """How to make one declared field of its own, already bound, in one step: its class, its
+    attributes as binding leaves them (its parent aside) and, for a list of serializers, its
+    child's recipe."""
+
+    cls: type
+    attrs: dict[str, Any]
+    child: _Recipe | None
+
+
+# A declared field's state of one use, never carried into a copy.
+_PER_USE = frozenset({"parent", "child", "fields", "_validated_data", "_errors", "_data", "initial_data"})
+
+
+def _recipe(field: serializers.Field, name: str) -> _Recipe | None:
+    """The recipe of ``field`` declared as ``name``, or None where it must be copied in depth."""
+    child = None
+    if isinstance(field, serializers.ListSerializer):
+        child = _recipe(field.child, "")
+        if child is None:
+            return None
+    if isinstance(field, serializers.BaseSerializer):
+        if any(isinstance(v, _MUTABLE) for k, v in field._kwargs.items() if k not in ("validators", "child")):
+            return None
+    elif (
+        hasattr(field, "child")
+        or hasattr(field, "child_relation")
+        or isinstance(field.default, _MUTABLE)
+        or isinstance(getattr(field, "initial", None), _MUTABLE)
+    ):
+        return None
+    probe = object.__new__(type(field))
+    probe.__dict__.update({k: v for k, v in field.__dict__.items() if k not in _PER_USE})
+    if probe.field_name is None:  # a list's child comes bound (as "") already
+        probe.bind(field_name=name, parent=None)
+    return _Recipe(type(field), {k: v for k, v in probe.__dict__.items() if k not in _PER_USE}, child)
+
+
+def _made(recipe: _Recipe, parent: serializers.Field) -> serializers.Field:
+    """A field of its own from ``recipe``, bound to ``parent`` as binding would leave it."""
+    made = object.__new__(recipe.cls)
+    attrs = made.__dict__
+    attrs.update(recipe.attrs)
+    attrs["parent"] = parent
+    # Its own validators and messages: a serializer may add to one field's without touching the rest.
+    if "_validators" in attrs:
+        attrs["_validators"] = list(attrs["_validators"])
+    attrs["error_messages"] = dict(attrs["error_messages"])
+    if "_context" in attrs:  # a serializer's own (its root's is the one read)
+        attrs["_context"] = {}
+    if recipe.child is not None:
+        attrs["child"] = _made(recipe.child, made)
+    return made
+
+
 class Serializer(serializers.Serializer):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -71,6 +131,22 @@ class Serializer(serializers.Serializer):
                     _NO_SURROGATES if type(v) is ProhibitSurrogateCharactersValidator else v
                     for v in field._validators
                 ]
+        cls._recipes = {name: _recipe(field, name) for name, field in cls._declared_fields.items()}
 
     def get_fields(self) -> dict[str, Any]:
         return {name: _fresh(field) for name, field in self._declared_fields.items()}
+
+    @cached_property
+    def fields(self) -> BindingDict:
+        """DRF's: each declared field copied and bound to this serializer; a field with a recipe
+        made already bound (as DRF would copy it and then bind it)."""
+        if type(self).get_fields is not Serializer.get_fields:  # fields added by the subclass
+            return super().fields
+        fields = BindingDict(self)
+        for name, field in self._declared_fields.items():
+            recipe = self._recipes[name]
+            if recipe is None:
+                fields[name] = _fresh(field)
+            else:
+                fields.fields[name] = _made(recipe, self)
+        return fields

@@ -65,3 +65,64 @@ def test_a_validator_added_to_one_instance_is_not_the_next_ones():
     second = OrderIn(data={"number": 5, "lines": []})
     assert second.is_valid(), second.errors
     assert second.fields["number"].error_messages["min_value"] != "changed"
+
+
+def _serializers() -> list[type[Serializer]]:
+    """Every serializer of the product (those its URLs reach, and so on down)."""
+    import config.urls_dealer
+    import config.urls_hotline
+    import config.urls_public  # noqa: F401
+
+    found, todo = [], [Serializer]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls.__module__.split(".")[0] != "tests" and cls is not Serializer:
+            found.append(cls)
+    return found
+
+
+_DRF_FIELDS = serializers.Serializer.__dict__["fields"].func  # copy each declared field, then bind it
+
+
+def _like(value):
+    """``value`` as it compares between two copies: a field or validator by its type."""
+    if isinstance(value, serializers.Field) or callable(value):
+        return type(value)
+    if isinstance(value, dict):
+        return {k: _like(v) for k, v in value.items() if k != "child"}
+    if isinstance(value, list | tuple):
+        return [_like(v) for v in value]
+    return value
+
+
+def _same_as_drf_makes(made: serializers.Field, reference: serializers.Field, parent, where: str) -> None:
+    assert type(made) is type(reference), where
+    assert made.parent is parent, where
+    mine, theirs = vars(made), vars(reference)
+    skip = {"parent", "child", "fields", "_creation_counter"}
+    assert {k: _like(v) for k, v in mine.items() if k not in skip} == {
+        k: _like(v) for k, v in theirs.items() if k not in skip
+    }, where
+    for shared in ("_validators", "error_messages", "_context"):
+        if shared in mine:
+            assert mine[shared] is not vars(reference)[shared], f"{where}.{shared}"
+    if isinstance(made, serializers.ListSerializer):
+        _same_as_drf_makes(made.child, reference.child, made, f"{where}[]")
+    elif isinstance(made, Serializer):
+        fields, drf = made.fields, _DRF_FIELDS(reference)
+        assert list(fields) == list(drf), where
+        for name in fields:
+            _same_as_drf_makes(fields[name], drf[name], made, f"{where}.{name}")
+
+
+def test_every_serializers_fields_are_made_as_drf_would_copy_and_bind_them():
+    classes = _serializers()
+    assert len(classes) > 50  # the product's, not none
+
+    for cls in classes:
+        made, reference = cls(), cls()
+        fields, drf = made.fields, _DRF_FIELDS(reference)
+        assert list(fields) == list(drf), cls.__name__
+        for name in fields:
+            _same_as_drf_makes(fields[name], drf[name], made, f"{cls.__name__}.{name}")
