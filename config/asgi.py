@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -16,6 +17,8 @@ from django.http.response import HttpResponseBase
 from django.urls import set_script_prefix
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+logger = logging.getLogger(__name__)
 
 
 class OneTripASGIHandler(ASGIHandler):
@@ -44,9 +47,9 @@ class OneTripASGIHandler(ASGIHandler):
         super().load_middleware(is_async=False)
         self._answer_in_thread = sync_to_async(self._answer, thread_sensitive=True)
 
-    def _answer(self, scope: dict, body_file: Any) -> HttpResponseBase:
+    def _answer(self, scope: dict, body_file: Any, made: list[HttpResponseBase]) -> HttpResponseBase:
         """All of a request's synchronous work, in its thread: started, built, answered and,
-        unless its body is streamed, closed."""
+        unless its body is streamed, closed. The response is also left in ``made``."""
         signals.request_started.send(sender=self.__class__, scope=scope)
         request, response = self.create_request(scope, body_file)
         if request is not None:
@@ -54,9 +57,22 @@ class OneTripASGIHandler(ASGIHandler):
             response._handler_class = self.__class__
             if isinstance(response, FileResponse):
                 response.block_size = self.chunk_size
+        made.append(response)
         if not response.streaming:
-            response.close()
+            try:
+                response.close()
+            except Exception:
+                # A request_finished receiver failed. The answer is written (a work order may have
+                # been recorded): it goes out all the same, as it would have before its close.
+                logger.exception("Finishing the request for %s failed", scope.get("path", ""))
         return response
+
+    @staticmethod
+    def _abandoned(made: list[HttpResponseBase]) -> None:
+        """A request whose client went away: a streamed answer made for it is closed (the other
+        answers closed themselves; a request that never reached its thread started nothing)."""
+        if made and made[0].streaming:
+            made[0].close()
 
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
         return await sync_to_async(self.get_response, thread_sensitive=True)(request)
@@ -70,8 +86,10 @@ class OneTripASGIHandler(ASGIHandler):
             return
         set_script_prefix(get_script_prefix(scope))
 
+        made: list[HttpResponseBase] = []
+
         async def answer() -> HttpResponseBase:
-            response = await self._answer_in_thread(scope, body_file)
+            response = await self._answer_in_thread(scope, body_file, made)
             with contextlib.suppress(asyncio.CancelledError):  # the client went away meanwhile
                 await self.send_response(response, send)
             return response
@@ -99,7 +117,7 @@ class OneTripASGIHandler(ASGIHandler):
             response = tasks[1].result()
         except asyncio.CancelledError:
             # Gone before its answer: the thread may still be at work; this runs after it there.
-            await signals.request_finished.asend(sender=self.__class__)
+            await sync_to_async(self._abandoned, thread_sensitive=True)(made)
         else:
             if response.streaming:
                 await sync_to_async(response.close, thread_sensitive=True)()

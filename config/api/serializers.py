@@ -9,9 +9,10 @@ binding only sets attributes on the field. So each class notes once, per
 declared field, the attributes a bound copy has (its parent aside), and each
 instance's fields are made from those already bound: a plain field or a nested
 serializer (with its own context and, for a list of them, its own child) is a
-new object with those attributes, its own validators and messages. A list or
-dict field, or a default that could be changed in place, is still copied in
-depth, as DRF does, and then bound.
+new object with those attributes, its own validators, messages and source path.
+A list or dict field, a default that could be changed in place, or a nested
+serializer with an ``__init__`` of its own, is still copied (built again) and
+then bound, as DRF does.
 
 Every text field refuses lone surrogates (which PostgreSQL cannot store) as DRF
 has it do, with DRF's message, by one regular-expression search rather than a
@@ -22,9 +23,9 @@ from __future__ import annotations
 
 import copy
 import re
-from functools import cached_property
 from typing import Any, NamedTuple
 
+from django.utils.functional import cached_property
 from rest_framework import serializers
 from rest_framework.utils.serializer_helpers import BindingDict
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
@@ -77,6 +78,7 @@ class _Recipe(NamedTuple):
     child: _Recipe | None
 
 
+_DRF_INITS = (serializers.Serializer.__init__, serializers.ListSerializer.__init__)
 # A declared field's state of one use, never carried into a copy.
 _PER_USE = frozenset({"parent", "child", "fields", "_validated_data", "_errors", "_data", "initial_data"})
 
@@ -89,6 +91,8 @@ def _recipe(field: serializers.Field, name: str) -> _Recipe | None:
         if child is None:
             return None
     if isinstance(field, serializers.BaseSerializer):
+        if type(field).__init__ not in _DRF_INITS:  # its own __init__ runs for every copy
+            return None
         if any(isinstance(v, _MUTABLE) for k, v in field._kwargs.items() if k not in ("validators", "child")):
             return None
     elif (
@@ -101,7 +105,10 @@ def _recipe(field: serializers.Field, name: str) -> _Recipe | None:
     probe = object.__new__(type(field))
     probe.__dict__.update({k: v for k, v in field.__dict__.items() if k not in _PER_USE})
     if probe.field_name is None:  # a list's child comes bound (as "") already
-        probe.bind(field_name=name, parent=None)
+        try:
+            probe.bind(field_name=name, parent=None)
+        except AssertionError:  # DRF's own refusal (a redundant source=), said when it is used
+            return None
     return _Recipe(type(field), {k: v for k, v in probe.__dict__.items() if k not in _PER_USE}, child)
 
 
@@ -114,6 +121,7 @@ def _made(recipe: _Recipe, parent: serializers.Field) -> serializers.Field:
     # Its own validators and messages: a serializer may add to one field's without touching the rest.
     if "_validators" in attrs:
         attrs["_validators"] = list(attrs["_validators"])
+    attrs["source_attrs"] = list(attrs["source_attrs"])
     attrs["error_messages"] = dict(attrs["error_messages"])
     if "_context" in attrs:  # a serializer's own (its root's is the one read)
         attrs["_context"] = {}

@@ -36,17 +36,37 @@ def streamed(request: HttpRequest) -> StreamingHttpResponse:
     return StreamingHttpResponse(_parts())
 
 
-# Set by the test once its client has gone: the view is still at work until then.
+# The slow views tell the test they have begun, then wait until its client has gone.
+view_began = threading.Event()
 client_gone = threading.Event()
-
-
-slow_views: list[int] = []  # the threads the slow view ran in
+slow_views: list[int] = []  # the threads the slow views ran in
 
 
 def slow(request: HttpRequest) -> JsonResponse:
+    view_began.set()
     client_gone.wait(timeout=10)
     slow_views.append(threading.get_ident())
     return JsonResponse({"view": threading.get_ident()})
+
+
+class _Closable:
+    """Parts to stream that note when Django closes them (as it closes a file it streamed)."""
+
+    closed: list[bool] = []
+
+    def __init__(self) -> None:
+        self.parts = _parts()
+
+    def __aiter__(self):
+        return self.parts
+
+    def close(self) -> None:
+        self.closed.append(True)
+
+
+def slow_streamed(request: HttpRequest) -> StreamingHttpResponse:
+    slow(request)
+    return StreamingHttpResponse(_Closable())
 
 
 urlpatterns = [
@@ -55,4 +75,5 @@ urlpatterns = [
     path("state/", state),
     path("streamed/", streamed),
     path("slow/", slow),
+    path("slow-streamed/", slow_streamed),
 ]

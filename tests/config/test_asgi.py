@@ -148,11 +148,14 @@ def test_a_streamed_answer_is_finished_after_its_last_part_is_sent(
     assert sent == ["http.response.start", "one,", "two,", "three", "http.response.body", "finished"]
 
 
-def test_a_client_gone_before_its_answer_gets_none_and_the_request_still_finishes(
-    committed_tenants, hotline, handler, signals_seen
+@pytest.mark.parametrize("path", ["/slow/", "/slow-streamed/"])
+def test_a_client_gone_before_its_answer_gets_none_and_the_request_finishes_once(
+    committed_tenants, hotline, handler, signals_seen, path
 ):
+    asgi_urls.view_began.clear()
     asgi_urls.client_gone.clear()
     asgi_urls.slow_views.clear()
+    asgi_urls._Closable.closed.clear()
     sent: list[dict] = []
     asked: list[bool] = []
 
@@ -161,19 +164,38 @@ def test_a_client_gone_before_its_answer_gets_none_and_the_request_still_finishe
             asked.append(True)
             return {"type": "http.request", "body": b"", "more_body": False}
         # The client hangs up while the view is at work; the view ends a moment later.
+        assert await asyncio.to_thread(asgi_urls.view_began.wait, 10)
         asyncio.get_running_loop().call_later(0.2, asgi_urls.client_gone.set)
         return {"type": "http.disconnect"}
 
     async def send(message: dict) -> None:
         sent.append(message)
 
-    asyncio.run(handler(http_scope(host_of(hotline), "/slow/"), receive, send))
+    asyncio.run(handler(http_scope(host_of(hotline), path), receive, send))
 
     assert sent == []
     [view] = asgi_urls.slow_views
-    # Its database connection is given back in its own thread, once the view is done with it.
-    assert signals_seen[0] == ("started", view)
-    assert signals_seen[-1] == ("finished", view)
+    # Its database connection is given back in its own thread, once, when the view is done with it.
+    assert signals_seen == [("started", view), ("finished", view)]
+    if path == "/slow-streamed/":  # what it would have streamed is closed, as after sending it
+        assert asgi_urls._Closable.closed == [True]
+
+
+def test_an_answer_goes_out_even_when_finishing_its_request_fails(
+    committed_tenants, hotline, handler, caplog
+):
+    def failing(sender, **kwargs) -> None:
+        raise RuntimeError("the pool refused the connection back")
+
+    request_finished.connect(failing)
+    try:
+        status, body = asyncio.run(get(handler, host_of(hotline), "/thread/"))
+    finally:
+        request_finished.disconnect(failing)
+
+    assert status == 200
+    assert "view" in body
+    assert any("the pool refused" in r.exc_text for r in caplog.records if r.exc_text)
 
 
 def test_two_requests_in_flight_are_served_side_by_side(committed_tenants, hotline, handler):

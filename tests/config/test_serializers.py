@@ -96,7 +96,11 @@ def _like(value):
     return value
 
 
-def _same_as_drf_makes(made: serializers.Field, reference: serializers.Field, parent, where: str) -> None:
+def _same_as_drf_makes(
+    made: serializers.Field, other: serializers.Field, reference: serializers.Field, parent, where: str
+) -> None:
+    """``made`` as its serializer made it, ``other`` the same field made for another instance,
+    ``reference`` the declared field copied and bound."""
     assert type(made) is type(reference), where
     assert made.parent is parent, where
     mine, theirs = vars(made), vars(reference)
@@ -104,16 +108,19 @@ def _same_as_drf_makes(made: serializers.Field, reference: serializers.Field, pa
     assert {k: _like(v) for k, v in mine.items() if k not in skip} == {
         k: _like(v) for k, v in theirs.items() if k not in skip
     }, where
-    for shared in ("_validators", "error_messages", "_context"):
-        if shared in mine:
-            assert mine[shared] is not vars(reference)[shared], f"{where}.{shared}"
+    as_declared = getattr(made.parent, "_declared_fields", {}).get(made.field_name)
+    declared = vars(as_declared) if as_declared is not None else {}
+    for own in ("_validators", "error_messages", "_context", "source_attrs"):
+        if own in mine:  # its own, not the declared field's nor another instance's
+            assert mine[own] is not declared.get(own), f"{where}.{own}"
+            assert mine[own] is not vars(other)[own], f"{where}.{own}"
     if isinstance(made, serializers.ListSerializer):
-        _same_as_drf_makes(made.child, reference.child, made, f"{where}[]")
+        _same_as_drf_makes(made.child, other.child, reference.child, made, f"{where}[]")
     elif isinstance(made, Serializer):
-        fields, drf = made.fields, _DRF_FIELDS(reference)
+        fields, others, drf = made.fields, other.fields, _DRF_FIELDS(reference)
         assert list(fields) == list(drf), where
         for name in fields:
-            _same_as_drf_makes(fields[name], drf[name], made, f"{where}.{name}")
+            _same_as_drf_makes(fields[name], others[name], drf[name], made, f"{where}.{name}")
 
 
 def test_every_serializers_fields_are_made_as_drf_would_copy_and_bind_them():
@@ -121,8 +128,8 @@ def test_every_serializers_fields_are_made_as_drf_would_copy_and_bind_them():
     assert len(classes) > 50  # the product's, not none
 
     for cls in classes:
-        made, reference = cls(), cls()
-        fields, drf = made.fields, _DRF_FIELDS(reference)
+        made, other, reference = cls(), cls(), cls()
+        fields, others, drf = made.fields, other.fields, _DRF_FIELDS(reference)
         assert list(fields) == list(drf), cls.__name__
         for name in fields:
-            _same_as_drf_makes(fields[name], drf[name], made, f"{cls.__name__}.{name}")
+            _same_as_drf_makes(fields[name], others[name], drf[name], made, f"{cls.__name__}.{name}")
