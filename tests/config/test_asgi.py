@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import json
 import logging
@@ -26,8 +27,21 @@ def handler(settings, hotline):
     return OneTripASGIHandler()
 
 
-async def serve(app, host: str, path: str, headers: list | None = None) -> tuple[int, bytes]:
-    sent: list[dict] = []
+@contextlib.contextmanager
+def receiving(signal, receiver):
+    """``receiver`` connected to ``signal`` for the block."""
+    signal.connect(receiver)
+    try:
+        yield
+    finally:
+        signal.disconnect(receiver)
+
+
+async def serve(
+    app, host: str, path: str, headers: list | None = None, sent: list[dict] | None = None
+) -> tuple[int, bytes]:
+    """The status and body ``path`` is answered with; each message sent is also left in ``sent``."""
+    sent = [] if sent is None else sent
     asked: list[bool] = []
 
     async def receive() -> dict:
@@ -56,11 +70,8 @@ def test_a_request_starts_and_runs_its_view_in_the_same_thread(committed_tenants
     def note(sender, scope=None, **kwargs) -> None:
         note.thread = threading.get_ident()
 
-    request_started.connect(note)
-    try:
+    with receiving(request_started, note):
         status, body = asyncio.run(get(handler, host_of(hotline), "/thread/"))
-    finally:
-        request_started.disconnect(note)
 
     assert status == 200
     assert body["view"] == note.thread
@@ -90,11 +101,8 @@ def signals_seen():
     def finished(sender, **kwargs) -> None:
         seen.append(("finished", threading.get_ident()))
 
-    request_started.connect(started)
-    request_finished.connect(finished)
-    yield seen
-    request_started.disconnect(started)
-    request_finished.disconnect(finished)
+    with receiving(request_started, started), receiving(request_finished, finished):
+        yield seen
 
 
 def test_a_request_is_started_answered_and_finished_in_one_trip_to_its_thread(
@@ -121,31 +129,17 @@ def test_an_error_answer_is_logged_in_the_same_trip(committed_tenants, hotline, 
     assert thread.trips == 1
 
 
-def test_a_streamed_answer_is_finished_after_its_last_part_is_sent(
-    committed_tenants, hotline, handler, signals_seen
-):
-    sent: list[str] = []
-    asked: list[bool] = []
-
-    async def receive() -> dict:
-        if asked:  # the client waits for the answer
-            await asyncio.Event().wait()
-        asked.append(True)
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict) -> None:
-        sent.append(message.get("body", b"").decode() or message["type"])
+def test_a_streamed_answer_is_finished_after_its_last_part_is_sent(committed_tenants, hotline, handler):
+    sent: list[dict] = []
 
     def finished(sender, **kwargs) -> None:
-        sent.append("finished")
+        sent.append({"type": "finished"})
 
-    request_finished.connect(finished)
-    try:
-        asyncio.run(handler(http_scope(host_of(hotline), "/streamed/"), receive, send))
-    finally:
-        request_finished.disconnect(finished)
+    with receiving(request_finished, finished):
+        status, body = asyncio.run(serve(handler, host_of(hotline), "/streamed/", sent=sent))
 
-    assert sent == ["http.response.start", "one,", "two,", "three", "http.response.body", "finished"]
+    assert (status, body) == (200, b"one,two,three")
+    assert [m["type"] for m in sent] == ["http.response.start", *["http.response.body"] * 4, "finished"]
 
 
 @pytest.mark.parametrize("path", ["/slow/", "/slow-streamed/"])
@@ -187,11 +181,8 @@ def test_an_answer_goes_out_even_when_finishing_its_request_fails(
     def failing(sender, **kwargs) -> None:
         raise RuntimeError("the pool refused the connection back")
 
-    request_finished.connect(failing)
-    try:
+    with receiving(request_finished, failing):
         status, body = asyncio.run(get(handler, host_of(hotline), "/thread/"))
-    finally:
-        request_finished.disconnect(failing)
 
     assert status == 200
     assert "view" in body
