@@ -4,11 +4,13 @@ import asyncio
 import contextlib
 import logging
 import os
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import django
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.conf import settings
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
@@ -19,6 +21,7 @@ from django.urls import set_script_prefix
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 logger = logging.getLogger(__name__)
+_PROBES = frozenset({"/healthz", "/readyz"})  # config.middleware.HealthMiddleware
 
 
 class OneTripASGIHandler(ASGIHandler):
@@ -34,6 +37,11 @@ class OneTripASGIHandler(ASGIHandler):
     A client that goes away is sent nothing more; its request, once in its thread, is carried
     through and finished there. An asynchronous middleware or view would still work, adapted by
     Django as under WSGI.
+
+    A process works on ``WEB_REQUESTS_AT_ONCE`` requests at once; the others wait their turn in
+    the event loop, before their trip. More at once only share the same cores and interpreter
+    lock, each going slower (and more transactions overlap in PostgreSQL). The probes never
+    wait.
     """
 
     # Request threads waiting for a request; more than this many idle are let go.
@@ -42,6 +50,17 @@ class OneTripASGIHandler(ASGIHandler):
     def __init__(self) -> None:
         super().__init__()
         self._idle: list[ThreadPoolExecutor] = []
+        self._places: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # by event loop
+
+    def _turn(self, scope: dict) -> contextlib.AbstractAsyncContextManager:
+        """A request's turn at the process's ``WEB_REQUESTS_AT_ONCE`` places; the probes' paths
+        (answered at once, before any tenant or database) never wait for one."""
+        if scope["path"] in _PROBES:
+            return contextlib.nullcontext()
+        loop = asyncio.get_running_loop()
+        if loop not in self._places:
+            self._places[loop] = asyncio.Semaphore(settings.WEB_REQUESTS_AT_ONCE)
+        return self._places[loop]
 
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
@@ -89,7 +108,8 @@ class OneTripASGIHandler(ASGIHandler):
         made: list[HttpResponseBase] = []
 
         async def answer() -> HttpResponseBase:
-            response = await self._answer_in_thread(scope, body_file, made)
+            async with self._turn(scope):
+                response = await self._answer_in_thread(scope, body_file, made)
             with contextlib.suppress(asyncio.CancelledError):  # the client went away meanwhile
                 await self.send_response(response, send)
             return response

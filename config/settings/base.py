@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.embedded import celery_broker_url
@@ -155,6 +156,11 @@ if _pool_max > 0:
 else:
     _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 _database["CONN_HEALTH_CHECKS"] = _pool_max <= 0
+# Requests a web process works on at once (config/asgi.py); the others wait their turn in the
+# event loop. More at once only share the same cores and interpreter lock, each slower.
+WEB_REQUESTS_AT_ONCE = env.int("WEB_REQUESTS_AT_ONCE", default=4)
+if WEB_REQUESTS_AT_ONCE < 1:
+    raise ImproperlyConfigured("WEB_REQUESTS_AT_ONCE must be at least 1.")
 _database.setdefault("OPTIONS", {})["application_name"] = env("DB_APPLICATION_NAME", default="complaint-desk")
 DATABASES = {"default": _database}
 # Set by every session as it opens (config/database.py): a backend whose client's node vanished

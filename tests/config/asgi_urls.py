@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.urls import path
@@ -69,6 +70,16 @@ def slow_streamed(request: HttpRequest) -> StreamingHttpResponse:
     return StreamingHttpResponse(_Closable())
 
 
+held: list[tuple[float, float]] = []  # when each /hold/ view began and ended
+
+
+def hold(request: HttpRequest) -> JsonResponse:
+    began = time.monotonic()
+    time.sleep(0.3)
+    held.append((began, time.monotonic()))
+    return JsonResponse({"view": threading.get_ident()})
+
+
 urlpatterns = [
     path("thread/", thread_of),
     path("meet/", meet),
@@ -76,4 +87,5 @@ urlpatterns = [
     path("streamed/", streamed),
     path("slow/", slow),
     path("slow-streamed/", slow_streamed),
+    path("hold/", hold),
 ]

@@ -189,6 +189,43 @@ def test_an_answer_goes_out_even_when_finishing_its_request_fails(
     assert any("the pool refused" in r.exc_text for r in caplog.records if r.exc_text)
 
 
+def test_a_process_works_on_no_more_requests_at_once_than_it_is_set_to(
+    committed_tenants, hotline, handler, settings
+):
+    settings.WEB_REQUESTS_AT_ONCE = 1
+    asgi_urls.held.clear()
+    host = host_of(hotline)
+
+    async def three() -> list:
+        return await asyncio.gather(*(get(handler, host, "/hold/") for _ in range(3)))
+
+    answers = asyncio.run(three())
+
+    assert [status for status, _ in answers] == [200, 200, 200]  # each waited its turn
+    first, second, third = sorted(asgi_urls.held)
+    assert first[1] <= second[0]  # one after the other
+    assert second[1] <= third[0]
+
+
+def test_the_probes_never_wait_for_a_turn(committed_tenants, hotline, handler, settings):
+    settings.WEB_REQUESTS_AT_ONCE = 1
+    asgi_urls.view_began.clear()
+    asgi_urls.client_gone.clear()
+    asgi_urls.slow_views.clear()
+    host = host_of(hotline)
+
+    async def probe_while_a_request_holds_the_place() -> tuple:
+        held = asyncio.create_task(get(handler, host, "/slow/"))
+        assert await asyncio.to_thread(asgi_urls.view_began.wait, 10)
+        probed = await asyncio.wait_for(get(handler, "10.0.0.7:8000", "/healthz"), timeout=5)
+        asgi_urls.client_gone.set()  # the slow view may end now
+        return probed, await held
+
+    (probe, _), (status, _) = asyncio.run(probe_while_a_request_holds_the_place())
+
+    assert (probe, status) == (200, 200)
+
+
 def test_two_requests_in_flight_are_served_side_by_side(committed_tenants, hotline, handler):
     asgi_urls.meeting.reset()
     host = host_of(hotline)

@@ -86,3 +86,18 @@ def test_printed_links_use_the_port_the_web_process_listens_on():
     ]
 
     assert ports == ["8000", "8123", "80"]
+
+
+def test_a_web_process_takes_at_least_one_request_at_once():
+    at_once = (
+        "import django; django.setup(); from django.conf import settings as s; print(s.WEB_REQUESTS_AT_ONCE)"
+    )
+    keys = {"SECRET_KEY": "x" * 50, "SMS_REPLY_SECRET": "y" * 40}
+
+    default = run_production(at_once, **keys)
+    none = run_production(at_once, **keys, WEB_REQUESTS_AT_ONCE="0")
+
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.strip() == "4"
+    assert none.returncode != 0
+    assert "WEB_REQUESTS_AT_ONCE must be at least 1" in none.stderr
