@@ -5,6 +5,7 @@ import contextlib
 import logging
 import os
 import weakref
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -24,6 +25,11 @@ logger = logging.getLogger(__name__)
 _PROBES = frozenset({"/healthz", "/readyz"})  # config.middleware.HealthMiddleware
 
 
+async def _sent_as_is(parts: list[bytes]) -> AsyncIterator[bytes]:
+    for part in parts:
+        yield part
+
+
 class OneTripASGIHandler(ASGIHandler):
     """Django's ASGI handler with each request's synchronous work done in one trip to its thread.
 
@@ -40,8 +46,9 @@ class OneTripASGIHandler(ASGIHandler):
 
     A process works on ``WEB_REQUESTS_AT_ONCE`` requests at once; the others wait their turn in
     the event loop, before their trip. More at once only share the same cores and interpreter
-    lock, each going slower (and more transactions overlap in PostgreSQL). The probes never
-    wait.
+    lock, each going slower (and more transactions overlap in PostgreSQL). A request keeps its
+    place until its thread is done, also when its client has gone; a synchronous stream (a
+    file, a CSV list) is read within it. The probes never wait.
     """
 
     # Request threads waiting for a request; more than this many idle are let go.
@@ -52,15 +59,16 @@ class OneTripASGIHandler(ASGIHandler):
         self._idle: list[ThreadPoolExecutor] = []
         self._places: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # by event loop
 
-    def _turn(self, scope: dict) -> contextlib.AbstractAsyncContextManager:
-        """A request's turn at the process's ``WEB_REQUESTS_AT_ONCE`` places; the probes' paths
-        (answered at once, before any tenant or database) never wait for one."""
+    def _places_for(self, scope: dict) -> asyncio.Semaphore | None:
+        """The process's ``WEB_REQUESTS_AT_ONCE`` places (those of the running event loop); None
+        for the probes' paths, answered at once, before any tenant or database."""
         if scope["path"] in _PROBES:
-            return contextlib.nullcontext()
+            return None
         loop = asyncio.get_running_loop()
-        if loop not in self._places:
-            self._places[loop] = asyncio.Semaphore(settings.WEB_REQUESTS_AT_ONCE)
-        return self._places[loop]
+        places = self._places.get(loop)
+        if places is None:
+            places = self._places[loop] = asyncio.Semaphore(settings.WEB_REQUESTS_AT_ONCE)
+        return places
 
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
@@ -76,6 +84,10 @@ class OneTripASGIHandler(ASGIHandler):
             response._handler_class = self.__class__
             if isinstance(response, FileResponse):
                 response.block_size = self.chunk_size
+            if response.streaming and not response.is_async:
+                # Django reads a synchronous stream whole, in this thread, when it sends it: read
+                # here, within the request's place, and handed over as parts to send.
+                response.streaming_content = _sent_as_is(list(response.streaming_content))
         made.append(response)
         if not response.streaming:
             try:
@@ -106,10 +118,26 @@ class OneTripASGIHandler(ASGIHandler):
         set_script_prefix(get_script_prefix(scope))
 
         made: list[HttpResponseBase] = []
+        places = self._places_for(scope)
+        holding: list[bool] = []  # a place is this request's until its thread is done with it
+
+        def give_back() -> None:
+            if holding:
+                holding.clear()
+                places.release()
 
         async def answer() -> HttpResponseBase:
-            async with self._turn(scope):
+            if places is not None:
+                await places.acquire()
+                holding.append(True)
+            try:
                 response = await self._answer_in_thread(scope, body_file, made)
+            except asyncio.CancelledError:
+                raise  # its thread may still be at work: the place is given back after it (below)
+            except BaseException:
+                give_back()
+                raise
+            give_back()
             with contextlib.suppress(asyncio.CancelledError):  # the client went away meanwhile
                 await self.send_response(response, send)
             return response
@@ -137,7 +165,10 @@ class OneTripASGIHandler(ASGIHandler):
             response = tasks[1].result()
         except asyncio.CancelledError:
             # Gone before its answer: the thread may still be at work; this runs after it there.
-            await sync_to_async(self._abandoned, thread_sensitive=True)(made)
+            try:
+                await sync_to_async(self._abandoned, thread_sensitive=True)(made)
+            finally:
+                give_back()
         else:
             if response.streaming:
                 await sync_to_async(response.close, thread_sensitive=True)()

@@ -156,13 +156,13 @@ if _pool_max > 0:
 else:
     _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 _database["CONN_HEALTH_CHECKS"] = _pool_max <= 0
+_database.setdefault("OPTIONS", {})["application_name"] = env("DB_APPLICATION_NAME", default="complaint-desk")
+DATABASES = {"default": _database}
 # Requests a web process works on at once (config/asgi.py); the others wait their turn in the
 # event loop. More at once only share the same cores and interpreter lock, each slower.
 WEB_REQUESTS_AT_ONCE = env.int("WEB_REQUESTS_AT_ONCE", default=4)
 if WEB_REQUESTS_AT_ONCE < 1:
     raise ImproperlyConfigured("WEB_REQUESTS_AT_ONCE must be at least 1.")
-_database.setdefault("OPTIONS", {})["application_name"] = env("DB_APPLICATION_NAME", default="complaint-desk")
-DATABASES = {"default": _database}
 # Set by every session as it opens (config/database.py): a backend whose client's node vanished
 # gives up after about a minute (30 s of silence, then 3 probes 10 s apart; 60 s for unanswered
 # data) instead of the system's two hours, releasing the rows it held locked.

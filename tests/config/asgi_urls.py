@@ -41,12 +41,14 @@ def streamed(request: HttpRequest) -> StreamingHttpResponse:
 view_began = threading.Event()
 client_gone = threading.Event()
 slow_views: list[int] = []  # the threads the slow views ran in
+slow_ends: list[float] = []  # when each ended
 
 
 def slow(request: HttpRequest) -> JsonResponse:
     view_began.set()
     client_gone.wait(timeout=10)
     slow_views.append(threading.get_ident())
+    slow_ends.append(time.monotonic())
     return JsonResponse({"view": threading.get_ident()})
 
 
@@ -80,6 +82,17 @@ def hold(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"view": threading.get_ident()})
 
 
+def _held_parts():
+    began = time.monotonic()
+    time.sleep(0.3)
+    yield b"made slowly"
+    held.append((began, time.monotonic()))
+
+
+def hold_streamed(request: HttpRequest) -> StreamingHttpResponse:
+    return StreamingHttpResponse(_held_parts())  # a synchronous stream
+
+
 urlpatterns = [
     path("thread/", thread_of),
     path("meet/", meet),
@@ -88,4 +101,5 @@ urlpatterns = [
     path("slow/", slow),
     path("slow-streamed/", slow_streamed),
     path("hold/", hold),
+    path("hold-streamed/", hold_streamed),
 ]

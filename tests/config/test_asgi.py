@@ -189,15 +189,17 @@ def test_an_answer_goes_out_even_when_finishing_its_request_fails(
     assert any("the pool refused" in r.exc_text for r in caplog.records if r.exc_text)
 
 
+@pytest.mark.parametrize("path", ["/hold/", "/hold-streamed/"])
 def test_a_process_works_on_no_more_requests_at_once_than_it_is_set_to(
-    committed_tenants, hotline, handler, settings
+    committed_tenants, hotline, handler, settings, path
 ):
+    # A synchronous stream is made within the request's place too, not after it.
     settings.WEB_REQUESTS_AT_ONCE = 1
     asgi_urls.held.clear()
     host = host_of(hotline)
 
     async def three() -> list:
-        return await asyncio.gather(*(get(handler, host, "/hold/") for _ in range(3)))
+        return await asyncio.gather(*(serve(handler, host, path) for _ in range(3)))
 
     answers = asyncio.run(three())
 
@@ -205,6 +207,42 @@ def test_a_process_works_on_no_more_requests_at_once_than_it_is_set_to(
     first, second, third = sorted(asgi_urls.held)
     assert first[1] <= second[0]  # one after the other
     assert second[1] <= third[0]
+
+
+def test_a_request_whose_client_went_away_keeps_its_place_until_its_view_is_done(
+    committed_tenants, hotline, handler, settings
+):
+    settings.WEB_REQUESTS_AT_ONCE = 1
+    for event in (asgi_urls.view_began, asgi_urls.client_gone):
+        event.clear()
+    asgi_urls.slow_ends.clear()
+    asgi_urls.held.clear()
+    host = host_of(hotline)
+    asked: list[bool] = []
+
+    async def leaving() -> dict:
+        if not asked:
+            asked.append(True)
+            return {"type": "http.request", "body": b"", "more_body": False}
+        assert await asyncio.to_thread(asgi_urls.view_began.wait, 10)
+        asyncio.get_running_loop().call_later(0.3, asgi_urls.client_gone.set)
+        return {"type": "http.disconnect"}
+
+    async def ignored(message: dict) -> None:
+        pass
+
+    async def one_leaves_then_another_comes() -> int:
+        gone = asyncio.create_task(handler(http_scope(host, "/slow/"), leaving, ignored))
+        assert await asyncio.to_thread(asgi_urls.view_began.wait, 10)
+        await asyncio.sleep(0.1)  # the first client has hung up; its view is still at work
+        status, _ = await get(handler, host, "/hold/")
+        await gone
+        return status
+
+    assert asyncio.run(one_leaves_then_another_comes()) == 200
+    [slow_ended] = asgi_urls.slow_ends
+    [(hold_began, _)] = asgi_urls.held
+    assert hold_began >= slow_ended  # its turn came once the first thread was done
 
 
 def test_the_probes_never_wait_for_a_turn(committed_tenants, hotline, handler, settings):

@@ -61,6 +61,8 @@ def _web(database_url: str, application_name: str) -> Iterator[int]:
         "DATABASE_URL": database_url,
         "DB_POOL_MAX_SIZE": str(POOL_MAX),
         "DB_APPLICATION_NAME": application_name,
+        # Every request at once, so that the pool alone bounds the connections.
+        "WEB_REQUESTS_AT_ONCE": "1000",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port), "--lifespan", "off",
