@@ -27,6 +27,30 @@ def handler(settings, hotline):
     return OneTripASGIHandler()
 
 
+@pytest.fixture(autouse=True)
+def _views_reset():
+    for event in (asgi_urls.view_began, asgi_urls.client_gone):
+        event.clear()
+    for seen in (asgi_urls.slow_views, asgi_urls.slow_ends, asgi_urls.held, asgi_urls._Closable.closed):
+        seen.clear()
+
+
+def a_client_leaving():
+    """A client's ``receive``: the request, then, once the view has begun, the client hangs up
+    (the view ends a moment later)."""
+    asked: list[bool] = []
+
+    async def receive() -> dict:
+        if not asked:
+            asked.append(True)
+            return {"type": "http.request", "body": b"", "more_body": False}
+        assert await asyncio.to_thread(asgi_urls.view_began.wait, 10)
+        asyncio.get_running_loop().call_later(0.3, asgi_urls.client_gone.set)
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
 @contextlib.contextmanager
 def receiving(signal, receiver):
     """``receiver`` connected to ``signal`` for the block."""
@@ -146,26 +170,12 @@ def test_a_streamed_answer_is_finished_after_its_last_part_is_sent(committed_ten
 def test_a_client_gone_before_its_answer_gets_none_and_the_request_finishes_once(
     committed_tenants, hotline, handler, signals_seen, path
 ):
-    asgi_urls.view_began.clear()
-    asgi_urls.client_gone.clear()
-    asgi_urls.slow_views.clear()
-    asgi_urls._Closable.closed.clear()
     sent: list[dict] = []
-    asked: list[bool] = []
-
-    async def receive() -> dict:
-        if not asked:
-            asked.append(True)
-            return {"type": "http.request", "body": b"", "more_body": False}
-        # The client hangs up while the view is at work; the view ends a moment later.
-        assert await asyncio.to_thread(asgi_urls.view_began.wait, 10)
-        asyncio.get_running_loop().call_later(0.2, asgi_urls.client_gone.set)
-        return {"type": "http.disconnect"}
 
     async def send(message: dict) -> None:
         sent.append(message)
 
-    asyncio.run(handler(http_scope(host_of(hotline), path), receive, send))
+    asyncio.run(handler(http_scope(host_of(hotline), path), a_client_leaving(), send))
 
     assert sent == []
     [view] = asgi_urls.slow_views
@@ -195,7 +205,6 @@ def test_a_process_works_on_no_more_requests_at_once_than_it_is_set_to(
 ):
     # A synchronous stream is made within the request's place too, not after it.
     settings.WEB_REQUESTS_AT_ONCE = 1
-    asgi_urls.held.clear()
     host = host_of(hotline)
 
     async def three() -> list:
@@ -213,26 +222,13 @@ def test_a_request_whose_client_went_away_keeps_its_place_until_its_view_is_done
     committed_tenants, hotline, handler, settings
 ):
     settings.WEB_REQUESTS_AT_ONCE = 1
-    for event in (asgi_urls.view_began, asgi_urls.client_gone):
-        event.clear()
-    asgi_urls.slow_ends.clear()
-    asgi_urls.held.clear()
     host = host_of(hotline)
-    asked: list[bool] = []
-
-    async def leaving() -> dict:
-        if not asked:
-            asked.append(True)
-            return {"type": "http.request", "body": b"", "more_body": False}
-        assert await asyncio.to_thread(asgi_urls.view_began.wait, 10)
-        asyncio.get_running_loop().call_later(0.3, asgi_urls.client_gone.set)
-        return {"type": "http.disconnect"}
 
     async def ignored(message: dict) -> None:
         pass
 
     async def one_leaves_then_another_comes() -> int:
-        gone = asyncio.create_task(handler(http_scope(host, "/slow/"), leaving, ignored))
+        gone = asyncio.create_task(handler(http_scope(host, "/slow/"), a_client_leaving(), ignored))
         assert await asyncio.to_thread(asgi_urls.view_began.wait, 10)
         await asyncio.sleep(0.1)  # the first client has hung up; its view is still at work
         status, _ = await get(handler, host, "/hold/")
@@ -247,9 +243,6 @@ def test_a_request_whose_client_went_away_keeps_its_place_until_its_view_is_done
 
 def test_the_probes_never_wait_for_a_turn(committed_tenants, hotline, handler, settings):
     settings.WEB_REQUESTS_AT_ONCE = 1
-    asgi_urls.view_began.clear()
-    asgi_urls.client_gone.clear()
-    asgi_urls.slow_views.clear()
     host = host_of(hotline)
 
     async def probe_while_a_request_holds_the_place() -> tuple:
