@@ -22,7 +22,6 @@ from django.urls import set_script_prefix
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 logger = logging.getLogger(__name__)
-_PROBES = frozenset({"/healthz", "/readyz"})  # config.middleware.HealthMiddleware
 
 
 async def _sent_as_is(parts: list[bytes]) -> AsyncIterator[bytes]:
@@ -62,7 +61,7 @@ class OneTripASGIHandler(ASGIHandler):
     def _places_for(self, scope: dict) -> asyncio.Semaphore | None:
         """The process's ``WEB_REQUESTS_AT_ONCE`` places (those of the running event loop); None
         for the probes' paths, answered at once, before any tenant or database."""
-        if scope["path"] in _PROBES:
+        if scope["path"] in PROBE_PATHS:
             return None
         loop = asyncio.get_running_loop()
         places = self._places.get(loop)
@@ -106,6 +105,7 @@ class OneTripASGIHandler(ASGIHandler):
             made[0].close()
 
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
+        """Django's, for a caller other than ``handle``: the chain here is synchronous."""
         return await sync_to_async(self.get_response, thread_sensitive=True)(request)
 
     async def handle(self, scope: dict, receive: Any, send: Any) -> None:
@@ -212,6 +212,7 @@ django_asgi_app = OneTripASGIHandler()
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 from config.body_limit import BodyLimitMiddleware  # noqa: E402
+from config.middleware import PROBE_PATHS  # noqa: E402
 from live.routing import websocket_application  # noqa: E402
 
 application = ProtocolTypeRouter(

@@ -11,6 +11,9 @@ from django.utils.translation import gettext as _
 from .api.problems import PROBLEM_CONTENT_TYPE, problem
 from .health import readiness
 
+HEALTHZ, READYZ = "/healthz", "/readyz"
+PROBE_PATHS = frozenset({HEALTHZ, READYZ})
+
 
 class HealthMiddleware:
     """``/healthz`` and ``/readyz`` on every host, answered before tenant resolution.
@@ -23,9 +26,9 @@ class HealthMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path == "/healthz":
+        if request.path == HEALTHZ:
             return _json({"status": "ok"}, 200)
-        if request.path == "/readyz":
+        if request.path == READYZ:
             checks = readiness()
             ok = all(value == "ok" for value in checks.values())
             return _json({"status": "ok" if ok else "unavailable", **checks}, 200 if ok else 503)

@@ -43,22 +43,30 @@ class _NoSurrogates(ProhibitSurrogateCharactersValidator):
 _NO_SURROGATES = _NoSurrogates()
 
 
-def _fresh(field: serializers.Field) -> serializers.Field:
-    """A copy of the declared ``field`` of its own, unbound, for one serializer instance."""
+def _in_depth(field: serializers.Field) -> bool:
+    """Whether ``field`` is copied only in depth, as DRF copies it: it holds a list, dict or set
+    (an argument, a default, a child field) that one copy could change in place for the next."""
     if isinstance(field, serializers.BaseSerializer):
-        kwargs = dict(field._kwargs)
-        if any(isinstance(value, _MUTABLE) for name, value in kwargs.items() if name != "validators"):
-            return copy.deepcopy(field)
-        if "child" in kwargs:  # a list of them: each list its own child
-            kwargs["child"] = _fresh(kwargs["child"])
-        return type(field)(*field._args, **kwargs)
-    if (
+        return any(
+            isinstance(value, _MUTABLE) for name, value in field._kwargs.items() if name != "validators"
+        )
+    return (
         hasattr(field, "child")
         or hasattr(field, "child_relation")
         or isinstance(field.default, _MUTABLE)
         or isinstance(getattr(field, "initial", None), _MUTABLE)
-    ):
+    )
+
+
+def _fresh(field: serializers.Field) -> serializers.Field:
+    """A copy of the declared ``field`` of its own, unbound, for one serializer instance."""
+    if _in_depth(field):
         return copy.deepcopy(field)
+    if isinstance(field, serializers.BaseSerializer):
+        kwargs = dict(field._kwargs)
+        if "child" in kwargs:  # a list of them: each list its own child
+            kwargs["child"] = _fresh(kwargs["child"])
+        return type(field)(*field._args, **kwargs)
     fresh = object.__new__(type(field))
     fresh.__dict__.update(field.__dict__)
     # Its own validators and messages: a serializer may add to one field's without touching the rest.
@@ -90,18 +98,10 @@ def _recipe(field: serializers.Field, name: str) -> _Recipe | None:
         child = _recipe(field.child, "")
         if child is None:
             return None
-    if isinstance(field, serializers.BaseSerializer):
-        if type(field).__init__ not in _DRF_INITS:  # its own __init__ runs for every copy
-            return None
-        if any(isinstance(v, _MUTABLE) for k, v in field._kwargs.items() if k not in ("validators", "child")):
-            return None
-    elif (
-        hasattr(field, "child")
-        or hasattr(field, "child_relation")
-        or isinstance(field.default, _MUTABLE)
-        or isinstance(getattr(field, "initial", None), _MUTABLE)
-    ):
+    if _in_depth(field):
         return None
+    if isinstance(field, serializers.BaseSerializer) and type(field).__init__ not in _DRF_INITS:
+        return None  # its own __init__ runs for every copy
     probe = object.__new__(type(field))
     probe.__dict__.update({k: v for k, v in field.__dict__.items() if k not in _PER_USE})
     if probe.field_name is None:  # a list's child comes bound (as "") already

@@ -46,8 +46,10 @@ def a_client_leaving():
             return {"type": "http.request", "body": b"", "more_body": False}
         assert await asyncio.to_thread(asgi_urls.view_began.wait, 10)
         asyncio.get_running_loop().call_later(0.3, asgi_urls.client_gone.set)
+        receive.hung_up.set()
         return {"type": "http.disconnect"}
 
+    receive.hung_up = asyncio.Event()  # set as the client hangs up
     return receive
 
 
@@ -228,9 +230,10 @@ def test_a_request_whose_client_went_away_keeps_its_place_until_its_view_is_done
         pass
 
     async def one_leaves_then_another_comes() -> int:
-        gone = asyncio.create_task(handler(http_scope(host, "/slow/"), a_client_leaving(), ignored))
-        assert await asyncio.to_thread(asgi_urls.view_began.wait, 10)
-        await asyncio.sleep(0.1)  # the first client has hung up; its view is still at work
+        leaving = a_client_leaving()
+        gone = asyncio.create_task(handler(http_scope(host, "/slow/"), leaving, ignored))
+        await leaving.hung_up.wait()
+        await asyncio.sleep(0.05)  # the server has seen it go; its view is still at work
         status, _ = await get(handler, host, "/hold/")
         await gone
         return status
