@@ -9,7 +9,8 @@ The ``WHERE`` clause is the caller's, with ``%s`` parameters; nothing else is
 pasted in (``one_or_insert``: the row, or else a new one written, in one
 statement). ``insert`` writes a new instance the same way: one fixed ``INSERT``
 per model, with the values the ORM's ``save`` would send (``insert_all_json``: many
-rows as one JSON parameter). ``fetch_last`` runs a
+rows as one JSON parameter; ``insert_values_json``: the same from plain values, without
+instances). ``fetch_last`` runs a
 transaction's last statement and its ``COMMIT`` in one round trip.
 """
 
@@ -24,7 +25,7 @@ from functools import cache, cached_property
 from types import NoneType
 from typing import Any, LiteralString, NamedTuple
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Model
 
 
@@ -129,9 +130,7 @@ class Rows:
             raise TypeError(f"one_or_insert writes a {self.model.__name__} read without joins")
         (columns, tables), layout, converters = self._parts
         _model, head, fields, raw = _saved_values([new])
-        values = [
-            field.get_db_prep_save(value, connection) for field, value in zip(fields, raw[0], strict=True)
-        ]
+        values = _db_form(fields, raw)
         typed, returned = _typed_parts(self.model)
         with connection.prepared_cursor() as cursor:
             cursor.execute(
@@ -184,11 +183,7 @@ def insert_all(objs: Sequence[Model]) -> None:
     if not objs:
         return
     model, head, fields, raw = _saved_values(objs)
-    values = [
-        field.get_db_prep_save(value, connection)
-        for row in raw
-        for field, value in zip(fields, row, strict=True)
-    ]
+    values = _db_form(fields, raw)
     row = f"({', '.join(['%s'] * len(fields))})"
     pk = model._meta.pk.column
     with connection.prepared_cursor() as cursor:
@@ -204,11 +199,50 @@ def insert_all_json(objs: Sequence[Model]) -> None:
     and times; anything else is refused. The keys are drawn in the rows' order."""
     if not objs:
         return
-    model, head, fields, raw = _saved_values(objs)
-    rows = []
-    for values in raw:
+    model, _head, fields, raw = _saved_values(objs)
+    names = [field.attname for field in fields]
+    _keys_given(objs, _written_json(model, [dict(zip(names, values, strict=True)) for values in raw]))
+
+
+def insert_values_json(model: type[Model], rows: Sequence[dict[str, Any]]) -> list[Any]:
+    """New rows of ``model`` given as plain values (by attribute name: ``work_order_id``) written
+    as ``insert_all_json`` writes instances, without making one: their keys, in the rows' order.
+    A field left out takes its default, as a new instance would; a name the model lacks, and a
+    field whose value ``save()`` makes (``auto_now``), are refused."""
+    if not rows:
+        return []
+    fields = _fields_by_name(model)
+    full = []
+    for row in rows:
+        if unknown := row.keys() - fields.keys():
+            raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
+        values = dict(row)
+        for name in fields.keys() - row.keys():
+            field, made_by_save = fields[name]
+            if made_by_save:
+                raise TypeError(f"{model.__name__}.{field.name} needs insert_all_json")
+            values[name] = field.get_default()
+        full.append(values)
+    return [key for (key,) in _written_json(model, full)]
+
+
+@cache
+def _fields_by_name(model: type[Model]) -> dict[str, tuple[Any, bool]]:
+    """The written fields by attribute name, each with whether ``save()`` makes its value."""
+    _head, fields = _insert_parts(model)
+    return {
+        f.attname: (f, getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)) for f in fields
+    }
+
+
+def _written_json(model: type[Model], rows: list[dict[str, Any]]) -> list[tuple[Any]]:
+    """The rows (every field's value, by attribute name) written in one statement: their keys."""
+    head, fields = _insert_parts(model)
+    encoded = []
+    for values in rows:
         row = {}
-        for field, value in zip(fields, values, strict=True):
+        for field in fields:
+            value = values[field.attname]
             if isinstance(value, dt.datetime | dt.date):
                 value = value.isoformat()
             elif not isinstance(value, _JSON_TYPES):
@@ -216,7 +250,7 @@ def insert_all_json(objs: Sequence[Model]) -> None:
                     f"{model.__name__}.{field.name}: {type(value).__name__} is not for insert_all_json"
                 )
             row[field.column] = value
-        rows.append(row)
+        encoded.append(row)
     select, record = _json_parts(model)
     pk = model._meta.pk.column
     with connection.prepared_cursor() as cursor:
@@ -225,9 +259,9 @@ def insert_all_json(objs: Sequence[Model]) -> None:
             f"WITH written AS ({head} SELECT {select} FROM ROWS FROM (json_to_recordset(%s::json) "  # noqa: S608
             f'AS ({record})) WITH ORDINALITY AS x ORDER BY x.ordinality RETURNING "{pk}") '
             f'SELECT "{pk}" FROM written ORDER BY "{pk}"',
-            [json.dumps(rows)],
+            [json.dumps(encoded)],
         )
-        _keys_given(objs, cursor.fetchall())
+        return cursor.fetchall()
 
 
 _JSON_TYPES = (str, int, float, bool, list, dict, NoneType)
@@ -283,6 +317,34 @@ def _saved_values(objs: Sequence[Model]) -> tuple[type[Model], str, list[Any], l
                 raise TypeError(f"{model.__name__}.{field.name} needs the ORM's save()")
         raw.append(values)
     return model, head, fields, raw
+
+
+def _db_form(fields: list[Any], raw: list[list[Any]]) -> list[Any]:
+    """The rows' values, one after the other, as each field's ``get_db_prep_save`` gives them. A
+    text, a truth value or an aware time, for a field of the plain kind that takes it
+    (``_AS_IS``), is that already: it goes as it is, without the calls."""
+    as_is = [_AS_IS.get(type(field)) for field in fields]
+    values = []
+    for row in raw:
+        for field, value, kind in zip(fields, row, as_is, strict=True):
+            if type(value) is kind and (kind is not dt.datetime or value.tzinfo is not None):
+                values.append(value)
+            else:
+                values.append(field.get_db_prep_save(value, connection))
+    return values
+
+
+# Field classes (exactly these, not their subclasses) whose database form of a value of the given
+# type is the value itself: checked against get_db_prep_save by the tests. (Not the whole numbers:
+# each goes as the driver's type of its column's size, so that a statement prepared once takes
+# the same parameter types every time.)
+_AS_IS: dict[type, type] = {
+    models.CharField: str,
+    models.TextField: str,
+    models.EmailField: str,
+    models.BooleanField: bool,
+    models.DateTimeField: dt.datetime,
+}
 
 
 def _keys_given(objs: Sequence[Model], keys: list[tuple]) -> None:

@@ -24,7 +24,7 @@ from psycopg import postgres
 from psycopg.pq import Format
 
 from config.actor import Actor
-from config.rows import insert_all_json
+from config.rows import insert_values_json
 from tenants.context import TenantPass, current_tenant, each_tenant
 
 from ..calendar import BusinessCalendar, CalendarKind
@@ -108,9 +108,11 @@ def clock_calendar(clock: Clock, cache: dict[int, SlaPolicy] | None = None) -> B
 def _set_due(clock: Clock, due: dt.datetime, calendar: BusinessCalendar) -> None:
     """The due time and, counted back on the same calendar, the warning times."""
     clock.due_at = due
-    clock.warn_times = [
-        calendar.subtract(due, dt.timedelta(minutes=m)).isoformat() for m in clock.warn_before
-    ]
+    clock.warn_times = [t.isoformat() for t in _warnings(due, clock.warn_before, calendar)]
+
+
+def _warnings(due: dt.datetime, warn_before: Iterable[int], calendar: BusinessCalendar) -> list[dt.datetime]:
+    return [calendar.subtract(due, dt.timedelta(minutes=m)) for m in warn_before]
 
 
 def _warn_times(clock: Clock | DueClock) -> list[dt.datetime]:
@@ -149,20 +151,21 @@ def clocks_start(
     events: list[EventRow] | None = None,
     policy: SlaPolicy | None = None,
     days: CalendarDays | None = None,
-) -> list[Clock]:
+) -> None:
     """Start the windows of ``kinds`` that apply to the work order, under the current policy.
 
-    The clocks go in as one statement and their ``clock.started`` events as another; a caller
-    that writes events of its own passes ``events`` and inserts the ones added there itself;
-    one that has read the current policy already passes it, and the official calendar's
-    corrections (``days``) if it read them with it."""
+    The clocks go in as one statement (plain values: a creation starts several) and their
+    ``clock.started`` events as another; a caller that writes events of its own passes
+    ``events`` and inserts the ones added there itself; one that has read the current policy
+    already passes it, and the official calendar's corrections (``days``) if it read them with
+    it."""
     policy = policy or policy_current()
     windows = list(windows_of(policy))
     calendars: dict[str, BusinessCalendar] = {}
-    clocks = []
+    rows = []
     for kind in kinds:
         window = window_for(policy, kind, work_order, windows)
-        later = default_window(policy, kind, work_order.type, windows)
+        later = default_window(policy, kind, work_order.type)
         if later is not None and (window is None or later.specificity > window.specificity):
             window = later  # a window added since the policy was published, at its default
         if window is None or not _applies(kind, work_order):
@@ -170,44 +173,48 @@ def clocks_start(
         if window.calendar not in calendars:
             calendars[window.calendar] = calendar_for(window.calendar, policy, tenant_time_zone(), days)
         calendar = calendars[window.calendar]
-        clock = Clock(
-            work_order=work_order,
-            kind=kind,
-            policy_version=policy.version,
-            calendar=window.calendar,
-            budget_minutes=window.minutes,
-            warn_before=list(window.warn_before),
-            second_escalation_after=window.second_escalation_after,
-            paused_in=list(window.paused_in),
-            started_at=at,
+        due = calendar.add(at, dt.timedelta(minutes=window.minutes))
+        warnings = _warnings(due, window.warn_before, calendar)
+        rows.append(
+            {
+                "work_order_id": work_order.pk,
+                "kind": kind,
+                "policy_version": policy.version,
+                "calendar": window.calendar,
+                "budget_minutes": window.minutes,
+                "warn_before": list(window.warn_before),
+                "warn_times": [t.isoformat() for t in warnings],
+                "second_escalation_after": window.second_escalation_after,
+                "paused_in": list(window.paused_in),
+                "started_at": at,
+                "due_at": due,
+                # Running, nothing fired yet: ``_next_fire`` of the new clock.
+                "next_fire_at": min([*warnings, due]),
+            }
         )
-        _set_due(clock, calendar.add(at, dt.timedelta(minutes=window.minutes)), calendar)
-        clock.next_fire_at = _next_fire(clock)
-        clocks.append(clock)
-    if not clocks:
-        return clocks
-    insert_all_json(clocks)
+    if not rows:
+        return
+    keys = insert_values_json(Clock, rows)
     started = [
         event_row(
             work_order,
             EventKind.CLOCK_STARTED,
             actor,
             at,
-            clock=clock.pk,
-            clock_kind=clock.kind,
-            due_at=clock.due_at,
+            clock=key,
+            clock_kind=row["kind"],
+            due_at=row["due_at"],
             policy_version=policy.version,
-            calendar=clock.calendar,
-            minutes=clock.budget_minutes,
+            calendar=row["calendar"],
+            minutes=row["budget_minutes"],
         )
-        for clock in clocks
+        for key, row in zip(keys, rows, strict=True)
     ]
     if events is None:
         with connection.cursor() as cursor:
             cursor.execute(EVENTS_INSERT_SQL, [events_json(started)])
     else:
         events.extend(started)
-    return clocks
 
 
 def clock_stop(clock: Clock, *, at: dt.datetime, actor: Actor, reason: str) -> None:

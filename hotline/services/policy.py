@@ -127,15 +127,13 @@ def _later_missing(windows: list[SlaWindow]) -> list[WindowSpec]:
     ]
 
 
-def default_window(
-    policy: SlaPolicy, kind: str, work_order_type: str = "", windows: list[SlaWindow] | None = None
-) -> SlaWindow | None:
+def default_window(policy: SlaPolicy, kind: str, work_order_type: str = "") -> SlaWindow | None:
     """For a policy without a window added since it was published (``LATER_WINDOWS``): the
     default one (unsaved) of ``kind`` that applies to ``work_order_type``; None otherwise (a
-    policy may leave any other window out on purpose). ``windows``: the policy's, if read."""
+    policy may leave any other window out on purpose)."""
     candidates = [
         spec
-        for spec in _later_missing(windows if windows is not None else list(policy.windows.all()))
+        for spec in _later_missing_of(connection.schema_name, policy.pk, policy.created_at)
         if spec.kind == kind and spec.work_order_type in ("", work_order_type)
     ]
     if not candidates:
@@ -153,6 +151,13 @@ def windows_of(policy: SlaPolicy) -> tuple[SlaWindow, ...]:
 @functools.lru_cache(maxsize=256)
 def _windows_of(schema: str, policy_id: int, created_at: dt.datetime) -> tuple[SlaWindow, ...]:
     return tuple(SlaWindow.objects.filter(policy_id=policy_id).order_by("id"))
+
+
+@functools.lru_cache(maxsize=256)
+def _later_missing_of(schema: str, policy_id: int, created_at: dt.datetime) -> tuple[WindowSpec, ...]:
+    """``_later_missing`` of a published policy's windows, worked out once per process (keyed
+    as ``windows_of``)."""
+    return tuple(_later_missing(list(_windows_of(schema, policy_id, created_at))))
 
 
 def policy_windows(policy: SlaPolicy) -> list[SlaWindow]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.db import DataError, NotSupportedError, connection, transaction
 from django.db.models import Value
@@ -9,7 +12,7 @@ from django.db.models.functions import Upper
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from config.rows import Join, Rows, insert, insert_all, insert_all_json
+from config.rows import _AS_IS, Join, Rows, insert, insert_all, insert_all_json, insert_values_json
 from hotline.models import Clock, Owner, SlaPolicy, Vehicle
 from hotline.services.policy import policy_current
 from tenants.models import Manufacturer, NetworkMembership, Tenant
@@ -161,6 +164,59 @@ def test_a_value_json_cannot_carry_is_refused_and_nothing_written(parts_work_ord
     with pytest.raises(TypeError, match=r"Clock\.warn_times"):
         insert_all_json([copy])
     assert parts_work_order.clocks.count() == before
+
+
+def test_plain_values_are_written_as_the_instance_with_them_would_be_its_defaults_filled_in(
+    parts_work_order, django_assert_num_queries
+):
+    clock = parts_work_order.clocks.order_by("pk").first()
+    given = {
+        "work_order_id": parts_work_order.pk,
+        "kind": clock.kind,
+        "policy_version": clock.policy_version,
+        "calendar": clock.calendar,
+        "budget_minutes": 90,
+        "warn_times": ["第一次"],
+        "started_at": clock.started_at,
+        "due_at": clock.due_at,
+    }
+    with django_assert_num_queries(1):
+        keys = insert_values_json(Clock, [given, {**given, "budget_minutes": 30, "state": "paused"}])
+    assert len(keys) == 2
+    assert keys[0] < keys[1]
+    for key, row in zip(keys, [given, {**given, "budget_minutes": 30, "state": "paused"}], strict=True):
+        made = Clock(**row)  # what save() would have written for the same values
+        made.pk = key
+        assert fields_of(Clock.objects.get(pk=key)) == fields_of(made)
+
+
+def test_plain_values_naming_a_field_the_model_lacks_are_refused_and_nothing_written(parts_work_order):
+    clock, before = parts_work_order.clocks.first(), parts_work_order.clocks.count()
+    row = {f.attname: getattr(clock, f.attname) for f in Clock._meta.concrete_fields if f.attname != "id"}
+    with pytest.raises(TypeError, match="Clock has no field due_on"):
+        insert_values_json(Clock, [row, {**row, "due_on": clock.due_at}])
+    with pytest.raises(TypeError, match=r"Clock\.paused_in"):
+        insert_values_json(Clock, [{**row, "paused_in": {"awaiting_parts"}}])
+    with pytest.raises(TypeError, match=r"Owner\.created_at needs insert_all_json"):
+        insert_values_json(Owner, [{"name": "王芳", "mobile": "13800000001"}])
+    assert parts_work_order.clocks.count() == before
+    assert not Owner.objects.filter(name="王芳").exists()
+
+
+AS_IS_SAMPLES = {
+    str: ["", "王芳", "13800000001", "x" * 500],
+    bool: [True, False],
+    dt.datetime: [dt.datetime(2026, 12, 7, 9, 30, tzinfo=dt.UTC), dt.datetime.now(ZoneInfo("Asia/Shanghai"))],
+}
+
+
+@pytest.mark.parametrize(("field_class", "value_type"), list(_AS_IS.items()), ids=lambda v: v.__name__)
+def test_a_value_written_as_it_is_is_what_its_field_would_have_sent(field_class, value_type):
+    field = field_class()
+    for value in AS_IS_SAMPLES[value_type]:
+        sent = field.get_db_prep_save(value, connection)
+        assert sent == value
+        assert type(sent) is value_type
 
 
 def prepared_statements() -> list[str]:
