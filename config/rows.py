@@ -207,8 +207,8 @@ def insert_all_json(objs: Sequence[Model]) -> None:
 def insert_values_json(model: type[Model], rows: Sequence[dict[str, Any]]) -> list[Any]:
     """New rows of ``model`` given as plain values (by attribute name: ``work_order_id``) written
     as ``insert_all_json`` writes instances, without making one: their keys, in the rows' order.
-    A field left out takes its default, as a new instance would; a name the model lacks, and a
-    field whose value ``save()`` makes (``auto_now``), are refused."""
+    A field left out takes its default, as a new instance would; a name the model lacks is
+    refused, and so is a model with a field whose value ``save()`` makes (``auto_now``)."""
     if not rows:
         return []
     fields = _fields_by_name(model)
@@ -216,23 +216,20 @@ def insert_values_json(model: type[Model], rows: Sequence[dict[str, Any]]) -> li
     for row in rows:
         if unknown := row.keys() - fields.keys():
             raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
-        values = dict(row)
-        for name in fields.keys() - row.keys():
-            field, made_by_save = fields[name]
-            if made_by_save:
-                raise TypeError(f"{model.__name__}.{field.name} needs insert_all_json")
-            values[name] = field.get_default()
-        full.append(values)
+        full.append(
+            {name: row[name] if name in row else field.get_default() for name, field in fields.items()}
+        )
     return [key for (key,) in _written_json(model, full)]
 
 
 @cache
-def _fields_by_name(model: type[Model]) -> dict[str, tuple[Any, bool]]:
-    """The written fields by attribute name, each with whether ``save()`` makes its value."""
+def _fields_by_name(model: type[Model]) -> dict[str, Any]:
+    """The written fields by attribute name, in the ``INSERT``'s order; refused for a model with
+    a field whose value ``save()`` makes."""
     _head, fields = _insert_parts(model)
-    return {
-        f.attname: (f, getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)) for f in fields
-    }
+    if made := [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]:
+        raise TypeError(f"{model.__name__}.{made[0].name} needs insert_all_json")
+    return {f.attname: f for f in fields}
 
 
 def _written_json(model: type[Model], rows: list[dict[str, Any]]) -> list[tuple[Any]]:
@@ -327,7 +324,7 @@ def _db_form(fields: list[Any], raw: list[list[Any]]) -> list[Any]:
     values = []
     for row in raw:
         for field, value, kind in zip(fields, row, as_is, strict=True):
-            if type(value) is kind and (kind is not dt.datetime or value.tzinfo is not None):
+            if type(value) is kind and (kind is not dt.datetime or value.utcoffset() is not None):
                 values.append(value)
             else:
                 values.append(field.get_db_prep_save(value, connection))

@@ -10,10 +10,21 @@ from django.db import DataError, NotSupportedError, connection, transaction
 from django.db.models import Value
 from django.db.models.functions import Upper
 from django.test.utils import CaptureQueriesContext
+from django.utils.translation import gettext_lazy
 from django_tenants.utils import tenant_context
 
-from config.rows import _AS_IS, Join, Rows, insert, insert_all, insert_all_json, insert_values_json
-from hotline.models import Clock, Owner, SlaPolicy, Vehicle
+from config.rows import (
+    _AS_IS,
+    Join,
+    Rows,
+    _db_form,
+    _saved_values,
+    insert,
+    insert_all,
+    insert_all_json,
+    insert_values_json,
+)
+from hotline.models import Clock, Gender, Owner, PartLine, SlaPolicy, Vehicle
 from hotline.services.policy import policy_current
 from tenants.models import Manufacturer, NetworkMembership, Tenant
 
@@ -214,9 +225,23 @@ AS_IS_SAMPLES = {
 def test_a_value_written_as_it_is_is_what_its_field_would_have_sent(field_class, value_type):
     field = field_class()
     for value in AS_IS_SAMPLES[value_type]:
-        sent = field.get_db_prep_save(value, connection)
-        assert sent == value
-        assert type(sent) is value_type
+        assert field.get_db_prep_save(value, connection) is value
+
+
+def test_values_not_plain_go_through_their_field_as_the_orm_sends_them(in_hotline):
+    """A choice, a text still to be translated, a number, a key: each as get_db_prep_save gives
+    it; the plain values alone as they are."""
+    owner = Owner(name=gettext_lazy("Default policy"), mobile="13800000001", gender=Gender.MALE, city="广州")
+    _model, _head, fields, raw = _saved_values([owner])
+    moved = [PartLine(work_order_id=7, line_no=1, part_code="HQ-1", part_name="前大灯", quantity=2)]
+    _model, _head, line_fields, line_raw = _saved_values(moved)
+    for fields_of_rows, rows in ((fields, raw), (line_fields, line_raw)):
+        sent = _db_form(fields_of_rows, rows)
+        orm = [f.get_db_prep_save(v, connection) for f, v in zip(fields_of_rows, rows[0], strict=True)]
+        assert [(type(v), v) for v in sent] == [(type(v), v) for v in orm]
+    by_name = dict(zip([f.name for f in fields], _db_form(fields, raw), strict=True))
+    assert type(by_name["name"]) is str  # the lazy text turned into its text
+    assert by_name["city"] is owner.city  # a plain text as it is
 
 
 def prepared_statements() -> list[str]:
