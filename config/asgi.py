@@ -47,7 +47,8 @@ class OneTripASGIHandler(ASGIHandler):
     the event loop, before their trip. More at once only share the same cores and interpreter
     lock, each going slower (and more transactions overlap in PostgreSQL). A request keeps its
     place until its thread is done, also when its client has gone; a synchronous stream (a
-    file, a CSV list) is read within it. The probes never wait.
+    file, a CSV list) is read within it. A request that finds no turn within
+    ``WEB_REQUEST_WAIT`` is answered 503 with ``Retry-After``. The probes never wait.
     """
 
     # Request threads waiting for a request; more than this many idle are let go.
@@ -126,9 +127,14 @@ class OneTripASGIHandler(ASGIHandler):
                 holding.clear()
                 places.release()
 
-        async def answer() -> HttpResponseBase:
+        async def answer() -> HttpResponseBase | None:
             if places is not None:
-                await places.acquire()
+                try:
+                    async with asyncio.timeout(settings.WEB_REQUEST_WAIT):
+                        await places.acquire()
+                except TimeoutError:
+                    await self._turned_away(scope, body_file, send)
+                    return None
                 holding.append(True)
             try:
                 response = await self._answer_in_thread(scope, body_file, made)
@@ -170,9 +176,24 @@ class OneTripASGIHandler(ASGIHandler):
             finally:
                 give_back()
         else:
-            if response.streaming:
+            if response is not None and response.streaming:
                 await sync_to_async(response.close, thread_sensitive=True)()
         body_file.close()
+
+    async def _turned_away(self, scope: dict, body_file: Any, send: Any) -> None:
+        """No turn came within ``WEB_REQUEST_WAIT``: answered 503 (Retry-After) from the event loop,
+        without the request's thread or the database; logged, as a sign the pods are too few."""
+        logger.warning(
+            "%s %s waited %s s for a turn and was answered 503",
+            scope.get("method", ""),
+            scope.get("path", ""),
+            settings.WEB_REQUEST_WAIT,
+        )
+        request, response = self.create_request(scope, body_file)
+        if request is not None:
+            response = busy(request)
+        with contextlib.suppress(asyncio.CancelledError):  # the client went away meanwhile
+            await self.send_response(response, send)
 
     async def __call__(self, scope, receive, send) -> None:
         """Django's entry point with the request's thread taken from those of finished requests.
@@ -212,6 +233,7 @@ django_asgi_app = OneTripASGIHandler()
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 from config.body_limit import BodyLimitMiddleware  # noqa: E402
+from config.error_pages import busy  # noqa: E402
 from config.middleware import PROBE_PATHS  # noqa: E402
 from live.routing import websocket_application  # noqa: E402
 

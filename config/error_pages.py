@@ -3,7 +3,8 @@
 One 404 for every "not here" (unknown host, unknown page, foreign tenant, foreign
 record). A server error is a bilingual page for people and a problem document for
 an API client — never an HTML page under ``/api/``; with the database away it is a
-503 that says to come back shortly (``Retry-After``), not a 500.
+503 that says to come back shortly (``Retry-After``), not a 500, and so is a request
+the web process had no turn for.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from .api.problems import PROBLEM_CONTENT_TYPE, problem
 
 RETRY_AFTER_SECONDS = 15
+BUSY_RETRY_AFTER_SECONDS = 5
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -42,21 +45,49 @@ def _database_away(exc: BaseException | None) -> bool:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """Django's ``handler500``: the uncaught exception is the one being handled now."""
-    away = _database_away(sys.exc_info()[1])
-    status = 503 if away else 500
+    if _database_away(sys.exc_info()[1]):
+        return _unavailable(request, code="unavailable", page="503.html", retry_after=RETRY_AFTER_SECONDS)
+    return _unavailable(request, status=500, code="server-error", page="500.html")
+
+
+def busy(request: HttpRequest) -> HttpResponse:
+    """A request that waited ``WEB_REQUEST_WAIT`` for a turn the web process never gave it
+    (config/asgi.py): 503, to come back in a few seconds. Made without the database."""
+    response = _unavailable(
+        request,
+        code="busy",
+        page="503-busy.html",
+        retry_after=BUSY_RETRY_AFTER_SECONDS,
+        detail=gettext_lazy("Too many requests at once; try again in a few seconds."),
+    )
+    # It passes no middleware: the headers they would have set on so plain an answer.
+    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["X-Frame-Options"] = "DENY"
+    return response
+
+
+def _unavailable(
+    request: HttpRequest,
+    *,
+    code: str,
+    page: str,
+    status: int = 503,
+    retry_after: int | None = None,
+    detail: str = "",
+) -> HttpResponse:
+    """A problem document under ``/api/`` (in the request's language), the bilingual page elsewhere."""
     if request.path.startswith("/api/"):
         with translation.override(translation.get_language_from_request(request)):
-            code = "unavailable" if away else "server-error"
             response: HttpResponse = JsonResponse(
-                problem(status, code=code, instance=request.path),
+                problem(status, code=code, detail=str(detail), instance=request.path),
                 status=status,
                 content_type=PROBLEM_CONTENT_TYPE,
                 json_dumps_params={"ensure_ascii": False},
             )
     else:
-        page = "503.html" if away else "500.html"
         response = HttpResponse(loader.render_to_string(page, {}, request=None), status=status)
-    if away:
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
     response["Cache-Control"] = "no-store"
     return response

@@ -163,6 +163,11 @@ DATABASES = {"default": _database}
 WEB_REQUESTS_AT_ONCE = env.int("WEB_REQUESTS_AT_ONCE", default=4)
 if WEB_REQUESTS_AT_ONCE < 1:
     raise ImproperlyConfigured("WEB_REQUESTS_AT_ONCE must be at least 1.")
+# Seconds a request waits for its turn; then it is answered 503 with Retry-After. (The Ingress
+# waits up to an hour, its read timeout set for the live sockets: without this, as long as the client.)
+WEB_REQUEST_WAIT = env.float("WEB_REQUEST_WAIT", default=30.0)
+if not WEB_REQUEST_WAIT > 0:
+    raise ImproperlyConfigured("WEB_REQUEST_WAIT must be more than 0 seconds.")
 # Set by every session as it opens (config/database.py): a backend whose client's node vanished
 # gives up after about a minute (30 s of silence, then 3 probes 10 s apart; 60 s for unanswered
 # data) instead of the system's two hours, releasing the rows it held locked.

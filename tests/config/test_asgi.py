@@ -260,6 +260,45 @@ def test_the_probes_never_wait_for_a_turn(committed_tenants, hotline, handler, s
     assert (probe, status) == (200, 200)
 
 
+def test_a_request_that_finds_no_turn_in_time_is_told_to_come_back_and_the_turn_is_kept(
+    committed_tenants, hotline, handler, settings, caplog
+):
+    settings.WEB_REQUESTS_AT_ONCE, settings.WEB_REQUEST_WAIT = 1, 0.3
+    host = host_of(hotline)
+
+    async def two_turned_away_while_a_slow_request_holds_the_place() -> tuple:
+        held = asyncio.create_task(get(handler, host, "/slow/"))
+        assert await asyncio.to_thread(asgi_urls.view_began.wait, 10)
+        api, page = [], []
+        await serve(handler, host, "/api/v1/work-orders/", [(b"accept-language", b"zh-hans")], sent=api)
+        await serve(handler, host, "/thread/", sent=page)
+        still_at_work = not asgi_urls.slow_ends
+        asgi_urls.client_gone.set()  # the slow view may end now
+        return api, page, still_at_work, await held, await get(handler, host, "/thread/")
+
+    with caplog.at_level(logging.WARNING, logger="config.asgi"):
+        api, page, still_at_work, (status, _), (after, _) = asyncio.run(
+            two_turned_away_while_a_slow_request_holds_the_place()
+        )
+
+    assert still_at_work  # both answered while the place was taken, not after it
+    for sent in (api, page):
+        assert sent[0]["status"] == 503
+        headers = {name.lower(): value for name, value in sent[0]["headers"]}
+        assert (headers[b"retry-after"], headers[b"cache-control"]) == (b"5", b"no-store")
+        assert headers[b"x-frame-options"] == b"DENY"
+    problem = json.loads(b"".join(m.get("body", b"") for m in api[1:]))
+    assert dict(api[0]["headers"])[b"Content-Type"] == b"application/problem+json"
+    assert (problem["status"], problem["type"].rsplit("/", 1)[1]) == (503, "busy")
+    assert problem["detail"] == "此刻请求太多，请几秒后重试。"  # in the client's language
+    assert "请求太多" in b"".join(m.get("body", b"") for m in page[1:]).decode()
+    assert (status, after) == (200, 200)  # the slow request kept its place; the next one got it
+    assert [r.getMessage() for r in caplog.records if "turn" in r.getMessage()] == [
+        "GET /api/v1/work-orders/ waited 0.3 s for a turn and was answered 503",
+        "GET /thread/ waited 0.3 s for a turn and was answered 503",
+    ]
+
+
 def test_two_requests_in_flight_are_served_side_by_side(committed_tenants, hotline, handler):
     asgi_urls.meeting.reset()
     host = host_of(hotline)

@@ -101,3 +101,16 @@ def test_a_web_process_takes_at_least_one_request_at_once():
     assert default.stdout.strip() == "4"
     assert none.returncode != 0
     assert "WEB_REQUESTS_AT_ONCE must be at least 1" in none.stderr
+
+
+def test_a_request_waits_for_its_turn_a_while_and_no_less_than_a_moment():
+    wait = "import django; django.setup(); from django.conf import settings as s; print(s.WEB_REQUEST_WAIT)"
+    keys = {"SECRET_KEY": "x" * 50, "SMS_REPLY_SECRET": "y" * 40}
+
+    default = run_production(wait, **keys)
+    none = run_production(wait, **keys, WEB_REQUEST_WAIT="0")
+
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.strip() == "30.0"
+    assert none.returncode != 0
+    assert "WEB_REQUEST_WAIT must be more than 0 seconds" in none.stderr
