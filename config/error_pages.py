@@ -58,9 +58,9 @@ def busy(request: HttpRequest) -> HttpResponse:
         code="busy",
         page="503-busy.html",
         retry_after=BUSY_RETRY_AFTER_SECONDS,
-        detail=gettext_lazy("Too many requests at once; try again in a few seconds."),
+        title=gettext_lazy("Too many requests at once; try again in a few seconds."),
     )
-    # It passes no middleware: the headers they would have set on so plain an answer.
+    # It passes no middleware: the headers of theirs that matter for so plain an answer.
     response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
     response["X-Content-Type-Options"] = "nosniff"
     response["X-Frame-Options"] = "DENY"
@@ -74,13 +74,13 @@ def _unavailable(
     page: str,
     status: int = 503,
     retry_after: int | None = None,
-    detail: str = "",
+    title: str = "",
 ) -> HttpResponse:
     """A problem document under ``/api/`` (in the request's language), the bilingual page elsewhere."""
     if request.path.startswith("/api/"):
         with translation.override(translation.get_language_from_request(request)):
             response: HttpResponse = JsonResponse(
-                problem(status, code=code, detail=str(detail), instance=request.path),
+                problem(status, code=code, title=str(title), instance=request.path),
                 status=status,
                 content_type=PROBLEM_CONTENT_TYPE,
                 json_dumps_params={"ensure_ascii": False},

@@ -97,12 +97,15 @@ def problem(
     detail: str = "",
     errors: dict[str, list[str]] | None = None,
     instance: str = "",
+    title: str = "",
 ) -> dict[str, Any]:
+    """``title``: the status's own (``_titles``) unless the problem has a title of its own."""
+    title = title or _titles().get(status_code, "")
     body: dict[str, Any] = {
         "type": TYPE_BASE + code,
-        "title": _titles().get(status_code, ""),
+        "title": title,
         "status": status_code,
-        "detail": detail or _titles().get(status_code, ""),
+        "detail": detail or title,
     }
     if instance:
         body["instance"] = instance

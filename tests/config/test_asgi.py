@@ -276,7 +276,11 @@ def test_a_request_that_finds_no_turn_in_time_is_told_to_come_back_and_the_turn_
         asgi_urls.client_gone.set()  # the slow view may end now
         return api, page, still_at_work, await held, await get(handler, host, "/thread/")
 
-    with caplog.at_level(logging.WARNING, logger="config.asgi"):
+    def note(sender, scope=None, **kwargs) -> None:
+        started.append(scope["path"])
+
+    started: list[str] = []
+    with caplog.at_level(logging.WARNING, logger="config.asgi"), receiving(request_started, note):
         api, page, still_at_work, (status, _), (after, _) = asyncio.run(
             two_turned_away_while_a_slow_request_holds_the_place()
         )
@@ -286,11 +290,14 @@ def test_a_request_that_finds_no_turn_in_time_is_told_to_come_back_and_the_turn_
         assert sent[0]["status"] == 503
         headers = {name.lower(): value for name, value in sent[0]["headers"]}
         assert (headers[b"retry-after"], headers[b"cache-control"]) == (b"5", b"no-store")
-        assert headers[b"x-frame-options"] == b"DENY"
+        assert (headers[b"x-frame-options"], headers[b"x-content-type-options"]) == (b"DENY", b"nosniff")
+        assert b"default-src 'none'" in headers[b"content-security-policy"]
     problem = json.loads(b"".join(m.get("body", b"") for m in api[1:]))
     assert dict(api[0]["headers"])[b"Content-Type"] == b"application/problem+json"
     assert (problem["status"], problem["type"].rsplit("/", 1)[1]) == (503, "busy")
-    assert problem["detail"] == "此刻请求太多，请几秒后重试。"  # in the client's language
+    # In the client's language, and not the database's 503 ("reconnecting").
+    assert problem["title"] == problem["detail"] == "此刻请求太多，请几秒后重试。"
+    assert started == ["/slow/", "/thread/"]  # the two turned away never reached a thread
     assert "请求太多" in b"".join(m.get("body", b"") for m in page[1:]).decode()
     assert (status, after) == (200, 200)  # the slow request kept its place; the next one got it
     assert [r.getMessage() for r in caplog.records if "turn" in r.getMessage()] == [
