@@ -171,10 +171,12 @@ class OneTripASGIHandler(ASGIHandler):
             response = tasks[1].result()
         except asyncio.CancelledError:
             # Gone before its answer: the thread may still be at work; this runs after it there.
-            try:
-                await sync_to_async(self._abandoned, thread_sensitive=True)(made)
-            finally:
-                give_back()
+            # (Gone while still waiting for a turn: nothing was started, no trip is needed.)
+            if holding or made:
+                try:
+                    await sync_to_async(self._abandoned, thread_sensitive=True)(made)
+                finally:
+                    give_back()
         else:
             if response is not None and response.streaming:
                 await sync_to_async(response.close, thread_sensitive=True)()

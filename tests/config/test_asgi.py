@@ -244,6 +244,39 @@ def test_a_request_whose_client_went_away_keeps_its_place_until_its_view_is_done
     assert hold_began >= slow_ended  # its turn came once the first thread was done
 
 
+def test_a_client_gone_while_waiting_for_a_turn_costs_its_thread_nothing(
+    committed_tenants, hotline, handler, settings, signals_seen
+):
+    settings.WEB_REQUESTS_AT_ONCE = 1
+    host = host_of(hotline)
+
+    async def receive() -> dict:
+        if not receive.asked:
+            receive.asked = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.sleep(0.2)  # it waits for its turn a moment, then hangs up
+        return {"type": "http.disconnect"}
+
+    receive.asked = False
+
+    async def ignored(message: dict) -> None:
+        pass
+
+    async def one_waits_and_leaves() -> None:
+        held = asyncio.create_task(get(handler, host, "/slow/"))
+        assert await asyncio.to_thread(asgi_urls.view_began.wait, 10)
+        handler._idle.append(thread := _Trips())  # the thread the waiting request is given
+        await handler(http_scope(host, "/thread/"), receive, ignored)
+        asgi_urls.client_gone.set()
+        await held
+        return thread
+
+    thread = asyncio.run(one_waits_and_leaves())
+
+    assert thread.trips == 0
+    assert [kind for kind, _ in signals_seen] == ["started", "finished"]  # the slow request's alone
+
+
 def test_the_probes_never_wait_for_a_turn(committed_tenants, hotline, handler, settings):
     settings.WEB_REQUESTS_AT_ONCE = 1
     host = host_of(hotline)
