@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 CHECK = (
     "import django; django.setup(); from django.conf import settings as s; "
@@ -88,29 +90,22 @@ def test_printed_links_use_the_port_the_web_process_listens_on():
     assert ports == ["8000", "8123", "80"]
 
 
-def test_a_web_process_takes_at_least_one_request_at_once():
-    at_once = (
-        "import django; django.setup(); from django.conf import settings as s; print(s.WEB_REQUESTS_AT_ONCE)"
-    )
+@pytest.mark.parametrize(
+    ("name", "default", "refused"),
+    [
+        ("WEB_REQUESTS_AT_ONCE", "4", "WEB_REQUESTS_AT_ONCE must be at least 1"),
+        ("WEB_REQUEST_WAIT", "30.0", "WEB_REQUEST_WAIT must be more than 0 seconds"),
+    ],
+)
+def test_a_web_process_s_turns_have_their_default_and_refuse_none(name, default, refused):
+    """A request at a time at the least, and a wait for a turn longer than none."""
+    read = f"import django; django.setup(); from django.conf import settings as s; print(s.{name})"
     keys = {"SECRET_KEY": "x" * 50, "SMS_REPLY_SECRET": "y" * 40}
 
-    default = run_production(at_once, **keys)
-    none = run_production(at_once, **keys, WEB_REQUESTS_AT_ONCE="0")
+    given = run_production(read, **keys)
+    none = run_production(read, **keys, **{name: "0"})
 
-    assert default.returncode == 0, default.stderr
-    assert default.stdout.strip() == "4"
+    assert given.returncode == 0, given.stderr
+    assert given.stdout.strip() == default
     assert none.returncode != 0
-    assert "WEB_REQUESTS_AT_ONCE must be at least 1" in none.stderr
-
-
-def test_a_request_waits_for_its_turn_a_while_and_no_less_than_a_moment():
-    wait = "import django; django.setup(); from django.conf import settings as s; print(s.WEB_REQUEST_WAIT)"
-    keys = {"SECRET_KEY": "x" * 50, "SMS_REPLY_SECRET": "y" * 40}
-
-    default = run_production(wait, **keys)
-    none = run_production(wait, **keys, WEB_REQUEST_WAIT="0")
-
-    assert default.returncode == 0, default.stderr
-    assert default.stdout.strip() == "30.0"
-    assert none.returncode != 0
-    assert "WEB_REQUEST_WAIT must be more than 0 seconds" in none.stderr
+    assert refused in none.stderr
