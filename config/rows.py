@@ -129,8 +129,8 @@ class Rows:
         if self.joins or type(new) is not self.model:
             raise TypeError(f"one_or_insert writes a {self.model.__name__} read without joins")
         (columns, tables), layout, converters = self._parts
-        _model, head, fields, raw = _saved_values([new])
-        values = _db_form(fields, raw)
+        _model, head, _fields, raw = _saved_values([new])
+        values = _db_form(self.model, raw)
         typed, returned = _typed_parts(self.model)
         with connection.prepared_cursor() as cursor:
             cursor.execute(
@@ -183,7 +183,7 @@ def insert_all(objs: Sequence[Model]) -> None:
     if not objs:
         return
     model, head, fields, raw = _saved_values(objs)
-    values = _db_form(fields, raw)
+    values = _db_form(model, raw)
     row = f"({', '.join(['%s'] * len(fields))})"
     pk = model._meta.pk.column
     with connection.prepared_cursor() as cursor:
@@ -316,11 +316,12 @@ def _saved_values(objs: Sequence[Model]) -> tuple[type[Model], str, list[Any], l
     return model, head, fields, raw
 
 
-def _db_form(fields: list[Any], raw: list[list[Any]]) -> list[Any]:
-    """The rows' values, one after the other, as each field's ``get_db_prep_save`` gives them. A
-    text, a truth value or an aware time, for a field of the plain kind that takes it
-    (``_AS_IS``), is that already: it goes as it is, without the calls."""
-    as_is = [_AS_IS.get(type(field)) for field in fields]
+def _db_form(model: type[Model], raw: list[list[Any]]) -> list[Any]:
+    """The rows' values (``_saved_values``'), one after the other, as each field's
+    ``get_db_prep_save`` gives them. A text, a truth value or an aware time, for a field of the
+    plain kind that takes it (``_AS_IS``), is that already: it goes as it is, without the calls."""
+    _head, fields = _insert_parts(model)
+    as_is = _as_is_of(model)
     values = []
     for row in raw:
         for field, value, kind in zip(fields, row, as_is, strict=True):
@@ -342,6 +343,12 @@ _AS_IS: dict[type, type] = {
     models.BooleanField: bool,
     models.DateTimeField: dt.datetime,
 }
+
+
+@cache
+def _as_is_of(model: type[Model]) -> list[type | None]:
+    """For each written field of ``model``, the type of value it takes as it is (``_AS_IS``)."""
+    return [_AS_IS.get(type(field)) for field in _insert_parts(model)[1]]
 
 
 def _keys_given(objs: Sequence[Model], keys: list[tuple]) -> None:

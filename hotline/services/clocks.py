@@ -123,11 +123,15 @@ def _next_fire(clock: Clock | DueClock) -> dt.datetime | None:
     if clock.state != ClockState.RUNNING:
         return None
     if clock.breached_at is None:
-        pending = _warn_times(clock)[clock.warnings_fired :]
-        return min([*pending, clock.due_at])
+        return _first_step(_warn_times(clock)[clock.warnings_fired :], clock.due_at)
     if clock.escalation_level < 2:
         return clock.breached_at + dt.timedelta(minutes=clock.second_escalation_after)
     return None
+
+
+def _first_step(warnings: list[dt.datetime], due: dt.datetime) -> dt.datetime:
+    """An unbreached running clock's next step: its first warning still to fire, or its breach."""
+    return min([*warnings, due])
 
 
 def _applies(kind: str, work_order: WorkOrder) -> bool:
@@ -160,7 +164,7 @@ def clocks_start(
     already passes it, and the official calendar's corrections (``days``) if it read them with
     it."""
     policy = policy or policy_current()
-    windows = list(windows_of(policy))
+    windows = windows_of(policy)
     calendars: dict[str, BusinessCalendar] = {}
     rows = []
     for kind in kinds:
@@ -188,8 +192,7 @@ def clocks_start(
                 "paused_in": list(window.paused_in),
                 "started_at": at,
                 "due_at": due,
-                # Running, nothing fired yet: ``_next_fire`` of the new clock.
-                "next_fire_at": min([*warnings, due]),
+                "next_fire_at": _first_step(warnings, due),  # running, nothing fired yet
             }
         )
     if not rows:

@@ -382,7 +382,7 @@ def policy_publish(
 
 
 def window_for(
-    policy: SlaPolicy, kind: str, work_order: WorkOrder, windows: list[SlaWindow] | None = None
+    policy: SlaPolicy, kind: str, work_order: WorkOrder, windows: Sequence[SlaWindow] | None = None
 ) -> SlaWindow | None:
     """The most specific window of ``kind`` that matches the work order, or None."""
     best = None

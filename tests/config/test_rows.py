@@ -235,11 +235,11 @@ def test_values_not_plain_go_through_their_field_as_the_orm_sends_them(in_hotlin
     _model, _head, fields, raw = _saved_values([owner])
     moved = [PartLine(work_order_id=7, line_no=1, part_code="HQ-1", part_name="前大灯", quantity=2)]
     _model, _head, line_fields, line_raw = _saved_values(moved)
-    for fields_of_rows, rows in ((fields, raw), (line_fields, line_raw)):
-        sent = _db_form(fields_of_rows, rows)
+    for model, fields_of_rows, rows in ((Owner, fields, raw), (PartLine, line_fields, line_raw)):
+        sent = _db_form(model, rows)
         orm = [f.get_db_prep_save(v, connection) for f, v in zip(fields_of_rows, rows[0], strict=True)]
         assert [(type(v), v) for v in sent] == [(type(v), v) for v in orm]
-    by_name = dict(zip([f.name for f in fields], _db_form(fields, raw), strict=True))
+    by_name = dict(zip([f.name for f in fields], _db_form(Owner, raw), strict=True))
     assert type(by_name["name"]) is str  # the lazy text turned into its text
     assert by_name["city"] is owner.city  # a plain text as it is
 
